@@ -1,0 +1,503 @@
+//! One `Config` for the whole process, built from flags and the environment and validated
+//! before anything is created or started.
+//!
+//! Environment variables read here (each also a flag of the same name in kebab case):
+//! - `VIGIL_HOME`: where the embedded cluster, the outbox and local state live (default `./var`).
+//! - `VIGIL_LISTEN`: the address `serve` listens on (default `127.0.0.1:8080`).
+//! - `DATABASE_URL`: a `postgres://` URL; without it Vigil runs its embedded cluster.
+//! - `VIGIL_EMBEDDED_DB`: `true` (default) or `false`; with `false`, `DATABASE_URL` is required.
+//! - `VIGIL_DB_POOL_SIZE`: connections in the pool (default 10).
+//! - `SMTP_URL`: `smtp://` or `smtps://`; without it mail goes to files under `$VIGIL_HOME/outbox`.
+//! - `VIGIL_IDENTITY_FILE`: the age identity file of this server (mode 0600).
+//! - `VIGIL_RECIPIENTS`: comma-separated age recipients that case keys are wrapped to.
+//! - `VIGIL_WORKFLOWS_DIR`: the workflow definitions (default `./workflows`).
+//! - `VIGIL_PUBLIC_URL`: the URL people reach Vigil at, used in links (default from the listen address).
+//! - `VIGIL_LOG`: the log level or filter, e.g. `info` or `vigil=debug,actix_web=warn` (default `info`).
+//! - `VIGIL_LOG_FORMAT`: `text` (default) or `json`.
+
+use std::net::SocketAddr;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use url::Url;
+
+use crate::crypto::{self, Recipients};
+
+/// The flags every command accepts; each falls back to its environment variable.
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    /// Directory for the embedded cluster, the outbox and other local state.
+    #[arg(long, env = "VIGIL_HOME", default_value = "./var", global = true)]
+    pub home: PathBuf,
+    /// Address and port to listen on.
+    #[arg(
+        long,
+        env = "VIGIL_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub listen: String,
+    /// PostgreSQL URL (postgres://user:password@host:port/database); unset runs the embedded cluster.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Whether Vigil may run its own PostgreSQL cluster when DATABASE_URL is unset.
+    #[arg(long, env = "VIGIL_EMBEDDED_DB", default_value = "true", global = true)]
+    pub embedded_db: String,
+    /// Connections in the database pool.
+    #[arg(long, env = "VIGIL_DB_POOL_SIZE", default_value = "10", global = true)]
+    pub db_pool_size: String,
+    /// SMTP server URL (smtp://, smtps://); unset writes mail to files under VIGIL_HOME/outbox.
+    #[arg(long, env = "SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The age identity file of this server (mode 0600).
+    #[arg(long, env = "VIGIL_IDENTITY_FILE", global = true)]
+    pub identity_file: Option<PathBuf>,
+    /// Comma-separated age recipients (age1…) that case keys are wrapped to.
+    #[arg(long, env = "VIGIL_RECIPIENTS", global = true)]
+    pub recipients: Option<String>,
+    /// Directory of workflow definitions.
+    #[arg(
+        long,
+        env = "VIGIL_WORKFLOWS_DIR",
+        default_value = "./workflows",
+        global = true
+    )]
+    pub workflows_dir: PathBuf,
+    /// The URL people reach Vigil at, used in links in emails.
+    #[arg(long, env = "VIGIL_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// Log level or filter (tracing's EnvFilter syntax).
+    #[arg(long = "log", env = "VIGIL_LOG", default_value = "info", global = true)]
+    pub log: String,
+    /// Log format.
+    #[arg(
+        long,
+        env = "VIGIL_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Where the database comes from.
+#[derive(Debug, Clone)]
+pub enum DatabaseSource {
+    /// A server named by `DATABASE_URL`.
+    External(DatabaseUrl),
+    /// Vigil's own cluster under `VIGIL_HOME`.
+    Embedded,
+}
+
+/// A validated PostgreSQL URL. Its `Debug` and `Display` hide the password.
+#[derive(Clone)]
+pub struct DatabaseUrl(Url);
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, ConfigError> {
+        let bad = |why: &str| ConfigError::DatabaseUrl(why.to_owned());
+        let url = Url::parse(raw).map_err(|e| bad(&e.to_string()))?;
+        if !matches!(url.scheme(), "postgres" | "postgresql") {
+            return Err(bad(&format!(
+                "scheme is `{}`, not `postgres`",
+                url.scheme()
+            )));
+        }
+        let has_socket_host = url.query_pairs().any(|(key, _)| key == "host");
+        if url.host_str().is_none_or(str::is_empty) && !has_socket_host {
+            return Err(bad("it names no host"));
+        }
+        if url.path().trim_start_matches('/').is_empty() {
+            return Err(bad("it names no database"));
+        }
+        Ok(Self(url))
+    }
+
+    /// The full URL, password included: for the connection, never for a log line.
+    pub fn expose(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// The URL of another database on the same server.
+    pub fn with_database(&self, name: &str) -> Self {
+        let mut url = self.0.clone();
+        url.set_path(&format!("/{name}"));
+        Self(url)
+    }
+
+    pub fn database(&self) -> &str {
+        self.0.path().trim_start_matches('/')
+    }
+}
+
+impl std::fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown = self.0.clone();
+        if shown.password().is_some() {
+            // Setting a password only fails on URLs without a host, which have no password.
+            let _ = shown.set_password(Some("***"));
+        }
+        f.write_str(shown.as_str())
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+/// Where mail goes.
+#[derive(Debug, Clone)]
+pub enum MailTransport {
+    Smtp(SmtpUrl),
+    /// lettre's file transport, one `.eml` file per message.
+    Files(PathBuf),
+}
+
+/// A validated SMTP URL. Its `Debug` hides the password.
+#[derive(Clone)]
+pub struct SmtpUrl(Url);
+
+impl SmtpUrl {
+    pub fn parse(raw: &str) -> Result<Self, ConfigError> {
+        let bad = |why: String| ConfigError::SmtpUrl(why);
+        let url = Url::parse(raw).map_err(|e| bad(e.to_string()))?;
+        if !matches!(url.scheme(), "smtp" | "smtps") {
+            return Err(bad(format!(
+                "scheme is `{}`, not `smtp` or `smtps`",
+                url.scheme()
+            )));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(bad("it names no host".to_owned()));
+        }
+        Ok(Self(url))
+    }
+
+    pub fn expose(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SmtpUrl({}://{})",
+            self.0.scheme(),
+            self.0.host_str().unwrap_or("")
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LogConfig {
+    pub filter: String,
+    pub format: LogFormat,
+}
+
+/// The validated configuration of this process.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub home: PathBuf,
+    pub listen: SocketAddr,
+    pub database: DatabaseSource,
+    pub db_pool_size: u32,
+    pub mail: MailTransport,
+    pub identity_file: Option<PathBuf>,
+    pub recipients: Recipients,
+    pub workflows_dir: PathBuf,
+    pub public_url: Url,
+    pub log: LogConfig,
+}
+
+/// A bad configuration value: each says what is wrong and how to fix it, on one line.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("VIGIL_LISTEN `{0}` is not an address and port such as 127.0.0.1:8080")]
+    Listen(String),
+    #[error(
+        "DATABASE_URL is not a PostgreSQL URL ({0}); write it as postgres://user:password@host:5432/database"
+    )]
+    DatabaseUrl(String),
+    #[error(
+        "DATABASE_URL is required when VIGIL_EMBEDDED_DB is false (as in the container image); set it to postgres://user:password@host:5432/database"
+    )]
+    DatabaseUrlRequired,
+    #[error("VIGIL_EMBEDDED_DB `{0}` is neither true nor false")]
+    EmbeddedDb(String),
+    #[error("VIGIL_DB_POOL_SIZE `{0}` is not a number from 1 to 1000")]
+    PoolSize(String),
+    #[error(
+        "SMTP_URL is not an SMTP URL ({0}); write it as smtp://user:password@host:587 or smtps://host:465"
+    )]
+    SmtpUrl(String),
+    #[error("VIGIL_IDENTITY_FILE {path}: {reason}")]
+    IdentityFile { path: PathBuf, reason: String },
+    #[error("VIGIL_RECIPIENTS: {0}")]
+    Recipients(String),
+    #[error("VIGIL_PUBLIC_URL `{0}` is not an http:// or https:// URL")]
+    PublicUrl(String),
+    #[error("VIGIL_LOG `{0}` is not a log level or filter such as `info` or `vigil=debug,warn`")]
+    Log(String),
+    #[error("VIGIL_HOME {path}: {reason}")]
+    Home { path: PathBuf, reason: String },
+}
+
+impl Config {
+    /// Validates every value; nothing is created on disk.
+    pub fn from_args(args: ConfigArgs) -> Result<Self, ConfigError> {
+        let listen: SocketAddr = args
+            .listen
+            .parse()
+            .map_err(|_| ConfigError::Listen(args.listen.clone()))?;
+        let embedded_allowed = parse_bool(&args.embedded_db)
+            .ok_or_else(|| ConfigError::EmbeddedDb(args.embedded_db.clone()))?;
+        let database = match args.database_url.as_deref().map(str::trim) {
+            Some(raw) if !raw.is_empty() => DatabaseSource::External(DatabaseUrl::parse(raw)?),
+            _ if embedded_allowed => DatabaseSource::Embedded,
+            _ => return Err(ConfigError::DatabaseUrlRequired),
+        };
+        let db_pool_size = args
+            .db_pool_size
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| ConfigError::PoolSize(args.db_pool_size.clone()))?;
+        let home = absolute(&args.home);
+        check_home(&home)?;
+        let mail = match args.smtp_url.as_deref().map(str::trim) {
+            Some(raw) if !raw.is_empty() => MailTransport::Smtp(SmtpUrl::parse(raw)?),
+            _ => MailTransport::Files(home.join("outbox")),
+        };
+        if let Some(path) = &args.identity_file {
+            check_identity_file(path)?;
+        }
+        let recipients = match args.recipients.as_deref() {
+            Some(raw) => {
+                Recipients::parse(raw).map_err(|e| ConfigError::Recipients(e.to_string()))?
+            }
+            None => Recipients::default(),
+        };
+        let public_url = match args.public_url.as_deref() {
+            Some(raw) => Url::parse(raw)
+                .ok()
+                .filter(|url| matches!(url.scheme(), "http" | "https"))
+                .ok_or_else(|| ConfigError::PublicUrl(raw.to_owned()))?,
+            None => Url::parse(&format!("http://{listen}/"))
+                .map_err(|_| ConfigError::PublicUrl(listen.to_string()))?,
+        };
+        tracing_subscriber::EnvFilter::try_new(&args.log)
+            .map_err(|_| ConfigError::Log(args.log.clone()))?;
+        Ok(Self {
+            home,
+            listen,
+            database,
+            db_pool_size,
+            mail,
+            identity_file: args.identity_file.map(|path| absolute(&path)),
+            recipients,
+            workflows_dir: absolute(&args.workflows_dir),
+            public_url,
+            log: LogConfig {
+                filter: args.log,
+                format: args.log_format,
+            },
+        })
+    }
+}
+
+fn parse_bool(raw: &str) -> Option<bool> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+}
+
+/// `VIGIL_HOME` must be a readable, writable directory, or not exist yet under a parent
+/// that can hold it. Nothing is created here.
+fn check_home(home: &Path) -> Result<(), ConfigError> {
+    let err = |reason: String| ConfigError::Home {
+        path: home.to_owned(),
+        reason,
+    };
+    match std::fs::metadata(home) {
+        Ok(meta) if !meta.is_dir() => Err(err(
+            "is not a directory; point VIGIL_HOME at a directory".into(),
+        )),
+        Ok(_) => {
+            std::fs::read_dir(home).map_err(|e| {
+                err(format!(
+                    "cannot be read ({e}); fix its permissions or choose another VIGIL_HOME"
+                ))
+            })?;
+            check_writable(home).map_err(|e| {
+                err(format!(
+                    "is not writable ({e}); fix its permissions or choose another VIGIL_HOME"
+                ))
+            })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let existing = home.ancestors().skip(1).find(|p| p.exists());
+            match existing {
+                Some(parent) if parent.is_dir() => check_writable(parent).map_err(|e| {
+                    err(format!("does not exist and {} is not writable ({e}); create it or choose another VIGIL_HOME", parent.display()))
+                }),
+                _ => Err(err("does not exist and has no directory to be created in".into())),
+            }
+        }
+        Err(e) => Err(err(format!(
+            "cannot be read ({e}); fix its permissions or choose another VIGIL_HOME"
+        ))),
+    }
+}
+
+/// Write access, tested the only reliable way: by creating (and removing) a file.
+fn check_writable(dir: &Path) -> std::io::Result<()> {
+    let probe = tempfile_in(dir)?;
+    std::fs::remove_file(&probe)
+}
+
+fn tempfile_in(dir: &Path) -> std::io::Result<PathBuf> {
+    let path = dir.join(format!(
+        ".vigil-probe-{}-{}",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
+    Ok(path)
+}
+
+fn check_identity_file(path: &Path) -> Result<(), ConfigError> {
+    let err = |reason: String| ConfigError::IdentityFile {
+        path: path.to_owned(),
+        reason,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot be read ({e})")))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        return Err(err(format!(
+            "is readable by others (mode {:o}); run chmod 600 on it",
+            meta.permissions().mode() & 0o777
+        )));
+    }
+    crypto::check_identity_file(path).map_err(|e| err(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct TestCli {
+        #[command(flatten)]
+        config: ConfigArgs,
+    }
+
+    fn args(extra: &[&str]) -> ConfigArgs {
+        let home = std::env::temp_dir();
+        let mut argv = vec![
+            "vigil".to_owned(),
+            "--home".to_owned(),
+            home.display().to_string(),
+        ];
+        argv.extend(extra.iter().map(|s| (*s).to_owned()));
+        TestCli::try_parse_from(argv).unwrap().config
+    }
+
+    fn error(extra: &[&str]) -> String {
+        Config::from_args(args(extra)).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn defaults_are_embedded_database_and_mail_to_files() {
+        let mut a = args(&[]);
+        a.database_url = None;
+        a.smtp_url = None;
+        let config = Config::from_args(a).unwrap();
+        assert!(matches!(config.database, DatabaseSource::Embedded));
+        assert!(matches!(config.mail, MailTransport::Files(ref p) if p.ends_with("outbox")));
+        assert_eq!(config.public_url.as_str(), "http://127.0.0.1:8080/");
+    }
+
+    #[test]
+    fn malformed_database_url_is_refused_with_the_expected_form() {
+        let message = error(&["--database-url", "mysql://x@y/z"]);
+        assert!(
+            message.contains("DATABASE_URL") && message.contains("postgres://"),
+            "{message}"
+        );
+        assert!(error(&["--database-url", "not a url"]).contains("DATABASE_URL"));
+        assert!(error(&["--database-url", "postgres://host"]).contains("no database"));
+    }
+
+    #[test]
+    fn socket_urls_are_accepted() {
+        let url = DatabaseUrl::parse("postgres:///vigil?host=%2Ftmp%2Fx&user=vigil").unwrap();
+        assert_eq!(url.database(), "vigil");
+    }
+
+    #[test]
+    fn database_url_password_is_never_displayed() {
+        let url = DatabaseUrl::parse("postgres://vigil:s3cret@db:5432/vigil").unwrap();
+        assert!(!url.to_string().contains("s3cret"));
+        assert!(!format!("{url:?}").contains("s3cret"));
+        assert!(url.expose().contains("s3cret"));
+    }
+
+    #[test]
+    fn embedded_off_without_database_url_is_refused() {
+        let mut a = args(&["--embedded-db", "false"]);
+        a.database_url = None;
+        let message = Config::from_args(a).unwrap_err().to_string();
+        assert!(message.contains("DATABASE_URL is required"), "{message}");
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        assert!(error(&["--listen", "localhost"]).contains("VIGIL_LISTEN"));
+        assert!(error(&["--db-pool-size", "0"]).contains("VIGIL_DB_POOL_SIZE"));
+        assert!(error(&["--smtp-url", "http://mail"]).contains("SMTP_URL"));
+        assert!(error(&["--public-url", "ftp://x"]).contains("VIGIL_PUBLIC_URL"));
+        assert!(error(&["--log", "vigil=[[["]).contains("VIGIL_LOG"));
+        assert!(error(&["--recipients", "age1nope"]).contains("VIGIL_RECIPIENTS"));
+        assert!(error(&["--embedded-db", "maybe"]).contains("VIGIL_EMBEDDED_DB"));
+    }
+
+    #[test]
+    fn home_that_is_a_file_is_refused() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let mut a = args(&[]);
+        a.home = file.path().to_owned();
+        assert!(
+            Config::from_args(a)
+                .unwrap_err()
+                .to_string()
+                .contains("not a directory")
+        );
+    }
+
+    #[test]
+    fn identity_file_readable_by_others_is_refused() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::set_permissions(file.path(), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let message = error(&["--identity-file", &file.path().display().to_string()]);
+        assert!(message.contains("chmod 600"), "{message}");
+    }
+}

@@ -1,0 +1,11 @@
+//! Vigil: workflow and case management for the cases of human rights defenders at risk.
+//! `ARCHITECTURE.md` maps the modules and the rules between them.
+
+pub mod config;
+pub mod crypto;
+pub mod devdb;
+pub mod domain;
+pub mod http;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

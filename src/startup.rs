@@ -1,0 +1,82 @@
+//! Opening the database a command runs against: the server `DATABASE_URL` names, or the
+//! embedded cluster under `VIGIL_HOME`, started for as long as this process needs it.
+
+use anyhow::Context;
+
+use crate::config::{Config, DatabaseSource, DatabaseUrl};
+use crate::devdb::{Cluster, ClusterLease, ClusterOptions, Released};
+use crate::store::{self, Db};
+
+/// The database of this process, and the embedded cluster's lease when there is one.
+pub struct Database {
+    pub url: DatabaseUrl,
+    lease: Option<ClusterLease>,
+}
+
+impl Database {
+    pub fn open(config: &Config) -> anyhow::Result<Self> {
+        match &config.database {
+            DatabaseSource::External(url) => Ok(Self {
+                url: url.clone(),
+                lease: None,
+            }),
+            DatabaseSource::Embedded => {
+                let cluster = Cluster::new(&config.home, ClusterOptions::default())
+                    .context("cannot prepare the embedded PostgreSQL cluster")?;
+                if cluster.layout().relocated {
+                    tracing::warn!(
+                        cluster = %cluster.layout().root.display(),
+                        "the postgres user cannot reach VIGIL_HOME, so the embedded cluster lives here instead"
+                    );
+                }
+                let lease = cluster
+                    .acquire()
+                    .context("cannot start the embedded PostgreSQL cluster")?;
+                let url = DatabaseUrl::parse(&lease.url(crate::devdb::DATABASE))
+                    .context("the embedded cluster's URL is malformed")?;
+                tracing::info!(
+                    data = %lease.layout().data.display(),
+                    started = lease.started(),
+                    "using the embedded PostgreSQL cluster: for a laptop, not for production (set DATABASE_URL)"
+                );
+                Ok(Self {
+                    url,
+                    lease: Some(lease),
+                })
+            }
+        }
+    }
+
+    /// Applies pending migrations; returns the versions applied.
+    pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
+        store::migrations::run_pending_at(&self.url).map_err(|e| match e {
+            store::StoreError::Connect(cause) => anyhow::anyhow!(
+                "cannot connect to {}; check DATABASE_URL and that the server runs: {cause}",
+                self.url
+            ),
+            other => anyhow::Error::new(other).context("cannot apply the database migrations"),
+        })
+    }
+
+    pub fn pool(&self, max_size: u32) -> anyhow::Result<Db> {
+        Ok(Db::connect_lazily(&self.url, max_size)?)
+    }
+
+    /// Stops the embedded cluster if this process was its last user.
+    pub fn close(mut self) -> anyhow::Result<()> {
+        if let Some(lease) = self.lease.take() {
+            let released = lease
+                .release()
+                .context("cannot stop the embedded PostgreSQL cluster")?;
+            match released {
+                Released::Stopped => tracing::info!("stopped the embedded PostgreSQL cluster"),
+                Released::LeftForOthers => {
+                    tracing::info!(
+                        "the embedded PostgreSQL cluster keeps running for another vigil process"
+                    )
+                }
+            }
+        }
+        Ok(())
+    }
+}

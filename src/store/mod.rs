@@ -1,0 +1,107 @@
+//! Everything that speaks SQL: the r2d2 pool of diesel connections, the migrations runner,
+//! the schema, and (as later issues land) the rows and queries of cases, procedures and events.
+//!
+//! Query functions are plain synchronous `fn(conn: &mut PgConnection, …)`; async callers go
+//! through [`Db::run`], which checks a connection out and runs the closure on the blocking pool.
+
+pub mod admin;
+pub mod migrations;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::PgConnection;
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+
+use crate::config::DatabaseUrl;
+
+pub type PgPool = Pool<ConnectionManager<PgConnection>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[from] diesel::ConnectionError),
+    #[error("no database connection available: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("blocking task was cancelled")]
+    Blocking,
+}
+
+/// How long a request may wait for a connection before it is refused.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The database as the rest of Vigil sees it: a pool, cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: PgPool,
+}
+
+impl Db {
+    /// Builds the pool without connecting: a server that is down makes requests fail (and
+    /// `/readyz` say so) rather than the process.
+    pub fn connect_lazily(url: &DatabaseUrl, max_size: u32) -> Result<Self, StoreError> {
+        let manager = ConnectionManager::<PgConnection>::new(url.expose());
+        let pool = Pool::builder()
+            .max_size(max_size)
+            .min_idle(Some(0))
+            .connection_timeout(CHECKOUT_TIMEOUT)
+            .test_on_check_out(false)
+            .build_unchecked(manager);
+        Ok(Self { pool })
+    }
+
+    /// Checks a connection out, waiting at most `timeout`.
+    pub fn get_timeout(
+        &self,
+        timeout: Duration,
+    ) -> Result<PooledConnection<ConnectionManager<PgConnection>>, StoreError> {
+        Ok(self.pool.get_timeout(timeout)?)
+    }
+
+    /// Runs blocking database work off the async executor.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut PgConnection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (pool, span) = (self.pool.clone(), tracing::Span::current());
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get()?; // Checkout can block too, so it stays inside.
+            work(&mut conn)
+        })
+        .await
+        .map_err(|_| StoreError::Blocking)?
+    }
+
+    /// Ready means: a connection answers and no migration is pending.
+    pub async fn readiness(&self) -> Readiness {
+        let pool = self.pool.clone();
+        let checked = tokio::task::spawn_blocking(move || {
+            let mut conn = match pool.get_timeout(Duration::from_secs(2)) {
+                Ok(conn) => conn,
+                Err(e) => return Readiness::DatabaseUnavailable(e.to_string()),
+            };
+            match migrations::pending(&mut conn) {
+                Ok(pending) if pending.is_empty() => Readiness::Ready,
+                Ok(pending) => Readiness::MigrationsPending(pending),
+                Err(e) => Readiness::DatabaseUnavailable(e.to_string()),
+            }
+        })
+        .await;
+        checked.unwrap_or_else(|_| Readiness::DatabaseUnavailable("check was cancelled".into()))
+    }
+}
+
+/// What `/readyz` reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    Ready,
+    /// The reason is for the log, not for the client.
+    DatabaseUnavailable(String),
+    /// The versions of the migrations not yet applied.
+    MigrationsPending(Vec<String>),
+}

@@ -1,0 +1,164 @@
+//! The embedded default: a private cluster under VIGIL_HOME, started by whoever needs it and
+//! stopped by the last one out.
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+
+use crate::support::{ClusterGuard, Serve, postmaster_pid, reachable_home, stderr, vigil};
+
+#[test]
+fn serve_on_embedded_defaults_is_ready_on_a_private_socket_and_stops_its_cluster() {
+    let home = reachable_home();
+    let data = home.path().join("pg");
+    let _guard = ClusterGuard(data.clone());
+    let mut serve = Serve::start(vigil(home.path()));
+    assert_eq!(serve.get("/readyz").unwrap().status(), 200);
+
+    assert_eq!(
+        std::fs::metadata(&data).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    // postmaster.pid: line 5 is the socket directory, line 6 the TCP address (empty: none).
+    let pid_file = std::fs::read_to_string(data.join("postmaster.pid")).unwrap();
+    let lines: Vec<&str> = pid_file.lines().collect();
+    assert_eq!(
+        lines[4],
+        home.path()
+            .join("run")
+            .canonicalize()
+            .unwrap()
+            .to_str()
+            .unwrap()
+    );
+    assert_eq!(
+        lines[5].trim(),
+        "",
+        "the cluster listens on TCP: {pid_file}"
+    );
+    assert!(home.path().join("run/.s.PGSQL.5432").exists());
+
+    let status = serve.stop();
+    assert!(status.success(), "{status}\n{}", serve.logs());
+    assert!(
+        postmaster_pid(&data).is_none(),
+        "the cluster outlived vigil serve"
+    );
+}
+
+#[test]
+fn a_command_run_while_serve_runs_uses_its_cluster_and_leaves_it_running() {
+    let home = reachable_home();
+    let data = home.path().join("pg");
+    let _guard = ClusterGuard(data.clone());
+    let mut serve = Serve::start(vigil(home.path()));
+    let postmaster = postmaster_pid(&data).unwrap();
+
+    let migrate = vigil(home.path()).arg("migrate").output().unwrap();
+    assert!(migrate.status.success(), "{}", stderr(&migrate));
+    assert_eq!(
+        String::from_utf8_lossy(&migrate.stdout).trim(),
+        "no pending migrations"
+    );
+    assert_eq!(
+        postmaster_pid(&data),
+        Some(postmaster),
+        "migrate restarted or stopped the cluster"
+    );
+    assert_eq!(serve.get("/readyz").unwrap().status(), 200);
+
+    assert!(serve.stop().success());
+    assert!(postmaster_pid(&data).is_none());
+}
+
+#[test]
+fn commands_started_together_share_one_cluster_and_the_last_one_stops_it() {
+    let home = reachable_home();
+    let data = home.path().join("pg");
+    let _guard = ClusterGuard(data.clone());
+    let concurrent: Vec<_> = (0..4)
+        .map(|_| {
+            vigil(home.path())
+                .arg("migrate")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in concurrent
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+    {
+        assert!(child.status.success(), "{}", stderr(&child));
+    }
+    assert!(data.join("PG_VERSION").exists());
+    assert!(
+        !home.path().join("pg.initdb").exists(),
+        "a scratch cluster was left behind"
+    );
+    assert!(
+        postmaster_pid(&data).is_none(),
+        "the cluster kept running after its last user"
+    );
+}
+
+#[test]
+fn a_cluster_left_by_a_killed_serve_is_adopted_and_stopped_by_the_next_command() {
+    let home = reachable_home();
+    let data = home.path().join("pg");
+    let _guard = ClusterGuard(data.clone());
+    let mut serve = Serve::start(vigil(home.path()));
+    serve.signal(Signal::SIGKILL);
+    serve.wait_exit(Duration::from_secs(5)).unwrap();
+    assert!(postmaster_pid(&data).is_some());
+
+    let migrate = vigil(home.path()).arg("migrate").output().unwrap();
+    assert!(migrate.status.success(), "{}", stderr(&migrate));
+    assert!(postmaster_pid(&data).is_none());
+}
+
+#[test]
+fn a_home_the_cluster_user_cannot_reach_moves_the_cluster_to_a_reachable_place() {
+    if !nix::unistd::Uid::effective().is_root() {
+        eprintln!("skipped: only a root process hands its cluster to another user");
+        return;
+    }
+    // A 0700 folder owned by root, as `mktemp -d` makes: the postgres user cannot enter it.
+    let closed = tempfile::tempdir().unwrap();
+    let home = closed.path().join("home");
+    std::fs::set_permissions(closed.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let layout = vigil::devdb::Cluster::new(&home, Default::default())
+        .unwrap()
+        .layout()
+        .clone();
+    assert!(layout.relocated);
+    assert!(!layout.root.starts_with(closed.path()));
+    struct RemoveRoot(std::path::PathBuf);
+    impl Drop for RemoveRoot {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let _remove = RemoveRoot(layout.root.clone());
+    let _guard = ClusterGuard(layout.data.clone());
+
+    let migrate = vigil(&home).arg("migrate").output().unwrap();
+    assert!(migrate.status.success(), "{}", stderr(&migrate));
+    assert!(
+        stderr(&migrate).contains("cannot reach VIGIL_HOME"),
+        "{}",
+        stderr(&migrate)
+    );
+    assert!(layout.data.join("PG_VERSION").exists());
+    assert_eq!(
+        std::fs::metadata(&layout.data).unwrap().uid(),
+        nix::unistd::User::from_name("postgres")
+            .unwrap()
+            .unwrap()
+            .uid
+            .as_raw()
+    );
+    assert!(postmaster_pid(&layout.data).is_none());
+}

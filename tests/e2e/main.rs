@@ -1,0 +1,8 @@
+//! End-to-end tests: the real binary and library against a real PostgreSQL.
+#![allow(clippy::unwrap_used)]
+
+mod cli;
+mod embedded;
+mod migrations;
+mod serve;
+mod support;

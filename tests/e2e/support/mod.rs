@@ -1,0 +1,7 @@
+//! Helpers shared by the end-to-end tests.
+
+pub mod db;
+pub mod process;
+
+pub use db::TestDb;
+pub use process::{ClusterGuard, Serve, postmaster_pid, reachable_home, stderr, vigil};

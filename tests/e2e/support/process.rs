@@ -1,0 +1,199 @@
+//! Running the real `vigil` binary: commands with a clean environment, and a `serve` process
+//! that is stopped (and its cluster with it) when the test ends, pass or fail.
+
+use std::net::{SocketAddr, TcpListener};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+/// The variables Vigil reads, removed so the caller's environment cannot leak into a test.
+const VIGIL_VARIABLES: &[&str] = &[
+    "VIGIL_HOME",
+    "VIGIL_LISTEN",
+    "DATABASE_URL",
+    "VIGIL_EMBEDDED_DB",
+    "VIGIL_DB_POOL_SIZE",
+    "SMTP_URL",
+    "VIGIL_IDENTITY_FILE",
+    "VIGIL_RECIPIENTS",
+    "VIGIL_WORKFLOWS_DIR",
+    "VIGIL_PUBLIC_URL",
+    "VIGIL_LOG",
+    "VIGIL_LOG_FORMAT",
+];
+
+/// A `vigil` command with only the given home set.
+pub fn vigil(home: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_vigil"));
+    for variable in VIGIL_VARIABLES {
+        command.env_remove(variable);
+    }
+    command
+        .env("VIGIL_HOME", home)
+        .current_dir(home.parent().unwrap_or(home));
+    command
+}
+
+/// A home directory the cluster's user (postgres, when tests run as root) can reach.
+pub fn reachable_home() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("vigil-home-")
+        .tempdir()
+        .unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+pub fn free_address() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A running `vigil serve`.
+pub struct Serve {
+    child: Option<Child>,
+    pub address: SocketAddr,
+    pub log: PathBuf,
+    _log_dir: tempfile::TempDir,
+}
+
+impl Serve {
+    /// Starts `command` (a `vigil(...)` to which `serve` is added) and waits until `/readyz` is 200.
+    pub fn start(mut command: Command) -> Self {
+        let address = free_address();
+        let log_dir = tempfile::tempdir().unwrap();
+        let log = log_dir.path().join("vigil.log");
+        let log_file = std::fs::File::create(&log).unwrap();
+        let child = command
+            .arg("serve")
+            .env("VIGIL_LISTEN", address.to_string())
+            .env("VIGIL_LOG_FORMAT", "json")
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .unwrap();
+        let mut serve = Self {
+            child: Some(child),
+            address,
+            log,
+            _log_dir: log_dir,
+        };
+        serve.wait_ready(Duration::from_secs(60));
+        serve
+    }
+
+    fn wait_ready(&mut self, limit: Duration) {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                panic!(
+                    "vigil serve exited with {status} before it was ready:\n{}",
+                    self.logs()
+                );
+            }
+            if self.get("/readyz").is_ok_and(|r| r.status() == 200) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "vigil serve was not ready after {limit:?}:\n{}",
+            self.logs()
+        );
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// A GET whose error statuses are responses too.
+    pub fn get(&self, path: &str) -> Result<ureq::Response, Box<ureq::Transport>> {
+        match ureq::get(&self.url(path))
+            .timeout(Duration::from_secs(30))
+            .call()
+        {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => Ok(response),
+            Err(ureq::Error::Transport(transport)) => Err(Box::new(transport)),
+        }
+    }
+
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn pid(&self) -> Pid {
+        Pid::from_raw(self.child.as_ref().unwrap().id() as i32)
+    }
+
+    pub fn signal(&self, signal: Signal) {
+        kill(self.pid(), signal).unwrap();
+    }
+
+    /// Waits for the process to exit, at most `limit`; None if it is still running.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.as_mut()?.try_wait().unwrap() {
+                self.child = None;
+                return Some(status);
+            }
+            if started.elapsed() > limit {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGTERM, and the exit status once it is gone.
+    pub fn stop(&mut self) -> ExitStatus {
+        self.signal(Signal::SIGTERM);
+        self.wait_exit(Duration::from_secs(15))
+            .expect("vigil serve did not stop within 15 s of SIGTERM")
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM);
+            if self.wait_exit(Duration::from_secs(15)).is_none()
+                && let Some(mut child) = self.child.take()
+            {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+}
+
+/// The postmaster of the cluster under `data`, if one is running.
+pub fn postmaster_pid(data: &Path) -> Option<Pid> {
+    let text = std::fs::read_to_string(data.join("postmaster.pid")).ok()?;
+    let pid = Pid::from_raw(text.lines().next()?.trim().parse().ok()?);
+    kill(pid, None).is_ok().then_some(pid)
+}
+
+/// Stops a cluster a test left running on purpose (or by failing), and waits for it to go.
+pub struct ClusterGuard(pub PathBuf);
+
+impl Drop for ClusterGuard {
+    fn drop(&mut self) {
+        if let Some(pid) = postmaster_pid(&self.0) {
+            let _ = kill(pid, Signal::SIGINT);
+            let started = Instant::now();
+            while kill(pid, None).is_ok() && started.elapsed() < Duration::from_secs(20) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+}
