@@ -1,6 +1,7 @@
 //! The `vigil` command line: `serve`, `migrate`, `healthcheck`.
 
 use std::net::TcpListener;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -9,8 +10,9 @@ use clap::{Parser, Subcommand};
 
 use vigil::config::{Config, ConfigArgs, MailTransport};
 use vigil::http::{self, AppState};
-use vigil::startup::Database;
+use vigil::startup::{Database, WorkflowProblems, load_workflows};
 use vigil::telemetry;
+use vigil::workflow::{Registry, graph};
 
 /// Workflow and case management for the cases of human rights defenders at risk.
 #[derive(Debug, Parser)]
@@ -30,6 +32,33 @@ enum Command {
     Migrate,
     /// Exit 0 when the service on VIGIL_LISTEN answers /healthz (the container's HEALTHCHECK).
     Healthcheck,
+    /// Check and draw workflow definitions.
+    Workflows {
+        #[command(subcommand)]
+        command: WorkflowsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum WorkflowsCommand {
+    /// Validate every definition; print one line per workflow, or every problem.
+    Check {
+        /// The directory to check (default: VIGIL_WORKFLOWS_DIR).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Print a workflow's state machine.
+    Graph {
+        name: String,
+        #[arg(long, value_enum, default_value = "dot")]
+        format: GraphFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum GraphFormat {
+    Dot,
+    Mermaid,
 }
 
 fn main() -> ExitCode {
@@ -49,9 +78,15 @@ fn main() -> ExitCode {
         Command::Serve => serve(&config),
         Command::Migrate => migrate(&config),
         Command::Healthcheck => healthcheck(&config),
+        Command::Workflows { command } => workflows(&config, command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<WorkflowProblems>().is_some() => {
+            // One problem per line, each with its file and line, is the point of this error.
+            eprintln!("vigil: {e}");
+            ExitCode::FAILURE
+        }
         Err(e) => {
             // `{:#}` puts the cause chain on one line; libpq's messages span several.
             let message = format!("{e:#}");
@@ -87,6 +122,8 @@ fn usage_error(e: &clap::Error) -> ExitCode {
 }
 
 fn serve(config: &Config) -> anyhow::Result<()> {
+    // Definitions are checked before anything else: an invalid one must not start a service.
+    let registry = load_workflows(&config.workflows_dir)?;
     // Bind first: a busy address must fail before anything is created or started.
     let listener = TcpListener::bind(config.listen).map_err(|e| {
         anyhow::anyhow!(
@@ -95,13 +132,23 @@ fn serve(config: &Config) -> anyhow::Result<()> {
         )
     })?;
     let database = Database::open(config)?;
-    let served = run_service(config, &database, listener);
+    let served = run_service(config, &database, listener, registry);
     let closed = database.close();
     served.and(closed)
 }
 
-fn run_service(config: &Config, database: &Database, listener: TcpListener) -> anyhow::Result<()> {
+fn run_service(
+    config: &Config,
+    database: &Database,
+    listener: TcpListener,
+    registry: Registry,
+) -> anyhow::Result<()> {
     let applied = database.migrate()?;
+    let versions: Vec<String> = registry
+        .iter()
+        .map(|w| format!("{}@{}", w.name(), w.version))
+        .collect();
+    tracing::info!(workflows = ?versions, "workflow definitions loaded");
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "applied database migrations");
     }
@@ -139,4 +186,37 @@ fn healthcheck(config: &Config) -> anyhow::Result<()> {
         .with_context(|| format!("no answer on {}", config.listen))?;
     anyhow::ensure!(status == 200, "/healthz answered {status}");
     Ok(())
+}
+
+fn workflows(config: &Config, command: WorkflowsCommand) -> anyhow::Result<()> {
+    match command {
+        WorkflowsCommand::Check { dir } => {
+            let dir = dir.unwrap_or_else(|| config.workflows_dir.clone());
+            let registry = load_workflows(&dir)?;
+            for workflow in registry.iter() {
+                let definition = &workflow.definition;
+                println!(
+                    "{}: ok, version {}, {} states, {} actions",
+                    workflow.name(),
+                    workflow.version,
+                    definition.states.len(),
+                    definition.actions.len()
+                );
+            }
+            Ok(())
+        }
+        WorkflowsCommand::Graph { name, format } => {
+            let registry = load_workflows(&config.workflows_dir)?;
+            let workflow = registry.get(&name).with_context(|| {
+                let known: Vec<&str> = registry.iter().map(|w| w.name()).collect();
+                format!("no workflow `{name}`; known: {}", known.join(", "))
+            })?;
+            let format = match format {
+                GraphFormat::Dot => graph::Format::Dot,
+                GraphFormat::Mermaid => graph::Format::Mermaid,
+            };
+            print!("{}", graph::render(workflow, format, None));
+            Ok(())
+        }
+    }
 }

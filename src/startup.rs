@@ -6,6 +6,7 @@ use anyhow::Context;
 use crate::config::{Config, DatabaseSource, DatabaseUrl};
 use crate::devdb::{Cluster, ClusterLease, ClusterOptions, Released};
 use crate::store::{self, Db};
+use crate::workflow::{Registry, Source};
 
 /// The database of this process, and the embedded cluster's lease when there is one.
 pub struct Database {
@@ -80,3 +81,60 @@ impl Database {
         Ok(())
     }
 }
+
+/// Reads every `*.toml` in `dir` and validates them together. The error lists every problem,
+/// one per line, each with its file and line.
+pub fn load_workflows(dir: &std::path::Path) -> anyhow::Result<Registry> {
+    let entries = std::fs::read_dir(dir).with_context(|| {
+        format!(
+            "cannot read the workflows directory {}; set VIGIL_WORKFLOWS_DIR",
+            dir.display()
+        )
+    })?;
+    let mut sources = Vec::new();
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .path();
+        if path.extension().is_none_or(|ext| ext != "toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        sources.push(Source {
+            file: path.display().to_string(),
+            stem,
+            text,
+        });
+    }
+    sources.sort_by(|a, b| a.file.cmp(&b.file));
+    anyhow::ensure!(
+        !sources.is_empty(),
+        "no workflow definitions (*.toml) in {}",
+        dir.display()
+    );
+    Registry::load(&sources).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!(WorkflowProblems(lines))
+    })
+}
+
+/// Every problem of the workflow files, one per line.
+#[derive(Debug)]
+pub struct WorkflowProblems(pub Vec<String>);
+
+impl std::fmt::Display for WorkflowProblems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid workflow definitions:")?;
+        for line in &self.0 {
+            write!(f, "\n  {line}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for WorkflowProblems {}

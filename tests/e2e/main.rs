@@ -6,3 +6,4 @@ mod embedded;
 mod migrations;
 mod serve;
 mod support;
+mod workflows;

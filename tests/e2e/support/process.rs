@@ -34,6 +34,10 @@ pub fn vigil(home: &Path) -> Command {
     }
     command
         .env("VIGIL_HOME", home)
+        .env(
+            "VIGIL_WORKFLOWS_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/workflows"),
+        )
         .current_dir(home.parent().unwrap_or(home));
     command
 }

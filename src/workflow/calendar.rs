@@ -1,0 +1,260 @@
+//! Durations (`48h`, `3d`, `2w`, `5wd`) and the calendar they are counted in: a delegation's
+//! time zone and the days its office does not work.
+
+use chrono::{
+    DateTime, Datelike, Duration as ChronoDuration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
+    Utc, Weekday,
+};
+use chrono_tz::Tz;
+
+/// A delegation's calendar. Days and working days keep the local wall-clock time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Calendar {
+    pub time_zone: Tz,
+    /// The days the office does not work; never all seven.
+    pub weekend: Vec<Weekday>,
+}
+
+impl Default for Calendar {
+    fn default() -> Self {
+        Self {
+            time_zone: Tz::UTC,
+            weekend: vec![Weekday::Sat, Weekday::Sun],
+        }
+    }
+}
+
+/// The local time a reminder relative to a date (with no time of day) is due at.
+pub const DAY_START: NaiveTime = match NaiveTime::from_hms_opt(9, 0, 0) {
+    Some(time) => time,
+    None => panic!("09:00 is a valid time"),
+};
+
+impl Calendar {
+    pub fn is_working_day(&self, date: NaiveDate) -> bool {
+        !self.weekend.contains(&date.weekday())
+    }
+
+    /// The instant of a local wall-clock time: the earlier one when the clock goes back and
+    /// the time occurs twice, the first valid minute after a gap when the clock goes forward.
+    pub fn instant(&self, local: NaiveDateTime) -> DateTime<Utc> {
+        let mut probe = local;
+        // A DST gap is at most a few hours; a minute-by-minute walk finds its end.
+        for _ in 0..(24 * 60) {
+            if let Some(instant) = self.time_zone.from_local_datetime(&probe).earliest() {
+                return instant.with_timezone(&Utc);
+            }
+            probe += ChronoDuration::minutes(1);
+        }
+        Utc.from_utc_datetime(&local)
+    }
+
+    pub fn local(&self, instant: DateTime<Utc>) -> NaiveDateTime {
+        instant.with_timezone(&self.time_zone).naive_local()
+    }
+
+    /// The start of a date-only field's day: 09:00 local time.
+    pub fn day_start(&self, date: NaiveDate) -> DateTime<Utc> {
+        self.instant(date.and_time(DAY_START))
+    }
+
+    /// `instant` moved by `duration`, forwards or backwards.
+    pub fn shift(
+        &self,
+        instant: DateTime<Utc>,
+        duration: Duration,
+        direction: Direction,
+    ) -> DateTime<Utc> {
+        let sign = match direction {
+            Direction::Forward => 1,
+            Direction::Backward => -1,
+        };
+        match duration {
+            Duration::Hours(hours) => instant + ChronoDuration::hours(sign * i64::from(hours)),
+            Duration::Days(days) => self.shift_local_days(instant, sign * i64::from(days)),
+            Duration::Weeks(weeks) => self.shift_local_days(instant, sign * 7 * i64::from(weeks)),
+            Duration::WorkingDays(days) => self.shift_working_days(instant, days, direction),
+        }
+    }
+
+    fn shift_local_days(&self, instant: DateTime<Utc>, days: i64) -> DateTime<Utc> {
+        let local = self.local(instant);
+        self.instant(local + ChronoDuration::days(days))
+    }
+
+    /// Counts `days` working days from `instant`'s local date, keeping its time of day: five
+    /// working days after a Thursday is the next Thursday with a Saturday–Sunday weekend.
+    /// Starting on a day off counts from the next working day.
+    fn shift_working_days(
+        &self,
+        instant: DateTime<Utc>,
+        days: u32,
+        direction: Direction,
+    ) -> DateTime<Utc> {
+        let local = self.local(instant);
+        let step = match direction {
+            Direction::Forward => ChronoDuration::days(1),
+            Direction::Backward => ChronoDuration::days(-1),
+        };
+        let mut date = local.date();
+        let mut left = days;
+        while left > 0 {
+            date += step;
+            if self.is_working_day(date) {
+                left -= 1;
+            }
+        }
+        self.instant(date.and_time(local.time()))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Forward,
+    Backward,
+}
+
+/// A duration as written in a workflow file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Duration {
+    Hours(u32),
+    /// Calendar days: the same local time so many days later.
+    Days(u32),
+    Weeks(u32),
+    /// Days the delegation works.
+    WorkingDays(u32),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "`{0}` is not a duration: write a whole number and a unit, h (hours), d (days), w (weeks) or wd (working days), such as 48h, 3d or 5wd"
+)]
+pub struct BadDuration(pub String);
+
+impl std::str::FromStr for Duration {
+    type Err = BadDuration;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || BadDuration(text.to_owned());
+        let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        let (number, unit) = text.split_at(split);
+        let number: u32 = number.parse().map_err(|_| bad())?;
+        if number == 0 || number > 3650 {
+            return Err(bad());
+        }
+        match unit {
+            "h" => Ok(Self::Hours(number)),
+            "d" => Ok(Self::Days(number)),
+            "w" => Ok(Self::Weeks(number)),
+            "wd" => Ok(Self::WorkingDays(number)),
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl std::fmt::Display for Duration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Hours(n) => write!(f, "{n}h"),
+            Self::Days(n) => write!(f, "{n}d"),
+            Self::Weeks(n) => write!(f, "{n}w"),
+            Self::WorkingDays(n) => write!(f, "{n}wd"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn durations_parse_in_every_unit_and_refuse_the_rest() {
+        assert_eq!("48h".parse(), Ok(Duration::Hours(48)));
+        assert_eq!("3d".parse(), Ok(Duration::Days(3)));
+        assert_eq!("2w".parse(), Ok(Duration::Weeks(2)));
+        assert_eq!("5wd".parse(), Ok(Duration::WorkingDays(5)));
+        for bad in ["", "5", "d", "0d", "-1d", "1.5d", "3 d", "5y", "99999d"] {
+            assert!(bad.parse::<Duration>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn five_working_days_after_thursday_is_next_thursday() {
+        let calendar = Calendar::default();
+        let thursday = utc("2026-11-26T10:00:00Z");
+        assert_eq!(
+            calendar.shift(thursday, Duration::WorkingDays(5), Direction::Forward),
+            utc("2026-12-03T10:00:00Z")
+        );
+        assert_eq!(
+            calendar.shift(thursday, Duration::WorkingDays(1), Direction::Forward),
+            utc("2026-11-27T10:00:00Z")
+        );
+        assert_eq!(
+            calendar.shift(thursday, Duration::WorkingDays(2), Direction::Forward),
+            utc("2026-11-30T10:00:00Z")
+        );
+    }
+
+    #[test]
+    fn a_friday_saturday_weekend_is_honoured() {
+        let calendar = Calendar {
+            time_zone: chrono_tz::Asia::Riyadh,
+            weekend: vec![Weekday::Fri, Weekday::Sat],
+        };
+        // Thursday 12:00 in Riyadh (09:00 UTC): one working day later is Sunday.
+        let thursday = utc("2026-11-26T09:00:00Z");
+        assert_eq!(
+            calendar.shift(thursday, Duration::WorkingDays(1), Direction::Forward),
+            utc("2026-11-29T09:00:00Z")
+        );
+    }
+
+    #[test]
+    fn working_days_backwards_skip_the_weekend() {
+        let calendar = Calendar::default();
+        let monday = utc("2026-11-30T09:00:00Z");
+        assert_eq!(
+            calendar.shift(monday, Duration::WorkingDays(1), Direction::Backward),
+            utc("2026-11-27T09:00:00Z")
+        );
+    }
+
+    #[test]
+    fn days_keep_the_local_time_across_a_dst_change() {
+        let calendar = Calendar {
+            time_zone: chrono_tz::Europe::Brussels,
+            weekend: vec![Weekday::Sat, Weekday::Sun],
+        };
+        // 09:00 in Brussels on Saturday 24 October 2026 (CEST, UTC+2); DST ends on the 25th.
+        let before = utc("2026-10-24T07:00:00Z");
+        assert_eq!(
+            calendar.shift(before, Duration::Days(1), Direction::Forward),
+            utc("2026-10-25T08:00:00Z")
+        );
+        assert_eq!(
+            calendar.shift(before, Duration::Hours(24), Direction::Forward),
+            utc("2026-10-25T07:00:00Z")
+        );
+    }
+
+    #[test]
+    fn a_wall_time_in_a_dst_gap_moves_to_the_end_of_the_gap() {
+        let calendar = Calendar {
+            time_zone: chrono_tz::Europe::Brussels,
+            weekend: vec![],
+        };
+        // 02:30 on 29 March 2026 does not exist in Brussels; 03:00 CEST is 01:00 UTC.
+        let local = NaiveDate::from_ymd_opt(2026, 3, 29)
+            .unwrap()
+            .and_hms_opt(2, 30, 0)
+            .unwrap();
+        assert_eq!(calendar.instant(local), utc("2026-03-29T01:00:00Z"));
+    }
+}

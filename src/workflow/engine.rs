@@ -1,0 +1,486 @@
+//! The engine: a pure function from (definition, procedure, actor, request, time, calendar) to
+//! a transition plan or a typed refusal. It reads no clock and writes nothing; the store
+//! carries a plan out in one transaction.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::Value;
+
+use super::model::{ActionDef, FieldDef, FieldType, Target};
+use super::validate::{Timing, sources};
+use super::{Calendar, Direction, Registry, Workflow};
+use crate::domain::{Role, Sensitive};
+
+/// Field values by name, in clear: the caller opens sealed values before and seals them after.
+pub type Data = BTreeMap<String, Value>;
+
+/// Where a procedure stands.
+#[derive(Debug, Clone, Copy)]
+pub struct Procedure<'a> {
+    pub state: &'a str,
+    /// Every field recorded on the procedure so far (a later value replaces an earlier one).
+    pub data: &'a Data,
+}
+
+/// Who asks.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user: String,
+    pub roles: Vec<Role>,
+}
+
+impl Actor {
+    /// Vigil itself, taking a timer's action.
+    pub fn system() -> Self {
+        Self {
+            user: "system".to_owned(),
+            roles: vec![Role::System],
+        }
+    }
+}
+
+/// What is asked: an action and the data it carries, as the client sent it.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    pub action: &'a str,
+    pub data: &'a serde_json::Map<String, Value>,
+}
+
+/// Why a request is refused. Nothing here holds a field's value, so a refusal may be shown,
+/// logged or returned as it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("the procedure is closed (in terminal state `{state}`)")]
+    ProcedureClosed { state: String },
+    #[error("this workflow has no action `{action}`")]
+    UnknownAction { action: String },
+    #[error("action `{action}` cannot be taken in state `{state}`")]
+    NotFromState { action: String, state: String },
+    #[error("action `{action}` is for {}", roles_list(.allowed))]
+    RoleNotPermitted { action: String, allowed: Vec<Role> },
+    #[error("action `{action}` starts workflow `{workflow}`, which is not loaded")]
+    UnknownWorkflow { action: String, workflow: String },
+    #[error("the data of action `{action}` is not valid: {}", fields_list(.problems))]
+    InvalidData {
+        action: String,
+        problems: Vec<FieldProblem>,
+    },
+}
+
+fn roles_list(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn fields_list(problems: &[FieldProblem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("{}: {}", p.field, p.kind))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// One field at fault, for problem+json's list of fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub kind: FieldProblemKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FieldProblemKind {
+    #[error("is required")]
+    Missing,
+    #[error("is not a field of this action")]
+    Unknown,
+    /// The reason never quotes the value.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Something to do later, as a transition schedules it on entering a state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Due {
+    pub at: DateTime<Utc>,
+    pub kind: DueKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DueKind {
+    Reminder {
+        /// Its position among the state's reminders, stable within a workflow version.
+        index: usize,
+        message: String,
+        to: Vec<String>,
+        /// The cron schedule of a repeating reminder, for its next occurrence.
+        repeat: Option<String>,
+    },
+    Timer {
+        index: usize,
+        action: String,
+    },
+}
+
+/// A procedure another procedure's action starts on the same case.
+#[derive(Debug, Clone)]
+pub struct Start {
+    pub workflow: String,
+    pub version: String,
+    pub state: String,
+    pub queue: Option<String>,
+    pub plain: Data,
+    pub sealed: Sensitive<Data>,
+    pub schedule: Vec<Due>,
+}
+
+/// What a transition changes, for the store to write in one transaction.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub action: String,
+    pub from: String,
+    pub to: String,
+    pub queue: Option<String>,
+    /// The event's plain fields.
+    pub plain: Data,
+    /// The event's confidential fields, to be sealed.
+    pub sealed: Sensitive<Data>,
+    /// Leaving the state (or re-entering it) cancels what it scheduled.
+    pub cancel_scheduled: bool,
+    pub schedule: Vec<Due>,
+    pub starts: Vec<Start>,
+}
+
+/// Decides a request. `now` is when it is taken; `calendar` is the case's delegation's.
+pub fn plan(
+    registry: &Registry,
+    workflow: &Workflow,
+    procedure: Procedure<'_>,
+    actor: &Actor,
+    request: Request<'_>,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+) -> Result<Plan, Refusal> {
+    let def = &workflow.definition;
+    if workflow.is_terminal(procedure.state) {
+        return Err(Refusal::ProcedureClosed {
+            state: procedure.state.to_owned(),
+        });
+    }
+    let action = def
+        .actions
+        .get(request.action)
+        .ok_or_else(|| Refusal::UnknownAction {
+            action: request.action.to_owned(),
+        })?;
+    if !sources(def, action).contains(&procedure.state) {
+        return Err(Refusal::NotFromState {
+            action: request.action.to_owned(),
+            state: procedure.state.to_owned(),
+        });
+    }
+    if !actor.roles.iter().any(|role| action.roles.contains(role)) {
+        return Err(Refusal::RoleNotPermitted {
+            action: request.action.to_owned(),
+            allowed: action.roles.clone(),
+        });
+    }
+    let given = check_data(request.action, action, request.data)?;
+    let to = target(action, procedure.state, &given);
+    let entered = action.to.is_some();
+    let mut merged = procedure.data.clone();
+    merged.extend(given.clone());
+    let (plain, sealed) = split(action, given.clone());
+    let schedule = if entered {
+        schedule_on_entering(workflow, &to, &merged, now, calendar)
+    } else {
+        Vec::new()
+    };
+    let starts = match &action.starts {
+        None => Vec::new(),
+        Some(name) => {
+            let started = registry.get(name).ok_or_else(|| Refusal::UnknownWorkflow {
+                action: request.action.to_owned(),
+                workflow: name.clone(),
+            })?;
+            let carried: Data = given
+                .iter()
+                .filter(|(k, _)| action.carry.contains(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let (plain, sealed) = split(action, carried.clone());
+            let state = started.initial_state().to_owned();
+            vec![Start {
+                workflow: started.name().to_owned(),
+                version: started.version.clone(),
+                schedule: schedule_on_entering(started, &state, &carried, now, calendar),
+                queue: started.queue(&state).map(str::to_owned),
+                state,
+                plain,
+                sealed,
+            }]
+        }
+    };
+    Ok(Plan {
+        action: request.action.to_owned(),
+        from: procedure.state.to_owned(),
+        queue: workflow.queue(&to).map(str::to_owned),
+        to,
+        plain,
+        sealed,
+        cancel_scheduled: entered,
+        schedule,
+        starts,
+    })
+}
+
+/// What a new procedure schedules in its initial state.
+pub fn schedule_initial(
+    workflow: &Workflow,
+    data: &Data,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+) -> Vec<Due> {
+    schedule_on_entering(workflow, workflow.initial_state(), data, now, calendar)
+}
+
+fn target(action: &ActionDef, from: &str, data: &Data) -> String {
+    match &action.to {
+        None => from.to_owned(),
+        Some(Target::State(state)) => state.clone(),
+        Some(Target::Branch(branch)) => {
+            // Validation proved the branch field is a required enum or bool covering every value.
+            let value = match data.get(&branch.field) {
+                Some(Value::Bool(b)) => b.to_string(),
+                Some(Value::String(s)) => s.clone(),
+                _ => String::new(),
+            };
+            branch
+                .cases
+                .get(&value)
+                .cloned()
+                .unwrap_or_else(|| from.to_owned())
+        }
+    }
+}
+
+fn split(action: &ActionDef, data: Data) -> (Data, Sensitive<Data>) {
+    let (sealed, plain): (Data, Data) = data
+        .into_iter()
+        .partition(|(name, _)| action.fields.get(name).is_none_or(|f| f.confidential));
+    (plain, Sensitive::new(sealed))
+}
+
+/// Checks every field; returns the normalised values of those given.
+fn check_data(
+    action_name: &str,
+    action: &ActionDef,
+    data: &serde_json::Map<String, Value>,
+) -> Result<Data, Refusal> {
+    let mut problems = Vec::new();
+    let mut clean = Data::new();
+    for name in data
+        .keys()
+        .filter(|name| !action.fields.contains_key(*name))
+    {
+        problems.push(FieldProblem {
+            field: name.clone(),
+            kind: FieldProblemKind::Unknown,
+        });
+    }
+    for (name, field) in &action.fields {
+        match data.get(name) {
+            None | Some(Value::Null) => {
+                if field.required {
+                    problems.push(FieldProblem {
+                        field: name.clone(),
+                        kind: FieldProblemKind::Missing,
+                    });
+                }
+            }
+            Some(value) => match check_value(field, value) {
+                Ok(value) => {
+                    clean.insert(name.clone(), value);
+                }
+                Err(reason) => problems.push(FieldProblem {
+                    field: name.clone(),
+                    kind: FieldProblemKind::Invalid(reason),
+                }),
+            },
+        }
+    }
+    if problems.is_empty() {
+        Ok(clean)
+    } else {
+        Err(Refusal::InvalidData {
+            action: action_name.to_owned(),
+            problems,
+        })
+    }
+}
+
+/// The longest text a field takes: a narrative, a report.
+pub const MAX_TEXT_CHARS: usize = 100_000;
+
+fn check_value(field: &FieldDef, value: &Value) -> Result<Value, String> {
+    match (field.kind, value) {
+        (FieldType::Text, Value::String(text)) => {
+            if text.trim().is_empty() {
+                Err("must not be empty".into())
+            } else if text.chars().count() > MAX_TEXT_CHARS {
+                Err(format!("must be at most {MAX_TEXT_CHARS} characters"))
+            } else {
+                Ok(value.clone())
+            }
+        }
+        (FieldType::User, Value::String(user)) if !user.trim().is_empty() && user.len() <= 200 => {
+            Ok(value.clone())
+        }
+        (FieldType::User, _) => Err("must be a user id".into()),
+        (FieldType::Date, Value::String(text)) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(|date| Value::String(date.format("%Y-%m-%d").to_string()))
+            .map_err(|_| "must be a date written YYYY-MM-DD".into()),
+        (FieldType::Datetime, Value::String(text)) => DateTime::parse_from_rfc3339(text)
+            .map(|at| Value::String(at.with_timezone(&Utc).to_rfc3339()))
+            .map_err(|_| {
+                "must be a date and time in RFC 3339, such as 2026-12-01T09:30:00+01:00".into()
+            }),
+        (FieldType::Bool, Value::Bool(_)) => Ok(value.clone()),
+        (FieldType::Enum, Value::String(choice)) if field.values.contains(choice) => {
+            Ok(value.clone())
+        }
+        (FieldType::Enum, _) => Err(format!("must be one of {}", field.values.join(", "))),
+        (FieldType::Integer, Value::Number(number)) => {
+            let n = number.as_i64().ok_or("must be a whole number")?;
+            if field.min.is_some_and(|min| n < min) || field.max.is_some_and(|max| n > max) {
+                Err(format!(
+                    "must be between {} and {}",
+                    field.min.map_or("any".into(), |m| m.to_string()),
+                    field.max.map_or("any".into(), |m| m.to_string())
+                ))
+            } else {
+                Ok(value.clone())
+            }
+        }
+        (FieldType::List, Value::Array(items)) => {
+            let mut seen = Vec::new();
+            for item in items {
+                match item.as_str() {
+                    Some(choice)
+                        if field.values.iter().any(|v| v == choice) && !seen.contains(&choice) =>
+                    {
+                        seen.push(choice)
+                    }
+                    _ => {
+                        return Err(format!(
+                            "must be a list of distinct values from {}",
+                            field.values.join(", ")
+                        ));
+                    }
+                }
+            }
+            Ok(value.clone())
+        }
+        (kind, _) => Err(format!("must be a {}", describe(kind))),
+    }
+}
+
+fn describe(kind: FieldType) -> &'static str {
+    match kind {
+        FieldType::Text => "string",
+        FieldType::Date => "date written YYYY-MM-DD",
+        FieldType::Datetime => "date and time in RFC 3339",
+        FieldType::Bool => "boolean",
+        FieldType::Enum => "string",
+        FieldType::Integer => "whole number",
+        FieldType::List => "list",
+        FieldType::User => "user id",
+    }
+}
+
+fn condition_holds(when: &BTreeMap<String, String>, data: &Data) -> bool {
+    when.iter().all(|(field, expected)| match data.get(field) {
+        Some(Value::String(value)) => value == expected,
+        Some(Value::Bool(value)) => value.to_string() == *expected,
+        _ => false,
+    })
+}
+
+/// The instant a date or datetime field stands for: a date alone means 09:00 local time.
+fn field_instant(data: &Data, field: &str, calendar: &Calendar) -> Option<DateTime<Utc>> {
+    let text = data.get(field)?.as_str()?;
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Some(at.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .map(|date| calendar.day_start(date))
+}
+
+fn schedule_on_entering(
+    workflow: &Workflow,
+    state: &str,
+    data: &Data,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+) -> Vec<Due> {
+    let Some(definition) = workflow.definition.states.get(state) else {
+        return Vec::new();
+    };
+    let mut due = Vec::new();
+    let timings = workflow
+        .reminders
+        .get(state)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for (index, (reminder, timing)) in definition.reminders.iter().zip(timings).enumerate() {
+        if !condition_holds(&reminder.when, data) {
+            continue;
+        }
+        let at = match timing {
+            Timing::AfterEntering(by) => Some(calendar.shift(now, *by, Direction::Forward)),
+            Timing::BeforeField { field, by } => field_instant(data, field, calendar)
+                .map(|base| calendar.shift(base, *by, Direction::Backward)),
+            Timing::AfterField { field, by } => field_instant(data, field, calendar)
+                .map(|base| calendar.shift(base, *by, Direction::Forward)),
+            Timing::Repeat(repeat) => repeat.next_after(calendar, now),
+        };
+        // A reminder whose moment has passed (a hearing too close for its 7-day notice) is not sent late.
+        if let Some(at) = at.filter(|at| *at > now) {
+            let repeat = match timing {
+                Timing::Repeat(repeat) => Some(repeat.source().to_owned()),
+                _ => None,
+            };
+            due.push(Due {
+                at,
+                kind: DueKind::Reminder {
+                    index,
+                    message: reminder.message.clone(),
+                    to: reminder.to.clone(),
+                    repeat,
+                },
+            });
+        }
+    }
+    let durations = workflow
+        .timers
+        .get(state)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for (index, (timer, by)) in definition.timers.iter().zip(durations).enumerate() {
+        if condition_holds(&timer.when, data) {
+            due.push(Due {
+                at: calendar.shift(now, *by, Direction::Forward),
+                kind: DueKind::Timer {
+                    index,
+                    action: timer.action.clone(),
+                },
+            });
+        }
+    }
+    due.sort_by_key(|d| d.at);
+    due
+}

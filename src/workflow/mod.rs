@@ -1,0 +1,194 @@
+//! Workflows as data: definitions read from TOML, validated, versioned by content, and the
+//! pure engine that turns a request into a transition plan or a typed refusal.
+//!
+//! Nothing here does I/O or reads the clock: callers read the files and pass the time.
+
+mod calendar;
+pub mod engine;
+pub mod graph;
+pub mod model;
+mod repeat;
+mod validate;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+pub use calendar::{BadDuration, Calendar, Direction, Duration};
+pub use model::Definition;
+pub use repeat::{BadSchedule, Repeat};
+pub use validate::{Problem, RECIPIENTS};
+
+use validate::{Locator, Timing};
+
+/// A workflow file's name and text, as read by the caller.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// How problems name the file, e.g. `workflows/demarche.toml`.
+    pub file: String,
+    /// The file name without `.toml`, which the workflow's `name` must equal.
+    pub stem: String,
+    pub text: String,
+}
+
+/// A validated definition with its version and its parsed schedules.
+#[derive(Debug)]
+pub struct Workflow {
+    pub definition: Definition,
+    /// A hash of the definition's content (not of its file's layout or comments).
+    pub version: String,
+    reminders: BTreeMap<String, Vec<Timing>>,
+    timers: BTreeMap<String, Vec<Duration>>,
+}
+
+impl Workflow {
+    pub fn name(&self) -> &str {
+        &self.definition.name
+    }
+
+    pub fn initial_state(&self) -> &str {
+        self.definition
+            .states
+            .iter()
+            .find(|(_, state)| state.initial)
+            .map(|(name, _)| name.as_str())
+            .unwrap_or_default()
+    }
+
+    pub fn is_terminal(&self, state: &str) -> bool {
+        self.definition
+            .states
+            .get(state)
+            .is_some_and(|s| s.terminal)
+    }
+
+    pub fn queue(&self, state: &str) -> Option<&str> {
+        self.definition
+            .states
+            .get(state)
+            .and_then(|s| s.queue.as_deref())
+    }
+}
+
+/// The version of a definition: the first 16 hex digits of SHA-256 over its canonical JSON.
+pub fn version_of(definition: &Definition) -> String {
+    // Serialising plain data with string keys cannot fail.
+    let canonical = serde_json::to_vec(definition).unwrap_or_default();
+    Sha256::digest(&canonical)
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Every loaded workflow, by name.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    workflows: BTreeMap<String, Arc<Workflow>>,
+}
+
+impl Registry {
+    /// Parses and validates every source; all problems of all files, or the registry.
+    pub fn load(sources: &[Source]) -> Result<Self, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let mut parsed = Vec::new();
+        for source in sources {
+            let at = Locator::new(&source.file, &source.text);
+            match toml::from_str::<Definition>(&source.text) {
+                Ok(definition) => parsed.push((source, definition)),
+                Err(e) => {
+                    let message = e.message().trim_end_matches('\n').to_owned();
+                    problems.push(match e.span() {
+                        Some(span) => at.at_offset(span.start, message),
+                        None => at.problem(None, message),
+                    });
+                }
+            }
+        }
+        // A file that fails to parse still names a workflow, so `starts` pointing at it is not
+        // reported twice.
+        let names: BTreeSet<String> = parsed
+            .iter()
+            .map(|(_, d)| d.name.clone())
+            .chain(sources.iter().map(|s| s.stem.clone()))
+            .collect();
+        let mut workflows = BTreeMap::new();
+        for (source, definition) in parsed {
+            let at = Locator::new(&source.file, &source.text);
+            let found = validate::check(&definition, &source.stem, &at, &names);
+            if !found.is_empty() {
+                problems.extend(found);
+                continue;
+            }
+            if workflows.contains_key(&definition.name) {
+                problems.push(at.problem(
+                    None,
+                    format!("a second workflow is named `{}`", definition.name),
+                ));
+                continue;
+            }
+            let mut ignored = Vec::new();
+            let fields = validate::workflow_fields(&definition, &at, &mut ignored);
+            let reminders = definition
+                .states
+                .iter()
+                .map(|(name, state)| {
+                    let timings = state
+                        .reminders
+                        .iter()
+                        .filter_map(|r| validate::reminder_timing(r, &fields).ok())
+                        .collect();
+                    (name.clone(), timings)
+                })
+                .collect();
+            let timers = definition
+                .states
+                .iter()
+                .map(|(name, state)| {
+                    (
+                        name.clone(),
+                        state
+                            .timers
+                            .iter()
+                            .filter_map(|t| t.after.parse().ok())
+                            .collect(),
+                    )
+                })
+                .collect();
+            let version = version_of(&definition);
+            let workflow = Workflow {
+                version,
+                reminders,
+                timers,
+                definition,
+            };
+            workflows.insert(workflow.definition.name.clone(), Arc::new(workflow));
+        }
+        if problems.is_empty() {
+            Ok(Self { workflows })
+        } else {
+            problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+            Err(problems)
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<Workflow>> {
+        self.workflows.get(name)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<Workflow>> {
+        self.workflows.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.workflows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.workflows.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,916 @@
+//! Tests of the workflow module as a whole: validation rules, the engine's rules, the shipped
+//! definitions, and properties over random walks.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration as ChronoDuration, TimeZone, Utc, Weekday};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use super::engine::{Actor, Data, DueKind, FieldProblemKind, Procedure, Refusal, Request, plan};
+use super::model::FieldType;
+use super::*;
+use crate::domain::Role;
+
+const SHIPPED: [(&str, &str); 5] = [
+    ("demarche", include_str!("../../workflows/demarche.toml")),
+    (
+        "eusr_review",
+        include_str!("../../workflows/eusr_review.toml"),
+    ),
+    (
+        "protection_referral",
+        include_str!("../../workflows/protection_referral.toml"),
+    ),
+    (
+        "raise_in_dialogue",
+        include_str!("../../workflows/raise_in_dialogue.toml"),
+    ),
+    (
+        "trial_observation",
+        include_str!("../../workflows/trial_observation.toml"),
+    ),
+];
+
+fn source(stem: &str, text: &str) -> Source {
+    Source {
+        file: format!("{stem}.toml"),
+        stem: stem.to_owned(),
+        text: text.to_owned(),
+    }
+}
+
+fn shipped() -> Registry {
+    let sources: Vec<Source> = SHIPPED
+        .iter()
+        .map(|(stem, text)| source(stem, text))
+        .collect();
+    Registry::load(&sources).unwrap()
+}
+
+/// A small valid workflow; tests break it in one place each.
+const TINY: &str = r#"
+name = "tiny"
+title = "Tiny"
+
+[states.open]
+title = "Open"
+initial = true
+
+[[states.open.reminders]]
+after = "2d"
+to = ["owner"]
+message = "tiny.nudge"
+
+[states.waiting]
+title = "Waiting"
+
+[[states.waiting.reminders]]
+before = "3d"
+field = "due_on"
+to = ["owner"]
+message = "tiny.due_soon"
+
+[[states.waiting.reminders]]
+after = "1d"
+to = ["head_of_delegation"]
+message = "tiny.urgent"
+when = { urgency = "urgent" }
+
+[[states.waiting.timers]]
+after = "5wd"
+action = "expire"
+
+[states.done]
+title = "Done"
+terminal = true
+
+[actions.wait]
+title = "Wait"
+from = ["open"]
+to = "waiting"
+roles = ["focal_point"]
+fields.due_on = { type = "date" }
+fields.urgency = { type = "enum", values = ["urgent", "standard"], confidential = false }
+fields.note = { type = "text", required = false }
+
+[actions.decide]
+title = "Decide"
+from = ["waiting"]
+roles = ["head_of_delegation"]
+fields.ok = { type = "bool", confidential = false }
+to = { field = "ok", cases = { true = "done", false = "open" } }
+
+[actions.expire]
+title = "Expire"
+from = ["waiting"]
+to = "done"
+roles = ["system"]
+
+[actions.add_note]
+title = "Note"
+roles = ["focal_point"]
+fields.note = { type = "text", required = false }
+
+[actions.escalate]
+title = "Escalate"
+roles = ["focal_point"]
+starts = "tiny"
+carry = ["reason"]
+fields.reason = { type = "text" }
+"#;
+
+fn problems(text: &str) -> Vec<String> {
+    match Registry::load(&[source("tiny", text)]) {
+        Ok(_) => Vec::new(),
+        Err(problems) => problems.iter().map(ToString::to_string).collect(),
+    }
+}
+
+fn assert_problem(text: &str, fragment: &str) {
+    let found = problems(text);
+    assert!(
+        found.iter().any(|p| p.contains(fragment)),
+        "expected a problem with `{fragment}`, got {found:#?}"
+    );
+}
+
+#[test]
+fn the_tiny_workflow_is_valid() {
+    assert_eq!(problems(TINY), Vec::<String>::new());
+}
+
+#[test]
+fn toml_errors_and_unknown_keys_name_their_line() {
+    assert_problem(
+        &TINY.replace("title = \"Tiny\"", "title = \"Tiny"),
+        "tiny.toml:3:",
+    );
+    assert_problem(
+        &TINY.replace("initial = true", "initial = true\ncolour = \"red\""),
+        "tiny.toml:8: unknown field `colour`",
+    );
+}
+
+#[test]
+fn exactly_one_initial_state_is_required() {
+    assert_problem(
+        &TINY.replace("initial = true", ""),
+        "no state is marked `initial = true`",
+    );
+    assert_problem(
+        &TINY.replace("title = \"Waiting\"", "title = \"Waiting\"\ninitial = true"),
+        "2 states are marked initial",
+    );
+}
+
+#[test]
+fn unreachable_states_and_dead_ends_are_refused() {
+    let orphan = format!("{TINY}\n[states.orphan]\ntitle = \"Orphan\"\n");
+    assert_problem(&orphan, "state `orphan` cannot be reached");
+    let dead_end = TINY.replace("to = \"waiting\"", "to = \"limbo\"")
+        + "\n[states.limbo]\ntitle = \"Limbo\"\n";
+    let found = problems(&dead_end);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("state `limbo` has no way to a terminal state")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn actions_to_and_from_unknown_states_are_refused() {
+    assert_problem(
+        &TINY.replace("to = \"waiting\"", "to = \"wating\""),
+        "action `wait` leads to unknown state `wating`",
+    );
+    assert_problem(
+        &TINY.replace("from = [\"open\"]", "from = [\"opn\"]"),
+        "action `wait` starts from unknown state `opn`",
+    );
+}
+
+#[test]
+fn terminal_states_have_no_exits() {
+    assert_problem(
+        &TINY.replace("from = [\"open\"]", "from = [\"open\", \"done\"]"),
+        "leaves terminal state `done`",
+    );
+}
+
+#[test]
+fn unknown_roles_are_refused() {
+    assert_problem(
+        &TINY.replace(
+            "roles = [\"head_of_delegation\"]",
+            "roles = [\"ambassador\"]",
+        ),
+        "unknown variant `ambassador`",
+    );
+}
+
+#[test]
+fn branches_must_cover_every_value_of_a_required_enum_or_bool() {
+    assert_problem(
+        &TINY.replace(
+            "cases = { true = \"done\", false = \"open\" }",
+            "cases = { true = \"done\" }",
+        ),
+        "says nothing for `false`",
+    );
+    assert_problem(
+        &TINY.replace(
+            "fields.ok = { type = \"bool\", confidential = false }",
+            "fields.ok = { type = \"date\", confidential = false }",
+        ),
+        "must be a required enum or bool field",
+    );
+    assert_problem(
+        &TINY.replace("field = \"ok\"", "field = \"okay\""),
+        "branches on `okay`, which is not one of its fields",
+    );
+}
+
+#[test]
+fn fields_are_typed_and_free_text_is_never_plain() {
+    assert_problem(
+        &TINY.replace(
+            "type = \"enum\", values = [\"urgent\", \"standard\"]",
+            "type = \"enum\"",
+        ),
+        "is a enum with no `values`",
+    );
+    assert_problem(
+        &TINY.replace("type = \"date\"", "type = \"colour\""),
+        "unknown variant `colour`",
+    );
+    assert_problem(
+        &TINY.replace(
+            "fields.reason = { type = \"text\" }",
+            "fields.reason = { type = \"text\", confidential = false }",
+        ),
+        "must be confidential",
+    );
+    assert_problem(
+        &TINY.replace(
+            "fields.note = { type = \"text\", required = false }\n\n[actions.escalate]",
+            "fields.note = { type = \"date\", required = false }\n\n[actions.escalate]",
+        ),
+        "differs from its declaration",
+    );
+}
+
+#[test]
+fn bad_cron_expressions_and_durations_are_refused() {
+    assert_problem(
+        &TINY.replace("after = \"2d\"", "cron = \"0 9 * *\""),
+        "write five fields",
+    );
+    assert_problem(
+        &TINY.replace("after = \"2d\"", "after = \"2 days\""),
+        "is not a duration",
+    );
+    assert_problem(
+        &TINY.replace("after = \"5wd\"", "after = \"5wk\""),
+        "is not a duration",
+    );
+}
+
+#[test]
+fn reminders_name_real_recipients_date_fields_and_plain_conditions() {
+    assert_problem(
+        &TINY.replace(
+            "to = [\"owner\"]\nmessage = \"tiny.nudge\"",
+            "to = [\"ambassador\"]\nmessage = \"tiny.nudge\"",
+        ),
+        "goes to `ambassador`",
+    );
+    assert_problem(
+        &TINY.replace("field = \"due_on\"", "field = \"urgency\""),
+        "is not a date or datetime field",
+    );
+    assert_problem(
+        &TINY.replace(
+            "when = { urgency = \"urgent\" }",
+            "when = { due_on = \"urgent\" }",
+        ),
+        "a confidential field",
+    );
+    assert_problem(
+        &TINY.replace(
+            "when = { urgency = \"urgent\" }",
+            "when = { urgency = \"soon\" }",
+        ),
+        "which it cannot be",
+    );
+}
+
+#[test]
+fn timers_take_system_actions_that_need_no_data() {
+    assert_problem(
+        &TINY.replace("action = \"expire\"", "action = \"decide\""),
+        "whose roles do not include `system`",
+    );
+    assert_problem(
+        &TINY.replace("action = \"expire\"", "action = \"vanish\""),
+        "unknown action `vanish`",
+    );
+}
+
+#[test]
+fn starts_must_name_a_loaded_workflow_and_carry_its_own_fields() {
+    assert_problem(
+        &TINY.replace("starts = \"tiny\"", "starts = \"eusr_review\""),
+        "starts workflow `eusr_review`, which does not exist",
+    );
+    assert_problem(
+        &TINY.replace("carry = [\"reason\"]", "carry = [\"motive\"]"),
+        "carries `motive`",
+    );
+}
+
+#[test]
+fn the_name_must_match_the_file() {
+    assert_problem(
+        &TINY.replace("name = \"tiny\"", "name = \"small\""),
+        "its file is `tiny.toml`",
+    );
+}
+
+#[test]
+fn versions_follow_content_not_layout() {
+    let a = Registry::load(&[source("tiny", TINY)]).unwrap();
+    let b = Registry::load(&[source("tiny", &format!("# a comment\n{TINY}\n\n"))]).unwrap();
+    let c = Registry::load(&[source(
+        "tiny",
+        &TINY.replace("title = \"Wait\"", "title = \"Wait for it\""),
+    )])
+    .unwrap();
+    let version = |r: &Registry| r.get("tiny").unwrap().version.clone();
+    assert_eq!(version(&a), version(&b));
+    assert_ne!(version(&a), version(&c));
+}
+
+// The engine.
+
+fn utc(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn actor(role: Role) -> Actor {
+    Actor {
+        user: "u1".into(),
+        roles: vec![role],
+    }
+}
+
+fn data(value: Value) -> serde_json::Map<String, Value> {
+    value.as_object().unwrap().clone()
+}
+
+fn tiny() -> Registry {
+    Registry::load(&[source("tiny", TINY)]).unwrap()
+}
+
+fn decide(
+    registry: &Registry,
+    workflow: &str,
+    state: &str,
+    recorded: &Data,
+    role: Role,
+    action: &str,
+    given: Value,
+) -> Result<engine::Plan, Refusal> {
+    let workflow = registry.get(workflow).unwrap();
+    let given = data(given);
+    plan(
+        registry,
+        workflow,
+        Procedure {
+            state,
+            data: recorded,
+        },
+        &actor(role),
+        Request {
+            action,
+            data: &given,
+        },
+        utc("2026-11-26T10:00:00Z"),
+        &Calendar::default(),
+    )
+}
+
+#[test]
+fn a_transition_moves_on_splits_sealed_from_plain_and_schedules_the_new_state() {
+    let registry = tiny();
+    let plan = decide(
+        &registry,
+        "tiny",
+        "open",
+        &Data::new(),
+        Role::FocalPoint,
+        "wait",
+        json!({
+            "due_on": "2026-12-10", "urgency": "urgent", "note": "met the lawyer"
+        }),
+    )
+    .unwrap();
+    assert_eq!((plan.from.as_str(), plan.to.as_str()), ("open", "waiting"));
+    assert_eq!(plan.plain.keys().collect::<Vec<_>>(), ["urgency"]);
+    assert_eq!(
+        plan.sealed.expose().keys().collect::<Vec<_>>(),
+        ["due_on", "note"]
+    );
+    assert!(plan.cancel_scheduled);
+    let due: Vec<(String, DateTime<Utc>)> = plan
+        .schedule
+        .iter()
+        .map(|d| match &d.kind {
+            DueKind::Reminder { message, .. } => (message.clone(), d.at),
+            DueKind::Timer { action, .. } => (action.clone(), d.at),
+        })
+        .collect();
+    assert_eq!(
+        due,
+        [
+            ("tiny.urgent".to_owned(), utc("2026-11-27T10:00:00Z")),
+            ("expire".to_owned(), utc("2026-12-03T10:00:00Z")),
+            // Three days before a date field is 09:00 (local) three days before.
+            ("tiny.due_soon".to_owned(), utc("2026-12-07T09:00:00Z")),
+        ]
+    );
+}
+
+#[test]
+fn conditions_on_plain_fields_choose_the_reminders() {
+    let registry = tiny();
+    let plan = decide(
+        &registry,
+        "tiny",
+        "open",
+        &Data::new(),
+        Role::FocalPoint,
+        "wait",
+        json!({
+            "due_on": "2026-12-10", "urgency": "standard"
+        }),
+    )
+    .unwrap();
+    assert!(
+        !plan.schedule.iter().any(
+            |d| matches!(&d.kind, DueKind::Reminder { message, .. } if message == "tiny.urgent")
+        )
+    );
+}
+
+#[test]
+fn reminders_whose_moment_has_passed_are_not_scheduled() {
+    let registry = tiny();
+    let plan = decide(
+        &registry,
+        "tiny",
+        "open",
+        &Data::new(),
+        Role::FocalPoint,
+        "wait",
+        json!({
+            "due_on": "2026-11-27", "urgency": "standard"
+        }),
+    )
+    .unwrap();
+    assert!(
+        plan.schedule
+            .iter()
+            .all(|d| d.at > utc("2026-11-26T10:00:00Z"))
+    );
+    assert!(!plan.schedule.iter().any(
+        |d| matches!(&d.kind, DueKind::Reminder { message, .. } if message == "tiny.due_soon")
+    ));
+}
+
+#[test]
+fn a_branch_follows_the_field_value() {
+    let registry = tiny();
+    let yes = decide(
+        &registry,
+        "tiny",
+        "waiting",
+        &Data::new(),
+        Role::HeadOfDelegation,
+        "decide",
+        json!({"ok": true}),
+    )
+    .unwrap();
+    let no = decide(
+        &registry,
+        "tiny",
+        "waiting",
+        &Data::new(),
+        Role::HeadOfDelegation,
+        "decide",
+        json!({"ok": false}),
+    )
+    .unwrap();
+    assert_eq!((yes.to.as_str(), no.to.as_str()), ("done", "open"));
+}
+
+#[test]
+fn an_action_without_a_target_stays_and_schedules_nothing() {
+    let registry = tiny();
+    let plan = decide(
+        &registry,
+        "tiny",
+        "waiting",
+        &Data::new(),
+        Role::FocalPoint,
+        "add_note",
+        json!({"note": "x"}),
+    )
+    .unwrap();
+    assert_eq!(plan.to, "waiting");
+    assert!(!plan.cancel_scheduled && plan.schedule.is_empty());
+}
+
+#[test]
+fn starting_a_procedure_carries_fields_and_schedules_its_initial_state() {
+    let registry = tiny();
+    let plan = decide(
+        &registry,
+        "tiny",
+        "waiting",
+        &Data::new(),
+        Role::FocalPoint,
+        "escalate",
+        json!({"reason": "arrested"}),
+    )
+    .unwrap();
+    let [start] = plan.starts.as_slice() else {
+        panic!("{:?}", plan.starts)
+    };
+    assert_eq!(
+        (start.workflow.as_str(), start.state.as_str()),
+        ("tiny", "open")
+    );
+    assert_eq!(
+        start.sealed.expose().get("reason"),
+        Some(&json!("arrested"))
+    );
+    assert_eq!(start.schedule.len(), 1);
+}
+
+#[test]
+fn refusals_are_typed() {
+    let registry = tiny();
+    let refuse = |state: &str, role: Role, action: &str, given: Value| {
+        decide(&registry, "tiny", state, &Data::new(), role, action, given).unwrap_err()
+    };
+    assert!(matches!(
+        refuse("done", Role::FocalPoint, "add_note", json!({})),
+        Refusal::ProcedureClosed { .. }
+    ));
+    assert!(matches!(
+        refuse("open", Role::FocalPoint, "fly", json!({})),
+        Refusal::UnknownAction { .. }
+    ));
+    assert!(matches!(
+        refuse(
+            "open",
+            Role::HeadOfDelegation,
+            "decide",
+            json!({"ok": true})
+        ),
+        Refusal::NotFromState { .. }
+    ));
+    assert!(matches!(
+        refuse("waiting", Role::FocalPoint, "decide", json!({"ok": true})),
+        Refusal::RoleNotPermitted { .. }
+    ));
+    assert!(matches!(
+        refuse("waiting", Role::Admin, "expire", json!({})),
+        Refusal::RoleNotPermitted { .. }
+    ));
+    let Refusal::InvalidData { problems, .. } = refuse(
+        "open",
+        Role::FocalPoint,
+        "wait",
+        json!({
+            "due_on": "10/12/2026", "urgency": "whenever", "colour": "red"
+        }),
+    ) else {
+        panic!("expected invalid data")
+    };
+    let kinds: BTreeMap<&str, &FieldProblemKind> = problems
+        .iter()
+        .map(|p| (p.field.as_str(), &p.kind))
+        .collect();
+    assert_eq!(kinds["colour"], &FieldProblemKind::Unknown);
+    assert!(matches!(kinds["due_on"], FieldProblemKind::Invalid(_)));
+    assert!(matches!(kinds["urgency"], FieldProblemKind::Invalid(_)));
+    let Refusal::InvalidData { problems, .. } = refuse(
+        "open",
+        Role::FocalPoint,
+        "wait",
+        json!({"urgency": "urgent"}),
+    ) else {
+        panic!("expected missing data")
+    };
+    assert_eq!(problems[0].kind, FieldProblemKind::Missing);
+}
+
+#[test]
+fn a_refusal_never_repeats_what_was_sent() {
+    let registry = tiny();
+    let secret = "Defender Name 42";
+    let refusal = decide(
+        &registry,
+        "tiny",
+        "open",
+        &Data::new(),
+        Role::FocalPoint,
+        "wait",
+        json!({
+            "due_on": secret, "urgency": secret, "note": 42, secret: secret
+        }),
+    )
+    .unwrap_err();
+    // The unknown field's name is the client's own key; values never appear.
+    let text = refusal
+        .to_string()
+        .replace(&format!("{secret}: is not a field"), "");
+    assert!(!text.contains(secret), "{text}");
+}
+
+#[test]
+fn timers_act_as_the_system() {
+    let registry = tiny();
+    let workflow = registry.get("tiny").unwrap();
+    let empty = serde_json::Map::new();
+    let plan = plan(
+        &registry,
+        workflow,
+        Procedure {
+            state: "waiting",
+            data: &Data::new(),
+        },
+        &Actor::system(),
+        Request {
+            action: "expire",
+            data: &empty,
+        },
+        utc("2026-12-03T10:00:00Z"),
+        &Calendar::default(),
+    )
+    .unwrap();
+    assert_eq!(plan.to, "done");
+}
+
+#[test]
+fn a_trial_observation_runs_from_hearing_to_verdict_with_reminders_before_the_hearing() {
+    let registry = shipped();
+    let mut recorded = Data::new();
+    let mut state = "identified".to_owned();
+    let steps: [(Role, &str, Value); 8] = [
+        (
+            Role::FocalPoint,
+            "request_observation",
+            json!({
+                "court": "Court of Appeal", "case_number": "12/2026", "charges": "x",
+                "hearing_date": "2026-12-15T09:30:00+01:00", "proposed_observers": "EUD, FR, DE"
+            }),
+        ),
+        (
+            Role::HeadOfDelegation,
+            "approve",
+            json!({"observers": "EUD political officer"}),
+        ),
+        (
+            Role::FocalPoint,
+            "notify_authorities",
+            json!({"note_verbale_date": "2026-11-27", "addressee": "court"}),
+        ),
+        (
+            Role::FocalPoint,
+            "confirm_access",
+            json!({"access_granted": "yes"}),
+        ),
+        (
+            Role::FocalPoint,
+            "record_attendance",
+            json!({"attended": true, "observers_present": "2"}),
+        ),
+        (
+            Role::FocalPoint,
+            "submit_report",
+            json!({
+                "report": "r", "public_hearing": true, "access_to_counsel": false, "interpretation": "not_needed",
+                "equality_of_arms": false, "presumption_of_innocence": false, "ill_treatment_alleged": false
+            }),
+        ),
+        (
+            Role::FocalPoint,
+            "record_verdict",
+            json!({"verdict": "convicted", "sentence_years": 6, "death_penalty": false}),
+        ),
+        (
+            Role::FocalPoint,
+            "decide_follow_up",
+            json!({"follow_up": ["demarche", "appeal_observation"]}),
+        ),
+    ];
+    for (role, action, given) in steps {
+        let plan = decide(
+            &registry,
+            "trial_observation",
+            &state,
+            &recorded,
+            role,
+            action,
+            given,
+        )
+        .unwrap();
+        if state == "authorities_notified" {
+            let messages: Vec<&str> = plan
+                .schedule
+                .iter()
+                .filter_map(|d| match &d.kind {
+                    DueKind::Reminder { message, .. } => Some(message.as_str()),
+                    DueKind::Timer { .. } => None,
+                })
+                .collect();
+            assert_eq!(
+                messages,
+                [
+                    "trial.hearing_in_7_days",
+                    "trial.confirm_logistics",
+                    "trial.hearing_tomorrow",
+                    "trial.record_attendance"
+                ]
+            );
+        }
+        recorded.extend(plan.plain.clone());
+        recorded.extend(plan.sealed.expose().clone());
+        state = plan.to;
+    }
+    assert_eq!(state, "follow_up");
+}
+
+#[test]
+fn every_shipped_workflow_has_the_shared_actions() {
+    let registry = shipped();
+    assert_eq!(registry.len(), 5);
+    for workflow in registry.iter() {
+        let actions = &workflow.definition.actions;
+        for shared in [
+            "add_note",
+            "reassign",
+            "escalate_to_eusr",
+            "record_feedback",
+            "close",
+        ] {
+            assert!(
+                actions.contains_key(shared),
+                "{} lacks {shared}",
+                workflow.name()
+            );
+        }
+        assert_eq!(
+            actions["escalate_to_eusr"].starts.as_deref(),
+            Some("eusr_review")
+        );
+        assert_eq!(actions["escalate_to_eusr"].carry, ["reason"]);
+        assert_eq!(actions["close"].fields["outcome"].kind, FieldType::Enum);
+        assert!(!actions["close"].fields["outcome"].confidential);
+    }
+    let review = registry.get("eusr_review").unwrap();
+    assert_eq!(review.queue(review.initial_state()), Some("eusr_review"));
+}
+
+#[test]
+fn graphs_draw_every_state_and_mark_the_current_one() {
+    let registry = shipped();
+    let workflow = registry.get("trial_observation").unwrap();
+    let dot = graph::render(workflow, graph::Format::Dot, Some("attended"));
+    for state in workflow.definition.states.keys() {
+        assert!(dot.contains(&format!("  {state} [")), "{state}");
+    }
+    assert!(dot.contains("confirm_access (access_granted=no) [focal_point]"));
+    assert!(dot.contains("attended [label=\"Hearing attended\", style=\"rounded,filled\""));
+    let mermaid = graph::render(workflow, graph::Format::Mermaid, Some("attended"));
+    assert!(mermaid.starts_with("stateDiagram-v2\n"));
+    assert!(mermaid.contains("[*] --> identified"));
+    assert!(mermaid.contains("class attended current"));
+}
+
+// Properties.
+
+/// A value valid for a field, chosen by `seed`.
+fn valid_value(kind: FieldType, values: &[String], min: Option<i64>, seed: u32) -> Value {
+    let pick = |seed: u32| values[seed as usize % values.len()].clone();
+    match kind {
+        FieldType::Text => json!(format!("text {seed}")),
+        FieldType::User => json!(format!("user-{seed}")),
+        FieldType::Date => json!(format!("2027-0{}-1{}", 1 + seed % 9, seed % 10)),
+        FieldType::Datetime => json!(format!("2027-0{}-1{}T10:00:00Z", 1 + seed % 9, seed % 10)),
+        FieldType::Bool => json!(seed.is_multiple_of(2)),
+        FieldType::Enum => json!(pick(seed)),
+        FieldType::Integer => json!(min.unwrap_or(0)),
+        FieldType::List => json!([pick(seed)]),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
+
+    /// Random walks over each shipped workflow: random actions by random roles with valid or
+    /// broken data. A refusal changes nothing; a plan names known states, schedules only the
+    /// future, and splits every field into sealed or plain as declared.
+    #[test]
+    fn random_walks_keep_every_rule(seed in any::<u64>(), steps in proptest::collection::vec((any::<u32>(), any::<u32>(), any::<bool>()), 1..60)) {
+        let registry = shipped();
+        let names: Vec<String> = registry.iter().map(|w| w.name().to_owned()).collect();
+        let workflow = registry.get(&names[seed as usize % names.len()]).unwrap();
+        let def = &workflow.definition;
+        let actions: Vec<&String> = def.actions.keys().collect();
+        let mut state = workflow.initial_state().to_owned();
+        let mut recorded = Data::new();
+        let mut now = utc("2026-11-26T10:00:00Z");
+        for (pick, value_seed, break_data) in steps {
+            let action_name = actions[pick as usize % actions.len()];
+            let action = &def.actions[action_name];
+            // Mostly a role the action allows, so walks go deep; sometimes any role.
+            let role = if pick % 4 == 0 {
+                Role::ALL[(pick / 7) as usize % Role::ALL.len()]
+            } else {
+                action.roles[(pick / 7) as usize % action.roles.len()]
+            };
+            let mut given = serde_json::Map::new();
+            for (name, field) in &action.fields {
+                given.insert(name.clone(), valid_value(field.kind, &field.values, field.min, value_seed));
+            }
+            if break_data && !given.is_empty() {
+                let first = given.keys().next().unwrap().clone();
+                given.insert(first, json!({"not": "valid"}));
+            }
+            let before = (state.clone(), recorded.clone());
+            let result = plan(&registry, workflow, Procedure { state: &state, data: &recorded }, &actor(role), Request { action: action_name, data: &given }, now, &Calendar::default());
+            match result {
+                Err(_) => prop_assert_eq!(&before, &(state.clone(), recorded.clone())),
+                Ok(plan) => {
+                    prop_assert!(!break_data || action.fields.is_empty());
+                    prop_assert!(def.states.contains_key(&plan.to));
+                    prop_assert_eq!(&plan.from, &state);
+                    prop_assert!(plan.schedule.iter().all(|d| d.at > now));
+                    for (name, field) in &action.fields {
+                        let sealed = plan.sealed.expose().contains_key(name);
+                        let plain = plan.plain.contains_key(name);
+                        prop_assert!(sealed != plain);
+                        prop_assert_eq!(sealed, field.confidential);
+                    }
+                    recorded.extend(plan.plain.clone());
+                    recorded.extend(plan.sealed.expose().clone());
+                    state = plan.to;
+                }
+            }
+            now += ChronoDuration::hours(i64::from(value_seed % 200));
+        }
+    }
+
+    #[test]
+    fn working_days_and_durations_never_go_backwards(
+        start in 1_600_000_000i64..2_000_000_000,
+        amount in 1u32..400,
+        unit in 0usize..4,
+        zone in 0usize..4,
+        weekend_mask in 0u8..127,
+    ) {
+        let zones = [chrono_tz::UTC, chrono_tz::Europe::Brussels, chrono_tz::America::Santiago, chrono_tz::Asia::Kathmandu];
+        let weekend = (0..7).filter(|d| weekend_mask & (1 << d) != 0).map(|d| Weekday::try_from(d as u8).unwrap()).collect();
+        let calendar = Calendar { time_zone: zones[zone], weekend };
+        let instant = Utc.timestamp_opt(start, 0).unwrap();
+        let duration = [Duration::Hours(amount), Duration::Days(amount), Duration::Weeks(amount.min(100)), Duration::WorkingDays(amount)][unit];
+        prop_assert!(calendar.shift(instant, duration, Direction::Forward) > instant);
+        prop_assert!(calendar.shift(instant, duration, Direction::Backward) < instant);
+    }
+
+    #[test]
+    fn repeating_schedules_never_go_backwards(
+        start in 1_600_000_000i64..2_000_000_000,
+        minute in 0u32..60,
+        hour in 0u32..24,
+        zone in 0usize..4,
+    ) {
+        let zones = [chrono_tz::UTC, chrono_tz::Europe::Brussels, chrono_tz::America::Santiago, chrono_tz::Australia::Lord_Howe];
+        let calendar = Calendar { time_zone: zones[zone], weekend: vec![] };
+        let repeat: Repeat = format!("{minute} {hour} * * *").parse().unwrap();
+        let mut at = Utc.timestamp_opt(start, 0).unwrap();
+        for _ in 0..5 {
+            let next = repeat.next_after(&calendar, at).unwrap();
+            prop_assert!(next > at);
+            prop_assert!(next - at <= ChronoDuration::hours(26));
+            at = next;
+        }
+    }
+}
