@@ -10,7 +10,8 @@ use clap::{Parser, Subcommand};
 
 use vigil::config::{Config, ConfigArgs, MailTransport};
 use vigil::http::{self, AppState};
-use vigil::startup::{Database, WorkflowProblems, load_workflows};
+use vigil::startup::{Database, WorkflowProblems, load_workflows, sync_workflows};
+use vigil::store;
 use vigil::telemetry;
 use vigil::workflow::{Registry, graph};
 
@@ -47,6 +48,8 @@ enum WorkflowsCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// List the recorded versions of each workflow and how many procedures run on each.
+    List,
     /// Print a workflow's state machine.
     Graph {
         name: String,
@@ -141,7 +144,7 @@ fn run_service(
     config: &Config,
     database: &Database,
     listener: TcpListener,
-    registry: Registry,
+    mut registry: Registry,
 ) -> anyhow::Result<()> {
     let applied = database.migrate()?;
     let versions: Vec<String> = registry
@@ -155,9 +158,9 @@ fn run_service(
     if let MailTransport::Files(outbox) = &config.mail {
         tracing::warn!(outbox = %outbox.display(), "SMTP_URL is unset: mail will be written to files, for a laptop only");
     }
-    let state = AppState {
-        db: database.pool(config.db_pool_size)?,
-    };
+    let db = database.pool(config.db_pool_size)?;
+    sync_workflows(&db, &mut registry)?;
+    let state = AppState { db };
     tracing::info!(listen = %config.listen, public_url = %config.public_url, "vigil is serving");
     actix_web::rt::System::new()
         .block_on(http::serve(listener, state))
@@ -205,6 +208,18 @@ fn workflows(config: &Config, command: WorkflowsCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        WorkflowsCommand::List => {
+            let registry = load_workflows(&config.workflows_dir)?;
+            let database = Database::open(config)?;
+            let listed = list_versions(&database, &registry);
+            let closed = database.close();
+            let lines = listed?;
+            closed?;
+            for line in lines {
+                println!("{line}");
+            }
+            Ok(())
+        }
         WorkflowsCommand::Graph { name, format } => {
             let registry = load_workflows(&config.workflows_dir)?;
             let workflow = registry.get(&name).with_context(|| {
@@ -219,4 +234,39 @@ fn workflows(config: &Config, command: WorkflowsCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// One line per recorded version (and per current version not recorded yet).
+fn list_versions(database: &Database, registry: &Registry) -> anyhow::Result<Vec<String>> {
+    database.migrate()?;
+    let recorded = database.pool(1)?.run_blocking(store::workflows::list)?;
+    let mut lines = Vec::new();
+    for workflow in registry.iter() {
+        let current_recorded = recorded
+            .iter()
+            .any(|r| r.name == workflow.name() && r.version == workflow.version);
+        if !current_recorded {
+            lines.push(format!(
+                "{:<20} {}  current (not recorded yet: `vigil serve` records it)  0 procedures",
+                workflow.name(),
+                workflow.version
+            ));
+        }
+    }
+    for row in recorded {
+        let current = registry
+            .get(&row.name)
+            .is_some_and(|w| w.version == row.version);
+        lines.push(format!(
+            "{:<20} {}  {:<7}  recorded {}  {} running, {} in all",
+            row.name,
+            row.version,
+            if current { "current" } else { "older" },
+            row.recorded_at.format("%Y-%m-%d %H:%M UTC"),
+            row.running,
+            row.total
+        ));
+    }
+    lines.sort();
+    Ok(lines)
 }

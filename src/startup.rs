@@ -138,3 +138,32 @@ impl std::fmt::Display for WorkflowProblems {
 }
 
 impl std::error::Error for WorkflowProblems {}
+
+/// Records the loaded workflow versions in the database, and adds to the registry the older
+/// versions that procedures may still run on.
+pub fn sync_workflows(db: &Db, registry: &mut Registry) -> anyhow::Result<()> {
+    let current: Vec<store::workflows::NewWorkflowVersion> = registry
+        .iter()
+        .map(|w| store::workflows::NewWorkflowVersion {
+            name: w.name().to_owned(),
+            version: w.version.clone(),
+            definition: w.definition_json(),
+        })
+        .collect();
+    let stored = db
+        .run_blocking(|conn| {
+            store::workflows::record(conn, &current)?;
+            store::workflows::all(conn)
+        })
+        .context("cannot record the workflow versions")?;
+    for json in stored {
+        let definition: crate::workflow::Definition =
+            serde_json::from_value(json).context("a recorded workflow version cannot be read")?;
+        registry.add_stored(definition).map_err(|problems| {
+            anyhow::anyhow!(WorkflowProblems(
+                problems.iter().map(ToString::to_string).collect()
+            ))
+        })?;
+    }
+    Ok(())
+}

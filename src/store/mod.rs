@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod migrations;
 pub mod schema;
+pub mod workflows;
 
 use std::time::Duration;
 
@@ -60,6 +61,15 @@ impl Db {
         timeout: Duration,
     ) -> Result<PooledConnection<ConnectionManager<PgConnection>>, StoreError> {
         Ok(self.pool.get_timeout(timeout)?)
+    }
+
+    /// Runs database work on this thread, for commands that have no async runtime.
+    pub fn run_blocking<T>(
+        &self,
+        work: impl FnOnce(&mut PgConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.pool.get()?;
+        work(&mut conn)
     }
 
     /// Runs blocking database work off the async executor.

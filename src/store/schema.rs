@@ -1,6 +1,68 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    api_tokens (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        prefix -> Text,
+        hash -> Bytea,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    case_events (delegation, case_id, seq) {
+        delegation -> Text,
+        case_id -> Uuid,
+        seq -> Int8,
+        procedure_id -> Nullable<Uuid>,
+        action -> Text,
+        from_state -> Nullable<Text>,
+        to_state -> Nullable<Text>,
+        actor_id -> Nullable<Uuid>,
+        actor_kind -> Text,
+        at -> Timestamptz,
+        plain -> Jsonb,
+        sealed -> Nullable<Bytea>,
+        prev_hash -> Bytea,
+        hash -> Bytea,
+    }
+}
+
+diesel::table! {
+    case_keys (delegation, case_id) {
+        delegation -> Text,
+        case_id -> Uuid,
+        recipient -> Text,
+        wrapped -> Bytea,
+        wrapped_for -> Text,
+        rotated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    cases (delegation, id) {
+        delegation -> Text,
+        id -> Uuid,
+        reference -> Text,
+        #[max_length = 2]
+        country -> Bpchar,
+        themes -> Array<Nullable<Text>>,
+        risk -> Text,
+        owner_id -> Uuid,
+        version -> Int8,
+        sealed -> Bytea,
+        blind_index -> Nullable<Bytea>,
+        next_due_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        erased_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     delegations (code) {
         code -> Text,
         name -> Text,
@@ -11,3 +73,80 @@ diesel::table! {
         created_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    procedures (delegation, id) {
+        delegation -> Text,
+        id -> Uuid,
+        case_id -> Uuid,
+        workflow -> Text,
+        workflow_version -> Text,
+        state -> Text,
+        queue -> Nullable<Text>,
+        version -> Int8,
+        started_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    scheduled (delegation, id) {
+        delegation -> Text,
+        id -> Uuid,
+        case_id -> Uuid,
+        procedure_id -> Uuid,
+        state -> Text,
+        kind -> Text,
+        position -> Int4,
+        message -> Nullable<Text>,
+        recipients -> Array<Nullable<Text>>,
+        action -> Nullable<Text>,
+        repeat -> Nullable<Text>,
+        due_at -> Timestamptz,
+        status -> Text,
+        attempts -> Int4,
+        lease_until -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        delegation -> Nullable<Text>,
+        time_zone -> Text,
+        language -> Text,
+        disabled_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    workflow_versions (name, version) {
+        name -> Text,
+        version -> Text,
+        definition -> Jsonb,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(cases -> delegations (delegation));
+diesel::joinable!(cases -> users (owner_id));
+diesel::joinable!(users -> delegations (delegation));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    api_tokens,
+    case_events,
+    case_keys,
+    cases,
+    delegations,
+    procedures,
+    scheduled,
+    users,
+    workflow_versions,
+);

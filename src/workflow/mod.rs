@@ -43,6 +43,50 @@ pub struct Workflow {
 }
 
 impl Workflow {
+    /// Builds a validated definition's schedules.
+    fn compile(definition: Definition, at: &Locator<'_>) -> Self {
+        let mut ignored = Vec::new();
+        let fields = validate::workflow_fields(&definition, at, &mut ignored);
+        let reminders = definition
+            .states
+            .iter()
+            .map(|(name, state)| {
+                let timings = state
+                    .reminders
+                    .iter()
+                    .filter_map(|r| validate::reminder_timing(r, &fields).ok())
+                    .collect();
+                (name.clone(), timings)
+            })
+            .collect();
+        let timers = definition
+            .states
+            .iter()
+            .map(|(name, state)| {
+                (
+                    name.clone(),
+                    state
+                        .timers
+                        .iter()
+                        .filter_map(|t| t.after.parse().ok())
+                        .collect(),
+                )
+            })
+            .collect();
+        let version = version_of(&definition);
+        Self {
+            version,
+            reminders,
+            timers,
+            definition,
+        }
+    }
+
+    /// The definition as JSON, as the database records it.
+    pub fn definition_json(&self) -> serde_json::Value {
+        serde_json::to_value(&self.definition).unwrap_or_default()
+    }
+
     pub fn name(&self) -> &str {
         &self.definition.name
     }
@@ -82,10 +126,11 @@ pub fn version_of(definition: &Definition) -> String {
         .collect()
 }
 
-/// Every loaded workflow, by name.
+/// Every loaded workflow, by name, and the older versions procedures still run on.
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
     workflows: BTreeMap<String, Arc<Workflow>>,
+    older: BTreeMap<(String, String), Arc<Workflow>>,
 }
 
 impl Registry {
@@ -128,53 +173,51 @@ impl Registry {
                 ));
                 continue;
             }
-            let mut ignored = Vec::new();
-            let fields = validate::workflow_fields(&definition, &at, &mut ignored);
-            let reminders = definition
-                .states
-                .iter()
-                .map(|(name, state)| {
-                    let timings = state
-                        .reminders
-                        .iter()
-                        .filter_map(|r| validate::reminder_timing(r, &fields).ok())
-                        .collect();
-                    (name.clone(), timings)
-                })
-                .collect();
-            let timers = definition
-                .states
-                .iter()
-                .map(|(name, state)| {
-                    (
-                        name.clone(),
-                        state
-                            .timers
-                            .iter()
-                            .filter_map(|t| t.after.parse().ok())
-                            .collect(),
-                    )
-                })
-                .collect();
-            let version = version_of(&definition);
-            let workflow = Workflow {
-                version,
-                reminders,
-                timers,
-                definition,
-            };
+            let workflow = Workflow::compile(definition, &at);
             workflows.insert(workflow.definition.name.clone(), Arc::new(workflow));
         }
         if problems.is_empty() {
-            Ok(Self { workflows })
+            Ok(Self {
+                workflows,
+                older: BTreeMap::new(),
+            })
         } else {
             problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
             Err(problems)
         }
     }
 
+    /// The current version of a workflow: the one new procedures start on.
     pub fn get(&self, name: &str) -> Option<&Arc<Workflow>> {
         self.workflows.get(name)
+    }
+
+    /// A given version of a workflow, current or older.
+    pub fn version(&self, name: &str, version: &str) -> Option<&Arc<Workflow>> {
+        self.workflows
+            .get(name)
+            .filter(|current| current.version == version)
+            .or_else(|| self.older.get(&(name.to_owned(), version.to_owned())))
+    }
+
+    /// Adds an older version, as recorded in the database, for the procedures that run on it.
+    /// It is validated again; `starts` may name any workflow loaded now.
+    pub fn add_stored(&mut self, definition: Definition) -> Result<(), Vec<Problem>> {
+        let version = version_of(&definition);
+        if self.version(&definition.name, &version).is_some() {
+            return Ok(());
+        }
+        let file = format!("stored {}@{version}", definition.name);
+        let at = Locator::new(&file, "");
+        let names: BTreeSet<String> = self.workflows.keys().cloned().collect();
+        let problems = validate::check(&definition, &definition.name.clone(), &at, &names);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let workflow = Workflow::compile(definition, &at);
+        self.older
+            .insert((workflow.name().to_owned(), version), Arc::new(workflow));
+        Ok(())
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Arc<Workflow>> {

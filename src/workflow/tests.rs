@@ -914,3 +914,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn older_versions_stay_reachable_beside_the_current_one() {
+    let mut registry = tiny();
+    let current = registry.get("tiny").unwrap().version.clone();
+    let older_text = TINY.replace("title = \"Wait\"", "title = \"Wait (old wording)\"");
+    let older: Definition = toml::from_str(&older_text).unwrap();
+    let older_version = version_of(&older);
+    registry.add_stored(older).unwrap();
+    assert_eq!(registry.get("tiny").unwrap().version, current);
+    assert_eq!(registry.version("tiny", &current).unwrap().version, current);
+    assert_eq!(
+        registry
+            .version("tiny", &older_version)
+            .unwrap()
+            .definition
+            .actions["wait"]
+            .title,
+        "Wait (old wording)"
+    );
+    assert!(registry.version("tiny", "0000000000000000").is_none());
+    let broken: Definition =
+        toml::from_str(&TINY.replace("to = \"waiting\"", "to = \"nowhere\"")).unwrap();
+    assert!(registry.add_stored(broken).is_err());
+}

@@ -136,3 +136,79 @@ fn graph_prints_dot_and_mermaid() {
     assert!(!unknown.status.success());
     assert!(stderr(&unknown).contains("no workflow `nope`; known: demarche"));
 }
+
+#[test]
+fn serve_records_versions_and_a_changed_file_becomes_a_new_version_beside_the_old() {
+    use diesel::connection::SimpleConnection;
+
+    let db = crate::support::TestDb::migrated();
+    let dir = tempfile::tempdir().unwrap();
+    copy_shipped(dir.path());
+    let serve_once = || {
+        let home = crate::support::reachable_home();
+        let mut command = vigil(home.path());
+        command
+            .env("DATABASE_URL", db.url.expose())
+            .env("VIGIL_WORKFLOWS_DIR", dir.path());
+        let mut serve = crate::support::Serve::start(command);
+        assert!(serve.stop().success());
+    };
+    serve_once();
+    let recorded = vigil::store::workflows::list(&mut db.connect()).unwrap();
+    assert_eq!(recorded.len(), 5);
+    let old = recorded
+        .iter()
+        .find(|r| r.name == "demarche")
+        .unwrap()
+        .version
+        .clone();
+
+    // Two procedures on the old version: one running, one closed.
+    db.connect()
+        .batch_execute(&format!(
+            "INSERT INTO delegations (code, name) VALUES ('EUD_XX', 'Test delegation');
+             INSERT INTO users (id, email, display_name, role, delegation)
+                 VALUES ('00000000-0000-0000-0000-000000000001', 'fp@example.org', 'FP', 'focal_point', 'EUD_XX');
+             INSERT INTO cases (delegation, id, reference, country, themes, risk, owner_id, sealed)
+                 VALUES ('EUD_XX', '00000000-0000-0000-0000-00000000000c', 'VG-2026-00001', 'XX', '{{MEDIA}}', 'high',
+                         '00000000-0000-0000-0000-000000000001', '\\x00');
+             INSERT INTO procedures (delegation, id, case_id, workflow, workflow_version, state) VALUES
+                 ('EUD_XX', '00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-00000000000c', 'demarche', '{old}', 'draft'),
+                 ('EUD_XX', '00000000-0000-0000-0000-0000000000a2', '00000000-0000-0000-0000-00000000000c', 'demarche', '{old}', 'closed');"
+        ))
+        .unwrap();
+
+    let file = dir.path().join("demarche.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replace("title = \"Démarche\"", "title = \"Démarche (revised)\""),
+    )
+    .unwrap();
+    serve_once();
+
+    let home = tempfile::tempdir().unwrap();
+    let output = vigil(home.path())
+        .args(["workflows", "list"])
+        .env("DATABASE_URL", db.url.expose())
+        .env("VIGIL_WORKFLOWS_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let demarche: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("demarche "))
+        .collect();
+    assert_eq!(demarche.len(), 2, "{stdout}");
+    let older = demarche.iter().find(|l| l.contains(&old)).unwrap();
+    assert!(
+        older.contains("older") && older.ends_with("1 running, 2 in all"),
+        "{older}"
+    );
+    let current = demarche.iter().find(|l| !l.contains(&old)).unwrap();
+    assert!(
+        current.contains("current") && current.ends_with("0 running, 0 in all"),
+        "{current}"
+    );
+}

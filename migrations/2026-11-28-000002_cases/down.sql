@@ -1,0 +1,9 @@
+DROP TABLE scheduled;
+DROP TABLE case_events;
+DROP TABLE procedures;
+DROP TABLE case_keys;
+DROP TABLE cases;
+DROP SEQUENCE case_reference_seq;
+DROP TABLE api_tokens;
+DROP TABLE users;
+DROP TABLE workflow_versions;
