@@ -3,6 +3,7 @@
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -160,7 +161,10 @@ fn run_service(
     }
     let db = database.pool(config.db_pool_size)?;
     sync_workflows(&db, &mut registry)?;
-    let state = AppState { db };
+    let state = AppState {
+        db,
+        workflows: Arc::new(registry),
+    };
     tracing::info!(listen = %config.listen, public_url = %config.public_url, "vigil is serving");
     actix_web::rt::System::new()
         .block_on(http::serve(listener, state))

@@ -11,6 +11,12 @@ use crate::store::StoreError;
 pub enum ApiError {
     #[error("no resource at this address")]
     NotFound,
+    /// A request that cannot be read (bad JSON, bad query); the message names no value.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Bad input; the message is shown to the client and must hold no confidential value.
+    #[error("{0}")]
+    Invalid(String),
     /// The reason is shown to the client: it must name no internals.
     #[error("{0}")]
     Unavailable(String),
@@ -55,6 +61,8 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

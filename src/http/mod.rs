@@ -5,6 +5,7 @@ pub mod error;
 mod health;
 pub mod probe;
 pub mod request_log;
+mod workflows;
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -14,7 +15,10 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 
+use std::sync::Arc;
+
 use crate::store::Db;
+use crate::workflow::Registry;
 use error::ApiError;
 
 /// How long in-flight requests may take to finish once a stop signal arrives.
@@ -24,6 +28,8 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// The loaded workflows, with the older versions procedures still run on.
+    pub workflows: Arc<Registry>,
 }
 
 /// The whole application, as `serve` runs it and as in-process tests drive it.
@@ -40,9 +46,24 @@ pub fn app(
 > {
     App::new()
         .app_data(web::Data::new(state))
+        // Requests that cannot be read get problem+json like every other error.
+        .app_data(
+            web::QueryConfig::default()
+                .error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()),
+        )
+        .app_data(
+            web::PathConfig::default()
+                .error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()),
+        )
         .wrap(from_fn(request_log::log_request))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        .service(
+            web::scope("/api/v1")
+                .route("/workflows", web::get().to(workflows::list))
+                .route("/workflows/{name}", web::get().to(workflows::get))
+                .route("/workflows/{name}/graph", web::get().to(workflows::graph)),
+        )
         .default_service(web::to(not_found))
 }
 

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real binary and library against a real PostgreSQL.
 #![allow(clippy::unwrap_used)]
 
+mod api_workflows;
 mod cli;
 mod embedded;
 mod migrations;

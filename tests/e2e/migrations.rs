@@ -5,10 +5,11 @@ use actix_web::test as web_test;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use vigil::config::DatabaseUrl;
-use vigil::http::{AppState, app};
+use vigil::http::app;
 use vigil::store::{Db, migrations};
 
 use crate::support::TestDb;
+use crate::support::app::state;
 
 #[derive(QueryableByName)]
 struct Count {
@@ -67,10 +68,7 @@ fn concurrent_migration_runs_apply_each_migration_once() {
 async fn readyz_is_503_while_a_migration_is_pending() {
     let db = TestDb::migrated();
     let reverted = migrations::revert_last(&mut db.connect()).unwrap();
-    let service = web_test::init_service(app(AppState {
-        db: Db::connect_lazily(&db.url, 2).unwrap(),
-    }))
-    .await;
+    let service = web_test::init_service(app(state(Db::connect_lazily(&db.url, 2).unwrap()))).await;
     let response = web_test::call_service(
         &service,
         web_test::TestRequest::get().uri("/readyz").to_request(),
@@ -97,10 +95,7 @@ async fn readyz_is_503_when_the_database_does_not_answer() {
         nowhere.path().display()
     ))
     .unwrap();
-    let service = web_test::init_service(app(AppState {
-        db: Db::connect_lazily(&url, 1).unwrap(),
-    }))
-    .await;
+    let service = web_test::init_service(app(state(Db::connect_lazily(&url, 1).unwrap()))).await;
     let response = web_test::call_service(
         &service,
         web_test::TestRequest::get().uri("/readyz").to_request(),
@@ -119,10 +114,7 @@ async fn healthz_answers_even_when_the_database_does_not() {
         nowhere.path().display()
     ))
     .unwrap();
-    let service = web_test::init_service(app(AppState {
-        db: Db::connect_lazily(&url, 1).unwrap(),
-    }))
-    .await;
+    let service = web_test::init_service(app(state(Db::connect_lazily(&url, 1).unwrap()))).await;
     let response = web_test::call_service(
         &service,
         web_test::TestRequest::get().uri("/healthz").to_request(),
