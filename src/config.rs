@@ -9,6 +9,7 @@
 //! - `VIGIL_DB_POOL_SIZE`: connections in the pool (default 10).
 //! - `SMTP_URL`: `smtp://` or `smtps://`; without it mail goes to files under `$VIGIL_HOME/outbox`.
 //! - `VIGIL_IDENTITY_FILE`: the age identity file of this server (mode 0600).
+//! - `VIGIL_INDEX_KEY_FILE`: the blind index's HMAC key, 64 hex digits (mode 0600).
 //! - `VIGIL_RECIPIENTS`: comma-separated age recipients that case keys are wrapped to.
 //! - `VIGIL_WORKFLOWS_DIR`: the workflow definitions (default `./workflows`).
 //! - `VIGIL_PUBLIC_URL`: the URL people reach Vigil at, used in links (default from the listen address).
@@ -31,12 +32,7 @@ pub struct ConfigArgs {
     #[arg(long, env = "VIGIL_HOME", default_value = "./var", global = true)]
     pub home: PathBuf,
     /// Address and port to listen on.
-    #[arg(
-        long,
-        env = "VIGIL_LISTEN",
-        default_value = "127.0.0.1:8080",
-        global = true
-    )]
+    #[arg(long, env = "VIGIL_LISTEN", default_value = "127.0.0.1:8080", global = true)]
     pub listen: String,
     /// PostgreSQL URL (postgres://user:password@host:port/database); unset runs the embedded cluster.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
@@ -53,16 +49,14 @@ pub struct ConfigArgs {
     /// The age identity file of this server (mode 0600).
     #[arg(long, env = "VIGIL_IDENTITY_FILE", global = true)]
     pub identity_file: Option<PathBuf>,
+    /// The blind index's HMAC key file: 64 hex digits (mode 0600).
+    #[arg(long, env = "VIGIL_INDEX_KEY_FILE", global = true)]
+    pub index_key_file: Option<PathBuf>,
     /// Comma-separated age recipients (age1…) that case keys are wrapped to.
     #[arg(long, env = "VIGIL_RECIPIENTS", global = true)]
     pub recipients: Option<String>,
     /// Directory of workflow definitions.
-    #[arg(
-        long,
-        env = "VIGIL_WORKFLOWS_DIR",
-        default_value = "./workflows",
-        global = true
-    )]
+    #[arg(long, env = "VIGIL_WORKFLOWS_DIR", default_value = "./workflows", global = true)]
     pub workflows_dir: PathBuf,
     /// The URL people reach Vigil at, used in links in emails.
     #[arg(long, env = "VIGIL_PUBLIC_URL", global = true)]
@@ -71,13 +65,7 @@ pub struct ConfigArgs {
     #[arg(long = "log", env = "VIGIL_LOG", default_value = "info", global = true)]
     pub log: String,
     /// Log format.
-    #[arg(
-        long,
-        env = "VIGIL_LOG_FORMAT",
-        value_enum,
-        default_value = "text",
-        global = true
-    )]
+    #[arg(long, env = "VIGIL_LOG_FORMAT", value_enum, default_value = "text", global = true)]
     pub log_format: LogFormat,
 }
 
@@ -105,10 +93,7 @@ impl DatabaseUrl {
         let bad = |why: &str| ConfigError::DatabaseUrl(why.to_owned());
         let url = Url::parse(raw).map_err(|e| bad(&e.to_string()))?;
         if !matches!(url.scheme(), "postgres" | "postgresql") {
-            return Err(bad(&format!(
-                "scheme is `{}`, not `postgres`",
-                url.scheme()
-            )));
+            return Err(bad(&format!("scheme is `{}`, not `postgres`", url.scheme())));
         }
         let has_socket_host = url.query_pairs().any(|(key, _)| key == "host");
         if url.host_str().is_none_or(str::is_empty) && !has_socket_host {
@@ -171,10 +156,7 @@ impl SmtpUrl {
         let bad = |why: String| ConfigError::SmtpUrl(why);
         let url = Url::parse(raw).map_err(|e| bad(e.to_string()))?;
         if !matches!(url.scheme(), "smtp" | "smtps") {
-            return Err(bad(format!(
-                "scheme is `{}`, not `smtp` or `smtps`",
-                url.scheme()
-            )));
+            return Err(bad(format!("scheme is `{}`, not `smtp` or `smtps`", url.scheme())));
         }
         if url.host_str().is_none_or(str::is_empty) {
             return Err(bad("it names no host".to_owned()));
@@ -189,12 +171,7 @@ impl SmtpUrl {
 
 impl std::fmt::Debug for SmtpUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "SmtpUrl({}://{})",
-            self.0.scheme(),
-            self.0.host_str().unwrap_or("")
-        )
+        write!(f, "SmtpUrl({}://{})", self.0.scheme(), self.0.host_str().unwrap_or(""))
     }
 }
 
@@ -213,6 +190,7 @@ pub struct Config {
     pub db_pool_size: u32,
     pub mail: MailTransport,
     pub identity_file: Option<PathBuf>,
+    pub index_key_file: Option<PathBuf>,
     pub recipients: Recipients,
     pub workflows_dir: PathBuf,
     pub public_url: Url,
@@ -224,9 +202,7 @@ pub struct Config {
 pub enum ConfigError {
     #[error("VIGIL_LISTEN `{0}` is not an address and port such as 127.0.0.1:8080")]
     Listen(String),
-    #[error(
-        "DATABASE_URL is not a PostgreSQL URL ({0}); write it as postgres://user:password@host:5432/database"
-    )]
+    #[error("DATABASE_URL is not a PostgreSQL URL ({0}); write it as postgres://user:password@host:5432/database")]
     DatabaseUrl(String),
     #[error(
         "DATABASE_URL is required when VIGIL_EMBEDDED_DB is false (as in the container image); set it to postgres://user:password@host:5432/database"
@@ -236,12 +212,12 @@ pub enum ConfigError {
     EmbeddedDb(String),
     #[error("VIGIL_DB_POOL_SIZE `{0}` is not a number from 1 to 1000")]
     PoolSize(String),
-    #[error(
-        "SMTP_URL is not an SMTP URL ({0}); write it as smtp://user:password@host:587 or smtps://host:465"
-    )]
+    #[error("SMTP_URL is not an SMTP URL ({0}); write it as smtp://user:password@host:587 or smtps://host:465")]
     SmtpUrl(String),
     #[error("VIGIL_IDENTITY_FILE {path}: {reason}")]
     IdentityFile { path: PathBuf, reason: String },
+    #[error("VIGIL_INDEX_KEY_FILE {path}: {reason}")]
+    IndexKeyFile { path: PathBuf, reason: String },
     #[error("VIGIL_RECIPIENTS: {0}")]
     Recipients(String),
     #[error("VIGIL_PUBLIC_URL `{0}` is not an http:// or https:// URL")]
@@ -259,8 +235,8 @@ impl Config {
             .listen
             .parse()
             .map_err(|_| ConfigError::Listen(args.listen.clone()))?;
-        let embedded_allowed = parse_bool(&args.embedded_db)
-            .ok_or_else(|| ConfigError::EmbeddedDb(args.embedded_db.clone()))?;
+        let embedded_allowed =
+            parse_bool(&args.embedded_db).ok_or_else(|| ConfigError::EmbeddedDb(args.embedded_db.clone()))?;
         let database = match args.database_url.as_deref().map(str::trim) {
             Some(raw) if !raw.is_empty() => DatabaseSource::External(DatabaseUrl::parse(raw)?),
             _ if embedded_allowed => DatabaseSource::Embedded,
@@ -279,12 +255,27 @@ impl Config {
             _ => MailTransport::Files(home.join("outbox")),
         };
         if let Some(path) = &args.identity_file {
-            check_identity_file(path)?;
+            check_private_file(path, |reason| ConfigError::IdentityFile {
+                path: path.clone(),
+                reason,
+            })?;
+            crypto::check_identity_file(path).map_err(|e| ConfigError::IdentityFile {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+        }
+        if let Some(path) = &args.index_key_file {
+            check_private_file(path, |reason| ConfigError::IndexKeyFile {
+                path: path.clone(),
+                reason,
+            })?;
+            crypto::read_index_key(path).map_err(|e| ConfigError::IndexKeyFile {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
         }
         let recipients = match args.recipients.as_deref() {
-            Some(raw) => {
-                Recipients::parse(raw).map_err(|e| ConfigError::Recipients(e.to_string()))?
-            }
+            Some(raw) => Recipients::parse(raw).map_err(|e| ConfigError::Recipients(e.to_string()))?,
             None => Recipients::default(),
         };
         let public_url = match args.public_url.as_deref() {
@@ -292,11 +283,9 @@ impl Config {
                 .ok()
                 .filter(|url| matches!(url.scheme(), "http" | "https"))
                 .ok_or_else(|| ConfigError::PublicUrl(raw.to_owned()))?,
-            None => Url::parse(&format!("http://{listen}/"))
-                .map_err(|_| ConfigError::PublicUrl(listen.to_string()))?,
+            None => Url::parse(&format!("http://{listen}/")).map_err(|_| ConfigError::PublicUrl(listen.to_string()))?,
         };
-        tracing_subscriber::EnvFilter::try_new(&args.log)
-            .map_err(|_| ConfigError::Log(args.log.clone()))?;
+        tracing_subscriber::EnvFilter::try_new(&args.log).map_err(|_| ConfigError::Log(args.log.clone()))?;
         Ok(Self {
             home,
             listen,
@@ -304,6 +293,7 @@ impl Config {
             db_pool_size,
             mail,
             identity_file: args.identity_file.map(|path| absolute(&path)),
+            index_key_file: args.index_key_file.map(|path| absolute(&path)),
             recipients,
             workflows_dir: absolute(&args.workflows_dir),
             public_url,
@@ -335,9 +325,7 @@ fn check_home(home: &Path) -> Result<(), ConfigError> {
         reason,
     };
     match std::fs::metadata(home) {
-        Ok(meta) if !meta.is_dir() => Err(err(
-            "is not a directory; point VIGIL_HOME at a directory".into(),
-        )),
+        Ok(meta) if !meta.is_dir() => Err(err("is not a directory; point VIGIL_HOME at a directory".into())),
         Ok(_) => {
             std::fs::read_dir(home).map_err(|e| {
                 err(format!(
@@ -354,7 +342,10 @@ fn check_home(home: &Path) -> Result<(), ConfigError> {
             let existing = home.ancestors().skip(1).find(|p| p.exists());
             match existing {
                 Some(parent) if parent.is_dir() => check_writable(parent).map_err(|e| {
-                    err(format!("does not exist and {} is not writable ({e}); create it or choose another VIGIL_HOME", parent.display()))
+                    err(format!(
+                        "does not exist and {} is not writable ({e}); create it or choose another VIGIL_HOME",
+                        parent.display()
+                    ))
                 }),
                 _ => Err(err("does not exist and has no directory to be created in".into())),
             }
@@ -377,18 +368,12 @@ fn tempfile_in(dir: &Path) -> std::io::Result<PathBuf> {
         std::process::id(),
         uuid::Uuid::new_v4().simple()
     ));
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)?;
+    std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
     Ok(path)
 }
 
-fn check_identity_file(path: &Path) -> Result<(), ConfigError> {
-    let err = |reason: String| ConfigError::IdentityFile {
-        path: path.to_owned(),
-        reason,
-    };
+/// A key file must exist and be closed to everyone but its owner.
+fn check_private_file(path: &Path, err: impl Fn(String) -> ConfigError) -> Result<(), ConfigError> {
     let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot be read ({e})")))?;
     if meta.permissions().mode() & 0o077 != 0 {
         return Err(err(format!(
@@ -396,7 +381,7 @@ fn check_identity_file(path: &Path) -> Result<(), ConfigError> {
             meta.permissions().mode() & 0o777
         )));
     }
-    crypto::check_identity_file(path).map_err(|e| err(e.to_string()))
+    Ok(())
 }
 
 #[cfg(test)]
@@ -412,11 +397,7 @@ mod tests {
 
     fn args(extra: &[&str]) -> ConfigArgs {
         let home = std::env::temp_dir();
-        let mut argv = vec![
-            "vigil".to_owned(),
-            "--home".to_owned(),
-            home.display().to_string(),
-        ];
+        let mut argv = vec!["vigil".to_owned(), "--home".to_owned(), home.display().to_string()];
         argv.extend(extra.iter().map(|s| (*s).to_owned()));
         TestCli::try_parse_from(argv).unwrap().config
     }

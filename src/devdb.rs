@@ -49,9 +49,7 @@ pub enum DevDbError {
         "running as root, the embedded cluster must run as the unprivileged `postgres` user, which does not exist; `apt-get install postgresql` creates it, or set DATABASE_URL"
     )]
     NoClusterUser,
-    #[error(
-        "the socket path {0} is longer than the 107 bytes a Unix socket allows; choose a shorter VIGIL_HOME"
-    )]
+    #[error("the socket path {0} is longer than the 107 bytes a Unix socket allows; choose a shorter VIGIL_HOME")]
     SocketPathTooLong(PathBuf),
     #[error("{what} {path}: {source}")]
     Io {
@@ -168,10 +166,8 @@ impl Runner {
     fn own(&self, path: &Path) -> Result<(), DevDbError> {
         match self {
             Self::Current => Ok(()),
-            Self::System { uid, gid } => {
-                std::os::unix::fs::chown(path, Some(uid.as_raw()), Some(gid.as_raw()))
-                    .map_err(io_error("cannot hand over", path))
-            }
+            Self::System { uid, gid } => std::os::unix::fs::chown(path, Some(uid.as_raw()), Some(gid.as_raw()))
+                .map_err(io_error("cannot hand over", path)),
         }
     }
 
@@ -246,11 +242,7 @@ impl Cluster {
             in_home
         } else if matches!(runner, Runner::System { .. }) {
             let digest = Sha256::digest(home.as_os_str().as_encoded_bytes());
-            let key: String = digest
-                .iter()
-                .take(8)
-                .map(|byte| format!("{byte:02x}"))
-                .collect();
+            let key: String = digest.iter().take(8).map(|byte| format!("{byte:02x}")).collect();
             let root = Path::new(RELOCATION_BASE).join(format!("pg-{key}"));
             std::fs::DirBuilder::new()
                 .recursive(true)
@@ -280,10 +272,8 @@ impl Cluster {
 
     /// A libpq URL for `database` in this cluster, over its socket.
     pub fn url(&self, database: &str) -> String {
-        let host: String = url::form_urlencoded::byte_serialize(
-            self.layout.socket_dir.as_os_str().as_encoded_bytes(),
-        )
-        .collect();
+        let host: String =
+            url::form_urlencoded::byte_serialize(self.layout.socket_dir.as_os_str().as_encoded_bytes()).collect();
         format!("postgres://{SUPERUSER}@localhost/{database}?host={host}&port={PORT}")
     }
 
@@ -347,14 +337,10 @@ impl Cluster {
             }
             self.private_dir(&scratch)?;
             let mut initdb = self.runner.command(&self.binaries.tool("initdb"));
-            initdb.arg("-D").arg(&scratch).args([
-                "-U",
-                SUPERUSER,
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--locale=C",
-            ]);
+            initdb
+                .arg("-D")
+                .arg(&scratch)
+                .args(["-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C"]);
             if self.options.throwaway {
                 initdb.arg("--no-sync");
             }
@@ -363,8 +349,7 @@ impl Cluster {
                 let _ = std::fs::remove_dir_all(&scratch);
                 return Err(e);
             }
-            std::fs::rename(&scratch, data)
-                .map_err(io_error("cannot move the new cluster to", data))?;
+            std::fs::rename(&scratch, data).map_err(io_error("cannot move the new cluster to", data))?;
         }
         self.private_dir(&self.layout.socket_dir)?;
         self.write_location_config()
@@ -394,18 +379,12 @@ impl Cluster {
             .append(true)
             .open(&path)
             .map_err(io_error("cannot open", &path))?;
-        file.write_all(text.as_bytes())
-            .map_err(io_error("cannot write", &path))
+        file.write_all(text.as_bytes()).map_err(io_error("cannot write", &path))
     }
 
     /// The socket directory is written at each start, so a moved `VIGIL_HOME` still works.
     fn write_location_config(&self) -> Result<(), DevDbError> {
-        let socket_dir = self
-            .layout
-            .socket_dir
-            .display()
-            .to_string()
-            .replace('\'', "''");
+        let socket_dir = self.layout.socket_dir.display().to_string().replace('\'', "''");
         let text = format!(
             "listen_addresses = ''\nport = {PORT}\nunix_socket_directories = '{socket_dir}'\nunix_socket_permissions = 0700\n"
         );
@@ -435,16 +414,11 @@ impl Cluster {
 
     fn start(&self) -> Result<(), DevDbError> {
         let log = self.layout.data.join("server.log");
-        run(self
-            .pg_ctl("start")
-            .args(["-w", "-t", "60", "-s", "-l"])
-            .arg(&log))
+        run(self.pg_ctl("start").args(["-w", "-t", "60", "-s", "-l"]).arg(&log))
     }
 
     fn stop(&self) -> Result<(), DevDbError> {
-        run(self
-            .pg_ctl("stop")
-            .args(["-m", "fast", "-w", "-t", "60", "-s"]))
+        run(self.pg_ctl("stop").args(["-m", "fast", "-w", "-t", "60", "-s"]))
     }
 }
 
@@ -529,9 +503,7 @@ impl ClusterLease {
                 Ok(Released::Stopped)
             }
             Err(std::fs::TryLockError::WouldBlock) => Ok(Released::LeftForOthers),
-            Err(std::fs::TryLockError::Error(e)) => {
-                Err(io_error("cannot lock", &self.cluster.users_path())(e))
-            }
+            Err(std::fs::TryLockError::Error(e)) => Err(io_error("cannot lock", &self.cluster.users_path())(e)),
         }
     }
 }
@@ -556,10 +528,7 @@ mod tests {
             &[empty.path().join("15/bin")],
         )
         .unwrap_err();
-        assert!(
-            err.to_string().contains("apt-get install postgresql"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("apt-get install postgresql"), "{err}");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 
 use vigil::config::{Config, ConfigArgs, MailTransport};
 use vigil::http::{self, AppState};
-use vigil::startup::{Database, WorkflowProblems, load_workflows, sync_workflows};
+use vigil::startup::{Database, KeySource, WorkflowProblems, load_workflows, sync_workflows};
 use vigil::store;
 use vigil::telemetry;
 use vigil::workflow::{Registry, graph};
@@ -34,11 +34,22 @@ enum Command {
     Migrate,
     /// Exit 0 when the service on VIGIL_LISTEN answers /healthz (the container's HEALTHCHECK).
     Healthcheck,
+    /// Manage keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Check and draw workflow definitions.
     Workflows {
         #[command(subcommand)]
         command: WorkflowsCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Print a new random blind-index key (64 hex digits) for VIGIL_INDEX_KEY_FILE.
+    NewIndexKey,
 }
 
 #[derive(Debug, Subcommand)]
@@ -83,6 +94,11 @@ fn main() -> ExitCode {
         Command::Migrate => migrate(&config),
         Command::Healthcheck => healthcheck(&config),
         Command::Workflows { command } => workflows(&config, command),
+        Command::Keys {
+            command: KeysCommand::NewIndexKey,
+        } => vigil::crypto::IndexKey::generate()
+            .map(|key| println!("{}", key.to_hex().expose()))
+            .map_err(Into::into),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -94,11 +110,7 @@ fn main() -> ExitCode {
         Err(e) => {
             // `{:#}` puts the cause chain on one line; libpq's messages span several.
             let message = format!("{e:#}");
-            let folded: Vec<&str> = message
-                .lines()
-                .map(str::trim)
-                .filter(|line| !line.is_empty())
-                .collect();
+            let folded: Vec<&str> = message.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
             eprintln!("vigil: {}", folded.join(" "));
             ExitCode::FAILURE
         }
@@ -118,16 +130,14 @@ fn usage_error(e: &clap::Error) -> ExitCode {
     }
     let rendered = e.to_string();
     let first = rendered.lines().next().unwrap_or("bad arguments");
-    eprintln!(
-        "vigil: {} (see `vigil --help`)",
-        first.trim_start_matches("error: ")
-    );
+    eprintln!("vigil: {} (see `vigil --help`)", first.trim_start_matches("error: "));
     ExitCode::from(2)
 }
 
 fn serve(config: &Config) -> anyhow::Result<()> {
     // Definitions are checked before anything else: an invalid one must not start a service.
     let registry = load_workflows(&config.workflows_dir)?;
+    let key_source = KeySource::from_config(config)?;
     // Bind first: a busy address must fail before anything is created or started.
     let listener = TcpListener::bind(config.listen).map_err(|e| {
         anyhow::anyhow!(
@@ -136,7 +146,7 @@ fn serve(config: &Config) -> anyhow::Result<()> {
         )
     })?;
     let database = Database::open(config)?;
-    let served = run_service(config, &database, listener, registry);
+    let served = run_service(config, &database, listener, registry, &key_source);
     let closed = database.close();
     served.and(closed)
 }
@@ -146,12 +156,11 @@ fn run_service(
     database: &Database,
     listener: TcpListener,
     mut registry: Registry,
+    key_source: &KeySource,
 ) -> anyhow::Result<()> {
+    let keys = key_source.load(config)?;
     let applied = database.migrate()?;
-    let versions: Vec<String> = registry
-        .iter()
-        .map(|w| format!("{}@{}", w.name(), w.version))
-        .collect();
+    let versions: Vec<String> = registry.iter().map(|w| format!("{}@{}", w.name(), w.version)).collect();
     tracing::info!(workflows = ?versions, "workflow definitions loaded");
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "applied database migrations");
@@ -164,6 +173,7 @@ fn run_service(
     let state = AppState {
         db,
         workflows: Arc::new(registry),
+        keys: Arc::new(keys),
     };
     tracing::info!(listen = %config.listen, public_url = %config.public_url, "vigil is serving");
     actix_web::rt::System::new()
@@ -258,9 +268,7 @@ fn list_versions(database: &Database, registry: &Registry) -> anyhow::Result<Vec
         }
     }
     for row in recorded {
-        let current = registry
-            .get(&row.name)
-            .is_some_and(|w| w.version == row.version);
+        let current = registry.get(&row.name).is_some_and(|w| w.version == row.version);
         lines.push(format!(
             "{:<20} {}  {:<7}  recorded {}  {} running, {} in all",
             row.name,

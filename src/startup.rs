@@ -4,6 +4,7 @@
 use anyhow::Context;
 
 use crate::config::{Config, DatabaseSource, DatabaseUrl};
+use crate::crypto::{self, IndexKey, Keyring};
 use crate::devdb::{Cluster, ClusterLease, ClusterOptions, Released};
 use crate::store::{self, Db};
 use crate::workflow::{Registry, Source};
@@ -66,15 +67,11 @@ impl Database {
     /// Stops the embedded cluster if this process was its last user.
     pub fn close(mut self) -> anyhow::Result<()> {
         if let Some(lease) = self.lease.take() {
-            let released = lease
-                .release()
-                .context("cannot stop the embedded PostgreSQL cluster")?;
+            let released = lease.release().context("cannot stop the embedded PostgreSQL cluster")?;
             match released {
                 Released::Stopped => tracing::info!("stopped the embedded PostgreSQL cluster"),
                 Released::LeftForOthers => {
-                    tracing::info!(
-                        "the embedded PostgreSQL cluster keeps running for another vigil process"
-                    )
+                    tracing::info!("the embedded PostgreSQL cluster keeps running for another vigil process")
                 }
             }
         }
@@ -93,14 +90,11 @@ pub fn load_workflows(dir: &std::path::Path) -> anyhow::Result<Registry> {
     })?;
     let mut sources = Vec::new();
     for entry in entries {
-        let path = entry
-            .with_context(|| format!("cannot read {}", dir.display()))?
-            .path();
+        let path = entry.with_context(|| format!("cannot read {}", dir.display()))?.path();
         if path.extension().is_none_or(|ext| ext != "toml") {
             continue;
         }
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -160,10 +154,68 @@ pub fn sync_workflows(db: &Db, registry: &mut Registry) -> anyhow::Result<()> {
         let definition: crate::workflow::Definition =
             serde_json::from_value(json).context("a recorded workflow version cannot be read")?;
         registry.add_stored(definition).map_err(|problems| {
-            anyhow::anyhow!(WorkflowProblems(
-                problems.iter().map(ToString::to_string).collect()
-            ))
+            anyhow::anyhow!(WorkflowProblems(problems.iter().map(ToString::to_string).collect()))
         })?;
     }
     Ok(())
+}
+
+/// The keys a serving process needs: the keyring that wraps and opens case keys, and the
+/// blind index's key.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    pub keyring: Keyring,
+    pub index: IndexKey,
+}
+
+/// Where the keys come from, decided from the configuration before anything is created.
+#[derive(Debug, Clone)]
+pub enum KeySource {
+    Files {
+        identity: std::path::PathBuf,
+        index: std::path::PathBuf,
+    },
+    /// The embedded default's development keys under `$VIGIL_HOME/keys`.
+    Development { dir: std::path::PathBuf },
+}
+
+impl KeySource {
+    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        match (&config.identity_file, &config.index_key_file, &config.database) {
+            (Some(identity), Some(index), _) => Ok(Self::Files {
+                identity: identity.clone(),
+                index: index.clone(),
+            }),
+            (None, None, DatabaseSource::Embedded) => Ok(Self::Development {
+                dir: config.home.join("keys"),
+            }),
+            (None, _, _) => anyhow::bail!(
+                "VIGIL_IDENTITY_FILE is required outside the embedded default; create one with `age-keygen -o identity.txt` (mode 0600)"
+            ),
+            (Some(_), None, _) => anyhow::bail!(
+                "VIGIL_INDEX_KEY_FILE is required with VIGIL_IDENTITY_FILE; create one with `vigil keys new-index-key > index.key` (mode 0600)"
+            ),
+        }
+    }
+
+    /// Reads the keys, creating the development keys on first use.
+    pub fn load(&self, config: &Config) -> anyhow::Result<Keys> {
+        let (identity, index) = match self {
+            Self::Files { identity, index } => (identity.clone(), index.clone()),
+            Self::Development { dir } => {
+                let (identity, index, created) =
+                    crypto::ensure_dev_keys(dir).context("cannot create the development keys")?;
+                tracing::warn!(
+                    keys = %dir.display(),
+                    created,
+                    "using DEVELOPMENT keys kept beside the data: anyone with this folder reads every case; never use them for real cases (set VIGIL_IDENTITY_FILE and VIGIL_INDEX_KEY_FILE)"
+                );
+                (identity, index)
+            }
+        };
+        let identities = crypto::read_identities(&identity).with_context(|| format!("{}", identity.display()))?;
+        let keyring = Keyring::new(identities, &config.recipients)?;
+        let index = crypto::read_index_key(&index).with_context(|| format!("{}", index.display()))?;
+        Ok(Keys { keyring, index })
+    }
 }

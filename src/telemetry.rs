@@ -39,10 +39,7 @@ mod tests {
 
     #[test]
     fn masked_emails_keep_only_the_first_letter_and_domain() {
-        assert_eq!(
-            mask_email("ana.example@eeas.europa.eu"),
-            "a***@eeas.europa.eu"
-        );
+        assert_eq!(mask_email("ana.example@eeas.europa.eu"), "a***@eeas.europa.eu");
         assert_eq!(mask_email("nonsense"), "***");
     }
 }

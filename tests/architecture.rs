@@ -50,11 +50,7 @@ fn all_sources() -> Vec<Source> {
     sources(&src)
         .into_iter()
         .map(|path| Source {
-            name: path
-                .strip_prefix(&src)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/"),
+            name: path.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/"),
             code: code(&path),
         })
         .collect()
@@ -130,10 +126,7 @@ fn only_http_and_main_touch_actix_web() {
 #[test]
 fn the_checker_sees_what_it_checks() {
     assert!(mentions("use diesel::prelude::*;", "diesel"));
-    assert!(mentions(
-        "let x = age::x25519::Identity::generate();",
-        "age"
-    ));
+    assert!(mentions("let x = age::x25519::Identity::generate();", "age"));
     assert!(!mentions("let page = 3; let usage = 1;", "age"));
     assert!(!mentions("let x = 1;", "diesel"));
     assert_eq!(code_of("let a = 1; // diesel::x"), "let a = 1; ");
@@ -149,9 +142,7 @@ fn code_of(text: &str) -> String {
 
 #[test]
 fn architecture_md_maps_every_module() {
-    let map =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("ARCHITECTURE.md"))
-            .unwrap();
+    let map = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("ARCHITECTURE.md")).unwrap();
     for source in all_sources() {
         let module = source.name.split('/').next().unwrap();
         let shown = if source.name.contains('/') {

@@ -17,10 +17,7 @@ fn the_image_runs_vigil_serve_as_a_non_root_user_with_a_healthcheck() {
     assert!(text.contains("EXPOSE 8080"));
     assert!(text.contains(r#"HEALTHCHECK"#) && text.contains(r#"CMD ["vigil", "healthcheck"]"#));
     assert!(text.contains(r#"ENTRYPOINT ["vigil", "serve"]"#));
-    assert!(
-        text.matches("\nFROM ").count() >= 2,
-        "not a multi-stage build"
-    );
+    assert!(text.matches("\nFROM ").count() >= 2, "not a multi-stage build");
     assert!(text.contains("libpq5"));
 }
 

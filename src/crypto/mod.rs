@@ -1,5 +1,12 @@
-//! Everything that touches age: the server's identities, its master recipients, and (as the
-//! cases issue lands) per-case keys, sealing and opening.
+//! Everything that touches age: the server's identities, its master recipients, per-case
+//! keys, sealing and opening; and the other keyed hashes: the blind index and API tokens.
+
+mod blind;
+pub mod keyring;
+pub mod token;
+
+pub use blind::IndexKey;
+pub use keyring::{CaseKey, Keyring, NewCaseKey};
 
 use std::path::Path;
 use std::str::FromStr;
@@ -14,6 +21,22 @@ pub enum CryptoError {
     IdentityFileEmpty,
     #[error("`{0}` is not an age X25519 recipient (age1…)")]
     RecipientInvalid(String),
+    #[error("encryption failed")]
+    Encrypt,
+    #[error("sealed data is damaged or not age ciphertext")]
+    Corrupt,
+    #[error("no key of this server opens this data")]
+    NoMatchingKey,
+    #[error("the system's random number generator failed")]
+    Random,
+    #[error("the index key is not 64 hexadecimal digits")]
+    IndexKeyInvalid,
+    #[error("cannot write key file {path}: {source}")]
+    KeyFile {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// The master recipients that case keys are wrapped to: the server's own and offline recovery keys.
@@ -26,8 +49,7 @@ impl Recipients {
         raw.split(|c: char| c == ',' || c.is_whitespace())
             .filter(|item| !item.is_empty())
             .map(|item| {
-                age::x25519::Recipient::from_str(item)
-                    .map_err(|_| CryptoError::RecipientInvalid(item.to_owned()))
+                age::x25519::Recipient::from_str(item).map_err(|_| CryptoError::RecipientInvalid(item.to_owned()))
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Self)
@@ -40,13 +62,15 @@ impl Recipients {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    pub fn iter(&self) -> impl Iterator<Item = &age::x25519::Recipient> {
+        self.0.iter()
+    }
 }
 
 impl std::fmt::Debug for Recipients {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list()
-            .entries(self.0.iter().map(ToString::to_string))
-            .finish()
+        f.debug_list().entries(self.0.iter().map(ToString::to_string)).finish()
     }
 }
 
@@ -59,14 +83,79 @@ pub fn read_identities(path: &Path) -> Result<Vec<age::x25519::Identity>, Crypto
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
         .map(|(index, line)| {
-            age::x25519::Identity::from_str(line.trim())
-                .map_err(|_| CryptoError::IdentityInvalid { line: index + 1 })
+            age::x25519::Identity::from_str(line.trim()).map_err(|_| CryptoError::IdentityInvalid { line: index + 1 })
         })
         .collect::<Result<Vec<_>, _>>()?;
     if identities.is_empty() {
         return Err(CryptoError::IdentityFileEmpty);
     }
     Ok(identities)
+}
+
+/// Reads an index key file: 64 hex digits (comment lines start with `#`).
+pub fn read_index_key(path: &Path) -> Result<IndexKey, CryptoError> {
+    let text = std::fs::read_to_string(path).map_err(CryptoError::IdentityFileUnreadable)?;
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .unwrap_or_default();
+    IndexKey::from_hex(line)
+}
+
+/// The development keys of the embedded default, created on first use under `dir` (mode 0700),
+/// each file mode 0600. Returns the identity file, the index key file, and whether they were
+/// created now.
+pub fn ensure_dev_keys(dir: &Path) -> Result<(std::path::PathBuf, std::path::PathBuf, bool), CryptoError> {
+    use age::secrecy::ExposeSecret;
+    use std::os::unix::fs::DirBuilderExt;
+
+    let identity_path = dir.join("identity.txt");
+    let index_path = dir.join("index.key");
+    let failed = |path: &Path| {
+        let path = path.to_owned();
+        move |source| CryptoError::KeyFile { path, source }
+    };
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(failed(dir))?;
+    let mut created = false;
+    if !identity_path.exists() {
+        let identity = age::x25519::Identity::generate();
+        let text = format!(
+            "# Vigil development identity: for a laptop only, never for real cases.\n# public key: {}\n{}\n",
+            identity.to_public(),
+            identity.to_string().expose_secret()
+        );
+        write_private(&identity_path, &text).map_err(failed(&identity_path))?;
+        created = true;
+    }
+    if !index_path.exists() {
+        let key = IndexKey::generate()?;
+        let text = format!("# Vigil development blind-index key.\n{}\n", key.to_hex().expose());
+        write_private(&index_path, &text).map_err(failed(&index_path))?;
+        created = true;
+    }
+    Ok((identity_path, index_path, created))
+}
+
+/// Writes a file readable by its owner only, in place only once complete.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+
+    let scratch = path.with_extension("new");
+    let _ = std::fs::remove_file(&scratch);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&scratch)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&scratch, path)
 }
 
 /// Checks that an identity file can be read and parsed, without keeping the keys.
@@ -98,11 +187,28 @@ mod tests {
         let mut file = tempfile::NamedTempFile::new().unwrap();
         let secret = age::x25519::Identity::generate().to_string();
         let damaged = &secret.expose_secret()[..40];
-        std::io::Write::write_all(&mut file, format!("# created: now\n{damaged}\n").as_bytes())
-            .unwrap();
+        std::io::Write::write_all(&mut file, format!("# created: now\n{damaged}\n").as_bytes()).unwrap();
         let err = read_identities(file.path()).err().unwrap().to_string();
         assert!(err.contains("line 2"), "{err}");
         assert!(!err.contains(damaged));
+    }
+
+    #[test]
+    fn dev_keys_are_private_and_made_once() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let keys = dir.path().join("keys");
+        let (identity, index, created) = ensure_dev_keys(&keys).unwrap();
+        assert!(created);
+        for path in [&identity, &index] {
+            assert_eq!(std::fs::metadata(path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        assert_eq!(std::fs::metadata(&keys).unwrap().permissions().mode() & 0o777, 0o700);
+        let first = std::fs::read(&identity).unwrap();
+        assert!(!ensure_dev_keys(&keys).unwrap().2);
+        assert_eq!(std::fs::read(&identity).unwrap(), first);
+        assert_eq!(read_identities(&identity).unwrap().len(), 1);
+        assert!(read_index_key(&index).is_ok());
     }
 
     #[test]

@@ -27,9 +27,7 @@ pub enum ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Pool(_) | StoreError::Connect(_) => {
-                Self::Unavailable("the database does not answer".into())
-            }
+            StoreError::Pool(_) | StoreError::Connect(_) => Self::Unavailable("the database does not answer".into()),
             other => Self::Internal(Box::new(other)),
         }
     }

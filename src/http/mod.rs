@@ -17,6 +17,7 @@ use actix_web::{App, HttpServer, web};
 
 use std::sync::Arc;
 
+use crate::startup::Keys;
 use crate::store::Db;
 use crate::workflow::Registry;
 use error::ApiError;
@@ -30,6 +31,7 @@ pub struct AppState {
     pub db: Db,
     /// The loaded workflows, with the older versions procedures still run on.
     pub workflows: Arc<Registry>,
+    pub keys: Arc<Keys>,
 }
 
 /// The whole application, as `serve` runs it and as in-process tests drive it.
@@ -47,14 +49,8 @@ pub fn app(
     App::new()
         .app_data(web::Data::new(state))
         // Requests that cannot be read get problem+json like every other error.
-        .app_data(
-            web::QueryConfig::default()
-                .error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()),
-        )
-        .app_data(
-            web::PathConfig::default()
-                .error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()),
-        )
+        .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()))
+        .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()))
         .wrap(from_fn(request_log::log_request))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
@@ -91,10 +87,7 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
 /// Waits for SIGTERM or SIGINT; returns its name.
 async fn stop_signal() -> &'static str {
     use tokio::signal::unix::{SignalKind, signal};
-    match (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) {
+    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
         (Ok(mut term), Ok(mut int)) => tokio::select! {
             _ = term.recv() => "SIGTERM",
             _ = int.recv() => "SIGINT",

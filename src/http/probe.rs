@@ -19,9 +19,7 @@ pub fn healthz(listen: SocketAddr, timeout: Duration) -> std::io::Result<u16> {
     let mut stream = TcpStream::connect_timeout(&target, timeout)?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
-    stream.write_all(
-        format!("GET /healthz HTTP/1.1\r\nHost: {target}\r\nConnection: close\r\n\r\n").as_bytes(),
-    )?;
+    stream.write_all(format!("GET /healthz HTTP/1.1\r\nHost: {target}\r\nConnection: close\r\n\r\n").as_bytes())?;
     let mut head = [0u8; 64];
     let read = stream.read(&mut head)?;
     let text = String::from_utf8_lossy(&head[..read]);

@@ -47,10 +47,7 @@ pub async fn log_request(
     let _entered = span.enter();
     match result {
         Ok(mut res) => {
-            let route = res
-                .request()
-                .match_pattern()
-                .unwrap_or_else(|| "-".to_owned());
+            let route = res.request().match_pattern().unwrap_or_else(|| "-".to_owned());
             tracing::info!(
                 http.method = %method,
                 http.route = %route,

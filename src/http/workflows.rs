@@ -52,15 +52,8 @@ struct Detail<'a> {
     versions: Vec<VersionInfo>,
 }
 
-pub async fn get(
-    state: web::Data<AppState>,
-    name: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let workflow = state
-        .workflows
-        .get(&name)
-        .ok_or(ApiError::NotFound)?
-        .clone();
+pub async fn get(state: web::Data<AppState>, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let workflow = state.workflows.get(&name).ok_or(ApiError::NotFound)?.clone();
     let recorded = state.db.run(store::workflows::list).await?;
     let versions = recorded
         .into_iter()

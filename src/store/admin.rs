@@ -31,10 +31,9 @@ fn checked_name(name: &str) -> Result<&str, StoreError> {
 }
 
 pub fn database_exists(conn: &mut PgConnection, name: &str) -> Result<bool, StoreError> {
-    let row: Exists =
-        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
-            .bind::<Text, _>(name)
-            .get_result(conn)?;
+    let row: Exists = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+        .bind::<Text, _>(name)
+        .get_result(conn)?;
     Ok(row.exists)
 }
 
@@ -48,11 +47,7 @@ pub fn ensure_database(server_url: &str, name: &str) -> Result<(), StoreError> {
 }
 
 /// Creates `name` as a copy of `template` (which nobody may be connected to).
-pub fn create_database_from(
-    conn: &mut PgConnection,
-    name: &str,
-    template: &str,
-) -> Result<(), StoreError> {
+pub fn create_database_from(conn: &mut PgConnection, name: &str, template: &str) -> Result<(), StoreError> {
     conn.batch_execute(&format!(
         "CREATE DATABASE {} TEMPLATE {}",
         checked_name(name)?,
@@ -78,10 +73,7 @@ pub fn rename_database(conn: &mut PgConnection, from: &str, to: &str) -> Result<
 
 /// Drops `name`, closing any connection still open to it.
 pub fn drop_database(conn: &mut PgConnection, name: &str) -> Result<(), StoreError> {
-    conn.batch_execute(&format!(
-        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-        checked_name(name)?
-    ))?;
+    conn.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", checked_name(name)?))?;
     Ok(())
 }
 
@@ -106,14 +98,7 @@ mod tests {
     #[test]
     fn only_plain_names_reach_sql() {
         assert!(checked_name("vigil_test_0a1b").is_ok());
-        for bad in [
-            "",
-            "Vigil",
-            "x; DROP DATABASE y",
-            "a-b",
-            "1abc",
-            &"x".repeat(64),
-        ] {
+        for bad in ["", "Vigil", "x; DROP DATABASE y", "a-b", "1abc", &"x".repeat(64)] {
             assert!(checked_name(bad).is_err(), "{bad}");
         }
     }

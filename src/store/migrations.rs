@@ -21,9 +21,7 @@ fn migration_error(e: impl std::fmt::Display) -> StoreError {
 /// Applies every pending migration; returns the versions applied, oldest first.
 pub fn run_pending(conn: &mut PgConnection) -> Result<Vec<String>, StoreError> {
     with_advisory_lock(conn, MIGRATION_LOCK, |conn| {
-        let applied = conn
-            .run_pending_migrations(MIGRATIONS)
-            .map_err(migration_error)?;
+        let applied = conn.run_pending_migrations(MIGRATIONS).map_err(migration_error)?;
         Ok(applied.iter().map(ToString::to_string).collect())
     })
 }
@@ -37,9 +35,7 @@ pub fn run_pending_at(url: &DatabaseUrl) -> Result<Vec<String>, StoreError> {
 /// Reverts every applied migration, newest first; returns the versions reverted.
 pub fn revert_all(conn: &mut PgConnection) -> Result<Vec<String>, StoreError> {
     with_advisory_lock(conn, MIGRATION_LOCK, |conn| {
-        let reverted = conn
-            .revert_all_migrations(MIGRATIONS)
-            .map_err(migration_error)?;
+        let reverted = conn.revert_all_migrations(MIGRATIONS).map_err(migration_error)?;
         Ok(reverted.iter().map(ToString::to_string).collect())
     })
 }
@@ -47,32 +43,24 @@ pub fn revert_all(conn: &mut PgConnection) -> Result<Vec<String>, StoreError> {
 /// Reverts the newest applied migration; returns its version.
 pub fn revert_last(conn: &mut PgConnection) -> Result<String, StoreError> {
     with_advisory_lock(conn, MIGRATION_LOCK, |conn| {
-        let reverted = conn
-            .revert_last_migration(MIGRATIONS)
-            .map_err(migration_error)?;
+        let reverted = conn.revert_last_migration(MIGRATIONS).map_err(migration_error)?;
         Ok(reverted.to_string())
     })
 }
 
 /// The versions of the migrations not applied yet.
 pub fn pending(conn: &mut PgConnection) -> Result<Vec<String>, StoreError> {
-    let pending = conn
-        .pending_migrations(MIGRATIONS)
-        .map_err(migration_error)?;
-    Ok(pending
-        .iter()
-        .map(|m| m.name().version().to_string())
-        .collect())
+    let pending = conn.pending_migrations(MIGRATIONS).map_err(migration_error)?;
+    Ok(pending.iter().map(|m| m.name().version().to_string()).collect())
 }
 
 /// The versions of every migration this binary carries, oldest first.
 pub fn versions() -> Result<Vec<String>, StoreError> {
-    let mut versions: Vec<String> =
-        diesel::migration::MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)
-            .map_err(migration_error)?
-            .iter()
-            .map(|m| m.name().version().to_string())
-            .collect();
+    let mut versions: Vec<String> = diesel::migration::MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)
+        .map_err(migration_error)?
+        .iter()
+        .map(|m| m.name().version().to_string())
+        .collect();
     versions.sort();
     Ok(versions)
 }

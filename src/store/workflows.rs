@@ -17,10 +17,7 @@ pub struct NewWorkflowVersion {
 }
 
 /// Records the given versions; those already known are left as they are.
-pub fn record(
-    conn: &mut PgConnection,
-    versions: &[NewWorkflowVersion],
-) -> Result<usize, StoreError> {
+pub fn record(conn: &mut PgConnection, versions: &[NewWorkflowVersion]) -> Result<usize, StoreError> {
     let inserted = diesel::insert_into(workflow_versions::table)
         .values(versions)
         .on_conflict_do_nothing()
@@ -29,11 +26,7 @@ pub fn record(
 }
 
 /// The stored definition of one version.
-pub fn definition(
-    conn: &mut PgConnection,
-    name: &str,
-    version: &str,
-) -> Result<Option<serde_json::Value>, StoreError> {
+pub fn definition(conn: &mut PgConnection, name: &str, version: &str) -> Result<Option<serde_json::Value>, StoreError> {
     Ok(workflow_versions::table
         .find((name, version))
         .select(workflow_versions::definition)

@@ -2,8 +2,7 @@
 //! time zone and the days its office does not work.
 
 use chrono::{
-    DateTime, Datelike, Duration as ChronoDuration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
-    Utc, Weekday,
+    DateTime, Datelike, Duration as ChronoDuration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday,
 };
 use chrono_tz::Tz;
 
@@ -59,12 +58,7 @@ impl Calendar {
     }
 
     /// `instant` moved by `duration`, forwards or backwards.
-    pub fn shift(
-        &self,
-        instant: DateTime<Utc>,
-        duration: Duration,
-        direction: Direction,
-    ) -> DateTime<Utc> {
+    pub fn shift(&self, instant: DateTime<Utc>, duration: Duration, direction: Direction) -> DateTime<Utc> {
         let sign = match direction {
             Direction::Forward => 1,
             Direction::Backward => -1,
@@ -85,12 +79,7 @@ impl Calendar {
     /// Counts `days` working days from `instant`'s local date, keeping its time of day: five
     /// working days after a Thursday is the next Thursday with a Saturday–Sunday weekend.
     /// Starting on a day off counts from the next working day.
-    fn shift_working_days(
-        &self,
-        instant: DateTime<Utc>,
-        days: u32,
-        direction: Direction,
-    ) -> DateTime<Utc> {
+    fn shift_working_days(&self, instant: DateTime<Utc>, days: u32, direction: Direction) -> DateTime<Utc> {
         let local = self.local(instant);
         let step = match direction {
             Direction::Forward => ChronoDuration::days(1),
@@ -168,9 +157,7 @@ mod tests {
     use super::*;
 
     fn utc(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .unwrap()
-            .with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
     }
 
     #[test]

@@ -69,11 +69,7 @@ pub enum Refusal {
 }
 
 fn roles_list(roles: &[Role]) -> String {
-    roles
-        .iter()
-        .map(|r| r.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 fn fields_list(problems: &[FieldProblem]) -> String {
@@ -170,12 +166,9 @@ pub fn plan(
             state: procedure.state.to_owned(),
         });
     }
-    let action = def
-        .actions
-        .get(request.action)
-        .ok_or_else(|| Refusal::UnknownAction {
-            action: request.action.to_owned(),
-        })?;
+    let action = def.actions.get(request.action).ok_or_else(|| Refusal::UnknownAction {
+        action: request.action.to_owned(),
+    })?;
     if !sources(def, action).contains(&procedure.state) {
         return Err(Refusal::NotFromState {
             action: request.action.to_owned(),
@@ -238,12 +231,7 @@ pub fn plan(
 }
 
 /// What a new procedure schedules in its initial state.
-pub fn schedule_initial(
-    workflow: &Workflow,
-    data: &Data,
-    now: DateTime<Utc>,
-    calendar: &Calendar,
-) -> Vec<Due> {
+pub fn schedule_initial(workflow: &Workflow, data: &Data, now: DateTime<Utc>, calendar: &Calendar) -> Vec<Due> {
     schedule_on_entering(workflow, workflow.initial_state(), data, now, calendar)
 }
 
@@ -258,11 +246,7 @@ fn target(action: &ActionDef, from: &str, data: &Data) -> String {
                 Some(Value::String(s)) => s.clone(),
                 _ => String::new(),
             };
-            branch
-                .cases
-                .get(&value)
-                .cloned()
-                .unwrap_or_else(|| from.to_owned())
+            branch.cases.get(&value).cloned().unwrap_or_else(|| from.to_owned())
         }
     }
 }
@@ -275,17 +259,10 @@ fn split(action: &ActionDef, data: Data) -> (Data, Sensitive<Data>) {
 }
 
 /// Checks every field; returns the normalised values of those given.
-fn check_data(
-    action_name: &str,
-    action: &ActionDef,
-    data: &serde_json::Map<String, Value>,
-) -> Result<Data, Refusal> {
+fn check_data(action_name: &str, action: &ActionDef, data: &serde_json::Map<String, Value>) -> Result<Data, Refusal> {
     let mut problems = Vec::new();
     let mut clean = Data::new();
-    for name in data
-        .keys()
-        .filter(|name| !action.fields.contains_key(*name))
-    {
+    for name in data.keys().filter(|name| !action.fields.contains_key(*name)) {
         problems.push(FieldProblem {
             field: name.clone(),
             kind: FieldProblemKind::Unknown,
@@ -336,22 +313,16 @@ fn check_value(field: &FieldDef, value: &Value) -> Result<Value, String> {
                 Ok(value.clone())
             }
         }
-        (FieldType::User, Value::String(user)) if !user.trim().is_empty() && user.len() <= 200 => {
-            Ok(value.clone())
-        }
+        (FieldType::User, Value::String(user)) if !user.trim().is_empty() && user.len() <= 200 => Ok(value.clone()),
         (FieldType::User, _) => Err("must be a user id".into()),
         (FieldType::Date, Value::String(text)) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
             .map(|date| Value::String(date.format("%Y-%m-%d").to_string()))
             .map_err(|_| "must be a date written YYYY-MM-DD".into()),
         (FieldType::Datetime, Value::String(text)) => DateTime::parse_from_rfc3339(text)
             .map(|at| Value::String(at.with_timezone(&Utc).to_rfc3339()))
-            .map_err(|_| {
-                "must be a date and time in RFC 3339, such as 2026-12-01T09:30:00+01:00".into()
-            }),
+            .map_err(|_| "must be a date and time in RFC 3339, such as 2026-12-01T09:30:00+01:00".into()),
         (FieldType::Bool, Value::Bool(_)) => Ok(value.clone()),
-        (FieldType::Enum, Value::String(choice)) if field.values.contains(choice) => {
-            Ok(value.clone())
-        }
+        (FieldType::Enum, Value::String(choice)) if field.values.contains(choice) => Ok(value.clone()),
         (FieldType::Enum, _) => Err(format!("must be one of {}", field.values.join(", "))),
         (FieldType::Integer, Value::Number(number)) => {
             let n = number.as_i64().ok_or("must be a whole number")?;
@@ -369,9 +340,7 @@ fn check_value(field: &FieldDef, value: &Value) -> Result<Value, String> {
             let mut seen = Vec::new();
             for item in items {
                 match item.as_str() {
-                    Some(choice)
-                        if field.values.iter().any(|v| v == choice) && !seen.contains(&choice) =>
-                    {
+                    Some(choice) if field.values.iter().any(|v| v == choice) && !seen.contains(&choice) => {
                         seen.push(choice)
                     }
                     _ => {
@@ -431,21 +400,19 @@ fn schedule_on_entering(
         return Vec::new();
     };
     let mut due = Vec::new();
-    let timings = workflow
-        .reminders
-        .get(state)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let timings = workflow.reminders.get(state).map(Vec::as_slice).unwrap_or_default();
     for (index, (reminder, timing)) in definition.reminders.iter().zip(timings).enumerate() {
         if !condition_holds(&reminder.when, data) {
             continue;
         }
         let at = match timing {
             Timing::AfterEntering(by) => Some(calendar.shift(now, *by, Direction::Forward)),
-            Timing::BeforeField { field, by } => field_instant(data, field, calendar)
-                .map(|base| calendar.shift(base, *by, Direction::Backward)),
-            Timing::AfterField { field, by } => field_instant(data, field, calendar)
-                .map(|base| calendar.shift(base, *by, Direction::Forward)),
+            Timing::BeforeField { field, by } => {
+                field_instant(data, field, calendar).map(|base| calendar.shift(base, *by, Direction::Backward))
+            }
+            Timing::AfterField { field, by } => {
+                field_instant(data, field, calendar).map(|base| calendar.shift(base, *by, Direction::Forward))
+            }
             Timing::Repeat(repeat) => repeat.next_after(calendar, now),
         };
         // A reminder whose moment has passed (a hearing too close for its 7-day notice) is not sent late.
@@ -465,11 +432,7 @@ fn schedule_on_entering(
             });
         }
     }
-    let durations = workflow
-        .timers
-        .get(state)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let durations = workflow.timers.get(state).map(Vec::as_slice).unwrap_or_default();
     for (index, (timer, by)) in definition.timers.iter().zip(durations).enumerate() {
         if condition_holds(&timer.when, data) {
             due.push(Due {

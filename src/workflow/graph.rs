@@ -24,12 +24,7 @@ fn edges(workflow: &Workflow) -> Vec<Edge> {
     for (name, action) in &def.actions {
         // Actions that stay in place (notes, reassignment) would loop on every state: left out.
         let Some(to) = &action.to else { continue };
-        let roles = action
-            .roles
-            .iter()
-            .map(|r| r.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let roles = action.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
         let from_states = sources(def, action);
         let wildcard = action.from.iter().any(|s| s == super::model::ANY_STATE);
         for from in from_states {
@@ -61,9 +56,7 @@ fn edges(workflow: &Workflow) -> Vec<Edge> {
     }
     for (state_name, state) in &def.states {
         for timer in &state.timers {
-            if let Some(Target::State(to)) =
-                def.actions.get(&timer.action).and_then(|a| a.to.as_ref())
-            {
+            if let Some(Target::State(to)) = def.actions.get(&timer.action).and_then(|a| a.to.as_ref()) {
                 edges.push(Edge {
                     from: state_name.clone(),
                     to: to.clone(),
@@ -133,9 +126,7 @@ pub fn render(workflow: &Workflow, format: Format, current: Option<&str>) -> Str
                 out.push_str(&format!("  {} --> {} : {label}\n", edge.from, edge.to));
             }
             if let Some(current) = current {
-                out.push_str(&format!(
-                    "  classDef current fill:#ffd54f\n  class {current} current\n"
-                ));
+                out.push_str(&format!("  classDef current fill:#ffd54f\n  class {current} current\n"));
             }
         }
     }

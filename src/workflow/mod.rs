@@ -65,11 +65,7 @@ impl Workflow {
             .map(|(name, state)| {
                 (
                     name.clone(),
-                    state
-                        .timers
-                        .iter()
-                        .filter_map(|t| t.after.parse().ok())
-                        .collect(),
+                    state.timers.iter().filter_map(|t| t.after.parse().ok()).collect(),
                 )
             })
             .collect();
@@ -101,17 +97,11 @@ impl Workflow {
     }
 
     pub fn is_terminal(&self, state: &str) -> bool {
-        self.definition
-            .states
-            .get(state)
-            .is_some_and(|s| s.terminal)
+        self.definition.states.get(state).is_some_and(|s| s.terminal)
     }
 
     pub fn queue(&self, state: &str) -> Option<&str> {
-        self.definition
-            .states
-            .get(state)
-            .and_then(|s| s.queue.as_deref())
+        self.definition.states.get(state).and_then(|s| s.queue.as_deref())
     }
 }
 
@@ -167,10 +157,7 @@ impl Registry {
                 continue;
             }
             if workflows.contains_key(&definition.name) {
-                problems.push(at.problem(
-                    None,
-                    format!("a second workflow is named `{}`", definition.name),
-                ));
+                problems.push(at.problem(None, format!("a second workflow is named `{}`", definition.name)));
                 continue;
             }
             let workflow = Workflow::compile(definition, &at);

@@ -74,8 +74,7 @@ fn translate_days_of_week(field: &str) -> Result<String, String> {
         let (range, step) = match item.split_once('/') {
             Some((range, step)) => (
                 range,
-                step.parse::<usize>()
-                    .map_err(|_| format!("bad step in `{item}`"))?,
+                step.parse::<usize>().map_err(|_| format!("bad step in `{item}`"))?,
             ),
             None => (item, 1),
         };
@@ -90,11 +89,7 @@ fn translate_days_of_week(field: &str) -> Result<String, String> {
         if first > last {
             return Err(format!("day range `{range}` runs backwards"));
         }
-        days.extend(
-            (first..=last)
-                .step_by(step)
-                .map(|day| DAY_NAMES[day % 7].to_owned()),
-        );
+        days.extend((first..=last).step_by(step).map(|day| DAY_NAMES[day % 7].to_owned()));
     }
     days.dedup();
     Ok(days.join(","))
@@ -116,8 +111,7 @@ impl Repeat {
     pub fn next_after(&self, calendar: &Calendar, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
         // The schedule runs on "floating" wall-clock time: local times written as if UTC, so
         // the cron crate never sees a DST change; each candidate is then placed in the zone.
-        let floating_start =
-            Utc.from_utc_datetime(&calendar.local(after)) - chrono::Duration::hours(3);
+        let floating_start = Utc.from_utc_datetime(&calendar.local(after)) - chrono::Duration::hours(3);
         self.schedule
             .after(&floating_start)
             .take(5000)
@@ -132,9 +126,7 @@ mod tests {
     use chrono::Weekday;
 
     fn utc(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .unwrap()
-            .with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
     }
 
     fn brussels() -> Calendar {
@@ -198,16 +190,10 @@ mod tests {
         // On 25 October 2026 Brussels goes from 03:00 CEST back to 02:00 CET: 02:30 happens twice.
         let repeat: Repeat = "30 2 * * *".parse().unwrap();
         let calendar = brussels();
-        let first = repeat
-            .next_after(&calendar, utc("2026-10-24T12:00:00Z"))
-            .unwrap();
+        let first = repeat.next_after(&calendar, utc("2026-10-24T12:00:00Z")).unwrap();
         assert_eq!(first, utc("2026-10-25T00:30:00Z"));
         let second = repeat.next_after(&calendar, first).unwrap();
-        assert_eq!(
-            second,
-            utc("2026-10-26T01:30:00Z"),
-            "fired twice in the repeated hour"
-        );
+        assert_eq!(second, utc("2026-10-26T01:30:00Z"), "fired twice in the repeated hour");
     }
 
     #[test]
@@ -215,9 +201,7 @@ mod tests {
         // On 29 March 2026 Brussels skips from 02:00 to 03:00: 02:30 does not exist that day.
         let repeat: Repeat = "30 2 * * *".parse().unwrap();
         let calendar = brussels();
-        let fired = repeat
-            .next_after(&calendar, utc("2026-03-28T12:00:00Z"))
-            .unwrap();
+        let fired = repeat.next_after(&calendar, utc("2026-03-28T12:00:00Z")).unwrap();
         assert_eq!(fired, utc("2026-03-29T01:00:00Z"));
         assert_eq!(
             repeat.next_after(&calendar, fired).unwrap(),

@@ -14,10 +14,7 @@ use crate::domain::Role;
 
 const SHIPPED: [(&str, &str); 5] = [
     ("demarche", include_str!("../../workflows/demarche.toml")),
-    (
-        "eusr_review",
-        include_str!("../../workflows/eusr_review.toml"),
-    ),
+    ("eusr_review", include_str!("../../workflows/eusr_review.toml")),
     (
         "protection_referral",
         include_str!("../../workflows/protection_referral.toml"),
@@ -41,10 +38,7 @@ fn source(stem: &str, text: &str) -> Source {
 }
 
 fn shipped() -> Registry {
-    let sources: Vec<Source> = SHIPPED
-        .iter()
-        .map(|(stem, text)| source(stem, text))
-        .collect();
+    let sources: Vec<Source> = SHIPPED.iter().map(|(stem, text)| source(stem, text)).collect();
     Registry::load(&sources).unwrap()
 }
 
@@ -142,10 +136,7 @@ fn the_tiny_workflow_is_valid() {
 
 #[test]
 fn toml_errors_and_unknown_keys_name_their_line() {
-    assert_problem(
-        &TINY.replace("title = \"Tiny\"", "title = \"Tiny"),
-        "tiny.toml:3:",
-    );
+    assert_problem(&TINY.replace("title = \"Tiny\"", "title = \"Tiny"), "tiny.toml:3:");
     assert_problem(
         &TINY.replace("initial = true", "initial = true\ncolour = \"red\""),
         "tiny.toml:8: unknown field `colour`",
@@ -168,8 +159,7 @@ fn exactly_one_initial_state_is_required() {
 fn unreachable_states_and_dead_ends_are_refused() {
     let orphan = format!("{TINY}\n[states.orphan]\ntitle = \"Orphan\"\n");
     assert_problem(&orphan, "state `orphan` cannot be reached");
-    let dead_end = TINY.replace("to = \"waiting\"", "to = \"limbo\"")
-        + "\n[states.limbo]\ntitle = \"Limbo\"\n";
+    let dead_end = TINY.replace("to = \"waiting\"", "to = \"limbo\"") + "\n[states.limbo]\ntitle = \"Limbo\"\n";
     let found = problems(&dead_end);
     assert!(
         found
@@ -202,10 +192,7 @@ fn terminal_states_have_no_exits() {
 #[test]
 fn unknown_roles_are_refused() {
     assert_problem(
-        &TINY.replace(
-            "roles = [\"head_of_delegation\"]",
-            "roles = [\"ambassador\"]",
-        ),
+        &TINY.replace("roles = [\"head_of_delegation\"]", "roles = [\"ambassador\"]"),
         "unknown variant `ambassador`",
     );
 }
@@ -271,10 +258,7 @@ fn bad_cron_expressions_and_durations_are_refused() {
         &TINY.replace("after = \"2d\"", "after = \"2 days\""),
         "is not a duration",
     );
-    assert_problem(
-        &TINY.replace("after = \"5wd\"", "after = \"5wk\""),
-        "is not a duration",
-    );
+    assert_problem(&TINY.replace("after = \"5wd\"", "after = \"5wk\""), "is not a duration");
 }
 
 #[test]
@@ -291,17 +275,11 @@ fn reminders_name_real_recipients_date_fields_and_plain_conditions() {
         "is not a date or datetime field",
     );
     assert_problem(
-        &TINY.replace(
-            "when = { urgency = \"urgent\" }",
-            "when = { due_on = \"urgent\" }",
-        ),
+        &TINY.replace("when = { urgency = \"urgent\" }", "when = { due_on = \"urgent\" }"),
         "a confidential field",
     );
     assert_problem(
-        &TINY.replace(
-            "when = { urgency = \"urgent\" }",
-            "when = { urgency = \"soon\" }",
-        ),
+        &TINY.replace("when = { urgency = \"urgent\" }", "when = { urgency = \"soon\" }"),
         "which it cannot be",
     );
 }
@@ -355,9 +333,7 @@ fn versions_follow_content_not_layout() {
 // The engine.
 
 fn utc(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text)
-        .unwrap()
-        .with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
 }
 
 fn actor(role: Role) -> Actor {
@@ -389,15 +365,9 @@ fn decide(
     plan(
         registry,
         workflow,
-        Procedure {
-            state,
-            data: recorded,
-        },
+        Procedure { state, data: recorded },
         &actor(role),
-        Request {
-            action,
-            data: &given,
-        },
+        Request { action, data: &given },
         utc("2026-11-26T10:00:00Z"),
         &Calendar::default(),
     )
@@ -420,10 +390,7 @@ fn a_transition_moves_on_splits_sealed_from_plain_and_schedules_the_new_state() 
     .unwrap();
     assert_eq!((plan.from.as_str(), plan.to.as_str()), ("open", "waiting"));
     assert_eq!(plan.plain.keys().collect::<Vec<_>>(), ["urgency"]);
-    assert_eq!(
-        plan.sealed.expose().keys().collect::<Vec<_>>(),
-        ["due_on", "note"]
-    );
+    assert_eq!(plan.sealed.expose().keys().collect::<Vec<_>>(), ["due_on", "note"]);
     assert!(plan.cancel_scheduled);
     let due: Vec<(String, DateTime<Utc>)> = plan
         .schedule
@@ -460,9 +427,10 @@ fn conditions_on_plain_fields_choose_the_reminders() {
     )
     .unwrap();
     assert!(
-        !plan.schedule.iter().any(
-            |d| matches!(&d.kind, DueKind::Reminder { message, .. } if message == "tiny.urgent")
-        )
+        !plan
+            .schedule
+            .iter()
+            .any(|d| matches!(&d.kind, DueKind::Reminder { message, .. } if message == "tiny.urgent"))
     );
 }
 
@@ -481,14 +449,13 @@ fn reminders_whose_moment_has_passed_are_not_scheduled() {
         }),
     )
     .unwrap();
+    assert!(plan.schedule.iter().all(|d| d.at > utc("2026-11-26T10:00:00Z")));
     assert!(
-        plan.schedule
+        !plan
+            .schedule
             .iter()
-            .all(|d| d.at > utc("2026-11-26T10:00:00Z"))
+            .any(|d| matches!(&d.kind, DueKind::Reminder { message, .. } if message == "tiny.due_soon"))
     );
-    assert!(!plan.schedule.iter().any(
-        |d| matches!(&d.kind, DueKind::Reminder { message, .. } if message == "tiny.due_soon")
-    ));
 }
 
 #[test]
@@ -550,14 +517,8 @@ fn starting_a_procedure_carries_fields_and_schedules_its_initial_state() {
     let [start] = plan.starts.as_slice() else {
         panic!("{:?}", plan.starts)
     };
-    assert_eq!(
-        (start.workflow.as_str(), start.state.as_str()),
-        ("tiny", "open")
-    );
-    assert_eq!(
-        start.sealed.expose().get("reason"),
-        Some(&json!("arrested"))
-    );
+    assert_eq!((start.workflow.as_str(), start.state.as_str()), ("tiny", "open"));
+    assert_eq!(start.sealed.expose().get("reason"), Some(&json!("arrested")));
     assert_eq!(start.schedule.len(), 1);
 }
 
@@ -576,12 +537,7 @@ fn refusals_are_typed() {
         Refusal::UnknownAction { .. }
     ));
     assert!(matches!(
-        refuse(
-            "open",
-            Role::HeadOfDelegation,
-            "decide",
-            json!({"ok": true})
-        ),
+        refuse("open", Role::HeadOfDelegation, "decide", json!({"ok": true})),
         Refusal::NotFromState { .. }
     ));
     assert!(matches!(
@@ -602,19 +558,12 @@ fn refusals_are_typed() {
     ) else {
         panic!("expected invalid data")
     };
-    let kinds: BTreeMap<&str, &FieldProblemKind> = problems
-        .iter()
-        .map(|p| (p.field.as_str(), &p.kind))
-        .collect();
+    let kinds: BTreeMap<&str, &FieldProblemKind> = problems.iter().map(|p| (p.field.as_str(), &p.kind)).collect();
     assert_eq!(kinds["colour"], &FieldProblemKind::Unknown);
     assert!(matches!(kinds["due_on"], FieldProblemKind::Invalid(_)));
     assert!(matches!(kinds["urgency"], FieldProblemKind::Invalid(_)));
-    let Refusal::InvalidData { problems, .. } = refuse(
-        "open",
-        Role::FocalPoint,
-        "wait",
-        json!({"urgency": "urgent"}),
-    ) else {
+    let Refusal::InvalidData { problems, .. } = refuse("open", Role::FocalPoint, "wait", json!({"urgency": "urgent"}))
+    else {
         panic!("expected missing data")
     };
     assert_eq!(problems[0].kind, FieldProblemKind::Missing);
@@ -637,9 +586,7 @@ fn a_refusal_never_repeats_what_was_sent() {
     )
     .unwrap_err();
     // The unknown field's name is the client's own key; values never appear.
-    let text = refusal
-        .to_string()
-        .replace(&format!("{secret}: is not a field"), "");
+    let text = refusal.to_string().replace(&format!("{secret}: is not a field"), "");
     assert!(!text.contains(secret), "{text}");
 }
 
@@ -691,11 +638,7 @@ fn a_trial_observation_runs_from_hearing_to_verdict_with_reminders_before_the_he
             "notify_authorities",
             json!({"note_verbale_date": "2026-11-27", "addressee": "court"}),
         ),
-        (
-            Role::FocalPoint,
-            "confirm_access",
-            json!({"access_granted": "yes"}),
-        ),
+        (Role::FocalPoint, "confirm_access", json!({"access_granted": "yes"})),
         (
             Role::FocalPoint,
             "record_attendance",
@@ -721,16 +664,7 @@ fn a_trial_observation_runs_from_hearing_to_verdict_with_reminders_before_the_he
         ),
     ];
     for (role, action, given) in steps {
-        let plan = decide(
-            &registry,
-            "trial_observation",
-            &state,
-            &recorded,
-            role,
-            action,
-            given,
-        )
-        .unwrap();
+        let plan = decide(&registry, "trial_observation", &state, &recorded, role, action, given).unwrap();
         if state == "authorities_notified" {
             let messages: Vec<&str> = plan
                 .schedule
@@ -763,23 +697,10 @@ fn every_shipped_workflow_has_the_shared_actions() {
     assert_eq!(registry.len(), 5);
     for workflow in registry.iter() {
         let actions = &workflow.definition.actions;
-        for shared in [
-            "add_note",
-            "reassign",
-            "escalate_to_eusr",
-            "record_feedback",
-            "close",
-        ] {
-            assert!(
-                actions.contains_key(shared),
-                "{} lacks {shared}",
-                workflow.name()
-            );
+        for shared in ["add_note", "reassign", "escalate_to_eusr", "record_feedback", "close"] {
+            assert!(actions.contains_key(shared), "{} lacks {shared}", workflow.name());
         }
-        assert_eq!(
-            actions["escalate_to_eusr"].starts.as_deref(),
-            Some("eusr_review")
-        );
+        assert_eq!(actions["escalate_to_eusr"].starts.as_deref(), Some("eusr_review"));
         assert_eq!(actions["escalate_to_eusr"].carry, ["reason"]);
         assert_eq!(actions["close"].fields["outcome"].kind, FieldType::Enum);
         assert!(!actions["close"].fields["outcome"].confidential);
@@ -926,16 +847,10 @@ fn older_versions_stay_reachable_beside_the_current_one() {
     assert_eq!(registry.get("tiny").unwrap().version, current);
     assert_eq!(registry.version("tiny", &current).unwrap().version, current);
     assert_eq!(
-        registry
-            .version("tiny", &older_version)
-            .unwrap()
-            .definition
-            .actions["wait"]
-            .title,
+        registry.version("tiny", &older_version).unwrap().definition.actions["wait"].title,
         "Wait (old wording)"
     );
     assert!(registry.version("tiny", "0000000000000000").is_none());
-    let broken: Definition =
-        toml::from_str(&TINY.replace("to = \"waiting\"", "to = \"nowhere\"")).unwrap();
+    let broken: Definition = toml::from_str(&TINY.replace("to = \"waiting\"", "to = \"nowhere\"")).unwrap();
     assert!(registry.add_stored(broken).is_err());
 }

@@ -61,10 +61,7 @@ impl<'a> Locator<'a> {
     }
 
     pub(super) fn at_offset(&self, offset: usize, message: String) -> Problem {
-        let line = self
-            .text
-            .get(..offset)
-            .map(|before| before.matches('\n').count() + 1);
+        let line = self.text.get(..offset).map(|before| before.matches('\n').count() + 1);
         self.problem(line, message)
     }
 
@@ -87,11 +84,7 @@ impl<'a> Locator<'a> {
             .lines()
             .enumerate()
             .skip(start - 1)
-            .find(|(_, line)| {
-                needles
-                    .iter()
-                    .any(|n| line.trim_start().starts_with(n.as_str()))
-            })
+            .find(|(_, line)| needles.iter().any(|n| line.trim_start().starts_with(n.as_str())))
             .map(|(index, _)| index + 1)
             .or(Some(start))
     }
@@ -120,12 +113,7 @@ fn is_message_key(text: &str) -> bool {
 }
 
 /// Who a reminder may be sent to.
-pub const RECIPIENTS: [&str; 4] = [
-    "owner",
-    "eusr_reviewers",
-    "focal_point",
-    "head_of_delegation",
-];
+pub const RECIPIENTS: [&str; 4] = ["owner", "eusr_reviewers", "focal_point", "head_of_delegation"];
 
 /// The states an action may be taken in.
 pub(super) fn sources<'d>(def: &'d Definition, action: &'d ActionDef) -> Vec<&'d str> {
@@ -178,22 +166,13 @@ pub(super) fn workflow_fields<'d>(
             }
         }
     }
-    fields
-        .into_iter()
-        .map(|(name, (_, field))| (name, field))
-        .collect()
+    fields.into_iter().map(|(name, (_, field))| (name, field)).collect()
 }
 
 /// Checks one definition on its own; `workflows` names every workflow loaded with it, for `starts`.
-pub(super) fn check(
-    def: &Definition,
-    stem: &str,
-    at: &Locator<'_>,
-    workflows: &BTreeSet<String>,
-) -> Vec<Problem> {
+pub(super) fn check(def: &Definition, stem: &str, at: &Locator<'_>, workflows: &BTreeSet<String>) -> Vec<Problem> {
     let mut problems = Vec::new();
-    let mut problem =
-        |line: Option<usize>, message: String| problems.push(at.problem(line, message));
+    let mut problem = |line: Option<usize>, message: String| problems.push(at.problem(line, message));
 
     if def.name != stem {
         problem(
@@ -208,29 +187,18 @@ pub(super) fn check(
         if !is_identifier(name) {
             problem(
                 at.state(name).or_else(|| at.action(name)),
-                format!(
-                    "`{name}` is not a plain name: use lowercase letters, digits and underscores"
-                ),
+                format!("`{name}` is not a plain name: use lowercase letters, digits and underscores"),
             );
         }
     }
 
     // States.
-    let initial: Vec<&String> = def
-        .states
-        .iter()
-        .filter(|(_, s)| s.initial)
-        .map(|(n, _)| n)
-        .collect();
+    let initial: Vec<&String> = def.states.iter().filter(|(_, s)| s.initial).map(|(n, _)| n).collect();
     match initial.as_slice() {
-        [] => problem(
-            None,
-            "no state is marked `initial = true`; exactly one must be".into(),
-        ),
-        [only] if def.states[only.as_str()].terminal => problem(
-            at.state(only),
-            format!("the initial state `{only}` is also terminal"),
-        ),
+        [] => problem(None, "no state is marked `initial = true`; exactly one must be".into()),
+        [only] if def.states[only.as_str()].terminal => {
+            problem(at.state(only), format!("the initial state `{only}` is also terminal"))
+        }
         [_] => {}
         many => problem(
             at.state(many[1]),
@@ -268,41 +236,27 @@ pub(super) fn check(
     let mut fields_problems = Vec::new();
     let fields = workflow_fields(def, at, &mut fields_problems);
     problems.extend(fields_problems);
-    let mut problem =
-        |line: Option<usize>, message: String| problems.push(at.problem(line, message));
+    let mut problem = |line: Option<usize>, message: String| problems.push(at.problem(line, message));
     for (name, action) in &def.actions {
         let line = at.action(name);
         if action.roles.is_empty() {
-            problem(
-                line,
-                format!("action `{name}` names no role that may take it"),
-            );
+            problem(line, format!("action `{name}` names no role that may take it"));
         }
         if action.from.is_empty() {
             problem(
                 line,
-                format!(
-                    "action `{name}` has an empty `from`; leave it out to allow every non-terminal state"
-                ),
+                format!("action `{name}` has an empty `from`; leave it out to allow every non-terminal state"),
             );
         }
         if action.from.len() > 1 && action.from.iter().any(|s| s == ANY_STATE) {
-            problem(
-                line,
-                format!("action `{name}` mixes `*` with named states in `from`"),
-            );
+            problem(line, format!("action `{name}` mixes `*` with named states in `from`"));
         }
         for from in action.from.iter().filter(|s| *s != ANY_STATE) {
             match def.states.get(from) {
-                None => problem(
-                    line,
-                    format!("action `{name}` starts from unknown state `{from}`"),
-                ),
+                None => problem(line, format!("action `{name}` starts from unknown state `{from}`")),
                 Some(state) if state.terminal => problem(
                     line,
-                    format!(
-                        "action `{name}` leaves terminal state `{from}`; terminal states have no exits"
-                    ),
+                    format!("action `{name}` leaves terminal state `{from}`; terminal states have no exits"),
                 ),
                 Some(_) => {}
             }
@@ -310,10 +264,7 @@ pub(super) fn check(
         match &action.to {
             None => {}
             Some(Target::State(to)) if !def.states.contains_key(to) => {
-                problem(
-                    line,
-                    format!("action `{name}` leads to unknown state `{to}`"),
-                );
+                problem(line, format!("action `{name}` leads to unknown state `{to}`"));
             }
             Some(Target::State(_)) => {}
             Some(Target::Branch(branch)) => match action.fields.get(&branch.field) {
@@ -324,18 +275,13 @@ pub(super) fn check(
                         branch.field
                     ),
                 ),
-                Some(field)
-                    if !field.required
-                        || !matches!(field.kind, FieldType::Enum | FieldType::Bool) =>
-                {
-                    problem(
-                        line,
-                        format!(
-                            "action `{name}` branches on `{}`, which must be a required enum or bool field",
-                            branch.field
-                        ),
-                    )
-                }
+                Some(field) if !field.required || !matches!(field.kind, FieldType::Enum | FieldType::Bool) => problem(
+                    line,
+                    format!(
+                        "action `{name}` branches on `{}`, which must be a required enum or bool field",
+                        branch.field
+                    ),
+                ),
                 Some(field) => {
                     let expected: BTreeSet<String> = match field.kind {
                         FieldType::Bool => ["true".to_owned(), "false".to_owned()].into(),
@@ -364,15 +310,8 @@ pub(super) fn check(
                             ),
                         );
                     }
-                    for to in branch
-                        .cases
-                        .values()
-                        .filter(|to| !def.states.contains_key(*to))
-                    {
-                        problem(
-                            line,
-                            format!("action `{name}` leads to unknown state `{to}`"),
-                        );
+                    for to in branch.cases.values().filter(|to| !def.states.contains_key(*to)) {
+                        problem(line, format!("action `{name}` leads to unknown state `{to}`"));
                     }
                 }
             },
@@ -385,9 +324,7 @@ pub(super) fn check(
                     format!("field `{field_name}` of action `{name}` is not a plain name"),
                 );
             }
-            check_field(name, field_name, field, &mut |message| {
-                problem(line, message)
-            });
+            check_field(name, field_name, field, &mut |message| problem(line, message));
         }
         if let Some(started) = &action.starts
             && !workflows.contains(started)
@@ -398,16 +335,9 @@ pub(super) fn check(
             );
         }
         if action.starts.is_none() && !action.carry.is_empty() {
-            problem(
-                line,
-                format!("action `{name}` carries fields but starts no workflow"),
-            );
+            problem(line, format!("action `{name}` carries fields but starts no workflow"));
         }
-        for carried in action
-            .carry
-            .iter()
-            .filter(|f| !action.fields.contains_key(*f))
-        {
+        for carried in action.carry.iter().filter(|f| !action.fields.contains_key(*f)) {
             problem(
                 line,
                 format!("action `{name}` carries `{carried}`, which is not one of its fields"),
@@ -438,17 +368,10 @@ pub(super) fn check(
             if reminder.to.is_empty() {
                 problem(
                     line,
-                    format!(
-                        "reminder {} of state `{state_name}` has no recipient",
-                        index + 1
-                    ),
+                    format!("reminder {} of state `{state_name}` has no recipient", index + 1),
                 );
             }
-            for recipient in reminder
-                .to
-                .iter()
-                .filter(|r| !RECIPIENTS.contains(&r.as_str()))
-            {
+            for recipient in reminder.to.iter().filter(|r| !RECIPIENTS.contains(&r.as_str())) {
                 problem(
                     line,
                     format!(
@@ -468,10 +391,7 @@ pub(super) fn check(
         for (index, timer) in state.timers.iter().enumerate() {
             let line = at.timer(state_name, index);
             if let Err(e) = Duration::from_str(&timer.after) {
-                problem(
-                    line,
-                    format!("timer {} of state `{state_name}`: {e}", index + 1),
-                );
+                problem(line, format!("timer {} of state `{state_name}`: {e}", index + 1));
             }
             match def.actions.get(&timer.action) {
                 None => problem(
@@ -516,10 +436,7 @@ pub(super) fn check(
                 }
             }
             for message in check_when(&timer.when, &fields) {
-                problem(
-                    line,
-                    format!("timer {} of state `{state_name}`: {message}", index + 1),
-                );
+                problem(line, format!("timer {} of state `{state_name}`: {message}", index + 1));
             }
         }
     }
@@ -530,11 +447,7 @@ pub(super) fn check(
             .into_iter()
             .filter(|s| def.states.contains_key(*s))
             .collect();
-        for name in def
-            .states
-            .keys()
-            .filter(|s| !reachable.contains(s.as_str()))
-        {
+        for name in def.states.keys().filter(|s| !reachable.contains(s.as_str())) {
             problem(
                 at.state(name),
                 format!("state `{name}` cannot be reached from the initial state `{initial}`"),
@@ -548,10 +461,7 @@ pub(super) fn check(
             .collect();
         let can_end = reach(def, terminals, true);
         for name in reachable.iter().filter(|s| !can_end.contains(*s)) {
-            problem(
-                at.state(name),
-                format!("state `{name}` has no way to a terminal state"),
-            );
+            problem(at.state(name), format!("state `{name}` has no way to a terminal state"));
         }
     }
     problems
@@ -616,9 +526,7 @@ fn check_field(action: &str, name: &str, field: &FieldDef, problem: &mut impl Fn
     if let (Some(min), Some(max)) = (field.min, field.max)
         && min > max
     {
-        problem(format!(
-            "field `{name}` of action `{action}` has `min` above `max`"
-        ));
+        problem(format!("field `{name}` of action `{action}` has `min` above `max`"));
     }
     if field.kind == FieldType::Text && !field.confidential {
         problem(format!(
@@ -636,23 +544,26 @@ pub(super) enum Timing {
     Repeat(Box<Repeat>),
 }
 
-pub(super) fn reminder_timing(
-    reminder: &ReminderDef,
-    fields: &BTreeMap<&str, &FieldDef>,
-) -> Result<Timing, String> {
+pub(super) fn reminder_timing(reminder: &ReminderDef, fields: &BTreeMap<&str, &FieldDef>) -> Result<Timing, String> {
     let duration = |text: &str| Duration::from_str(text).map_err(|e| e.to_string());
     let date_field = |name: &str| match fields.get(name) {
-        Some(field) if matches!(field.kind, FieldType::Date | FieldType::Datetime) => {
-            Ok(name.to_owned())
-        }
+        Some(field) if matches!(field.kind, FieldType::Date | FieldType::Datetime) => Ok(name.to_owned()),
         Some(_) => Err(format!("`{name}` is not a date or datetime field")),
         None => Err(format!("no action of the workflow has a field `{name}`")),
     };
     match (&reminder.cron, &reminder.after, &reminder.before, &reminder.field) {
-        (Some(cron), None, None, None) => Repeat::from_str(cron).map(|r| Timing::Repeat(Box::new(r))).map_err(|e| e.to_string()),
+        (Some(cron), None, None, None) => Repeat::from_str(cron)
+            .map(|r| Timing::Repeat(Box::new(r)))
+            .map_err(|e| e.to_string()),
         (None, Some(after), None, None) => duration(after).map(Timing::AfterEntering),
-        (None, Some(after), None, Some(field)) => Ok(Timing::AfterField { field: date_field(field)?, by: duration(after)? }),
-        (None, None, Some(before), Some(field)) => Ok(Timing::BeforeField { field: date_field(field)?, by: duration(before)? }),
+        (None, Some(after), None, Some(field)) => Ok(Timing::AfterField {
+            field: date_field(field)?,
+            by: duration(after)?,
+        }),
+        (None, None, Some(before), Some(field)) => Ok(Timing::BeforeField {
+            field: date_field(field)?,
+            by: duration(before)?,
+        }),
         (None, None, Some(_), None) => Err("`before` needs the date `field` it counts back from".into()),
         _ => Err("give exactly one of `after` (optionally with `field`), `before` with `field`, or `cron`".into()),
     }
@@ -663,9 +574,7 @@ fn check_when(when: &BTreeMap<String, String>, fields: &BTreeMap<&str, &FieldDef
     let mut problems = Vec::new();
     for (name, value) in when {
         match fields.get(name.as_str()) {
-            None => problems.push(format!(
-                "`when` tests `{name}`, which no action of the workflow has"
-            )),
+            None => problems.push(format!("`when` tests `{name}`, which no action of the workflow has")),
             Some(field) if field.confidential => problems.push(format!(
                 "`when` tests `{name}`, a confidential field; only plain fields can steer reminders"
             )),
@@ -676,9 +585,7 @@ fn check_when(when: &BTreeMap<String, String>, fields: &BTreeMap<&str, &FieldDef
                     _ => false,
                 };
                 if !valid {
-                    problems.push(format!(
-                        "`when` expects `{name}` to be `{value}`, which it cannot be"
-                    ));
+                    problems.push(format!("`when` expects `{name}` to be `{value}`, which it cannot be"));
                 }
             }
         }
@@ -687,8 +594,5 @@ fn check_when(when: &BTreeMap<String, String>, fields: &BTreeMap<&str, &FieldDef
 }
 
 fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {
-    items
-        .map(|item| format!("`{item}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    items.map(|item| format!("`{item}`")).collect::<Vec<_>>().join(", ")
 }

@@ -17,9 +17,7 @@ async fn workflows_are_listed_with_their_versions_and_drawn() {
 
     let list: serde_json::Value = web_test::call_and_read_body_json(
         &service,
-        web_test::TestRequest::get()
-            .uri("/api/v1/workflows")
-            .to_request(),
+        web_test::TestRequest::get().uri("/api/v1/workflows").to_request(),
     )
     .await;
     let names: Vec<&str> = list
@@ -48,10 +46,7 @@ async fn workflows_are_listed_with_their_versions_and_drawn() {
     .await;
     assert_eq!(detail["versions"][0]["current"], true);
     assert_eq!(detail["versions"][0]["procedures"], 0);
-    assert_eq!(
-        detail["definition"]["states"]["identified"]["initial"],
-        true
-    );
+    assert_eq!(detail["definition"]["states"]["identified"]["initial"], true);
 
     let graph = web_test::call_service(
         &service,
@@ -71,9 +66,7 @@ async fn workflows_are_listed_with_their_versions_and_drawn() {
         ("/api/v1/workflows/demarche/graph?state=nowhere", 422),
         ("/api/v1/workflows/demarche/graph?colour=red", 400),
     ] {
-        let response =
-            web_test::call_service(&service, web_test::TestRequest::get().uri(uri).to_request())
-                .await;
+        let response = web_test::call_service(&service, web_test::TestRequest::get().uri(uri).to_request()).await;
         assert_eq!(response.status(), status, "{uri}");
     }
 }

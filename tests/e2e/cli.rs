@@ -16,10 +16,7 @@ fn one_line(output: &std::process::Output) -> String {
 #[test]
 fn an_unknown_flag_is_one_line_naming_it() {
     let home = tempfile::tempdir().unwrap();
-    let output = vigil(home.path())
-        .args(["serve", "--no-such-flag"])
-        .output()
-        .unwrap();
+    let output = vigil(home.path()).args(["serve", "--no-such-flag"]).output().unwrap();
     assert!(!output.status.success());
     let line = one_line(&output);
     assert!(
@@ -39,10 +36,7 @@ fn a_malformed_database_url_is_refused_before_anything_is_created() {
         .unwrap();
     assert!(!output.status.success());
     let line = one_line(&output);
-    assert!(
-        line.contains("DATABASE_URL") && line.contains("postgres://"),
-        "{line}"
-    );
+    assert!(line.contains("DATABASE_URL") && line.contains("postgres://"), "{line}");
     assert!(!home.exists(), "VIGIL_HOME was created for a refused start");
 }
 
@@ -82,21 +76,14 @@ fn an_unreadable_home_is_refused_with_how_to_fix_it() {
     std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
     assert!(!output.status.success());
     let line = one_line(&output);
-    assert!(
-        line.contains("VIGIL_HOME") && line.contains("permissions"),
-        "{line}"
-    );
+    assert!(line.contains("VIGIL_HOME") && line.contains("permissions"), "{line}");
     assert_eq!(std::fs::read_dir(home.path()).unwrap().count(), 0);
 }
 
 #[test]
 fn a_database_that_does_not_answer_fails_serve_with_one_line_and_no_password() {
     let home = tempfile::tempdir().unwrap();
-    let closed_port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let closed_port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let output = vigil(home.path())
         .arg("serve")
         .env("VIGIL_LISTEN", "127.0.0.1:0")
@@ -130,10 +117,7 @@ fn without_the_embedded_default_database_url_is_required() {
 #[test]
 fn healthcheck_fails_when_nothing_listens() {
     let home = tempfile::tempdir().unwrap();
-    let closed = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let output = vigil(home.path())
         .arg("healthcheck")
         .env("VIGIL_LISTEN", closed.to_string())

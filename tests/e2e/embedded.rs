@@ -16,35 +16,20 @@ fn serve_on_embedded_defaults_is_ready_on_a_private_socket_and_stops_its_cluster
     let mut serve = Serve::start(vigil(home.path()));
     assert_eq!(serve.get("/readyz").unwrap().status(), 200);
 
-    assert_eq!(
-        std::fs::metadata(&data).unwrap().permissions().mode() & 0o777,
-        0o700
-    );
+    assert_eq!(std::fs::metadata(&data).unwrap().permissions().mode() & 0o777, 0o700);
     // postmaster.pid: line 5 is the socket directory, line 6 the TCP address (empty: none).
     let pid_file = std::fs::read_to_string(data.join("postmaster.pid")).unwrap();
     let lines: Vec<&str> = pid_file.lines().collect();
     assert_eq!(
         lines[4],
-        home.path()
-            .join("run")
-            .canonicalize()
-            .unwrap()
-            .to_str()
-            .unwrap()
+        home.path().join("run").canonicalize().unwrap().to_str().unwrap()
     );
-    assert_eq!(
-        lines[5].trim(),
-        "",
-        "the cluster listens on TCP: {pid_file}"
-    );
+    assert_eq!(lines[5].trim(), "", "the cluster listens on TCP: {pid_file}");
     assert!(home.path().join("run/.s.PGSQL.5432").exists());
 
     let status = serve.stop();
     assert!(status.success(), "{status}\n{}", serve.logs());
-    assert!(
-        postmaster_pid(&data).is_none(),
-        "the cluster outlived vigil serve"
-    );
+    assert!(postmaster_pid(&data).is_none(), "the cluster outlived vigil serve");
 }
 
 #[test]
@@ -57,10 +42,7 @@ fn a_command_run_while_serve_runs_uses_its_cluster_and_leaves_it_running() {
 
     let migrate = vigil(home.path()).arg("migrate").output().unwrap();
     assert!(migrate.status.success(), "{}", stderr(&migrate));
-    assert_eq!(
-        String::from_utf8_lossy(&migrate.stdout).trim(),
-        "no pending migrations"
-    );
+    assert_eq!(String::from_utf8_lossy(&migrate.stdout).trim(), "no pending migrations");
     assert_eq!(
         postmaster_pid(&data),
         Some(postmaster),
@@ -87,10 +69,7 @@ fn commands_started_together_share_one_cluster_and_the_last_one_stops_it() {
                 .unwrap()
         })
         .collect();
-    for child in concurrent
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-    {
+    for child in concurrent.into_iter().map(|c| c.wait_with_output().unwrap()) {
         assert!(child.status.success(), "{}", stderr(&child));
     }
     assert!(data.join("PG_VERSION").exists());
@@ -154,11 +133,45 @@ fn a_home_the_cluster_user_cannot_reach_moves_the_cluster_to_a_reachable_place()
     assert!(layout.data.join("PG_VERSION").exists());
     assert_eq!(
         std::fs::metadata(&layout.data).unwrap().uid(),
-        nix::unistd::User::from_name("postgres")
-            .unwrap()
-            .unwrap()
-            .uid
-            .as_raw()
+        nix::unistd::User::from_name("postgres").unwrap().unwrap().uid.as_raw()
     );
     assert!(postmaster_pid(&layout.data).is_none());
+}
+
+#[test]
+fn the_embedded_default_makes_private_development_keys_and_says_so() {
+    let home = reachable_home();
+    let _guard = ClusterGuard(home.path().join("pg"));
+    let mut command = vigil(home.path());
+    command
+        .env_remove("VIGIL_IDENTITY_FILE")
+        .env_remove("VIGIL_INDEX_KEY_FILE");
+    let mut serve = Serve::start(command);
+    assert!(serve.stop().success());
+    let keys = home.path().join("keys");
+    for file in ["identity.txt", "index.key"] {
+        assert_eq!(
+            std::fs::metadata(keys.join(file)).unwrap().permissions().mode() & 0o777,
+            0o600,
+            "{file}"
+        );
+    }
+    assert!(serve.logs().contains("DEVELOPMENT keys"), "{}", serve.logs());
+}
+
+#[test]
+fn outside_the_embedded_default_an_identity_is_required() {
+    let home = reachable_home();
+    let output = vigil(home.path())
+        .arg("serve")
+        .env("DATABASE_URL", "postgres://vigil@127.0.0.1:1/vigil")
+        .env_remove("VIGIL_IDENTITY_FILE")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("VIGIL_IDENTITY_FILE is required"),
+        "{}",
+        stderr(&output)
+    );
 }

@@ -50,15 +50,10 @@ fn concurrent_migration_runs_apply_each_migration_once() {
     let runs: Vec<_> = (0..4)
         .map(|_| {
             let url = db.url.clone();
-            std::thread::spawn(move || {
-                migrations::run_pending(&mut PgConnection::establish(url.expose()).unwrap())
-            })
+            std::thread::spawn(move || migrations::run_pending(&mut PgConnection::establish(url.expose()).unwrap()))
         })
         .collect();
-    let applied: Vec<Vec<String>> = runs
-        .into_iter()
-        .map(|run| run.join().unwrap().unwrap())
-        .collect();
+    let applied: Vec<Vec<String>> = runs.into_iter().map(|run| run.join().unwrap().unwrap()).collect();
     let total: usize = applied.iter().map(Vec::len).sum();
     let expected = migrations::versions().unwrap().len();
     assert_eq!(total, expected, "{applied:?}");
@@ -69,11 +64,7 @@ async fn readyz_is_503_while_a_migration_is_pending() {
     let db = TestDb::migrated();
     let reverted = migrations::revert_last(&mut db.connect()).unwrap();
     let service = web_test::init_service(app(state(Db::connect_lazily(&db.url, 2).unwrap()))).await;
-    let response = web_test::call_service(
-        &service,
-        web_test::TestRequest::get().uri("/readyz").to_request(),
-    )
-    .await;
+    let response = web_test::call_service(&service, web_test::TestRequest::get().uri("/readyz").to_request()).await;
     assert_eq!(response.status(), 503);
     assert_eq!(
         response.headers().get("content-type").unwrap(),
@@ -81,10 +72,7 @@ async fn readyz_is_503_while_a_migration_is_pending() {
     );
     let problem: serde_json::Value = web_test::read_body_json(response).await;
     let detail = problem["detail"].as_str().unwrap();
-    assert!(
-        detail.contains("pending") && detail.contains(&reverted),
-        "{detail}"
-    );
+    assert!(detail.contains("pending") && detail.contains(&reverted), "{detail}");
 }
 
 #[actix_web::test]
@@ -96,11 +84,7 @@ async fn readyz_is_503_when_the_database_does_not_answer() {
     ))
     .unwrap();
     let service = web_test::init_service(app(state(Db::connect_lazily(&url, 1).unwrap()))).await;
-    let response = web_test::call_service(
-        &service,
-        web_test::TestRequest::get().uri("/readyz").to_request(),
-    )
-    .await;
+    let response = web_test::call_service(&service, web_test::TestRequest::get().uri("/readyz").to_request()).await;
     assert_eq!(response.status(), 503);
     let problem: serde_json::Value = web_test::read_body_json(response).await;
     assert_eq!(problem["detail"], "the database does not answer");
@@ -115,10 +99,6 @@ async fn healthz_answers_even_when_the_database_does_not() {
     ))
     .unwrap();
     let service = web_test::init_service(app(state(Db::connect_lazily(&url, 1).unwrap()))).await;
-    let response = web_test::call_service(
-        &service,
-        web_test::TestRequest::get().uri("/healthz").to_request(),
-    )
-    .await;
+    let response = web_test::call_service(&service, web_test::TestRequest::get().uri("/healthz").to_request()).await;
     assert_eq!(response.status(), 200);
 }

@@ -22,11 +22,7 @@ fn serve_is_healthy_and_ready_on_a_migrated_database() {
     assert_eq!(health.status(), 200);
     let ready = serve.get("/readyz").unwrap();
     assert_eq!(ready.status(), 200);
-    assert!(
-        ready
-            .header("x-request-id")
-            .is_some_and(|id| !id.is_empty())
-    );
+    assert!(ready.header("x-request-id").is_some_and(|id| !id.is_empty()));
     let body: serde_json::Value = ready.into_json().unwrap();
     assert_eq!(body["status"], "ready");
 }
@@ -66,10 +62,7 @@ fn a_plain_request_id_from_the_caller_is_kept_and_a_hostile_one_replaced() {
         .call()
         .unwrap();
     let id = replaced.header("x-request-id").unwrap();
-    assert!(
-        id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()),
-        "{id}"
-    );
+    assert!(id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()), "{id}");
 }
 
 #[test]
@@ -87,10 +80,7 @@ fn each_request_is_logged_once_with_route_status_and_id_but_never_its_body_or_pa
     let id = response.header("x-request-id").unwrap().to_owned();
     assert_eq!(serve.get("/readyz").unwrap().status(), 200);
     let logs = serve.logs();
-    assert!(
-        !logs.contains(secret),
-        "the log holds request data:\n{logs}"
-    );
+    assert!(!logs.contains(secret), "the log holds request data:\n{logs}");
     let lines: Vec<serde_json::Value> = logs
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
@@ -104,14 +94,8 @@ fn each_request_is_logged_once_with_route_status_and_id_but_never_its_body_or_pa
     assert_eq!(ours[0]["http.method"], "POST");
     assert_eq!(ours[0]["http.status"], 404);
     assert_eq!(ours[0]["http.route"], "-");
-    assert!(
-        ours[0]["duration_ms"].as_f64().is_some_and(|ms| ms >= 0.0),
-        "{logs}"
-    );
-    let readyz: Vec<_> = lines
-        .iter()
-        .filter(|line| line["http.route"] == "/readyz")
-        .collect();
+    assert!(ours[0]["duration_ms"].as_f64().is_some_and(|ms| ms >= 0.0), "{logs}");
+    let readyz: Vec<_> = lines.iter().filter(|line| line["http.route"] == "/readyz").collect();
     assert!(!readyz.is_empty(), "{logs}");
 }
 

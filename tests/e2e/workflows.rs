@@ -16,16 +16,10 @@ fn copy_shipped(to: &Path) {
 #[test]
 fn check_prints_one_line_per_valid_workflow() {
     let home = tempfile::tempdir().unwrap();
-    let output = vigil(home.path())
-        .args(["workflows", "check"])
-        .output()
-        .unwrap();
+    let output = vigil(home.path()).args(["workflows", "check"]).output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     let stdout = String::from_utf8(output.stdout).unwrap();
-    let names: Vec<&str> = stdout
-        .lines()
-        .map(|line| line.split(':').next().unwrap())
-        .collect();
+    let names: Vec<&str> = stdout.lines().map(|line| line.split(':').next().unwrap()).collect();
     assert_eq!(
         names,
         [
@@ -36,10 +30,7 @@ fn check_prints_one_line_per_valid_workflow() {
             "trial_observation"
         ]
     );
-    assert!(
-        stdout.lines().all(|line| line.contains(": ok, version ")),
-        "{stdout}"
-    );
+    assert!(stdout.lines().all(|line| line.contains(": ok, version ")), "{stdout}");
 }
 
 #[test]
@@ -53,11 +44,7 @@ fn check_lists_every_problem_with_file_and_line() {
         text.replacen("to = \"hod_review\"", "to = \"hod_reveiw\"", 1),
     )
     .unwrap();
-    std::fs::write(
-        dir.path().join("broken.toml"),
-        "name = \"broken\"\ntitle = \n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("broken.toml"), "name = \"broken\"\ntitle = \n").unwrap();
     let home = tempfile::tempdir().unwrap();
     let output = vigil(home.path())
         .args(["workflows", "check", "--dir"])
@@ -66,14 +53,8 @@ fn check_lists_every_problem_with_file_and_line() {
         .unwrap();
     assert!(!output.status.success());
     let errors = stderr(&output);
-    let demarche_line = text
-        .lines()
-        .position(|l| l.trim() == "to = \"hod_review\"")
-        .unwrap();
-    let action_line = text[..text.find("[actions.submit]").unwrap()]
-        .lines()
-        .count()
-        + 1;
+    let demarche_line = text.lines().position(|l| l.trim() == "to = \"hod_review\"").unwrap();
+    let action_line = text[..text.find("[actions.submit]").unwrap()].lines().count() + 1;
     assert!(demarche_line > 0);
     assert!(
         errors.contains(&format!(
@@ -88,11 +69,7 @@ fn check_lists_every_problem_with_file_and_line() {
 fn serve_refuses_to_start_on_an_invalid_definition_and_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
     copy_shipped(dir.path());
-    std::fs::write(
-        dir.path().join("eusr_review.toml"),
-        "name = \"eusr_review\"\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("eusr_review.toml"), "name = \"eusr_review\"\n").unwrap();
     let parent = tempfile::tempdir().unwrap();
     let home = parent.path().join("home");
     let output = vigil(&home)
@@ -119,7 +96,10 @@ fn graph_prints_dot_and_mermaid() {
     assert!(dot.status.success(), "{}", stderr(&dot));
     let dot = String::from_utf8(dot.stdout).unwrap();
     assert!(dot.starts_with("digraph \"demarche\""));
-    assert!(dot.contains("hod_review -> hq_clearance [label=\"approve (needs_hq_clearance=true) [head_of_delegation]\"]"), "{dot}");
+    assert!(
+        dot.contains("hod_review -> hq_clearance [label=\"approve (needs_hq_clearance=true) [head_of_delegation]\"]"),
+        "{dot}"
+    );
     let mermaid = vigil(home.path())
         .args(["workflows", "graph", "demarche", "--format", "mermaid"])
         .output()
@@ -156,12 +136,7 @@ fn serve_records_versions_and_a_changed_file_becomes_a_new_version_beside_the_ol
     serve_once();
     let recorded = vigil::store::workflows::list(&mut db.connect()).unwrap();
     assert_eq!(recorded.len(), 5);
-    let old = recorded
-        .iter()
-        .find(|r| r.name == "demarche")
-        .unwrap()
-        .version
-        .clone();
+    let old = recorded.iter().find(|r| r.name == "demarche").unwrap().version.clone();
 
     // Two procedures on the old version: one running, one closed.
     db.connect()
@@ -196,10 +171,7 @@ fn serve_records_versions_and_a_changed_file_becomes_a_new_version_beside_the_ol
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     let stdout = String::from_utf8(output.stdout).unwrap();
-    let demarche: Vec<&str> = stdout
-        .lines()
-        .filter(|l| l.starts_with("demarche "))
-        .collect();
+    let demarche: Vec<&str> = stdout.lines().filter(|l| l.starts_with("demarche ")).collect();
     assert_eq!(demarche.len(), 2, "{stdout}");
     let older = demarche.iter().find(|l| l.contains(&old)).unwrap();
     assert!(

@@ -8,16 +8,13 @@ use vigil::workflow::Registry;
 
 /// The shipped workflows, as `serve` loads them.
 pub fn shipped_workflows() -> Registry {
-    vigil::startup::load_workflows(std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/workflows"
-    )))
-    .unwrap()
+    vigil::startup::load_workflows(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/workflows"))).unwrap()
 }
 
 pub fn state(db: Db) -> AppState {
     AppState {
         db,
         workflows: Arc::new(shipped_workflows()),
+        keys: Arc::new(super::keys::load()),
     }
 }

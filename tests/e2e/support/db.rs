@@ -58,8 +58,7 @@ fn start_throwaway_cluster() -> (DatabaseUrl, ChildStdin) {
         .keep();
     // The cluster's user (postgres, when tests run as root) must be able to reach it.
     std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let cluster =
-        Cluster::new(&root, ClusterOptions { throwaway: true }).expect("throwaway cluster");
+    let cluster = Cluster::new(&root, ClusterOptions { throwaway: true }).expect("throwaway cluster");
     let guardian = spawn_guardian(&cluster.layout().data, &cluster.layout().root, &root);
     let lease = cluster.acquire().expect("start the throwaway cluster");
     let url = DatabaseUrl::parse(&lease.url("postgres")).expect("cluster URL");
@@ -70,10 +69,7 @@ fn start_throwaway_cluster() -> (DatabaseUrl, ChildStdin) {
 
 /// A shell in its own process group (so a Ctrl-C to the tests does not kill it) that waits for
 /// end-of-file on its standard input, then stops the postmaster and deletes the directories.
-#[expect(
-    clippy::zombie_processes,
-    reason = "the guardian outlives this process by design"
-)]
+#[expect(clippy::zombie_processes, reason = "the guardian outlives this process by design")]
 fn spawn_guardian(data: &Path, cluster_root: &Path, scratch: &Path) -> ChildStdin {
     const SCRIPT: &str = r#"
 read -r _ignored
@@ -112,20 +108,10 @@ fn migrations_digest() -> String {
     files.sort();
     let mut hasher = Sha256::new();
     for file in files {
-        hasher.update(
-            file.strip_prefix(&dir)
-                .unwrap()
-                .as_os_str()
-                .as_encoded_bytes(),
-        );
+        hasher.update(file.strip_prefix(&dir).unwrap().as_os_str().as_encoded_bytes());
         hasher.update(std::fs::read(&file).unwrap());
     }
-    hasher
-        .finalize()
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hasher.finalize().iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -153,8 +139,7 @@ fn prepare_template(admin_url: &DatabaseUrl) -> String {
             admin::drop_database(conn, &scratch)?;
             admin::create_database(conn, &scratch)?;
             {
-                let mut scratch_conn =
-                    PgConnection::establish(admin_url.with_database(&scratch).expose())?;
+                let mut scratch_conn = PgConnection::establish(admin_url.with_database(&scratch).expose())?;
                 migrations::run_pending(&mut scratch_conn)?;
             }
             admin::rename_database(conn, &scratch, &template)?;
@@ -182,13 +167,10 @@ impl TestDb {
         Self::create(admin::create_database)
     }
 
-    fn create(
-        make: impl FnOnce(&mut PgConnection, &str) -> Result<(), vigil::store::StoreError>,
-    ) -> Self {
+    fn create(make: impl FnOnce(&mut PgConnection, &str) -> Result<(), vigil::store::StoreError>) -> Self {
         let server = server();
         let name = format!("vigil_test_{}", uuid::Uuid::new_v4().simple());
-        let mut conn =
-            PgConnection::establish(server.admin.expose()).expect("connect to the test server");
+        let mut conn = PgConnection::establish(server.admin.expose()).expect("connect to the test server");
         make(&mut conn, &name).expect("create the test database");
         Self {
             url: server.admin.with_database(&name),

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod db;
+pub mod keys;
 pub mod process;
 
 pub use db::TestDb;

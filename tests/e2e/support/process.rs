@@ -20,6 +20,7 @@ const VIGIL_VARIABLES: &[&str] = &[
     "SMTP_URL",
     "VIGIL_IDENTITY_FILE",
     "VIGIL_RECIPIENTS",
+    "VIGIL_INDEX_KEY_FILE",
     "VIGIL_WORKFLOWS_DIR",
     "VIGIL_PUBLIC_URL",
     "VIGIL_LOG",
@@ -34,29 +35,22 @@ pub fn vigil(home: &Path) -> Command {
     }
     command
         .env("VIGIL_HOME", home)
-        .env(
-            "VIGIL_WORKFLOWS_DIR",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/workflows"),
-        )
+        .env("VIGIL_WORKFLOWS_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/workflows"))
+        .env("VIGIL_IDENTITY_FILE", &super::keys::files().0)
+        .env("VIGIL_INDEX_KEY_FILE", &super::keys::files().1)
         .current_dir(home.parent().unwrap_or(home));
     command
 }
 
 /// A home directory the cluster's user (postgres, when tests run as root) can reach.
 pub fn reachable_home() -> tempfile::TempDir {
-    let dir = tempfile::Builder::new()
-        .prefix("vigil-home-")
-        .tempdir()
-        .unwrap();
+    let dir = tempfile::Builder::new().prefix("vigil-home-").tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     dir
 }
 
 pub fn free_address() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
 }
 
 pub fn stderr(output: &Output) -> String {
@@ -100,20 +94,14 @@ impl Serve {
         let started = Instant::now();
         while started.elapsed() < limit {
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
-                panic!(
-                    "vigil serve exited with {status} before it was ready:\n{}",
-                    self.logs()
-                );
+                panic!("vigil serve exited with {status} before it was ready:\n{}", self.logs());
             }
             if self.get("/readyz").is_ok_and(|r| r.status() == 200) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!(
-            "vigil serve was not ready after {limit:?}:\n{}",
-            self.logs()
-        );
+        panic!("vigil serve was not ready after {limit:?}:\n{}", self.logs());
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -122,10 +110,7 @@ impl Serve {
 
     /// A GET whose error statuses are responses too.
     pub fn get(&self, path: &str) -> Result<ureq::Response, Box<ureq::Transport>> {
-        match ureq::get(&self.url(path))
-            .timeout(Duration::from_secs(30))
-            .call()
-        {
+        match ureq::get(&self.url(path)).timeout(Duration::from_secs(30)).call() {
             Ok(response) | Err(ureq::Error::Status(_, response)) => Ok(response),
             Err(ureq::Error::Transport(transport)) => Err(Box::new(transport)),
         }

@@ -1,0 +1,227 @@
+//! Per-case keys wrapped to the master recipients, and sealing and opening case data.
+//!
+//! Each case gets its own X25519 identity. Its secret is age-encrypted to every master
+//! recipient (the server's own and offline recovery keys) and kept in `case_keys.wrapped`;
+//! its public half (an `age1…` recipient) is kept in clear, so sealing new data needs no
+//! decryption. Deleting the wrapped key makes the case's data unreadable everywhere.
+
+use std::io::{Read, Write};
+use std::str::FromStr;
+
+use age::secrecy::ExposeSecret;
+
+use super::CryptoError;
+use crate::domain::Sensitive;
+
+/// The server's identities (to open case keys) and the master recipients (to wrap them).
+#[derive(Clone)]
+pub struct Keyring {
+    identities: Vec<age::x25519::Identity>,
+    masters: Vec<age::x25519::Recipient>,
+}
+
+impl std::fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keyring")
+            .field("identities", &self.identities.len())
+            .field("masters", &self.wrapped_for())
+            .finish()
+    }
+}
+
+/// A new case's key, ready to store.
+#[derive(Debug, Clone)]
+pub struct NewCaseKey {
+    /// The public half: seal to this.
+    pub recipient: String,
+    /// The secret, age-encrypted to every master recipient.
+    pub wrapped: Vec<u8>,
+    /// The master recipients it is wrapped to, comma-separated.
+    pub wrapped_for: String,
+}
+
+/// An unwrapped case key, for opening that case's data. Never logged, never stored.
+pub struct CaseKey(age::x25519::Identity);
+
+impl std::fmt::Debug for CaseKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CaseKey([redacted])")
+    }
+}
+
+impl Keyring {
+    /// `identities` are the server's own; their public halves are master recipients, and so
+    /// is every one of `extra` (offline recovery keys).
+    pub fn new(identities: Vec<age::x25519::Identity>, extra: &super::Recipients) -> Result<Self, CryptoError> {
+        if identities.is_empty() {
+            return Err(CryptoError::IdentityFileEmpty);
+        }
+        let mut masters: Vec<age::x25519::Recipient> = identities.iter().map(|i| i.to_public()).collect();
+        for recipient in extra.iter() {
+            if !masters.iter().any(|m| m.to_string() == recipient.to_string()) {
+                masters.push(recipient.clone());
+            }
+        }
+        Ok(Self { identities, masters })
+    }
+
+    /// The master recipients, comma-separated, as stored beside each wrapped key.
+    pub fn wrapped_for(&self) -> String {
+        self.masters
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Makes a fresh key for a new case.
+    pub fn new_case_key(&self) -> Result<NewCaseKey, CryptoError> {
+        let identity = age::x25519::Identity::generate();
+        let secret = identity.to_string();
+        let wrapped = encrypt(
+            self.masters.iter().map(|m| m as &dyn age::Recipient),
+            secret.expose_secret().as_bytes(),
+        )?;
+        Ok(NewCaseKey {
+            recipient: identity.to_public().to_string(),
+            wrapped,
+            wrapped_for: self.wrapped_for(),
+        })
+    }
+
+    /// Unwraps a case key with the server's identities.
+    pub fn open_case_key(&self, wrapped: &[u8]) -> Result<CaseKey, CryptoError> {
+        let secret = decrypt(self.identities.iter().map(|i| i as &dyn age::Identity), wrapped)?;
+        let text = std::str::from_utf8(secret.expose()).map_err(|_| CryptoError::Corrupt)?;
+        age::x25519::Identity::from_str(text.trim())
+            .map(CaseKey)
+            .map_err(|_| CryptoError::Corrupt)
+    }
+
+    /// Re-wraps a case key to this keyring's master recipients (rotation).
+    pub fn rewrap(&self, wrapped: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let secret = decrypt(self.identities.iter().map(|i| i as &dyn age::Identity), wrapped)?;
+        encrypt(self.masters.iter().map(|m| m as &dyn age::Recipient), secret.expose())
+    }
+}
+
+/// Seals `plaintext` to a case's recipient; needs no secret.
+pub fn seal(case_recipient: &str, plaintext: &Sensitive<Vec<u8>>) -> Result<Vec<u8>, CryptoError> {
+    let recipient = age::x25519::Recipient::from_str(case_recipient)
+        .map_err(|_| CryptoError::RecipientInvalid(case_recipient.to_owned()))?;
+    encrypt(std::iter::once(&recipient as &dyn age::Recipient), plaintext.expose())
+}
+
+/// Seals a JSON value to a case's recipient.
+pub fn seal_json(case_recipient: &str, value: &Sensitive<serde_json::Value>) -> Result<Vec<u8>, CryptoError> {
+    let bytes = serde_json::to_vec(value.expose()).map_err(|_| CryptoError::Corrupt)?;
+    seal(case_recipient, &Sensitive::new(bytes))
+}
+
+/// Opens data sealed to a case.
+pub fn open(key: &CaseKey, ciphertext: &[u8]) -> Result<Sensitive<Vec<u8>>, CryptoError> {
+    decrypt(std::iter::once(&key.0 as &dyn age::Identity), ciphertext)
+}
+
+pub fn open_json(key: &CaseKey, ciphertext: &[u8]) -> Result<Sensitive<serde_json::Value>, CryptoError> {
+    let bytes = open(key, ciphertext)?;
+    serde_json::from_slice(bytes.expose())
+        .map(Sensitive::new)
+        .map_err(|_| CryptoError::Corrupt)
+}
+
+fn encrypt<'a>(
+    recipients: impl Iterator<Item = &'a dyn age::Recipient>,
+    plaintext: &[u8],
+) -> Result<Vec<u8>, CryptoError> {
+    let encryptor = age::Encryptor::with_recipients(recipients).map_err(|_| CryptoError::Encrypt)?;
+    let mut sealed = Vec::with_capacity(plaintext.len() + 256);
+    let mut writer = encryptor.wrap_output(&mut sealed).map_err(|_| CryptoError::Encrypt)?;
+    writer.write_all(plaintext).map_err(|_| CryptoError::Encrypt)?;
+    writer.finish().map_err(|_| CryptoError::Encrypt)?;
+    Ok(sealed)
+}
+
+fn decrypt<'a>(
+    identities: impl Iterator<Item = &'a dyn age::Identity>,
+    ciphertext: &[u8],
+) -> Result<Sensitive<Vec<u8>>, CryptoError> {
+    let decryptor = age::Decryptor::new_buffered(ciphertext).map_err(|_| CryptoError::Corrupt)?;
+    let mut reader = decryptor.decrypt(identities).map_err(|_| CryptoError::NoMatchingKey)?;
+    let mut plaintext = Vec::new();
+    reader.read_to_end(&mut plaintext).map_err(|_| CryptoError::Corrupt)?;
+    Ok(Sensitive::new(plaintext))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::Recipients;
+
+    fn keyring_with_recovery() -> (Keyring, age::x25519::Identity) {
+        let recovery = age::x25519::Identity::generate();
+        let extra = Recipients::parse(&recovery.to_public().to_string()).unwrap();
+        (
+            Keyring::new(vec![age::x25519::Identity::generate()], &extra).unwrap(),
+            recovery,
+        )
+    }
+
+    #[test]
+    fn case_data_round_trips_through_a_wrapped_case_key() {
+        let (keyring, _) = keyring_with_recovery();
+        let key = keyring.new_case_key().unwrap();
+        let sealed = seal_json(
+            &key.recipient,
+            &Sensitive::new(serde_json::json!({"defender_name": "Ana"})),
+        )
+        .unwrap();
+        assert!(!String::from_utf8_lossy(&sealed).contains("Ana"));
+        let opened = open_json(&keyring.open_case_key(&key.wrapped).unwrap(), &sealed).unwrap();
+        assert_eq!(opened.expose()["defender_name"], "Ana");
+    }
+
+    #[test]
+    fn a_recovery_identity_alone_opens_a_case() {
+        let (keyring, recovery) = keyring_with_recovery();
+        let key = keyring.new_case_key().unwrap();
+        let sealed = seal(&key.recipient, &Sensitive::new(b"narrative".to_vec())).unwrap();
+        let recovery_only = Keyring::new(vec![recovery], &Recipients::default()).unwrap();
+        let case_key = recovery_only.open_case_key(&key.wrapped).unwrap();
+        assert_eq!(open(&case_key, &sealed).unwrap().expose(), b"narrative");
+    }
+
+    #[test]
+    fn another_server_cannot_open_a_case_key() {
+        let (keyring, _) = keyring_with_recovery();
+        let key = keyring.new_case_key().unwrap();
+        let stranger = Keyring::new(vec![age::x25519::Identity::generate()], &Recipients::default()).unwrap();
+        assert!(matches!(
+            stranger.open_case_key(&key.wrapped),
+            Err(CryptoError::NoMatchingKey)
+        ));
+    }
+
+    #[test]
+    fn rewrapping_moves_a_case_key_to_new_masters() {
+        let (old, _) = keyring_with_recovery();
+        let key = old.new_case_key().unwrap();
+        let new_identity = age::x25519::Identity::generate();
+        let both = Keyring::new(
+            vec![old.identities[0].clone()],
+            &Recipients::parse(&new_identity.to_public().to_string()).unwrap(),
+        )
+        .unwrap();
+        let rewrapped = both.rewrap(&key.wrapped).unwrap();
+        let new_only = Keyring::new(vec![new_identity], &Recipients::default()).unwrap();
+        assert!(new_only.open_case_key(&rewrapped).is_ok());
+    }
+
+    #[test]
+    fn case_keys_never_show_in_debug() {
+        let (keyring, _) = keyring_with_recovery();
+        let key = keyring.open_case_key(&keyring.new_case_key().unwrap().wrapped).unwrap();
+        assert_eq!(format!("{key:?}"), "CaseKey([redacted])");
+        assert!(!format!("{keyring:?}").contains("AGE-SECRET-KEY"));
+    }
+}
