@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use vigil::commands;
 use vigil::config::{Config, ConfigArgs, MailTransport};
 use vigil::http::{self, AppState};
 use vigil::startup::{Database, KeySource, WorkflowProblems, load_workflows, sync_workflows};
@@ -34,6 +35,16 @@ enum Command {
     Migrate,
     /// Exit 0 when the service on VIGIL_LISTEN answers /healthz (the container's HEALTHCHECK).
     Healthcheck,
+    /// Manage delegations.
+    Delegations {
+        #[command(subcommand)]
+        command: DelegationsCommand,
+    },
+    /// Manage users.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
     /// Manage keys.
     Keys {
         #[command(subcommand)]
@@ -43,6 +54,47 @@ enum Command {
     Workflows {
         #[command(subcommand)]
         command: WorkflowsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DelegationsCommand {
+    /// Add a delegation (an EU Delegation, or another unit cases belong to).
+    Add {
+        /// A code such as EUD_KE.
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// The host country, ISO 3166-1 alpha-2.
+        #[arg(long)]
+        country: Option<String>,
+        /// The office's time zone, for reminders and deadlines.
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+        /// The days the office does not work, e.g. `sat,sun` or `fri,sat`.
+        #[arg(long, default_value = "sat,sun")]
+        weekend: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UsersCommand {
+    /// Add a user; prints a new API token as the last line (shown once, stored only as a hash).
+    Add {
+        #[arg(long)]
+        email: String,
+        /// focal_point, head_of_delegation, eusr_reviewer or admin.
+        #[arg(long)]
+        role: String,
+        /// The user's delegation (focal points and heads of delegation only).
+        #[arg(long)]
+        delegation: Option<String>,
+        /// The name shown to colleagues (default: the email).
+        #[arg(long)]
+        name: Option<String>,
+        /// How many days the token is valid.
+        #[arg(long, default_value = "90")]
+        token_days: u32,
     },
 }
 
@@ -94,6 +146,39 @@ fn main() -> ExitCode {
         Command::Migrate => migrate(&config),
         Command::Healthcheck => healthcheck(&config),
         Command::Workflows { command } => workflows(&config, command),
+        Command::Delegations {
+            command:
+                DelegationsCommand::Add {
+                    code,
+                    name,
+                    country,
+                    time_zone,
+                    weekend,
+                },
+        } => with_database(&config, |db| {
+            commands::add_delegation(db, &code, &name, country.as_deref(), &time_zone, &weekend)?;
+            println!("added delegation {code}");
+            Ok(())
+        }),
+        Command::Users {
+            command:
+                UsersCommand::Add {
+                    email,
+                    role,
+                    delegation,
+                    name,
+                    token_days,
+                },
+        } => with_database(&config, |db| {
+            let added = commands::add_user(db, &email, &role, delegation.as_deref(), name.as_deref(), token_days)?;
+            println!(
+                "added user {} ({role}); token valid until {}:",
+                added.id,
+                added.expires_at.format("%Y-%m-%d")
+            );
+            println!("{}", added.token.expose());
+            Ok(())
+        }),
         Command::Keys {
             command: KeysCommand::NewIndexKey,
         } => vigil::crypto::IndexKey::generate()
@@ -224,12 +309,7 @@ fn workflows(config: &Config, command: WorkflowsCommand) -> anyhow::Result<()> {
         }
         WorkflowsCommand::List => {
             let registry = load_workflows(&config.workflows_dir)?;
-            let database = Database::open(config)?;
-            let listed = list_versions(&database, &registry);
-            let closed = database.close();
-            let lines = listed?;
-            closed?;
-            for line in lines {
+            for line in with_database(config, |db| list_versions(db, &registry))? {
                 println!("{line}");
             }
             Ok(())
@@ -250,10 +330,19 @@ fn workflows(config: &Config, command: WorkflowsCommand) -> anyhow::Result<()> {
     }
 }
 
+/// Runs `work` against the database (migrated first), then releases the embedded cluster.
+fn with_database<T>(config: &Config, work: impl FnOnce(&store::Db) -> anyhow::Result<T>) -> anyhow::Result<T> {
+    let database = Database::open(config)?;
+    let result = database.migrate().and_then(|_| work(&database.pool(1)?));
+    let closed = database.close();
+    let value = result?;
+    closed?;
+    Ok(value)
+}
+
 /// One line per recorded version (and per current version not recorded yet).
-fn list_versions(database: &Database, registry: &Registry) -> anyhow::Result<Vec<String>> {
-    database.migrate()?;
-    let recorded = database.pool(1)?.run_blocking(store::workflows::list)?;
+fn list_versions(db: &store::Db, registry: &Registry) -> anyhow::Result<Vec<String>> {
+    let recorded = db.run_blocking(store::workflows::list)?;
     let mut lines = Vec::new();
     for workflow in registry.iter() {
         let current_recorded = recorded

@@ -1,3 +1,5 @@
+DROP TABLE access_log;
+DROP FUNCTION vigil_refuse_change() CASCADE;
 DROP TABLE scheduled;
 DROP TABLE case_events;
 DROP TABLE procedures;

@@ -95,6 +95,10 @@ CREATE TABLE procedures (
     -- The review queue the current state puts the procedure in (e.g. eusr_review), if any.
     queue            TEXT,
     version          BIGINT NOT NULL DEFAULT 1 CHECK (version > 0),
+    -- The procedure's fields so far: plain ones in clear, confidential ones sealed to the case key.
+    plain_data       JSONB NOT NULL DEFAULT '{}',
+    sealed_data      BYTEA,
+    -- The procedure whose action started this one, if any.
     started_by       UUID,
     created_at       TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at       TIMESTAMPTZ NOT NULL DEFAULT now(),
@@ -156,3 +160,26 @@ CREATE TABLE scheduled (
 );
 CREATE INDEX scheduled_due ON scheduled (due_at) WHERE status = 'pending';
 CREATE INDEX scheduled_procedure ON scheduled (delegation, procedure_id) WHERE status = 'pending';
+
+-- Who read, exported or failed to reach which case, and when; never the data itself.
+CREATE TABLE access_log (
+    id         BIGSERIAL PRIMARY KEY,
+    at         TIMESTAMPTZ NOT NULL DEFAULT now(),
+    user_id    UUID,
+    delegation TEXT,
+    case_id    UUID,
+    what       TEXT NOT NULL CHECK (what IN ('read', 'export', 'denied', 'timeline')),
+    request_id TEXT
+);
+CREATE INDEX access_log_case ON access_log (case_id, at);
+
+-- Events and the access log are append-only: no UPDATE or DELETE, whoever asks.
+CREATE FUNCTION vigil_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
+END;
+$$;
+CREATE TRIGGER case_events_append_only BEFORE UPDATE OR DELETE ON case_events
+    FOR EACH ROW EXECUTE FUNCTION vigil_refuse_change();
+CREATE TRIGGER access_log_append_only BEFORE UPDATE OR DELETE ON access_log
+    FOR EACH ROW EXECUTE FUNCTION vigil_refuse_change();

@@ -1,7 +1,9 @@
 //! Pure domain types: no I/O, no clock, no database. Time is always an argument.
 
+mod country;
 mod role;
 mod sensitive;
 
+pub use country::{THEMES, is_country, is_theme};
 pub use role::Role;
 pub use sensitive::Sensitive;

@@ -11,6 +11,8 @@ use crate::store::StoreError;
 pub enum ApiError {
     #[error("no resource at this address")]
     NotFound,
+    #[error("a valid API token is required (Authorization: Bearer vgl_…)")]
+    Unauthorized,
     /// A request that cannot be read (bad JSON, bad query); the message names no value.
     #[error("{0}")]
     BadRequest(String),
@@ -60,6 +62,7 @@ impl ResponseError for ApiError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -73,7 +76,11 @@ impl ResponseError for ApiError {
             // client gets in `X-Request-Id`); the client sees no cause.
             tracing::error!(error = %cause, "internal error");
         }
-        HttpResponse::build(status)
+        let mut response = HttpResponse::build(status);
+        if let Self::Unauthorized = self {
+            response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        response
             .content_type("application/problem+json")
             .json(Problem::new(status, self.to_string()))
     }

@@ -1,6 +1,7 @@
 //! The actix-web application: routes, middleware, problem+json errors, and the server's
 //! lifecycle (graceful drain on SIGTERM or SIGINT).
 
+pub mod auth;
 pub mod error;
 mod health;
 pub mod probe;
@@ -56,6 +57,7 @@ pub fn app(
         .route("/readyz", web::get().to(health::readyz))
         .service(
             web::scope("/api/v1")
+                .route("/me", web::get().to(auth::me))
                 .route("/workflows", web::get().to(workflows::list))
                 .route("/workflows/{name}", web::get().to(workflows::get))
                 .route("/workflows/{name}/graph", web::get().to(workflows::graph)),

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod migrations;
 pub mod schema;
+pub mod users;
 pub mod workflows;
 
 use std::time::Duration;
@@ -30,6 +31,19 @@ pub enum StoreError {
     Migration(String),
     #[error("blocking task was cancelled")]
     Blocking,
+}
+
+impl StoreError {
+    /// A unique constraint refused the write (a duplicate email, code or key).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            Self::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
 }
 
 /// How long a request may wait for a connection before it is refused.

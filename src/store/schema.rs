@@ -1,6 +1,18 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    access_log (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        user_id -> Nullable<Uuid>,
+        delegation -> Nullable<Text>,
+        case_id -> Nullable<Uuid>,
+        what -> Text,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     api_tokens (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -84,6 +96,8 @@ diesel::table! {
         state -> Text,
         queue -> Nullable<Text>,
         version -> Int8,
+        plain_data -> Jsonb,
+        sealed_data -> Nullable<Bytea>,
         started_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
@@ -140,6 +154,7 @@ diesel::joinable!(cases -> users (owner_id));
 diesel::joinable!(users -> delegations (delegation));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    access_log,
     api_tokens,
     case_events,
     case_keys,

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod api_workflows;
+mod auth;
 mod cli;
 mod embedded;
 mod migrations;

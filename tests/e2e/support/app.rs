@@ -18,3 +18,26 @@ pub fn state(db: Db) -> AppState {
         keys: Arc::new(super::keys::load()),
     }
 }
+
+/// Adds the delegation if needed and a user of `role` in it; returns the user's id and token.
+pub fn seed_user(db: &Db, role: &str, delegation: Option<&str>) -> (uuid::Uuid, String) {
+    if let Some(code) = delegation
+        && db
+            .run_blocking(|conn| vigil::store::users::delegation(conn, code))
+            .unwrap()
+            .is_none()
+    {
+        vigil::commands::add_delegation(
+            db,
+            code,
+            &format!("Delegation {code}"),
+            None,
+            "Europe/Brussels",
+            "sat,sun",
+        )
+        .unwrap();
+    }
+    let email = format!("{}@example.org", uuid::Uuid::new_v4().simple());
+    let added = vigil::commands::add_user(db, &email, role, delegation, None, 30).unwrap();
+    (added.id, added.token.expose().clone())
+}

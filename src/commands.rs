@@ -1,0 +1,159 @@
+//! The administrative commands behind `vigil delegations` and `vigil users`: validation of
+//! their arguments, then the store. Errors are for a person at a terminal (anyhow).
+
+use std::str::FromStr;
+
+use anyhow::{Context, bail, ensure};
+use chrono::{Duration, Utc, Weekday};
+use uuid::Uuid;
+
+use crate::crypto::token;
+use crate::domain::{Role, Sensitive};
+use crate::store::{Db, users};
+
+/// Parses `sat,sun` (or `fri,sat`, or `none`) into ISO weekday numbers.
+pub fn parse_weekend(text: &str) -> anyhow::Result<Vec<i16>> {
+    if text.trim().eq_ignore_ascii_case("none") {
+        return Ok(Vec::new());
+    }
+    let mut days = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let day =
+            Weekday::from_str(item).map_err(|_| anyhow::anyhow!("`{item}` is not a day of the week (mon … sun)"))?;
+        let number = i16::try_from(day.number_from_monday()).unwrap_or_default();
+        if !days.contains(&number) {
+            days.push(number);
+        }
+    }
+    ensure!(days.len() < 7, "a delegation must work on at least one day");
+    days.sort_unstable();
+    Ok(days)
+}
+
+pub fn add_delegation(
+    db: &Db,
+    code: &str,
+    name: &str,
+    country: Option<&str>,
+    time_zone: &str,
+    weekend: &str,
+) -> anyhow::Result<()> {
+    let plain_code = code.len() <= 32
+        && code.starts_with(|c: char| c.is_ascii_uppercase())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    ensure!(
+        plain_code,
+        "delegation code `{code}` must be capital letters, digits and underscores, such as EUD_KE"
+    );
+    ensure!(!name.trim().is_empty(), "the delegation needs a name");
+    if let Some(country) = country {
+        ensure!(
+            crate::domain::is_country(country),
+            "`{country}` is not an ISO 3166-1 alpha-2 country code"
+        );
+    }
+    chrono_tz::Tz::from_str(time_zone)
+        .map_err(|_| anyhow::anyhow!("`{time_zone}` is not a time zone such as Europe/Brussels"))?;
+    let new = users::NewDelegation {
+        code: code.to_owned(),
+        name: name.trim().to_owned(),
+        country: country.map(str::to_owned),
+        time_zone: time_zone.to_owned(),
+        weekend_days: parse_weekend(weekend)?.into_iter().map(Some).collect(),
+    };
+    db.run_blocking(|conn| users::insert_delegation(conn, &new))
+        .map_err(|e| {
+            if e.is_unique_violation() {
+                anyhow::anyhow!("delegation {code} exists already")
+            } else {
+                anyhow::Error::new(e).context("cannot add the delegation")
+            }
+        })
+}
+
+/// A new user and their first API token.
+pub struct AddedUser {
+    pub id: Uuid,
+    pub token: Sensitive<String>,
+    pub expires_at: chrono::DateTime<Utc>,
+}
+
+pub fn add_user(
+    db: &Db,
+    email: &str,
+    role: &str,
+    delegation: Option<&str>,
+    name: Option<&str>,
+    token_days: u32,
+) -> anyhow::Result<AddedUser> {
+    let role = Role::parse(role)
+        .filter(|r| *r != Role::System)
+        .with_context(|| format!("`{role}` is not a role: focal_point, head_of_delegation, eusr_reviewer or admin"))?;
+    let email = email.trim();
+    let looks_like_email = email.len() <= 254
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+        && !email.contains(char::is_whitespace);
+    ensure!(looks_like_email, "`{email}` is not an email address");
+    ensure!((1..=3650).contains(&token_days), "a token lasts from 1 to 3650 days");
+    let needs_delegation = matches!(role, Role::FocalPoint | Role::HeadOfDelegation);
+    match (needs_delegation, delegation) {
+        (true, None) => bail!("a {role} belongs to a delegation: add --delegation CODE"),
+        (false, Some(_)) => bail!("a {role} belongs to no delegation: leave out --delegation"),
+        _ => {}
+    }
+    if let Some(code) = delegation {
+        let known = db.run_blocking(|conn| users::delegation(conn, code))?;
+        ensure!(
+            known.is_some(),
+            "no delegation {code}; add it with `vigil delegations add {code} --name …`"
+        );
+    }
+    let id = Uuid::new_v4();
+    let new = token::generate()?;
+    let expires_at = Utc::now() + Duration::days(i64::from(token_days));
+    let user = users::NewUser {
+        id,
+        email: email.to_owned(),
+        display_name: name.unwrap_or(email).trim().to_owned(),
+        role: role.as_str().to_owned(),
+        delegation: delegation.map(str::to_owned),
+    };
+    let token_row = users::NewToken {
+        id: Uuid::new_v4(),
+        user_id: id,
+        prefix: new.prefix.clone(),
+        hash: new.hash.to_vec(),
+        expires_at,
+    };
+    db.run_blocking(|conn| users::insert_user_with_token(conn, &user, &token_row))
+        .map_err(|e| {
+            if e.is_unique_violation() {
+                anyhow::anyhow!("a user with this email exists already")
+            } else {
+                anyhow::Error::new(e).context("cannot add the user")
+            }
+        })?;
+    Ok(AddedUser {
+        id,
+        token: new.token,
+        expires_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weekends_parse_from_day_names() {
+        assert_eq!(parse_weekend("sat,sun").unwrap(), [6, 7]);
+        assert_eq!(parse_weekend("Fri, Sat").unwrap(), [5, 6]);
+        assert_eq!(parse_weekend("none").unwrap(), Vec::<i16>::new());
+        assert!(parse_weekend("mon,tue,wed,thu,fri,sat,sun").is_err());
+        assert!(parse_weekend("caturday").is_err());
+    }
+}

@@ -1,0 +1,121 @@
+//! Delegations, users and their API tokens.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::StoreError;
+use super::schema::{api_tokens, delegations, users};
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = delegations)]
+pub struct NewDelegation {
+    pub code: String,
+    pub name: String,
+    pub country: Option<String>,
+    pub time_zone: String,
+    /// ISO weekday numbers, 1 = Monday … 7 = Sunday.
+    pub weekend_days: Vec<Option<i16>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = delegations)]
+pub struct DelegationRow {
+    pub code: String,
+    pub name: String,
+    pub country: Option<String>,
+    pub time_zone: String,
+    pub weekend_days: Vec<Option<i16>>,
+}
+
+pub fn insert_delegation(conn: &mut PgConnection, new: &NewDelegation) -> Result<(), StoreError> {
+    diesel::insert_into(delegations::table).values(new).execute(conn)?;
+    Ok(())
+}
+
+pub fn delegation(conn: &mut PgConnection, code: &str) -> Result<Option<DelegationRow>, StoreError> {
+    Ok(delegations::table
+        .find(code)
+        .select(DelegationRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub delegation: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub delegation: Option<String>,
+    pub time_zone: String,
+    pub language: String,
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+pub fn insert_user(conn: &mut PgConnection, new: &NewUser) -> Result<(), StoreError> {
+    diesel::insert_into(users::table).values(new).execute(conn)?;
+    Ok(())
+}
+
+/// A user and their first token, together or not at all.
+pub fn insert_user_with_token(conn: &mut PgConnection, user: &NewUser, token: &NewToken) -> Result<(), StoreError> {
+    conn.transaction(|conn| {
+        insert_user(conn, user)?;
+        insert_token(conn, token)
+    })
+}
+
+pub fn user(conn: &mut PgConnection, id: Uuid) -> Result<Option<UserRow>, StoreError> {
+    Ok(users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = api_tokens)]
+pub struct NewToken {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub prefix: String,
+    pub hash: Vec<u8>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_tokens)]
+pub struct TokenRow {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub hash: Vec<u8>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+pub fn insert_token(conn: &mut PgConnection, new: &NewToken) -> Result<(), StoreError> {
+    diesel::insert_into(api_tokens::table).values(new).execute(conn)?;
+    Ok(())
+}
+
+/// The token with this prefix and its user.
+pub fn token_by_prefix(conn: &mut PgConnection, prefix: &str) -> Result<Option<(TokenRow, UserRow)>, StoreError> {
+    Ok(api_tokens::table
+        .inner_join(users::table)
+        .filter(api_tokens::prefix.eq(prefix))
+        .select((TokenRow::as_select(), UserRow::as_select()))
+        .first(conn)
+        .optional()?)
+}

@@ -1,0 +1,110 @@
+//! Bearer tokens: `vigil users add` issues one; anything but a valid, live token of an active
+//! user is the same 401.
+
+use actix_web::test as web_test;
+use diesel::connection::SimpleConnection;
+use vigil::http::app;
+use vigil::store::Db;
+
+use crate::support::app::{seed_user, state};
+use crate::support::{TestDb, reachable_home, stderr, vigil};
+
+#[actix_web::test]
+async fn a_valid_token_identifies_its_user_and_anything_else_is_the_same_401() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (user, token) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (expired_user, expired) = seed_user(&pool, "eusr_reviewer", None);
+    let (disabled_user, disabled) = seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    db.connect()
+        .batch_execute(&format!(
+            "UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE user_id = '{expired_user}';
+             UPDATE users SET disabled_at = now() WHERE id = '{disabled_user}';"
+        ))
+        .unwrap();
+    let service = web_test::init_service(app(state(pool))).await;
+
+    let me: serde_json::Value = web_test::call_and_read_body_json(
+        &service,
+        web_test::TestRequest::get()
+            .uri("/api/v1/me")
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(me["id"], user.to_string());
+    assert_eq!(me["role"], "focal_point");
+    assert_eq!(me["delegation"], "EUD_KE");
+
+    let wrong_secret = format!(
+        "{}{}",
+        &token[..token.len() - 1],
+        if token.ends_with('0') { '1' } else { '0' }
+    );
+    let mut details = Vec::new();
+    for header in [
+        None,
+        Some(format!("Bearer {wrong_secret}")),
+        Some(format!("Bearer {expired}")),
+        Some(format!("Bearer {disabled}")),
+        Some("Bearer vgl_nonsense".to_owned()),
+        Some(format!("Basic {token}")),
+    ] {
+        let mut request = web_test::TestRequest::get().uri("/api/v1/me");
+        if let Some(header) = &header {
+            request = request.insert_header(("Authorization", header.clone()));
+        }
+        let response = web_test::call_service(&service, request.to_request()).await;
+        assert_eq!(response.status(), 401, "{header:?}");
+        assert_eq!(response.headers().get("www-authenticate").unwrap(), "Bearer");
+        let problem: serde_json::Value = web_test::read_body_json(response).await;
+        details.push(problem["detail"].clone());
+    }
+    details.dedup();
+    assert_eq!(details.len(), 1, "401s differ: {details:?}");
+}
+
+#[test]
+fn users_add_prints_the_token_as_its_last_line_and_stores_only_its_hash() {
+    let db = TestDb::migrated();
+    let home = reachable_home();
+    let run = |args: &[&str]| {
+        let output = vigil(home.path())
+            .args(args)
+            .env("DATABASE_URL", db.url.expose())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    run(&[
+        "delegations",
+        "add",
+        "EUD_BY",
+        "--name",
+        "EU Delegation to Belarus",
+        "--country",
+        "BY",
+    ]);
+    let out = run(&[
+        "users",
+        "add",
+        "--email",
+        "fp@example.org",
+        "--role",
+        "focal_point",
+        "--delegation",
+        "EUD_BY",
+    ]);
+    let token = out.lines().last().unwrap();
+    assert!(vigil::crypto::token::prefix_of(token).is_some(), "{out}");
+    let dump = std::process::Command::new("pg_dump")
+        .arg(db.url.expose())
+        .output()
+        .unwrap();
+    assert!(dump.status.success(), "{}", stderr(&dump));
+    let dump = String::from_utf8_lossy(&dump.stdout);
+    assert!(dump.contains("fp@example.org"), "the dump is not of this database");
+    let secret = token.rsplit('_').next().unwrap();
+    assert!(!dump.contains(secret), "the token is stored in clear");
+}
