@@ -1,9 +1,11 @@
 //! Pure domain types: no I/O, no clock, no database. Time is always an argument.
 
 mod country;
+mod principal;
 mod role;
 mod sensitive;
 
 pub use country::{THEMES, is_country, is_theme};
+pub use principal::Principal;
 pub use role::Role;
 pub use sensitive::Sensitive;

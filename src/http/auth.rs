@@ -6,7 +6,6 @@ use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use chrono::Utc;
-use uuid::Uuid;
 
 use super::AppState;
 use super::error::ApiError;
@@ -15,13 +14,7 @@ use crate::domain::Role;
 use crate::store::users;
 
 /// The authenticated user of a request.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub user_id: Uuid,
-    pub role: Role,
-    pub delegation: Option<String>,
-    pub display_name: String,
-}
+pub use crate::domain::Principal as Caller;
 
 impl FromRequest for Caller {
     type Error = ApiError;

@@ -22,6 +22,13 @@ pub enum ApiError {
     /// The reason is shown to the client: it must name no internals.
     #[error("{0}")]
     Unavailable(String),
+    /// Bad input with the fields at fault; the problems never quote values.
+    #[error("{detail}")]
+    InvalidFields { detail: String, fields: Vec<FieldError> },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{detail}")]
+    Conflict { detail: String, current_version: i64 },
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -35,6 +42,13 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// A field at fault, by its JSON path.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub problem: String,
+}
+
 /// The body of every error response.
 #[derive(Debug, Serialize)]
 pub struct Problem {
@@ -43,6 +57,10 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
 }
 
 impl Problem {
@@ -53,6 +71,58 @@ impl Problem {
             title,
             status: status.as_u16(),
             detail,
+            errors: Vec::new(),
+            current_version: None,
+        }
+    }
+}
+
+impl ApiError {
+    fn problem(&self) -> Problem {
+        let mut problem = Problem::new(self.status_code(), self.to_string());
+        match self {
+            Self::InvalidFields { fields, .. } => problem.errors = fields.clone(),
+            Self::Conflict { current_version, .. } => problem.current_version = Some(*current_version),
+            _ => {}
+        }
+        problem
+    }
+}
+
+impl From<crate::cases::CaseError> for ApiError {
+    fn from(e: crate::cases::CaseError) -> Self {
+        use crate::cases::CaseError;
+        use crate::workflow::engine::Refusal;
+        match e {
+            CaseError::Invalid(issues) => Self::InvalidFields {
+                detail: "the request is not valid".into(),
+                fields: issues
+                    .into_iter()
+                    .map(|i| FieldError {
+                        field: i.field,
+                        problem: i.problem,
+                    })
+                    .collect(),
+            },
+            CaseError::Forbidden(why) => Self::Forbidden(why),
+            CaseError::NotFound => Self::NotFound,
+            CaseError::Stale { current_version } => Self::Conflict {
+                detail: format!("the procedure changed since it was read; read it again (version {current_version})"),
+                current_version,
+            },
+            CaseError::Refused(Refusal::InvalidData { action, problems }) => Self::InvalidFields {
+                detail: format!("the data of action `{action}` is not valid"),
+                fields: problems
+                    .into_iter()
+                    .map(|p| FieldError {
+                        field: format!("data.{}", p.field),
+                        problem: p.kind.to_string(),
+                    })
+                    .collect(),
+            },
+            CaseError::Refused(refusal) => Self::Invalid(refusal.to_string()),
+            CaseError::Store(e) => e.into(),
+            other => Self::Internal(Box::new(other)),
         }
     }
 }
@@ -63,7 +133,9 @@ impl ResponseError for ApiError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Invalid(_) | Self::InvalidFields { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -80,8 +152,6 @@ impl ResponseError for ApiError {
         if let Self::Unauthorized = self {
             response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"));
         }
-        response
-            .content_type("application/problem+json")
-            .json(Problem::new(status, self.to_string()))
+        response.content_type("application/problem+json").json(self.problem())
     }
 }

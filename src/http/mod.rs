@@ -2,6 +2,7 @@
 //! lifecycle (graceful drain on SIGTERM or SIGINT).
 
 pub mod auth;
+mod cases;
 pub mod error;
 mod health;
 pub mod probe;
@@ -51,6 +52,11 @@ pub fn app(
         .app_data(web::Data::new(state))
         // Requests that cannot be read get problem+json like every other error.
         .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(1024 * 1024)
+                .error_handler(|e, _| ApiError::BadRequest(json_error(&e)).into()),
+        )
         .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()))
         .wrap(from_fn(request_log::log_request))
         .route("/healthz", web::get().to(health::healthz))
@@ -58,11 +64,39 @@ pub fn app(
         .service(
             web::scope("/api/v1")
                 .route("/me", web::get().to(auth::me))
+                .route("/cases", web::post().to(cases::create_case))
+                .route("/cases/{id}", web::get().to(cases::get_case))
+                .route("/procedures/{id}/transitions", web::post().to(cases::transition))
                 .route("/workflows", web::get().to(workflows::list))
                 .route("/workflows/{name}", web::get().to(workflows::get))
                 .route("/workflows/{name}/graph", web::get().to(workflows::graph)),
         )
         .default_service(web::to(not_found))
+}
+
+/// A JSON body error in words that name no value from the body.
+fn json_error(e: &actix_web::error::JsonPayloadError) -> String {
+    use actix_web::error::JsonPayloadError;
+    match e {
+        JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => {
+            format!("the body is larger than {limit} bytes")
+        }
+        JsonPayloadError::ContentType => "the body must be application/json".into(),
+        // serde quotes the offending value in type errors: say where, never what.
+        JsonPayloadError::Deserialize(e) if e.is_data() && !e.to_string().contains(" field `") => {
+            format!(
+                "a value has the wrong type or form at line {} column {}",
+                e.line(),
+                e.column()
+            )
+        }
+        // Unknown or missing fields name only the field.
+        JsonPayloadError::Deserialize(e) if e.is_data() => format!("the body is not valid: {e}"),
+        JsonPayloadError::Deserialize(e) => {
+            format!("the body is not JSON (at line {} column {})", e.line(), e.column())
+        }
+        _ => "the body cannot be read".into(),
+    }
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {

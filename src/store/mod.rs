@@ -5,6 +5,7 @@
 //! through [`Db::run`], which checks a connection out and runs the closure on the blocking pool.
 
 pub mod admin;
+pub mod cases;
 pub mod migrations;
 pub mod schema;
 pub mod users;
@@ -18,6 +19,9 @@ use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use crate::config::DatabaseUrl;
 
 pub type PgPool = Pool<ConnectionManager<PgConnection>>;
+
+/// A database connection, as the store's functions take it.
+pub type Conn = PgConnection;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -181,12 +181,12 @@ pub fn plan(
             allowed: action.roles.clone(),
         });
     }
-    let given = check_data(request.action, action, request.data)?;
+    let given = check_fields(request.action, &action.fields, true, request.data)?;
     let to = target(action, procedure.state, &given);
     let entered = action.to.is_some();
     let mut merged = procedure.data.clone();
     merged.extend(given.clone());
-    let (plain, sealed) = split(action, given.clone());
+    let (plain, sealed) = split(&action.fields, given.clone());
     let schedule = if entered {
         schedule_on_entering(workflow, &to, &merged, now, calendar)
     } else {
@@ -204,7 +204,7 @@ pub fn plan(
                 .filter(|(k, _)| action.carry.contains(k))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
-            let (plain, sealed) = split(action, carried.clone());
+            let (plain, sealed) = split(&action.fields, carried.clone());
             let state = started.initial_state().to_owned();
             vec![Start {
                 workflow: started.name().to_owned(),
@@ -251,27 +251,36 @@ fn target(action: &ActionDef, from: &str, data: &Data) -> String {
     }
 }
 
-fn split(action: &ActionDef, data: Data) -> (Data, Sensitive<Data>) {
+type Fields = BTreeMap<String, FieldDef>;
+
+/// Plain fields in clear, confidential ones (and any not declared) to be sealed.
+fn split(fields: &Fields, data: Data) -> (Data, Sensitive<Data>) {
     let (sealed, plain): (Data, Data) = data
         .into_iter()
-        .partition(|(name, _)| action.fields.get(name).is_none_or(|f| f.confidential));
+        .partition(|(name, _)| fields.get(name).is_none_or(|f| f.confidential));
     (plain, Sensitive::new(sealed))
 }
 
-/// Checks every field; returns the normalised values of those given.
-fn check_data(action_name: &str, action: &ActionDef, data: &serde_json::Map<String, Value>) -> Result<Data, Refusal> {
+/// Checks every field; returns the normalised values of those given. With `enforce_required`
+/// off, every field is optional (a procedure's first data).
+fn check_fields(
+    action_name: &str,
+    fields: &Fields,
+    enforce_required: bool,
+    data: &serde_json::Map<String, Value>,
+) -> Result<Data, Refusal> {
     let mut problems = Vec::new();
     let mut clean = Data::new();
-    for name in data.keys().filter(|name| !action.fields.contains_key(*name)) {
+    for name in data.keys().filter(|name| !fields.contains_key(*name)) {
         problems.push(FieldProblem {
             field: name.clone(),
             kind: FieldProblemKind::Unknown,
         });
     }
-    for (name, field) in &action.fields {
+    for (name, field) in fields {
         match data.get(name) {
             None | Some(Value::Null) => {
-                if field.required {
+                if field.required && enforce_required {
                     problems.push(FieldProblem {
                         field: name.clone(),
                         kind: FieldProblemKind::Missing,
@@ -297,6 +306,29 @@ fn check_data(action_name: &str, action: &ActionDef, data: &serde_json::Map<Stri
             problems,
         })
     }
+}
+
+/// Opens a procedure of `workflow` in its initial state with `data`: any field the workflow's
+/// actions declare, none required.
+pub fn open(
+    workflow: &Workflow,
+    data: &serde_json::Map<String, Value>,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+) -> Result<Start, Refusal> {
+    let fields = workflow.fields();
+    let given = check_fields("open", &fields, false, data)?;
+    let state = workflow.initial_state().to_owned();
+    let (plain, sealed) = split(&fields, given.clone());
+    Ok(Start {
+        workflow: workflow.name().to_owned(),
+        version: workflow.version.clone(),
+        schedule: schedule_on_entering(workflow, &state, &given, now, calendar),
+        queue: workflow.queue(&state).map(str::to_owned),
+        state,
+        plain,
+        sealed,
+    })
 }
 
 /// The longest text a field takes: a narrative, a report.

@@ -78,6 +78,18 @@ impl Workflow {
         }
     }
 
+    /// Every field the workflow's actions declare, by name (one declaration per name, as
+    /// validation ensures).
+    pub fn fields(&self) -> BTreeMap<String, model::FieldDef> {
+        let mut fields = BTreeMap::new();
+        for action in self.definition.actions.values() {
+            for (name, field) in &action.fields {
+                fields.entry(name.clone()).or_insert_with(|| field.clone());
+            }
+        }
+        fields
+    }
+
     /// The definition as JSON, as the database records it.
     pub fn definition_json(&self) -> serde_json::Value {
         serde_json::to_value(&self.definition).unwrap_or_default()

@@ -11,8 +11,6 @@ use crate::support::app::state;
 async fn workflows_are_listed_with_their_versions_and_drawn() {
     let db = TestDb::migrated();
     let state = state(Db::connect_lazily(&db.url, 2).unwrap());
-    let mut registry = (*state.workflows).clone();
-    vigil::startup::sync_workflows(&state.db, &mut registry).unwrap();
     let service = web_test::init_service(app(state)).await;
 
     let list: serde_json::Value = web_test::call_and_read_body_json(

@@ -3,6 +3,7 @@
 
 mod api_workflows;
 mod auth;
+mod cases;
 mod cli;
 mod embedded;
 mod migrations;

@@ -9,7 +9,7 @@ use vigil::http::app;
 use vigil::store::{Db, migrations};
 
 use crate::support::TestDb;
-use crate::support::app::state;
+use crate::support::app::bare_state as state;
 
 #[derive(QueryableByName)]
 struct Count {

@@ -144,3 +144,36 @@ fn sigint_stops_the_service_within_a_few_seconds() {
     assert!(started.elapsed() < Duration::from_secs(8));
     assert!(serve.logs().contains("SIGINT"));
 }
+
+#[test]
+fn opening_and_reading_a_case_never_puts_the_defender_in_the_log() {
+    let db = TestDb::migrated();
+    let pool = vigil::store::Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, token) = crate::support::app::seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (serve, _home) = serve_on(&db);
+    let name = "Zawadi-Distinctive-Name-5521";
+    let opened: serde_json::Value = ureq::post(&serve.url("/api/v1/cases"))
+        .set("Authorization", &format!("Bearer {token}"))
+        .send_json(serde_json::json!({
+            "country": "KE", "themes": ["WHRD"], "risk": "critical",
+            "confidential": {"defender_name": name, "narrative": format!("{name} was detained")},
+            "procedure": {"workflow": "protection_referral", "data": {"risk_description": name}}
+        }))
+        .unwrap()
+        .into_json()
+        .unwrap();
+    let id = opened["id"].as_str().unwrap();
+    let read: serde_json::Value = ureq::get(&serve.url(&format!("/api/v1/cases/{id}")))
+        .set("Authorization", &format!("Bearer {token}"))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    assert_eq!(read["confidential"]["defender_name"], name);
+    let logs = serve.logs();
+    assert!(logs.contains("case opened"), "{logs}");
+    assert!(
+        !logs.contains(name) && !logs.contains("Zawadi"),
+        "the log holds the defender's name:\n{logs}"
+    );
+}

@@ -11,7 +11,22 @@ pub fn shipped_workflows() -> Registry {
     vigil::startup::load_workflows(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/workflows"))).unwrap()
 }
 
+/// The application state as `serve` builds it, with the workflow versions recorded.
 pub fn state(db: Db) -> AppState {
+    let mut state = bare_state(db);
+    let mut registry = (*state.workflows).clone();
+    vigil::startup::sync_workflows(&state.db, &mut registry).unwrap();
+    state.workflows = Arc::new(registry);
+    state
+}
+
+/// The application state without touching the database (which may be down or behind).
+pub fn bare_state(db: Db) -> AppState {
+    // Errors the application logs (internal errors with their cause) show with a failing test.
+    vigil::telemetry::init(&vigil::config::LogConfig {
+        filter: "warn".into(),
+        format: vigil::config::LogFormat::Text,
+    });
     AppState {
         db,
         workflows: Arc::new(shipped_workflows()),

@@ -1,0 +1,722 @@
+//! Cases and procedures: opening a case with its first procedure, reading it, and taking a
+//! transition. This is where the pure engine, the keys and the store meet; each change is
+//! one database transaction, so a state change, its event and its scheduled work land
+//! together or not at all (ARCHITECTURE.md, invariant 7).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Utc, Weekday};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::crypto::{CryptoError, keyring};
+use crate::domain::{Principal, Role, Sensitive, is_country, is_theme};
+use crate::startup::Keys;
+use crate::store::cases::{self as rows, CaseRow, NewEvent, ProcedureRow};
+use crate::store::{Conn as PgConnection, StoreError, users};
+use crate::workflow::engine::{self, Actor, Data, Due, DueKind, Procedure, Refusal, Request, Start};
+use crate::workflow::{Calendar, Registry, Workflow};
+
+/// What every case operation needs besides the connection: who asks, when, and with what keys.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub registry: &'a Registry,
+    pub keys: &'a Keys,
+    pub caller: &'a Principal,
+    pub now: DateTime<Utc>,
+    /// The request's id, for the access log.
+    pub request_id: Option<&'a str>,
+}
+
+pub const RISKS: [&str; 4] = ["low", "medium", "high", "critical"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error("the request is not valid")]
+    Invalid(Vec<FieldIssue>),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("no such case or procedure")]
+    NotFound,
+    #[error("the procedure changed since it was read: its version is now {current_version}")]
+    Stale { current_version: i64 },
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    #[error("{0}")]
+    Inconsistent(String),
+}
+
+/// One field at fault, named by its JSON path; the problem never quotes the value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldIssue {
+    pub field: String,
+    pub problem: String,
+}
+
+fn issue(field: &str, problem: impl Into<String>) -> FieldIssue {
+    FieldIssue {
+        field: field.to_owned(),
+        problem: problem.into(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenCaseRequest {
+    /// Default: the caller's delegation.
+    pub delegation: Option<String>,
+    pub country: String,
+    pub themes: Vec<String>,
+    pub risk: String,
+    /// Default: the caller.
+    pub owner: Option<Uuid>,
+    /// Everything about the person; sealed. `defender_name` is required.
+    pub confidential: Map<String, Value>,
+    pub procedure: OpenProcedureRequest,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenProcedureRequest {
+    pub workflow: String,
+    #[serde(default)]
+    pub data: Map<String, Value>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Opened {
+    pub id: Uuid,
+    pub reference: String,
+    pub version: i64,
+    pub procedure_id: Uuid,
+    /// References of other cases of the same defender name that the caller may see.
+    pub possible_duplicates: Vec<String>,
+}
+
+/// Whether `caller` may see a case. Cases out of scope are reported as not found.
+pub fn visible(caller: &Principal, case: &CaseRow, procedures: &[ProcedureRow]) -> bool {
+    match caller.role {
+        Role::FocalPoint | Role::HeadOfDelegation => caller.delegation.as_deref() == Some(case.delegation.as_str()),
+        Role::EusrReviewer => procedures
+            .iter()
+            .any(|p| p.workflow == "eusr_review" || p.queue.as_deref() == Some("eusr_review")),
+        Role::Admin | Role::System => false,
+    }
+}
+
+fn calendar(conn: &mut PgConnection, delegation: &str) -> Result<Calendar, CaseError> {
+    let row = users::delegation(conn, delegation)?
+        .ok_or_else(|| CaseError::Inconsistent(format!("delegation {delegation} is missing")))?;
+    let weekend = row
+        .weekend_days
+        .iter()
+        .flatten()
+        .filter_map(|day| u8::try_from(*day - 1).ok().and_then(|d| Weekday::try_from(d).ok()))
+        .collect();
+    let time_zone = row.time_zone.parse().unwrap_or(chrono_tz::UTC);
+    Ok(Calendar { time_zone, weekend })
+}
+
+/// Microsecond precision, as PostgreSQL stores it, so event hashes can be recomputed.
+fn now_micros(now: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
+fn to_object(data: Data) -> Value {
+    Value::Object(data.into_iter().collect())
+}
+
+fn seal_data(recipient: &str, data: &Sensitive<Data>) -> Result<Option<Vec<u8>>, CryptoError> {
+    if data.expose().is_empty() {
+        return Ok(None);
+    }
+    keyring::seal_json(recipient, &Sensitive::new(to_object(data.expose().clone()))).map(Some)
+}
+
+fn scheduled_rows(
+    delegation: &str,
+    case_id: Uuid,
+    procedure_id: Uuid,
+    state: &str,
+    due: &[Due],
+) -> Vec<rows::NewScheduled> {
+    due.iter()
+        .map(|item| {
+            let (kind, position, message, recipients, action, repeat) = match &item.kind {
+                DueKind::Reminder {
+                    index,
+                    message,
+                    to,
+                    repeat,
+                } => (
+                    "reminder",
+                    *index,
+                    Some(message.clone()),
+                    to.iter().cloned().map(Some).collect(),
+                    None,
+                    repeat.clone(),
+                ),
+                DueKind::Timer { index, action } => ("timer", *index, None, Vec::new(), Some(action.clone()), None),
+            };
+            rows::NewScheduled {
+                delegation: delegation.to_owned(),
+                id: Uuid::new_v4(),
+                case_id,
+                procedure_id,
+                state: state.to_owned(),
+                kind: kind.to_owned(),
+                position: i32::try_from(position).unwrap_or(i32::MAX),
+                message,
+                recipients,
+                action,
+                repeat,
+                due_at: item.at,
+            }
+        })
+        .collect()
+}
+
+/// Inserts a started procedure with its event and scheduled work.
+#[expect(clippy::too_many_arguments, reason = "one transaction's worth of context")]
+fn insert_started(
+    conn: &mut PgConnection,
+    delegation: &str,
+    case_id: Uuid,
+    recipient: &str,
+    start: &Start,
+    started_by: Option<Uuid>,
+    actor: Option<Uuid>,
+    at: DateTime<Utc>,
+) -> Result<Uuid, CaseError> {
+    let id = Uuid::new_v4();
+    let sealed = seal_data(recipient, &start.sealed)?;
+    rows::insert_procedure(
+        conn,
+        &rows::NewProcedure {
+            delegation: delegation.to_owned(),
+            id,
+            case_id,
+            workflow: start.workflow.clone(),
+            workflow_version: start.version.clone(),
+            state: start.state.clone(),
+            queue: start.queue.clone(),
+            plain_data: to_object(start.plain.clone()),
+            sealed_data: sealed.clone(),
+            started_by,
+            created_at: at,
+            updated_at: at,
+        },
+    )?;
+    let mut plain = start.plain.clone();
+    plain.insert("workflow".into(), Value::String(start.workflow.clone()));
+    plain.insert("workflow_version".into(), Value::String(start.version.clone()));
+    rows::append_event(
+        conn,
+        delegation,
+        case_id,
+        &NewEvent {
+            procedure_id: Some(id),
+            action: "start_procedure".into(),
+            from_state: None,
+            to_state: Some(start.state.clone()),
+            actor_id: actor,
+            actor_kind: if actor.is_some() { "user" } else { "system" },
+            at,
+            plain: to_object(plain),
+            sealed,
+        },
+    )?;
+    rows::schedule(
+        conn,
+        &scheduled_rows(delegation, case_id, id, &start.state, &start.schedule),
+    )?;
+    Ok(id)
+}
+
+/// Opens a case with its first procedure.
+pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRequest) -> Result<Opened, CaseError> {
+    let (registry, keys, caller) = (ctx.registry, ctx.keys, ctx.caller);
+    let at = now_micros(ctx.now);
+    if !matches!(caller.role, Role::FocalPoint | Role::HeadOfDelegation) {
+        return Err(CaseError::Forbidden(
+            "only focal points and heads of delegation open cases".into(),
+        ));
+    }
+    let delegation = match (&request.delegation, &caller.delegation) {
+        (Some(asked), Some(own)) if asked != own => {
+            return Err(CaseError::Forbidden(
+                "cases can be opened only in your own delegation".into(),
+            ));
+        }
+        (_, Some(own)) => own.clone(),
+        (_, None) => return Err(CaseError::Forbidden("you belong to no delegation".into())),
+    };
+
+    let mut issues = Vec::new();
+    if !is_country(&request.country) {
+        issues.push(issue("country", "must be an ISO 3166-1 alpha-2 code such as KE"));
+    }
+    let mut themes: Vec<String> = Vec::new();
+    for theme in &request.themes {
+        if !is_theme(theme) {
+            issues.push(issue(
+                "themes",
+                format!("`{theme}` is not a theme code (see the theme list)"),
+            ));
+        } else if !themes.contains(theme) {
+            themes.push(theme.clone());
+        }
+    }
+    if request.themes.is_empty() {
+        issues.push(issue("themes", "name at least one theme"));
+    }
+    if !RISKS.contains(&request.risk.as_str()) {
+        issues.push(issue("risk", "must be low, medium, high or critical"));
+    }
+    let defender_name = match request.confidential.get("defender_name") {
+        Some(Value::String(name)) if !name.trim().is_empty() => Some(Sensitive::new(name.clone())),
+        _ => {
+            issues.push(issue(
+                "confidential.defender_name",
+                "is required and must be a non-empty string",
+            ));
+            None
+        }
+    };
+    let owner = request.owner.unwrap_or(caller.user_id);
+    if owner != caller.user_id {
+        let fits = users::user(conn, owner)?.is_some_and(|user| {
+            user.delegation.as_deref() == Some(delegation.as_str())
+                && user.disabled_at.is_none()
+                && matches!(user.role.as_str(), "focal_point" | "head_of_delegation")
+        });
+        if !fits {
+            issues.push(issue(
+                "owner",
+                "must be an active focal point or head of delegation of the case's delegation",
+            ));
+        }
+    }
+    let workflow = registry.get(&request.procedure.workflow);
+    if workflow.is_none() {
+        issues.push(issue(
+            "procedure.workflow",
+            "is not a loaded workflow (see GET /api/v1/workflows)",
+        ));
+    }
+    let (Some(workflow), Some(defender_name), true) = (workflow, defender_name, issues.is_empty()) else {
+        return Err(CaseError::Invalid(issues));
+    };
+
+    let calendar = calendar(conn, &delegation)?;
+    let start = engine::open(workflow, &request.procedure.data, at, &calendar)?;
+    let key = keys.keyring.new_case_key()?;
+    let sealed_case = keyring::seal_json(&key.recipient, &Sensitive::new(Value::Object(request.confidential)))?;
+    let blind_index = keys.index.index(&defender_name).map(|index| index.to_vec());
+    let id = Uuid::new_v4();
+
+    let procedure_id = rows::transaction(conn, |conn| {
+        let reference = rows::next_reference(conn, at.year())?;
+        rows::insert_case(
+            conn,
+            &rows::NewCase {
+                delegation: delegation.clone(),
+                id,
+                reference,
+                country: request.country.clone(),
+                themes: themes.iter().cloned().map(Some).collect(),
+                risk: request.risk.clone(),
+                owner_id: owner,
+                sealed: sealed_case.clone(),
+                blind_index: blind_index.clone(),
+                created_at: at,
+                updated_at: at,
+            },
+            &rows::CaseKeyRow {
+                delegation: delegation.clone(),
+                case_id: id,
+                recipient: key.recipient.clone(),
+                wrapped: key.wrapped.clone(),
+                wrapped_for: key.wrapped_for.clone(),
+            },
+        )?;
+        rows::append_event(
+            conn,
+            &delegation,
+            id,
+            &NewEvent {
+                procedure_id: None,
+                action: "open_case".into(),
+                from_state: None,
+                to_state: None,
+                actor_id: Some(caller.user_id),
+                actor_kind: "user",
+                at,
+                plain: serde_json::json!({
+                    "country": request.country, "themes": themes, "risk": request.risk, "owner": owner,
+                }),
+                sealed: Some(sealed_case.clone()),
+            },
+        )?;
+        let procedure_id = insert_started(
+            conn,
+            &delegation,
+            id,
+            &key.recipient,
+            &start,
+            None,
+            Some(caller.user_id),
+            at,
+        )?;
+        rows::refresh_next_due(conn, &delegation, id)?;
+        Ok::<_, CaseError>(procedure_id)
+    })?;
+
+    let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
+    let possible_duplicates = match &blind_index {
+        Some(index) => rows::blind_matches(conn, index, id)?
+            .into_iter()
+            .filter(|(other_delegation, _)| *other_delegation == delegation)
+            .map(|(_, reference)| reference)
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(Opened {
+        id,
+        reference: case.reference,
+        version: case.version,
+        procedure_id,
+        possible_duplicates,
+    })
+}
+
+/// An action the caller may take now, with the fields it takes.
+#[derive(Debug, Serialize)]
+pub struct ActionView {
+    pub id: String,
+    pub title: String,
+    pub fields: BTreeMap<String, crate::workflow::model::FieldDef>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProcedureView {
+    pub id: Uuid,
+    pub workflow: String,
+    pub workflow_version: String,
+    pub state: String,
+    pub queue: Option<String>,
+    pub version: i64,
+    pub data: Value,
+    pub actions: Vec<ActionView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DueView {
+    pub procedure_id: Uuid,
+    pub kind: String,
+    pub what: Option<String>,
+    pub due_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CaseView {
+    pub id: Uuid,
+    pub reference: String,
+    pub version: i64,
+    pub delegation: String,
+    pub country: String,
+    pub themes: Vec<String>,
+    pub risk: String,
+    pub owner: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub next_due_at: Option<DateTime<Utc>>,
+    pub confidential: Value,
+    pub procedures: Vec<ProcedureView>,
+    pub upcoming: Vec<DueView>,
+}
+
+/// The actions of `workflow` that `role` may take in `state`.
+pub fn available_actions(workflow: &Workflow, state: &str, role: Role) -> Vec<ActionView> {
+    if workflow.is_terminal(state) {
+        return Vec::new();
+    }
+    workflow
+        .definition
+        .actions
+        .iter()
+        .filter(|(_, action)| action.roles.contains(&role))
+        .filter(|(_, action)| action.from.iter().any(|from| from == "*" || from == state))
+        .map(|(id, action)| ActionView {
+            id: id.clone(),
+            title: action.title.clone(),
+            fields: action.fields.clone(),
+        })
+        .collect()
+}
+
+/// Reads a case in the caller's scope, decrypting its confidential data; the read is recorded
+/// in the access log first, and an out-of-scope attempt is recorded as denied.
+pub fn read_case(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<CaseView, CaseError> {
+    let (registry, keys, caller, request_id) = (ctx.registry, ctx.keys, ctx.caller, ctx.request_id);
+    let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
+    let procedures = rows::procedures_of(conn, &case.delegation, id)?;
+    if !visible(caller, &case, &procedures) {
+        rows::log_access(
+            conn,
+            Some(caller.user_id),
+            Some(&case.delegation),
+            Some(id),
+            "denied",
+            request_id,
+        )?;
+        return Err(CaseError::NotFound);
+    }
+    let key = rows::case_key(conn, &case.delegation, id)?.ok_or(CaseError::NotFound)?;
+    let case_key = keys.keyring.open_case_key(&key.wrapped)?;
+    // The read is on record before any plaintext leaves.
+    rows::log_access(
+        conn,
+        Some(caller.user_id),
+        Some(&case.delegation),
+        Some(id),
+        "read",
+        request_id,
+    )?;
+    let confidential = keyring::open_json(&case_key, &case.sealed)?.into_inner();
+    let mut views = Vec::new();
+    for procedure in procedures {
+        let workflow = registry
+            .version(&procedure.workflow, &procedure.workflow_version)
+            .ok_or_else(|| {
+                CaseError::Inconsistent(format!(
+                    "workflow {}@{} is not loaded",
+                    procedure.workflow, procedure.workflow_version
+                ))
+            })?;
+        let mut data = procedure.plain_data.as_object().cloned().unwrap_or_default();
+        if let Some(sealed) = &procedure.sealed_data
+            && let Value::Object(open) = keyring::open_json(&case_key, sealed)?.into_inner()
+        {
+            data.extend(open);
+        }
+        views.push(ProcedureView {
+            actions: available_actions(workflow, &procedure.state, caller.role),
+            id: procedure.id,
+            workflow: procedure.workflow,
+            workflow_version: procedure.workflow_version,
+            state: procedure.state,
+            queue: procedure.queue,
+            version: procedure.version,
+            data: Value::Object(data),
+        });
+    }
+    let upcoming = rows::pending_of_case(conn, &case.delegation, id)?
+        .into_iter()
+        .map(|row| DueView {
+            procedure_id: row.procedure_id,
+            kind: row.kind,
+            what: row.message.or(row.action),
+            due_at: row.due_at,
+        })
+        .collect();
+    Ok(CaseView {
+        id: case.id,
+        reference: case.reference,
+        version: case.version,
+        delegation: case.delegation,
+        country: case.country,
+        themes: case.themes.into_iter().flatten().collect(),
+        risk: case.risk,
+        owner: case.owner_id,
+        created_at: case.created_at,
+        updated_at: case.updated_at,
+        next_due_at: case.next_due_at,
+        confidential,
+        procedures: views,
+        upcoming,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionRequest {
+    pub action: String,
+    pub expected_version: i64,
+    #[serde(default)]
+    pub data: Map<String, Value>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Transitioned {
+    pub procedure_id: Uuid,
+    pub from: String,
+    pub state: String,
+    pub queue: Option<String>,
+    pub version: i64,
+    /// Procedures the action started on the same case.
+    pub started: Vec<StartedView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StartedView {
+    pub id: Uuid,
+    pub workflow: String,
+    pub state: String,
+}
+
+/// Takes an action on a procedure. A stale `expected_version` is refused before anything else.
+pub fn transition(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    procedure_id: Uuid,
+    request: TransitionRequest,
+) -> Result<Transitioned, CaseError> {
+    let (registry, keys, caller, request_id) = (ctx.registry, ctx.keys, ctx.caller, ctx.request_id);
+    let at = now_micros(ctx.now);
+    let found = rows::procedure_by_id(conn, procedure_id)?.ok_or(CaseError::NotFound)?;
+    let case = rows::case_by_id(conn, found.case_id)?.ok_or(CaseError::NotFound)?;
+    let siblings = rows::procedures_of(conn, &case.delegation, case.id)?;
+    if !visible(caller, &case, &siblings) {
+        rows::log_access(
+            conn,
+            Some(caller.user_id),
+            Some(&case.delegation),
+            Some(case.id),
+            "denied",
+            request_id,
+        )?;
+        return Err(CaseError::NotFound);
+    }
+    let delegation = case.delegation.clone();
+    let calendar = calendar(conn, &delegation)?;
+    let actor = Actor {
+        user: caller.user_id.to_string(),
+        roles: vec![caller.role],
+    };
+    rows::transaction(conn, |conn| {
+        // The case row's lock orders this change against every other change of the case.
+        rows::lock_case(conn, &delegation, case.id)?.ok_or(CaseError::NotFound)?;
+        let procedure = rows::procedure_by_id(conn, procedure_id)?.ok_or(CaseError::NotFound)?;
+        if procedure.version != request.expected_version {
+            return Err(CaseError::Stale {
+                current_version: procedure.version,
+            });
+        }
+        let workflow = registry
+            .version(&procedure.workflow, &procedure.workflow_version)
+            .ok_or_else(|| {
+                CaseError::Inconsistent(format!(
+                    "workflow {}@{} is not loaded",
+                    procedure.workflow, procedure.workflow_version
+                ))
+            })?;
+        let key = rows::case_key(conn, &delegation, case.id)?.ok_or(CaseError::NotFound)?;
+        let mut recorded: Data = procedure
+            .plain_data
+            .as_object()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        if let Some(sealed) = &procedure.sealed_data {
+            let case_key = keys.keyring.open_case_key(&key.wrapped)?;
+            if let Value::Object(open) = keyring::open_json(&case_key, sealed)?.into_inner() {
+                recorded.extend(open);
+            }
+        }
+        let plan = engine::plan(
+            registry,
+            workflow,
+            Procedure {
+                state: &procedure.state,
+                data: &recorded,
+            },
+            &actor,
+            Request {
+                action: &request.action,
+                data: &request.data,
+            },
+            at,
+            &calendar,
+        )?;
+
+        // The procedure's data after the action, split again by the workflow's declarations.
+        recorded.extend(plan.plain.clone());
+        recorded.extend(plan.sealed.expose().clone());
+        let fields = workflow.fields();
+        let (plain_all, sealed_all): (Data, Data) = recorded
+            .into_iter()
+            .partition(|(name, _)| fields.get(name).is_some_and(|f| !f.confidential));
+        let version = procedure.version + 1;
+        rows::update_procedure(
+            conn,
+            &delegation,
+            procedure.id,
+            &rows::ProcedureChanges {
+                state: plan.to.clone(),
+                queue: Some(plan.queue.clone()),
+                version,
+                plain_data: to_object(plain_all),
+                sealed_data: seal_data(&key.recipient, &Sensitive::new(sealed_all))?,
+                updated_at: at,
+            },
+        )?;
+        rows::append_event(
+            conn,
+            &delegation,
+            case.id,
+            &NewEvent {
+                procedure_id: Some(procedure.id),
+                action: plan.action.clone(),
+                from_state: Some(plan.from.clone()),
+                to_state: Some(plan.to.clone()),
+                actor_id: Some(caller.user_id),
+                actor_kind: "user",
+                at,
+                plain: to_object(plan.plain.clone()),
+                sealed: seal_data(&key.recipient, &plan.sealed)?,
+            },
+        )?;
+        if plan.cancel_scheduled {
+            rows::cancel_scheduled(conn, &delegation, procedure.id, &plan.from)?;
+            rows::schedule(
+                conn,
+                &scheduled_rows(&delegation, case.id, procedure.id, &plan.to, &plan.schedule),
+            )?;
+        }
+        let mut started = Vec::new();
+        for start in &plan.starts {
+            let id = insert_started(
+                conn,
+                &delegation,
+                case.id,
+                &key.recipient,
+                start,
+                Some(procedure.id),
+                Some(caller.user_id),
+                at,
+            )?;
+            started.push(StartedView {
+                id,
+                workflow: start.workflow.clone(),
+                state: start.state.clone(),
+            });
+        }
+        rows::touch_case(conn, &delegation, case.id, at)?;
+        rows::refresh_next_due(conn, &delegation, case.id)?;
+        Ok(Transitioned {
+            procedure_id,
+            from: plan.from,
+            state: plan.to,
+            queue: plan.queue,
+            version,
+            started,
+        })
+    })
+}

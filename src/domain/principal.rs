@@ -1,0 +1,15 @@
+//! Who is acting: an authenticated user, or Vigil itself.
+
+use uuid::Uuid;
+
+use super::Role;
+
+/// The user a request acts for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: Uuid,
+    pub role: Role,
+    /// Focal points' and heads of delegation's own delegation; none for the EUSR office and admins.
+    pub delegation: Option<String>,
+    pub display_name: String,
+}

@@ -1,0 +1,437 @@
+//! Cases, their keys, procedures, hash-chained events, scheduled work and the access log.
+//!
+//! Every change to a case locks the case row first (`lock_case`), so its events get
+//! consecutive sequence numbers and an unbroken hash chain. The caller wraps a change in
+//! [`transaction`], so a state change, its event and its scheduled work land together.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::StoreError;
+use super::schema::{access_log, case_events, case_keys, cases, procedures, scheduled};
+
+/// Runs `work` in one database transaction: all of it lands, or none. `work` may fail with
+/// its caller's own error type, which rolls the transaction back as any error does.
+pub fn transaction<T, E: From<StoreError>>(
+    conn: &mut PgConnection,
+    work: impl FnOnce(&mut PgConnection) -> Result<T, E>,
+) -> Result<T, E> {
+    enum Failure<E> {
+        Database(diesel::result::Error),
+        Work(E),
+    }
+    impl<E> From<diesel::result::Error> for Failure<E> {
+        fn from(e: diesel::result::Error) -> Self {
+            Self::Database(e)
+        }
+    }
+    conn.transaction::<T, Failure<E>, _>(|conn| work(conn).map_err(Failure::Work))
+        .map_err(|failure| match failure {
+            Failure::Database(e) => E::from(StoreError::Query(e)),
+            Failure::Work(e) => e,
+        })
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = cases)]
+pub struct NewCase {
+    pub delegation: String,
+    pub id: Uuid,
+    pub reference: String,
+    pub country: String,
+    pub themes: Vec<Option<String>>,
+    pub risk: String,
+    pub owner_id: Uuid,
+    pub sealed: Vec<u8>,
+    pub blind_index: Option<Vec<u8>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = cases)]
+pub struct CaseRow {
+    pub delegation: String,
+    pub id: Uuid,
+    pub reference: String,
+    pub country: String,
+    pub themes: Vec<Option<String>>,
+    pub risk: String,
+    pub owner_id: Uuid,
+    pub version: i64,
+    pub sealed: Vec<u8>,
+    pub next_due_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub erased_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
+#[diesel(table_name = case_keys)]
+pub struct CaseKeyRow {
+    pub delegation: String,
+    pub case_id: Uuid,
+    pub recipient: String,
+    pub wrapped: Vec<u8>,
+    pub wrapped_for: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = procedures)]
+pub struct NewProcedure {
+    pub delegation: String,
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub workflow: String,
+    pub workflow_version: String,
+    pub state: String,
+    pub queue: Option<String>,
+    pub plain_data: serde_json::Value,
+    pub sealed_data: Option<Vec<u8>>,
+    pub started_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = procedures)]
+pub struct ProcedureRow {
+    pub delegation: String,
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub workflow: String,
+    pub workflow_version: String,
+    pub state: String,
+    pub queue: Option<String>,
+    pub version: i64,
+    pub plain_data: serde_json::Value,
+    pub sealed_data: Option<Vec<u8>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What changes on a procedure in a transition.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = procedures)]
+pub struct ProcedureChanges {
+    pub state: String,
+    pub queue: Option<Option<String>>,
+    pub version: i64,
+    pub plain_data: serde_json::Value,
+    pub sealed_data: Option<Vec<u8>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An event to append to a case's chain.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub procedure_id: Option<Uuid>,
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub actor_id: Option<Uuid>,
+    /// `user` or `system`.
+    pub actor_kind: &'static str,
+    pub at: DateTime<Utc>,
+    pub plain: serde_json::Value,
+    pub sealed: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = scheduled)]
+pub struct NewScheduled {
+    pub delegation: String,
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub procedure_id: Uuid,
+    pub state: String,
+    pub kind: String,
+    pub position: i32,
+    pub message: Option<String>,
+    pub recipients: Vec<Option<String>>,
+    pub action: Option<String>,
+    pub repeat: Option<String>,
+    pub due_at: DateTime<Utc>,
+}
+
+/// The next human reference, e.g. `VG-2026-00042`.
+pub fn next_reference(conn: &mut PgConnection, year: i32) -> Result<String, StoreError> {
+    let number: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "nextval('case_reference_seq')",
+    ))
+    .get_result(conn)?;
+    Ok(format!("VG-{year}-{number:05}"))
+}
+
+pub fn insert_case(conn: &mut PgConnection, case: &NewCase, key: &CaseKeyRow) -> Result<(), StoreError> {
+    diesel::insert_into(cases::table).values(case).execute(conn)?;
+    diesel::insert_into(case_keys::table).values(key).execute(conn)?;
+    Ok(())
+}
+
+pub fn insert_procedure(conn: &mut PgConnection, procedure: &NewProcedure) -> Result<(), StoreError> {
+    diesel::insert_into(procedures::table).values(procedure).execute(conn)?;
+    Ok(())
+}
+
+/// A case by id, whatever its delegation.
+pub fn case_by_id(conn: &mut PgConnection, id: Uuid) -> Result<Option<CaseRow>, StoreError> {
+    Ok(cases::table
+        .filter(cases::id.eq(id))
+        .select(CaseRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Locks a case row for the rest of the transaction and returns it.
+pub fn lock_case(conn: &mut PgConnection, delegation: &str, id: Uuid) -> Result<Option<CaseRow>, StoreError> {
+    Ok(cases::table
+        .find((delegation, id))
+        .select(CaseRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()?)
+}
+
+pub fn case_key(conn: &mut PgConnection, delegation: &str, case_id: Uuid) -> Result<Option<CaseKeyRow>, StoreError> {
+    Ok(case_keys::table
+        .find((delegation, case_id))
+        .select(CaseKeyRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn procedures_of(
+    conn: &mut PgConnection,
+    delegation: &str,
+    case_id: Uuid,
+) -> Result<Vec<ProcedureRow>, StoreError> {
+    Ok(procedures::table
+        .filter(
+            procedures::delegation
+                .eq(delegation)
+                .and(procedures::case_id.eq(case_id)),
+        )
+        .order((procedures::created_at, procedures::id))
+        .select(ProcedureRow::as_select())
+        .load(conn)?)
+}
+
+pub fn procedure_by_id(conn: &mut PgConnection, id: Uuid) -> Result<Option<ProcedureRow>, StoreError> {
+    Ok(procedures::table
+        .filter(procedures::id.eq(id))
+        .select(ProcedureRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn update_procedure(
+    conn: &mut PgConnection,
+    delegation: &str,
+    id: Uuid,
+    changes: &ProcedureChanges,
+) -> Result<(), StoreError> {
+    diesel::update(procedures::table.find((delegation, id)))
+        .set(changes)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A case's metadata changed (or one of its procedures): bump its version.
+pub fn touch_case(conn: &mut PgConnection, delegation: &str, id: Uuid, at: DateTime<Utc>) -> Result<i64, StoreError> {
+    Ok(diesel::update(cases::table.find((delegation, id)))
+        .set((cases::version.eq(cases::version + 1), cases::updated_at.eq(at)))
+        .returning(cases::version)
+        .get_result(conn)?)
+}
+
+/// The hash of an event: over its plain fields, its ciphertext and the previous hash.
+pub fn event_hash(prev: &[u8], case_id: Uuid, seq: i64, event: &NewEvent) -> [u8; 32] {
+    fn field(hasher: &mut Sha256, bytes: &[u8]) {
+        hasher.update((bytes.len() as u64).to_be_bytes());
+        hasher.update(bytes);
+    }
+    let mut hasher = Sha256::new();
+    hasher.update(b"vigil event v1\0");
+    field(&mut hasher, prev);
+    field(&mut hasher, case_id.as_bytes());
+    hasher.update(seq.to_be_bytes());
+    field(
+        &mut hasher,
+        event
+            .procedure_id
+            .map(|id| id.into_bytes().to_vec())
+            .unwrap_or_default()
+            .as_slice(),
+    );
+    field(&mut hasher, event.action.as_bytes());
+    field(&mut hasher, event.from_state.as_deref().unwrap_or_default().as_bytes());
+    field(&mut hasher, event.to_state.as_deref().unwrap_or_default().as_bytes());
+    field(
+        &mut hasher,
+        event
+            .actor_id
+            .map(|id| id.into_bytes().to_vec())
+            .unwrap_or_default()
+            .as_slice(),
+    );
+    field(&mut hasher, event.actor_kind.as_bytes());
+    hasher.update(event.at.timestamp_micros().to_be_bytes());
+    field(&mut hasher, event.plain.to_string().as_bytes());
+    field(&mut hasher, event.sealed.as_deref().unwrap_or_default());
+    hasher.finalize().into()
+}
+
+/// Appends an event to a case's chain; the case row must be locked (or just inserted) in this
+/// transaction. Returns its sequence number.
+pub fn append_event(
+    conn: &mut PgConnection,
+    delegation: &str,
+    case_id: Uuid,
+    event: &NewEvent,
+) -> Result<i64, StoreError> {
+    let last: Option<(i64, Vec<u8>)> = case_events::table
+        .filter(
+            case_events::delegation
+                .eq(delegation)
+                .and(case_events::case_id.eq(case_id)),
+        )
+        .order(case_events::seq.desc())
+        .select((case_events::seq, case_events::hash))
+        .first(conn)
+        .optional()?;
+    let (seq, prev) = match last {
+        Some((seq, hash)) => (seq + 1, hash),
+        None => (1, vec![0u8; 32]),
+    };
+    let hash = event_hash(&prev, case_id, seq, event);
+    diesel::insert_into(case_events::table)
+        .values((
+            case_events::delegation.eq(delegation),
+            case_events::case_id.eq(case_id),
+            case_events::seq.eq(seq),
+            case_events::procedure_id.eq(event.procedure_id),
+            case_events::action.eq(&event.action),
+            case_events::from_state.eq(&event.from_state),
+            case_events::to_state.eq(&event.to_state),
+            case_events::actor_id.eq(event.actor_id),
+            case_events::actor_kind.eq(event.actor_kind),
+            case_events::at.eq(event.at),
+            case_events::plain.eq(&event.plain),
+            case_events::sealed.eq(&event.sealed),
+            case_events::prev_hash.eq(&prev),
+            case_events::hash.eq(hash.as_slice()),
+        ))
+        .execute(conn)?;
+    Ok(seq)
+}
+
+pub fn schedule(conn: &mut PgConnection, items: &[NewScheduled]) -> Result<(), StoreError> {
+    if !items.is_empty() {
+        diesel::insert_into(scheduled::table).values(items).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Cancels what a procedure's `state` scheduled and has not run yet.
+pub fn cancel_scheduled(
+    conn: &mut PgConnection,
+    delegation: &str,
+    procedure_id: Uuid,
+    state: &str,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        scheduled::table.filter(
+            scheduled::delegation
+                .eq(delegation)
+                .and(scheduled::procedure_id.eq(procedure_id))
+                .and(scheduled::state.eq(state))
+                .and(scheduled::status.eq("pending")),
+        ),
+    )
+    .set(scheduled::status.eq("cancelled"))
+    .execute(conn)?)
+}
+
+/// Sets a case's next due time to its earliest pending scheduled item.
+pub fn refresh_next_due(conn: &mut PgConnection, delegation: &str, case_id: Uuid) -> Result<(), StoreError> {
+    let next: Option<DateTime<Utc>> = scheduled::table
+        .filter(
+            scheduled::delegation
+                .eq(delegation)
+                .and(scheduled::case_id.eq(case_id))
+                .and(scheduled::status.eq("pending")),
+        )
+        .select(diesel::dsl::min(scheduled::due_at))
+        .first(conn)?;
+    diesel::update(cases::table.find((delegation, case_id)))
+        .set(cases::next_due_at.eq(next))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Pending scheduled items of a case, soonest first.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = scheduled)]
+pub struct ScheduledRow {
+    pub id: Uuid,
+    pub procedure_id: Uuid,
+    pub kind: String,
+    pub message: Option<String>,
+    pub action: Option<String>,
+    pub due_at: DateTime<Utc>,
+}
+
+pub fn pending_of_case(
+    conn: &mut PgConnection,
+    delegation: &str,
+    case_id: Uuid,
+) -> Result<Vec<ScheduledRow>, StoreError> {
+    Ok(scheduled::table
+        .filter(
+            scheduled::delegation
+                .eq(delegation)
+                .and(scheduled::case_id.eq(case_id))
+                .and(scheduled::status.eq("pending")),
+        )
+        .order(scheduled::due_at)
+        .select(ScheduledRow::as_select())
+        .load(conn)?)
+}
+
+/// Other cases with the same blind index: (delegation, reference).
+pub fn blind_matches(conn: &mut PgConnection, index: &[u8], except: Uuid) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(cases::table
+        .filter(
+            cases::blind_index
+                .eq(index)
+                .and(cases::id.ne(except))
+                .and(cases::erased_at.is_null()),
+        )
+        .order(cases::reference)
+        .select((cases::delegation, cases::reference))
+        .load(conn)?)
+}
+
+/// One line of the access log: who read, exported or failed to reach which case.
+pub fn log_access(
+    conn: &mut PgConnection,
+    user_id: Option<Uuid>,
+    delegation: Option<&str>,
+    case_id: Option<Uuid>,
+    what: &str,
+    request_id: Option<&str>,
+) -> Result<(), StoreError> {
+    diesel::insert_into(access_log::table)
+        .values((
+            access_log::user_id.eq(user_id),
+            access_log::delegation.eq(delegation),
+            access_log::case_id.eq(case_id),
+            access_log::what.eq(what),
+            access_log::request_id.eq(request_id),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

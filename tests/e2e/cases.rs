@@ -1,0 +1,418 @@
+//! Cases over HTTP: opening, reading, transitions, scope, and nothing confidential in clear.
+
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::test as web_test;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bytea, Text};
+use serde_json::{Value, json};
+use vigil::http::app;
+use vigil::store::Db;
+
+use crate::support::TestDb;
+use crate::support::app::{seed_user, state};
+
+async fn call<S, B>(service: &S, method: &str, uri: &str, token: &str, body: Option<Value>) -> (u16, Value)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let mut request = match method {
+        "GET" => web_test::TestRequest::get(),
+        _ => web_test::TestRequest::post(),
+    }
+    .uri(uri)
+    .insert_header(("Authorization", format!("Bearer {token}")));
+    if let Some(body) = body {
+        request = request.set_json(body);
+    }
+    let response = web_test::call_service(service, request.to_request()).await;
+    let status = response.status().as_u16();
+    let bytes = web_test::read_body(response).await;
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+fn new_case(name: &str, workflow: &str) -> Value {
+    json!({
+        "country": "KE",
+        "themes": ["ENV_LAND", "LAWYERS"],
+        "risk": "high",
+        "confidential": {"defender_name": name, "narrative": "Arrested after a land-rights meeting."},
+        "procedure": {"workflow": workflow, "data": {}}
+    })
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+}
+
+fn count(db: &TestDb, sql: &str) -> i64 {
+    diesel::sql_query(sql)
+        .get_result::<Count>(&mut db.connect())
+        .unwrap()
+        .count
+}
+
+#[derive(QueryableByName)]
+struct Link {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+    #[diesel(sql_type = Bytea)]
+    prev_hash: Vec<u8>,
+    #[diesel(sql_type = Bytea)]
+    hash: Vec<u8>,
+    #[diesel(sql_type = Text)]
+    action: String,
+}
+
+#[actix_web::test]
+async fn a_case_is_opened_read_and_taken_through_a_trial_observation() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (fp_id, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, hod) = seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    let (_, reviewer) = seed_user(&pool, "eusr_reviewer", None);
+    let service = web_test::init_service(app(state(pool))).await;
+
+    let (status, opened) = call(
+        &service,
+        "POST",
+        "/api/v1/cases",
+        &fp,
+        Some(new_case("Ana-María López", "trial_observation")),
+    )
+    .await;
+    assert_eq!(status, 201, "{opened}");
+    let id = opened["id"].as_str().unwrap().to_owned();
+    let reference = opened["reference"].as_str().unwrap();
+    assert!(
+        reference.starts_with("VG-20") && reference.len() == "VG-2026-00001".len(),
+        "{reference}"
+    );
+    assert_eq!(opened["possible_duplicates"], json!([]));
+
+    let (status, case) = call(&service, "GET", &format!("/api/v1/cases/{id}"), &fp, None).await;
+    assert_eq!(status, 200, "{case}");
+    assert_eq!(case["confidential"]["defender_name"], "Ana-María López");
+    assert_eq!(case["owner"], fp_id.to_string());
+    let procedure = &case["procedures"][0];
+    assert_eq!(procedure["state"], "identified");
+    let actions: Vec<&str> = procedure["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"request_observation") && actions.contains(&"escalate_to_eusr"),
+        "{actions:?}"
+    );
+    assert!(
+        !actions.contains(&"approve"),
+        "a focal point was offered the head of delegation's action"
+    );
+    let procedure_id = procedure["id"].as_str().unwrap().to_owned();
+    let transitions = format!("/api/v1/procedures/{procedure_id}/transitions");
+
+    // A stale version is 409 whatever else is wrong with the request.
+    let (status, problem) = call(
+        &service,
+        "POST",
+        &transitions,
+        &fp,
+        Some(json!({"action": "nonsense", "expected_version": 7})),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["current_version"].as_i64()),
+        (409, Some(1)),
+        "{problem}"
+    );
+
+    let (status, problem) = call(
+        &service,
+        "POST",
+        &transitions,
+        &fp,
+        Some(json!({"action": "request_observation", "expected_version": 1, "data": {"court": "Milimani", "hearing_date": "tomorrow"}})),
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"data.hearing_date") && fields.contains(&"data.charges"),
+        "{fields:?}"
+    );
+    assert!(!problem.to_string().contains("Milimani"));
+
+    let hearing = (chrono::Utc::now() + chrono::Duration::days(20)).to_rfc3339();
+    let (status, moved) = call(
+        &service,
+        "POST",
+        &transitions,
+        &fp,
+        Some(json!({"action": "request_observation", "expected_version": 1, "data": {
+            "court": "Milimani Law Courts", "case_number": "E123/2026", "charges": "unlawful assembly",
+            "hearing_date": hearing, "proposed_observers": "EUD, FR, DE"
+        }})),
+    )
+    .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(
+        (moved["state"].as_str(), moved["version"].as_i64()),
+        (Some("approval_requested"), Some(2))
+    );
+    // Reminders before the (sealed) hearing date are scheduled by due time only.
+    assert_eq!(
+        count(&db, "SELECT count(*) AS count FROM scheduled WHERE status = 'pending'"),
+        2
+    );
+
+    let (status, refused) = call(
+        &service,
+        "POST",
+        &transitions,
+        &fp,
+        Some(json!({"action": "approve", "expected_version": 2, "data": {"observers": "x"}})),
+    )
+    .await;
+    assert_eq!(status, 422, "a focal point approved: {refused}");
+    let (status, approved) = call(
+        &service,
+        "POST",
+        &transitions,
+        &hod,
+        Some(json!({"action": "approve", "expected_version": 2, "data": {"observers": "Political officer"}})),
+    )
+    .await;
+    assert_eq!(
+        (status, approved["state"].as_str()),
+        (200, Some("approved")),
+        "{approved}"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) AS count FROM scheduled WHERE status = 'cancelled'"
+        ),
+        2
+    );
+
+    // Escalation starts an EUSR review, which opens the case to the EUSR office.
+    let (status, _) = call(&service, "GET", &format!("/api/v1/cases/{id}"), &reviewer, None).await;
+    assert_eq!(status, 404);
+    let (status, escalated) = call(
+        &service,
+        "POST",
+        &transitions,
+        &fp,
+        Some(json!({"action": "escalate_to_eusr", "expected_version": 3, "data": {"reason": "Access to the hearing refused"}})),
+    )
+    .await;
+    assert_eq!(status, 200, "{escalated}");
+    assert_eq!(escalated["started"][0]["workflow"], "eusr_review");
+    let (status, seen) = call(&service, "GET", &format!("/api/v1/cases/{id}"), &reviewer, None).await;
+    assert_eq!(status, 200, "{seen}");
+    let review = seen["procedures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["workflow"] == "eusr_review")
+        .unwrap();
+    assert_eq!(review["queue"], "eusr_review");
+    assert_eq!(review["data"]["reason"], "Access to the hearing refused");
+    assert!(
+        review["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == "acknowledge")
+    );
+
+    // The event chain is unbroken, and reads are on record.
+    let links: Vec<Link> = diesel::sql_query("SELECT seq, prev_hash, hash, action FROM case_events ORDER BY seq")
+        .load(&mut db.connect())
+        .unwrap();
+    let actions: Vec<&str> = links.iter().map(|l| l.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "open_case",
+            "start_procedure",
+            "request_observation",
+            "approve",
+            "escalate_to_eusr",
+            "start_procedure"
+        ]
+    );
+    assert_eq!(links[0].prev_hash, vec![0u8; 32]);
+    for pair in links.windows(2) {
+        assert_eq!(pair[1].prev_hash, pair[0].hash, "chain broken at {}", pair[1].seq);
+    }
+    assert_eq!(
+        count(&db, "SELECT count(*) AS count FROM access_log WHERE what = 'read'"),
+        2
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) AS count FROM access_log WHERE what = 'denied'"),
+        1
+    );
+    let tampered = diesel::sql_query("UPDATE case_events SET action = 'x' WHERE seq = 1").execute(&mut db.connect());
+    assert!(tampered.is_err(), "events can be rewritten");
+}
+
+#[actix_web::test]
+async fn another_delegation_sees_nothing_and_its_attempts_are_logged() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, other) = seed_user(&pool, "focal_point", Some("EUD_BY"));
+    let (_, admin) = seed_user(&pool, "admin", None);
+    let service = web_test::init_service(app(state(pool))).await;
+    let (_, opened) = call(
+        &service,
+        "POST",
+        "/api/v1/cases",
+        &fp,
+        Some(new_case("Ana López", "demarche")),
+    )
+    .await;
+    let id = opened["id"].as_str().unwrap();
+    let (_, case) = call(&service, "GET", &format!("/api/v1/cases/{id}"), &fp, None).await;
+    let procedure_id = case["procedures"][0]["id"].as_str().unwrap();
+
+    for token in [&other, &admin] {
+        let (status, body) = call(&service, "GET", &format!("/api/v1/cases/{id}"), token, None).await;
+        assert_eq!(status, 404, "{body}");
+        assert!(!body.to_string().contains("Ana"));
+        let (status, _) = call(
+            &service,
+            "POST",
+            &format!("/api/v1/procedures/{procedure_id}/transitions"),
+            token,
+            Some(json!({"action": "add_note", "expected_version": 1, "data": {"note": "x"}})),
+        )
+        .await;
+        assert_eq!(status, 404);
+    }
+    let (status, _) = call(
+        &service,
+        "GET",
+        "/api/v1/cases/00000000-0000-0000-0000-000000000000",
+        &fp,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = call(&service, "GET", "/api/v1/cases/not-a-uuid", &fp, None).await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        count(&db, "SELECT count(*) AS count FROM access_log WHERE what = 'denied'"),
+        4
+    );
+    let (status, _) = call(
+        &service,
+        "POST",
+        "/api/v1/cases",
+        &other,
+        Some(json!({
+            "delegation": "EUD_KE", "country": "KE", "themes": ["MEDIA"], "risk": "low",
+            "confidential": {"defender_name": "x"}, "procedure": {"workflow": "demarche"}
+        })),
+    )
+    .await;
+    assert_eq!(status, 403);
+}
+
+#[actix_web::test]
+async fn bad_input_is_refused_with_its_fields_and_writes_nothing() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let service = web_test::init_service(app(state(pool))).await;
+    let secret = "Secret-Defender-Name-91";
+
+    let mut unknown = new_case(secret, "demarche");
+    unknown["colour"] = json!("red");
+    let (status, problem) = call(&service, "POST", "/api/v1/cases", &fp, Some(unknown)).await;
+    assert_eq!(status, 400, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("colour"));
+
+    let mut wrong_type = new_case(secret, "demarche");
+    wrong_type["themes"] = json!(secret);
+    let (status, problem) = call(&service, "POST", "/api/v1/cases", &fp, Some(wrong_type)).await;
+    assert_eq!(status, 400, "{problem}");
+    assert!(
+        !problem.to_string().contains(secret),
+        "the error repeats a value: {problem}"
+    );
+
+    let mut bad = new_case(secret, "no_such_workflow");
+    bad["country"] = json!("XY");
+    bad["themes"] = json!(["CLIMATE"]);
+    bad["risk"] = json!("extreme");
+    let (status, problem) = call(&service, "POST", "/api/v1/cases", &fp, Some(bad)).await;
+    assert_eq!(status, 422, "{problem}");
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["country", "themes", "risk", "procedure.workflow"]);
+    assert!(!problem.to_string().contains(secret));
+
+    let big = json!({"blob": "x".repeat(1024 * 1024 + 10)});
+    let mut oversize = new_case(secret, "demarche");
+    oversize["confidential"] = big;
+    let (status, _) = call(&service, "POST", "/api/v1/cases", &fp, Some(oversize)).await;
+    assert_eq!(status, 400);
+
+    assert_eq!(count(&db, "SELECT count(*) AS count FROM cases"), 0);
+    assert_eq!(count(&db, "SELECT count(*) AS count FROM case_events"), 0);
+}
+
+#[actix_web::test]
+async fn the_same_defender_is_flagged_without_decrypting_and_stays_sealed_at_rest() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let service = web_test::init_service(app(state(pool))).await;
+    let (_, first) = call(
+        &service,
+        "POST",
+        "/api/v1/cases",
+        &fp,
+        Some(new_case("Ana-María López", "demarche")),
+    )
+    .await;
+    let (_, second) = call(
+        &service,
+        "POST",
+        "/api/v1/cases",
+        &fp,
+        Some(new_case("LOPEZ, ana maria", "trial_observation")),
+    )
+    .await;
+    assert_eq!(second["possible_duplicates"], json!([first["reference"]]));
+
+    let dump = std::process::Command::new("pg_dump")
+        .arg(db.url.expose())
+        .output()
+        .unwrap();
+    assert!(dump.status.success());
+    let dump = String::from_utf8_lossy(&dump.stdout);
+    assert!(
+        dump.contains(first["reference"].as_str().unwrap()),
+        "the dump is not of this database"
+    );
+    for secret in ["López", "Lopez", "LOPEZ", "land-rights meeting"] {
+        assert!(!dump.contains(secret), "`{secret}` is stored in clear");
+    }
+}
