@@ -720,3 +720,231 @@ pub fn transition(
         })
     })
 }
+
+/// `GET /cases` query: filters and keyset pagination.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    pub delegation: Option<String>,
+    pub country: Option<String>,
+    pub theme: Option<String>,
+    pub risk: Option<String>,
+    pub workflow: Option<String>,
+    pub state: Option<String>,
+    pub queue: Option<String>,
+    pub owner: Option<Uuid>,
+    pub due_before: Option<DateTime<Utc>>,
+    /// The `next` cursor of the previous page.
+    pub after: Option<String>,
+    pub limit: Option<i64>,
+}
+
+pub const DEFAULT_PAGE: i64 = 50;
+pub const MAX_PAGE: i64 = 200;
+
+#[derive(Debug, Serialize)]
+pub struct ProcedureSummary {
+    pub id: Uuid,
+    pub workflow: String,
+    pub state: String,
+    pub queue: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CaseSummary {
+    pub id: Uuid,
+    pub reference: String,
+    pub version: i64,
+    pub delegation: String,
+    pub country: String,
+    pub themes: Vec<String>,
+    pub risk: String,
+    pub owner: Uuid,
+    pub next_due_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub procedures: Vec<ProcedureSummary>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CasePage {
+    pub items: Vec<CaseSummary>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
+fn cursor(case: &CaseRow) -> String {
+    format!("{}_{}", case.created_at.timestamp_micros(), case.id.simple())
+}
+
+fn parse_cursor(text: &str) -> Option<(DateTime<Utc>, Uuid)> {
+    let (micros, id) = text.split_once('_')?;
+    Some((
+        DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+        Uuid::parse_str(id).ok()?,
+    ))
+}
+
+/// Lists the cases in the caller's scope: metadata only, nothing is decrypted.
+pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) -> Result<CasePage, CaseError> {
+    let mut issues = Vec::new();
+    if query.country.as_deref().is_some_and(|c| !is_country(c)) {
+        issues.push(issue("country", "must be an ISO 3166-1 alpha-2 code"));
+    }
+    if query.theme.as_deref().is_some_and(|t| !is_theme(t)) {
+        issues.push(issue("theme", "is not a theme code"));
+    }
+    if query.risk.as_deref().is_some_and(|r| !RISKS.contains(&r)) {
+        issues.push(issue("risk", "must be low, medium, high or critical"));
+    }
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        issues.push(issue("limit", format!("must be from 1 to {MAX_PAGE}")));
+    }
+    let after = match query.after.as_deref().map(parse_cursor) {
+        Some(None) => {
+            issues.push(issue("after", "is not a cursor from a previous page"));
+            None
+        }
+        Some(found) => found,
+        None => None,
+    };
+    if !issues.is_empty() {
+        return Err(CaseError::Invalid(issues));
+    }
+    let mut filter = rows::CaseFilter {
+        delegation: query.delegation.clone(),
+        country: query.country,
+        theme: query.theme,
+        risk: query.risk,
+        owner: query.owner,
+        due_before: query.due_before,
+        workflow: query.workflow,
+        state: query.state,
+        queue: query.queue,
+        escalated_only: false,
+        after,
+        // One more than asked tells whether another page follows.
+        limit: limit + 1,
+    };
+    match ctx.caller.role {
+        Role::FocalPoint | Role::HeadOfDelegation => {
+            let own = ctx.caller.delegation.clone();
+            if query.delegation.is_some() && query.delegation != own {
+                return Ok(CasePage {
+                    items: Vec::new(),
+                    next: None,
+                });
+            }
+            filter.delegation = own;
+        }
+        Role::EusrReviewer => filter.escalated_only = true,
+        Role::Admin | Role::System => return Err(CaseError::Forbidden("admins do not see cases".into())),
+    }
+    let mut found = rows::list(conn, &filter)?;
+    let more = found.len() > usize::try_from(limit).unwrap_or(0);
+    found.truncate(usize::try_from(limit).unwrap_or(0));
+    let ids: Vec<Uuid> = found.iter().map(|c| c.id).collect();
+    let mut procedures: BTreeMap<Uuid, Vec<ProcedureSummary>> = BTreeMap::new();
+    for p in rows::procedures_of_cases(conn, &ids)? {
+        procedures.entry(p.case_id).or_default().push(ProcedureSummary {
+            id: p.id,
+            workflow: p.workflow,
+            state: p.state,
+            queue: p.queue,
+        });
+    }
+    let next = if more { found.last().map(cursor) } else { None };
+    let items = found
+        .into_iter()
+        .map(|case| CaseSummary {
+            procedures: procedures.remove(&case.id).unwrap_or_default(),
+            id: case.id,
+            reference: case.reference,
+            version: case.version,
+            delegation: case.delegation,
+            country: case.country,
+            themes: case.themes.into_iter().flatten().collect(),
+            risk: case.risk,
+            owner: case.owner_id,
+            next_due_at: case.next_due_at,
+            created_at: case.created_at,
+        })
+        .collect();
+    Ok(CasePage { items, next })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartProcedureRequest {
+    pub workflow: String,
+    #[serde(default)]
+    pub data: Map<String, Value>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StartedProcedure {
+    pub id: Uuid,
+    pub workflow: String,
+    pub workflow_version: String,
+    pub state: String,
+    pub version: i64,
+}
+
+/// Starts another workflow on a case (observe the trial, then a démarche about the verdict).
+pub fn start_procedure(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    case_id: Uuid,
+    request: StartProcedureRequest,
+) -> Result<StartedProcedure, CaseError> {
+    let at = now_micros(ctx.now);
+    let case = rows::case_by_id(conn, case_id)?.ok_or(CaseError::NotFound)?;
+    let procedures = rows::procedures_of(conn, &case.delegation, case.id)?;
+    if !visible(ctx.caller, &case, &procedures) {
+        rows::log_access(
+            conn,
+            Some(ctx.caller.user_id),
+            Some(&case.delegation),
+            Some(case.id),
+            "denied",
+            ctx.request_id,
+        )?;
+        return Err(CaseError::NotFound);
+    }
+    if !matches!(ctx.caller.role, Role::FocalPoint | Role::HeadOfDelegation) {
+        return Err(CaseError::Forbidden(
+            "only the case's delegation starts procedures on it".into(),
+        ));
+    }
+    let workflow = ctx.registry.get(&request.workflow).ok_or_else(|| {
+        CaseError::Invalid(vec![issue(
+            "workflow",
+            "is not a loaded workflow (see GET /api/v1/workflows)",
+        )])
+    })?;
+    let calendar = calendar(conn, &case.delegation)?;
+    let start = engine::open(workflow, &request.data, at, &calendar)?;
+    rows::transaction(conn, |conn| {
+        rows::lock_case(conn, &case.delegation, case.id)?.ok_or(CaseError::NotFound)?;
+        let key = rows::case_key(conn, &case.delegation, case.id)?.ok_or(CaseError::NotFound)?;
+        let id = insert_started(
+            conn,
+            &case.delegation,
+            case.id,
+            &key.recipient,
+            &start,
+            None,
+            Some(ctx.caller.user_id),
+            at,
+        )?;
+        rows::touch_case(conn, &case.delegation, case.id, at)?;
+        rows::refresh_next_due(conn, &case.delegation, case.id)?;
+        Ok(StartedProcedure {
+            id,
+            workflow: start.workflow.clone(),
+            workflow_version: start.version.clone(),
+            state: start.state.clone(),
+            version: 1,
+        })
+    })
+}

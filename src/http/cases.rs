@@ -8,7 +8,7 @@ use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
 use super::request_log::RequestId;
-use crate::cases::{self, CaseError, Context, OpenCaseRequest, TransitionRequest};
+use crate::cases::{self, CaseError, Context, ListQuery, OpenCaseRequest, StartProcedureRequest, TransitionRequest};
 use crate::store::Conn;
 
 fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
@@ -89,4 +89,35 @@ pub async fn transition(
     .await?;
     tracing::info!(procedure.id = %done.procedure_id, from = %done.from, to = %done.state, "transition");
     Ok(HttpResponse::Ok().json(done))
+}
+
+pub async fn list_cases(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<ListQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let page = run(&state, caller, &req, move |conn, ctx| {
+        cases::list_cases(conn, ctx, query)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+pub async fn start_procedure(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<StartProcedureRequest>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let request = body.into_inner();
+    let started = run(&state, caller, &req, move |conn, ctx| {
+        cases::start_procedure(conn, ctx, id, request)
+    })
+    .await?;
+    tracing::info!(case.id = %id, procedure.id = %started.id, workflow = %started.workflow, "procedure started");
+    Ok(HttpResponse::Created().json(started))
 }

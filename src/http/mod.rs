@@ -65,6 +65,8 @@ pub fn app(
             web::scope("/api/v1")
                 .route("/me", web::get().to(auth::me))
                 .route("/cases", web::post().to(cases::create_case))
+                .route("/cases", web::get().to(cases::list_cases))
+                .route("/cases/{id}/procedures", web::post().to(cases::start_procedure))
                 .route("/cases/{id}", web::get().to(cases::get_case))
                 .route("/procedures/{id}/transitions", web::post().to(cases::transition))
                 .route("/workflows", web::get().to(workflows::list))

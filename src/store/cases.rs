@@ -435,3 +435,90 @@ pub fn log_access(
         .execute(conn)?;
     Ok(())
 }
+
+/// Filters of the case list; every one optional.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub delegation: Option<String>,
+    pub country: Option<String>,
+    pub theme: Option<String>,
+    pub risk: Option<String>,
+    pub owner: Option<Uuid>,
+    pub due_before: Option<DateTime<Utc>>,
+    /// Cases with a procedure of this workflow / in this state / in this queue.
+    pub workflow: Option<String>,
+    pub state: Option<String>,
+    pub queue: Option<String>,
+    /// Only cases with an EUSR review or a procedure in the EUSR queue (the EUSR office's scope).
+    pub escalated_only: bool,
+    /// Keyset: cases strictly after this (created_at, id) in the list's order.
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+    pub limit: i64,
+}
+
+/// A page of cases, newest first, ties broken by id: a stable order for keyset pages.
+pub fn list(conn: &mut PgConnection, filter: &CaseFilter) -> Result<Vec<CaseRow>, StoreError> {
+    let mut query = cases::table.filter(cases::erased_at.is_null()).into_boxed();
+    if let Some(delegation) = &filter.delegation {
+        query = query.filter(cases::delegation.eq(delegation.clone()));
+    }
+    if let Some(country) = &filter.country {
+        query = query.filter(cases::country.eq(country.clone()));
+    }
+    if let Some(theme) = &filter.theme {
+        query = query.filter(cases::themes.contains(vec![Some(theme.clone())]));
+    }
+    if let Some(risk) = &filter.risk {
+        query = query.filter(cases::risk.eq(risk.clone()));
+    }
+    if let Some(owner) = filter.owner {
+        query = query.filter(cases::owner_id.eq(owner));
+    }
+    if let Some(due_before) = filter.due_before {
+        query = query.filter(cases::next_due_at.lt(due_before));
+    }
+    if filter.workflow.is_some() || filter.state.is_some() || filter.queue.is_some() {
+        let mut procedures_query = procedures::table.select(procedures::case_id).into_boxed();
+        if let Some(workflow) = &filter.workflow {
+            procedures_query = procedures_query.filter(procedures::workflow.eq(workflow.clone()));
+        }
+        if let Some(state) = &filter.state {
+            procedures_query = procedures_query.filter(procedures::state.eq(state.clone()));
+        }
+        if let Some(queue) = &filter.queue {
+            procedures_query = procedures_query.filter(procedures::queue.eq(queue.clone()));
+        }
+        query = query.filter(cases::id.eq_any(procedures_query));
+    }
+    if filter.escalated_only {
+        let escalated = procedures::table
+            .filter(
+                procedures::workflow
+                    .eq("eusr_review")
+                    .or(procedures::queue.eq("eusr_review")),
+            )
+            .select(procedures::case_id);
+        query = query.filter(cases::id.eq_any(escalated));
+    }
+    if let Some((created_at, id)) = filter.after {
+        query = query.filter(
+            cases::created_at
+                .lt(created_at)
+                .or(cases::created_at.eq(created_at).and(cases::id.lt(id))),
+        );
+    }
+    Ok(query
+        .order((cases::created_at.desc(), cases::id.desc()))
+        .limit(filter.limit)
+        .select(CaseRow::as_select())
+        .load(conn)?)
+}
+
+/// The procedures of several cases, for a page of the list.
+pub fn procedures_of_cases(conn: &mut PgConnection, case_ids: &[Uuid]) -> Result<Vec<ProcedureRow>, StoreError> {
+    Ok(procedures::table
+        .filter(procedures::case_id.eq_any(case_ids))
+        .order((procedures::case_id, procedures::created_at))
+        .select(ProcedureRow::as_select())
+        .load(conn)?)
+}

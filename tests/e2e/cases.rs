@@ -416,3 +416,116 @@ async fn the_same_defender_is_flagged_without_decrypting_and_stays_sealed_at_res
         assert!(!dump.contains(secret), "`{secret}` is stored in clear");
     }
 }
+
+#[actix_web::test]
+async fn the_list_pages_stably_filters_and_stays_in_scope_and_procedures_can_be_added() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, other) = seed_user(&pool, "focal_point", Some("EUD_BY"));
+    let (_, admin) = seed_user(&pool, "admin", None);
+    let service = web_test::init_service(app(state(pool))).await;
+    let mut opened = Vec::new();
+    for (i, risk) in ["low", "critical", "high", "critical", "medium"].iter().enumerate() {
+        let mut case = new_case(
+            &format!("Person {i}"),
+            if i % 2 == 0 { "demarche" } else { "trial_observation" },
+        );
+        case["risk"] = json!(risk);
+        let (status, body) = call(&service, "POST", "/api/v1/cases", &fp, Some(case)).await;
+        assert_eq!(status, 201, "{body}");
+        opened.push(body["reference"].as_str().unwrap().to_owned());
+    }
+    call(
+        &service,
+        "POST",
+        "/api/v1/cases",
+        &other,
+        Some(new_case("Elsewhere", "demarche")),
+    )
+    .await;
+
+    let mut seen = Vec::new();
+    let mut uri = "/api/v1/cases?limit=2".to_owned();
+    loop {
+        let (status, page) = call(&service, "GET", &uri, &fp, None).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(!page.to_string().contains("Person"), "the list decrypted something");
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["reference"].as_str().unwrap().to_owned()),
+        );
+        match page["next"].as_str() {
+            Some(next) => uri = format!("/api/v1/cases?limit=2&after={next}"),
+            None => break,
+        }
+    }
+    opened.reverse();
+    assert_eq!(seen, opened, "pages are not newest first, or repeat or skip a case");
+
+    let (_, critical) = call(
+        &service,
+        "GET",
+        "/api/v1/cases?risk=critical&workflow=trial_observation",
+        &fp,
+        None,
+    )
+    .await;
+    assert_eq!(critical["items"].as_array().unwrap().len(), 2, "{critical}");
+    let (_, theirs) = call(&service, "GET", "/api/v1/cases", &other, None).await;
+    assert_eq!(theirs["items"].as_array().unwrap().len(), 1);
+    let (_, asked) = call(&service, "GET", "/api/v1/cases?delegation=EUD_KE", &other, None).await;
+    assert_eq!(asked["items"], json!([]));
+    let (status, _) = call(&service, "GET", "/api/v1/cases", &admin, None).await;
+    assert_eq!(status, 403);
+    let (status, problem) = call(
+        &service,
+        "GET",
+        "/api/v1/cases?limit=0&theme=CLIMATE&after=x",
+        &fp,
+        None,
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"].as_array().unwrap().len(), 3);
+
+    // A second procedure on one case: a démarche after the trial.
+    let (_, page) = call(
+        &service,
+        "GET",
+        "/api/v1/cases?workflow=trial_observation&limit=1",
+        &fp,
+        None,
+    )
+    .await;
+    let id = page["items"][0]["id"].as_str().unwrap();
+    let (status, started) = call(
+        &service,
+        "POST",
+        &format!("/api/v1/cases/{id}/procedures"),
+        &fp,
+        Some(json!({"workflow": "demarche", "data": {"urgency": "urgent"}})),
+    )
+    .await;
+    assert_eq!((status, started["state"].as_str()), (201, Some("draft")), "{started}");
+    let (_, case) = call(&service, "GET", &format!("/api/v1/cases/{id}"), &fp, None).await;
+    let workflows: Vec<&str> = case["procedures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["workflow"].as_str().unwrap())
+        .collect();
+    assert_eq!(workflows, ["trial_observation", "demarche"]);
+    let (status, _) = call(
+        &service,
+        "POST",
+        &format!("/api/v1/cases/{id}/procedures"),
+        &other,
+        Some(json!({"workflow": "demarche"})),
+    )
+    .await;
+    assert_eq!(status, 404);
+}
