@@ -27,6 +27,46 @@ pub struct Context<'a> {
     pub now: DateTime<Utc>,
     /// The request's id, for the access log.
     pub request_id: Option<&'a str>,
+    /// Where a change records its response for retries with the same `Idempotency-Key`.
+    pub idempotency: Option<&'a Idempotency>,
+}
+
+/// An `Idempotency-Key` and the request it came with.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    pub key: String,
+    /// SHA-256 over the method, path and canonical JSON body.
+    pub request_hash: [u8; 32],
+    /// The status a success answers with.
+    pub status: u16,
+}
+
+impl Idempotency {
+    /// Records `response` in the change's transaction. A twin that got there first makes this
+    /// a unique violation: the change rolls back and the caller answers with the twin's response.
+    fn record<T: Serialize>(
+        &self,
+        conn: &mut PgConnection,
+        caller: &Principal,
+        location: Option<String>,
+        response: &T,
+    ) -> Result<(), CaseError> {
+        let stored = crate::store::idempotency::StoredResponse {
+            user_id: caller.user_id,
+            key: self.key.clone(),
+            request_hash: self.request_hash.to_vec(),
+            status: i16::try_from(self.status).unwrap_or(200),
+            location,
+            response: serde_json::to_value(response).map_err(|e| CaseError::Inconsistent(e.to_string()))?,
+        };
+        crate::store::idempotency::record(conn, &stored).map_err(|e| {
+            if e.is_unique_violation() {
+                CaseError::Replayed
+            } else {
+                CaseError::Store(e)
+            }
+        })
+    }
 }
 
 pub const RISKS: [&str; 4] = ["low", "medium", "high", "critical"];
@@ -49,6 +89,9 @@ pub enum CaseError {
     Crypto(#[from] CryptoError),
     #[error("{0}")]
     Inconsistent(String),
+    /// A request with the same `Idempotency-Key` completed first; answer with its response.
+    #[error("a request with this Idempotency-Key completed first")]
+    Replayed,
 }
 
 /// One field at fault, named by its JSON path; the problem never quotes the value.
@@ -65,7 +108,7 @@ fn issue(field: &str, problem: impl Into<String>) -> FieldIssue {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OpenCaseRequest {
     /// Default: the caller's delegation.
@@ -80,7 +123,7 @@ pub struct OpenCaseRequest {
     pub procedure: OpenProcedureRequest,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OpenProcedureRequest {
     pub workflow: String,
@@ -320,7 +363,7 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
     let blind_index = keys.index.index(&defender_name).map(|index| index.to_vec());
     let id = Uuid::new_v4();
 
-    let procedure_id = rows::transaction(conn, |conn| {
+    rows::transaction(conn, |conn| {
         let reference = rows::next_reference(conn, at.year())?;
         rows::insert_case(
             conn,
@@ -374,24 +417,26 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
             at,
         )?;
         rows::refresh_next_due(conn, &delegation, id)?;
-        Ok::<_, CaseError>(procedure_id)
-    })?;
-
-    let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
-    let possible_duplicates = match &blind_index {
-        Some(index) => rows::blind_matches(conn, index, id)?
-            .into_iter()
-            .filter(|(other_delegation, _)| *other_delegation == delegation)
-            .map(|(_, reference)| reference)
-            .collect(),
-        None => Vec::new(),
-    };
-    Ok(Opened {
-        id,
-        reference: case.reference,
-        version: case.version,
-        procedure_id,
-        possible_duplicates,
+        let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
+        let possible_duplicates = match &blind_index {
+            Some(index) => rows::blind_matches(conn, index, id)?
+                .into_iter()
+                .filter(|(other_delegation, _)| *other_delegation == delegation)
+                .map(|(_, reference)| reference)
+                .collect(),
+            None => Vec::new(),
+        };
+        let opened = Opened {
+            id,
+            reference: case.reference,
+            version: case.version,
+            procedure_id,
+            possible_duplicates,
+        };
+        if let Some(idempotency) = ctx.idempotency {
+            idempotency.record(conn, caller, Some(format!("/api/v1/cases/{id}")), &opened)?;
+        }
+        Ok::<_, CaseError>(opened)
     })
 }
 
@@ -543,7 +588,7 @@ pub fn read_case(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TransitionRequest {
     pub action: String,
@@ -710,14 +755,18 @@ pub fn transition(
         }
         rows::touch_case(conn, &delegation, case.id, at)?;
         rows::refresh_next_due(conn, &delegation, case.id)?;
-        Ok(Transitioned {
+        let done = Transitioned {
             procedure_id,
             from: plan.from,
             state: plan.to,
             queue: plan.queue,
             version,
             started,
-        })
+        };
+        if let Some(idempotency) = ctx.idempotency {
+            idempotency.record(conn, caller, None, &done)?;
+        }
+        Ok(done)
     })
 }
 
@@ -873,7 +922,7 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
     Ok(CasePage { items, next })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StartProcedureRequest {
     pub workflow: String,
@@ -939,12 +988,16 @@ pub fn start_procedure(
         )?;
         rows::touch_case(conn, &case.delegation, case.id, at)?;
         rows::refresh_next_due(conn, &case.delegation, case.id)?;
-        Ok(StartedProcedure {
+        let started = StartedProcedure {
             id,
             workflow: start.workflow.clone(),
             workflow_version: start.version.clone(),
             state: start.state.clone(),
             version: 1,
-        })
+        };
+        if let Some(idempotency) = ctx.idempotency {
+            idempotency.record(conn, ctx.caller, None, &started)?;
+        }
+        Ok(started)
     })
 }

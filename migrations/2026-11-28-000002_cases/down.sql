@@ -1,3 +1,4 @@
+DROP TABLE idempotency_keys;
 DROP TABLE access_log;
 DROP FUNCTION vigil_refuse_change() CASCADE;
 DROP TABLE scheduled;

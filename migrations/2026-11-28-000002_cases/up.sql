@@ -161,6 +161,20 @@ CREATE TABLE scheduled (
 CREATE INDEX scheduled_due ON scheduled (due_at) WHERE status = 'pending';
 CREATE INDEX scheduled_procedure ON scheduled (delegation, procedure_id) WHERE status = 'pending';
 
+-- Responses to POSTs sent with an Idempotency-Key, written in the same transaction as the
+-- change they report, so a retry gets the first response and changes nothing. They hold ids,
+-- references and states, never confidential data.
+CREATE TABLE idempotency_keys (
+    user_id      UUID NOT NULL REFERENCES users (id),
+    key          TEXT NOT NULL CHECK (length(key) BETWEEN 1 AND 200),
+    request_hash BYTEA NOT NULL CHECK (length(request_hash) = 32),
+    status       SMALLINT NOT NULL,
+    location     TEXT,
+    response     JSONB NOT NULL,
+    created_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (user_id, key)
+);
+
 -- Who read, exported or failed to reach which case, and when; never the data itself.
 CREATE TABLE access_log (
     id         BIGSERIAL PRIMARY KEY,

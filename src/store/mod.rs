@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod cases;
+pub mod idempotency;
 pub mod migrations;
 pub mod schema;
 pub mod users;

@@ -87,6 +87,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Uuid,
+        key -> Text,
+        request_hash -> Bytea,
+        status -> Int2,
+        location -> Nullable<Text>,
+        response -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     procedures (delegation, id) {
         delegation -> Text,
         id -> Uuid,
@@ -151,6 +163,7 @@ diesel::table! {
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(cases -> delegations (delegation));
 diesel::joinable!(cases -> users (owner_id));
+diesel::joinable!(idempotency_keys -> users (user_id));
 diesel::joinable!(users -> delegations (delegation));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -160,6 +173,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_keys,
     cases,
     delegations,
+    idempotency_keys,
     procedures,
     scheduled,
     users,

@@ -529,3 +529,90 @@ async fn the_list_pages_stably_filters_and_stays_in_scope_and_procedures_can_be_
     .await;
     assert_eq!(status, 404);
 }
+
+async fn post_with_key<S, B>(
+    service: &S,
+    uri: &str,
+    token: &str,
+    key: &str,
+    body: Value,
+) -> (u16, Option<String>, Value)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let request = web_test::TestRequest::post()
+        .uri(uri)
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .insert_header(("Idempotency-Key", key))
+        .set_json(body)
+        .to_request();
+    let response = web_test::call_service(service, request).await;
+    let status = response.status().as_u16();
+    let replayed = response
+        .headers()
+        .get("idempotent-replayed")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let bytes = web_test::read_body(response).await;
+    (status, replayed, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+#[actix_web::test]
+async fn a_retried_request_never_opens_a_case_twice() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 8).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let service = web_test::init_service(app(state(pool))).await;
+    let body = new_case("Retry Person", "demarche");
+
+    // Four identical requests at once, as a flaky link retries: one case, one answer.
+    let (a, b, c, d) = tokio::join!(
+        post_with_key(&service, "/api/v1/cases", &fp, "open-1", body.clone()),
+        post_with_key(&service, "/api/v1/cases", &fp, "open-1", body.clone()),
+        post_with_key(&service, "/api/v1/cases", &fp, "open-1", body.clone()),
+        post_with_key(&service, "/api/v1/cases", &fp, "open-1", body.clone()),
+    );
+    for (status, _, answer) in [&a, &b, &c, &d] {
+        assert_eq!(*status, 201, "{answer}");
+        assert_eq!(answer["id"], a.2["id"]);
+    }
+    let (status, replayed, again) = post_with_key(&service, "/api/v1/cases", &fp, "open-1", body.clone()).await;
+    assert_eq!((status, replayed.as_deref()), (201, Some("true")));
+    assert_eq!(again, a.2);
+    assert_eq!(count(&db, "SELECT count(*) AS count FROM cases"), 1);
+
+    let mut other = body.clone();
+    other["risk"] = json!("low");
+    let (status, _, problem) = post_with_key(&service, "/api/v1/cases", &fp, "open-1", other).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(count(&db, "SELECT count(*) AS count FROM cases"), 1);
+
+    // A transition retried with its key moves the procedure once.
+    let (_, case) = call(
+        &service,
+        "GET",
+        &format!("/api/v1/cases/{}", a.2["id"].as_str().unwrap()),
+        &fp,
+        None,
+    )
+    .await;
+    let transitions = format!(
+        "/api/v1/procedures/{}/transitions",
+        case["procedures"][0]["id"].as_str().unwrap()
+    );
+    let note = json!({"action": "add_note", "expected_version": 1, "data": {"note": "called the lawyer"}});
+    let first = post_with_key(&service, &transitions, &fp, "note-1", note.clone()).await;
+    let retry = post_with_key(&service, &transitions, &fp, "note-1", note.clone()).await;
+    assert_eq!((first.0, retry.0), (200, 200));
+    assert_eq!(first.2, retry.2);
+    assert_eq!(retry.1.as_deref(), Some("true"));
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) AS count FROM case_events WHERE action = 'add_note'"
+        ),
+        1
+    );
+    let (status, _, _) = post_with_key(&service, &transitions, &fp, "", note).await;
+    assert_eq!(status, 400);
+}

@@ -1,0 +1,35 @@
+//! Stored responses of POSTs sent with an `Idempotency-Key`.
+
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::StoreError;
+use super::schema::idempotency_keys;
+
+#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
+#[diesel(table_name = idempotency_keys)]
+pub struct StoredResponse {
+    pub user_id: Uuid,
+    pub key: String,
+    pub request_hash: Vec<u8>,
+    pub status: i16,
+    pub location: Option<String>,
+    pub response: serde_json::Value,
+}
+
+pub fn find(conn: &mut PgConnection, user_id: Uuid, key: &str) -> Result<Option<StoredResponse>, StoreError> {
+    Ok(idempotency_keys::table
+        .find((user_id, key))
+        .select(StoredResponse::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Records a response; within the change's own transaction, so both land or neither. A key
+/// recorded already (a concurrent twin won) is a unique violation, which rolls the change back.
+pub fn record(conn: &mut PgConnection, stored: &StoredResponse) -> Result<(), StoreError> {
+    diesel::insert_into(idempotency_keys::table)
+        .values(stored)
+        .execute(conn)?;
+    Ok(())
+}
