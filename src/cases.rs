@@ -1001,3 +1001,223 @@ pub fn start_procedure(
         Ok(started)
     })
 }
+
+#[derive(Debug, Serialize)]
+pub struct EventView {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub procedure_id: Option<Uuid>,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub actor_id: Option<Uuid>,
+    pub actor_kind: String,
+    /// The event's plain fields and its opened confidential ones.
+    pub data: Value,
+}
+
+/// Every event of a case and its procedures, oldest first, opened for the caller; recorded in
+/// the access log as a timeline read.
+pub fn timeline(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<Vec<EventView>, CaseError> {
+    let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
+    let procedures = rows::procedures_of(conn, &case.delegation, id)?;
+    if !visible(ctx.caller, &case, &procedures) {
+        rows::log_access(
+            conn,
+            Some(ctx.caller.user_id),
+            Some(&case.delegation),
+            Some(id),
+            "denied",
+            ctx.request_id,
+        )?;
+        return Err(CaseError::NotFound);
+    }
+    let key = rows::case_key(conn, &case.delegation, id)?.ok_or(CaseError::NotFound)?;
+    let case_key = ctx.keys.keyring.open_case_key(&key.wrapped)?;
+    rows::log_access(
+        conn,
+        Some(ctx.caller.user_id),
+        Some(&case.delegation),
+        Some(id),
+        "timeline",
+        ctx.request_id,
+    )?;
+    rows::events_of(conn, &case.delegation, id)?
+        .into_iter()
+        .map(|event| {
+            let mut data = event.plain.as_object().cloned().unwrap_or_default();
+            if let Some(sealed) = &event.sealed {
+                match keyring::open_json(&case_key, sealed)?.into_inner() {
+                    Value::Object(open) => data.extend(open),
+                    other => {
+                        data.insert("confidential".into(), other);
+                    }
+                }
+            }
+            Ok(EventView {
+                seq: event.seq,
+                at: event.at,
+                action: event.action,
+                procedure_id: event.procedure_id,
+                from_state: event.from_state,
+                to_state: event.to_state,
+                actor_id: event.actor_id,
+                actor_kind: event.actor_kind,
+                data: Value::Object(data),
+            })
+        })
+        .collect()
+}
+
+/// `PATCH /cases/{id}`: metadata, and confidential keys to set (a `null` removes one).
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CasePatch {
+    pub country: Option<String>,
+    pub themes: Option<Vec<String>>,
+    pub risk: Option<String>,
+    pub owner: Option<Uuid>,
+    pub confidential: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Patched {
+    pub id: Uuid,
+    pub version: i64,
+}
+
+/// Changes a case, if `expected_version` is still its version.
+pub fn patch_case(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    id: Uuid,
+    expected_version: i64,
+    patch: CasePatch,
+) -> Result<Patched, CaseError> {
+    let at = now_micros(ctx.now);
+    let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
+    let procedures = rows::procedures_of(conn, &case.delegation, id)?;
+    if !visible(ctx.caller, &case, &procedures) {
+        rows::log_access(
+            conn,
+            Some(ctx.caller.user_id),
+            Some(&case.delegation),
+            Some(id),
+            "denied",
+            ctx.request_id,
+        )?;
+        return Err(CaseError::NotFound);
+    }
+    if !matches!(ctx.caller.role, Role::FocalPoint | Role::HeadOfDelegation) {
+        return Err(CaseError::Forbidden("only the case's delegation edits it".into()));
+    }
+    let mut issues = Vec::new();
+    if patch.country.as_deref().is_some_and(|c| !is_country(c)) {
+        issues.push(issue("country", "must be an ISO 3166-1 alpha-2 code such as KE"));
+    }
+    if let Some(themes) = &patch.themes {
+        if themes.is_empty() {
+            issues.push(issue("themes", "name at least one theme"));
+        }
+        for theme in themes.iter().filter(|t| !is_theme(t)) {
+            issues.push(issue("themes", format!("`{theme}` is not a theme code")));
+        }
+    }
+    if patch.risk.as_deref().is_some_and(|r| !RISKS.contains(&r)) {
+        issues.push(issue("risk", "must be low, medium, high or critical"));
+    }
+    if let Some(owner) = patch.owner {
+        let fits = users::user(conn, owner)?.is_some_and(|user| {
+            user.delegation.as_deref() == Some(case.delegation.as_str())
+                && user.disabled_at.is_none()
+                && matches!(user.role.as_str(), "focal_point" | "head_of_delegation")
+        });
+        if !fits {
+            issues.push(issue(
+                "owner",
+                "must be an active focal point or head of delegation of the case's delegation",
+            ));
+        }
+    }
+    if let Some(Value::Null) = patch.confidential.as_ref().and_then(|c| c.get("defender_name")) {
+        issues.push(issue("confidential.defender_name", "cannot be removed"));
+    }
+    if !issues.is_empty() {
+        return Err(CaseError::Invalid(issues));
+    }
+    rows::transaction(conn, |conn| {
+        let locked = rows::lock_case(conn, &case.delegation, id)?.ok_or(CaseError::NotFound)?;
+        if locked.version != expected_version {
+            return Err(CaseError::Stale {
+                current_version: locked.version,
+            });
+        }
+        let key = rows::case_key(conn, &case.delegation, id)?.ok_or(CaseError::NotFound)?;
+        let mut changes = rows::CaseChanges {
+            country: patch.country.clone(),
+            themes: patch.themes.as_ref().map(|t| t.iter().cloned().map(Some).collect()),
+            risk: patch.risk.clone(),
+            owner_id: patch.owner,
+            ..Default::default()
+        };
+        let mut sealed_patch = None;
+        if let Some(confidential) = &patch.confidential {
+            let case_key = ctx.keys.keyring.open_case_key(&key.wrapped)?;
+            let mut current = match keyring::open_json(&case_key, &locked.sealed)?.into_inner() {
+                Value::Object(map) => map,
+                _ => Map::new(),
+            };
+            for (name, value) in confidential {
+                if value.is_null() {
+                    current.remove(name);
+                } else {
+                    current.insert(name.clone(), value.clone());
+                }
+            }
+            if let Some(Value::String(name)) = current.get("defender_name") {
+                changes.blind_index = Some(ctx.keys.index.index(&Sensitive::new(name.clone())).map(|i| i.to_vec()));
+            }
+            changes.sealed = Some(keyring::seal_json(
+                &key.recipient,
+                &Sensitive::new(Value::Object(current)),
+            )?);
+            sealed_patch = Some(keyring::seal_json(
+                &key.recipient,
+                &Sensitive::new(Value::Object(confidential.clone())),
+            )?);
+        }
+        rows::update_case(conn, &case.delegation, id, &changes)?;
+        let plain = serde_json::json!({
+            "country": patch.country, "themes": patch.themes, "risk": patch.risk, "owner": patch.owner,
+        });
+        let plain: Map<String, Value> = plain
+            .as_object()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(_, v)| !v.is_null())
+            .collect();
+        rows::append_event(
+            conn,
+            &case.delegation,
+            id,
+            &NewEvent {
+                procedure_id: None,
+                action: "update_case".into(),
+                from_state: None,
+                to_state: None,
+                actor_id: Some(ctx.caller.user_id),
+                actor_kind: "user",
+                at,
+                plain: Value::Object(plain),
+                sealed: sealed_patch,
+            },
+        )?;
+        let version = rows::touch_case(conn, &case.delegation, id, at)?;
+        let patched = Patched { id, version };
+        if let Some(idempotency) = ctx.idempotency {
+            idempotency.record(conn, ctx.caller, None, &patched)?;
+        }
+        Ok(patched)
+    })
+}

@@ -14,7 +14,8 @@ use super::auth::Caller;
 use super::error::ApiError;
 use super::request_log::RequestId;
 use crate::cases::{
-    self, CaseError, Context, Idempotency, ListQuery, OpenCaseRequest, StartProcedureRequest, TransitionRequest,
+    self, CaseError, CasePatch, Context, Idempotency, ListQuery, OpenCaseRequest, StartProcedureRequest,
+    TransitionRequest,
 };
 use crate::store::{Conn, idempotency};
 
@@ -236,6 +237,53 @@ pub async fn transition(
             None
         },
         move |conn, ctx| cases::transition(conn, ctx, id, request),
+    )
+    .await
+}
+
+pub async fn timeline(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let events = run(&state, caller, &req, None, move |conn, ctx| {
+        cases::timeline(conn, ctx, id)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(events))
+}
+
+/// `PATCH /cases/{id}` with `If-Match: <version>` (quoted or not).
+pub async fn patch_case(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<CasePatch>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let expected = req
+        .headers()
+        .get(actix_web::http::header::IF_MATCH)
+        .ok_or(ApiError::PreconditionRequired)?
+        .to_str()
+        .ok()
+        .and_then(|v| v.trim().trim_start_matches("W/").trim_matches('"').parse::<i64>().ok())
+        .ok_or_else(|| ApiError::BadRequest("If-Match must be the case version you read, e.g. \"3\"".into()))?;
+    let patch = body.into_inner();
+    let hashed = serde_json::json!({ "if_match": expected, "patch": patch });
+    run_change(
+        &state,
+        caller,
+        &req,
+        &hashed,
+        StatusCode::OK,
+        |_: &cases::Patched| None,
+        move |conn, ctx| cases::patch_case(conn, ctx, id, expected, patch),
     )
     .await
 }

@@ -27,6 +27,8 @@ pub enum ApiError {
     InvalidFields { detail: String, fields: Vec<FieldError> },
     #[error("{0}")]
     Forbidden(String),
+    #[error("this change needs If-Match with the version you read")]
+    PreconditionRequired,
     #[error("{detail}")]
     Conflict { detail: String, current_version: i64 },
     #[error("internal error")]
@@ -135,6 +137,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Invalid(_) | Self::InvalidFields { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

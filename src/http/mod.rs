@@ -68,6 +68,8 @@ pub fn app(
                 .route("/cases", web::get().to(cases::list_cases))
                 .route("/cases/{id}/procedures", web::post().to(cases::start_procedure))
                 .route("/cases/{id}", web::get().to(cases::get_case))
+                .route("/cases/{id}", web::patch().to(cases::patch_case))
+                .route("/cases/{id}/timeline", web::get().to(cases::timeline))
                 .route("/procedures/{id}/transitions", web::post().to(cases::transition))
                 .route("/workflows", web::get().to(workflows::list))
                 .route("/workflows/{name}", web::get().to(workflows::get))

@@ -522,3 +522,55 @@ pub fn procedures_of_cases(conn: &mut PgConnection, case_ids: &[Uuid]) -> Result
         .select(ProcedureRow::as_select())
         .load(conn)?)
 }
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = case_events)]
+pub struct EventRow {
+    pub seq: i64,
+    pub procedure_id: Option<Uuid>,
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub actor_id: Option<Uuid>,
+    pub actor_kind: String,
+    pub at: DateTime<Utc>,
+    pub plain: serde_json::Value,
+    pub sealed: Option<Vec<u8>>,
+}
+
+/// Every event of a case, oldest first.
+pub fn events_of(conn: &mut PgConnection, delegation: &str, case_id: Uuid) -> Result<Vec<EventRow>, StoreError> {
+    Ok(case_events::table
+        .filter(
+            case_events::delegation
+                .eq(delegation)
+                .and(case_events::case_id.eq(case_id)),
+        )
+        .order(case_events::seq)
+        .select(EventRow::as_select())
+        .load(conn)?)
+}
+
+/// What a PATCH changes on a case row.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = cases)]
+pub struct CaseChanges {
+    pub country: Option<String>,
+    pub themes: Option<Vec<Option<String>>>,
+    pub risk: Option<String>,
+    pub owner_id: Option<Uuid>,
+    pub sealed: Option<Vec<u8>>,
+    pub blind_index: Option<Option<Vec<u8>>>,
+}
+
+pub fn update_case(
+    conn: &mut PgConnection,
+    delegation: &str,
+    id: Uuid,
+    changes: &CaseChanges,
+) -> Result<(), StoreError> {
+    diesel::update(cases::table.find((delegation, id)))
+        .set(changes)
+        .execute(conn)?;
+    Ok(())
+}

@@ -616,3 +616,83 @@ async fn a_retried_request_never_opens_a_case_twice() {
     let (status, _, _) = post_with_key(&service, &transitions, &fp, "", note).await;
     assert_eq!(status, 400);
 }
+
+async fn patch<S, B>(service: &S, uri: &str, token: &str, if_match: Option<&str>, body: Value) -> (u16, Value)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let mut request = web_test::TestRequest::patch()
+        .uri(uri)
+        .insert_header(("Authorization", format!("Bearer {token}")));
+    if let Some(version) = if_match {
+        request = request.insert_header(("If-Match", version));
+    }
+    let response = web_test::call_service(service, request.set_json(body).to_request()).await;
+    let status = response.status().as_u16();
+    let bytes = web_test::read_body(response).await;
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+#[actix_web::test]
+async fn case_data_changes_only_against_the_version_read_and_the_timeline_tells_it_all() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, other) = seed_user(&pool, "focal_point", Some("EUD_BY"));
+    let service = web_test::init_service(app(state(pool))).await;
+    let (_, opened) = call(
+        &service,
+        "POST",
+        "/api/v1/cases",
+        &fp,
+        Some(new_case("Amina Otieno", "demarche")),
+    )
+    .await;
+    let uri = format!("/api/v1/cases/{}", opened["id"].as_str().unwrap());
+
+    let change = json!({"risk": "critical", "confidential": {"location": "Nairobi", "narrative": null}});
+    let (status, _) = patch(&service, &uri, &fp, None, change.clone()).await;
+    assert_eq!(status, 428);
+    let (status, stale) = patch(&service, &uri, &fp, Some("\"7\""), change.clone()).await;
+    assert_eq!((status, stale["current_version"].as_i64()), (409, Some(1)), "{stale}");
+    let (status, done) = patch(&service, &uri, &fp, Some("\"1\""), change.clone()).await;
+    assert_eq!((status, done["version"].as_i64()), (200, Some(2)), "{done}");
+    let (status, _) = patch(&service, &uri, &other, Some("2"), change).await;
+    assert_eq!(status, 404);
+    let (status, problem) = patch(
+        &service,
+        &uri,
+        &fp,
+        Some("2"),
+        json!({"confidential": {"defender_name": null}}),
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+
+    let (_, case) = call(&service, "GET", &uri, &fp, None).await;
+    assert_eq!(case["risk"], "critical");
+    assert_eq!(
+        case["confidential"],
+        json!({"defender_name": "Amina Otieno", "location": "Nairobi"})
+    );
+
+    let (status, timeline) = call(&service, "GET", &format!("{uri}/timeline"), &fp, None).await;
+    assert_eq!(status, 200, "{timeline}");
+    let actions: Vec<&str> = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["open_case", "start_procedure", "update_case"]);
+    assert_eq!(timeline[0]["data"]["defender_name"], "Amina Otieno");
+    assert_eq!(timeline[2]["data"]["risk"], "critical");
+    assert_eq!(timeline[2]["data"]["location"], "Nairobi");
+    let (status, _) = call(&service, "GET", &format!("{uri}/timeline"), &other, None).await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        count(&db, "SELECT count(*) AS count FROM access_log WHERE what = 'timeline'"),
+        1
+    );
+}
