@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::crypto::{CryptoError, keyring};
+use crate::crypto::{self, CryptoError, keyring};
 use crate::domain::{Principal, Role, Sensitive, is_country, is_theme};
 use crate::startup::Keys;
 use crate::store::cases::{self as rows, CaseRow, NewEvent, ProcedureRow};
@@ -508,32 +508,58 @@ pub fn available_actions(workflow: &Workflow, state: &str, role: Role) -> Vec<Ac
 /// Reads a case in the caller's scope, decrypting its confidential data; the read is recorded
 /// in the access log first, and an out-of-scope attempt is recorded as denied.
 pub fn read_case(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<CaseView, CaseError> {
-    let (registry, keys, caller, request_id) = (ctx.registry, ctx.keys, ctx.caller, ctx.request_id);
-    let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
-    let procedures = rows::procedures_of(conn, &case.delegation, id)?;
-    if !visible(caller, &case, &procedures) {
-        rows::log_access(
-            conn,
-            Some(caller.user_id),
-            Some(&case.delegation),
-            Some(id),
-            "denied",
-            request_id,
-        )?;
-        return Err(CaseError::NotFound);
-    }
-    let key = rows::case_key(conn, &case.delegation, id)?.ok_or(CaseError::NotFound)?;
-    let case_key = keys.keyring.open_case_key(&key.wrapped)?;
+    let (case, procedures) = case_in_scope(conn, ctx, id)?;
+    let case_key = open_key(conn, ctx, &case)?;
     // The read is on record before any plaintext leaves.
     rows::log_access(
         conn,
-        Some(caller.user_id),
+        Some(ctx.caller.user_id),
         Some(&case.delegation),
         Some(id),
         "read",
-        request_id,
+        ctx.request_id,
     )?;
-    let confidential = keyring::open_json(&case_key, &case.sealed)?.into_inner();
+    view_of(conn, ctx.registry, ctx.caller.role, case, procedures, &case_key)
+}
+
+/// Loads a case and its procedures if the caller may see them; otherwise records the attempt
+/// and answers not found, as for a case that does not exist.
+fn case_in_scope(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    id: Uuid,
+) -> Result<(CaseRow, Vec<ProcedureRow>), CaseError> {
+    let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
+    let procedures = rows::procedures_of(conn, &case.delegation, id)?;
+    if !visible(ctx.caller, &case, &procedures) {
+        rows::log_access(
+            conn,
+            Some(ctx.caller.user_id),
+            Some(&case.delegation),
+            Some(id),
+            "denied",
+            ctx.request_id,
+        )?;
+        return Err(CaseError::NotFound);
+    }
+    Ok((case, procedures))
+}
+
+fn open_key(conn: &mut PgConnection, ctx: &Context<'_>, case: &CaseRow) -> Result<crypto::CaseKey, CaseError> {
+    let key = rows::case_key(conn, &case.delegation, case.id)?.ok_or(CaseError::NotFound)?;
+    Ok(ctx.keys.keyring.open_case_key(&key.wrapped)?)
+}
+
+/// A case with its confidential data and procedures opened; `role` decides the actions offered.
+fn view_of(
+    conn: &mut PgConnection,
+    registry: &Registry,
+    role: Role,
+    case: CaseRow,
+    procedures: Vec<ProcedureRow>,
+    case_key: &crypto::CaseKey,
+) -> Result<CaseView, CaseError> {
+    let confidential = keyring::open_json(case_key, &case.sealed)?.into_inner();
     let mut views = Vec::new();
     for procedure in procedures {
         let workflow = registry
@@ -546,12 +572,12 @@ pub fn read_case(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result
             })?;
         let mut data = procedure.plain_data.as_object().cloned().unwrap_or_default();
         if let Some(sealed) = &procedure.sealed_data
-            && let Value::Object(open) = keyring::open_json(&case_key, sealed)?.into_inner()
+            && let Value::Object(open) = keyring::open_json(case_key, sealed)?.into_inner()
         {
             data.extend(open);
         }
         views.push(ProcedureView {
-            actions: available_actions(workflow, &procedure.state, caller.role),
+            actions: available_actions(workflow, &procedure.state, role),
             id: procedure.id,
             workflow: procedure.workflow,
             workflow_version: procedure.workflow_version,
@@ -561,7 +587,7 @@ pub fn read_case(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result
             data: Value::Object(data),
         });
     }
-    let upcoming = rows::pending_of_case(conn, &case.delegation, id)?
+    let upcoming = rows::pending_of_case(conn, &case.delegation, case.id)?
         .into_iter()
         .map(|row| DueView {
             procedure_id: row.procedure_id,
@@ -622,22 +648,10 @@ pub fn transition(
     procedure_id: Uuid,
     request: TransitionRequest,
 ) -> Result<Transitioned, CaseError> {
-    let (registry, keys, caller, request_id) = (ctx.registry, ctx.keys, ctx.caller, ctx.request_id);
+    let (registry, keys, caller) = (ctx.registry, ctx.keys, ctx.caller);
     let at = now_micros(ctx.now);
     let found = rows::procedure_by_id(conn, procedure_id)?.ok_or(CaseError::NotFound)?;
-    let case = rows::case_by_id(conn, found.case_id)?.ok_or(CaseError::NotFound)?;
-    let siblings = rows::procedures_of(conn, &case.delegation, case.id)?;
-    if !visible(caller, &case, &siblings) {
-        rows::log_access(
-            conn,
-            Some(caller.user_id),
-            Some(&case.delegation),
-            Some(case.id),
-            "denied",
-            request_id,
-        )?;
-        return Err(CaseError::NotFound);
-    }
+    let (case, _) = case_in_scope(conn, ctx, found.case_id)?;
     let delegation = case.delegation.clone();
     let calendar = calendar(conn, &delegation)?;
     let actor = Actor {
@@ -947,19 +961,7 @@ pub fn start_procedure(
     request: StartProcedureRequest,
 ) -> Result<StartedProcedure, CaseError> {
     let at = now_micros(ctx.now);
-    let case = rows::case_by_id(conn, case_id)?.ok_or(CaseError::NotFound)?;
-    let procedures = rows::procedures_of(conn, &case.delegation, case.id)?;
-    if !visible(ctx.caller, &case, &procedures) {
-        rows::log_access(
-            conn,
-            Some(ctx.caller.user_id),
-            Some(&case.delegation),
-            Some(case.id),
-            "denied",
-            ctx.request_id,
-        )?;
-        return Err(CaseError::NotFound);
-    }
+    let (case, _) = case_in_scope(conn, ctx, case_id)?;
     if !matches!(ctx.caller.role, Role::FocalPoint | Role::HeadOfDelegation) {
         return Err(CaseError::Forbidden(
             "only the case's delegation starts procedures on it".into(),
@@ -1019,21 +1021,8 @@ pub struct EventView {
 /// Every event of a case and its procedures, oldest first, opened for the caller; recorded in
 /// the access log as a timeline read.
 pub fn timeline(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<Vec<EventView>, CaseError> {
-    let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
-    let procedures = rows::procedures_of(conn, &case.delegation, id)?;
-    if !visible(ctx.caller, &case, &procedures) {
-        rows::log_access(
-            conn,
-            Some(ctx.caller.user_id),
-            Some(&case.delegation),
-            Some(id),
-            "denied",
-            ctx.request_id,
-        )?;
-        return Err(CaseError::NotFound);
-    }
-    let key = rows::case_key(conn, &case.delegation, id)?.ok_or(CaseError::NotFound)?;
-    let case_key = ctx.keys.keyring.open_case_key(&key.wrapped)?;
+    let (case, _) = case_in_scope(conn, ctx, id)?;
+    let case_key = open_key(conn, ctx, &case)?;
     rows::log_access(
         conn,
         Some(ctx.caller.user_id),
@@ -1042,12 +1031,16 @@ pub fn timeline(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<
         "timeline",
         ctx.request_id,
     )?;
-    rows::events_of(conn, &case.delegation, id)?
+    events_of(conn, &case, &case_key)
+}
+
+fn events_of(conn: &mut PgConnection, case: &CaseRow, case_key: &crypto::CaseKey) -> Result<Vec<EventView>, CaseError> {
+    rows::events_of(conn, &case.delegation, case.id)?
         .into_iter()
         .map(|event| {
             let mut data = event.plain.as_object().cloned().unwrap_or_default();
             if let Some(sealed) = &event.sealed {
-                match keyring::open_json(&case_key, sealed)?.into_inner() {
+                match keyring::open_json(case_key, sealed)?.into_inner() {
                     Value::Object(open) => data.extend(open),
                     other => {
                         data.insert("confidential".into(), other);
@@ -1067,6 +1060,85 @@ pub fn timeline(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<
             })
         })
         .collect()
+}
+
+/// What an export holds: the case as a reader sees it, and its whole timeline.
+#[derive(Debug, Serialize)]
+struct Bundle {
+    exported_at: DateTime<Utc>,
+    case: CaseView,
+    timeline: Vec<EventView>,
+}
+
+fn bundle(
+    conn: &mut PgConnection,
+    registry: &Registry,
+    keys: &Keys,
+    case: CaseRow,
+    procedures: Vec<ProcedureRow>,
+    now: DateTime<Utc>,
+    recipient: &str,
+) -> Result<Vec<u8>, CaseError> {
+    let key = rows::case_key(conn, &case.delegation, case.id)?.ok_or(CaseError::NotFound)?;
+    let case_key = keys.keyring.open_case_key(&key.wrapped)?;
+    let timeline = events_of(conn, &case, &case_key)?;
+    let case = view_of(conn, registry, Role::System, case, procedures, &case_key)?;
+    let json = serde_json::to_vec_pretty(&Bundle {
+        exported_at: now,
+        case,
+        timeline,
+    })
+    .map_err(|e| CaseError::Inconsistent(e.to_string()))?;
+    Ok(keyring::seal(recipient, &Sensitive::new(json))?)
+}
+
+/// Checks an export recipient before anything is read.
+fn export_recipient(recipient: &str) -> Result<(), CaseError> {
+    crypto::Recipients::parse(recipient)
+        .ok()
+        .filter(|r| r.len() == 1)
+        .map(drop)
+        .ok_or_else(|| CaseError::Invalid(vec![issue("recipient", "must be one age X25519 recipient (age1…)")]))
+}
+
+/// `POST /cases/{id}/export`: the case, its data and timeline, age-encrypted to `recipient`;
+/// recorded in the access log.
+pub fn export_case(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    id: Uuid,
+    recipient: &str,
+) -> Result<(String, Vec<u8>), CaseError> {
+    export_recipient(recipient)?;
+    let (case, procedures) = case_in_scope(conn, ctx, id)?;
+    rows::log_access(
+        conn,
+        Some(ctx.caller.user_id),
+        Some(&case.delegation),
+        Some(id),
+        "export",
+        ctx.request_id,
+    )?;
+    let reference = case.reference.clone();
+    let sealed = bundle(conn, ctx.registry, ctx.keys, case, procedures, ctx.now, recipient)?;
+    Ok((reference, sealed))
+}
+
+/// `vigil export case REF`: the same bundle for an operator at the server, recorded in the access
+/// log with no user.
+pub fn export_by_reference(
+    conn: &mut PgConnection,
+    registry: &Registry,
+    keys: &Keys,
+    reference: &str,
+    recipient: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>, CaseError> {
+    export_recipient(recipient)?;
+    let case = rows::case_by_reference(conn, reference)?.ok_or(CaseError::NotFound)?;
+    let procedures = rows::procedures_of(conn, &case.delegation, case.id)?;
+    rows::log_access(conn, None, Some(&case.delegation), Some(case.id), "export", None)?;
+    bundle(conn, registry, keys, case, procedures, now, recipient)
 }
 
 /// `PATCH /cases/{id}`: metadata, and confidential keys to set (a `null` removes one).
@@ -1095,19 +1167,7 @@ pub fn patch_case(
     patch: CasePatch,
 ) -> Result<Patched, CaseError> {
     let at = now_micros(ctx.now);
-    let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
-    let procedures = rows::procedures_of(conn, &case.delegation, id)?;
-    if !visible(ctx.caller, &case, &procedures) {
-        rows::log_access(
-            conn,
-            Some(ctx.caller.user_id),
-            Some(&case.delegation),
-            Some(id),
-            "denied",
-            ctx.request_id,
-        )?;
-        return Err(CaseError::NotFound);
-    }
+    let (case, _) = case_in_scope(conn, ctx, id)?;
     if !matches!(ctx.caller.role, Role::FocalPoint | Role::HeadOfDelegation) {
         return Err(CaseError::Forbidden("only the case's delegation edits it".into()));
     }

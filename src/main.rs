@@ -45,6 +45,11 @@ enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
+    /// Export data, age-encrypted.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
     /// Manage keys.
     Keys {
         #[command(subcommand)]
@@ -95,6 +100,21 @@ enum UsersCommand {
         /// How many days the token is valid.
         #[arg(long, default_value = "90")]
         token_days: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCommand {
+    /// One case: metadata, confidential data and timeline, as JSON encrypted to RECIPIENT.
+    Case {
+        /// The case reference, e.g. VG-2026-00042.
+        reference: String,
+        /// The age recipient (age1…) the bundle is encrypted to.
+        #[arg(long)]
+        recipient: String,
+        /// Write here (mode 0600) instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -179,6 +199,14 @@ fn main() -> ExitCode {
             println!("{}", added.token.expose());
             Ok(())
         }),
+        Command::Export {
+            command:
+                ExportCommand::Case {
+                    reference,
+                    recipient,
+                    out,
+                },
+        } => export_case(&config, &reference, &recipient, out.as_deref()),
         Command::Keys {
             command: KeysCommand::NewIndexKey,
         } => vigil::crypto::IndexKey::generate()
@@ -370,4 +398,50 @@ fn list_versions(db: &store::Db, registry: &Registry) -> anyhow::Result<Vec<Stri
     }
     lines.sort();
     Ok(lines)
+}
+
+fn export_case(config: &Config, reference: &str, recipient: &str, out: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let mut registry = load_workflows(&config.workflows_dir)?;
+    let keys = KeySource::from_config(config)?.load(config)?;
+    let sealed = with_database(config, |db| {
+        sync_workflows(db, &mut registry)?;
+        db.run_blocking(|conn| {
+            Ok(vigil::cases::export_by_reference(
+                conn,
+                &registry,
+                &keys,
+                reference,
+                recipient,
+                chrono::Utc::now(),
+            ))
+        })?
+        .map_err(|e| match e {
+            vigil::cases::CaseError::NotFound => anyhow::anyhow!("no case {reference}"),
+            vigil::cases::CaseError::Invalid(_) => anyhow::anyhow!("`{recipient}` is not an age recipient (age1…)"),
+            other => anyhow::Error::new(other),
+        })
+    })?;
+    match out {
+        Some(path) => {
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            file.write_all(&sealed)?;
+            eprintln!(
+                "wrote {} ({} bytes, encrypted to {recipient})",
+                path.display(),
+                sealed.len()
+            );
+        }
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(&sealed)?;
+        }
+    }
+    Ok(())
 }

@@ -287,3 +287,34 @@ pub async fn patch_case(
     )
     .await
 }
+
+#[derive(Debug, serde::Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportRequest {
+    pub recipient: String,
+}
+
+/// `POST /cases/{id}/export`: an age-encrypted bundle for `recipient`.
+pub async fn export_case(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<ExportRequest>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let recipient = body.into_inner().recipient;
+    let (reference, sealed) = run(&state, caller, &req, None, move |conn, ctx| {
+        cases::export_case(conn, ctx, id, &recipient)
+    })
+    .await?;
+    tracing::info!(case.id = %id, "case exported");
+    Ok(HttpResponse::Ok()
+        .content_type("application/octet-stream")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{reference}.age\""),
+        ))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(sealed))
+}

@@ -70,6 +70,7 @@ pub fn app(
                 .route("/cases/{id}", web::get().to(cases::get_case))
                 .route("/cases/{id}", web::patch().to(cases::patch_case))
                 .route("/cases/{id}/timeline", web::get().to(cases::timeline))
+                .route("/cases/{id}/export", web::post().to(cases::export_case))
                 .route("/procedures/{id}/transitions", web::post().to(cases::transition))
                 .route("/workflows", web::get().to(workflows::list))
                 .route("/workflows/{name}", web::get().to(workflows::get))

@@ -185,6 +185,14 @@ pub fn case_by_id(conn: &mut PgConnection, id: Uuid) -> Result<Option<CaseRow>, 
         .optional()?)
 }
 
+pub fn case_by_reference(conn: &mut PgConnection, reference: &str) -> Result<Option<CaseRow>, StoreError> {
+    Ok(cases::table
+        .filter(cases::reference.eq(reference))
+        .select(CaseRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// Locks a case row for the rest of the transaction and returns it.
 pub fn lock_case(conn: &mut PgConnection, delegation: &str, id: Uuid) -> Result<Option<CaseRow>, StoreError> {
     Ok(cases::table

@@ -53,6 +53,69 @@ async fn scripts_recover_case_opens_a_case_with_psql_and_age_alone() {
     let opened: serde_json::Value = web_test::call_and_read_body_json(&service, request).await;
     let reference = opened["reference"].as_str().unwrap();
 
+    // An export for the recovery recipient opens with the age tool alone.
+    let export = web_test::TestRequest::post()
+        .uri(&format!("/api/v1/cases/{}/export", opened["id"].as_str().unwrap()))
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .set_json(json!({"recipient": public}))
+        .to_request();
+    let response = web_test::call_service(&service, export).await;
+    assert_eq!(response.status(), 200);
+    let bundle = web_test::read_body(response).await;
+    assert!(!String::from_utf8_lossy(&bundle).contains("Recoverable"));
+    let exported = dir.path().join("export.age");
+    std::fs::write(&exported, &bundle).unwrap();
+    let opened_bundle = std::process::Command::new("age")
+        .arg("-d")
+        .arg("-i")
+        .arg(&recovery)
+        .arg(&exported)
+        .output()
+        .unwrap();
+    assert!(opened_bundle.status.success(), "{opened_bundle:?}");
+    let bundle: serde_json::Value = serde_json::from_slice(&opened_bundle.stdout).unwrap();
+    assert_eq!(bundle["case"]["confidential"]["defender_name"], "Recoverable Name");
+    assert_eq!(bundle["timeline"][0]["action"], "open_case");
+    let bad = web_test::TestRequest::post()
+        .uri(&format!("/api/v1/cases/{}/export", opened["id"].as_str().unwrap()))
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .set_json(json!({"recipient": "age1nope"}))
+        .to_request();
+    assert_eq!(web_test::call_service(&service, bad).await.status(), 422);
+
+    // The same from the command line.
+    let home = crate::support::reachable_home();
+    let out = dir.path().join("cli-export.age");
+    let cli = crate::support::vigil(home.path())
+        .args(["export", "case", reference, "--recipient", &public, "--out"])
+        .arg(&out)
+        .env("DATABASE_URL", db.url.expose())
+        .output()
+        .unwrap();
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    let from_cli = std::process::Command::new("age")
+        .arg("-d")
+        .arg("-i")
+        .arg(&recovery)
+        .arg(&out)
+        .output()
+        .unwrap();
+    let from_cli: serde_json::Value = serde_json::from_slice(&from_cli.stdout).unwrap();
+    assert_eq!(from_cli["case"]["reference"], reference);
+    let exports: i64 = {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            count: i64,
+        }
+        diesel::sql_query("SELECT count(*) AS count FROM access_log WHERE what = 'export'")
+            .get_result::<Count>(&mut db.connect())
+            .unwrap()
+            .count
+    };
+    assert_eq!(exports, 2);
+
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/recover-case");
     let output = std::process::Command::new(script)
         .arg(reference)
