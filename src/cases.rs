@@ -332,18 +332,11 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
         }
     };
     let owner = request.owner.unwrap_or(caller.user_id);
-    if owner != caller.user_id {
-        let fits = users::user(conn, owner)?.is_some_and(|user| {
-            user.delegation.as_deref() == Some(delegation.as_str())
-                && user.disabled_at.is_none()
-                && matches!(user.role.as_str(), "focal_point" | "head_of_delegation")
-        });
-        if !fits {
-            issues.push(issue(
-                "owner",
-                "must be an active focal point or head of delegation of the case's delegation",
-            ));
-        }
+    if owner != caller.user_id && !owner_fits(conn, owner, &delegation)? {
+        issues.push(issue(
+            "owner",
+            "must be an active focal point or head of delegation of the case's delegation",
+        ));
     }
     let workflow = registry.get(&request.procedure.workflow);
     if workflow.is_none() {
@@ -511,14 +504,7 @@ pub fn read_case(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result
     let (case, procedures) = case_in_scope(conn, ctx, id)?;
     let case_key = open_key(conn, ctx, &case)?;
     // The read is on record before any plaintext leaves.
-    rows::log_access(
-        conn,
-        Some(ctx.caller.user_id),
-        Some(&case.delegation),
-        Some(id),
-        "read",
-        ctx.request_id,
-    )?;
+    record_access(conn, ctx, &case, "read")?;
     view_of(conn, ctx.registry, ctx.caller.role, case, procedures, &case_key)
 }
 
@@ -532,17 +518,32 @@ fn case_in_scope(
     let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
     let procedures = rows::procedures_of(conn, &case.delegation, id)?;
     if !visible(ctx.caller, &case, &procedures) {
-        rows::log_access(
-            conn,
-            Some(ctx.caller.user_id),
-            Some(&case.delegation),
-            Some(id),
-            "denied",
-            ctx.request_id,
-        )?;
+        record_access(conn, ctx, &case, "denied")?;
         return Err(CaseError::NotFound);
     }
     Ok((case, procedures))
+}
+
+/// Whether `owner` may own a case of `delegation`: an active focal point or head of it.
+fn owner_fits(conn: &mut PgConnection, owner: Uuid, delegation: &str) -> Result<bool, CaseError> {
+    Ok(users::user(conn, owner)?.is_some_and(|user| {
+        user.delegation.as_deref() == Some(delegation)
+            && user.disabled_at.is_none()
+            && matches!(user.role.as_str(), "focal_point" | "head_of_delegation")
+    }))
+}
+
+/// One line of the access log for `case`: who, which request, what (never the data).
+fn record_access(conn: &mut PgConnection, ctx: &Context<'_>, case: &CaseRow, what: &str) -> Result<(), CaseError> {
+    rows::log_access(
+        conn,
+        Some(ctx.caller.user_id),
+        Some(&case.delegation),
+        Some(case.id),
+        what,
+        ctx.request_id,
+    )?;
+    Ok(())
 }
 
 fn open_key(conn: &mut PgConnection, ctx: &Context<'_>, case: &CaseRow) -> Result<crypto::CaseKey, CaseError> {
@@ -1023,14 +1024,7 @@ pub struct EventView {
 pub fn timeline(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<Vec<EventView>, CaseError> {
     let (case, _) = case_in_scope(conn, ctx, id)?;
     let case_key = open_key(conn, ctx, &case)?;
-    rows::log_access(
-        conn,
-        Some(ctx.caller.user_id),
-        Some(&case.delegation),
-        Some(id),
-        "timeline",
-        ctx.request_id,
-    )?;
+    record_access(conn, ctx, &case, "timeline")?;
     events_of(conn, &case, &case_key)
 }
 
@@ -1111,14 +1105,7 @@ pub fn export_case(
 ) -> Result<(String, Vec<u8>), CaseError> {
     export_recipient(recipient)?;
     let (case, procedures) = case_in_scope(conn, ctx, id)?;
-    rows::log_access(
-        conn,
-        Some(ctx.caller.user_id),
-        Some(&case.delegation),
-        Some(id),
-        "export",
-        ctx.request_id,
-    )?;
+    record_access(conn, ctx, &case, "export")?;
     let reference = case.reference.clone();
     let sealed = bundle(conn, ctx.registry, ctx.keys, case, procedures, ctx.now, recipient)?;
     Ok((reference, sealed))
@@ -1186,18 +1173,13 @@ pub fn patch_case(
     if patch.risk.as_deref().is_some_and(|r| !RISKS.contains(&r)) {
         issues.push(issue("risk", "must be low, medium, high or critical"));
     }
-    if let Some(owner) = patch.owner {
-        let fits = users::user(conn, owner)?.is_some_and(|user| {
-            user.delegation.as_deref() == Some(case.delegation.as_str())
-                && user.disabled_at.is_none()
-                && matches!(user.role.as_str(), "focal_point" | "head_of_delegation")
-        });
-        if !fits {
-            issues.push(issue(
-                "owner",
-                "must be an active focal point or head of delegation of the case's delegation",
-            ));
-        }
+    if let Some(owner) = patch.owner
+        && !owner_fits(conn, owner, &case.delegation)?
+    {
+        issues.push(issue(
+            "owner",
+            "must be an active focal point or head of delegation of the case's delegation",
+        ));
     }
     if let Some(Value::Null) = patch.confidential.as_ref().and_then(|c| c.get("defender_name")) {
         issues.push(issue("confidential.defender_name", "cannot be removed"));
