@@ -11,6 +11,10 @@ use crate::store::StoreError;
 pub enum ApiError {
     #[error("no resource at this address")]
     NotFound,
+    /// No route matches: the API has no such endpoint (a different thing from a case that is
+    /// not there or not yours, which is `NotFound`).
+    #[error("no such endpoint; see /openapi.json")]
+    NoRoute,
     #[error("a valid API token is required (Authorization: Bearer vgl_…)")]
     Unauthorized,
     /// A request that cannot be read (bad JSON, bad query); the message names no value.
@@ -132,7 +136,7 @@ impl From<crate::cases::CaseError> for ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::NoRoute => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Invalid(_) | Self::InvalidFields { .. } => StatusCode::UNPROCESSABLE_ENTITY,

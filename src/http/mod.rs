@@ -61,6 +61,7 @@ pub fn app(
         .wrap(from_fn(request_log::log_request))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        .route("/openapi.json", web::get().to(openapi))
         .service(
             web::scope("/api/v1")
                 .route("/me", web::get().to(auth::me))
@@ -104,8 +105,17 @@ fn json_error(e: &actix_web::error::JsonPayloadError) -> String {
     }
 }
 
+/// The API's OpenAPI 3.1 description, kept beside the routes it describes.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("application/json")
+        .body(OPENAPI)
+}
+
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::NotFound)
+    Err(ApiError::NoRoute)
 }
 
 /// Serves on `listener` until SIGTERM or SIGINT, then drains in-flight requests for at most

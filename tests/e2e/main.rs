@@ -7,6 +7,7 @@ mod cases;
 mod cli;
 mod embedded;
 mod migrations;
+mod openapi;
 mod recovery;
 mod serve;
 mod support;
