@@ -144,6 +144,44 @@ pub fn add_user(
     })
 }
 
+/// Re-wraps every case key to the keyring's master recipients, a batch per transaction, so an
+/// interrupted rotation resumes where it stopped and the service keeps running meanwhile.
+/// `progress` is told (done, total) after each batch. Returns how many keys were re-wrapped.
+pub fn rotate_keys(
+    db: &Db,
+    keyring: &crate::crypto::Keyring,
+    batch: i64,
+    mut progress: impl FnMut(i64, i64),
+) -> anyhow::Result<i64> {
+    use crate::store::cases as rows;
+    let target = keyring.wrapped_for();
+    let total = db.run_blocking(|conn| rows::count_keys_to_rotate(conn, &target))?;
+    let mut done = 0;
+    progress(done, total);
+    loop {
+        let rotated = db.run_blocking(|conn| {
+            Ok(rows::transaction(conn, |conn| {
+                let keys = rows::lock_keys_to_rotate(conn, &target, batch)?;
+                for key in &keys {
+                    let wrapped = keyring.rewrap(&key.wrapped).map_err(|e| {
+                        anyhow::anyhow!(
+                            "cannot unwrap the key of a case of {}: {e}; is the old identity in VIGIL_IDENTITY_FILE?",
+                            key.delegation
+                        )
+                    })?;
+                    rows::rewrap_key(conn, &key.delegation, key.case_id, &wrapped, &target)?;
+                }
+                Ok::<_, anyhow::Error>(i64::try_from(keys.len()).unwrap_or(0))
+            }))
+        })??;
+        if rotated == 0 {
+            return Ok(done);
+        }
+        done += rotated;
+        progress(done, total.max(done));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

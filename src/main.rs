@@ -122,6 +122,12 @@ enum ExportCommand {
 enum KeysCommand {
     /// Print a new random blind-index key (64 hex digits) for VIGIL_INDEX_KEY_FILE.
     NewIndexKey,
+    /// Re-wrap every case key to the current master recipients (the identities' own and
+    /// VIGIL_RECIPIENTS), in batches; safe to interrupt and run again, and to run beside `serve`.
+    Rotate {
+        #[arg(long, default_value = "200")]
+        batch: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -207,6 +213,9 @@ fn main() -> ExitCode {
                     out,
                 },
         } => export_case(&config, &reference, &recipient, out.as_deref()),
+        Command::Keys {
+            command: KeysCommand::Rotate { batch },
+        } => rotate_keys(&config, batch),
         Command::Keys {
             command: KeysCommand::NewIndexKey,
         } => vigil::crypto::IndexKey::generate()
@@ -443,5 +452,18 @@ fn export_case(config: &Config, reference: &str, recipient: &str, out: Option<&s
             std::io::stdout().write_all(&sealed)?;
         }
     }
+    Ok(())
+}
+
+fn rotate_keys(config: &Config, batch: i64) -> anyhow::Result<()> {
+    anyhow::ensure!((1..=10_000).contains(&batch), "--batch takes 1 to 10000");
+    let keys = KeySource::from_config(config)?.load(config)?;
+    let rotated = with_database(config, |db| {
+        commands::rotate_keys(db, &keys.keyring, batch, |done, total| {
+            eprint!("\rre-wrapped {done}/{total} case keys");
+        })
+    })?;
+    eprintln!();
+    println!("re-wrapped {rotated} case keys to {}", keys.keyring.wrapped_for());
     Ok(())
 }

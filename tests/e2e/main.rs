@@ -6,6 +6,7 @@ mod auth;
 mod cases;
 mod cli;
 mod embedded;
+mod keys;
 mod migrations;
 mod openapi;
 mod recovery;
