@@ -119,7 +119,7 @@ pub struct OpenCaseRequest {
     /// Default: the caller.
     pub owner: Option<Uuid>,
     /// Everything about the person; sealed. `defender_name` is required.
-    pub confidential: Map<String, Value>,
+    pub confidential: Sensitive<Map<String, Value>>,
     pub procedure: OpenProcedureRequest,
 }
 
@@ -128,7 +128,7 @@ pub struct OpenCaseRequest {
 pub struct OpenProcedureRequest {
     pub workflow: String,
     #[serde(default)]
-    pub data: Map<String, Value>,
+    pub data: Sensitive<Map<String, Value>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -321,7 +321,7 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
     if !RISKS.contains(&request.risk.as_str()) {
         issues.push(issue("risk", "must be low, medium, high or critical"));
     }
-    let defender_name = match request.confidential.get("defender_name") {
+    let defender_name = match request.confidential.expose().get("defender_name") {
         Some(Value::String(name)) if !name.trim().is_empty() => Some(Sensitive::new(name.clone())),
         _ => {
             issues.push(issue(
@@ -350,9 +350,12 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
     };
 
     let calendar = calendar(conn, &delegation)?;
-    let start = engine::open(workflow, &request.procedure.data, at, &calendar)?;
+    let start = engine::open(workflow, request.procedure.data.expose(), at, &calendar)?;
     let key = keys.keyring.new_case_key()?;
-    let sealed_case = keyring::seal_json(&key.recipient, &Sensitive::new(Value::Object(request.confidential)))?;
+    let sealed_case = keyring::seal_json(
+        &key.recipient,
+        &Sensitive::new(Value::Object(request.confidential.into_inner())),
+    )?;
     let blind_index = keys.index.index(&defender_name).map(|index| index.to_vec());
     let id = Uuid::new_v4();
 
@@ -449,7 +452,7 @@ pub struct ProcedureView {
     pub state: String,
     pub queue: Option<String>,
     pub version: i64,
-    pub data: Value,
+    pub data: Sensitive<Value>,
     pub actions: Vec<ActionView>,
 }
 
@@ -474,7 +477,7 @@ pub struct CaseView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub next_due_at: Option<DateTime<Utc>>,
-    pub confidential: Value,
+    pub confidential: Sensitive<Value>,
     pub procedures: Vec<ProcedureView>,
     pub upcoming: Vec<DueView>,
 }
@@ -585,7 +588,7 @@ fn view_of(
             state: procedure.state,
             queue: procedure.queue,
             version: procedure.version,
-            data: Value::Object(data),
+            data: Sensitive::new(Value::Object(data)),
         });
     }
     let upcoming = rows::pending_of_case(conn, &case.delegation, case.id)?
@@ -609,7 +612,7 @@ fn view_of(
         created_at: case.created_at,
         updated_at: case.updated_at,
         next_due_at: case.next_due_at,
-        confidential,
+        confidential: Sensitive::new(confidential),
         procedures: views,
         upcoming,
     })
@@ -621,7 +624,7 @@ pub struct TransitionRequest {
     pub action: String,
     pub expected_version: i64,
     #[serde(default)]
-    pub data: Map<String, Value>,
+    pub data: Sensitive<Map<String, Value>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -700,7 +703,7 @@ pub fn transition(
             &actor,
             Request {
                 action: &request.action,
-                data: &request.data,
+                data: request.data.expose(),
             },
             at,
             &calendar,
@@ -942,7 +945,7 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
 pub struct StartProcedureRequest {
     pub workflow: String,
     #[serde(default)]
-    pub data: Map<String, Value>,
+    pub data: Sensitive<Map<String, Value>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -975,7 +978,7 @@ pub fn start_procedure(
         )])
     })?;
     let calendar = calendar(conn, &case.delegation)?;
-    let start = engine::open(workflow, &request.data, at, &calendar)?;
+    let start = engine::open(workflow, request.data.expose(), at, &calendar)?;
     rows::transaction(conn, |conn| {
         rows::lock_case(conn, &case.delegation, case.id)?.ok_or(CaseError::NotFound)?;
         let key = rows::case_key(conn, &case.delegation, case.id)?.ok_or(CaseError::NotFound)?;
@@ -1016,7 +1019,7 @@ pub struct EventView {
     pub actor_id: Option<Uuid>,
     pub actor_kind: String,
     /// The event's plain fields and its opened confidential ones.
-    pub data: Value,
+    pub data: Sensitive<Value>,
 }
 
 /// Every event of a case and its procedures, oldest first, opened for the caller; recorded in
@@ -1050,7 +1053,7 @@ fn events_of(conn: &mut PgConnection, case: &CaseRow, case_key: &crypto::CaseKey
                 to_state: event.to_state,
                 actor_id: event.actor_id,
                 actor_kind: event.actor_kind,
-                data: Value::Object(data),
+                data: Sensitive::new(Value::Object(data)),
             })
         })
         .collect()
@@ -1136,7 +1139,7 @@ pub struct CasePatch {
     pub themes: Option<Vec<String>>,
     pub risk: Option<String>,
     pub owner: Option<Uuid>,
-    pub confidential: Option<Map<String, Value>>,
+    pub confidential: Option<Sensitive<Map<String, Value>>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -1181,7 +1184,11 @@ pub fn patch_case(
             "must be an active focal point or head of delegation of the case's delegation",
         ));
     }
-    if let Some(Value::Null) = patch.confidential.as_ref().and_then(|c| c.get("defender_name")) {
+    if let Some(Value::Null) = patch
+        .confidential
+        .as_ref()
+        .and_then(|c| c.expose().get("defender_name"))
+    {
         issues.push(issue("confidential.defender_name", "cannot be removed"));
     }
     if !issues.is_empty() {
@@ -1209,7 +1216,7 @@ pub fn patch_case(
                 Value::Object(map) => map,
                 _ => Map::new(),
             };
-            for (name, value) in confidential {
+            for (name, value) in confidential.expose() {
                 if value.is_null() {
                     current.remove(name);
                 } else {
@@ -1225,7 +1232,7 @@ pub fn patch_case(
             )?);
             sealed_patch = Some(keyring::seal_json(
                 &key.recipient,
-                &Sensitive::new(Value::Object(confidential.clone())),
+                &Sensitive::new(Value::Object(confidential.expose().clone())),
             )?);
         }
         rows::update_case(conn, &case.delegation, id, &changes)?;
@@ -1262,4 +1269,28 @@ pub fn patch_case(
         }
         Ok(patched)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_and_views_never_debug_print_confidential_data() {
+        let request: OpenCaseRequest = serde_json::from_value(serde_json::json!({
+            "country": "KE", "themes": ["MEDIA"], "risk": "high",
+            "confidential": {"defender_name": "Ana Secret"},
+            "procedure": {"workflow": "demarche", "data": {"key_messages": "Ana Secret"}}
+        }))
+        .unwrap();
+        assert!(!format!("{request:?}").contains("Ana"), "{request:?}");
+        let transition: TransitionRequest = serde_json::from_value(serde_json::json!({
+            "action": "add_note", "expected_version": 1, "data": {"note": "Ana Secret"}
+        }))
+        .unwrap();
+        assert!(!format!("{transition:?}").contains("Ana"));
+        let patch: CasePatch =
+            serde_json::from_value(serde_json::json!({"confidential": {"location": "Ana Secret"}})).unwrap();
+        assert!(!format!("{patch:?}").contains("Ana"));
+    }
 }

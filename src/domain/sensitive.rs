@@ -27,6 +27,20 @@ impl<T> std::fmt::Debug for Sensitive<T> {
     }
 }
 
+/// Serialised as the value itself, for the few places that hand it to its owner (a response to
+/// an authorised reader, a sealed payload). Serialising is an explicit act, unlike `Debug`.
+impl<T: serde::Serialize> serde::Serialize for Sensitive<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Sensitive<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(deserializer).map(Self)
+    }
+}
+
 impl<T> From<T> for Sensitive<T> {
     fn from(value: T) -> Self {
         Self(value)
@@ -43,5 +57,12 @@ mod tests {
         assert_eq!(format!("{name:?}"), "[redacted]");
         assert_eq!(format!("{:?}", Some(&name)), "Some([redacted])");
         assert_eq!(name.expose(), "Ana Example");
+    }
+
+    #[test]
+    fn serde_sees_through_the_wrapper_and_debug_does_not() {
+        let parsed: Sensitive<serde_json::Value> = serde_json::from_str(r#"{"defender_name":"Ana"}"#).unwrap();
+        assert_eq!(format!("{parsed:?}"), "[redacted]");
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), r#"{"defender_name":"Ana"}"#);
     }
 }
