@@ -13,6 +13,7 @@
 //! - `VIGIL_RECIPIENTS`: comma-separated age recipients that case keys are wrapped to.
 //! - `VIGIL_WORKFLOWS_DIR`: the workflow definitions (default `./workflows`).
 //! - `VIGIL_PUBLIC_URL`: the URL people reach Vigil at, used in links (default from the listen address).
+//! - `VIGIL_MAX_BODY`: the largest request body accepted, e.g. `1MiB` (default), `512KiB`, `2000000`.
 //! - `VIGIL_LOG`: the log level or filter, e.g. `info` or `vigil=debug,actix_web=warn` (default `info`).
 //! - `VIGIL_LOG_FORMAT`: `text` (default) or `json`.
 
@@ -61,6 +62,9 @@ pub struct ConfigArgs {
     /// The URL people reach Vigil at, used in links in emails.
     #[arg(long, env = "VIGIL_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+    /// The largest request body accepted: bytes, or with KiB / MiB.
+    #[arg(long, env = "VIGIL_MAX_BODY", default_value = "1MiB", global = true)]
+    pub max_body: String,
     /// Log level or filter (tracing's EnvFilter syntax).
     #[arg(long = "log", env = "VIGIL_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -194,6 +198,7 @@ pub struct Config {
     pub recipients: Recipients,
     pub workflows_dir: PathBuf,
     pub public_url: Url,
+    pub max_body: usize,
     pub log: LogConfig,
 }
 
@@ -222,6 +227,8 @@ pub enum ConfigError {
     Recipients(String),
     #[error("VIGIL_PUBLIC_URL `{0}` is not an http:// or https:// URL")]
     PublicUrl(String),
+    #[error("VIGIL_MAX_BODY `{0}` is not a size from 1KiB to 64MiB, such as 1MiB, 512KiB or 2000000")]
+    MaxBody(String),
     #[error("VIGIL_LOG `{0}` is not a log level or filter such as `info` or `vigil=debug,warn`")]
     Log(String),
     #[error("VIGIL_HOME {path}: {reason}")]
@@ -285,6 +292,9 @@ impl Config {
                 .ok_or_else(|| ConfigError::PublicUrl(raw.to_owned()))?,
             None => Url::parse(&format!("http://{listen}/")).map_err(|_| ConfigError::PublicUrl(listen.to_string()))?,
         };
+        let max_body = parse_size(&args.max_body)
+            .filter(|size| (1024..=64 * 1024 * 1024).contains(size))
+            .ok_or_else(|| ConfigError::MaxBody(args.max_body.clone()))?;
         tracing_subscriber::EnvFilter::try_new(&args.log).map_err(|_| ConfigError::Log(args.log.clone()))?;
         Ok(Self {
             home,
@@ -297,12 +307,28 @@ impl Config {
             recipients,
             workflows_dir: absolute(&args.workflows_dir),
             public_url,
+            max_body,
             log: LogConfig {
                 filter: args.log,
                 format: args.log_format,
             },
         })
     }
+}
+
+/// `2000000`, `512KiB`, `1MiB` (also `KB`/`MB`, read as binary units).
+fn parse_size(raw: &str) -> Option<usize> {
+    let raw = raw.trim();
+    let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
+    let (number, unit) = raw.split_at(split);
+    let number: usize = number.parse().ok()?;
+    let factor = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1024,
+        "m" | "mb" | "mib" => 1024 * 1024,
+        _ => return None,
+    };
+    number.checked_mul(factor)
 }
 
 fn parse_bool(raw: &str) -> Option<bool> {
@@ -459,6 +485,16 @@ mod tests {
         assert!(error(&["--log", "vigil=[[["]).contains("VIGIL_LOG"));
         assert!(error(&["--recipients", "age1nope"]).contains("VIGIL_RECIPIENTS"));
         assert!(error(&["--embedded-db", "maybe"]).contains("VIGIL_EMBEDDED_DB"));
+        assert!(error(&["--max-body", "lots"]).contains("VIGIL_MAX_BODY"));
+        assert!(error(&["--max-body", "10"]).contains("VIGIL_MAX_BODY"));
+    }
+
+    #[test]
+    fn body_sizes_read_in_bytes_kib_and_mib() {
+        assert_eq!(parse_size("1MiB"), Some(1024 * 1024));
+        assert_eq!(parse_size("512KiB"), Some(512 * 1024));
+        assert_eq!(parse_size("2000000"), Some(2_000_000));
+        assert_eq!(parse_size("1GiB"), None);
     }
 
     #[test]

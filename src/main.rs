@@ -296,6 +296,7 @@ fn run_service(
         db,
         workflows: Arc::new(registry),
         keys: Arc::new(keys),
+        max_body: config.max_body,
     };
     tracing::info!(listen = %config.listen, public_url = %config.public_url, "vigil is serving");
     actix_web::rt::System::new()

@@ -34,6 +34,8 @@ pub struct AppState {
     /// The loaded workflows, with the older versions procedures still run on.
     pub workflows: Arc<Registry>,
     pub keys: Arc<Keys>,
+    /// The largest JSON body accepted, in bytes (`VIGIL_MAX_BODY`).
+    pub max_body: usize,
 }
 
 /// The whole application, as `serve` runs it and as in-process tests drive it.
@@ -48,13 +50,14 @@ pub fn app(
         InitError = (),
     >,
 > {
+    let max_body = state.max_body;
     App::new()
         .app_data(web::Data::new(state))
         // Requests that cannot be read get problem+json like every other error.
         .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()))
         .app_data(
             web::JsonConfig::default()
-                .limit(1024 * 1024)
+                .limit(max_body)
                 .error_handler(|e, _| ApiError::BadRequest(json_error(&e)).into()),
         )
         .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()))

@@ -31,6 +31,7 @@ pub fn bare_state(db: Db) -> AppState {
         db,
         workflows: Arc::new(shipped_workflows()),
         keys: Arc::new(super::keys::load()),
+        max_body: 1024 * 1024,
     }
 }
 

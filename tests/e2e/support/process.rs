@@ -24,6 +24,7 @@ const VIGIL_VARIABLES: &[&str] = &[
     "VIGIL_WORKFLOWS_DIR",
     "VIGIL_PUBLIC_URL",
     "VIGIL_LOG",
+    "VIGIL_MAX_BODY",
     "VIGIL_LOG_FORMAT",
 ];
 
