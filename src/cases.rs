@@ -89,6 +89,9 @@ pub enum CaseError {
     Crypto(#[from] CryptoError),
     #[error("{0}")]
     Inconsistent(String),
+    /// The case was erased: only its tombstone remains.
+    #[error("this case was erased")]
+    Erased,
     /// A request with the same `Idempotency-Key` completed first; answer with its response.
     #[error("a request with this Idempotency-Key completed first")]
     Replayed,
@@ -523,6 +526,9 @@ fn case_in_scope(
     if !visible(ctx.caller, &case, &procedures) {
         record_access(conn, ctx, &case, "denied")?;
         return Err(CaseError::NotFound);
+    }
+    if case.erased_at.is_some() {
+        return Err(CaseError::Erased);
     }
     Ok((case, procedures))
 }
@@ -1126,6 +1132,9 @@ pub fn export_by_reference(
 ) -> Result<Vec<u8>, CaseError> {
     export_recipient(recipient)?;
     let case = rows::case_by_reference(conn, reference)?.ok_or(CaseError::NotFound)?;
+    if case.erased_at.is_some() {
+        return Err(CaseError::Erased);
+    }
     let procedures = rows::procedures_of(conn, &case.delegation, case.id)?;
     rows::log_access(conn, None, Some(&case.delegation), Some(case.id), "export", None)?;
     bundle(conn, registry, keys, case, procedures, now, recipient)
@@ -1268,6 +1277,135 @@ pub fn patch_case(
             idempotency.record(conn, ctx.caller, None, &patched)?;
         }
         Ok(patched)
+    })
+}
+
+pub const ERASURE_REASONS: [&str; 4] = [
+    "defender_request",
+    "retention_expired",
+    "data_protection_order",
+    "opened_in_error",
+];
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EraseRequest {
+    /// A code: `defender_request`, `retention_expired`, `data_protection_order` or `opened_in_error`.
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ErasureRequested {
+    pub request_id: Uuid,
+    pub case_id: Uuid,
+    pub reference: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Erased {
+    pub case_id: Uuid,
+    pub erased_at: DateTime<Utc>,
+}
+
+fn admin_only(ctx: &Context<'_>) -> Result<(), CaseError> {
+    if ctx.caller.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(CaseError::Forbidden("only admins request and approve erasure".into()))
+    }
+}
+
+/// The first of the two admins asks for a case to be erased; nothing changes yet.
+pub fn request_erasure(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    id: Uuid,
+    request: EraseRequest,
+) -> Result<ErasureRequested, CaseError> {
+    admin_only(ctx)?;
+    if !ERASURE_REASONS.contains(&request.reason.as_str()) {
+        return Err(CaseError::Invalid(vec![issue(
+            "reason",
+            format!("must be one of {}", ERASURE_REASONS.join(", ")),
+        )]));
+    }
+    let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
+    if case.erased_at.is_some() {
+        return Err(CaseError::Erased);
+    }
+    let request_id = Uuid::new_v4();
+    rows::transaction(conn, |conn| {
+        rows::insert_erasure_request(
+            conn,
+            &rows::ErasureRequest {
+                id: request_id,
+                delegation: case.delegation.clone(),
+                case_id: id,
+                reason: request.reason.clone(),
+                requested_by: ctx.caller.user_id,
+                approved_by: None,
+            },
+        )
+        .map_err(|e| {
+            if e.is_unique_violation() {
+                CaseError::Forbidden("an erasure of this case is already waiting for approval".into())
+            } else {
+                CaseError::Store(e)
+            }
+        })?;
+        let done = ErasureRequested {
+            request_id,
+            case_id: id,
+            reference: case.reference.clone(),
+        };
+        if let Some(idempotency) = ctx.idempotency {
+            idempotency.record(conn, ctx.caller, None, &done)?;
+        }
+        Ok(done)
+    })
+}
+
+/// A second admin approves: the case key is deleted and the case becomes a tombstone.
+pub fn approve_erasure(conn: &mut PgConnection, ctx: &Context<'_>, request_id: Uuid) -> Result<Erased, CaseError> {
+    admin_only(ctx)?;
+    let at = now_micros(ctx.now);
+    rows::transaction(conn, |conn| {
+        let request = rows::lock_erasure_request(conn, request_id)?.ok_or(CaseError::NotFound)?;
+        if request.approved_by.is_some() {
+            return Err(CaseError::Erased);
+        }
+        if request.requested_by == ctx.caller.user_id {
+            return Err(CaseError::Forbidden(
+                "another admin must approve the erasure you requested".into(),
+            ));
+        }
+        rows::lock_case(conn, &request.delegation, request.case_id)?.ok_or(CaseError::NotFound)?;
+        rows::erase(conn, &request, ctx.caller.user_id, at)?;
+        rows::append_event(
+            conn,
+            &request.delegation,
+            request.case_id,
+            &NewEvent {
+                procedure_id: None,
+                action: "erase_case".into(),
+                from_state: None,
+                to_state: None,
+                actor_id: Some(ctx.caller.user_id),
+                actor_kind: "user",
+                at,
+                plain: serde_json::json!({ "reason": request.reason, "requested_by": request.requested_by }),
+                sealed: None,
+            },
+        )?;
+        rows::touch_case(conn, &request.delegation, request.case_id, at)?;
+        let done = Erased {
+            case_id: request.case_id,
+            erased_at: at,
+        };
+        if let Some(idempotency) = ctx.idempotency {
+            idempotency.record(conn, ctx.caller, None, &done)?;
+        }
+        Ok(done)
     })
 }
 

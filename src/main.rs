@@ -427,6 +427,9 @@ fn export_case(config: &Config, reference: &str, recipient: &str, out: Option<&s
         })?
         .map_err(|e| match e {
             vigil::cases::CaseError::NotFound => anyhow::anyhow!("no case {reference}"),
+            vigil::cases::CaseError::Erased => {
+                anyhow::anyhow!("case {reference} was erased: nothing of it can be opened")
+            }
             vigil::cases::CaseError::Invalid(_) => anyhow::anyhow!("`{recipient}` is not an age recipient (age1…)"),
             other => anyhow::Error::new(other),
         })

@@ -14,7 +14,7 @@ use super::auth::Caller;
 use super::error::ApiError;
 use super::request_log::RequestId;
 use crate::cases::{
-    self, CaseError, CasePatch, Context, Idempotency, ListQuery, OpenCaseRequest, StartProcedureRequest,
+    self, CaseError, CasePatch, Context, EraseRequest, Idempotency, ListQuery, OpenCaseRequest, StartProcedureRequest,
     TransitionRequest,
 };
 use crate::store::{Conn, idempotency};
@@ -317,4 +317,50 @@ pub async fn export_case(
         ))
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .body(sealed))
+}
+
+/// `POST /cases/{id}/erasure`: an admin asks for the case to be erased.
+pub async fn request_erasure(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<EraseRequest>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let request = body.into_inner();
+    let hashed = serde_json::to_value(&request).map_err(|e| ApiError::Internal(Box::new(e)))?;
+    run_change(
+        &state,
+        caller,
+        &req,
+        &hashed,
+        StatusCode::CREATED,
+        |_: &cases::ErasureRequested| None,
+        move |conn, ctx| cases::request_erasure(conn, ctx, id, request),
+    )
+    .await
+}
+
+/// `POST /erasure-requests/{id}/approve`: another admin approves, and the case is shredded.
+pub async fn approve_erasure(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    run_change(
+        &state,
+        caller,
+        &req,
+        &serde_json::json!({}),
+        StatusCode::OK,
+        |erased: &cases::Erased| {
+            tracing::warn!(case.id = %erased.case_id, "case erased: its key is destroyed");
+            None
+        },
+        move |conn, ctx| cases::approve_erasure(conn, ctx, id),
+    )
+    .await
 }

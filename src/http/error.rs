@@ -31,6 +31,8 @@ pub enum ApiError {
     InvalidFields { detail: String, fields: Vec<FieldError> },
     #[error("{0}")]
     Forbidden(String),
+    #[error("this case was erased")]
+    Gone,
     #[error("this change needs If-Match with the version you read")]
     PreconditionRequired,
     #[error("{detail}")]
@@ -112,6 +114,7 @@ impl From<crate::cases::CaseError> for ApiError {
             },
             CaseError::Forbidden(why) => Self::Forbidden(why),
             CaseError::NotFound => Self::NotFound,
+            CaseError::Erased => Self::Gone,
             CaseError::Stale { current_version } => Self::Conflict {
                 detail: format!("the procedure changed since it was read; read it again (version {current_version})"),
                 current_version,
@@ -142,6 +145,7 @@ impl ResponseError for ApiError {
             Self::Invalid(_) | Self::InvalidFields { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            Self::Gone => StatusCode::GONE,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -87,6 +87,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    erasure_requests (id) {
+        id -> Uuid,
+        delegation -> Text,
+        case_id -> Uuid,
+        reason -> Text,
+        requested_by -> Uuid,
+        requested_at -> Timestamptz,
+        approved_by -> Nullable<Uuid>,
+        approved_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     idempotency_keys (user_id, key) {
         user_id -> Uuid,
         key -> Text,
@@ -173,6 +186,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_keys,
     cases,
     delegations,
+    erasure_requests,
     idempotency_keys,
     procedures,
     scheduled,

@@ -696,3 +696,102 @@ async fn case_data_changes_only_against_the_version_read_and_the_timeline_tells_
         1
     );
 }
+
+#[actix_web::test]
+async fn erasure_takes_two_admins_and_leaves_only_a_tombstone() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, first_admin) = seed_user(&pool, "admin", None);
+    let (_, second_admin) = seed_user(&pool, "admin", None);
+    let service = web_test::init_service(app(state(pool))).await;
+    let (_, opened) = call(
+        &service,
+        "POST",
+        "/api/v1/cases",
+        &fp,
+        Some(new_case("To Be Erased", "trial_observation")),
+    )
+    .await;
+    let uri = format!("/api/v1/cases/{}", opened["id"].as_str().unwrap());
+    let (_, case) = call(&service, "GET", &uri, &fp, None).await;
+    let transitions = format!(
+        "/api/v1/procedures/{}/transitions",
+        case["procedures"][0]["id"].as_str().unwrap()
+    );
+
+    let (status, _) = call(
+        &service,
+        "POST",
+        &format!("{uri}/erasure"),
+        &fp,
+        Some(json!({"reason": "defender_request"})),
+    )
+    .await;
+    assert_eq!(status, 403, "a focal point asked for erasure");
+    let (status, problem) = call(
+        &service,
+        "POST",
+        &format!("{uri}/erasure"),
+        &first_admin,
+        Some(json!({"reason": "because"})),
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    let (status, requested) = call(
+        &service,
+        "POST",
+        &format!("{uri}/erasure"),
+        &first_admin,
+        Some(json!({"reason": "defender_request"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{requested}");
+    let approve = format!(
+        "/api/v1/erasure-requests/{}/approve",
+        requested["request_id"].as_str().unwrap()
+    );
+
+    // A request alone, or its requester's own approval, changes nothing.
+    assert_eq!(call(&service, "GET", &uri, &fp, None).await.0, 200);
+    assert_eq!(call(&service, "POST", &approve, &first_admin, None).await.0, 403);
+    assert_eq!(call(&service, "POST", &approve, &fp, None).await.0, 403);
+    assert_eq!(call(&service, "GET", &uri, &fp, None).await.0, 200);
+
+    let (status, erased) = call(&service, "POST", &approve, &second_admin, None).await;
+    assert_eq!(status, 200, "{erased}");
+    for (method, path) in [("GET", uri.clone()), ("GET", format!("{uri}/timeline"))] {
+        assert_eq!(call(&service, method, &path, &fp, None).await.0, 410, "{path}");
+    }
+    let (status, _) = call(
+        &service,
+        "POST",
+        &transitions,
+        &fp,
+        Some(json!({"action": "add_note", "expected_version": 1, "data": {"note": "x"}})),
+    )
+    .await;
+    assert_eq!(status, 410);
+    assert_eq!(call(&service, "POST", &approve, &second_admin, None).await.0, 410);
+    let (_, list) = call(&service, "GET", "/api/v1/cases", &fp, None).await;
+    assert_eq!(list["items"], json!([]));
+    assert_eq!(count(&db, "SELECT count(*) AS count FROM case_keys"), 0);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) AS count FROM cases WHERE erased_at IS NOT NULL AND length(sealed) = 0"
+        ),
+        1
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) AS count FROM scheduled WHERE status = 'pending'"),
+        0
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) AS count FROM case_events WHERE action = 'erase_case'"
+        ),
+        1
+    );
+}

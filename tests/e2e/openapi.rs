@@ -58,8 +58,10 @@ async fn every_documented_operation_exists_and_every_route_is_documented() {
         "GET /readyz",
         "PATCH /api/v1/cases/{id}",
         "POST /api/v1/cases",
+        "POST /api/v1/cases/{id}/erasure",
         "POST /api/v1/cases/{id}/export",
         "POST /api/v1/cases/{id}/procedures",
+        "POST /api/v1/erasure-requests/{id}/approve",
         "POST /api/v1/procedures/{id}/transitions",
     ];
     assert_eq!(documented, served, "the routes of http::app and openapi.json differ");
