@@ -45,6 +45,11 @@ enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
+    /// Check the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Export data, age-encrypted.
     Export {
         #[command(subcommand)]
@@ -101,6 +106,14 @@ enum UsersCommand {
         #[arg(long, default_value = "90")]
         token_days: u32,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Walk every case's event chain; print each broken link; exit 1 if any.
+    Verify,
+    /// Print one hash over every chain head; keep it outside the database and compare later.
+    Digest,
 }
 
 #[derive(Debug, Subcommand)]
@@ -213,6 +226,16 @@ fn main() -> ExitCode {
                     out,
                 },
         } => export_case(&config, &reference, &recipient, out.as_deref()),
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => audit_verify(&config),
+        Command::Audit {
+            command: AuditCommand::Digest,
+        } => with_database(&config, |db| {
+            let (digest, chains) = db.run_blocking(store::audit::digest)?;
+            println!("{digest}  ({chains} case chains)");
+            Ok(())
+        }),
         Command::Keys {
             command: KeysCommand::Rotate { batch },
         } => rotate_keys(&config, batch),
@@ -469,5 +492,19 @@ fn rotate_keys(config: &Config, batch: i64) -> anyhow::Result<()> {
     })?;
     eprintln!();
     println!("re-wrapped {rotated} case keys to {}", keys.keyring.wrapped_for());
+    Ok(())
+}
+
+fn audit_verify(config: &Config) -> anyhow::Result<()> {
+    let (broken, checked) = with_database(config, |db| Ok(db.run_blocking(store::audit::verify)?))?;
+    for link in &broken {
+        println!("{} event {}: {}", link.reference, link.seq, link.problem);
+    }
+    anyhow::ensure!(
+        broken.is_empty(),
+        "{} broken link(s) in the audit trail ({checked} events checked)",
+        broken.len()
+    );
+    println!("{checked} events checked, every chain intact");
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! through [`Db::run`], which checks a connection out and runs the closure on the blocking pool.
 
 pub mod admin;
+pub mod audit;
 pub mod cases;
 pub mod idempotency;
 pub mod migrations;

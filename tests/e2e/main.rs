@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod api_workflows;
+mod audit;
 mod auth;
 mod cases;
 mod cli;
