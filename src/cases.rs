@@ -1409,6 +1409,64 @@ pub fn approve_erasure(conn: &mut PgConnection, ctx: &Context<'_>, request_id: U
     })
 }
 
+#[derive(Debug, Serialize)]
+pub struct QueueEntry {
+    pub procedure_id: Uuid,
+    pub case_id: Uuid,
+    pub reference: String,
+    pub delegation: String,
+    pub country: String,
+    pub risk: String,
+    pub workflow: String,
+    pub state: String,
+    pub waiting_since: DateTime<Utc>,
+    pub waiting_hours: i64,
+}
+
+/// A review queue for its reviewers: metadata only, most urgent and oldest first.
+pub fn review_queue(conn: &mut PgConnection, ctx: &Context<'_>, name: &str) -> Result<Vec<QueueEntry>, CaseError> {
+    if name != "eusr_review" {
+        return Err(CaseError::NotFound);
+    }
+    if ctx.caller.role != Role::EusrReviewer {
+        return Err(CaseError::Forbidden(
+            "the EUSR review queue is for the EUSR office".into(),
+        ));
+    }
+    Ok(rows::queue(conn, name, MAX_PAGE)?
+        .into_iter()
+        .map(|item| QueueEntry {
+            waiting_hours: (ctx.now - item.waiting_since).num_hours(),
+            procedure_id: item.procedure_id,
+            case_id: item.case_id,
+            reference: item.reference,
+            delegation: item.delegation,
+            country: item.country,
+            risk: item.risk,
+            workflow: item.workflow,
+            state: item.state,
+            waiting_since: item.waiting_since,
+        })
+        .collect())
+}
+
+/// A case's access log, for its owner, the head of its delegation and admins.
+pub fn access_log(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<Vec<rows::AccessRow>, CaseError> {
+    let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
+    let own_delegation = ctx.caller.delegation.as_deref() == Some(case.delegation.as_str());
+    let allowed = match ctx.caller.role {
+        Role::Admin => true,
+        Role::HeadOfDelegation => own_delegation,
+        Role::FocalPoint => own_delegation && case.owner_id == ctx.caller.user_id,
+        Role::EusrReviewer | Role::System => false,
+    };
+    if !allowed {
+        record_access(conn, ctx, &case, "denied")?;
+        return Err(CaseError::NotFound);
+    }
+    Ok(rows::access_log_of(conn, id, 1000)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -364,3 +364,35 @@ pub async fn approve_erasure(
     )
     .await
 }
+
+/// `GET /queues/{name}`: the EUSR office's review queue.
+pub async fn queue(
+    state: web::Data<AppState>,
+    caller: Caller,
+    name: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let name = name.into_inner();
+    let items = run(&state, caller, &req, None, move |conn, ctx| {
+        cases::review_queue(conn, ctx, &name)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(items))
+}
+
+/// `GET /cases/{id}/access-log`: who read, exported or was refused the case, and when.
+pub async fn access_log(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let entries = run(&state, caller, &req, None, move |conn, ctx| {
+        cases::access_log(conn, ctx, id)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(entries))
+}

@@ -698,3 +698,60 @@ pub fn erase(
     .execute(conn)?;
     Ok(())
 }
+
+/// One procedure waiting in a review queue, with the case metadata a reviewer sorts by.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct QueueItem {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub procedure_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub case_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub reference: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub delegation: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub country: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub risk: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub workflow: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub state: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub waiting_since: DateTime<Utc>,
+}
+
+/// A queue, most urgent first (critical risk before high …), then oldest first.
+pub fn queue(conn: &mut PgConnection, name: &str, limit: i64) -> Result<Vec<QueueItem>, StoreError> {
+    Ok(diesel::sql_query(
+        "SELECT p.id AS procedure_id, c.id AS case_id, c.reference, c.delegation, c.country::text AS country, c.risk,
+                p.workflow, p.state, p.updated_at AS waiting_since
+         FROM procedures p JOIN cases c ON c.delegation = p.delegation AND c.id = p.case_id
+         WHERE p.queue = $1 AND c.erased_at IS NULL
+         ORDER BY array_position(ARRAY['critical', 'high', 'medium', 'low'], c.risk), p.updated_at, p.id
+         LIMIT $2",
+    )
+    .bind::<diesel::sql_types::Text, _>(name)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = access_log)]
+pub struct AccessRow {
+    pub at: DateTime<Utc>,
+    pub user_id: Option<Uuid>,
+    pub what: String,
+    pub request_id: Option<String>,
+}
+
+/// A case's access log, newest first.
+pub fn access_log_of(conn: &mut PgConnection, case_id: Uuid, limit: i64) -> Result<Vec<AccessRow>, StoreError> {
+    Ok(access_log::table
+        .filter(access_log::case_id.eq(case_id))
+        .order((access_log::at.desc(), access_log::id.desc()))
+        .limit(limit)
+        .select(AccessRow::as_select())
+        .load(conn)?)
+}

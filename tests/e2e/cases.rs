@@ -795,3 +795,69 @@ async fn erasure_takes_two_admins_and_leaves_only_a_tombstone() {
         1
     );
 }
+
+#[actix_web::test]
+async fn the_review_queue_puts_critical_first_and_the_access_log_is_for_owner_head_and_admins() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, colleague) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, hod) = seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    let (_, reviewer) = seed_user(&pool, "eusr_reviewer", None);
+    let (_, admin) = seed_user(&pool, "admin", None);
+    let service = web_test::init_service(app(state(pool))).await;
+    let mut ids = Vec::new();
+    for risk in ["high", "critical", "low"] {
+        let mut case = new_case(&format!("Queued {risk}"), "demarche");
+        case["risk"] = json!(risk);
+        let (_, opened) = call(&service, "POST", "/api/v1/cases", &fp, Some(case)).await;
+        let id = opened["id"].as_str().unwrap().to_owned();
+        if risk != "low" {
+            let (_, case) = call(&service, "GET", &format!("/api/v1/cases/{id}"), &fp, None).await;
+            let uri = format!(
+                "/api/v1/procedures/{}/transitions",
+                case["procedures"][0]["id"].as_str().unwrap()
+            );
+            let body = json!({"action": "escalate_to_eusr", "expected_version": 1, "data": {"reason": "detained"}});
+            assert_eq!(call(&service, "POST", &uri, &fp, Some(body)).await.0, 200);
+        }
+        ids.push(id);
+    }
+    let (status, queue) = call(&service, "GET", "/api/v1/queues/eusr_review", &reviewer, None).await;
+    assert_eq!(status, 200, "{queue}");
+    let risks: Vec<&str> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["risk"].as_str().unwrap())
+        .collect();
+    assert_eq!(risks, ["critical", "high"]);
+    assert!(!queue.to_string().contains("Queued"), "the queue decrypted something");
+    assert_eq!(
+        call(&service, "GET", "/api/v1/queues/eusr_review", &fp, None).await.0,
+        403
+    );
+    assert_eq!(
+        call(&service, "GET", "/api/v1/queues/other", &reviewer, None).await.0,
+        404
+    );
+
+    let log = format!("/api/v1/cases/{}/access-log", ids[0]);
+    for (token, status) in [
+        (&fp, 200),
+        (&hod, 200),
+        (&admin, 200),
+        (&colleague, 404),
+        (&reviewer, 404),
+    ] {
+        assert_eq!(call(&service, "GET", &log, token, None).await.0, status);
+    }
+    let (_, entries) = call(&service, "GET", &log, &fp, None).await;
+    let what: Vec<&str> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["what"].as_str().unwrap())
+        .collect();
+    assert!(what.contains(&"read") && what.contains(&"denied"), "{what:?}");
+}

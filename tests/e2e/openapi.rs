@@ -21,9 +21,14 @@ async fn every_documented_operation_exists_and_every_route_is_documented() {
     for (path, operations) in spec["paths"].as_object().unwrap() {
         for method in operations.as_object().unwrap().keys() {
             documented.push(format!("{} {path}", method.to_uppercase()));
-            let uri = path
-                .replace("{id}", "00000000-0000-0000-0000-000000000000")
-                .replace("{name}", "demarche");
+            let uri = path.replace("{id}", "00000000-0000-0000-0000-000000000000").replace(
+                "{name}",
+                if path.contains("queues") {
+                    "eusr_review"
+                } else {
+                    "demarche"
+                },
+            );
             let request = web_test::TestRequest::default()
                 .method(method.to_uppercase().parse().unwrap())
                 .uri(&uri)
@@ -48,8 +53,10 @@ async fn every_documented_operation_exists_and_every_route_is_documented() {
     let served = [
         "GET /api/v1/cases",
         "GET /api/v1/cases/{id}",
+        "GET /api/v1/cases/{id}/access-log",
         "GET /api/v1/cases/{id}/timeline",
         "GET /api/v1/me",
+        "GET /api/v1/queues/{name}",
         "GET /api/v1/workflows",
         "GET /api/v1/workflows/{name}",
         "GET /api/v1/workflows/{name}/graph",
