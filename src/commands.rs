@@ -182,6 +182,51 @@ pub fn rotate_keys(
     }
 }
 
+/// A new API token for an existing, active user.
+pub fn issue_token(db: &Db, email: &str, token_days: u32) -> anyhow::Result<AddedUser> {
+    ensure!((1..=3650).contains(&token_days), "a token lasts from 1 to 3650 days");
+    let user = db
+        .run_blocking(|conn| users::user_by_email(conn, email))?
+        .with_context(|| format!("no user {email}"))?;
+    ensure!(user.disabled_at.is_none(), "{email} is disabled");
+    let new = token::generate()?;
+    let expires_at = Utc::now() + Duration::days(i64::from(token_days));
+    let row = users::NewToken {
+        id: Uuid::new_v4(),
+        user_id: user.id,
+        prefix: new.prefix.clone(),
+        hash: new.hash.to_vec(),
+        expires_at,
+    };
+    db.run_blocking(|conn| users::insert_token(conn, &row))?;
+    Ok(AddedUser {
+        id: user.id,
+        token: new.token,
+        expires_at,
+    })
+}
+
+/// Revokes a token, given whole or by its prefix (the 8 hex digits after `vgl_`).
+pub fn revoke_token(db: &Db, token_or_prefix: &str) -> anyhow::Result<()> {
+    let prefix = token::prefix_of(token_or_prefix).unwrap_or(token_or_prefix).to_owned();
+    ensure!(
+        prefix.len() == 8 && prefix.chars().all(|c| c.is_ascii_hexdigit()),
+        "give a token or its 8-digit prefix"
+    );
+    let revoked = db.run_blocking(|conn| users::revoke_token(conn, &prefix))?;
+    ensure!(revoked, "no live token with prefix {prefix}");
+    Ok(())
+}
+
+pub fn disable_user(db: &Db, email: &str) -> anyhow::Result<()> {
+    let user = db
+        .run_blocking(|conn| users::user_by_email(conn, email))?
+        .with_context(|| format!("no user {email}"))?;
+    let changed = db.run_blocking(|conn| users::disable_user(conn, user.id))?;
+    ensure!(changed, "{email} is disabled already");
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,6 +55,11 @@ enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+    /// Manage API tokens.
+    Tokens {
+        #[command(subcommand)]
+        command: TokensCommand,
+    },
     /// Manage keys.
     Keys {
         #[command(subcommand)]
@@ -106,6 +111,26 @@ enum UsersCommand {
         #[arg(long, default_value = "90")]
         token_days: u32,
     },
+    /// List users.
+    List,
+    /// Disable a user: their tokens stop working at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokensCommand {
+    /// Issue a new API token for a user; prints it as the last line (shown once).
+    Issue {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "90")]
+        days: u32,
+    },
+    /// Revoke a token, given whole or by its 8-digit prefix.
+    Revoke { token: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -226,6 +251,46 @@ fn main() -> ExitCode {
                     out,
                 },
         } => export_case(&config, &reference, &recipient, out.as_deref()),
+        Command::Users {
+            command: UsersCommand::List,
+        } => with_database(&config, |db| {
+            for user in db.run_blocking(store::users::list_users)? {
+                println!(
+                    "{}  {:<19} {:<12} {}{}",
+                    user.id,
+                    user.role,
+                    user.delegation.as_deref().unwrap_or("-"),
+                    user.email,
+                    if user.disabled_at.is_some() { "  (disabled)" } else { "" }
+                );
+            }
+            Ok(())
+        }),
+        Command::Users {
+            command: UsersCommand::Disable { email },
+        } => with_database(&config, |db| {
+            commands::disable_user(db, &email)?;
+            println!("disabled {email}");
+            Ok(())
+        }),
+        Command::Tokens {
+            command: TokensCommand::Issue { email, days },
+        } => with_database(&config, |db| {
+            let issued = commands::issue_token(db, &email, days)?;
+            println!(
+                "token for {email}, valid until {}:",
+                issued.expires_at.format("%Y-%m-%d")
+            );
+            println!("{}", issued.token.expose());
+            Ok(())
+        }),
+        Command::Tokens {
+            command: TokensCommand::Revoke { token },
+        } => with_database(&config, |db| {
+            commands::revoke_token(db, &token)?;
+            println!("revoked");
+            Ok(())
+        }),
         Command::Audit {
             command: AuditCommand::Verify,
         } => audit_verify(&config),

@@ -119,3 +119,42 @@ pub fn token_by_prefix(conn: &mut PgConnection, prefix: &str) -> Result<Option<(
         .first(conn)
         .optional()?)
 }
+
+pub fn list_users(conn: &mut PgConnection) -> Result<Vec<UserRow>, StoreError> {
+    Ok(users::table
+        .order((users::delegation, users::email))
+        .select(UserRow::as_select())
+        .load(conn)?)
+}
+
+pub fn user_by_email(conn: &mut PgConnection, email: &str) -> Result<Option<UserRow>, StoreError> {
+    Ok(users::table
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = lower(")
+                .bind::<diesel::sql_types::Text, _>(email)
+                .sql(")"),
+        )
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Disables a user; their tokens stop working at once. Returns whether a user changed.
+pub fn disable_user(conn: &mut PgConnection, id: uuid::Uuid) -> Result<bool, StoreError> {
+    Ok(
+        diesel::update(users::table.find(id).filter(users::disabled_at.is_null()))
+            .set(users::disabled_at.eq(diesel::dsl::now))
+            .execute(conn)?
+            > 0,
+    )
+}
+
+/// Revokes the token with this prefix; returns whether one was live.
+pub fn revoke_token(conn: &mut PgConnection, prefix: &str) -> Result<bool, StoreError> {
+    Ok(
+        diesel::update(api_tokens::table.filter(api_tokens::prefix.eq(prefix).and(api_tokens::revoked_at.is_null())))
+            .set(api_tokens::revoked_at.eq(diesel::dsl::now))
+            .execute(conn)?
+            > 0,
+    )
+}

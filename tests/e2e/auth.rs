@@ -108,3 +108,67 @@ fn users_add_prints_the_token_as_its_last_line_and_stores_only_its_hash() {
     let secret = token.rsplit('_').next().unwrap();
     assert!(!dump.contains(secret), "the token is stored in clear");
 }
+
+#[actix_web::test]
+async fn tokens_are_issued_and_revoked_and_disabled_users_are_refused_at_once() {
+    let db = TestDb::migrated();
+    let home = reachable_home();
+    let run = |args: &[&str]| {
+        let output = vigil(home.path())
+            .args(args)
+            .env("DATABASE_URL", db.url.expose())
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8(output.stdout.clone()).unwrap(),
+            stderr(&output),
+        )
+    };
+    run(&["delegations", "add", "EUD_KE", "--name", "Kenya"]);
+    let (ok, out, err) = run(&[
+        "users",
+        "add",
+        "--email",
+        "Ama@Example.org",
+        "--role",
+        "focal_point",
+        "--delegation",
+        "EUD_KE",
+    ]);
+    assert!(ok, "{err}");
+    let first = out.lines().last().unwrap().to_owned();
+    let (ok, out, err) = run(&["tokens", "issue", "--email", "ama@example.org", "--days", "7"]);
+    assert!(ok, "{err}");
+    let second = out.lines().last().unwrap().to_owned();
+
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let service = web_test::init_service(app(state(pool))).await;
+    let me = |token: String| {
+        web_test::TestRequest::get()
+            .uri("/api/v1/me")
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .to_request()
+    };
+    assert_eq!(web_test::call_service(&service, me(first.clone())).await.status(), 200);
+    assert_eq!(web_test::call_service(&service, me(second.clone())).await.status(), 200);
+
+    let prefix = first.split('_').nth(1).unwrap();
+    assert!(run(&["tokens", "revoke", prefix]).0);
+    assert_eq!(web_test::call_service(&service, me(first.clone())).await.status(), 401);
+    assert_eq!(web_test::call_service(&service, me(second.clone())).await.status(), 200);
+    assert!(!run(&["tokens", "revoke", prefix]).0, "a token was revoked twice");
+
+    let (_, listed, _) = run(&["users", "list"]);
+    assert!(
+        listed.contains("Ama@Example.org") && !listed.contains("(disabled)"),
+        "{listed}"
+    );
+    assert!(run(&["users", "disable", "--email", "ama@example.org"]).0);
+    assert_eq!(web_test::call_service(&service, me(second)).await.status(), 401);
+    assert!(run(&["users", "list"]).1.contains("(disabled)"));
+    assert!(
+        !run(&["tokens", "issue", "--email", "ama@example.org"]).0,
+        "a disabled user got a token"
+    );
+}
