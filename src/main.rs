@@ -385,6 +385,7 @@ fn run_service(
         workflows: Arc::new(registry),
         keys: Arc::new(keys),
         max_body: config.max_body,
+        auth_limiter: Default::default(),
     };
     tracing::info!(listen = %config.listen, public_url = %config.public_url, "vigil is serving");
     actix_web::rt::System::new()

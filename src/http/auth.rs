@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Instant;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use chrono::Utc;
@@ -28,33 +29,52 @@ impl FromRequest for Caller {
             .and_then(|value| value.strip_prefix("Bearer "))
             .map(|token| token.trim().to_owned());
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        // The connection's own address: a forwarded header could be forged to dodge the limit.
+        let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
         Box::pin(async move {
-            let (Some(presented), Some(state)) = (header, state) else {
+            let Some(state) = state else {
                 return Err(ApiError::Unauthorized);
             };
-            let Some(prefix) = token::prefix_of(&presented).map(str::to_owned) else {
+            // No token at all is no guess: refused, but not counted.
+            let Some(presented) = header else {
                 return Err(ApiError::Unauthorized);
             };
-            let found = state.db.run(move |conn| users::token_by_prefix(conn, &prefix)).await?;
-            let Some((stored, user)) = found else {
-                return Err(ApiError::Unauthorized);
-            };
-            let valid = token::matches(&presented, &stored.hash)
-                && stored.revoked_at.is_none()
-                && stored.expires_at > Utc::now()
-                && user.disabled_at.is_none();
-            let role = Role::parse(&user.role).ok_or(ApiError::Unauthorized)?;
-            if !valid {
-                return Err(ApiError::Unauthorized);
+            let prefix = token::prefix_of(&presented).map(str::to_owned);
+            let mut keys = vec![format!("address:{address}")];
+            keys.extend(prefix.iter().map(|p| format!("prefix:{p}")));
+            if let Some(wait) = state.auth_limiter.retry_after(&keys, Instant::now()) {
+                return Err(ApiError::TooManyAttempts {
+                    retry_after_secs: wait.as_secs().max(1),
+                });
             }
-            Ok(Caller {
-                user_id: user.id,
-                role,
-                delegation: user.delegation,
-                display_name: user.display_name,
-            })
+            let caller = authenticate(&state, presented, prefix).await?;
+            if caller.is_none() {
+                state.auth_limiter.record_failure(&keys, Instant::now());
+            }
+            caller.ok_or(ApiError::Unauthorized)
         })
     }
+}
+
+/// The caller a token stands for, if it is valid, live and its user active.
+async fn authenticate(state: &AppState, presented: String, prefix: Option<String>) -> Result<Option<Caller>, ApiError> {
+    let Some(prefix) = prefix else {
+        return Ok(None);
+    };
+    let Some((stored, user)) = state.db.run(move |conn| users::token_by_prefix(conn, &prefix)).await? else {
+        return Ok(None);
+    };
+    let valid = token::matches(&presented, &stored.hash)
+        && stored.revoked_at.is_none()
+        && stored.expires_at > Utc::now()
+        && user.disabled_at.is_none();
+    let role = Role::parse(&user.role);
+    Ok(role.filter(|_| valid).map(|role| Caller {
+        user_id: user.id,
+        role,
+        delegation: user.delegation,
+        display_name: user.display_name,
+    }))
 }
 
 /// `GET /api/v1/me`: who the token belongs to.

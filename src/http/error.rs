@@ -33,6 +33,8 @@ pub enum ApiError {
     Forbidden(String),
     #[error("this case was erased")]
     Gone,
+    #[error("too many failed attempts to authenticate; try again later")]
+    TooManyAttempts { retry_after_secs: u64 },
     #[error("this change needs If-Match with the version you read")]
     PreconditionRequired,
     #[error("{detail}")]
@@ -146,6 +148,7 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::Gone => StatusCode::GONE,
+            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -162,6 +165,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(status);
         if let Self::Unauthorized = self {
             response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let Self::TooManyAttempts { retry_after_secs } = self {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, retry_after_secs.to_string()));
         }
         response.content_type("application/problem+json").json(self.problem())
     }

@@ -5,6 +5,7 @@ pub mod auth;
 mod cases;
 pub mod error;
 mod health;
+pub mod limiter;
 pub mod probe;
 pub mod request_log;
 mod workflows;
@@ -36,6 +37,7 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     /// The largest JSON body accepted, in bytes (`VIGIL_MAX_BODY`).
     pub max_body: usize,
+    pub auth_limiter: Arc<limiter::AuthLimiter>,
 }
 
 /// The whole application, as `serve` runs it and as in-process tests drive it.

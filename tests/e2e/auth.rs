@@ -172,3 +172,52 @@ async fn tokens_are_issued_and_revoked_and_disabled_users_are_refused_at_once() 
         "a disabled user got a token"
     );
 }
+
+#[actix_web::test]
+async fn failed_authentication_is_limited_per_address_and_per_token_prefix() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, token) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let service = web_test::init_service(app(state(pool))).await;
+    let me = |address: &str, bearer: &str| {
+        web_test::TestRequest::get()
+            .uri("/api/v1/me")
+            .peer_addr(format!("{address}:40000").parse().unwrap())
+            .insert_header(("Authorization", format!("Bearer {bearer}")))
+            .to_request()
+    };
+    let limit = vigil::http::limiter::MAX_FAILURES;
+    for _ in 0..limit {
+        assert_eq!(
+            web_test::call_service(&service, me("192.0.2.1", "vgl_guess"))
+                .await
+                .status(),
+            401
+        );
+    }
+    let blocked = web_test::call_service(&service, me("192.0.2.1", &token)).await;
+    assert_eq!(blocked.status(), 429, "a guessing address kept trying");
+    assert!(blocked.headers().get("retry-after").is_some());
+    assert_eq!(
+        web_test::call_service(&service, me("192.0.2.2", &token)).await.status(),
+        200
+    );
+
+    // Guessing one token's secret from many addresses is limited by its prefix.
+    let prefix = token.split('_').nth(1).unwrap();
+    for i in 0..limit {
+        let guess = format!("vgl_{prefix}_{}", format!("{i:x}").repeat(64)[..64].to_owned());
+        assert_eq!(
+            web_test::call_service(&service, me(&format!("198.51.100.{i}"), &guess))
+                .await
+                .status(),
+            401
+        );
+    }
+    assert_eq!(
+        web_test::call_service(&service, me("203.0.113.9", &token))
+            .await
+            .status(),
+        429
+    );
+}
