@@ -69,6 +69,9 @@ impl Idempotency {
     }
 }
 
+/// The field through which an action (the shared `reassign`) hands a case to a new owner.
+pub const NEW_OWNER: &str = "new_owner";
+
 pub const RISKS: [&str; 4] = ["low", "medium", "high", "critical"];
 
 #[derive(Debug, thiserror::Error)]
@@ -776,6 +779,28 @@ pub fn transition(
                 workflow: start.workflow.clone(),
                 state: start.state.clone(),
             });
+        }
+        // An action carrying `new_owner` (the shared `reassign`) hands the case over, within the
+        // case's delegation only.
+        if let Some(Value::String(new_owner)) = plan.plain.get(NEW_OWNER) {
+            let owner = Uuid::parse_str(new_owner)
+                .ok()
+                .filter(|owner| owner_fits(conn, *owner, &delegation).unwrap_or(false))
+                .ok_or_else(|| {
+                    CaseError::Invalid(vec![issue(
+                        "data.new_owner",
+                        "must be an active focal point or head of delegation of the case's delegation",
+                    )])
+                })?;
+            rows::update_case(
+                conn,
+                &delegation,
+                case.id,
+                &rows::CaseChanges {
+                    owner_id: Some(owner),
+                    ..Default::default()
+                },
+            )?;
         }
         rows::touch_case(conn, &delegation, case.id, at)?;
         rows::refresh_next_due(conn, &delegation, case.id)?;

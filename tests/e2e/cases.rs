@@ -861,3 +861,76 @@ async fn the_review_queue_puts_critical_first_and_the_access_log_is_for_owner_he
         .collect();
     assert!(what.contains(&"read") && what.contains(&"denied"), "{what:?}");
 }
+
+#[actix_web::test]
+async fn reassignment_stays_in_the_delegation_and_other_delegations_reach_nothing() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (colleague_id, colleague) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (stranger_id, stranger) = seed_user(&pool, "focal_point", Some("EUD_BY"));
+    let service = web_test::init_service(app(state(pool))).await;
+    let (_, opened) = call(
+        &service,
+        "POST",
+        "/api/v1/cases",
+        &fp,
+        Some(new_case("Handed Over", "raise_in_dialogue")),
+    )
+    .await;
+    let id = opened["id"].as_str().unwrap();
+    let (_, case) = call(&service, "GET", &format!("/api/v1/cases/{id}"), &fp, None).await;
+    let transitions = format!(
+        "/api/v1/procedures/{}/transitions",
+        case["procedures"][0]["id"].as_str().unwrap()
+    );
+
+    let to_stranger =
+        json!({"action": "reassign", "expected_version": 1, "data": {"new_owner": stranger_id.to_string()}});
+    let (status, problem) = call(&service, "POST", &transitions, &fp, Some(to_stranger)).await;
+    assert_eq!(status, 422, "{problem}");
+    let to_colleague =
+        json!({"action": "reassign", "expected_version": 1, "data": {"new_owner": colleague_id.to_string()}});
+    assert_eq!(
+        call(&service, "POST", &transitions, &fp, Some(to_colleague)).await.0,
+        200
+    );
+    let (_, case) = call(&service, "GET", &format!("/api/v1/cases/{id}"), &colleague, None).await;
+    assert_eq!(case["owner"], colleague_id.to_string());
+
+    // Another delegation's focal point, by every road.
+    let recipient = age::x25519::Identity::generate().to_public().to_string();
+    for (method, uri, body) in [
+        ("GET", format!("/api/v1/cases/{id}"), None),
+        ("GET", format!("/api/v1/cases/{id}/timeline"), None),
+        ("GET", format!("/api/v1/cases/{id}/access-log"), None),
+        (
+            "POST",
+            format!("/api/v1/cases/{id}/export"),
+            Some(json!({"recipient": recipient})),
+        ),
+        (
+            "POST",
+            format!("/api/v1/cases/{id}/procedures"),
+            Some(json!({"workflow": "demarche"})),
+        ),
+        (
+            "POST",
+            transitions.clone(),
+            Some(json!({"action": "add_note", "expected_version": 2, "data": {"note": "x"}})),
+        ),
+    ] {
+        let (status, body) = call(&service, method, &uri, &stranger, body).await;
+        assert_eq!(status, 404, "{method} {uri}: {body}");
+        assert!(!body.to_string().contains("Handed"));
+    }
+    let (_, filtered) = call(
+        &service,
+        "GET",
+        "/api/v1/cases?delegation=EUD_KE&risk=high",
+        &stranger,
+        None,
+    )
+    .await;
+    assert_eq!(filtered["items"], json!([]));
+}
