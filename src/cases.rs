@@ -510,11 +510,50 @@ pub fn available_actions(workflow: &Workflow, state: &str, role: Role) -> Vec<Ac
 /// Reads a case in the caller's scope, decrypting its confidential data; the read is recorded
 /// in the access log first, and an out-of-scope attempt is recorded as denied.
 pub fn read_case(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<CaseView, CaseError> {
-    let (case, procedures) = case_in_scope(conn, ctx, id)?;
+    let (case, mut procedures) = case_in_scope(conn, ctx, id)?;
+    let reach = reach(ctx.registry, ctx.caller, &procedures);
+    if reach == Reach::ReviewsOnly {
+        procedures.retain(is_review);
+    }
     let case_key = open_key(conn, ctx, &case)?;
     // The read is on record before any plaintext leaves.
     record_access(conn, ctx, &case, "read")?;
-    view_of(conn, ctx.registry, ctx.caller.role, case, procedures, &case_key)
+    let mut view = view_of(conn, ctx.registry, ctx.caller.role, case, procedures, &case_key)?;
+    if reach == Reach::ReviewsOnly {
+        view.confidential = Sensitive::new(Value::Null);
+        let reviews: Vec<Uuid> = view.procedures.iter().map(|p| p.id).collect();
+        view.upcoming.retain(|due| reviews.contains(&due.procedure_id));
+    }
+    Ok(view)
+}
+
+/// How much of a case the caller reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// The whole case.
+    Full,
+    /// Only the EUSR reviews, once every review of the case is closed: "what it decided".
+    ReviewsOnly,
+}
+
+fn is_review(procedure: &ProcedureRow) -> bool {
+    procedure.workflow == "eusr_review"
+}
+
+/// The EUSR office reaches the whole case while a review of it is open (or a procedure waits in
+/// its queue), and only its own reviews once they are all closed.
+fn reach(registry: &Registry, caller: &Principal, procedures: &[ProcedureRow]) -> Reach {
+    if caller.role != Role::EusrReviewer {
+        return Reach::Full;
+    }
+    let open = procedures.iter().any(|p| {
+        p.queue.as_deref() == Some("eusr_review")
+            || (is_review(p)
+                && registry
+                    .version(&p.workflow, &p.workflow_version)
+                    .is_some_and(|w| !w.is_terminal(&p.state)))
+    });
+    if open { Reach::Full } else { Reach::ReviewsOnly }
 }
 
 /// Loads a case and its procedures if the caller may see them; otherwise records the attempt
@@ -664,7 +703,11 @@ pub fn transition(
     let (registry, keys, caller) = (ctx.registry, ctx.keys, ctx.caller);
     let at = now_micros(ctx.now);
     let found = rows::procedure_by_id(conn, procedure_id)?.ok_or(CaseError::NotFound)?;
-    let (case, _) = case_in_scope(conn, ctx, found.case_id)?;
+    let (case, procedures) = case_in_scope(conn, ctx, found.case_id)?;
+    if reach(registry, caller, &procedures) == Reach::ReviewsOnly && !is_review(&found) {
+        record_access(conn, ctx, &case, "denied")?;
+        return Err(CaseError::NotFound);
+    }
     let delegation = case.delegation.clone();
     let calendar = calendar(conn, &delegation)?;
     let actor = Actor {
@@ -1056,10 +1099,16 @@ pub struct EventView {
 /// Every event of a case and its procedures, oldest first, opened for the caller; recorded in
 /// the access log as a timeline read.
 pub fn timeline(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<Vec<EventView>, CaseError> {
-    let (case, _) = case_in_scope(conn, ctx, id)?;
+    let (case, procedures) = case_in_scope(conn, ctx, id)?;
+    let reviews: Option<Vec<Uuid>> = (reach(ctx.registry, ctx.caller, &procedures) == Reach::ReviewsOnly)
+        .then(|| procedures.iter().filter(|p| is_review(p)).map(|p| p.id).collect());
     let case_key = open_key(conn, ctx, &case)?;
     record_access(conn, ctx, &case, "timeline")?;
-    events_of(conn, &case, &case_key)
+    let mut events = events_of(conn, &case, &case_key)?;
+    if let Some(reviews) = reviews {
+        events.retain(|event| event.procedure_id.is_some_and(|id| reviews.contains(&id)));
+    }
+    Ok(events)
 }
 
 fn events_of(conn: &mut PgConnection, case: &CaseRow, case_key: &crypto::CaseKey) -> Result<Vec<EventView>, CaseError> {
@@ -1139,6 +1188,10 @@ pub fn export_case(
 ) -> Result<(String, Vec<u8>), CaseError> {
     export_recipient(recipient)?;
     let (case, procedures) = case_in_scope(conn, ctx, id)?;
+    if reach(ctx.registry, ctx.caller, &procedures) == Reach::ReviewsOnly {
+        record_access(conn, ctx, &case, "denied")?;
+        return Err(CaseError::NotFound);
+    }
     record_access(conn, ctx, &case, "export")?;
     let reference = case.reference.clone();
     let sealed = bundle(conn, ctx.registry, ctx.keys, case, procedures, ctx.now, recipient)?;

@@ -934,3 +934,81 @@ async fn reassignment_stays_in_the_delegation_and_other_delegations_reach_nothin
     .await;
     assert_eq!(filtered["items"], json!([]));
 }
+
+#[actix_web::test]
+async fn the_eusr_office_sees_the_case_while_reviewing_and_only_its_decision_after() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, reviewer) = seed_user(&pool, "eusr_reviewer", None);
+    let service = web_test::init_service(app(state(pool))).await;
+    let (_, opened) = call(
+        &service,
+        "POST",
+        "/api/v1/cases",
+        &fp,
+        Some(new_case("Reviewed Person", "demarche")),
+    )
+    .await;
+    let uri = format!("/api/v1/cases/{}", opened["id"].as_str().unwrap());
+    let (_, case) = call(&service, "GET", &uri, &fp, None).await;
+    let demarche = format!(
+        "/api/v1/procedures/{}/transitions",
+        case["procedures"][0]["id"].as_str().unwrap()
+    );
+    let body = json!({"action": "escalate_to_eusr", "expected_version": 1, "data": {"reason": "no reply in 60 days"}});
+    let (_, escalated) = call(&service, "POST", &demarche, &fp, Some(body)).await;
+    let review = format!(
+        "/api/v1/procedures/{}/transitions",
+        escalated["started"][0]["id"].as_str().unwrap()
+    );
+
+    let steps = [
+        json!({"action": "acknowledge", "expected_version": 1}),
+        json!({"action": "advise", "expected_version": 2, "data": {"advice": "Raise it at the next dialogue"}}),
+    ];
+    for step in steps {
+        assert_eq!(call(&service, "POST", &review, &reviewer, Some(step)).await.0, 200);
+    }
+    let (_, during) = call(&service, "GET", &uri, &reviewer, None).await;
+    assert_eq!(during["confidential"]["defender_name"], "Reviewed Person");
+    let close = json!({"action": "close", "expected_version": 3, "data": {"outcome": "advice_followed"}});
+    assert_eq!(call(&service, "POST", &review, &reviewer, Some(close)).await.0, 200);
+
+    let (status, after) = call(&service, "GET", &uri, &reviewer, None).await;
+    assert_eq!(status, 200, "{after}");
+    assert_eq!(after["confidential"], Value::Null);
+    let workflows: Vec<&str> = after["procedures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["workflow"].as_str().unwrap())
+        .collect();
+    assert_eq!(workflows, ["eusr_review"]);
+    assert_eq!(after["procedures"][0]["state"], "closed");
+    assert!(!after.to_string().contains("Reviewed Person"));
+    let (_, timeline) = call(&service, "GET", &format!("{uri}/timeline"), &reviewer, None).await;
+    assert!(!timeline.to_string().contains("Reviewed Person"), "{timeline}");
+    assert!(
+        timeline
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["procedure_id"] == escalated["started"][0]["id"])
+    );
+    let recipient = age::x25519::Identity::generate().to_public().to_string();
+    assert_eq!(
+        call(
+            &service,
+            "POST",
+            &format!("{uri}/export"),
+            &reviewer,
+            Some(json!({"recipient": recipient}))
+        )
+        .await
+        .0,
+        404
+    );
+    let note = json!({"action": "add_note", "expected_version": 2, "data": {"note": "still watching"}});
+    assert_eq!(call(&service, "POST", &demarche, &reviewer, Some(note)).await.0, 404);
+}
