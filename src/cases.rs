@@ -29,6 +29,8 @@ pub struct Context<'a> {
     pub request_id: Option<&'a str>,
     /// Where a change records its response for retries with the same `Idempotency-Key`.
     pub idempotency: Option<&'a Idempotency>,
+    /// The scheduled timer a system transition carries out, marked done in the same transaction.
+    pub completes: Option<&'a rows::DueTimer>,
 }
 
 /// An `Idempotency-Key` and the request it came with.
@@ -154,7 +156,9 @@ pub fn visible(caller: &Principal, case: &CaseRow, procedures: &[ProcedureRow]) 
         Role::EusrReviewer => procedures
             .iter()
             .any(|p| p.workflow == "eusr_review" || p.queue.as_deref() == Some("eusr_review")),
-        Role::Admin | Role::System => false,
+        // Vigil itself, firing a timer the case's own workflow scheduled.
+        Role::System => true,
+        Role::Admin => false,
     }
 }
 
@@ -575,6 +579,15 @@ fn case_in_scope(
     Ok((case, procedures))
 }
 
+/// The user behind an event; none for Vigil itself.
+fn actor_id(caller: &Principal) -> Option<Uuid> {
+    (caller.role != Role::System).then_some(caller.user_id)
+}
+
+fn actor_kind(caller: &Principal) -> &'static str {
+    if caller.role == Role::System { "system" } else { "user" }
+}
+
 /// Whether `owner` may own a case of `delegation`: an active focal point or head of it.
 fn owner_fits(conn: &mut PgConnection, owner: Uuid, delegation: &str) -> Result<bool, CaseError> {
     Ok(users::user(conn, owner)?.is_some_and(|user| {
@@ -791,8 +804,8 @@ pub fn transition(
                 action: plan.action.clone(),
                 from_state: Some(plan.from.clone()),
                 to_state: Some(plan.to.clone()),
-                actor_id: Some(caller.user_id),
-                actor_kind: "user",
+                actor_id: actor_id(caller),
+                actor_kind: actor_kind(caller),
                 at,
                 plain: to_object(plan.plain.clone()),
                 sealed: seal_data(&key.recipient, &plan.sealed)?,
@@ -814,7 +827,7 @@ pub fn transition(
                 &key.recipient,
                 start,
                 Some(procedure.id),
-                Some(caller.user_id),
+                actor_id(caller),
                 at,
             )?;
             started.push(StartedView {
@@ -847,6 +860,9 @@ pub fn transition(
         }
         rows::touch_case(conn, &delegation, case.id, at)?;
         rows::refresh_next_due(conn, &delegation, case.id)?;
+        if let Some(timer) = ctx.completes {
+            rows::complete(conn, &timer.delegation, timer.id)?;
+        }
         let done = Transitioned {
             procedure_id,
             from: plan.from,

@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod devdb;
 pub mod domain;
 pub mod http;
+pub mod reminders;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

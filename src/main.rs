@@ -361,6 +361,9 @@ fn serve(config: &Config) -> anyhow::Result<()> {
     served.and(closed)
 }
 
+/// How often `serve` looks for due timers.
+const TIMER_INTERVAL: Duration = Duration::from_secs(15);
+
 fn run_service(
     config: &Config,
     database: &Database,
@@ -387,9 +390,24 @@ fn run_service(
         max_body: config.max_body,
         auth_limiter: Default::default(),
     };
+    let background = {
+        let (db, workflows, keys) = (state.db.clone(), state.workflows.clone(), state.keys.clone());
+        http::Background {
+            every: TIMER_INTERVAL,
+            job: Arc::new(move || {
+                match vigil::reminders::timers::fire_due(&db, &workflows, &keys, chrono::Utc::now()) {
+                    Ok(pass) if pass.fired + pass.dropped > 0 => {
+                        tracing::info!(fired = pass.fired, dropped = pass.dropped, "timers")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "timers could not run"),
+                }
+            }),
+        }
+    };
     tracing::info!(listen = %config.listen, public_url = %config.public_url, "vigil is serving");
     actix_web::rt::System::new()
-        .block_on(http::serve(listener, state))
+        .block_on(http::serve(listener, state, Some(background)))
         .context("the HTTP server failed")?;
     tracing::info!("vigil stopped");
     Ok(())

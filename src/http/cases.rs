@@ -47,6 +47,7 @@ async fn run<T: Send + 'static>(
                 now: Utc::now(),
                 request_id: request_id.as_deref(),
                 idempotency: idempotency.as_ref(),
+                completes: None,
             };
             Ok(operation(conn, &ctx))
         })

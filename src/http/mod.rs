@@ -127,9 +127,15 @@ async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::NoRoute)
 }
 
+/// Work the server runs in the background every `every`, on the blocking pool (timers).
+pub struct Background {
+    pub every: Duration,
+    pub job: Arc<dyn Fn() + Send + Sync>,
+}
+
 /// Serves on `listener` until SIGTERM or SIGINT, then drains in-flight requests for at most
-/// [`SHUTDOWN_GRACE`] and returns.
-pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
+/// [`SHUTDOWN_GRACE`], stops the background work, and returns.
+pub async fn serve(listener: TcpListener, state: AppState, background: Option<Background>) -> std::io::Result<()> {
     let server = HttpServer::new(move || app(state.clone()))
         .listen(listener)?
         .disable_signals()
@@ -141,7 +147,30 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
         tracing::info!(signal, "stopping: draining in-flight requests");
         handle.stop(true).await;
     });
-    server.await
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let worker = background.map(|background| {
+        actix_web::rt::spawn(async move {
+            let mut interval = tokio::time::interval(background.every);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = interval.tick() => {
+                        let job = background.job.clone();
+                        let _ = tokio::task::spawn_blocking(move || job()).await;
+                    }
+                    _ = stopped.changed() => break,
+                }
+            }
+        })
+    });
+    let served = server.await;
+    let _ = stop.send(true);
+    if let Some(worker) = worker {
+        // A pass under way finishes (it is short and transactional); no new one starts.
+        let _ = worker.await;
+    }
+    tracing::info!("background work stopped");
+    served
 }
 
 /// Waits for SIGTERM or SIGINT; returns its name.

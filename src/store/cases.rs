@@ -755,3 +755,67 @@ pub fn access_log_of(conn: &mut PgConnection, case_id: Uuid, limit: i64) -> Resu
         .select(AccessRow::as_select())
         .load(conn)?)
 }
+
+/// A timer claimed for firing.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct DueTimer {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub delegation: String,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub procedure_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub state: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub action: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub attempts: i32,
+}
+
+/// Claims up to `limit` due timers for `lease`: rows another worker holds (locked, or leased
+/// and not expired) are skipped, so any number of workers can run; a crashed worker's lease
+/// runs out and another takes the timer over.
+pub fn claim_due_timers(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    lease: std::time::Duration,
+    limit: i64,
+) -> Result<Vec<DueTimer>, StoreError> {
+    let lease_until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+    Ok(diesel::sql_query(
+        "UPDATE scheduled s SET lease_until = $2, attempts = s.attempts + 1
+         FROM (SELECT delegation, id FROM scheduled
+               WHERE kind = 'timer' AND status = 'pending' AND due_at <= $1
+                 AND (lease_until IS NULL OR lease_until < $1)
+               ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
+         WHERE s.delegation = due.delegation AND s.id = due.id
+         RETURNING s.delegation, s.id, s.procedure_id, s.state, s.action, s.attempts",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .bind::<diesel::sql_types::Timestamptz, _>(lease_until)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)?)
+}
+
+/// Marks a scheduled item done.
+pub fn complete(conn: &mut PgConnection, delegation: &str, id: Uuid) -> Result<(), StoreError> {
+    diesel::update(scheduled::table.find((delegation, id)))
+        .set((
+            scheduled::status.eq("done"),
+            scheduled::lease_until.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Gives up on a scheduled item that cannot be carried out.
+pub fn mark_dead(conn: &mut PgConnection, delegation: &str, id: Uuid) -> Result<(), StoreError> {
+    diesel::update(scheduled::table.find((delegation, id)))
+        .set((
+            scheduled::status.eq("dead"),
+            scheduled::lease_until.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

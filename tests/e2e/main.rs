@@ -13,4 +13,5 @@ mod openapi;
 mod recovery;
 mod serve;
 mod support;
+mod timers;
 mod workflows;
