@@ -26,7 +26,11 @@ impl FromRequest for Caller {
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
+            .and_then(|value| {
+                // The scheme is case-insensitive (RFC 9110); the token is not.
+                let (scheme, token) = value.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then_some(token)
+            })
             .map(|token| token.trim().to_owned());
         let state = req.app_data::<web::Data<AppState>>().cloned();
         // The connection's own address: a forwarded header could be forged to dodge the limit.

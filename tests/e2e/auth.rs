@@ -33,6 +33,11 @@ async fn a_valid_token_identifies_its_user_and_anything_else_is_the_same_401() {
     )
     .await;
     assert_eq!(me["id"], user.to_string());
+    let lowercase = web_test::TestRequest::get()
+        .uri("/api/v1/me")
+        .insert_header(("Authorization", format!("bearer {token}")))
+        .to_request();
+    assert_eq!(web_test::call_service(&service, lowercase).await.status(), 200);
     assert_eq!(me["role"], "focal_point");
     assert_eq!(me["delegation"], "EUD_KE");
 
