@@ -30,7 +30,7 @@ pub struct Context<'a> {
     /// Where a change records its response for retries with the same `Idempotency-Key`.
     pub idempotency: Option<&'a Idempotency>,
     /// The scheduled timer a system transition carries out, marked done in the same transaction.
-    pub completes: Option<&'a rows::DueTimer>,
+    pub completes: Option<&'a rows::DueItem>,
 }
 
 /// An `Idempotency-Key` and the request it came with.

@@ -40,7 +40,7 @@ pub fn fire_due(db: &Db, registry: &Registry, keys: &Keys, now: DateTime<Utc>) -
     let caller = system();
     let mut pass = Pass::default();
     loop {
-        let due = db.run_blocking(|conn| rows::claim_due_timers(conn, now, LEASE, BATCH))?;
+        let due = db.run_blocking(|conn| rows::claim_due(conn, "timer", now, LEASE, BATCH))?;
         if due.is_empty() {
             return Ok(pass);
         }
@@ -62,7 +62,7 @@ pub fn fire_due(db: &Db, registry: &Registry, keys: &Keys, now: DateTime<Utc>) -
                     return Ok(None);
                 };
                 let request = TransitionRequest {
-                    action: timer.action.clone(),
+                    action: timer.action.clone().unwrap_or_default(),
                     expected_version: procedure.version,
                     data: Sensitive::new(Default::default()),
                 };
@@ -71,7 +71,7 @@ pub fn fire_due(db: &Db, registry: &Registry, keys: &Keys, now: DateTime<Utc>) -
             match outcome {
                 None => pass.dropped += 1,
                 Some(Ok(done)) => {
-                    tracing::info!(procedure.id = %done.procedure_id, action = %timer.action, "timer fired");
+                    tracing::info!(procedure.id = %done.procedure_id, action = ?timer.action, "timer fired");
                     pass.fired += 1;
                 }
                 // Another change won the race: the lease runs out and the next pass tries again.

@@ -756,46 +756,74 @@ pub fn access_log_of(conn: &mut PgConnection, case_id: Uuid, limit: i64) -> Resu
         .load(conn)?)
 }
 
-/// A timer claimed for firing.
+/// A scheduled item (a timer or a reminder occurrence) claimed for carrying out.
 #[derive(Debug, Clone, QueryableByName)]
-pub struct DueTimer {
+pub struct DueItem {
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub delegation: String,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub id: Uuid,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub case_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub procedure_id: Uuid,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub state: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    pub action: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub position: i32,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub message: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Nullable<diesel::sql_types::Text>>)]
+    pub recipients: Vec<Option<String>>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub action: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub repeat: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub due_at: DateTime<Utc>,
     #[diesel(sql_type = diesel::sql_types::Integer)]
     pub attempts: i32,
 }
 
-/// Claims up to `limit` due timers for `lease`: rows another worker holds (locked, or leased
-/// and not expired) are skipped, so any number of workers can run; a crashed worker's lease
-/// runs out and another takes the timer over.
-pub fn claim_due_timers(
+/// Claims up to `limit` due items of `kind` (`timer` or `reminder`) for `lease`: rows another
+/// worker holds (locked, or leased and not expired) are skipped, so any number of workers can
+/// run; a crashed worker's lease runs out and another takes the item over.
+pub fn claim_due(
     conn: &mut PgConnection,
+    kind: &str,
     now: DateTime<Utc>,
     lease: std::time::Duration,
     limit: i64,
-) -> Result<Vec<DueTimer>, StoreError> {
+) -> Result<Vec<DueItem>, StoreError> {
     let lease_until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
     Ok(diesel::sql_query(
         "UPDATE scheduled s SET lease_until = $2, attempts = s.attempts + 1
          FROM (SELECT delegation, id FROM scheduled
-               WHERE kind = 'timer' AND status = 'pending' AND due_at <= $1
+               WHERE kind = $4 AND status = 'pending' AND due_at <= $1
                  AND (lease_until IS NULL OR lease_until < $1)
                ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
          WHERE s.delegation = due.delegation AND s.id = due.id
-         RETURNING s.delegation, s.id, s.procedure_id, s.state, s.action, s.attempts",
+         RETURNING s.delegation, s.id, s.case_id, s.procedure_id, s.state, s.position, s.message, s.recipients,
+                   s.action, s.repeat, s.due_at, s.attempts",
     )
     .bind::<diesel::sql_types::Timestamptz, _>(now)
     .bind::<diesel::sql_types::Timestamptz, _>(lease_until)
     .bind::<diesel::sql_types::BigInt, _>(limit)
+    .bind::<diesel::sql_types::Text, _>(kind)
     .load(conn)?)
+}
+
+/// Leaves a claimed item for a later try, at `retry_at`.
+pub fn retry_later(
+    conn: &mut PgConnection,
+    delegation: &str,
+    id: Uuid,
+    retry_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::update(scheduled::table.find((delegation, id)))
+        .set(scheduled::lease_until.eq(retry_at))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Marks a scheduled item done.
