@@ -163,16 +163,21 @@ pub fn visible(caller: &Principal, case: &CaseRow, procedures: &[ProcedureRow]) 
 }
 
 fn calendar(conn: &mut PgConnection, delegation: &str) -> Result<Calendar, CaseError> {
-    let row = users::delegation(conn, delegation)?
-        .ok_or_else(|| CaseError::Inconsistent(format!("delegation {delegation} is missing")))?;
-    let weekend = row
-        .weekend_days
-        .iter()
-        .flatten()
-        .filter_map(|day| u8::try_from(*day - 1).ok().and_then(|d| Weekday::try_from(d).ok()))
-        .collect();
-    let time_zone = row.time_zone.parse().unwrap_or(chrono_tz::UTC);
-    Ok(Calendar { time_zone, weekend })
+    calendar_of(conn, delegation)?.ok_or_else(|| CaseError::Inconsistent(format!("delegation {delegation} is missing")))
+}
+
+/// A delegation's calendar (time zone and weekend), for deadlines and repeating reminders.
+pub fn calendar_of(conn: &mut PgConnection, delegation: &str) -> Result<Option<Calendar>, StoreError> {
+    Ok(users::delegation(conn, delegation)?.map(|row| {
+        let weekend = row
+            .weekend_days
+            .iter()
+            .flatten()
+            .filter_map(|day| u8::try_from(*day - 1).ok().and_then(|d| Weekday::try_from(d).ok()))
+            .collect();
+        let time_zone = row.time_zone.parse().unwrap_or(chrono_tz::UTC);
+        Calendar { time_zone, weekend }
+    }))
 }
 
 /// Microsecond precision, as PostgreSQL stores it, so event hashes can be recomputed.

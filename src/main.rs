@@ -361,7 +361,7 @@ fn serve(config: &Config) -> anyhow::Result<()> {
     served.and(closed)
 }
 
-/// How often `serve` looks for due timers.
+/// How often `serve` looks for due timers and reminders.
 const TIMER_INTERVAL: Duration = Duration::from_secs(15);
 
 fn run_service(
@@ -390,17 +390,43 @@ fn run_service(
         max_body: config.max_body,
         auth_limiter: Default::default(),
     };
+    let mailer = match &config.mail {
+        MailTransport::Files(outbox) => Some(vigil::reminders::dispatch::Mailer {
+            outbox: vigil::reminders::mail::Outbox::Files(outbox.clone()),
+            from: format!("vigil@{}", config.public_url.host_str().unwrap_or("localhost")),
+            public_url: config.public_url.to_string(),
+        }),
+        MailTransport::Smtp(_) => {
+            tracing::warn!("SMTP delivery is not built yet (issue 6): reminders stay pending, none is lost");
+            None
+        }
+    };
     let background = {
         let (db, workflows, keys) = (state.db.clone(), state.workflows.clone(), state.keys.clone());
         http::Background {
             every: TIMER_INTERVAL,
             job: Arc::new(move || {
-                match vigil::reminders::timers::fire_due(&db, &workflows, &keys, chrono::Utc::now()) {
+                let now = chrono::Utc::now();
+                match vigil::reminders::timers::fire_due(&db, &workflows, &keys, now) {
                     Ok(pass) if pass.fired + pass.dropped > 0 => {
                         tracing::info!(fired = pass.fired, dropped = pass.dropped, "timers")
                     }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "timers could not run"),
+                }
+                if let Some(mailer) = &mailer {
+                    match vigil::reminders::dispatch::send_due(&db, &workflows, mailer, now) {
+                        Ok(pass) if pass.sent + pass.failed > 0 => {
+                            tracing::info!(
+                                sent = pass.sent,
+                                failed = pass.failed,
+                                skipped = pass.skipped,
+                                "reminders"
+                            )
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "reminders could not run"),
+                    }
                 }
             }),
         }

@@ -1,3 +1,5 @@
-//! Scheduled work: timers now; reminder mail (lettre, leased dispatch, digests) lands with issue 6.
+//! Scheduled work: timers, and reminders sent by email (file outbox now; SMTP with issue 6).
 
+pub mod dispatch;
+pub mod mail;
 pub mod timers;

@@ -158,3 +158,37 @@ pub fn revoke_token(conn: &mut PgConnection, prefix: &str) -> Result<bool, Store
             > 0,
     )
 }
+
+/// The addresses a reminder goes to: `owner`, the case delegation's `focal_point`s or
+/// `head_of_delegation`s, or `eusr_reviewers`; active users only, each once.
+pub fn emails_for(
+    conn: &mut PgConnection,
+    delegation: &str,
+    owner: uuid::Uuid,
+    recipients: &[String],
+) -> Result<Vec<String>, StoreError> {
+    let mut emails: Vec<String> = Vec::new();
+    for recipient in recipients {
+        let active = users::table
+            .filter(users::disabled_at.is_null())
+            .select(users::email)
+            .into_boxed();
+        let found: Vec<String> = match recipient.as_str() {
+            "owner" => active.filter(users::id.eq(owner)).load(conn)?,
+            "eusr_reviewers" => active.filter(users::role.eq("eusr_reviewer")).load(conn)?,
+            role => active
+                .filter(
+                    users::role
+                        .eq(role.to_owned())
+                        .and(users::delegation.eq(delegation.to_owned())),
+                )
+                .load(conn)?,
+        };
+        for email in found {
+            if !emails.iter().any(|e| e.eq_ignore_ascii_case(&email)) {
+                emails.push(email);
+            }
+        }
+    }
+    Ok(emails)
+}

@@ -11,6 +11,7 @@ mod keys;
 mod migrations;
 mod openapi;
 mod recovery;
+mod reminders;
 mod serve;
 mod support;
 mod timers;

@@ -1,0 +1,171 @@
+//! Reminders by email (file outbox): the right recipient, no confidential text, a stable
+//! Message-ID, cancelled when the state is left, and one catch-up for a missed series.
+
+use actix_web::test as web_test;
+use chrono::{Duration, Utc};
+use serde_json::{Value, json};
+use vigil::http::app;
+use vigil::reminders::dispatch::{self, Mailer};
+use vigil::reminders::mail::Outbox;
+use vigil::store::Db;
+
+use crate::support::TestDb;
+use crate::support::app::{seed_user, state};
+
+async fn call<S, B>(service: &S, method: &str, uri: &str, token: &str, body: Option<Value>) -> Value
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let mut request = if method == "GET" {
+        web_test::TestRequest::get()
+    } else {
+        web_test::TestRequest::post()
+    }
+    .uri(uri)
+    .insert_header(("Authorization", format!("Bearer {token}")));
+    if let Some(body) = body {
+        request = request.set_json(body);
+    }
+    let response = web_test::call_service(service, request.to_request()).await;
+    assert!(response.status().is_success(), "{method} {uri}: {}", response.status());
+    web_test::read_body_json(response).await
+}
+
+fn outbox_messages(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                .map(|e| std::fs::read_to_string(e.path()).unwrap())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[actix_web::test]
+async fn reminders_reach_their_recipients_by_reference_only_and_repeat_once_after_downtime() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, hod) = seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    let app_state = state(pool.clone());
+    let workflows = app_state.workflows.clone();
+    let service = web_test::init_service(app(app_state)).await;
+    let outbox = tempfile::tempdir().unwrap();
+    let mailer = Mailer {
+        outbox: Outbox::Files(outbox.path().to_owned()),
+        from: "vigil@example.org".into(),
+        public_url: "https://vigil.example/".into(),
+    };
+
+    let opened = call(
+        &service,
+        "POST",
+        "/api/v1/cases",
+        &fp,
+        Some(json!({
+            "country": "KE", "themes": ["MEDIA"], "risk": "high",
+            "confidential": {"defender_name": "Wanjiru Confidential"}, "procedure": {"workflow": "demarche"}
+        })),
+    )
+    .await;
+    let reference = opened["reference"].as_str().unwrap().to_owned();
+    let case = call(
+        &service,
+        "GET",
+        &format!("/api/v1/cases/{}", opened["id"].as_str().unwrap()),
+        &fp,
+        None,
+    )
+    .await;
+    let transitions = format!(
+        "/api/v1/procedures/{}/transitions",
+        case["procedures"][0]["id"].as_str().unwrap()
+    );
+    call(&service, "POST", &transitions, &fp, Some(json!({"action": "submit", "expected_version": 1, "data": {
+        "demarche_type": "letter", "urgency": "standard", "addressee": "Wanjiru's prosecutor", "key_messages": "Wanjiru Confidential",
+        "public_element_consent": false}}))).await;
+
+    // Nothing is due now; a week on, the head of delegation is reminded to decide.
+    assert_eq!(
+        dispatch::send_due(&pool, &workflows, &mailer, Utc::now()).unwrap().sent,
+        0
+    );
+    let week = Utc::now() + Duration::days(8);
+    assert_eq!(dispatch::send_due(&pool, &workflows, &mailer, week).unwrap().sent, 1);
+    let messages = outbox_messages(outbox.path());
+    assert_eq!(messages.len(), 1);
+    let mail = &messages[0];
+    assert!(
+        mail.contains(&format!("Subject: [Vigil] {reference}: Decision due")),
+        "{mail}"
+    );
+    assert!(mail.contains("Message-ID: <"), "{mail}");
+    assert!(mail.contains("https://vigil.example/cases/"), "{mail}");
+    assert!(!mail.contains("Wanjiru"), "the email holds confidential text:\n{mail}");
+    let users = pool.run_blocking(vigil::store::users::list_users).unwrap();
+    let hod_email = users
+        .iter()
+        .find(|u| u.role == "head_of_delegation")
+        .unwrap()
+        .email
+        .clone();
+    let fp_email = users.iter().find(|u| u.role == "focal_point").unwrap().email.clone();
+    assert!(
+        mail.contains(&format!("To: {hod_email}")),
+        "not to the head of delegation:\n{mail}"
+    );
+    assert!(!mail.contains(&fp_email));
+    assert_eq!(
+        dispatch::send_due(&pool, &workflows, &mailer, week).unwrap().sent,
+        0,
+        "sent twice"
+    );
+
+    // Into "awaiting reply": a weekly chase. Downtime of five weeks sends one catch-up, not five.
+    call(
+        &service,
+        "POST",
+        &transitions,
+        &hod,
+        Some(json!({"action": "approve", "expected_version": 2, "data": {
+        "delivery_level": "head_of_delegation", "planned_date": "2026-12-01", "needs_hq_clearance": false}})),
+    )
+    .await;
+    call(
+        &service,
+        "POST",
+        &transitions,
+        &fp,
+        Some(json!({"action": "record_delivery", "expected_version": 3, "data": {
+        "delivered_on": "2026-12-01", "delivered_by": "HoD", "authority_met": "MFA"}})),
+    )
+    .await;
+    call(
+        &service,
+        "POST",
+        &transitions,
+        &fp,
+        Some(json!({"action": "await_reply", "expected_version": 4, "data": {
+        "expected_by": "2027-01-31"}})),
+    )
+    .await;
+    let later = Utc::now() + Duration::days(35);
+    let before = outbox_messages(outbox.path()).len();
+    let pass = dispatch::send_due(&pool, &workflows, &mailer, later).unwrap();
+    let chases = outbox_messages(outbox.path())
+        .iter()
+        .filter(|m| m.contains("Chase reply"))
+        .count();
+    assert_eq!(
+        chases, 1,
+        "a missed weekly series sent more than one catch-up ({pass:?}, {before} before)"
+    );
+    assert_eq!(dispatch::send_due(&pool, &workflows, &mailer, later).unwrap().sent, 0);
+}
