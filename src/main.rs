@@ -396,10 +396,11 @@ fn run_service(
             from: format!("vigil@{}", config.public_url.host_str().unwrap_or("localhost")),
             public_url: config.public_url.to_string(),
         }),
-        MailTransport::Smtp(_) => {
-            tracing::warn!("SMTP delivery is not built yet (issue 6): reminders stay pending, none is lost");
-            None
-        }
+        MailTransport::Smtp(url) => Some(vigil::reminders::dispatch::Mailer {
+            outbox: vigil::reminders::mail::Outbox::smtp(url.expose()).map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?,
+            from: format!("vigil@{}", config.public_url.host_str().unwrap_or("localhost")),
+            public_url: config.public_url.to_string(),
+        }),
     };
     let background = {
         let (db, workflows, keys) = (state.db.clone(), state.workflows.clone(), state.keys.clone());

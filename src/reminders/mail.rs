@@ -17,10 +17,37 @@ pub enum MailError {
 }
 
 /// Where mail goes.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Outbox {
     /// One `.eml` file per message (the embedded default).
     Files(PathBuf),
+    /// An SMTP server (`SMTP_URL`), through lettre's pooled transport.
+    Smtp(lettre::SmtpTransport),
+}
+
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Files(dir) => write!(f, "Files({})", dir.display()),
+            // The transport holds credentials: never printed.
+            Self::Smtp(_) => f.write_str("Smtp"),
+        }
+    }
+}
+
+/// How long one SMTP exchange may take before it counts as a failure (and is retried later).
+pub const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl Outbox {
+    /// An SMTP outbox from lettre's URL forms: `smtp://user:password@host:port` (plain),
+    /// `smtp://…?tls=required` (STARTTLS), `smtps://host:465` (TLS).
+    pub fn smtp(url: &str) -> Result<Self, MailError> {
+        let transport = lettre::SmtpTransport::from_url(url)
+            .map_err(|e| MailError::Build(e.to_string()))?
+            .timeout(Some(SMTP_TIMEOUT))
+            .build();
+        Ok(Self::Smtp(transport))
+    }
 }
 
 /// One reminder, ready to send.
@@ -93,6 +120,10 @@ pub fn send(outbox: &Outbox, from: &str, to: &str, reminder: &Reminder) -> Resul
                 .map(drop)
                 .map_err(|e| MailError::Deliver(e.to_string()))
         }
+        Outbox::Smtp(transport) => transport
+            .send(&message)
+            .map(drop)
+            .map_err(|e| MailError::Deliver(e.to_string())),
     }
 }
 

@@ -169,3 +169,82 @@ async fn reminders_reach_their_recipients_by_reference_only_and_repeat_once_afte
     );
     assert_eq!(dispatch::send_due(&pool, &workflows, &mailer, later).unwrap().sent, 0);
 }
+
+#[actix_web::test]
+async fn reminders_go_over_smtp_and_an_smtp_server_that_was_down_loses_nothing() {
+    use crate::support::smtp::SmtpSink;
+
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    let app_state = state(pool.clone());
+    let workflows = app_state.workflows.clone();
+    let service = web_test::init_service(app(app_state)).await;
+    let opened = call(
+        &service,
+        "POST",
+        "/api/v1/cases",
+        &fp,
+        Some(json!({
+            "country": "KE", "themes": ["MEDIA"], "risk": "high",
+            "confidential": {"defender_name": "Smtp Confidential"}, "procedure": {"workflow": "demarche"}
+        })),
+    )
+    .await;
+    let case = call(
+        &service,
+        "GET",
+        &format!("/api/v1/cases/{}", opened["id"].as_str().unwrap()),
+        &fp,
+        None,
+    )
+    .await;
+    let transitions = format!(
+        "/api/v1/procedures/{}/transitions",
+        case["procedures"][0]["id"].as_str().unwrap()
+    );
+    call(
+        &service,
+        "POST",
+        &transitions,
+        &fp,
+        Some(json!({"action": "submit", "expected_version": 1, "data": {
+        "demarche_type": "letter", "urgency": "standard", "addressee": "x", "key_messages": "Smtp Confidential",
+        "public_element_consent": false}})),
+    )
+    .await;
+
+    // The server is down: the reminder waits and backs off.
+    let address = crate::support::process::free_address();
+    let url = format!("smtp://{}:{}", address.ip(), address.port());
+    let mailer = Mailer {
+        outbox: Outbox::smtp(&url).unwrap(),
+        from: "vigil@example.org".into(),
+        public_url: "https://vigil.example/".into(),
+    };
+    let week = Utc::now() + Duration::days(8);
+    let down = dispatch::send_due(&pool, &workflows, &mailer, week).unwrap();
+    assert_eq!((down.sent, down.failed), (0, 1));
+
+    // Back up: after the backoff, it arrives, once.
+    let sink = SmtpSink::start_on(address);
+    assert_eq!(sink.url(), url);
+    let after_backoff = week + Duration::minutes(10);
+    assert_eq!(
+        dispatch::send_due(&pool, &workflows, &mailer, after_backoff)
+            .unwrap()
+            .sent,
+        1
+    );
+    assert_eq!(
+        dispatch::send_due(&pool, &workflows, &mailer, after_backoff)
+            .unwrap()
+            .sent,
+        0
+    );
+    let received = sink.messages();
+    assert_eq!(received.len(), 1);
+    assert!(received[0].contains("Decision due"), "{}", received[0]);
+    assert!(!received[0].contains("Smtp Confidential"), "{}", received[0]);
+}

@@ -4,6 +4,7 @@ pub mod app;
 pub mod db;
 pub mod keys;
 pub mod process;
+pub mod smtp;
 
 pub use db::TestDb;
 pub use process::{ClusterGuard, Serve, postmaster_pid, reachable_home, stderr, vigil};
