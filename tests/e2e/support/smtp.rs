@@ -14,11 +14,7 @@ pub struct SmtpSink {
 }
 
 impl SmtpSink {
-    pub fn start() -> Self {
-        Self::start_on(super::process::free_address())
-    }
-
-    /// On a given address, to bring a server back where it was.
+    /// Starts on `address` (a free loopback port; the same one again brings a server back).
     pub fn start_on(address: SocketAddr) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let maildir = dir.path().join("Maildir");
