@@ -248,3 +248,77 @@ async fn reminders_go_over_smtp_and_an_smtp_server_that_was_down_loses_nothing()
     assert!(received[0].contains("Decision due"), "{}", received[0]);
     assert!(!received[0].contains("Smtp Confidential"), "{}", received[0]);
 }
+
+#[actix_web::test]
+async fn two_dispatchers_send_every_reminder_exactly_once() {
+    use crate::support::smtp::SmtpSink;
+
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 8).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    let app_state = state(pool.clone());
+    let workflows = app_state.workflows.clone();
+    let service = web_test::init_service(app(app_state)).await;
+    for i in 0..6 {
+        let opened = call(
+            &service,
+            "POST",
+            "/api/v1/cases",
+            &fp,
+            Some(json!({
+                "country": "KE", "themes": ["MEDIA"], "risk": "high",
+                "confidential": {"defender_name": format!("Person {i}")}, "procedure": {"workflow": "demarche"}
+            })),
+        )
+        .await;
+        let case = call(
+            &service,
+            "GET",
+            &format!("/api/v1/cases/{}", opened["id"].as_str().unwrap()),
+            &fp,
+            None,
+        )
+        .await;
+        let transitions = format!(
+            "/api/v1/procedures/{}/transitions",
+            case["procedures"][0]["id"].as_str().unwrap()
+        );
+        call(
+            &service,
+            "POST",
+            &transitions,
+            &fp,
+            Some(json!({"action": "submit", "expected_version": 1, "data": {
+            "demarche_type": "letter", "urgency": "standard", "addressee": "x", "key_messages": "y",
+            "public_element_consent": false}})),
+        )
+        .await;
+    }
+    let sink = SmtpSink::start_on(crate::support::process::free_address());
+    let mailer = Mailer {
+        outbox: Outbox::smtp(&sink.url()).unwrap(),
+        from: "vigil@example.org".into(),
+        public_url: "https://vigil.example/".into(),
+    };
+    let week = Utc::now() + Duration::days(8);
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let (pool, workflows, mailer) = (pool.clone(), workflows.clone(), mailer.clone());
+            std::thread::spawn(move || dispatch::send_due(&pool, &workflows, &mailer, week).unwrap().sent)
+        })
+        .collect();
+    let sent: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
+    assert_eq!(sent, 6);
+    assert_eq!(sink.messages().len(), 6, "an occurrence was sent twice or not at all");
+    let ids: std::collections::BTreeSet<String> = sink
+        .messages()
+        .iter()
+        .filter_map(|m| {
+            m.lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(ids.len(), 6);
+}
