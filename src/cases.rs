@@ -1566,6 +1566,25 @@ pub fn access_log(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Resul
     Ok(rows::access_log_of(conn, id, 1000)?)
 }
 
+/// Reminders and timers in a state (`pending`, `dead`, `done`, `cancelled`), for admins:
+/// references and message keys only.
+pub fn scheduled(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    state: &str,
+) -> Result<Vec<rows::ScheduledSummary>, CaseError> {
+    if ctx.caller.role != Role::Admin {
+        return Err(CaseError::Forbidden("the reminder queues are for admins".into()));
+    }
+    if !["pending", "dead", "done", "cancelled"].contains(&state) {
+        return Err(CaseError::Invalid(vec![issue(
+            "state",
+            "must be pending, dead, done or cancelled",
+        )]));
+    }
+    Ok(rows::scheduled_in(conn, state, 1000)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

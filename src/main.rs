@@ -45,6 +45,11 @@ enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
+    /// Scheduled reminders and timers.
+    Reminders {
+        #[command(subcommand)]
+        command: RemindersCommand,
+    },
     /// Check the audit trail.
     Audit {
         #[command(subcommand)]
@@ -131,6 +136,17 @@ enum TokensCommand {
     },
     /// Revoke a token, given whole or by its 8-digit prefix.
     Revoke { token: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum RemindersCommand {
+    /// List pending reminders and timers, or with --dead those given up.
+    List {
+        #[arg(long)]
+        dead: bool,
+    },
+    /// Give a dead reminder or timer another round of attempts.
+    Retry { id: uuid::Uuid },
 }
 
 #[derive(Debug, Subcommand)]
@@ -289,6 +305,33 @@ fn main() -> ExitCode {
         } => with_database(&config, |db| {
             commands::revoke_token(db, &token)?;
             println!("revoked");
+            Ok(())
+        }),
+        Command::Reminders {
+            command: RemindersCommand::List { dead },
+        } => with_database(&config, |db| {
+            let status = if dead { "dead" } else { "pending" };
+            for item in db.run_blocking(|conn| store::cases::scheduled_in(conn, status, 1000))? {
+                println!(
+                    "{}  {}  {:<8} {:<40} due {}  attempts {}",
+                    item.id,
+                    item.reference,
+                    item.kind,
+                    item.message.or(item.action).unwrap_or_default(),
+                    item.due_at.format("%Y-%m-%d %H:%M UTC"),
+                    item.attempts
+                );
+            }
+            Ok(())
+        }),
+        Command::Reminders {
+            command: RemindersCommand::Retry { id },
+        } => with_database(&config, |db| {
+            anyhow::ensure!(
+                db.run_blocking(|conn| store::cases::revive(conn, id))?,
+                "no dead reminder or timer {id}"
+            );
+            println!("{id} will be tried again");
             Ok(())
         }),
         Command::Audit {

@@ -397,3 +397,29 @@ pub async fn access_log(
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(entries))
 }
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemindersQuery {
+    #[serde(default = "pending")]
+    state: String,
+}
+
+fn pending() -> String {
+    "pending".into()
+}
+
+/// `GET /reminders?state=dead`: what waits, or was given up, for admins.
+pub async fn reminders(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<RemindersQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let wanted = query.into_inner().state;
+    let items = run(&state, caller, &req, None, move |conn, ctx| {
+        cases::scheduled(conn, ctx, &wanted)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(items))
+}

@@ -847,3 +847,50 @@ pub fn mark_dead(conn: &mut PgConnection, delegation: &str, id: Uuid) -> Result<
         .execute(conn)?;
     Ok(())
 }
+
+/// A scheduled item as operators see it: which case (by reference), what, when, how often tried.
+#[derive(Debug, Clone, QueryableByName, serde::Serialize)]
+pub struct ScheduledSummary {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub reference: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub kind: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub message: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub action: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub due_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub attempts: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub status: String,
+}
+
+/// Scheduled items in `status` (`pending`, `dead`, …), soonest first.
+pub fn scheduled_in(conn: &mut PgConnection, status: &str, limit: i64) -> Result<Vec<ScheduledSummary>, StoreError> {
+    Ok(diesel::sql_query(
+        "SELECT s.id, c.reference, s.kind, s.message, s.action, s.due_at, s.attempts, s.status
+         FROM scheduled s JOIN cases c ON c.delegation = s.delegation AND c.id = s.case_id
+         WHERE s.status = $1 ORDER BY s.due_at, s.id LIMIT $2",
+    )
+    .bind::<diesel::sql_types::Text, _>(status)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)?)
+}
+
+/// Gives a dead item another round of attempts; returns whether it was dead.
+pub fn revive(conn: &mut PgConnection, id: Uuid) -> Result<bool, StoreError> {
+    Ok(
+        diesel::update(scheduled::table.filter(scheduled::id.eq(id).and(scheduled::status.eq("dead"))))
+            .set((
+                scheduled::status.eq("pending"),
+                scheduled::attempts.eq(0),
+                scheduled::lease_until.eq(None::<DateTime<Utc>>),
+            ))
+            .execute(conn)?
+            > 0,
+    )
+}

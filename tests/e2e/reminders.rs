@@ -322,3 +322,92 @@ async fn two_dispatchers_send_every_reminder_exactly_once() {
         .collect();
     assert_eq!(ids.len(), 6);
 }
+
+#[actix_web::test]
+async fn a_reminder_given_up_is_listed_as_dead_and_can_be_retried() {
+    use crate::support::smtp::SmtpSink;
+    use diesel::connection::SimpleConnection;
+
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    let (_, admin) = seed_user(&pool, "admin", None);
+    let app_state = state(pool.clone());
+    let workflows = app_state.workflows.clone();
+    let service = web_test::init_service(app(app_state)).await;
+    let opened = call(
+        &service,
+        "POST",
+        "/api/v1/cases",
+        &fp,
+        Some(json!({
+            "country": "KE", "themes": ["MEDIA"], "risk": "high",
+            "confidential": {"defender_name": "Dead Letter"}, "procedure": {"workflow": "demarche"}
+        })),
+    )
+    .await;
+    let case = call(
+        &service,
+        "GET",
+        &format!("/api/v1/cases/{}", opened["id"].as_str().unwrap()),
+        &fp,
+        None,
+    )
+    .await;
+    let transitions = format!(
+        "/api/v1/procedures/{}/transitions",
+        case["procedures"][0]["id"].as_str().unwrap()
+    );
+    call(
+        &service,
+        "POST",
+        &transitions,
+        &fp,
+        Some(json!({"action": "submit", "expected_version": 1, "data": {
+        "demarche_type": "letter", "urgency": "standard", "addressee": "x", "key_messages": "y",
+        "public_element_consent": false}})),
+    )
+    .await;
+
+    // The last attempt against a server that is down.
+    db.connect()
+        .batch_execute("UPDATE scheduled SET attempts = 7 WHERE kind = 'reminder'")
+        .unwrap();
+    let address = crate::support::process::free_address();
+    let mailer = Mailer {
+        outbox: Outbox::smtp(&format!("smtp://{}:{}", address.ip(), address.port())).unwrap(),
+        from: "vigil@example.org".into(),
+        public_url: "https://vigil.example/".into(),
+    };
+    let week = Utc::now() + Duration::days(8);
+    assert_eq!(dispatch::send_due(&pool, &workflows, &mailer, week).unwrap().failed, 1);
+
+    let dead = call(&service, "GET", "/api/v1/reminders?state=dead", &admin, None).await;
+    assert_eq!(dead.as_array().unwrap().len(), 1, "{dead}");
+    assert_eq!(dead[0]["reference"], opened["reference"]);
+    assert!(!dead.to_string().contains("Dead Letter"));
+    let forbidden = web_test::TestRequest::get()
+        .uri("/api/v1/reminders?state=dead")
+        .insert_header(("Authorization", format!("Bearer {fp}")))
+        .to_request();
+    assert_eq!(web_test::call_service(&service, forbidden).await.status(), 403);
+
+    let home = crate::support::reachable_home();
+    let cli = |args: &[&str]| {
+        let output = crate::support::vigil(home.path())
+            .args(args)
+            .env("DATABASE_URL", db.url.expose())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", crate::support::stderr(&output));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let listed = cli(&["reminders", "list", "--dead"]);
+    assert!(listed.contains(opened["reference"].as_str().unwrap()), "{listed}");
+    cli(&["reminders", "retry", dead[0]["id"].as_str().unwrap()]);
+
+    let sink = SmtpSink::start_on(address);
+    assert_eq!(dispatch::send_due(&pool, &workflows, &mailer, week).unwrap().sent, 1);
+    assert_eq!(sink.messages().len(), 1);
+}
