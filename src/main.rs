@@ -147,6 +147,8 @@ enum RemindersCommand {
     },
     /// Give a dead reminder or timer another round of attempts.
     Retry { id: uuid::Uuid },
+    /// Send due reminders and fire due timers until SIGTERM or SIGINT (a worker beside `serve`).
+    Run,
 }
 
 #[derive(Debug, Subcommand)]
@@ -308,6 +310,9 @@ fn main() -> ExitCode {
             Ok(())
         }),
         Command::Reminders {
+            command: RemindersCommand::Run,
+        } => run_worker(&config),
+        Command::Reminders {
             command: RemindersCommand::List { dead },
         } => with_database(&config, |db| {
             let status = if dead { "dead" } else { "pending" };
@@ -433,47 +438,14 @@ fn run_service(
         max_body: config.max_body,
         auth_limiter: Default::default(),
     };
-    let mailer = match &config.mail {
-        MailTransport::Files(outbox) => Some(vigil::reminders::dispatch::Mailer {
-            outbox: vigil::reminders::mail::Outbox::Files(outbox.clone()),
-            from: format!("vigil@{}", config.public_url.host_str().unwrap_or("localhost")),
-            public_url: config.public_url.to_string(),
-        }),
-        MailTransport::Smtp(url) => Some(vigil::reminders::dispatch::Mailer {
-            outbox: vigil::reminders::mail::Outbox::smtp(url.expose()).map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?,
-            from: format!("vigil@{}", config.public_url.host_str().unwrap_or("localhost")),
-            public_url: config.public_url.to_string(),
-        }),
-    };
-    let background = {
-        let (db, workflows, keys) = (state.db.clone(), state.workflows.clone(), state.keys.clone());
-        http::Background {
-            every: TIMER_INTERVAL,
-            job: Arc::new(move || {
-                let now = chrono::Utc::now();
-                match vigil::reminders::timers::fire_due(&db, &workflows, &keys, now) {
-                    Ok(pass) if pass.fired + pass.dropped > 0 => {
-                        tracing::info!(fired = pass.fired, dropped = pass.dropped, "timers")
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "timers could not run"),
-                }
-                if let Some(mailer) = &mailer {
-                    match vigil::reminders::dispatch::send_due(&db, &workflows, mailer, now) {
-                        Ok(pass) if pass.sent + pass.failed > 0 => {
-                            tracing::info!(
-                                sent = pass.sent,
-                                failed = pass.failed,
-                                skipped = pass.skipped,
-                                "reminders"
-                            )
-                        }
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!(error = %e, "reminders could not run"),
-                    }
-                }
-            }),
-        }
+    let background = http::Background {
+        every: TIMER_INTERVAL,
+        job: scheduled_work(
+            state.db.clone(),
+            state.workflows.clone(),
+            state.keys.clone(),
+            mailer_for(config)?,
+        ),
     };
     tracing::info!(listen = %config.listen, public_url = %config.public_url, "vigil is serving");
     actix_web::rt::System::new()
@@ -661,4 +633,85 @@ fn audit_verify(config: &Config) -> anyhow::Result<()> {
     );
     println!("{checked} events checked, every chain intact");
     Ok(())
+}
+
+/// Where reminders go: SMTP when `SMTP_URL` is set, else files under `$VIGIL_HOME/outbox`.
+fn mailer_for(config: &Config) -> anyhow::Result<vigil::reminders::dispatch::Mailer> {
+    let outbox = match &config.mail {
+        MailTransport::Files(outbox) => vigil::reminders::mail::Outbox::Files(outbox.clone()),
+        MailTransport::Smtp(url) => {
+            vigil::reminders::mail::Outbox::smtp(url.expose()).map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?
+        }
+    };
+    Ok(vigil::reminders::dispatch::Mailer {
+        outbox,
+        from: format!("vigil@{}", config.public_url.host_str().unwrap_or("localhost")),
+        public_url: config.public_url.to_string(),
+    })
+}
+
+/// One pass of scheduled work: due timers, then due reminders.
+fn scheduled_work(
+    db: store::Db,
+    workflows: Arc<Registry>,
+    keys: Arc<vigil::startup::Keys>,
+    mailer: vigil::reminders::dispatch::Mailer,
+) -> Arc<dyn Fn() + Send + Sync> {
+    Arc::new(move || {
+        let now = chrono::Utc::now();
+        match vigil::reminders::timers::fire_due(&db, &workflows, &keys, now) {
+            Ok(pass) if pass.fired + pass.dropped > 0 => {
+                tracing::info!(fired = pass.fired, dropped = pass.dropped, "timers")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "timers could not run"),
+        }
+        match vigil::reminders::dispatch::send_due(&db, &workflows, &mailer, now) {
+            Ok(pass) if pass.sent + pass.failed > 0 => {
+                tracing::info!(
+                    sent = pass.sent,
+                    failed = pass.failed,
+                    skipped = pass.skipped,
+                    "reminders"
+                )
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "reminders could not run"),
+        }
+    })
+}
+
+/// `vigil reminders run`: the scheduled work alone, beside or instead of `serve`, until
+/// SIGTERM or SIGINT.
+fn run_worker(config: &Config) -> anyhow::Result<()> {
+    let mut registry = load_workflows(&config.workflows_dir)?;
+    let keys = KeySource::from_config(config)?.load(config)?;
+    let mailer = mailer_for(config)?;
+    let database = Database::open(config)?;
+    let result = (|| {
+        database.migrate()?;
+        let db = database.pool(config.db_pool_size.min(4))?;
+        sync_workflows(&db, &mut registry)?;
+        let job = scheduled_work(db, Arc::new(registry), Arc::new(keys), mailer);
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        runtime.block_on(async move {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (mut term, mut int) = (signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?);
+            tracing::info!("vigil reminders worker running");
+            loop {
+                let pass = job.clone();
+                let _ = tokio::task::spawn_blocking(move || pass()).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(TIMER_INTERVAL) => {}
+                    _ = term.recv() => break,
+                    _ = int.recv() => break,
+                }
+            }
+            tracing::info!("vigil reminders worker stopped");
+            Ok::<_, anyhow::Error>(())
+        })
+    })();
+    let closed = database.close();
+    result?;
+    closed
 }

@@ -411,3 +411,77 @@ async fn a_reminder_given_up_is_listed_as_dead_and_can_be_retried() {
     assert_eq!(dispatch::send_due(&pool, &workflows, &mailer, week).unwrap().sent, 1);
     assert_eq!(sink.messages().len(), 1);
 }
+
+#[actix_web::test]
+async fn the_standalone_worker_sends_what_is_due_and_stops_on_sigterm() {
+    use diesel::connection::SimpleConnection;
+
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    let service = web_test::init_service(app(state(pool.clone()))).await;
+    let opened = call(
+        &service,
+        "POST",
+        "/api/v1/cases",
+        &fp,
+        Some(json!({
+            "country": "KE", "themes": ["MEDIA"], "risk": "high",
+            "confidential": {"defender_name": "Worker Person"}, "procedure": {"workflow": "demarche"}
+        })),
+    )
+    .await;
+    let case = call(
+        &service,
+        "GET",
+        &format!("/api/v1/cases/{}", opened["id"].as_str().unwrap()),
+        &fp,
+        None,
+    )
+    .await;
+    let transitions = format!(
+        "/api/v1/procedures/{}/transitions",
+        case["procedures"][0]["id"].as_str().unwrap()
+    );
+    call(
+        &service,
+        "POST",
+        &transitions,
+        &fp,
+        Some(json!({"action": "submit", "expected_version": 1, "data": {
+        "demarche_type": "letter", "urgency": "standard", "addressee": "x", "key_messages": "y",
+        "public_element_consent": false}})),
+    )
+    .await;
+    db.connect()
+        .batch_execute("UPDATE scheduled SET due_at = now() - interval '1 minute' WHERE kind = 'reminder'")
+        .unwrap();
+
+    let home = crate::support::reachable_home();
+    let log = home.path().join("worker.log");
+    let mut worker = crate::support::vigil(home.path())
+        .args(["reminders", "run"])
+        .env("DATABASE_URL", db.url.expose())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let outbox = home.path().join("outbox");
+    let started = std::time::Instant::now();
+    while outbox_messages(&outbox).is_empty() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{}",
+            std::fs::read_to_string(&log).unwrap()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(worker.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let status = worker.wait().unwrap();
+    assert!(status.success(), "{}", std::fs::read_to_string(&log).unwrap());
+    assert_eq!(outbox_messages(&outbox).len(), 1);
+}
