@@ -666,6 +666,9 @@ fn scheduled_work(
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "timers could not run"),
         }
+        if let Err(e) = db.run_blocking(|conn| store::idempotency::purge(conn, now)) {
+            tracing::warn!(error = %e, "old idempotency keys could not be purged");
+        }
         match vigil::reminders::dispatch::send_due(&db, &workflows, &mailer, now) {
             Ok(pass) if pass.sent + pass.failed > 0 => {
                 tracing::info!(

@@ -33,3 +33,14 @@ pub fn record(conn: &mut PgConnection, stored: &StoredResponse) -> Result<(), St
         .execute(conn)?;
     Ok(())
 }
+
+/// How long a stored response answers retries; older keys may be used afresh.
+pub const RETENTION: chrono::Duration = chrono::Duration::hours(24);
+
+/// Forgets responses older than [`RETENTION`] at `now`; returns how many.
+pub fn purge(conn: &mut PgConnection, now: chrono::DateTime<chrono::Utc>) -> Result<usize, StoreError> {
+    Ok(
+        diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(now - RETENTION)))
+            .execute(conn)?,
+    )
+}

@@ -615,6 +615,15 @@ async fn a_retried_request_never_opens_a_case_twice() {
     );
     let (status, _, _) = post_with_key(&service, &transitions, &fp, "", note).await;
     assert_eq!(status, 400);
+
+    // After the retention, keys are forgotten (and may be used afresh).
+    let mut conn = db.connect();
+    assert_eq!(
+        vigil::store::idempotency::purge(&mut conn, chrono::Utc::now()).unwrap(),
+        0
+    );
+    let later = chrono::Utc::now() + vigil::store::idempotency::RETENTION + chrono::Duration::minutes(1);
+    assert_eq!(vigil::store::idempotency::purge(&mut conn, later).unwrap(), 2);
 }
 
 async fn patch<S, B>(service: &S, uri: &str, token: &str, if_match: Option<&str>, body: Value) -> (u16, Value)
