@@ -828,20 +828,19 @@ pub fn retry_later(
 
 /// Marks a scheduled item done.
 pub fn complete(conn: &mut PgConnection, delegation: &str, id: Uuid) -> Result<(), StoreError> {
-    diesel::update(scheduled::table.find((delegation, id)))
-        .set((
-            scheduled::status.eq("done"),
-            scheduled::lease_until.eq(None::<DateTime<Utc>>),
-        ))
-        .execute(conn)?;
-    Ok(())
+    finish(conn, delegation, id, "done")
 }
 
 /// Gives up on a scheduled item that cannot be carried out.
 pub fn mark_dead(conn: &mut PgConnection, delegation: &str, id: Uuid) -> Result<(), StoreError> {
+    finish(conn, delegation, id, "dead")
+}
+
+/// Ends a claimed item in `status`, releasing its lease.
+fn finish(conn: &mut PgConnection, delegation: &str, id: Uuid, status: &str) -> Result<(), StoreError> {
     diesel::update(scheduled::table.find((delegation, id)))
         .set((
-            scheduled::status.eq("dead"),
+            scheduled::status.eq(status),
             scheduled::lease_until.eq(None::<DateTime<Utc>>),
         ))
         .execute(conn)?;
