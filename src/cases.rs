@@ -43,6 +43,20 @@ pub struct Idempotency {
     pub status: u16,
 }
 
+/// A change's answer: recorded for retries of the same `Idempotency-Key`, in the change's own
+/// transaction, then returned.
+fn answer<T: Serialize>(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    location: Option<String>,
+    value: T,
+) -> Result<T, CaseError> {
+    if let Some(idempotency) = ctx.idempotency {
+        idempotency.record(conn, ctx.caller, location, &value)?;
+    }
+    Ok(value)
+}
+
 impl Idempotency {
     /// Records `response` in the change's transaction. A twin that got there first makes this
     /// a unique violation: the change rolls back and the caller answers with the twin's response.
@@ -444,10 +458,7 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
             procedure_id,
             possible_duplicates,
         };
-        if let Some(idempotency) = ctx.idempotency {
-            idempotency.record(conn, caller, Some(format!("/api/v1/cases/{id}")), &opened)?;
-        }
-        Ok::<_, CaseError>(opened)
+        answer(conn, ctx, Some(format!("/api/v1/cases/{id}")), opened)
     })
 }
 
@@ -876,10 +887,7 @@ pub fn transition(
             version,
             started,
         };
-        if let Some(idempotency) = ctx.idempotency {
-            idempotency.record(conn, caller, None, &done)?;
-        }
-        Ok(done)
+        answer(conn, ctx, None, done)
     })
 }
 
@@ -1096,10 +1104,7 @@ pub fn start_procedure(
             state: start.state.clone(),
             version: 1,
         };
-        if let Some(idempotency) = ctx.idempotency {
-            idempotency.record(conn, ctx.caller, None, &started)?;
-        }
-        Ok(started)
+        answer(conn, ctx, None, started)
     })
 }
 
@@ -1372,10 +1377,7 @@ pub fn patch_case(
         )?;
         let version = rows::touch_case(conn, &case.delegation, id, at)?;
         let patched = Patched { id, version };
-        if let Some(idempotency) = ctx.idempotency {
-            idempotency.record(conn, ctx.caller, None, &patched)?;
-        }
-        Ok(patched)
+        answer(conn, ctx, None, patched)
     })
 }
 
@@ -1457,10 +1459,7 @@ pub fn request_erasure(
             case_id: id,
             reference: case.reference.clone(),
         };
-        if let Some(idempotency) = ctx.idempotency {
-            idempotency.record(conn, ctx.caller, None, &done)?;
-        }
-        Ok(done)
+        answer(conn, ctx, None, done)
     })
 }
 
@@ -1501,10 +1500,7 @@ pub fn approve_erasure(conn: &mut PgConnection, ctx: &Context<'_>, request_id: U
             case_id: request.case_id,
             erased_at: at,
         };
-        if let Some(idempotency) = ctx.idempotency {
-            idempotency.record(conn, ctx.caller, None, &done)?;
-        }
-        Ok(done)
+        answer(conn, ctx, None, done)
     })
 }
 
