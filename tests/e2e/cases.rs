@@ -9,27 +9,8 @@ use vigil::http::app;
 use vigil::store::Db;
 
 use crate::support::TestDb;
+use crate::support::api::call;
 use crate::support::app::{seed_user, state};
-
-async fn call<S, B>(service: &S, method: &str, uri: &str, token: &str, body: Option<Value>) -> (u16, Value)
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: actix_web::body::MessageBody,
-{
-    let mut request = match method {
-        "GET" => web_test::TestRequest::get(),
-        _ => web_test::TestRequest::post(),
-    }
-    .uri(uri)
-    .insert_header(("Authorization", format!("Bearer {token}")));
-    if let Some(body) = body {
-        request = request.set_json(body);
-    }
-    let response = web_test::call_service(service, request.to_request()).await;
-    let status = response.status().as_u16();
-    let bytes = web_test::read_body(response).await;
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
-}
 
 fn new_case(name: &str, workflow: &str) -> Value {
     json!({

@@ -3,38 +3,15 @@
 
 use actix_web::test as web_test;
 use chrono::{Duration, Utc};
-use serde_json::{Value, json};
+use serde_json::json;
 use vigil::http::app;
 use vigil::reminders::dispatch::{self, Mailer};
 use vigil::reminders::mail::Outbox;
 use vigil::store::Db;
 
 use crate::support::TestDb;
+use crate::support::api::{call_ok as call, submitted_demarche};
 use crate::support::app::{seed_user, state};
-
-async fn call<S, B>(service: &S, method: &str, uri: &str, token: &str, body: Option<Value>) -> Value
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    let mut request = if method == "GET" {
-        web_test::TestRequest::get()
-    } else {
-        web_test::TestRequest::post()
-    }
-    .uri(uri)
-    .insert_header(("Authorization", format!("Bearer {token}")));
-    if let Some(body) = body {
-        request = request.set_json(body);
-    }
-    let response = web_test::call_service(service, request.to_request()).await;
-    assert!(response.status().is_success(), "{method} {uri}: {}", response.status());
-    web_test::read_body_json(response).await
-}
 
 fn outbox_messages(dir: &std::path::Path) -> Vec<String> {
     std::fs::read_dir(dir)
@@ -181,39 +158,7 @@ async fn reminders_go_over_smtp_and_an_smtp_server_that_was_down_loses_nothing()
     let app_state = state(pool.clone());
     let workflows = app_state.workflows.clone();
     let service = web_test::init_service(app(app_state)).await;
-    let opened = call(
-        &service,
-        "POST",
-        "/api/v1/cases",
-        &fp,
-        Some(json!({
-            "country": "KE", "themes": ["MEDIA"], "risk": "high",
-            "confidential": {"defender_name": "Smtp Confidential"}, "procedure": {"workflow": "demarche"}
-        })),
-    )
-    .await;
-    let case = call(
-        &service,
-        "GET",
-        &format!("/api/v1/cases/{}", opened["id"].as_str().unwrap()),
-        &fp,
-        None,
-    )
-    .await;
-    let transitions = format!(
-        "/api/v1/procedures/{}/transitions",
-        case["procedures"][0]["id"].as_str().unwrap()
-    );
-    call(
-        &service,
-        "POST",
-        &transitions,
-        &fp,
-        Some(json!({"action": "submit", "expected_version": 1, "data": {
-        "demarche_type": "letter", "urgency": "standard", "addressee": "x", "key_messages": "Smtp Confidential",
-        "public_element_consent": false}})),
-    )
-    .await;
+    let _ = submitted_demarche(&service, &fp, "Smtp Confidential", "standard").await;
 
     // The server is down: the reminder waits and backs off.
     let address = crate::support::process::free_address();
@@ -336,39 +281,7 @@ async fn a_reminder_given_up_is_listed_as_dead_and_can_be_retried() {
     let app_state = state(pool.clone());
     let workflows = app_state.workflows.clone();
     let service = web_test::init_service(app(app_state)).await;
-    let opened = call(
-        &service,
-        "POST",
-        "/api/v1/cases",
-        &fp,
-        Some(json!({
-            "country": "KE", "themes": ["MEDIA"], "risk": "high",
-            "confidential": {"defender_name": "Dead Letter"}, "procedure": {"workflow": "demarche"}
-        })),
-    )
-    .await;
-    let case = call(
-        &service,
-        "GET",
-        &format!("/api/v1/cases/{}", opened["id"].as_str().unwrap()),
-        &fp,
-        None,
-    )
-    .await;
-    let transitions = format!(
-        "/api/v1/procedures/{}/transitions",
-        case["procedures"][0]["id"].as_str().unwrap()
-    );
-    call(
-        &service,
-        "POST",
-        &transitions,
-        &fp,
-        Some(json!({"action": "submit", "expected_version": 1, "data": {
-        "demarche_type": "letter", "urgency": "standard", "addressee": "x", "key_messages": "y",
-        "public_element_consent": false}})),
-    )
-    .await;
+    let (opened, _) = submitted_demarche(&service, &fp, "Dead Letter", "standard").await;
 
     // The last attempt against a server that is down.
     db.connect()
@@ -421,39 +334,7 @@ async fn the_standalone_worker_sends_what_is_due_and_stops_on_sigterm() {
     let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
     seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
     let service = web_test::init_service(app(state(pool.clone()))).await;
-    let opened = call(
-        &service,
-        "POST",
-        "/api/v1/cases",
-        &fp,
-        Some(json!({
-            "country": "KE", "themes": ["MEDIA"], "risk": "high",
-            "confidential": {"defender_name": "Worker Person"}, "procedure": {"workflow": "demarche"}
-        })),
-    )
-    .await;
-    let case = call(
-        &service,
-        "GET",
-        &format!("/api/v1/cases/{}", opened["id"].as_str().unwrap()),
-        &fp,
-        None,
-    )
-    .await;
-    let transitions = format!(
-        "/api/v1/procedures/{}/transitions",
-        case["procedures"][0]["id"].as_str().unwrap()
-    );
-    call(
-        &service,
-        "POST",
-        &transitions,
-        &fp,
-        Some(json!({"action": "submit", "expected_version": 1, "data": {
-        "demarche_type": "letter", "urgency": "standard", "addressee": "x", "key_messages": "y",
-        "public_element_consent": false}})),
-    )
-    .await;
+    let _ = submitted_demarche(&service, &fp, "Worker Person", "standard").await;
     db.connect()
         .batch_execute("UPDATE scheduled SET due_at = now() - interval '1 minute' WHERE kind = 'reminder'")
         .unwrap();

@@ -8,31 +8,8 @@ use vigil::reminders::timers;
 use vigil::store::Db;
 
 use crate::support::TestDb;
+use crate::support::api::call_ok as call;
 use crate::support::app::{seed_user, state};
-
-async fn call<S, B>(service: &S, method: &str, uri: &str, token: &str, body: Option<Value>) -> Value
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    let mut request = if method == "GET" {
-        web_test::TestRequest::get()
-    } else {
-        web_test::TestRequest::post()
-    }
-    .uri(uri)
-    .insert_header(("Authorization", format!("Bearer {token}")));
-    if let Some(body) = body {
-        request = request.set_json(body);
-    }
-    let response = web_test::call_service(service, request.to_request()).await;
-    assert!(response.status().is_success(), "{method} {uri}: {}", response.status());
-    web_test::read_body_json(response).await
-}
 
 #[actix_web::test]
 async fn an_access_denied_timer_escalates_once_as_the_system_even_with_two_workers() {

@@ -1,5 +1,6 @@
 //! Helpers shared by the end-to-end tests.
 
+pub mod api;
 pub mod app;
 pub mod db;
 pub mod keys;

@@ -1,0 +1,70 @@
+//! Calling the in-process application as a client would.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::test as web_test;
+use serde_json::{Value, json};
+
+/// A GET (or, for any other method, a POST) with `token`; the status and the JSON answer
+/// (`Null` when the body is not JSON).
+pub async fn call<S, B>(service: &S, method: &str, uri: &str, token: &str, body: Option<Value>) -> (u16, Value)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let mut request = match method {
+        "GET" => web_test::TestRequest::get(),
+        _ => web_test::TestRequest::post(),
+    }
+    .uri(uri)
+    .insert_header(("Authorization", format!("Bearer {token}")));
+    if let Some(body) = body {
+        request = request.set_json(body);
+    }
+    let response = web_test::call_service(service, request.to_request()).await;
+    let status = response.status().as_u16();
+    let bytes = web_test::read_body(response).await;
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// As [`call`], for requests that must succeed: the JSON answer.
+pub async fn call_ok<S, B>(service: &S, method: &str, uri: &str, token: &str, body: Option<Value>) -> Value
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let (status, answer) = call(service, method, uri, token, body).await;
+    assert!((200..300).contains(&status), "{method} {uri}: {status} {answer}");
+    answer
+}
+
+/// Opens a démarche case for `name` and submits it to the head of delegation with `urgency`;
+/// returns the opening answer and the procedure's transitions URI.
+pub async fn submitted_demarche<S, B>(service: &S, token: &str, name: &str, urgency: &str) -> (Value, String)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let case = json!({
+        "country": "KE", "themes": ["MEDIA"], "risk": "high",
+        "confidential": {"defender_name": name}, "procedure": {"workflow": "demarche"}
+    });
+    let opened = call_ok(service, "POST", "/api/v1/cases", token, Some(case)).await;
+    let read = call_ok(
+        service,
+        "GET",
+        &format!("/api/v1/cases/{}", opened["id"].as_str().unwrap()),
+        token,
+        None,
+    )
+    .await;
+    let transitions = format!(
+        "/api/v1/procedures/{}/transitions",
+        read["procedures"][0]["id"].as_str().unwrap()
+    );
+    let submit = json!({"action": "submit", "expected_version": 1, "data": {
+        "demarche_type": "letter", "urgency": urgency, "addressee": "x", "key_messages": name,
+        "public_element_consent": false}});
+    call_ok(service, "POST", &transitions, token, Some(submit)).await;
+    (opened, transitions)
+}
