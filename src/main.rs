@@ -444,7 +444,7 @@ fn run_service(
             state.db.clone(),
             state.workflows.clone(),
             state.keys.clone(),
-            mailer_for(config)?,
+            Arc::new(mailer_for(config)?),
         ),
     };
     tracing::info!(listen = %config.listen, public_url = %config.public_url, "vigil is serving");
@@ -655,32 +655,42 @@ fn scheduled_work(
     db: store::Db,
     workflows: Arc<Registry>,
     keys: Arc<vigil::startup::Keys>,
-    mailer: vigil::reminders::dispatch::Mailer,
-) -> Arc<dyn Fn() + Send + Sync> {
+    mailer: Arc<vigil::reminders::dispatch::Mailer>,
+) -> http::Job {
     Arc::new(move || {
-        let now = chrono::Utc::now();
-        match vigil::reminders::timers::fire_due(&db, &workflows, &keys, now) {
-            Ok(pass) if pass.fired + pass.dropped > 0 => {
-                tracing::info!(fired = pass.fired, dropped = pass.dropped, "timers")
+        let (db, workflows, keys, mailer) = (db.clone(), workflows.clone(), keys.clone(), mailer.clone());
+        Box::pin(async move {
+            let now = chrono::Utc::now();
+            let timers = {
+                let (db, workflows) = (db.clone(), workflows.clone());
+                tokio::task::spawn_blocking(move || {
+                    let fired = vigil::reminders::timers::fire_due(&db, &workflows, &keys, now);
+                    let purged = db.run_blocking(|conn| store::idempotency::purge(conn, now));
+                    (fired, purged)
+                })
+                .await
+            };
+            match timers {
+                Ok((Ok(pass), _)) if pass.fired + pass.dropped > 0 => {
+                    tracing::info!(fired = pass.fired, dropped = pass.dropped, "timers")
+                }
+                Ok((Err(e), _)) => tracing::warn!(error = %e, "timers could not run"),
+                Ok((_, Err(e))) => tracing::warn!(error = %e, "old idempotency keys could not be purged"),
+                _ => {}
             }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "timers could not run"),
-        }
-        if let Err(e) = db.run_blocking(|conn| store::idempotency::purge(conn, now)) {
-            tracing::warn!(error = %e, "old idempotency keys could not be purged");
-        }
-        match vigil::reminders::dispatch::send_due(&db, &workflows, &mailer, now) {
-            Ok(pass) if pass.sent + pass.failed > 0 => {
-                tracing::info!(
-                    sent = pass.sent,
-                    failed = pass.failed,
-                    skipped = pass.skipped,
-                    "reminders"
-                )
+            match vigil::reminders::dispatch::send_due(&db, &workflows, &mailer, now).await {
+                Ok(pass) if pass.sent + pass.failed > 0 => {
+                    tracing::info!(
+                        sent = pass.sent,
+                        failed = pass.failed,
+                        skipped = pass.skipped,
+                        "reminders"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "reminders could not run"),
             }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "reminders could not run"),
-        }
+        })
     })
 }
 
@@ -695,15 +705,14 @@ fn run_worker(config: &Config) -> anyhow::Result<()> {
         database.migrate()?;
         let db = database.pool(config.db_pool_size.min(4))?;
         sync_workflows(&db, &mut registry)?;
-        let job = scheduled_work(db, Arc::new(registry), Arc::new(keys), mailer);
+        let job = scheduled_work(db, Arc::new(registry), Arc::new(keys), Arc::new(mailer));
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         runtime.block_on(async move {
             use tokio::signal::unix::{SignalKind, signal};
             let (mut term, mut int) = (signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?);
             tracing::info!("vigil reminders worker running");
             loop {
-                let pass = job.clone();
-                let _ = tokio::task::spawn_blocking(move || pass()).await;
+                job().await;
                 tokio::select! {
                     _ = tokio::time::sleep(TIMER_INTERVAL) => {}
                     _ = term.recv() => break,

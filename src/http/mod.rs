@@ -128,10 +128,13 @@ async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::NoRoute)
 }
 
-/// Work the server runs in the background every `every`, on the blocking pool (timers).
+/// One pass of background work, started anew every time.
+pub type Job = Arc<dyn Fn() -> futures_util::future::BoxFuture<'static, ()> + Send + Sync>;
+
+/// Work the server runs in the background every `every` (timers and reminders).
 pub struct Background {
     pub every: Duration,
-    pub job: Arc<dyn Fn() + Send + Sync>,
+    pub job: Job,
 }
 
 /// Serves on `listener` until SIGTERM or SIGINT, then drains in-flight requests for at most
@@ -156,8 +159,7 @@ pub async fn serve(listener: TcpListener, state: AppState, background: Option<Ba
             loop {
                 tokio::select! {
                     _ = interval.tick() => {
-                        let job = background.job.clone();
-                        let _ = tokio::task::spawn_blocking(move || job()).await;
+                        (background.job)().await;
                     }
                     _ = stopped.changed() => break,
                 }

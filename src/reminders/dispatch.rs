@@ -3,10 +3,12 @@
 //! series missed during downtime sends one catch-up, not a flood. Failures back off
 //! exponentially with jitter; after the last attempt the reminder is dead.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use uuid::Uuid;
 
 use super::mail::{self, Outbox, Reminder};
@@ -14,7 +16,9 @@ use crate::store::{Db, StoreError, cases as rows, users};
 use crate::workflow::{Registry, Repeat};
 
 pub const LEASE: Duration = Duration::from_secs(120);
-const BATCH: i64 = 50;
+const BATCH: i64 = 200;
+/// Outcomes are written to the database this many at a time.
+const RECORD_EVERY: usize = 50;
 /// After this many attempts a reminder is dead.
 pub const MAX_ATTEMPTS: i32 = 8;
 
@@ -43,79 +47,175 @@ fn backoff(attempts: i32) -> chrono::Duration {
     base + base * i32::try_from(jitter).unwrap_or(0) / 4000
 }
 
-pub fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTime<Utc>) -> Result<Pass, StoreError> {
+/// Sends every reminder due at `now`: claims a batch, looks up its cases and recipients in
+/// one round trip, sends the batch's messages concurrently (as many at once as the outbox
+/// has connections), and records the outcomes as they come in. A letter whose lease is half
+/// gone before its turn (a server that hangs) is not sent by this worker: it counts as a
+/// failed attempt, so no other worker can take it over while it is being sent.
+pub async fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTime<Utc>) -> Result<Pass, StoreError> {
     let mut pass = Pass::default();
     loop {
-        let due = db.run_blocking(|conn| rows::claim_due(conn, "reminder", now, LEASE, BATCH))?;
+        let due = db
+            .run(move |conn| rows::claim_due(conn, "reminder", now, LEASE, BATCH))
+            .await?;
         if due.is_empty() {
             return Ok(pass);
         }
-        for item in due {
-            let context = db.run_blocking(|conn| {
-                let case = rows::case_by_id(conn, item.case_id)?;
-                let procedure = rows::procedure_by_id(conn, item.procedure_id)?;
-                Ok((case, procedure))
-            })?;
-            let (Some(case), Some(procedure)) = context else {
-                db.run_blocking(|conn| rows::complete(conn, &item.delegation, item.id))?;
-                pass.skipped += 1;
-                continue;
-            };
-            let workflow = registry.version(&procedure.workflow, &procedure.workflow_version);
-            if case.erased_at.is_some() || procedure.state != item.state || workflow.is_none() {
-                db.run_blocking(|conn| rows::complete(conn, &item.delegation, item.id))?;
-                pass.skipped += 1;
-                continue;
+        let (letters, skipped) = prepare(db, registry, mailer, due).await?;
+        pass.skipped += skipped.len();
+        record(
+            db,
+            Outcomes {
+                skipped,
+                ..Outcomes::default()
+            },
+            now,
+        )
+        .await?;
+        // Outcomes are recorded a chunk at a time as they come in, so a worker that dies
+        // mid-batch leaves at most a chunk (plus what was in flight) to be sent again.
+        let claimed = std::time::Instant::now();
+        let mut outcomes = futures_util::stream::iter(letters.into_iter().map(|letter| async move {
+            let mut failures = Vec::new();
+            if claimed.elapsed() > LEASE / 2 {
+                failures.push("not sent: the lease was running out".to_owned());
+                return (letter.item, failures);
             }
-            let Some(workflow) = workflow else { continue };
-            let recipients: Vec<String> = item.recipients.iter().flatten().cloned().collect();
-            let emails =
-                db.run_blocking(|conn| users::emails_for(conn, &item.delegation, case.owner_id, &recipients))?;
-            let definition = &workflow.definition;
-            let reminder = Reminder {
-                reference: case.reference.clone(),
-                workflow_title: definition.title.clone(),
-                step_title: definition
-                    .states
-                    .get(&item.state)
-                    .map(|s| s.title.clone())
-                    .unwrap_or_default(),
-                message: item.message.clone().unwrap_or_default(),
-                due_at: item.due_at,
-                link: format!("{}cases/{}", mailer.public_url, case.id),
-                message_id: format!("<{}@vigil>", item.id),
-            };
-            let failures: Vec<String> = emails
-                .iter()
-                .filter_map(|to| {
-                    mail::send(&mailer.outbox, &mailer.from, to, &reminder)
-                        .err()
-                        .map(|e| e.to_string())
-                })
-                .collect();
-            if failures.is_empty() {
-                db.run_blocking(|conn| {
-                    rows::transaction(conn, |conn| {
-                        rows::complete(conn, &item.delegation, item.id)?;
-                        schedule_next(conn, &item, now)?;
-                        rows::refresh_next_due(conn, &item.delegation, item.case_id)
-                    })
-                })?;
-                tracing::info!(scheduled.id = %item.id, recipients = emails.len(), message = ?item.message, "reminder sent");
-                pass.sent += 1;
-            } else {
+            for to in &letter.to {
+                if let Err(e) = mail::send(&mailer.outbox, &mailer.from, &to.email, &letter.reminder).await {
+                    failures.push(e.to_string());
+                }
+            }
+            (letter.item, failures)
+        }))
+        .buffer_unordered(mailer.outbox.concurrency())
+        .chunks(RECORD_EVERY);
+        while let Some(chunk) = outcomes.next().await {
+            let (done, failed): (Vec<_>, Vec<_>) = chunk.into_iter().partition(|(_, failures)| failures.is_empty());
+            for (item, failures) in &failed {
                 tracing::warn!(scheduled.id = %item.id, attempts = item.attempts, error = %failures.join("; "), "reminder not sent");
-                db.run_blocking(|conn| {
-                    if item.attempts >= MAX_ATTEMPTS {
-                        rows::mark_dead(conn, &item.delegation, item.id)
-                    } else {
-                        rows::retry_later(conn, &item.delegation, item.id, now + backoff(item.attempts))
-                    }
-                })?;
-                pass.failed += 1;
             }
+            pass.sent += done.len();
+            pass.failed += failed.len();
+            let sent = done.into_iter().map(|(item, _)| item).collect();
+            record(
+                db,
+                Outcomes {
+                    sent,
+                    failed,
+                    ..Outcomes::default()
+                },
+                now,
+            )
+            .await?;
         }
     }
+}
+
+#[derive(Default)]
+struct Outcomes {
+    sent: Vec<rows::DueItem>,
+    failed: Vec<(rows::DueItem, Vec<String>)>,
+    /// Claimed but no longer worth sending: the case erased, the procedure moved on or gone.
+    skipped: Vec<rows::DueItem>,
+}
+
+/// Records outcomes in one transaction: what was sent or skipped is done, and a repeating
+/// reminder that was sent gets its next occurrence; what failed waits for its backoff or,
+/// after the last attempt, is dead.
+async fn record(db: &Db, outcomes: Outcomes, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let Outcomes { sent, failed, skipped } = outcomes;
+    if sent.is_empty() && failed.is_empty() && skipped.is_empty() {
+        return Ok(());
+    }
+    db.run(move |conn| {
+        rows::transaction(conn, |conn| {
+            for item in &sent {
+                schedule_next(conn, item, now)?;
+            }
+            rows::complete_all(conn, &sent.iter().chain(&skipped).collect::<Vec<_>>())?;
+            for (item, _) in &failed {
+                if item.attempts >= MAX_ATTEMPTS {
+                    rows::mark_dead(conn, &item.delegation, item.id)?;
+                } else {
+                    rows::retry_later(conn, &item.delegation, item.id, now + backoff(item.attempts))?;
+                }
+            }
+            Ok::<_, StoreError>(())
+        })
+    })
+    .await
+}
+
+/// A claimed reminder with its message and recipients.
+struct Letter {
+    item: rows::DueItem,
+    reminder: Reminder,
+    to: Vec<users::Recipient>,
+}
+
+/// Who a reminder goes to depends on its delegation, its case's owner and its recipient list.
+type RecipientsKey = (String, Uuid, Vec<Option<String>>);
+
+/// Turns a claimed batch into letters, and the items that are no longer worth sending (their
+/// case erased, their procedure moved on or gone) into `skipped`.
+async fn prepare(
+    db: &Db,
+    registry: &Registry,
+    mailer: &Mailer,
+    due: Vec<rows::DueItem>,
+) -> Result<(Vec<Letter>, Vec<rows::DueItem>), StoreError> {
+    let (due, contexts, recipients) = db
+        .run(move |conn| {
+            let contexts = rows::reminder_contexts(conn, &due)?;
+            let mut recipients: HashMap<RecipientsKey, Vec<users::Recipient>> = HashMap::new();
+            for item in &due {
+                let Some(context) = contexts.iter().find(|c| c.id == item.id) else {
+                    continue;
+                };
+                let key = (item.delegation.clone(), context.owner_id, item.recipients.clone());
+                if let std::collections::hash_map::Entry::Vacant(entry) = recipients.entry(key) {
+                    let roles: Vec<String> = item.recipients.iter().flatten().cloned().collect();
+                    entry.insert(users::recipients_for(conn, &item.delegation, context.owner_id, &roles)?);
+                }
+            }
+            Ok((due, contexts, recipients))
+        })
+        .await?;
+    let contexts: HashMap<Uuid, rows::ReminderContext> = contexts.into_iter().map(|c| (c.id, c)).collect();
+    let (mut letters, mut skipped) = (Vec::with_capacity(due.len()), Vec::new());
+    for item in due {
+        let context = contexts.get(&item.id);
+        let workflow = context.and_then(|c| registry.version(&c.workflow, &c.workflow_version));
+        let (Some(context), Some(workflow)) = (context, workflow) else {
+            skipped.push(item);
+            continue;
+        };
+        if context.erased || context.procedure_state != item.state {
+            skipped.push(item);
+            continue;
+        }
+        let definition = &workflow.definition;
+        let reminder = Reminder {
+            reference: context.reference.clone(),
+            workflow_title: definition.title.clone(),
+            step_title: definition
+                .states
+                .get(&item.state)
+                .map(|s| s.title.clone())
+                .unwrap_or_default(),
+            message: item.message.clone().unwrap_or_default(),
+            due_at: item.due_at,
+            link: format!("{}cases/{}", mailer.public_url, item.case_id),
+            message_id: format!("<{}@vigil>", item.id),
+        };
+        let to = recipients
+            .get(&(item.delegation.clone(), context.owner_id, item.recipients.clone()))
+            .cloned()
+            .unwrap_or_default();
+        letters.push(Letter { item, reminder, to });
+    }
+    Ok((letters, skipped))
 }
 
 /// The next occurrence of a repeating reminder: the first after `now`, however many were

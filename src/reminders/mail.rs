@@ -3,10 +3,13 @@
 //! any confidential field, in the subject, the body or the headers.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use lettre::message::{Mailbox, MultiPart};
-use lettre::{Message, Transport};
+use lettre::{AsyncTransport, Message};
+
+use super::smtp::SmtpPool;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
@@ -17,36 +20,37 @@ pub enum MailError {
 }
 
 /// Where mail goes.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub enum Outbox {
-    /// One `.eml` file per message (the embedded default).
+    /// One `.eml` file per message (the embedded default; lettre's file transport).
     Files(PathBuf),
-    /// An SMTP server (`SMTP_URL`), through lettre's pooled transport.
-    Smtp(lettre::SmtpTransport),
+    /// An SMTP server (`SMTP_URL`), through a pool of connections.
+    Smtp(Arc<SmtpPool>),
+    /// Nowhere: for measuring Vigil's own claim-and-mark path (`vigil bench reminders`).
+    Discard,
 }
 
-impl std::fmt::Debug for Outbox {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Files(dir) => write!(f, "Files({})", dir.display()),
-            // The transport holds credentials: never printed.
-            Self::Smtp(_) => f.write_str("Smtp"),
-        }
-    }
-}
-
-/// How long one SMTP exchange may take before it counts as a failure (and is retried later).
-pub const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How many SMTP connections one process keeps open at most.
+pub const SMTP_CONNECTIONS: usize = 4;
 
 impl Outbox {
     /// An SMTP outbox from lettre's URL forms: `smtp://user:password@host:port` (plain),
     /// `smtp://…?tls=required` (STARTTLS), `smtps://host:465` (TLS).
     pub fn smtp(url: &str) -> Result<Self, MailError> {
-        let transport = lettre::SmtpTransport::from_url(url)
-            .map_err(|e| MailError::Build(e.to_string()))?
-            .timeout(Some(SMTP_TIMEOUT))
-            .build();
-        Ok(Self::Smtp(transport))
+        Self::smtp_with(url, SMTP_CONNECTIONS)
+    }
+
+    /// The same with `connections` connections at most.
+    pub fn smtp_with(url: &str, connections: usize) -> Result<Self, MailError> {
+        Ok(Self::Smtp(Arc::new(SmtpPool::new(url, connections)?)))
+    }
+
+    /// How many messages are worth having on their way at once.
+    pub fn concurrency(&self) -> usize {
+        match self {
+            Self::Smtp(pool) => pool.size(),
+            Self::Files(_) | Self::Discard => 1,
+        }
     }
 }
 
@@ -102,7 +106,7 @@ pub fn compose(reminder: &Reminder) -> (String, String, String) {
 }
 
 /// Sends `reminder` to `to` through `outbox`.
-pub fn send(outbox: &Outbox, from: &str, to: &str, reminder: &Reminder) -> Result<(), MailError> {
+pub async fn send(outbox: &Outbox, from: &str, to: &str, reminder: &Reminder) -> Result<(), MailError> {
     let (subject, text, html) = compose(reminder);
     let parse = |address: &str| address.parse::<Mailbox>().map_err(|e| MailError::Build(e.to_string()));
     let message = Message::builder()
@@ -112,18 +116,18 @@ pub fn send(outbox: &Outbox, from: &str, to: &str, reminder: &Reminder) -> Resul
         .message_id(Some(reminder.message_id.clone()))
         .multipart(MultiPart::alternative_plain_html(text, html))
         .map_err(|e| MailError::Build(e.to_string()))?;
+    let deliver = |e: &dyn std::fmt::Display| MailError::Deliver(e.to_string());
     match outbox {
         Outbox::Files(dir) => {
-            std::fs::create_dir_all(dir).map_err(|e| MailError::Deliver(e.to_string()))?;
-            lettre::FileTransport::new(dir)
-                .send(&message)
+            tokio::fs::create_dir_all(dir).await.map_err(|e| deliver(&e))?;
+            lettre::AsyncFileTransport::<lettre::Tokio1Executor>::new(dir)
+                .send(message)
+                .await
                 .map(drop)
-                .map_err(|e| MailError::Deliver(e.to_string()))
+                .map_err(|e| deliver(&e))
         }
-        Outbox::Smtp(transport) => transport
-            .send(&message)
-            .map(drop)
-            .map_err(|e| MailError::Deliver(e.to_string())),
+        Outbox::Smtp(pool) => pool.send(message.envelope(), &message.formatted()).await,
+        Outbox::Discard => Ok(()),
     }
 }
 

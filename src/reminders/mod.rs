@@ -1,5 +1,6 @@
-//! Scheduled work: timers, and reminders sent by email (file outbox now; SMTP with issue 6).
+//! Scheduled work: timers, and reminders sent by email (files, or SMTP through a pool of connections).
 
 pub mod dispatch;
 pub mod mail;
+pub mod smtp;
 pub mod timers;

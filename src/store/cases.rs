@@ -893,3 +893,68 @@ pub fn revive(conn: &mut PgConnection, id: Uuid) -> Result<bool, StoreError> {
             > 0,
     )
 }
+
+/// What sending a reminder needs to know of its case and procedure.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ReminderContext {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub reference: String,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub owner_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub erased: bool,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub procedure_state: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub workflow: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub workflow_version: String,
+}
+
+/// The case and procedure of each claimed item, in one query; an item whose case or procedure
+/// is gone has no row.
+pub fn reminder_contexts(conn: &mut PgConnection, items: &[DueItem]) -> Result<Vec<ReminderContext>, StoreError> {
+    let delegations: Vec<&str> = items.iter().map(|i| i.delegation.as_str()).collect();
+    let ids: Vec<Uuid> = items.iter().map(|i| i.id).collect();
+    Ok(diesel::sql_query(
+        "SELECT s.id, c.reference, c.owner_id, c.erased_at IS NOT NULL AS erased,
+                p.state AS procedure_state, p.workflow, p.workflow_version
+         FROM unnest($1::text[], $2::uuid[]) AS claimed(delegation, id)
+         JOIN scheduled s ON s.delegation = claimed.delegation AND s.id = claimed.id
+         JOIN cases c ON c.delegation = s.delegation AND c.id = s.case_id
+         JOIN procedures p ON p.delegation = s.delegation AND p.id = s.procedure_id",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(delegations)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids)
+    .load(conn)?)
+}
+
+/// Marks claimed items done, in one statement, and refreshes the next due time of their cases.
+pub fn complete_all(conn: &mut PgConnection, items: &[&DueItem]) -> Result<(), StoreError> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let delegations: Vec<&str> = items.iter().map(|i| i.delegation.as_str()).collect();
+    let ids: Vec<Uuid> = items.iter().map(|i| i.id).collect();
+    diesel::sql_query(
+        "UPDATE scheduled s SET status = 'done', lease_until = NULL
+         FROM unnest($1::text[], $2::uuid[]) AS claimed(delegation, id)
+         WHERE s.delegation = claimed.delegation AND s.id = claimed.id",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&delegations)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&ids)
+    .execute(conn)?;
+    let case_ids: Vec<Uuid> = items.iter().map(|i| i.case_id).collect();
+    diesel::sql_query(
+        "UPDATE cases c SET next_due_at = (SELECT min(s.due_at) FROM scheduled s
+                 WHERE s.delegation = c.delegation AND s.case_id = c.id AND s.status = 'pending')
+         FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::uuid[])) AS touched(delegation, id)
+         WHERE c.delegation = touched.delegation AND c.id = touched.id",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&delegations)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&case_ids)
+    .execute(conn)?;
+    Ok(())
+}

@@ -159,21 +159,29 @@ pub fn revoke_token(conn: &mut PgConnection, prefix: &str) -> Result<bool, Store
     )
 }
 
-/// The addresses a reminder goes to: `owner`, the case delegation's `focal_point`s or
-/// `head_of_delegation`s, or `eusr_reviewers`; active users only, each once.
-pub fn emails_for(
+/// Someone a reminder goes to, with what the email needs to speak their language and time.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Recipient {
+    pub email: String,
+    pub language: String,
+    pub time_zone: String,
+}
+
+/// Who a reminder goes to: `owner`, the case delegation's `focal_point`s or
+/// `head_of_delegation`s, or `eusr_reviewers`; active users only, each address once.
+pub fn recipients_for(
     conn: &mut PgConnection,
     delegation: &str,
     owner: uuid::Uuid,
     recipients: &[String],
-) -> Result<Vec<String>, StoreError> {
-    let mut emails: Vec<String> = Vec::new();
+) -> Result<Vec<Recipient>, StoreError> {
+    let mut found_all: Vec<Recipient> = Vec::new();
     for recipient in recipients {
         let active = users::table
             .filter(users::disabled_at.is_null())
-            .select(users::email)
+            .select((users::email, users::language, users::time_zone))
             .into_boxed();
-        let found: Vec<String> = match recipient.as_str() {
+        let found: Vec<Recipient> = match recipient.as_str() {
             "owner" => active.filter(users::id.eq(owner)).load(conn)?,
             "eusr_reviewers" => active.filter(users::role.eq("eusr_reviewer")).load(conn)?,
             role => active
@@ -184,11 +192,11 @@ pub fn emails_for(
                 )
                 .load(conn)?,
         };
-        for email in found {
-            if !emails.iter().any(|e| e.eq_ignore_ascii_case(&email)) {
-                emails.push(email);
+        for one in found {
+            if !found_all.iter().any(|r| r.email.eq_ignore_ascii_case(&one.email)) {
+                found_all.push(one);
             }
         }
     }
-    Ok(emails)
+    Ok(found_all)
 }

@@ -71,11 +71,17 @@ async fn reminders_reach_their_recipients_by_reference_only_and_repeat_once_afte
 
     // Nothing is due now; a week on, the head of delegation is reminded to decide.
     assert_eq!(
-        dispatch::send_due(&pool, &workflows, &mailer, Utc::now()).unwrap().sent,
+        dispatch::send_due(&pool, &workflows, &mailer, Utc::now())
+            .await
+            .unwrap()
+            .sent,
         0
     );
     let week = Utc::now() + Duration::days(8);
-    assert_eq!(dispatch::send_due(&pool, &workflows, &mailer, week).unwrap().sent, 1);
+    assert_eq!(
+        dispatch::send_due(&pool, &workflows, &mailer, week).await.unwrap().sent,
+        1
+    );
     let messages = outbox_messages(outbox.path());
     assert_eq!(messages.len(), 1);
     let mail = &messages[0];
@@ -100,7 +106,7 @@ async fn reminders_reach_their_recipients_by_reference_only_and_repeat_once_afte
     );
     assert!(!mail.contains(&fp_email));
     assert_eq!(
-        dispatch::send_due(&pool, &workflows, &mailer, week).unwrap().sent,
+        dispatch::send_due(&pool, &workflows, &mailer, week).await.unwrap().sent,
         0,
         "sent twice"
     );
@@ -135,7 +141,7 @@ async fn reminders_reach_their_recipients_by_reference_only_and_repeat_once_afte
     .await;
     let later = Utc::now() + Duration::days(35);
     let before = outbox_messages(outbox.path()).len();
-    let pass = dispatch::send_due(&pool, &workflows, &mailer, later).unwrap();
+    let pass = dispatch::send_due(&pool, &workflows, &mailer, later).await.unwrap();
     let chases = outbox_messages(outbox.path())
         .iter()
         .filter(|m| m.contains("Chase reply"))
@@ -144,7 +150,13 @@ async fn reminders_reach_their_recipients_by_reference_only_and_repeat_once_afte
         chases, 1,
         "a missed weekly series sent more than one catch-up ({pass:?}, {before} before)"
     );
-    assert_eq!(dispatch::send_due(&pool, &workflows, &mailer, later).unwrap().sent, 0);
+    assert_eq!(
+        dispatch::send_due(&pool, &workflows, &mailer, later)
+            .await
+            .unwrap()
+            .sent,
+        0
+    );
 }
 
 #[actix_web::test]
@@ -169,7 +181,7 @@ async fn reminders_go_over_smtp_and_an_smtp_server_that_was_down_loses_nothing()
         public_url: "https://vigil.example/".into(),
     };
     let week = Utc::now() + Duration::days(8);
-    let down = dispatch::send_due(&pool, &workflows, &mailer, week).unwrap();
+    let down = dispatch::send_due(&pool, &workflows, &mailer, week).await.unwrap();
     assert_eq!((down.sent, down.failed), (0, 1));
 
     // Back up: after the backoff, it arrives, once.
@@ -178,12 +190,14 @@ async fn reminders_go_over_smtp_and_an_smtp_server_that_was_down_loses_nothing()
     let after_backoff = week + Duration::minutes(10);
     assert_eq!(
         dispatch::send_due(&pool, &workflows, &mailer, after_backoff)
+            .await
             .unwrap()
             .sent,
         1
     );
     assert_eq!(
         dispatch::send_due(&pool, &workflows, &mailer, after_backoff)
+            .await
             .unwrap()
             .sent,
         0
@@ -206,51 +220,29 @@ async fn two_dispatchers_send_every_reminder_exactly_once() {
     let workflows = app_state.workflows.clone();
     let service = web_test::init_service(app(app_state)).await;
     for i in 0..6 {
-        let opened = call(
-            &service,
-            "POST",
-            "/api/v1/cases",
-            &fp,
-            Some(json!({
-                "country": "KE", "themes": ["MEDIA"], "risk": "high",
-                "confidential": {"defender_name": format!("Person {i}")}, "procedure": {"workflow": "demarche"}
-            })),
-        )
-        .await;
-        let case = call(
-            &service,
-            "GET",
-            &format!("/api/v1/cases/{}", opened["id"].as_str().unwrap()),
-            &fp,
-            None,
-        )
-        .await;
-        let transitions = format!(
-            "/api/v1/procedures/{}/transitions",
-            case["procedures"][0]["id"].as_str().unwrap()
-        );
-        call(
-            &service,
-            "POST",
-            &transitions,
-            &fp,
-            Some(json!({"action": "submit", "expected_version": 1, "data": {
-            "demarche_type": "letter", "urgency": "standard", "addressee": "x", "key_messages": "y",
-            "public_element_consent": false}})),
-        )
-        .await;
+        submitted_demarche(&service, &fp, &format!("Person {i}"), "standard").await;
     }
     let sink = SmtpSink::start_on(crate::support::process::free_address());
-    let mailer = Mailer {
-        outbox: Outbox::smtp(&sink.url()).unwrap(),
-        from: "vigil@example.org".into(),
-        public_url: "https://vigil.example/".into(),
-    };
     let week = Utc::now() + Duration::days(8);
+    // Two replicas: each its own runtime, thread and SMTP connections, one database.
     let workers: Vec<_> = (0..2)
         .map(|_| {
-            let (pool, workflows, mailer) = (pool.clone(), workflows.clone(), mailer.clone());
-            std::thread::spawn(move || dispatch::send_due(&pool, &workflows, &mailer, week).unwrap().sent)
+            let (pool, workflows, url) = (pool.clone(), workflows.clone(), sink.url());
+            std::thread::spawn(move || {
+                let mailer = Mailer {
+                    outbox: Outbox::smtp(&url).unwrap(),
+                    from: "vigil@example.org".into(),
+                    public_url: "https://vigil.example/".into(),
+                };
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                runtime
+                    .block_on(dispatch::send_due(&pool, &workflows, &mailer, week))
+                    .unwrap()
+                    .sent
+            })
         })
         .collect();
     let sent: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
@@ -294,7 +286,13 @@ async fn a_reminder_given_up_is_listed_as_dead_and_can_be_retried() {
         public_url: "https://vigil.example/".into(),
     };
     let week = Utc::now() + Duration::days(8);
-    assert_eq!(dispatch::send_due(&pool, &workflows, &mailer, week).unwrap().failed, 1);
+    assert_eq!(
+        dispatch::send_due(&pool, &workflows, &mailer, week)
+            .await
+            .unwrap()
+            .failed,
+        1
+    );
 
     let dead = call(&service, "GET", "/api/v1/reminders?state=dead", &admin, None).await;
     assert_eq!(dead.as_array().unwrap().len(), 1, "{dead}");
@@ -321,7 +319,10 @@ async fn a_reminder_given_up_is_listed_as_dead_and_can_be_retried() {
     cli(&["reminders", "retry", dead[0]["id"].as_str().unwrap()]);
 
     let sink = SmtpSink::start_on(address);
-    assert_eq!(dispatch::send_due(&pool, &workflows, &mailer, week).unwrap().sent, 1);
+    assert_eq!(
+        dispatch::send_due(&pool, &workflows, &mailer, week).await.unwrap().sent,
+        1
+    );
     assert_eq!(sink.messages().len(), 1);
 }
 
@@ -365,4 +366,86 @@ async fn the_standalone_worker_sends_what_is_due_and_stops_on_sigterm() {
     let status = worker.wait().unwrap();
     assert!(status.success(), "{}", std::fs::read_to_string(&log).unwrap());
     assert_eq!(outbox_messages(&outbox).len(), 1);
+}
+
+#[actix_web::test]
+async fn a_dispatcher_killed_mid_batch_loses_nothing() {
+    use crate::support::smtp::SmtpSink;
+    use diesel::connection::SimpleConnection;
+
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    let app_state = state(pool.clone());
+    let workflows = app_state.workflows.clone();
+    let service = web_test::init_service(app(app_state)).await;
+    submitted_demarche(&service, &fp, "Killed Person", "standard").await;
+    // Forty occurrences, due a minute ago.
+    db.connect()
+        .batch_execute(
+            "INSERT INTO scheduled (delegation, id, case_id, procedure_id, state, kind, position, message, recipients, due_at)
+             SELECT delegation, gen_random_uuid(), case_id, procedure_id, state, kind, position, message, recipients, due_at
+             FROM scheduled, generate_series(1, 39) WHERE kind = 'reminder';
+             UPDATE scheduled SET due_at = now() - interval '1 minute' WHERE kind = 'reminder'",
+        )
+        .unwrap();
+    let pending = |pool: &Db| {
+        pool.run_blocking(|conn| vigil::store::cases::scheduled_in(conn, "pending", 1000))
+            .unwrap()
+            .into_iter()
+            .filter(|s| s.kind == "reminder")
+            .count()
+    };
+    assert_eq!(pending(&pool), 40);
+
+    let sink = SmtpSink::start_slow(
+        crate::support::process::free_address(),
+        std::time::Duration::from_millis(100),
+    );
+    let home = crate::support::reachable_home();
+    let log = home.path().join("worker.log");
+    let mut worker = crate::support::vigil(home.path())
+        .args(["reminders", "run"])
+        .env("DATABASE_URL", db.url.expose())
+        .env("SMTP_URL", sink.url())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while sink.messages().len() < 4 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "{}",
+            std::fs::read_to_string(&log).unwrap()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    let at_kill = sink.messages().len();
+    assert!(
+        at_kill < 40,
+        "the worker finished before it was killed; slow the sink down"
+    );
+
+    // After the dead worker's lease, another worker sends what it left.
+    let mailer = Mailer {
+        outbox: Outbox::smtp(&sink.url()).unwrap(),
+        from: "vigil@example.org".into(),
+        public_url: "https://vigil.example/".into(),
+    };
+    let after_lease = Utc::now() + Duration::from_std(dispatch::LEASE).unwrap() + Duration::minutes(1);
+    dispatch::send_due(&pool, &workflows, &mailer, after_lease)
+        .await
+        .unwrap();
+    assert_eq!(pending(&pool), 0);
+    let received = sink.messages();
+    let ids: std::collections::BTreeSet<&str> = received
+        .iter()
+        .filter_map(|m| m.lines().find(|l| l.to_ascii_lowercase().starts_with("message-id:")))
+        .collect();
+    assert_eq!(ids.len(), 40, "an occurrence was lost");
+    // At-least-once: only what was sent and not yet recorded when the worker died goes twice.
+    assert!(received.len() - 40 <= at_kill, "{} sent for 40", received.len());
 }

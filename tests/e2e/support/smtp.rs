@@ -16,19 +16,22 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Starts on `address` (a free loopback port; the same one again brings a server back).
     pub fn start_on(address: SocketAddr) -> Self {
+        Self::start_with(address, "aiosmtpd.handlers.Mailbox", None)
+    }
+
+    /// A server that takes `delay` over each message (tests/e2e/support/slow_mailbox.py).
+    pub fn start_slow(address: SocketAddr, delay: Duration) -> Self {
+        Self::start_with(address, "slow_mailbox.SlowMailbox", Some(delay))
+    }
+
+    fn start_with(address: SocketAddr, handler: &str, delay: Option<Duration>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let maildir = dir.path().join("Maildir");
         let child = Command::new("/usr/bin/python3")
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &address.to_string(),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
+            .args(["-m", "aiosmtpd", "-n", "-l", &address.to_string(), "-c", handler])
             .arg(&maildir)
+            .args(delay.map(|d| d.as_secs_f64().to_string()))
+            .env("PYTHONPATH", concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/support"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
