@@ -99,7 +99,7 @@ impl Binaries {
             .ok_or(DevDbError::NoBinaries)
     }
 
-    fn tool(&self, name: &str) -> PathBuf {
+    pub fn tool(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
 }

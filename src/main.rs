@@ -75,6 +75,31 @@ enum Command {
         #[command(subcommand)]
         command: WorkflowsCommand,
     },
+    /// Measure Vigil against the limits of this machine (see BENCHMARKS.md).
+    Bench {
+        scenario: BenchScenario,
+        /// A short run (under two minutes) instead of the full one.
+        #[arg(long)]
+        quick: bool,
+        /// How many due reminders to drain (a multiple of 200).
+        #[arg(long)]
+        reminders: Option<i64>,
+        /// SMTP connections, for Vigil and the bare client alike.
+        #[arg(long, default_value_t = 4)]
+        connections: usize,
+        /// Runs to take the median of.
+        #[arg(long)]
+        runs: Option<usize>,
+        /// Where SCENARIO.json is written.
+        #[arg(long, default_value = "target/bench")]
+        out: std::path::PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum BenchScenario {
+    /// Due reminders claimed, sent to a local SMTP sink and marked sent.
+    Reminders,
 }
 
 #[derive(Debug, Subcommand)]
@@ -312,6 +337,21 @@ fn main() -> ExitCode {
         Command::Reminders {
             command: RemindersCommand::Run,
         } => run_worker(&config),
+        Command::Bench {
+            scenario: BenchScenario::Reminders,
+            quick,
+            reminders,
+            connections,
+            runs,
+            out,
+        } => {
+            let options = vigil::bench::reminders::Options {
+                reminders: reminders.unwrap_or(if quick { 2_000 } else { 20_000 }),
+                connections: connections.clamp(1, 64),
+                runs: runs.unwrap_or(if quick { 1 } else { 3 }).max(1),
+            };
+            vigil::bench::reminders::run(&config, &options, &out).map(drop)
+        }
         Command::Reminders {
             command: RemindersCommand::List { dead },
         } => with_database(&config, |db| {

@@ -16,9 +16,11 @@ use crate::store::{Db, StoreError, cases as rows, users};
 use crate::workflow::{Registry, Repeat};
 
 pub const LEASE: Duration = Duration::from_secs(120);
-const BATCH: i64 = 200;
-/// Outcomes are written to the database this many at a time.
+pub const BATCH: i64 = 200;
+/// Outcomes are written to the database this many at a time at most …
 const RECORD_EVERY: usize = 50;
+/// … and at the latest this long after the first of them came in.
+const RECORD_WITHIN: Duration = Duration::from_millis(100);
 /// After this many attempts a reminder is dead.
 pub const MAX_ATTEMPTS: i32 = 8;
 
@@ -47,69 +49,103 @@ fn backoff(attempts: i32) -> chrono::Duration {
     base + base * i32::try_from(jitter).unwrap_or(0) / 4000
 }
 
-/// Sends every reminder due at `now`: claims a batch, looks up its cases and recipients in
-/// one round trip, sends the batch's messages concurrently (as many at once as the outbox
-/// has connections), and records the outcomes as they come in. A letter whose lease is half
-/// gone before its turn (a server that hangs) is not sent by this worker: it counts as a
-/// failed attempt, so no other worker can take it over while it is being sent.
+/// Sends every reminder due at `now`, as a pipeline of three stages that overlap, so the
+/// database and the mail server are both kept busy:
+/// - claim: a batch at a time, its cases and recipients looked up in one round trip; items no
+///   longer worth sending are done at once;
+/// - send: as many messages at once as the outbox has connections;
+/// - record: outcomes written as they come in, up to [`RECORD_EVERY`] of them or what came
+///   within [`RECORD_WITHIN`] in one transaction, so a worker that dies leaves little to be
+///   sent again.
+///
+/// A letter whose lease is half gone before its turn (a server that hangs) is not sent by this
+/// worker: it counts as a failed attempt, so no other worker takes it over while it is sent.
 pub async fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTime<Utc>) -> Result<Pass, StoreError> {
-    let mut pass = Pass::default();
-    loop {
-        let due = db
-            .run(move |conn| rows::claim_due(conn, "reminder", now, LEASE, BATCH))
-            .await?;
-        if due.is_empty() {
-            return Ok(pass);
-        }
-        let (letters, skipped) = prepare(db, registry, mailer, due).await?;
-        pass.skipped += skipped.len();
-        record(
-            db,
-            Outcomes {
+    let (letters_tx, mut letters_rx) = tokio::sync::mpsc::channel::<Letter>(BATCH as usize);
+    let (outcomes_tx, mut outcomes_rx) = tokio::sync::mpsc::channel::<(rows::DueItem, Vec<String>)>(BATCH as usize);
+
+    let claim = async move {
+        let mut skipped_total = 0;
+        loop {
+            let due = db
+                .run(move |conn| rows::claim_due(conn, "reminder", now, LEASE, BATCH))
+                .await?;
+            if due.is_empty() {
+                return Ok::<_, StoreError>(skipped_total);
+            }
+            let (letters, skipped) = prepare(db, registry, mailer, due).await?;
+            skipped_total += skipped.len();
+            let outcomes = Outcomes {
                 skipped,
                 ..Outcomes::default()
-            },
-            now,
-        )
-        .await?;
-        // Outcomes are recorded a chunk at a time as they come in, so a worker that dies
-        // mid-batch leaves at most a chunk (plus what was in flight) to be sent again.
-        let claimed = std::time::Instant::now();
-        let mut outcomes = futures_util::stream::iter(letters.into_iter().map(|letter| async move {
-            let mut failures = Vec::new();
-            if claimed.elapsed() > LEASE / 2 {
-                failures.push("not sent: the lease was running out".to_owned());
-                return (letter.item, failures);
-            }
-            for to in &letter.to {
-                if let Err(e) = mail::send(&mailer.outbox, &mailer.from, &to.email, &letter.reminder).await {
-                    failures.push(e.to_string());
+            };
+            record(db, outcomes, now).await?;
+            for letter in letters {
+                if letters_tx.send(letter).await.is_err() {
+                    return Ok(skipped_total); // The recording stage failed; its error is returned.
                 }
             }
-            (letter.item, failures)
-        }))
-        .buffer_unordered(mailer.outbox.concurrency())
-        .chunks(RECORD_EVERY);
-        while let Some(chunk) = outcomes.next().await {
-            let (done, failed): (Vec<_>, Vec<_>) = chunk.into_iter().partition(|(_, failures)| failures.is_empty());
+        }
+    };
+
+    let send = async move {
+        let letters = futures_util::stream::poll_fn(move |cx| letters_rx.poll_recv(cx));
+        let mut sent = letters
+            .map(|letter| async move {
+                let mut failures = Vec::new();
+                if letter.claimed.elapsed() > LEASE / 2 {
+                    failures.push("not sent: the lease was running out".to_owned());
+                    return (letter.item, failures);
+                }
+                for to in &letter.to {
+                    if let Err(e) = mail::send(&mailer.outbox, &mailer.from, &to.email, &letter.reminder).await {
+                        failures.push(e.to_string());
+                    }
+                }
+                (letter.item, failures)
+            })
+            .buffer_unordered(mailer.outbox.concurrency());
+        while let Some(outcome) = sent.next().await {
+            if outcomes_tx.send(outcome).await.is_err() {
+                break;
+            }
+        }
+        Ok::<_, StoreError>(())
+    };
+
+    let record_all = async move {
+        let mut pass = Pass::default();
+        let mut chunk = Vec::with_capacity(RECORD_EVERY);
+        while let Some(first) = outcomes_rx.recv().await {
+            // Gather what comes within RECORD_WITHIN, up to RECORD_EVERY, into one transaction.
+            chunk.push(first);
+            let deadline = tokio::time::Instant::now() + RECORD_WITHIN;
+            while chunk.len() < RECORD_EVERY {
+                match tokio::time::timeout_at(deadline, outcomes_rx.recv()).await {
+                    Ok(Some(outcome)) => chunk.push(outcome),
+                    Ok(None) | Err(_) => break,
+                }
+            }
+            let (done, failed): (Vec<_>, Vec<_>) = chunk.drain(..).partition(|(_, failures)| failures.is_empty());
             for (item, failures) in &failed {
                 tracing::warn!(scheduled.id = %item.id, attempts = item.attempts, error = %failures.join("; "), "reminder not sent");
             }
             pass.sent += done.len();
             pass.failed += failed.len();
             let sent = done.into_iter().map(|(item, _)| item).collect();
-            record(
-                db,
-                Outcomes {
-                    sent,
-                    failed,
-                    ..Outcomes::default()
-                },
-                now,
-            )
-            .await?;
+            let outcomes = Outcomes {
+                sent,
+                failed,
+                ..Outcomes::default()
+            };
+            record(db, outcomes, now).await?;
         }
-    }
+        Ok::<_, StoreError>(pass)
+    };
+
+    let (skipped, (), mut pass) = tokio::try_join!(claim, send, record_all)?;
+    pass.skipped = skipped;
+    Ok(pass)
 }
 
 #[derive(Default)]
@@ -150,6 +186,8 @@ async fn record(db: &Db, outcomes: Outcomes, now: DateTime<Utc>) -> Result<(), S
 /// A claimed reminder with its message and recipients.
 struct Letter {
     item: rows::DueItem,
+    /// When its batch was claimed: the lease runs from here.
+    claimed: std::time::Instant,
     reminder: Reminder,
     to: Vec<users::Recipient>,
 }
@@ -183,6 +221,7 @@ async fn prepare(
         })
         .await?;
     let contexts: HashMap<Uuid, rows::ReminderContext> = contexts.into_iter().map(|c| (c.id, c)).collect();
+    let claimed = std::time::Instant::now();
     let (mut letters, mut skipped) = (Vec::with_capacity(due.len()), Vec::new());
     for item in due {
         let context = contexts.get(&item.id);
@@ -213,7 +252,12 @@ async fn prepare(
             .get(&(item.delegation.clone(), context.owner_id, item.recipients.clone()))
             .cloned()
             .unwrap_or_default();
-        letters.push(Letter { item, reminder, to });
+        letters.push(Letter {
+            item,
+            claimed,
+            reminder,
+            to,
+        });
     }
     Ok((letters, skipped))
 }

@@ -46,6 +46,18 @@ pub fn ensure_database(server_url: &str, name: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Connects to `server_url` and drops `name` if it exists, then creates it empty.
+pub fn recreate_database(server_url: &str, name: &str) -> Result<(), StoreError> {
+    let mut conn = PgConnection::establish(server_url)?;
+    drop_database(&mut conn, name)?;
+    create_database(&mut conn, name)
+}
+
+/// Connects to `server_url` and drops `name`.
+pub fn drop_database_at(server_url: &str, name: &str) -> Result<(), StoreError> {
+    drop_database(&mut PgConnection::establish(server_url)?, name)
+}
+
 /// Creates `name` as a copy of `template` (which nobody may be connected to).
 pub fn create_database_from(conn: &mut PgConnection, name: &str, template: &str) -> Result<(), StoreError> {
     conn.batch_execute(&format!(

@@ -785,6 +785,28 @@ pub struct DueItem {
     pub attempts: i32,
 }
 
+/// The claim: `$1` now, `$2` the lease's end, `$3` the batch size, `$4` the kind. Public so
+/// that `vigil bench reminders` runs the very same statement under pgbench.
+pub const CLAIM_DUE_SQL: &str = "UPDATE scheduled s SET lease_until = $2, attempts = s.attempts + 1
+         FROM (SELECT delegation, id FROM scheduled
+               WHERE kind = $4 AND status = 'pending' AND due_at <= $1
+                 AND (lease_until IS NULL OR lease_until < $1)
+               ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
+         WHERE s.delegation = due.delegation AND s.id = due.id
+         RETURNING s.delegation, s.id, s.case_id, s.procedure_id, s.state, s.position, s.message, s.recipients,
+                   s.action, s.repeat, s.due_at, s.attempts";
+
+/// Marks claimed items done: `$1` their delegations, `$2` their ids.
+pub const COMPLETE_ALL_SQL: &str = "UPDATE scheduled s SET status = 'done', lease_until = NULL
+         FROM unnest($1::text[], $2::uuid[]) AS claimed(delegation, id)
+         WHERE s.delegation = claimed.delegation AND s.id = claimed.id";
+
+/// Refreshes the next due time of cases: `$1` their delegations, `$2` their ids.
+pub const REFRESH_NEXT_DUE_SQL: &str = "UPDATE cases c SET next_due_at = (SELECT min(s.due_at) FROM scheduled s
+                 WHERE s.delegation = c.delegation AND s.case_id = c.id AND s.status = 'pending')
+         FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::uuid[])) AS touched(delegation, id)
+         WHERE c.delegation = touched.delegation AND c.id = touched.id";
+
 /// Claims up to `limit` due items of `kind` (`timer` or `reminder`) for `lease`: rows another
 /// worker holds (locked, or leased and not expired) are skipped, so any number of workers can
 /// run; a crashed worker's lease runs out and another takes the item over.
@@ -796,21 +818,12 @@ pub fn claim_due(
     limit: i64,
 ) -> Result<Vec<DueItem>, StoreError> {
     let lease_until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
-    Ok(diesel::sql_query(
-        "UPDATE scheduled s SET lease_until = $2, attempts = s.attempts + 1
-         FROM (SELECT delegation, id FROM scheduled
-               WHERE kind = $4 AND status = 'pending' AND due_at <= $1
-                 AND (lease_until IS NULL OR lease_until < $1)
-               ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
-         WHERE s.delegation = due.delegation AND s.id = due.id
-         RETURNING s.delegation, s.id, s.case_id, s.procedure_id, s.state, s.position, s.message, s.recipients,
-                   s.action, s.repeat, s.due_at, s.attempts",
-    )
-    .bind::<diesel::sql_types::Timestamptz, _>(now)
-    .bind::<diesel::sql_types::Timestamptz, _>(lease_until)
-    .bind::<diesel::sql_types::BigInt, _>(limit)
-    .bind::<diesel::sql_types::Text, _>(kind)
-    .load(conn)?)
+    Ok(diesel::sql_query(CLAIM_DUE_SQL)
+        .bind::<diesel::sql_types::Timestamptz, _>(now)
+        .bind::<diesel::sql_types::Timestamptz, _>(lease_until)
+        .bind::<diesel::sql_types::BigInt, _>(limit)
+        .bind::<diesel::sql_types::Text, _>(kind)
+        .load(conn)?)
 }
 
 /// Leaves a claimed item for a later try, at `retry_at`.
@@ -938,23 +951,14 @@ pub fn complete_all(conn: &mut PgConnection, items: &[&DueItem]) -> Result<(), S
     }
     let delegations: Vec<&str> = items.iter().map(|i| i.delegation.as_str()).collect();
     let ids: Vec<Uuid> = items.iter().map(|i| i.id).collect();
-    diesel::sql_query(
-        "UPDATE scheduled s SET status = 'done', lease_until = NULL
-         FROM unnest($1::text[], $2::uuid[]) AS claimed(delegation, id)
-         WHERE s.delegation = claimed.delegation AND s.id = claimed.id",
-    )
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&delegations)
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&ids)
-    .execute(conn)?;
+    diesel::sql_query(COMPLETE_ALL_SQL)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&delegations)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&ids)
+        .execute(conn)?;
     let case_ids: Vec<Uuid> = items.iter().map(|i| i.case_id).collect();
-    diesel::sql_query(
-        "UPDATE cases c SET next_due_at = (SELECT min(s.due_at) FROM scheduled s
-                 WHERE s.delegation = c.delegation AND s.case_id = c.id AND s.status = 'pending')
-         FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::uuid[])) AS touched(delegation, id)
-         WHERE c.delegation = touched.delegation AND c.id = touched.id",
-    )
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&delegations)
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&case_ids)
-    .execute(conn)?;
+    diesel::sql_query(REFRESH_NEXT_DUE_SQL)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&delegations)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&case_ids)
+        .execute(conn)?;
     Ok(())
 }

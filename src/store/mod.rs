@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod bench;
 pub mod cases;
 pub mod idempotency;
 pub mod migrations;

@@ -4,6 +4,7 @@
 mod api_workflows;
 mod audit;
 mod auth;
+mod bench;
 mod cases;
 mod cli;
 mod embedded;

@@ -1,0 +1,86 @@
+//! Data for `vigil bench`: a delegation with cases and procedures, and due reminders loaded in
+//! bulk. Only ever run against the bench's own database.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamptz};
+use uuid::Uuid;
+
+use super::StoreError;
+
+pub const DELEGATION: &str = "EUD_BENCH";
+
+/// A delegation, one focal point (the owner of every case) and `cases` cases, each with one
+/// procedure of `workflow` in `state`.
+pub fn seed(conn: &mut PgConnection, workflow: &str, version: &str, state: &str, cases: i64) -> Result<(), StoreError> {
+    let owner = Uuid::new_v4();
+    diesel::sql_query("INSERT INTO delegations (code, name) VALUES ($1, 'Bench delegation')")
+        .bind::<Text, _>(DELEGATION)
+        .execute(conn)?;
+    diesel::sql_query(
+        "INSERT INTO users (id, email, display_name, role, delegation)
+         VALUES ($1, 'bench-owner@example.org', 'Bench owner', 'focal_point', $2)",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(owner)
+    .bind::<Text, _>(DELEGATION)
+    .execute(conn)?;
+    diesel::sql_query(
+        "INSERT INTO cases (delegation, id, reference, country, themes, risk, owner_id, sealed)
+         SELECT $1, gen_random_uuid(), 'VG-2026-' || lpad(g::text, 5, '0'), 'KE', '{MEDIA}', 'high', $2, '\\x00'
+         FROM generate_series(1, $3) g",
+    )
+    .bind::<Text, _>(DELEGATION)
+    .bind::<diesel::sql_types::Uuid, _>(owner)
+    .bind::<BigInt, _>(cases)
+    .execute(conn)?;
+    diesel::sql_query(
+        "INSERT INTO procedures (delegation, id, case_id, workflow, workflow_version, state)
+         SELECT delegation, gen_random_uuid(), id, $2, $3, $4 FROM cases WHERE delegation = $1",
+    )
+    .bind::<Text, _>(DELEGATION)
+    .bind::<Text, _>(workflow)
+    .bind::<Text, _>(version)
+    .bind::<Text, _>(state)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Replaces every scheduled item with `count` reminders to the owner, due just before `now`,
+/// spread over the seeded procedures.
+pub fn load_due_reminders(
+    conn: &mut PgConnection,
+    message: &str,
+    count: i64,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::sql_query("TRUNCATE scheduled").execute(conn)?;
+    diesel::sql_query(
+        "WITH p AS (SELECT row_number() OVER (ORDER BY id) - 1 AS k, * FROM procedures WHERE delegation = $1),
+              n AS (SELECT count(*) AS n FROM p)
+         INSERT INTO scheduled (delegation, id, case_id, procedure_id, state, kind, position, message, recipients, due_at)
+         SELECT p.delegation, gen_random_uuid(), p.case_id, p.id, p.state, 'reminder', 0, $2, '{owner}',
+                $4 - interval '1 minute' - g * interval '1 millisecond'
+         FROM generate_series(0, $3 - 1) g JOIN p ON p.k = g % (SELECT n FROM n)",
+    )
+    .bind::<Text, _>(DELEGATION)
+    .bind::<Text, _>(message)
+    .bind::<BigInt, _>(count)
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)?;
+    diesel::sql_query("VACUUM ANALYZE scheduled").execute(conn)?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+}
+
+/// How many reminders are still pending.
+pub fn pending_reminders(conn: &mut PgConnection) -> Result<i64, StoreError> {
+    let row: Count =
+        diesel::sql_query("SELECT count(*) AS count FROM scheduled WHERE kind = 'reminder' AND status = 'pending'")
+            .get_result(conn)?;
+    Ok(row.count)
+}
