@@ -176,8 +176,24 @@ pub fn visible(caller: &Principal, case: &CaseRow, procedures: &[ProcedureRow]) 
     }
 }
 
-fn calendar(conn: &mut PgConnection, delegation: &str) -> Result<Calendar, CaseError> {
-    calendar_of(conn, delegation)?.ok_or_else(|| CaseError::Inconsistent(format!("delegation {delegation} is missing")))
+fn calendar(conn: &mut PgConnection, delegation: &str, owner: Uuid) -> Result<Calendar, CaseError> {
+    calendar_for_case(conn, delegation, owner)?
+        .ok_or_else(|| CaseError::Inconsistent(format!("delegation {delegation} is missing")))
+}
+
+/// The calendar of a case: its delegation's, with its owner's own time zone when they set one.
+pub fn calendar_for_case(
+    conn: &mut PgConnection,
+    delegation: &str,
+    owner: Uuid,
+) -> Result<Option<Calendar>, StoreError> {
+    let Some(mut calendar) = calendar_of(conn, delegation)? else {
+        return Ok(None);
+    };
+    calendar.owner_time_zone = users::user(conn, owner)?
+        .and_then(|user| user.time_zone)
+        .and_then(|time_zone| time_zone.parse().ok());
+    Ok(Some(calendar))
 }
 
 /// A delegation's calendar (time zone and weekend), for deadlines and repeating reminders.
@@ -190,7 +206,11 @@ pub fn calendar_of(conn: &mut PgConnection, delegation: &str) -> Result<Option<C
             .filter_map(|day| u8::try_from(*day - 1).ok().and_then(|d| Weekday::try_from(d).ok()))
             .collect();
         let time_zone = row.time_zone.parse().unwrap_or(chrono_tz::UTC);
-        Calendar { time_zone, weekend }
+        Calendar {
+            time_zone,
+            weekend,
+            owner_time_zone: None,
+        }
     }))
 }
 
@@ -378,7 +398,7 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
         return Err(CaseError::Invalid(issues));
     };
 
-    let calendar = calendar(conn, &delegation)?;
+    let calendar = calendar(conn, &delegation, owner)?;
     let start = engine::open(workflow, request.procedure.data.expose(), at, &calendar)?;
     let key = keys.keyring.new_case_key()?;
     let sealed_case = keyring::seal_json(
@@ -738,7 +758,7 @@ pub fn transition(
         return Err(CaseError::NotFound);
     }
     let delegation = case.delegation.clone();
-    let calendar = calendar(conn, &delegation)?;
+    let calendar = calendar(conn, &delegation, case.owner_id)?;
     let actor = Actor {
         user: caller.user_id.to_string(),
         roles: vec![caller.role],
@@ -1080,7 +1100,7 @@ pub fn start_procedure(
             "is not a loaded workflow (see GET /api/v1/workflows)",
         )])
     })?;
-    let calendar = calendar(conn, &case.delegation)?;
+    let calendar = calendar(conn, &case.delegation, case.owner_id)?;
     let start = engine::open(workflow, request.data.expose(), at, &calendar)?;
     rows::transaction(conn, |conn| {
         rows::lock_case(conn, &case.delegation, case.id)?.ok_or(CaseError::NotFound)?;

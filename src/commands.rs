@@ -54,8 +54,7 @@ pub fn add_delegation(
             "`{country}` is not an ISO 3166-1 alpha-2 country code"
         );
     }
-    chrono_tz::Tz::from_str(time_zone)
-        .map_err(|_| anyhow::anyhow!("`{time_zone}` is not a time zone such as Europe/Brussels"))?;
+    check_time_zone(time_zone)?;
     let new = users::NewDelegation {
         code: code.to_owned(),
         name: name.trim().to_owned(),
@@ -80,6 +79,39 @@ pub struct AddedUser {
     pub expires_at: chrono::DateTime<Utc>,
 }
 
+/// How Vigil writes to a user: in which time zone (None: the delegation's), in which language,
+/// and whether reminders come one by one or as a daily digest.
+#[derive(Debug, Clone)]
+pub struct Preferences {
+    pub time_zone: Option<String>,
+    pub language: String,
+    pub digest: bool,
+}
+
+impl Default for Preferences {
+    fn default() -> Self {
+        Self {
+            time_zone: None,
+            language: "en".into(),
+            digest: false,
+        }
+    }
+}
+
+fn check_time_zone(time_zone: &str) -> anyhow::Result<()> {
+    chrono_tz::Tz::from_str(time_zone)
+        .map(drop)
+        .map_err(|_| anyhow::anyhow!("`{time_zone}` is not a time zone such as Europe/Brussels"))
+}
+
+fn check_language(language: &str) -> anyhow::Result<()> {
+    ensure!(
+        (2..=3).contains(&language.len()) && language.chars().all(|c| c.is_ascii_lowercase()),
+        "`{language}` is not a language code such as en or fr"
+    );
+    Ok(())
+}
+
 pub fn add_user(
     db: &Db,
     email: &str,
@@ -87,6 +119,7 @@ pub fn add_user(
     delegation: Option<&str>,
     name: Option<&str>,
     token_days: u32,
+    preferences: &Preferences,
 ) -> anyhow::Result<AddedUser> {
     let role = Role::parse(role)
         .filter(|r| *r != Role::System)
@@ -99,6 +132,10 @@ pub fn add_user(
         && !email.contains(char::is_whitespace);
     ensure!(looks_like_email, "`{email}` is not an email address");
     ensure!((1..=3650).contains(&token_days), "a token lasts from 1 to 3650 days");
+    if let Some(time_zone) = &preferences.time_zone {
+        check_time_zone(time_zone)?;
+    }
+    check_language(&preferences.language)?;
     let needs_delegation = matches!(role, Role::FocalPoint | Role::HeadOfDelegation);
     match (needs_delegation, delegation) {
         (true, None) => bail!("a {role} belongs to a delegation: add --delegation CODE"),
@@ -121,6 +158,9 @@ pub fn add_user(
         display_name: name.unwrap_or(email).trim().to_owned(),
         role: role.as_str().to_owned(),
         delegation: delegation.map(str::to_owned),
+        time_zone: preferences.time_zone.clone(),
+        language: preferences.language.clone(),
+        digest: preferences.digest,
     };
     let token_row = users::NewToken {
         id: Uuid::new_v4(),
@@ -224,6 +264,21 @@ pub fn disable_user(db: &Db, email: &str) -> anyhow::Result<()> {
         .with_context(|| format!("no user {email}"))?;
     let changed = db.run_blocking(|conn| users::disable_user(conn, user.id))?;
     ensure!(changed, "{email} is disabled already");
+    Ok(())
+}
+
+/// Changes how Vigil writes to the user with this email.
+pub fn set_preferences(db: &Db, email: &str, changes: &users::PreferenceChanges) -> anyhow::Result<()> {
+    if let Some(Some(time_zone)) = &changes.time_zone {
+        check_time_zone(time_zone)?;
+    }
+    if let Some(language) = &changes.language {
+        check_language(language)?;
+    }
+    let user = db
+        .run_blocking(|conn| users::user_by_email(conn, email))?
+        .with_context(|| format!("no user {email}"))?;
+    db.run_blocking(|conn| users::set_preferences(conn, user.id, changes))?;
     Ok(())
 }
 

@@ -140,6 +140,28 @@ enum UsersCommand {
         /// How many days the token is valid.
         #[arg(long, default_value = "90")]
         token_days: u32,
+        /// The user's time zone for reminders (default: their delegation's).
+        #[arg(long)]
+        time_zone: Option<String>,
+        /// The language of their emails (a file under workflows/messages/; default en).
+        #[arg(long, default_value = "en")]
+        language: String,
+        /// Send their reminders as one digest email a day.
+        #[arg(long)]
+        digest: bool,
+    },
+    /// Change how Vigil writes to a user.
+    Set {
+        #[arg(long)]
+        email: String,
+        /// A time zone such as Africa/Nairobi, or `delegation` for their delegation's.
+        #[arg(long)]
+        time_zone: Option<String>,
+        #[arg(long)]
+        language: Option<String>,
+        /// `true`: one digest email a day; `false`: each reminder as it falls due.
+        #[arg(long)]
+        digest: Option<bool>,
     },
     /// List users.
     List,
@@ -275,9 +297,25 @@ fn main() -> ExitCode {
                     delegation,
                     name,
                     token_days,
+                    time_zone,
+                    language,
+                    digest,
                 },
         } => with_database(&config, |db| {
-            let added = commands::add_user(db, &email, &role, delegation.as_deref(), name.as_deref(), token_days)?;
+            let preferences = commands::Preferences {
+                time_zone,
+                language,
+                digest,
+            };
+            let added = commands::add_user(
+                db,
+                &email,
+                &role,
+                delegation.as_deref(),
+                name.as_deref(),
+                token_days,
+                &preferences,
+            )?;
             println!(
                 "added user {} ({role}); token valid until {}:",
                 added.id,
@@ -299,14 +337,35 @@ fn main() -> ExitCode {
         } => with_database(&config, |db| {
             for user in db.run_blocking(store::users::list_users)? {
                 println!(
-                    "{}  {:<19} {:<12} {}{}",
+                    "{}  {:<19} {:<12} {}  {} {}{}{}",
                     user.id,
                     user.role,
                     user.delegation.as_deref().unwrap_or("-"),
                     user.email,
+                    user.language,
+                    user.time_zone.as_deref().unwrap_or("(delegation's time zone)"),
+                    if user.digest { "  digest" } else { "" },
                     if user.disabled_at.is_some() { "  (disabled)" } else { "" }
                 );
             }
+            Ok(())
+        }),
+        Command::Users {
+            command:
+                UsersCommand::Set {
+                    email,
+                    time_zone,
+                    language,
+                    digest,
+                },
+        } => with_database(&config, |db| {
+            let changes = store::users::PreferenceChanges {
+                time_zone: time_zone.map(|tz| Some(tz).filter(|tz| tz != "delegation")),
+                language,
+                digest,
+            };
+            commands::set_preferences(db, &email, &changes)?;
+            println!("updated {email}");
             Ok(())
         }),
         Command::Users {
@@ -522,6 +581,15 @@ fn workflows(config: &Config, command: WorkflowsCommand) -> anyhow::Result<()> {
         WorkflowsCommand::Check { dir } => {
             let dir = dir.unwrap_or_else(|| config.workflows_dir.clone());
             let registry = load_workflows(&dir)?;
+            let catalog = vigil::reminders::catalog::Catalog::load(&dir.join("messages"))?;
+            let keys = message_keys(&registry);
+            let missing = catalog.missing_in_english(keys.iter().map(String::as_str));
+            anyhow::ensure!(
+                missing.is_empty(),
+                "{}: no English text for {}",
+                dir.join("messages/en.toml").display(),
+                missing.join(", ")
+            );
             for workflow in registry.iter() {
                 let definition = &workflow.definition;
                 println!(
@@ -532,6 +600,12 @@ fn workflows(config: &Config, command: WorkflowsCommand) -> anyhow::Result<()> {
                     definition.actions.len()
                 );
             }
+            let languages: Vec<&str> = catalog.languages().collect();
+            println!(
+                "messages: ok, {} keys in English; languages {}",
+                keys.len(),
+                languages.join(", ")
+            );
             Ok(())
         }
         WorkflowsCommand::List => {
@@ -675,6 +749,15 @@ fn audit_verify(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Every reminder message key the workflows use.
+fn message_keys(registry: &Registry) -> std::collections::BTreeSet<String> {
+    registry
+        .iter()
+        .flat_map(|w| w.definition.states.values())
+        .flat_map(|state| state.reminders.iter().map(|r| r.message.clone()))
+        .collect()
+}
+
 /// Where reminders go: SMTP when `SMTP_URL` is set, else files under `$VIGIL_HOME/outbox`.
 fn mailer_for(config: &Config) -> anyhow::Result<vigil::reminders::dispatch::Mailer> {
     let outbox = match &config.mail {
@@ -683,7 +766,10 @@ fn mailer_for(config: &Config) -> anyhow::Result<vigil::reminders::dispatch::Mai
             vigil::reminders::mail::Outbox::smtp(url.expose()).map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?
         }
     };
+    let messages = config.workflows_dir.join("messages");
+    let catalog = vigil::reminders::catalog::Catalog::load(&messages)?;
     Ok(vigil::reminders::dispatch::Mailer {
+        catalog: Arc::new(catalog),
         outbox,
         from: format!("vigil@{}", config.public_url.host_str().unwrap_or("localhost")),
         public_url: config.public_url.to_string(),

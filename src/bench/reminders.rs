@@ -148,6 +148,7 @@ fn measure(
             outbox,
             from: "vigil@bench.example".into(),
             public_url: "https://vigil.bench.example/".into(),
+            catalog: Default::default(),
         };
         let watch = RssWatch::start();
         let started = Instant::now();

@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use uuid::Uuid;
 
-use super::mail::{self, Outbox, Reminder};
+use super::catalog::Catalog;
+use super::mail::{self, Outbox, Reader, Reminder};
 use crate::store::{Db, StoreError, cases as rows, users};
 use crate::workflow::{Registry, Repeat};
 
@@ -39,6 +40,8 @@ pub struct Mailer {
     pub from: String,
     /// `VIGIL_PUBLIC_URL`, ending in `/`.
     pub public_url: String,
+    /// The words of the emails, per language.
+    pub catalog: std::sync::Arc<Catalog>,
 }
 
 /// 1, 2, 4 … minutes, capped at 6 hours, with up to a quarter of jitter.
@@ -98,7 +101,16 @@ pub async fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTi
                     return (letter.item, failures);
                 }
                 for to in &letter.to {
-                    if let Err(e) = mail::send(&mailer.outbox, &mailer.from, &to.email, &letter.reminder).await {
+                    let reader = Reader::of(to, letter.reminder.time_zone);
+                    let sent = mail::send(
+                        &mailer.outbox,
+                        &mailer.from,
+                        &to.email,
+                        &letter.reminder,
+                        reader,
+                        &mailer.catalog,
+                    );
+                    if let Err(e) = sent.await {
                         failures.push(e.to_string());
                     }
                 }
@@ -245,6 +257,7 @@ async fn prepare(
                 .unwrap_or_default(),
             message: item.message.clone().unwrap_or_default(),
             due_at: item.due_at,
+            time_zone: context.time_zone.parse().unwrap_or(chrono_tz::UTC),
             link: format!("{}cases/{}", mailer.public_url, item.case_id),
             message_id: format!("<{}@vigil>", item.id),
         };
@@ -263,13 +276,17 @@ async fn prepare(
 }
 
 /// The next occurrence of a repeating reminder: the first after `now`, however many were
-/// missed, in the delegation's calendar.
+/// missed, in the case's calendar (its owner's time zone for a reminder to the owner alone).
 fn schedule_next(conn: &mut crate::store::Conn, item: &rows::DueItem, now: DateTime<Utc>) -> Result<(), StoreError> {
     let Some(repeat) = item.repeat.as_deref().and_then(|source| Repeat::from_str(source).ok()) else {
         return Ok(());
     };
-    let calendar = crate::cases::calendar_of(conn, &item.delegation)?.unwrap_or_default();
-    let Some(next) = repeat.next_after(&calendar, now) else {
+    let Some(case) = rows::case_by_id(conn, item.case_id)? else {
+        return Ok(());
+    };
+    let calendar = crate::cases::calendar_for_case(conn, &item.delegation, case.owner_id)?.unwrap_or_default();
+    let to: Vec<String> = item.recipients.iter().flatten().cloned().collect();
+    let Some(next) = repeat.next_after(&calendar.for_recipients(&to), now) else {
         return Ok(());
     };
     rows::schedule(

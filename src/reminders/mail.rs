@@ -6,10 +6,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncTransport, Message};
 
+use chrono_tz::Tz;
+
+use super::catalog::Catalog;
 use super::smtp::SmtpPool;
+use crate::store::users::Recipient;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
@@ -63,19 +68,32 @@ pub struct Reminder {
     /// The message key, e.g. `trial.hearing_in_7_days`.
     pub message: String,
     pub due_at: DateTime<Utc>,
+    /// The delegation's time zone, for recipients who have none of their own.
+    pub time_zone: Tz,
     pub link: String,
     /// Stable per occurrence, so a retry after a crash can be recognised downstream.
     pub message_id: String,
 }
 
-/// `trial.hearing_in_7_days` → "Hearing in 7 days": English from the key until translations exist.
-pub fn describe(message: &str) -> String {
-    let last = message.rsplit('.').next().unwrap_or(message).replace('_', " ");
-    let mut chars = last.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+/// Who an email is for, as far as its wording goes.
+#[derive(Debug, Clone, Copy)]
+pub struct Reader<'a> {
+    pub language: &'a str,
+    pub time_zone: Tz,
+}
+
+impl<'a> Reader<'a> {
+    /// A recipient's language, and their time zone or else `fallback` (the delegation's).
+    pub fn of(recipient: &'a Recipient, fallback: Tz) -> Self {
+        Self {
+            language: &recipient.language,
+            time_zone: recipient
+                .time_zone
+                .as_deref()
+                .and_then(|tz| tz.parse().ok())
+                .unwrap_or(fallback),
+        }
+    }
 }
 
 fn escape(text: &str) -> String {
@@ -85,36 +103,93 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Subject, plain text and HTML of a reminder.
-pub fn compose(reminder: &Reminder) -> (String, String, String) {
-    let what = describe(&reminder.message);
-    let when = reminder.due_at.format("%Y-%m-%d %H:%M UTC");
+/// `2026-12-03 09:00 (Africa/Nairobi)`.
+fn local_time(at: DateTime<Utc>, time_zone: Tz) -> String {
+    format!(
+        "{} ({})",
+        at.with_timezone(&time_zone).format("%Y-%m-%d %H:%M"),
+        time_zone.name()
+    )
+}
+
+/// Subject, plain text and HTML of a reminder, in the reader's language and time.
+pub fn compose(reminder: &Reminder, reader: Reader<'_>, catalog: &Catalog) -> (String, String, String) {
+    let words = catalog.email(reader.language);
+    let what = catalog.reminder(reader.language, &reminder.message);
+    let when = local_time(reminder.due_at, reader.time_zone);
     let subject = format!("[Vigil] {}: {what}", reminder.reference);
-    let text = format!(
-        "{what}\n\nCase: {}\nProcedure: {}\nStep: {}\nDue: {when}\n\nOpen the case: {}\n\nThis reminder names no one on purpose; the case holds the details.\n",
-        reminder.reference, reminder.workflow_title, reminder.step_title, reminder.link
-    );
-    let html = format!(
-        "<p><strong>{}</strong></p><table><tr><th align=left>Case</th><td>{}</td></tr><tr><th align=left>Procedure</th><td>{}</td></tr><tr><th align=left>Step</th><td>{}</td></tr><tr><th align=left>Due</th><td>{when}</td></tr></table><p><a href=\"{}\">Open the case</a></p>",
-        escape(&what),
-        escape(&reminder.reference),
-        escape(&reminder.workflow_title),
-        escape(&reminder.step_title),
-        escape(&reminder.link)
-    );
+    let rows = [
+        (&words.case, &reminder.reference),
+        (&words.procedure, &reminder.workflow_title),
+        (&words.step, &reminder.step_title),
+        (&words.due, &when),
+    ];
+    let mut text = format!("{what}\n\n");
+    let mut html = format!("<p><strong>{}</strong></p><table>", escape(&what));
+    for (label, value) in rows {
+        text.push_str(&format!("{label}: {value}\n"));
+        html.push_str(&format!(
+            "<tr><th align=left>{}</th><td>{}</td></tr>",
+            escape(label),
+            escape(value)
+        ));
+    }
+    text.push_str(&format!(
+        "\n{}: {}\n\n{}\n",
+        words.open_case, reminder.link, words.footer
+    ));
+    html.push_str(&format!(
+        "</table><p><a href=\"{}\">{}</a></p><p>{}</p>",
+        escape(&reminder.link),
+        escape(&words.open_case),
+        escape(&words.footer)
+    ));
     (subject, text, html)
 }
 
-/// Sends `reminder` to `to` through `outbox`.
-pub async fn send(outbox: &Outbox, from: &str, to: &str, reminder: &Reminder) -> Result<(), MailError> {
-    let (subject, text, html) = compose(reminder);
+/// Sends `reminder` to `to` through `outbox`, worded for `reader`.
+pub async fn send(
+    outbox: &Outbox,
+    from: &str,
+    to: &str,
+    reminder: &Reminder,
+    reader: Reader<'_>,
+    catalog: &Catalog,
+) -> Result<(), MailError> {
+    let (subject, text, html) = compose(reminder, reader, catalog);
+    let email = Email {
+        message_id: reminder.message_id.clone(),
+        tag: reminder.message.clone(),
+        subject,
+        text,
+        html,
+    };
+    deliver(outbox, from, to, email).await
+}
+
+/// A message, ready for any recipient.
+#[derive(Debug, Clone)]
+pub struct Email {
+    /// Stable per occurrence (or per digest), so a retry can be recognised downstream.
+    pub message_id: String,
+    /// `X-Vigil-Reminder`: the message key (or `digest`), for mail rules; never case data.
+    pub tag: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Sends one text + HTML message.
+pub async fn deliver(outbox: &Outbox, from: &str, to: &str, email: Email) -> Result<(), MailError> {
     let parse = |address: &str| address.parse::<Mailbox>().map_err(|e| MailError::Build(e.to_string()));
+    let tag = HeaderValue::new(HeaderName::new_from_ascii_str("X-Vigil-Reminder"), email.tag);
     let message = Message::builder()
         .from(parse(from)?)
         .to(parse(to)?)
-        .subject(subject)
-        .message_id(Some(reminder.message_id.clone()))
-        .multipart(MultiPart::alternative_plain_html(text, html))
+        .subject(email.subject)
+        .message_id(Some(email.message_id))
+        .raw_header(tag)
+        .multipart(MultiPart::alternative_plain_html(email.text, email.html))
         .map_err(|e| MailError::Build(e.to_string()))?;
     let deliver = |e: &dyn std::fmt::Display| MailError::Deliver(e.to_string());
     match outbox {
@@ -135,21 +210,62 @@ pub async fn send(outbox: &Outbox, from: &str, to: &str, reminder: &Reminder) ->
 mod tests {
     use super::*;
 
-    #[test]
-    fn keys_read_as_sentences_and_html_is_escaped() {
-        assert_eq!(describe("trial.hearing_in_7_days"), "Hearing in 7 days");
-        let reminder = Reminder {
+    fn reminder() -> Reminder {
+        Reminder {
             reference: "VG-2026-00001".into(),
             workflow_title: "Trial <observation>".into(),
             step_title: "Hearing scheduled".into(),
             message: "trial.hearing_tomorrow".into(),
-            due_at: Utc::now(),
+            due_at: "2026-12-03T06:00:00Z".parse().unwrap(),
+            time_zone: chrono_tz::Africa::Nairobi,
             link: "https://vigil.example/cases/x".into(),
             message_id: "<x@vigil>".into(),
+        }
+    }
+
+    #[test]
+    fn an_email_reads_in_the_readers_language_and_time_and_html_is_escaped() {
+        let catalog = Catalog::default();
+        let english = Reader {
+            language: "en",
+            time_zone: chrono_tz::Africa::Nairobi,
         };
-        let (subject, text, html) = compose(&reminder);
+        let (subject, text, html) = compose(&reminder(), english, &catalog);
         assert_eq!(subject, "[Vigil] VG-2026-00001: Hearing tomorrow");
+        assert!(text.contains("Due: 2026-12-03 09:00 (Africa/Nairobi)"), "{text}");
         assert!(text.contains("https://vigil.example/cases/x"));
         assert!(html.contains("Trial &lt;observation&gt;"));
+
+        let french = Reader {
+            language: "fr",
+            time_zone: chrono_tz::Europe::Brussels,
+        };
+        let (subject, text, _) = compose(&reminder(), french, &catalog);
+        assert_eq!(subject, "[Vigil] VG-2026-00001: Audience demain");
+        assert!(text.contains("Échéance: 2026-12-03 07:00 (Europe/Brussels)"), "{text}");
+        assert!(text.contains("Ouvrir le dossier"));
+    }
+
+    #[test]
+    fn a_recipient_without_a_time_zone_reads_the_delegations() {
+        let recipient = Recipient {
+            id: uuid::Uuid::nil(),
+            email: "a@example.org".into(),
+            language: "fr".into(),
+            time_zone: None,
+            digest: false,
+        };
+        assert_eq!(
+            Reader::of(&recipient, chrono_tz::Asia::Manila).time_zone,
+            chrono_tz::Asia::Manila
+        );
+        let own = Recipient {
+            time_zone: Some("America/Bogota".into()),
+            ..recipient
+        };
+        assert_eq!(
+            Reader::of(&own, chrono_tz::Asia::Manila).time_zone,
+            chrono_tz::America::Bogota
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! Scheduled work: timers, and reminders sent by email (files, or SMTP through a pool of connections).
 
+pub mod catalog;
 pub mod dispatch;
 pub mod mail;
 pub mod smtp;

@@ -924,6 +924,9 @@ pub struct ReminderContext {
     pub workflow: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub workflow_version: String,
+    /// The delegation's time zone.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub time_zone: String,
 }
 
 /// The case and procedure of each claimed item, in one query; an item whose case or procedure
@@ -933,11 +936,12 @@ pub fn reminder_contexts(conn: &mut PgConnection, items: &[DueItem]) -> Result<V
     let ids: Vec<Uuid> = items.iter().map(|i| i.id).collect();
     Ok(diesel::sql_query(
         "SELECT s.id, c.reference, c.owner_id, c.erased_at IS NOT NULL AS erased,
-                p.state AS procedure_state, p.workflow, p.workflow_version
+                p.state AS procedure_state, p.workflow, p.workflow_version, d.time_zone
          FROM unnest($1::text[], $2::uuid[]) AS claimed(delegation, id)
          JOIN scheduled s ON s.delegation = claimed.delegation AND s.id = claimed.id
          JOIN cases c ON c.delegation = s.delegation AND c.id = s.case_id
-         JOIN procedures p ON p.delegation = s.delegation AND p.id = s.procedure_id",
+         JOIN procedures p ON p.delegation = s.delegation AND p.id = s.procedure_id
+         JOIN delegations d ON d.code = s.delegation",
     )
     .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(delegations)
     .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids)

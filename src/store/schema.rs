@@ -87,6 +87,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    digest_entries (user_id, scheduled_id) {
+        user_id -> Uuid,
+        scheduled_id -> Uuid,
+        case_id -> Uuid,
+        reference -> Text,
+        workflow_title -> Text,
+        step_title -> Text,
+        message -> Text,
+        due_at -> Timestamptz,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     erasure_requests (id) {
         id -> Uuid,
         delegation -> Text,
@@ -157,10 +172,11 @@ diesel::table! {
         display_name -> Text,
         role -> Text,
         delegation -> Nullable<Text>,
-        time_zone -> Text,
+        time_zone -> Nullable<Text>,
         language -> Text,
         disabled_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        digest -> Bool,
     }
 }
 
@@ -176,6 +192,7 @@ diesel::table! {
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(cases -> delegations (delegation));
 diesel::joinable!(cases -> users (owner_id));
+diesel::joinable!(digest_entries -> users (user_id));
 diesel::joinable!(idempotency_keys -> users (user_id));
 diesel::joinable!(users -> delegations (delegation));
 
@@ -186,6 +203,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_keys,
     cases,
     delegations,
+    digest_entries,
     erasure_requests,
     idempotency_keys,
     procedures,

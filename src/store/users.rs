@@ -49,6 +49,9 @@ pub struct NewUser {
     pub display_name: String,
     pub role: String,
     pub delegation: Option<String>,
+    pub time_zone: Option<String>,
+    pub language: String,
+    pub digest: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -59,9 +62,28 @@ pub struct UserRow {
     pub display_name: String,
     pub role: String,
     pub delegation: Option<String>,
-    pub time_zone: String,
+    /// None: the delegation's.
+    pub time_zone: Option<String>,
     pub language: String,
+    pub digest: bool,
     pub disabled_at: Option<DateTime<Utc>>,
+}
+
+/// What a user may change of how Vigil writes to them.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct PreferenceChanges {
+    pub time_zone: Option<Option<String>>,
+    pub language: Option<String>,
+    pub digest: Option<bool>,
+}
+
+/// Changes a user's preferences.
+pub fn set_preferences(conn: &mut PgConnection, id: Uuid, changes: &PreferenceChanges) -> Result<(), StoreError> {
+    if changes.time_zone.is_some() || changes.language.is_some() || changes.digest.is_some() {
+        diesel::update(users::table.find(id)).set(changes).execute(conn)?;
+    }
+    Ok(())
 }
 
 pub fn insert_user(conn: &mut PgConnection, new: &NewUser) -> Result<(), StoreError> {
@@ -162,9 +184,13 @@ pub fn revoke_token(conn: &mut PgConnection, prefix: &str) -> Result<bool, Store
 /// Someone a reminder goes to, with what the email needs to speak their language and time.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct Recipient {
+    pub id: Uuid,
     pub email: String,
     pub language: String,
-    pub time_zone: String,
+    /// None: the delegation's.
+    pub time_zone: Option<String>,
+    /// Takes reminders as a daily digest.
+    pub digest: bool,
 }
 
 /// Who a reminder goes to: `owner`, the case delegation's `focal_point`s or
@@ -179,7 +205,13 @@ pub fn recipients_for(
     for recipient in recipients {
         let active = users::table
             .filter(users::disabled_at.is_null())
-            .select((users::email, users::language, users::time_zone))
+            .select((
+                users::id,
+                users::email,
+                users::language,
+                users::time_zone,
+                users::digest,
+            ))
             .into_boxed();
         let found: Vec<Recipient> = match recipient.as_str() {
             "owner" => active.filter(users::id.eq(owner)).load(conn)?,

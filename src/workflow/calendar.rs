@@ -12,6 +12,9 @@ pub struct Calendar {
     pub time_zone: Tz,
     /// The days the office does not work; never all seven.
     pub weekend: Vec<Weekday>,
+    /// The case owner's own time zone, when they have one: reminders to the owner alone
+    /// repeat on their wall clock (see [`Calendar::for_recipients`]).
+    pub owner_time_zone: Option<Tz>,
 }
 
 impl Default for Calendar {
@@ -19,6 +22,7 @@ impl Default for Calendar {
         Self {
             time_zone: Tz::UTC,
             weekend: vec![Weekday::Sat, Weekday::Sun],
+            owner_time_zone: None,
         }
     }
 }
@@ -30,6 +34,19 @@ pub const DAY_START: NaiveTime = match NaiveTime::from_hms_opt(9, 0, 0) {
 };
 
 impl Calendar {
+    /// The calendar a repeating reminder to `to` runs on: the owner's time zone when the
+    /// reminder goes to the owner alone and they have one, else the delegation's. (A reminder
+    /// to several people has one due time; it follows the office they share.)
+    pub fn for_recipients(&self, to: &[String]) -> Calendar {
+        match (to, self.owner_time_zone) {
+            ([only], Some(time_zone)) if only == "owner" => Calendar {
+                time_zone,
+                ..self.clone()
+            },
+            _ => self.clone(),
+        }
+    }
+
     pub fn is_working_day(&self, date: NaiveDate) -> bool {
         !self.weekend.contains(&date.weekday())
     }
@@ -190,10 +207,33 @@ mod tests {
     }
 
     #[test]
+    fn a_reminder_to_the_owner_alone_follows_the_owners_time_zone() {
+        let calendar = Calendar {
+            time_zone: chrono_tz::Africa::Nairobi,
+            weekend: vec![Weekday::Sat, Weekday::Sun],
+            owner_time_zone: Some(chrono_tz::Europe::Brussels),
+        };
+        let owner = calendar.for_recipients(&["owner".into()]);
+        assert_eq!(owner.time_zone, chrono_tz::Europe::Brussels);
+        assert_eq!(owner.weekend, calendar.weekend);
+        let both = calendar.for_recipients(&["owner".into(), "head_of_delegation".into()]);
+        assert_eq!(both.time_zone, chrono_tz::Africa::Nairobi);
+        let none = Calendar {
+            owner_time_zone: None,
+            ..calendar
+        };
+        assert_eq!(
+            none.for_recipients(&["owner".into()]).time_zone,
+            chrono_tz::Africa::Nairobi
+        );
+    }
+
+    #[test]
     fn a_friday_saturday_weekend_is_honoured() {
         let calendar = Calendar {
             time_zone: chrono_tz::Asia::Riyadh,
             weekend: vec![Weekday::Fri, Weekday::Sat],
+            owner_time_zone: None,
         };
         // Thursday 12:00 in Riyadh (09:00 UTC): one working day later is Sunday.
         let thursday = utc("2026-11-26T09:00:00Z");
@@ -218,6 +258,7 @@ mod tests {
         let calendar = Calendar {
             time_zone: chrono_tz::Europe::Brussels,
             weekend: vec![Weekday::Sat, Weekday::Sun],
+            owner_time_zone: None,
         };
         // 09:00 in Brussels on Saturday 24 October 2026 (CEST, UTC+2); DST ends on the 25th.
         let before = utc("2026-10-24T07:00:00Z");
@@ -236,6 +277,7 @@ mod tests {
         let calendar = Calendar {
             time_zone: chrono_tz::Europe::Brussels,
             weekend: vec![],
+            owner_time_zone: None,
         };
         // 02:30 on 29 March 2026 does not exist in Brussels; 03:00 CEST is 01:00 UTC.
         let local = NaiveDate::from_ymd_opt(2026, 3, 29)

@@ -445,7 +445,7 @@ fn schedule_on_entering(
             Timing::AfterField { field, by } => {
                 field_instant(data, field, calendar).map(|base| calendar.shift(base, *by, Direction::Forward))
             }
-            Timing::Repeat(repeat) => repeat.next_after(calendar, now),
+            Timing::Repeat(repeat) => repeat.next_after(&calendar.for_recipients(&reminder.to), now),
         };
         // A reminder whose moment has passed (a hearing too close for its 7-day notice) is not sent late.
         if let Some(at) = at.filter(|at| *at > now) {

@@ -39,6 +39,7 @@ async fn reminders_reach_their_recipients_by_reference_only_and_repeat_once_afte
         outbox: Outbox::Files(outbox.path().to_owned()),
         from: "vigil@example.org".into(),
         public_url: "https://vigil.example/".into(),
+        catalog: Default::default(),
     };
 
     let opened = call(
@@ -144,7 +145,7 @@ async fn reminders_reach_their_recipients_by_reference_only_and_repeat_once_afte
     let pass = dispatch::send_due(&pool, &workflows, &mailer, later).await.unwrap();
     let chases = outbox_messages(outbox.path())
         .iter()
-        .filter(|m| m.contains("Chase reply"))
+        .filter(|m| m.contains("X-Vigil-Reminder: demarche.chase_reply"))
         .count();
     assert_eq!(
         chases, 1,
@@ -179,6 +180,7 @@ async fn reminders_go_over_smtp_and_an_smtp_server_that_was_down_loses_nothing()
         outbox: Outbox::smtp(&url).unwrap(),
         from: "vigil@example.org".into(),
         public_url: "https://vigil.example/".into(),
+        catalog: Default::default(),
     };
     let week = Utc::now() + Duration::days(8);
     let down = dispatch::send_due(&pool, &workflows, &mailer, week).await.unwrap();
@@ -233,6 +235,7 @@ async fn two_dispatchers_send_every_reminder_exactly_once() {
                     outbox: Outbox::smtp(&url).unwrap(),
                     from: "vigil@example.org".into(),
                     public_url: "https://vigil.example/".into(),
+                    catalog: Default::default(),
                 };
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
@@ -284,6 +287,7 @@ async fn a_reminder_given_up_is_listed_as_dead_and_can_be_retried() {
         outbox: Outbox::smtp(&format!("smtp://{}:{}", address.ip(), address.port())).unwrap(),
         from: "vigil@example.org".into(),
         public_url: "https://vigil.example/".into(),
+        catalog: Default::default(),
     };
     let week = Utc::now() + Duration::days(8);
     assert_eq!(
@@ -434,6 +438,7 @@ async fn a_dispatcher_killed_mid_batch_loses_nothing() {
         outbox: Outbox::smtp(&sink.url()).unwrap(),
         from: "vigil@example.org".into(),
         public_url: "https://vigil.example/".into(),
+        catalog: Default::default(),
     };
     let after_lease = Utc::now() + Duration::from_std(dispatch::LEASE).unwrap() + Duration::minutes(1);
     dispatch::send_due(&pool, &workflows, &mailer, after_lease)
@@ -448,4 +453,96 @@ async fn a_dispatcher_killed_mid_batch_loses_nothing() {
     assert_eq!(ids.len(), 40, "an occurrence was lost");
     // At-least-once: only what was sent and not yet recorded when the worker died goes twice.
     assert!(received.len() - 40 <= at_kill, "{} sent for 40", received.len());
+}
+
+#[actix_web::test]
+async fn a_weekly_chase_keeps_the_owners_wall_clock_across_a_dst_change() {
+    use chrono::{Datelike, Timelike};
+
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (fp_id, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, hod) = seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    // The delegation keeps Brussels time; the owner works on New York's, which changes to
+    // summer time on 14 March 2027 (Brussels only on the 28th).
+    let new_york = vigil::store::users::PreferenceChanges {
+        time_zone: Some(Some("America/New_York".into())),
+        ..Default::default()
+    };
+    pool.run_blocking(|conn| vigil::store::users::set_preferences(conn, fp_id, &new_york))
+        .unwrap();
+    let app_state = state(pool.clone());
+    let workflows = app_state.workflows.clone();
+    let service = web_test::init_service(app(app_state)).await;
+    let outbox = tempfile::tempdir().unwrap();
+    let mailer = Mailer {
+        outbox: Outbox::Files(outbox.path().to_owned()),
+        from: "vigil@example.org".into(),
+        public_url: "https://vigil.example/".into(),
+        catalog: Default::default(),
+    };
+    let (_, transitions) = submitted_demarche(&service, &fp, "Dst Person", "standard").await;
+    for (token, body) in [
+        (
+            &hod,
+            json!({"action": "approve", "expected_version": 2, "data": {
+            "delivery_level": "head_of_delegation", "planned_date": "2026-12-01", "needs_hq_clearance": false}}),
+        ),
+        (
+            &fp,
+            json!({"action": "record_delivery", "expected_version": 3, "data": {
+            "delivered_on": "2026-12-01", "delivered_by": "HoD", "authority_met": "MFA"}}),
+        ),
+        (
+            &fp,
+            json!({"action": "await_reply", "expected_version": 4, "data": {"expected_by": "2027-06-30"}}),
+        ),
+    ] {
+        call(&service, "POST", &transitions, token, Some(body)).await;
+    }
+
+    let next_chase = |pool: &Db| {
+        pool.run_blocking(|conn| vigil::store::cases::scheduled_in(conn, "pending", 100))
+            .unwrap()
+            .into_iter()
+            .find(|s| s.message.as_deref() == Some("demarche.chase_reply"))
+            .map(|s| s.due_at)
+            .unwrap()
+    };
+    // Each occurrence is sent a minute after it falls due, which schedules the next.
+    let mut occurrences = Vec::new();
+    while occurrences.len() < 20 {
+        let due = next_chase(&pool);
+        occurrences.push(due);
+        dispatch::send_due(&pool, &workflows, &mailer, due + Duration::minutes(1))
+            .await
+            .unwrap();
+    }
+    for pair in occurrences.windows(2) {
+        assert_eq!(
+            pair[1].date_naive() - pair[0].date_naive(),
+            Duration::days(7),
+            "{occurrences:?}"
+        );
+    }
+    for due in &occurrences {
+        let local = due.with_timezone(&chrono_tz::America::New_York);
+        assert_eq!(
+            (local.weekday(), local.hour(), local.minute()),
+            (chrono::Weekday::Mon, 9, 0),
+            "{due} is not Monday 09:00 in New York"
+        );
+    }
+    let utc_hours: std::collections::BTreeSet<u32> = occurrences.iter().map(|d| d.hour()).collect();
+    assert_eq!(utc_hours, [13, 14].into(), "the series did not cross the DST change");
+    let chases: Vec<String> = outbox_messages(outbox.path())
+        .into_iter()
+        .filter(|m| m.contains("X-Vigil-Reminder: demarche.chase_reply"))
+        .collect();
+    assert_eq!(chases.len(), 20);
+    assert!(
+        chases.iter().all(|m| m.contains("09:00 (America/New_York)")),
+        "{}",
+        chases[0]
+    );
 }

@@ -8,6 +8,7 @@ fn copy_shipped(to: &Path) {
     for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/workflows"))
         .unwrap()
         .flatten()
+        .filter(|e| e.path().is_file())
     {
         std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
     }
@@ -27,10 +28,45 @@ fn check_prints_one_line_per_valid_workflow() {
             "eusr_review",
             "protection_referral",
             "raise_in_dialogue",
-            "trial_observation"
+            "trial_observation",
+            "messages"
         ]
     );
-    assert!(stdout.lines().all(|line| line.contains(": ok, version ")), "{stdout}");
+    assert!(
+        stdout.lines().take(5).all(|line| line.contains(": ok, version ")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("messages: ok, 40 keys in English; languages en, fr"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn check_names_a_message_key_without_an_english_text() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_shipped(dir.path());
+    let messages = dir.path().join("messages");
+    std::fs::create_dir(&messages).unwrap();
+    let english = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/workflows/messages/en.toml")).unwrap();
+    let without: String = english
+        .lines()
+        .filter(|l| !l.starts_with("\"trial.hearing_tomorrow\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(messages.join("en.toml"), without).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let output = vigil(home.path())
+        .args(["workflows", "check", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let error = stderr(&output);
+    assert!(
+        error.contains("en.toml") && error.contains("trial.hearing_tomorrow"),
+        "{error}"
+    );
 }
 
 #[test]
