@@ -1601,6 +1601,14 @@ pub fn scheduled(
     Ok(rows::scheduled_in(conn, state, 1000)?)
 }
 
+/// The gauges `GET /metrics` reports, for admins (the monitoring's token).
+pub fn metrics(conn: &mut PgConnection, ctx: &Context<'_>) -> Result<crate::metrics::Gauges, CaseError> {
+    if ctx.caller.role != Role::Admin {
+        return Err(CaseError::Forbidden("the metrics are for admins".into()));
+    }
+    Ok(rows::queue_gauges(conn, ctx.now)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

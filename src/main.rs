@@ -816,6 +816,11 @@ fn scheduled_work(
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "reminders could not run"),
             }
+            match vigil::reminders::digest::send_due(&db, &mailer, now).await {
+                Ok(0) => {}
+                Ok(sent) => tracing::info!(sent, "digests"),
+                Err(e) => tracing::warn!(error = %e, "digests could not run"),
+            }
         })
     })
 }

@@ -19,6 +19,8 @@ CREATE TABLE digest_entries (
     message        TEXT NOT NULL,
     due_at         TIMESTAMPTZ NOT NULL,
     created_at     TIMESTAMPTZ NOT NULL DEFAULT now(),
+    -- Held by the worker sending the digest until then; a crashed worker's hold runs out.
+    lease_until    TIMESTAMPTZ,
     sent_at        TIMESTAMPTZ,
     PRIMARY KEY (user_id, scheduled_id)
 );

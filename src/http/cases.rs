@@ -423,3 +423,11 @@ pub async fn reminders(
     .await?;
     Ok(HttpResponse::Ok().json(items))
 }
+
+/// `GET /metrics`: Prometheus's text format, for admins.
+pub async fn metrics(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let gauges = run(&state, caller, &req, None, cases::metrics).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(crate::metrics::render(&crate::metrics::COUNTERS, &gauges)))
+}

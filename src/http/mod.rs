@@ -67,6 +67,7 @@ pub fn app(
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/openapi.json", web::get().to(openapi))
+        .route("/metrics", web::get().to(cases::metrics))
         .service(
             web::scope("/api/v1")
                 .route("/me", web::get().to(auth::me))

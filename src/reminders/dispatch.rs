@@ -13,7 +13,8 @@ use uuid::Uuid;
 
 use super::catalog::Catalog;
 use super::mail::{self, Outbox, Reader, Reminder};
-use crate::store::{Db, StoreError, cases as rows, users};
+use crate::store::digests::DigestEntry;
+use crate::store::{Db, StoreError, cases as rows, digests, users};
 use crate::workflow::{Registry, Repeat};
 
 pub const LEASE: Duration = Duration::from_secs(120);
@@ -65,7 +66,7 @@ fn backoff(attempts: i32) -> chrono::Duration {
 /// worker: it counts as a failed attempt, so no other worker takes it over while it is sent.
 pub async fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTime<Utc>) -> Result<Pass, StoreError> {
     let (letters_tx, mut letters_rx) = tokio::sync::mpsc::channel::<Letter>(BATCH as usize);
-    let (outcomes_tx, mut outcomes_rx) = tokio::sync::mpsc::channel::<(rows::DueItem, Vec<String>)>(BATCH as usize);
+    let (outcomes_tx, mut outcomes_rx) = tokio::sync::mpsc::channel::<Outcome>(BATCH as usize);
 
     let claim = async move {
         let mut skipped_total = 0;
@@ -78,6 +79,7 @@ pub async fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTi
             }
             let (letters, skipped) = prepare(db, registry, mailer, due).await?;
             skipped_total += skipped.len();
+            crate::metrics::add(&crate::metrics::COUNTERS.reminders_skipped, skipped.len());
             let outcomes = Outcomes {
                 skipped,
                 ..Outcomes::default()
@@ -95,12 +97,23 @@ pub async fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTi
         let letters = futures_util::stream::poll_fn(move |cx| letters_rx.poll_recv(cx));
         let mut sent = letters
             .map(|letter| async move {
+                // Who takes a daily digest gets an entry in it instead of an email now.
+                let digest = letter
+                    .to
+                    .iter()
+                    .filter(|to| to.digest)
+                    .map(|to| letter.digest_entry(to.id))
+                    .collect();
                 let mut failures = Vec::new();
                 if letter.claimed.elapsed() > LEASE / 2 {
                     failures.push("not sent: the lease was running out".to_owned());
-                    return (letter.item, failures);
+                    return Outcome {
+                        item: letter.item,
+                        failures,
+                        digest,
+                    };
                 }
-                for to in &letter.to {
+                for to in letter.to.iter().filter(|to| !to.digest) {
                     let reader = Reader::of(to, letter.reminder.time_zone);
                     let sent = mail::send(
                         &mailer.outbox,
@@ -114,7 +127,11 @@ pub async fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTi
                         failures.push(e.to_string());
                     }
                 }
-                (letter.item, failures)
+                Outcome {
+                    item: letter.item,
+                    failures,
+                    digest,
+                }
             })
             .buffer_unordered(mailer.outbox.concurrency());
         while let Some(outcome) = sent.next().await {
@@ -138,16 +155,23 @@ pub async fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTi
                     Ok(None) | Err(_) => break,
                 }
             }
-            let (done, failed): (Vec<_>, Vec<_>) = chunk.drain(..).partition(|(_, failures)| failures.is_empty());
-            for (item, failures) in &failed {
+            let digest: Vec<DigestEntry> = chunk.iter_mut().flat_map(|o| std::mem::take(&mut o.digest)).collect();
+            let (done, failed): (Vec<_>, Vec<_>) = chunk.drain(..).partition(|o| o.failures.is_empty());
+            for outcome in &failed {
+                let (item, failures) = (&outcome.item, &outcome.failures);
                 tracing::warn!(scheduled.id = %item.id, attempts = item.attempts, error = %failures.join("; "), "reminder not sent");
             }
             pass.sent += done.len();
             pass.failed += failed.len();
-            let sent = done.into_iter().map(|(item, _)| item).collect();
+            let counters = &crate::metrics::COUNTERS;
+            crate::metrics::add(&counters.reminders_sent, done.len());
+            crate::metrics::add(&counters.reminders_failed, failed.len());
+            let dead = failed.iter().filter(|o| o.item.attempts >= MAX_ATTEMPTS).count();
+            crate::metrics::add(&counters.reminders_dead, dead);
             let outcomes = Outcomes {
-                sent,
-                failed,
+                sent: done.into_iter().map(|o| o.item).collect(),
+                failed: failed.into_iter().map(|o| (o.item, o.failures)).collect(),
+                digest,
                 ..Outcomes::default()
             };
             record(db, outcomes, now).await?;
@@ -160,24 +184,40 @@ pub async fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTi
     Ok(pass)
 }
 
+/// What became of one letter.
+struct Outcome {
+    item: rows::DueItem,
+    /// Why it could not be sent to someone; empty when it went to all.
+    failures: Vec<String>,
+    /// Entries for the recipients who take a daily digest.
+    digest: Vec<DigestEntry>,
+}
+
 #[derive(Default)]
 struct Outcomes {
     sent: Vec<rows::DueItem>,
     failed: Vec<(rows::DueItem, Vec<String>)>,
     /// Claimed but no longer worth sending: the case erased, the procedure moved on or gone.
     skipped: Vec<rows::DueItem>,
+    digest: Vec<DigestEntry>,
 }
 
-/// Records outcomes in one transaction: what was sent or skipped is done, and a repeating
-/// reminder that was sent gets its next occurrence; what failed waits for its backoff or,
-/// after the last attempt, is dead.
+/// Records outcomes in one transaction: digest entries are added, what was sent or skipped
+/// is done, and a repeating reminder that was sent gets its next occurrence; what failed
+/// waits for its backoff or, after the last attempt, is dead.
 async fn record(db: &Db, outcomes: Outcomes, now: DateTime<Utc>) -> Result<(), StoreError> {
-    let Outcomes { sent, failed, skipped } = outcomes;
+    let Outcomes {
+        sent,
+        failed,
+        skipped,
+        digest,
+    } = outcomes;
     if sent.is_empty() && failed.is_empty() && skipped.is_empty() {
         return Ok(());
     }
     db.run(move |conn| {
         rows::transaction(conn, |conn| {
+            digests::add(conn, &digest)?;
             for item in &sent {
                 schedule_next(conn, item, now)?;
             }
@@ -193,6 +233,21 @@ async fn record(db: &Db, outcomes: Outcomes, now: DateTime<Utc>) -> Result<(), S
         })
     })
     .await
+}
+
+impl Letter {
+    fn digest_entry(&self, user_id: Uuid) -> DigestEntry {
+        DigestEntry {
+            user_id,
+            scheduled_id: self.item.id,
+            case_id: self.item.case_id,
+            reference: self.reminder.reference.clone(),
+            workflow_title: self.reminder.workflow_title.clone(),
+            step_title: self.reminder.step_title.clone(),
+            message: self.reminder.message.clone(),
+            due_at: self.item.due_at,
+        }
+    }
 }
 
 /// A claimed reminder with its message and recipients.

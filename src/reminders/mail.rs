@@ -96,7 +96,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -104,7 +104,7 @@ fn escape(text: &str) -> String {
 }
 
 /// `2026-12-03 09:00 (Africa/Nairobi)`.
-fn local_time(at: DateTime<Utc>, time_zone: Tz) -> String {
+pub(crate) fn local_time(at: DateTime<Utc>, time_zone: Tz) -> String {
     format!(
         "{} ({})",
         at.with_timezone(&time_zone).format("%Y-%m-%d %H:%M"),

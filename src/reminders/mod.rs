@@ -1,6 +1,7 @@
 //! Scheduled work: timers, and reminders sent by email (files, or SMTP through a pool of connections).
 
 pub mod catalog;
+pub mod digest;
 pub mod dispatch;
 pub mod mail;
 pub mod smtp;

@@ -69,10 +69,14 @@ pub fn fire_due(db: &Db, registry: &Registry, keys: &Keys, now: DateTime<Utc>) -
                 Ok(Some(cases::transition(conn, &ctx, procedure.id, request)))
             })?;
             match outcome {
-                None => pass.dropped += 1,
+                None => {
+                    pass.dropped += 1;
+                    crate::metrics::add(&crate::metrics::COUNTERS.timers_dropped, 1);
+                }
                 Some(Ok(done)) => {
                     tracing::info!(procedure.id = %done.procedure_id, action = ?timer.action, "timer fired");
                     pass.fired += 1;
+                    crate::metrics::add(&crate::metrics::COUNTERS.timers_fired, 1);
                 }
                 // Another change won the race: the lease runs out and the next pass tries again.
                 Some(Err(CaseError::Stale { .. })) if timer.attempts < MAX_ATTEMPTS => {}
@@ -80,6 +84,7 @@ pub fn fire_due(db: &Db, registry: &Registry, keys: &Keys, now: DateTime<Utc>) -
                     tracing::warn!(scheduled.id = %timer.id, error = %e, "timer dropped");
                     db.run_blocking(|conn| rows::mark_dead(conn, &timer.delegation, timer.id))?;
                     pass.dropped += 1;
+                    crate::metrics::add(&crate::metrics::COUNTERS.timers_dropped, 1);
                 }
             }
         }

@@ -966,3 +966,55 @@ pub fn complete_all(conn: &mut PgConnection, items: &[&DueItem]) -> Result<(), S
         .execute(conn)?;
     Ok(())
 }
+
+#[derive(Debug, Clone, QueryableByName)]
+struct QueueRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pending: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    due: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    dead: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    oldest_due: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    count: i64,
+}
+
+/// The scheduled queues (timers and reminders, each listed even when empty) and the digest
+/// entries waiting, as the metrics report them.
+pub fn queue_gauges(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<crate::metrics::Gauges, StoreError> {
+    let rows: Vec<QueueRow> = diesel::sql_query(
+        "SELECT k.kind,
+                (SELECT count(*) FROM scheduled s WHERE s.kind = k.kind AND s.status = 'pending') AS pending,
+                (SELECT count(*) FROM scheduled s WHERE s.kind = k.kind AND s.status = 'pending' AND s.due_at <= $1) AS due,
+                (SELECT count(*) FROM scheduled s WHERE s.kind = k.kind AND s.status = 'dead') AS dead,
+                (SELECT min(due_at) FROM scheduled s WHERE s.kind = k.kind AND s.status = 'pending' AND s.due_at <= $1) AS oldest_due
+         FROM (VALUES ('reminder'), ('timer')) AS k(kind)",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .load(conn)?;
+    let waiting: Count =
+        diesel::sql_query("SELECT count(*) AS count FROM digest_entries WHERE sent_at IS NULL").get_result(conn)?;
+    Ok(crate::metrics::Gauges {
+        queues: rows
+            .into_iter()
+            .map(|row| crate::metrics::Queue {
+                kind: row.kind,
+                pending: row.pending,
+                due: row.due,
+                dead: row.dead,
+                oldest_due_seconds: row
+                    .oldest_due
+                    .map_or(0.0, |at| (now - at).num_milliseconds().max(0) as f64 / 1000.0),
+            })
+            .collect(),
+        digest_entries_waiting: waiting.count,
+    })
+}

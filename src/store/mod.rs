@@ -8,6 +8,7 @@ pub mod admin;
 pub mod audit;
 pub mod bench;
 pub mod cases;
+pub mod digests;
 pub mod idempotency;
 pub mod migrations;
 pub mod schema;

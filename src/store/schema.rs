@@ -97,6 +97,7 @@ diesel::table! {
         message -> Text,
         due_at -> Timestamptz,
         created_at -> Timestamptz,
+        lease_until -> Nullable<Timestamptz>,
         sent_at -> Nullable<Timestamptz>,
     }
 }

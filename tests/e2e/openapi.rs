@@ -62,6 +62,7 @@ async fn every_documented_operation_exists_and_every_route_is_documented() {
         "GET /api/v1/workflows/{name}",
         "GET /api/v1/workflows/{name}/graph",
         "GET /healthz",
+        "GET /metrics",
         "GET /openapi.json",
         "GET /readyz",
         "PATCH /api/v1/cases/{id}",

@@ -308,6 +308,33 @@ async fn a_reminder_given_up_is_listed_as_dead_and_can_be_retried() {
         .to_request();
     assert_eq!(web_test::call_service(&service, forbidden).await.status(), 403);
 
+    // The metrics count it, and name nothing.
+    let scrape = |token: &str| {
+        web_test::TestRequest::get()
+            .uri("/metrics")
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .to_request()
+    };
+    let response = web_test::call_service(&service, scrape(&admin)).await;
+    assert_eq!(response.status(), 200);
+    let metrics = String::from_utf8(web_test::read_body(response).await.to_vec()).unwrap();
+    assert!(
+        metrics.contains("vigil_scheduled_dead{kind=\"reminder\"} 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("vigil_scheduled_dead{kind=\"timer\"} 0\n"),
+        "{metrics}"
+    );
+    let dead_total = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("vigil_reminders_dead_total "))
+        .unwrap();
+    assert!(dead_total.parse::<u64>().unwrap() >= 1, "{metrics}");
+    assert!(!metrics.contains(opened["reference"].as_str().unwrap()));
+    assert!(!metrics.contains("Dead Letter"));
+    assert_eq!(web_test::call_service(&service, scrape(&fp)).await.status(), 403);
+
     let home = crate::support::reachable_home();
     let cli = |args: &[&str]| {
         let output = crate::support::vigil(home.path())
@@ -545,4 +572,90 @@ async fn a_weekly_chase_keeps_the_owners_wall_clock_across_a_dst_change() {
         "{}",
         chases[0]
     );
+}
+
+#[actix_web::test]
+async fn a_digest_user_gets_one_email_a_day_listing_the_reminders_that_fell_due() {
+    use chrono::TimeZone;
+    use vigil::reminders::digest;
+
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (hod_id, _) = seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    let french_digest = vigil::store::users::PreferenceChanges {
+        digest: Some(true),
+        language: Some("fr".into()),
+        ..Default::default()
+    };
+    pool.run_blocking(|conn| vigil::store::users::set_preferences(conn, hod_id, &french_digest))
+        .unwrap();
+    let app_state = state(pool.clone());
+    let workflows = app_state.workflows.clone();
+    let service = web_test::init_service(app(app_state)).await;
+    let outbox = tempfile::tempdir().unwrap();
+    let mailer = Mailer {
+        outbox: Outbox::Files(outbox.path().to_owned()),
+        from: "vigil@example.org".into(),
+        public_url: "https://vigil.example/".into(),
+        catalog: Default::default(),
+    };
+    let (first, _) = submitted_demarche(&service, &fp, "Digest Person One", "standard").await;
+    let (second, _) = submitted_demarche(&service, &fp, "Digest Person Two", "standard").await;
+
+    // A week on, both decisions fall due for the head of delegation: no email yet.
+    let week = Utc::now() + Duration::days(8);
+    assert_eq!(
+        dispatch::send_due(&pool, &workflows, &mailer, week).await.unwrap().sent,
+        2
+    );
+    assert!(
+        outbox_messages(outbox.path()).is_empty(),
+        "a digest user was mailed at once"
+    );
+
+    let brussels = chrono_tz::Europe::Brussels;
+    let next_day = week.with_timezone(&brussels).date_naive() + Duration::days(1);
+    let at = |hour, minute| {
+        brussels
+            .from_local_datetime(&next_day.and_hms_opt(hour, minute, 0).unwrap())
+            .single()
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    assert_eq!(
+        digest::send_due(&pool, &mailer, at(7, 30)).await.unwrap(),
+        0,
+        "before 08:00"
+    );
+    // Two workers at once: one digest.
+    let (a, b) = tokio::join!(
+        digest::send_due(&pool, &mailer, at(8, 30)),
+        digest::send_due(&pool, &mailer, at(8, 30))
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 1);
+    assert_eq!(
+        digest::send_due(&pool, &mailer, at(17, 0)).await.unwrap(),
+        0,
+        "twice a day"
+    );
+
+    let messages = outbox_messages(outbox.path());
+    assert_eq!(messages.len(), 1);
+    let mail = &messages[0];
+    for reference in [&first["reference"], &second["reference"]] {
+        assert!(mail.contains(reference.as_str().unwrap()), "{mail}");
+    }
+    assert!(mail.contains("X-Vigil-Reminder: digest"), "{mail}");
+    assert!(
+        mail.contains(&format!("Message-ID: <digest-{hod_id}-{next_day}@vigil>")),
+        "{mail}"
+    );
+    assert!(
+        !mail.contains("Digest Person"),
+        "the digest holds confidential text:\n{mail}"
+    );
+    // The next day has nothing new: no digest.
+    let day_after = at(8, 30) + Duration::days(1);
+    assert_eq!(digest::send_due(&pool, &mailer, day_after).await.unwrap(), 0);
 }

@@ -1,0 +1,162 @@
+//! Daily digests: a user who takes one (`vigil users set --digest true`) gets, once a day
+//! from [`DIGEST_HOUR`] in their time zone, one email listing the reminders that fell due for
+//! them since their last digest, instead of one email each. Entries are held by a lease while
+//! a digest is sent, so replicas never send one twice while healthy; a digest that could not
+//! be sent is tried again when its lease runs out. Its Message-ID is stable per user and day.
+
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
+use chrono_tz::Tz;
+
+use super::catalog::Catalog;
+use super::dispatch::{LEASE, Mailer};
+use super::mail::{self, Email, escape, local_time};
+use crate::store::digests::{self, DigestEntry, Waiting};
+use crate::store::{Db, StoreError};
+
+/// The local hour from which the day's digest goes out.
+pub const DIGEST_HOUR: u32 = 8;
+
+/// Sends the digests due at `now`; returns how many went out.
+pub async fn send_due(db: &Db, mailer: &Mailer, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    let mut sent = 0;
+    for user in db.run(digests::waiting).await? {
+        let time_zone: Tz = user.time_zone.parse().unwrap_or(chrono_tz::UTC);
+        let local = now.with_timezone(&time_zone);
+        let today = local.date_naive();
+        let sent_today = user
+            .last_sent
+            .is_some_and(|at| at.with_timezone(&time_zone).date_naive() >= today);
+        if local.hour() < DIGEST_HOUR || sent_today {
+            continue;
+        }
+        let lease_until = now + chrono::Duration::from_std(LEASE).unwrap_or(chrono::Duration::minutes(2));
+        let user_id = user.user_id;
+        let entries = db
+            .run(move |conn| digests::claim(conn, user_id, now, lease_until))
+            .await?;
+        if entries.is_empty() {
+            continue; // Another worker holds them.
+        }
+        let email = compose(&user, &entries, time_zone, today, &mailer.catalog, &mailer.public_url);
+        match mail::deliver(&mailer.outbox, &mailer.from, &user.email, email).await {
+            Ok(()) => {
+                let ids: Vec<uuid::Uuid> = entries.iter().map(|e| e.scheduled_id).collect();
+                db.run(move |conn| digests::mark_sent(conn, user_id, &ids, now)).await?;
+                sent += 1;
+                crate::metrics::add(&crate::metrics::COUNTERS.digests_sent, 1);
+            }
+            // The lease runs out and a later pass tries again.
+            Err(e) => tracing::warn!(user.id = %user_id, error = %e, "digest not sent"),
+        }
+    }
+    Ok(sent)
+}
+
+/// One email listing `entries`, in the user's language and time.
+fn compose(
+    user: &Waiting,
+    entries: &[DigestEntry],
+    time_zone: Tz,
+    day: NaiveDate,
+    catalog: &Catalog,
+    public_url: &str,
+) -> Email {
+    let words = catalog.email(&user.language);
+    let subject = format!("[Vigil] {} ({day}, {})", words.digest_subject, entries.len());
+    let mut text = format!("{}\n\n", words.digest_intro);
+    let mut html = format!(
+        "<p>{}</p><table><tr><th align=left>{}</th><th align=left>{}</th><th align=left>{}</th><th align=left>{}</th></tr>",
+        escape(&words.digest_intro),
+        escape(&words.case),
+        escape(&words.procedure),
+        escape(&words.step),
+        escape(&words.due)
+    );
+    for entry in entries {
+        let what = catalog.reminder(&user.language, &entry.message);
+        let when = local_time(entry.due_at, time_zone);
+        let link = format!("{public_url}cases/{}", entry.case_id);
+        text.push_str(&format!(
+            "- {}: {what}\n  {} / {}, {}: {when}\n  {link}\n",
+            entry.reference, entry.workflow_title, entry.step_title, words.due
+        ));
+        html.push_str(&format!(
+            "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr><tr><td></td><td colspan=3>{}</td></tr>",
+            escape(&link),
+            escape(&entry.reference),
+            escape(&entry.workflow_title),
+            escape(&entry.step_title),
+            escape(&when),
+            escape(&what)
+        ));
+    }
+    text.push_str(&format!("\n{}\n", words.footer));
+    html.push_str(&format!("</table><p>{}</p>", escape(&words.footer)));
+    Email {
+        message_id: format!("<digest-{}-{day}@vigil>", user.user_id),
+        tag: "digest".into(),
+        subject,
+        text,
+        html,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_digest_lists_each_reminder_by_reference_in_the_readers_words() {
+        let user = Waiting {
+            user_id: uuid::Uuid::nil(),
+            email: "a@example.org".into(),
+            language: "fr".into(),
+            time_zone: "Europe/Brussels".into(),
+            last_sent: None,
+        };
+        let entry = |reference: &str, message: &str| DigestEntry {
+            user_id: uuid::Uuid::nil(),
+            scheduled_id: uuid::Uuid::new_v4(),
+            case_id: uuid::Uuid::nil(),
+            reference: reference.into(),
+            workflow_title: "Trial <observation>".into(),
+            step_title: "Hearing scheduled".into(),
+            message: message.into(),
+            due_at: "2026-12-03T08:00:00Z".parse().unwrap(),
+        };
+        let entries = [
+            entry("VG-2026-00001", "trial.hearing_tomorrow"),
+            entry("VG-2026-00002", "trial.report_due"),
+        ];
+        let day = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+        let email = compose(
+            &user,
+            &entries,
+            chrono_tz::Europe::Brussels,
+            day,
+            &Catalog::default(),
+            "https://vigil.example/",
+        );
+        assert_eq!(email.subject, "[Vigil] Vos rappels (2026-12-03, 2)");
+        assert_eq!(
+            email.message_id,
+            "<digest-00000000-0000-0000-0000-000000000000-2026-12-03@vigil>"
+        );
+        assert!(
+            email.text.contains("- VG-2026-00001: Audience demain"),
+            "{}",
+            email.text
+        );
+        assert!(
+            email.text.contains("2026-12-03 09:00 (Europe/Brussels)"),
+            "{}",
+            email.text
+        );
+        assert!(
+            email
+                .text
+                .contains("VG-2026-00002: Le rapport d'observation est attendu")
+        );
+        assert!(email.html.contains("Trial &lt;observation&gt;"));
+    }
+}
