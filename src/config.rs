@@ -47,6 +47,9 @@ pub struct ConfigArgs {
     /// SMTP server URL (smtp://, smtps://); unset writes mail to files under VIGIL_HOME/outbox.
     #[arg(long, env = "SMTP_URL", global = true, hide_env_values = true)]
     pub smtp_url: Option<String>,
+    /// A PEM certificate (an in-house authority's) to trust for SMTP over TLS, besides the usual roots.
+    #[arg(long, env = "SMTP_CA_FILE", global = true)]
+    pub smtp_ca_file: Option<PathBuf>,
     /// The age identity file of this server (mode 0600).
     #[arg(long, env = "VIGIL_IDENTITY_FILE", global = true)]
     pub identity_file: Option<PathBuf>,
@@ -193,6 +196,8 @@ pub struct Config {
     pub database: DatabaseSource,
     pub db_pool_size: u32,
     pub mail: MailTransport,
+    /// A PEM certificate to trust for SMTP over TLS.
+    pub smtp_ca_file: Option<PathBuf>,
     pub identity_file: Option<PathBuf>,
     pub index_key_file: Option<PathBuf>,
     pub recipients: Recipients,
@@ -219,6 +224,8 @@ pub enum ConfigError {
     PoolSize(String),
     #[error("SMTP_URL is not an SMTP URL ({0}); write it as smtp://user:password@host:587 or smtps://host:465")]
     SmtpUrl(String),
+    #[error("SMTP_CA_FILE {path}: {reason}")]
+    SmtpCaFile { path: PathBuf, reason: String },
     #[error("VIGIL_IDENTITY_FILE {path}: {reason}")]
     IdentityFile { path: PathBuf, reason: String },
     #[error("VIGIL_INDEX_KEY_FILE {path}: {reason}")]
@@ -261,6 +268,26 @@ impl Config {
             Some(raw) if !raw.is_empty() => MailTransport::Smtp(SmtpUrl::parse(raw)?),
             _ => MailTransport::Files(home.join("outbox")),
         };
+        if let Some(path) = &args.smtp_ca_file {
+            let reason = if !matches!(mail, MailTransport::Smtp(_)) {
+                Some("is set but SMTP_URL is not".to_owned())
+            } else {
+                std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot be read ({e})"))
+                    .and_then(|pem| {
+                        pem.contains("-----BEGIN CERTIFICATE-----")
+                            .then_some(())
+                            .ok_or_else(|| "holds no PEM certificate".to_owned())
+                    })
+                    .err()
+            };
+            if let Some(reason) = reason {
+                return Err(ConfigError::SmtpCaFile {
+                    path: path.clone(),
+                    reason,
+                });
+            }
+        }
         if let Some(path) = &args.identity_file {
             check_private_file(path, |reason| ConfigError::IdentityFile {
                 path: path.clone(),
@@ -302,6 +329,7 @@ impl Config {
             database,
             db_pool_size,
             mail,
+            smtp_ca_file: args.smtp_ca_file.clone(),
             identity_file: args.identity_file.map(|path| absolute(&path)),
             index_key_file: args.index_key_file.map(|path| absolute(&path)),
             recipients,
@@ -430,6 +458,20 @@ mod tests {
 
     fn error(extra: &[&str]) -> String {
         Config::from_args(args(extra)).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn an_smtp_ca_file_needs_smtp_and_a_certificate() {
+        let dir = tempfile::tempdir().unwrap();
+        let not_pem = dir.path().join("ca.txt");
+        std::fs::write(&not_pem, "hello").unwrap();
+        let ca = not_pem.to_str().unwrap();
+        assert!(error(&["--smtp-ca-file", ca]).contains("SMTP_URL is not"));
+        let with_smtp = error(&["--smtp-url", "smtp://relay?tls=required", "--smtp-ca-file", ca]);
+        assert!(
+            with_smtp.contains("SMTP_CA_FILE") && with_smtp.contains("no PEM certificate"),
+            "{with_smtp}"
+        );
     }
 
     #[test]

@@ -762,9 +762,14 @@ fn message_keys(registry: &Registry) -> std::collections::BTreeSet<String> {
 fn mailer_for(config: &Config) -> anyhow::Result<vigil::reminders::dispatch::Mailer> {
     let outbox = match &config.mail {
         MailTransport::Files(outbox) => vigil::reminders::mail::Outbox::Files(outbox.clone()),
-        MailTransport::Smtp(url) => {
-            vigil::reminders::mail::Outbox::smtp(url.expose()).map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?
+        MailTransport::Smtp(url) => match &config.smtp_ca_file {
+            None => vigil::reminders::mail::Outbox::smtp(url.expose()),
+            Some(path) => {
+                let pem = std::fs::read(path).with_context(|| format!("SMTP_CA_FILE {}", path.display()))?;
+                vigil::reminders::mail::Outbox::smtp_trusting(url.expose(), pem)
+            }
         }
+        .map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?,
     };
     let messages = config.workflows_dir.join("messages");
     let catalog = vigil::reminders::catalog::Catalog::load(&messages)?;

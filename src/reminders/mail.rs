@@ -50,6 +50,13 @@ impl Outbox {
         Ok(Self::Smtp(Arc::new(SmtpPool::new(url, connections)?)))
     }
 
+    /// An SMTP outbox that also trusts the PEM certificate `ca` (`SMTP_CA_FILE`).
+    pub fn smtp_trusting(url: &str, ca: Vec<u8>) -> Result<Self, MailError> {
+        Ok(Self::Smtp(Arc::new(
+            SmtpPool::new(url, SMTP_CONNECTIONS)?.trusting(ca)?,
+        )))
+    }
+
     /// How many messages are worth having on their way at once.
     pub fn concurrency(&self) -> usize {
         match self {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use tokio::sync::{Mutex, Semaphore};
 
@@ -51,6 +51,9 @@ struct Server {
     security: Security,
     credentials: Option<Credentials>,
     hello: ClientId,
+    /// A PEM certificate to trust besides the web PKI roots (`SMTP_CA_FILE`): a relay with a
+    /// certificate from an in-house authority.
+    extra_root: Option<Vec<u8>>,
 }
 
 impl Server {
@@ -92,11 +95,17 @@ impl Server {
             security,
             credentials,
             hello,
+            extra_root: None,
         })
     }
 
     fn tls(&self) -> Result<TlsParameters, MailError> {
-        TlsParameters::new(self.host.clone()).map_err(|e| MailError::Build(e.to_string()))
+        let bad = |e: lettre::transport::smtp::Error| MailError::Build(format!("TLS: {e}"));
+        let mut builder = TlsParameters::builder(self.host.clone());
+        if let Some(pem) = &self.extra_root {
+            builder = builder.add_root_certificate(Certificate::from_pem(pem).map_err(bad)?);
+        }
+        builder.build().map_err(bad)
     }
 
     async fn connect(&self) -> Result<AsyncSmtpConnection, MailError> {
@@ -185,6 +194,13 @@ impl SmtpPool {
             permits: Semaphore::new(size.max(1)),
             idle: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Trusts the PEM certificate `pem` too, besides the web PKI roots.
+    pub fn trusting(mut self, pem: Vec<u8>) -> Result<Self, MailError> {
+        Certificate::from_pem(&pem).map_err(|e| MailError::Build(format!("SMTP_CA_FILE: {e}")))?;
+        self.server.extra_root = Some(pem);
+        Ok(self)
     }
 
     /// How many messages may be on their way at once.

@@ -659,3 +659,44 @@ async fn a_digest_user_gets_one_email_a_day_listing_the_reminders_that_fell_due(
     let day_after = at(8, 30) + Duration::days(1);
     assert_eq!(digest::send_due(&pool, &mailer, day_after).await.unwrap(), 0);
 }
+
+#[actix_web::test]
+async fn smtps_and_starttls_with_credentials_deliver_and_refuse_what_they_should() {
+    use crate::support::smtp::SmtpSink;
+    use vigil::reminders::mail::{self, Email};
+
+    let email = |n: u32| Email {
+        message_id: format!("<tls-{n}@vigil>"),
+        tag: "test".into(),
+        subject: format!("[Vigil] TLS {n}"),
+        text: "text".into(),
+        html: "<p>html</p>".into(),
+    };
+    for mode in ["smtps", "starttls"] {
+        let address = crate::support::process::free_address();
+        let (sink, ca) = SmtpSink::start_tls(address, mode, "vigil", "s3cr%t");
+        let url = |password: &str| match mode {
+            "smtps" => format!("smtps://vigil:{password}@localhost:{}", address.port()),
+            _ => format!("smtp://vigil:{password}@localhost:{}?tls=required", address.port()),
+        };
+        let trusted = Outbox::smtp_trusting(&url("s3cr%25t"), ca.clone()).unwrap();
+        mail::deliver(&trusted, "vigil@example.org", "fp@example.org", email(1))
+            .await
+            .unwrap_or_else(|e| panic!("{mode}: {e}"));
+        // Again on the pooled connection.
+        mail::deliver(&trusted, "vigil@example.org", "fp@example.org", email(2))
+            .await
+            .unwrap_or_else(|e| panic!("{mode}: {e}"));
+
+        let wrong_password = Outbox::smtp_trusting(&url("guess"), ca.clone()).unwrap();
+        let refused = mail::deliver(&wrong_password, "vigil@example.org", "fp@example.org", email(3)).await;
+        assert!(refused.is_err(), "{mode}: a wrong password was accepted");
+        let untrusted = Outbox::smtp(&url("s3cr%25t")).unwrap();
+        let refused = mail::deliver(&untrusted, "vigil@example.org", "fp@example.org", email(4)).await;
+        assert!(refused.is_err(), "{mode}: an unknown certificate was accepted");
+
+        let received = sink.messages();
+        assert_eq!(received.len(), 2, "{mode}");
+        assert!(received.iter().any(|m| m.contains("<tls-2@vigil>")));
+    }
+}
