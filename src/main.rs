@@ -84,9 +84,15 @@ enum Command {
         /// How many due reminders to drain (a multiple of 200).
         #[arg(long)]
         reminders: Option<i64>,
-        /// SMTP connections, for Vigil and the bare client alike.
+        /// SMTP connections, for Vigil and the bare client alike (reminders).
         #[arg(long, default_value_t = 4)]
         connections: usize,
+        /// Concurrent HTTP clients, and pgbench clients (transitions).
+        #[arg(long, default_value_t = 32)]
+        clients: usize,
+        /// How long each run drives the server (transitions; default 15, 5 with --quick).
+        #[arg(long)]
+        seconds: Option<u64>,
         /// Runs to take the median of.
         #[arg(long)]
         runs: Option<usize>,
@@ -100,6 +106,8 @@ enum Command {
 enum BenchScenario {
     /// Due reminders claimed, sent to a local SMTP sink and marked sent.
     Reminders,
+    /// Authenticated transitions with sealed data on distinct procedures, over HTTP.
+    Transitions,
 }
 
 #[derive(Debug, Subcommand)]
@@ -397,19 +405,34 @@ fn main() -> ExitCode {
             command: RemindersCommand::Run,
         } => run_worker(&config),
         Command::Bench {
-            scenario: BenchScenario::Reminders,
+            scenario,
             quick,
             reminders,
             connections,
+            clients,
+            seconds,
             runs,
             out,
         } => {
-            let options = vigil::bench::reminders::Options {
-                reminders: reminders.unwrap_or(if quick { 2_000 } else { 20_000 }),
-                connections: connections.clamp(1, 64),
-                runs: runs.unwrap_or(if quick { 1 } else { 3 }).max(1),
-            };
-            vigil::bench::reminders::run(&config, &options, &out).map(drop)
+            let runs = runs.unwrap_or(if quick { 1 } else { 3 }).max(1);
+            match scenario {
+                BenchScenario::Reminders => {
+                    let options = vigil::bench::reminders::Options {
+                        reminders: reminders.unwrap_or(if quick { 2_000 } else { 20_000 }),
+                        connections: connections.clamp(1, 64),
+                        runs,
+                    };
+                    vigil::bench::reminders::run(&config, &options, &out).map(drop)
+                }
+                BenchScenario::Transitions => {
+                    let options = vigil::bench::transitions::Options {
+                        clients: clients.clamp(1, 256),
+                        seconds: seconds.unwrap_or(if quick { 5 } else { 15 }).max(1),
+                        runs,
+                    };
+                    vigil::bench::transitions::run(&config, &options, &out).map(drop)
+                }
+            }
         }
         Command::Reminders {
             command: RemindersCommand::List { dead },

@@ -3,7 +3,10 @@
 //! Figures are medians of several runs; each scenario prints a table and writes
 //! `target/bench/SCENARIO.json`. See BENCHMARKS.md.
 
+pub mod http;
 pub mod reminders;
+pub mod serve;
+pub mod transitions;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -17,20 +20,23 @@ use crate::config::{Config, DatabaseUrl};
 use crate::startup::Database;
 use crate::store::{self, Db};
 
-/// The database a bench runs on: `vigil_bench` on the configured server, made anew.
+/// The database a bench runs on: `vigil_bench_<pid>` on the configured server, made anew
+/// (so benches can run side by side), dropped at the end.
 pub struct BenchDatabase {
     pub url: DatabaseUrl,
+    name: String,
     server: Database,
 }
 
 impl BenchDatabase {
     pub fn create(config: &Config) -> anyhow::Result<Self> {
         let server = Database::open(config)?;
-        let url = server.url.with_database("vigil_bench");
-        store::admin::recreate_database(server.url.expose(), "vigil_bench")
+        let name = format!("vigil_bench_{}", std::process::id());
+        let url = server.url.with_database(&name);
+        store::admin::recreate_database(server.url.expose(), &name)
             .with_context(|| format!("cannot create the bench database on {}", server.url))?;
         store::migrations::run_pending_at(&url)?;
-        Ok(Self { url, server })
+        Ok(Self { url, name, server })
     }
 
     pub fn pool(&self, size: u32) -> anyhow::Result<Db> {
@@ -39,7 +45,7 @@ impl BenchDatabase {
 
     /// Drops the bench database and stops the embedded cluster if this process started it.
     pub fn drop(self) -> anyhow::Result<()> {
-        store::admin::drop_database_at(self.server.url.expose(), "vigil_bench")?;
+        store::admin::drop_database_at(self.server.url.expose(), &self.name)?;
         self.server.close()
     }
 }
@@ -142,6 +148,38 @@ impl Drop for SmtpSink {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Runs pgbench with `script` (a pgbench script's text) and `args` against `database`;
+/// returns the transactions per second it reports (without connection time).
+pub fn pgbench(database: &DatabaseUrl, script: &str, args: &[String]) -> anyhow::Result<f64> {
+    let dir = std::env::temp_dir().join(format!("vigil-pgbench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join("script.sql");
+    std::fs::write(&file, script)?;
+    let binaries = crate::devdb::Binaries::find()?;
+    let output = Command::new(binaries.tool("pgbench"))
+        .args(["-n", "-M", "prepared", "-f"])
+        .arg(&file)
+        .args(args)
+        .arg(database.expose())
+        .output()
+        .context("cannot run pgbench (in Debian's postgresql package; scripts/install-deps installs it)");
+    let _ = std::fs::remove_dir_all(&dir);
+    let output = output?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    anyhow::ensure!(
+        output.status.success(),
+        "pgbench failed: {}{}",
+        stdout,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("tps = "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|v| v.parse::<f64>().ok())
+        .context("pgbench printed no tps")
 }
 
 /// The machine and the code a figure belongs to.

@@ -191,38 +191,22 @@ fn pgbench(database: &BenchDatabase, n: i64) -> anyhow::Result<f64> {
         params(rows::COMPLETE_ALL_SQL, &["d", "i"]),
         params(rows::REFRESH_NEXT_DUE_SQL, &["d", "c"]),
     );
-    let dir = tempfile_dir()?;
-    let file = dir.join("claim_and_complete.sql");
-    std::fs::write(&file, script)?;
     let now = Utc::now();
-    let binaries = crate::devdb::Binaries::find()?;
-    let output = Command::new(binaries.tool("pgbench"))
-        .args(["-n", "-M", "prepared", "-c", "1"])
-        .args(["-t", &(n / batch).to_string()])
-        .args(["-D", &format!("now={}", now.to_rfc3339())])
-        .args([
-            "-D",
-            &format!("lease_until={}", (now + chrono::Duration::minutes(2)).to_rfc3339()),
-        ])
-        .args(["-D", &format!("batch={batch}"), "-D", "kind=reminder", "-f"])
-        .arg(&file)
-        .arg(database.url.expose())
-        .output()
-        .context("cannot run pgbench (in Debian's postgresql package; scripts/install-deps installs it)")?;
-    let _ = std::fs::remove_dir_all(&dir);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    anyhow::ensure!(
-        output.status.success(),
-        "pgbench failed: {}{}",
-        stdout,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let tps = stdout
-        .lines()
-        .find_map(|line| line.strip_prefix("tps = "))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|v| v.parse::<f64>().ok())
-        .context("pgbench printed no tps")?;
+    let args = [
+        "-c".to_owned(),
+        "1".to_owned(),
+        "-t".to_owned(),
+        (n / batch).to_string(),
+        "-D".to_owned(),
+        format!("now={}", now.to_rfc3339()),
+        "-D".to_owned(),
+        format!("lease_until={}", (now + chrono::Duration::minutes(2)).to_rfc3339()),
+        "-D".to_owned(),
+        format!("batch={batch}"),
+        "-D".to_owned(),
+        "kind=reminder".to_owned(),
+    ];
+    let tps = super::pgbench(&database.url, &script, &args)?;
     Ok(tps * batch as f64)
 }
 
@@ -241,10 +225,4 @@ fn smtplib(sink: &SmtpSink, n: i64, connections: usize) -> anyhow::Result<f64> {
         .trim()
         .parse()
         .context("the smtplib client printed no rate")
-}
-
-fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("vigil-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }

@@ -84,3 +84,34 @@ pub fn pending_reminders(conn: &mut PgConnection) -> Result<i64, StoreError> {
             .get_result(conn)?;
     Ok(row.count)
 }
+
+/// Numbers the seeded procedures `0..` (by case reference) in `bench_targets`, for pgbench
+/// scripts to pick a row by number: delegation, case, procedure and the case owner.
+pub fn number_targets(conn: &mut PgConnection) -> Result<(), StoreError> {
+    diesel::sql_query("DROP TABLE IF EXISTS bench_targets").execute(conn)?;
+    diesel::sql_query(
+        "CREATE TABLE bench_targets AS
+         SELECT (row_number() OVER (ORDER BY c.reference, p.id) - 1)::int AS n,
+                p.delegation, p.case_id, p.id AS procedure_id, c.owner_id AS user_id
+         FROM procedures p JOIN cases c ON c.delegation = p.delegation AND c.id = p.case_id",
+    )
+    .execute(conn)?;
+    diesel::sql_query("CREATE UNIQUE INDEX ON bench_targets (n)").execute(conn)?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct Sealed {
+    #[diesel(sql_type = diesel::sql_types::Bytea)]
+    sealed: Vec<u8>,
+}
+
+/// The largest sealed event payload, for a reference to write as many bytes.
+pub fn largest_sealed_event(conn: &mut PgConnection) -> Result<Option<Vec<u8>>, StoreError> {
+    let row: Option<Sealed> = diesel::sql_query(
+        "SELECT sealed FROM case_events WHERE sealed IS NOT NULL ORDER BY length(sealed) DESC LIMIT 1",
+    )
+    .get_result(conn)
+    .optional()?;
+    Ok(row.map(|r| r.sealed))
+}

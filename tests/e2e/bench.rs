@@ -3,8 +3,26 @@
 
 use crate::support::TestDb;
 
+/// The benches measure: one at a time, so they do not measure each other.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn no_bench_database_left(db: &TestDb) {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Exists {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        exists: bool,
+    }
+    let left: Exists =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname LIKE 'vigil_bench%') AS exists")
+            .get_result(&mut db.connect())
+            .unwrap();
+    assert!(!left.exists, "a bench database was left behind");
+}
+
 #[test]
 fn the_reminders_bench_measures_vigil_and_both_ceilings_and_cleans_up() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let db = TestDb::migrated();
     let home = crate::support::reachable_home();
     let out = home.path().join("bench");
@@ -47,16 +65,40 @@ fn the_reminders_bench_measures_vigil_and_both_ceilings_and_cleans_up() {
     assert!(report["machine"]["cores"].as_u64().unwrap() >= 1);
     assert_eq!(report["reminders"], 400);
 
-    let mut conn = db.connect();
-    use diesel::prelude::*;
-    #[derive(QueryableByName)]
-    struct Exists {
-        #[diesel(sql_type = diesel::sql_types::Bool)]
-        exists: bool,
+    no_bench_database_left(&db);
+}
+
+#[test]
+fn the_transitions_bench_drives_a_real_server_and_pgbench_on_the_same_sql() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let db = TestDb::migrated();
+    let home = crate::support::reachable_home();
+    let out = home.path().join("bench");
+    let output = crate::support::vigil(home.path())
+        .args([
+            "bench",
+            "transitions",
+            "--clients",
+            "2",
+            "--seconds",
+            "1",
+            "--runs",
+            "1",
+            "--out",
+        ])
+        .arg(&out)
+        .env("DATABASE_URL", db.url.expose())
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{printed}{}", crate::support::stderr(&output));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("transitions.json")).unwrap()).unwrap();
+    for figure in ["vigil_per_s", "reference_per_s", "ratio", "p50_ms", "p99_ms", "rss_mb"] {
+        assert!(report[figure].as_f64().unwrap() > 0.0, "{figure}: {report}");
     }
-    let left: Exists =
-        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'vigil_bench') AS exists")
-            .get_result(&mut conn)
-            .unwrap();
-    assert!(!left.exists, "the bench database was left behind");
+    assert!(report["p99_ms"].as_f64().unwrap() >= report["p50_ms"].as_f64().unwrap());
+    assert_eq!(report["clients"], 2);
+    assert!(report["machine"]["commit"].is_string());
+    no_bench_database_left(&db);
 }

@@ -1,0 +1,247 @@
+//! `vigil bench transitions`: authenticated transitions (`add_note`, whose note is sealed) on
+//! distinct procedures, sent by concurrent clients over HTTP to a real `vigil serve`, next to
+//! pgbench running the same SQL transaction (`transition.sql`) with as many clients on the same
+//! server, right after.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use super::http::{Client, Latencies};
+use super::serve::Served;
+use super::{BenchDatabase, median};
+use crate::config::Config;
+use crate::startup::{load_workflows, sync_workflows};
+use crate::store::bench as data;
+
+const TRANSITION_SQL: &str = include_str!("transition.sql");
+/// Procedures each client works on, in turn (pgbench's script assumes 4).
+const PER_CLIENT: usize = 4;
+/// The note each transition seals: about what a focal point writes.
+const NOTE_LENGTH: usize = 400;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub clients: usize,
+    pub seconds: u64,
+    pub runs: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    vigil: f64,
+    reference: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result<serde_json::Value> {
+    let mut registry = load_workflows(&config.workflows_dir)?;
+    let database = BenchDatabase::create(config)?;
+    let outcome = (|| {
+        let db = database.pool(2)?;
+        sync_workflows(&db, &mut registry)?;
+        crate::commands::add_delegation(
+            &db,
+            data::DELEGATION,
+            "Bench delegation",
+            None,
+            "Africa/Nairobi",
+            "sat,sun",
+        )?;
+        let user = crate::commands::add_user(
+            &db,
+            "bench-focal-point@example.org",
+            "focal_point",
+            Some(data::DELEGATION),
+            None,
+            30,
+            &Default::default(),
+        )?;
+        let token = user.token.expose().clone();
+        let prefix = token.split('_').nth(1).context("a token without a prefix")?.to_owned();
+        let pool_size = u32::try_from(options.clients.clamp(4, 64))?;
+        let served = Served::start(&database.url, &config.workflows_dir, pool_size)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let procedures = runtime.block_on(open_cases(served.port, &token, options.clients * PER_CLIENT))?;
+        db.run_blocking(data::number_targets)?;
+        let sealed = sealed_sample(&db)?;
+        let mut runs = Vec::new();
+        for round in 1..=options.runs {
+            let (count, elapsed, latencies) = runtime.block_on(drive(
+                served.port,
+                &token,
+                &procedures,
+                options.clients,
+                Duration::from_secs(options.seconds),
+            ))?;
+            let args = [
+                "-c".to_owned(),
+                options.clients.to_string(),
+                "-j".to_owned(),
+                "2".to_owned(),
+                "-T".to_owned(),
+                options.seconds.to_string(),
+                "-D".to_owned(),
+                format!("prefix={prefix}"),
+                "-D".to_owned(),
+                format!("sealed=\\x{}", hex(&sealed)),
+            ];
+            let reference = super::pgbench(&database.url, TRANSITION_SQL, &args)?;
+            let run = Run {
+                vigil: count as f64 / elapsed.as_secs_f64(),
+                reference,
+                p50_ms: latencies.quantile_ms(0.5),
+                p99_ms: latencies.quantile_ms(0.99),
+            };
+            eprintln!(
+                "run {round}/{}: vigil {:.0}/s (p50 {:.1} ms, p99 {:.1} ms), pgbench same SQL {:.0}/s",
+                options.runs, run.vigil, run.p50_ms, run.p99_ms, run.reference
+            );
+            runs.push(run);
+        }
+        Ok::<_, anyhow::Error>((runs, served.peak_rss_mb()))
+    })();
+    let dropped = database.drop();
+    let (runs, rss) = outcome?;
+    dropped?;
+
+    let pick = |f: fn(&Run) -> f64| median(&runs.iter().map(f).collect::<Vec<_>>());
+    let (vigil, reference) = (pick(|r| r.vigil), pick(|r| r.reference));
+    let (p50, p99) = (pick(|r| r.p50_ms), pick(|r| r.p99_ms));
+    let report = serde_json::json!({
+        "scenario": "transitions",
+        "clients": options.clients,
+        "seconds": options.seconds,
+        "runs": options.runs,
+        "vigil_per_s": vigil.round(),
+        "reference_per_s": reference.round(),
+        "ratio": (vigil / reference * 100.0).round() / 100.0,
+        "p50_ms": (p50 * 100.0).round() / 100.0,
+        "p99_ms": (p99 * 100.0).round() / 100.0,
+        "rss_mb": (rss * 10.0).round() / 10.0,
+        "machine": super::provenance(),
+    });
+    let path = super::write_report(out_dir, "transitions", &report)?;
+    println!(
+        "transitions: {} clients, {} s a run, median of {} runs",
+        options.clients, options.seconds, options.runs
+    );
+    println!("  {:<44} {:>10.0} /s", "vigil: add_note over HTTP, sealed", vigil);
+    println!("  {:<44} {:>10.0} /s", "reference: pgbench, the same SQL", reference);
+    println!("  {:<44} {:>10.2}", "ratio", vigil / reference);
+    println!("  {:<44} {:>7.1} ms / {:.1} ms", "latency p50 / p99", p50, p99);
+    println!("  {:<44} {:>7.1} MB", "peak RSS of vigil serve", rss);
+    println!("  written to {}", path.display());
+    Ok(report)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A sealed note as Vigil stores it, for pgbench to write the same number of bytes.
+fn sealed_sample(db: &crate::store::Db) -> anyhow::Result<Vec<u8>> {
+    let sealed = db.run_blocking(data::largest_sealed_event)?;
+    sealed.context("no sealed event to copy")
+}
+
+/// Opens `count` cases with a démarche each, in order; returns their procedure ids.
+async fn open_cases(port: u16, token: &str, count: usize) -> anyhow::Result<Vec<String>> {
+    let mut client = Client::connect(port).await?;
+    let mut procedures = Vec::with_capacity(count);
+    for i in 0..count {
+        let body = serde_json::json!({
+            "country": "KE", "themes": ["MEDIA"], "risk": "high",
+            "confidential": {"defender_name": format!("Bench Person {i}")},
+            "procedure": {"workflow": "demarche"}
+        });
+        let (response, _) = client
+            .request("POST", "/api/v1/cases", token, Some(&serde_json::to_vec(&body)?))
+            .await?;
+        anyhow::ensure!(response.status == 201, "opening a case: {}", response.status);
+        let opened: serde_json::Value = serde_json::from_slice(&response.body)?;
+        let procedure = opened["procedure_id"].as_str().context("no procedure_id")?;
+        procedures.push(procedure.to_owned());
+    }
+    // One note each, so every procedure has a sealed event for pgbench to copy the size of.
+    let note =
+        serde_json::json!({"action": "add_note", "expected_version": 1, "data": {"note": "x".repeat(NOTE_LENGTH)}});
+    for procedure in &procedures {
+        let path = format!("/api/v1/procedures/{procedure}/transitions");
+        let (response, _) = client
+            .request("POST", &path, token, Some(&serde_json::to_vec(&note)?))
+            .await?;
+        anyhow::ensure!(response.status == 200, "a first note: {}", response.status);
+    }
+    Ok(procedures)
+}
+
+/// `clients` clients, each on its own procedures, sending transitions for `length`.
+async fn drive(
+    port: u16,
+    token: &str,
+    procedures: &[String],
+    clients: usize,
+    length: Duration,
+) -> anyhow::Result<(usize, Duration, Latencies)> {
+    let token: Arc<str> = token.into();
+    let started = Instant::now();
+    let deadline = started + length;
+    let mut tasks = tokio::task::JoinSet::new();
+    for client_id in 0..clients {
+        let mine: Vec<String> = procedures[client_id * PER_CLIENT..(client_id + 1) * PER_CLIENT].to_vec();
+        let token = token.clone();
+        tasks.spawn(async move {
+            let mut client = Client::connect(port).await?;
+            let mut latencies = Latencies::default();
+            // Every procedure starts this run at a version read from its first answer.
+            let mut versions: Vec<Option<i64>> = vec![None; mine.len()];
+            let mut turn = 0;
+            while Instant::now() < deadline {
+                let k = turn % mine.len();
+                turn += 1;
+                let path = format!("/api/v1/procedures/{}/transitions", mine[k]);
+                let expected = match versions[k] {
+                    Some(version) => version,
+                    None => current_version(&mut client, &token, &mine[k]).await?,
+                };
+                let body = serde_json::json!({
+                    "action": "add_note", "expected_version": expected,
+                    "data": {"note": format!("{turn:>width$}", width = NOTE_LENGTH)}
+                });
+                let (response, took) = client
+                    .request("POST", &path, &token, Some(&serde_json::to_vec(&body)?))
+                    .await?;
+                anyhow::ensure!(response.status == 200, "a transition: {}", response.status);
+                let answer: serde_json::Value = serde_json::from_slice(&response.body)?;
+                versions[k] = answer["version"].as_i64();
+                latencies.push(took);
+            }
+            Ok::<_, anyhow::Error>(latencies)
+        });
+    }
+    let mut all = Latencies::default();
+    while let Some(done) = tasks.join_next().await {
+        all.extend(done??);
+    }
+    Ok((all.len(), started.elapsed(), all))
+}
+
+async fn current_version(client: &mut Client, token: &str, procedure: &str) -> anyhow::Result<i64> {
+    // A stale version is answered with 409 and the current one: the cheapest way to learn it.
+    let body = serde_json::json!({"action": "add_note", "expected_version": 0, "data": {"note": "?"}});
+    let path = format!("/api/v1/procedures/{procedure}/transitions");
+    let (response, _) = client
+        .request("POST", &path, token, Some(&serde_json::to_vec(&body)?))
+        .await?;
+    let answer: serde_json::Value = serde_json::from_slice(&response.body)?;
+    answer["current_version"]
+        .as_i64()
+        .with_context(|| format!("no current_version in a {} answer", response.status))
+}
