@@ -87,9 +87,9 @@ enum Command {
         /// SMTP connections, for Vigil and the bare client alike (reminders).
         #[arg(long, default_value_t = 4)]
         connections: usize,
-        /// Concurrent HTTP clients, and pgbench clients (transitions).
-        #[arg(long, default_value_t = 32)]
-        clients: usize,
+        /// Concurrent HTTP clients, and pgbench clients (transitions: 32; reads: 64).
+        #[arg(long)]
+        clients: Option<usize>,
         /// How long each run drives the server (transitions; default 15, 5 with --quick).
         #[arg(long)]
         seconds: Option<u64>,
@@ -108,6 +108,8 @@ enum BenchScenario {
     Reminders,
     /// Authenticated transitions with sealed data on distinct procedures, over HTTP.
     Transitions,
+    /// Case reads with decryption, over HTTP.
+    Reads,
 }
 
 #[derive(Debug, Subcommand)]
@@ -426,11 +428,20 @@ fn main() -> ExitCode {
                 }
                 BenchScenario::Transitions => {
                     let options = vigil::bench::transitions::Options {
-                        clients: clients.clamp(1, 256),
+                        clients: clients.unwrap_or(32).clamp(1, 256),
                         seconds: seconds.unwrap_or(if quick { 5 } else { 15 }).max(1),
                         runs,
                     };
                     vigil::bench::transitions::run(&config, &options, &out).map(drop)
+                }
+                BenchScenario::Reads => {
+                    let options = vigil::bench::reads::Options {
+                        clients: clients.unwrap_or(64).clamp(1, 256),
+                        cases: 256,
+                        seconds: seconds.unwrap_or(if quick { 5 } else { 15 }).max(1),
+                        runs,
+                    };
+                    vigil::bench::reads::run(&config, &options, &out).map(drop)
                 }
             }
         }

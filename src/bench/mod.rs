@@ -4,6 +4,7 @@
 //! `target/bench/SCENARIO.json`. See BENCHMARKS.md.
 
 pub mod http;
+pub mod reads;
 pub mod reminders;
 pub mod serve;
 pub mod transitions;
@@ -47,6 +48,43 @@ impl BenchDatabase {
     pub fn drop(self) -> anyhow::Result<()> {
         store::admin::drop_database_at(self.server.url.expose(), &self.name)?;
         self.server.close()
+    }
+}
+
+/// A bench database with a delegation and one focal point, and a `vigil serve` on it.
+pub struct Stage {
+    pub db: Db,
+    pub served: serve::Served,
+    /// The focal point's API token, and its prefix (for the pgbench scripts' token look-up).
+    pub token: String,
+    pub prefix: String,
+}
+
+impl Stage {
+    pub fn new(config: &Config, database: &BenchDatabase, pool_size: u32) -> anyhow::Result<Self> {
+        let mut registry = crate::startup::load_workflows(&config.workflows_dir)?;
+        let db = database.pool(2)?;
+        crate::startup::sync_workflows(&db, &mut registry)?;
+        let delegation = store::bench::DELEGATION;
+        crate::commands::add_delegation(&db, delegation, "Bench delegation", None, "Africa/Nairobi", "sat,sun")?;
+        let user = crate::commands::add_user(
+            &db,
+            "bench-focal-point@example.org",
+            "focal_point",
+            Some(delegation),
+            None,
+            30,
+            &Default::default(),
+        )?;
+        let token = user.token.expose().clone();
+        let prefix = token.split('_').nth(1).context("a token without a prefix")?.to_owned();
+        let served = serve::Served::start(&database.url, &config.workflows_dir, pool_size)?;
+        Ok(Self {
+            db,
+            served,
+            token,
+            prefix,
+        })
     }
 }
 

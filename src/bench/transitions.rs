@@ -10,10 +10,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use super::http::{Client, Latencies};
-use super::serve::Served;
-use super::{BenchDatabase, median};
+use super::{BenchDatabase, Stage, median};
 use crate::config::Config;
-use crate::startup::{load_workflows, sync_workflows};
 use crate::store::bench as data;
 
 const TRANSITION_SQL: &str = include_str!("transition.sql");
@@ -38,37 +36,21 @@ struct Run {
 }
 
 pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result<serde_json::Value> {
-    let mut registry = load_workflows(&config.workflows_dir)?;
     let database = BenchDatabase::create(config)?;
     let outcome = (|| {
-        let db = database.pool(2)?;
-        sync_workflows(&db, &mut registry)?;
-        crate::commands::add_delegation(
-            &db,
-            data::DELEGATION,
-            "Bench delegation",
-            None,
-            "Africa/Nairobi",
-            "sat,sun",
-        )?;
-        let user = crate::commands::add_user(
-            &db,
-            "bench-focal-point@example.org",
-            "focal_point",
-            Some(data::DELEGATION),
-            None,
-            30,
-            &Default::default(),
-        )?;
-        let token = user.token.expose().clone();
-        let prefix = token.split('_').nth(1).context("a token without a prefix")?.to_owned();
         let pool_size = u32::try_from(options.clients.clamp(4, 64))?;
-        let served = Served::start(&database.url, &config.workflows_dir, pool_size)?;
+        let Stage {
+            db,
+            served,
+            token,
+            prefix,
+        } = Stage::new(config, &database, pool_size)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()?;
-        let procedures = runtime.block_on(open_cases(served.port, &token, options.clients * PER_CLIENT))?;
+        let opened = runtime.block_on(open_cases(served.port, &token, options.clients * PER_CLIENT))?;
+        let procedures: Vec<String> = opened.into_iter().map(|(_, procedure)| procedure).collect();
         db.run_blocking(data::number_targets)?;
         let sealed = sealed_sample(&db)?;
         let mut runs = Vec::new();
@@ -141,7 +123,7 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
     Ok(report)
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -151,8 +133,9 @@ fn sealed_sample(db: &crate::store::Db) -> anyhow::Result<Vec<u8>> {
     sealed.context("no sealed event to copy")
 }
 
-/// Opens `count` cases with a démarche each, in order; returns their procedure ids.
-async fn open_cases(port: u16, token: &str, count: usize) -> anyhow::Result<Vec<String>> {
+/// Opens `count` cases with a démarche each, in order, and adds a sealed note to each;
+/// returns (case id, procedure id) pairs.
+pub(super) async fn open_cases(port: u16, token: &str, count: usize) -> anyhow::Result<Vec<(String, String)>> {
     let mut client = Client::connect(port).await?;
     let mut procedures = Vec::with_capacity(count);
     for i in 0..count {
@@ -166,13 +149,14 @@ async fn open_cases(port: u16, token: &str, count: usize) -> anyhow::Result<Vec<
             .await?;
         anyhow::ensure!(response.status == 201, "opening a case: {}", response.status);
         let opened: serde_json::Value = serde_json::from_slice(&response.body)?;
+        let case = opened["id"].as_str().context("no id")?;
         let procedure = opened["procedure_id"].as_str().context("no procedure_id")?;
-        procedures.push(procedure.to_owned());
+        procedures.push((case.to_owned(), procedure.to_owned()));
     }
     // One note each, so every procedure has a sealed event for pgbench to copy the size of.
     let note =
         serde_json::json!({"action": "add_note", "expected_version": 1, "data": {"note": "x".repeat(NOTE_LENGTH)}});
-    for procedure in &procedures {
+    for (_, procedure) in &procedures {
         let path = format!("/api/v1/procedures/{procedure}/transitions");
         let (response, _) = client
             .request("POST", &path, token, Some(&serde_json::to_vec(&note)?))

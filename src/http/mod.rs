@@ -3,6 +3,7 @@
 
 pub mod auth;
 mod cases;
+pub mod ceiling;
 pub mod error;
 mod health;
 pub mod limiter;

@@ -102,3 +102,44 @@ fn the_transitions_bench_drives_a_real_server_and_pgbench_on_the_same_sql() {
     assert!(report["machine"]["commit"].is_string());
     no_bench_database_left(&db);
 }
+
+#[test]
+fn the_reads_bench_reports_both_ceilings() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let db = TestDb::migrated();
+    let home = crate::support::reachable_home();
+    let out = home.path().join("bench");
+    let output = crate::support::vigil(home.path())
+        .args([
+            "bench",
+            "reads",
+            "--clients",
+            "2",
+            "--seconds",
+            "1",
+            "--runs",
+            "2",
+            "--out",
+        ])
+        .arg(&out)
+        .env("DATABASE_URL", db.url.expose())
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{printed}{}", crate::support::stderr(&output));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("reads.json")).unwrap()).unwrap();
+    for figure in [
+        "vigil_per_s",
+        "reference_per_s",
+        "http_ceiling_per_s",
+        "ratio",
+        "p50_ms",
+        "p99_ms",
+        "rss_mb",
+    ] {
+        assert!(report[figure].as_f64().unwrap() > 0.0, "{figure}: {report}");
+    }
+    assert!(report["body_bytes"].as_u64().unwrap() > 500, "{report}");
+    no_bench_database_left(&db);
+}
