@@ -68,6 +68,9 @@ pub struct ConfigArgs {
     /// The largest request body accepted: bytes, or with KiB / MiB.
     #[arg(long, env = "VIGIL_MAX_BODY", default_value = "1MiB", global = true)]
     pub max_body: String,
+    /// Unwrapped case keys kept for a minute each, to spare repeated unwrapping; 0 keeps none.
+    #[arg(long, env = "VIGIL_CASE_KEY_CACHE", default_value = "1024", global = true)]
+    pub case_key_cache: String,
     /// Log level or filter (tracing's EnvFilter syntax).
     #[arg(long = "log", env = "VIGIL_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -204,6 +207,8 @@ pub struct Config {
     pub workflows_dir: PathBuf,
     pub public_url: Url,
     pub max_body: usize,
+    /// How many unwrapped case keys to keep (for a minute each); 0 keeps none.
+    pub case_key_cache: usize,
     pub log: LogConfig,
 }
 
@@ -236,6 +241,8 @@ pub enum ConfigError {
     PublicUrl(String),
     #[error("VIGIL_MAX_BODY `{0}` is not a size from 1KiB to 64MiB, such as 1MiB, 512KiB or 2000000")]
     MaxBody(String),
+    #[error("VIGIL_CASE_KEY_CACHE `{0}` is not a number of keys from 0 to 100000")]
+    CaseKeyCache(String),
     #[error("VIGIL_LOG `{0}` is not a log level or filter such as `info` or `vigil=debug,warn`")]
     Log(String),
     #[error("VIGIL_HOME {path}: {reason}")]
@@ -322,6 +329,13 @@ impl Config {
         let max_body = parse_size(&args.max_body)
             .filter(|size| (1024..=64 * 1024 * 1024).contains(size))
             .ok_or_else(|| ConfigError::MaxBody(args.max_body.clone()))?;
+        let case_key_cache = args
+            .case_key_cache
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n <= 100_000)
+            .ok_or_else(|| ConfigError::CaseKeyCache(args.case_key_cache.clone()))?;
         tracing_subscriber::EnvFilter::try_new(&args.log).map_err(|_| ConfigError::Log(args.log.clone()))?;
         Ok(Self {
             home,
@@ -336,6 +350,7 @@ impl Config {
             workflows_dir: absolute(&args.workflows_dir),
             public_url,
             max_body,
+            case_key_cache,
             log: LogConfig {
                 filter: args.log,
                 format: args.log_format,
@@ -523,6 +538,7 @@ mod tests {
         assert!(error(&["--listen", "localhost"]).contains("VIGIL_LISTEN"));
         assert!(error(&["--db-pool-size", "0"]).contains("VIGIL_DB_POOL_SIZE"));
         assert!(error(&["--smtp-url", "http://mail"]).contains("SMTP_URL"));
+        assert!(error(&["--case-key-cache", "lots"]).contains("VIGIL_CASE_KEY_CACHE"));
         assert!(error(&["--public-url", "ftp://x"]).contains("VIGIL_PUBLIC_URL"));
         assert!(error(&["--log", "vigil=[[["]).contains("VIGIL_LOG"));
         assert!(error(&["--recipients", "age1nope"]).contains("VIGIL_RECIPIENTS"));

@@ -214,7 +214,8 @@ impl KeySource {
             }
         };
         let identities = crypto::read_identities(&identity).with_context(|| format!("{}", identity.display()))?;
-        let keyring = Keyring::new(identities, &config.recipients)?;
+        let keyring = Keyring::new(identities, &config.recipients)?
+            .with_cache(config.case_key_cache, crypto::keyring::CASE_KEY_LIFETIME);
         let index = crypto::read_index_key(&index).with_context(|| format!("{}", index.display()))?;
         Ok(Keys { keyring, index })
     }

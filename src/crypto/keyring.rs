@@ -10,6 +10,8 @@ use std::str::FromStr;
 
 use age::secrecy::ExposeSecret;
 
+use sha2::Digest;
+
 use super::CryptoError;
 use crate::domain::Sensitive;
 
@@ -18,6 +20,49 @@ use crate::domain::Sensitive;
 pub struct Keyring {
     identities: Vec<age::x25519::Identity>,
     masters: Vec<age::x25519::Recipient>,
+    /// Shared by the clones of this keyring.
+    cache: Option<std::sync::Arc<KeyCache>>,
+}
+
+/// How long an unwrapped case key is kept (see [`KeyCache`]).
+pub const CASE_KEY_LIFETIME: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Unwrapped case keys kept for a short while, so that the requests of a working session do
+/// not each pay the X25519 operation that unwraps their case's key (a third of a case read's
+/// cryptography). Bounded in number and in age; an evicted or expired key is dropped, and
+/// age's identity zeroises its secret when dropped. Keyed by a hash of the wrapped key, so a
+/// rotated or deleted key row (erasure) is never answered from the cache: the row is read
+/// from the database on every request, and without it there is nothing to look up.
+///
+/// Why it is on by default: the identity that unwraps every case key lives in this process's
+/// memory for as long as it runs; a few hundred unwrapped case keys for a minute add nothing
+/// that a reader of that memory would not already have. `VIGIL_CASE_KEY_CACHE=0` turns it off.
+struct KeyCache {
+    capacity: usize,
+    lifetime: std::time::Duration,
+    entries: std::sync::Mutex<std::collections::HashMap<[u8; 32], (std::time::Instant, CaseKey)>>,
+}
+
+impl KeyCache {
+    fn get(&self, id: &[u8; 32]) -> Option<CaseKey> {
+        let entries = self.entries.lock().ok()?;
+        let (since, key) = entries.get(id)?;
+        (since.elapsed() < self.lifetime).then(|| key.clone())
+    }
+
+    fn put(&self, id: [u8; 32], key: CaseKey) {
+        let Ok(mut entries) = self.entries.lock() else { return };
+        if entries.len() >= self.capacity {
+            let lifetime = self.lifetime;
+            entries.retain(|_, (since, _)| since.elapsed() < lifetime);
+        }
+        if entries.len() >= self.capacity
+            && let Some(oldest) = entries.iter().min_by_key(|(_, (since, _))| *since).map(|(id, _)| *id)
+        {
+            entries.remove(&oldest);
+        }
+        entries.insert(id, (std::time::Instant::now(), key));
+    }
 }
 
 impl std::fmt::Debug for Keyring {
@@ -41,6 +86,7 @@ pub struct NewCaseKey {
 }
 
 /// An unwrapped case key, for opening that case's data. Never logged, never stored.
+#[derive(Clone)]
 pub struct CaseKey(age::x25519::Identity);
 
 impl std::fmt::Debug for CaseKey {
@@ -62,7 +108,24 @@ impl Keyring {
                 masters.push(recipient.clone());
             }
         }
-        Ok(Self { identities, masters })
+        Ok(Self {
+            identities,
+            masters,
+            cache: None,
+        })
+    }
+
+    /// Keeps up to `capacity` unwrapped case keys for `lifetime` each (see [`KeyCache`]);
+    /// 0 keeps none.
+    pub fn with_cache(mut self, capacity: usize, lifetime: std::time::Duration) -> Self {
+        self.cache = (capacity > 0).then(|| {
+            std::sync::Arc::new(KeyCache {
+                capacity,
+                lifetime,
+                entries: Default::default(),
+            })
+        });
+        self
     }
 
     /// The master recipients, comma-separated, as stored beside each wrapped key.
@@ -89,8 +152,21 @@ impl Keyring {
         })
     }
 
-    /// Unwraps a case key with the server's identities.
+    /// Unwraps a case key with the server's identities (or takes it from the cache).
     pub fn open_case_key(&self, wrapped: &[u8]) -> Result<CaseKey, CryptoError> {
+        let Some(cache) = &self.cache else {
+            return self.unwrap_case_key(wrapped);
+        };
+        let id: [u8; 32] = sha2::Sha256::digest(wrapped).into();
+        if let Some(key) = cache.get(&id) {
+            return Ok(key);
+        }
+        let key = self.unwrap_case_key(wrapped)?;
+        cache.put(id, key.clone());
+        Ok(key)
+    }
+
+    fn unwrap_case_key(&self, wrapped: &[u8]) -> Result<CaseKey, CryptoError> {
         let secret = decrypt(self.identities.iter().map(|i| i as &dyn age::Identity), wrapped)?;
         let text = std::str::from_utf8(secret.expose()).map_err(|_| CryptoError::Corrupt)?;
         age::x25519::Identity::from_str(text.trim())
@@ -157,6 +233,43 @@ fn decrypt<'a>(
 mod tests {
     use super::*;
     use crate::crypto::Recipients;
+
+    #[test]
+    fn the_case_key_cache_is_bounded_and_short_lived_and_opens_the_same() {
+        let keyring = Keyring::new(vec![age::x25519::Identity::generate()], &Recipients::default())
+            .unwrap()
+            .with_cache(2, CASE_KEY_LIFETIME);
+        let keys: Vec<NewCaseKey> = (0..3).map(|_| keyring.new_case_key().unwrap()).collect();
+        let sealed = seal(&keys[0].recipient, &Sensitive::new(b"note".to_vec())).unwrap();
+        for _ in 0..2 {
+            let key = keyring.open_case_key(&keys[0].wrapped).unwrap();
+            assert_eq!(open(&key, &sealed).unwrap().expose(), b"note");
+        }
+        for key in &keys {
+            keyring.open_case_key(&key.wrapped).unwrap();
+        }
+        let cache = keyring.cache.as_ref().unwrap();
+        assert_eq!(
+            cache.entries.lock().unwrap().len(),
+            2,
+            "more keys kept than the capacity"
+        );
+
+        let expired = Keyring::new(vec![age::x25519::Identity::generate()], &Recipients::default())
+            .unwrap()
+            .with_cache(8, std::time::Duration::ZERO);
+        let key = expired.new_case_key().unwrap();
+        expired.open_case_key(&key.wrapped).unwrap();
+        let id: [u8; 32] = sha2::Sha256::digest(&key.wrapped).into();
+        assert!(
+            expired.cache.as_ref().unwrap().get(&id).is_none(),
+            "an expired key was served"
+        );
+        let off = Keyring::new(vec![age::x25519::Identity::generate()], &Recipients::default())
+            .unwrap()
+            .with_cache(0, CASE_KEY_LIFETIME);
+        assert!(off.cache.is_none());
+    }
 
     fn keyring_with_recovery() -> (Keyring, age::x25519::Identity) {
         let recovery = age::x25519::Identity::generate();
