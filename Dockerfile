@@ -7,9 +7,11 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends libpq-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY src src
 COPY migrations migrations
+# The English and French email texts are compiled in (src/reminders/catalog.rs).
+COPY workflows workflows
 RUN cargo build --release --locked --bin vigil
 
 FROM debian:bookworm-slim

@@ -87,10 +87,13 @@ enum Command {
         /// SMTP connections, for Vigil and the bare client alike (reminders).
         #[arg(long, default_value_t = 4)]
         connections: usize,
-        /// Concurrent HTTP clients, and pgbench clients (transitions: 32; reads: 64).
+        /// Concurrent HTTP clients, and pgbench clients (transitions: 32; reads: 64; lists: 8).
         #[arg(long)]
         clients: Option<usize>,
-        /// How long each run drives the server (transitions; default 15, 5 with --quick).
+        /// How many cases to generate (lists; default 1,000,000, 100,000 with --quick).
+        #[arg(long)]
+        cases: Option<i64>,
+        /// How long each run drives the server (default 15, 5 with --quick).
         #[arg(long)]
         seconds: Option<u64>,
         /// Runs to take the median of.
@@ -110,6 +113,8 @@ enum BenchScenario {
     Transitions,
     /// Case reads with decryption, over HTTP.
     Reads,
+    /// Pages of a delegation's cases with filters on, among 1,000,000 cases.
+    Lists,
 }
 
 #[derive(Debug, Subcommand)]
@@ -412,6 +417,7 @@ fn main() -> ExitCode {
             reminders,
             connections,
             clients,
+            cases,
             seconds,
             runs,
             out,
@@ -442,6 +448,15 @@ fn main() -> ExitCode {
                         runs,
                     };
                     vigil::bench::reads::run(&config, &options, &out).map(drop)
+                }
+                BenchScenario::Lists => {
+                    let options = vigil::bench::lists::Options {
+                        cases: cases.unwrap_or(if quick { 100_000 } else { 1_000_000 }).max(1),
+                        clients: clients.unwrap_or(8).clamp(1, 256),
+                        seconds: seconds.unwrap_or(if quick { 5 } else { 15 }).max(1),
+                        runs,
+                    };
+                    vigil::bench::lists::run(&config, &options, &out).map(drop)
                 }
             }
         }

@@ -4,6 +4,7 @@
 //! `target/bench/SCENARIO.json`. See BENCHMARKS.md.
 
 pub mod http;
+pub mod lists;
 pub mod reads;
 pub mod reminders;
 pub mod serve;

@@ -148,7 +148,7 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
 }
 
 /// `clients` clients sending GETs to `paths` in turn for `length`.
-async fn drive_gets(
+pub(super) async fn drive_gets(
     port: u16,
     token: &str,
     paths: &[String],

@@ -115,3 +115,72 @@ pub fn largest_sealed_event(conn: &mut PgConnection) -> Result<Option<Vec<u8>>, 
     .optional()?;
     Ok(row.map(|r| r.sealed))
 }
+
+/// Adds `count` cases owned by `owner` in the bench delegation, each with one procedure of
+/// `workflow` in one of `states`, with risks, themes, countries and creation times spread
+/// over three years; for the list scenario. Sealed columns hold a placeholder byte: lists
+/// never decrypt.
+pub fn bulk_cases(
+    conn: &mut PgConnection,
+    owner: Uuid,
+    workflow: &str,
+    version: &str,
+    states: &[String],
+    count: i64,
+) -> Result<(), StoreError> {
+    diesel::sql_query(
+        "INSERT INTO cases (delegation, id, reference, country, themes, risk, owner_id, sealed, created_at, updated_at)
+         SELECT $1, gen_random_uuid(), 'VG-2020-' || lpad(g::text, 7, '0'),
+                (ARRAY['KE','UG','TZ','ET','SO'])[1 + g % 5],
+                ARRAY[(ARRAY['MEDIA','LAWYERS','ENV_LAND','WHRD','LGBTI','LABOUR'])[1 + g % 6]],
+                (ARRAY['low','medium','high','critical'])[1 + (g / 7) % 4],
+                $2, '\\x00', t, t
+         FROM generate_series(1, $3) g, LATERAL (SELECT now() - (g * interval '90 seconds') AS t) created",
+    )
+    .bind::<Text, _>(DELEGATION)
+    .bind::<diesel::sql_types::Uuid, _>(owner)
+    .bind::<BigInt, _>(count)
+    .execute(conn)?;
+    diesel::sql_query(
+        "INSERT INTO procedures (delegation, id, case_id, workflow, workflow_version, state, created_at, updated_at)
+         SELECT c.delegation, gen_random_uuid(), c.id, $2, $3,
+                ($4::text[])[1 + (abs(hashtext(c.id::text)) % cardinality($4::text[]))], c.created_at, c.created_at
+         FROM cases c WHERE c.delegation = $1 AND NOT EXISTS (SELECT 1 FROM procedures p WHERE p.case_id = c.id)",
+    )
+    .bind::<Text, _>(DELEGATION)
+    .bind::<Text, _>(workflow)
+    .bind::<Text, _>(version)
+    .bind::<diesel::sql_types::Array<Text>, _>(states)
+    .execute(conn)?;
+    diesel::sql_query("ANALYZE cases").execute(conn)?;
+    diesel::sql_query("ANALYZE procedures").execute(conn)?;
+    Ok(())
+}
+
+/// Sequential scans so far of each of Vigil's tables, by name.
+pub fn seq_scans(conn: &mut PgConnection) -> Result<Vec<(String, i64)>, StoreError> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        relname: String,
+        #[diesel(sql_type = BigInt)]
+        seq_scan: i64,
+    }
+    let rows: Vec<Row> =
+        diesel::sql_query("SELECT relname::text AS relname, seq_scan FROM pg_stat_user_tables ORDER BY relname")
+            .load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.relname, r.seq_scan)).collect())
+}
+
+/// What a table and its indexes weigh, in MiB.
+pub fn table_size_mb(conn: &mut PgConnection, table: &str) -> Result<f64, StoreError> {
+    #[derive(QueryableByName)]
+    struct Size {
+        #[diesel(sql_type = BigInt)]
+        bytes: i64,
+    }
+    let size: Size = diesel::sql_query("SELECT pg_total_relation_size($1::regclass) AS bytes")
+        .bind::<Text, _>(table)
+        .get_result(conn)?;
+    Ok(size.bytes as f64 / 1024.0 / 1024.0)
+}

@@ -143,3 +143,40 @@ fn the_reads_bench_reports_both_ceilings() {
     assert!(report["body_bytes"].as_u64().unwrap() > 500, "{report}");
     no_bench_database_left(&db);
 }
+
+#[test]
+fn the_lists_bench_generates_cases_and_reports_latency_and_sequential_scans() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let db = TestDb::migrated();
+    let home = crate::support::reachable_home();
+    let out = home.path().join("bench");
+    let output = crate::support::vigil(home.path())
+        .args([
+            "bench",
+            "lists",
+            "--cases",
+            "3000",
+            "--clients",
+            "2",
+            "--seconds",
+            "1",
+            "--runs",
+            "1",
+            "--out",
+        ])
+        .arg(&out)
+        .env("DATABASE_URL", db.url.expose())
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{printed}{}", crate::support::stderr(&output));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("lists.json")).unwrap()).unwrap();
+    for figure in ["vigil_per_s", "p50_ms", "p95_ms", "p99_ms", "rss_mb"] {
+        assert!(report[figure].as_f64().unwrap() > 0.0, "{figure}: {report}");
+    }
+    assert_eq!(report["cases"], 3000);
+    assert!(report["sequential_scans_while_listing"].is_object(), "{report}");
+    assert!(report["sizes"]["cases_mb"].as_f64().unwrap() > 0.0, "{report}");
+    no_bench_database_left(&db);
+}

@@ -1,0 +1,1 @@
+DROP INDEX procedures_case_id;
