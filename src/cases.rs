@@ -1498,7 +1498,13 @@ pub fn approve_erasure(conn: &mut PgConnection, ctx: &Context<'_>, request_id: U
             ));
         }
         rows::lock_case(conn, &request.delegation, request.case_id)?.ok_or(CaseError::NotFound)?;
+        let key = rows::case_key(conn, &request.delegation, request.case_id)?;
         rows::erase(conn, &request, ctx.caller.user_id, at)?;
+        // This process forgets the unwrapped key at once (other replicas' copies expire within
+        // a minute, and without the key row nothing can ask for them).
+        if let Some(key) = &key {
+            ctx.keys.keyring.forget_case_key(&key.wrapped);
+        }
         rows::append_event(
             conn,
             &request.delegation,

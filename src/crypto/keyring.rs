@@ -166,6 +166,16 @@ impl Keyring {
         Ok(key)
     }
 
+    /// Drops a case's unwrapped key from the cache (erasure).
+    pub fn forget_case_key(&self, wrapped: &[u8]) {
+        if let Some(cache) = &self.cache
+            && let Ok(mut entries) = cache.entries.lock()
+        {
+            let id: [u8; 32] = sha2::Sha256::digest(wrapped).into();
+            entries.remove(&id);
+        }
+    }
+
     fn unwrap_case_key(&self, wrapped: &[u8]) -> Result<CaseKey, CryptoError> {
         let secret = decrypt(self.identities.iter().map(|i| i as &dyn age::Identity), wrapped)?;
         let text = std::str::from_utf8(secret.expose()).map_err(|_| CryptoError::Corrupt)?;
