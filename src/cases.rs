@@ -894,8 +894,7 @@ pub fn transition(
                 },
             )?;
         }
-        rows::touch_case(conn, &delegation, case.id, at)?;
-        rows::refresh_next_due(conn, &delegation, case.id)?;
+        rows::touch_case_and_next_due(conn, &delegation, case.id, at)?;
         if let Some(timer) = ctx.completes {
             rows::complete(conn, &timer.delegation, timer.id)?;
         }
@@ -1115,8 +1114,7 @@ pub fn start_procedure(
             Some(ctx.caller.user_id),
             at,
         )?;
-        rows::touch_case(conn, &case.delegation, case.id, at)?;
-        rows::refresh_next_due(conn, &case.delegation, case.id)?;
+        rows::touch_case_and_next_due(conn, &case.delegation, case.id, at)?;
         let started = StartedProcedure {
             id,
             workflow: start.workflow.clone(),

@@ -25,7 +25,7 @@ SELECT seq, hash FROM case_events WHERE delegation = :d AND case_id = :c ORDER B
 INSERT INTO case_events (delegation, case_id, seq, procedure_id, action, from_state, to_state, actor_id, actor_kind,
                          at, plain, sealed, prev_hash, hash)
   VALUES (:d, :c, :seq + 1, :p, 'add_note', 'draft', 'draft', :u, 'user', now(), '{}', :sealed, :hash, sha256(:hash));
-UPDATE cases SET version = version + 1, updated_at = now() WHERE delegation = :d AND id = :c RETURNING version;
-SELECT min(due_at) FROM scheduled WHERE delegation = :d AND case_id = :c AND status = 'pending' LIMIT 1;
-UPDATE cases SET next_due_at = NULL WHERE delegation = :d AND id = :c;
+UPDATE cases SET version = version + 1, updated_at = now(),
+       next_due_at = (SELECT min(due_at) FROM scheduled WHERE delegation = :d AND case_id = :c AND status = 'pending' LIMIT 1)
+  WHERE delegation = :d AND id = :c RETURNING version;
 END;

@@ -255,6 +255,33 @@ pub fn touch_case(conn: &mut PgConnection, delegation: &str, id: Uuid, at: DateT
         .get_result(conn)?)
 }
 
+/// Bumps a case's version after a change of its procedures and sets its next due time to its
+/// earliest pending scheduled item, in one statement; returns the new version.
+pub fn touch_case_and_next_due(
+    conn: &mut PgConnection,
+    delegation: &str,
+    id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let next_due = scheduled::table
+        .filter(
+            scheduled::delegation
+                .eq(delegation)
+                .and(scheduled::case_id.eq(id))
+                .and(scheduled::status.eq("pending")),
+        )
+        .select(diesel::dsl::min(scheduled::due_at))
+        .single_value();
+    Ok(diesel::update(cases::table.find((delegation, id)))
+        .set((
+            cases::version.eq(cases::version + 1),
+            cases::updated_at.eq(at),
+            cases::next_due_at.eq(next_due.assume_not_null().nullable()),
+        ))
+        .returning(cases::version)
+        .get_result(conn)?)
+}
+
 /// The hash of an event: over its plain fields, its ciphertext and the previous hash.
 pub fn event_hash(prev: &[u8], case_id: Uuid, seq: i64, event: &NewEvent) -> [u8; 32] {
     fn field(hasher: &mut Sha256, bytes: &[u8]) {
