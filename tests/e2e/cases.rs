@@ -1002,3 +1002,48 @@ async fn the_eusr_office_sees_the_case_while_reviewing_and_only_its_decision_aft
     let note = json!({"action": "add_note", "expected_version": 2, "data": {"note": "still watching"}});
     assert_eq!(call(&service, "POST", &demarche, &reviewer, Some(note)).await.0, 404);
 }
+
+#[actix_web::test]
+async fn the_due_before_filter_follows_what_each_transition_schedules() {
+    use crate::support::api::{call_ok, submitted_demarche};
+
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let service = web_test::init_service(app(state(pool.clone()))).await;
+    // A démarche waiting for the head of delegation has a decision due within two weeks; one in
+    // draft has nothing due.
+    let (submitted, transitions) = submitted_demarche(&service, &fp, "Due Person", "standard").await;
+    let draft = call_ok(
+        &service,
+        "POST",
+        "/api/v1/cases",
+        &fp,
+        Some(json!({"country": "KE", "themes": ["MEDIA"], "risk": "low",
+            "confidential": {"defender_name": "Draft Person"}, "procedure": {"workflow": "demarche"}})),
+    )
+    .await;
+    let due_within = |days: i64| {
+        let before = (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339();
+        format!("/api/v1/cases?due_before={}", before.replace('+', "%2B"))
+    };
+    let listed = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["reference"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let soon = call_ok(&service, "GET", &due_within(30), &fp, None).await;
+    assert_eq!(listed(&soon), [submitted["reference"].as_str().unwrap()], "{soon}");
+    let tomorrow = call_ok(&service, "GET", &due_within(1), &fp, None).await;
+    assert!(listed(&tomorrow).is_empty(), "{tomorrow}");
+    assert!(!listed(&soon).contains(&draft["reference"].as_str().unwrap().to_owned()));
+
+    // A note changes nothing of what is due; the case's next due time stays.
+    let note = json!({"action": "add_note", "expected_version": 2, "data": {"note": "called the ministry"}});
+    call_ok(&service, "POST", &transitions, &fp, Some(note)).await;
+    let still = call_ok(&service, "GET", &due_within(30), &fp, None).await;
+    assert_eq!(listed(&still), [submitted["reference"].as_str().unwrap()], "{still}");
+}
