@@ -221,6 +221,30 @@ pub fn pgbench(database: &DatabaseUrl, script: &str, args: &[String]) -> anyhow:
         .context("pgbench printed no tps")
 }
 
+/// pgbench with `clients` clients on 2 threads for `seconds`, each `-D name=value` in
+/// `defines` set; returns transactions per second.
+pub fn pgbench_for(
+    database: &DatabaseUrl,
+    script: &str,
+    clients: usize,
+    seconds: u64,
+    defines: &[(&str, String)],
+) -> anyhow::Result<f64> {
+    let mut args = vec![
+        "-c".to_owned(),
+        clients.to_string(),
+        "-j".to_owned(),
+        "2".to_owned(),
+        "-T".to_owned(),
+        seconds.to_string(),
+    ];
+    for (name, value) in defines {
+        args.push("-D".to_owned());
+        args.push(format!("{name}={value}"));
+    }
+    pgbench(database, script, &args)
+}
+
 /// The machine and the code a figure belongs to.
 pub fn provenance() -> serde_json::Value {
     let commit = Command::new("git")

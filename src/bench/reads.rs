@@ -70,21 +70,10 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
             let fixed_paths = vec!["/fixed".to_owned()];
             let (http_count, http_elapsed, _) =
                 runtime.block_on(drive_gets(fixed.port, &token, &fixed_paths, options.clients, length))?;
-            let args = [
-                "-c".to_owned(),
-                options.clients.to_string(),
-                "-j".to_owned(),
-                "2".to_owned(),
-                "-T".to_owned(),
-                options.seconds.to_string(),
-                "-D".to_owned(),
-                format!("prefix={prefix}"),
-                "-D".to_owned(),
-                format!("count={}", options.cases),
-            ];
+            let defines = [("prefix", prefix.clone()), ("count", options.cases.to_string())];
             let run = Run {
                 vigil: count as f64 / elapsed.as_secs_f64(),
-                database: super::pgbench(&database.url, READ_SQL, &args)?,
+                database: super::pgbench_for(&database.url, READ_SQL, options.clients, options.seconds, &defines)?,
                 http: http_count as f64 / http_elapsed.as_secs_f64(),
                 p50_ms: latencies.quantile_ms(0.5),
                 p99_ms: latencies.quantile_ms(0.99),

@@ -62,19 +62,14 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
                 options.clients,
                 Duration::from_secs(options.seconds),
             ))?;
-            let args = [
-                "-c".to_owned(),
-                options.clients.to_string(),
-                "-j".to_owned(),
-                "2".to_owned(),
-                "-T".to_owned(),
-                options.seconds.to_string(),
-                "-D".to_owned(),
-                format!("prefix={prefix}"),
-                "-D".to_owned(),
-                format!("sealed=\\x{}", hex(&sealed)),
-            ];
-            let reference = super::pgbench(&database.url, TRANSITION_SQL, &args)?;
+            let defines = [("prefix", prefix.clone()), ("sealed", format!("\\x{}", hex(&sealed)))];
+            let reference = super::pgbench_for(
+                &database.url,
+                TRANSITION_SQL,
+                options.clients,
+                options.seconds,
+                &defines,
+            )?;
             let run = Run {
                 vigil: count as f64 / elapsed.as_secs_f64(),
                 reference,

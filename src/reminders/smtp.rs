@@ -176,6 +176,7 @@ struct Idle {
 /// Up to `size` open connections to one SMTP server, shared by every sender of a process.
 pub struct SmtpPool {
     server: Server,
+    size: usize,
     permits: Semaphore,
     idle: Mutex<Vec<Idle>>,
 }
@@ -191,6 +192,7 @@ impl SmtpPool {
     pub fn new(url: &str, size: usize) -> Result<Self, MailError> {
         Ok(Self {
             server: Server::from_url(url)?,
+            size: size.max(1),
             permits: Semaphore::new(size.max(1)),
             idle: Mutex::new(Vec::new()),
         })
@@ -205,7 +207,7 @@ impl SmtpPool {
 
     /// How many messages may be on their way at once.
     pub fn size(&self) -> usize {
-        self.permits.available_permits()
+        self.size
     }
 
     /// Sends one message, on an idle connection when there is a fresh one. A connection that

@@ -20,34 +20,36 @@ fn no_bench_database_left(db: &TestDb) {
     assert!(!left.exists, "a bench database was left behind");
 }
 
-#[test]
-fn the_reminders_bench_measures_vigil_and_both_ceilings_and_cleans_up() {
+/// Runs `vigil bench SCENARIO ARGS…` on a fresh test database, one bench at a time; checks it
+/// succeeded and left no database behind; returns what it printed and its report.
+fn bench(scenario: &str, args: &[&str]) -> (String, serde_json::Value) {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let db = TestDb::migrated();
     let home = crate::support::reachable_home();
     let out = home.path().join("bench");
     let output = crate::support::vigil(home.path())
-        .args([
-            "bench",
-            "reminders",
-            "--reminders",
-            "400",
-            "--runs",
-            "1",
-            "--connections",
-            "2",
-            "--out",
-        ])
+        .args(["bench", scenario])
+        .args(args)
+        .arg("--out")
         .arg(&out)
         .env("DATABASE_URL", db.url.expose())
         .output()
         .unwrap();
-    let printed = String::from_utf8_lossy(&output.stdout);
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(output.status.success(), "{printed}{}", crate::support::stderr(&output));
+    let report = std::fs::read_to_string(out.join(format!("{scenario}.json"))).unwrap();
+    no_bench_database_left(&db);
+    (printed, serde_json::from_str(&report).unwrap())
+}
+
+#[test]
+fn the_reminders_bench_measures_vigil_and_both_ceilings_and_cleans_up() {
+    let (printed, report) = bench(
+        "reminders",
+        &["--reminders", "400", "--runs", "1", "--connections", "2"],
+    );
     assert!(printed.contains("ratio (vigil / lower ceiling)"), "{printed}");
 
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("reminders.json")).unwrap()).unwrap();
     for figure in [
         "vigil_per_s",
         "vigil_null_transport_per_s",
@@ -64,71 +66,24 @@ fn the_reminders_bench_measures_vigil_and_both_ceilings_and_cleans_up() {
     assert!(report["rss_mb"].as_f64().unwrap() > 0.0);
     assert!(report["machine"]["cores"].as_u64().unwrap() >= 1);
     assert_eq!(report["reminders"], 400);
-
-    no_bench_database_left(&db);
 }
 
 #[test]
 fn the_transitions_bench_drives_a_real_server_and_pgbench_on_the_same_sql() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let db = TestDb::migrated();
-    let home = crate::support::reachable_home();
-    let out = home.path().join("bench");
-    let output = crate::support::vigil(home.path())
-        .args([
-            "bench",
-            "transitions",
-            "--clients",
-            "2",
-            "--seconds",
-            "1",
-            "--runs",
-            "1",
-            "--out",
-        ])
-        .arg(&out)
-        .env("DATABASE_URL", db.url.expose())
-        .output()
-        .unwrap();
-    let printed = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{printed}{}", crate::support::stderr(&output));
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("transitions.json")).unwrap()).unwrap();
+    // Two runs: the second must work on what the first run's pgbench reference left behind
+    // (it once wrote another case's ciphertext into the procedures, and Vigil answered 500).
+    let (_, report) = bench("transitions", &["--clients", "2", "--seconds", "1", "--runs", "2"]);
     for figure in ["vigil_per_s", "reference_per_s", "ratio", "p50_ms", "p99_ms", "rss_mb"] {
         assert!(report[figure].as_f64().unwrap() > 0.0, "{figure}: {report}");
     }
     assert!(report["p99_ms"].as_f64().unwrap() >= report["p50_ms"].as_f64().unwrap());
     assert_eq!(report["clients"], 2);
     assert!(report["machine"]["commit"].is_string());
-    no_bench_database_left(&db);
 }
 
 #[test]
 fn the_reads_bench_reports_both_ceilings() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let db = TestDb::migrated();
-    let home = crate::support::reachable_home();
-    let out = home.path().join("bench");
-    let output = crate::support::vigil(home.path())
-        .args([
-            "bench",
-            "reads",
-            "--clients",
-            "2",
-            "--seconds",
-            "1",
-            "--runs",
-            "2",
-            "--out",
-        ])
-        .arg(&out)
-        .env("DATABASE_URL", db.url.expose())
-        .output()
-        .unwrap();
-    let printed = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{printed}{}", crate::support::stderr(&output));
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("reads.json")).unwrap()).unwrap();
+    let (_, report) = bench("reads", &["--clients", "2", "--seconds", "1", "--runs", "2"]);
     for figure in [
         "vigil_per_s",
         "reference_per_s",
@@ -141,42 +96,18 @@ fn the_reads_bench_reports_both_ceilings() {
         assert!(report[figure].as_f64().unwrap() > 0.0, "{figure}: {report}");
     }
     assert!(report["body_bytes"].as_u64().unwrap() > 500, "{report}");
-    no_bench_database_left(&db);
 }
 
 #[test]
 fn the_lists_bench_generates_cases_and_reports_latency_and_sequential_scans() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let db = TestDb::migrated();
-    let home = crate::support::reachable_home();
-    let out = home.path().join("bench");
-    let output = crate::support::vigil(home.path())
-        .args([
-            "bench",
-            "lists",
-            "--cases",
-            "3000",
-            "--clients",
-            "2",
-            "--seconds",
-            "1",
-            "--runs",
-            "1",
-            "--out",
-        ])
-        .arg(&out)
-        .env("DATABASE_URL", db.url.expose())
-        .output()
-        .unwrap();
-    let printed = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{printed}{}", crate::support::stderr(&output));
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("lists.json")).unwrap()).unwrap();
+    let (_, report) = bench(
+        "lists",
+        &["--cases", "3000", "--clients", "2", "--seconds", "1", "--runs", "1"],
+    );
     for figure in ["vigil_per_s", "p50_ms", "p95_ms", "p99_ms", "rss_mb"] {
         assert!(report[figure].as_f64().unwrap() > 0.0, "{figure}: {report}");
     }
     assert_eq!(report["cases"], 3000);
     assert!(report["sequential_scans_while_listing"].is_object(), "{report}");
     assert!(report["sizes"]["cases_mb"].as_f64().unwrap() > 0.0, "{report}");
-    no_bench_database_left(&db);
 }

@@ -13,6 +13,16 @@ use crate::support::TestDb;
 use crate::support::api::{call_ok as call, submitted_demarche};
 use crate::support::app::{seed_user, state};
 
+/// A mailer as the tests use it: from vigil@example.org, linking to https://vigil.example/.
+fn mailer(outbox: Outbox) -> Mailer {
+    Mailer {
+        outbox,
+        from: "vigil@example.org".into(),
+        public_url: "https://vigil.example/".into(),
+        catalog: Default::default(),
+    }
+}
+
 fn outbox_messages(dir: &std::path::Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .map(|entries| {
@@ -35,12 +45,7 @@ async fn reminders_reach_their_recipients_by_reference_only_and_repeat_once_afte
     let workflows = app_state.workflows.clone();
     let service = web_test::init_service(app(app_state)).await;
     let outbox = tempfile::tempdir().unwrap();
-    let mailer = Mailer {
-        outbox: Outbox::Files(outbox.path().to_owned()),
-        from: "vigil@example.org".into(),
-        public_url: "https://vigil.example/".into(),
-        catalog: Default::default(),
-    };
+    let mailer = mailer(Outbox::Files(outbox.path().to_owned()));
 
     let opened = call(
         &service,
@@ -176,12 +181,7 @@ async fn reminders_go_over_smtp_and_an_smtp_server_that_was_down_loses_nothing()
     // The server is down: the reminder waits and backs off.
     let address = crate::support::process::free_address();
     let url = format!("smtp://{}:{}", address.ip(), address.port());
-    let mailer = Mailer {
-        outbox: Outbox::smtp(&url).unwrap(),
-        from: "vigil@example.org".into(),
-        public_url: "https://vigil.example/".into(),
-        catalog: Default::default(),
-    };
+    let mailer = mailer(Outbox::smtp(&url).unwrap());
     let week = Utc::now() + Duration::days(8);
     let down = dispatch::send_due(&pool, &workflows, &mailer, week).await.unwrap();
     assert_eq!((down.sent, down.failed), (0, 1));
@@ -231,12 +231,7 @@ async fn two_dispatchers_send_every_reminder_exactly_once() {
         .map(|_| {
             let (pool, workflows, url) = (pool.clone(), workflows.clone(), sink.url());
             std::thread::spawn(move || {
-                let mailer = Mailer {
-                    outbox: Outbox::smtp(&url).unwrap(),
-                    from: "vigil@example.org".into(),
-                    public_url: "https://vigil.example/".into(),
-                    catalog: Default::default(),
-                };
+                let mailer = mailer(Outbox::smtp(&url).unwrap());
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
@@ -283,12 +278,7 @@ async fn a_reminder_given_up_is_listed_as_dead_and_can_be_retried() {
         .batch_execute("UPDATE scheduled SET attempts = 7 WHERE kind = 'reminder'")
         .unwrap();
     let address = crate::support::process::free_address();
-    let mailer = Mailer {
-        outbox: Outbox::smtp(&format!("smtp://{}:{}", address.ip(), address.port())).unwrap(),
-        from: "vigil@example.org".into(),
-        public_url: "https://vigil.example/".into(),
-        catalog: Default::default(),
-    };
+    let mailer = mailer(Outbox::smtp(&format!("smtp://{}:{}", address.ip(), address.port())).unwrap());
     let week = Utc::now() + Duration::days(8);
     assert_eq!(
         dispatch::send_due(&pool, &workflows, &mailer, week)
@@ -461,12 +451,7 @@ async fn a_dispatcher_killed_mid_batch_loses_nothing() {
     );
 
     // After the dead worker's lease, another worker sends what it left.
-    let mailer = Mailer {
-        outbox: Outbox::smtp(&sink.url()).unwrap(),
-        from: "vigil@example.org".into(),
-        public_url: "https://vigil.example/".into(),
-        catalog: Default::default(),
-    };
+    let mailer = mailer(Outbox::smtp(&sink.url()).unwrap());
     let after_lease = Utc::now() + Duration::from_std(dispatch::LEASE).unwrap() + Duration::minutes(1);
     dispatch::send_due(&pool, &workflows, &mailer, after_lease)
         .await
@@ -502,12 +487,7 @@ async fn a_weekly_chase_keeps_the_owners_wall_clock_across_a_dst_change() {
     let workflows = app_state.workflows.clone();
     let service = web_test::init_service(app(app_state)).await;
     let outbox = tempfile::tempdir().unwrap();
-    let mailer = Mailer {
-        outbox: Outbox::Files(outbox.path().to_owned()),
-        from: "vigil@example.org".into(),
-        public_url: "https://vigil.example/".into(),
-        catalog: Default::default(),
-    };
+    let mailer = mailer(Outbox::Files(outbox.path().to_owned()));
     let (_, transitions) = submitted_demarche(&service, &fp, "Dst Person", "standard").await;
     for (token, body) in [
         (
@@ -594,12 +574,7 @@ async fn a_digest_user_gets_one_email_a_day_listing_the_reminders_that_fell_due(
     let workflows = app_state.workflows.clone();
     let service = web_test::init_service(app(app_state)).await;
     let outbox = tempfile::tempdir().unwrap();
-    let mailer = Mailer {
-        outbox: Outbox::Files(outbox.path().to_owned()),
-        from: "vigil@example.org".into(),
-        public_url: "https://vigil.example/".into(),
-        catalog: Default::default(),
-    };
+    let mailer = mailer(Outbox::Files(outbox.path().to_owned()));
     let (first, _) = submitted_demarche(&service, &fp, "Digest Person One", "standard").await;
     let (second, _) = submitted_demarche(&service, &fp, "Digest Person Two", "standard").await;
 
