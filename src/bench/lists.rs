@@ -32,27 +32,25 @@ pub struct Options {
 }
 
 pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result<serde_json::Value> {
-    let database = BenchDatabase::create(config)?;
-    let outcome = (|| {
-        let Stage { db, served, token, .. } = Stage::new(config, &database, 16)?;
-        let registry = crate::startup::load_workflows(&config.workflows_dir)?;
+    let outcome = BenchDatabase::around(config, |database| {
+        let Stage {
+            db,
+            registry,
+            served,
+            user_id: owner,
+            token,
+            ..
+        } = Stage::new(config, database, 16)?;
         let demarche = registry
             .get("demarche")
             .context("the bench needs the demarche workflow")?;
         let states: Vec<String> = demarche.definition.states.keys().cloned().collect();
         let version = demarche.version.clone();
-        let owner = db
-            .run_blocking(|conn| crate::store::users::user_by_email(conn, "bench-focal-point@example.org"))?
-            .context("the bench's focal point is missing")?
-            .id;
         let generating = Instant::now();
         db.run_blocking(|conn| data::bulk_cases(conn, owner, "demarche", &version, &states, options.cases))?;
         let generated_s = generating.elapsed().as_secs_f64();
         eprintln!("generated {} cases in {generated_s:.0} s", options.cases);
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()?;
+        let runtime = super::runtime()?;
         let paths: Vec<String> = PAGES.iter().map(|p| (*p).to_owned()).collect();
         let mut rates = Vec::new();
         let mut all = Latencies::default();
@@ -91,10 +89,8 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
             "procedures_mb": db.run_blocking(|conn| data::table_size_mb(conn, "procedures"))?.round(),
         });
         Ok::<_, anyhow::Error>((rates, all, scans, sizes, generated_s, served.peak_rss_mb()))
-    })();
-    let dropped = database.drop();
-    let (rates, latencies, scans, sizes, generated_s, rss) = outcome?;
-    dropped?;
+    })?;
+    let (rates, latencies, scans, sizes, generated_s, rss) = outcome;
 
     let rate = median(&rates);
     let (p50, p95, p99) = (

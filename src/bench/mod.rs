@@ -45,6 +45,16 @@ impl BenchDatabase {
         Ok(Db::connect_lazily(&self.url, size)?)
     }
 
+    /// Runs `work` on a new bench database, then drops it, whether `work` succeeded or not.
+    pub fn around<T>(config: &Config, work: impl FnOnce(&BenchDatabase) -> anyhow::Result<T>) -> anyhow::Result<T> {
+        let database = Self::create(config)?;
+        let outcome = work(&database);
+        let dropped = database.drop();
+        let value = outcome?;
+        dropped?;
+        Ok(value)
+    }
+
     /// Drops the bench database and stops the embedded cluster if this process started it.
     pub fn drop(self) -> anyhow::Result<()> {
         store::admin::drop_database_at(self.server.url.expose(), &self.name)?;
@@ -55,7 +65,11 @@ impl BenchDatabase {
 /// A bench database with a delegation and one focal point, and a `vigil serve` on it.
 pub struct Stage {
     pub db: Db,
+    /// The workflows, as recorded in the bench database.
+    pub registry: crate::workflow::Registry,
     pub served: serve::Served,
+    /// The focal point, who owns every case the scenario makes.
+    pub user_id: uuid::Uuid,
     /// The focal point's API token, and its prefix (for the pgbench scripts' token look-up).
     pub token: String,
     pub prefix: String,
@@ -82,11 +96,21 @@ impl Stage {
         let served = serve::Served::start(&database.url, &config.workflows_dir, pool_size)?;
         Ok(Self {
             db,
+            registry,
             served,
+            user_id: user.id,
             token,
             prefix,
         })
     }
+}
+
+/// The runtime a bench drives its load and its dispatch from: two workers, as many as cores.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
 }
 
 /// The median of `samples` (the mean of the middle two for an even count).

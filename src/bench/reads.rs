@@ -40,18 +40,15 @@ struct Run {
 }
 
 pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result<serde_json::Value> {
-    let database = BenchDatabase::create(config)?;
-    let outcome = (|| {
+    let outcome = BenchDatabase::around(config, |database| {
         let Stage {
             db,
             served,
             token,
             prefix,
-        } = Stage::new(config, &database, 16)?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()?;
+            ..
+        } = Stage::new(config, database, 16)?;
+        let runtime = super::runtime()?;
         let opened = runtime.block_on(open_cases(served.port, &token, options.cases))?;
         let paths: Vec<String> = opened.iter().map(|(case, _)| format!("/api/v1/cases/{case}")).collect();
         db.run_blocking(data::number_targets)?;
@@ -86,10 +83,8 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         }
         runtime.block_on(fixed.stop());
         Ok::<_, anyhow::Error>((runs, served.peak_rss_mb(), probe.body.len()))
-    })();
-    let dropped = database.drop();
-    let (runs, rss, body_bytes) = outcome?;
-    dropped?;
+    })?;
+    let (runs, rss, body_bytes) = outcome;
 
     let pick = |f: fn(&Run) -> f64| median(&runs.iter().map(f).collect::<Vec<_>>());
     let (vigil, database_ceiling, http) = (pick(|r| r.vigil), pick(|r| r.database), pick(|r| r.http));

@@ -51,8 +51,7 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         dispatch::BATCH
     );
     let mut registry = load_workflows(&config.workflows_dir)?;
-    let database = BenchDatabase::create(config)?;
-    let outcome = (|| {
+    let outcome = BenchDatabase::around(config, |database| {
         let db = database.pool(4)?;
         sync_workflows(&db, &mut registry)?;
         let demarche = registry
@@ -62,14 +61,11 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         let version = demarche.version.clone();
         db.run_blocking(|conn| data::seed(conn, "demarche", &version, &state, CASES))?;
         let sink = SmtpSink::start()?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()?;
+        let runtime = super::runtime()?;
         let rss_before = rss_mb();
         let mut runs = Vec::new();
         for round in 1..=options.runs {
-            let run = measure(&runtime, &db, &registry, &database, &sink, options)?;
+            let run = measure(&runtime, &db, &registry, database, &sink, options)?;
             eprintln!(
                 "run {round}/{}: vigil {:.0}/s, vigil (mail discarded) {:.0}/s, pgbench SQL {:.0}/s, smtplib {:.0}/s",
                 options.runs, run.vigil, run.vigil_null, run.sql, run.smtp
@@ -77,10 +73,8 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
             runs.push(run);
         }
         Ok::<_, anyhow::Error>((runs, rss_before))
-    })();
-    let dropped = database.drop();
-    let (runs, rss_before) = outcome?;
-    dropped?;
+    })?;
+    let (runs, rss_before) = outcome;
 
     let pick = |f: fn(&Run) -> f64| median(&runs.iter().map(f).collect::<Vec<_>>());
     let (vigil, vigil_null, sql, smtp) = (

@@ -36,19 +36,16 @@ struct Run {
 }
 
 pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result<serde_json::Value> {
-    let database = BenchDatabase::create(config)?;
-    let outcome = (|| {
+    let outcome = BenchDatabase::around(config, |database| {
         let pool_size = u32::try_from(options.clients.clamp(4, 64))?;
         let Stage {
             db,
             served,
             token,
             prefix,
-        } = Stage::new(config, &database, pool_size)?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()?;
+            ..
+        } = Stage::new(config, database, pool_size)?;
+        let runtime = super::runtime()?;
         let opened = runtime.block_on(open_cases(served.port, &token, options.clients * PER_CLIENT))?;
         let procedures: Vec<String> = opened.into_iter().map(|(_, procedure)| procedure).collect();
         db.run_blocking(data::number_targets)?;
@@ -83,10 +80,8 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
             runs.push(run);
         }
         Ok::<_, anyhow::Error>((runs, served.peak_rss_mb()))
-    })();
-    let dropped = database.drop();
-    let (runs, rss) = outcome?;
-    dropped?;
+    })?;
+    let (runs, rss) = outcome;
 
     let pick = |f: fn(&Run) -> f64| median(&runs.iter().map(f).collect::<Vec<_>>());
     let (vigil, reference) = (pick(|r| r.vigil), pick(|r| r.reference));
