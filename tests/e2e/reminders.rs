@@ -10,7 +10,7 @@ use vigil::reminders::mail::Outbox;
 use vigil::store::Db;
 
 use crate::support::TestDb;
-use crate::support::api::{call_ok as call, submitted_demarche};
+use crate::support::api::{call_ok as call, submitted_demarche, transitions_of};
 use crate::support::app::{seed_user, state};
 
 /// A mailer as the tests use it: from vigil@example.org, linking to https://vigil.example/.
@@ -59,18 +59,7 @@ async fn reminders_reach_their_recipients_by_reference_only_and_repeat_once_afte
     )
     .await;
     let reference = opened["reference"].as_str().unwrap().to_owned();
-    let case = call(
-        &service,
-        "GET",
-        &format!("/api/v1/cases/{}", opened["id"].as_str().unwrap()),
-        &fp,
-        None,
-    )
-    .await;
-    let transitions = format!(
-        "/api/v1/procedures/{}/transitions",
-        case["procedures"][0]["id"].as_str().unwrap()
-    );
+    let transitions = transitions_of(&opened);
     call(&service, "POST", &transitions, &fp, Some(json!({"action": "submit", "expected_version": 1, "data": {
         "demarche_type": "letter", "urgency": "standard", "addressee": "Wanjiru's prosecutor", "key_messages": "Wanjiru Confidential",
         "public_element_consent": false}}))).await;

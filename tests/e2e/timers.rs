@@ -8,7 +8,7 @@ use vigil::reminders::timers;
 use vigil::store::Db;
 
 use crate::support::TestDb;
-use crate::support::api::call_ok as call;
+use crate::support::api::{call_ok as call, opened_case};
 use crate::support::app::{seed_user, state};
 
 #[actix_web::test]
@@ -20,23 +20,16 @@ async fn an_access_denied_timer_escalates_once_as_the_system_even_with_two_worke
     let app_state = state(pool.clone());
     let (workflows, keys) = (app_state.workflows.clone(), app_state.keys.clone());
     let service = web_test::init_service(app(app_state)).await;
-    let opened = call(
+    let (opened, transitions) = opened_case(
         &service,
-        "POST",
-        "/api/v1/cases",
         &fp,
-        Some(json!({
+        json!({
             "country": "KE", "themes": ["LAWYERS"], "risk": "high",
             "confidential": {"defender_name": "Timer Person"}, "procedure": {"workflow": "trial_observation"}
-        })),
+        }),
     )
     .await;
     let case_uri = format!("/api/v1/cases/{}", opened["id"].as_str().unwrap());
-    let case = call(&service, "GET", &case_uri, &fp, None).await;
-    let transitions = format!(
-        "/api/v1/procedures/{}/transitions",
-        case["procedures"][0]["id"].as_str().unwrap()
-    );
     let hearing = (Utc::now() + Duration::days(30)).to_rfc3339();
     let steps: [(&str, Value); 4] = [
         (
@@ -103,29 +96,15 @@ async fn leaving_the_state_cancels_its_timer() {
     let app_state = state(pool.clone());
     let (workflows, keys) = (app_state.workflows.clone(), app_state.keys.clone());
     let service = web_test::init_service(app(app_state)).await;
-    let opened = call(
+    let (_, transitions) = opened_case(
         &service,
-        "POST",
-        "/api/v1/cases",
         &fp,
-        Some(json!({
+        json!({
             "country": "KE", "themes": ["MEDIA"], "risk": "critical",
             "confidential": {"defender_name": "Urgent Person"}, "procedure": {"workflow": "demarche"}
-        })),
+        }),
     )
     .await;
-    let case = call(
-        &service,
-        "GET",
-        &format!("/api/v1/cases/{}", opened["id"].as_str().unwrap()),
-        &fp,
-        None,
-    )
-    .await;
-    let transitions = format!(
-        "/api/v1/procedures/{}/transitions",
-        case["procedures"][0]["id"].as_str().unwrap()
-    );
     call(
         &service,
         "POST",

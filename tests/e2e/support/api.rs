@@ -38,6 +38,25 @@ where
     answer
 }
 
+/// The transitions URI of a case's first procedure, from the answer that opened the case.
+pub fn transitions_of(opened: &Value) -> String {
+    format!(
+        "/api/v1/procedures/{}/transitions",
+        opened["procedure_id"].as_str().unwrap()
+    )
+}
+
+/// Opens the case `body` describes; returns the answer and its first procedure's transitions URI.
+pub async fn opened_case<S, B>(service: &S, token: &str, body: Value) -> (Value, String)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let opened = call_ok(service, "POST", "/api/v1/cases", token, Some(body)).await;
+    let transitions = transitions_of(&opened);
+    (opened, transitions)
+}
+
 /// Opens a démarche case for `name` and submits it to the head of delegation with `urgency`;
 /// returns the opening answer and the procedure's transitions URI.
 pub async fn submitted_demarche<S, B>(service: &S, token: &str, name: &str, urgency: &str) -> (Value, String)
@@ -49,19 +68,7 @@ where
         "country": "KE", "themes": ["MEDIA"], "risk": "high",
         "confidential": {"defender_name": name}, "procedure": {"workflow": "demarche"}
     });
-    let opened = call_ok(service, "POST", "/api/v1/cases", token, Some(case)).await;
-    let read = call_ok(
-        service,
-        "GET",
-        &format!("/api/v1/cases/{}", opened["id"].as_str().unwrap()),
-        token,
-        None,
-    )
-    .await;
-    let transitions = format!(
-        "/api/v1/procedures/{}/transitions",
-        read["procedures"][0]["id"].as_str().unwrap()
-    );
+    let (opened, transitions) = opened_case(service, token, case).await;
     let submit = json!({"action": "submit", "expected_version": 1, "data": {
         "demarche_type": "letter", "urgency": urgency, "addressee": "x", "key_messages": name,
         "public_element_consent": false}});
