@@ -9,7 +9,7 @@ use vigil::http::app;
 use vigil::store::Db;
 
 use crate::support::TestDb;
-use crate::support::api::call;
+use crate::support::api::{call, transitions_of};
 use crate::support::app::{seed_user, state};
 
 fn new_case(name: &str, workflow: &str) -> Value {
@@ -265,8 +265,7 @@ async fn another_delegation_sees_nothing_and_its_attempts_are_logged() {
     )
     .await;
     let id = opened["id"].as_str().unwrap();
-    let (_, case) = call(&service, "GET", &format!("/api/v1/cases/{id}"), &fp, None).await;
-    let procedure_id = case["procedures"][0]["id"].as_str().unwrap();
+    let procedure_id = opened["procedure_id"].as_str().unwrap();
 
     for token in [&other, &admin] {
         let (status, body) = call(&service, "GET", &format!("/api/v1/cases/{id}"), token, None).await;
@@ -569,18 +568,7 @@ async fn a_retried_request_never_opens_a_case_twice() {
     assert_eq!(count(&db, "SELECT count(*) AS count FROM cases"), 1);
 
     // A transition retried with its key moves the procedure once.
-    let (_, case) = call(
-        &service,
-        "GET",
-        &format!("/api/v1/cases/{}", a.2["id"].as_str().unwrap()),
-        &fp,
-        None,
-    )
-    .await;
-    let transitions = format!(
-        "/api/v1/procedures/{}/transitions",
-        case["procedures"][0]["id"].as_str().unwrap()
-    );
+    let transitions = transitions_of(&a.2);
     let note = json!({"action": "add_note", "expected_version": 1, "data": {"note": "called the lawyer"}});
     let first = post_with_key(&service, &transitions, &fp, "note-1", note.clone()).await;
     let retry = post_with_key(&service, &transitions, &fp, "note-1", note.clone()).await;
@@ -704,11 +692,7 @@ async fn erasure_takes_two_admins_and_leaves_only_a_tombstone() {
     )
     .await;
     let uri = format!("/api/v1/cases/{}", opened["id"].as_str().unwrap());
-    let (_, case) = call(&service, "GET", &uri, &fp, None).await;
-    let transitions = format!(
-        "/api/v1/procedures/{}/transitions",
-        case["procedures"][0]["id"].as_str().unwrap()
-    );
+    let transitions = transitions_of(&opened);
 
     let (status, _) = call(
         &service,
@@ -869,11 +853,7 @@ async fn reassignment_stays_in_the_delegation_and_other_delegations_reach_nothin
     )
     .await;
     let id = opened["id"].as_str().unwrap();
-    let (_, case) = call(&service, "GET", &format!("/api/v1/cases/{id}"), &fp, None).await;
-    let transitions = format!(
-        "/api/v1/procedures/{}/transitions",
-        case["procedures"][0]["id"].as_str().unwrap()
-    );
+    let transitions = transitions_of(&opened);
 
     let to_stranger =
         json!({"action": "reassign", "expected_version": 1, "data": {"new_owner": stranger_id.to_string()}});
@@ -941,11 +921,7 @@ async fn the_eusr_office_sees_the_case_while_reviewing_and_only_its_decision_aft
     )
     .await;
     let uri = format!("/api/v1/cases/{}", opened["id"].as_str().unwrap());
-    let (_, case) = call(&service, "GET", &uri, &fp, None).await;
-    let demarche = format!(
-        "/api/v1/procedures/{}/transitions",
-        case["procedures"][0]["id"].as_str().unwrap()
-    );
+    let demarche = transitions_of(&opened);
     let body = json!({"action": "escalate_to_eusr", "expected_version": 1, "data": {"reason": "no reply in 60 days"}});
     let (_, escalated) = call(&service, "POST", &demarche, &fp, Some(body)).await;
     let review = format!(
