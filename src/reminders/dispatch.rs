@@ -272,10 +272,13 @@ async fn prepare(
 ) -> Result<(Vec<Letter>, Vec<rows::DueItem>), StoreError> {
     let (due, contexts, recipients) = db
         .run(move |conn| {
-            let contexts = rows::reminder_contexts(conn, &due)?;
+            let contexts: HashMap<Uuid, rows::ReminderContext> = rows::reminder_contexts(conn, &due)?
+                .into_iter()
+                .map(|c| (c.id, c))
+                .collect();
             let mut recipients: HashMap<RecipientsKey, Vec<users::Recipient>> = HashMap::new();
             for item in &due {
-                let Some(context) = contexts.iter().find(|c| c.id == item.id) else {
+                let Some(context) = contexts.get(&item.id) else {
                     continue;
                 };
                 let key = (item.delegation.clone(), context.owner_id, item.recipients.clone());
@@ -287,7 +290,6 @@ async fn prepare(
             Ok((due, contexts, recipients))
         })
         .await?;
-    let contexts: HashMap<Uuid, rows::ReminderContext> = contexts.into_iter().map(|c| (c.id, c)).collect();
     let claimed = std::time::Instant::now();
     let (mut letters, mut skipped) = (Vec::with_capacity(due.len()), Vec::new());
     for item in due {
