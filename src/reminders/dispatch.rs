@@ -109,6 +109,7 @@ pub async fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTi
                     failures.push("not sent: the lease was running out".to_owned());
                     return Outcome {
                         item: letter.item,
+                        owner_id: letter.owner_id,
                         failures,
                         digest,
                     };
@@ -129,6 +130,7 @@ pub async fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTi
                 }
                 Outcome {
                     item: letter.item,
+                    owner_id: letter.owner_id,
                     failures,
                     digest,
                 }
@@ -169,7 +171,7 @@ pub async fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTi
             let dead = failed.iter().filter(|o| o.item.attempts >= MAX_ATTEMPTS).count();
             crate::metrics::add(&counters.reminders_dead, dead);
             let outcomes = Outcomes {
-                sent: done.into_iter().map(|o| o.item).collect(),
+                sent: done.into_iter().map(|o| (o.item, o.owner_id)).collect(),
                 failed: failed.into_iter().map(|o| (o.item, o.failures)).collect(),
                 digest,
                 ..Outcomes::default()
@@ -187,6 +189,8 @@ pub async fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTi
 /// What became of one letter.
 struct Outcome {
     item: rows::DueItem,
+    /// The case's owner when the reminder was claimed (whose time zone a repeat follows).
+    owner_id: Uuid,
     /// Why it could not be sent to someone; empty when it went to all.
     failures: Vec<String>,
     /// Entries for the recipients who take a daily digest.
@@ -195,7 +199,8 @@ struct Outcome {
 
 #[derive(Default)]
 struct Outcomes {
-    sent: Vec<rows::DueItem>,
+    /// What went out, with each case's owner.
+    sent: Vec<(rows::DueItem, Uuid)>,
     failed: Vec<(rows::DueItem, Vec<String>)>,
     /// Claimed but no longer worth sending: the case erased, the procedure moved on or gone.
     skipped: Vec<rows::DueItem>,
@@ -218,10 +223,11 @@ async fn record(db: &Db, outcomes: Outcomes, now: DateTime<Utc>) -> Result<(), S
     db.run(move |conn| {
         rows::transaction(conn, |conn| {
             digests::add(conn, &digest)?;
-            for item in &sent {
-                schedule_next(conn, item, now)?;
+            for (item, owner) in &sent {
+                schedule_next(conn, item, *owner, now)?;
             }
-            rows::complete_all(conn, &sent.iter().chain(&skipped).collect::<Vec<_>>())?;
+            let finished: Vec<&rows::DueItem> = sent.iter().map(|(item, _)| item).chain(&skipped).collect();
+            rows::complete_all(conn, &finished)?;
             for (item, _) in &failed {
                 if item.attempts >= MAX_ATTEMPTS {
                     rows::mark_dead(conn, &item.delegation, item.id)?;
@@ -253,6 +259,7 @@ impl Letter {
 /// A claimed reminder with its message and recipients.
 struct Letter {
     item: rows::DueItem,
+    owner_id: Uuid,
     /// When its batch was claimed: the lease runs from here.
     claimed: std::time::Instant,
     reminder: Reminder,
@@ -324,6 +331,7 @@ async fn prepare(
             .unwrap_or_default();
         letters.push(Letter {
             item,
+            owner_id: context.owner_id,
             claimed,
             reminder,
             to,
@@ -334,14 +342,16 @@ async fn prepare(
 
 /// The next occurrence of a repeating reminder: the first after `now`, however many were
 /// missed, in the case's calendar (its owner's time zone for a reminder to the owner alone).
-fn schedule_next(conn: &mut crate::store::Conn, item: &rows::DueItem, now: DateTime<Utc>) -> Result<(), StoreError> {
+fn schedule_next(
+    conn: &mut crate::store::Conn,
+    item: &rows::DueItem,
+    owner: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let Some(repeat) = item.repeat.as_deref().and_then(|source| Repeat::from_str(source).ok()) else {
         return Ok(());
     };
-    let Some(case) = rows::case_by_id(conn, item.case_id)? else {
-        return Ok(());
-    };
-    let calendar = crate::cases::calendar_for_case(conn, &item.delegation, case.owner_id)?.unwrap_or_default();
+    let calendar = crate::cases::calendar_for_case(conn, &item.delegation, owner)?.unwrap_or_default();
     let to: Vec<String> = item.recipients.iter().flatten().cloned().collect();
     let Some(next) = repeat.next_after(&calendar.for_recipients(&to), now) else {
         return Ok(());
