@@ -36,6 +36,13 @@ pub fn generate() -> Result<NewToken, CryptoError> {
     })
 }
 
+/// 32 random bytes in hex: a browser session's secret or a form's CSRF token.
+pub fn random_secret() -> Result<String, CryptoError> {
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret).map_err(|_| CryptoError::Random)?;
+    Ok(hex(&secret))
+}
+
 pub fn hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }

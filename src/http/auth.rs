@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use chrono::Utc;
+use uuid::Uuid;
 
 use super::AppState;
 use super::error::ApiError;
@@ -43,25 +44,36 @@ impl FromRequest for Caller {
             let Some(presented) = header else {
                 return Err(ApiError::Unauthorized);
             };
-            let prefix = token::prefix_of(&presented).map(str::to_owned);
-            let mut keys = vec![format!("address:{address}")];
-            keys.extend(prefix.iter().map(|p| format!("prefix:{p}")));
-            if let Some(wait) = state.auth_limiter.retry_after(&keys, Instant::now()) {
-                return Err(ApiError::TooManyAttempts {
-                    retry_after_secs: wait.as_secs().max(1),
-                });
-            }
-            let caller = authenticate(&state, presented, prefix).await?;
-            if caller.is_none() {
-                state.auth_limiter.record_failure(&keys, Instant::now());
-            }
-            caller.ok_or(ApiError::Unauthorized)
+            check_token(&state, presented, &address).await.map(|(caller, _)| caller)
         })
     }
 }
 
+/// The caller `presented` stands for, and the token's id; refused (and counted against the
+/// client's `address` and the token's prefix) when it is not valid, live and its user active.
+/// Too many failures refuse even a good token for a while.
+pub async fn check_token(state: &AppState, presented: String, address: &str) -> Result<(Caller, Uuid), ApiError> {
+    let prefix = token::prefix_of(&presented).map(str::to_owned);
+    let mut keys = vec![format!("address:{address}")];
+    keys.extend(prefix.iter().map(|p| format!("prefix:{p}")));
+    if let Some(wait) = state.auth_limiter.retry_after(&keys, Instant::now()) {
+        return Err(ApiError::TooManyAttempts {
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
+    let caller = authenticate(state, presented, prefix).await?;
+    if caller.is_none() {
+        state.auth_limiter.record_failure(&keys, Instant::now());
+    }
+    caller.ok_or(ApiError::Unauthorized)
+}
+
 /// The caller a token stands for, if it is valid, live and its user active.
-async fn authenticate(state: &AppState, presented: String, prefix: Option<String>) -> Result<Option<Caller>, ApiError> {
+async fn authenticate(
+    state: &AppState,
+    presented: String,
+    prefix: Option<String>,
+) -> Result<Option<(Caller, Uuid)>, ApiError> {
     let Some(prefix) = prefix else {
         return Ok(None);
     };
@@ -73,11 +85,14 @@ async fn authenticate(state: &AppState, presented: String, prefix: Option<String
         && stored.expires_at > Utc::now()
         && user.disabled_at.is_none();
     let role = Role::parse(&user.role);
-    Ok(role.filter(|_| valid).map(|role| Caller {
-        user_id: user.id,
-        role,
-        delegation: user.delegation,
-        display_name: user.display_name,
+    Ok(role.filter(|_| valid).map(|role| {
+        let caller = Caller {
+            user_id: user.id,
+            role,
+            delegation: user.delegation,
+            display_name: user.display_name,
+        };
+        (caller, stored.id)
     }))
 }
 

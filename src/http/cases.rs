@@ -28,7 +28,7 @@ fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
 }
 
 /// Runs a case operation on the blocking pool, in the request's context.
-async fn run<T: Send + 'static>(
+pub(super) async fn run<T: Send + 'static>(
     state: &AppState,
     caller: Caller,
     req: &HttpRequest,

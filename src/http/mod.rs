@@ -9,6 +9,7 @@ mod health;
 pub mod limiter;
 pub mod probe;
 pub mod request_log;
+mod ui;
 mod workflows;
 
 use std::net::TcpListener;
@@ -89,6 +90,8 @@ pub fn app(
                 .route("/workflows/{name}", web::get().to(workflows::get))
                 .route("/workflows/{name}/graph", web::get().to(workflows::graph)),
         )
+        .route("/", web::get().to(ui::root))
+        .service(ui::scope())
         .default_service(web::to(not_found))
 }
 

@@ -12,6 +12,7 @@ pub mod digests;
 pub mod idempotency;
 pub mod migrations;
 pub mod schema;
+pub mod sessions;
 pub mod users;
 pub mod workflows;
 

@@ -182,6 +182,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    web_sessions (id_hash) {
+        id_hash -> Bytea,
+        user_id -> Uuid,
+        token_id -> Nullable<Uuid>,
+        csrf -> Text,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     workflow_versions (name, version) {
         name -> Text,
         version -> Text,
@@ -196,6 +208,8 @@ diesel::joinable!(cases -> users (owner_id));
 diesel::joinable!(digest_entries -> users (user_id));
 diesel::joinable!(idempotency_keys -> users (user_id));
 diesel::joinable!(users -> delegations (delegation));
+diesel::joinable!(web_sessions -> api_tokens (token_id));
+diesel::joinable!(web_sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     access_log,
@@ -210,5 +224,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     procedures,
     scheduled,
     users,
+    web_sessions,
     workflow_versions,
 );

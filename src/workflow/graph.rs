@@ -132,3 +132,192 @@ pub fn render(workflow: &Workflow, format: Format, current: Option<&str>) -> Str
     }
     out
 }
+
+/// XML text and attribute escaping.
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+const BOX_W: i64 = 200;
+const BOX_H: i64 = 44;
+const GAP_X: i64 = 24;
+const GAP_Y: i64 = 46;
+const MARGIN: i64 = 40;
+
+/// The state machine as an SVG picture (no script, no style: it is drawn by the classes
+/// `state`, `initial`, `terminal`, `current`, `edge`, `timer` and `back`), laid out top
+/// to bottom in rows by distance from the initial state. Each arrow's `<title>` names its
+/// actions; `current` is marked, and named in the picture's accessible label.
+pub fn svg(workflow: &Workflow, current: Option<&str>) -> String {
+    let def = &workflow.definition;
+    let edges = edges(workflow);
+    // Rows: breadth-first distance from the initial state; unreachable states go last.
+    let mut row: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    let mut frontier = vec![workflow.initial_state()];
+    row.insert(workflow.initial_state(), 0);
+    while !frontier.is_empty() {
+        let mut next = Vec::new();
+        for from in frontier {
+            let depth = row[from];
+            for edge in edges.iter().filter(|e| e.from == from) {
+                if !row.contains_key(edge.to.as_str()) {
+                    row.insert(edge.to.as_str(), depth + 1);
+                    next.push(edge.to.as_str());
+                }
+            }
+        }
+        frontier = next;
+    }
+    let deepest = row.values().copied().max().unwrap_or(0);
+    for name in def.states.keys() {
+        row.entry(name.as_str()).or_insert(deepest + 1);
+    }
+    // Terminal states sit on a row of their own at the bottom.
+    let last = row.values().copied().max().unwrap_or(0) + 1;
+    for (name, state) in &def.states {
+        if state.terminal {
+            row.insert(name.as_str(), last);
+        }
+    }
+    let mut rows: Vec<Vec<&str>> = Vec::new();
+    for (name, state) in &def.states {
+        let _ = state;
+        let r = row[name.as_str()];
+        if rows.len() <= r {
+            rows.resize(r + 1, Vec::new());
+        }
+        rows[r].push(name.as_str());
+    }
+    rows.retain(|r| !r.is_empty());
+    let widest = rows.iter().map(Vec::len).max().unwrap_or(1) as i64;
+    let width = MARGIN * 2 + widest * BOX_W + (widest - 1) * GAP_X;
+    let height = MARGIN * 2 + rows.len() as i64 * BOX_H + (rows.len() as i64 - 1) * GAP_Y;
+    let mut at: std::collections::BTreeMap<&str, (i64, i64, usize)> = std::collections::BTreeMap::new();
+    for (r, names) in rows.iter().enumerate() {
+        let n = names.len() as i64;
+        let row_width = n * BOX_W + (n - 1) * GAP_X;
+        let left = (width - row_width) / 2;
+        for (i, name) in names.iter().enumerate() {
+            let x = left + i as i64 * (BOX_W + GAP_X);
+            let y = MARGIN + r as i64 * (BOX_H + GAP_Y);
+            at.insert(name, (x, y, r));
+        }
+    }
+    let title = |name: &str| def.states.get(name).map_or(name.to_owned(), |s| s.title.clone());
+    let label = match current {
+        Some(state) => format!("State machine of {}; current state: {}", def.title, title(state)),
+        None => format!("State machine of {}", def.title),
+    };
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"workflow-graph\" viewBox=\"0 0 {width} {height}\" \
+         role=\"img\" aria-label=\"{}\">\n<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" \
+         markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" \
+         class=\"arrowhead\"/></marker></defs>\n",
+        xml(&label)
+    );
+    // One arrow per pair of states, titled with every action it stands for.
+    let mut pairs: Vec<(&str, &str, Vec<&str>, bool)> = Vec::new();
+    for edge in &edges {
+        match pairs.iter_mut().find(|(f, t, _, _)| *f == edge.from && *t == edge.to) {
+            Some(pair) => {
+                pair.2.push(&edge.label);
+                pair.3 &= edge.timer;
+            }
+            None => pairs.push((&edge.from, &edge.to, vec![&edge.label], edge.timer)),
+        }
+    }
+    for (from, to, labels, timer) in pairs {
+        let (Some(&(fx, fy, fr)), Some(&(tx, ty, tr))) = (at.get(from), at.get(to)) else {
+            continue;
+        };
+        let mut classes = vec!["edge"];
+        if timer {
+            classes.push("timer");
+        }
+        let path = if tr > fr {
+            format!("M{},{} L{},{}", fx + BOX_W / 2, fy + BOX_H, tx + BOX_W / 2, ty)
+        } else {
+            // Back or sideways: out of the source's right side, round, into the target's right side.
+            classes.push("back");
+            let bulge = (fr as i64 - tr as i64 + 1) * 18 + 20;
+            format!(
+                "M{},{} C{},{} {},{} {},{}",
+                fx + BOX_W,
+                fy + BOX_H / 2 + 6,
+                fx + BOX_W + bulge,
+                fy + BOX_H / 2,
+                tx + BOX_W + bulge,
+                ty + BOX_H / 2,
+                tx + BOX_W,
+                ty + BOX_H / 2 - 6
+            )
+        };
+        out.push_str(&format!(
+            "<path class=\"{}\" d=\"{path}\" marker-end=\"url(#arrow)\"><title>{}</title></path>\n",
+            classes.join(" "),
+            xml(&labels.join("; "))
+        ));
+    }
+    for (name, state) in &def.states {
+        let Some(&(x, y, _)) = at.get(name.as_str()) else {
+            continue;
+        };
+        let mut classes = vec!["state"];
+        if state.initial {
+            classes.push("initial");
+        }
+        if state.terminal {
+            classes.push("terminal");
+        }
+        if current == Some(name.as_str()) {
+            classes.push("current");
+        }
+        out.push_str(&format!(
+            "<g class=\"{}\"><rect x=\"{x}\" y=\"{y}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"8\"/>",
+            classes.join(" ")
+        ));
+        let lines = wrap(&state.title, 30);
+        let first_y = y + BOX_H / 2 + 4 - (lines.len() as i64 - 1) * 7;
+        for (i, line) in lines.iter().enumerate() {
+            out.push_str(&format!(
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                x + BOX_W / 2,
+                first_y + i as i64 * 14,
+                xml(line)
+            ));
+        }
+        out.push_str("</g>\n");
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+/// `text` in lines of at most about `width` characters (two at most, the second shortened).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    if text.chars().count() <= width {
+        return vec![text.to_owned()];
+    }
+    let mut first = String::new();
+    let mut rest = String::new();
+    for word in text.split_whitespace() {
+        if rest.is_empty() && first.chars().count() + word.chars().count() < width {
+            if !first.is_empty() {
+                first.push(' ');
+            }
+            first.push_str(word);
+        } else {
+            if !rest.is_empty() {
+                rest.push(' ');
+            }
+            rest.push_str(word);
+        }
+    }
+    if rest.chars().count() > width {
+        rest = rest.chars().take(width - 1).collect::<String>() + "…";
+    }
+    vec![first, rest]
+}

@@ -725,6 +725,39 @@ fn graphs_draw_every_state_and_mark_the_current_one() {
     assert!(mermaid.contains("class attended current"));
 }
 
+#[test]
+fn the_svg_picture_draws_every_state_once_marks_the_current_one_and_escapes_titles() {
+    let registry = shipped();
+    for workflow in registry.iter() {
+        let picture = graph::svg(workflow, Some(workflow.initial_state()));
+        assert!(picture.starts_with("<svg "), "{}", workflow.name());
+        assert_eq!(
+            picture.matches("<g class=\"state").count(),
+            workflow.definition.states.len(),
+            "{}",
+            workflow.name()
+        );
+        assert_eq!(picture.matches(" current\"").count(), 1, "{}", workflow.name());
+        assert!(!picture.contains("<script"));
+    }
+    let trial = registry.get("trial_observation").unwrap();
+    let picture = graph::svg(trial, Some("attended"));
+    assert!(picture.contains("current state: Hearing attended"));
+    // An adjourned hearing goes back up: drawn as a back arrow, titled with its action.
+    assert!(picture.contains("class=\"edge back\""));
+    assert!(picture.contains("record_adjournment [focal_point]"));
+    // "Approved, authorities to be notified" is long: wrapped onto two lines.
+    assert!(picture.contains(">Approved, authorities to be</text>"));
+    let sources: Vec<Source> = SHIPPED
+        .iter()
+        .map(|(stem, text)| source(stem, &text.replace("\"Hearing attended\"", "\"<b>&'</b>\"")))
+        .collect();
+    let hostile = Registry::load(&sources).unwrap();
+    let picture = graph::svg(hostile.get("trial_observation").unwrap(), None);
+    assert!(picture.contains("&lt;b&gt;&amp;&#39;&lt;/b&gt;"));
+    assert!(!picture.contains("<b>"));
+}
+
 // Properties.
 
 /// A value valid for a field, chosen by `seed`.

@@ -23,19 +23,6 @@ fn new_case(name: &str, workflow: &str) -> Value {
 }
 
 #[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    count: i64,
-}
-
-fn count(db: &TestDb, sql: &str) -> i64 {
-    diesel::sql_query(sql)
-        .get_result::<Count>(&mut db.connect())
-        .unwrap()
-        .count
-}
-
-#[derive(QueryableByName)]
 struct Link {
     #[diesel(sql_type = BigInt)]
     seq: i64,
@@ -151,7 +138,7 @@ async fn a_case_is_opened_read_and_taken_through_a_trial_observation() {
     );
     // Reminders before the (sealed) hearing date are scheduled by due time only.
     assert_eq!(
-        count(&db, "SELECT count(*) AS count FROM scheduled WHERE status = 'pending'"),
+        db.count("SELECT count(*) AS count FROM scheduled WHERE status = 'pending'"),
         2
     );
 
@@ -178,10 +165,7 @@ async fn a_case_is_opened_read_and_taken_through_a_trial_observation() {
         "{approved}"
     );
     assert_eq!(
-        count(
-            &db,
-            "SELECT count(*) AS count FROM scheduled WHERE status = 'cancelled'"
-        ),
+        db.count("SELECT count(*) AS count FROM scheduled WHERE status = 'cancelled'"),
         2
     );
 
@@ -237,11 +221,11 @@ async fn a_case_is_opened_read_and_taken_through_a_trial_observation() {
         assert_eq!(pair[1].prev_hash, pair[0].hash, "chain broken at {}", pair[1].seq);
     }
     assert_eq!(
-        count(&db, "SELECT count(*) AS count FROM access_log WHERE what = 'read'"),
+        db.count("SELECT count(*) AS count FROM access_log WHERE what = 'read'"),
         2
     );
     assert_eq!(
-        count(&db, "SELECT count(*) AS count FROM access_log WHERE what = 'denied'"),
+        db.count("SELECT count(*) AS count FROM access_log WHERE what = 'denied'"),
         1
     );
     let tampered = diesel::sql_query("UPDATE case_events SET action = 'x' WHERE seq = 1").execute(&mut db.connect());
@@ -293,7 +277,7 @@ async fn another_delegation_sees_nothing_and_its_attempts_are_logged() {
     let (status, _) = call(&service, "GET", "/api/v1/cases/not-a-uuid", &fp, None).await;
     assert_eq!(status, 404);
     assert_eq!(
-        count(&db, "SELECT count(*) AS count FROM access_log WHERE what = 'denied'"),
+        db.count("SELECT count(*) AS count FROM access_log WHERE what = 'denied'"),
         4
     );
     let (status, _) = call(
@@ -354,8 +338,8 @@ async fn bad_input_is_refused_with_its_fields_and_writes_nothing() {
     let (status, _) = call(&service, "POST", "/api/v1/cases", &fp, Some(oversize)).await;
     assert_eq!(status, 400);
 
-    assert_eq!(count(&db, "SELECT count(*) AS count FROM cases"), 0);
-    assert_eq!(count(&db, "SELECT count(*) AS count FROM case_events"), 0);
+    assert_eq!(db.count("SELECT count(*) AS count FROM cases"), 0);
+    assert_eq!(db.count("SELECT count(*) AS count FROM case_events"), 0);
 }
 
 #[actix_web::test]
@@ -559,13 +543,13 @@ async fn a_retried_request_never_opens_a_case_twice() {
     let (status, replayed, again) = post_with_key(&service, "/api/v1/cases", &fp, "open-1", body.clone()).await;
     assert_eq!((status, replayed.as_deref()), (201, Some("true")));
     assert_eq!(again, a.2);
-    assert_eq!(count(&db, "SELECT count(*) AS count FROM cases"), 1);
+    assert_eq!(db.count("SELECT count(*) AS count FROM cases"), 1);
 
     let mut other = body.clone();
     other["risk"] = json!("low");
     let (status, _, problem) = post_with_key(&service, "/api/v1/cases", &fp, "open-1", other).await;
     assert_eq!(status, 422, "{problem}");
-    assert_eq!(count(&db, "SELECT count(*) AS count FROM cases"), 1);
+    assert_eq!(db.count("SELECT count(*) AS count FROM cases"), 1);
 
     // A transition retried with its key moves the procedure once.
     let transitions = transitions_of(&a.2);
@@ -576,10 +560,7 @@ async fn a_retried_request_never_opens_a_case_twice() {
     assert_eq!(first.2, retry.2);
     assert_eq!(retry.1.as_deref(), Some("true"));
     assert_eq!(
-        count(
-            &db,
-            "SELECT count(*) AS count FROM case_events WHERE action = 'add_note'"
-        ),
+        db.count("SELECT count(*) AS count FROM case_events WHERE action = 'add_note'"),
         1
     );
     let (status, _, _) = post_with_key(&service, &transitions, &fp, "", note).await;
@@ -670,7 +651,7 @@ async fn case_data_changes_only_against_the_version_read_and_the_timeline_tells_
     let (status, _) = call(&service, "GET", &format!("{uri}/timeline"), &other, None).await;
     assert_eq!(status, 404);
     assert_eq!(
-        count(&db, "SELECT count(*) AS count FROM access_log WHERE what = 'timeline'"),
+        db.count("SELECT count(*) AS count FROM access_log WHERE what = 'timeline'"),
         1
     );
 }
@@ -749,23 +730,17 @@ async fn erasure_takes_two_admins_and_leaves_only_a_tombstone() {
     assert_eq!(call(&service, "POST", &approve, &second_admin, None).await.0, 410);
     let (_, list) = call(&service, "GET", "/api/v1/cases", &fp, None).await;
     assert_eq!(list["items"], json!([]));
-    assert_eq!(count(&db, "SELECT count(*) AS count FROM case_keys"), 0);
+    assert_eq!(db.count("SELECT count(*) AS count FROM case_keys"), 0);
     assert_eq!(
-        count(
-            &db,
-            "SELECT count(*) AS count FROM cases WHERE erased_at IS NOT NULL AND length(sealed) = 0"
-        ),
+        db.count("SELECT count(*) AS count FROM cases WHERE erased_at IS NOT NULL AND length(sealed) = 0"),
         1
     );
     assert_eq!(
-        count(&db, "SELECT count(*) AS count FROM scheduled WHERE status = 'pending'"),
+        db.count("SELECT count(*) AS count FROM scheduled WHERE status = 'pending'"),
         0
     );
     assert_eq!(
-        count(
-            &db,
-            "SELECT count(*) AS count FROM case_events WHERE action = 'erase_case'"
-        ),
+        db.count("SELECT count(*) AS count FROM case_events WHERE action = 'erase_case'"),
         1
     );
 }

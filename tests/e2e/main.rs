@@ -16,4 +16,5 @@ mod reminders;
 mod serve;
 mod support;
 mod timers;
+mod ui;
 mod workflows;

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::{ChildStdin, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 
-use diesel::{Connection, PgConnection};
+use diesel::{Connection, PgConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
 use vigil::config::DatabaseUrl;
 use vigil::devdb::{Cluster, ClusterOptions};
@@ -181,6 +181,20 @@ impl TestDb {
     pub fn connect(&self) -> PgConnection {
         PgConnection::establish(self.url.expose()).expect("connect to the test database")
     }
+
+    /// The one number `sql` selects as `count`.
+    pub fn count(&self, sql: &str) -> i64 {
+        diesel::sql_query(sql)
+            .get_result::<Count>(&mut self.connect())
+            .expect("count")
+            .count
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    count: i64,
 }
 
 impl Drop for TestDb {

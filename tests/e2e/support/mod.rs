@@ -6,6 +6,7 @@ pub mod db;
 pub mod keys;
 pub mod process;
 pub mod smtp;
+pub mod ui;
 
 pub use db::TestDb;
 pub use process::{ClusterGuard, Serve, postmaster_pid, reachable_home, stderr, vigil};

@@ -1,0 +1,344 @@
+//! HTML forms in and out: a submitted `application/x-www-form-urlencoded` body as pairs, a
+//! workflow action's fields as form controls, and the controls' strings as the typed JSON the
+//! engine checks. The engine keeps the rules (required, ranges, choices); this module only
+//! turns what a browser can send into the API's shapes, so a form and an API call meet the
+//! same checks and the same messages.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde_json::{Map, Value};
+
+use crate::workflow::model::{FieldDef, FieldType, Target};
+
+/// The prefix of a workflow field's control name, so no field can shadow `csrf` or `version`.
+pub const DATA: &str = "data.";
+
+/// A submitted form: its pairs in order, repeated names kept (checkbox lists).
+#[derive(Debug, Default, Clone)]
+pub struct Submitted {
+    pairs: Vec<(String, String)>,
+}
+
+impl Submitted {
+    pub fn parse(body: &[u8]) -> Self {
+        Self {
+            pairs: url::form_urlencoded::parse(body).into_owned().collect(),
+        }
+    }
+
+    /// The first value of `name`, if it was sent.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The first value of `name`, trimmed, or "" when absent.
+    pub fn text(&self, name: &str) -> &str {
+        self.get(name).map(str::trim).unwrap_or_default()
+    }
+
+    /// Every value of `name`, in order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+/// A problem with one control, in words for the person who filled it in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControlIssue {
+    pub field: String,
+    pub problem: String,
+}
+
+/// The workflow fields of an action, read from the form into the JSON the engine takes.
+/// Empty controls are left out, so the engine says which required ones are missing; values
+/// a browser sends as text but the engine wants typed are converted here, and a value that
+/// cannot be converted is an issue named by its field. A `datetime-local` value is a wall-clock
+/// time in `zone`.
+pub fn action_data(
+    fields: &BTreeMap<String, FieldDef>,
+    form: &Submitted,
+    zone: Tz,
+) -> (Map<String, Value>, Vec<ControlIssue>) {
+    let mut data = Map::new();
+    let mut issues = Vec::new();
+    for (name, field) in fields {
+        let control = format!("{DATA}{name}");
+        let value = match field.kind {
+            FieldType::List => {
+                let chosen: Vec<Value> = form
+                    .all(&control)
+                    .into_iter()
+                    .map(|v| Value::String(v.to_owned()))
+                    .collect();
+                (!chosen.is_empty()).then_some(Ok(Value::Array(chosen)))
+            }
+            kind => {
+                let raw = form.text(&control);
+                (!raw.is_empty()).then(|| typed(kind, raw, zone))
+            }
+        };
+        match value {
+            Some(Ok(value)) => {
+                data.insert(name.clone(), value);
+            }
+            Some(Err(problem)) => issues.push(ControlIssue {
+                field: name.clone(),
+                problem: problem.into(),
+            }),
+            None => {}
+        }
+    }
+    (data, issues)
+}
+
+fn typed(kind: FieldType, raw: &str, zone: Tz) -> Result<Value, &'static str> {
+    match kind {
+        FieldType::Bool => match raw {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err("must be yes or no"),
+        },
+        FieldType::Integer => raw
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| "must be a whole number"),
+        FieldType::Datetime => local_datetime(raw, zone)
+            .map(|at| Value::String(at.to_rfc3339()))
+            .ok_or("must be a date and time"),
+        FieldType::Text | FieldType::Date | FieldType::Enum | FieldType::User | FieldType::List => {
+            Ok(Value::String(raw.to_owned()))
+        }
+    }
+}
+
+/// A `datetime-local` value (`2026-12-01T09:30`, seconds optional) as an instant, read on the
+/// wall clock of `zone`. A time the clocks skip is refused; a repeated one is the earlier.
+pub fn local_datetime(raw: &str, zone: Tz) -> Option<DateTime<Utc>> {
+    let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
+        .ok()?;
+    zone.from_local_datetime(&naive)
+        .earliest()
+        .map(|at| at.with_timezone(&Utc))
+}
+
+/// One control of an action's form, as a template draws it.
+#[derive(Debug, Clone)]
+pub struct Control {
+    /// The control's `name` (with [`DATA`]) and `id`.
+    pub name: String,
+    pub label: String,
+    /// `textarea`, `date`, `datetime-local`, `number`, `select`, `radio`, `checkbox` or `text`.
+    pub widget: &'static str,
+    pub required: bool,
+    /// Sealed with age when stored.
+    pub confidential: bool,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub options: Vec<Choice>,
+    /// What the user typed last (kept after an error), or "".
+    pub value: String,
+    pub error: Option<String>,
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub checked: bool,
+    /// The title of the state this choice leads to, when the action branches on this field.
+    pub leads_to: Option<String>,
+}
+
+/// "hearing_date" → "Hearing date".
+pub fn humanize(name: &str) -> String {
+    let spaced = name.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The controls of an action's fields, filled from `form` (what was sent, after an error) and
+/// marked with `issues`. `branch` is the action's target when it branches on a field, and
+/// `state_title` names a state for the choices that lead to it.
+pub fn controls(
+    fields: &BTreeMap<String, FieldDef>,
+    branch: Option<&Target>,
+    state_title: &dyn Fn(&str) -> String,
+    form: Option<&Submitted>,
+    issues: &[ControlIssue],
+) -> Vec<Control> {
+    fields
+        .iter()
+        .map(|(name, field)| {
+            let control = format!("{DATA}{name}");
+            let sent = form.map(|f| f.all(&control)).unwrap_or_default();
+            let leads_to = |value: &str| match branch {
+                Some(Target::Branch(b)) if b.field == *name => b.cases.get(value).map(|state| state_title(state)),
+                _ => None,
+            };
+            let choice = |value: &str, label: String| Choice {
+                checked: sent.contains(&value),
+                leads_to: leads_to(value),
+                value: value.to_owned(),
+                label,
+            };
+            let (widget, options) = match field.kind {
+                FieldType::Text => ("textarea", Vec::new()),
+                FieldType::Date => ("date", Vec::new()),
+                FieldType::Datetime => ("datetime-local", Vec::new()),
+                FieldType::Integer => ("number", Vec::new()),
+                FieldType::User => ("text", Vec::new()),
+                FieldType::Bool => (
+                    "radio",
+                    vec![choice("true", "Yes".into()), choice("false", "No".into())],
+                ),
+                FieldType::Enum => {
+                    let options = field.values.iter().map(|v| choice(v, humanize(v))).collect();
+                    // A branch reads best as radios, each saying where it leads.
+                    let widget = if matches!(branch, Some(Target::Branch(b)) if b.field == *name) {
+                        "radio"
+                    } else {
+                        "select"
+                    };
+                    (widget, options)
+                }
+                FieldType::List => (
+                    "checkbox",
+                    field.values.iter().map(|v| choice(v, humanize(v))).collect(),
+                ),
+            };
+            Control {
+                label: field.title.clone().unwrap_or_else(|| humanize(name)),
+                widget,
+                required: field.required,
+                confidential: field.confidential,
+                min: field.min,
+                max: field.max,
+                options,
+                value: sent.first().map(|v| (*v).to_owned()).unwrap_or_default(),
+                error: issues.iter().find(|i| i.field == *name).map(|i| i.problem.clone()),
+                hint: match field.kind {
+                    FieldType::User => Some("The user id of a focal point or head of this delegation".into()),
+                    _ => None,
+                },
+                name: control,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workflow::model::Branch;
+
+    fn field(kind: FieldType) -> FieldDef {
+        FieldDef {
+            kind,
+            title: None,
+            values: vec!["yes".into(), "no".into()],
+            min: None,
+            max: None,
+            confidential: true,
+            required: true,
+        }
+    }
+
+    fn fields(list: &[(&str, FieldType)]) -> BTreeMap<String, FieldDef> {
+        list.iter().map(|(n, k)| ((*n).to_owned(), field(*k))).collect()
+    }
+
+    #[test]
+    fn controls_become_the_types_the_engine_takes() {
+        let fields = fields(&[
+            ("note", FieldType::Text),
+            ("attended", FieldType::Bool),
+            ("years", FieldType::Integer),
+            ("follow_up", FieldType::List),
+            ("hearing", FieldType::Datetime),
+            ("on", FieldType::Date),
+        ]);
+        let form = Submitted::parse(
+            b"csrf=x&data.note=+hello+&data.attended=false&data.years=12&data.follow_up=yes&data.follow_up=no\
+              &data.hearing=2026-07-01T09%3A30&data.on=2026-07-02",
+        );
+        let (data, issues) = action_data(&fields, &form, chrono_tz::Europe::Brussels);
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!(data["note"], "hello");
+        assert_eq!(data["attended"], false);
+        assert_eq!(data["years"], 12);
+        assert_eq!(data["follow_up"], serde_json::json!(["yes", "no"]));
+        // 09:30 in Brussels in summer is 07:30 UTC.
+        assert_eq!(data["hearing"], "2026-07-01T07:30:00+00:00");
+        assert_eq!(data["on"], "2026-07-02");
+        assert!(!data.contains_key("csrf"));
+    }
+
+    #[test]
+    fn empty_controls_are_left_for_the_engine_to_call_missing() {
+        let fields = fields(&[("note", FieldType::Text), ("follow_up", FieldType::List)]);
+        let (data, issues) = action_data(&fields, &Submitted::parse(b"data.note=++"), chrono_tz::UTC);
+        assert!(data.is_empty());
+        assert!(issues.is_empty());
+    }
+
+    #[test]
+    fn values_that_cannot_be_typed_are_issues_that_do_not_quote_them() {
+        let fields = fields(&[
+            ("years", FieldType::Integer),
+            ("hearing", FieldType::Datetime),
+            ("attended", FieldType::Bool),
+        ]);
+        let form = Submitted::parse(b"data.years=twelve&data.hearing=soon&data.attended=maybe");
+        let (data, issues) = action_data(&fields, &form, chrono_tz::UTC);
+        assert!(data.is_empty());
+        let named: Vec<_> = issues.iter().map(|i| i.field.as_str()).collect();
+        assert_eq!(named, ["attended", "hearing", "years"]);
+        assert!(
+            issues
+                .iter()
+                .all(|i| !i.problem.contains("twelve") && !i.problem.contains("soon"))
+        );
+    }
+
+    #[test]
+    fn a_wall_clock_time_the_clocks_skip_is_refused_and_a_repeated_one_is_the_earlier() {
+        let zone = chrono_tz::Europe::Brussels;
+        assert_eq!(local_datetime("2026-03-29T02:30", zone), None);
+        let repeated = local_datetime("2026-10-25T02:30", zone).map(|at| at.to_rfc3339());
+        assert_eq!(repeated.as_deref(), Some("2026-10-25T00:30:00+00:00"));
+        assert!(local_datetime("2026-10-25T02:30:15", zone).is_some());
+    }
+
+    #[test]
+    fn controls_keep_what_was_typed_and_say_where_a_branch_leads() {
+        let fields = fields(&[("access", FieldType::Enum), ("note", FieldType::Text)]);
+        let branch = Target::Branch(Branch {
+            field: "access".into(),
+            cases: [("yes".to_owned(), "scheduled".to_owned())].into(),
+        });
+        let form = Submitted::parse(b"data.access=no&data.note=kept");
+        let issues = [ControlIssue {
+            field: "note".into(),
+            problem: "is required".into(),
+        }];
+        let title = |state: &str| format!("State {state}");
+        let controls = controls(&fields, Some(&branch), &title, Some(&form), &issues);
+        assert_eq!(controls[0].widget, "radio");
+        assert_eq!(controls[0].options[0].leads_to.as_deref(), Some("State scheduled"));
+        assert!(controls[0].options[1].checked);
+        assert_eq!(controls[1].value, "kept");
+        assert_eq!(controls[1].error.as_deref(), Some("is required"));
+        assert_eq!(controls[1].label, "Note");
+    }
+}

@@ -1,0 +1,169 @@
+//! The web interface under `/ui`: server-rendered pages (askama templates compiled into the
+//! binary) over the same operations as the API (`crate::cases`), so a form meets the same
+//! rules, scope and access log as an API call.
+//!
+//! Every page is sent with a Content-Security-Policy that allows no inline script or style and
+//! nothing from elsewhere (the stylesheet ships in the binary), `Cache-Control: no-store`, and
+//! no framing. Every form carries its session's CSRF token; sign-in, before there is a session,
+//! pairs its form with a cookie instead.
+
+mod forms;
+mod pages;
+mod session;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{HttpResponse, ResponseError, web};
+use askama::Template;
+
+use super::error::ApiError;
+use crate::cases::CaseError;
+use crate::store::StoreError;
+
+/// Where askama finds the templates; compiled in only so that a change to it rebuilds the
+/// pages (and the packaging test sees that the Docker build needs its folder).
+const _ASKAMA_CONFIG: &str = include_str!("askama.toml");
+
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                   frame-ancestors 'none'; base-uri 'none'";
+
+/// The stylesheet, compiled in: no asset comes from elsewhere at run time.
+const STYLESHEET: &str = include_str!("static/vigil.css");
+
+/// The `/ui` routes.
+pub fn scope() -> impl actix_web::dev::HttpServiceFactory {
+    web::scope("/ui")
+        .wrap(
+            DefaultHeaders::new()
+                .add((header::CONTENT_SECURITY_POLICY, CSP))
+                .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                .add((header::X_FRAME_OPTIONS, "DENY"))
+                .add((header::REFERRER_POLICY, "no-referrer"))
+                .add((header::CACHE_CONTROL, "no-store")),
+        )
+        .app_data(web::PayloadConfig::new(256 * 1024))
+        .route("", web::get().to(pages::home))
+        .route("/", web::get().to(pages::home))
+        .route("/static/vigil.css", web::get().to(stylesheet))
+        .route("/sign-in", web::get().to(session::sign_in_page))
+        .route("/sign-in", web::post().to(session::sign_in))
+        .route("/sign-out", web::post().to(session::sign_out))
+        .route("/cases", web::get().to(pages::cases))
+        .route("/cases", web::post().to(pages::open_case))
+        .route("/cases/new", web::get().to(pages::new_case))
+        .route("/cases/{id}", web::get().to(pages::case))
+        .route("/cases/{id}/procedures", web::post().to(pages::start_procedure))
+        .route("/procedures/{id}/actions/{action}", web::post().to(pages::take_action))
+        .route("/queues/{name}", web::get().to(pages::queue))
+        .route("/workflows", web::get().to(pages::workflows))
+        .route("/workflows/{name}", web::get().to(pages::workflow))
+}
+
+/// `GET /`: a browser that comes to the root is sent to the web interface.
+pub async fn root() -> HttpResponse {
+    see_other("/ui/")
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(STYLESHEET)
+}
+
+/// What a page handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// No live session: the browser is sent to sign in.
+    #[error("sign in first")]
+    SignIn,
+    /// A form without its session's token (or a sign-in form without its cookie).
+    #[error("this form has expired or did not come from Vigil; reload the page and try again")]
+    Csrf,
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+impl From<CaseError> for WebError {
+    fn from(e: CaseError) -> Self {
+        Self::Api(e.into())
+    }
+}
+
+impl From<StoreError> for WebError {
+    fn from(e: StoreError) -> Self {
+        Self::Api(e.into())
+    }
+}
+
+impl From<askama::Error> for WebError {
+    fn from(e: askama::Error) -> Self {
+        Self::Api(ApiError::Internal(Box::new(e)))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html", config = "src/http/ui/askama.toml")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    detail: String,
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::SignIn => StatusCode::SEE_OTHER,
+            Self::Csrf => StatusCode::FORBIDDEN,
+            Self::Api(e) => e.status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if let Self::SignIn = self {
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/ui/sign-in"))
+                .finish();
+        }
+        let detail = match self {
+            Self::Api(ApiError::Internal(cause)) => {
+                // Logged once, in the request's span; the page shows no cause.
+                tracing::error!(error = %cause, "internal error");
+                "Something went wrong on the server. The request id in X-Request-Id identifies it for your administrator."
+                    .to_owned()
+            }
+            other => other.to_string(),
+        };
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title: status.canonical_reason().unwrap_or("Error"),
+            detail,
+        };
+        let mut response = HttpResponse::build(status);
+        if let Self::Api(ApiError::TooManyAttempts { retry_after_secs }) = self {
+            response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        match page.render() {
+            Ok(body) => response.content_type("text/html; charset=utf-8").body(body),
+            Err(_) => response.content_type("text/plain; charset=utf-8").body(page.detail),
+        }
+    }
+}
+
+/// A rendered page with `status`.
+fn page(status: StatusCode, template: &impl Template) -> Result<HttpResponse, WebError> {
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(template.render()?))
+}
+
+/// A redirect after a successful POST, so reloading the next page repeats nothing.
+fn see_other(location: &str) -> HttpResponse {
+    let mut response = HttpResponse::SeeOther().finish();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}

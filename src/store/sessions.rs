@@ -1,0 +1,111 @@
+//! Browser sessions of the web interface (`web_sessions`). Only the SHA-256 of a session's
+//! secret is stored; the secret itself lives in the browser's cookie.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::StoreError;
+use super::schema::{api_tokens, web_sessions};
+use super::users::UserRow;
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = web_sessions)]
+pub struct NewSession {
+    pub id_hash: Vec<u8>,
+    pub user_id: Uuid,
+    pub token_id: Option<Uuid>,
+    pub csrf: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = web_sessions)]
+pub struct SessionRow {
+    pub user_id: Uuid,
+    pub csrf: String,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// A live session and its user: what a request presenting the session's cookie acts as.
+#[derive(Debug, Clone)]
+pub struct LiveSession {
+    pub session: SessionRow,
+    pub user: UserRow,
+    /// The time zone of the user's delegation, if they belong to one.
+    pub delegation_time_zone: Option<String>,
+}
+
+/// Starts a session; also removes every session of any user that has ended by now, so the
+/// table holds only live sessions and the few that ended since the last sign-in.
+pub fn insert(conn: &mut PgConnection, new: &NewSession, idle_since: DateTime<Utc>) -> Result<(), StoreError> {
+    conn.transaction(|conn| {
+        diesel::delete(
+            web_sessions::table.filter(
+                web_sessions::expires_at
+                    .le(new.created_at)
+                    .or(web_sessions::last_seen_at.le(idle_since)),
+            ),
+        )
+        .execute(conn)?;
+        diesel::insert_into(web_sessions::table).values(new).execute(conn)?;
+        Ok(())
+    })
+}
+
+/// The session whose secret hashes to `id_hash`, if it has not ended: not past its absolute
+/// end, used after `idle_since`, its user active and, when it was opened with an API token,
+/// that token neither revoked nor expired.
+pub fn live(
+    conn: &mut PgConnection,
+    id_hash: &[u8],
+    now: DateTime<Utc>,
+    idle_since: DateTime<Utc>,
+) -> Result<Option<LiveSession>, StoreError> {
+    use super::schema::{delegations, users};
+    type Found = (
+        SessionRow,
+        UserRow,
+        Option<String>,
+        Option<(Option<DateTime<Utc>>, DateTime<Utc>)>,
+    );
+    let found: Option<Found> = web_sessions::table
+        .inner_join(users::table.left_join(delegations::table))
+        .left_join(api_tokens::table)
+        .filter(web_sessions::id_hash.eq(id_hash))
+        .filter(web_sessions::expires_at.gt(now))
+        .filter(web_sessions::last_seen_at.gt(idle_since))
+        .filter(users::disabled_at.is_null())
+        .select((
+            SessionRow::as_select(),
+            UserRow::as_select(),
+            delegations::time_zone.nullable(),
+            (api_tokens::revoked_at, api_tokens::expires_at).nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(found.and_then(|(session, user, delegation_time_zone, token)| {
+        let token_live = token.is_none_or(|(revoked_at, expires_at)| revoked_at.is_none() && expires_at > now);
+        token_live.then_some(LiveSession {
+            session,
+            user,
+            delegation_time_zone,
+        })
+    }))
+}
+
+/// Records that a session was used at `now`.
+pub fn touch(conn: &mut PgConnection, id_hash: &[u8], now: DateTime<Utc>) -> Result<(), StoreError> {
+    diesel::update(web_sessions::table.find(id_hash))
+        .set(web_sessions::last_seen_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Ends a session (signing out).
+pub fn end(conn: &mut PgConnection, id_hash: &[u8]) -> Result<(), StoreError> {
+    diesel::delete(web_sessions::table.find(id_hash)).execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,399 @@
+//! The web interface in-process: sessions, CSRF, headers, escaping, forms that keep what was
+//! typed, and scope. `browser.rs` drives the same pages in Chromium.
+
+use actix_web::test as web_test;
+use diesel::connection::SimpleConnection;
+use vigil::http::app;
+use vigil::store::Db;
+
+use crate::support::TestDb;
+use crate::support::app::{seed_user, state};
+use crate::support::ui::{csrf_of, request, sign_in};
+
+const SESSION: &str = "vigil_session";
+
+#[actix_web::test]
+async fn signing_in_with_a_token_opens_a_strict_session_that_sign_out_revocation_and_idleness_end() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, token) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let service = web_test::init_service(app(state(pool))).await;
+
+    // Not signed in: every page sends the browser to the sign-in form.
+    let anonymous = request(&service, "/ui/cases", &[], None).await;
+    assert_eq!(anonymous.status, 303);
+    assert_eq!(anonymous.location.as_deref(), Some("/ui/sign-in"));
+
+    let form = request(&service, "/ui/sign-in", &[], None).await;
+    assert_eq!(form.status, 200);
+    let pairing = form.cookie("vigil_sign_in").unwrap();
+    let csrf = csrf_of(&form.body);
+    assert_eq!(pairing, csrf);
+
+    // A sign-in form posted from elsewhere (no pairing cookie) is refused before the token is looked at.
+    let forged = request(
+        &service,
+        "/ui/sign-in",
+        &[],
+        Some(&[("csrf", &csrf), ("token", &token)]),
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    assert!(forged.cookie(SESSION).is_none());
+
+    // A wrong token: the form again, with a message, and the token not shown back.
+    let wrong = "vgl_00000000_".to_owned() + &"0".repeat(64);
+    let refused = request(
+        &service,
+        "/ui/sign-in",
+        &[("vigil_sign_in", &pairing)],
+        Some(&[("csrf", &csrf), ("token", &wrong)]),
+    )
+    .await;
+    assert_eq!(refused.status, 401);
+    assert!(refused.body.contains("That token is not valid"));
+    assert!(!refused.body.contains(&wrong));
+    assert!(refused.cookie(SESSION).is_none());
+
+    let signed = request(
+        &service,
+        "/ui/sign-in",
+        &[("vigil_sign_in", &pairing)],
+        Some(&[("csrf", &csrf), ("token", &token)]),
+    )
+    .await;
+    assert_eq!(signed.status, 303);
+    assert_eq!(signed.location.as_deref(), Some("/ui/cases"));
+    let line = signed
+        .set_cookies
+        .iter()
+        .find(|l| l.starts_with("vigil_session="))
+        .unwrap();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/ui"] {
+        assert!(line.contains(attribute), "{line}");
+    }
+    // Plain HTTP here: `Secure` is for sessions served over TLS.
+    assert!(!line.contains("Secure"), "{line}");
+    let session = signed.cookie(SESSION).unwrap();
+    // Only the secret's hash is stored.
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) AS count FROM web_sessions WHERE id_hash = sha256('{session}'::bytea)"
+        )),
+        1
+    );
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) AS count FROM web_sessions WHERE encode(id_hash, 'hex') = '{session}'"
+        )),
+        0
+    );
+
+    let cases = request(&service, "/ui/cases", &[(SESSION, &session)], None).await;
+    assert_eq!(cases.status, 200);
+    assert!(cases.body.contains("My cases"));
+
+    // Sign out needs the session's token; then the cookie opens nothing.
+    let page_csrf = csrf_of(&cases.body);
+    let no_token = request(&service, "/ui/sign-out", &[(SESSION, &session)], Some(&[])).await;
+    assert_eq!(no_token.status, 403);
+    let out = request(
+        &service,
+        "/ui/sign-out",
+        &[(SESSION, &session)],
+        Some(&[("csrf", &page_csrf)]),
+    )
+    .await;
+    assert_eq!(out.status, 303);
+    assert!(out.set_cookies.iter().any(|l| l.starts_with("vigil_session=;")));
+    let after = request(&service, "/ui/cases", &[(SESSION, &session)], None).await;
+    assert_eq!(after.status, 303);
+
+    // A session ends when its token is revoked…
+    let revoked = sign_in(&service, &token).await;
+    assert_eq!(
+        request(&service, "/ui/cases", &[(SESSION, &revoked)], None)
+            .await
+            .status,
+        200
+    );
+    db.connect()
+        .batch_execute("UPDATE api_tokens SET revoked_at = now()")
+        .unwrap();
+    assert_eq!(
+        request(&service, "/ui/cases", &[(SESSION, &revoked)], None)
+            .await
+            .status,
+        303
+    );
+
+    // …and after 30 minutes without a request.
+    db.connect()
+        .batch_execute("UPDATE api_tokens SET revoked_at = NULL")
+        .unwrap();
+    let idle = sign_in(&service, &token).await;
+    db.connect()
+        .batch_execute("UPDATE web_sessions SET last_seen_at = now() - interval '31 minutes'")
+        .unwrap();
+    assert_eq!(
+        request(&service, "/ui/cases", &[(SESSION, &idle)], None).await.status,
+        303
+    );
+}
+
+#[actix_web::test]
+async fn pages_are_uncached_unframed_without_inline_script_and_escape_what_users_typed() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, token) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let service = web_test::init_service(app(state(pool))).await;
+    let session = sign_in(&service, &token).await;
+    let new = request(&service, "/ui/cases/new", &[(SESSION, &session)], None).await;
+    let csrf = csrf_of(&new.body);
+    let hostile = "<script>alert(1)</script>\"'&";
+    let opened = request(
+        &service,
+        "/ui/cases",
+        &[(SESSION, &session)],
+        Some(&[
+            ("csrf", &csrf),
+            ("country", "ke"),
+            ("themes", "MEDIA"),
+            ("themes", "WHRD"),
+            ("risk", "high"),
+            ("workflow", "trial_observation"),
+            ("defender_name", hostile),
+            ("narrative", "Arrested <b>twice</b>"),
+        ]),
+    )
+    .await;
+    assert_eq!(opened.status, 303, "{}", opened.body);
+    let case_uri = opened.location.unwrap();
+    assert!(case_uri.starts_with("/ui/cases/"));
+    let page = request(&service, &case_uri, &[(SESSION, &session)], None).await;
+    assert_eq!(page.status, 200);
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+    assert_eq!(page.header("x-frame-options"), Some("DENY"));
+    assert!(
+        page.body
+            .contains("&#60;script&#62;alert(1)&#60;/script&#62;&#34;&#39;&#38;")
+    );
+    assert!(!page.body.contains("<script"));
+    assert!(page.body.contains("Arrested &#60;b&#62;twice&#60;/b&#62;"));
+    // The title and the address name the case by its reference, never by its defender.
+    let title = page
+        .body
+        .split("<title>")
+        .nth(1)
+        .unwrap()
+        .split("</title>")
+        .next()
+        .unwrap();
+    assert!(title.starts_with("Case VG-"), "{title}");
+    assert!(!case_uri.contains("alert"));
+    // The picture of the state machine marks where the trial observation stands.
+    assert!(page.body.contains("current state: Hearing identified"));
+    // Reading the page is on record: the case and its timeline.
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM access_log WHERE what IN ('read', 'timeline')"),
+        2
+    );
+
+    // The stylesheet is the only asset, served by Vigil itself and cacheable.
+    let css = request(&service, "/ui/static/vigil.css", &[], None).await;
+    assert_eq!(css.status, 200);
+    assert!(css.header("content-type").unwrap().starts_with("text/css"));
+    assert!(!css.body.contains("http://") && !css.body.contains("https://") && !css.body.contains("@import"));
+    // The page loads nothing but it: no `src` at all, every link within Vigil.
+    assert!(!page.body.contains(" src="));
+    for link in page.body.split("href=\"").skip(1) {
+        assert!(
+            link.starts_with('/') || link.starts_with('#'),
+            "{}",
+            &link[..40.min(link.len())]
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_refused_form_keeps_what_was_typed_shows_each_problem_by_its_field_and_writes_nothing() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, token) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let service = web_test::init_service(app(state(pool))).await;
+    let session = sign_in(&service, &token).await;
+    let cookies = [(SESSION, session.as_str())];
+    let csrf = csrf_of(&request(&service, "/ui/cases/new", &cookies, None).await.body);
+
+    // No CSRF token: refused, nothing written.
+    let forged = request(
+        &service,
+        "/ui/cases",
+        &cookies,
+        Some(&[
+            ("country", "KE"),
+            ("themes", "MEDIA"),
+            ("risk", "high"),
+            ("defender_name", "A"),
+        ]),
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+
+    // No name, a bad country: the form again, filled in, the problems beside their fields.
+    let refused = request(
+        &service,
+        "/ui/cases",
+        &cookies,
+        Some(&[
+            ("csrf", &csrf),
+            ("country", "XX1"),
+            ("themes", "LAWYERS"),
+            ("risk", "critical"),
+            ("workflow", "trial_observation"),
+            ("narrative", "Detained since March"),
+        ]),
+    )
+    .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("Detained since March</textarea>"));
+    assert!(refused.body.contains("value=\"XX1\""));
+    assert!(
+        refused
+            .body
+            .contains("id=\"theme-LAWYERS\" name=\"themes\" value=\"LAWYERS\" checked")
+    );
+    assert!(refused.body.contains("<option value=\"critical\" selected>"));
+    assert!(
+        refused
+            .body
+            .contains("id=\"c-defender_name-error\">Defender&#39;s name is required")
+    );
+    assert!(
+        refused
+            .body
+            .contains("id=\"country-error\">Country must be an ISO 3166-1")
+    );
+    assert_eq!(db.count("SELECT count(*) AS count FROM cases"), 0);
+
+    let opened = request(
+        &service,
+        "/ui/cases",
+        &cookies,
+        Some(&[
+            ("csrf", &csrf),
+            ("country", "KE"),
+            ("themes", "LAWYERS"),
+            ("risk", "critical"),
+            ("workflow", "trial_observation"),
+            ("defender_name", "Wanjiru"),
+        ]),
+    )
+    .await;
+    let case_uri = opened.location.unwrap();
+    let case_id = case_uri.trim_start_matches("/ui/cases/").to_owned();
+    let page = request(&service, &case_uri, &cookies, None).await;
+    let action = page
+        .body
+        .split("action=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|a| a.ends_with("/actions/request_observation"))
+        .unwrap()
+        .to_owned();
+    let procedure = page.body.split("name=\"workflow_version\" value=\"").nth(1).unwrap();
+    let workflow_version = procedure.split('"').next().unwrap().to_owned();
+    let base = [
+        ("csrf", csrf.as_str()),
+        ("case", case_id.as_str()),
+        ("version", "1"),
+        ("workflow", "trial_observation"),
+        ("workflow_version", workflow_version.as_str()),
+        ("data.court", "High Court, Nairobi"),
+        ("data.case_number", "HC 12/2026"),
+        ("data.charges", "Sedition"),
+        ("data.proposed_observers", "Two officers"),
+    ];
+
+    // The hearing date missing: the engine's rule, shown beside the field; the rest kept.
+    let missing = request(&service, &action, &cookies, Some(&base)).await;
+    assert_eq!(missing.status, 422, "{}", missing.body);
+    assert!(missing.body.contains("Hearing date is required"));
+    assert!(missing.body.contains(">Sedition</textarea>"));
+    assert!(missing.body.contains("<details class=\"action\""));
+    assert!(missing.body.contains("-request_observation\" open>"));
+    // A date the browser sent but that is no date: refused here, in words.
+    let mut garbled = base.to_vec();
+    garbled.push(("data.hearing_date", "next week"));
+    let refused = request(&service, &action, &cookies, Some(&garbled)).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("Hearing date must be a date and time"));
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM case_events WHERE action = 'request_observation'"),
+        0
+    );
+
+    // With the date, on the delegation's clock (Brussels, for the seeded delegation): taken.
+    let mut complete = base.to_vec();
+    complete.push(("data.hearing_date", "2027-01-20T09:30"));
+    let taken = request(&service, &action, &cookies, Some(&complete)).await;
+    assert_eq!(taken.status, 303, "{}", taken.body);
+    assert!(taken.location.unwrap().starts_with(&case_uri));
+    let page = request(&service, &case_uri, &cookies, None).await;
+    assert!(
+        page.body.contains("20 Jan 2027 09:30 CET"),
+        "the hearing on the page's clock"
+    );
+    assert!(page.body.contains("current state: Awaiting approval"));
+
+    // The same form again (version 1, now stale): 409, what was typed kept, nothing written.
+    let stale = request(&service, &action, &cookies, Some(&complete)).await;
+    assert_eq!(stale.status, 409);
+    assert!(stale.body.contains("Someone changed this procedure"));
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM case_events WHERE action = 'request_observation'"),
+        1
+    );
+}
+
+#[actix_web::test]
+async fn another_delegation_sees_nothing_of_a_case_in_its_pages() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, kenya) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, uganda) = seed_user(&pool, "focal_point", Some("EUD_UG"));
+    let service = web_test::init_service(app(state(pool))).await;
+    let own = sign_in(&service, &kenya).await;
+    let csrf = csrf_of(&request(&service, "/ui/cases/new", &[(SESSION, &own)], None).await.body);
+    let opened = request(
+        &service,
+        "/ui/cases",
+        &[(SESSION, &own)],
+        Some(&[
+            ("csrf", &csrf),
+            ("country", "KE"),
+            ("themes", "MEDIA"),
+            ("risk", "low"),
+            ("workflow", "demarche"),
+            ("defender_name", "Otieno"),
+        ]),
+    )
+    .await;
+    let case_uri = opened.location.unwrap();
+    let mine = request(&service, "/ui/cases", &[(SESSION, &own)], None).await;
+    let reference = "VG-".to_owned() + mine.body.split(">VG-").nth(1).unwrap().split('<').next().unwrap();
+
+    let other = sign_in(&service, &uganda).await;
+    let list = request(&service, "/ui/cases?whose=all", &[(SESSION, &other)], None).await;
+    assert_eq!(list.status, 200);
+    assert!(!list.body.contains(&reference));
+    let page = request(&service, &case_uri, &[(SESSION, &other)], None).await;
+    assert_eq!(page.status, 404);
+    assert!(!page.body.contains("Otieno"));
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM access_log WHERE what = 'denied'"),
+        1
+    );
+}
