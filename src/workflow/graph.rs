@@ -147,6 +147,8 @@ const BOX_H: i64 = 44;
 const GAP_X: i64 = 24;
 const GAP_Y: i64 = 46;
 const MARGIN: i64 = 40;
+/// Room beside the rows for the arrows that go round them.
+const SIDE: i64 = 120;
 
 /// The state machine as an SVG picture (no script, no style: it is drawn by the classes
 /// `state`, `initial`, `terminal`, `current`, `edge`, `timer` and `back`), laid out top
@@ -194,7 +196,7 @@ pub fn svg(workflow: &Workflow, current: Option<&str>) -> String {
     }
     rows.retain(|r| !r.is_empty());
     let widest = rows.iter().map(Vec::len).max().unwrap_or(1) as i64;
-    let width = MARGIN * 2 + widest * BOX_W + (widest - 1) * GAP_X;
+    let width = SIDE * 2 + widest * BOX_W + (widest - 1) * GAP_X;
     let height = MARGIN * 2 + rows.len() as i64 * BOX_H + (rows.len() as i64 - 1) * GAP_Y;
     let mut at: std::collections::BTreeMap<&str, (i64, i64, usize)> = std::collections::BTreeMap::new();
     for (r, names) in rows.iter().enumerate() {
@@ -238,12 +240,27 @@ pub fn svg(workflow: &Workflow, current: Option<&str>) -> String {
         if timer {
             classes.push("timer");
         }
-        let path = if tr > fr {
+        let path = if tr == fr + 1 {
             format!("M{},{} L{},{}", fx + BOX_W / 2, fy + BOX_H, tx + BOX_W / 2, ty)
+        } else if tr > fr {
+            // Down past other rows: out of the source's left side, round, into the target's left.
+            classes.push("long");
+            let bulge = ((tr as i64 - fr as i64) * 14 + 20).min(SIDE);
+            format!(
+                "M{},{} C{},{} {},{} {},{}",
+                fx,
+                fy + BOX_H / 2,
+                fx - bulge,
+                fy + BOX_H / 2,
+                tx - bulge,
+                ty + BOX_H / 2,
+                tx,
+                ty + BOX_H / 2
+            )
         } else {
             // Back or sideways: out of the source's right side, round, into the target's right side.
             classes.push("back");
-            let bulge = (fr as i64 - tr as i64 + 1) * 18 + 20;
+            let bulge = ((fr as i64 - tr as i64 + 1) * 18 + 20).min(SIDE);
             format!(
                 "M{},{} C{},{} {},{} {},{}",
                 fx + BOX_W,

@@ -5,6 +5,7 @@ mod api_workflows;
 mod audit;
 mod auth;
 mod bench;
+mod browser;
 mod cases;
 mod cli;
 mod embedded;

@@ -461,7 +461,20 @@ fn entries(data: &Value, workflow: Option<&Workflow>, zone: Tz) -> Vec<Entry> {
                         .get(name)
                         .and_then(|f| f.title.clone())
                         .unwrap_or_else(|| forms::humanize(name)),
-                    value: shown(value, zone),
+                    value: match fields.get(name) {
+                        // A choice reads as its label: `not_needed` → "Not needed".
+                        Some(f) if matches!(f.kind, FieldType::Enum | FieldType::List) => match value {
+                            Value::String(choice) => forms::humanize(choice),
+                            Value::Array(choices) => choices
+                                .iter()
+                                .filter_map(Value::as_str)
+                                .map(forms::humanize)
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            other => shown(other, zone),
+                        },
+                        _ => shown(value, zone),
+                    },
                 })
                 .collect()
         })
@@ -543,7 +556,12 @@ fn case_view(
             } else {
                 "Reminder".into()
             },
-            what: due.what.as_deref().map(forms::humanize).unwrap_or_default(),
+            // `trial.hearing_in_7_days` → "Hearing in 7 days".
+            what: due
+                .what
+                .as_deref()
+                .map(|key| forms::humanize(key.rsplit('.').next().unwrap_or(key)))
+                .unwrap_or_default(),
             procedure: procedure_titles
                 .get(&due.procedure_id)
                 .map(|(_, t)| t.clone())

@@ -1,0 +1,310 @@
+//! The web interface in a real browser: Debian's Chromium, headless, against a running
+//! `vigil serve` on a database of the test's own. A focal point opens a case and takes a trial
+//! observation through approval, hearing, report and verdict, escalates it, the EUSR office
+//! reviews it from its queue, and a focal point of another delegation finds nothing of it.
+//! Screenshots of the main pages are saved under the target directory's `tmp/ui-screenshots`.
+
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, Locator};
+use vigil::store::Db;
+
+use crate::support::app::seed_user;
+use crate::support::browser::{Driver, Fill, fill, snap, text};
+use crate::support::{Serve, TestDb, reachable_home, vigil};
+
+/// Waits until the first element matching `css` contains `needle`; panics with the page after 15 s.
+async fn wait_for(client: &Client, css: &str, needle: &str) {
+    let started = Instant::now();
+    loop {
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && element.text().await.is_ok_and(|t| t.contains(needle))
+        {
+            return;
+        }
+        if started.elapsed() > Duration::from_secs(15) {
+            let page = client.source().await.unwrap_or_default();
+            panic!("no `{needle}` in `{css}` after 15 s; the page:\n{page}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn sign_in(client: &Client, serve: &Serve, token: &str) {
+    client.goto(&serve.url("/ui/sign-in")).await.unwrap();
+    fill(client, "form", "token", Fill::Type(token)).await;
+    client
+        .find(Locator::Css("main button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(client, "header .who", "Sign out").await;
+}
+
+async fn sign_out(client: &Client) {
+    client
+        .find(Locator::Css("header .who button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(client, "h1", "Sign in").await;
+}
+
+/// Unfolds the action `action` of the case page, fills its fields and submits it; waits until
+/// the procedure `procedure` shows the state `then`.
+async fn take(client: &Client, action: &str, fields: &[(&str, Fill<'_>)], procedure: &str, then: &str) {
+    let scope = format!("details[id$='-{action}']");
+    let details = client.find(Locator::Css(&scope)).await.unwrap();
+    // A form that came back refused is unfolded already: a click would fold it.
+    if details.attr("open").await.unwrap().is_none() {
+        details
+            .find(Locator::Css("summary"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    for (name, how) in fields {
+        fill(client, &scope, &format!("data.{name}"), *how).await;
+    }
+    client
+        .find(Locator::Css(&format!("{scope} button[type=submit]")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(
+        client,
+        &format!("section.procedure[data-workflow='{procedure}'] h2"),
+        then,
+    )
+    .await;
+}
+
+#[test]
+fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_its_delegation() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, focal_point) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, head) = seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    let (_, reviewer) = seed_user(&pool, "eusr_reviewer", None);
+    let (_, stranger) = seed_user(&pool, "focal_point", Some("EUD_UG"));
+    let home = reachable_home();
+    let mut command = vigil(home.path());
+    command.env("DATABASE_URL", db.url.expose());
+    let serve = Serve::start(command);
+    let driver = Driver::start();
+
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let client = driver.browser(1280).await;
+        client.goto(&serve.url("/ui/sign-in")).await.unwrap();
+        snap(&client, "01-sign-in").await;
+        sign_in(&client, &serve, &focal_point).await;
+
+        // Open a case with a trial observation.
+        client
+            .find(Locator::LinkText("Open a case"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for(&client, "h1", "Open a case").await;
+        fill(&client, "form", "country", Fill::Type("ke")).await;
+        fill(&client, "form", "themes", Fill::Pick("LAWYERS")).await;
+        fill(&client, "form", "risk", Fill::Select("high")).await;
+        fill(&client, "form", "workflow", Fill::Select("trial_observation")).await;
+        fill(&client, "form", "defender_name", Fill::Type("Wanjiru Kamau")).await;
+        fill(
+            &client,
+            "form",
+            "narrative",
+            Fill::Type("Charged with sedition after a press conference."),
+        )
+        .await;
+        snap(&client, "02-open-a-case").await;
+        client
+            .find(Locator::Css("main form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for(&client, "h1", "Case VG-").await;
+        let case_url = client.current_url().await.unwrap().to_string();
+        let reference = text(&client, "h1").await.split_whitespace().nth(1).unwrap().to_owned();
+        assert!(!case_url.contains("Wanjiru"));
+        assert!(!client.title().await.unwrap().contains("Wanjiru"));
+        assert!(text(&client, "dl.sealed").await.contains("Wanjiru Kamau"));
+
+        take(
+            &client,
+            "request_observation",
+            &[
+                ("court", Fill::Type("High Court, Nairobi")),
+                ("case_number", Fill::Type("HC 12/2026")),
+                ("charges", Fill::Type("Sedition")),
+                ("hearing_date", Fill::Set("2027-01-20T09:30")),
+                ("proposed_observers", Fill::Type("Two political officers")),
+            ],
+            "trial_observation",
+            "Awaiting approval",
+        )
+        .await;
+        sign_out(&client).await;
+
+        // The head of delegation approves.
+        sign_in(&client, &serve, &head).await;
+        client.goto(&case_url).await.unwrap();
+        take(
+            &client,
+            "approve",
+            &[("observers", Fill::Type("Political officer and the Dutch embassy"))],
+            "trial_observation",
+            "Approved, authorities to be notified",
+        )
+        .await;
+        sign_out(&client).await;
+
+        // The focal point notifies, attends, reports and records the verdict.
+        sign_in(&client, &serve, &focal_point).await;
+        client.goto(&case_url).await.unwrap();
+        take(
+            &client,
+            "notify_authorities",
+            &[
+                ("note_verbale_date", Fill::Set("2027-01-10")),
+                ("addressee", Fill::Select("both")),
+            ],
+            "trial_observation",
+            "Authorities notified",
+        )
+        .await;
+        take(
+            &client,
+            "confirm_access",
+            &[("access_granted", Fill::Pick("yes"))],
+            "trial_observation",
+            "Hearing scheduled",
+        )
+        .await;
+        snap(&client, "03-case-hearing-scheduled").await;
+        take(
+            &client,
+            "record_attendance",
+            &[
+                ("attended", Fill::Pick("true")),
+                ("observers_present", Fill::Type("Two officers, three embassies")),
+            ],
+            "trial_observation",
+            "Hearing attended",
+        )
+        .await;
+        take(
+            &client,
+            "submit_report",
+            &[
+                ("report", Fill::Type("The hearing was public; counsel was present.")),
+                ("public_hearing", Fill::Pick("true")),
+                ("access_to_counsel", Fill::Pick("true")),
+                ("interpretation", Fill::Select("not_needed")),
+                ("equality_of_arms", Fill::Pick("false")),
+                ("presumption_of_innocence", Fill::Pick("false")),
+                ("ill_treatment_alleged", Fill::Pick("false")),
+            ],
+            "trial_observation",
+            "Report submitted",
+        )
+        .await;
+        take(
+            &client,
+            "record_verdict",
+            &[
+                ("verdict", Fill::Select("convicted")),
+                ("sentence_years", Fill::Type("3")),
+                ("death_penalty", Fill::Pick("false")),
+            ],
+            "trial_observation",
+            "Verdict recorded",
+        )
+        .await;
+
+        // A required field left empty: the form comes back unfolded, the reason beside the field.
+        client
+            .find(Locator::Css("details[id$='-escalate_to_eusr'] > summary"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("details[id$='-escalate_to_eusr'] button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for(
+            &client,
+            "details[open][id$='-escalate_to_eusr'] .field-error",
+            "Reason is required",
+        )
+        .await;
+        snap(&client, "04-case-refused-form").await;
+        take(
+            &client,
+            "escalate_to_eusr",
+            &[("reason", Fill::Type("Conviction after an unfair trial"))],
+            "eusr_review",
+            "Raised with the EUSR office",
+        )
+        .await;
+        assert!(text(&client, "ol.timeline").await.contains("Record the verdict"));
+        snap(&client, "05-case-escalated").await;
+        client.goto(&serve.url("/ui/cases")).await.unwrap();
+        wait_for(&client, "table.cases", &reference).await;
+        snap(&client, "06-my-cases").await;
+        sign_out(&client).await;
+
+        // The EUSR office finds it in its queue and acknowledges it.
+        sign_in(&client, &serve, &reviewer).await;
+        client.goto(&serve.url("/ui/queues/eusr_review")).await.unwrap();
+        wait_for(&client, "table.cases", &reference).await;
+        snap(&client, "07-review-queue").await;
+        client
+            .find(Locator::LinkText(&reference))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for(&client, "h1", &reference).await;
+        take(&client, "acknowledge", &[], "eusr_review", "Acknowledged").await;
+        snap(&client, "08-case-reviewed").await;
+        sign_out(&client).await;
+
+        // A focal point of another delegation: not in the list, and the address opens nothing.
+        sign_in(&client, &serve, &stranger).await;
+        client.goto(&serve.url("/ui/cases?whose=all")).await.unwrap();
+        wait_for(&client, "main", "No case matches").await;
+        client.goto(&case_url).await.unwrap();
+        wait_for(&client, "h1", "Not Found").await;
+        assert!(!client.source().await.unwrap().contains("Wanjiru"));
+
+        // A phone-sized screen.
+        client.set_window_size(390, 844).await.unwrap();
+        client
+            .goto(&serve.url("/ui/workflows/trial_observation"))
+            .await
+            .unwrap();
+        wait_for(&client, "h1", "Workflow").await;
+        snap(&client, "09-workflow-on-a-phone").await;
+        client.close().await.unwrap();
+    });
+}
