@@ -628,6 +628,19 @@ async fn case_data_changes_only_against_the_version_read_and_the_timeline_tells_
     )
     .await;
     assert_eq!(status, 422, "{problem}");
+    // Nor emptied, nor made something else than a name: opening a case requires one.
+    for nameless in [json!(""), json!("  "), json!(42)] {
+        let (status, problem) = patch(
+            &service,
+            &uri,
+            &fp,
+            Some("2"),
+            json!({"confidential": {"defender_name": nameless}}),
+        )
+        .await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], "confidential.defender_name");
+    }
 
     let (_, case) = call(&service, "GET", &uri, &fp, None).await;
     assert_eq!(case["risk"], "critical");
