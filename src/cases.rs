@@ -1315,7 +1315,11 @@ pub fn patch_case(
             "must be an active focal point or head of delegation of the case's delegation",
         ));
     }
-    match patch.confidential.as_ref().and_then(|c| c.expose().get("defender_name")) {
+    match patch
+        .confidential
+        .as_ref()
+        .and_then(|c| c.expose().get("defender_name"))
+    {
         Some(Value::Null) => issues.push(issue("confidential.defender_name", "cannot be removed")),
         Some(Value::String(name)) if !name.trim().is_empty() => {}
         Some(_) => issues.push(issue("confidential.defender_name", "must be a non-empty string")),

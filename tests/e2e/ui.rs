@@ -397,3 +397,97 @@ async fn another_delegation_sees_nothing_of_a_case_in_its_pages() {
         1
     );
 }
+
+/// Owned form pairs as `request` takes them.
+fn borrowed<'a>(pairs: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    pairs.iter().map(|(n, v)| (*n, v.as_str())).collect()
+}
+
+#[actix_web::test]
+async fn the_edit_form_shows_the_case_changes_it_against_the_version_read_and_keeps_entries_on_a_refusal() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, token) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let service = web_test::init_service(app(state(pool))).await;
+    let session = sign_in(&service, &token).await;
+    let cookies = [(SESSION, session.as_str())];
+    let csrf = csrf_of(&request(&service, "/ui/cases/new", &cookies, None).await.body);
+    let opened = request(
+        &service,
+        "/ui/cases",
+        &cookies,
+        Some(&[
+            ("csrf", &csrf),
+            ("country", "KE"),
+            ("themes", "MEDIA"),
+            ("risk", "low"),
+            ("workflow", "demarche"),
+            ("defender_name", "Achieng"),
+            ("narrative", "Threatened"),
+        ]),
+    )
+    .await;
+    let case_uri = opened.location.unwrap();
+    let edit_uri = format!("{case_uri}/edit");
+    let form = request(&service, &edit_uri, &cookies, None).await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("value=\"Achieng\""));
+    assert!(form.body.contains(">Threatened</textarea>"));
+    assert!(form.body.contains("name=\"version\" value=\"1\""));
+    let reference = form
+        .body
+        .split("name=\"reference\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let edit = |name: &'static str, risk: &'static str, version: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("version", version.to_owned()),
+            ("reference", reference.to_owned()),
+            ("country", "KE".to_owned()),
+            ("themes", "MEDIA".to_owned()),
+            ("themes", "DIGITAL".to_owned()),
+            ("risk", risk.to_owned()),
+            ("defender_name", name.to_owned()),
+            ("narrative", String::new()),
+            ("location", "Kisumu".to_owned()),
+        ]
+    };
+
+    // The name emptied: refused, the entries kept, nothing changed.
+    let nameless = edit("", "high", "1");
+    let refused = request(&service, &edit_uri, &cookies, Some(&borrowed(&nameless))).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("Defender&#39;s name must be a non-empty string"));
+    assert!(refused.body.contains("value=\"Kisumu\""));
+    assert!(refused.body.contains("<option value=\"high\" selected>"));
+
+    let good = edit("Achieng O.", "high", "1");
+    let saved = request(&service, &edit_uri, &cookies, Some(&borrowed(&good))).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let page = request(&service, &case_uri, &cookies, None).await;
+    let sealed = page
+        .body
+        .split("<dl class=\"sealed\">")
+        .nth(1)
+        .unwrap()
+        .split("</dl>")
+        .next()
+        .unwrap();
+    assert!(sealed.contains("Achieng O.") && sealed.contains("Kisumu"), "{sealed}");
+    assert!(!sealed.contains("Threatened"), "an emptied field is removed: {sealed}");
+    // The timeline keeps what the case said before.
+    assert!(page.body.contains(">Threatened<"));
+    assert!(page.body.contains("high risk"));
+    assert!(page.body.contains("Digital rights"));
+
+    // The same form again, read at version 1: 409, entries kept, the version now current.
+    let stale = request(&service, &edit_uri, &cookies, Some(&borrowed(&good))).await;
+    assert_eq!(stale.status, 409);
+    assert!(stale.body.contains("Someone changed this case"));
+    assert!(stale.body.contains("name=\"version\" value=\"2\""));
+    assert!(stale.body.contains("value=\"Achieng O.\""));
+}

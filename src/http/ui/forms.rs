@@ -28,6 +28,11 @@ impl Submitted {
         }
     }
 
+    /// A form filled in by Vigil itself (an edit form showing the current values).
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        Self { pairs }
+    }
+
     /// The first value of `name`, if it was sent.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())

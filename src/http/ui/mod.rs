@@ -53,6 +53,8 @@ pub fn scope() -> impl actix_web::dev::HttpServiceFactory {
         .route("/cases", web::post().to(pages::open_case))
         .route("/cases/new", web::get().to(pages::new_case))
         .route("/cases/{id}", web::get().to(pages::case))
+        .route("/cases/{id}/edit", web::get().to(pages::edit_case))
+        .route("/cases/{id}/edit", web::post().to(pages::update_case))
         .route("/cases/{id}/procedures", web::post().to(pages::start_procedure))
         .route("/procedures/{id}/actions/{action}", web::post().to(pages::take_action))
         .route("/queues/{name}", web::get().to(pages::queue))

@@ -390,7 +390,7 @@ struct CasePage {
     upcoming: Vec<DueLine>,
     timeline: Vec<EventLine>,
     startable: Vec<Pick>,
-    can_start: bool,
+    can_change: bool,
     notice: Option<String>,
     duplicates: Vec<String>,
 }
@@ -627,7 +627,7 @@ fn case_view(
         upcoming,
         timeline,
         startable: picks(registry.iter().map(|w| (w.name(), w.definition.title.clone())), &[]),
-        can_start: opens_cases(session.caller.role),
+        can_change: opens_cases(session.caller.role),
         notice,
         duplicates,
     }
@@ -766,10 +766,19 @@ pub struct Typed {
     pub error: Option<String>,
 }
 
+/// The case an edit form changes, and the version it was read at.
+pub struct Editing {
+    pub id: Uuid,
+    pub reference: String,
+    pub version: i64,
+}
+
+/// The form that opens a case, or edits one (`editing`).
 #[derive(Template)]
-#[template(path = "new_case.html", config = "src/http/ui/askama.toml")]
-struct NewCasePage {
+#[template(path = "case_form.html", config = "src/http/ui/askama.toml")]
+struct CaseFormPage {
     nav: Nav,
+    editing: Option<Editing>,
     country: String,
     country_error: Option<String>,
     themes: Vec<Pick>,
@@ -782,13 +791,14 @@ struct NewCasePage {
     error: Option<String>,
 }
 
-fn new_case_page(
+fn case_form(
     state: &AppState,
     session: &Session,
+    editing: Option<Editing>,
     form: &Submitted,
     issues: &[cases::FieldIssue],
     error: Option<String>,
-) -> NewCasePage {
+) -> CaseFormPage {
     let problem = |field: &str| {
         let found: Vec<&str> = issues
             .iter()
@@ -797,8 +807,9 @@ fn new_case_page(
             .collect();
         (!found.is_empty()).then(|| found.join("; "))
     };
-    NewCasePage {
+    CaseFormPage {
         nav: Nav::of(session),
+        editing,
         country: form.text("country").to_owned(),
         country_error: problem("country"),
         themes: picks(
@@ -835,7 +846,7 @@ fn new_case_page(
 pub async fn new_case(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, WebError> {
     page(
         StatusCode::OK,
-        &new_case_page(&state, &session, &Submitted::default(), &[], None),
+        &case_form(&state, &session, None, &Submitted::default(), &[], None),
     )
 }
 
@@ -884,9 +895,10 @@ pub async fn open_case(
         }
         Err(CaseError::Invalid(issues)) => page(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &new_case_page(
+            &case_form(
                 &state,
                 &session,
+                None,
                 &form,
                 &issues,
                 Some("Some fields need another look.".into()),
@@ -894,11 +906,136 @@ pub async fn open_case(
         ),
         Err(CaseError::Refused(refusal)) => page(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &new_case_page(&state, &session, &form, &[], Some(format!("Refused: {refusal}."))),
+            &case_form(&state, &session, None, &form, &[], Some(format!("Refused: {refusal}."))),
         ),
         Err(CaseError::Forbidden(why)) => page(
             StatusCode::FORBIDDEN,
-            &new_case_page(&state, &session, &form, &[], Some(why)),
+            &case_form(&state, &session, None, &form, &[], Some(why)),
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `GET /ui/cases/{id}/edit`: the case's metadata and confidential data in a form. Showing the
+/// data is a read, on record like any other.
+pub async fn edit_case(
+    state: web::Data<AppState>,
+    session: Session,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let id = parse_id(&id)?;
+    let view = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
+        cases::read_case(conn, ctx, id)
+    })
+    .await?;
+    let mut pairs = vec![
+        ("country".to_owned(), view.country.clone()),
+        ("risk".to_owned(), view.risk.clone()),
+    ];
+    pairs.extend(view.themes.iter().map(|t| ("themes".to_owned(), t.clone())));
+    if let Value::Object(confidential) = view.confidential.expose() {
+        for (name, _, _) in CONFIDENTIAL {
+            if let Some(Value::String(value)) = confidential.get(name) {
+                pairs.push((name.to_owned(), value.clone()));
+            }
+        }
+    }
+    let editing = Editing {
+        id,
+        reference: view.reference,
+        version: view.version,
+    };
+    page(
+        StatusCode::OK,
+        &case_form(
+            &state,
+            &session,
+            Some(editing),
+            &Submitted::from_pairs(pairs),
+            &[],
+            None,
+        ),
+    )
+}
+
+/// `POST /ui/cases/{id}/edit`: changes the case if nobody changed it since the form was shown.
+/// Confidential fields left empty are removed (the defender's name cannot be); keys the form
+/// does not show, set through the API, are kept.
+pub async fn update_case(
+    state: web::Data<AppState>,
+    session: Session,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let form = Submitted::parse(&body);
+    session.check(&form)?;
+    let id = parse_id(&id)?;
+    let version: i64 = form
+        .text("version")
+        .parse()
+        .map_err(|_| crate::http::error::ApiError::BadRequest("the form lacks the case's version".into()))?;
+    let confidential: Map<String, Value> = CONFIDENTIAL
+        .iter()
+        .map(|(name, _, _)| {
+            let value = form.text(name);
+            let value = if value.is_empty() && *name != "defender_name" {
+                Value::Null
+            } else {
+                Value::String(value.to_owned())
+            };
+            ((*name).to_owned(), value)
+        })
+        .collect();
+    let patch = cases::CasePatch {
+        country: Some(form.text("country").to_uppercase()),
+        themes: Some(form.all("themes").into_iter().map(str::to_owned).collect()),
+        risk: Some(form.text("risk").to_owned()),
+        owner: None,
+        confidential: Some(Sensitive::new(confidential)),
+    };
+    let outcome = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
+        cases::patch_case(conn, ctx, id, version, patch)
+    })
+    .await;
+    let reference = form.text("reference").to_owned();
+    let again = |version: i64| Editing {
+        id,
+        reference: reference.clone(),
+        version,
+    };
+    match outcome {
+        Ok(_) => Ok(see_other(&format!("/ui/cases/{id}"))),
+        Err(CaseError::Invalid(issues)) => page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &case_form(
+                &state,
+                &session,
+                Some(again(version)),
+                &form,
+                &issues,
+                Some("Some fields need another look.".into()),
+            ),
+        ),
+        Err(CaseError::Stale { current_version }) => page(
+            StatusCode::CONFLICT,
+            &case_form(
+                &state,
+                &session,
+                Some(again(current_version)),
+                &form,
+                &[],
+                Some(
+                    "Someone changed this case since you opened the form. Your entries are kept; \
+                     saving again replaces their changes with yours, so compare with the case first."
+                        .into(),
+                ),
+            ),
+        ),
+        Err(CaseError::Forbidden(why)) => page(
+            StatusCode::FORBIDDEN,
+            &case_form(&state, &session, Some(again(version)), &form, &[], Some(why)),
         ),
         Err(e) => Err(e.into()),
     }
