@@ -1437,6 +1437,37 @@ fn admin_only(ctx: &Context<'_>) -> Result<(), CaseError> {
     }
 }
 
+/// The erasures waiting for a second admin, for admins.
+pub fn pending_erasures(conn: &mut PgConnection, ctx: &Context<'_>) -> Result<Vec<rows::PendingErasure>, CaseError> {
+    admin_only(ctx)?;
+    Ok(rows::pending_erasures(conn, MAX_PAGE)?)
+}
+
+/// As [`request_erasure`], naming the case by its reference (admins see no case to pick from).
+pub fn request_erasure_by_reference(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    reference: &str,
+    request: EraseRequest,
+) -> Result<ErasureRequested, CaseError> {
+    admin_only(ctx)?;
+    let case = rows::case_by_reference(conn, reference.trim())?.ok_or_else(|| {
+        CaseError::Invalid(vec![issue(
+            "reference",
+            "names no case (references look like VG-2026-00042)",
+        )])
+    })?;
+    request_erasure(conn, ctx, case.id, request)
+}
+
+/// Gives a dead reminder or timer another round of attempts, for admins; false if it was not dead.
+pub fn retry_scheduled(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<bool, CaseError> {
+    if ctx.caller.role != Role::Admin {
+        return Err(CaseError::Forbidden("the reminder queues are for admins".into()));
+    }
+    Ok(rows::revive(conn, id)?)
+}
+
 /// The first of the two admins asks for a case to be erased; nothing changes yet.
 pub fn request_erasure(
     conn: &mut PgConnection,

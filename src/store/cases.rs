@@ -666,6 +666,32 @@ pub fn insert_erasure_request(conn: &mut PgConnection, request: &ErasureRequest)
     Ok(())
 }
 
+/// An erasure waiting for its second admin.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct PendingErasure {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub reference: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub reason: String,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub requested_by: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub requested_at: DateTime<Utc>,
+}
+
+/// Erasure requests not yet approved, of cases not yet erased, oldest first.
+pub fn pending_erasures(conn: &mut PgConnection, limit: i64) -> Result<Vec<PendingErasure>, StoreError> {
+    Ok(diesel::sql_query(
+        "SELECT e.id, c.reference, e.reason, e.requested_by, e.requested_at
+         FROM erasure_requests e JOIN cases c ON c.delegation = e.delegation AND c.id = e.case_id
+         WHERE e.approved_by IS NULL AND c.erased_at IS NULL ORDER BY e.requested_at, e.id LIMIT $1",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)?)
+}
+
 /// Locks an erasure request for approval.
 pub fn lock_erasure_request(conn: &mut PgConnection, id: Uuid) -> Result<Option<ErasureRequest>, StoreError> {
     use super::schema::erasure_requests;

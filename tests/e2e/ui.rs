@@ -3,10 +3,12 @@
 
 use actix_web::test as web_test;
 use diesel::connection::SimpleConnection;
+use serde_json::json;
 use vigil::http::app;
 use vigil::store::Db;
 
 use crate::support::TestDb;
+use crate::support::api::{call_ok, opened_case};
 use crate::support::app::{seed_user, state};
 use crate::support::ui::{csrf_of, request, sign_in};
 
@@ -490,4 +492,193 @@ async fn the_edit_form_shows_the_case_changes_it_against_the_version_read_and_ke
     assert!(stale.body.contains("Someone changed this case"));
     assert!(stale.body.contains("name=\"version\" value=\"2\""));
     assert!(stale.body.contains("value=\"Achieng O.\""));
+}
+
+#[actix_web::test]
+async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasure_from_their_page() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, first_admin) = seed_user(&pool, "admin", None);
+    let (_, second_admin) = seed_user(&pool, "admin", None);
+    let (_, focal_point) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let service = web_test::init_service(app(state(pool))).await;
+
+    // Not for focal points.
+    let fp = sign_in(&service, &focal_point).await;
+    assert_eq!(
+        request(&service, "/ui/admin", &[(SESSION, &fp)], None).await.status,
+        403
+    );
+
+    let admin = sign_in(&service, &first_admin).await;
+    let cookies = [(SESSION, admin.as_str())];
+    let home = request(&service, "/ui/", &cookies, None).await;
+    assert_eq!(home.location.as_deref(), Some("/ui/admin"));
+    let page = request(&service, "/ui/admin", &cookies, None).await;
+    assert_eq!(page.status, 200);
+    let csrf = csrf_of(&page.body);
+
+    // A bad address: refused in words, the form kept.
+    let refused = request(
+        &service,
+        "/ui/admin/users",
+        &cookies,
+        Some(&[
+            ("csrf", &csrf),
+            ("email", "not-an-address"),
+            ("name", "Ama"),
+            ("role", "focal_point"),
+            ("delegation", "EUD_KE"),
+        ]),
+    )
+    .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("is not an email address"));
+    assert!(refused.body.contains("value=\"Ama\""));
+    // A good one: the token, shown once, signs the new user in.
+    let added = request(
+        &service,
+        "/ui/admin/users",
+        &cookies,
+        Some(&[
+            ("csrf", &csrf),
+            ("email", "ama@example.org"),
+            ("name", "Ama"),
+            ("role", "head_of_delegation"),
+            ("delegation", "eud_ke"),
+        ]),
+    )
+    .await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    let token = added
+        .body
+        .split("<code class=\"token\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(token.starts_with("vgl_"));
+    let ama = sign_in(&service, &token).await;
+    assert_eq!(
+        request(&service, "/ui/cases", &[(SESSION, &ama)], None).await.status,
+        200
+    );
+    // Revoked by its prefix: her session ends with it.
+    let prefix = token.split('_').nth(1).unwrap();
+    let revoked = request(
+        &service,
+        "/ui/admin/tokens/revoke",
+        &cookies,
+        Some(&[("csrf", &csrf), ("prefix", prefix)]),
+    )
+    .await;
+    assert_eq!(revoked.location.as_deref(), Some("/ui/admin?done=revoked"));
+    assert_eq!(
+        request(&service, "/ui/cases", &[(SESSION, &ama)], None).await.status,
+        303
+    );
+
+    // A dead reminder (asking for approval to observe schedules one), tried again.
+    let (opened, transitions) = opened_case(
+        &service,
+        &focal_point,
+        json!({"country": "KE", "themes": ["MEDIA"], "risk": "high",
+               "confidential": {"defender_name": "Kamau"}, "procedure": {"workflow": "trial_observation"}}),
+    )
+    .await;
+    let ask = json!({"action": "request_observation", "expected_version": 1, "data": {
+        "court": "c", "case_number": "n", "charges": "x", "hearing_date": "2027-02-01T09:00:00Z",
+        "proposed_observers": "o"}});
+    call_ok(&service, "POST", &transitions, &focal_point, Some(ask)).await;
+    let case_uri = format!("/ui/cases/{}", opened["id"].as_str().unwrap());
+    db.connect()
+        .batch_execute(
+            "UPDATE scheduled SET status = 'dead', attempts = 8 WHERE id = (SELECT id FROM scheduled LIMIT 1)",
+        )
+        .unwrap();
+    let page = request(&service, "/ui/admin", &cookies, None).await;
+    let retry = page
+        .body
+        .split("action=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|a| a.ends_with("/retry"))
+        .unwrap()
+        .to_owned();
+    let retried = request(&service, &retry, &cookies, Some(&[("csrf", &csrf)])).await;
+    assert_eq!(retried.location.as_deref(), Some("/ui/admin?done=retried"));
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM scheduled WHERE status = 'dead'"),
+        0
+    );
+
+    // Erasure: asked by one admin, who cannot approve it; approved by another.
+    let reference = db_reference(&db);
+    let asked = request(
+        &service,
+        "/ui/admin/erasures",
+        &cookies,
+        Some(&[
+            ("csrf", &csrf),
+            ("reference", &reference),
+            ("reason", "defender_request"),
+        ]),
+    )
+    .await;
+    assert_eq!(asked.location.as_deref(), Some("/ui/admin?done=requested"));
+    let page = request(&service, "/ui/admin?done=requested", &cookies, None).await;
+    assert!(page.body.contains("Another administrator must approve it"));
+    assert!(page.body.contains("waiting for another administrator"));
+    let unknown = request(
+        &service,
+        "/ui/admin/erasures",
+        &cookies,
+        Some(&[
+            ("csrf", &csrf),
+            ("reference", "VG-1999-00001"),
+            ("reason", "defender_request"),
+        ]),
+    )
+    .await;
+    assert_eq!(unknown.status, 422);
+    assert!(unknown.body.contains("names no case"));
+
+    let second = sign_in(&service, &second_admin).await;
+    let page = request(&service, "/ui/admin", &[(SESSION, &second)], None).await;
+    let approve = page
+        .body
+        .split("action=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|a| a.ends_with("/approve"))
+        .unwrap()
+        .to_owned();
+    let approved = request(
+        &service,
+        &approve,
+        &[(SESSION, &second)],
+        Some(&[("csrf", &csrf_of(&page.body))]),
+    )
+    .await;
+    assert_eq!(approved.location.as_deref(), Some("/ui/admin?done=erased"));
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM cases WHERE erased_at IS NOT NULL"),
+        1
+    );
+    let gone = request(&service, &case_uri, &[(SESSION, &fp)], None).await;
+    assert_eq!(gone.status, 410);
+    assert!(!gone.body.contains("Kamau"));
+}
+
+fn db_reference(db: &TestDb) -> String {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Reference {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        reference: String,
+    }
+    diesel::sql_query("SELECT reference FROM cases LIMIT 1")
+        .get_result::<Reference>(&mut db.connect())
+        .unwrap()
+        .reference
 }

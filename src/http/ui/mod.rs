@@ -7,6 +7,7 @@
 //! no framing. Every form carries its session's CSRF token; sign-in, before there is a session,
 //! pairs its form with a cookie instead.
 
+mod admin;
 mod forms;
 mod pages;
 mod session;
@@ -58,6 +59,14 @@ pub fn scope() -> impl actix_web::dev::HttpServiceFactory {
         .route("/cases/{id}/procedures", web::post().to(pages::start_procedure))
         .route("/procedures/{id}/actions/{action}", web::post().to(pages::take_action))
         .route("/queues/{name}", web::get().to(pages::queue))
+        .route("/admin", web::get().to(admin::admin))
+        .route("/admin/users", web::post().to(admin::add_user))
+        .route("/admin/users/{id}/disable", web::post().to(admin::disable_user))
+        .route("/admin/users/{id}/token", web::post().to(admin::issue_token))
+        .route("/admin/tokens/revoke", web::post().to(admin::revoke_token))
+        .route("/admin/reminders/{id}/retry", web::post().to(admin::retry))
+        .route("/admin/erasures", web::post().to(admin::request_erasure))
+        .route("/admin/erasures/{id}/approve", web::post().to(admin::approve_erasure))
         .route("/workflows", web::get().to(pages::workflows))
         .route("/workflows/{name}", web::get().to(pages::workflow))
 }

@@ -31,10 +31,11 @@ pub struct Nav {
     pub csrf: String,
     pub can_open: bool,
     pub reviewer: bool,
+    pub admin: bool,
 }
 
 impl Nav {
-    fn of(session: &Session) -> Self {
+    pub(super) fn of(session: &Session) -> Self {
         let role = session.caller.role;
         Self {
             name: session.caller.display_name.clone(),
@@ -48,6 +49,7 @@ impl Nav {
             csrf: session.csrf.clone(),
             can_open: opens_cases(role),
             reviewer: role == Role::EusrReviewer,
+            admin: role == Role::Admin,
         }
     }
 }
@@ -120,6 +122,7 @@ fn shown(value: &Value, zone: Tz) -> String {
 pub async fn home(session: Option<Session>) -> HttpResponse {
     let to = match session {
         Some(s) if s.caller.role == Role::EusrReviewer => "/ui/queues/eusr_review",
+        Some(s) if s.caller.role == Role::Admin => "/ui/admin",
         Some(_) => "/ui/cases",
         None => "/ui/sign-in",
     };

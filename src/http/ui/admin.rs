@@ -1,0 +1,442 @@
+//! The administrators' page: users and their tokens, reminders and timers that gave up, and
+//! erasure requests with their second-admin approval. User management runs the same
+//! `commands` as `vigil users …` and `vigil tokens …`; erasure and retries the same `cases`
+//! operations as the API.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::forms::{Submitted, humanize};
+use super::pages::{Nav, Pick};
+use super::session::Session;
+use super::{WebError, page, see_other};
+use crate::cases::{self, CaseError, ERASURE_REASONS, EraseRequest};
+use crate::commands;
+use crate::domain::Role;
+use crate::http::AppState;
+use crate::http::cases::run;
+use crate::http::error::ApiError;
+use crate::store::users;
+
+/// Days a token issued from this page lasts, as `vigil users add` gives by default.
+const TOKEN_DAYS: u32 = 90;
+
+fn admin_only(session: &Session) -> Result<(), WebError> {
+    if session.caller.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("this page is for administrators".into()).into())
+    }
+}
+
+pub struct UserLine {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub delegation: String,
+    pub disabled: bool,
+}
+
+pub struct DeadLine {
+    pub id: Uuid,
+    pub reference: String,
+    pub what: String,
+    pub due: String,
+    pub attempts: i32,
+}
+
+pub struct ErasureLine {
+    pub id: Uuid,
+    pub reference: String,
+    pub reason: String,
+    pub requested_by: String,
+    pub requested_at: String,
+    pub mine: bool,
+}
+
+/// A token just issued: shown on this one answer, never again.
+pub struct Issued {
+    pub email: String,
+    pub token: String,
+    pub expires: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin.html", config = "src/http/ui/askama.toml")]
+struct AdminPage {
+    nav: Nav,
+    users: Vec<UserLine>,
+    dead: Vec<DeadLine>,
+    erasures: Vec<ErasureLine>,
+    roles: Vec<Pick>,
+    reasons: Vec<Pick>,
+    notice: Option<&'static str>,
+    error: Option<String>,
+    issued: Option<Issued>,
+    /// What the add-user form held when it was refused.
+    form: Submitted,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AdminQuery {
+    #[serde(default)]
+    done: String,
+}
+
+/// The words for each `?done=` code a change redirects with (fixed texts: nothing from the
+/// address is shown back).
+fn notice_of(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "disabled" => "The user is disabled; their tokens and sessions stopped working.",
+        "revoked" => "The token is revoked; sessions opened with it have ended.",
+        "retried" => "The item will be tried again at the next pass.",
+        "requested" => "The erasure is requested. Another administrator must approve it.",
+        "erased" => "The case is erased: only its tombstone remains.",
+        _ => return None,
+    })
+}
+
+/// What the page shows besides its lists.
+#[derive(Default)]
+struct Shown {
+    notice: Option<&'static str>,
+    error: Option<String>,
+    issued: Option<Issued>,
+    form: Submitted,
+}
+
+async fn admin_page(
+    state: &AppState,
+    session: &Session,
+    req: &HttpRequest,
+    status: StatusCode,
+    shown: Shown,
+) -> Result<HttpResponse, WebError> {
+    let Shown {
+        notice,
+        error,
+        issued,
+        form,
+    } = shown;
+    let (users, dead, erasures) = run(state, session.caller.clone(), req, None, |conn, ctx| {
+        let users = users::list_users(conn)?;
+        let dead = cases::scheduled(conn, ctx, "dead")?;
+        let erasures = cases::pending_erasures(conn, ctx)?;
+        Ok((users, dead, erasures))
+    })
+    .await?;
+    let email_of = |id: Uuid| {
+        users
+            .iter()
+            .find(|u| u.id == id)
+            .map_or_else(|| id.to_string(), |u| u.email.clone())
+    };
+    let zone = session.zone;
+    let when = |at: chrono::DateTime<Utc>| at.with_timezone(&zone).format("%-d %b %Y %H:%M %Z").to_string();
+    let template = AdminPage {
+        nav: Nav::of(session),
+        dead: dead
+            .into_iter()
+            .map(|d| DeadLine {
+                id: d.id,
+                reference: d.reference,
+                what: format!("{} {}", humanize(&d.kind), d.message.or(d.action).unwrap_or_default()),
+                due: when(d.due_at),
+                attempts: d.attempts,
+            })
+            .collect(),
+        erasures: erasures
+            .into_iter()
+            .map(|e| ErasureLine {
+                id: e.id,
+                reference: e.reference,
+                reason: humanize(&e.reason),
+                requested_by: email_of(e.requested_by),
+                requested_at: when(e.requested_at),
+                mine: e.requested_by == session.caller.user_id,
+            })
+            .collect(),
+        users: users
+            .iter()
+            .map(|u| UserLine {
+                id: u.id,
+                email: u.email.clone(),
+                name: u.display_name.clone(),
+                role: humanize(&u.role),
+                delegation: u.delegation.clone().unwrap_or_default(),
+                disabled: u.disabled_at.is_some(),
+            })
+            .collect(),
+        roles: ["focal_point", "head_of_delegation", "eusr_reviewer", "admin"]
+            .into_iter()
+            .map(|r| Pick {
+                selected: form.get("role") == Some(r),
+                value: r.to_owned(),
+                label: humanize(r),
+            })
+            .collect(),
+        reasons: ERASURE_REASONS
+            .iter()
+            .map(|r| Pick {
+                selected: false,
+                value: (*r).to_owned(),
+                label: humanize(r),
+            })
+            .collect(),
+        notice,
+        error,
+        issued,
+        form,
+    };
+    page(status, &template)
+}
+
+/// `GET /ui/admin`.
+pub async fn admin(
+    state: web::Data<AppState>,
+    session: Session,
+    query: web::Query<AdminQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    admin_only(&session)?;
+    let shown = Shown {
+        notice: notice_of(&query.done),
+        ..Shown::default()
+    };
+    admin_page(&state, &session, &req, StatusCode::OK, shown).await
+}
+
+/// Runs one of the `commands` (blocking, as the command line runs them) off the server's threads.
+async fn command<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce(&crate::store::Db) -> anyhow::Result<T> + Send + 'static,
+) -> Result<anyhow::Result<T>, WebError> {
+    let db = state.db.clone();
+    web::block(move || work(&db))
+        .await
+        .map_err(|e| WebError::Api(ApiError::Internal(Box::new(e))))
+}
+
+/// `POST /ui/admin/users`: adds a user and shows their first token, once.
+pub async fn add_user(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    admin_only(&session)?;
+    let form = Submitted::parse(&body);
+    session.check(&form)?;
+    let email = form.text("email").to_owned();
+    let role = form.text("role").to_owned();
+    let delegation = Some(form.text("delegation").to_uppercase()).filter(|d| !d.is_empty());
+    let name = Some(form.text("name").to_owned()).filter(|n| !n.is_empty());
+    let added = command(&state, {
+        let email = email.clone();
+        move |db| {
+            commands::add_user(
+                db,
+                &email,
+                &role,
+                delegation.as_deref(),
+                name.as_deref(),
+                TOKEN_DAYS,
+                &commands::Preferences::default(),
+            )
+        }
+    })
+    .await?;
+    match added {
+        Ok(added) => {
+            tracing::info!(admin.id = %session.caller.user_id, user.id = %added.id, "user added from the web interface");
+            let issued = Issued {
+                email,
+                expires: added.expires_at.date_naive().to_string(),
+                token: added.token.into_inner(),
+            };
+            let shown = Shown {
+                issued: Some(issued),
+                ..Shown::default()
+            };
+            admin_page(&state, &session, &req, StatusCode::OK, shown).await
+        }
+        Err(e) => {
+            let shown = Shown {
+                error: Some(e.to_string()),
+                form,
+                ..Shown::default()
+            };
+            admin_page(&state, &session, &req, StatusCode::UNPROCESSABLE_ENTITY, shown).await
+        }
+    }
+}
+
+/// The email of the user the form names by id.
+async fn email_of(state: &AppState, id: &str) -> Result<String, WebError> {
+    let id = Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
+    let user = state.db.run(move |conn| users::user(conn, id)).await?;
+    Ok(user.ok_or(ApiError::NotFound)?.email)
+}
+
+/// `POST /ui/admin/users/{id}/disable`.
+pub async fn disable_user(
+    state: web::Data<AppState>,
+    session: Session,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    admin_only(&session)?;
+    session.check(&Submitted::parse(&body))?;
+    let email = email_of(&state, &id).await?;
+    match command(&state, move |db| commands::disable_user(db, &email)).await? {
+        Ok(()) => Ok(see_other("/ui/admin?done=disabled")),
+        Err(e) => refused(&state, &session, &req, e).await,
+    }
+}
+
+/// `POST /ui/admin/users/{id}/token`: another token for the user, shown once.
+pub async fn issue_token(
+    state: web::Data<AppState>,
+    session: Session,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    admin_only(&session)?;
+    session.check(&Submitted::parse(&body))?;
+    let email = email_of(&state, &id).await?;
+    let issued = command(&state, {
+        let email = email.clone();
+        move |db| commands::issue_token(db, &email, TOKEN_DAYS)
+    })
+    .await?;
+    match issued {
+        Ok(added) => {
+            let issued = Issued {
+                email,
+                expires: added.expires_at.date_naive().to_string(),
+                token: added.token.into_inner(),
+            };
+            let shown = Shown {
+                issued: Some(issued),
+                ..Shown::default()
+            };
+            admin_page(&state, &session, &req, StatusCode::OK, shown).await
+        }
+        Err(e) => refused(&state, &session, &req, e).await,
+    }
+}
+
+/// `POST /ui/admin/tokens/revoke`: by the token or its prefix.
+pub async fn revoke_token(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    admin_only(&session)?;
+    let form = Submitted::parse(&body);
+    session.check(&form)?;
+    let prefix = form.text("prefix").to_owned();
+    match command(&state, move |db| commands::revoke_token(db, &prefix)).await? {
+        Ok(()) => Ok(see_other("/ui/admin?done=revoked")),
+        Err(e) => refused(&state, &session, &req, e).await,
+    }
+}
+
+async fn refused(
+    state: &AppState,
+    session: &Session,
+    req: &HttpRequest,
+    error: impl std::fmt::Display,
+) -> Result<HttpResponse, WebError> {
+    let shown = Shown {
+        error: Some(error.to_string()),
+        ..Shown::default()
+    };
+    admin_page(state, session, req, StatusCode::UNPROCESSABLE_ENTITY, shown).await
+}
+
+/// `POST /ui/admin/reminders/{id}/retry`.
+pub async fn retry(
+    state: web::Data<AppState>,
+    session: Session,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    admin_only(&session)?;
+    session.check(&Submitted::parse(&body))?;
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
+    let revived = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
+        cases::retry_scheduled(conn, ctx, id)
+    })
+    .await?;
+    if revived {
+        Ok(see_other("/ui/admin?done=retried"))
+    } else {
+        refused(&state, &session, &req, "That item is not dead (any more).").await
+    }
+}
+
+/// `POST /ui/admin/erasures`: the first admin's request, naming the case by reference.
+pub async fn request_erasure(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    admin_only(&session)?;
+    let form = Submitted::parse(&body);
+    session.check(&form)?;
+    let reference = form.text("reference").to_owned();
+    let request = EraseRequest {
+        reason: form.text("reason").to_owned(),
+    };
+    let outcome = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
+        cases::request_erasure_by_reference(conn, ctx, &reference, request)
+    })
+    .await;
+    match outcome {
+        Ok(_) => Ok(see_other("/ui/admin?done=requested")),
+        Err(CaseError::Invalid(issues)) => {
+            let words = issues
+                .iter()
+                .map(|i| format!("{} {}", humanize(&i.field), i.problem))
+                .collect::<Vec<_>>()
+                .join("; ");
+            refused(&state, &session, &req, words).await
+        }
+        Err(CaseError::Forbidden(why)) => refused(&state, &session, &req, why).await,
+        Err(CaseError::Erased) => refused(&state, &session, &req, "That case is erased already.").await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /ui/admin/erasures/{id}/approve`: the second admin's approval; the case is shredded.
+pub async fn approve_erasure(
+    state: web::Data<AppState>,
+    session: Session,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    admin_only(&session)?;
+    session.check(&Submitted::parse(&body))?;
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
+    let outcome = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
+        cases::approve_erasure(conn, ctx, id)
+    })
+    .await;
+    match outcome {
+        Ok(_) => Ok(see_other("/ui/admin?done=erased")),
+        Err(CaseError::Forbidden(why)) => refused(&state, &session, &req, why).await,
+        Err(e) => Err(e.into()),
+    }
+}
