@@ -579,21 +579,18 @@ fn run_service(
     }
     let db = database.pool(config.db_pool_size)?;
     sync_workflows(&db, &mut registry)?;
+    let mailer = Arc::new(mailer_for(config)?);
     let state = AppState {
         db,
         workflows: Arc::new(registry),
         keys: Arc::new(keys),
         max_body: config.max_body,
         auth_limiter: Default::default(),
+        mailer: Some(mailer.clone()),
     };
     let background = http::Background {
         every: TIMER_INTERVAL,
-        job: scheduled_work(
-            state.db.clone(),
-            state.workflows.clone(),
-            state.keys.clone(),
-            Arc::new(mailer_for(config)?),
-        ),
+        job: scheduled_work(state.db.clone(), state.workflows.clone(), state.keys.clone(), mailer),
     };
     tracing::info!(listen = %config.listen, public_url = %config.public_url, "vigil is serving");
     actix_web::rt::System::new()

@@ -40,6 +40,8 @@ pub struct AppState {
     /// The largest JSON body accepted, in bytes (`VIGIL_MAX_BODY`).
     pub max_body: usize,
     pub auth_limiter: Arc<limiter::AuthLimiter>,
+    /// Where emails of the web interface (one-time sign-in links) go; none: no links.
+    pub mailer: Option<Arc<crate::reminders::dispatch::Mailer>>,
 }
 
 /// The whole application, as `serve` runs it and as in-process tests drive it.

@@ -186,6 +186,28 @@ pub struct Email {
     pub html: String,
 }
 
+/// The email carrying a one-time sign-in link: the link and how long it works, nothing more.
+pub fn sign_in_link(link: &str, minutes: i64) -> Email {
+    let text = format!(
+        "Someone (you, we hope) asked to sign in to Vigil with this address.\n\n\
+         Sign in: {link}\n\n\
+         The link works once, for {minutes} minutes. If you did not ask for it, ignore this email.\n"
+    );
+    let html = format!(
+        "<p>Someone (you, we hope) asked to sign in to Vigil with this address.</p>\
+         <p><a href=\"{}\">Sign in to Vigil</a></p>\
+         <p>The link works once, for {minutes} minutes. If you did not ask for it, ignore this email.</p>",
+        escape(link)
+    );
+    Email {
+        message_id: format!("<sign-in-{}@vigil>", uuid::Uuid::new_v4().simple()),
+        tag: "sign_in".into(),
+        subject: "[Vigil] Your sign-in link".into(),
+        text,
+        html,
+    }
+}
+
 /// Sends one text + HTML message.
 pub async fn deliver(outbox: &Outbox, from: &str, to: &str, email: Email) -> Result<(), MailError> {
     let parse = |address: &str| address.parse::<Mailbox>().map_err(|e| MailError::Build(e.to_string()));

@@ -167,6 +167,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    sign_in_links (id_hash) {
+        id_hash -> Bytea,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         email -> Text,
@@ -207,6 +217,7 @@ diesel::joinable!(cases -> delegations (delegation));
 diesel::joinable!(cases -> users (owner_id));
 diesel::joinable!(digest_entries -> users (user_id));
 diesel::joinable!(idempotency_keys -> users (user_id));
+diesel::joinable!(sign_in_links -> users (user_id));
 diesel::joinable!(users -> delegations (delegation));
 diesel::joinable!(web_sessions -> api_tokens (token_id));
 diesel::joinable!(web_sessions -> users (user_id));
@@ -223,6 +234,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     procedures,
     scheduled,
+    sign_in_links,
     users,
     web_sessions,
     workflow_versions,

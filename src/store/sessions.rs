@@ -1,12 +1,13 @@
-//! Browser sessions of the web interface (`web_sessions`). Only the SHA-256 of a session's
-//! secret is stored; the secret itself lives in the browser's cookie.
+//! Browser sessions of the web interface (`web_sessions`) and the one-time sign-in links sent
+//! by email (`sign_in_links`). Only the SHA-256 of a session's or a link's secret is stored;
+//! the secret itself lives in the browser's cookie or the email.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::StoreError;
-use super::schema::{api_tokens, web_sessions};
+use super::schema::{api_tokens, sign_in_links, web_sessions};
 use super::users::UserRow;
 
 #[derive(Debug, Clone, Insertable)]
@@ -108,4 +109,40 @@ pub fn touch(conn: &mut PgConnection, id_hash: &[u8], now: DateTime<Utc>) -> Res
 pub fn end(conn: &mut PgConnection, id_hash: &[u8]) -> Result<(), StoreError> {
     diesel::delete(web_sessions::table.find(id_hash)).execute(conn)?;
     Ok(())
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = sign_in_links)]
+pub struct NewLink {
+    pub id_hash: Vec<u8>,
+    pub user_id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Records a sign-in link; also removes the links that ended before `now`.
+pub fn insert_link(conn: &mut PgConnection, new: &NewLink) -> Result<(), StoreError> {
+    conn.transaction(|conn| {
+        diesel::delete(sign_in_links::table.filter(sign_in_links::expires_at.le(new.created_at))).execute(conn)?;
+        diesel::insert_into(sign_in_links::table).values(new).execute(conn)?;
+        Ok(())
+    })
+}
+
+/// Uses the link whose secret hashes to `id_hash`, if it is unused and live at `now` and its
+/// user active: the user it signs in. A link is used once, even by two racing requests.
+pub fn use_link(conn: &mut PgConnection, id_hash: &[u8], now: DateTime<Utc>) -> Result<Option<Uuid>, StoreError> {
+    use super::schema::users;
+    let active = users::table.filter(users::disabled_at.is_null()).select(users::id);
+    Ok(diesel::update(
+        sign_in_links::table
+            .filter(sign_in_links::id_hash.eq(id_hash))
+            .filter(sign_in_links::used_at.is_null())
+            .filter(sign_in_links::expires_at.gt(now))
+            .filter(sign_in_links::user_id.eq_any(active)),
+    )
+    .set(sign_in_links::used_at.eq(now))
+    .returning(sign_in_links::user_id)
+    .get_result(conn)
+    .optional()?)
 }

@@ -10,6 +10,8 @@ use vigil::store::Db;
 use crate::support::TestDb;
 use crate::support::api::{call_ok, opened_case};
 use crate::support::app::{seed_user, state};
+use crate::support::process::free_address;
+use crate::support::smtp::SmtpSink;
 use crate::support::ui::{csrf_of, request, sign_in};
 
 const SESSION: &str = "vigil_session";
@@ -65,7 +67,7 @@ async fn signing_in_with_a_token_opens_a_strict_session_that_sign_out_revocation
     )
     .await;
     assert_eq!(signed.status, 303);
-    assert_eq!(signed.location.as_deref(), Some("/ui/cases"));
+    assert_eq!(signed.location.as_deref(), Some("/ui/"));
     let line = signed
         .set_cookies
         .iter()
@@ -681,4 +683,128 @@ fn db_reference(db: &TestDb) -> String {
         .get_result::<Reference>(&mut db.connect())
         .unwrap()
         .reference
+}
+
+#[actix_web::test]
+async fn a_sign_in_link_arrives_by_smtp_works_once_and_says_nothing_about_who_has_an_account() {
+    use std::sync::Arc;
+    use vigil::reminders::dispatch::Mailer;
+    use vigil::reminders::mail::Outbox;
+
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (user, _) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let email = pool
+        .run_blocking(|conn| vigil::store::users::user(conn, user))
+        .unwrap()
+        .unwrap()
+        .email;
+    let sink = SmtpSink::start_on(free_address());
+    let mut state = state(pool);
+    state.mailer = Some(Arc::new(Mailer {
+        outbox: Outbox::smtp(&sink.url()).unwrap(),
+        from: "vigil@example.org".into(),
+        public_url: "https://vigil.example/".into(),
+        catalog: Default::default(),
+    }));
+    let service = web_test::init_service(app(state)).await;
+
+    let form = request(&service, "/ui/sign-in", &[], None).await;
+    let pairing = form.cookie("vigil_sign_in").unwrap();
+    let csrf = csrf_of(&form.body);
+    let ask = |address: &'static str| [("csrf", csrf.clone()), ("email", address.to_owned())];
+    let unknown = ask("nobody@example.org");
+    let unknown = request(
+        &service,
+        "/ui/sign-in/link",
+        &[("vigil_sign_in", &pairing)],
+        Some(&borrowed(&unknown)),
+    )
+    .await;
+    let known: Vec<(&str, String)> = vec![("csrf", csrf.clone()), ("email", email.to_uppercase())];
+    let known = request(
+        &service,
+        "/ui/sign-in/link",
+        &[("vigil_sign_in", &pairing)],
+        Some(&borrowed(&known)),
+    )
+    .await;
+    assert_eq!((unknown.status, known.status), (200, 200));
+    assert_eq!(
+        unknown.body, known.body,
+        "the same answer whether the address has an account or not"
+    );
+    assert!(known.cookie(SESSION).is_none());
+
+    let started = std::time::Instant::now();
+    while sink.messages().is_empty() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "no email arrived"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 1, "only the user's address gets a link");
+    let message = messages[0].replace("=\r\n", "").replace("=\n", "");
+    assert!(message.contains(&format!("To: {email}")), "{message}");
+    let marker = "https://vigil.example/ui/sign-in/link/";
+    let at = message.find(marker).unwrap() + marker.len();
+    let secret: String = message[at..].chars().take(64).collect();
+    assert!(secret.chars().all(|c| c.is_ascii_hexdigit()), "{secret}");
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM sign_in_links WHERE used_at IS NULL"),
+        1
+    );
+
+    // Opening the address spends nothing; the button does, once.
+    let link = format!("/ui/sign-in/link/{secret}");
+    let page = request(&service, &link, &[], None).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM sign_in_links WHERE used_at IS NULL"),
+        1
+    );
+    let pairing = page.cookie("vigil_sign_in").unwrap();
+    let csrf = csrf_of(&page.body);
+    let used = request(
+        &service,
+        &link,
+        &[("vigil_sign_in", &pairing)],
+        Some(&[("csrf", &csrf)]),
+    )
+    .await;
+    assert_eq!(used.status, 303);
+    let session = used.cookie(SESSION).unwrap();
+    assert_eq!(
+        request(&service, "/ui/cases", &[(SESSION, &session)], None)
+            .await
+            .status,
+        200
+    );
+    let again = request(
+        &service,
+        &link,
+        &[("vigil_sign_in", &pairing)],
+        Some(&[("csrf", &csrf)]),
+    )
+    .await;
+    assert_eq!(again.status, 401);
+    assert!(again.body.contains("expired or was used already"));
+    assert!(again.cookie(SESSION).is_none());
+
+    // Asking again and again is limited, per address asked for and per client.
+    let mut last = 0;
+    for _ in 0..12 {
+        last = request(
+            &service,
+            "/ui/sign-in/link",
+            &[("vigil_sign_in", &pairing)],
+            Some(&[("csrf", &pairing), ("email", "x@example.org")]),
+        )
+        .await
+        .status;
+    }
+    assert_eq!(last, 429);
 }

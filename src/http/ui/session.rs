@@ -23,7 +23,10 @@ use crate::domain::{Principal, Role};
 use crate::http::AppState;
 use crate::http::auth::check_token;
 use crate::http::error::ApiError;
-use crate::store::sessions::{self, NewSession};
+use crate::reminders::mail;
+use crate::store::sessions::{self, NewLink, NewSession};
+use crate::store::users;
+use uuid::Uuid;
 
 pub const COOKIE: &str = "vigil_session";
 /// The cookie pairing a sign-in form with the browser it was sent to.
@@ -186,13 +189,25 @@ pub async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::By
         }
         Err(other) => return Err(other.into()),
     };
+    tracing::info!(user.id = %caller.user_id, "signed in to the web interface with an API token");
+    start_session(&state, &req, caller.user_id, Some(token_id)).await
+}
+
+/// Opens a session for `user` (signed in with the API token `token_id`, or by a link) and
+/// sends the browser to its cases with the session's cookie.
+async fn start_session(
+    state: &AppState,
+    req: &HttpRequest,
+    user: Uuid,
+    token_id: Option<Uuid>,
+) -> Result<HttpResponse, WebError> {
     let secret = token::random_secret().map_err(|e| ApiError::Internal(Box::new(e)))?;
     let csrf = token::random_secret().map_err(|e| ApiError::Internal(Box::new(e)))?;
     let now = Utc::now();
     let new = NewSession {
         id_hash: token::hash(&secret).to_vec(),
-        user_id: caller.user_id,
-        token_id: Some(token_id),
+        user_id: user,
+        token_id,
         csrf,
         created_at: now,
         last_seen_at: now,
@@ -202,19 +217,170 @@ pub async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::By
         .db
         .run(move |conn| sessions::insert(conn, &new, now - IDLE))
         .await?;
-    tracing::info!(user.id = %caller.user_id, "signed in to the web interface");
-    let mut response = see_other("/ui/cases");
-    let mut session = cookie(&req, COOKIE, secret, "/ui");
+    let mut response = see_other("/ui/");
+    let mut session = cookie(req, COOKIE, secret, "/ui");
     session.set_max_age(CookieDuration::seconds(LIFETIME.num_seconds()));
     response
         .add_cookie(&session)
         .map_err(|e| ApiError::Internal(Box::new(e)))?;
-    let mut spent = cookie(&req, SIGN_IN_COOKIE, String::new(), "/ui/sign-in");
+    let mut spent = cookie(req, SIGN_IN_COOKIE, String::new(), "/ui/sign-in");
     spent.make_removal();
     response
         .add_cookie(&spent)
         .map_err(|e| ApiError::Internal(Box::new(e)))?;
     Ok(response)
+}
+
+/// A sign-in link works this long after it is sent, once.
+pub const LINK_LIFETIME: Duration = Duration::minutes(15);
+
+#[derive(Template)]
+#[template(path = "link_sent.html", config = "src/http/ui/askama.toml")]
+struct LinkSentPage {
+    minutes: i64,
+}
+
+/// `POST /ui/sign-in/link`: emails a one-time sign-in link to the address, if it is an active
+/// user's. The answer is the same whether it is or not, and comes before the email is sent, so
+/// it tells nobody which addresses have accounts; requests are limited per client address and
+/// per email address like failed sign-ins.
+pub async fn send_link(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let form = Submitted::parse(&body);
+    let paired = req
+        .cookie(SIGN_IN_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    same_secret(form.get("csrf"), &paired)?;
+    let email = form.text("email").to_lowercase();
+    let Some(mailer) = state.mailer.clone() else {
+        return sign_in_form(
+            &req,
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some("Sign-in links are not available here; sign in with your API token.".into()),
+        );
+    };
+    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let keys = [format!("link-address:{address}"), format!("link-email:{email}")];
+    let now = std::time::Instant::now();
+    if let Some(wait) = state.auth_limiter.retry_after(&keys, now) {
+        return sign_in_form(
+            &req,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(format!(
+                "Too many sign-in links were asked for. Try again in {} minutes.",
+                wait.as_secs().div_ceil(60).max(1)
+            )),
+        );
+    }
+    // Every request counts: each is a guess at an address as much as a wrong token is.
+    state.auth_limiter.record_failure(&keys, now);
+    let db = state.db.clone();
+    actix_web::rt::spawn(async move {
+        if let Err(e) = email_link(&db, &mailer, &email).await {
+            tracing::warn!(to = %crate::telemetry::mask_email(&email), error = %e, "no sign-in link sent");
+        }
+    });
+    page(
+        StatusCode::OK,
+        &LinkSentPage {
+            minutes: LINK_LIFETIME.num_minutes(),
+        },
+    )
+}
+
+/// Makes a link for the active user with this `email`, if there is one, and emails it.
+async fn email_link(
+    db: &crate::store::Db,
+    mailer: &crate::reminders::dispatch::Mailer,
+    email: &str,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let wanted = email.to_owned();
+    let Some(user) = db.run(move |conn| users::user_by_email(conn, &wanted)).await? else {
+        return Ok(());
+    };
+    if user.disabled_at.is_some() {
+        return Ok(());
+    }
+    let secret = token::random_secret()?;
+    let now = Utc::now();
+    let link = NewLink {
+        id_hash: token::hash(&secret).to_vec(),
+        user_id: user.id,
+        created_at: now,
+        expires_at: now + LINK_LIFETIME,
+    };
+    db.run(move |conn| sessions::insert_link(conn, &link)).await?;
+    let url = format!("{}ui/sign-in/link/{secret}", mailer.public_url);
+    let message = mail::sign_in_link(&url, LINK_LIFETIME.num_minutes());
+    mail::deliver(&mailer.outbox, &mailer.from, &user.email, message).await?;
+    tracing::info!(user.id = %user.id, "sign-in link sent");
+    Ok(())
+}
+
+#[derive(Template)]
+#[template(path = "link.html", config = "src/http/ui/askama.toml")]
+struct LinkPage {
+    csrf: String,
+    action: String,
+}
+
+/// `GET /ui/sign-in/link/{secret}`: a button that uses the link. Opening the address alone
+/// uses nothing, so a mail scanner that follows links does not spend it.
+pub async fn link_page(req: HttpRequest, secret: web::Path<String>) -> Result<HttpResponse, WebError> {
+    let csrf = token::random_secret().map_err(|e| ApiError::Internal(Box::new(e)))?;
+    let action = format!(
+        "/ui/sign-in/link/{}",
+        url::form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>()
+    );
+    let mut response = page(
+        StatusCode::OK,
+        &LinkPage {
+            csrf: csrf.clone(),
+            action,
+        },
+    )?;
+    let mut pairing = cookie(&req, SIGN_IN_COOKIE, csrf, "/ui/sign-in");
+    pairing.set_max_age(CookieDuration::hours(1));
+    response
+        .add_cookie(&pairing)
+        .map_err(|e| ApiError::Internal(Box::new(e)))?;
+    Ok(response)
+}
+
+/// `POST /ui/sign-in/link/{secret}`: uses the link, once, and opens a session.
+pub async fn use_link(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    secret: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let form = Submitted::parse(&body);
+    let paired = req
+        .cookie(SIGN_IN_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    same_secret(form.get("csrf"), &paired)?;
+    let id_hash = token::hash(&secret);
+    let now = Utc::now();
+    match state
+        .db
+        .run(move |conn| sessions::use_link(conn, &id_hash, now))
+        .await?
+    {
+        Some(user) => {
+            tracing::info!(user.id = %user, "signed in to the web interface with a link");
+            start_session(&state, &req, user, None).await
+        }
+        None => sign_in_form(
+            &req,
+            StatusCode::UNAUTHORIZED,
+            Some("That sign-in link has expired or was used already. Ask for another below.".into()),
+        ),
+    }
 }
 
 /// `POST /ui/sign-out`: the session ends on the server, and its cookie in the browser.
