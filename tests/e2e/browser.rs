@@ -30,6 +30,45 @@ async fn wait_for(client: &Client, css: &str, needle: &str) {
     }
 }
 
+/// Checks what a person with a screen reader, a keyboard or a small screen needs of the page
+/// shown: every visible control has a label (or sits in a fieldset with a legend), every image
+/// has a text, and nothing is wider than the window (no sideways scrolling).
+async fn check_accessible(client: &Client, page: &str) {
+    let unlabelled = client
+        .execute(
+            "return Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea, button'))
+               .filter(e => e.tagName === 'BUTTON'
+                 ? !(e.textContent.trim() || e.getAttribute('aria-label'))
+                 : !(e.labels && e.labels.length) && !e.closest('fieldset')?.querySelector('legend'))
+               .map(e => e.name || e.id || e.outerHTML.slice(0, 80));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(unlabelled, serde_json::json!([]), "{page}: controls without a label");
+    let pictures = client
+        .execute(
+            "return Array.from(document.querySelectorAll('svg, img'))
+               .filter(e => !(e.getAttribute('aria-label') || e.getAttribute('alt') || e.closest('figure')?.querySelector('figcaption')))
+               .length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(pictures, serde_json::json!(0), "{page}: pictures without a text");
+    let overflow = client
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_i64().unwrap() <= 0,
+        "{page}: wider than the window by {overflow} px"
+    );
+}
+
 async fn sign_in(client: &Client, serve: &Serve, token: &str) {
     client.goto(&serve.url("/ui/sign-in")).await.unwrap();
     fill(client, "form", "token", Fill::Type(token)).await;
@@ -129,6 +168,7 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         )
         .await;
         snap(&client, "02-open-a-case").await;
+        check_accessible(&client, "open a case").await;
         client
             .find(Locator::Css("main form button[type=submit]"))
             .await
@@ -137,6 +177,7 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
             .await
             .unwrap();
         wait_for(&client, "h1", "Case VG-").await;
+        check_accessible(&client, "a new case").await;
         let case_url = client.current_url().await.unwrap().to_string();
         let reference = text(&client, "h1").await.split_whitespace().nth(1).unwrap().to_owned();
         assert!(!case_url.contains("Wanjiru"));
@@ -257,6 +298,7 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         )
         .await;
         snap(&client, "04-case-refused-form").await;
+        check_accessible(&client, "a refused form").await;
         take(
             &client,
             "escalate_to_eusr",
@@ -270,6 +312,7 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         client.goto(&serve.url("/ui/cases")).await.unwrap();
         wait_for(&client, "table.cases", &reference).await;
         snap(&client, "06-my-cases").await;
+        check_accessible(&client, "my cases").await;
         sign_out(&client).await;
 
         // The EUSR office finds it in its queue and acknowledges it.
@@ -277,6 +320,7 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         client.goto(&serve.url("/ui/queues/eusr_review")).await.unwrap();
         wait_for(&client, "table.cases", &reference).await;
         snap(&client, "07-review-queue").await;
+        check_accessible(&client, "the review queue").await;
         client
             .find(Locator::LinkText(&reference))
             .await
@@ -297,14 +341,25 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         wait_for(&client, "h1", "Not Found").await;
         assert!(!client.source().await.unwrap().contains("Wanjiru"));
 
-        // A phone-sized screen.
-        client.set_window_size(390, 844).await.unwrap();
-        client
-            .goto(&serve.url("/ui/workflows/trial_observation"))
-            .await
-            .unwrap();
-        wait_for(&client, "h1", "Workflow").await;
-        snap(&client, "09-workflow-on-a-phone").await;
+        // A phone-sized screen, and a laptop's at 200 % zoom (half as many CSS pixels): every
+        // page still fits.
+        client.goto(&serve.url("/ui/cases")).await.unwrap();
+        sign_out(&client).await;
+        sign_in(&client, &serve, &focal_point).await;
+        for (width, name) in [(390, "phone"), (640, "zoomed")] {
+            client.set_window_size(width, 900).await.unwrap();
+            for (path, page) in [
+                (case_url.clone(), "case"),
+                (serve.url("/ui/cases"), "cases"),
+                (serve.url("/ui/cases/new"), "new"),
+                (serve.url("/ui/workflows/trial_observation"), "workflow"),
+            ] {
+                client.goto(&path).await.unwrap();
+                wait_for(&client, "header .who", "Sign out").await;
+                check_accessible(&client, &format!("{page} at {width} px")).await;
+                snap(&client, &format!("09-{page}-{name}")).await;
+            }
+        }
         client.close().await.unwrap();
     });
 }
