@@ -624,13 +624,32 @@ fn actor_kind(caller: &Principal) -> &'static str {
     if caller.role == Role::System { "system" } else { "user" }
 }
 
+/// The people a case of `delegation` may be handed to (active focal points and heads of it),
+/// for a caller of that delegation; nobody for anyone else.
+pub fn colleagues(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    delegation: &str,
+) -> Result<Vec<users::UserRow>, CaseError> {
+    if ctx.caller.delegation.as_deref() != Some(delegation) {
+        return Ok(Vec::new());
+    }
+    Ok(users::list_users(conn)?
+        .into_iter()
+        .filter(|user| may_own(user, delegation))
+        .collect())
+}
+
+/// Whether `user` may own a case of `delegation`: an active focal point or head of it.
+fn may_own(user: &users::UserRow, delegation: &str) -> bool {
+    user.delegation.as_deref() == Some(delegation)
+        && user.disabled_at.is_none()
+        && matches!(user.role.as_str(), "focal_point" | "head_of_delegation")
+}
+
 /// Whether `owner` may own a case of `delegation`: an active focal point or head of it.
 fn owner_fits(conn: &mut PgConnection, owner: Uuid, delegation: &str) -> Result<bool, CaseError> {
-    Ok(users::user(conn, owner)?.is_some_and(|user| {
-        user.delegation.as_deref() == Some(delegation)
-            && user.disabled_at.is_none()
-            && matches!(user.role.as_str(), "focal_point" | "head_of_delegation")
-    }))
+    Ok(users::user(conn, owner)?.is_some_and(|user| may_own(&user, delegation)))
 }
 
 /// One line of the access log for `case`: who, which request, what (never the data).

@@ -808,3 +808,71 @@ async fn a_sign_in_link_arrives_by_smtp_works_once_and_says_nothing_about_who_ha
     }
     assert_eq!(last, 429);
 }
+
+#[actix_web::test]
+async fn reassigning_offers_the_delegations_active_staff_by_name_and_hands_the_case_over() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, kenya) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (head, _) = seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    let (gone, _) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (uganda, _) = seed_user(&pool, "focal_point", Some("EUD_UG"));
+    db.connect()
+        .batch_execute(&format!("UPDATE users SET disabled_at = now() WHERE id = '{gone}'"))
+        .unwrap();
+    let service = web_test::init_service(app(state(pool))).await;
+    let session = sign_in(&service, &kenya).await;
+    let cookies = [(SESSION, session.as_str())];
+    let (opened, _) = opened_case(
+        &service,
+        &kenya,
+        json!({"country": "KE", "themes": ["MEDIA"], "risk": "low",
+               "confidential": {"defender_name": "Njeri"}, "procedure": {"workflow": "demarche"}}),
+    )
+    .await;
+    let case_uri = format!("/ui/cases/{}", opened["id"].as_str().unwrap());
+    let page = request(&service, &case_uri, &cookies, None).await;
+    let form = page
+        .body
+        .split("details class=\"action\"")
+        .find(|d| d.contains("-reassign\""))
+        .unwrap();
+    assert!(form.contains(&format!("<option value=\"{head}\"")), "{form}");
+    assert!(!form.contains(&gone.to_string()), "a disabled user is not offered");
+    assert!(!form.contains(&uganda.to_string()), "nor another delegation's");
+    let action = form.split("action=\"").nth(1).unwrap().split('"').next().unwrap();
+    let workflow_version = form
+        .split("name=\"workflow_version\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let head_id = head.to_string();
+    let case_id = opened["id"].as_str().unwrap();
+    let handed = request(
+        &service,
+        action,
+        &cookies,
+        Some(&[
+            ("csrf", &csrf_of(&page.body)),
+            ("case", case_id),
+            ("version", "1"),
+            ("workflow", "demarche"),
+            ("workflow_version", workflow_version),
+            ("data.new_owner", &head_id),
+        ]),
+    )
+    .await;
+    assert_eq!(handed.status, 303, "{}", handed.body);
+    let page = request(&service, &case_uri, &cookies, None).await;
+    let owner = page
+        .body
+        .split("<dt>Owner</dt><dd>")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap();
+    assert!(owner.contains("(Head of delegation)"), "{owner}");
+}

@@ -174,13 +174,15 @@ pub fn humanize(name: &str) -> String {
 
 /// The controls of an action's fields, filled from `form` (what was sent, after an error) and
 /// marked with `issues`. `branch` is the action's target when it branches on a field, and
-/// `state_title` names a state for the choices that lead to it.
+/// `state_title` names a state for the choices that lead to it. A user field offers `people`
+/// (id and name), when there are any.
 pub fn controls(
     fields: &BTreeMap<String, FieldDef>,
     branch: Option<&Target>,
     state_title: &dyn Fn(&str) -> String,
     form: Option<&Submitted>,
     issues: &[ControlIssue],
+    people: &[(String, String)],
 ) -> Vec<Control> {
     fields
         .iter()
@@ -202,6 +204,10 @@ pub fn controls(
                 FieldType::Date => ("date", Vec::new()),
                 FieldType::Datetime => ("datetime-local", Vec::new()),
                 FieldType::Integer => ("number", Vec::new()),
+                FieldType::User if !people.is_empty() => (
+                    "select",
+                    people.iter().map(|(id, name)| choice(id, name.clone())).collect(),
+                ),
                 FieldType::User => ("text", Vec::new()),
                 FieldType::Bool => (
                     "radio",
@@ -233,7 +239,9 @@ pub fn controls(
                 value: sent.first().map(|v| (*v).to_owned()).unwrap_or_default(),
                 error: issues.iter().find(|i| i.field == *name).map(|i| i.problem.clone()),
                 hint: match field.kind {
-                    FieldType::User => Some("The user id of a focal point or head of this delegation".into()),
+                    FieldType::User if people.is_empty() => {
+                        Some("The user id of a focal point or head of this delegation".into())
+                    }
                     _ => None,
                 },
                 name: control,
@@ -338,12 +346,30 @@ mod tests {
             problem: "is required".into(),
         }];
         let title = |state: &str| format!("State {state}");
-        let controls = controls(&fields, Some(&branch), &title, Some(&form), &issues);
+        let controls = controls(&fields, Some(&branch), &title, Some(&form), &issues, &[]);
         assert_eq!(controls[0].widget, "radio");
         assert_eq!(controls[0].options[0].leads_to.as_deref(), Some("State scheduled"));
         assert!(controls[0].options[1].checked);
         assert_eq!(controls[1].value, "kept");
         assert_eq!(controls[1].error.as_deref(), Some("is required"));
         assert_eq!(controls[1].label, "Note");
+    }
+
+    #[test]
+    fn a_user_field_offers_the_people_given_and_keeps_the_one_chosen() {
+        let fields = fields(&[("new_owner", FieldType::User)]);
+        let people = [
+            ("u1".to_owned(), "Ana (focal point)".to_owned()),
+            ("u2".to_owned(), "Ben".to_owned()),
+        ];
+        let form = Submitted::parse(b"data.new_owner=u2");
+        let title = |state: &str| state.to_owned();
+        let offered = controls(&fields, None, &title, Some(&form), &[], &people);
+        assert_eq!(offered[0].widget, "select");
+        assert_eq!(offered[0].options.len(), 2);
+        assert!(offered[0].options[1].checked && !offered[0].options[0].checked);
+        assert!(offered[0].hint.is_none());
+        let typed = controls(&fields, None, &title, None, &[], &[]);
+        assert_eq!(typed[0].widget, "text");
     }
 }

@@ -441,14 +441,33 @@ async fn case_page(
     duplicates: Vec<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
-    let (view, events) = run(state, session.caller.clone(), req, None, move |conn, ctx| {
+    let (view, events, people) = run(state, session.caller.clone(), req, None, move |conn, ctx| {
         let view = cases::read_case(conn, ctx, id)?;
         let events = cases::timeline(conn, ctx, id)?;
-        Ok((view, events))
+        let people = cases::colleagues(conn, ctx, &view.delegation)?;
+        Ok((view, events, people))
     })
     .await?;
+    let people: Vec<(String, String)> = people
+        .into_iter()
+        .map(|u| {
+            (
+                u.id.to_string(),
+                format!("{} ({})", u.display_name, forms::humanize(&u.role)),
+            )
+        })
+        .collect();
     let notice = refused.as_ref().and_then(|r| r.message.clone());
-    let page_of = case_view(state, session, view, events, refused.as_ref(), duplicates, notice);
+    let page_of = case_view(
+        state,
+        session,
+        view,
+        events,
+        &people,
+        refused.as_ref(),
+        duplicates,
+        notice,
+    );
     page(status, &page_of)
 }
 
@@ -484,11 +503,13 @@ fn entries(data: &Value, workflow: Option<&Workflow>, zone: Tz) -> Vec<Entry> {
         .unwrap_or_default()
 }
 
+#[expect(clippy::too_many_arguments, reason = "one page's worth of parts")]
 fn case_view(
     state: &AppState,
     session: &Session,
     view: CaseView,
     events: Vec<EventView>,
+    people: &[(String, String)],
     refused: Option<&Refused>,
     duplicates: Vec<String>,
     notice: Option<String>,
@@ -519,6 +540,7 @@ fn case_view(
                             &title_of,
                             mine.map(|r| &r.form),
                             mine.map(|r| r.issues.as_slice()).unwrap_or_default(),
+                            people,
                         ),
                         leads_to: match target {
                             Some(Target::State(s)) => Some(title_of(s)),
@@ -621,7 +643,11 @@ fn case_view(
         owner: if view.owner == session.caller.user_id {
             "you".into()
         } else {
-            "a colleague".into()
+            let owner = view.owner.to_string();
+            people
+                .iter()
+                .find(|(id, _)| *id == owner)
+                .map_or_else(|| "a colleague".into(), |(_, name)| name.clone())
         },
         opened: local(view.created_at, zone),
         updated: local(view.updated_at, zone),
