@@ -942,6 +942,8 @@ pub struct ListQuery {
     pub queue: Option<String>,
     pub owner: Option<Uuid>,
     pub due_before: Option<DateTime<Utc>>,
+    /// `newest` (the default) or `due`: the soonest next due item first.
+    pub sort: Option<String>,
     /// The `next` cursor of the previous page.
     pub after: Option<String>,
     pub limit: Option<i64>,
@@ -980,16 +982,36 @@ pub struct CasePage {
     pub next: Option<String>,
 }
 
-fn cursor(case: &CaseRow) -> String {
-    format!("{}_{}", case.created_at.timestamp_micros(), case.id.simple())
+/// A page's `next`: `N<micros>_<id>` newest first, `D<micros or ->_<id>` by due time.
+fn cursor(order: rows::CaseOrder, case: &CaseRow) -> String {
+    match order {
+        rows::CaseOrder::Newest => format!("N{}_{}", case.created_at.timestamp_micros(), case.id.simple()),
+        rows::CaseOrder::Due => {
+            let due = case
+                .next_due_at
+                .map_or_else(|| "-".to_owned(), |at| at.timestamp_micros().to_string());
+            format!("D{due}_{}", case.id.simple())
+        }
+    }
 }
 
-fn parse_cursor(text: &str) -> Option<(DateTime<Utc>, Uuid)> {
-    let (micros, id) = text.split_once('_')?;
-    Some((
-        DateTime::from_timestamp_micros(micros.parse().ok()?)?,
-        Uuid::parse_str(id).ok()?,
-    ))
+fn parse_cursor(text: &str) -> Option<rows::Cursor> {
+    let micros = |m: &str| m.parse().ok().and_then(DateTime::from_timestamp_micros);
+    let (kind, rest) = text.split_at_checked(1)?;
+    let (at, id) = rest.split_once('_')?;
+    let id = Uuid::parse_str(id).ok()?;
+    match kind {
+        "N" => Some(rows::Cursor::Newest {
+            created_at: micros(at)?,
+            id,
+        }),
+        "D" if at == "-" => Some(rows::Cursor::Due { next_due_at: None, id }),
+        "D" => Some(rows::Cursor::Due {
+            next_due_at: Some(micros(at)?),
+            id,
+        }),
+        _ => None,
+    }
 }
 
 /// Lists the cases in the caller's scope: metadata only, nothing is decrypted.
@@ -1008,12 +1030,22 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
     if !(1..=MAX_PAGE).contains(&limit) {
         issues.push(issue("limit", format!("must be from 1 to {MAX_PAGE}")));
     }
+    let order = match query.sort.as_deref() {
+        None | Some("newest") => rows::CaseOrder::Newest,
+        Some("due") => rows::CaseOrder::Due,
+        Some(_) => {
+            issues.push(issue("sort", "must be newest or due"));
+            rows::CaseOrder::Newest
+        }
+    };
     let after = match query.after.as_deref().map(parse_cursor) {
-        Some(None) => {
-            issues.push(issue("after", "is not a cursor from a previous page"));
+        Some(Some(cursor)) if matches!(cursor, rows::Cursor::Newest { .. }) == (order == rows::CaseOrder::Newest) => {
+            Some(cursor)
+        }
+        Some(_) => {
+            issues.push(issue("after", "is not a cursor from a previous page of this order"));
             None
         }
-        Some(found) => found,
         None => None,
     };
     if !issues.is_empty() {
@@ -1030,6 +1062,7 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
         state: query.state,
         queue: query.queue,
         escalated_only: false,
+        order,
         after,
         // One more than asked tells whether another page follows.
         limit: limit + 1,
@@ -1061,7 +1094,11 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
             queue: p.queue,
         });
     }
-    let next = if more { found.last().map(cursor) } else { None };
+    let next = if more {
+        found.last().map(|case| cursor(order, case))
+    } else {
+        None
+    };
     let items = found
         .into_iter()
         .map(|case| CaseSummary {

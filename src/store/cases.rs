@@ -486,12 +486,36 @@ pub struct CaseFilter {
     pub queue: Option<String>,
     /// Only cases with an EUSR review or a procedure in the EUSR queue (the EUSR office's scope).
     pub escalated_only: bool,
-    /// Keyset: cases strictly after this (created_at, id) in the list's order.
-    pub after: Option<(DateTime<Utc>, Uuid)>,
+    pub order: CaseOrder,
+    /// Keyset: cases strictly after this one in the list's order (a cursor of the same order).
+    pub after: Option<Cursor>,
     pub limit: i64,
 }
 
-/// A page of cases, newest first, ties broken by id: a stable order for keyset pages.
+/// The order of the case list; ties are broken by id, so pages are stable.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CaseOrder {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// The soonest next due item first; cases with nothing due last.
+    Due,
+}
+
+/// Where the previous page ended, in the terms of its order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cursor {
+    Newest {
+        created_at: DateTime<Utc>,
+        id: Uuid,
+    },
+    Due {
+        next_due_at: Option<DateTime<Utc>>,
+        id: Uuid,
+    },
+}
+
+/// A page of cases in `filter.order`, ties broken by id: a stable order for keyset pages.
 pub fn list(conn: &mut PgConnection, filter: &CaseFilter) -> Result<Vec<CaseRow>, StoreError> {
     let mut query = cases::table.filter(cases::erased_at.is_null()).into_boxed();
     if let Some(delegation) = &filter.delegation {
@@ -535,18 +559,36 @@ pub fn list(conn: &mut PgConnection, filter: &CaseFilter) -> Result<Vec<CaseRow>
             .select(procedures::case_id);
         query = query.filter(cases::id.eq_any(escalated));
     }
-    if let Some((created_at, id)) = filter.after {
-        query = query.filter(
-            cases::created_at
-                .lt(created_at)
-                .or(cases::created_at.eq(created_at).and(cases::id.lt(id))),
-        );
+    match filter.after {
+        Some(Cursor::Newest { created_at, id }) => {
+            query = query.filter(
+                cases::created_at
+                    .lt(created_at)
+                    .or(cases::created_at.eq(created_at).and(cases::id.lt(id))),
+            );
+        }
+        // Ascending puts NULLs last: after a due time come later ones, then the cases with none.
+        Some(Cursor::Due {
+            next_due_at: Some(due),
+            id,
+        }) => {
+            query = query.filter(
+                cases::next_due_at
+                    .gt(due)
+                    .or(cases::next_due_at.eq(due).and(cases::id.gt(id)))
+                    .or(cases::next_due_at.is_null()),
+            );
+        }
+        Some(Cursor::Due { next_due_at: None, id }) => {
+            query = query.filter(cases::next_due_at.is_null().and(cases::id.gt(id)));
+        }
+        None => {}
     }
-    Ok(query
-        .order((cases::created_at.desc(), cases::id.desc()))
-        .limit(filter.limit)
-        .select(CaseRow::as_select())
-        .load(conn)?)
+    let query = match filter.order {
+        CaseOrder::Newest => query.order((cases::created_at.desc(), cases::id.desc())),
+        CaseOrder::Due => query.order((cases::next_due_at.asc(), cases::id.asc())),
+    };
+    Ok(query.limit(filter.limit).select(CaseRow::as_select()).load(conn)?)
 }
 
 /// The procedures of several cases, for a page of the list.

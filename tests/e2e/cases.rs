@@ -1011,3 +1011,79 @@ async fn the_due_before_filter_follows_what_each_transition_schedules() {
     let still = call_ok(&service, "GET", &due_within(30), &fp, None).await;
     assert_eq!(listed(&still), [submitted["reference"].as_str().unwrap()], "{still}");
 }
+
+#[actix_web::test]
+async fn the_list_sorted_by_due_time_pages_soonest_first_with_nothing_due_last() {
+    use crate::support::api::call_ok;
+    use diesel::connection::SimpleConnection;
+
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let service = web_test::init_service(app(state(pool.clone()))).await;
+    for n in 0..7 {
+        call_ok(
+            &service,
+            "POST",
+            "/api/v1/cases",
+            &fp,
+            Some(json!({"country": "KE", "themes": ["MEDIA"], "risk": "low",
+                "confidential": {"defender_name": format!("Person {n}")}, "procedure": {"workflow": "demarche"}})),
+        )
+        .await;
+    }
+    // Two cases due at the same time (a tie broken by id), three at others, two with nothing due.
+    db.connect()
+        .batch_execute(
+            "UPDATE cases SET next_due_at = now() + make_interval(days => (ARRAY[3, 1, 2, 2, 5])[rn])
+             FROM (SELECT id AS cid, row_number() OVER (ORDER BY reference) AS rn FROM cases) numbered
+             WHERE cases.id = numbered.cid AND numbered.rn <= 5",
+        )
+        .unwrap();
+    #[derive(QueryableByName)]
+    struct Reference {
+        #[diesel(sql_type = Text)]
+        reference: String,
+    }
+    let expected: Vec<String> =
+        diesel::sql_query("SELECT reference FROM cases ORDER BY next_due_at ASC NULLS LAST, id")
+            .load::<Reference>(&mut db.connect())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.reference)
+            .collect();
+
+    let mut seen = Vec::new();
+    let mut uri = "/api/v1/cases?sort=due&limit=2".to_owned();
+    loop {
+        let page = call_ok(&service, "GET", &uri, &fp, None).await;
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["reference"].as_str().unwrap().to_owned()),
+        );
+        match page["next"].as_str() {
+            Some(next) => uri = format!("/api/v1/cases?sort=due&limit=2&after={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, expected);
+
+    // A cursor belongs to its order; an unknown order is refused.
+    let newest = call_ok(&service, "GET", "/api/v1/cases?limit=2", &fp, None).await;
+    let foreign = format!("/api/v1/cases?sort=due&after={}", newest["next"].as_str().unwrap());
+    let (status, problem) = call(&service, "GET", &foreign, &fp, None).await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].as_str()),
+        (422, Some("after")),
+        "{problem}"
+    );
+    let (status, problem) = call(&service, "GET", "/api/v1/cases?sort=risk", &fp, None).await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].as_str()),
+        (422, Some("sort")),
+        "{problem}"
+    );
+}

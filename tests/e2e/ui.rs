@@ -387,6 +387,10 @@ async fn another_delegation_sees_nothing_of_a_case_in_its_pages() {
     .await;
     let case_uri = opened.location.unwrap();
     let mine = request(&service, "/ui/cases", &[(SESSION, &own)], None).await;
+    let by_due = request(&service, "/ui/cases?sort=due", &[(SESSION, &own)], None).await;
+    assert_eq!(by_due.status, 200);
+    assert!(by_due.body.contains("<option value=\"due\" selected>"));
+    assert!(by_due.body.contains("Cases, next due first"));
     let reference = "VG-".to_owned() + mine.body.split(">VG-").nth(1).unwrap().split('<').next().unwrap();
 
     let other = sign_in(&service, &uganda).await;

@@ -146,6 +146,8 @@ pub struct CasesQuery {
     #[serde(default)]
     overdue: String,
     #[serde(default)]
+    sort: String,
+    #[serde(default)]
     after: String,
 }
 
@@ -161,6 +163,7 @@ impl CasesQuery {
                 ("country", &self.country),
                 ("theme", &self.theme),
                 ("overdue", &self.overdue),
+                ("sort", &self.sort),
             ])
             .finish()
     }
@@ -202,6 +205,7 @@ struct CasesPage {
     nav: Nav,
     filters: CasesQuery,
     whose: Vec<Pick>,
+    sorts: Vec<Pick>,
     workflows: Vec<Pick>,
     states: Vec<Pick>,
     risks: Vec<Pick>,
@@ -234,6 +238,7 @@ pub async fn cases(
         state: some(&filters.state),
         owner: mine.then_some(session.caller.user_id),
         due_before: (filters.overdue == "1").then_some(now),
+        sort: some(&filters.sort),
         after: some(&filters.after),
         ..ListQuery::default()
     };
@@ -281,6 +286,13 @@ pub async fn cases(
         [("mine", "Mine".to_owned()), ("all", "My delegation's".to_owned())],
         &[if mine { "mine" } else { "all" }],
     );
+    let sorts = picks(
+        [
+            ("newest", "Newest first".to_owned()),
+            ("due", "Next due first".to_owned()),
+        ],
+        &[if filters.sort == "due" { "due" } else { "newest" }],
+    );
     let workflows = picks(
         registry.iter().map(|w| (w.name(), w.definition.title.clone())),
         &[filters.workflow.as_str()],
@@ -311,6 +323,7 @@ pub async fn cases(
             nav: Nav::of(&session),
             filters,
             whose,
+            sorts,
             workflows,
             states,
             risks,
