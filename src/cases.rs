@@ -463,14 +463,7 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
         )?;
         rows::refresh_next_due(conn, &delegation, id)?;
         let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
-        let possible_duplicates = match &blind_index {
-            Some(index) => rows::blind_matches(conn, index, id)?
-                .into_iter()
-                .filter(|(other_delegation, _)| *other_delegation == delegation)
-                .map(|(_, reference)| reference)
-                .collect(),
-            None => Vec::new(),
-        };
+        let possible_duplicates = rows::same_defender(conn, &delegation, id)?;
         let opened = Opened {
             id,
             reference: case.reference,
@@ -526,6 +519,8 @@ pub struct CaseView {
     pub confidential: Sensitive<Value>,
     pub procedures: Vec<ProcedureView>,
     pub upcoming: Vec<DueView>,
+    /// Other cases of the same defender in the delegation, for the delegation's own staff.
+    pub possible_duplicates: Vec<String>,
 }
 
 /// The actions of `workflow` that `role` may take in `state`.
@@ -558,7 +553,14 @@ pub fn read_case(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result
     let case_key = open_key(conn, ctx, &case)?;
     // The read is on record before any plaintext leaves.
     record_access(conn, ctx, &case, "read")?;
+    let own_delegation = ctx.caller.delegation.as_deref() == Some(case.delegation.as_str());
+    let duplicates = if own_delegation {
+        rows::same_defender(conn, &case.delegation, case.id)?
+    } else {
+        Vec::new()
+    };
     let mut view = view_of(conn, ctx.registry, ctx.caller.role, case, procedures, &case_key)?;
+    view.possible_duplicates = duplicates;
     if reach == Reach::ReviewsOnly {
         view.confidential = Sensitive::new(Value::Null);
         let reviews: Vec<Uuid> = view.procedures.iter().map(|p| p.id).collect();
@@ -731,6 +733,7 @@ fn view_of(
         confidential: Sensitive::new(confidential),
         procedures: views,
         upcoming,
+        possible_duplicates: Vec::new(),
     })
 }
 

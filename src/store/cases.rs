@@ -436,18 +436,28 @@ pub fn pending_of_case(
         .load(conn)?)
 }
 
-/// Other cases with the same blind index: (delegation, reference).
-pub fn blind_matches(conn: &mut PgConnection, index: &[u8], except: Uuid) -> Result<Vec<(String, String)>, StoreError> {
-    Ok(cases::table
-        .filter(
-            cases::blind_index
-                .eq(index)
-                .and(cases::id.ne(except))
-                .and(cases::erased_at.is_null()),
-        )
-        .order(cases::reference)
-        .select((cases::delegation, cases::reference))
-        .load(conn)?)
+/// The references of the other live cases of the same delegation whose blind index equals
+/// this case's (the same defender's name, as far as normalisation goes), found without
+/// decrypting anything.
+pub fn same_defender(conn: &mut PgConnection, delegation: &str, id: Uuid) -> Result<Vec<String>, StoreError> {
+    Ok(diesel::sql_query(
+        "SELECT other.reference FROM cases me
+         JOIN cases other ON other.blind_index = me.blind_index AND other.delegation = me.delegation
+         WHERE me.delegation = $1 AND me.id = $2 AND other.id <> me.id AND other.erased_at IS NULL
+         ORDER BY other.reference",
+    )
+    .bind::<diesel::sql_types::Text, _>(delegation)
+    .bind::<diesel::sql_types::Uuid, _>(id)
+    .load::<Reference>(conn)?
+    .into_iter()
+    .map(|r| r.reference)
+    .collect())
+}
+
+#[derive(QueryableByName)]
+struct Reference {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    reference: String,
 }
 
 /// One line of the access log: who read, exported or failed to reach which case.

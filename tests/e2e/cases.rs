@@ -347,7 +347,7 @@ async fn the_same_defender_is_flagged_without_decrypting_and_stays_sealed_at_res
     let db = TestDb::migrated();
     let pool = Db::connect_lazily(&db.url, 4).unwrap();
     let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
-    let service = web_test::init_service(app(state(pool))).await;
+    let service = web_test::init_service(app(state(pool.clone()))).await;
     let (_, first) = call(
         &service,
         "POST",
@@ -365,6 +365,30 @@ async fn the_same_defender_is_flagged_without_decrypting_and_stays_sealed_at_res
     )
     .await;
     assert_eq!(second["possible_duplicates"], json!([first["reference"]]));
+    // Reading either case later names the other, for the delegation's staff only.
+    let (_, read) = call(
+        &service,
+        "GET",
+        &format!("/api/v1/cases/{}", first["id"].as_str().unwrap()),
+        &fp,
+        None,
+    )
+    .await;
+    assert_eq!(read["possible_duplicates"], json!([second["reference"]]), "{read}");
+    let (_, other) = seed_user(&pool, "focal_point", Some("EUD_UG"));
+    let (_, elsewhere) = call(
+        &service,
+        "POST",
+        "/api/v1/cases",
+        &other,
+        Some(new_case("Ana Maria Lopez", "demarche")),
+    )
+    .await;
+    assert_eq!(
+        elsewhere["possible_duplicates"],
+        json!([]),
+        "another delegation's cases are not named"
+    );
 
     let dump = std::process::Command::new("pg_dump")
         .arg(db.url.expose())

@@ -400,6 +400,43 @@ async fn another_delegation_sees_nothing_of_a_case_in_its_pages() {
     let page = request(&service, &case_uri, &[(SESSION, &other)], None).await;
     assert_eq!(page.status, 404);
     assert!(!page.body.contains("Otieno"));
+
+    // The same defender opened again in Kenya is flagged on the new case's page; a case of
+    // the same name in Uganda names nothing of Kenya's.
+    let again = request(
+        &service,
+        "/ui/cases",
+        &[(SESSION, &own)],
+        Some(&[
+            ("csrf", &csrf),
+            ("country", "KE"),
+            ("themes", "MEDIA"),
+            ("risk", "low"),
+            ("workflow", "demarche"),
+            ("defender_name", "OTIENO"),
+        ]),
+    )
+    .await;
+    let flagged = request(&service, &again.location.unwrap(), &[(SESSION, &own)], None).await;
+    assert!(flagged.body.contains("Possible duplicates"), "{}", flagged.body);
+    assert!(flagged.body.contains(&format!("<strong>{reference}</strong>")));
+    let other_csrf = csrf_of(&list.body);
+    let theirs = request(
+        &service,
+        "/ui/cases",
+        &[(SESSION, &other)],
+        Some(&[
+            ("csrf", &other_csrf),
+            ("country", "UG"),
+            ("themes", "MEDIA"),
+            ("risk", "low"),
+            ("workflow", "demarche"),
+            ("defender_name", "Otieno"),
+        ]),
+    )
+    .await;
+    let theirs = request(&service, &theirs.location.unwrap(), &[(SESSION, &other)], None).await;
+    assert!(!theirs.body.contains("Possible duplicates"));
     assert_eq!(
         db.count("SELECT count(*) AS count FROM access_log WHERE what = 'denied'"),
         1

@@ -420,29 +420,16 @@ struct Refused {
     message: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct CaseQuery {
-    #[serde(default)]
-    duplicates: String,
-}
-
 /// `GET /ui/cases/{id}`: the case as the caller may see it. Reading it is two entries in the
 /// access log, as over the API: the case, and its timeline.
 pub async fn case(
     state: web::Data<AppState>,
     session: Session,
     id: web::Path<String>,
-    query: web::Query<CaseQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let id = parse_id(&id)?;
-    let duplicates: Vec<String> = query
-        .duplicates
-        .split(',')
-        .filter(|r| !r.is_empty())
-        .map(str::to_owned)
-        .collect();
-    case_page(&state, &session, &req, id, None, duplicates, StatusCode::OK).await
+    case_page(&state, &session, &req, id, None, StatusCode::OK).await
 }
 
 async fn case_page(
@@ -451,7 +438,6 @@ async fn case_page(
     req: &HttpRequest,
     id: Uuid,
     refused: Option<Refused>,
-    duplicates: Vec<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
     let (view, events, people) = run(state, session.caller.clone(), req, None, move |conn, ctx| {
@@ -471,16 +457,7 @@ async fn case_page(
         })
         .collect();
     let notice = refused.as_ref().and_then(|r| r.message.clone());
-    let page_of = case_view(
-        state,
-        session,
-        view,
-        events,
-        &people,
-        refused.as_ref(),
-        duplicates,
-        notice,
-    );
+    let page_of = case_view(state, session, view, events, &people, refused.as_ref(), notice);
     page(status, &page_of)
 }
 
@@ -516,7 +493,6 @@ fn entries(data: &Value, workflow: Option<&Workflow>, zone: Tz) -> Vec<Entry> {
         .unwrap_or_default()
 }
 
-#[expect(clippy::too_many_arguments, reason = "one page's worth of parts")]
 fn case_view(
     state: &AppState,
     session: &Session,
@@ -524,7 +500,6 @@ fn case_view(
     events: Vec<EventView>,
     people: &[(String, String)],
     refused: Option<&Refused>,
-    duplicates: Vec<String>,
     notice: Option<String>,
 ) -> CasePage {
     let registry = &state.workflows;
@@ -671,7 +646,7 @@ fn case_view(
         startable: picks(registry.iter().map(|w| (w.name(), w.definition.title.clone())), &[]),
         can_change: opens_cases(session.caller.role),
         notice,
-        duplicates,
+        duplicates: view.possible_duplicates,
     }
 }
 
@@ -717,7 +692,6 @@ pub async fn take_action(
             &req,
             case_id,
             Some(refusal),
-            Vec::new(),
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
@@ -762,7 +736,7 @@ pub async fn take_action(
         ),
         Err(e) => return Err(e.into()),
     };
-    case_page(&state, &session, &req, case_id, Some(refusal), Vec::new(), status).await
+    case_page(&state, &session, &req, case_id, Some(refusal), status).await
 }
 
 /// `POST /ui/cases/{id}/procedures`: starts another workflow on the case.
@@ -928,12 +902,7 @@ pub async fn open_case(
     match outcome {
         Ok(opened) => {
             tracing::info!(case.id = %opened.id, case.reference = %opened.reference, "case opened");
-            let mut to = format!("/ui/cases/{}", opened.id);
-            if !opened.possible_duplicates.is_empty() {
-                to.push_str("?duplicates=");
-                to.push_str(&opened.possible_duplicates.join(","));
-            }
-            Ok(see_other(&to))
+            Ok(see_other(&format!("/ui/cases/{}", opened.id)))
         }
         Err(CaseError::Invalid(issues)) => page(
             StatusCode::UNPROCESSABLE_ENTITY,
