@@ -30,9 +30,9 @@ async fn wait_for(client: &Client, css: &str, needle: &str) {
     }
 }
 
-/// Checks what a person with a screen reader, a keyboard or a small screen needs of the page
+/// Checks what a person with a screen reader, poor sight or a small screen needs of the page
 /// shown: every visible control has a label (or sits in a fieldset with a legend), every image
-/// has a text, and nothing is wider than the window (no sideways scrolling).
+/// has a text, text has enough contrast, and nothing is wider than the window.
 async fn check_accessible(client: &Client, page: &str) {
     let unlabelled = client
         .execute(
@@ -56,6 +56,29 @@ async fn check_accessible(client: &Client, page: &str) {
         .await
         .unwrap();
     assert_eq!(pictures, serde_json::json!(0), "{page}: pictures without a text");
+    // Text contrast (WCAG AA): 4.5:1, or 3:1 for large text, against the first opaque
+    // background behind it.
+    let low_contrast = client
+        .execute(
+            "const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number);
+             const lum = ([r, g, b]) => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+               return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+             const background = e => { for (; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor);
+               if (c.length === 3 || c[3] > 0) return c.slice(0, 3); } return [255, 255, 255]; };
+             return Array.from(document.querySelectorAll('body *'))
+               .filter(e => !e.closest('svg') && e.offsetParent !== null && !e.closest('.visually-hidden')
+                 && Array.from(e.childNodes).some(n => n.nodeType === 3 && n.textContent.trim()))
+               .map(e => { const style = getComputedStyle(e); const size = parseFloat(style.fontSize);
+                 const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+                 const [a, b] = [lum(rgb(style.color).slice(0, 3)), lum(background(e))];
+                 const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+                 return ratio < (large ? 3 : 4.5) ? e.tagName + ' ' + e.textContent.trim().slice(0, 30) + ' ' + ratio.toFixed(2) : null; })
+               .filter(x => x);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(low_contrast, serde_json::json!([]), "{page}: text below AA contrast");
     let overflow = client
         .execute(
             "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",

@@ -76,8 +76,27 @@ async fn signing_in_with_a_token_opens_a_strict_session_that_sign_out_revocation
     for attribute in ["HttpOnly", "SameSite=Strict", "Path=/ui"] {
         assert!(line.contains(attribute), "{line}");
     }
-    // Plain HTTP here: `Secure` is for sessions served over TLS.
+    // Plain HTTP here: `Secure` is for sessions served over TLS…
     assert!(!line.contains("Secure"), "{line}");
+    // …as behind a proxy that terminates it and says so.
+    let over_tls = web_test::TestRequest::post()
+        .uri("/ui/sign-in")
+        .peer_addr("127.0.0.1:40000".parse().unwrap())
+        .insert_header(("X-Forwarded-Proto", "https"))
+        .insert_header(("Cookie", format!("vigil_sign_in={pairing}")))
+        .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+        .set_payload(format!("csrf={csrf}&token={token}"))
+        .to_request();
+    let secure = web_test::call_service(&service, over_tls).await;
+    assert_eq!(secure.status(), 303);
+    let line = secure
+        .headers()
+        .get_all("set-cookie")
+        .filter_map(|v| v.to_str().ok())
+        .find(|l| l.starts_with("vigil_session="))
+        .unwrap()
+        .to_owned();
+    assert!(line.contains("Secure") && line.contains("HttpOnly"), "{line}");
     let session = signed.cookie(SESSION).unwrap();
     // Only the secret's hash is stored.
     assert_eq!(
@@ -916,4 +935,44 @@ async fn reassigning_offers_the_delegations_active_staff_by_name_and_hands_the_c
         .next()
         .unwrap();
     assert!(owner.contains("(Head of delegation)"), "{owner}");
+}
+
+#[actix_web::test]
+async fn my_cases_come_fifty_a_page_with_a_link_to_the_next_that_keeps_the_filters() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, token) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let service = web_test::init_service(app(state(pool))).await;
+    for n in 0..52 {
+        call_ok(
+            &service,
+            "POST",
+            "/api/v1/cases",
+            &token,
+            Some(
+                json!({"country": "KE", "themes": ["MEDIA"], "risk": if n == 0 { "low" } else { "high" },
+                "confidential": {"defender_name": format!("Person {n}")}, "procedure": {"workflow": "demarche"}}),
+            ),
+        )
+        .await;
+    }
+    let session = sign_in(&service, &token).await;
+    let cookies = [(SESSION, session.as_str())];
+    let rows = |body: &str| body.matches("<th scope=\"row\" data-label=\"Case\">").count();
+    let first = request(&service, "/ui/cases?risk=high", &cookies, None).await;
+    assert_eq!(rows(&first.body), 50);
+    let next = first
+        .body
+        .split("<a class=\"button\" href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let next = next.replace("&#38;", "&");
+    assert!(next.contains("risk=high") && next.contains("after="), "{next}");
+    let second = request(&service, &next, &cookies, None).await;
+    assert_eq!(second.status, 200);
+    assert_eq!(rows(&second.body), 1, "51 high-risk cases: 50, then 1");
+    assert!(!second.body.contains("rel=\"next\""));
 }
