@@ -87,10 +87,14 @@ enum Command {
         /// SMTP connections, for Vigil and the bare client alike (reminders).
         #[arg(long, default_value_t = 4)]
         connections: usize,
+        /// Leave out the graphile-worker comparison (reminders), which installs graphile-worker
+        /// from npm on first use.
+        #[arg(long)]
+        without_graphile: bool,
         /// Concurrent HTTP clients, and pgbench clients (transitions: 32; reads: 64; lists: 8).
         #[arg(long)]
         clients: Option<usize>,
-        /// How many cases to generate (lists; default 1,000,000, 100,000 with --quick).
+        /// How many cases to generate (lists, scale; default 1,000,000, 100,000 with --quick).
         #[arg(long)]
         cases: Option<i64>,
         /// How long each run drives the server (default 15, 5 with --quick).
@@ -115,6 +119,9 @@ enum BenchScenario {
     Reads,
     /// Pages of a delegation's cases with filters on, among 1,000,000 cases.
     Lists,
+    /// 1,000,000 cases and 10,000,000 events: list and read latency, the claim's cost behind
+    /// reminders not due, table and index sizes.
+    Scale,
 }
 
 #[derive(Debug, Subcommand)]
@@ -416,6 +423,7 @@ fn main() -> ExitCode {
             quick,
             reminders,
             connections,
+            without_graphile,
             clients,
             cases,
             seconds,
@@ -429,6 +437,7 @@ fn main() -> ExitCode {
                         reminders: reminders.unwrap_or(if quick { 2_000 } else { 20_000 }),
                         connections: connections.clamp(1, 64),
                         runs,
+                        graphile: !without_graphile,
                     };
                     vigil::bench::reminders::run(&config, &options, &out).map(drop)
                 }
@@ -448,6 +457,18 @@ fn main() -> ExitCode {
                         runs,
                     };
                     vigil::bench::reads::run(&config, &options, &out).map(drop)
+                }
+                BenchScenario::Scale => {
+                    let cases = cases.unwrap_or(if quick { 100_000 } else { 1_000_000 }).max(1);
+                    let options = vigil::bench::scale::Options {
+                        cases,
+                        events_per_case: 10,
+                        not_due: cases,
+                        clients: clients.unwrap_or(8).clamp(1, 256),
+                        seconds: seconds.unwrap_or(if quick { 3 } else { 10 }).max(1),
+                        runs,
+                    };
+                    vigil::bench::scale::run(&config, &options, &out).map(drop)
                 }
                 BenchScenario::Lists => {
                     let options = vigil::bench::lists::Options {

@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::store::bench as data;
 
 /// The pages asked for, in turn: filters a focal point uses.
-const PAGES: [&str; 4] = [
+pub(super) const PAGES: [&str; 4] = [
     "/api/v1/cases?limit=50&risk=high",
     "/api/v1/cases?limit=50&risk=critical&theme=MEDIA",
     "/api/v1/cases?limit=50&country=UG&state=awaiting_reply",

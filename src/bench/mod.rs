@@ -7,6 +7,7 @@ pub mod http;
 pub mod lists;
 pub mod reads;
 pub mod reminders;
+pub mod scale;
 pub mod serve;
 pub mod transitions;
 

@@ -5,8 +5,10 @@
 //! - SMTP: Python's smtplib pushing as many ~1 KB messages into the same sink over as many
 //!   connections.
 //!
-//! Also measured: Vigil's claim-and-mark path alone (mail discarded), and the peak RSS of this
-//! process while it drains the reminders (flat means it does not grow with N).
+//! Also measured: Vigil's claim-and-mark path alone (mail discarded), beside graphile-worker
+//! (from npm, where Node.js is present) draining as many no-op jobs with the same concurrency,
+//! and the peak RSS of this process while it drains the reminders (flat means it does not grow
+//! with N).
 
 use std::path::Path;
 use std::process::Command;
@@ -24,6 +26,9 @@ use crate::store::{Db, bench as data, cases as rows};
 use crate::workflow::Registry;
 
 const SMTP_PUSH: &str = include_str!("smtp_push.py");
+const GRAPHILE_DRAIN: &str = include_str!("graphile_drain.js");
+/// The graphile-worker release the reference installs from npm.
+const GRAPHILE_WORKER: &str = "graphile-worker@0.16";
 /// Cases the reminders are spread over.
 const CASES: i64 = 1_000;
 
@@ -32,6 +37,8 @@ pub struct Options {
     pub reminders: i64,
     pub connections: usize,
     pub runs: usize,
+    /// Also drain as many jobs with graphile-worker (Node.js and npm needed).
+    pub graphile: bool,
 }
 
 /// One run's figures, in reminders (or messages) per second.
@@ -41,6 +48,8 @@ struct Run {
     vigil_null: f64,
     sql: f64,
     smtp: f64,
+    /// graphile-worker draining as many no-op jobs; none without Node.js and npm.
+    graphile: Option<f64>,
     peak_rss_mb: f64,
 }
 
@@ -65,10 +74,15 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         let rss_before = rss_mb();
         let mut runs = Vec::new();
         for round in 1..=options.runs {
-            let run = measure(&runtime, &db, &registry, database, &sink, options)?;
+            let run = measure(&runtime, &db, &registry, database, &sink, options, out_dir)?;
             eprintln!(
-                "run {round}/{}: vigil {:.0}/s, vigil (mail discarded) {:.0}/s, pgbench SQL {:.0}/s, smtplib {:.0}/s",
-                options.runs, run.vigil, run.vigil_null, run.sql, run.smtp
+                "run {round}/{}: vigil {:.0}/s, vigil (mail discarded) {:.0}/s, pgbench SQL {:.0}/s, smtplib {:.0}/s, graphile-worker {}",
+                options.runs,
+                run.vigil,
+                run.vigil_null,
+                run.sql,
+                run.smtp,
+                run.graphile.map_or("not measured".into(), |g| format!("{g:.0}/s"))
             );
             runs.push(run);
         }
@@ -84,6 +98,8 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         pick(|r| r.smtp),
     );
     let reference = sql.min(smtp);
+    let graphile: Vec<f64> = runs.iter().filter_map(|r| r.graphile).collect();
+    let graphile = (!graphile.is_empty()).then(|| median(&graphile));
     let peak = runs.iter().map(|r| r.peak_rss_mb).fold(0.0, f64::max);
     let report = serde_json::json!({
         "scenario": "reminders",
@@ -95,6 +111,8 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         "reference_sql_per_s": sql.round(),
         "reference_smtp_per_s": smtp.round(),
         "reference_per_s": reference.round(),
+        "graphile_worker_per_s": graphile.map(f64::round),
+        "vigil_null_vs_graphile_worker": graphile.map(|g| (vigil_null / g * 100.0).round() / 100.0),
         "ratio": (vigil / reference * 100.0).round() / 100.0,
         "rss_mb": (peak * 10.0).round() / 10.0,
         "rss_before_mb": (rss_before * 10.0).round() / 10.0,
@@ -118,6 +136,21 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         "ceiling: pgbench, the same claim+complete SQL", sql
     );
     println!("  {:<44} {:>10.0} /s", "ceiling: smtplib into the same sink", smtp);
+    match graphile {
+        Some(g) => {
+            println!(
+                "  {:<44} {:>10.0} /s",
+                "graphile-worker: no-op jobs, same concurrency", g
+            );
+            println!(
+                "  {:<44} {:>10.2}",
+                "vigil (mail discarded) / graphile-worker",
+                vigil_null / g
+            );
+        }
+        None if options.graphile => println!("  graphile-worker: not measured (Node.js and npm are needed)"),
+        None => println!("  graphile-worker: left out (--without-graphile)"),
+    }
     println!("  {:<44} {:>10.2}", "ratio (vigil / lower ceiling)", vigil / reference);
     println!(
         "  {:<44} {:>7.1} MB (before {:.1} MB)",
@@ -134,6 +167,7 @@ fn measure(
     database: &BenchDatabase,
     sink: &SmtpSink,
     options: &Options,
+    out_dir: &Path,
 ) -> anyhow::Result<Run> {
     let n = options.reminders;
     let drain = |outbox: Outbox| -> anyhow::Result<(f64, f64)> {
@@ -162,11 +196,16 @@ fn measure(
     db.run_blocking(|conn| data::load_due_reminders(conn, "demarche.decision_due", n, Utc::now()))?;
     let sql = pgbench(database, n)?;
     let smtp = smtplib(sink, n, options.connections)?;
+    let graphile = options
+        .graphile
+        .then(|| graphile(database, n, options.connections, &out_dir.join("tools")))
+        .flatten();
     Ok(Run {
         vigil,
         vigil_null,
         sql,
         smtp,
+        graphile,
         peak_rss_mb,
     })
 }
@@ -219,4 +258,51 @@ fn smtplib(sink: &SmtpSink, n: i64, connections: usize) -> anyhow::Result<f64> {
         .trim()
         .parse()
         .context("the smtplib client printed no rate")
+}
+
+/// graphile-worker (installed from npm into `tools` on first use) draining `n` no-op jobs on the
+/// same server with `concurrency`; none, with the reason on standard error, where Node.js or
+/// npm is missing or the install fails: it is a comparison, not a ceiling.
+fn graphile(database: &BenchDatabase, n: i64, concurrency: usize, tools: &Path) -> Option<f64> {
+    let attempt = || -> anyhow::Result<f64> {
+        let dir = tools.join("graphile-worker");
+        if !dir.join("node_modules/graphile-worker").exists() {
+            std::fs::create_dir_all(&dir)?;
+            let installed = Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+                .arg(&dir)
+                .arg(GRAPHILE_WORKER)
+                .output()
+                .context("cannot run npm")?;
+            anyhow::ensure!(
+                installed.status.success(),
+                "npm install {GRAPHILE_WORKER} failed: {}",
+                String::from_utf8_lossy(&installed.stderr)
+            );
+        }
+        let script = dir.join("graphile_drain.js");
+        std::fs::write(&script, GRAPHILE_DRAIN)?;
+        let output = Command::new("node")
+            .arg(&script)
+            .arg(database.url.expose())
+            .args([n.to_string(), concurrency.to_string()])
+            .current_dir(&dir)
+            .output()
+            .context("cannot run node")?;
+        anyhow::ensure!(
+            output.status.success(),
+            "graphile-worker failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .trim()
+            .parse()
+            .context("graphile-worker printed no rate")
+    };
+    attempt()
+        .inspect_err(|e| eprintln!("graphile-worker not measured: {e:#}"))
+        .ok()
 }

@@ -67,6 +67,9 @@ pub fn load_due_reminders(
     .bind::<BigInt, _>(count)
     .bind::<Timestamptz, _>(now)
     .execute(conn)?;
+    // Each run starts from the same tables: the previous drain (Vigil's or pgbench's) left a
+    // dead version of a case row per batch, which the next would otherwise walk past.
+    diesel::sql_query("VACUUM ANALYZE cases").execute(conn)?;
     diesel::sql_query("VACUUM ANALYZE scheduled").execute(conn)?;
     Ok(())
 }
@@ -183,4 +186,72 @@ pub fn table_size_mb(conn: &mut PgConnection, table: &str) -> Result<f64, StoreE
         .bind::<Text, _>(table)
         .get_result(conn)?;
     Ok(size.bytes as f64 / 1024.0 / 1024.0)
+}
+
+/// `per_case` events for every case of the bench delegation that has none yet (the scale
+/// bench's history: 10 per case for 1,000,000 cases is 10,000,000 rows), inserted by the
+/// server from `generate_series` in one statement. The hashes are filler: the chain of these
+/// cases is not verified.
+pub fn bulk_events(conn: &mut PgConnection, per_case: i64) -> Result<(), StoreError> {
+    diesel::sql_query(
+        "INSERT INTO case_events (delegation, case_id, seq, procedure_id, action, from_state, to_state,
+                                  actor_kind, at, plain, sealed, prev_hash, hash)
+         SELECT c.delegation, c.id, s, p.id, 'add_note', p.state, p.state, 'user',
+                c.created_at + s * interval '1 hour', '{}', '\\x00'::bytea,
+                decode(repeat('00', 32), 'hex'), decode(repeat('11', 32), 'hex')
+         FROM cases c JOIN procedures p ON p.delegation = c.delegation AND p.case_id = c.id,
+              generate_series(1, $2) s
+         WHERE c.delegation = $1 AND NOT EXISTS (SELECT 1 FROM case_events e WHERE e.delegation = c.delegation AND e.case_id = c.id)",
+    )
+    .bind::<Text, _>(DELEGATION)
+    .bind::<BigInt, _>(per_case)
+    .execute(conn)?;
+    diesel::sql_query("ANALYZE case_events").execute(conn)?;
+    Ok(())
+}
+
+/// Adds `count` pending reminders that fall due a month after `now`: rows the claim must not
+/// pay for.
+pub fn load_not_due(conn: &mut PgConnection, count: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+    diesel::sql_query(
+        "WITH p AS (SELECT row_number() OVER (ORDER BY id) - 1 AS k, * FROM procedures WHERE delegation = $1),
+              n AS (SELECT count(*) AS n FROM p)
+         INSERT INTO scheduled (delegation, id, case_id, procedure_id, state, kind, position, message, recipients, due_at)
+         SELECT p.delegation, gen_random_uuid(), p.case_id, p.id, p.state, 'reminder', 0, 'demarche.decision_due', '{owner}',
+                $3 + interval '30 days' + g * interval '1 second'
+         FROM generate_series(0, $2 - 1) g JOIN p ON p.k = g % (SELECT n FROM n)",
+    )
+    .bind::<Text, _>(DELEGATION)
+    .bind::<BigInt, _>(count)
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)?;
+    diesel::sql_query("VACUUM ANALYZE scheduled").execute(conn)?;
+    Ok(())
+}
+
+/// A table's size and its indexes' size, in MB.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct RelationSize {
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = BigInt)]
+    pub rows: i64,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    pub table_mb: f64,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    pub indexes_mb: f64,
+}
+
+/// The sizes of Vigil's largest tables (heap with TOAST, and all indexes).
+pub fn relation_sizes(conn: &mut PgConnection) -> Result<Vec<RelationSize>, StoreError> {
+    Ok(diesel::sql_query(
+        "SELECT c.relname::text AS name, greatest(c.reltuples, 0)::bigint AS rows,
+                (pg_table_size(c.oid) / 1048576.0)::float8 AS table_mb,
+                (pg_indexes_size(c.oid) / 1048576.0)::float8 AS indexes_mb
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+           AND c.relname IN ('cases', 'procedures', 'case_events', 'scheduled', 'access_log', 'case_keys')
+         ORDER BY c.relname",
+    )
+    .load(conn)?)
 }
