@@ -242,8 +242,10 @@ pub struct RelationSize {
     pub indexes_mb: f64,
 }
 
-/// The sizes of Vigil's largest tables (heap with TOAST, and all indexes).
+/// The sizes of Vigil's largest tables (heap with TOAST, and all indexes), and their row
+/// counts as `ANALYZE` estimates them.
 pub fn relation_sizes(conn: &mut PgConnection) -> Result<Vec<RelationSize>, StoreError> {
+    diesel::sql_query("ANALYZE cases, procedures, case_events, scheduled, access_log, case_keys").execute(conn)?;
     Ok(diesel::sql_query(
         "SELECT c.relname::text AS name, greatest(c.reltuples, 0)::bigint AS rows,
                 (pg_table_size(c.oid) / 1048576.0)::float8 AS table_mb,

@@ -122,3 +122,30 @@ fn the_lists_bench_generates_cases_and_reports_latency_and_sequential_scans() {
     assert!(report["sequential_scans_while_listing"].is_object(), "{report}");
     assert!(report["sizes"]["cases_mb"].as_f64().unwrap() > 0.0, "{report}");
 }
+
+#[test]
+fn the_scale_bench_generates_history_and_reports_latency_claim_cost_and_sizes() {
+    let (printed, report) = bench(
+        "scale",
+        &["--cases", "2000", "--clients", "2", "--seconds", "1", "--runs", "1"],
+    );
+    for figure in [
+        "list_p50_ms",
+        "list_p95_ms",
+        "read_p50_ms",
+        "read_p95_ms",
+        "claim_per_s_alone",
+        "claim_per_s_behind_not_due",
+        "claim_cost_growth",
+        "rss_mb",
+    ] {
+        assert!(report[figure].as_f64().unwrap() > 0.0, "{figure}: {report}");
+    }
+    assert_eq!(report["cases"], 2000);
+    assert_eq!(report["events"], 20000);
+    let sizes = report["sizes"].as_array().unwrap();
+    let events = sizes.iter().find(|s| s["table"] == "case_events").unwrap();
+    // The 2,000 generated cases' 20,000 events, and the opened case's own.
+    assert!(events["rows"].as_i64().unwrap() >= 20000, "{report}");
+    assert!(printed.contains("claim cost growth"), "{printed}");
+}

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::forms::{Submitted, humanize};
-use super::pages::{Nav, Pick};
+use super::pages::{Nav, Pick, parse_id};
 use super::session::Session;
 use super::{WebError, page, see_other};
 use crate::cases::{self, CaseError, ERASURE_REASONS, EraseRequest};
@@ -31,6 +31,14 @@ fn admin_only(session: &Session) -> Result<(), WebError> {
     } else {
         Err(ApiError::Forbidden("this page is for administrators".into()).into())
     }
+}
+
+/// The form of an administrator's change: refused for anyone else, or without the session's token.
+fn admin_form(session: &Session, body: &[u8]) -> Result<Submitted, WebError> {
+    admin_only(session)?;
+    let form = Submitted::parse(body);
+    session.check(&form)?;
+    Ok(form)
 }
 
 pub struct UserLine {
@@ -229,9 +237,7 @@ pub async fn add_user(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
-    admin_only(&session)?;
-    let form = Submitted::parse(&body);
-    session.check(&form)?;
+    let form = admin_form(&session, &body)?;
     let email = form.text("email").to_owned();
     let role = form.text("role").to_owned();
     let delegation = Some(form.text("delegation").to_uppercase()).filter(|d| !d.is_empty());
@@ -278,7 +284,7 @@ pub async fn add_user(
 
 /// The email of the user the form names by id.
 async fn email_of(state: &AppState, id: &str) -> Result<String, WebError> {
-    let id = Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
+    let id = parse_id(id)?;
     let user = state.db.run(move |conn| users::user(conn, id)).await?;
     Ok(user.ok_or(ApiError::NotFound)?.email)
 }
@@ -291,8 +297,7 @@ pub async fn disable_user(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
-    admin_only(&session)?;
-    session.check(&Submitted::parse(&body))?;
+    admin_form(&session, &body)?;
     let email = email_of(&state, &id).await?;
     match command(&state, move |db| commands::disable_user(db, &email)).await? {
         Ok(()) => Ok(see_other("/ui/admin?done=disabled")),
@@ -308,8 +313,7 @@ pub async fn issue_token(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
-    admin_only(&session)?;
-    session.check(&Submitted::parse(&body))?;
+    admin_form(&session, &body)?;
     let email = email_of(&state, &id).await?;
     let issued = command(&state, {
         let email = email.clone();
@@ -340,9 +344,7 @@ pub async fn revoke_token(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
-    admin_only(&session)?;
-    let form = Submitted::parse(&body);
-    session.check(&form)?;
+    let form = admin_form(&session, &body)?;
     let prefix = form.text("prefix").to_owned();
     match command(&state, move |db| commands::revoke_token(db, &prefix)).await? {
         Ok(()) => Ok(see_other("/ui/admin?done=revoked")),
@@ -371,9 +373,8 @@ pub async fn retry(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
-    admin_only(&session)?;
-    session.check(&Submitted::parse(&body))?;
-    let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
+    admin_form(&session, &body)?;
+    let id = parse_id(&id)?;
     let revived = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
         cases::retry_scheduled(conn, ctx, id)
     })
@@ -392,9 +393,7 @@ pub async fn request_erasure(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
-    admin_only(&session)?;
-    let form = Submitted::parse(&body);
-    session.check(&form)?;
+    let form = admin_form(&session, &body)?;
     let reference = form.text("reference").to_owned();
     let request = EraseRequest {
         reason: form.text("reason").to_owned(),
@@ -427,9 +426,8 @@ pub async fn approve_erasure(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
-    admin_only(&session)?;
-    session.check(&Submitted::parse(&body))?;
-    let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
+    admin_form(&session, &body)?;
+    let id = parse_id(&id)?;
     let outcome = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
         cases::approve_erasure(conn, ctx, id)
     })

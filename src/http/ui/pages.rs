@@ -58,7 +58,8 @@ fn opens_cases(role: Role) -> bool {
     matches!(role, Role::FocalPoint | Role::HeadOfDelegation)
 }
 
-fn parse_id(raw: &str) -> Result<Uuid, WebError> {
+/// The id in a path or a form; one that is no UUID names nothing.
+pub(super) fn parse_id(raw: &str) -> Result<Uuid, WebError> {
     Uuid::parse_str(raw).map_err(|_| WebError::Api(crate::http::error::ApiError::NotFound))
 }
 
@@ -188,6 +189,19 @@ pub struct Pick {
     pub selected: bool,
 }
 
+fn risk_picks(chosen: &[&str]) -> Vec<Pick> {
+    picks(cases::RISKS.iter().map(|r| (*r, forms::humanize(r))), chosen)
+}
+
+fn theme_picks(chosen: &[&str]) -> Vec<Pick> {
+    picks(THEMES.iter().map(|t| (*t, theme_label(t).to_owned())), chosen)
+}
+
+/// The loaded workflows, by title.
+fn workflow_picks(registry: &Registry, chosen: &[&str]) -> Vec<Pick> {
+    picks(registry.iter().map(|w| (w.name(), w.definition.title.clone())), chosen)
+}
+
 fn picks<'a>(items: impl IntoIterator<Item = (&'a str, String)>, chosen: &[&str]) -> Vec<Pick> {
     items
         .into_iter()
@@ -293,10 +307,7 @@ pub async fn cases(
         ],
         &[if filters.sort == "due" { "due" } else { "newest" }],
     );
-    let workflows = picks(
-        registry.iter().map(|w| (w.name(), w.definition.title.clone())),
-        &[filters.workflow.as_str()],
-    );
+    let workflows = workflow_picks(registry, &[filters.workflow.as_str()]);
     let mut state_names: Vec<(&str, String)> = Vec::new();
     for workflow in registry.iter() {
         if !filters.workflow.is_empty() && workflow.name() != filters.workflow {
@@ -309,14 +320,8 @@ pub async fn cases(
         }
     }
     let states = picks(state_names, &[filters.state.as_str()]);
-    let risks = picks(
-        cases::RISKS.iter().map(|r| (*r, forms::humanize(r))),
-        &[filters.risk.as_str()],
-    );
-    let themes = picks(
-        THEMES.iter().map(|t| (*t, theme_label(t).to_owned())),
-        &[filters.theme.as_str()],
-    );
+    let risks = risk_picks(&[filters.risk.as_str()]);
+    let themes = theme_picks(&[filters.theme.as_str()]);
     page(
         StatusCode::OK,
         &CasesPage {
@@ -643,7 +648,7 @@ fn case_view(
         procedures,
         upcoming,
         timeline,
-        startable: picks(registry.iter().map(|w| (w.name(), w.definition.title.clone())), &[]),
+        startable: workflow_picks(registry, &[]),
         can_change: opens_cases(session.caller.role),
         notice,
         duplicates: view.possible_duplicates,
@@ -828,20 +833,11 @@ fn case_form(
         editing,
         country: form.text("country").to_owned(),
         country_error: problem("country"),
-        themes: picks(
-            THEMES.iter().map(|t| (*t, theme_label(t).to_owned())),
-            &form.all("themes"),
-        ),
+        themes: theme_picks(&form.all("themes")),
         themes_error: problem("themes"),
-        risks: picks(
-            cases::RISKS.iter().map(|r| (*r, forms::humanize(r))),
-            &[form.get("risk").unwrap_or("medium")],
-        ),
+        risks: risk_picks(&[form.get("risk").unwrap_or("medium")]),
         risk_error: problem("risk"),
-        workflows: picks(
-            state.workflows.iter().map(|w| (w.name(), w.definition.title.clone())),
-            &[form.text("workflow")],
-        ),
+        workflows: workflow_picks(&state.workflows, &[form.text("workflow")]),
         workflow_error: problem("procedure.workflow"),
         confidential: CONFIDENTIAL
             .iter()

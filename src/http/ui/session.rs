@@ -56,6 +56,16 @@ impl Session {
     }
 }
 
+/// Refuses a form sent before there is a session (signing in) that does not carry the token
+/// of the cookie the form came with.
+fn check_paired(req: &HttpRequest, form: &Submitted) -> Result<(), WebError> {
+    let paired = req
+        .cookie(SIGN_IN_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    same_secret(form.get("csrf"), &paired)
+}
+
 fn same_secret(presented: Option<&str>, expected: &str) -> Result<(), WebError> {
     let presented = presented.unwrap_or_default();
     if !expected.is_empty() && bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
@@ -161,11 +171,7 @@ fn sign_in_form(req: &HttpRequest, status: StatusCode, error: Option<String>) ->
 /// failures limited) exactly as for the API; a refused one is never shown back.
 pub async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, WebError> {
     let form = Submitted::parse(&body);
-    let paired = req
-        .cookie(SIGN_IN_COOKIE)
-        .map(|c| c.value().to_owned())
-        .unwrap_or_default();
-    same_secret(form.get("csrf"), &paired)?;
+    check_paired(&req, &form)?;
     let presented = form.text("token").to_owned();
     let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
     let (caller, token_id) = match check_token(&state, presented, &address).await {
@@ -250,11 +256,7 @@ pub async fn send_link(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let form = Submitted::parse(&body);
-    let paired = req
-        .cookie(SIGN_IN_COOKIE)
-        .map(|c| c.value().to_owned())
-        .unwrap_or_default();
-    same_secret(form.get("csrf"), &paired)?;
+    check_paired(&req, &form)?;
     let email = form.text("email").to_lowercase();
     let Some(mailer) = state.mailer.clone() else {
         return sign_in_form(
@@ -359,11 +361,7 @@ pub async fn use_link(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let form = Submitted::parse(&body);
-    let paired = req
-        .cookie(SIGN_IN_COOKIE)
-        .map(|c| c.value().to_owned())
-        .unwrap_or_default();
-    same_secret(form.get("csrf"), &paired)?;
+    check_paired(&req, &form)?;
     let id_hash = token::hash(&secret);
     let now = Utc::now();
     match state
