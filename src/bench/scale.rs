@@ -99,8 +99,15 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
             let alone = claim_rate(&runtime, &db, &registry, 0)?;
             let behind = claim_rate(&runtime, &db, &registry, options.not_due)?;
             eprintln!(
-                "run {round}/{}: claim {alone:.0}/s alone, {behind:.0}/s behind {} not due",
-                options.runs, options.not_due
+                "run {round}/{}: claim {:.0}/s alone ({:.2} ms, {} buffers a claim), {:.0}/s behind {} not due ({:.2} ms, {} buffers)",
+                options.runs,
+                alone.rate,
+                alone.statement_ms,
+                alone.statement_buffers,
+                behind.rate,
+                options.not_due,
+                behind.statement_ms,
+                behind.statement_buffers
             );
             claim_empty.push(alone);
             claim_behind.push(behind);
@@ -111,8 +118,22 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
             list_p95: median(&list_p95),
             read_p50: median(&read_p50),
             read_p95: median(&read_p95),
-            claim_alone: median(&claim_empty),
-            claim_behind: median(&claim_behind),
+            claim_alone: median(&claim_empty.iter().map(|c| c.rate).collect::<Vec<_>>()),
+            claim_behind: median(&claim_behind.iter().map(|c| c.rate).collect::<Vec<_>>()),
+            statement_alone_ms: median(&claim_empty.iter().map(|c| c.statement_ms).collect::<Vec<_>>()),
+            statement_behind_ms: median(&claim_behind.iter().map(|c| c.statement_ms).collect::<Vec<_>>()),
+            buffers_alone: median(
+                &claim_empty
+                    .iter()
+                    .map(|c| c.statement_buffers as f64)
+                    .collect::<Vec<_>>(),
+            ),
+            buffers_behind: median(
+                &claim_behind
+                    .iter()
+                    .map(|c| c.statement_buffers as f64)
+                    .collect::<Vec<_>>(),
+            ),
         };
         Ok::<_, anyhow::Error>((figures, sizes, cases_s, events_s, rss))
     })?;
@@ -135,6 +156,10 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         "claim_per_s_alone": figures.claim_alone.round(),
         "claim_per_s_behind_not_due": figures.claim_behind.round(),
         "claim_cost_growth": round2(growth),
+        "claim_statement_ms_alone": round2(figures.statement_alone_ms),
+        "claim_statement_ms_behind_not_due": round2(figures.statement_behind_ms),
+        "claim_statement_buffers_alone": figures.buffers_alone,
+        "claim_statement_buffers_behind_not_due": figures.buffers_behind,
         "sizes": sizes.iter().map(|s| serde_json::json!({
             "table": s.name, "rows": s.rows, "table_mb": s.table_mb.round(), "indexes_mb": s.indexes_mb.round(),
         })).collect::<Vec<_>>(),
@@ -189,16 +214,33 @@ struct Figures {
     read_p95: f64,
     claim_alone: f64,
     claim_behind: f64,
+    statement_alone_ms: f64,
+    statement_behind_ms: f64,
+    buffers_alone: f64,
+    buffers_behind: f64,
+}
+
+/// One claim measurement: the pass's rate, and the claim statement alone.
+#[derive(Debug, Clone, Copy)]
+struct Claim {
+    /// Reminders per second through one `send_due` pass (claim, look-ups, mark, refresh).
+    rate: f64,
+    /// The first claim of a batch of 200, alone: milliseconds, and shared buffers touched.
+    statement_ms: f64,
+    statement_buffers: i64,
 }
 
 /// [`DUE`] due reminders claimed and marked by one `send_due` pass with mail discarded, behind
-/// `not_due` pending reminders that fall due next month; in reminders per second.
-fn claim_rate(runtime: &tokio::runtime::Runtime, db: &Db, registry: &Registry, not_due: i64) -> anyhow::Result<f64> {
+/// `not_due` pending reminders that fall due next month; before the pass, the claim statement
+/// is run once under `EXPLAIN (ANALYZE, BUFFERS)` and rolled back.
+fn claim_rate(runtime: &tokio::runtime::Runtime, db: &Db, registry: &Registry, not_due: i64) -> anyhow::Result<Claim> {
     let now = Utc::now();
     db.run_blocking(|conn| data::load_due_reminders(conn, "demarche.decision_due", DUE, now))?;
     if not_due > 0 {
         db.run_blocking(|conn| data::load_not_due(conn, not_due, now))?;
     }
+    let (statement_ms, statement_buffers) =
+        db.run_blocking(|conn| data::explain_claim(conn, Utc::now(), dispatch::BATCH))?;
     let mailer = Mailer {
         outbox: Outbox::Discard,
         from: "vigil@bench.example".into(),
@@ -215,5 +257,9 @@ fn claim_rate(runtime: &tokio::runtime::Runtime, db: &Db, registry: &Registry, n
         pass.failed,
         pass.skipped
     );
-    Ok(DUE as f64 / elapsed)
+    Ok(Claim {
+        rate: DUE as f64 / elapsed,
+        statement_ms,
+        statement_buffers,
+    })
 }

@@ -257,3 +257,40 @@ pub fn relation_sizes(conn: &mut PgConnection) -> Result<Vec<RelationSize>, Stor
     )
     .load(conn)?)
 }
+
+#[derive(QueryableByName)]
+struct PlanLine {
+    #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
+    line: String,
+}
+
+/// The claim statement Vigil issues (`CLAIM_DUE_SQL`, a batch of `limit` reminders), run under
+/// `EXPLAIN (ANALYZE, BUFFERS)` in a transaction that is rolled back: its execution time in
+/// milliseconds and the shared buffers it touched, as PostgreSQL reports them.
+pub fn explain_claim(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) -> Result<(f64, i64), StoreError> {
+    use diesel::connection::SimpleConnection;
+    // Nothing the EXPLAIN claims stays claimed: its transaction is rolled back.
+    conn.batch_execute("BEGIN")?;
+    let explained = diesel::sql_query(format!("EXPLAIN (ANALYZE, BUFFERS) {}", super::cases::CLAIM_DUE_SQL))
+        .bind::<Timestamptz, _>(now)
+        .bind::<Timestamptz, _>(now + chrono::Duration::minutes(2))
+        .bind::<BigInt, _>(limit)
+        .bind::<Text, _>("reminder")
+        .load::<PlanLine>(conn);
+    conn.batch_execute("ROLLBACK")?;
+    let lines: Vec<String> = explained?.into_iter().map(|l| l.line).collect();
+    let number_after = |marker: &str| {
+        lines.iter().find_map(|l| {
+            let rest = &l[l.find(marker)? + marker.len()..];
+            rest.split(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .next()?
+                .parse::<f64>()
+                .ok()
+        })
+    };
+    let ms = number_after("Execution Time: ").unwrap_or(f64::NAN);
+    // The top node's buffers count every node's below it.
+    let hit = number_after("shared hit=").unwrap_or(0.0);
+    let read = number_after(" read=").unwrap_or(0.0);
+    Ok((ms, (hit + read) as i64))
+}

@@ -137,6 +137,9 @@ fn the_scale_bench_generates_history_and_reports_latency_claim_cost_and_sizes() 
         "claim_per_s_alone",
         "claim_per_s_behind_not_due",
         "claim_cost_growth",
+        "claim_statement_ms_alone",
+        "claim_statement_ms_behind_not_due",
+        "claim_statement_buffers_alone",
         "rss_mb",
     ] {
         assert!(report[figure].as_f64().unwrap() > 0.0, "{figure}: {report}");
