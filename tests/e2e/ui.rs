@@ -340,6 +340,9 @@ async fn a_refused_form_keeps_what_was_typed_shows_each_problem_by_its_field_and
         ("data.proposed_observers", "Two officers"),
     ];
 
+    // A date and time is read on the user's clock (here the delegation's), and says so.
+    assert!(page.body.contains("Your time: Europe/Brussels"));
+
     // The hearing date missing: the engine's rule, shown beside the field; the rest kept.
     let missing = request(&service, &action, &cookies, Some(&base)).await;
     assert_eq!(missing.status, 422, "{}", missing.body);

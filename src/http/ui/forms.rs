@@ -175,7 +175,7 @@ pub fn humanize(name: &str) -> String {
 /// The controls of an action's fields, filled from `form` (what was sent, after an error) and
 /// marked with `issues`. `branch` is the action's target when it branches on a field, and
 /// `state_title` names a state for the choices that lead to it. A user field offers `people`
-/// (id and name), when there are any.
+/// (id and name), when there are any; a date-and-time field says it is read in `zone`.
 pub fn controls(
     fields: &BTreeMap<String, FieldDef>,
     branch: Option<&Target>,
@@ -183,6 +183,7 @@ pub fn controls(
     form: Option<&Submitted>,
     issues: &[ControlIssue],
     people: &[(String, String)],
+    zone: Tz,
 ) -> Vec<Control> {
     fields
         .iter()
@@ -242,6 +243,7 @@ pub fn controls(
                     FieldType::User if people.is_empty() => {
                         Some("The user id of a focal point or head of this delegation".into())
                     }
+                    FieldType::Datetime => Some(format!("Your time: {}", zone.name())),
                     _ => None,
                 },
                 name: control,
@@ -346,7 +348,15 @@ mod tests {
             problem: "is required".into(),
         }];
         let title = |state: &str| format!("State {state}");
-        let controls = controls(&fields, Some(&branch), &title, Some(&form), &issues, &[]);
+        let controls = controls(
+            &fields,
+            Some(&branch),
+            &title,
+            Some(&form),
+            &issues,
+            &[],
+            chrono_tz::UTC,
+        );
         assert_eq!(controls[0].widget, "radio");
         assert_eq!(controls[0].options[0].leads_to.as_deref(), Some("State scheduled"));
         assert!(controls[0].options[1].checked);
@@ -364,12 +374,12 @@ mod tests {
         ];
         let form = Submitted::parse(b"data.new_owner=u2");
         let title = |state: &str| state.to_owned();
-        let offered = controls(&fields, None, &title, Some(&form), &[], &people);
+        let offered = controls(&fields, None, &title, Some(&form), &[], &people, chrono_tz::UTC);
         assert_eq!(offered[0].widget, "select");
         assert_eq!(offered[0].options.len(), 2);
         assert!(offered[0].options[1].checked && !offered[0].options[0].checked);
         assert!(offered[0].hint.is_none());
-        let typed = controls(&fields, None, &title, None, &[], &[]);
+        let typed = controls(&fields, None, &title, None, &[], &[], chrono_tz::UTC);
         assert_eq!(typed[0].widget, "text");
     }
 }

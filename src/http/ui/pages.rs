@@ -534,6 +534,7 @@ fn case_view(
                             mine.map(|r| &r.form),
                             mine.map(|r| r.issues.as_slice()).unwrap_or_default(),
                             people,
+                            zone,
                         ),
                         leads_to: match target {
                             Some(Target::State(s)) => Some(title_of(s)),
