@@ -11,8 +11,7 @@ SELECT t.id, t.user_id, t.hash, t.expires_at, t.revoked_at, u.id, u.email, u.dis
 SELECT * FROM procedures WHERE id = :p LIMIT 1;
 SELECT * FROM cases WHERE id = :c LIMIT 1;
 SELECT * FROM procedures WHERE delegation = :d AND case_id = :c ORDER BY case_id, created_at;
-SELECT * FROM delegations WHERE code = :d LIMIT 1;
-SELECT * FROM users WHERE id = :u LIMIT 1;
+SELECT *, (SELECT time_zone FROM users WHERE id = :u) FROM delegations WHERE code = :d LIMIT 1;
 BEGIN;
 SELECT * FROM cases WHERE delegation = :d AND id = :c LIMIT 1 FOR UPDATE;
 SELECT version AS v FROM procedures WHERE id = :p LIMIT 1 \gset

@@ -41,6 +41,21 @@ pub fn delegation(conn: &mut PgConnection, code: &str) -> Result<Option<Delegati
         .optional()?)
 }
 
+/// A delegation, and the time zone the owner of one of its cases has set (if any), in one
+/// round trip: what a case's calendar needs.
+pub fn delegation_and_owner_zone(
+    conn: &mut PgConnection,
+    code: &str,
+    owner: Uuid,
+) -> Result<Option<(DelegationRow, Option<String>)>, StoreError> {
+    let owner_zone = users::table.find(owner).select(users::time_zone).single_value();
+    Ok(delegations::table
+        .find(code)
+        .select((DelegationRow::as_select(), owner_zone))
+        .first(conn)
+        .optional()?)
+}
+
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser {
