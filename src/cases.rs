@@ -608,7 +608,16 @@ fn case_in_scope(
     id: Uuid,
 ) -> Result<(CaseRow, Vec<ProcedureRow>), CaseError> {
     let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
-    let procedures = rows::procedures_of(conn, &case.delegation, id)?;
+    in_scope(conn, ctx, case)
+}
+
+/// As [`case_in_scope`], for a case already read.
+fn in_scope(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    case: CaseRow,
+) -> Result<(CaseRow, Vec<ProcedureRow>), CaseError> {
+    let procedures = rows::procedures_of(conn, &case.delegation, case.id)?;
     if !visible(ctx.caller, &case, &procedures) {
         record_access(conn, ctx, &case, "denied")?;
         return Err(CaseError::NotFound);
@@ -775,9 +784,13 @@ pub fn transition(
 ) -> Result<Transitioned, CaseError> {
     let (registry, keys, caller) = (ctx.registry, ctx.keys, ctx.caller);
     let at = now_micros(ctx.now);
-    let found = rows::procedure_by_id(conn, procedure_id)?.ok_or(CaseError::NotFound)?;
-    let (case, procedures) = case_in_scope(conn, ctx, found.case_id)?;
-    if reach(registry, caller, &procedures) == Reach::ReviewsOnly && !is_review(&found) {
+    let case = rows::case_of_procedure(conn, procedure_id)?.ok_or(CaseError::NotFound)?;
+    let (case, procedures) = in_scope(conn, ctx, case)?;
+    let found = procedures
+        .iter()
+        .find(|p| p.id == procedure_id)
+        .ok_or(CaseError::NotFound)?;
+    if reach(registry, caller, &procedures) == Reach::ReviewsOnly && !is_review(found) {
         record_access(conn, ctx, &case, "denied")?;
         return Err(CaseError::NotFound);
     }

@@ -8,8 +8,7 @@ SELECT delegation AS d, case_id AS c, procedure_id AS p, user_id AS u FROM bench
 SELECT t.id, t.user_id, t.hash, t.expires_at, t.revoked_at, u.id, u.email, u.display_name, u.role, u.delegation,
        u.time_zone, u.language, u.digest, u.disabled_at
   FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.prefix = :prefix LIMIT 1;
-SELECT * FROM procedures WHERE id = :p LIMIT 1;
-SELECT * FROM cases WHERE id = :c LIMIT 1;
+SELECT * FROM cases WHERE id IN (SELECT case_id FROM procedures WHERE id = :p) LIMIT 1;
 SELECT * FROM procedures WHERE delegation = :d AND case_id = :c ORDER BY case_id, created_at;
 SELECT *, (SELECT time_zone FROM users WHERE id = :u) FROM delegations WHERE code = :d LIMIT 1;
 BEGIN;

@@ -185,6 +185,22 @@ pub fn case_by_id(conn: &mut PgConnection, id: Uuid) -> Result<Option<CaseRow>, 
         .optional()?)
 }
 
+/// The case a procedure belongs to, found from the procedure's id in one query (both ids are
+/// unique, so the delegation need not be joined on).
+pub fn case_of_procedure(conn: &mut PgConnection, procedure: Uuid) -> Result<Option<CaseRow>, StoreError> {
+    Ok(cases::table
+        .filter(
+            cases::id.eq_any(
+                procedures::table
+                    .filter(procedures::id.eq(procedure))
+                    .select(procedures::case_id),
+            ),
+        )
+        .select(CaseRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 pub fn case_by_reference(conn: &mut PgConnection, reference: &str) -> Result<Option<CaseRow>, StoreError> {
     Ok(cases::table
         .filter(cases::reference.eq(reference))

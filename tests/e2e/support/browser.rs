@@ -1,6 +1,7 @@
 //! Debian's Chromium, headless, driven through ChromeDriver (WebDriver) by fantoccini.
 //! `scripts/install-deps` installs both when missing; the driver is stopped when the test ends.
 
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -10,7 +11,8 @@ use serde_json::json;
 
 use super::process::free_address;
 
-/// A running ChromeDriver, killed on drop, and a fresh Chromium profile.
+/// A running ChromeDriver in a process group of its own, with the Chromium it starts: the whole
+/// group is killed on drop, so a test that fails half-way leaves no browser behind.
 pub struct Driver {
     child: Child,
     pub url: String,
@@ -22,6 +24,7 @@ impl Driver {
         let address = free_address();
         let child = Command::new("chromedriver")
             .arg(format!("--port={}", address.port()))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -69,7 +72,8 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        let group = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
         let _ = self.child.wait();
     }
 }
