@@ -11,7 +11,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::forms::{Submitted, humanize};
-use super::pages::{Nav, Pick, parse_id};
+use super::pages::{Nav, Pick, local, parse_id};
 use super::session::Session;
 use super::{WebError, page, see_other};
 use crate::cases::{self, CaseError, ERASURE_REASONS, EraseRequest};
@@ -145,7 +145,7 @@ async fn admin_page(
             .map_or_else(|| id.to_string(), |u| u.email.clone())
     };
     let zone = session.zone;
-    let when = |at: chrono::DateTime<Utc>| at.with_timezone(&zone).format("%-d %b %Y %H:%M %Z").to_string();
+    let when = |at: chrono::DateTime<Utc>| local(at, zone);
     let template = AdminPage {
         nav: Nav::of(session),
         dead: dead

@@ -64,7 +64,7 @@ pub(super) fn parse_id(raw: &str) -> Result<Uuid, WebError> {
 }
 
 /// An instant on the page's wall clock: "3 Dec 2026 09:30 CET".
-fn local(at: DateTime<Utc>, zone: Tz) -> String {
+pub(super) fn local(at: DateTime<Utc>, zone: Tz) -> String {
     at.with_timezone(&zone).format("%-d %b %Y %H:%M %Z").to_string()
 }
 
@@ -229,7 +229,7 @@ struct CasesPage {
 }
 
 /// `GET /ui/cases`: the caller's cases (a focal point's own by default; the delegation's on
-/// request), newest first, 50 a page, with filters; overdue items stand out.
+/// request), newest first or next due first, 50 a page, with filters; overdue items stand out.
 pub async fn cases(
     state: web::Data<AppState>,
     session: Session,

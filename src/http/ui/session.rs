@@ -151,20 +151,29 @@ pub async fn sign_in_page(req: HttpRequest) -> Result<HttpResponse, WebError> {
 }
 
 fn sign_in_form(req: &HttpRequest, status: StatusCode, error: Option<String>) -> Result<HttpResponse, WebError> {
-    let csrf = token::random_secret().map_err(|e| ApiError::Internal(Box::new(e)))?;
-    let mut response = page(
-        status,
-        &SignInPage {
-            csrf: csrf.clone(),
-            error,
-        },
-    )?;
+    paired_page(req, status, |csrf| SignInPage { csrf, error })
+}
+
+/// A page with a form sent before there is a session (signing in): the form's token, made
+/// here, is also set as a cookie that `check_paired` compares it with.
+fn paired_page<T: Template>(
+    req: &HttpRequest,
+    status: StatusCode,
+    template: impl FnOnce(String) -> T,
+) -> Result<HttpResponse, WebError> {
+    let csrf = secret()?;
+    let mut response = page(status, &template(csrf.clone()))?;
     let mut pairing = cookie(req, SIGN_IN_COOKIE, csrf, "/ui/sign-in");
     pairing.set_max_age(CookieDuration::hours(1));
     response
         .add_cookie(&pairing)
         .map_err(|e| ApiError::Internal(Box::new(e)))?;
     Ok(response)
+}
+
+/// A new random secret (a session's, a link's or a form's token).
+fn secret() -> Result<String, WebError> {
+    Ok(token::random_secret().map_err(|e| ApiError::Internal(Box::new(e)))?)
 }
 
 /// `POST /ui/sign-in`: an API token in, a session cookie out. The token is checked (and
@@ -207,11 +216,10 @@ async fn start_session(
     user: Uuid,
     token_id: Option<Uuid>,
 ) -> Result<HttpResponse, WebError> {
-    let secret = token::random_secret().map_err(|e| ApiError::Internal(Box::new(e)))?;
-    let csrf = token::random_secret().map_err(|e| ApiError::Internal(Box::new(e)))?;
+    let (cookie_secret, csrf) = (secret()?, secret()?);
     let now = Utc::now();
     let new = NewSession {
-        id_hash: token::hash(&secret).to_vec(),
+        id_hash: token::hash(&cookie_secret).to_vec(),
         user_id: user,
         token_id,
         csrf,
@@ -224,7 +232,7 @@ async fn start_session(
         .run(move |conn| sessions::insert(conn, &new, now - IDLE))
         .await?;
     let mut response = see_other("/ui/");
-    let mut session = cookie(req, COOKIE, secret, "/ui");
+    let mut session = cookie(req, COOKIE, cookie_secret, "/ui");
     session.set_max_age(CookieDuration::seconds(LIFETIME.num_seconds()));
     response
         .add_cookie(&session)
@@ -333,24 +341,11 @@ struct LinkPage {
 /// `GET /ui/sign-in/link/{secret}`: a button that uses the link. Opening the address alone
 /// uses nothing, so a mail scanner that follows links does not spend it.
 pub async fn link_page(req: HttpRequest, secret: web::Path<String>) -> Result<HttpResponse, WebError> {
-    let csrf = token::random_secret().map_err(|e| ApiError::Internal(Box::new(e)))?;
     let action = format!(
         "/ui/sign-in/link/{}",
         url::form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>()
     );
-    let mut response = page(
-        StatusCode::OK,
-        &LinkPage {
-            csrf: csrf.clone(),
-            action,
-        },
-    )?;
-    let mut pairing = cookie(&req, SIGN_IN_COOKIE, csrf, "/ui/sign-in");
-    pairing.set_max_age(CookieDuration::hours(1));
-    response
-        .add_cookie(&pairing)
-        .map_err(|e| ApiError::Internal(Box::new(e)))?;
-    Ok(response)
+    paired_page(&req, StatusCode::OK, |csrf| LinkPage { csrf, action })
 }
 
 /// `POST /ui/sign-in/link/{secret}`: uses the link, once, and opens a session.
