@@ -647,7 +647,7 @@ pub fn colleagues(
     if ctx.caller.delegation.as_deref() != Some(delegation) {
         return Ok(Vec::new());
     }
-    Ok(users::list_users(conn)?
+    Ok(users::users_of(conn, delegation)?
         .into_iter()
         .filter(|user| may_own(user, delegation))
         .collect())

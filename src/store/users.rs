@@ -164,6 +164,15 @@ pub fn list_users(conn: &mut PgConnection) -> Result<Vec<UserRow>, StoreError> {
         .load(conn)?)
 }
 
+/// The users of one delegation, by email.
+pub fn users_of(conn: &mut PgConnection, delegation: &str) -> Result<Vec<UserRow>, StoreError> {
+    Ok(users::table
+        .filter(users::delegation.eq(delegation))
+        .order(users::email)
+        .select(UserRow::as_select())
+        .load(conn)?)
+}
+
 pub fn user_by_email(conn: &mut PgConnection, email: &str) -> Result<Option<UserRow>, StoreError> {
     Ok(users::table
         .filter(
