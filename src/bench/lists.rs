@@ -5,9 +5,7 @@
 //! none on `cases` and `procedures`.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
-
-use anyhow::Context;
+use std::time::Duration;
 
 use super::http::Latencies;
 use super::reads::drive_gets;
@@ -33,23 +31,9 @@ pub struct Options {
 
 pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result<serde_json::Value> {
     let outcome = BenchDatabase::around(config, |database| {
-        let Stage {
-            db,
-            registry,
-            served,
-            user_id: owner,
-            token,
-            ..
-        } = Stage::new(config, database, 16)?;
-        let demarche = registry
-            .get("demarche")
-            .context("the bench needs the demarche workflow")?;
-        let states: Vec<String> = demarche.definition.states.keys().cloned().collect();
-        let version = demarche.version.clone();
-        let generating = Instant::now();
-        db.run_blocking(|conn| data::bulk_cases(conn, owner, "demarche", &version, &states, options.cases))?;
-        let generated_s = generating.elapsed().as_secs_f64();
-        eprintln!("generated {} cases in {generated_s:.0} s", options.cases);
+        let stage = Stage::new(config, database, 16)?;
+        let generated_s = stage.generate_cases(options.cases)?;
+        let Stage { db, served, token, .. } = stage;
         let runtime = super::runtime()?;
         let paths: Vec<String> = PAGES.iter().map(|p| (*p).to_owned()).collect();
         let mut rates = Vec::new();

@@ -104,6 +104,24 @@ impl Stage {
             prefix,
         })
     }
+
+    /// Generates `count` cases owned by the focal point, each with a démarche in one of its
+    /// states (`store::bench::bulk_cases`); returns the seconds it took.
+    pub fn generate_cases(&self, count: i64) -> anyhow::Result<f64> {
+        let demarche = self
+            .registry
+            .get("demarche")
+            .context("the bench needs the demarche workflow")?;
+        let states: Vec<String> = demarche.definition.states.keys().cloned().collect();
+        let version = demarche.version.clone();
+        let owner = self.user_id;
+        let generating = std::time::Instant::now();
+        self.db
+            .run_blocking(|conn| store::bench::bulk_cases(conn, owner, "demarche", &version, &states, count))?;
+        let seconds = generating.elapsed().as_secs_f64();
+        eprintln!("generated {count} cases in {seconds:.0} s");
+        Ok(seconds)
+    }
 }
 
 /// The runtime a bench drives its load and its dispatch from: two workers, as many as cores.

@@ -40,29 +40,21 @@ const DUE: i64 = 2_000;
 
 pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result<serde_json::Value> {
     let outcome = BenchDatabase::around(config, |database| {
+        let stage = Stage::new(config, database, 16)?;
+        let runtime = super::runtime()?;
+        // A real case, sealed and with a timeline, to read among the generated ones.
+        let opened = runtime.block_on(open_cases(stage.served.port, &stage.token, 1))?;
+        let (case, _) = opened.first().context("no case was opened")?;
+        let read_path = vec![format!("/api/v1/cases/{case}")];
+
+        let cases_s = stage.generate_cases(options.cases)?;
         let Stage {
             db,
             registry,
             served,
-            user_id: owner,
             token,
             ..
-        } = Stage::new(config, database, 16)?;
-        let demarche = registry
-            .get("demarche")
-            .context("the bench needs the demarche workflow")?;
-        let states: Vec<String> = demarche.definition.states.keys().cloned().collect();
-        let version = demarche.version.clone();
-        let runtime = super::runtime()?;
-        // A real case, sealed and with a timeline, to read among the generated ones.
-        let opened = runtime.block_on(open_cases(served.port, &token, 1))?;
-        let (case, _) = opened.first().context("no case was opened")?;
-        let read_path = vec![format!("/api/v1/cases/{case}")];
-
-        let generating = Instant::now();
-        db.run_blocking(|conn| data::bulk_cases(conn, owner, "demarche", &version, &states, options.cases))?;
-        let cases_s = generating.elapsed().as_secs_f64();
-        eprintln!("generated {} cases in {cases_s:.0} s", options.cases);
+        } = stage;
         let generating = Instant::now();
         db.run_blocking(|conn| data::bulk_events(conn, options.events_per_case))?;
         let events_s = generating.elapsed().as_secs_f64();
