@@ -547,12 +547,37 @@ pub fn available_actions(workflow: &Workflow, state: &str, role: Role) -> Vec<Ac
 /// Reads a case in the caller's scope, decrypting its confidential data; the read is recorded
 /// in the access log first, and an out-of-scope attempt is recorded as denied.
 pub fn read_case(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<CaseView, CaseError> {
-    let (case, mut procedures) = case_in_scope(conn, ctx, id)?;
+    let (case, procedures) = case_in_scope(conn, ctx, id)?;
+    let case_key = open_key(conn, ctx, &case)?;
+    view_in_scope(conn, ctx, case, procedures, &case_key)
+}
+
+/// A case read and its timeline read at once (the case page): the scope is decided and the
+/// key opened once, and each read has its line in the access log, as when made apart.
+pub fn read_case_with_timeline(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    id: Uuid,
+) -> Result<(CaseView, Vec<EventView>), CaseError> {
+    let (case, procedures) = case_in_scope(conn, ctx, id)?;
+    let case_key = open_key(conn, ctx, &case)?;
+    let view = view_in_scope(conn, ctx, case.clone(), procedures.clone(), &case_key)?;
+    let events = timeline_in_scope(conn, ctx, &case, &procedures, &case_key)?;
+    Ok((view, events))
+}
+
+/// The case as the caller may see it, once its scope is decided; the read is logged first.
+fn view_in_scope(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    case: CaseRow,
+    mut procedures: Vec<ProcedureRow>,
+    case_key: &crypto::CaseKey,
+) -> Result<CaseView, CaseError> {
     let reach = reach(ctx.registry, ctx.caller, &procedures);
     if reach == Reach::ReviewsOnly {
         procedures.retain(is_review);
     }
-    let case_key = open_key(conn, ctx, &case)?;
     // The read is on record before any plaintext leaves.
     record_access(conn, ctx, &case, "read")?;
     let own_delegation = ctx.caller.delegation.as_deref() == Some(case.delegation.as_str());
@@ -561,7 +586,7 @@ pub fn read_case(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result
     } else {
         Vec::new()
     };
-    let mut view = view_of(conn, ctx.registry, ctx.caller.role, case, procedures, &case_key)?;
+    let mut view = view_of(conn, ctx.registry, ctx.caller.role, case, procedures, case_key)?;
     view.possible_duplicates = duplicates;
     if reach == Reach::ReviewsOnly {
         view.confidential = Sensitive::new(Value::Null);
@@ -1218,11 +1243,22 @@ pub struct EventView {
 /// the access log as a timeline read.
 pub fn timeline(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<Vec<EventView>, CaseError> {
     let (case, procedures) = case_in_scope(conn, ctx, id)?;
-    let reviews: Option<Vec<Uuid>> = (reach(ctx.registry, ctx.caller, &procedures) == Reach::ReviewsOnly)
-        .then(|| procedures.iter().filter(|p| is_review(p)).map(|p| p.id).collect());
     let case_key = open_key(conn, ctx, &case)?;
-    record_access(conn, ctx, &case, "timeline")?;
-    let mut events = events_of(conn, &case, &case_key)?;
+    timeline_in_scope(conn, ctx, &case, &procedures, &case_key)
+}
+
+/// The timeline as the caller may see it, once the case's scope is decided; logged first.
+fn timeline_in_scope(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    case: &CaseRow,
+    procedures: &[ProcedureRow],
+    case_key: &crypto::CaseKey,
+) -> Result<Vec<EventView>, CaseError> {
+    let reviews: Option<Vec<Uuid>> = (reach(ctx.registry, ctx.caller, procedures) == Reach::ReviewsOnly)
+        .then(|| procedures.iter().filter(|p| is_review(p)).map(|p| p.id).collect());
+    record_access(conn, ctx, case, "timeline")?;
+    let mut events = events_of(conn, case, case_key)?;
     if let Some(reviews) = reviews {
         events.retain(|event| event.procedure_id.is_some_and(|id| reviews.contains(&id)));
     }

@@ -446,8 +446,7 @@ async fn case_page(
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
     let (view, events, people) = run(state, session.caller.clone(), req, None, move |conn, ctx| {
-        let view = cases::read_case(conn, ctx, id)?;
-        let events = cases::timeline(conn, ctx, id)?;
+        let (view, events) = cases::read_case_with_timeline(conn, ctx, id)?;
         let people = cases::colleagues(conn, ctx, &view.delegation)?;
         Ok((view, events, people))
     })
