@@ -54,19 +54,14 @@ pub fn load_due_reminders(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     diesel::sql_query("TRUNCATE scheduled").execute(conn)?;
-    diesel::sql_query(
-        "WITH p AS (SELECT row_number() OVER (ORDER BY id) - 1 AS k, * FROM procedures WHERE delegation = $1),
-              n AS (SELECT count(*) AS n FROM p)
-         INSERT INTO scheduled (delegation, id, case_id, procedure_id, state, kind, position, message, recipients, due_at)
-         SELECT p.delegation, gen_random_uuid(), p.case_id, p.id, p.state, 'reminder', 0, $2, '{owner}',
-                $4 - interval '1 minute' - g * interval '1 millisecond'
-         FROM generate_series(0, $3 - 1) g JOIN p ON p.k = g % (SELECT n FROM n)",
-    )
-    .bind::<Text, _>(DELEGATION)
-    .bind::<Text, _>(message)
-    .bind::<BigInt, _>(count)
-    .bind::<Timestamptz, _>(now)
-    .execute(conn)?;
+    // Due a minute ago and earlier, a millisecond apart.
+    spread_reminders(
+        conn,
+        message,
+        count,
+        now - chrono::Duration::minutes(1),
+        -chrono::Duration::milliseconds(1),
+    )?;
     // Each run starts from the same tables: the previous drain (Vigil's or pgbench's) left a
     // dead version of a case row per batch, which the next would otherwise walk past.
     diesel::sql_query("VACUUM ANALYZE cases").execute(conn)?;
@@ -213,19 +208,41 @@ pub fn bulk_events(conn: &mut PgConnection, per_case: i64) -> Result<(), StoreEr
 /// Adds `count` pending reminders that fall due a month after `now`: rows the claim must not
 /// pay for.
 pub fn load_not_due(conn: &mut PgConnection, count: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+    // Due in a month and later, a second apart.
+    spread_reminders(
+        conn,
+        "demarche.decision_due",
+        count,
+        now + chrono::Duration::days(30),
+        chrono::Duration::seconds(1),
+    )?;
+    diesel::sql_query("VACUUM ANALYZE scheduled").execute(conn)?;
+    Ok(())
+}
+
+/// `count` pending reminders `message` to the owner, spread over the bench delegation's
+/// procedures in turn, the first due at `first`, each next one `step` later.
+fn spread_reminders(
+    conn: &mut PgConnection,
+    message: &str,
+    count: i64,
+    first: DateTime<Utc>,
+    step: chrono::Duration,
+) -> Result<(), StoreError> {
     diesel::sql_query(
         "WITH p AS (SELECT row_number() OVER (ORDER BY id) - 1 AS k, * FROM procedures WHERE delegation = $1),
               n AS (SELECT count(*) AS n FROM p)
          INSERT INTO scheduled (delegation, id, case_id, procedure_id, state, kind, position, message, recipients, due_at)
-         SELECT p.delegation, gen_random_uuid(), p.case_id, p.id, p.state, 'reminder', 0, 'demarche.decision_due', '{owner}',
-                $3 + interval '30 days' + g * interval '1 second'
-         FROM generate_series(0, $2 - 1) g JOIN p ON p.k = g % (SELECT n FROM n)",
+         SELECT p.delegation, gen_random_uuid(), p.case_id, p.id, p.state, 'reminder', 0, $2, '{owner}',
+                $4 + g * make_interval(secs => $5)
+         FROM generate_series(0, $3 - 1) g JOIN p ON p.k = g % (SELECT n FROM n)",
     )
     .bind::<Text, _>(DELEGATION)
+    .bind::<Text, _>(message)
     .bind::<BigInt, _>(count)
-    .bind::<Timestamptz, _>(now)
+    .bind::<Timestamptz, _>(first)
+    .bind::<diesel::sql_types::Double, _>(step.num_microseconds().unwrap_or(0) as f64 / 1e6)
     .execute(conn)?;
-    diesel::sql_query("VACUUM ANALYZE scheduled").execute(conn)?;
     Ok(())
 }
 
