@@ -11,5 +11,9 @@ SELECT * FROM cases WHERE id = :c LIMIT 1;
 SELECT * FROM procedures WHERE delegation = :d AND case_id = :c ORDER BY case_id, created_at;
 SELECT * FROM case_keys WHERE delegation = :d AND case_id = :c LIMIT 1;
 INSERT INTO access_log (user_id, delegation, case_id, what, request_id) VALUES (:u, :d, :c, 'read', 'bench');
+SELECT other.reference FROM cases me
+  JOIN cases other ON other.blind_index = me.blind_index AND other.delegation = me.delegation
+  WHERE me.delegation = :d AND me.id = :c AND other.id <> me.id AND other.erased_at IS NULL
+  ORDER BY other.reference;
 SELECT id, procedure_id, kind, message, action, due_at FROM scheduled
   WHERE delegation = :d AND case_id = :c AND status = 'pending' ORDER BY due_at;

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::StoreError;
+use super::prepared::prepared;
 use super::schema::{access_log, case_events, case_keys, cases, procedures, scheduled};
 
 /// Runs `work` in one database transaction: all of it lands, or none. `work` may fail with
@@ -166,13 +167,23 @@ pub fn next_reference(conn: &mut PgConnection, year: i32) -> Result<String, Stor
 }
 
 pub fn insert_case(conn: &mut PgConnection, case: &NewCase, key: &CaseKeyRow) -> Result<(), StoreError> {
-    diesel::insert_into(cases::table).values(case).execute(conn)?;
-    diesel::insert_into(case_keys::table).values(key).execute(conn)?;
+    prepared(diesel::insert_into(cases::table).values(case).returning(cases::id)).execute(conn)?;
+    prepared(
+        diesel::insert_into(case_keys::table)
+            .values(key)
+            .returning(case_keys::case_id),
+    )
+    .execute(conn)?;
     Ok(())
 }
 
 pub fn insert_procedure(conn: &mut PgConnection, procedure: &NewProcedure) -> Result<(), StoreError> {
-    diesel::insert_into(procedures::table).values(procedure).execute(conn)?;
+    prepared(
+        diesel::insert_into(procedures::table)
+            .values(procedure)
+            .returning(procedures::id),
+    )
+    .execute(conn)?;
     Ok(())
 }
 
@@ -257,18 +268,23 @@ pub fn update_procedure(
     id: Uuid,
     changes: &ProcedureChanges,
 ) -> Result<(), StoreError> {
-    diesel::update(procedures::table.find((delegation, id)))
-        .set(changes)
-        .execute(conn)?;
+    prepared(
+        diesel::update(procedures::table.find((delegation, id)))
+            .set(changes)
+            .returning(procedures::id),
+    )
+    .execute(conn)?;
     Ok(())
 }
 
 /// A case's metadata changed (or one of its procedures): bump its version.
 pub fn touch_case(conn: &mut PgConnection, delegation: &str, id: Uuid, at: DateTime<Utc>) -> Result<i64, StoreError> {
-    Ok(diesel::update(cases::table.find((delegation, id)))
-        .set((cases::version.eq(cases::version + 1), cases::updated_at.eq(at)))
-        .returning(cases::version)
-        .get_result(conn)?)
+    Ok(prepared(
+        diesel::update(cases::table.find((delegation, id)))
+            .set((cases::version.eq(cases::version + 1), cases::updated_at.eq(at)))
+            .returning(cases::version),
+    )
+    .get_result(conn)?)
 }
 
 /// Bumps a case's version after a change of its procedures and sets its next due time to its
@@ -288,14 +304,16 @@ pub fn touch_case_and_next_due(
         )
         .select(diesel::dsl::min(scheduled::due_at))
         .single_value();
-    Ok(diesel::update(cases::table.find((delegation, id)))
-        .set((
-            cases::version.eq(cases::version + 1),
-            cases::updated_at.eq(at),
-            cases::next_due_at.eq(next_due.assume_not_null().nullable()),
-        ))
-        .returning(cases::version)
-        .get_result(conn)?)
+    Ok(prepared(
+        diesel::update(cases::table.find((delegation, id)))
+            .set((
+                cases::version.eq(cases::version + 1),
+                cases::updated_at.eq(at),
+                cases::next_due_at.eq(next_due.assume_not_null().nullable()),
+            ))
+            .returning(cases::version),
+    )
+    .get_result(conn)?)
 }
 
 /// The hash of an event: over its plain fields, its ciphertext and the previous hash.
@@ -393,16 +411,19 @@ pub fn cancel_scheduled(
     procedure_id: Uuid,
     state: &str,
 ) -> Result<usize, StoreError> {
-    Ok(diesel::update(
-        scheduled::table.filter(
-            scheduled::delegation
-                .eq(delegation)
-                .and(scheduled::procedure_id.eq(procedure_id))
-                .and(scheduled::state.eq(state))
-                .and(scheduled::status.eq("pending")),
-        ),
+    Ok(prepared(
+        diesel::update(
+            scheduled::table.filter(
+                scheduled::delegation
+                    .eq(delegation)
+                    .and(scheduled::procedure_id.eq(procedure_id))
+                    .and(scheduled::state.eq(state))
+                    .and(scheduled::status.eq("pending")),
+            ),
+        )
+        .set(scheduled::status.eq("cancelled"))
+        .returning(scheduled::id),
     )
-    .set(scheduled::status.eq("cancelled"))
     .execute(conn)?)
 }
 
@@ -417,9 +438,12 @@ pub fn refresh_next_due(conn: &mut PgConnection, delegation: &str, case_id: Uuid
         )
         .select(diesel::dsl::min(scheduled::due_at))
         .first(conn)?;
-    diesel::update(cases::table.find((delegation, case_id)))
-        .set(cases::next_due_at.eq(next))
-        .execute(conn)?;
+    prepared(
+        diesel::update(cases::table.find((delegation, case_id)))
+            .set(cases::next_due_at.eq(next))
+            .returning(cases::id),
+    )
+    .execute(conn)?;
     Ok(())
 }
 
@@ -456,14 +480,16 @@ pub fn pending_of_case(
 /// this case's (the same defender's name, as far as normalisation goes), found without
 /// decrypting anything.
 pub fn same_defender(conn: &mut PgConnection, delegation: &str, id: Uuid) -> Result<Vec<String>, StoreError> {
-    Ok(diesel::sql_query(
-        "SELECT other.reference FROM cases me
+    Ok(prepared(
+        diesel::sql_query(
+            "SELECT other.reference FROM cases me
          JOIN cases other ON other.blind_index = me.blind_index AND other.delegation = me.delegation
          WHERE me.delegation = $1 AND me.id = $2 AND other.id <> me.id AND other.erased_at IS NULL
          ORDER BY other.reference",
+        )
+        .bind::<diesel::sql_types::Text, _>(delegation)
+        .bind::<diesel::sql_types::Uuid, _>(id),
     )
-    .bind::<diesel::sql_types::Text, _>(delegation)
-    .bind::<diesel::sql_types::Uuid, _>(id)
     .load::<Reference>(conn)?
     .into_iter()
     .map(|r| r.reference)
@@ -939,12 +965,14 @@ pub fn claim_due(
     limit: i64,
 ) -> Result<Vec<DueItem>, StoreError> {
     let lease_until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
-    Ok(diesel::sql_query(CLAIM_DUE_SQL)
-        .bind::<diesel::sql_types::Timestamptz, _>(now)
-        .bind::<diesel::sql_types::Timestamptz, _>(lease_until)
-        .bind::<diesel::sql_types::BigInt, _>(limit)
-        .bind::<diesel::sql_types::Text, _>(kind)
-        .load(conn)?)
+    Ok(prepared(
+        diesel::sql_query(CLAIM_DUE_SQL)
+            .bind::<diesel::sql_types::Timestamptz, _>(now)
+            .bind::<diesel::sql_types::Timestamptz, _>(lease_until)
+            .bind::<diesel::sql_types::BigInt, _>(limit)
+            .bind::<diesel::sql_types::Text, _>(kind),
+    )
+    .load(conn)?)
 }
 
 /// Leaves a claimed item for a later try, at `retry_at`.
@@ -954,9 +982,12 @@ pub fn retry_later(
     id: Uuid,
     retry_at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    diesel::update(scheduled::table.find((delegation, id)))
-        .set(scheduled::lease_until.eq(retry_at))
-        .execute(conn)?;
+    prepared(
+        diesel::update(scheduled::table.find((delegation, id)))
+            .set(scheduled::lease_until.eq(retry_at))
+            .returning(scheduled::id),
+    )
+    .execute(conn)?;
     Ok(())
 }
 
@@ -972,12 +1003,15 @@ pub fn mark_dead(conn: &mut PgConnection, delegation: &str, id: Uuid) -> Result<
 
 /// Ends a claimed item in `status`, releasing its lease.
 fn finish(conn: &mut PgConnection, delegation: &str, id: Uuid, status: &str) -> Result<(), StoreError> {
-    diesel::update(scheduled::table.find((delegation, id)))
-        .set((
-            scheduled::status.eq(status),
-            scheduled::lease_until.eq(None::<DateTime<Utc>>),
-        ))
-        .execute(conn)?;
+    prepared(
+        diesel::update(scheduled::table.find((delegation, id)))
+            .set((
+                scheduled::status.eq(status),
+                scheduled::lease_until.eq(None::<DateTime<Utc>>),
+            ))
+            .returning(scheduled::id),
+    )
+    .execute(conn)?;
     Ok(())
 }
 
@@ -1062,17 +1096,19 @@ pub struct ReminderContext {
 pub fn reminder_contexts(conn: &mut PgConnection, items: &[DueItem]) -> Result<Vec<ReminderContext>, StoreError> {
     let delegations: Vec<&str> = items.iter().map(|i| i.delegation.as_str()).collect();
     let ids: Vec<Uuid> = items.iter().map(|i| i.id).collect();
-    Ok(diesel::sql_query(
-        "SELECT s.id, c.reference, c.owner_id, c.erased_at IS NOT NULL AS erased,
+    Ok(prepared(
+        diesel::sql_query(
+            "SELECT s.id, c.reference, c.owner_id, c.erased_at IS NOT NULL AS erased,
                 p.state AS procedure_state, p.workflow, p.workflow_version, d.time_zone
          FROM unnest($1::text[], $2::uuid[]) AS claimed(delegation, id)
          JOIN scheduled s ON s.delegation = claimed.delegation AND s.id = claimed.id
          JOIN cases c ON c.id = s.case_id
          JOIN procedures p ON p.id = s.procedure_id
          JOIN delegations d ON d.code = s.delegation",
+        )
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(delegations)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids),
     )
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(delegations)
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids)
     .load(conn)?)
 }
 
@@ -1083,15 +1119,19 @@ pub fn complete_all(conn: &mut PgConnection, items: &[&DueItem]) -> Result<(), S
     }
     let delegations: Vec<&str> = items.iter().map(|i| i.delegation.as_str()).collect();
     let ids: Vec<Uuid> = items.iter().map(|i| i.id).collect();
-    diesel::sql_query(COMPLETE_ALL_SQL)
-        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&delegations)
-        .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&ids)
-        .execute(conn)?;
+    prepared(
+        diesel::sql_query(COMPLETE_ALL_SQL)
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&delegations)
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&ids),
+    )
+    .execute(conn)?;
     let case_ids: Vec<Uuid> = items.iter().map(|i| i.case_id).collect();
-    diesel::sql_query(REFRESH_NEXT_DUE_SQL)
-        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&delegations)
-        .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&case_ids)
-        .execute(conn)?;
+    prepared(
+        diesel::sql_query(REFRESH_NEXT_DUE_SQL)
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&delegations)
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&case_ids),
+    )
+    .execute(conn)?;
     Ok(())
 }
 

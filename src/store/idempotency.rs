@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::StoreError;
+use super::prepared::prepared;
 use super::schema::idempotency_keys;
 
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
@@ -28,9 +29,12 @@ pub fn find(conn: &mut PgConnection, user_id: Uuid, key: &str) -> Result<Option<
 /// Records a response; within the change's own transaction, so both land or neither. A key
 /// recorded already (a concurrent twin won) is a unique violation, which rolls the change back.
 pub fn record(conn: &mut PgConnection, stored: &StoredResponse) -> Result<(), StoreError> {
-    diesel::insert_into(idempotency_keys::table)
-        .values(stored)
-        .execute(conn)?;
+    prepared(
+        diesel::insert_into(idempotency_keys::table)
+            .values(stored)
+            .returning(idempotency_keys::key),
+    )
+    .execute(conn)?;
     Ok(())
 }
 

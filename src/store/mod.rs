@@ -11,6 +11,7 @@ pub mod cases;
 pub mod digests;
 pub mod idempotency;
 pub mod migrations;
+pub mod prepared;
 pub mod schema;
 pub mod sessions;
 pub mod users;

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::StoreError;
+use super::prepared::prepared;
 use super::schema::{api_tokens, sign_in_links, web_sessions};
 use super::users::UserRow;
 
@@ -99,9 +100,12 @@ pub fn live(
 
 /// Records that a session was used at `now`.
 pub fn touch(conn: &mut PgConnection, id_hash: &[u8], now: DateTime<Utc>) -> Result<(), StoreError> {
-    diesel::update(web_sessions::table.find(id_hash))
-        .set(web_sessions::last_seen_at.eq(now))
-        .execute(conn)?;
+    prepared(
+        diesel::update(web_sessions::table.find(id_hash))
+            .set(web_sessions::last_seen_at.eq(now))
+            .returning(web_sessions::last_seen_at),
+    )
+    .execute(conn)?;
     Ok(())
 }
 

@@ -1111,3 +1111,84 @@ async fn the_list_sorted_by_due_time_pages_soonest_first_with_nothing_due_last()
         "{problem}"
     );
 }
+
+#[derive(QueryableByName, Debug)]
+struct PreparedStatement {
+    #[diesel(sql_type = Text)]
+    statement: String,
+    #[diesel(sql_type = BigInt)]
+    runs: i64,
+}
+
+/// The writes of a transition and of a read (UPDATEs, INSERTs, raw SQL), which diesel would
+/// send as unnamed statements parsed and planned again each time, are prepared once on their
+/// connection and run again from there (`store::prepared`).
+#[actix_web::test]
+async fn transitions_and_reads_run_from_statements_prepared_once_per_connection() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 1).unwrap(); // one connection: every request uses it
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let service = web_test::init_service(app(state(pool.clone()))).await;
+    let (opened, transitions) =
+        crate::support::api::opened_case(&service, &fp, new_case("Wanjiru Kamau", "trial_observation")).await;
+    let id = opened["id"].as_str().unwrap();
+    for version in 1..=3 {
+        let note = json!({"action": "add_note", "expected_version": version, "data": {"note": "Seen at court."}});
+        let (status, body) = call(&service, "POST", &transitions, &fp, Some(note)).await;
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = call(&service, "GET", &format!("/api/v1/cases/{id}"), &fp, None).await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    let prepared: Vec<PreparedStatement> = pool
+        .run_blocking(|conn| {
+            Ok(
+                diesel::sql_query("SELECT statement, generic_plans + custom_plans AS runs FROM pg_prepared_statements")
+                    .load(conn)?,
+            )
+        })
+        .unwrap();
+    for (start, at_least) in [
+        ("UPDATE \"procedures\"", 3),
+        ("INSERT INTO \"case_events\"", 3),
+        (
+            "UPDATE \"cases\" SET \"version\" = (\"cases\".\"version\" + $1), \"updated_at\" = $2, \"next_due_at\"",
+            3,
+        ),
+        ("INSERT INTO \"access_log\"", 3),
+        ("SELECT other.reference", 3),
+    ] {
+        let found: Vec<&PreparedStatement> = prepared.iter().filter(|p| p.statement.starts_with(start)).collect();
+        assert_eq!(found.len(), 1, "{start}: {prepared:#?}");
+        assert!(found[0].runs >= at_least, "{start}: {prepared:#?}");
+    }
+}
+
+/// A wrapped statement counts the rows it changed (through its RETURNING rows) and is prepared
+/// once however often it runs.
+#[test]
+fn a_prepared_update_counts_its_rows_and_is_prepared_once() {
+    use diesel::connection::SimpleConnection;
+    use diesel::sql_types::Integer;
+    use vigil::store::prepared::prepared;
+    let db = TestDb::migrated();
+    let mut conn = db.connect();
+    conn.batch_execute("CREATE TABLE numbers (n integer); INSERT INTO numbers VALUES (1), (2), (3)")
+        .unwrap();
+    for (above, changed) in [(1, 2), (2, 2), (4, 1), (9, 0)] {
+        let count = prepared(
+            diesel::sql_query("UPDATE numbers SET n = n + 1 WHERE n > $1 RETURNING n").bind::<Integer, _>(above),
+        )
+        .execute(&mut conn)
+        .unwrap();
+        assert_eq!(count, changed, "above {above}");
+    }
+    let runs: Vec<PreparedStatement> = diesel::sql_query(
+        "SELECT statement, generic_plans + custom_plans AS runs FROM pg_prepared_statements
+         WHERE statement LIKE 'UPDATE numbers%'",
+    )
+    .load(&mut conn)
+    .unwrap();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0].runs, 4);
+}
