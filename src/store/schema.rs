@@ -60,7 +60,7 @@ diesel::table! {
         id -> Uuid,
         reference -> Text,
         #[max_length = 2]
-        country -> Bpchar,
+        country -> Text,
         themes -> Array<Nullable<Text>>,
         risk -> Text,
         owner_id -> Uuid,
@@ -79,7 +79,7 @@ diesel::table! {
         code -> Text,
         name -> Text,
         #[max_length = 2]
-        country -> Nullable<Bpchar>,
+        country -> Nullable<Text>,
         time_zone -> Text,
         weekend_days -> Array<Nullable<Int2>>,
         created_at -> Timestamptz,

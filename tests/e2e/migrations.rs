@@ -164,3 +164,22 @@ fn schema_rs_matches_the_migrated_database() {
         "regenerate src/store/schema.rs with `diesel print-schema`"
     );
 }
+
+/// Vigil binds strings as `text`; a `CHAR(n)` column compared with text is cast, and then
+/// PostgreSQL has no statistics for the comparison (a country filter on the case list went to a
+/// parallel sequential scan that way: migration 000013).
+#[test]
+fn no_column_is_char_n() {
+    let db = TestDb::migrated();
+    let columns: Vec<Column> = diesel::sql_query(
+        "SELECT table_name::text, column_name::text, is_nullable::text FROM information_schema.columns
+         WHERE table_schema = 'public' AND data_type = 'character'",
+    )
+    .load(&mut db.connect())
+    .unwrap();
+    let named: Vec<String> = columns
+        .iter()
+        .map(|c| format!("{}.{}", c.table_name, c.column_name))
+        .collect();
+    assert!(named.is_empty(), "CHAR(n) columns: {named:?}");
+}

@@ -1,0 +1,2 @@
+ALTER TABLE delegations ALTER COLUMN country TYPE CHAR(2);
+ALTER TABLE cases ALTER COLUMN country TYPE CHAR(2);
