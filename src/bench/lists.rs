@@ -38,9 +38,10 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         let paths: Vec<String> = PAGES.iter().map(|p| (*p).to_owned()).collect();
         let mut rates = Vec::new();
         let mut all = Latencies::default();
+        let mut by_page: Vec<Latencies> = PAGES.iter().map(|_| Latencies::default()).collect();
         let before = db.run_blocking(data::seq_scans)?;
         for round in 1..=options.runs {
-            let (count, elapsed, latencies) = runtime.block_on(drive_gets(
+            let (count, elapsed, latencies, pages) = runtime.block_on(drive_gets(
                 served.port,
                 &token,
                 &paths,
@@ -56,6 +57,9 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
             );
             rates.push(rate);
             all.extend(latencies);
+            for (mine, theirs) in by_page.iter_mut().zip(pages) {
+                mine.extend(theirs);
+            }
         }
         // The statistics reach the shared counters within a second of each backend's work.
         std::thread::sleep(Duration::from_millis(1500));
@@ -72,9 +76,15 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
             "cases_mb": db.run_blocking(|conn| data::table_size_mb(conn, "cases"))?.round(),
             "procedures_mb": db.run_blocking(|conn| data::table_size_mb(conn, "procedures"))?.round(),
         });
-        Ok::<_, anyhow::Error>((rates, all, scans, sizes, generated_s, served.peak_rss_mb()))
+        Ok::<_, anyhow::Error>((rates, all, by_page, scans, sizes, generated_s, served.peak_rss_mb()))
     })?;
-    let (rates, latencies, scans, sizes, generated_s, rss) = outcome;
+    let (rates, latencies, by_page, scans, sizes, generated_s, rss) = outcome;
+    let round = |ms: f64| (ms * 100.0).round() / 100.0;
+    let per_page: Vec<serde_json::Value> = PAGES
+        .iter()
+        .zip(&by_page)
+        .map(|(page, l)| serde_json::json!({"page": page, "p50_ms": round(l.quantile_ms(0.5)), "p95_ms": round(l.quantile_ms(0.95))}))
+        .collect();
 
     let rate = median(&rates);
     let (p50, p95, p99) = (
@@ -93,6 +103,7 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         "p50_ms": (p50 * 100.0).round() / 100.0,
         "p95_ms": (p95 * 100.0).round() / 100.0,
         "p99_ms": (p99 * 100.0).round() / 100.0,
+        "per_page": per_page,
         "sequential_scans_while_listing": scans,
         "sizes": sizes,
         "generated_in_s": generated_s.round(),
@@ -109,6 +120,15 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         "  {:<44} {:>7.1} ms / {:.1} ms / {:.1} ms",
         "latency p50 / p95 / p99", p50, p95, p99
     );
+    for (page, l) in PAGES.iter().zip(&by_page) {
+        let filters = page.split_once("limit=50&").map_or(*page, |(_, f)| f);
+        println!(
+            "    {:<42} {:>7.1} ms / {:.1} ms",
+            filters,
+            l.quantile_ms(0.5),
+            l.quantile_ms(0.95)
+        );
+    }
     println!(
         "  {:<44} {}",
         "sequential scans while listing", report["sequential_scans_while_listing"]

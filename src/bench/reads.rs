@@ -62,10 +62,10 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         let length = Duration::from_secs(options.seconds);
         let mut runs = Vec::new();
         for round in 1..=options.runs {
-            let (count, elapsed, latencies) =
+            let (count, elapsed, latencies, _) =
                 runtime.block_on(drive_gets(served.port, &token, &paths, options.clients, length))?;
             let fixed_paths = vec!["/fixed".to_owned()];
-            let (http_count, http_elapsed, _) =
+            let (http_count, http_elapsed, _, _) =
                 runtime.block_on(drive_gets(fixed.port, &token, &fixed_paths, options.clients, length))?;
             let defines = [("prefix", prefix.clone()), ("count", options.cases.to_string())];
             let run = Run {
@@ -138,7 +138,7 @@ pub(super) async fn drive_gets(
     paths: &[String],
     clients: usize,
     length: Duration,
-) -> anyhow::Result<(usize, Duration, Latencies)> {
+) -> anyhow::Result<(usize, Duration, Latencies, Vec<Latencies>)> {
     let (token, paths): (Arc<str>, Arc<[String]>) = (token.into(), paths.into());
     let started = Instant::now();
     let deadline = started + length;
@@ -147,21 +147,30 @@ pub(super) async fn drive_gets(
         let (token, paths) = (token.clone(), paths.clone());
         tasks.spawn(async move {
             let mut client = Client::connect(port).await?;
-            let mut latencies = Latencies::default();
+            let mut by_path: Vec<Latencies> = paths.iter().map(|_| Latencies::default()).collect();
+            // Each client goes through every path in turn, from its own starting point: every
+            // path is asked for as often, whatever the number of clients.
             let mut turn = client_id;
             while Instant::now() < deadline {
-                let path = &paths[turn % paths.len()];
-                turn += clients;
+                let which = turn % paths.len();
+                let path = &paths[which];
+                turn += 1;
                 let (response, took) = client.request("GET", path, &token, None).await?;
                 anyhow::ensure!(response.status == 200, "GET {path}: {}", response.status);
-                latencies.push(took);
+                by_path[which].push(took);
             }
-            Ok::<_, anyhow::Error>(latencies)
+            Ok::<_, anyhow::Error>(by_path)
         });
     }
-    let mut all = Latencies::default();
+    let mut by_path: Vec<Latencies> = paths.iter().map(|_| Latencies::default()).collect();
     while let Some(done) = tasks.join_next().await {
-        all.extend(done.context("a client task failed")??);
+        for (mine, theirs) in by_path.iter_mut().zip(done.context("a client task failed")??) {
+            mine.extend(theirs);
+        }
     }
-    Ok((all.len(), started.elapsed(), all))
+    let mut all = Latencies::default();
+    for latencies in &by_path {
+        all.extend(latencies.clone());
+    }
+    Ok((all.len(), started.elapsed(), all, by_path))
 }

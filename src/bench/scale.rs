@@ -70,8 +70,9 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         let mut read_p50 = Vec::new();
         let mut read_p95 = Vec::new();
         for round in 1..=options.runs {
-            let (_, _, lists) = runtime.block_on(drive_gets(served.port, &token, &paths, options.clients, length))?;
-            let (_, _, reads) = runtime.block_on(drive_gets(served.port, &token, &read_path, 1, length))?;
+            let (_, _, lists, _) =
+                runtime.block_on(drive_gets(served.port, &token, &paths, options.clients, length))?;
+            let (_, _, reads, _) = runtime.block_on(drive_gets(served.port, &token, &read_path, 1, length))?;
             eprintln!(
                 "run {round}/{}: lists p95 {:.1} ms, read p50 {:.1} ms",
                 options.runs,
