@@ -31,7 +31,7 @@ pub struct Options {
 
 pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result<serde_json::Value> {
     let outcome = BenchDatabase::around(config, |database| {
-        let stage = Stage::new(config, database, 16)?;
+        let stage = Stage::new(config, database)?;
         let generated_s = stage.generate_cases(options.cases)?;
         let Stage { db, served, token, .. } = stage;
         let runtime = super::runtime()?;
@@ -108,6 +108,7 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         "sizes": sizes,
         "generated_in_s": generated_s.round(),
         "rss_mb": (rss * 10.0).round() / 10.0,
+        "db_pool_size": config.db_pool_size,
         "machine": super::provenance(),
     });
     let path = super::write_report(out_dir, "lists", &report)?;

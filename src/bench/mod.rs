@@ -77,7 +77,10 @@ pub struct Stage {
 }
 
 impl Stage {
-    pub fn new(config: &Config, database: &BenchDatabase, pool_size: u32) -> anyhow::Result<Self> {
+    /// Starts `vigil serve` with the configured pool (`VIGIL_DB_POOL_SIZE`, 10 by default), as a
+    /// deployment would run it: a pool per client made PostgreSQL's backends contend on two cores
+    /// (BENCHMARKS.md, "pool size").
+    pub fn new(config: &Config, database: &BenchDatabase) -> anyhow::Result<Self> {
         let mut registry = crate::startup::load_workflows(&config.workflows_dir)?;
         let db = database.pool(2)?;
         crate::startup::sync_workflows(&db, &mut registry)?;
@@ -94,7 +97,7 @@ impl Stage {
         )?;
         let token = user.token.expose().clone();
         let prefix = token.split('_').nth(1).context("a token without a prefix")?.to_owned();
-        let served = serve::Served::start(&database.url, &config.workflows_dir, pool_size)?;
+        let served = serve::Served::start(&database.url, &config.workflows_dir, config.db_pool_size)?;
         Ok(Self {
             db,
             registry,

@@ -47,7 +47,7 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
             token,
             prefix,
             ..
-        } = Stage::new(config, database, 16)?;
+        } = Stage::new(config, database)?;
         let runtime = super::runtime()?;
         let opened = runtime.block_on(open_cases(served.port, &token, options.cases))?;
         let paths: Vec<String> = opened.iter().map(|(case, _)| format!("/api/v1/cases/{case}")).collect();
@@ -104,6 +104,7 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         "p50_ms": (p50 * 100.0).round() / 100.0,
         "p99_ms": (p99 * 100.0).round() / 100.0,
         "rss_mb": (rss * 10.0).round() / 10.0,
+        "db_pool_size": config.db_pool_size,
         "machine": super::provenance(),
     });
     let path = super::write_report(out_dir, "reads", &report)?;

@@ -40,7 +40,7 @@ const DUE: i64 = 2_000;
 
 pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result<serde_json::Value> {
     let outcome = BenchDatabase::around(config, |database| {
-        let stage = Stage::new(config, database, 16)?;
+        let stage = Stage::new(config, database)?;
         let runtime = super::runtime()?;
         // A real case, sealed and with a timeline, to read among the generated ones.
         let opened = runtime.block_on(open_cases(stage.served.port, &stage.token, 1))?;
@@ -159,6 +159,7 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         "generated_cases_in_s": cases_s.round(),
         "generated_events_in_s": events_s.round(),
         "rss_mb": (rss * 10.0).round() / 10.0,
+        "db_pool_size": config.db_pool_size,
         "machine": super::provenance(),
     });
     let path = super::write_report(out_dir, "scale", &report)?;

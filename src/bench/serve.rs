@@ -44,10 +44,7 @@ impl Served {
             .env("DATABASE_URL", database.expose())
             .env("VIGIL_LISTEN", format!("127.0.0.1:{port}"))
             .env("VIGIL_WORKFLOWS_DIR", workflows)
-            .env(
-                "VIGIL_DB_POOL_SIZE",
-                std::env::var("VIGIL_BENCH_POOL").unwrap_or(pool_size.to_string()),
-            )
+            .env("VIGIL_DB_POOL_SIZE", pool_size.to_string())
             .env("VIGIL_LOG", "warn")
             .env_remove("SMTP_URL")
             .stdout(Stdio::null())

@@ -37,14 +37,13 @@ struct Run {
 
 pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result<serde_json::Value> {
     let outcome = BenchDatabase::around(config, |database| {
-        let pool_size = u32::try_from(options.clients.clamp(4, 64))?;
         let Stage {
             db,
             served,
             token,
             prefix,
             ..
-        } = Stage::new(config, database, pool_size)?;
+        } = Stage::new(config, database)?;
         let runtime = super::runtime()?;
         let opened = runtime.block_on(open_cases(served.port, &token, options.clients * PER_CLIENT))?;
         let procedures: Vec<String> = opened.into_iter().map(|(_, procedure)| procedure).collect();
@@ -97,6 +96,7 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         "p50_ms": (p50 * 100.0).round() / 100.0,
         "p99_ms": (p99 * 100.0).round() / 100.0,
         "rss_mb": (rss * 10.0).round() / 10.0,
+        "db_pool_size": config.db_pool_size,
         "machine": super::provenance(),
     });
     let path = super::write_report(out_dir, "transitions", &report)?;
