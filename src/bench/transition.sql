@@ -24,6 +24,7 @@ INSERT INTO case_events (delegation, case_id, seq, procedure_id, action, from_st
                          at, plain, sealed, prev_hash, hash)
   VALUES (:d, :c, :seq + 1, :p, 'add_note', 'draft', 'draft', :u, 'user', now(), '{}', :sealed, :hash, sha256(:hash));
 UPDATE cases SET version = version + 1, updated_at = now(),
-       next_due_at = (SELECT min(due_at) FROM scheduled WHERE delegation = :d AND case_id = :c AND status = 'pending' LIMIT 1)
+       next_due_at = (SELECT min(due_at) FROM scheduled WHERE delegation = :d AND case_id = :c AND status = 'pending' LIMIT 1),
+       steps = case_steps(:c)
   WHERE delegation = :d AND id = :c RETURNING version;
 END;

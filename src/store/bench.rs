@@ -42,6 +42,9 @@ pub fn seed(conn: &mut PgConnection, workflow: &str, version: &str, state: &str,
     .bind::<Text, _>(version)
     .bind::<Text, _>(state)
     .execute(conn)?;
+    diesel::sql_query("UPDATE cases SET steps = case_steps(id) WHERE delegation = $1")
+        .bind::<Text, _>(DELEGATION)
+        .execute(conn)?;
     Ok(())
 }
 
@@ -127,22 +130,28 @@ pub fn bulk_cases(
     count: i64,
 ) -> Result<(), StoreError> {
     diesel::sql_query(
-        "INSERT INTO cases (delegation, id, reference, country, themes, risk, owner_id, sealed, created_at, updated_at)
+        "INSERT INTO cases (delegation, id, reference, country, themes, risk, owner_id, sealed, created_at, updated_at,
+                            steps)
          SELECT $1, gen_random_uuid(), 'VG-2020-' || lpad(g::text, 7, '0'),
                 (ARRAY['KE','UG','TZ','ET','SO'])[1 + g % 5],
                 ARRAY[(ARRAY['MEDIA','LAWYERS','ENV_LAND','WHRD','LGBTI','LABOUR'])[1 + g % 6]],
                 (ARRAY['low','medium','high','critical'])[1 + (g / 7) % 4],
-                $2, '\\x00', t, t
-         FROM generate_series(1, $3) g, LATERAL (SELECT now() - (g * interval '90 seconds') AS t) created",
+                $2, '\\x00', t, t,
+                ARRAY['s:' || step, 'w:' || $4, 'ws:' || $4 || '/' || step]
+         FROM generate_series(1, $3) g,
+              LATERAL (SELECT now() - (g * interval '90 seconds') AS t) created,
+              LATERAL (SELECT ($5::text[])[1 + (g * 7) % cardinality($5::text[])] AS step) chosen",
     )
     .bind::<Text, _>(DELEGATION)
     .bind::<diesel::sql_types::Uuid, _>(owner)
     .bind::<BigInt, _>(count)
+    .bind::<Text, _>(workflow)
+    .bind::<diesel::sql_types::Array<Text>, _>(states)
     .execute(conn)?;
     diesel::sql_query(
         "INSERT INTO procedures (delegation, id, case_id, workflow, workflow_version, state, created_at, updated_at)
          SELECT c.delegation, gen_random_uuid(), c.id, $2, $3,
-                ($4::text[])[1 + (abs(hashtext(c.id::text)) % cardinality($4::text[]))], c.created_at, c.created_at
+                ($4::text[])[1 + (substr(c.reference, 9)::bigint * 7) % cardinality($4::text[])], c.created_at, c.created_at
          FROM cases c WHERE c.delegation = $1 AND NOT EXISTS (SELECT 1 FROM procedures p WHERE p.case_id = c.id)",
     )
     .bind::<Text, _>(DELEGATION)

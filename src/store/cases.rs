@@ -287,8 +287,15 @@ pub fn touch_case(conn: &mut PgConnection, delegation: &str, id: Uuid, at: DateT
     .get_result(conn)?)
 }
 
+diesel::define_sql_function! {
+    /// The workflows, steps and queues of a case's procedures, for the list's filters
+    /// (migration 000014 defines it and says what the elements are).
+    fn case_steps(case_id: diesel::sql_types::Uuid) -> diesel::sql_types::Array<diesel::sql_types::Text>;
+}
+
 /// Bumps a case's version after a change of its procedures and sets its next due time to its
-/// earliest pending scheduled item, in one statement; returns the new version.
+/// earliest pending scheduled item and its steps (for the list's filters) to its procedures',
+/// in one statement; returns the new version.
 pub fn touch_case_and_next_due(
     conn: &mut PgConnection,
     delegation: &str,
@@ -310,6 +317,7 @@ pub fn touch_case_and_next_due(
                 cases::version.eq(cases::version + 1),
                 cases::updated_at.eq(at),
                 cases::next_due_at.eq(next_due.assume_not_null().nullable()),
+                cases::steps.eq(case_steps(id)),
             ))
             .returning(cases::version),
     )
@@ -427,7 +435,8 @@ pub fn cancel_scheduled(
     .execute(conn)?)
 }
 
-/// Sets a case's next due time to its earliest pending scheduled item.
+/// Sets a case's next due time to its earliest pending scheduled item, and its steps (for the
+/// list's filters) to its procedures'.
 pub fn refresh_next_due(conn: &mut PgConnection, delegation: &str, case_id: Uuid) -> Result<(), StoreError> {
     let next: Option<DateTime<Utc>> = scheduled::table
         .filter(
@@ -440,7 +449,7 @@ pub fn refresh_next_due(conn: &mut PgConnection, delegation: &str, case_id: Uuid
         .first(conn)?;
     prepared(
         diesel::update(cases::table.find((delegation, case_id)))
-            .set(cases::next_due_at.eq(next))
+            .set((cases::next_due_at.eq(next), cases::steps.eq(case_steps(case_id))))
             .returning(cases::id),
     )
     .execute(conn)?;
@@ -588,7 +597,18 @@ pub fn list(conn: &mut PgConnection, filter: &CaseFilter) -> Result<Vec<CaseRow>
     if let Some(due_before) = filter.due_before {
         query = query.filter(cases::next_due_at.lt(due_before));
     }
-    if filter.workflow.is_some() || filter.state.is_some() || filter.queue.is_some() {
+    // One element of the case's steps answers the usual filters from the case row; a queue
+    // together with a workflow or step (one procedure matching all) asks the procedures.
+    let step = match (&filter.workflow, &filter.state, &filter.queue) {
+        (Some(workflow), None, None) => Some(format!("w:{workflow}")),
+        (None, Some(state), None) => Some(format!("s:{state}")),
+        (Some(workflow), Some(state), None) => Some(format!("ws:{workflow}/{state}")),
+        (None, None, Some(queue)) => Some(format!("q:{queue}")),
+        _ => None,
+    };
+    if let Some(step) = step {
+        query = query.filter(cases::steps.contains(vec![step]));
+    } else if filter.workflow.is_some() || filter.state.is_some() || filter.queue.is_some() {
         let mut procedures_query = procedures::table.select(procedures::case_id).into_boxed();
         if let Some(workflow) = &filter.workflow {
             procedures_query = procedures_query.filter(procedures::workflow.eq(workflow.clone()));

@@ -59,7 +59,6 @@ diesel::table! {
         delegation -> Text,
         id -> Uuid,
         reference -> Text,
-        #[max_length = 2]
         country -> Text,
         themes -> Array<Nullable<Text>>,
         risk -> Text,
@@ -71,6 +70,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         erased_at -> Nullable<Timestamptz>,
+        steps -> Array<Text>,
     }
 }
 
@@ -78,7 +78,6 @@ diesel::table! {
     delegations (code) {
         code -> Text,
         name -> Text,
-        #[max_length = 2]
         country -> Nullable<Text>,
         time_zone -> Text,
         weekend_days -> Array<Nullable<Int2>>,

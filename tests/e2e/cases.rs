@@ -228,6 +228,8 @@ async fn a_case_is_opened_read_and_taken_through_a_trial_observation() {
         db.count("SELECT count(*) AS count FROM access_log WHERE what = 'denied'"),
         1
     );
+    // Every transition kept the case's steps (the list's filters) equal to its procedures'.
+    assert_eq!(db.count("SELECT count(*) FROM cases WHERE steps <> case_steps(id)"), 0);
     let tampered = diesel::sql_query("UPDATE case_events SET action = 'x' WHERE seq = 1").execute(&mut db.connect());
     assert!(tampered.is_err(), "events can be rewritten");
 }
@@ -516,6 +518,28 @@ async fn the_list_pages_stably_filters_and_stays_in_scope_and_procedures_can_be_
     )
     .await;
     assert_eq!(status, 404);
+    // The step filters follow the procedure started just now, and workflow and step must be
+    // those of one procedure (the trial is at `identified`, the démarche at `draft`).
+    let listed = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for (filters, expected) in [
+        ("workflow=demarche&state=draft", true),
+        ("state=identified", true),
+        ("workflow=demarche&state=identified", false),
+        ("workflow=trial_observation&state=draft", false),
+        ("workflow=demarche&queue=eusr_review", false),
+    ] {
+        let (status, page) = call(&service, "GET", &format!("/api/v1/cases?{filters}"), &fp, None).await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(listed(&page).contains(&id.to_owned()), expected, "{filters}: {page}");
+    }
+    assert_eq!(db.count("SELECT count(*) FROM cases WHERE steps <> case_steps(id)"), 0);
 }
 
 async fn post_with_key<S, B>(

@@ -1,0 +1,2 @@
+ALTER TABLE cases DROP COLUMN steps;
+DROP FUNCTION case_steps(uuid);
