@@ -290,7 +290,7 @@ pub fn touch_case(conn: &mut PgConnection, delegation: &str, id: Uuid, at: DateT
 diesel::define_sql_function! {
     /// The workflows, steps and queues of a case's procedures, for the list's filters
     /// (migration 000014 defines it and says what the elements are).
-    fn case_steps(case_id: diesel::sql_types::Uuid) -> diesel::sql_types::Array<diesel::sql_types::Text>;
+    fn case_steps(case_id: diesel::sql_types::Uuid) -> diesel::sql_types::Array<diesel::sql_types::Nullable<diesel::sql_types::Text>>;
 }
 
 /// Bumps a case's version after a change of its procedures and sets its next due time to its
@@ -607,7 +607,7 @@ pub fn list(conn: &mut PgConnection, filter: &CaseFilter) -> Result<Vec<CaseRow>
         _ => None,
     };
     if let Some(step) = step {
-        query = query.filter(cases::steps.contains(vec![step]));
+        query = query.filter(cases::steps.contains(vec![Some(step)]));
     } else if filter.workflow.is_some() || filter.state.is_some() || filter.queue.is_some() {
         let mut procedures_query = procedures::table.select(procedures::case_id).into_boxed();
         if let Some(workflow) = &filter.workflow {

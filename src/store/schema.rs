@@ -70,7 +70,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         erased_at -> Nullable<Timestamptz>,
-        steps -> Array<Text>,
+        steps -> Array<Nullable<Text>>,
     }
 }
 
