@@ -83,7 +83,12 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
     let per_page: Vec<serde_json::Value> = PAGES
         .iter()
         .zip(&by_page)
-        .map(|(page, l)| serde_json::json!({"page": page, "p50_ms": round(l.quantile_ms(0.5)), "p95_ms": round(l.quantile_ms(0.95))}))
+        .map(|(page, l)| {
+            serde_json::json!({
+                "page": page, "requests": l.len(),
+                "p50_ms": round(l.quantile_ms(0.5)), "p95_ms": round(l.quantile_ms(0.95)),
+            })
+        })
         .collect();
 
     let rate = median(&rates);

@@ -113,7 +113,7 @@ fn the_reads_bench_reports_both_ceilings() {
 fn the_lists_bench_generates_cases_and_reports_latency_and_sequential_scans() {
     let (_, report) = bench(
         "lists",
-        &["--cases", "3000", "--clients", "2", "--seconds", "1", "--runs", "1"],
+        &["--cases", "3000", "--clients", "4", "--seconds", "1", "--runs", "1"],
     );
     for figure in ["vigil_per_s", "p50_ms", "p95_ms", "p99_ms", "rss_mb"] {
         assert!(report[figure].as_f64().unwrap() > 0.0, "{figure}: {report}");
@@ -121,6 +121,20 @@ fn the_lists_bench_generates_cases_and_reports_latency_and_sequential_scans() {
     assert_eq!(report["cases"], 3000);
     assert!(report["sequential_scans_while_listing"].is_object(), "{report}");
     assert!(report["sizes"]["cases_mb"].as_f64().unwrap() > 0.0, "{report}");
+    // Every client asks for every page in turn, so the pages are asked for equally often (a
+    // client kept to one page let slow pages count less in the p95 over all pages).
+    let requests: Vec<u64> = report["per_page"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|page| page["requests"].as_u64().unwrap())
+        .collect();
+    assert_eq!(requests.len(), 4, "{report}");
+    let (fewest, most) = (requests.iter().min().unwrap(), requests.iter().max().unwrap());
+    assert!(
+        *fewest > 0 && most - fewest <= 4,
+        "one page asked for more than another: {requests:?}"
+    );
 }
 
 #[test]
