@@ -1,2 +1,3 @@
 ALTER TABLE cases DROP COLUMN steps;
 DROP FUNCTION case_steps(uuid);
+DROP FUNCTION procedure_steps(text, text, text);

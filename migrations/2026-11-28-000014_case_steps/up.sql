@@ -8,12 +8,17 @@
 -- while it waits in one, 'q:<queue>'. Workflow, step and queue names are identifiers (no '/').
 -- Kept by the statements that change a case's procedures (they refresh the case row in the
 -- same transaction: store::cases::touch_case_and_next_due, refresh_next_due) through
--- case_steps(), the one definition.
+-- case_steps(), which takes each procedure's elements from procedure_steps(), the one
+-- definition of the elements (the list's filters in store::cases::list name them too).
+CREATE FUNCTION procedure_steps(workflow text, state text, queue text) RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT ARRAY['w:' || workflow, 's:' || state, 'ws:' || workflow || '/' || state]
+           || CASE WHEN queue IS NULL THEN '{}'::text[] ELSE ARRAY['q:' || queue] END
+$$;
+
 CREATE FUNCTION case_steps(case_id uuid) RETURNS text[] LANGUAGE sql STABLE AS $$
     SELECT coalesce(array_agg(DISTINCT element ORDER BY element), '{}')
-    FROM procedures p,
-         unnest(ARRAY['w:' || p.workflow, 's:' || p.state, 'ws:' || p.workflow || '/' || p.state]
-                || CASE WHEN p.queue IS NULL THEN '{}'::text[] ELSE ARRAY['q:' || p.queue] END) AS element
+    FROM procedures p, unnest(procedure_steps(p.workflow, p.state, p.queue)) AS element
     WHERE p.case_id = case_steps.case_id
 $$;
 

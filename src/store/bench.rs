@@ -137,7 +137,7 @@ pub fn bulk_cases(
                 ARRAY[(ARRAY['MEDIA','LAWYERS','ENV_LAND','WHRD','LGBTI','LABOUR'])[1 + g % 6]],
                 (ARRAY['low','medium','high','critical'])[1 + (g / 7) % 4],
                 $2, '\\x00', t, t,
-                ARRAY['s:' || step, 'w:' || $4, 'ws:' || $4 || '/' || step]
+                procedure_steps($4, step, NULL)
          FROM generate_series(1, $3) g,
               LATERAL (SELECT now() - (g * interval '90 seconds') AS t) created,
               LATERAL (SELECT ($5::text[])[1 + (g * 7) % cardinality($5::text[])] AS step) chosen",

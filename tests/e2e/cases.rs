@@ -9,7 +9,7 @@ use vigil::http::app;
 use vigil::store::Db;
 
 use crate::support::TestDb;
-use crate::support::api::{call, transitions_of};
+use crate::support::api::{call, listed, transitions_of};
 use crate::support::app::{seed_user, state};
 
 fn new_case(name: &str, workflow: &str) -> Value {
@@ -441,13 +441,7 @@ async fn the_list_pages_stably_filters_and_stays_in_scope_and_procedures_can_be_
         let (status, page) = call(&service, "GET", &uri, &fp, None).await;
         assert_eq!(status, 200, "{page}");
         assert!(!page.to_string().contains("Person"), "the list decrypted something");
-        seen.extend(
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| c["reference"].as_str().unwrap().to_owned()),
-        );
+        seen.extend(listed(&page, "reference"));
         match page["next"].as_str() {
             Some(next) => uri = format!("/api/v1/cases?limit=2&after={next}"),
             None => break,
@@ -520,14 +514,6 @@ async fn the_list_pages_stably_filters_and_stays_in_scope_and_procedures_can_be_
     assert_eq!(status, 404);
     // The step filters follow the procedure started just now, and workflow and step must be
     // those of one procedure (the trial is at `identified`, the démarche at `draft`).
-    let listed = |page: &Value| -> Vec<String> {
-        page["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["id"].as_str().unwrap().to_owned())
-            .collect()
-    };
     for (filters, expected) in [
         ("workflow=demarche&state=draft", true),
         ("state=identified", true),
@@ -537,7 +523,11 @@ async fn the_list_pages_stably_filters_and_stays_in_scope_and_procedures_can_be_
     ] {
         let (status, page) = call(&service, "GET", &format!("/api/v1/cases?{filters}"), &fp, None).await;
         assert_eq!(status, 200, "{page}");
-        assert_eq!(listed(&page).contains(&id.to_owned()), expected, "{filters}: {page}");
+        assert_eq!(
+            listed(&page, "id").contains(&id.to_owned()),
+            expected,
+            "{filters}: {page}"
+        );
     }
     assert_eq!(db.count("SELECT count(*) FROM cases WHERE steps <> case_steps(id)"), 0);
 }
@@ -1039,25 +1029,25 @@ async fn the_due_before_filter_follows_what_each_transition_schedules() {
         let before = (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339();
         format!("/api/v1/cases?due_before={}", before.replace('+', "%2B"))
     };
-    let listed = |page: &Value| -> Vec<String> {
-        page["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["reference"].as_str().unwrap().to_owned())
-            .collect()
-    };
     let soon = call_ok(&service, "GET", &due_within(30), &fp, None).await;
-    assert_eq!(listed(&soon), [submitted["reference"].as_str().unwrap()], "{soon}");
+    assert_eq!(
+        listed(&soon, "reference"),
+        [submitted["reference"].as_str().unwrap()],
+        "{soon}"
+    );
     let tomorrow = call_ok(&service, "GET", &due_within(1), &fp, None).await;
-    assert!(listed(&tomorrow).is_empty(), "{tomorrow}");
-    assert!(!listed(&soon).contains(&draft["reference"].as_str().unwrap().to_owned()));
+    assert!(listed(&tomorrow, "reference").is_empty(), "{tomorrow}");
+    assert!(!listed(&soon, "reference").contains(&draft["reference"].as_str().unwrap().to_owned()));
 
     // A note changes nothing of what is due; the case's next due time stays.
     let note = json!({"action": "add_note", "expected_version": 2, "data": {"note": "called the ministry"}});
     call_ok(&service, "POST", &transitions, &fp, Some(note)).await;
     let still = call_ok(&service, "GET", &due_within(30), &fp, None).await;
-    assert_eq!(listed(&still), [submitted["reference"].as_str().unwrap()], "{still}");
+    assert_eq!(
+        listed(&still, "reference"),
+        [submitted["reference"].as_str().unwrap()],
+        "{still}"
+    );
 }
 
 #[actix_web::test]
@@ -1105,13 +1095,7 @@ async fn the_list_sorted_by_due_time_pages_soonest_first_with_nothing_due_last()
     let mut uri = "/api/v1/cases?sort=due&limit=2".to_owned();
     loop {
         let page = call_ok(&service, "GET", &uri, &fp, None).await;
-        seen.extend(
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| c["reference"].as_str().unwrap().to_owned()),
-        );
+        seen.extend(listed(&page, "reference"));
         match page["next"].as_str() {
             Some(next) => uri = format!("/api/v1/cases?sort=due&limit=2&after={next}"),
             None => break,

@@ -38,6 +38,16 @@ where
     answer
 }
 
+/// The `field` (`id`, `reference` …) of each case on a page of the case list, in its order.
+pub fn listed(page: &Value, field: &str) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|case| case[field].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// The transitions URI of a case's first procedure, from the answer that opened the case.
 pub fn transitions_of(opened: &Value) -> String {
     format!(
