@@ -139,6 +139,17 @@ pub fn render(counters: &Counters, gauges: &Gauges) -> String {
     out
 }
 
+/// The gauges `GET /metrics` reports, for admins (the monitoring's token).
+pub fn gauges(
+    conn: &mut crate::store::Conn,
+    ctx: &crate::cases::Context<'_>,
+) -> Result<Gauges, crate::cases::CaseError> {
+    if !ctx.caller.role.is_admin() {
+        return Err(crate::cases::CaseError::Forbidden("the metrics are for admins".into()));
+    }
+    Ok(crate::store::cases::queue_gauges(conn, ctx.now)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,6 @@
 -- The SQL of one GET /api/v1/cases/{id} as `vigil serve` issues it, for pgbench. Taken from
 -- PostgreSQL's statement log (log_statement = all) of one read, in order; keep it in step with
--- src/cases.rs::read when that changes. Each statement commits on its own, as Vigil's do: the
+-- src/cases/read.rs when that changes. Each statement commits on its own, as Vigil's do: the
 -- access-log insert is a durable write on every read.
 \set n random(0, :count - 1)
 SELECT delegation AS d, case_id AS c, user_id AS u FROM bench_targets WHERE n = :n \gset

@@ -39,10 +39,65 @@ impl Role {
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|role| role.as_str() == text)
     }
+
+    /// A delegation's own staff, focal points and heads of delegation: each belongs to one
+    /// delegation, and opens, edits, owns and runs its cases. Every rule that says so asks here.
+    pub fn is_delegation_staff(self) -> bool {
+        matches!(self, Self::FocalPoint | Self::HeadOfDelegation)
+    }
+
+    /// The roles of the people who run Vigil: users, tokens, keys, erasure and the reminder
+    /// queues, and no case content.
+    pub fn is_admin(self) -> bool {
+        self == Self::Admin
+    }
+
+    /// The EUSR office, which reaches the cases escalated to it.
+    pub fn is_eusr(self) -> bool {
+        self == Self::EusrReviewer
+    }
+
+    /// Vigil itself, acting on a timer; every other role is a person's.
+    pub fn is_system(self) -> bool {
+        self == Self::System
+    }
 }
+
+impl std::str::FromStr for Role {
+    type Err = UnknownRole;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text).ok_or(UnknownRole)
+    }
+}
+
+/// A role name that is none of [`Role::ALL`]; the message lists the ones there are.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("must be one of focal_point, head_of_delegation, eusr_reviewer, admin")]
+pub struct UnknownRole;
 
 impl std::fmt::Display for Role {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_role_reads_back_from_its_name_and_nothing_else_does() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+            assert_eq!(serde_json::to_value(role).unwrap(), serde_json::json!(role.as_str()));
+        }
+        assert_eq!("Admin".parse::<Role>(), Err(UnknownRole));
+    }
+
+    #[test]
+    fn only_focal_points_and_heads_are_a_delegation_s_staff() {
+        let staff: Vec<Role> = Role::ALL.into_iter().filter(|r| r.is_delegation_staff()).collect();
+        assert_eq!(staff, [Role::FocalPoint, Role::HeadOfDelegation]);
     }
 }

@@ -418,7 +418,7 @@ pub async fn reminders(
 ) -> Result<HttpResponse, ApiError> {
     let wanted = query.into_inner().state;
     let items = run(&state, caller, &req, None, move |conn, ctx| {
-        cases::scheduled(conn, ctx, &wanted)
+        crate::reminders::admin::scheduled(conn, ctx, &wanted)
     })
     .await?;
     Ok(HttpResponse::Ok().json(items))
@@ -426,7 +426,7 @@ pub async fn reminders(
 
 /// `GET /metrics`: Prometheus's text format, for admins.
 pub async fn metrics(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let gauges = run(&state, caller, &req, None, cases::metrics).await?;
+    let gauges = run(&state, caller, &req, None, crate::metrics::gauges).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(crate::metrics::render(&crate::metrics::COUNTERS, &gauges)))

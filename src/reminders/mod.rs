@@ -1,5 +1,6 @@
 //! Scheduled work: timers, and reminders sent by email (files, or SMTP through a pool of connections).
 
+pub mod admin;
 pub mod catalog;
 pub mod digest;
 pub mod dispatch;

@@ -133,7 +133,7 @@ async fn admin_page(
     } = shown;
     let (users, dead, erasures) = run(state, session.caller.clone(), req, None, |conn, ctx| {
         let users = users::list_users(conn)?;
-        let dead = cases::scheduled(conn, ctx, "dead")?;
+        let dead = crate::reminders::admin::scheduled(conn, ctx, "dead")?;
         let erasures = cases::pending_erasures(conn, ctx)?;
         Ok((users, dead, erasures))
     })
@@ -376,7 +376,7 @@ pub async fn retry(
     admin_form(&session, &body)?;
     let id = parse_id(&id)?;
     let revived = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
-        cases::retry_scheduled(conn, ctx, id)
+        crate::reminders::admin::retry_scheduled(conn, ctx, id)
     })
     .await?;
     if revived {

@@ -1,0 +1,49 @@
+//! A case's calendar: its delegation's time zone and weekend, with its owner's own time zone
+//! when they set one, for deadlines and repeating reminders.
+
+use chrono::Weekday;
+
+use super::CaseError;
+use crate::store::{Conn as PgConnection, StoreError, users};
+use crate::workflow::Calendar;
+use uuid::Uuid;
+
+pub(super) fn calendar(conn: &mut PgConnection, delegation: &str, owner: Uuid) -> Result<Calendar, CaseError> {
+    calendar_for_case(conn, delegation, owner)?
+        .ok_or_else(|| CaseError::Inconsistent(format!("delegation {delegation} is missing")))
+}
+
+/// The calendar of a case: its delegation's, with its owner's own time zone when they set one
+/// (one query for both).
+pub fn calendar_for_case(
+    conn: &mut PgConnection,
+    delegation: &str,
+    owner: Uuid,
+) -> Result<Option<Calendar>, StoreError> {
+    Ok(
+        users::delegation_and_owner_zone(conn, delegation, owner)?.map(|(row, owner_zone)| {
+            let mut calendar = calendar_from(&row);
+            calendar.owner_time_zone = owner_zone.and_then(|zone| zone.parse().ok());
+            calendar
+        }),
+    )
+}
+
+/// A delegation's calendar (time zone and weekend), for deadlines and repeating reminders.
+pub fn calendar_of(conn: &mut PgConnection, delegation: &str) -> Result<Option<Calendar>, StoreError> {
+    Ok(users::delegation(conn, delegation)?.map(|row| calendar_from(&row)))
+}
+
+fn calendar_from(row: &users::DelegationRow) -> Calendar {
+    let weekend = row
+        .weekend_days
+        .iter()
+        .flatten()
+        .filter_map(|day| u8::try_from(*day - 1).ok().and_then(|d| Weekday::try_from(d).ok()))
+        .collect();
+    Calendar {
+        time_zone: row.time_zone.parse().unwrap_or(chrono_tz::UTC),
+        weekend,
+        owner_time_zone: None,
+    }
+}

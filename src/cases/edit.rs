@@ -1,0 +1,127 @@
+//! Editing a case: its metadata, and keys of its confidential data set or removed, under the
+//! version the editor read.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::scope::case_in_scope;
+use super::validate::Checks;
+use super::{CaseError, Context, answer, now_micros};
+use crate::crypto::keyring;
+use crate::domain::Sensitive;
+use crate::store::Conn as PgConnection;
+use crate::store::cases::{self as rows, NewEvent};
+
+/// `PATCH /cases/{id}`: metadata, and confidential keys to set (a `null` removes one).
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CasePatch {
+    pub country: Option<String>,
+    pub themes: Option<Vec<String>>,
+    pub risk: Option<String>,
+    pub owner: Option<Uuid>,
+    pub confidential: Option<Sensitive<Map<String, Value>>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Patched {
+    pub id: Uuid,
+    pub version: i64,
+}
+
+/// Changes a case, if `expected_version` is still its version.
+pub fn patch_case(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    id: Uuid,
+    expected_version: i64,
+    patch: CasePatch,
+) -> Result<Patched, CaseError> {
+    let at = now_micros(ctx.now);
+    let (case, _) = case_in_scope(conn, ctx, id)?;
+    if !ctx.caller.role.is_delegation_staff() {
+        return Err(CaseError::Forbidden("only the case's delegation edits it".into()));
+    }
+    let mut checks = Checks::default();
+    checks.country(patch.country.as_deref());
+    if let Some(themes) = &patch.themes {
+        checks.themes(themes);
+    }
+    checks.risk(patch.risk.as_deref());
+    checks.owner(conn, "owner", patch.owner, &case.delegation)?;
+    checks.defender_name_change(patch.confidential.as_ref());
+    checks.finish()?;
+    rows::transaction(conn, |conn| {
+        let locked = rows::lock_case(conn, &case.delegation, id)?.ok_or(CaseError::NotFound)?;
+        if locked.version != expected_version {
+            return Err(CaseError::Stale {
+                current_version: locked.version,
+            });
+        }
+        let key = rows::case_key(conn, &case.delegation, id)?.ok_or(CaseError::NotFound)?;
+        let mut changes = rows::CaseChanges {
+            country: patch.country.clone(),
+            themes: patch.themes.as_ref().map(|t| t.iter().cloned().map(Some).collect()),
+            risk: patch.risk.clone(),
+            owner_id: patch.owner,
+            ..Default::default()
+        };
+        let mut sealed_patch = None;
+        if let Some(confidential) = &patch.confidential {
+            let case_key = ctx.keys.keyring.open_case_key(&key.wrapped)?;
+            let mut current = match keyring::open_json(&case_key, &locked.sealed)?.into_inner() {
+                Value::Object(map) => map,
+                _ => Map::new(),
+            };
+            for (name, value) in confidential.expose() {
+                if value.is_null() {
+                    current.remove(name);
+                } else {
+                    current.insert(name.clone(), value.clone());
+                }
+            }
+            if let Some(Value::String(name)) = current.get("defender_name") {
+                changes.blind_index = Some(ctx.keys.index.index(&Sensitive::new(name.clone())).map(|i| i.to_vec()));
+            }
+            changes.sealed = Some(keyring::seal_json(
+                &key.recipient,
+                &Sensitive::new(Value::Object(current)),
+            )?);
+            sealed_patch = Some(keyring::seal_json(
+                &key.recipient,
+                &Sensitive::new(Value::Object(confidential.expose().clone())),
+            )?);
+        }
+        rows::update_case(conn, &case.delegation, id, &changes)?;
+        let plain = serde_json::json!({
+            "country": patch.country, "themes": patch.themes, "risk": patch.risk, "owner": patch.owner,
+        });
+        let plain: Map<String, Value> = plain
+            .as_object()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(_, v)| !v.is_null())
+            .collect();
+        rows::append_event(
+            conn,
+            &case.delegation,
+            id,
+            &NewEvent {
+                procedure_id: None,
+                action: "update_case".into(),
+                from_state: None,
+                to_state: None,
+                actor_id: Some(ctx.caller.user_id),
+                actor_kind: "user",
+                at,
+                plain: Value::Object(plain),
+                sealed: sealed_patch,
+            },
+        )?;
+        let version = rows::touch_case(conn, &case.delegation, id, at)?;
+        let patched = Patched { id, version };
+        answer(conn, ctx, None, patched)
+    })
+}

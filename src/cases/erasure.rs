@@ -1,0 +1,162 @@
+//! Erasure by crypto-shredding, under a four-eyes rule: one admin requests it, another approves,
+//! and the case's key row goes with the approval, leaving a tombstone.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{CaseError, Context, MAX_PAGE, answer, issue, now_micros};
+use crate::store::Conn as PgConnection;
+use crate::store::cases::{self as rows, NewEvent};
+
+pub const ERASURE_REASONS: [&str; 4] = [
+    "defender_request",
+    "retention_expired",
+    "data_protection_order",
+    "opened_in_error",
+];
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EraseRequest {
+    /// A code: `defender_request`, `retention_expired`, `data_protection_order` or `opened_in_error`.
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ErasureRequested {
+    pub request_id: Uuid,
+    pub case_id: Uuid,
+    pub reference: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Erased {
+    pub case_id: Uuid,
+    pub erased_at: DateTime<Utc>,
+}
+
+fn admin_only(ctx: &Context<'_>) -> Result<(), CaseError> {
+    if ctx.caller.role.is_admin() {
+        Ok(())
+    } else {
+        Err(CaseError::Forbidden("only admins request and approve erasure".into()))
+    }
+}
+
+/// The erasures waiting for a second admin, for admins.
+pub fn pending_erasures(conn: &mut PgConnection, ctx: &Context<'_>) -> Result<Vec<rows::PendingErasure>, CaseError> {
+    admin_only(ctx)?;
+    Ok(rows::pending_erasures(conn, MAX_PAGE)?)
+}
+
+/// As [`request_erasure`], naming the case by its reference (admins see no case to pick from).
+pub fn request_erasure_by_reference(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    reference: &str,
+    request: EraseRequest,
+) -> Result<ErasureRequested, CaseError> {
+    admin_only(ctx)?;
+    let case = rows::case_by_reference(conn, reference.trim())?.ok_or_else(|| {
+        CaseError::Invalid(vec![issue(
+            "reference",
+            "names no case (references look like VG-2026-00042)",
+        )])
+    })?;
+    request_erasure(conn, ctx, case.id, request)
+}
+
+/// The first of the two admins asks for a case to be erased; nothing changes yet.
+pub fn request_erasure(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    id: Uuid,
+    request: EraseRequest,
+) -> Result<ErasureRequested, CaseError> {
+    admin_only(ctx)?;
+    if !ERASURE_REASONS.contains(&request.reason.as_str()) {
+        return Err(CaseError::Invalid(vec![issue(
+            "reason",
+            format!("must be one of {}", ERASURE_REASONS.join(", ")),
+        )]));
+    }
+    let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
+    if case.erased_at.is_some() {
+        return Err(CaseError::Erased);
+    }
+    let request_id = Uuid::new_v4();
+    rows::transaction(conn, |conn| {
+        rows::insert_erasure_request(
+            conn,
+            &rows::ErasureRequest {
+                id: request_id,
+                delegation: case.delegation.clone(),
+                case_id: id,
+                reason: request.reason.clone(),
+                requested_by: ctx.caller.user_id,
+                approved_by: None,
+            },
+        )
+        .map_err(|e| {
+            if e.is_unique_violation() {
+                CaseError::Forbidden("an erasure of this case is already waiting for approval".into())
+            } else {
+                CaseError::Store(e)
+            }
+        })?;
+        let done = ErasureRequested {
+            request_id,
+            case_id: id,
+            reference: case.reference.clone(),
+        };
+        answer(conn, ctx, None, done)
+    })
+}
+
+/// A second admin approves: the case key is deleted and the case becomes a tombstone.
+pub fn approve_erasure(conn: &mut PgConnection, ctx: &Context<'_>, request_id: Uuid) -> Result<Erased, CaseError> {
+    admin_only(ctx)?;
+    let at = now_micros(ctx.now);
+    rows::transaction(conn, |conn| {
+        let request = rows::lock_erasure_request(conn, request_id)?.ok_or(CaseError::NotFound)?;
+        if request.approved_by.is_some() {
+            return Err(CaseError::Erased);
+        }
+        if request.requested_by == ctx.caller.user_id {
+            return Err(CaseError::Forbidden(
+                "another admin must approve the erasure you requested".into(),
+            ));
+        }
+        rows::lock_case(conn, &request.delegation, request.case_id)?.ok_or(CaseError::NotFound)?;
+        let key = rows::case_key(conn, &request.delegation, request.case_id)?;
+        rows::erase(conn, &request, ctx.caller.user_id, at)?;
+        // This process forgets the unwrapped key at once (other replicas' copies expire within
+        // a minute, and without the key row nothing can ask for them).
+        if let Some(key) = &key {
+            ctx.keys.keyring.forget_case_key(&key.wrapped);
+        }
+        rows::append_event(
+            conn,
+            &request.delegation,
+            request.case_id,
+            &NewEvent {
+                procedure_id: None,
+                action: "erase_case".into(),
+                from_state: None,
+                to_state: None,
+                actor_id: Some(ctx.caller.user_id),
+                actor_kind: "user",
+                at,
+                plain: serde_json::json!({ "reason": request.reason, "requested_by": request.requested_by }),
+                sealed: None,
+            },
+        )?;
+        rows::touch_case(conn, &request.delegation, request.case_id, at)?;
+        let done = Erased {
+            case_id: request.case_id,
+            erased_at: at,
+        };
+        answer(conn, ctx, None, done)
+    })
+}

@@ -1,0 +1,199 @@
+//! The application layer for cases and procedures: opening, reading, listing, editing,
+//! exporting and erasing a case; starting a procedure and taking a transition; the timeline.
+//! This is where the pure engine, the keys and the store meet; each change is one database
+//! transaction, so a state change, its event and its scheduled work land together or not at all
+//! (ARCHITECTURE.md, invariant 7). It knows no HTTP: statuses and URLs are decided in `http/`.
+//!
+//! Who may see a case is decided in one place, [`scope`]; what a request may hold, in
+//! [`validate`].
+
+mod calendar;
+mod edit;
+mod erasure;
+mod export;
+mod list;
+mod open;
+mod read;
+mod scope;
+mod transition;
+mod validate;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::crypto::{CryptoError, keyring};
+use crate::domain::{Principal, Sensitive};
+use crate::startup::Keys;
+use crate::store::cases as rows;
+use crate::store::{Conn as PgConnection, StoreError};
+use crate::workflow::Registry;
+use crate::workflow::engine::{Data, Refusal};
+
+pub use calendar::{calendar_for_case, calendar_of};
+pub use edit::{CasePatch, Patched, patch_case};
+pub use erasure::{
+    ERASURE_REASONS, EraseRequest, Erased, ErasureRequested, approve_erasure, pending_erasures, request_erasure,
+    request_erasure_by_reference,
+};
+pub use export::{export_by_reference, export_case};
+pub use list::{
+    CasePage, CaseSummary, DEFAULT_PAGE, ListQuery, MAX_PAGE, ProcedureSummary, QueueEntry, list_cases, review_queue,
+};
+pub use open::{
+    OpenCaseRequest, OpenProcedureRequest, Opened, StartProcedureRequest, StartedProcedure, open_case, start_procedure,
+};
+pub use read::{
+    ActionView, CaseView, DueView, EventView, ProcedureView, access_log, available_actions, read_case,
+    read_case_with_timeline, timeline,
+};
+pub use scope::{colleagues, visible};
+pub use transition::{NEW_OWNER, StartedView, TransitionRequest, Transitioned, transition};
+pub use validate::RISKS;
+
+/// What every case operation needs besides the connection: who asks, when, and with what keys.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub registry: &'a Registry,
+    pub keys: &'a Keys,
+    pub caller: &'a Principal,
+    pub now: DateTime<Utc>,
+    /// The request's id, for the access log.
+    pub request_id: Option<&'a str>,
+    /// Where a change records its response for retries with the same `Idempotency-Key`.
+    pub idempotency: Option<&'a Idempotency>,
+    /// The scheduled timer a system transition carries out, marked done in the same transaction.
+    pub completes: Option<&'a rows::DueItem>,
+}
+
+/// An `Idempotency-Key` and the request it came with.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    pub key: String,
+    /// SHA-256 over the method, path and canonical JSON body.
+    pub request_hash: [u8; 32],
+    /// The status a success answers with.
+    pub status: u16,
+}
+
+/// A change's answer: recorded for retries of the same `Idempotency-Key`, in the change's own
+/// transaction, then returned.
+fn answer<T: Serialize>(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    location: Option<String>,
+    value: T,
+) -> Result<T, CaseError> {
+    if let Some(idempotency) = ctx.idempotency {
+        idempotency.record(conn, ctx.caller, location, &value)?;
+    }
+    Ok(value)
+}
+
+impl Idempotency {
+    /// Records `response` in the change's transaction. A twin that got there first makes this
+    /// a unique violation: the change rolls back and the caller answers with the twin's response.
+    fn record<T: Serialize>(
+        &self,
+        conn: &mut PgConnection,
+        caller: &Principal,
+        location: Option<String>,
+        response: &T,
+    ) -> Result<(), CaseError> {
+        let stored = crate::store::idempotency::StoredResponse {
+            user_id: caller.user_id,
+            key: self.key.clone(),
+            request_hash: self.request_hash.to_vec(),
+            status: i16::try_from(self.status).unwrap_or(200),
+            location,
+            response: serde_json::to_value(response).map_err(|e| CaseError::Inconsistent(e.to_string()))?,
+        };
+        crate::store::idempotency::record(conn, &stored).map_err(|e| {
+            if e.is_unique_violation() {
+                CaseError::Replayed
+            } else {
+                CaseError::Store(e)
+            }
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error("the request is not valid")]
+    Invalid(Vec<FieldIssue>),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("no such case or procedure")]
+    NotFound,
+    #[error("the procedure changed since it was read: its version is now {current_version}")]
+    Stale { current_version: i64 },
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    #[error("{0}")]
+    Inconsistent(String),
+    /// The case was erased: only its tombstone remains.
+    #[error("this case was erased")]
+    Erased,
+    /// A request with the same `Idempotency-Key` completed first; answer with its response.
+    #[error("a request with this Idempotency-Key completed first")]
+    Replayed,
+}
+
+/// One field at fault, named by its JSON path; the problem never quotes the value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldIssue {
+    pub field: String,
+    pub problem: String,
+}
+
+fn issue(field: &str, problem: impl Into<String>) -> FieldIssue {
+    FieldIssue {
+        field: field.to_owned(),
+        problem: problem.into(),
+    }
+}
+
+/// Microsecond precision, as PostgreSQL stores it, so event hashes can be recomputed.
+fn now_micros(now: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
+fn to_object(data: Data) -> Value {
+    Value::Object(data.into_iter().collect())
+}
+
+fn seal_data(recipient: &str, data: &Sensitive<Data>) -> Result<Option<Vec<u8>>, CryptoError> {
+    if data.expose().is_empty() {
+        return Ok(None);
+    }
+    keyring::seal_json(recipient, &Sensitive::new(to_object(data.expose().clone()))).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_and_views_never_debug_print_confidential_data() {
+        let request: OpenCaseRequest = serde_json::from_value(serde_json::json!({
+            "country": "KE", "themes": ["MEDIA"], "risk": "high",
+            "confidential": {"defender_name": "Ana Secret"},
+            "procedure": {"workflow": "demarche", "data": {"key_messages": "Ana Secret"}}
+        }))
+        .unwrap();
+        assert!(!format!("{request:?}").contains("Ana"), "{request:?}");
+        let transition: TransitionRequest = serde_json::from_value(serde_json::json!({
+            "action": "add_note", "expected_version": 1, "data": {"note": "Ana Secret"}
+        }))
+        .unwrap();
+        assert!(!format!("{transition:?}").contains("Ana"));
+        let patch: CasePatch =
+            serde_json::from_value(serde_json::json!({"confidential": {"location": "Ana Secret"}})).unwrap();
+        assert!(!format!("{patch:?}").contains("Ana"));
+    }
+}

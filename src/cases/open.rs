@@ -1,0 +1,327 @@
+//! Opening a case with its first procedure, and starting another procedure on a case.
+
+use chrono::{DateTime, Datelike, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::calendar::calendar;
+use super::scope::case_in_scope;
+use super::validate::Checks;
+use super::{CaseError, Context, answer, issue, now_micros, seal_data, to_object};
+use crate::crypto::keyring;
+use crate::domain::Sensitive;
+use crate::store::Conn as PgConnection;
+use crate::store::cases::{self as rows, NewEvent};
+use crate::workflow::engine::{self, Due, DueKind, Start};
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenCaseRequest {
+    /// Default: the caller's delegation.
+    pub delegation: Option<String>,
+    pub country: String,
+    pub themes: Vec<String>,
+    pub risk: String,
+    /// Default: the caller.
+    pub owner: Option<Uuid>,
+    /// Everything about the person; sealed. `defender_name` is required.
+    pub confidential: Sensitive<Map<String, Value>>,
+    pub procedure: OpenProcedureRequest,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenProcedureRequest {
+    pub workflow: String,
+    #[serde(default)]
+    pub data: Sensitive<Map<String, Value>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Opened {
+    pub id: Uuid,
+    pub reference: String,
+    pub version: i64,
+    pub procedure_id: Uuid,
+    /// References of other cases of the same defender name that the caller may see.
+    pub possible_duplicates: Vec<String>,
+}
+
+pub(super) fn scheduled_rows(
+    delegation: &str,
+    case_id: Uuid,
+    procedure_id: Uuid,
+    state: &str,
+    due: &[Due],
+) -> Vec<rows::NewScheduled> {
+    due.iter()
+        .map(|item| {
+            let (kind, position, message, recipients, action, repeat) = match &item.kind {
+                DueKind::Reminder {
+                    index,
+                    message,
+                    to,
+                    repeat,
+                } => (
+                    "reminder",
+                    *index,
+                    Some(message.clone()),
+                    to.iter().cloned().map(Some).collect(),
+                    None,
+                    repeat.clone(),
+                ),
+                DueKind::Timer { index, action } => ("timer", *index, None, Vec::new(), Some(action.clone()), None),
+            };
+            rows::NewScheduled {
+                delegation: delegation.to_owned(),
+                id: Uuid::new_v4(),
+                case_id,
+                procedure_id,
+                state: state.to_owned(),
+                kind: kind.to_owned(),
+                position: i32::try_from(position).unwrap_or(i32::MAX),
+                message,
+                recipients,
+                action,
+                repeat,
+                due_at: item.at,
+            }
+        })
+        .collect()
+}
+
+/// Inserts a started procedure with its event and scheduled work.
+#[expect(clippy::too_many_arguments, reason = "one transaction's worth of context")]
+pub(super) fn insert_started(
+    conn: &mut PgConnection,
+    delegation: &str,
+    case_id: Uuid,
+    recipient: &str,
+    start: &Start,
+    started_by: Option<Uuid>,
+    actor: Option<Uuid>,
+    at: DateTime<Utc>,
+) -> Result<Uuid, CaseError> {
+    let id = Uuid::new_v4();
+    let sealed = seal_data(recipient, &start.sealed)?;
+    rows::insert_procedure(
+        conn,
+        &rows::NewProcedure {
+            delegation: delegation.to_owned(),
+            id,
+            case_id,
+            workflow: start.workflow.clone(),
+            workflow_version: start.version.clone(),
+            state: start.state.clone(),
+            queue: start.queue.clone(),
+            plain_data: to_object(start.plain.clone()),
+            sealed_data: sealed.clone(),
+            started_by,
+            created_at: at,
+            updated_at: at,
+        },
+    )?;
+    let mut plain = start.plain.clone();
+    plain.insert("workflow".into(), Value::String(start.workflow.clone()));
+    plain.insert("workflow_version".into(), Value::String(start.version.clone()));
+    rows::append_event(
+        conn,
+        delegation,
+        case_id,
+        &NewEvent {
+            procedure_id: Some(id),
+            action: "start_procedure".into(),
+            from_state: None,
+            to_state: Some(start.state.clone()),
+            actor_id: actor,
+            actor_kind: if actor.is_some() { "user" } else { "system" },
+            at,
+            plain: to_object(plain),
+            sealed,
+        },
+    )?;
+    rows::schedule(
+        conn,
+        &scheduled_rows(delegation, case_id, id, &start.state, &start.schedule),
+    )?;
+    Ok(id)
+}
+
+/// Opens a case with its first procedure.
+pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRequest) -> Result<Opened, CaseError> {
+    let (registry, keys, caller) = (ctx.registry, ctx.keys, ctx.caller);
+    let at = now_micros(ctx.now);
+    if !caller.role.is_delegation_staff() {
+        return Err(CaseError::Forbidden(
+            "only focal points and heads of delegation open cases".into(),
+        ));
+    }
+    let delegation = match (&request.delegation, &caller.delegation) {
+        (Some(asked), Some(own)) if asked != own => {
+            return Err(CaseError::Forbidden(
+                "cases can be opened only in your own delegation".into(),
+            ));
+        }
+        (_, Some(own)) => own.clone(),
+        (_, None) => return Err(CaseError::Forbidden("you belong to no delegation".into())),
+    };
+
+    let mut checks = Checks::default();
+    checks.country(Some(&request.country));
+    let themes = checks.themes(&request.themes);
+    checks.risk(Some(&request.risk));
+    let defender_name = checks.defender_name(&request.confidential);
+    let owner = request.owner.unwrap_or(caller.user_id);
+    checks.owner(conn, "owner", Some(owner).filter(|o| *o != caller.user_id), &delegation)?;
+    let workflow = registry.get(&request.procedure.workflow);
+    if workflow.is_none() {
+        checks.push(
+            "procedure.workflow",
+            "is not a loaded workflow (see GET /api/v1/workflows)",
+        );
+    }
+    let (Some(workflow), Some(defender_name), true) = (workflow, defender_name, checks.is_clean()) else {
+        return Err(checks.into_error());
+    };
+
+    let calendar = calendar(conn, &delegation, owner)?;
+    let start = engine::open(workflow, request.procedure.data.expose(), at, &calendar)?;
+    let key = keys.keyring.new_case_key()?;
+    let sealed_case = keyring::seal_json(
+        &key.recipient,
+        &Sensitive::new(Value::Object(request.confidential.into_inner())),
+    )?;
+    let blind_index = keys.index.index(&defender_name).map(|index| index.to_vec());
+    let id = Uuid::new_v4();
+
+    rows::transaction(conn, |conn| {
+        let reference = rows::next_reference(conn, at.year())?;
+        rows::insert_case(
+            conn,
+            &rows::NewCase {
+                delegation: delegation.clone(),
+                id,
+                reference,
+                country: request.country.clone(),
+                themes: themes.iter().cloned().map(Some).collect(),
+                risk: request.risk.clone(),
+                owner_id: owner,
+                sealed: sealed_case.clone(),
+                blind_index: blind_index.clone(),
+                created_at: at,
+                updated_at: at,
+            },
+            &rows::CaseKeyRow {
+                delegation: delegation.clone(),
+                case_id: id,
+                recipient: key.recipient.clone(),
+                wrapped: key.wrapped.clone(),
+                wrapped_for: key.wrapped_for.clone(),
+            },
+        )?;
+        rows::append_event(
+            conn,
+            &delegation,
+            id,
+            &NewEvent {
+                procedure_id: None,
+                action: "open_case".into(),
+                from_state: None,
+                to_state: None,
+                actor_id: Some(caller.user_id),
+                actor_kind: "user",
+                at,
+                plain: serde_json::json!({
+                    "country": request.country, "themes": themes, "risk": request.risk, "owner": owner,
+                }),
+                sealed: Some(sealed_case.clone()),
+            },
+        )?;
+        let procedure_id = insert_started(
+            conn,
+            &delegation,
+            id,
+            &key.recipient,
+            &start,
+            None,
+            Some(caller.user_id),
+            at,
+        )?;
+        rows::refresh_next_due(conn, &delegation, id)?;
+        let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
+        let possible_duplicates = rows::same_defender(conn, &delegation, id)?;
+        let opened = Opened {
+            id,
+            reference: case.reference,
+            version: case.version,
+            procedure_id,
+            possible_duplicates,
+        };
+        answer(conn, ctx, Some(format!("/api/v1/cases/{id}")), opened)
+    })
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartProcedureRequest {
+    pub workflow: String,
+    #[serde(default)]
+    pub data: Sensitive<Map<String, Value>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StartedProcedure {
+    pub id: Uuid,
+    pub workflow: String,
+    pub workflow_version: String,
+    pub state: String,
+    pub version: i64,
+}
+
+/// Starts another workflow on a case (observe the trial, then a démarche about the verdict).
+pub fn start_procedure(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    case_id: Uuid,
+    request: StartProcedureRequest,
+) -> Result<StartedProcedure, CaseError> {
+    let at = now_micros(ctx.now);
+    let (case, _) = case_in_scope(conn, ctx, case_id)?;
+    if !ctx.caller.role.is_delegation_staff() {
+        return Err(CaseError::Forbidden(
+            "only the case's delegation starts procedures on it".into(),
+        ));
+    }
+    let workflow = ctx.registry.get(&request.workflow).ok_or_else(|| {
+        CaseError::Invalid(vec![issue(
+            "workflow",
+            "is not a loaded workflow (see GET /api/v1/workflows)",
+        )])
+    })?;
+    let calendar = calendar(conn, &case.delegation, case.owner_id)?;
+    let start = engine::open(workflow, request.data.expose(), at, &calendar)?;
+    rows::transaction(conn, |conn| {
+        rows::lock_case(conn, &case.delegation, case.id)?.ok_or(CaseError::NotFound)?;
+        let key = rows::case_key(conn, &case.delegation, case.id)?.ok_or(CaseError::NotFound)?;
+        let id = insert_started(
+            conn,
+            &case.delegation,
+            case.id,
+            &key.recipient,
+            &start,
+            None,
+            Some(ctx.caller.user_id),
+            at,
+        )?;
+        rows::touch_case_and_next_due(conn, &case.delegation, case.id, at)?;
+        let started = StartedProcedure {
+            id,
+            workflow: start.workflow.clone(),
+            workflow_version: start.version.clone(),
+            state: start.state.clone(),
+            version: 1,
+        };
+        answer(conn, ctx, None, started)
+    })
+}

@@ -1,0 +1,290 @@
+//! Reading a case: the case with its opened data and the actions the caller may take, its
+//! timeline, and its access log. Every read is on the access log before any plaintext leaves.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::scope::{Reach, case_in_scope, is_review, open_key, reach, record_access};
+use super::{CaseError, Context};
+use crate::crypto::{self, keyring};
+use crate::domain::{Role, Sensitive};
+use crate::store::Conn as PgConnection;
+use crate::store::cases::{self as rows, CaseRow, ProcedureRow};
+use crate::workflow::{Registry, Workflow};
+
+/// An action the caller may take now, with the fields it takes.
+#[derive(Debug, Serialize)]
+pub struct ActionView {
+    pub id: String,
+    pub title: String,
+    pub fields: BTreeMap<String, crate::workflow::model::FieldDef>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProcedureView {
+    pub id: Uuid,
+    pub workflow: String,
+    pub workflow_version: String,
+    pub state: String,
+    pub queue: Option<String>,
+    pub version: i64,
+    pub data: Sensitive<Value>,
+    pub actions: Vec<ActionView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DueView {
+    pub procedure_id: Uuid,
+    pub kind: String,
+    pub what: Option<String>,
+    pub due_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CaseView {
+    pub id: Uuid,
+    pub reference: String,
+    pub version: i64,
+    pub delegation: String,
+    pub country: String,
+    pub themes: Vec<String>,
+    pub risk: String,
+    pub owner: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub next_due_at: Option<DateTime<Utc>>,
+    pub confidential: Sensitive<Value>,
+    pub procedures: Vec<ProcedureView>,
+    pub upcoming: Vec<DueView>,
+    /// Other cases of the same defender in the delegation, for the delegation's own staff.
+    pub possible_duplicates: Vec<String>,
+}
+
+/// The actions of `workflow` that `role` may take in `state`.
+pub fn available_actions(workflow: &Workflow, state: &str, role: Role) -> Vec<ActionView> {
+    if workflow.is_terminal(state) {
+        return Vec::new();
+    }
+    workflow
+        .definition
+        .actions
+        .iter()
+        .filter(|(_, action)| action.roles.contains(&role))
+        .filter(|(_, action)| action.from.iter().any(|from| from == "*" || from == state))
+        .map(|(id, action)| ActionView {
+            id: id.clone(),
+            title: action.title.clone(),
+            fields: action.fields.clone(),
+        })
+        .collect()
+}
+
+/// Reads a case in the caller's scope, decrypting its confidential data; the read is recorded
+/// in the access log first, and an out-of-scope attempt is recorded as denied.
+pub fn read_case(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<CaseView, CaseError> {
+    let (case, procedures) = case_in_scope(conn, ctx, id)?;
+    let case_key = open_key(conn, ctx, &case)?;
+    view_in_scope(conn, ctx, case, procedures, &case_key)
+}
+
+/// A case read and its timeline read at once (the case page): the scope is decided and the
+/// key opened once, and each read has its line in the access log, as when made apart.
+pub fn read_case_with_timeline(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    id: Uuid,
+) -> Result<(CaseView, Vec<EventView>), CaseError> {
+    let (case, procedures) = case_in_scope(conn, ctx, id)?;
+    let case_key = open_key(conn, ctx, &case)?;
+    let view = view_in_scope(conn, ctx, case.clone(), procedures.clone(), &case_key)?;
+    let events = timeline_in_scope(conn, ctx, &case, &procedures, &case_key)?;
+    Ok((view, events))
+}
+
+/// The case as the caller may see it, once its scope is decided; the read is logged first.
+fn view_in_scope(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    case: CaseRow,
+    mut procedures: Vec<ProcedureRow>,
+    case_key: &crypto::CaseKey,
+) -> Result<CaseView, CaseError> {
+    let reach = reach(ctx.registry, ctx.caller, &procedures);
+    if reach == Reach::ReviewsOnly {
+        procedures.retain(is_review);
+    }
+    // The read is on record before any plaintext leaves.
+    record_access(conn, ctx, &case, "read")?;
+    let own_delegation = ctx.caller.delegation.as_deref() == Some(case.delegation.as_str());
+    let duplicates = if own_delegation {
+        rows::same_defender(conn, &case.delegation, case.id)?
+    } else {
+        Vec::new()
+    };
+    let mut view = view_of(conn, ctx.registry, ctx.caller.role, case, procedures, case_key)?;
+    view.possible_duplicates = duplicates;
+    if reach == Reach::ReviewsOnly {
+        view.confidential = Sensitive::new(Value::Null);
+        let reviews: Vec<Uuid> = view.procedures.iter().map(|p| p.id).collect();
+        view.upcoming.retain(|due| reviews.contains(&due.procedure_id));
+    }
+    Ok(view)
+}
+
+/// A case with its confidential data and procedures opened; `role` decides the actions offered.
+pub(super) fn view_of(
+    conn: &mut PgConnection,
+    registry: &Registry,
+    role: Role,
+    case: CaseRow,
+    procedures: Vec<ProcedureRow>,
+    case_key: &crypto::CaseKey,
+) -> Result<CaseView, CaseError> {
+    let confidential = keyring::open_json(case_key, &case.sealed)?.into_inner();
+    let mut views = Vec::new();
+    for procedure in procedures {
+        let workflow = registry
+            .version(&procedure.workflow, &procedure.workflow_version)
+            .ok_or_else(|| {
+                CaseError::Inconsistent(format!(
+                    "workflow {}@{} is not loaded",
+                    procedure.workflow, procedure.workflow_version
+                ))
+            })?;
+        let mut data = procedure.plain_data.as_object().cloned().unwrap_or_default();
+        if let Some(sealed) = &procedure.sealed_data
+            && let Value::Object(open) = keyring::open_json(case_key, sealed)?.into_inner()
+        {
+            data.extend(open);
+        }
+        views.push(ProcedureView {
+            actions: available_actions(workflow, &procedure.state, role),
+            id: procedure.id,
+            workflow: procedure.workflow,
+            workflow_version: procedure.workflow_version,
+            state: procedure.state,
+            queue: procedure.queue,
+            version: procedure.version,
+            data: Sensitive::new(Value::Object(data)),
+        });
+    }
+    let upcoming = rows::pending_of_case(conn, &case.delegation, case.id)?
+        .into_iter()
+        .map(|row| DueView {
+            procedure_id: row.procedure_id,
+            kind: row.kind,
+            what: row.message.or(row.action),
+            due_at: row.due_at,
+        })
+        .collect();
+    Ok(CaseView {
+        id: case.id,
+        reference: case.reference,
+        version: case.version,
+        delegation: case.delegation,
+        country: case.country,
+        themes: case.themes.into_iter().flatten().collect(),
+        risk: case.risk,
+        owner: case.owner_id,
+        created_at: case.created_at,
+        updated_at: case.updated_at,
+        next_due_at: case.next_due_at,
+        confidential: Sensitive::new(confidential),
+        procedures: views,
+        upcoming,
+        possible_duplicates: Vec::new(),
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub struct EventView {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub procedure_id: Option<Uuid>,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub actor_id: Option<Uuid>,
+    pub actor_kind: String,
+    /// The event's plain fields and its opened confidential ones.
+    pub data: Sensitive<Value>,
+}
+
+/// Every event of a case and its procedures, oldest first, opened for the caller; recorded in
+/// the access log as a timeline read.
+pub fn timeline(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<Vec<EventView>, CaseError> {
+    let (case, procedures) = case_in_scope(conn, ctx, id)?;
+    let case_key = open_key(conn, ctx, &case)?;
+    timeline_in_scope(conn, ctx, &case, &procedures, &case_key)
+}
+
+/// The timeline as the caller may see it, once the case's scope is decided; logged first.
+fn timeline_in_scope(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    case: &CaseRow,
+    procedures: &[ProcedureRow],
+    case_key: &crypto::CaseKey,
+) -> Result<Vec<EventView>, CaseError> {
+    let reviews: Option<Vec<Uuid>> = (reach(ctx.registry, ctx.caller, procedures) == Reach::ReviewsOnly)
+        .then(|| procedures.iter().filter(|p| is_review(p)).map(|p| p.id).collect());
+    record_access(conn, ctx, case, "timeline")?;
+    let mut events = events_of(conn, case, case_key)?;
+    if let Some(reviews) = reviews {
+        events.retain(|event| event.procedure_id.is_some_and(|id| reviews.contains(&id)));
+    }
+    Ok(events)
+}
+
+pub(super) fn events_of(
+    conn: &mut PgConnection,
+    case: &CaseRow,
+    case_key: &crypto::CaseKey,
+) -> Result<Vec<EventView>, CaseError> {
+    rows::events_of(conn, &case.delegation, case.id)?
+        .into_iter()
+        .map(|event| {
+            let mut data = event.plain.as_object().cloned().unwrap_or_default();
+            if let Some(sealed) = &event.sealed {
+                match keyring::open_json(case_key, sealed)?.into_inner() {
+                    Value::Object(open) => data.extend(open),
+                    other => {
+                        data.insert("confidential".into(), other);
+                    }
+                }
+            }
+            Ok(EventView {
+                seq: event.seq,
+                at: event.at,
+                action: event.action,
+                procedure_id: event.procedure_id,
+                from_state: event.from_state,
+                to_state: event.to_state,
+                actor_id: event.actor_id,
+                actor_kind: event.actor_kind,
+                data: Sensitive::new(Value::Object(data)),
+            })
+        })
+        .collect()
+}
+
+/// A case's access log, for its owner, the head of its delegation and admins.
+pub fn access_log(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<Vec<rows::AccessRow>, CaseError> {
+    let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
+    let own_delegation = ctx.caller.delegation.as_deref() == Some(case.delegation.as_str());
+    let allowed = match ctx.caller.role {
+        Role::Admin => true,
+        Role::HeadOfDelegation => own_delegation,
+        Role::FocalPoint => own_delegation && case.owner_id == ctx.caller.user_id,
+        Role::EusrReviewer | Role::System => false,
+    };
+    if !allowed {
+        record_access(conn, ctx, &case, "denied")?;
+        return Err(CaseError::NotFound);
+    }
+    Ok(rows::access_log_of(conn, id, 1000)?)
+}

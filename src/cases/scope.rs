@@ -1,0 +1,147 @@
+//! Who reaches a case, decided in one place for every operation: the delegation's own staff
+//! reach its cases, the EUSR office the cases escalated to it (and, once every review is closed,
+//! only what it decided), Vigil itself the cases whose timers it fires, admins none. A case out
+//! of scope is answered as not found, and the attempt is written to the access log.
+
+use uuid::Uuid;
+
+use super::{CaseError, Context};
+use crate::crypto;
+use crate::domain::{Principal, Role};
+use crate::store::cases::{self as rows, CaseRow, ProcedureRow};
+use crate::store::{Conn as PgConnection, users};
+use crate::workflow::Registry;
+
+/// Whether `caller` may see a case. Cases out of scope are reported as not found.
+pub fn visible(caller: &Principal, case: &CaseRow, procedures: &[ProcedureRow]) -> bool {
+    match caller.role {
+        Role::FocalPoint | Role::HeadOfDelegation => caller.delegation.as_deref() == Some(case.delegation.as_str()),
+        Role::EusrReviewer => procedures
+            .iter()
+            .any(|p| p.workflow == "eusr_review" || p.queue.as_deref() == Some("eusr_review")),
+        // Vigil itself, firing a timer the case's own workflow scheduled.
+        Role::System => true,
+        Role::Admin => false,
+    }
+}
+
+/// How much of a case the caller reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reach {
+    /// The whole case.
+    Full,
+    /// Only the EUSR reviews, once every review of the case is closed: "what it decided".
+    ReviewsOnly,
+}
+
+pub(super) fn is_review(procedure: &ProcedureRow) -> bool {
+    procedure.workflow == "eusr_review"
+}
+
+/// The EUSR office reaches the whole case while a review of it is open (or a procedure waits in
+/// its queue), and only its own reviews once they are all closed.
+pub(super) fn reach(registry: &Registry, caller: &Principal, procedures: &[ProcedureRow]) -> Reach {
+    if caller.role != Role::EusrReviewer {
+        return Reach::Full;
+    }
+    let open = procedures.iter().any(|p| {
+        p.queue.as_deref() == Some("eusr_review")
+            || (is_review(p)
+                && registry
+                    .version(&p.workflow, &p.workflow_version)
+                    .is_some_and(|w| !w.is_terminal(&p.state)))
+    });
+    if open { Reach::Full } else { Reach::ReviewsOnly }
+}
+
+/// Loads a case and its procedures if the caller may see them; otherwise records the attempt
+/// and answers not found, as for a case that does not exist.
+pub(super) fn case_in_scope(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    id: Uuid,
+) -> Result<(CaseRow, Vec<ProcedureRow>), CaseError> {
+    let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
+    in_scope(conn, ctx, case)
+}
+
+/// As [`case_in_scope`], for a case already read.
+pub(super) fn in_scope(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    case: CaseRow,
+) -> Result<(CaseRow, Vec<ProcedureRow>), CaseError> {
+    let procedures = rows::procedures_of(conn, &case.delegation, case.id)?;
+    if !visible(ctx.caller, &case, &procedures) {
+        record_access(conn, ctx, &case, "denied")?;
+        return Err(CaseError::NotFound);
+    }
+    if case.erased_at.is_some() {
+        return Err(CaseError::Erased);
+    }
+    Ok((case, procedures))
+}
+
+/// The user behind an event; none for Vigil itself.
+pub(super) fn actor_id(caller: &Principal) -> Option<Uuid> {
+    (caller.role != Role::System).then_some(caller.user_id)
+}
+
+pub(super) fn actor_kind(caller: &Principal) -> &'static str {
+    if caller.role == Role::System { "system" } else { "user" }
+}
+
+/// The people a case of `delegation` may be handed to (active focal points and heads of it),
+/// for a caller of that delegation; nobody for anyone else.
+pub fn colleagues(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    delegation: &str,
+) -> Result<Vec<users::UserRow>, CaseError> {
+    if ctx.caller.delegation.as_deref() != Some(delegation) {
+        return Ok(Vec::new());
+    }
+    Ok(users::users_of(conn, delegation)?
+        .into_iter()
+        .filter(|user| may_own(user, delegation))
+        .collect())
+}
+
+/// Whether `user` may own a case of `delegation`: an active focal point or head of it.
+fn may_own(user: &users::UserRow, delegation: &str) -> bool {
+    user.delegation.as_deref() == Some(delegation)
+        && user.disabled_at.is_none()
+        && matches!(user.role.as_str(), "focal_point" | "head_of_delegation")
+}
+
+/// Whether `owner` may own a case of `delegation`: an active focal point or head of it.
+pub(super) fn owner_fits(conn: &mut PgConnection, owner: Uuid, delegation: &str) -> Result<bool, CaseError> {
+    Ok(users::user(conn, owner)?.is_some_and(|user| may_own(&user, delegation)))
+}
+
+/// One line of the access log for `case`: who, which request, what (never the data).
+pub(super) fn record_access(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    case: &CaseRow,
+    what: &str,
+) -> Result<(), CaseError> {
+    rows::log_access(
+        conn,
+        Some(ctx.caller.user_id),
+        Some(&case.delegation),
+        Some(case.id),
+        what,
+        ctx.request_id,
+    )?;
+    Ok(())
+}
+
+pub(super) fn open_key(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    case: &CaseRow,
+) -> Result<crypto::CaseKey, CaseError> {
+    let key = rows::case_key(conn, &case.delegation, case.id)?.ok_or(CaseError::NotFound)?;
+    Ok(ctx.keys.keyring.open_case_key(&key.wrapped)?)
+}

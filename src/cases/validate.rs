@@ -1,0 +1,162 @@
+//! The checks of what a request says about a case, one set for opening, editing and listing.
+//! Each names the field at fault and says what is expected; none quotes what was sent.
+
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::scope::owner_fits;
+use super::{CaseError, FieldIssue, issue};
+use crate::domain::{Sensitive, is_country, is_theme};
+use crate::store::Conn as PgConnection;
+
+pub const RISKS: [&str; 4] = ["low", "medium", "high", "critical"];
+
+const COUNTRY: &str = "must be an ISO 3166-1 alpha-2 code such as KE";
+const THEME: &str = "is not a theme code (see the theme list)";
+const RISK: &str = "must be low, medium, high or critical";
+const OWNER: &str = "must be an active focal point or head of delegation of the case's delegation";
+
+/// The problems found so far; [`Checks::finish`] turns them into one refusal.
+#[derive(Debug, Default)]
+pub(super) struct Checks {
+    issues: Vec<FieldIssue>,
+}
+
+impl Checks {
+    pub(super) fn push(&mut self, field: &str, problem: impl Into<String>) {
+        self.issues.push(issue(field, problem));
+    }
+
+    pub(super) fn is_clean(&self) -> bool {
+        self.issues.is_empty()
+    }
+
+    /// `Ok` when nothing was found, else every problem at once.
+    pub(super) fn finish(self) -> Result<(), CaseError> {
+        if self.issues.is_empty() {
+            Ok(())
+        } else {
+            Err(CaseError::Invalid(self.issues))
+        }
+    }
+
+    pub(super) fn into_error(self) -> CaseError {
+        CaseError::Invalid(self.issues)
+    }
+
+    pub(super) fn country(&mut self, country: Option<&str>) {
+        if country.is_some_and(|code| !is_country(code)) {
+            self.push("country", COUNTRY);
+        }
+    }
+
+    /// A case's themes: at least one, each a theme code; returns them without repeats.
+    pub(super) fn themes(&mut self, themes: &[String]) -> Vec<String> {
+        if themes.is_empty() {
+            self.push("themes", "name at least one theme");
+        }
+        let mut kept: Vec<String> = Vec::new();
+        if themes.iter().any(|theme| !is_theme(theme)) {
+            self.push("themes", "holds a code that is not a theme (see the theme list)");
+        }
+        for theme in themes {
+            if is_theme(theme) && !kept.contains(theme) {
+                kept.push(theme.clone());
+            }
+        }
+        kept
+    }
+
+    /// One theme, as the list filters by.
+    pub(super) fn theme(&mut self, theme: Option<&str>) {
+        if theme.is_some_and(|code| !is_theme(code)) {
+            self.push("theme", THEME);
+        }
+    }
+
+    pub(super) fn risk(&mut self, risk: Option<&str>) {
+        if risk.is_some_and(|risk| !RISKS.contains(&risk)) {
+            self.push("risk", RISK);
+        }
+    }
+
+    /// A new case's defender name: required, a non-empty string.
+    pub(super) fn defender_name(&mut self, confidential: &Sensitive<Map<String, Value>>) -> Option<Sensitive<String>> {
+        match confidential.expose().get("defender_name") {
+            Some(Value::String(name)) if !name.trim().is_empty() => Some(Sensitive::new(name.clone())),
+            _ => {
+                self.push(
+                    "confidential.defender_name",
+                    "is required and must be a non-empty string",
+                );
+                None
+            }
+        }
+    }
+
+    /// A change of the defender name: absent, or a non-empty string; never removed.
+    pub(super) fn defender_name_change(&mut self, confidential: Option<&Sensitive<Map<String, Value>>>) {
+        match confidential.and_then(|c| c.expose().get("defender_name")) {
+            Some(Value::Null) => self.push("confidential.defender_name", "cannot be removed"),
+            Some(Value::String(name)) if !name.trim().is_empty() => {}
+            Some(_) => self.push("confidential.defender_name", "must be a non-empty string"),
+            None => {}
+        }
+    }
+
+    /// An owner other than the caller: an active focal point or head of the case's delegation.
+    pub(super) fn owner(
+        &mut self,
+        conn: &mut PgConnection,
+        field: &str,
+        owner: Option<Uuid>,
+        delegation: &str,
+    ) -> Result<(), CaseError> {
+        if let Some(owner) = owner
+            && !owner_fits(conn, owner, delegation)?
+        {
+            self.push(field, OWNER);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn themes_are_kept_once_and_a_wrong_one_is_refused_without_its_value() {
+        let mut checks = Checks::default();
+        let kept = checks.themes(&["MEDIA".into(), "secret-theme".into(), "MEDIA".into()]);
+        assert_eq!(kept, vec!["MEDIA".to_owned()]);
+        let CaseError::Invalid(issues) = checks.into_error() else {
+            panic!("expected a refusal");
+        };
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].field, "themes");
+        assert!(!issues[0].problem.contains("secret"), "{:?}", issues[0]);
+    }
+
+    #[test]
+    fn no_theme_at_all_is_refused() {
+        let mut checks = Checks::default();
+        checks.themes(&[]);
+        assert!(!checks.is_clean());
+    }
+
+    #[test]
+    fn a_defender_name_may_change_but_never_go() {
+        let name = |value: Value| Sensitive::new(Map::from_iter([("defender_name".to_owned(), value)]));
+        let mut checks = Checks::default();
+        checks.defender_name_change(Some(&name(Value::String("A. N.".into()))));
+        checks.defender_name_change(None);
+        assert!(checks.is_clean());
+        checks.defender_name_change(Some(&name(Value::Null)));
+        checks.defender_name_change(Some(&name(Value::String("  ".into()))));
+        let CaseError::Invalid(issues) = checks.into_error() else {
+            panic!("expected a refusal");
+        };
+        assert_eq!(issues.len(), 2);
+    }
+}

@@ -1,0 +1,39 @@
+//! The reminder queues as admins see them: what is pending, dead, done or cancelled (references
+//! and message keys only), and another round of attempts for a dead item.
+
+use uuid::Uuid;
+
+use crate::cases::{CaseError, Context, FieldIssue};
+use crate::store::Conn as PgConnection;
+use crate::store::cases as rows;
+
+fn admin_only(ctx: &Context<'_>) -> Result<(), CaseError> {
+    if ctx.caller.role.is_admin() {
+        Ok(())
+    } else {
+        Err(CaseError::Forbidden("the reminder queues are for admins".into()))
+    }
+}
+
+/// Gives a dead reminder or timer another round of attempts, for admins; false if it was not dead.
+pub fn retry_scheduled(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<bool, CaseError> {
+    admin_only(ctx)?;
+    Ok(rows::revive(conn, id)?)
+}
+
+/// Reminders and timers in a state (`pending`, `dead`, `done`, `cancelled`), for admins:
+/// references and message keys only.
+pub fn scheduled(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    state: &str,
+) -> Result<Vec<rows::ScheduledSummary>, CaseError> {
+    admin_only(ctx)?;
+    if !["pending", "dead", "done", "cancelled"].contains(&state) {
+        return Err(CaseError::Invalid(vec![FieldIssue {
+            field: "state".into(),
+            problem: "must be pending, dead, done or cancelled".into(),
+        }]));
+    }
+    Ok(rows::scheduled_in(conn, state, 1000)?)
+}
