@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::crypto::token;
 use crate::domain::{Role, Sensitive};
+use crate::store::keys;
 use crate::store::{Db, users};
 
 /// Parses `sat,sun` (or `fri,sat`, or `none`) into ISO weekday numbers.
@@ -193,15 +194,14 @@ pub fn rotate_keys(
     batch: i64,
     mut progress: impl FnMut(i64, i64),
 ) -> anyhow::Result<i64> {
-    use crate::store::cases as rows;
     let target = keyring.wrapped_for();
-    let total = db.run_blocking(|conn| rows::count_keys_to_rotate(conn, &target))?;
+    let total = db.run_blocking(|conn| keys::count_keys_to_rotate(conn, &target))?;
     let mut done = 0;
     progress(done, total);
     loop {
         let rotated = db.run_blocking(|conn| {
-            Ok(rows::transaction(conn, |conn| {
-                let keys = rows::lock_keys_to_rotate(conn, &target, batch)?;
+            Ok(crate::store::transaction(conn, |conn| {
+                let keys = keys::lock_keys_to_rotate(conn, &target, batch)?;
                 for key in &keys {
                     let wrapped = keyring.rewrap(&key.wrapped).map_err(|e| {
                         anyhow::anyhow!(
@@ -209,7 +209,7 @@ pub fn rotate_keys(
                             key.delegation
                         )
                     })?;
-                    rows::rewrap_key(conn, &key.delegation, key.case_id, &wrapped, &target)?;
+                    keys::rewrap_key(conn, &key.delegation, key.case_id, &wrapped, &target)?;
                 }
                 Ok::<_, anyhow::Error>(i64::try_from(keys.len()).unwrap_or(0))
             }))

@@ -485,7 +485,7 @@ fn main() -> ExitCode {
             command: RemindersCommand::List { dead },
         } => with_database(&config, |db| {
             let status = if dead { "dead" } else { "pending" };
-            for item in db.run_blocking(|conn| store::cases::scheduled_in(conn, status, 1000))? {
+            for item in db.run_blocking(|conn| store::scheduled::scheduled_in(conn, status, 1000))? {
                 println!(
                     "{}  {}  {:<8} {:<40} due {}  attempts {}",
                     item.id,
@@ -502,7 +502,7 @@ fn main() -> ExitCode {
             command: RemindersCommand::Retry { id },
         } => with_database(&config, |db| {
             anyhow::ensure!(
-                db.run_blocking(|conn| store::cases::revive(conn, id))?,
+                db.run_blocking(|conn| store::scheduled::revive(conn, id))?,
                 "no dead reminder or timer {id}"
             );
             println!("{id} will be tried again");

@@ -147,7 +147,7 @@ pub fn gauges(
     if !ctx.caller.role.is_admin() {
         return Err(crate::cases::CaseError::Forbidden("the metrics are for admins".into()));
     }
-    Ok(crate::store::cases::queue_gauges(conn, ctx.now)?)
+    Ok(crate::store::scheduled::queue_gauges(conn, ctx.now)?)
 }
 
 #[cfg(test)]

@@ -22,7 +22,8 @@ use crate::config::Config;
 use crate::reminders::dispatch::{self, Mailer};
 use crate::reminders::mail::Outbox;
 use crate::startup::{load_workflows, sync_workflows};
-use crate::store::{Db, bench as data, cases as rows};
+use crate::store::scheduled;
+use crate::store::{Db, bench as data};
 use crate::workflow::Registry;
 
 const SMTP_PUSH: &str = include_str!("smtp_push.py");
@@ -220,9 +221,9 @@ fn pgbench(database: &BenchDatabase, n: i64) -> anyhow::Result<f64> {
     };
     let script = format!(
         "WITH claimed AS ({}) SELECT array_agg(delegation) AS d, array_agg(id) AS i, array_agg(case_id) AS c FROM claimed \\gset\n{};\n{};\n",
-        params(rows::CLAIM_DUE_SQL, &["now", "lease_until", "batch", "kind"]),
-        params(rows::COMPLETE_ALL_SQL, &["d", "i"]),
-        params(rows::REFRESH_NEXT_DUE_SQL, &["d", "c"]),
+        params(scheduled::CLAIM_DUE_SQL, &["now", "lease_until", "batch", "kind"]),
+        params(scheduled::COMPLETE_ALL_SQL, &["d", "i"]),
+        params(scheduled::REFRESH_NEXT_DUE_SQL, &["d", "c"]),
     );
     let now = Utc::now();
     let args = [

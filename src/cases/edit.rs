@@ -11,7 +11,10 @@ use super::{CaseError, Context, answer, now_micros};
 use crate::crypto::keyring;
 use crate::domain::Sensitive;
 use crate::store::Conn as PgConnection;
-use crate::store::cases::{self as rows, NewEvent};
+use crate::store::cases as rows;
+use crate::store::events;
+use crate::store::events::NewEvent;
+use crate::store::keys;
 
 /// `PATCH /cases/{id}`: metadata, and confidential keys to set (a `null` removes one).
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -52,14 +55,14 @@ pub fn patch_case(
     checks.owner(conn, "owner", patch.owner, &case.delegation)?;
     checks.defender_name_change(patch.confidential.as_ref());
     checks.finish()?;
-    rows::transaction(conn, |conn| {
+    crate::store::transaction(conn, |conn| {
         let locked = rows::lock_case(conn, &case.delegation, id)?.ok_or(CaseError::NotFound)?;
         if locked.version != expected_version {
             return Err(CaseError::Stale {
                 current_version: locked.version,
             });
         }
-        let key = rows::case_key(conn, &case.delegation, id)?.ok_or(CaseError::NotFound)?;
+        let key = keys::case_key(conn, &case.delegation, id)?.ok_or(CaseError::NotFound)?;
         let mut changes = rows::CaseChanges {
             country: patch.country.clone(),
             themes: patch.themes.as_ref().map(|t| t.iter().cloned().map(Some).collect()),
@@ -104,7 +107,7 @@ pub fn patch_case(
             .into_iter()
             .filter(|(_, v)| !v.is_null())
             .collect();
-        rows::append_event(
+        events::append_event(
             conn,
             &case.delegation,
             id,

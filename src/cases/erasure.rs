@@ -7,7 +7,10 @@ use uuid::Uuid;
 
 use super::{CaseError, Context, MAX_PAGE, answer, issue, now_micros};
 use crate::store::Conn as PgConnection;
-use crate::store::cases::{self as rows, NewEvent};
+use crate::store::cases as rows;
+use crate::store::events;
+use crate::store::events::NewEvent;
+use crate::store::{erasure, keys};
 
 pub const ERASURE_REASONS: [&str; 4] = [
     "defender_request",
@@ -45,9 +48,9 @@ fn admin_only(ctx: &Context<'_>) -> Result<(), CaseError> {
 }
 
 /// The erasures waiting for a second admin, for admins.
-pub fn pending_erasures(conn: &mut PgConnection, ctx: &Context<'_>) -> Result<Vec<rows::PendingErasure>, CaseError> {
+pub fn pending_erasures(conn: &mut PgConnection, ctx: &Context<'_>) -> Result<Vec<erasure::PendingErasure>, CaseError> {
     admin_only(ctx)?;
-    Ok(rows::pending_erasures(conn, MAX_PAGE)?)
+    Ok(erasure::pending_erasures(conn, MAX_PAGE)?)
 }
 
 /// As [`request_erasure`], naming the case by its reference (admins see no case to pick from).
@@ -86,10 +89,10 @@ pub fn request_erasure(
         return Err(CaseError::Erased);
     }
     let request_id = Uuid::new_v4();
-    rows::transaction(conn, |conn| {
-        rows::insert_erasure_request(
+    crate::store::transaction(conn, |conn| {
+        erasure::insert_erasure_request(
             conn,
-            &rows::ErasureRequest {
+            &erasure::ErasureRequest {
                 id: request_id,
                 delegation: case.delegation.clone(),
                 case_id: id,
@@ -118,8 +121,8 @@ pub fn request_erasure(
 pub fn approve_erasure(conn: &mut PgConnection, ctx: &Context<'_>, request_id: Uuid) -> Result<Erased, CaseError> {
     admin_only(ctx)?;
     let at = now_micros(ctx.now);
-    rows::transaction(conn, |conn| {
-        let request = rows::lock_erasure_request(conn, request_id)?.ok_or(CaseError::NotFound)?;
+    crate::store::transaction(conn, |conn| {
+        let request = erasure::lock_erasure_request(conn, request_id)?.ok_or(CaseError::NotFound)?;
         if request.approved_by.is_some() {
             return Err(CaseError::Erased);
         }
@@ -129,14 +132,14 @@ pub fn approve_erasure(conn: &mut PgConnection, ctx: &Context<'_>, request_id: U
             ));
         }
         rows::lock_case(conn, &request.delegation, request.case_id)?.ok_or(CaseError::NotFound)?;
-        let key = rows::case_key(conn, &request.delegation, request.case_id)?;
-        rows::erase(conn, &request, ctx.caller.user_id, at)?;
+        let key = keys::case_key(conn, &request.delegation, request.case_id)?;
+        erasure::erase(conn, &request, ctx.caller.user_id, at)?;
         // This process forgets the unwrapped key at once (other replicas' copies expire within
         // a minute, and without the key row nothing can ask for them).
         if let Some(key) = &key {
             ctx.keys.keyring.forget_case_key(&key.wrapped);
         }
-        rows::append_event(
+        events::append_event(
             conn,
             &request.delegation,
             request.case_id,

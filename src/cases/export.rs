@@ -12,7 +12,10 @@ use crate::crypto::{self, keyring};
 use crate::domain::{Role, Sensitive};
 use crate::startup::Keys;
 use crate::store::Conn as PgConnection;
-use crate::store::cases::{self as rows, CaseRow, ProcedureRow};
+use crate::store::cases::{self as rows, CaseRow};
+use crate::store::procedures;
+use crate::store::procedures::ProcedureRow;
+use crate::store::{access_log, keys};
 use crate::workflow::Registry;
 
 /// What an export holds: the case as a reader sees it, and its whole timeline.
@@ -32,7 +35,7 @@ fn bundle(
     now: DateTime<Utc>,
     recipient: &str,
 ) -> Result<Vec<u8>, CaseError> {
-    let key = rows::case_key(conn, &case.delegation, case.id)?.ok_or(CaseError::NotFound)?;
+    let key = keys::case_key(conn, &case.delegation, case.id)?.ok_or(CaseError::NotFound)?;
     let case_key = keys.keyring.open_case_key(&key.wrapped)?;
     let timeline = events_of(conn, &case, &case_key)?;
     let case = view_of(conn, registry, Role::System, case, procedures, &case_key)?;
@@ -89,7 +92,7 @@ pub fn export_by_reference(
     if case.erased_at.is_some() {
         return Err(CaseError::Erased);
     }
-    let procedures = rows::procedures_of(conn, &case.delegation, case.id)?;
-    rows::log_access(conn, None, Some(&case.delegation), Some(case.id), "export", None)?;
+    let procedures = procedures::procedures_of(conn, &case.delegation, case.id)?;
+    access_log::log_access(conn, None, Some(&case.delegation), Some(case.id), "export", None)?;
     bundle(conn, registry, keys, case, procedures, now, recipient)
 }

@@ -12,6 +12,7 @@ use super::{CaseError, Context};
 use crate::domain::Role;
 use crate::store::Conn as PgConnection;
 use crate::store::cases::{self as rows, CaseRow};
+use crate::store::procedures;
 
 /// `GET /cases` query: filters and keyset pagination.
 #[derive(Debug, Default, Deserialize)]
@@ -162,7 +163,7 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
     found.truncate(usize::try_from(limit).unwrap_or(0));
     let ids: Vec<Uuid> = found.iter().map(|c| c.id).collect();
     let mut procedures: BTreeMap<Uuid, Vec<ProcedureSummary>> = BTreeMap::new();
-    for p in rows::procedures_of_cases(conn, &ids)? {
+    for p in procedures::procedures_of_cases(conn, &ids)? {
         procedures.entry(p.case_id).or_default().push(ProcedureSummary {
             id: p.id,
             workflow: p.workflow,
@@ -218,7 +219,7 @@ pub fn review_queue(conn: &mut PgConnection, ctx: &Context<'_>, name: &str) -> R
             "the EUSR review queue is for the EUSR office".into(),
         ));
     }
-    Ok(rows::queue(conn, name, MAX_PAGE)?
+    Ok(procedures::queue(conn, name, MAX_PAGE)?
         .into_iter()
         .map(|item| QueueEntry {
             waiting_hours: (ctx.now - item.waiting_since).num_hours(),

@@ -25,7 +25,7 @@ use serde_json::Value;
 use crate::crypto::{CryptoError, keyring};
 use crate::domain::{Principal, Sensitive};
 use crate::startup::Keys;
-use crate::store::cases as rows;
+use crate::store::scheduled;
 use crate::store::{Conn as PgConnection, StoreError};
 use crate::workflow::Registry;
 use crate::workflow::engine::{Data, Refusal};
@@ -63,7 +63,7 @@ pub struct Context<'a> {
     /// Where a change records its response for retries with the same `Idempotency-Key`.
     pub idempotency: Option<&'a Idempotency>,
     /// The scheduled timer a system transition carries out, marked done in the same transaction.
-    pub completes: Option<&'a rows::DueItem>,
+    pub completes: Option<&'a scheduled::DueItem>,
 }
 
 /// An `Idempotency-Key` and the request it came with.

@@ -12,7 +12,10 @@ use super::{CaseError, Context, answer, issue, now_micros, seal_data, to_object}
 use crate::crypto::keyring;
 use crate::domain::Sensitive;
 use crate::store::Conn as PgConnection;
-use crate::store::cases::{self as rows, NewEvent};
+use crate::store::cases as rows;
+use crate::store::events;
+use crate::store::events::NewEvent;
+use crate::store::{keys, procedures, scheduled};
 use crate::workflow::engine::{self, Due, DueKind, Start};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -54,7 +57,7 @@ pub(super) fn scheduled_rows(
     procedure_id: Uuid,
     state: &str,
     due: &[Due],
-) -> Vec<rows::NewScheduled> {
+) -> Vec<scheduled::NewScheduled> {
     due.iter()
         .map(|item| {
             let (kind, position, message, recipients, action, repeat) = match &item.kind {
@@ -73,7 +76,7 @@ pub(super) fn scheduled_rows(
                 ),
                 DueKind::Timer { index, action } => ("timer", *index, None, Vec::new(), Some(action.clone()), None),
             };
-            rows::NewScheduled {
+            scheduled::NewScheduled {
                 delegation: delegation.to_owned(),
                 id: Uuid::new_v4(),
                 case_id,
@@ -105,9 +108,9 @@ pub(super) fn insert_started(
 ) -> Result<Uuid, CaseError> {
     let id = Uuid::new_v4();
     let sealed = seal_data(recipient, &start.sealed)?;
-    rows::insert_procedure(
+    procedures::insert_procedure(
         conn,
-        &rows::NewProcedure {
+        &procedures::NewProcedure {
             delegation: delegation.to_owned(),
             id,
             case_id,
@@ -125,7 +128,7 @@ pub(super) fn insert_started(
     let mut plain = start.plain.clone();
     plain.insert("workflow".into(), Value::String(start.workflow.clone()));
     plain.insert("workflow_version".into(), Value::String(start.version.clone()));
-    rows::append_event(
+    events::append_event(
         conn,
         delegation,
         case_id,
@@ -141,7 +144,7 @@ pub(super) fn insert_started(
             sealed,
         },
     )?;
-    rows::schedule(
+    scheduled::schedule(
         conn,
         &scheduled_rows(delegation, case_id, id, &start.state, &start.schedule),
     )?;
@@ -195,7 +198,7 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
     let blind_index = keys.index.index(&defender_name).map(|index| index.to_vec());
     let id = Uuid::new_v4();
 
-    rows::transaction(conn, |conn| {
+    crate::store::transaction(conn, |conn| {
         let reference = rows::next_reference(conn, at.year())?;
         rows::insert_case(
             conn,
@@ -212,7 +215,7 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
                 created_at: at,
                 updated_at: at,
             },
-            &rows::CaseKeyRow {
+            &keys::CaseKeyRow {
                 delegation: delegation.clone(),
                 case_id: id,
                 recipient: key.recipient.clone(),
@@ -220,7 +223,7 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
                 wrapped_for: key.wrapped_for.clone(),
             },
         )?;
-        rows::append_event(
+        events::append_event(
             conn,
             &delegation,
             id,
@@ -301,9 +304,9 @@ pub fn start_procedure(
     })?;
     let calendar = calendar(conn, &case.delegation, case.owner_id)?;
     let start = engine::open(workflow, request.data.expose(), at, &calendar)?;
-    rows::transaction(conn, |conn| {
+    crate::store::transaction(conn, |conn| {
         rows::lock_case(conn, &case.delegation, case.id)?.ok_or(CaseError::NotFound)?;
-        let key = rows::case_key(conn, &case.delegation, case.id)?.ok_or(CaseError::NotFound)?;
+        let key = keys::case_key(conn, &case.delegation, case.id)?.ok_or(CaseError::NotFound)?;
         let id = insert_started(
             conn,
             &case.delegation,

@@ -13,7 +13,9 @@ use super::{CaseError, Context};
 use crate::crypto::{self, keyring};
 use crate::domain::{Role, Sensitive};
 use crate::store::Conn as PgConnection;
-use crate::store::cases::{self as rows, CaseRow, ProcedureRow};
+use crate::store::cases::{self as rows, CaseRow};
+use crate::store::procedures::ProcedureRow;
+use crate::store::{access_log, events, scheduled};
 use crate::workflow::{Registry, Workflow};
 
 /// An action the caller may take now, with the fields it takes.
@@ -172,7 +174,7 @@ pub(super) fn view_of(
             data: Sensitive::new(Value::Object(data)),
         });
     }
-    let upcoming = rows::pending_of_case(conn, &case.delegation, case.id)?
+    let upcoming = scheduled::pending_of_case(conn, &case.delegation, case.id)?
         .into_iter()
         .map(|row| DueView {
             procedure_id: row.procedure_id,
@@ -245,7 +247,7 @@ pub(super) fn events_of(
     case: &CaseRow,
     case_key: &crypto::CaseKey,
 ) -> Result<Vec<EventView>, CaseError> {
-    rows::events_of(conn, &case.delegation, case.id)?
+    events::events_of(conn, &case.delegation, case.id)?
         .into_iter()
         .map(|event| {
             let mut data = event.plain.as_object().cloned().unwrap_or_default();
@@ -273,7 +275,11 @@ pub(super) fn events_of(
 }
 
 /// A case's access log, for its owner, the head of its delegation and admins.
-pub fn access_log(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<Vec<rows::AccessRow>, CaseError> {
+pub fn access_log(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    id: Uuid,
+) -> Result<Vec<access_log::AccessRow>, CaseError> {
     let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
     let own_delegation = ctx.caller.delegation.as_deref() == Some(case.delegation.as_str());
     let allowed = match ctx.caller.role {
@@ -286,5 +292,5 @@ pub fn access_log(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Resul
         record_access(conn, ctx, &case, "denied")?;
         return Err(CaseError::NotFound);
     }
-    Ok(rows::access_log_of(conn, id, 1000)?)
+    Ok(access_log::access_log_of(conn, id, 1000)?)
 }

@@ -8,8 +8,11 @@ use uuid::Uuid;
 use super::{CaseError, Context};
 use crate::crypto;
 use crate::domain::{Principal, Role};
-use crate::store::cases::{self as rows, CaseRow, ProcedureRow};
+use crate::store::cases::{self as rows, CaseRow};
+use crate::store::procedures;
+use crate::store::procedures::ProcedureRow;
 use crate::store::{Conn as PgConnection, users};
+use crate::store::{access_log, keys};
 use crate::workflow::Registry;
 
 /// Whether `caller` may see a case. Cases out of scope are reported as not found.
@@ -71,7 +74,7 @@ pub(super) fn in_scope(
     ctx: &Context<'_>,
     case: CaseRow,
 ) -> Result<(CaseRow, Vec<ProcedureRow>), CaseError> {
-    let procedures = rows::procedures_of(conn, &case.delegation, case.id)?;
+    let procedures = procedures::procedures_of(conn, &case.delegation, case.id)?;
     if !visible(ctx.caller, &case, &procedures) {
         record_access(conn, ctx, &case, "denied")?;
         return Err(CaseError::NotFound);
@@ -126,7 +129,7 @@ pub(super) fn record_access(
     case: &CaseRow,
     what: &str,
 ) -> Result<(), CaseError> {
-    rows::log_access(
+    access_log::log_access(
         conn,
         Some(ctx.caller.user_id),
         Some(&case.delegation),
@@ -142,6 +145,6 @@ pub(super) fn open_key(
     ctx: &Context<'_>,
     case: &CaseRow,
 ) -> Result<crypto::CaseKey, CaseError> {
-    let key = rows::case_key(conn, &case.delegation, case.id)?.ok_or(CaseError::NotFound)?;
+    let key = keys::case_key(conn, &case.delegation, case.id)?.ok_or(CaseError::NotFound)?;
     Ok(ctx.keys.keyring.open_case_key(&key.wrapped)?)
 }

@@ -12,7 +12,10 @@ use super::{CaseError, Context, answer, issue, now_micros, seal_data, to_object}
 use crate::crypto::keyring;
 use crate::domain::Sensitive;
 use crate::store::Conn as PgConnection;
-use crate::store::cases::{self as rows, NewEvent};
+use crate::store::cases as rows;
+use crate::store::events;
+use crate::store::events::NewEvent;
+use crate::store::{keys, procedures, scheduled};
 use crate::workflow::engine::{self, Actor, Data, Procedure, Request};
 
 /// The field through which an action (the shared `reassign`) hands a case to a new owner.
@@ -70,10 +73,10 @@ pub fn transition(
         user: caller.user_id.to_string(),
         roles: vec![caller.role],
     };
-    rows::transaction(conn, |conn| {
+    crate::store::transaction(conn, |conn| {
         // The case row's lock orders this change against every other change of the case.
         rows::lock_case(conn, &delegation, case.id)?.ok_or(CaseError::NotFound)?;
-        let procedure = rows::procedure_by_id(conn, procedure_id)?.ok_or(CaseError::NotFound)?;
+        let procedure = procedures::procedure_by_id(conn, procedure_id)?.ok_or(CaseError::NotFound)?;
         if procedure.version != request.expected_version {
             return Err(CaseError::Stale {
                 current_version: procedure.version,
@@ -87,7 +90,7 @@ pub fn transition(
                     procedure.workflow, procedure.workflow_version
                 ))
             })?;
-        let key = rows::case_key(conn, &delegation, case.id)?.ok_or(CaseError::NotFound)?;
+        let key = keys::case_key(conn, &delegation, case.id)?.ok_or(CaseError::NotFound)?;
         let mut recorded: Data = procedure
             .plain_data
             .as_object()
@@ -125,11 +128,11 @@ pub fn transition(
             .into_iter()
             .partition(|(name, _)| fields.get(name).is_some_and(|f| !f.confidential));
         let version = procedure.version + 1;
-        rows::update_procedure(
+        procedures::update_procedure(
             conn,
             &delegation,
             procedure.id,
-            &rows::ProcedureChanges {
+            &procedures::ProcedureChanges {
                 state: plan.to.clone(),
                 queue: Some(plan.queue.clone()),
                 version,
@@ -138,7 +141,7 @@ pub fn transition(
                 updated_at: at,
             },
         )?;
-        rows::append_event(
+        events::append_event(
             conn,
             &delegation,
             case.id,
@@ -155,8 +158,8 @@ pub fn transition(
             },
         )?;
         if plan.cancel_scheduled {
-            rows::cancel_scheduled(conn, &delegation, procedure.id, &plan.from)?;
-            rows::schedule(
+            scheduled::cancel_scheduled(conn, &delegation, procedure.id, &plan.from)?;
+            scheduled::schedule(
                 conn,
                 &scheduled_rows(&delegation, case.id, procedure.id, &plan.to, &plan.schedule),
             )?;
@@ -203,7 +206,7 @@ pub fn transition(
         }
         rows::touch_case_and_next_due(conn, &delegation, case.id, at)?;
         if let Some(timer) = ctx.completes {
-            rows::complete(conn, &timer.delegation, timer.id)?;
+            scheduled::complete(conn, &timer.delegation, timer.id)?;
         }
         let done = Transitioned {
             procedure_id,

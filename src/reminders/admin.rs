@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use crate::cases::{CaseError, Context, FieldIssue};
 use crate::store::Conn as PgConnection;
-use crate::store::cases as rows;
+use crate::store::scheduled;
 
 fn admin_only(ctx: &Context<'_>) -> Result<(), CaseError> {
     if ctx.caller.role.is_admin() {
@@ -18,7 +18,7 @@ fn admin_only(ctx: &Context<'_>) -> Result<(), CaseError> {
 /// Gives a dead reminder or timer another round of attempts, for admins; false if it was not dead.
 pub fn retry_scheduled(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<bool, CaseError> {
     admin_only(ctx)?;
-    Ok(rows::revive(conn, id)?)
+    Ok(scheduled::revive(conn, id)?)
 }
 
 /// Reminders and timers in a state (`pending`, `dead`, `done`, `cancelled`), for admins:
@@ -27,7 +27,7 @@ pub fn scheduled(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
     state: &str,
-) -> Result<Vec<rows::ScheduledSummary>, CaseError> {
+) -> Result<Vec<scheduled::ScheduledSummary>, CaseError> {
     admin_only(ctx)?;
     if !["pending", "dead", "done", "cancelled"].contains(&state) {
         return Err(CaseError::Invalid(vec![FieldIssue {
@@ -35,5 +35,5 @@ pub fn scheduled(
             problem: "must be pending, dead, done or cancelled".into(),
         }]));
     }
-    Ok(rows::scheduled_in(conn, state, 1000)?)
+    Ok(scheduled::scheduled_in(conn, state, 1000)?)
 }

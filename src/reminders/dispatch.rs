@@ -14,7 +14,8 @@ use uuid::Uuid;
 use super::catalog::Catalog;
 use super::mail::{self, Outbox, Reader, Reminder};
 use crate::store::digests::DigestEntry;
-use crate::store::{Db, StoreError, cases as rows, digests, users};
+use crate::store::scheduled;
+use crate::store::{Db, StoreError, digests, users};
 use crate::workflow::{Registry, Repeat};
 
 pub const LEASE: Duration = Duration::from_secs(120);
@@ -72,7 +73,7 @@ pub async fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTi
         let mut skipped_total = 0;
         loop {
             let due = db
-                .run(move |conn| rows::claim_due(conn, "reminder", now, LEASE, BATCH))
+                .run(move |conn| scheduled::claim_due(conn, "reminder", now, LEASE, BATCH))
                 .await?;
             if due.is_empty() {
                 return Ok::<_, StoreError>(skipped_total);
@@ -188,7 +189,7 @@ pub async fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTi
 
 /// What became of one letter.
 struct Outcome {
-    item: rows::DueItem,
+    item: scheduled::DueItem,
     /// The case's owner when the reminder was claimed (whose time zone a repeat follows).
     owner_id: Uuid,
     /// Why it could not be sent to someone; empty when it went to all.
@@ -200,10 +201,10 @@ struct Outcome {
 #[derive(Default)]
 struct Outcomes {
     /// What went out, with each case's owner.
-    sent: Vec<(rows::DueItem, Uuid)>,
-    failed: Vec<(rows::DueItem, Vec<String>)>,
+    sent: Vec<(scheduled::DueItem, Uuid)>,
+    failed: Vec<(scheduled::DueItem, Vec<String>)>,
     /// Claimed but no longer worth sending: the case erased, the procedure moved on or gone.
-    skipped: Vec<rows::DueItem>,
+    skipped: Vec<scheduled::DueItem>,
     digest: Vec<DigestEntry>,
 }
 
@@ -221,18 +222,18 @@ async fn record(db: &Db, outcomes: Outcomes, now: DateTime<Utc>) -> Result<(), S
         return Ok(());
     }
     db.run(move |conn| {
-        rows::transaction(conn, |conn| {
+        crate::store::transaction(conn, |conn| {
             digests::add(conn, &digest)?;
             for (item, owner) in &sent {
                 schedule_next(conn, item, *owner, now)?;
             }
-            let finished: Vec<&rows::DueItem> = sent.iter().map(|(item, _)| item).chain(&skipped).collect();
-            rows::complete_all(conn, &finished)?;
+            let finished: Vec<&scheduled::DueItem> = sent.iter().map(|(item, _)| item).chain(&skipped).collect();
+            scheduled::complete_all(conn, &finished)?;
             for (item, _) in &failed {
                 if item.attempts >= MAX_ATTEMPTS {
-                    rows::mark_dead(conn, &item.delegation, item.id)?;
+                    scheduled::mark_dead(conn, &item.delegation, item.id)?;
                 } else {
-                    rows::retry_later(conn, &item.delegation, item.id, now + backoff(item.attempts))?;
+                    scheduled::retry_later(conn, &item.delegation, item.id, now + backoff(item.attempts))?;
                 }
             }
             Ok::<_, StoreError>(())
@@ -258,7 +259,7 @@ impl Letter {
 
 /// A claimed reminder with its message and recipients.
 struct Letter {
-    item: rows::DueItem,
+    item: scheduled::DueItem,
     owner_id: Uuid,
     /// When its batch was claimed: the lease runs from here.
     claimed: std::time::Instant,
@@ -275,11 +276,11 @@ async fn prepare(
     db: &Db,
     registry: &Registry,
     mailer: &Mailer,
-    due: Vec<rows::DueItem>,
-) -> Result<(Vec<Letter>, Vec<rows::DueItem>), StoreError> {
+    due: Vec<scheduled::DueItem>,
+) -> Result<(Vec<Letter>, Vec<scheduled::DueItem>), StoreError> {
     let (due, contexts, recipients) = db
         .run(move |conn| {
-            let contexts: HashMap<Uuid, rows::ReminderContext> = rows::reminder_contexts(conn, &due)?
+            let contexts: HashMap<Uuid, scheduled::ReminderContext> = scheduled::reminder_contexts(conn, &due)?
                 .into_iter()
                 .map(|c| (c.id, c))
                 .collect();
@@ -344,7 +345,7 @@ async fn prepare(
 /// missed, in the case's calendar (its owner's time zone for a reminder to the owner alone).
 fn schedule_next(
     conn: &mut crate::store::Conn,
-    item: &rows::DueItem,
+    item: &scheduled::DueItem,
     owner: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -356,9 +357,9 @@ fn schedule_next(
     let Some(next) = repeat.next_after(&calendar.for_recipients(&to), now) else {
         return Ok(());
     };
-    rows::schedule(
+    scheduled::schedule(
         conn,
-        &[rows::NewScheduled {
+        &[scheduled::NewScheduled {
             delegation: item.delegation.clone(),
             id: Uuid::new_v4(),
             case_id: item.case_id,

@@ -9,7 +9,8 @@ use uuid::Uuid;
 use crate::cases::{self, CaseError, Context, TransitionRequest};
 use crate::domain::{Principal, Role, Sensitive};
 use crate::startup::Keys;
-use crate::store::{Db, StoreError, cases as rows};
+use crate::store::{Db, StoreError};
+use crate::store::{procedures, scheduled};
 use crate::workflow::Registry;
 
 /// How long a claimed timer is held before another worker may take it over.
@@ -40,7 +41,7 @@ pub fn fire_due(db: &Db, registry: &Registry, keys: &Keys, now: DateTime<Utc>) -
     let caller = system();
     let mut pass = Pass::default();
     loop {
-        let due = db.run_blocking(|conn| rows::claim_due(conn, "timer", now, LEASE, BATCH))?;
+        let due = db.run_blocking(|conn| scheduled::claim_due(conn, "timer", now, LEASE, BATCH))?;
         if due.is_empty() {
             return Ok(pass);
         }
@@ -55,10 +56,10 @@ pub fn fire_due(db: &Db, registry: &Registry, keys: &Keys, now: DateTime<Utc>) -
                     idempotency: None,
                     completes: Some(&timer),
                 };
-                let current = rows::procedure_by_id(conn, timer.procedure_id)?;
+                let current = procedures::procedure_by_id(conn, timer.procedure_id)?;
                 let Some(procedure) = current.filter(|p| p.state == timer.state) else {
                     // The procedure left the state (the cancellation raced this claim).
-                    rows::complete(conn, &timer.delegation, timer.id)?;
+                    scheduled::complete(conn, &timer.delegation, timer.id)?;
                     return Ok(None);
                 };
                 let request = TransitionRequest {
@@ -82,7 +83,7 @@ pub fn fire_due(db: &Db, registry: &Registry, keys: &Keys, now: DateTime<Utc>) -
                 Some(Err(CaseError::Stale { .. })) if timer.attempts < MAX_ATTEMPTS => {}
                 Some(Err(e)) => {
                     tracing::warn!(scheduled.id = %timer.id, error = %e, "timer dropped");
-                    db.run_blocking(|conn| rows::mark_dead(conn, &timer.delegation, timer.id))?;
+                    db.run_blocking(|conn| scheduled::mark_dead(conn, &timer.delegation, timer.id))?;
                     pass.dropped += 1;
                     crate::metrics::add(&crate::metrics::COUNTERS.timers_dropped, 1);
                 }

@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::StoreError;
-use super::cases::{EventRow, NewEvent, event_hash, events_of};
+use super::events::{EventRow, NewEvent, event_hash, events_of};
 use super::schema::{case_events, cases};
 
 /// A broken link: which case, which event, what is wrong.

@@ -297,12 +297,15 @@ pub fn explain_claim(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) ->
     use diesel::connection::SimpleConnection;
     // Nothing the EXPLAIN claims stays claimed: its transaction is rolled back.
     conn.batch_execute("BEGIN")?;
-    let explained = diesel::sql_query(format!("EXPLAIN (ANALYZE, BUFFERS) {}", super::cases::CLAIM_DUE_SQL))
-        .bind::<Timestamptz, _>(now)
-        .bind::<Timestamptz, _>(now + chrono::Duration::minutes(2))
-        .bind::<BigInt, _>(limit)
-        .bind::<Text, _>("reminder")
-        .load::<PlanLine>(conn);
+    let explained = diesel::sql_query(format!(
+        "EXPLAIN (ANALYZE, BUFFERS) {}",
+        super::scheduled::CLAIM_DUE_SQL
+    ))
+    .bind::<Timestamptz, _>(now)
+    .bind::<Timestamptz, _>(now + chrono::Duration::minutes(2))
+    .bind::<BigInt, _>(limit)
+    .bind::<Text, _>("reminder")
+    .load::<PlanLine>(conn);
     conn.batch_execute("ROLLBACK")?;
     let lines: Vec<String> = explained?.into_iter().map(|l| l.line).collect();
     let number_after = |marker: &str| {

@@ -4,14 +4,20 @@
 //! Query functions are plain synchronous `fn(conn: &mut PgConnection, …)`; async callers go
 //! through [`Db::run`], which checks a connection out and runs the closure on the blocking pool.
 
+pub mod access_log;
 pub mod admin;
 pub mod audit;
 pub mod bench;
 pub mod cases;
 pub mod digests;
+pub mod erasure;
+pub mod events;
 pub mod idempotency;
+pub mod keys;
 pub mod migrations;
 pub mod prepared;
+pub mod procedures;
+pub mod scheduled;
 pub mod schema;
 pub mod sessions;
 pub mod users;
@@ -19,8 +25,8 @@ pub mod workflows;
 
 use std::time::Duration;
 
-use diesel::PgConnection;
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::{Connection, PgConnection};
 
 use crate::config::DatabaseUrl;
 
@@ -54,6 +60,28 @@ impl StoreError {
             ))
         )
     }
+}
+
+/// Runs `work` in one database transaction: all of it lands, or none. `work` may fail with
+/// its caller's own error type, which rolls the transaction back as any error does.
+pub fn transaction<T, E: From<StoreError>>(
+    conn: &mut PgConnection,
+    work: impl FnOnce(&mut PgConnection) -> Result<T, E>,
+) -> Result<T, E> {
+    enum Failure<E> {
+        Database(diesel::result::Error),
+        Work(E),
+    }
+    impl<E> From<diesel::result::Error> for Failure<E> {
+        fn from(e: diesel::result::Error) -> Self {
+            Self::Database(e)
+        }
+    }
+    conn.transaction::<T, Failure<E>, _>(|conn| work(conn).map_err(Failure::Work))
+        .map_err(|failure| match failure {
+            Failure::Database(e) => E::from(StoreError::Query(e)),
+            Failure::Work(e) => e,
+        })
 }
 
 /// How long a request may wait for a connection before it is refused.

@@ -401,7 +401,7 @@ async fn a_dispatcher_killed_mid_batch_loses_nothing() {
         )
         .unwrap();
     let pending = |pool: &Db| {
-        pool.run_blocking(|conn| vigil::store::cases::scheduled_in(conn, "pending", 1000))
+        pool.run_blocking(|conn| vigil::store::scheduled::scheduled_in(conn, "pending", 1000))
             .unwrap()
             .into_iter()
             .filter(|s| s.kind == "reminder")
@@ -498,7 +498,7 @@ async fn a_weekly_chase_keeps_the_owners_wall_clock_across_a_dst_change() {
     }
 
     let next_chase = |pool: &Db| {
-        pool.run_blocking(|conn| vigil::store::cases::scheduled_in(conn, "pending", 100))
+        pool.run_blocking(|conn| vigil::store::scheduled::scheduled_in(conn, "pending", 100))
             .unwrap()
             .into_iter()
             .find(|s| s.message.as_deref() == Some("demarche.chase_reply"))

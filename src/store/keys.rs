@@ -1,0 +1,63 @@
+//! Case keys: each case's own key, wrapped to the master recipients, and their rotation.
+
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::StoreError;
+use super::schema::case_keys;
+
+#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
+#[diesel(table_name = case_keys)]
+pub struct CaseKeyRow {
+    pub delegation: String,
+    pub case_id: Uuid,
+    pub recipient: String,
+    pub wrapped: Vec<u8>,
+    pub wrapped_for: String,
+}
+
+pub fn case_key(conn: &mut PgConnection, delegation: &str, case_id: Uuid) -> Result<Option<CaseKeyRow>, StoreError> {
+    Ok(case_keys::table
+        .find((delegation, case_id))
+        .select(CaseKeyRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// How many case keys are not yet wrapped to exactly `target` (the master recipients).
+pub fn count_keys_to_rotate(conn: &mut PgConnection, target: &str) -> Result<i64, StoreError> {
+    Ok(case_keys::table
+        .filter(case_keys::wrapped_for.ne(target))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Locks up to `limit` case keys not yet wrapped to `target`, skipping keys another rotation
+/// holds; call inside a transaction.
+pub fn lock_keys_to_rotate(conn: &mut PgConnection, target: &str, limit: i64) -> Result<Vec<CaseKeyRow>, StoreError> {
+    Ok(case_keys::table
+        .filter(case_keys::wrapped_for.ne(target))
+        .order((case_keys::delegation, case_keys::case_id))
+        .limit(limit)
+        .for_update()
+        .skip_locked()
+        .select(CaseKeyRow::as_select())
+        .load(conn)?)
+}
+
+pub fn rewrap_key(
+    conn: &mut PgConnection,
+    delegation: &str,
+    case_id: Uuid,
+    wrapped: &[u8],
+    wrapped_for: &str,
+) -> Result<(), StoreError> {
+    diesel::update(case_keys::table.find((delegation, case_id)))
+        .set((
+            case_keys::wrapped.eq(wrapped),
+            case_keys::wrapped_for.eq(wrapped_for),
+            case_keys::rotated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,152 @@
+//! Procedures: the workflows running on a case, their state, queue and data, and the review
+//! queues.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::StoreError;
+use super::prepared::prepared;
+use super::schema::procedures;
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = procedures)]
+pub struct NewProcedure {
+    pub delegation: String,
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub workflow: String,
+    pub workflow_version: String,
+    pub state: String,
+    pub queue: Option<String>,
+    pub plain_data: serde_json::Value,
+    pub sealed_data: Option<Vec<u8>>,
+    pub started_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = procedures)]
+pub struct ProcedureRow {
+    pub delegation: String,
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub workflow: String,
+    pub workflow_version: String,
+    pub state: String,
+    pub queue: Option<String>,
+    pub version: i64,
+    pub plain_data: serde_json::Value,
+    pub sealed_data: Option<Vec<u8>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What changes on a procedure in a transition.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = procedures)]
+pub struct ProcedureChanges {
+    pub state: String,
+    pub queue: Option<Option<String>>,
+    pub version: i64,
+    pub plain_data: serde_json::Value,
+    pub sealed_data: Option<Vec<u8>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub fn insert_procedure(conn: &mut PgConnection, procedure: &NewProcedure) -> Result<(), StoreError> {
+    prepared(
+        diesel::insert_into(procedures::table)
+            .values(procedure)
+            .returning(procedures::id),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn procedures_of(
+    conn: &mut PgConnection,
+    delegation: &str,
+    case_id: Uuid,
+) -> Result<Vec<ProcedureRow>, StoreError> {
+    Ok(procedures::table
+        .filter(
+            procedures::delegation
+                .eq(delegation)
+                .and(procedures::case_id.eq(case_id)),
+        )
+        .order((procedures::created_at, procedures::id))
+        .select(ProcedureRow::as_select())
+        .load(conn)?)
+}
+
+pub fn procedure_by_id(conn: &mut PgConnection, id: Uuid) -> Result<Option<ProcedureRow>, StoreError> {
+    Ok(procedures::table
+        .filter(procedures::id.eq(id))
+        .select(ProcedureRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn update_procedure(
+    conn: &mut PgConnection,
+    delegation: &str,
+    id: Uuid,
+    changes: &ProcedureChanges,
+) -> Result<(), StoreError> {
+    prepared(
+        diesel::update(procedures::table.find((delegation, id)))
+            .set(changes)
+            .returning(procedures::id),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The procedures of several cases, for a page of the list.
+pub fn procedures_of_cases(conn: &mut PgConnection, case_ids: &[Uuid]) -> Result<Vec<ProcedureRow>, StoreError> {
+    Ok(procedures::table
+        .filter(procedures::case_id.eq_any(case_ids))
+        .order((procedures::case_id, procedures::created_at))
+        .select(ProcedureRow::as_select())
+        .load(conn)?)
+}
+
+/// One procedure waiting in a review queue, with the case metadata a reviewer sorts by.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct QueueItem {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub procedure_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub case_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub reference: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub delegation: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub country: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub risk: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub workflow: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub state: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub waiting_since: DateTime<Utc>,
+}
+
+/// A queue, most urgent first (critical risk before high …), then oldest first.
+pub fn queue(conn: &mut PgConnection, name: &str, limit: i64) -> Result<Vec<QueueItem>, StoreError> {
+    Ok(diesel::sql_query(
+        "SELECT p.id AS procedure_id, c.id AS case_id, c.reference, c.delegation, c.country::text AS country, c.risk,
+                p.workflow, p.state, p.updated_at AS waiting_since
+         FROM procedures p JOIN cases c ON c.delegation = p.delegation AND c.id = p.case_id
+         WHERE p.queue = $1 AND c.erased_at IS NULL
+         ORDER BY array_position(ARRAY['critical', 'high', 'medium', 'low'], c.risk), p.updated_at, p.id
+         LIMIT $2",
+    )
+    .bind::<diesel::sql_types::Text, _>(name)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)?)
+}
