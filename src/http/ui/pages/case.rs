@@ -1,0 +1,447 @@
+//! A case: its data, procedures, timeline and the actions the reader may take.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use chrono_tz::Tz;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::{Nav, Pick, local, opens_cases, parse_id, shown, state_title, theme_label, workflow_picks, workflow_title};
+use crate::cases::{self, CaseError, CaseView, EventView};
+use crate::domain::Sensitive;
+use crate::http::AppState;
+use crate::http::cases::run;
+use crate::http::ui::forms::{self, Control, ControlIssue, Submitted};
+use crate::http::ui::session::Session;
+use crate::http::ui::{WebError, page, see_other};
+use crate::workflow::engine::Refusal;
+use crate::workflow::model::{FieldType, Target};
+use crate::workflow::{Workflow, graph};
+
+pub struct Entry {
+    pub label: String,
+    pub value: String,
+}
+
+pub struct ActionForm {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+    pub controls: Vec<Control>,
+    /// Where the action leads when it does not branch.
+    pub leads_to: Option<String>,
+    /// The workflow it starts, if any.
+    pub starts: Option<String>,
+    /// Why the last attempt was refused, when it is not one field's fault.
+    pub error: Option<String>,
+    /// Shown unfolded (the one that was just refused).
+    pub open: bool,
+}
+
+pub struct ProcedureBlock {
+    pub id: Uuid,
+    pub workflow: String,
+    pub workflow_version: String,
+    pub workflow_title: String,
+    pub state_title: String,
+    pub queue: Option<String>,
+    pub terminal: bool,
+    pub version: i64,
+    pub data: Vec<Entry>,
+    pub actions: Vec<ActionForm>,
+    /// The state machine, as SVG markup made by `graph::svg` (every text in it escaped).
+    pub picture: String,
+}
+
+pub struct DueLine {
+    pub when: String,
+    pub kind: String,
+    pub what: String,
+    pub procedure: String,
+    pub overdue: bool,
+}
+
+pub struct EventLine {
+    pub when: String,
+    pub what: String,
+    pub change: Option<String>,
+    pub by: String,
+    pub data: Vec<Entry>,
+}
+
+#[derive(Template)]
+#[template(path = "case.html", config = "src/http/ui/askama.toml")]
+struct CasePage {
+    nav: Nav,
+    id: Uuid,
+    reference: String,
+    country: String,
+    risk: String,
+    themes: Vec<String>,
+    owner: String,
+    opened: String,
+    updated: String,
+    /// None when the caller reaches only the case's closed reviews.
+    confidential: Option<Vec<Entry>>,
+    procedures: Vec<ProcedureBlock>,
+    upcoming: Vec<DueLine>,
+    timeline: Vec<EventLine>,
+    startable: Vec<Pick>,
+    can_change: bool,
+    notice: Option<String>,
+    duplicates: Vec<String>,
+}
+
+/// A refused action, to show again with what was typed.
+struct Refused {
+    procedure: Uuid,
+    action: String,
+    form: Submitted,
+    issues: Vec<ControlIssue>,
+    message: Option<String>,
+}
+
+/// `GET /ui/cases/{id}`: the case as the caller may see it. Reading it is two entries in the
+/// access log, as over the API: the case, and its timeline.
+pub async fn case(
+    state: web::Data<AppState>,
+    session: Session,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let id = parse_id(&id)?;
+    case_page(&state, &session, &req, id, None, StatusCode::OK).await
+}
+
+async fn case_page(
+    state: &AppState,
+    session: &Session,
+    req: &HttpRequest,
+    id: Uuid,
+    refused: Option<Refused>,
+    status: StatusCode,
+) -> Result<HttpResponse, WebError> {
+    let (view, events, people) = run(state, session.caller.clone(), req, None, move |conn, ctx| {
+        let (view, events) = cases::read_case_with_timeline(conn, ctx, id)?;
+        let people = cases::colleagues(conn, ctx, &view.delegation)?;
+        Ok((view, events, people))
+    })
+    .await?;
+    let people: Vec<(String, String)> = people
+        .into_iter()
+        .map(|u| {
+            (
+                u.id.to_string(),
+                format!("{} ({})", u.display_name, forms::humanize(&u.role)),
+            )
+        })
+        .collect();
+    let notice = refused.as_ref().and_then(|r| r.message.clone());
+    let page_of = case_view(state, session, view, events, &people, refused.as_ref(), notice);
+    page(status, &page_of)
+}
+
+fn entries(data: &Value, workflow: Option<&Workflow>, zone: Tz) -> Vec<Entry> {
+    let fields = workflow.map(Workflow::fields).unwrap_or_default();
+    data.as_object()
+        .map(|object| {
+            object
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(name, value)| Entry {
+                    label: fields
+                        .get(name)
+                        .and_then(|f| f.title.clone())
+                        .unwrap_or_else(|| forms::humanize(name)),
+                    value: match fields.get(name) {
+                        // A choice reads as its label: `not_needed` → "Not needed".
+                        Some(f) if matches!(f.kind, FieldType::Enum | FieldType::List) => match value {
+                            Value::String(choice) => forms::humanize(choice),
+                            Value::Array(choices) => choices
+                                .iter()
+                                .filter_map(Value::as_str)
+                                .map(forms::humanize)
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            other => shown(other, zone),
+                        },
+                        _ => shown(value, zone),
+                    },
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn case_view(
+    state: &AppState,
+    session: &Session,
+    view: CaseView,
+    events: Vec<EventView>,
+    people: &[(String, String)],
+    refused: Option<&Refused>,
+    notice: Option<String>,
+) -> CasePage {
+    let registry = &state.workflows;
+    let zone = session.zone;
+    let now = Utc::now();
+    let mut procedure_titles: BTreeMap<Uuid, (Option<&Workflow>, String)> = BTreeMap::new();
+    let procedures = view
+        .procedures
+        .iter()
+        .map(|p| {
+            let workflow = registry.version(&p.workflow, &p.workflow_version).map(AsRef::as_ref);
+            procedure_titles.insert(p.id, (workflow, workflow_title(registry, &p.workflow)));
+            let title_of = |s: &str| state_title(workflow, s);
+            let actions = p
+                .actions
+                .iter()
+                .map(|action| {
+                    let def = workflow.and_then(|w| w.definition.actions.get(&action.id));
+                    let target = def.and_then(|d| d.to.as_ref());
+                    let mine = refused.filter(|r| r.procedure == p.id && r.action == action.id);
+                    ActionForm {
+                        url: format!("/ui/procedures/{}/actions/{}", p.id, action.id),
+                        controls: forms::controls(
+                            &action.fields,
+                            target,
+                            &title_of,
+                            mine.map(|r| &r.form),
+                            mine.map(|r| r.issues.as_slice()).unwrap_or_default(),
+                            people,
+                            zone,
+                        ),
+                        leads_to: match target {
+                            Some(Target::State(s)) => Some(title_of(s)),
+                            _ => None,
+                        },
+                        starts: def
+                            .and_then(|d| d.starts.as_deref())
+                            .map(|w| workflow_title(registry, w)),
+                        error: mine.and_then(|r| r.message.clone()),
+                        open: mine.is_some(),
+                        id: action.id.clone(),
+                        title: action.title.clone(),
+                    }
+                })
+                .collect();
+            ProcedureBlock {
+                id: p.id,
+                workflow: p.workflow.clone(),
+                workflow_version: p.workflow_version.clone(),
+                workflow_title: workflow_title(registry, &p.workflow),
+                state_title: title_of(&p.state),
+                queue: p.queue.clone(),
+                terminal: workflow.is_some_and(|w| w.is_terminal(&p.state)),
+                version: p.version,
+                data: entries(p.data.expose(), workflow, zone),
+                actions,
+                picture: workflow.map(|w| graph::svg(w, Some(&p.state))).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let upcoming = view
+        .upcoming
+        .iter()
+        .map(|due| DueLine {
+            when: local(due.due_at, zone),
+            kind: if due.kind == "timer" {
+                "Timer".into()
+            } else {
+                "Reminder".into()
+            },
+            // `trial.hearing_in_7_days` → "Hearing in 7 days".
+            what: due
+                .what
+                .as_deref()
+                .map(|key| forms::humanize(key.rsplit('.').next().unwrap_or(key)))
+                .unwrap_or_default(),
+            procedure: procedure_titles
+                .get(&due.procedure_id)
+                .map(|(_, t)| t.clone())
+                .unwrap_or_default(),
+            overdue: due.due_at < now,
+        })
+        .collect();
+    let timeline = events
+        .iter()
+        .rev()
+        .map(|event| {
+            let workflow = event
+                .procedure_id
+                .and_then(|p| procedure_titles.get(&p))
+                .and_then(|(w, _)| *w);
+            let action = workflow
+                .and_then(|w| w.definition.actions.get(&event.action))
+                .map_or_else(|| forms::humanize(&event.action), |a| a.title.clone());
+            let change = match (&event.from_state, &event.to_state) {
+                (Some(from), Some(to)) if from != to => Some(format!(
+                    "{} → {}",
+                    state_title(workflow, from),
+                    state_title(workflow, to)
+                )),
+                (None, Some(to)) => Some(format!("→ {}", state_title(workflow, to))),
+                _ => None,
+            };
+            let mut data = event.data.expose().clone();
+            if let Value::Object(object) = &mut data {
+                object.remove("workflow_version");
+            }
+            EventLine {
+                when: local(event.at, zone),
+                what: action,
+                change,
+                by: match event.actor_id {
+                    _ if event.actor_kind == "system" => "Vigil".into(),
+                    Some(actor) if actor == session.caller.user_id => "you".into(),
+                    Some(_) => "a colleague".into(),
+                    None => "Vigil".into(),
+                },
+                data: entries(&data, workflow, zone),
+            }
+        })
+        .collect();
+    let confidential = (!view.confidential.expose().is_null()).then(|| entries(view.confidential.expose(), None, zone));
+    CasePage {
+        nav: Nav::of(session),
+        id: view.id,
+        reference: view.reference,
+        country: view.country,
+        risk: view.risk,
+        themes: view.themes.iter().map(|t| theme_label(t).to_owned()).collect(),
+        owner: if view.owner == session.caller.user_id {
+            "you".into()
+        } else {
+            let owner = view.owner.to_string();
+            people
+                .iter()
+                .find(|(id, _)| *id == owner)
+                .map_or_else(|| "a colleague".into(), |(_, name)| name.clone())
+        },
+        opened: local(view.created_at, zone),
+        updated: local(view.updated_at, zone),
+        confidential,
+        procedures,
+        upcoming,
+        timeline,
+        startable: workflow_picks(registry, &[]),
+        can_change: opens_cases(session.caller.role),
+        notice,
+        duplicates: view.possible_duplicates,
+    }
+}
+
+/// `POST /ui/procedures/{id}/actions/{action}`: takes the action with the form's fields. On
+/// success the case is shown again (a new request, so a reload repeats nothing); on a refusal
+/// the case page comes back with the form unfolded, what was typed kept, and each problem
+/// beside its field.
+pub async fn take_action(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let form = Submitted::parse(&body);
+    session.check(&form)?;
+    let (procedure, action) = path.into_inner();
+    let procedure = parse_id(&procedure)?;
+    let case_id = parse_id(form.text("case"))?;
+    let expected_version: i64 = form
+        .text("version")
+        .parse()
+        .map_err(|_| crate::http::error::ApiError::BadRequest("the form lacks the procedure's version".into()))?;
+    let fields = state
+        .workflows
+        .version(form.text("workflow"), form.text("workflow_version"))
+        .and_then(|w| w.definition.actions.get(&action))
+        .map(|a| a.fields.clone())
+        .unwrap_or_default();
+    let (data, issues) = forms::action_data(&fields, &form, session.zone);
+    let refused = |issues: Vec<ControlIssue>, message: Option<String>| Refused {
+        procedure,
+        action: action.clone(),
+        form: form.clone(),
+        issues,
+        message,
+    };
+    if !issues.is_empty() {
+        let refusal = refused(issues, Some("Some fields need another look.".into()));
+        return case_page(
+            &state,
+            &session,
+            &req,
+            case_id,
+            Some(refusal),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let request = cases::TransitionRequest {
+        action: action.clone(),
+        expected_version,
+        data: Sensitive::new(data),
+    };
+    let outcome = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
+        cases::transition(conn, ctx, procedure, request)
+    })
+    .await;
+    let (status, refusal) = match outcome {
+        Ok(done) => {
+            let anchor = done.started.first().map_or(procedure, |started| started.id);
+            return Ok(see_other(&format!("/ui/cases/{case_id}#p-{anchor}")));
+        }
+        Err(CaseError::Refused(Refusal::InvalidData { problems, .. })) => {
+            let issues = problems
+                .into_iter()
+                .map(|p| ControlIssue {
+                    field: p.field,
+                    problem: p.kind.to_string(),
+                })
+                .collect();
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                refused(issues, Some("Some fields need another look.".into())),
+            )
+        }
+        Err(CaseError::Stale { .. }) => (
+            StatusCode::CONFLICT,
+            refused(
+                Vec::new(),
+                Some("Someone changed this procedure since you opened the page. It is shown as it is now; what you typed is kept.".into()),
+            ),
+        ),
+        Err(CaseError::Refused(other)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            refused(Vec::new(), Some(format!("Refused: {other}."))),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    case_page(&state, &session, &req, case_id, Some(refusal), status).await
+}
+
+/// `POST /ui/cases/{id}/procedures`: starts another workflow on the case.
+pub async fn start_procedure(
+    state: web::Data<AppState>,
+    session: Session,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let form = Submitted::parse(&body);
+    session.check(&form)?;
+    let case_id = parse_id(&id)?;
+    let request = cases::StartProcedureRequest {
+        workflow: form.text("workflow").to_owned(),
+        data: Sensitive::new(Map::new()),
+    };
+    let started = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
+        cases::start_procedure(conn, ctx, case_id, request)
+    })
+    .await?;
+    Ok(see_other(&format!("/ui/cases/{case_id}#p-{}", started.id)))
+}

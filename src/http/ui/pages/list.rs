@@ -1,0 +1,205 @@
+//! Home and my cases: the case list with its filters.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{Nav, Pick, local, picks, risk_picks, state_title, theme_picks, workflow_picks, workflow_title};
+use crate::cases::{self, ListQuery};
+use crate::domain::Role;
+use crate::http::AppState;
+use crate::http::cases::run;
+use crate::http::ui::session::Session;
+use crate::http::ui::{WebError, page, see_other};
+
+pub async fn home(session: Option<Session>) -> HttpResponse {
+    let to = match session {
+        Some(s) if s.caller.role == Role::EusrReviewer => "/ui/queues/eusr_review",
+        Some(s) if s.caller.role == Role::Admin => "/ui/admin",
+        Some(_) => "/ui/cases",
+        None => "/ui/sign-in",
+    };
+    see_other(to)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CasesQuery {
+    #[serde(default)]
+    whose: String,
+    #[serde(default)]
+    workflow: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    risk: String,
+    #[serde(default)]
+    country: String,
+    #[serde(default)]
+    theme: String,
+    #[serde(default)]
+    overdue: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    after: String,
+}
+
+impl CasesQuery {
+    /// The filters as a query string (without the cursor), for the next page's link.
+    fn query_string(&self) -> String {
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("whose", &self.whose),
+                ("workflow", &self.workflow),
+                ("state", &self.state),
+                ("risk", &self.risk),
+                ("country", &self.country),
+                ("theme", &self.theme),
+                ("overdue", &self.overdue),
+                ("sort", &self.sort),
+            ])
+            .finish()
+    }
+}
+
+pub struct CaseLine {
+    pub id: Uuid,
+    pub reference: String,
+    pub country: String,
+    pub risk: String,
+    pub themes: String,
+    /// Workflow title and state title of each open procedure.
+    pub procedures: Vec<(String, String)>,
+    pub next_due: Option<String>,
+    pub overdue: bool,
+    pub opened: String,
+}
+
+#[derive(Template)]
+#[template(path = "cases.html", config = "src/http/ui/askama.toml")]
+struct CasesPage {
+    nav: Nav,
+    filters: CasesQuery,
+    whose: Vec<Pick>,
+    sorts: Vec<Pick>,
+    workflows: Vec<Pick>,
+    states: Vec<Pick>,
+    risks: Vec<Pick>,
+    themes: Vec<Pick>,
+    lines: Vec<CaseLine>,
+    next: Option<String>,
+}
+
+/// `GET /ui/cases`: the caller's cases (a focal point's own by default; the delegation's on
+/// request), newest first or next due first, 50 a page, with filters; overdue items stand out.
+pub async fn cases(
+    state: web::Data<AppState>,
+    session: Session,
+    query: web::Query<CasesQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let filters = query.into_inner();
+    let now = Utc::now();
+    let mine = match filters.whose.as_str() {
+        "mine" => true,
+        "all" => false,
+        _ => session.caller.role == Role::FocalPoint,
+    };
+    let some = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    let list = ListQuery {
+        country: some(&filters.country.to_uppercase()),
+        theme: some(&filters.theme),
+        risk: some(&filters.risk),
+        workflow: some(&filters.workflow),
+        state: some(&filters.state),
+        owner: mine.then_some(session.caller.user_id),
+        due_before: (filters.overdue == "1").then_some(now),
+        sort: some(&filters.sort),
+        after: some(&filters.after),
+        ..ListQuery::default()
+    };
+    let page_of = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
+        cases::list_cases(conn, ctx, list)
+    })
+    .await?;
+    let registry = &state.workflows;
+    let lines = page_of
+        .items
+        .into_iter()
+        .map(|case| CaseLine {
+            procedures: case
+                .procedures
+                .iter()
+                .filter(|p| registry.get(&p.workflow).is_none_or(|w| !w.is_terminal(&p.state)))
+                .map(|p| {
+                    (
+                        workflow_title(registry, &p.workflow),
+                        state_title(registry.get(&p.workflow).map(AsRef::as_ref), &p.state),
+                    )
+                })
+                .collect(),
+            next_due: case.next_due_at.map(|at| local(at, session.zone)),
+            overdue: case.next_due_at.is_some_and(|at| at < now),
+            opened: case
+                .created_at
+                .with_timezone(&session.zone)
+                .format("%-d %b %Y")
+                .to_string(),
+            themes: case.themes.join(", "),
+            id: case.id,
+            reference: case.reference,
+            country: case.country,
+            risk: case.risk,
+        })
+        .collect();
+    let next = page_of.next.map(|cursor| {
+        let mut link = format!("/ui/cases?{}", filters.query_string());
+        link.push_str("&after=");
+        link.push_str(&url::form_urlencoded::byte_serialize(cursor.as_bytes()).collect::<String>());
+        link
+    });
+    let whose = picks(
+        [("mine", "Mine".to_owned()), ("all", "My delegation's".to_owned())],
+        &[if mine { "mine" } else { "all" }],
+    );
+    let sorts = picks(
+        [
+            ("newest", "Newest first".to_owned()),
+            ("due", "Next due first".to_owned()),
+        ],
+        &[if filters.sort == "due" { "due" } else { "newest" }],
+    );
+    let workflows = workflow_picks(registry, &[filters.workflow.as_str()]);
+    let mut state_names: Vec<(&str, String)> = Vec::new();
+    for workflow in registry.iter() {
+        if !filters.workflow.is_empty() && workflow.name() != filters.workflow {
+            continue;
+        }
+        for (name, def) in &workflow.definition.states {
+            if !state_names.iter().any(|(n, _)| n == name) {
+                state_names.push((name.as_str(), def.title.clone()));
+            }
+        }
+    }
+    let states = picks(state_names, &[filters.state.as_str()]);
+    let risks = risk_picks(&[filters.risk.as_str()]);
+    let themes = theme_picks(&[filters.theme.as_str()]);
+    page(
+        StatusCode::OK,
+        &CasesPage {
+            nav: Nav::of(&session),
+            filters,
+            whose,
+            sorts,
+            workflows,
+            states,
+            risks,
+            themes,
+            lines,
+            next,
+        },
+    )
+}

@@ -1,0 +1,149 @@
+//! The pages of the web interface, one file for each area, over the same operations as the API.
+//! What the areas share is here: the navigation bar, labels for codes, times on the reader's clock.
+
+mod case;
+mod case_form;
+mod list;
+mod queue;
+mod workflows;
+
+pub use case::{case, start_procedure, take_action};
+pub use case_form::{edit_case, new_case, open_case, update_case};
+pub use list::{cases, home};
+pub use queue::queue;
+pub use workflows::{workflow, workflows};
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::WebError;
+use super::forms::{self};
+use super::session::Session;
+use crate::cases;
+use crate::domain::{Role, THEMES};
+use crate::workflow::{Registry, Workflow};
+
+/// The header of every signed-in page.
+pub struct Nav {
+    pub name: String,
+    pub role: &'static str,
+    pub csrf: String,
+    pub can_open: bool,
+    pub reviewer: bool,
+    pub admin: bool,
+}
+
+impl Nav {
+    pub(super) fn of(session: &Session) -> Self {
+        let role = session.caller.role;
+        Self {
+            name: session.caller.display_name.clone(),
+            role: match role {
+                Role::FocalPoint => "focal point",
+                Role::HeadOfDelegation => "head of delegation",
+                Role::EusrReviewer => "EUSR office",
+                Role::Admin => "administrator",
+                Role::System => "system",
+            },
+            csrf: session.csrf.clone(),
+            can_open: opens_cases(role),
+            reviewer: role == Role::EusrReviewer,
+            admin: role == Role::Admin,
+        }
+    }
+}
+
+fn opens_cases(role: Role) -> bool {
+    matches!(role, Role::FocalPoint | Role::HeadOfDelegation)
+}
+
+/// The id in a path or a form; one that is no UUID names nothing.
+pub(super) fn parse_id(raw: &str) -> Result<Uuid, WebError> {
+    Uuid::parse_str(raw).map_err(|_| WebError::Api(crate::http::error::ApiError::NotFound))
+}
+
+/// An instant on the page's wall clock: "3 Dec 2026 09:30 CET".
+pub(super) fn local(at: DateTime<Utc>, zone: Tz) -> String {
+    at.with_timezone(&zone).format("%-d %b %Y %H:%M %Z").to_string()
+}
+
+fn theme_label(code: &str) -> &'static str {
+    match code {
+        "WHRD" => "Women human rights defenders",
+        "ENV_LAND" => "Environment and land",
+        "INDIGENOUS" => "Indigenous peoples",
+        "MEDIA" => "Journalists and media",
+        "LGBTI" => "LGBTI persons",
+        "LABOUR" => "Labour and trade unions",
+        "LAWYERS" => "Lawyers and judges",
+        "CHILD" => "Child rights",
+        "MINORITY_FORB" => "Minorities, freedom of religion or belief",
+        "DISABILITY" => "Persons with disabilities",
+        "ESCR" => "Economic, social and cultural rights",
+        "ANTI_CORRUPTION" => "Anti-corruption",
+        "DEMOCRACY" => "Democracy and elections",
+        "DIGITAL" => "Digital rights",
+        "TORTURE_DP" => "Torture and deprivation of liberty",
+        "MIGRANTS" => "Migrants and refugees",
+        _ => "Other",
+    }
+}
+
+fn workflow_title(registry: &Registry, name: &str) -> String {
+    registry
+        .get(name)
+        .map_or_else(|| forms::humanize(name), |w| w.definition.title.clone())
+}
+
+fn state_title(workflow: Option<&Workflow>, state: &str) -> String {
+    workflow
+        .and_then(|w| w.definition.states.get(state))
+        .map_or_else(|| forms::humanize(state), |s| s.title.clone())
+}
+
+/// A stored value as a person reads it: dates and times on the page's clock, lists joined.
+fn shown(value: &Value, zone: Tz) -> String {
+    match value {
+        Value::String(text) => match DateTime::parse_from_rfc3339(text) {
+            Ok(at) if text.len() > 10 => local(at.with_timezone(&Utc), zone),
+            _ => text.clone(),
+        },
+        Value::Bool(true) => "Yes".into(),
+        Value::Bool(false) => "No".into(),
+        Value::Array(items) => items.iter().map(|v| shown(v, zone)).collect::<Vec<_>>().join(", "),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+pub struct Pick {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+fn risk_picks(chosen: &[&str]) -> Vec<Pick> {
+    picks(cases::RISKS.iter().map(|r| (*r, forms::humanize(r))), chosen)
+}
+
+fn theme_picks(chosen: &[&str]) -> Vec<Pick> {
+    picks(THEMES.iter().map(|t| (*t, theme_label(t).to_owned())), chosen)
+}
+
+/// The loaded workflows, by title.
+fn workflow_picks(registry: &Registry, chosen: &[&str]) -> Vec<Pick> {
+    picks(registry.iter().map(|w| (w.name(), w.definition.title.clone())), chosen)
+}
+
+fn picks<'a>(items: impl IntoIterator<Item = (&'a str, String)>, chosen: &[&str]) -> Vec<Pick> {
+    items
+        .into_iter()
+        .map(|(value, label)| Pick {
+            selected: chosen.contains(&value),
+            value: value.to_owned(),
+            label,
+        })
+        .collect()
+}
