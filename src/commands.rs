@@ -116,15 +116,13 @@ fn check_language(language: &str) -> anyhow::Result<()> {
 pub fn add_user(
     db: &Db,
     email: &str,
-    role: &str,
+    role: Role,
     delegation: Option<&str>,
     name: Option<&str>,
     token_days: u32,
     preferences: &Preferences,
 ) -> anyhow::Result<AddedUser> {
-    let role = Role::parse(role)
-        .filter(|r| *r != Role::System)
-        .with_context(|| format!("`{role}` is not a role: focal_point, head_of_delegation, eusr_reviewer or admin"))?;
+    ensure!(!role.is_system(), "`system` is Vigil's own role, no user's");
     let email = email.trim();
     let looks_like_email = email.len() <= 254
         && email
@@ -137,7 +135,7 @@ pub fn add_user(
         check_time_zone(time_zone)?;
     }
     check_language(&preferences.language)?;
-    let needs_delegation = matches!(role, Role::FocalPoint | Role::HeadOfDelegation);
+    let needs_delegation = role.is_delegation_staff();
     match (needs_delegation, delegation) {
         (true, None) => bail!("a {role} belongs to a delegation: add --delegation CODE"),
         (false, Some(_)) => bail!("a {role} belongs to no delegation: leave out --delegation"),

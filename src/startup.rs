@@ -220,3 +220,29 @@ impl KeySource {
         Ok(Keys { keyring, index })
     }
 }
+
+/// Where mail goes: SMTP when `SMTP_URL` is set, else files under `$VIGIL_HOME/outbox`; with
+/// the words of every email from `workflows/messages`.
+pub fn mailer(config: &Config) -> anyhow::Result<crate::reminders::dispatch::Mailer> {
+    use crate::config::MailTransport;
+    use crate::reminders::mail::Outbox;
+    let outbox = match &config.mail {
+        MailTransport::Files(outbox) => Outbox::Files(outbox.clone()),
+        MailTransport::Smtp(url) => match &config.smtp_ca_file {
+            None => Outbox::smtp(url.expose()),
+            Some(path) => {
+                let pem = std::fs::read(path).with_context(|| format!("SMTP_CA_FILE {}", path.display()))?;
+                Outbox::smtp_trusting(url.expose(), pem)
+            }
+        }
+        .map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?,
+    };
+    let messages = config.workflows_dir.join("messages");
+    let catalog = crate::reminders::catalog::Catalog::load(&messages)?;
+    Ok(crate::reminders::dispatch::Mailer {
+        catalog: std::sync::Arc::new(catalog),
+        outbox,
+        from: format!("vigil@{}", config.public_url.host_str().unwrap_or("localhost")),
+        public_url: config.public_url.to_string(),
+    })
+}

@@ -89,7 +89,7 @@ impl Stage {
         let user = crate::commands::add_user(
             &db,
             "bench-focal-point@example.org",
-            "focal_point",
+            crate::domain::Role::FocalPoint,
             Some(delegation),
             None,
             30,

@@ -144,6 +144,11 @@ pub struct Background {
     pub job: Job,
 }
 
+/// [`serve`] on an actix-web system of its own, for a command that has no runtime yet.
+pub fn serve_blocking(listener: TcpListener, state: AppState, background: Option<Background>) -> std::io::Result<()> {
+    actix_web::rt::System::new().block_on(serve(listener, state, background))
+}
+
 /// Serves on `listener` until SIGTERM or SIGINT, then drains in-flight requests for at most
 /// [`SHUTDOWN_GRACE`], stops the background work, and returns.
 pub async fn serve(listener: TcpListener, state: AppState, background: Option<Background>) -> std::io::Result<()> {

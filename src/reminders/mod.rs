@@ -5,5 +5,6 @@ pub mod catalog;
 pub mod digest;
 pub mod dispatch;
 pub mod mail;
+pub mod pass;
 pub mod smtp;
 pub mod timers;

@@ -239,16 +239,17 @@ pub async fn add_user(
 ) -> Result<HttpResponse, WebError> {
     let form = admin_form(&session, &body)?;
     let email = form.text("email").to_owned();
-    let role = form.text("role").to_owned();
+    let role = form.text("role").parse::<Role>();
     let delegation = Some(form.text("delegation").to_uppercase()).filter(|d| !d.is_empty());
     let name = Some(form.text("name").to_owned()).filter(|n| !n.is_empty());
     let added = command(&state, {
         let email = email.clone();
         move |db| {
+            let role = role.map_err(|e| anyhow::anyhow!("the role {e}"))?;
             commands::add_user(
                 db,
                 &email,
-                &role,
+                role,
                 delegation.as_deref(),
                 name.as_deref(),
                 TOKEN_DAYS,

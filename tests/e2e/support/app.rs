@@ -56,6 +56,15 @@ pub fn seed_user(db: &Db, role: &str, delegation: Option<&str>) -> (uuid::Uuid, 
         .unwrap();
     }
     let email = format!("{}@example.org", uuid::Uuid::new_v4().simple());
-    let added = vigil::commands::add_user(db, &email, role, delegation, None, 30, &Default::default()).unwrap();
+    let added = vigil::commands::add_user(
+        db,
+        &email,
+        role.parse().unwrap(),
+        delegation,
+        None,
+        30,
+        &Default::default(),
+    )
+    .unwrap();
     (added.id, added.token.expose().clone())
 }

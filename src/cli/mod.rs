@@ -1,0 +1,157 @@
+//! The `vigil` command line (clap), one file per command group. Each group parses its own
+//! arguments and calls into the library; errors are reported here, on one line, and a usage
+//! error exits 2.
+
+mod audit;
+mod bench;
+mod delegations;
+mod export;
+mod keys;
+mod reminders;
+mod serve;
+mod tokens;
+mod users;
+mod workflows;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use vigil::config::{Config, ConfigArgs};
+use vigil::startup::{Database, WorkflowProblems};
+use vigil::store;
+use vigil::telemetry;
+
+/// Workflow and case management for the cases of human rights defenders at risk.
+#[derive(Debug, Parser)]
+#[command(name = "vigil", version, about)]
+struct Cli {
+    #[command(flatten)]
+    config: ConfigArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP service (applies pending migrations first).
+    Serve,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Exit 0 when the service on VIGIL_LISTEN answers /healthz (the container's HEALTHCHECK).
+    Healthcheck,
+    /// Manage delegations.
+    Delegations {
+        #[command(subcommand)]
+        command: delegations::DelegationsCommand,
+    },
+    /// Manage users.
+    Users {
+        #[command(subcommand)]
+        command: users::UsersCommand,
+    },
+    /// Scheduled reminders and timers.
+    Reminders {
+        #[command(subcommand)]
+        command: reminders::RemindersCommand,
+    },
+    /// Check the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
+    /// Export data, age-encrypted.
+    Export {
+        #[command(subcommand)]
+        command: export::ExportCommand,
+    },
+    /// Manage API tokens.
+    Tokens {
+        #[command(subcommand)]
+        command: tokens::TokensCommand,
+    },
+    /// Manage keys.
+    Keys {
+        #[command(subcommand)]
+        command: keys::KeysCommand,
+    },
+    /// Check and draw workflow definitions.
+    Workflows {
+        #[command(subcommand)]
+        command: workflows::WorkflowsCommand,
+    },
+    /// Measure Vigil against the limits of this machine (see BENCHMARKS.md).
+    Bench(bench::BenchArgs),
+}
+
+/// Parses the command line, runs the command, and says how it ended.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
+    let config = match Config::from_args(cli.config) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("vigil: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&config.log);
+    let result = match cli.command {
+        Command::Serve => serve::serve(&config),
+        Command::Migrate => serve::migrate(&config),
+        Command::Healthcheck => serve::healthcheck(&config),
+        Command::Workflows { command } => workflows::run(&config, command),
+        Command::Delegations { command } => delegations::run(&config, command),
+        Command::Users { command } => users::run(&config, command),
+        Command::Tokens { command } => tokens::run(&config, command),
+        Command::Export { command } => export::run(&config, command),
+        Command::Reminders { command } => reminders::run(&config, command),
+        Command::Audit { command } => audit::run(&config, command),
+        Command::Keys { command } => keys::run(&config, command),
+        Command::Bench(args) => bench::run(&config, args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<WorkflowProblems>().is_some() => {
+            // One problem per line, each with its file and line, is the point of this error.
+            eprintln!("vigil: {e}");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            // `{:#}` puts the cause chain on one line; libpq's messages span several.
+            let message = format!("{e:#}");
+            let folded: Vec<&str> = message.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
+            eprintln!("vigil: {}", folded.join(" "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Help and version go to stdout as clap prints them; a usage error is one line.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        print!("{e}");
+        return ExitCode::SUCCESS;
+    }
+    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        eprint!("{e}");
+        return ExitCode::from(2);
+    }
+    let rendered = e.to_string();
+    let first = rendered.lines().next().unwrap_or("bad arguments");
+    eprintln!("vigil: {} (see `vigil --help`)", first.trim_start_matches("error: "));
+    ExitCode::from(2)
+}
+
+/// Runs `work` against the database (migrated first), then releases the embedded cluster.
+fn with_database<T>(config: &Config, work: impl FnOnce(&store::Db) -> anyhow::Result<T>) -> anyhow::Result<T> {
+    let database = Database::open(config)?;
+    let result = database.migrate().and_then(|_| work(&database.pool(1)?));
+    let closed = database.close();
+    let value = result?;
+    closed?;
+    Ok(value)
+}

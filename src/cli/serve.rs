@@ -1,0 +1,99 @@
+//! `vigil serve`, `vigil migrate` and `vigil healthcheck`: the service and its database.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use vigil::config::{Config, MailTransport};
+use vigil::http::{self, AppState};
+use vigil::reminders::pass::{self, ScheduledWork};
+use vigil::startup::{self, Database, KeySource, load_workflows, sync_workflows};
+use vigil::workflow::Registry;
+
+pub fn serve(config: &Config) -> anyhow::Result<()> {
+    // Definitions are checked before anything else: an invalid one must not start a service.
+    let registry = load_workflows(&config.workflows_dir)?;
+    let key_source = KeySource::from_config(config)?;
+    // Bind first: a busy address must fail before anything is created or started.
+    let listener = TcpListener::bind(config.listen).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot listen on {} ({e}); set VIGIL_LISTEN (or --listen) to a free address",
+            config.listen
+        )
+    })?;
+    let database = Database::open(config)?;
+    let served = run_service(config, &database, listener, registry, &key_source);
+    let closed = database.close();
+    served.and(closed)
+}
+
+fn run_service(
+    config: &Config,
+    database: &Database,
+    listener: TcpListener,
+    mut registry: Registry,
+    key_source: &KeySource,
+) -> anyhow::Result<()> {
+    let keys = key_source.load(config)?;
+    let applied = database.migrate()?;
+    let versions: Vec<String> = registry.iter().map(|w| format!("{}@{}", w.name(), w.version)).collect();
+    tracing::info!(workflows = ?versions, "workflow definitions loaded");
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "applied database migrations");
+    }
+    if let MailTransport::Files(outbox) = &config.mail {
+        tracing::warn!(outbox = %outbox.display(), "SMTP_URL is unset: mail will be written to files, for a laptop only");
+    }
+    let db = database.pool(config.db_pool_size)?;
+    sync_workflows(&db, &mut registry)?;
+    let mailer = Arc::new(startup::mailer(config)?);
+    let state = AppState {
+        db,
+        workflows: Arc::new(registry),
+        keys: Arc::new(keys),
+        max_body: config.max_body,
+        auth_limiter: Default::default(),
+        mailer: Some(mailer.clone()),
+    };
+    let work = ScheduledWork {
+        db: state.db.clone(),
+        workflows: state.workflows.clone(),
+        keys: state.keys.clone(),
+        mailer,
+    };
+    let background = http::Background {
+        every: pass::INTERVAL,
+        job: Arc::new(move || {
+            let work = work.clone();
+            Box::pin(async move { work.run_once().await })
+        }),
+    };
+    tracing::info!(listen = %config.listen, public_url = %config.public_url, "vigil is serving");
+    http::serve_blocking(listener, state, Some(background)).context("the HTTP server failed")?;
+    tracing::info!("vigil stopped");
+    Ok(())
+}
+
+pub fn migrate(config: &Config) -> anyhow::Result<()> {
+    let database = Database::open(config)?;
+    let applied = database.migrate();
+    let closed = database.close();
+    let applied = applied?;
+    closed?;
+    if applied.is_empty() {
+        println!("no pending migrations");
+    }
+    for version in applied {
+        println!("applied {version}");
+    }
+    Ok(())
+}
+
+pub fn healthcheck(config: &Config) -> anyhow::Result<()> {
+    let status = http::probe::healthz(config.listen, Duration::from_secs(3))
+        .with_context(|| format!("no answer on {}", config.listen))?;
+    anyhow::ensure!(status == 200, "/healthz answered {status}");
+    Ok(())
+}

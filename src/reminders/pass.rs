@@ -1,0 +1,65 @@
+//! One pass of scheduled work, as `serve` runs it in the background and `vigil reminders run`
+//! runs it alone: due timers (and old idempotency keys purged), then due reminders, then daily
+//! digests. Each part reports its failure in the log and leaves the others to run.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::dispatch::{self, Mailer};
+use super::{digest, timers};
+use crate::startup::Keys;
+use crate::store::{self, Db};
+use crate::workflow::Registry;
+
+/// How often a pass runs.
+pub const INTERVAL: Duration = Duration::from_secs(15);
+
+/// What a pass needs; cheap to clone.
+#[derive(Clone)]
+pub struct ScheduledWork {
+    pub db: Db,
+    pub workflows: Arc<Registry>,
+    pub keys: Arc<Keys>,
+    pub mailer: Arc<Mailer>,
+}
+
+impl ScheduledWork {
+    /// Runs one pass at the current time.
+    pub async fn run_once(&self) {
+        let now = chrono::Utc::now();
+        let timers = {
+            let (db, workflows, keys) = (self.db.clone(), self.workflows.clone(), self.keys.clone());
+            tokio::task::spawn_blocking(move || {
+                let fired = timers::fire_due(&db, &workflows, &keys, now);
+                let purged = db.run_blocking(|conn| store::idempotency::purge(conn, now));
+                (fired, purged)
+            })
+            .await
+        };
+        match timers {
+            Ok((Ok(pass), _)) if pass.fired + pass.dropped > 0 => {
+                tracing::info!(fired = pass.fired, dropped = pass.dropped, "timers")
+            }
+            Ok((Err(e), _)) => tracing::warn!(error = %e, "timers could not run"),
+            Ok((_, Err(e))) => tracing::warn!(error = %e, "old idempotency keys could not be purged"),
+            _ => {}
+        }
+        match dispatch::send_due(&self.db, &self.workflows, &self.mailer, now).await {
+            Ok(pass) if pass.sent + pass.failed > 0 => {
+                tracing::info!(
+                    sent = pass.sent,
+                    failed = pass.failed,
+                    skipped = pass.skipped,
+                    "reminders"
+                )
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "reminders could not run"),
+        }
+        match digest::send_due(&self.db, &self.mailer, now).await {
+            Ok(0) => {}
+            Ok(sent) => tracing::info!(sent, "digests"),
+            Err(e) => tracing::warn!(error = %e, "digests could not run"),
+        }
+    }
+}
