@@ -10,7 +10,7 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs ./
 COPY src src
 COPY migrations migrations
-# The English and French email texts are compiled in (src/reminders/catalog.rs).
+# The English and French email texts are compiled in (src/mail/catalog.rs).
 COPY workflows workflows
 RUN cargo build --release --locked --bin vigil
 

@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod devdb;
 pub mod domain;
 pub mod http;
+pub mod mail;
 pub mod metrics;
 pub mod reminders;
 pub mod startup;

@@ -4,7 +4,7 @@
 use anyhow::Context;
 
 use crate::config::{Config, DatabaseSource, DatabaseUrl};
-use crate::crypto::{self, IndexKey, Keyring};
+use crate::crypto::{self, Keyring, Keys};
 use crate::devdb::{Cluster, ClusterLease, ClusterOptions, Released};
 use crate::store::{self, Db};
 use crate::workflow::{Registry, Source};
@@ -160,14 +160,6 @@ pub fn sync_workflows(db: &Db, registry: &mut Registry) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The keys a serving process needs: the keyring that wraps and opens case keys, and the
-/// blind index's key.
-#[derive(Debug, Clone)]
-pub struct Keys {
-    pub keyring: Keyring,
-    pub index: IndexKey,
-}
-
 /// Where the keys come from, decided from the configuration before anything is created.
 #[derive(Debug, Clone)]
 pub enum KeySource {
@@ -223,9 +215,9 @@ impl KeySource {
 
 /// Where mail goes: SMTP when `SMTP_URL` is set, else files under `$VIGIL_HOME/outbox`; with
 /// the words of every email from `workflows/messages`.
-pub fn mailer(config: &Config) -> anyhow::Result<crate::reminders::dispatch::Mailer> {
+pub fn mailer(config: &Config) -> anyhow::Result<crate::mail::Mailer> {
     use crate::config::MailTransport;
-    use crate::reminders::mail::Outbox;
+    use crate::mail::Outbox;
     let outbox = match &config.mail {
         MailTransport::Files(outbox) => Outbox::Files(outbox.clone()),
         MailTransport::Smtp(url) => match &config.smtp_ca_file {
@@ -238,8 +230,8 @@ pub fn mailer(config: &Config) -> anyhow::Result<crate::reminders::dispatch::Mai
         .map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?,
     };
     let messages = config.workflows_dir.join("messages");
-    let catalog = crate::reminders::catalog::Catalog::load(&messages)?;
-    Ok(crate::reminders::dispatch::Mailer {
+    let catalog = crate::mail::catalog::Catalog::load(&messages)?;
+    Ok(crate::mail::Mailer {
         catalog: std::sync::Arc::new(catalog),
         outbox,
         from: format!("vigil@{}", config.public_url.host_str().unwrap_or("localhost")),

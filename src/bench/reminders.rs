@@ -19,8 +19,9 @@ use chrono::Utc;
 
 use super::{BenchDatabase, RssWatch, SmtpSink, median, rss_mb};
 use crate::config::Config;
-use crate::reminders::dispatch::{self, Mailer};
-use crate::reminders::mail::Outbox;
+use crate::mail::Mailer;
+use crate::mail::Outbox;
+use crate::reminders::dispatch;
 use crate::startup::{load_workflows, sync_workflows};
 use crate::store::scheduled;
 use crate::store::{Db, bench as data};

@@ -19,8 +19,9 @@ use super::reads::drive_gets;
 use super::transitions::open_cases;
 use super::{BenchDatabase, Stage, median};
 use crate::config::Config;
-use crate::reminders::dispatch::{self, Mailer};
-use crate::reminders::mail::Outbox;
+use crate::mail::Mailer;
+use crate::mail::Outbox;
+use crate::reminders::dispatch;
 use crate::store::{Db, bench as data};
 use crate::workflow::Registry;
 

@@ -22,9 +22,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::crypto::Keys;
 use crate::crypto::{CryptoError, keyring};
 use crate::domain::{Principal, Sensitive};
-use crate::startup::Keys;
 use crate::store::scheduled;
 use crate::store::{Conn as PgConnection, StoreError};
 use crate::workflow::Registry;

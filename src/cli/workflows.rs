@@ -40,7 +40,7 @@ pub fn run(config: &Config, command: WorkflowsCommand) -> anyhow::Result<()> {
         WorkflowsCommand::Check { dir } => {
             let dir = dir.unwrap_or_else(|| config.workflows_dir.clone());
             let registry = load_workflows(&dir)?;
-            let catalog = vigil::reminders::catalog::Catalog::load(&dir.join("messages"))?;
+            let catalog = vigil::mail::catalog::Catalog::load(&dir.join("messages"))?;
             let keys = message_keys(&registry);
             let missing = catalog.missing_in_english(keys.iter().map(String::as_str));
             anyhow::ensure!(

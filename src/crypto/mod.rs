@@ -11,6 +11,14 @@ pub use keyring::{CaseKey, Keyring, NewCaseKey};
 use std::path::Path;
 use std::str::FromStr;
 
+/// The keys a serving process needs: the keyring that wraps and opens case keys, and the
+/// blind index's key.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    pub keyring: Keyring,
+    pub index: IndexKey,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
     #[error("cannot read the identity file: {0}")]

@@ -22,7 +22,7 @@ use actix_web::{App, HttpServer, web};
 
 use std::sync::Arc;
 
-use crate::startup::Keys;
+use crate::crypto::Keys;
 use crate::store::Db;
 use crate::workflow::Registry;
 use error::ApiError;
@@ -41,7 +41,7 @@ pub struct AppState {
     pub max_body: usize,
     pub auth_limiter: Arc<limiter::AuthLimiter>,
     /// Where emails of the web interface (one-time sign-in links) go; none: no links.
-    pub mailer: Option<Arc<crate::reminders::dispatch::Mailer>>,
+    pub mailer: Option<Arc<crate::mail::Mailer>>,
 }
 
 /// The whole application, as `serve` runs it and as in-process tests drive it.

@@ -7,9 +7,10 @@
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 
-use super::catalog::Catalog;
-use super::dispatch::{LEASE, Mailer};
-use super::mail::{self, Email, escape, local_time};
+use super::dispatch::LEASE;
+use crate::mail::Mailer;
+use crate::mail::catalog::Catalog;
+use crate::mail::{self, Email, escape, local_time};
 use crate::store::digests::{self, DigestEntry, Waiting};
 use crate::store::{Db, StoreError};
 

@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use uuid::Uuid;
 
-use super::catalog::Catalog;
-use super::mail::{self, Outbox, Reader, Reminder};
+use crate::mail::Mailer;
+use crate::mail::message::{self, Reader, Reminder};
 use crate::store::digests::DigestEntry;
 use crate::store::scheduled;
 use crate::store::{Db, StoreError, digests, users};
@@ -33,17 +33,6 @@ pub struct Pass {
     pub sent: usize,
     pub skipped: usize,
     pub failed: usize,
-}
-
-/// Where reminders go and how they link back.
-#[derive(Debug, Clone)]
-pub struct Mailer {
-    pub outbox: Outbox,
-    pub from: String,
-    /// `VIGIL_PUBLIC_URL`, ending in `/`.
-    pub public_url: String,
-    /// The words of the emails, per language.
-    pub catalog: std::sync::Arc<Catalog>,
 }
 
 /// 1, 2, 4 … minutes, capped at 6 hours, with up to a quarter of jitter.
@@ -116,8 +105,8 @@ pub async fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTi
                     };
                 }
                 for to in letter.to.iter().filter(|to| !to.digest) {
-                    let reader = Reader::of(to, letter.reminder.time_zone);
-                    let sent = mail::send(
+                    let reader = Reader::new(&to.language, to.time_zone.as_deref(), letter.reminder.time_zone);
+                    let sent = message::send(
                         &mailer.outbox,
                         &mailer.from,
                         &to.email,

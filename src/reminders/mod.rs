@@ -1,10 +1,8 @@
-//! Scheduled work: timers, and reminders sent by email (files, or SMTP through a pool of connections).
+//! Scheduled work: timers, reminders and daily digests (sent through `mail/`), one pass of them
+//! all, and the queues as admins see them.
 
 pub mod admin;
-pub mod catalog;
 pub mod digest;
 pub mod dispatch;
-pub mod mail;
 pub mod pass;
-pub mod smtp;
 pub mod timers;

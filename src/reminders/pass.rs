@@ -5,9 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::dispatch::{self, Mailer};
+use super::dispatch;
 use super::{digest, timers};
-use crate::startup::Keys;
+use crate::crypto::Keys;
+use crate::mail::Mailer;
 use crate::store::{self, Db};
 use crate::workflow::Registry;
 

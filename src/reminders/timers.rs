@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::cases::{self, CaseError, Context, TransitionRequest};
+use crate::crypto::Keys;
 use crate::domain::{Principal, Role, Sensitive};
-use crate::startup::Keys;
 use crate::store::{Db, StoreError};
 use crate::store::{procedures, scheduled};
 use crate::workflow::Registry;

@@ -36,7 +36,7 @@ async fn scripts_recover_case_opens_a_case_with_psql_and_age_alone() {
     let mut state = state(pool);
     let server = crate::support::keys::load();
     let identities = vigil::crypto::read_identities(&crate::support::keys::files().0).unwrap();
-    state.keys = Arc::new(vigil::startup::Keys {
+    state.keys = Arc::new(vigil::crypto::Keys {
         keyring: Keyring::new(identities, &Recipients::parse(&public).unwrap()).unwrap(),
         index: server.index,
     });

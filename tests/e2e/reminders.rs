@@ -5,8 +5,9 @@ use actix_web::test as web_test;
 use chrono::{Duration, Utc};
 use serde_json::json;
 use vigil::http::app;
-use vigil::reminders::dispatch::{self, Mailer};
-use vigil::reminders::mail::Outbox;
+use vigil::mail::Mailer;
+use vigil::mail::Outbox;
+use vigil::reminders::dispatch;
 use vigil::store::Db;
 
 use crate::support::TestDb;
@@ -627,7 +628,7 @@ async fn a_digest_user_gets_one_email_a_day_listing_the_reminders_that_fell_due(
 #[actix_web::test]
 async fn smtps_and_starttls_with_credentials_deliver_and_refuse_what_they_should() {
     use crate::support::smtp::SmtpSink;
-    use vigil::reminders::mail::{self, Email};
+    use vigil::mail::{self, Email};
 
     let email = |n: u32| Email {
         message_id: format!("<tls-{n}@vigil>"),

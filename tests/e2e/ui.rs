@@ -751,8 +751,8 @@ fn db_reference(db: &TestDb) -> String {
 #[actix_web::test]
 async fn a_sign_in_link_arrives_by_smtp_works_once_and_says_nothing_about_who_has_an_account() {
     use std::sync::Arc;
-    use vigil::reminders::dispatch::Mailer;
-    use vigil::reminders::mail::Outbox;
+    use vigil::mail::Mailer;
+    use vigil::mail::Outbox;
 
     let db = TestDb::migrated();
     let pool = Db::connect_lazily(&db.url, 2).unwrap();

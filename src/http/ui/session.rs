@@ -23,7 +23,7 @@ use crate::domain::{Principal, Role};
 use crate::http::AppState;
 use crate::http::auth::check_token;
 use crate::http::error::ApiError;
-use crate::reminders::mail;
+use crate::mail;
 use crate::store::sessions::{self, NewLink, NewSession};
 use crate::store::users;
 use uuid::Uuid;
@@ -305,7 +305,7 @@ pub async fn send_link(
 /// Makes a link for the active user with this `email`, if there is one, and emails it.
 async fn email_link(
     db: &crate::store::Db,
-    mailer: &crate::reminders::dispatch::Mailer,
+    mailer: &crate::mail::Mailer,
     email: &str,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let wanted = email.to_owned();
@@ -325,7 +325,7 @@ async fn email_link(
     };
     db.run(move |conn| sessions::insert_link(conn, &link)).await?;
     let url = format!("{}ui/sign-in/link/{secret}", mailer.public_url);
-    let message = mail::sign_in_link(&url, LINK_LIFETIME.num_minutes());
+    let message = mail::message::sign_in_link(&url, LINK_LIFETIME.num_minutes());
     mail::deliver(&mailer.outbox, &mailer.from, &user.email, message).await?;
     tracing::info!(user.id = %user.id, "sign-in link sent");
     Ok(())

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use vigil::startup::Keys;
+use vigil::crypto::Keys;
 
 static FILES: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
 

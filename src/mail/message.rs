@@ -1,70 +1,12 @@
-//! What a reminder email says, and sending it. An email names the case by its reference, the
-//! workflow and step, what is due and when, and links to the case; never a name, a place or
-//! any confidential field, in the subject, the body or the headers.
-
-use std::path::PathBuf;
-use std::sync::Arc;
+//! The messages Vigil sends: a reminder (which case by reference, which step, what is due and
+//! when, a link) and a sign-in link. Never a name, a place or any confidential field, in the
+//! subject, the body or the headers.
 
 use chrono::{DateTime, Utc};
-use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
-use lettre::{AsyncTransport, Message};
-
 use chrono_tz::Tz;
 
 use super::catalog::Catalog;
-use super::smtp::SmtpPool;
-use crate::store::users::Recipient;
-
-#[derive(Debug, thiserror::Error)]
-pub enum MailError {
-    #[error("cannot build the message: {0}")]
-    Build(String),
-    #[error("cannot deliver the message: {0}")]
-    Deliver(String),
-}
-
-/// Where mail goes.
-#[derive(Debug, Clone)]
-pub enum Outbox {
-    /// One `.eml` file per message (the embedded default; lettre's file transport).
-    Files(PathBuf),
-    /// An SMTP server (`SMTP_URL`), through a pool of connections.
-    Smtp(Arc<SmtpPool>),
-    /// Nowhere: for measuring Vigil's own claim-and-mark path (`vigil bench reminders`).
-    Discard,
-}
-
-/// How many SMTP connections one process keeps open at most.
-pub const SMTP_CONNECTIONS: usize = 4;
-
-impl Outbox {
-    /// An SMTP outbox from lettre's URL forms: `smtp://user:password@host:port` (plain),
-    /// `smtp://…?tls=required` (STARTTLS), `smtps://host:465` (TLS).
-    pub fn smtp(url: &str) -> Result<Self, MailError> {
-        Self::smtp_with(url, SMTP_CONNECTIONS)
-    }
-
-    /// The same with `connections` connections at most.
-    pub fn smtp_with(url: &str, connections: usize) -> Result<Self, MailError> {
-        Ok(Self::Smtp(Arc::new(SmtpPool::new(url, connections)?)))
-    }
-
-    /// An SMTP outbox that also trusts the PEM certificate `ca` (`SMTP_CA_FILE`).
-    pub fn smtp_trusting(url: &str, ca: Vec<u8>) -> Result<Self, MailError> {
-        Ok(Self::Smtp(Arc::new(
-            SmtpPool::new(url, SMTP_CONNECTIONS)?.trusting(ca)?,
-        )))
-    }
-
-    /// How many messages are worth having on their way at once.
-    pub fn concurrency(&self) -> usize {
-        match self {
-            Self::Smtp(pool) => pool.size(),
-            Self::Files(_) | Self::Discard => 1,
-        }
-    }
-}
+use super::{Email, MailError, Outbox, deliver, escape, local_time};
 
 /// One reminder, ready to send.
 #[derive(Debug, Clone)]
@@ -90,33 +32,14 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    /// A recipient's language, and their time zone or else `fallback` (the delegation's).
-    pub fn of(recipient: &'a Recipient, fallback: Tz) -> Self {
+    /// A recipient's language, and their own time zone (an IANA name) or else `fallback`
+    /// (the delegation's).
+    pub fn new(language: &'a str, time_zone: Option<&str>, fallback: Tz) -> Self {
         Self {
-            language: &recipient.language,
-            time_zone: recipient
-                .time_zone
-                .as_deref()
-                .and_then(|tz| tz.parse().ok())
-                .unwrap_or(fallback),
+            language,
+            time_zone: time_zone.and_then(|tz| tz.parse().ok()).unwrap_or(fallback),
         }
     }
-}
-
-pub(crate) fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// `2026-12-03 09:00 (Africa/Nairobi)`.
-pub(crate) fn local_time(at: DateTime<Utc>, time_zone: Tz) -> String {
-    format!(
-        "{} ({})",
-        at.with_timezone(&time_zone).format("%Y-%m-%d %H:%M"),
-        time_zone.name()
-    )
 }
 
 /// Subject, plain text and HTML of a reminder, in the reader's language and time.
@@ -174,18 +97,6 @@ pub async fn send(
     deliver(outbox, from, to, email).await
 }
 
-/// A message, ready for any recipient.
-#[derive(Debug, Clone)]
-pub struct Email {
-    /// Stable per occurrence (or per digest), so a retry can be recognised downstream.
-    pub message_id: String,
-    /// `X-Vigil-Reminder`: the message key (or `digest`), for mail rules; never case data.
-    pub tag: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-}
-
 /// The email carrying a one-time sign-in link: the link and how long it works, nothing more.
 pub fn sign_in_link(link: &str, minutes: i64) -> Email {
     let text = format!(
@@ -205,33 +116,6 @@ pub fn sign_in_link(link: &str, minutes: i64) -> Email {
         subject: "[Vigil] Your sign-in link".into(),
         text,
         html,
-    }
-}
-
-/// Sends one text + HTML message.
-pub async fn deliver(outbox: &Outbox, from: &str, to: &str, email: Email) -> Result<(), MailError> {
-    let parse = |address: &str| address.parse::<Mailbox>().map_err(|e| MailError::Build(e.to_string()));
-    let tag = HeaderValue::new(HeaderName::new_from_ascii_str("X-Vigil-Reminder"), email.tag);
-    let message = Message::builder()
-        .from(parse(from)?)
-        .to(parse(to)?)
-        .subject(email.subject)
-        .message_id(Some(email.message_id))
-        .raw_header(tag)
-        .multipart(MultiPart::alternative_plain_html(email.text, email.html))
-        .map_err(|e| MailError::Build(e.to_string()))?;
-    let deliver = |e: &dyn std::fmt::Display| MailError::Deliver(e.to_string());
-    match outbox {
-        Outbox::Files(dir) => {
-            tokio::fs::create_dir_all(dir).await.map_err(|e| deliver(&e))?;
-            lettre::AsyncFileTransport::<lettre::Tokio1Executor>::new(dir)
-                .send(message)
-                .await
-                .map(drop)
-                .map_err(|e| deliver(&e))
-        }
-        Outbox::Smtp(pool) => pool.send(message.envelope(), &message.formatted()).await,
-        Outbox::Discard => Ok(()),
     }
 }
 
@@ -277,23 +161,12 @@ mod tests {
 
     #[test]
     fn a_recipient_without_a_time_zone_reads_the_delegations() {
-        let recipient = Recipient {
-            id: uuid::Uuid::nil(),
-            email: "a@example.org".into(),
-            language: "fr".into(),
-            time_zone: None,
-            digest: false,
-        };
         assert_eq!(
-            Reader::of(&recipient, chrono_tz::Asia::Manila).time_zone,
+            Reader::new("fr", None, chrono_tz::Asia::Manila).time_zone,
             chrono_tz::Asia::Manila
         );
-        let own = Recipient {
-            time_zone: Some("America/Bogota".into()),
-            ..recipient
-        };
         assert_eq!(
-            Reader::of(&own, chrono_tz::Asia::Manila).time_zone,
+            Reader::new("fr", Some("America/Bogota"), chrono_tz::Asia::Manila).time_zone,
             chrono_tz::America::Bogota
         );
     }

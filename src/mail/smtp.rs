@@ -18,7 +18,7 @@ use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParam
 use lettre::transport::smtp::extension::ClientId;
 use tokio::sync::{Mutex, Semaphore};
 
-use super::mail::MailError;
+use super::MailError;
 
 /// Connecting (TCP, greeting, TLS, authentication) may take this long.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
