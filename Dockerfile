@@ -9,10 +9,12 @@ RUN apt-get update \
 WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs ./
 COPY src src
+# The workspace names the bench crate, so cargo reads its manifest; only `vigil` is built.
+COPY bench bench
 COPY migrations migrations
 # The English and French email texts are compiled in (src/mail/catalog.rs).
 COPY workflows workflows
-RUN cargo build --release --locked --bin vigil
+RUN cargo build --release --locked --package vigil --bin vigil
 
 FROM debian:bookworm-slim
 RUN apt-get update \

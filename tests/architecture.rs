@@ -136,6 +136,18 @@ fn only_http_touches_actix_web() {
 }
 
 #[test]
+fn nothing_of_the_service_uses_the_bench_crate() {
+    let found = violations(|_| false, &["vigil_bench"]);
+    assert!(found.is_empty(), "{found:#?}");
+    let manifest = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
+    let dependencies = manifest.split("[workspace]").next().unwrap();
+    assert!(
+        !dependencies.contains("vigil-bench"),
+        "the service depends on its bench"
+    );
+}
+
+#[test]
 fn the_checker_sees_what_it_checks() {
     assert!(mentions("use diesel::prelude::*;", "diesel"));
     assert!(mentions("let x = age::x25519::Identity::generate();", "age::"));

@@ -3,7 +3,6 @@
 //! error exits 2.
 
 mod audit;
-mod bench;
 mod delegations;
 mod export;
 mod keys;
@@ -80,8 +79,6 @@ enum Command {
         #[command(subcommand)]
         command: workflows::WorkflowsCommand,
     },
-    /// Measure Vigil against the limits of this machine (see BENCHMARKS.md).
-    Bench(bench::BenchArgs),
 }
 
 /// Parses the command line, runs the command, and says how it ended.
@@ -110,7 +107,6 @@ pub fn main() -> ExitCode {
         Command::Reminders { command } => reminders::run(&config, command),
         Command::Audit { command } => audit::run(&config, command),
         Command::Keys { command } => keys::run(&config, command),
-        Command::Bench(args) => bench::run(&config, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

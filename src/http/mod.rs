@@ -3,7 +3,6 @@
 
 pub mod auth;
 mod cases;
-pub mod ceiling;
 pub mod error;
 mod health;
 pub mod limiter;

@@ -33,7 +33,7 @@ pub enum Outbox {
     Files(PathBuf),
     /// An SMTP server (`SMTP_URL`), through a pool of connections.
     Smtp(Arc<SmtpPool>),
-    /// Nowhere: for measuring Vigil's own claim-and-mark path (`vigil bench reminders`).
+    /// Nowhere: for measuring Vigil's own claim-and-mark path (`vigil-bench reminders`).
     Discard,
 }
 

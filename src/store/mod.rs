@@ -7,7 +7,6 @@
 pub mod access_log;
 pub mod admin;
 pub mod audit;
-pub mod bench;
 pub mod cases;
 pub mod digests;
 pub mod erasure;

@@ -116,7 +116,7 @@ pub struct DueItem {
 }
 
 /// The claim: `$1` now, `$2` the lease's end, `$3` the batch size, `$4` the kind. Public so
-/// that `vigil bench reminders` runs the very same statement under pgbench.
+/// that `vigil-bench reminders` runs the very same statement under pgbench.
 pub const CLAIM_DUE_SQL: &str = "UPDATE scheduled s SET lease_until = $2, attempts = s.attempts + 1
          FROM (SELECT delegation, id FROM scheduled
                WHERE kind = $4 AND status = 'pending' AND due_at <= $1
@@ -274,7 +274,7 @@ pub struct ReminderContext {
 /// and procedure are of its delegation by foreign key). Joined by delegation too, the planner
 /// could pair every procedure of the delegation with every claimed item before it looked at a
 /// single id, and once the statistics leaned that way it did: a batch of 200 in one delegation
-/// of 1,000 procedures built a 200,000-row hash (150–700 ms instead of 3 ms; `vigil bench
+/// of 1,000 procedures built a 200,000-row hash (150–700 ms instead of 3 ms; `vigil-bench
 /// reminders` halved from its second run on, seen with auto_explain).
 pub fn reminder_contexts(conn: &mut PgConnection, items: &[DueItem]) -> Result<Vec<ReminderContext>, StoreError> {
     let delegations: Vec<&str> = items.iter().map(|i| i.delegation.as_str()).collect();

@@ -1,4 +1,4 @@
-//! `vigil bench reminders` runs end to end on a small load: it drains every reminder through a
+//! `vigil-bench reminders` runs end to end on a small load: it drains every reminder through a
 //! real SMTP sink, measures both ceilings, writes its report and leaves no database behind.
 
 use crate::support::TestDb;
@@ -20,15 +20,15 @@ fn no_bench_database_left(db: &TestDb) {
     assert!(!left.exists, "a bench database was left behind");
 }
 
-/// Runs `vigil bench SCENARIO ARGS…` on a fresh test database, one bench at a time; checks it
+/// Runs `vigil-bench SCENARIO ARGS…` on a fresh test database, one bench at a time; checks it
 /// succeeded and left no database behind; returns what it printed and its report.
 fn bench(scenario: &str, args: &[&str]) -> (String, serde_json::Value) {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let db = TestDb::migrated();
     let home = crate::support::reachable_home();
     let out = home.path().join("bench");
-    let output = crate::support::vigil(home.path())
-        .args(["bench", scenario])
+    let output = crate::support::vigil_bench(home.path())
+        .arg(scenario)
         .args(args)
         .arg("--out")
         .arg(&out)

@@ -10,4 +10,4 @@ pub mod smtp;
 pub mod ui;
 
 pub use db::TestDb;
-pub use process::{ClusterGuard, Serve, postmaster_pid, reachable_home, stderr, vigil};
+pub use process::{ClusterGuard, Serve, postmaster_pid, reachable_home, stderr, vigil, vigil_bench};

@@ -30,7 +30,22 @@ const VIGIL_VARIABLES: &[&str] = &[
 
 /// A `vigil` command with only the given home set.
 pub fn vigil(home: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_vigil"));
+    configured(Command::new(env!("CARGO_BIN_EXE_vigil")), home)
+}
+
+/// A `vigil-bench` command (the bench crate's binary, which a workspace build puts beside
+/// `vigil`), set up as [`vigil`] is.
+pub fn vigil_bench(home: &Path) -> Command {
+    let program = Path::new(env!("CARGO_BIN_EXE_vigil")).with_file_name("vigil-bench");
+    assert!(
+        program.exists(),
+        "{} is not built: `cargo build --workspace --bins` first (scripts/test does)",
+        program.display()
+    );
+    configured(Command::new(program), home)
+}
+
+fn configured(mut command: Command, home: &Path) -> Command {
     for variable in VIGIL_VARIABLES {
         command.env_remove(variable);
     }

@@ -1,4 +1,4 @@
-//! The HTTP ceiling of `vigil bench reads`: actix-web on this machine answering a fixed JSON
+//! The HTTP ceiling of `vigil-bench reads`: actix-web on this machine answering a fixed JSON
 //! body, as fast as it can, for the load generator to measure what HTTP alone costs.
 
 use anyhow::Context;

@@ -1,4 +1,4 @@
-"""The bare-SMTP ceiling of `vigil bench reminders`: Python's smtplib pushing TOTAL messages
+"""The bare-SMTP ceiling of `vigil-bench reminders`: Python's smtplib pushing TOTAL messages
 of about 1 KB into the sink over CONNECTIONS connections (one thread each); prints messages/s."""
 
 import smtplib

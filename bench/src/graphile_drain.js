@@ -1,4 +1,4 @@
-// The graphile-worker reference of `vigil bench reminders`: N no-op jobs queued on the same
+// The graphile-worker reference of `vigil-bench reminders`: N no-op jobs queued on the same
 // PostgreSQL, then drained by one worker with the given concurrency (graphile-worker takes and
 // completes jobs one at a time: unbatched). Prints the drain rate in jobs per second.
 // Usage: node graphile_drain.js CONNECTION_STRING N CONCURRENCY

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::config::DatabaseUrl;
+use vigil::config::DatabaseUrl;
 
 pub struct Served {
     child: Child,
@@ -34,8 +34,8 @@ impl Served {
         std::fs::create_dir_all(&home)?;
         let scratch = tempfile_dir::Scratch(home.clone());
         // Throwaway keys: the bench database is dropped with everything sealed to them.
-        let (identity, index_key, _) = crate::crypto::ensure_dev_keys(&home.join("keys"))?;
-        let child = Command::new(std::env::current_exe()?)
+        let (identity, index_key, _) = vigil::crypto::ensure_dev_keys(&home.join("keys"))?;
+        let child = Command::new(crate::vigil_binary()?)
             .arg("serve")
             .env("VIGIL_IDENTITY_FILE", identity)
             .env("VIGIL_INDEX_KEY_FILE", index_key)

@@ -1,4 +1,4 @@
-//! `vigil bench reminders`: N due reminders claimed, sent to a local SMTP sink and marked sent,
+//! `vigil-bench reminders`: N due reminders claimed, sent to a local SMTP sink and marked sent,
 //! next to two ceilings measured in the same run on the same machine:
 //! - SQL: pgbench running the claim and the completion Vigil issues (the very statements, from
 //!   `store::cases`), one client, batches of the same size;
@@ -18,14 +18,15 @@ use anyhow::Context;
 use chrono::Utc;
 
 use super::{BenchDatabase, RssWatch, SmtpSink, median, rss_mb};
-use crate::config::Config;
-use crate::mail::Mailer;
-use crate::mail::Outbox;
-use crate::reminders::dispatch;
-use crate::startup::{load_workflows, sync_workflows};
-use crate::store::scheduled;
-use crate::store::{Db, bench as data};
-use crate::workflow::Registry;
+use crate::data;
+use vigil::config::Config;
+use vigil::mail::Mailer;
+use vigil::mail::Outbox;
+use vigil::reminders::dispatch;
+use vigil::startup::{load_workflows, sync_workflows};
+use vigil::store::Db;
+use vigil::store::scheduled;
+use vigil::workflow::Registry;
 
 const SMTP_PUSH: &str = include_str!("smtp_push.py");
 const GRAPHILE_DRAIN: &str = include_str!("graphile_drain.js");

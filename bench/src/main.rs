@@ -1,15 +1,21 @@
-//! `vigil bench SCENARIO`: Vigil measured against the limits of the same machine, in the same
+//! `vigil-bench SCENARIO`: Vigil measured against the limits of the same machine, in the same
 //! run, on a database of its own (created on the configured server, dropped afterwards).
 //! Figures are medians of several runs; each scenario prints a table and writes
 //! `target/bench/SCENARIO.json`. See BENCHMARKS.md.
+//!
+//! A crate of its own beside the service: nothing of it ships in `vigil`, and it uses only the
+//! service's public API and SQL constants. It starts the `vigil` binary found beside its own
+//! (a workspace build makes both), or the one `VIGIL_BIN` names.
 
-pub mod http;
-pub mod lists;
-pub mod reads;
-pub mod reminders;
-pub mod scale;
-pub mod serve;
-pub mod transitions;
+mod ceiling;
+mod data;
+mod http;
+mod lists;
+mod reads;
+mod reminders;
+mod scale;
+mod serve;
+mod transitions;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -19,9 +25,171 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::config::{Config, DatabaseUrl};
-use crate::startup::Database;
-use crate::store::{self, Db};
+use clap::Parser;
+use vigil::config::{Config, ConfigArgs, DatabaseUrl};
+use vigil::startup::Database;
+use vigil::store::{self, Db};
+
+/// Measures Vigil against the limits of this machine, in the same run (see BENCHMARKS.md).
+#[derive(Debug, clap::Parser)]
+#[command(name = "vigil-bench", version, about)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    scenario: BenchScenario,
+    /// A short run (under two minutes) instead of the full one.
+    #[arg(long)]
+    quick: bool,
+    /// How many due reminders to drain (a multiple of 200).
+    #[arg(long)]
+    reminders: Option<i64>,
+    /// SMTP connections, for Vigil and the bare client alike (reminders).
+    #[arg(long, default_value_t = 4)]
+    connections: usize,
+    /// Leave out the graphile-worker comparison (reminders), which installs graphile-worker
+    /// from npm on first use.
+    #[arg(long)]
+    without_graphile: bool,
+    /// Concurrent HTTP clients, and pgbench clients (transitions: 32; reads: 64; lists: 8).
+    #[arg(long)]
+    clients: Option<usize>,
+    /// How many cases to generate (lists, scale; default 1,000,000, 100,000 with --quick).
+    #[arg(long)]
+    cases: Option<i64>,
+    /// How long each run drives the server (default 15, 5 with --quick).
+    #[arg(long)]
+    seconds: Option<u64>,
+    /// Runs to take the median of.
+    #[arg(long)]
+    runs: Option<usize>,
+    /// Where SCENARIO.json is written.
+    #[arg(long, default_value = "target/bench")]
+    out: std::path::PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum BenchScenario {
+    /// Due reminders claimed, sent to a local SMTP sink and marked sent.
+    Reminders,
+    /// Authenticated transitions with sealed data on distinct procedures, over HTTP.
+    Transitions,
+    /// Case reads with decryption, over HTTP.
+    Reads,
+    /// Pages of a delegation's cases with filters on, among 1,000,000 cases.
+    Lists,
+    /// 1,000,000 cases and 10,000,000 events: list and read latency, the claim's cost behind
+    /// reminders not due, table and index sizes.
+    Scale,
+}
+
+fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
+    let BenchArgs {
+        config: _,
+        scenario,
+        quick,
+        reminders,
+        connections,
+        without_graphile,
+        clients,
+        cases,
+        seconds,
+        runs,
+        out,
+    } = args;
+    let runs = runs.unwrap_or(if quick { 1 } else { 3 }).max(1);
+    match scenario {
+        BenchScenario::Reminders => {
+            let options = reminders::Options {
+                reminders: reminders.unwrap_or(if quick { 2_000 } else { 20_000 }),
+                connections: connections.clamp(1, 64),
+                runs,
+                graphile: !without_graphile,
+            };
+            reminders::run(config, &options, &out).map(drop)
+        }
+        BenchScenario::Transitions => {
+            let options = transitions::Options {
+                clients: clients.unwrap_or(32).clamp(1, 256),
+                seconds: seconds.unwrap_or(if quick { 5 } else { 15 }).max(1),
+                runs,
+            };
+            transitions::run(config, &options, &out).map(drop)
+        }
+        BenchScenario::Reads => {
+            let options = reads::Options {
+                clients: clients.unwrap_or(64).clamp(1, 256),
+                cases: 256,
+                seconds: seconds.unwrap_or(if quick { 5 } else { 15 }).max(1),
+                runs,
+            };
+            reads::run(config, &options, &out).map(drop)
+        }
+        BenchScenario::Scale => {
+            let cases = cases.unwrap_or(if quick { 100_000 } else { 1_000_000 }).max(1);
+            let options = scale::Options {
+                cases,
+                events_per_case: 10,
+                not_due: cases,
+                clients: clients.unwrap_or(8).clamp(1, 256),
+                seconds: seconds.unwrap_or(if quick { 3 } else { 10 }).max(1),
+                runs,
+            };
+            scale::run(config, &options, &out).map(drop)
+        }
+        BenchScenario::Lists => {
+            let options = lists::Options {
+                cases: cases.unwrap_or(if quick { 100_000 } else { 1_000_000 }).max(1),
+                clients: clients.unwrap_or(8).clamp(1, 256),
+                seconds: seconds.unwrap_or(if quick { 5 } else { 15 }).max(1),
+                runs,
+            };
+            lists::run(config, &options, &out).map(drop)
+        }
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let args = match BenchArgs::try_parse() {
+        Ok(args) => args,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                std::process::ExitCode::from(2)
+            } else {
+                std::process::ExitCode::SUCCESS
+            };
+        }
+    };
+    let config = match Config::from_args(args.config.clone()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("vigil-bench: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    vigil::telemetry::init(&config.log);
+    match run(&config, args) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vigil-bench: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The `vigil` binary the benches start: `VIGIL_BIN`, or the one beside this one.
+fn vigil_binary() -> anyhow::Result<PathBuf> {
+    if let Some(path) = std::env::var_os("VIGIL_BIN") {
+        return Ok(PathBuf::from(path));
+    }
+    let beside = std::env::current_exe()?.with_file_name("vigil");
+    anyhow::ensure!(
+        beside.exists(),
+        "no vigil binary at {}: build the workspace (cargo build --release) or set VIGIL_BIN",
+        beside.display()
+    );
+    Ok(beside)
+}
 
 /// The database a bench runs on: `vigil_bench_<pid>` on the configured server, made anew
 /// (so benches can run side by side), dropped at the end.
@@ -67,7 +235,7 @@ impl BenchDatabase {
 pub struct Stage {
     pub db: Db,
     /// The workflows, as recorded in the bench database.
-    pub registry: crate::workflow::Registry,
+    pub registry: vigil::workflow::Registry,
     pub served: serve::Served,
     /// The focal point, who owns every case the scenario makes.
     pub user_id: uuid::Uuid,
@@ -81,15 +249,15 @@ impl Stage {
     /// deployment would run it: a pool per client made PostgreSQL's backends contend on two cores
     /// (BENCHMARKS.md, "pool size").
     pub fn new(config: &Config, database: &BenchDatabase) -> anyhow::Result<Self> {
-        let mut registry = crate::startup::load_workflows(&config.workflows_dir)?;
+        let mut registry = vigil::startup::load_workflows(&config.workflows_dir)?;
         let db = database.pool(2)?;
-        crate::startup::sync_workflows(&db, &mut registry)?;
-        let delegation = store::bench::DELEGATION;
-        crate::commands::add_delegation(&db, delegation, "Bench delegation", None, "Africa/Nairobi", "sat,sun")?;
-        let user = crate::commands::add_user(
+        vigil::startup::sync_workflows(&db, &mut registry)?;
+        let delegation = crate::data::DELEGATION;
+        vigil::commands::add_delegation(&db, delegation, "Bench delegation", None, "Africa/Nairobi", "sat,sun")?;
+        let user = vigil::commands::add_user(
             &db,
             "bench-focal-point@example.org",
-            crate::domain::Role::FocalPoint,
+            vigil::domain::Role::FocalPoint,
             Some(delegation),
             None,
             30,
@@ -109,7 +277,7 @@ impl Stage {
     }
 
     /// Generates `count` cases owned by the focal point, each with a démarche in one of its
-    /// states (`store::bench::bulk_cases`); returns the seconds it took.
+    /// states (`crate::data::bulk_cases`); returns the seconds it took.
     pub fn generate_cases(&self, count: i64) -> anyhow::Result<f64> {
         let demarche = self
             .registry
@@ -120,7 +288,7 @@ impl Stage {
         let owner = self.user_id;
         let generating = std::time::Instant::now();
         self.db
-            .run_blocking(|conn| store::bench::bulk_cases(conn, owner, "demarche", &version, &states, count))?;
+            .run_blocking(|conn| crate::data::bulk_cases(conn, owner, "demarche", &version, &states, count))?;
         let seconds = generating.elapsed().as_secs_f64();
         eprintln!("generated {count} cases in {seconds:.0} s");
         Ok(seconds)
@@ -242,7 +410,7 @@ pub fn pgbench(database: &DatabaseUrl, script: &str, args: &[String]) -> anyhow:
     std::fs::create_dir_all(&dir)?;
     let file = dir.join("script.sql");
     std::fs::write(&file, script)?;
-    let binaries = crate::devdb::Binaries::find()?;
+    let binaries = vigil::devdb::Binaries::find()?;
     let output = Command::new(binaries.tool("pgbench"))
         .args(["-n", "-M", "prepared", "-f"])
         .arg(&file)

@@ -1,4 +1,4 @@
-//! Data for `vigil bench`: a delegation with cases and procedures, and due reminders loaded in
+//! Data for `vigil-bench`: a delegation with cases and procedures, and due reminders loaded in
 //! bulk. Only ever run against the bench's own database.
 
 use chrono::{DateTime, Utc};
@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamptz};
 use uuid::Uuid;
 
-use super::StoreError;
+use vigil::store::StoreError;
 
 pub const DELEGATION: &str = "EUD_BENCH";
 
@@ -299,7 +299,7 @@ pub fn explain_claim(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) ->
     conn.batch_execute("BEGIN")?;
     let explained = diesel::sql_query(format!(
         "EXPLAIN (ANALYZE, BUFFERS) {}",
-        super::scheduled::CLAIM_DUE_SQL
+        vigil::store::scheduled::CLAIM_DUE_SQL
     ))
     .bind::<Timestamptz, _>(now)
     .bind::<Timestamptz, _>(now + chrono::Duration::minutes(2))

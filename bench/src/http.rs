@@ -98,10 +98,6 @@ impl Latencies {
         self.0.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// The `q` quantile (0.5, 0.99 …) in milliseconds.
     pub fn quantile_ms(&self, q: f64) -> f64 {
         let mut sorted = self.0.clone();

@@ -2,7 +2,7 @@
 -- Taken from PostgreSQL's statement log (log_statement = all) of one POST
 -- /api/v1/procedures/{id}/transitions, in order, with the same tables, keys and rows; keep it
 -- in step with src/cases/transition.rs when that changes. Each client works on its own four
--- procedures (bench_targets, made by `vigil bench transitions`), like Vigil's clients.
+-- procedures (bench_targets, made by `vigil-bench transitions`), like Vigil's clients.
 \set n :client_id * 4 + random(0, 3)
 SELECT delegation AS d, case_id AS c, procedure_id AS p, user_id AS u FROM bench_targets WHERE n = :n \gset
 SELECT t.id, t.user_id, t.hash, t.expires_at, t.revoked_at, u.id, u.email, u.display_name, u.role, u.delegation,

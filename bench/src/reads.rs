@@ -1,4 +1,4 @@
-//! `vigil bench reads`: `GET /api/v1/cases/{id}` (the case and its procedures decrypted, the
+//! `vigil-bench reads`: `GET /api/v1/cases/{id}` (the case and its procedures decrypted, the
 //! read recorded in the access log) by concurrent clients over HTTP, next to two ceilings
 //! measured in the same run:
 //! - the database: pgbench running the statements one read issues (`read.sql`), as many clients;
@@ -16,9 +16,9 @@ use anyhow::Context;
 use super::http::{Client, Latencies};
 use super::transitions::open_cases;
 use super::{BenchDatabase, Stage, median};
-use crate::config::Config;
-use crate::http::ceiling::FixedServer;
-use crate::store::bench as data;
+use crate::ceiling::FixedServer;
+use crate::data;
+use vigil::config::Config;
 
 const READ_SQL: &str = include_str!("read.sql");
 

@@ -1,4 +1,4 @@
-//! `vigil bench transitions`: authenticated transitions (`add_note`, whose note is sealed) on
+//! `vigil-bench transitions`: authenticated transitions (`add_note`, whose note is sealed) on
 //! distinct procedures, sent by concurrent clients over HTTP to a real `vigil serve`, next to
 //! pgbench running the same SQL transaction (`transition.sql`) with as many clients on the same
 //! server, right after.
@@ -11,8 +11,8 @@ use anyhow::Context;
 
 use super::http::{Client, Latencies};
 use super::{BenchDatabase, Stage, median};
-use crate::config::Config;
-use crate::store::bench as data;
+use crate::data;
+use vigil::config::Config;
 
 const TRANSITION_SQL: &str = include_str!("transition.sql");
 /// Procedures each client works on, in turn (pgbench's script assumes 4).
@@ -118,7 +118,7 @@ pub(super) fn hex(bytes: &[u8]) -> String {
 }
 
 /// A sealed note as Vigil stores it, for pgbench to write the same number of bytes.
-fn sealed_sample(db: &crate::store::Db) -> anyhow::Result<Vec<u8>> {
+fn sealed_sample(db: &vigil::store::Db) -> anyhow::Result<Vec<u8>> {
     let sealed = db.run_blocking(data::largest_sealed_event)?;
     sealed.context("no sealed event to copy")
 }

@@ -1,4 +1,4 @@
-//! `vigil bench lists`: a focal point's delegation with N cases (1,000,000 by default), and
+//! `vigil-bench lists`: a focal point's delegation with N cases (1,000,000 by default), and
 //! `GET /api/v1/cases` pages of 50 with filters on, from concurrent clients over HTTP. Reports
 //! the latency quantiles (the target is a p95, not a ratio: lists decrypt nothing) and the
 //! sequential scans PostgreSQL made of each table while the lists were served, which must be
@@ -10,8 +10,8 @@ use std::time::Duration;
 use super::http::Latencies;
 use super::reads::drive_gets;
 use super::{BenchDatabase, Stage, median};
-use crate::config::Config;
-use crate::store::bench as data;
+use crate::data;
+use vigil::config::Config;
 
 /// The pages asked for, in turn: filters a focal point uses.
 pub(super) const PAGES: [&str; 4] = [
