@@ -102,6 +102,14 @@ impl Binaries {
     pub fn tool(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
+
+    /// Whether the server has `module` (e.g. `pg_stat_statements`) beside its binaries, as
+    /// Debian lays them out (`…/15/bin`, `…/15/lib`).
+    pub fn has_module(&self, module: &str) -> bool {
+        self.dir
+            .parent()
+            .is_some_and(|version| version.join("lib").join(format!("{module}.so")).exists())
+    }
 }
 
 fn is_executable(path: &Path) -> bool {
@@ -373,6 +381,12 @@ impl Cluster {
         );
         if self.options.throwaway {
             text.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
+            // The tests count the statements a request issues, as PostgreSQL sees them.
+            if self.binaries.has_module("pg_stat_statements") {
+                text.push_str(
+                    "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track_utility = on\n",
+                );
+            }
         }
         let path = data.join("postgresql.conf");
         let mut file = OpenOptions::new()

@@ -210,6 +210,14 @@ pub fn bulk_events(conn: &mut PgConnection, per_case: i64) -> Result<(), StoreEr
     .bind::<Text, _>(DELEGATION)
     .bind::<BigInt, _>(per_case)
     .execute(conn)?;
+    // The case rows name their chain's last event, as a change would leave them.
+    diesel::sql_query(
+        "UPDATE cases SET event_seq = $2, event_head = decode(repeat('11', 32), 'hex')
+         WHERE delegation = $1 AND event_seq < $2",
+    )
+    .bind::<Text, _>(DELEGATION)
+    .bind::<BigInt, _>(per_case)
+    .execute(conn)?;
     diesel::sql_query("ANALYZE case_events").execute(conn)?;
     Ok(())
 }

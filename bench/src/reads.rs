@@ -1,7 +1,8 @@
 //! `vigil-bench reads`: `GET /api/v1/cases/{id}` (the case and its procedures decrypted, the
 //! read recorded in the access log) by concurrent clients over HTTP, next to two ceilings
 //! measured in the same run:
-//! - the database: pgbench running the statements one read issues (`read.sql`), as many clients;
+//! - the database: pgbench running the least one read needs (`read.sql`: the token, the case
+//!   with its key, its procedures, the access line), as many clients;
 //! - HTTP: an actix-web handler in this process returning a fixed JSON body as large as a case,
 //!   driven by the same load generator with as many clients.
 //!

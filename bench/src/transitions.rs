@@ -1,7 +1,8 @@
 //! `vigil-bench transitions`: authenticated transitions (`add_note`, whose note is sealed) on
 //! distinct procedures, sent by concurrent clients over HTTP to a real `vigil serve`, next to
-//! pgbench running the same SQL transaction (`transition.sql`) with as many clients on the same
-//! server, right after.
+//! pgbench running the least such a transition needs (`transition.sql`: the token, then the
+//! case locked, the procedure's versioned update, the chained event, the case's version and
+//! chain head) with as many clients on the same server, right after.
 
 use std::path::Path;
 use std::sync::Arc;

@@ -4,6 +4,7 @@
 use chrono::Weekday;
 
 use super::CaseError;
+use crate::store::cases::LockedCase;
 use crate::store::{Conn as PgConnection, StoreError, users};
 use crate::workflow::Calendar;
 use uuid::Uuid;
@@ -22,7 +23,7 @@ pub fn calendar_for_case(
 ) -> Result<Option<Calendar>, StoreError> {
     Ok(
         users::delegation_and_owner_zone(conn, delegation, owner)?.map(|(row, owner_zone)| {
-            let mut calendar = calendar_from(&row);
+            let mut calendar = calendar_from(&row.time_zone, &row.weekend_days);
             calendar.owner_time_zone = owner_zone.and_then(|zone| zone.parse().ok());
             calendar
         }),
@@ -31,18 +32,24 @@ pub fn calendar_for_case(
 
 /// A delegation's calendar (time zone and weekend), for deadlines and repeating reminders.
 pub fn calendar_of(conn: &mut PgConnection, delegation: &str) -> Result<Option<Calendar>, StoreError> {
-    Ok(users::delegation(conn, delegation)?.map(|row| calendar_from(&row)))
+    Ok(users::delegation(conn, delegation)?.map(|row| calendar_from(&row.time_zone, &row.weekend_days)))
 }
 
-fn calendar_from(row: &users::DelegationRow) -> Calendar {
-    let weekend = row
-        .weekend_days
+/// The calendar of a case whose row a transition locked, from what the lock read with it.
+pub(super) fn calendar_of_locked(locked: &LockedCase) -> Calendar {
+    let mut calendar = calendar_from(&locked.delegation_time_zone, &locked.weekend_days);
+    calendar.owner_time_zone = locked.owner_time_zone.as_deref().and_then(|zone| zone.parse().ok());
+    calendar
+}
+
+fn calendar_from(time_zone: &str, weekend_days: &[Option<i16>]) -> Calendar {
+    let weekend = weekend_days
         .iter()
         .flatten()
         .filter_map(|day| u8::try_from(*day - 1).ok().and_then(|d| Weekday::try_from(d).ok()))
         .collect();
     Calendar {
-        time_zone: row.time_zone.parse().unwrap_or(chrono_tz::UTC),
+        time_zone: time_zone.parse().unwrap_or(chrono_tz::UTC),
         weekend,
         owner_time_zone: None,
     }

@@ -12,8 +12,7 @@ use crate::crypto::keyring;
 use crate::domain::Sensitive;
 use crate::store::Conn as PgConnection;
 use crate::store::cases as rows;
-use crate::store::events;
-use crate::store::events::NewEvent;
+use crate::store::events::{Chain, NewEvent};
 use crate::store::keys;
 
 /// `PATCH /cases/{id}`: metadata, and confidential keys to set (a `null` removes one).
@@ -107,23 +106,19 @@ pub fn patch_case(
             .into_iter()
             .filter(|(_, v)| !v.is_null())
             .collect();
-        events::append_event(
-            conn,
-            &case.delegation,
-            id,
-            &NewEvent {
-                procedure_id: None,
-                action: "update_case".into(),
-                from_state: None,
-                to_state: None,
-                actor_id: Some(ctx.caller.user_id),
-                actor_kind: "user",
-                at,
-                plain: Value::Object(plain),
-                sealed: sealed_patch,
-            },
-        )?;
-        let version = rows::touch_case(conn, &case.delegation, id, at)?;
+        let mut chain = Chain::after(&case.delegation, id, locked.head());
+        chain.push(NewEvent {
+            procedure_id: None,
+            action: "update_case".into(),
+            from_state: None,
+            to_state: None,
+            actor_id: Some(ctx.caller.user_id),
+            actor_kind: "user",
+            at,
+            plain: Value::Object(plain),
+            sealed: sealed_patch,
+        });
+        let version = rows::commit_change(conn, &chain, at, None, rows::Version::Next)?;
         let patched = Patched { id, version };
         answer(conn, ctx, None, patched)
     })

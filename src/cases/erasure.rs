@@ -8,8 +8,7 @@ use uuid::Uuid;
 use super::{CaseError, Context, MAX_PAGE, answer, issue, now_micros};
 use crate::store::Conn as PgConnection;
 use crate::store::cases as rows;
-use crate::store::events;
-use crate::store::events::NewEvent;
+use crate::store::events::{Chain, NewEvent};
 use crate::store::{erasure, keys};
 
 pub const ERASURE_REASONS: [&str; 4] = [
@@ -131,7 +130,7 @@ pub fn approve_erasure(conn: &mut PgConnection, ctx: &Context<'_>, request_id: U
                 "another admin must approve the erasure you requested".into(),
             ));
         }
-        rows::lock_case(conn, &request.delegation, request.case_id)?.ok_or(CaseError::NotFound)?;
+        let locked = rows::lock_case(conn, &request.delegation, request.case_id)?.ok_or(CaseError::NotFound)?;
         let key = keys::case_key(conn, &request.delegation, request.case_id)?;
         erasure::erase(conn, &request, ctx.caller.user_id, at)?;
         // This process forgets the unwrapped key at once (other replicas' copies expire within
@@ -139,23 +138,19 @@ pub fn approve_erasure(conn: &mut PgConnection, ctx: &Context<'_>, request_id: U
         if let Some(key) = &key {
             ctx.keys.keyring.forget_case_key(&key.wrapped);
         }
-        events::append_event(
-            conn,
-            &request.delegation,
-            request.case_id,
-            &NewEvent {
-                procedure_id: None,
-                action: "erase_case".into(),
-                from_state: None,
-                to_state: None,
-                actor_id: Some(ctx.caller.user_id),
-                actor_kind: "user",
-                at,
-                plain: serde_json::json!({ "reason": request.reason, "requested_by": request.requested_by }),
-                sealed: None,
-            },
-        )?;
-        rows::touch_case(conn, &request.delegation, request.case_id, at)?;
+        let mut chain = Chain::after(&request.delegation, request.case_id, locked.head());
+        chain.push(NewEvent {
+            procedure_id: None,
+            action: "erase_case".into(),
+            from_state: None,
+            to_state: None,
+            actor_id: Some(ctx.caller.user_id),
+            actor_kind: "user",
+            at,
+            plain: serde_json::json!({ "reason": request.reason, "requested_by": request.requested_by }),
+            sealed: None,
+        });
+        rows::commit_change(conn, &chain, at, None, rows::Version::Next)?;
         let done = Erased {
             case_id: request.case_id,
             erased_at: at,

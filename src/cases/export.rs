@@ -15,6 +15,7 @@ use crate::store::Conn as PgConnection;
 use crate::store::cases::{self as rows, CaseRow};
 use crate::store::procedures;
 use crate::store::procedures::ProcedureRow;
+use crate::store::scheduled;
 use crate::store::{access_log, keys};
 use crate::workflow::Registry;
 
@@ -38,7 +39,8 @@ fn bundle(
     let key = keys::case_key(conn, &case.delegation, case.id)?.ok_or(CaseError::NotFound)?;
     let case_key = keys.keyring.open_case_key(&key.wrapped)?;
     let timeline = events_of(conn, &case, &case_key)?;
-    let case = view_of(conn, registry, Role::System, case, procedures, &case_key)?;
+    let upcoming = scheduled::pending_of_case(conn, &case.delegation, case.id)?;
+    let case = view_of(registry, Role::System, case, procedures, upcoming, &case_key)?;
     let json = serde_json::to_vec_pretty(&Bundle {
         exported_at: now,
         case,

@@ -13,8 +13,7 @@ use crate::crypto::keyring;
 use crate::domain::Sensitive;
 use crate::store::Conn as PgConnection;
 use crate::store::cases as rows;
-use crate::store::events;
-use crate::store::events::NewEvent;
+use crate::store::events::{Chain, ChainHead, NewEvent};
 use crate::store::{keys, procedures, scheduled};
 use crate::workflow::engine::{self, Due, DueKind, Start};
 
@@ -105,6 +104,7 @@ pub(super) fn insert_started(
     started_by: Option<Uuid>,
     actor: Option<Uuid>,
     at: DateTime<Utc>,
+    chain: &mut Chain,
 ) -> Result<Uuid, CaseError> {
     let id = Uuid::new_v4();
     let sealed = seal_data(recipient, &start.sealed)?;
@@ -128,22 +128,17 @@ pub(super) fn insert_started(
     let mut plain = start.plain.clone();
     plain.insert("workflow".into(), Value::String(start.workflow.clone()));
     plain.insert("workflow_version".into(), Value::String(start.version.clone()));
-    events::append_event(
-        conn,
-        delegation,
-        case_id,
-        &NewEvent {
-            procedure_id: Some(id),
-            action: "start_procedure".into(),
-            from_state: None,
-            to_state: Some(start.state.clone()),
-            actor_id: actor,
-            actor_kind: if actor.is_some() { "user" } else { "system" },
-            at,
-            plain: to_object(plain),
-            sealed,
-        },
-    )?;
+    chain.push(NewEvent {
+        procedure_id: Some(id),
+        action: "start_procedure".into(),
+        from_state: None,
+        to_state: Some(start.state.clone()),
+        actor_id: actor,
+        actor_kind: if actor.is_some() { "user" } else { "system" },
+        at,
+        plain: to_object(plain),
+        sealed,
+    });
     scheduled::schedule(
         conn,
         &scheduled_rows(delegation, case_id, id, &start.state, &start.schedule),
@@ -205,7 +200,7 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
             &rows::NewCase {
                 delegation: delegation.clone(),
                 id,
-                reference,
+                reference: reference.clone(),
                 country: request.country.clone(),
                 themes: themes.iter().cloned().map(Some).collect(),
                 risk: request.risk.clone(),
@@ -223,24 +218,20 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
                 wrapped_for: key.wrapped_for.clone(),
             },
         )?;
-        events::append_event(
-            conn,
-            &delegation,
-            id,
-            &NewEvent {
-                procedure_id: None,
-                action: "open_case".into(),
-                from_state: None,
-                to_state: None,
-                actor_id: Some(caller.user_id),
-                actor_kind: "user",
-                at,
-                plain: serde_json::json!({
-                    "country": request.country, "themes": themes, "risk": request.risk, "owner": owner,
-                }),
-                sealed: Some(sealed_case.clone()),
-            },
-        )?;
+        let mut chain = Chain::after(&delegation, id, ChainHead::empty());
+        chain.push(NewEvent {
+            procedure_id: None,
+            action: "open_case".into(),
+            from_state: None,
+            to_state: None,
+            actor_id: Some(caller.user_id),
+            actor_kind: "user",
+            at,
+            plain: serde_json::json!({
+                "country": request.country, "themes": themes, "risk": request.risk, "owner": owner,
+            }),
+            sealed: Some(sealed_case.clone()),
+        });
         let procedure_id = insert_started(
             conn,
             &delegation,
@@ -250,14 +241,14 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
             None,
             Some(caller.user_id),
             at,
+            &mut chain,
         )?;
-        rows::refresh_next_due(conn, &delegation, id)?;
-        let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
+        let version = rows::commit_change(conn, &chain, at, None, rows::Version::Keep)?;
         let possible_duplicates = rows::same_defender(conn, &delegation, id)?;
         let opened = Opened {
             id,
-            reference: case.reference,
-            version: case.version,
+            reference,
+            version,
             procedure_id,
             possible_duplicates,
         };
@@ -305,8 +296,9 @@ pub fn start_procedure(
     let calendar = calendar(conn, &case.delegation, case.owner_id)?;
     let start = engine::open(workflow, request.data.expose(), at, &calendar)?;
     crate::store::transaction(conn, |conn| {
-        rows::lock_case(conn, &case.delegation, case.id)?.ok_or(CaseError::NotFound)?;
+        let locked = rows::lock_case(conn, &case.delegation, case.id)?.ok_or(CaseError::NotFound)?;
         let key = keys::case_key(conn, &case.delegation, case.id)?.ok_or(CaseError::NotFound)?;
+        let mut chain = Chain::after(&case.delegation, case.id, locked.head());
         let id = insert_started(
             conn,
             &case.delegation,
@@ -316,8 +308,9 @@ pub fn start_procedure(
             None,
             Some(ctx.caller.user_id),
             at,
+            &mut chain,
         )?;
-        rows::touch_case_and_next_due(conn, &case.delegation, case.id, at)?;
+        rows::commit_change(conn, &chain, at, None, rows::Version::Next)?;
         let started = StartedProcedure {
             id,
             workflow: start.workflow.clone(),

@@ -8,14 +8,17 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::scope::{Reach, case_in_scope, is_review, open_key, reach, record_access};
+use super::scope::{Reach, case_in_scope, is_review, open_key, reach, record_access, settle};
 use super::{CaseError, Context};
 use crate::crypto::{self, keyring};
 use crate::domain::{Role, Sensitive};
 use crate::store::Conn as PgConnection;
+use crate::store::cases::CaseToRead;
 use crate::store::cases::{self as rows, CaseRow};
+use crate::store::procedures;
 use crate::store::procedures::ProcedureRow;
-use crate::store::{access_log, events, scheduled};
+use crate::store::scheduled::ScheduledRow;
+use crate::store::{access_log, events};
 use crate::workflow::{Registry, Workflow};
 
 /// An action the caller may take now, with the fields it takes.
@@ -86,11 +89,11 @@ pub fn available_actions(workflow: &Workflow, state: &str, role: Role) -> Vec<Ac
 }
 
 /// Reads a case in the caller's scope, decrypting its confidential data; the read is recorded
-/// in the access log first, and an out-of-scope attempt is recorded as denied.
+/// in the access log first, and an out-of-scope attempt is recorded as denied. Three statements:
+/// the case with its key, possible duplicates and pending items; its procedures; the access line.
 pub fn read_case(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<CaseView, CaseError> {
-    let (case, procedures) = case_in_scope(conn, ctx, id)?;
-    let case_key = open_key(conn, ctx, &case)?;
-    view_in_scope(conn, ctx, case, procedures, &case_key)
+    let (read, procedures, case_key) = read_in_scope(conn, ctx, id)?;
+    view_in_scope(conn, ctx, read, procedures, &case_key)
 }
 
 /// A case read and its timeline read at once (the case page): the scope is decided and the
@@ -100,18 +103,32 @@ pub fn read_case_with_timeline(
     ctx: &Context<'_>,
     id: Uuid,
 ) -> Result<(CaseView, Vec<EventView>), CaseError> {
-    let (case, procedures) = case_in_scope(conn, ctx, id)?;
-    let case_key = open_key(conn, ctx, &case)?;
-    let view = view_in_scope(conn, ctx, case.clone(), procedures.clone(), &case_key)?;
+    let (read, procedures, case_key) = read_in_scope(conn, ctx, id)?;
+    let case = read.case.clone();
+    let view = view_in_scope(conn, ctx, read, procedures.clone(), &case_key)?;
     let events = timeline_in_scope(conn, ctx, &case, &procedures, &case_key)?;
     Ok((view, events))
+}
+
+/// The case, its procedures and its opened key, if the caller may see them.
+fn read_in_scope(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    id: Uuid,
+) -> Result<(CaseToRead, Vec<ProcedureRow>, crypto::CaseKey), CaseError> {
+    let read = rows::case_to_read(conn, id)?.ok_or(CaseError::NotFound)?;
+    let procedures = procedures::procedures_of(conn, &read.case.delegation, read.case.id)?;
+    settle(conn, ctx, &read.case, &procedures)?;
+    let wrapped = read.key_wrapped.as_deref().ok_or(CaseError::NotFound)?;
+    let case_key = ctx.keys.keyring.open_case_key(wrapped)?;
+    Ok((read, procedures, case_key))
 }
 
 /// The case as the caller may see it, once its scope is decided; the read is logged first.
 fn view_in_scope(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
-    case: CaseRow,
+    read: CaseToRead,
     mut procedures: Vec<ProcedureRow>,
     case_key: &crypto::CaseKey,
 ) -> Result<CaseView, CaseError> {
@@ -120,14 +137,11 @@ fn view_in_scope(
         procedures.retain(is_review);
     }
     // The read is on record before any plaintext leaves.
-    record_access(conn, ctx, &case, "read")?;
-    let own_delegation = ctx.caller.delegation.as_deref() == Some(case.delegation.as_str());
-    let duplicates = if own_delegation {
-        rows::same_defender(conn, &case.delegation, case.id)?
-    } else {
-        Vec::new()
-    };
-    let mut view = view_of(conn, ctx.registry, ctx.caller.role, case, procedures, case_key)?;
+    record_access(conn, ctx, &read.case, "read")?;
+    let upcoming = read.upcoming()?;
+    let own_delegation = ctx.caller.delegation.as_deref() == Some(read.case.delegation.as_str());
+    let duplicates = if own_delegation { read.duplicates } else { Vec::new() };
+    let mut view = view_of(ctx.registry, ctx.caller.role, read.case, procedures, upcoming, case_key)?;
     view.possible_duplicates = duplicates;
     if reach == Reach::ReviewsOnly {
         view.confidential = Sensitive::new(Value::Null);
@@ -139,11 +153,11 @@ fn view_in_scope(
 
 /// A case with its confidential data and procedures opened; `role` decides the actions offered.
 pub(super) fn view_of(
-    conn: &mut PgConnection,
     registry: &Registry,
     role: Role,
     case: CaseRow,
     procedures: Vec<ProcedureRow>,
+    upcoming: Vec<ScheduledRow>,
     case_key: &crypto::CaseKey,
 ) -> Result<CaseView, CaseError> {
     let confidential = keyring::open_json(case_key, &case.sealed)?.into_inner();
@@ -174,7 +188,7 @@ pub(super) fn view_of(
             data: Sensitive::new(Value::Object(data)),
         });
     }
-    let upcoming = scheduled::pending_of_case(conn, &case.delegation, case.id)?
+    let upcoming = upcoming
         .into_iter()
         .map(|row| DueView {
             procedure_id: row.procedure_id,

@@ -65,24 +65,46 @@ pub(super) fn case_in_scope(
     id: Uuid,
 ) -> Result<(CaseRow, Vec<ProcedureRow>), CaseError> {
     let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
-    in_scope(conn, ctx, case)
+    let procedures = procedures::procedures_of(conn, &case.delegation, case.id)?;
+    settle(conn, ctx, &case, &procedures)?;
+    Ok((case, procedures))
 }
 
-/// As [`case_in_scope`], for a case already read.
-pub(super) fn in_scope(
+/// Where a case stands for a caller, decided on rows already read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Scope {
+    Visible,
+    /// Out of scope: answered as not found, and written to the access log.
+    Denied,
+    /// In scope, but erased: only its tombstone remains.
+    Erased,
+}
+
+pub(super) fn scope_of(caller: &Principal, case: &CaseRow, procedures: &[ProcedureRow]) -> Scope {
+    if !visible(caller, case, procedures) {
+        Scope::Denied
+    } else if case.erased_at.is_some() {
+        Scope::Erased
+    } else {
+        Scope::Visible
+    }
+}
+
+/// [`scope_of`] as an answer: a denied attempt is written to the access log first.
+pub(super) fn settle(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
-    case: CaseRow,
-) -> Result<(CaseRow, Vec<ProcedureRow>), CaseError> {
-    let procedures = procedures::procedures_of(conn, &case.delegation, case.id)?;
-    if !visible(ctx.caller, &case, &procedures) {
-        record_access(conn, ctx, &case, "denied")?;
-        return Err(CaseError::NotFound);
+    case: &CaseRow,
+    procedures: &[ProcedureRow],
+) -> Result<(), CaseError> {
+    match scope_of(ctx.caller, case, procedures) {
+        Scope::Visible => Ok(()),
+        Scope::Erased => Err(CaseError::Erased),
+        Scope::Denied => {
+            record_access(conn, ctx, case, "denied")?;
+            Err(CaseError::NotFound)
+        }
     }
-    if case.erased_at.is_some() {
-        return Err(CaseError::Erased);
-    }
-    Ok((case, procedures))
 }
 
 /// The user behind an event; none for Vigil itself.

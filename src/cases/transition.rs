@@ -5,17 +5,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::calendar::calendar;
+use super::calendar::calendar_of_locked;
 use super::open::{insert_started, scheduled_rows};
-use super::scope::{Reach, actor_id, actor_kind, in_scope, is_review, owner_fits, reach, record_access};
+use super::scope::{Reach, Scope, actor_id, actor_kind, is_review, owner_fits, reach, record_access, scope_of};
 use super::{CaseError, Context, answer, issue, now_micros, seal_data, to_object};
 use crate::crypto::keyring;
 use crate::domain::Sensitive;
 use crate::store::Conn as PgConnection;
-use crate::store::cases as rows;
-use crate::store::events;
-use crate::store::events::NewEvent;
-use crate::store::{keys, procedures, scheduled};
+use crate::store::cases::{self as rows, CaseRow};
+use crate::store::events::{Chain, NewEvent};
+use crate::store::{procedures, scheduled};
 use crate::workflow::engine::{self, Actor, Data, Procedure, Request};
 
 /// The field through which an action (the shared `reassign`) hands a case to a new owner.
@@ -48,174 +47,194 @@ pub struct StartedView {
     pub state: String,
 }
 
-/// Takes an action on a procedure. A stale `expected_version` is refused before anything else.
+/// Takes an action on a procedure: one transaction that locks the case row first, reads the
+/// case's procedures, decides the scope on what it read, and writes the procedure, then the
+/// event with the case row (and whatever the action schedules, cancels or starts). A stale
+/// `expected_version` is refused before anything is written; a refusal of scope is written to
+/// the access log after the transaction, so that it survives whatever the transaction did.
 pub fn transition(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
     procedure_id: Uuid,
     request: TransitionRequest,
 ) -> Result<Transitioned, CaseError> {
+    let outcome = crate::store::transaction(conn, |conn| transition_in(conn, ctx, procedure_id, &request))?;
+    match outcome {
+        Outcome::Done(done) => Ok(done),
+        Outcome::Denied(case) => {
+            record_access(conn, ctx, &case, "denied")?;
+            Err(CaseError::NotFound)
+        }
+    }
+}
+
+/// What the transaction of a transition ended with.
+enum Outcome {
+    Done(Transitioned),
+    /// Out of the caller's scope: nothing was written, and the attempt goes to the access log.
+    Denied(Box<CaseRow>),
+}
+
+fn transition_in(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    procedure_id: Uuid,
+    request: &TransitionRequest,
+) -> Result<Outcome, CaseError> {
     let (registry, keys, caller) = (ctx.registry, ctx.keys, ctx.caller);
     let at = now_micros(ctx.now);
-    let case = rows::case_of_procedure(conn, procedure_id)?.ok_or(CaseError::NotFound)?;
-    let (case, procedures) = in_scope(conn, ctx, case)?;
-    let found = procedures
+    // The case row's lock orders this change against every other change of the case.
+    let locked = rows::lock_case_of_procedure(conn, procedure_id)?.ok_or(CaseError::NotFound)?;
+    let case = &locked.case;
+    let delegation = case.delegation.as_str();
+    let procedures = procedures::procedures_of(conn, delegation, case.id)?;
+    match scope_of(caller, case, &procedures) {
+        Scope::Denied => return Ok(Outcome::Denied(Box::new(locked.case))),
+        Scope::Erased => return Err(CaseError::Erased),
+        Scope::Visible => {}
+    }
+    let procedure = procedures
         .iter()
         .find(|p| p.id == procedure_id)
         .ok_or(CaseError::NotFound)?;
-    if reach(registry, caller, &procedures) == Reach::ReviewsOnly && !is_review(found) {
-        record_access(conn, ctx, &case, "denied")?;
-        return Err(CaseError::NotFound);
+    if reach(registry, caller, &procedures) == Reach::ReviewsOnly && !is_review(procedure) {
+        return Ok(Outcome::Denied(Box::new(locked.case)));
     }
-    let delegation = case.delegation.clone();
-    let calendar = calendar(conn, &delegation, case.owner_id)?;
+    if procedure.version != request.expected_version {
+        return Err(CaseError::Stale {
+            current_version: procedure.version,
+        });
+    }
+    let (Some(recipient), Some(wrapped)) = (&locked.key_recipient, &locked.key_wrapped) else {
+        return Err(CaseError::NotFound);
+    };
+    let workflow = registry
+        .version(&procedure.workflow, &procedure.workflow_version)
+        .ok_or_else(|| {
+            CaseError::Inconsistent(format!(
+                "workflow {}@{} is not loaded",
+                procedure.workflow, procedure.workflow_version
+            ))
+        })?;
+    let mut recorded: Data = procedure
+        .plain_data
+        .as_object()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    if let Some(sealed) = &procedure.sealed_data {
+        let case_key = keys.keyring.open_case_key(wrapped)?;
+        if let Value::Object(open) = keyring::open_json(&case_key, sealed)?.into_inner() {
+            recorded.extend(open);
+        }
+    }
     let actor = Actor {
         user: caller.user_id.to_string(),
         roles: vec![caller.role],
     };
-    crate::store::transaction(conn, |conn| {
-        // The case row's lock orders this change against every other change of the case.
-        rows::lock_case(conn, &delegation, case.id)?.ok_or(CaseError::NotFound)?;
-        let procedure = procedures::procedure_by_id(conn, procedure_id)?.ok_or(CaseError::NotFound)?;
-        if procedure.version != request.expected_version {
-            return Err(CaseError::Stale {
-                current_version: procedure.version,
-            });
-        }
-        let workflow = registry
-            .version(&procedure.workflow, &procedure.workflow_version)
-            .ok_or_else(|| {
-                CaseError::Inconsistent(format!(
-                    "workflow {}@{} is not loaded",
-                    procedure.workflow, procedure.workflow_version
-                ))
-            })?;
-        let key = keys::case_key(conn, &delegation, case.id)?.ok_or(CaseError::NotFound)?;
-        let mut recorded: Data = procedure
-            .plain_data
-            .as_object()
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
-        if let Some(sealed) = &procedure.sealed_data {
-            let case_key = keys.keyring.open_case_key(&key.wrapped)?;
-            if let Value::Object(open) = keyring::open_json(&case_key, sealed)?.into_inner() {
-                recorded.extend(open);
-            }
-        }
-        let plan = engine::plan(
-            registry,
-            workflow,
-            Procedure {
-                state: &procedure.state,
-                data: &recorded,
-            },
-            &actor,
-            Request {
-                action: &request.action,
-                data: request.data.expose(),
-            },
-            at,
-            &calendar,
-        )?;
+    let plan = engine::plan(
+        registry,
+        workflow,
+        Procedure {
+            state: &procedure.state,
+            data: &recorded,
+        },
+        &actor,
+        Request {
+            action: &request.action,
+            data: request.data.expose(),
+        },
+        at,
+        &calendar_of_locked(&locked),
+    )?;
 
-        // The procedure's data after the action, split again by the workflow's declarations.
-        recorded.extend(plan.plain.clone());
-        recorded.extend(plan.sealed.expose().clone());
-        let fields = workflow.fields();
-        let (plain_all, sealed_all): (Data, Data) = recorded
-            .into_iter()
-            .partition(|(name, _)| fields.get(name).is_some_and(|f| !f.confidential));
-        let version = procedure.version + 1;
-        procedures::update_procedure(
+    // The procedure's data after the action, split again by the workflow's declarations.
+    recorded.extend(plan.plain.clone());
+    recorded.extend(plan.sealed.expose().clone());
+    let fields = workflow.fields();
+    let (plain_all, sealed_all): (Data, Data) = recorded
+        .into_iter()
+        .partition(|(name, _)| fields.get(name).is_some_and(|f| !f.confidential));
+    let version = procedure.version + 1;
+    procedures::update_procedure(
+        conn,
+        delegation,
+        procedure.id,
+        &procedures::ProcedureChanges {
+            state: plan.to.clone(),
+            queue: Some(plan.queue.clone()),
+            version,
+            plain_data: to_object(plain_all),
+            sealed_data: seal_data(recipient, &Sensitive::new(sealed_all))?,
+            updated_at: at,
+        },
+    )?;
+    let mut chain = Chain::after(delegation, case.id, case.head());
+    chain.push(NewEvent {
+        procedure_id: Some(procedure.id),
+        action: plan.action.clone(),
+        from_state: Some(plan.from.clone()),
+        to_state: Some(plan.to.clone()),
+        actor_id: actor_id(caller),
+        actor_kind: actor_kind(caller),
+        at,
+        plain: to_object(plan.plain.clone()),
+        sealed: seal_data(recipient, &plan.sealed)?,
+    });
+    if plan.cancel_scheduled {
+        scheduled::cancel_scheduled(conn, delegation, procedure.id, &plan.from)?;
+        scheduled::schedule(
             conn,
-            &delegation,
-            procedure.id,
-            &procedures::ProcedureChanges {
-                state: plan.to.clone(),
-                queue: Some(plan.queue.clone()),
-                version,
-                plain_data: to_object(plain_all),
-                sealed_data: seal_data(&key.recipient, &Sensitive::new(sealed_all))?,
-                updated_at: at,
-            },
+            &scheduled_rows(delegation, case.id, procedure.id, &plan.to, &plan.schedule),
         )?;
-        events::append_event(
+    }
+    let mut started = Vec::new();
+    for start in &plan.starts {
+        let id = insert_started(
             conn,
-            &delegation,
+            delegation,
             case.id,
-            &NewEvent {
-                procedure_id: Some(procedure.id),
-                action: plan.action.clone(),
-                from_state: Some(plan.from.clone()),
-                to_state: Some(plan.to.clone()),
-                actor_id: actor_id(caller),
-                actor_kind: actor_kind(caller),
-                at,
-                plain: to_object(plan.plain.clone()),
-                sealed: seal_data(&key.recipient, &plan.sealed)?,
-            },
+            recipient,
+            start,
+            Some(procedure.id),
+            actor_id(caller),
+            at,
+            &mut chain,
         )?;
-        if plan.cancel_scheduled {
-            scheduled::cancel_scheduled(conn, &delegation, procedure.id, &plan.from)?;
-            scheduled::schedule(
-                conn,
-                &scheduled_rows(&delegation, case.id, procedure.id, &plan.to, &plan.schedule),
-            )?;
-        }
-        let mut started = Vec::new();
-        for start in &plan.starts {
-            let id = insert_started(
-                conn,
-                &delegation,
-                case.id,
-                &key.recipient,
-                start,
-                Some(procedure.id),
-                actor_id(caller),
-                at,
-            )?;
-            started.push(StartedView {
-                id,
-                workflow: start.workflow.clone(),
-                state: start.state.clone(),
-            });
-        }
-        // An action carrying `new_owner` (the shared `reassign`) hands the case over, within the
-        // case's delegation only.
-        if let Some(Value::String(new_owner)) = plan.plain.get(NEW_OWNER) {
-            let owner = Uuid::parse_str(new_owner)
+        started.push(StartedView {
+            id,
+            workflow: start.workflow.clone(),
+            state: start.state.clone(),
+        });
+    }
+    // An action carrying `new_owner` (the shared `reassign`) hands the case over, within the
+    // case's delegation only.
+    let new_owner = match plan.plain.get(NEW_OWNER) {
+        Some(Value::String(new_owner)) => Some(
+            Uuid::parse_str(new_owner)
                 .ok()
-                .filter(|owner| owner_fits(conn, *owner, &delegation).unwrap_or(false))
+                .filter(|owner| owner_fits(conn, *owner, delegation).unwrap_or(false))
                 .ok_or_else(|| {
                     CaseError::Invalid(vec![issue(
                         "data.new_owner",
                         "must be an active focal point or head of delegation of the case's delegation",
                     )])
-                })?;
-            rows::update_case(
-                conn,
-                &delegation,
-                case.id,
-                &rows::CaseChanges {
-                    owner_id: Some(owner),
-                    ..Default::default()
-                },
-            )?;
-        }
-        rows::touch_case_and_next_due(conn, &delegation, case.id, at)?;
-        if let Some(timer) = ctx.completes {
-            scheduled::complete(conn, &timer.delegation, timer.id)?;
-        }
-        let done = Transitioned {
-            procedure_id,
-            from: plan.from,
-            state: plan.to,
-            queue: plan.queue,
-            version,
-            started,
-        };
-        answer(conn, ctx, None, done)
-    })
+                })?,
+        ),
+        _ => None,
+    };
+    rows::commit_change(conn, &chain, at, new_owner, rows::Version::Next)?;
+    if let Some(timer) = ctx.completes {
+        scheduled::complete(conn, &timer.delegation, timer.id)?;
+    }
+    let done = Transitioned {
+        procedure_id,
+        from: plan.from,
+        state: plan.to,
+        queue: plan.queue,
+        version,
+        started,
+    };
+    answer(conn, ctx, None, done).map(Outcome::Done)
 }

@@ -41,13 +41,19 @@ fn rebuilt(event: &EventRow) -> NewEvent {
 /// event's hash, from a zero hash at sequence 1, with no gap. Returns every broken link and
 /// how many events were checked.
 pub fn verify(conn: &mut PgConnection) -> Result<(Vec<BrokenLink>, usize), StoreError> {
-    let all: Vec<(String, Uuid, String)> = cases::table
+    let all: Vec<(String, Uuid, String, i64, Vec<u8>)> = cases::table
         .order(cases::reference)
-        .select((cases::delegation, cases::id, cases::reference))
+        .select((
+            cases::delegation,
+            cases::id,
+            cases::reference,
+            cases::event_seq,
+            cases::event_head,
+        ))
         .load(conn)?;
     let mut broken = Vec::new();
     let mut checked = 0;
-    for (delegation, case_id, reference) in all {
+    for (delegation, case_id, reference, head_seq, head_hash) in all {
         let events = events_of(conn, &delegation, case_id)?;
         let links: Vec<ChainRow> = case_events::table
             .filter(
@@ -78,6 +84,16 @@ pub fn verify(conn: &mut PgConnection) -> Result<(Vec<BrokenLink>, usize), Store
                 problem("its content does not match its hash");
             }
             previous = link.hash.clone();
+        }
+        // The case row names the chain's last event: events removed from the end (or all of
+        // them) leave it pointing past what is left.
+        let last = links.last().map_or(0, |link| link.seq);
+        if last != head_seq || previous != head_hash {
+            broken.push(BrokenLink {
+                reference: reference.clone(),
+                seq: head_seq,
+                problem: format!("the case names event {head_seq} as its last, and its chain ends at {last}"),
+            });
         }
     }
     Ok((broken, checked))

@@ -10,9 +10,11 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::StoreError;
+use super::events::{Chain, ChainHead};
 use super::keys::CaseKeyRow;
 use super::prepared::prepared;
-use super::schema::{case_keys, cases, procedures, scheduled};
+use super::scheduled::ScheduledRow;
+use super::schema::{case_keys, cases, procedures};
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = cases)]
@@ -30,7 +32,7 @@ pub struct NewCase {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = cases)]
 pub struct CaseRow {
     pub delegation: String,
@@ -46,6 +48,18 @@ pub struct CaseRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub erased_at: Option<DateTime<Utc>>,
+    pub event_seq: i64,
+    pub event_head: Vec<u8>,
+}
+
+impl CaseRow {
+    /// Where the case's event chain ends, as its row says.
+    pub fn head(&self) -> ChainHead {
+        ChainHead {
+            seq: self.event_seq,
+            hash: self.event_head.clone(),
+        }
+    }
 }
 
 /// The next human reference, e.g. `VG-2026-00042`.
@@ -77,28 +91,102 @@ pub fn case_by_id(conn: &mut PgConnection, id: Uuid) -> Result<Option<CaseRow>, 
         .optional()?)
 }
 
-/// The case a procedure belongs to, found from the procedure's id in one query (both ids are
-/// unique, so the delegation need not be joined on).
-pub fn case_of_procedure(conn: &mut PgConnection, procedure: Uuid) -> Result<Option<CaseRow>, StoreError> {
-    Ok(cases::table
-        .filter(
-            cases::id.eq_any(
-                procedures::table
-                    .filter(procedures::id.eq(procedure))
-                    .select(procedures::case_id),
-            ),
-        )
-        .select(CaseRow::as_select())
-        .first(conn)
-        .optional()?)
-}
-
 pub fn case_by_reference(conn: &mut PgConnection, reference: &str) -> Result<Option<CaseRow>, StoreError> {
     Ok(cases::table
         .filter(cases::reference.eq(reference))
         .select(CaseRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// What a transition reads first, in one statement: the case of the procedure, its row locked
+/// for the rest of the transaction (so the chain head and version on it are current), with the
+/// case's key and the calendar its deadlines are computed on.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct LockedCase {
+    #[diesel(embed)]
+    pub case: CaseRow,
+    /// None once the case is erased (its key row is gone).
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub key_recipient: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Bytea>)]
+    pub key_wrapped: Option<Vec<u8>>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub delegation_time_zone: String,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Nullable<diesel::sql_types::SmallInt>>)]
+    pub weekend_days: Vec<Option<i16>>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub owner_time_zone: Option<String>,
+}
+
+/// Locks the case of `procedure` (only the case row: `FOR UPDATE OF c`; the key, delegation and
+/// owner rows are read as they stand, and a key re-wrapped meanwhile opens the same case key).
+pub fn lock_case_of_procedure(conn: &mut PgConnection, procedure: Uuid) -> Result<Option<LockedCase>, StoreError> {
+    Ok(prepared(
+        diesel::sql_query(
+            "SELECT c.*, k.recipient AS key_recipient, k.wrapped AS key_wrapped,
+                    d.time_zone AS delegation_time_zone, d.weekend_days, u.time_zone AS owner_time_zone
+             FROM cases c
+             JOIN delegations d ON d.code = c.delegation
+             LEFT JOIN case_keys k ON k.delegation = c.delegation AND k.case_id = c.id
+             LEFT JOIN users u ON u.id = c.owner_id
+             WHERE c.id = (SELECT case_id FROM procedures WHERE id = $1)
+             FOR UPDATE OF c",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(procedure),
+    )
+    .get_result(conn)
+    .optional()?)
+}
+
+/// What a case read needs of the case, in one statement: its row, its wrapped key, the
+/// references of the other live cases of its delegation with the same blind index (the same
+/// defender's name, as far as normalisation goes, found without decrypting anything), and its
+/// pending scheduled items, soonest first.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct CaseToRead {
+    #[diesel(embed)]
+    pub case: CaseRow,
+    /// None once the case is erased.
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Bytea>)]
+    pub key_wrapped: Option<Vec<u8>>,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>)]
+    pub duplicates: Vec<String>,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    upcoming: serde_json::Value,
+}
+
+impl CaseToRead {
+    /// The case's pending scheduled items, soonest first.
+    pub fn upcoming(&self) -> Result<Vec<ScheduledRow>, StoreError> {
+        serde_json::from_value(self.upcoming.clone())
+            .map_err(|e| StoreError::Decode(format!("a case's pending items: {e}")))
+    }
+}
+
+pub fn case_to_read(conn: &mut PgConnection, id: Uuid) -> Result<Option<CaseToRead>, StoreError> {
+    Ok(prepared(
+        diesel::sql_query(
+            "SELECT c.*, k.wrapped AS key_wrapped,
+                    ARRAY(SELECT o.reference FROM cases o
+                          WHERE o.delegation = c.delegation AND o.blind_index = c.blind_index AND o.id <> c.id
+                            AND o.erased_at IS NULL
+                          ORDER BY o.reference) AS duplicates,
+                    coalesce((SELECT jsonb_agg(jsonb_build_object('id', s.id, 'procedure_id', s.procedure_id,
+                                                                  'kind', s.kind, 'message', s.message,
+                                                                  'action', s.action, 'due_at', s.due_at)
+                                               ORDER BY s.due_at, s.id)
+                              FROM scheduled s
+                              WHERE s.delegation = c.delegation AND s.case_id = c.id AND s.status = 'pending'),
+                             '[]') AS upcoming
+             FROM cases c
+             LEFT JOIN case_keys k ON k.delegation = c.delegation AND k.case_id = c.id
+             WHERE c.id = $1",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(id),
+    )
+    .get_result(conn)
+    .optional()?)
 }
 
 /// Locks a case row for the rest of the transaction and returns it.
@@ -111,72 +199,84 @@ pub fn lock_case(conn: &mut PgConnection, delegation: &str, id: Uuid) -> Result<
         .optional()?)
 }
 
-/// A case's metadata changed (or one of its procedures): bump its version.
-pub fn touch_case(conn: &mut PgConnection, delegation: &str, id: Uuid, at: DateTime<Utc>) -> Result<i64, StoreError> {
-    Ok(prepared(
-        diesel::update(cases::table.find((delegation, id)))
-            .set((cases::version.eq(cases::version + 1), cases::updated_at.eq(at)))
-            .returning(cases::version),
-    )
-    .get_result(conn)?)
-}
-
-diesel::define_sql_function! {
-    /// The workflows, steps and queues of a case's procedures, for the list's filters
-    /// (migration 000014 defines it and says what the elements are).
-    fn case_steps(case_id: diesel::sql_types::Uuid) -> diesel::sql_types::Array<diesel::sql_types::Nullable<diesel::sql_types::Text>>;
-}
-
-/// Bumps a case's version after a change of its procedures and sets its next due time to its
-/// earliest pending scheduled item and its steps (for the list's filters) to its procedures',
-/// in one statement; returns the new version.
-pub fn touch_case_and_next_due(
+/// Ends a change of a case, in one statement: appends the change's events (`chain`, pushed
+/// onto the head of the case row this transaction locked or inserted), bumps the case's version,
+/// hands it to `new_owner` if there is one, and refreshes what the case row keeps of its
+/// procedures and scheduled work (its next due time and its steps, for the list's filters) and
+/// its chain head. Runs after the change's other statements, whose writes it sees. Returns the
+/// case's new version.
+pub fn commit_change(
     conn: &mut PgConnection,
-    delegation: &str,
-    id: Uuid,
+    chain: &Chain,
     at: DateTime<Utc>,
+    new_owner: Option<Uuid>,
+    version: Version,
 ) -> Result<i64, StoreError> {
-    let next_due = scheduled::table
-        .filter(
-            scheduled::delegation
-                .eq(delegation)
-                .and(scheduled::case_id.eq(id))
-                .and(scheduled::status.eq("pending")),
-        )
-        .select(diesel::dsl::min(scheduled::due_at))
-        .single_value();
+    use diesel::sql_types::{Array, BigInt, Bytea, Jsonb, Nullable, Text, Timestamptz};
+    let events = chain.pending();
+    let head = chain.head();
     Ok(prepared(
-        diesel::update(cases::table.find((delegation, id)))
-            .set((
-                cases::version.eq(cases::version + 1),
-                cases::updated_at.eq(at),
-                cases::next_due_at.eq(next_due.assume_not_null().nullable()),
-                cases::steps.eq(case_steps(id)),
-            ))
-            .returning(cases::version),
+        diesel::sql_query(COMMIT_CHANGE_SQL)
+            .bind::<Text, _>(chain.delegation())
+            .bind::<diesel::sql_types::Uuid, _>(chain.case_id())
+            .bind::<Array<BigInt>, _>(events.iter().map(|e| e.seq).collect::<Vec<_>>())
+            .bind::<Array<Nullable<diesel::sql_types::Uuid>>, _>(
+                events.iter().map(|e| e.event.procedure_id).collect::<Vec<_>>(),
+            )
+            .bind::<Array<Text>, _>(events.iter().map(|e| e.event.action.as_str()).collect::<Vec<_>>())
+            .bind::<Array<Nullable<Text>>, _>(events.iter().map(|e| e.event.from_state.as_deref()).collect::<Vec<_>>())
+            .bind::<Array<Nullable<Text>>, _>(events.iter().map(|e| e.event.to_state.as_deref()).collect::<Vec<_>>())
+            .bind::<Array<Nullable<diesel::sql_types::Uuid>>, _>(
+                events.iter().map(|e| e.event.actor_id).collect::<Vec<_>>(),
+            )
+            .bind::<Array<Text>, _>(events.iter().map(|e| e.event.actor_kind).collect::<Vec<_>>())
+            .bind::<Array<Timestamptz>, _>(events.iter().map(|e| e.event.at).collect::<Vec<_>>())
+            .bind::<Array<Jsonb>, _>(events.iter().map(|e| &e.event.plain).collect::<Vec<_>>())
+            .bind::<Array<Nullable<Bytea>>, _>(events.iter().map(|e| e.event.sealed.as_deref()).collect::<Vec<_>>())
+            .bind::<Array<Bytea>, _>(events.iter().map(|e| e.prev_hash.as_slice()).collect::<Vec<_>>())
+            .bind::<Array<Bytea>, _>(events.iter().map(|e| e.hash.as_slice()).collect::<Vec<_>>())
+            .bind::<Timestamptz, _>(at)
+            .bind::<Nullable<diesel::sql_types::Uuid>, _>(new_owner)
+            .bind::<BigInt, _>(head.seq)
+            .bind::<Bytea, _>(head.hash.as_slice())
+            .bind::<BigInt, _>(match version {
+                Version::Keep => 0,
+                Version::Next => 1,
+            }),
     )
-    .get_result(conn)?)
+    .get_result::<NewVersion>(conn)?
+    .version)
 }
 
-/// Sets a case's next due time to its earliest pending scheduled item, and its steps (for the
-/// list's filters) to its procedures'.
-pub fn refresh_next_due(conn: &mut PgConnection, delegation: &str, case_id: Uuid) -> Result<(), StoreError> {
-    let next: Option<DateTime<Utc>> = scheduled::table
-        .filter(
-            scheduled::delegation
-                .eq(delegation)
-                .and(scheduled::case_id.eq(case_id))
-                .and(scheduled::status.eq("pending")),
-        )
-        .select(diesel::dsl::min(scheduled::due_at))
-        .first(conn)?;
-    prepared(
-        diesel::update(cases::table.find((delegation, case_id)))
-            .set((cases::next_due_at.eq(next), cases::steps.eq(case_steps(case_id))))
-            .returning(cases::id),
-    )
-    .execute(conn)?;
-    Ok(())
+/// What a change does to the case's version: a case just opened keeps its first one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    Keep,
+    Next,
+}
+
+/// See [`commit_change`]. The events' insert is a data-modifying `WITH`, which runs whether or
+/// not the update names it; the update's own reads (the next due time, the steps) see the
+/// change's earlier statements, not this one's insert, and need nothing of it.
+const COMMIT_CHANGE_SQL: &str = "WITH appended AS (
+        INSERT INTO case_events (delegation, case_id, seq, procedure_id, action, from_state, to_state, actor_id,
+                                 actor_kind, at, plain, sealed, prev_hash, hash)
+        SELECT $1, $2, e.seq, e.procedure_id, e.action, e.from_state, e.to_state, e.actor_id, e.actor_kind, e.at,
+               e.plain, e.sealed, e.prev_hash, e.hash
+        FROM unnest($3::bigint[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::uuid[], $9::text[],
+                    $10::timestamptz[], $11::jsonb[], $12::bytea[], $13::bytea[], $14::bytea[])
+             AS e(seq, procedure_id, action, from_state, to_state, actor_id, actor_kind, at, plain, sealed,
+                  prev_hash, hash)
+        RETURNING seq)
+    UPDATE cases SET version = version + $19, updated_at = $15, owner_id = coalesce($16, owner_id),
+           next_due_at = case_next_due(delegation, id), steps = case_steps(id), event_seq = $17, event_head = $18
+    WHERE delegation = $1 AND id = $2
+    RETURNING version";
+
+#[derive(QueryableByName)]
+struct NewVersion {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    version: i64,
 }
 
 /// The references of the other live cases of the same delegation whose blind index equals

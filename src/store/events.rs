@@ -61,48 +61,87 @@ pub fn event_hash(prev: &[u8], case_id: Uuid, seq: i64, event: &NewEvent) -> [u8
     hasher.finalize().into()
 }
 
-/// Appends an event to a case's chain; the case row must be locked (or just inserted) in this
-/// transaction. Returns its sequence number.
-pub fn append_event(
-    conn: &mut PgConnection,
-    delegation: &str,
+/// Where a case's chain ends: its newest event's sequence number and hash (zero and a zero
+/// hash before the first). Kept on the case row, which every change locks first, so the head a
+/// change reads there is current; the change writes the new head back with the case row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainHead {
+    pub seq: i64,
+    pub hash: Vec<u8>,
+}
+
+impl ChainHead {
+    /// The head of a chain with no event yet.
+    pub fn empty() -> Self {
+        Self {
+            seq: 0,
+            hash: vec![0u8; 32],
+        }
+    }
+}
+
+/// The events of one change of a case, chained onto the head its case row had when the change
+/// locked it (or inserted it); [`super::cases::commit_change`] appends them and writes the new
+/// head back, in the change's last statement. Hashes are computed here, as each is pushed.
+#[derive(Debug, Clone)]
+pub struct Chain {
+    delegation: String,
     case_id: Uuid,
-    event: &NewEvent,
-) -> Result<i64, StoreError> {
-    let last: Option<(i64, Vec<u8>)> = case_events::table
-        .filter(
-            case_events::delegation
-                .eq(delegation)
-                .and(case_events::case_id.eq(case_id)),
-        )
-        .order(case_events::seq.desc())
-        .select((case_events::seq, case_events::hash))
-        .first(conn)
-        .optional()?;
-    let (seq, prev) = match last {
-        Some((seq, hash)) => (seq + 1, hash),
-        None => (1, vec![0u8; 32]),
-    };
-    let hash = event_hash(&prev, case_id, seq, event);
-    diesel::insert_into(case_events::table)
-        .values((
-            case_events::delegation.eq(delegation),
-            case_events::case_id.eq(case_id),
-            case_events::seq.eq(seq),
-            case_events::procedure_id.eq(event.procedure_id),
-            case_events::action.eq(&event.action),
-            case_events::from_state.eq(&event.from_state),
-            case_events::to_state.eq(&event.to_state),
-            case_events::actor_id.eq(event.actor_id),
-            case_events::actor_kind.eq(event.actor_kind),
-            case_events::at.eq(event.at),
-            case_events::plain.eq(&event.plain),
-            case_events::sealed.eq(&event.sealed),
-            case_events::prev_hash.eq(&prev),
-            case_events::hash.eq(hash.as_slice()),
-        ))
-        .execute(conn)?;
-    Ok(seq)
+    head: ChainHead,
+    pending: Vec<ChainedEvent>,
+}
+
+/// An event with its place in the chain.
+#[derive(Debug, Clone)]
+pub struct ChainedEvent {
+    pub seq: i64,
+    pub prev_hash: Vec<u8>,
+    pub hash: Vec<u8>,
+    pub event: NewEvent,
+}
+
+impl Chain {
+    /// A change of the case `case_id` whose row says its chain ends at `head`.
+    pub fn after(delegation: &str, case_id: Uuid, head: ChainHead) -> Self {
+        Self {
+            delegation: delegation.to_owned(),
+            case_id,
+            head,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Chains `event` after the last one; returns its sequence number.
+    pub fn push(&mut self, event: NewEvent) -> i64 {
+        let seq = self.head.seq + 1;
+        let hash = event_hash(&self.head.hash, self.case_id, seq, &event).to_vec();
+        let prev_hash = std::mem::replace(&mut self.head.hash, hash.clone());
+        self.head.seq = seq;
+        self.pending.push(ChainedEvent {
+            seq,
+            prev_hash,
+            hash,
+            event,
+        });
+        seq
+    }
+
+    pub fn delegation(&self) -> &str {
+        &self.delegation
+    }
+
+    pub fn case_id(&self) -> Uuid {
+        self.case_id
+    }
+
+    /// The head once the pending events are appended.
+    pub fn head(&self) -> &ChainHead {
+        &self.head
+    }
+
+    pub fn pending(&self) -> &[ChainedEvent] {
+        &self.pending
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -131,4 +170,52 @@ pub fn events_of(conn: &mut PgConnection, delegation: &str, case_id: Uuid) -> Re
         .order(case_events::seq)
         .select(EventRow::as_select())
         .load(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(text: &str) -> NewEvent {
+        NewEvent {
+            procedure_id: None,
+            action: "add_note".into(),
+            from_state: None,
+            to_state: None,
+            actor_id: None,
+            actor_kind: "system",
+            at: DateTime::from_timestamp_micros(1_700_000_000_000_000).unwrap(),
+            plain: serde_json::json!({ "text": text }),
+            sealed: None,
+        }
+    }
+
+    #[test]
+    fn a_chain_links_each_event_to_the_one_before_from_the_head_it_started_on() {
+        let case_id = Uuid::from_u128(7);
+        let mut chain = Chain::after("EUD_KE", case_id, ChainHead::empty());
+        assert_eq!(chain.push(note("first")), 1);
+        assert_eq!(chain.push(note("second")), 2);
+        let [first, second] = chain.pending() else {
+            panic!("two events")
+        };
+        assert_eq!(first.prev_hash, vec![0u8; 32]);
+        assert_eq!(first.hash, event_hash(&[0u8; 32], case_id, 1, &note("first")).to_vec());
+        assert_eq!(second.prev_hash, first.hash);
+        assert_eq!(
+            second.hash,
+            event_hash(&first.hash, case_id, 2, &note("second")).to_vec()
+        );
+        assert_eq!(
+            chain.head(),
+            &ChainHead {
+                seq: 2,
+                hash: second.hash.clone()
+            }
+        );
+        // A later change starts where this one's head ended.
+        let mut next = Chain::after("EUD_KE", case_id, chain.head().clone());
+        assert_eq!(next.push(note("third")), 3);
+        assert_eq!(next.pending()[0].prev_hash, second.hash);
+    }
 }

@@ -46,6 +46,9 @@ pub enum StoreError {
     Migration(String),
     #[error("blocking task was cancelled")]
     Blocking,
+    /// A value the database returned is not of the shape Vigil wrote.
+    #[error("cannot read what the database returned: {0}")]
+    Decode(String),
 }
 
 impl StoreError {

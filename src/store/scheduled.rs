@@ -58,7 +58,7 @@ pub fn cancel_scheduled(
 }
 
 /// Pending scheduled items of a case, soonest first.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Deserialize)]
 #[diesel(table_name = scheduled)]
 pub struct ScheduledRow {
     pub id: Uuid,
@@ -132,8 +132,7 @@ pub const COMPLETE_ALL_SQL: &str = "UPDATE scheduled s SET status = 'done', leas
          WHERE s.delegation = claimed.delegation AND s.id = claimed.id";
 
 /// Refreshes the next due time of cases: `$1` their delegations, `$2` their ids.
-pub const REFRESH_NEXT_DUE_SQL: &str = "UPDATE cases c SET next_due_at = (SELECT min(s.due_at) FROM scheduled s
-                 WHERE s.delegation = c.delegation AND s.case_id = c.id AND s.status = 'pending')
+pub const REFRESH_NEXT_DUE_SQL: &str = "UPDATE cases c SET next_due_at = case_next_due(c.delegation, c.id)
          FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::uuid[])) AS touched(delegation, id)
          WHERE c.delegation = touched.delegation AND c.id = touched.id";
 

@@ -71,6 +71,8 @@ diesel::table! {
         updated_at -> Timestamptz,
         erased_at -> Nullable<Timestamptz>,
         steps -> Array<Nullable<Text>>,
+        event_seq -> Int8,
+        event_head -> Bytea,
     }
 }
 

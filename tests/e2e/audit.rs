@@ -87,7 +87,8 @@ async fn tampering_is_reported_by_case_and_event_and_truncation_changes_the_dige
         "an intact chain was reported: {report}"
     );
 
-    // Removing the newest event leaves a consistent chain; the digest kept outside catches it.
+    // Removing the newest event leaves a consistent chain, but the case row still names it as
+    // the chain's end; and the digest kept outside catches it too.
     db.connect()
         .batch_execute(&format!(
             "ALTER TABLE case_events DISABLE TRIGGER case_events_append_only;
@@ -96,6 +97,16 @@ async fn tampering_is_reported_by_case_and_event_and_truncation_changes_the_dige
             references[0]
         ))
         .unwrap();
+    let truncated = run(&["audit", "verify"]);
+    assert!(!truncated.status.success());
+    let report = String::from_utf8_lossy(&truncated.stdout);
+    assert!(
+        report.contains(&format!(
+            "{} event 3: the case names event 3 as its last, and its chain ends at 2",
+            references[0]
+        )),
+        "{report}"
+    );
     let after = String::from_utf8(run(&["audit", "digest"]).stdout).unwrap();
     assert_ne!(after, digest);
 }
