@@ -112,7 +112,7 @@ pub fn request_erasure(
             case_id: id,
             reference: case.reference.clone(),
         };
-        answer(conn, ctx, None, done)
+        answer(conn, ctx, done)
     })
 }
 
@@ -155,6 +155,6 @@ pub fn approve_erasure(conn: &mut PgConnection, ctx: &Context<'_>, request_id: U
             case_id: request.case_id,
             erased_at: at,
         };
-        answer(conn, ctx, None, done)
+        answer(conn, ctx, done)
     })
 }

@@ -60,62 +60,34 @@ pub struct Context<'a> {
     pub now: DateTime<Utc>,
     /// The request's id, for the access log.
     pub request_id: Option<&'a str>,
-    /// Where a change records its response for retries with the same `Idempotency-Key`.
-    pub idempotency: Option<&'a Idempotency>,
+    /// Where a change records its answer for retries with the same `Idempotency-Key`.
+    pub idempotency: Option<&'a dyn Recorder>,
     /// The scheduled timer a system transition carries out, marked done in the same transaction.
     pub completes: Option<&'a scheduled::DueItem>,
 }
 
-/// An `Idempotency-Key` and the request it came with.
-#[derive(Debug, Clone)]
-pub struct Idempotency {
-    pub key: String,
-    /// SHA-256 over the method, path and canonical JSON body.
-    pub request_hash: [u8; 32],
-    /// The status a success answers with.
-    pub status: u16,
+/// Where a change records its answer for retries, inside the change's own transaction (the
+/// HTTP layer's `Idempotency-Key`): the application layer hands over the answer, and knows
+/// nothing of keys, statuses or locations.
+pub trait Recorder: std::fmt::Debug + Sync {
+    /// Records `answer`; a unique violation means a twin with the same key committed first.
+    fn record(&self, conn: &mut PgConnection, answer: &Value) -> Result<(), StoreError>;
 }
 
-/// A change's answer: recorded for retries of the same `Idempotency-Key`, in the change's own
+/// A change's answer: recorded for retries when the request asked for it, in the change's own
 /// transaction, then returned.
-fn answer<T: Serialize>(
-    conn: &mut PgConnection,
-    ctx: &Context<'_>,
-    location: Option<String>,
-    value: T,
-) -> Result<T, CaseError> {
-    if let Some(idempotency) = ctx.idempotency {
-        idempotency.record(conn, ctx.caller, location, &value)?;
-    }
-    Ok(value)
-}
-
-impl Idempotency {
-    /// Records `response` in the change's transaction. A twin that got there first makes this
-    /// a unique violation: the change rolls back and the caller answers with the twin's response.
-    fn record<T: Serialize>(
-        &self,
-        conn: &mut PgConnection,
-        caller: &Principal,
-        location: Option<String>,
-        response: &T,
-    ) -> Result<(), CaseError> {
-        let stored = crate::store::idempotency::StoredResponse {
-            user_id: caller.user_id,
-            key: self.key.clone(),
-            request_hash: self.request_hash.to_vec(),
-            status: i16::try_from(self.status).unwrap_or(200),
-            location,
-            response: serde_json::to_value(response).map_err(|e| CaseError::Inconsistent(e.to_string()))?,
-        };
-        crate::store::idempotency::record(conn, &stored).map_err(|e| {
+fn answer<T: Serialize>(conn: &mut PgConnection, ctx: &Context<'_>, value: T) -> Result<T, CaseError> {
+    if let Some(recorder) = ctx.idempotency {
+        let recorded = serde_json::to_value(&value).map_err(|e| CaseError::Inconsistent(e.to_string()))?;
+        recorder.record(conn, &recorded).map_err(|e| {
             if e.is_unique_violation() {
                 CaseError::Replayed
             } else {
                 CaseError::Store(e)
             }
-        })
+        })?;
     }
+    Ok(value)
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -252,7 +252,7 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
             procedure_id,
             possible_duplicates,
         };
-        answer(conn, ctx, Some(format!("/api/v1/cases/{id}")), opened)
+        answer(conn, ctx, opened)
     })
 }
 
@@ -318,6 +318,6 @@ pub fn start_procedure(
             state: start.state.clone(),
             version: 1,
         };
-        answer(conn, ctx, None, started)
+        answer(conn, ctx, started)
     })
 }

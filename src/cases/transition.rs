@@ -236,5 +236,5 @@ fn transition_in(
         version,
         started,
     };
-    answer(conn, ctx, None, done).map(Outcome::Done)
+    answer(conn, ctx, done).map(Outcome::Done)
 }

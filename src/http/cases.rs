@@ -1,26 +1,27 @@
 //! `/api/v1/cases` and `/api/v1/procedures`: opening, listing and reading cases, starting
 //! procedures and taking transitions. Every POST honours an `Idempotency-Key` header.
 
-use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderName, LOCATION};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
+use super::idempotency::{Answer, Idempotent};
 use super::request_log::RequestId;
 use crate::cases::{
-    self, CaseError, CasePatch, Context, EraseRequest, Idempotency, ListQuery, OpenCaseRequest, StartProcedureRequest,
+    self, CaseError, CasePatch, Context, EraseRequest, ListQuery, OpenCaseRequest, StartProcedureRequest,
     TransitionRequest,
 };
-use crate::store::{Conn, idempotency};
+use crate::store::Conn;
 
-const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
-const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+/// A case opened: `201 Created`, at the case's own address.
+const OPENED: Answer = Answer::created(|opened| opened["id"].as_str().map(|id| format!("/api/v1/cases/{id}")));
+
+/// Something made on what the path names (a procedure, an erasure request): `201 Created`.
+const STARTED: Answer = Answer::created(|_| None);
 
 fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
     // An id that is no UUID names nothing: the same 404 as an unknown one.
@@ -32,7 +33,7 @@ pub(super) async fn run<T: Send + 'static>(
     state: &AppState,
     caller: Caller,
     req: &HttpRequest,
-    idempotency: Option<Idempotency>,
+    idempotency: Option<Idempotent>,
     operation: impl FnOnce(&mut Conn, &Context<'_>) -> Result<T, CaseError> + Send + 'static,
 ) -> Result<T, CaseError> {
     let (workflows, keys) = (state.workflows.clone(), state.keys.clone());
@@ -46,7 +47,7 @@ pub(super) async fn run<T: Send + 'static>(
                 caller: &caller,
                 now: Utc::now(),
                 request_id: request_id.as_deref(),
-                idempotency: idempotency.as_ref(),
+                idempotency: idempotency.as_ref().map(|i| i as &dyn cases::Recorder),
                 completes: None,
             };
             Ok(operation(conn, &ctx))
@@ -54,89 +55,34 @@ pub(super) async fn run<T: Send + 'static>(
         .await?
 }
 
-/// The `Idempotency-Key` of a request, with a hash of what it asks.
-fn idempotency_of(
-    req: &HttpRequest,
-    body: &impl Serialize,
-    status: StatusCode,
-) -> Result<Option<Idempotency>, ApiError> {
-    let Some(value) = req.headers().get(IDEMPOTENCY_KEY) else {
-        return Ok(None);
-    };
-    let key = value
-        .to_str()
-        .ok()
-        .filter(|key| (1..=200).contains(&key.len()) && key.chars().all(|c| c.is_ascii_graphic()))
-        .ok_or_else(|| ApiError::BadRequest("Idempotency-Key must be 1 to 200 visible ASCII characters".into()))?;
-    let canonical = serde_json::to_vec(body).map_err(|e| ApiError::Internal(Box::new(e)))?;
-    let mut hasher = Sha256::new();
-    hasher.update(req.method().as_str().as_bytes());
-    hasher.update([0]);
-    hasher.update(req.path().as_bytes());
-    hasher.update([0]);
-    hasher.update(&canonical);
-    Ok(Some(Idempotency {
-        key: key.to_owned(),
-        request_hash: hasher.finalize().into(),
-        status: status.as_u16(),
-    }))
-}
-
-/// The stored answer to an earlier request with the same key, if there is one.
-async fn replay(
-    state: &AppState,
-    caller: &Caller,
-    idempotency: &Idempotency,
-) -> Result<Option<HttpResponse>, ApiError> {
-    let (user, key) = (caller.user_id, idempotency.key.clone());
-    let Some(stored) = state.db.run(move |conn| idempotency::find(conn, user, &key)).await? else {
-        return Ok(None);
-    };
-    if stored.request_hash != idempotency.request_hash {
-        return Err(ApiError::Invalid(
-            "this Idempotency-Key was used for another request".into(),
-        ));
-    }
-    let status = u16::try_from(stored.status)
-        .ok()
-        .and_then(|s| StatusCode::from_u16(s).ok())
-        .unwrap_or(StatusCode::OK);
-    let mut response = HttpResponse::build(status);
-    response.insert_header((REPLAYED, "true"));
-    if let Some(location) = stored.location {
-        response.insert_header((LOCATION, location));
-    }
-    Ok(Some(response.json(stored.response)))
-}
-
-/// Runs a change once per `Idempotency-Key`: a retry answers what the first request answered.
+/// Runs a change once per `Idempotency-Key`: a retry answers what the first request answered,
+/// also when it raced the first and lost (the change it found done is refused as stale, or its
+/// record of the answer collides with the first's). `idempotent` is the request's key with the
+/// hash of what it asks ([`Idempotent::of`], before the operation takes the request).
 async fn run_change<T: Serialize + Send + 'static>(
     state: &AppState,
     caller: Caller,
     req: &HttpRequest,
-    body: &impl Serialize,
-    status: StatusCode,
-    location: impl FnOnce(&T) -> Option<String>,
+    idempotent: Option<Idempotent>,
+    answer: Answer,
     operation: impl FnOnce(&mut Conn, &Context<'_>) -> Result<T, CaseError> + Send + 'static,
 ) -> Result<HttpResponse, ApiError> {
-    let idempotency = idempotency_of(req, body, status)?;
-    if let Some(idempotency) = &idempotency
-        && let Some(response) = replay(state, &caller, idempotency).await?
+    if let Some(idempotent) = &idempotent
+        && let Some(response) = idempotent.replay(state).await?
     {
         return Ok(response);
     }
-    match run(state, caller.clone(), req, idempotency.clone(), operation).await {
+    match run(state, caller, req, idempotent.clone(), operation).await {
         Ok(done) => {
-            let mut response = HttpResponse::build(status);
-            if let Some(location) = location(&done) {
-                response.insert_header((LOCATION, location));
-            }
-            Ok(response.json(done))
+            let done = serde_json::to_value(&done).map_err(|e| ApiError::Internal(Box::new(e)))?;
+            Ok(answer.respond(&done))
         }
-        // A twin with the same key committed first: answer as it did.
-        Err(CaseError::Replayed) => match &idempotency {
-            Some(idempotency) => replay(state, &caller, idempotency).await?.ok_or(ApiError::NotFound),
-            None => Err(ApiError::NotFound),
+        Err(e @ (CaseError::Replayed | CaseError::Stale { .. })) => match &idempotent {
+            Some(idempotent) => match idempotent.replay(state).await? {
+                Some(response) => Ok(response),
+                None => Err(e.into()),
+            },
+            None => Err(e.into()),
         },
         Err(e) => Err(e.into()),
     }
@@ -149,19 +95,12 @@ pub async fn create_case(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
-    let hashed = serde_json::to_value(&request).map_err(|e| ApiError::Internal(Box::new(e)))?;
-    run_change(
-        &state,
-        caller,
-        &req,
-        &hashed,
-        StatusCode::CREATED,
-        |opened: &cases::Opened| {
-            tracing::info!(case.id = %opened.id, case.reference = %opened.reference, "case opened");
-            Some(format!("/api/v1/cases/{}", opened.id))
-        },
-        move |conn, ctx| cases::open_case(conn, ctx, request),
-    )
+    let idempotent = Idempotent::of(&req, caller.user_id, &request, OPENED)?;
+    run_change(&state, caller, &req, idempotent, OPENED, move |conn, ctx| {
+        let opened = cases::open_case(conn, ctx, request)?;
+        tracing::info!(case.id = %opened.id, case.reference = %opened.reference, "case opened");
+        Ok(opened)
+    })
     .await
 }
 
@@ -204,16 +143,10 @@ pub async fn start_procedure(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
     let request = body.into_inner();
-    let hashed = serde_json::to_value(&request).map_err(|e| ApiError::Internal(Box::new(e)))?;
-    run_change(
-        &state,
-        caller,
-        &req,
-        &hashed,
-        StatusCode::CREATED,
-        |_: &cases::StartedProcedure| None,
-        move |conn, ctx| cases::start_procedure(conn, ctx, id, request),
-    )
+    let idempotent = Idempotent::of(&req, caller.user_id, &request, STARTED)?;
+    run_change(&state, caller, &req, idempotent, STARTED, move |conn, ctx| {
+        cases::start_procedure(conn, ctx, id, request)
+    })
     .await
 }
 
@@ -226,19 +159,12 @@ pub async fn transition(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
     let request = body.into_inner();
-    let hashed = serde_json::to_value(&request).map_err(|e| ApiError::Internal(Box::new(e)))?;
-    run_change(
-        &state,
-        caller,
-        &req,
-        &hashed,
-        StatusCode::OK,
-        |done: &cases::Transitioned| {
-            tracing::info!(procedure.id = %done.procedure_id, from = %done.from, to = %done.state, "transition");
-            None
-        },
-        move |conn, ctx| cases::transition(conn, ctx, id, request),
-    )
+    let idempotent = Idempotent::of(&req, caller.user_id, &request, Answer::OK)?;
+    run_change(&state, caller, &req, idempotent, Answer::OK, move |conn, ctx| {
+        let done = cases::transition(conn, ctx, id, request)?;
+        tracing::info!(procedure.id = %done.procedure_id, from = %done.from, to = %done.state, "transition");
+        Ok(done)
+    })
     .await
 }
 
@@ -276,16 +202,20 @@ pub async fn patch_case(
         .and_then(|v| v.trim().trim_start_matches("W/").trim_matches('"').parse::<i64>().ok())
         .ok_or_else(|| ApiError::BadRequest("If-Match must be the case version you read, e.g. \"3\"".into()))?;
     let patch = body.into_inner();
-    let hashed = serde_json::json!({ "if_match": expected, "patch": patch });
-    run_change(
-        &state,
-        caller,
-        &req,
-        &hashed,
-        StatusCode::OK,
-        |_: &cases::Patched| None,
-        move |conn, ctx| cases::patch_case(conn, ctx, id, expected, patch),
-    )
+    /// What a retry must repeat: the version it read, and the patch.
+    #[derive(Serialize)]
+    struct Asked<'a> {
+        if_match: i64,
+        patch: &'a CasePatch,
+    }
+    let asked = Asked {
+        if_match: expected,
+        patch: &patch,
+    };
+    let idempotent = Idempotent::of(&req, caller.user_id, &asked, Answer::OK)?;
+    run_change(&state, caller, &req, idempotent, Answer::OK, move |conn, ctx| {
+        cases::patch_case(conn, ctx, id, expected, patch)
+    })
     .await
 }
 
@@ -330,16 +260,10 @@ pub async fn request_erasure(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
     let request = body.into_inner();
-    let hashed = serde_json::to_value(&request).map_err(|e| ApiError::Internal(Box::new(e)))?;
-    run_change(
-        &state,
-        caller,
-        &req,
-        &hashed,
-        StatusCode::CREATED,
-        |_: &cases::ErasureRequested| None,
-        move |conn, ctx| cases::request_erasure(conn, ctx, id, request),
-    )
+    let idempotent = Idempotent::of(&req, caller.user_id, &request, STARTED)?;
+    run_change(&state, caller, &req, idempotent, STARTED, move |conn, ctx| {
+        cases::request_erasure(conn, ctx, id, request)
+    })
     .await
 }
 
@@ -351,18 +275,12 @@ pub async fn approve_erasure(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
-    run_change(
-        &state,
-        caller,
-        &req,
-        &serde_json::json!({}),
-        StatusCode::OK,
-        |erased: &cases::Erased| {
-            tracing::warn!(case.id = %erased.case_id, "case erased: its key is destroyed");
-            None
-        },
-        move |conn, ctx| cases::approve_erasure(conn, ctx, id),
-    )
+    let idempotent = Idempotent::of(&req, caller.user_id, &serde_json::json!({}), Answer::OK)?;
+    run_change(&state, caller, &req, idempotent, Answer::OK, move |conn, ctx| {
+        let erased = cases::approve_erasure(conn, ctx, id)?;
+        tracing::warn!(case.id = %erased.case_id, "case erased: its key is destroyed");
+        Ok(erased)
+    })
     .await
 }
 

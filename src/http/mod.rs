@@ -5,6 +5,7 @@ pub mod auth;
 mod cases;
 pub mod error;
 mod health;
+pub mod idempotency;
 pub mod limiter;
 pub mod probe;
 pub mod request_log;

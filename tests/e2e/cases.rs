@@ -604,6 +604,24 @@ async fn a_retried_request_never_opens_a_case_twice() {
     let (status, _, _) = post_with_key(&service, &transitions, &fp, "", note).await;
     assert_eq!(status, 400);
 
+    // Retries that race the first get its answer too, not "the procedure changed": the losers
+    // find the change done (a stale version, or the key recorded) and are answered from the record.
+    let note = json!({"action": "add_note", "expected_version": 2, "data": {"note": "called again"}});
+    let (a, b, c, d) = tokio::join!(
+        post_with_key(&service, &transitions, &fp, "note-2", note.clone()),
+        post_with_key(&service, &transitions, &fp, "note-2", note.clone()),
+        post_with_key(&service, &transitions, &fp, "note-2", note.clone()),
+        post_with_key(&service, &transitions, &fp, "note-2", note.clone()),
+    );
+    for (status, _, answer) in [&a, &b, &c, &d] {
+        assert_eq!(*status, 200, "{answer}");
+        assert_eq!(*answer, a.2);
+    }
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM case_events WHERE action = 'add_note'"),
+        2
+    );
+
     // After the retention, keys are forgotten (and may be used afresh).
     let mut conn = db.connect();
     assert_eq!(
@@ -611,7 +629,7 @@ async fn a_retried_request_never_opens_a_case_twice() {
         0
     );
     let later = chrono::Utc::now() + vigil::store::idempotency::RETENTION + chrono::Duration::minutes(1);
-    assert_eq!(vigil::store::idempotency::purge(&mut conn, later).unwrap(), 2);
+    assert_eq!(vigil::store::idempotency::purge(&mut conn, later).unwrap(), 3);
 }
 
 async fn patch<S, B>(service: &S, uri: &str, token: &str, if_match: Option<&str>, body: Value) -> (u16, Value)
