@@ -8,6 +8,7 @@ use chrono::{Duration, Utc, Weekday};
 use uuid::Uuid;
 
 use crate::crypto::token;
+use crate::domain::UserId;
 use crate::domain::{Role, Sensitive};
 use crate::store::keys;
 use crate::store::{Db, users};
@@ -75,7 +76,7 @@ pub fn add_delegation(
 
 /// A new user and their first API token.
 pub struct AddedUser {
-    pub id: Uuid,
+    pub id: UserId,
     pub token: Sensitive<String>,
     pub expires_at: chrono::DateTime<Utc>,
 }
@@ -148,7 +149,7 @@ pub fn add_user(
             "no delegation {code}; add it with `vigil delegations add {code} --name …`"
         );
     }
-    let id = Uuid::new_v4();
+    let id = UserId::random();
     let new = token::generate()?;
     let expires_at = Utc::now() + Duration::days(i64::from(token_days));
     let user = users::NewUser {

@@ -123,7 +123,7 @@ pub fn largest_sealed_event(conn: &mut PgConnection) -> Result<Option<Vec<u8>>, 
 /// never decrypt.
 pub fn bulk_cases(
     conn: &mut PgConnection,
-    owner: Uuid,
+    owner: vigil::domain::UserId,
     workflow: &str,
     version: &str,
     states: &[String],

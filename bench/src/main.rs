@@ -238,7 +238,7 @@ pub struct Stage {
     pub registry: vigil::workflow::Registry,
     pub served: serve::Served,
     /// The focal point, who owns every case the scenario makes.
-    pub user_id: uuid::Uuid,
+    pub user_id: vigil::domain::UserId,
     /// The focal point's API token, and its prefix (for the pgbench scripts' token look-up).
     pub token: String,
     pub prefix: String,

@@ -4,12 +4,12 @@
 use chrono::Weekday;
 
 use super::CaseError;
+use crate::domain::UserId;
 use crate::store::cases::LockedCase;
 use crate::store::{Conn as PgConnection, StoreError, users};
 use crate::workflow::Calendar;
-use uuid::Uuid;
 
-pub(super) fn calendar(conn: &mut PgConnection, delegation: &str, owner: Uuid) -> Result<Calendar, CaseError> {
+pub(super) fn calendar(conn: &mut PgConnection, delegation: &str, owner: UserId) -> Result<Calendar, CaseError> {
     calendar_for_case(conn, delegation, owner)?
         .ok_or_else(|| CaseError::Inconsistent(format!("delegation {delegation} is missing")))
 }
@@ -19,7 +19,7 @@ pub(super) fn calendar(conn: &mut PgConnection, delegation: &str, owner: Uuid) -
 pub fn calendar_for_case(
     conn: &mut PgConnection,
     delegation: &str,
-    owner: Uuid,
+    owner: UserId,
 ) -> Result<Option<Calendar>, StoreError> {
     Ok(
         users::delegation_and_owner_zone(conn, delegation, owner)?.map(|(row, owner_zone)| {

@@ -3,13 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use uuid::Uuid;
 
 use super::scope::case_in_scope;
 use super::validate::Checks;
 use super::{CaseError, Context, answer, now_micros};
 use crate::crypto::keyring;
 use crate::domain::Sensitive;
+use crate::domain::{CaseId, UserId};
 use crate::store::Conn as PgConnection;
 use crate::store::cases as rows;
 use crate::store::events::{Chain, NewEvent};
@@ -22,13 +22,13 @@ pub struct CasePatch {
     pub country: Option<String>,
     pub themes: Option<Vec<String>>,
     pub risk: Option<String>,
-    pub owner: Option<Uuid>,
+    pub owner: Option<UserId>,
     pub confidential: Option<Sensitive<Map<String, Value>>>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Patched {
-    pub id: Uuid,
+    pub id: CaseId,
     pub version: i64,
 }
 
@@ -36,7 +36,7 @@ pub struct Patched {
 pub fn patch_case(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
-    id: Uuid,
+    id: CaseId,
     expected_version: i64,
     patch: CasePatch,
 ) -> Result<Patched, CaseError> {

@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::{CaseError, Context, MAX_PAGE, answer, issue, now_micros};
+use crate::domain::{CaseId, ErasureRequestId};
 use crate::store::Conn as PgConnection;
 use crate::store::cases as rows;
 use crate::store::events::{Chain, NewEvent};
@@ -27,14 +27,14 @@ pub struct EraseRequest {
 
 #[derive(Debug, Serialize)]
 pub struct ErasureRequested {
-    pub request_id: Uuid,
-    pub case_id: Uuid,
+    pub request_id: ErasureRequestId,
+    pub case_id: CaseId,
     pub reference: String,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Erased {
-    pub case_id: Uuid,
+    pub case_id: CaseId,
     pub erased_at: DateTime<Utc>,
 }
 
@@ -73,7 +73,7 @@ pub fn request_erasure_by_reference(
 pub fn request_erasure(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
-    id: Uuid,
+    id: CaseId,
     request: EraseRequest,
 ) -> Result<ErasureRequested, CaseError> {
     admin_only(ctx)?;
@@ -87,7 +87,7 @@ pub fn request_erasure(
     if case.erased_at.is_some() {
         return Err(CaseError::Erased);
     }
-    let request_id = Uuid::new_v4();
+    let request_id = ErasureRequestId::random();
     crate::store::transaction(conn, |conn| {
         erasure::insert_erasure_request(
             conn,
@@ -117,7 +117,11 @@ pub fn request_erasure(
 }
 
 /// A second admin approves: the case key is deleted and the case becomes a tombstone.
-pub fn approve_erasure(conn: &mut PgConnection, ctx: &Context<'_>, request_id: Uuid) -> Result<Erased, CaseError> {
+pub fn approve_erasure(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    request_id: ErasureRequestId,
+) -> Result<Erased, CaseError> {
     admin_only(ctx)?;
     let at = now_micros(ctx.now);
     crate::store::transaction(conn, |conn| {

@@ -3,13 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use uuid::Uuid;
 
 use super::read::{CaseView, EventView, events_of, view_of};
 use super::scope::{Reach, case_in_scope, reach, record_access};
 use super::{CaseError, Context, issue};
 use crate::crypto::Keys;
 use crate::crypto::{self, keyring};
+use crate::domain::CaseId;
 use crate::domain::{Role, Sensitive};
 use crate::store::Conn as PgConnection;
 use crate::store::cases::{self as rows, CaseRow};
@@ -64,7 +64,7 @@ fn export_recipient(recipient: &str) -> Result<(), CaseError> {
 pub fn export_case(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
-    id: Uuid,
+    id: CaseId,
     recipient: &str,
 ) -> Result<(String, Vec<u8>), CaseError> {
     export_recipient(recipient)?;

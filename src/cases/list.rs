@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::validate::Checks;
 use super::{CaseError, Context};
 use crate::domain::Role;
+use crate::domain::{CaseId, ProcedureId, UserId};
 use crate::store::Conn as PgConnection;
 use crate::store::cases::{self as rows, CaseRow};
 use crate::store::procedures;
@@ -25,7 +25,7 @@ pub struct ListQuery {
     pub workflow: Option<String>,
     pub state: Option<String>,
     pub queue: Option<String>,
-    pub owner: Option<Uuid>,
+    pub owner: Option<UserId>,
     pub due_before: Option<DateTime<Utc>>,
     /// `newest` (the default) or `due`: the soonest next due item first.
     pub sort: Option<String>,
@@ -39,7 +39,7 @@ pub const MAX_PAGE: i64 = 200;
 
 #[derive(Debug, Serialize)]
 pub struct ProcedureSummary {
-    pub id: Uuid,
+    pub id: ProcedureId,
     pub workflow: String,
     pub state: String,
     pub queue: Option<String>,
@@ -47,14 +47,14 @@ pub struct ProcedureSummary {
 
 #[derive(Debug, Serialize)]
 pub struct CaseSummary {
-    pub id: Uuid,
+    pub id: CaseId,
     pub reference: String,
     pub version: i64,
     pub delegation: String,
     pub country: String,
     pub themes: Vec<String>,
     pub risk: String,
-    pub owner: Uuid,
+    pub owner: UserId,
     pub next_due_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub procedures: Vec<ProcedureSummary>,
@@ -70,12 +70,12 @@ pub struct CasePage {
 /// A page's `next`: `N<micros>_<id>` newest first, `D<micros or ->_<id>` by due time.
 fn cursor(order: rows::CaseOrder, case: &CaseRow) -> String {
     match order {
-        rows::CaseOrder::Newest => format!("N{}_{}", case.created_at.timestamp_micros(), case.id.simple()),
+        rows::CaseOrder::Newest => format!("N{}_{}", case.created_at.timestamp_micros(), case.id.as_uuid().simple()),
         rows::CaseOrder::Due => {
             let due = case
                 .next_due_at
                 .map_or_else(|| "-".to_owned(), |at| at.timestamp_micros().to_string());
-            format!("D{due}_{}", case.id.simple())
+            format!("D{due}_{}", case.id.as_uuid().simple())
         }
     }
 }
@@ -84,7 +84,7 @@ fn parse_cursor(text: &str) -> Option<rows::Cursor> {
     let micros = |m: &str| m.parse().ok().and_then(DateTime::from_timestamp_micros);
     let (kind, rest) = text.split_at_checked(1)?;
     let (at, id) = rest.split_once('_')?;
-    let id = Uuid::parse_str(id).ok()?;
+    let id = id.parse().ok()?;
     match kind {
         "N" => Some(rows::Cursor::Newest {
             created_at: micros(at)?,
@@ -161,8 +161,8 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
     let mut found = rows::list(conn, &filter)?;
     let more = found.len() > usize::try_from(limit).unwrap_or(0);
     found.truncate(usize::try_from(limit).unwrap_or(0));
-    let ids: Vec<Uuid> = found.iter().map(|c| c.id).collect();
-    let mut procedures: BTreeMap<Uuid, Vec<ProcedureSummary>> = BTreeMap::new();
+    let ids: Vec<CaseId> = found.iter().map(|c| c.id).collect();
+    let mut procedures: BTreeMap<CaseId, Vec<ProcedureSummary>> = BTreeMap::new();
     for p in procedures::procedures_of_cases(conn, &ids)? {
         procedures.entry(p.case_id).or_default().push(ProcedureSummary {
             id: p.id,
@@ -197,8 +197,8 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
 
 #[derive(Debug, Serialize)]
 pub struct QueueEntry {
-    pub procedure_id: Uuid,
-    pub case_id: Uuid,
+    pub procedure_id: ProcedureId,
+    pub case_id: CaseId,
     pub reference: String,
     pub delegation: String,
     pub country: String,

@@ -3,7 +3,6 @@
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use uuid::Uuid;
 
 use super::calendar::calendar;
 use super::scope::case_in_scope;
@@ -11,6 +10,7 @@ use super::validate::Checks;
 use super::{CaseError, Context, answer, issue, now_micros, seal_data, to_object};
 use crate::crypto::keyring;
 use crate::domain::Sensitive;
+use crate::domain::{CaseId, ProcedureId, ScheduledId, UserId};
 use crate::store::Conn as PgConnection;
 use crate::store::cases as rows;
 use crate::store::events::{Chain, ChainHead, NewEvent};
@@ -26,7 +26,7 @@ pub struct OpenCaseRequest {
     pub themes: Vec<String>,
     pub risk: String,
     /// Default: the caller.
-    pub owner: Option<Uuid>,
+    pub owner: Option<UserId>,
     /// Everything about the person; sealed. `defender_name` is required.
     pub confidential: Sensitive<Map<String, Value>>,
     pub procedure: OpenProcedureRequest,
@@ -42,18 +42,18 @@ pub struct OpenProcedureRequest {
 
 #[derive(Debug, Serialize)]
 pub struct Opened {
-    pub id: Uuid,
+    pub id: CaseId,
     pub reference: String,
     pub version: i64,
-    pub procedure_id: Uuid,
+    pub procedure_id: ProcedureId,
     /// References of other cases of the same defender name that the caller may see.
     pub possible_duplicates: Vec<String>,
 }
 
 pub(super) fn scheduled_rows(
     delegation: &str,
-    case_id: Uuid,
-    procedure_id: Uuid,
+    case_id: CaseId,
+    procedure_id: ProcedureId,
     state: &str,
     due: &[Due],
 ) -> Vec<scheduled::NewScheduled> {
@@ -77,7 +77,7 @@ pub(super) fn scheduled_rows(
             };
             scheduled::NewScheduled {
                 delegation: delegation.to_owned(),
-                id: Uuid::new_v4(),
+                id: ScheduledId::random(),
                 case_id,
                 procedure_id,
                 state: state.to_owned(),
@@ -98,15 +98,15 @@ pub(super) fn scheduled_rows(
 pub(super) fn insert_started(
     conn: &mut PgConnection,
     delegation: &str,
-    case_id: Uuid,
+    case_id: CaseId,
     recipient: &str,
     start: &Start,
-    started_by: Option<Uuid>,
-    actor: Option<Uuid>,
+    started_by: Option<ProcedureId>,
+    actor: Option<UserId>,
     at: DateTime<Utc>,
     chain: &mut Chain,
-) -> Result<Uuid, CaseError> {
-    let id = Uuid::new_v4();
+) -> Result<ProcedureId, CaseError> {
+    let id = ProcedureId::random();
     let sealed = seal_data(recipient, &start.sealed)?;
     procedures::insert_procedure(
         conn,
@@ -191,7 +191,7 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
         &Sensitive::new(Value::Object(request.confidential.into_inner())),
     )?;
     let blind_index = keys.index.index(&defender_name).map(|index| index.to_vec());
-    let id = Uuid::new_v4();
+    let id = CaseId::random();
 
     crate::store::transaction(conn, |conn| {
         let reference = rows::next_reference(conn, at.year())?;
@@ -266,7 +266,7 @@ pub struct StartProcedureRequest {
 
 #[derive(Debug, Serialize)]
 pub struct StartedProcedure {
-    pub id: Uuid,
+    pub id: ProcedureId,
     pub workflow: String,
     pub workflow_version: String,
     pub state: String,
@@ -277,7 +277,7 @@ pub struct StartedProcedure {
 pub fn start_procedure(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
-    case_id: Uuid,
+    case_id: CaseId,
     request: StartProcedureRequest,
 ) -> Result<StartedProcedure, CaseError> {
     let at = now_micros(ctx.now);

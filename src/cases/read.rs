@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use uuid::Uuid;
 
 use super::scope::{Reach, case_in_scope, is_review, open_key, reach, record_access, settle};
 use super::{CaseError, Context};
 use crate::crypto::{self, keyring};
+use crate::domain::{CaseId, ProcedureId, UserId};
 use crate::domain::{Role, Sensitive};
 use crate::store::Conn as PgConnection;
 use crate::store::cases::CaseToRead;
@@ -31,7 +31,7 @@ pub struct ActionView {
 
 #[derive(Debug, Serialize)]
 pub struct ProcedureView {
-    pub id: Uuid,
+    pub id: ProcedureId,
     pub workflow: String,
     pub workflow_version: String,
     pub state: String,
@@ -43,7 +43,7 @@ pub struct ProcedureView {
 
 #[derive(Debug, Serialize)]
 pub struct DueView {
-    pub procedure_id: Uuid,
+    pub procedure_id: ProcedureId,
     pub kind: String,
     pub what: Option<String>,
     pub due_at: DateTime<Utc>,
@@ -51,14 +51,14 @@ pub struct DueView {
 
 #[derive(Debug, Serialize)]
 pub struct CaseView {
-    pub id: Uuid,
+    pub id: CaseId,
     pub reference: String,
     pub version: i64,
     pub delegation: String,
     pub country: String,
     pub themes: Vec<String>,
     pub risk: String,
-    pub owner: Uuid,
+    pub owner: UserId,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub next_due_at: Option<DateTime<Utc>>,
@@ -91,7 +91,7 @@ pub fn available_actions(workflow: &Workflow, state: &str, role: Role) -> Vec<Ac
 /// Reads a case in the caller's scope, decrypting its confidential data; the read is recorded
 /// in the access log first, and an out-of-scope attempt is recorded as denied. Three statements:
 /// the case with its key, possible duplicates and pending items; its procedures; the access line.
-pub fn read_case(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<CaseView, CaseError> {
+pub fn read_case(conn: &mut PgConnection, ctx: &Context<'_>, id: CaseId) -> Result<CaseView, CaseError> {
     let (read, procedures, case_key) = read_in_scope(conn, ctx, id)?;
     view_in_scope(conn, ctx, read, procedures, &case_key)
 }
@@ -101,7 +101,7 @@ pub fn read_case(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result
 pub fn read_case_with_timeline(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
-    id: Uuid,
+    id: CaseId,
 ) -> Result<(CaseView, Vec<EventView>), CaseError> {
     let (read, procedures, case_key) = read_in_scope(conn, ctx, id)?;
     let case = read.case.clone();
@@ -114,7 +114,7 @@ pub fn read_case_with_timeline(
 fn read_in_scope(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
-    id: Uuid,
+    id: CaseId,
 ) -> Result<(CaseToRead, Vec<ProcedureRow>, crypto::CaseKey), CaseError> {
     let read = rows::case_to_read(conn, id)?.ok_or(CaseError::NotFound)?;
     let procedures = procedures::procedures_of(conn, &read.case.delegation, read.case.id)?;
@@ -145,7 +145,7 @@ fn view_in_scope(
     view.possible_duplicates = duplicates;
     if reach == Reach::ReviewsOnly {
         view.confidential = Sensitive::new(Value::Null);
-        let reviews: Vec<Uuid> = view.procedures.iter().map(|p| p.id).collect();
+        let reviews: Vec<ProcedureId> = view.procedures.iter().map(|p| p.id).collect();
         view.upcoming.retain(|due| reviews.contains(&due.procedure_id));
     }
     Ok(view)
@@ -221,10 +221,10 @@ pub struct EventView {
     pub seq: i64,
     pub at: DateTime<Utc>,
     pub action: String,
-    pub procedure_id: Option<Uuid>,
+    pub procedure_id: Option<ProcedureId>,
     pub from_state: Option<String>,
     pub to_state: Option<String>,
-    pub actor_id: Option<Uuid>,
+    pub actor_id: Option<UserId>,
     pub actor_kind: String,
     /// The event's plain fields and its opened confidential ones.
     pub data: Sensitive<Value>,
@@ -232,7 +232,7 @@ pub struct EventView {
 
 /// Every event of a case and its procedures, oldest first, opened for the caller; recorded in
 /// the access log as a timeline read.
-pub fn timeline(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<Vec<EventView>, CaseError> {
+pub fn timeline(conn: &mut PgConnection, ctx: &Context<'_>, id: CaseId) -> Result<Vec<EventView>, CaseError> {
     let (case, procedures) = case_in_scope(conn, ctx, id)?;
     let case_key = open_key(conn, ctx, &case)?;
     timeline_in_scope(conn, ctx, &case, &procedures, &case_key)
@@ -246,7 +246,7 @@ fn timeline_in_scope(
     procedures: &[ProcedureRow],
     case_key: &crypto::CaseKey,
 ) -> Result<Vec<EventView>, CaseError> {
-    let reviews: Option<Vec<Uuid>> = (reach(ctx.registry, ctx.caller, procedures) == Reach::ReviewsOnly)
+    let reviews: Option<Vec<ProcedureId>> = (reach(ctx.registry, ctx.caller, procedures) == Reach::ReviewsOnly)
         .then(|| procedures.iter().filter(|p| is_review(p)).map(|p| p.id).collect());
     record_access(conn, ctx, case, "timeline")?;
     let mut events = events_of(conn, case, case_key)?;
@@ -292,7 +292,7 @@ pub(super) fn events_of(
 pub fn access_log(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
-    id: Uuid,
+    id: CaseId,
 ) -> Result<Vec<access_log::AccessRow>, CaseError> {
     let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
     let own_delegation = ctx.caller.delegation.as_deref() == Some(case.delegation.as_str());

@@ -3,10 +3,9 @@
 //! only what it decided), Vigil itself the cases whose timers it fires, admins none. A case out
 //! of scope is answered as not found, and the attempt is written to the access log.
 
-use uuid::Uuid;
-
 use super::{CaseError, Context};
 use crate::crypto;
+use crate::domain::{CaseId, UserId};
 use crate::domain::{Principal, Role};
 use crate::store::cases::{self as rows, CaseRow};
 use crate::store::procedures;
@@ -62,7 +61,7 @@ pub(super) fn reach(registry: &Registry, caller: &Principal, procedures: &[Proce
 pub(super) fn case_in_scope(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
-    id: Uuid,
+    id: CaseId,
 ) -> Result<(CaseRow, Vec<ProcedureRow>), CaseError> {
     let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
     let procedures = procedures::procedures_of(conn, &case.delegation, case.id)?;
@@ -108,7 +107,7 @@ pub(super) fn settle(
 }
 
 /// The user behind an event; none for Vigil itself.
-pub(super) fn actor_id(caller: &Principal) -> Option<Uuid> {
+pub(super) fn actor_id(caller: &Principal) -> Option<UserId> {
     (caller.role != Role::System).then_some(caller.user_id)
 }
 
@@ -140,7 +139,7 @@ fn may_own(user: &users::UserRow, delegation: &str) -> bool {
 }
 
 /// Whether `owner` may own a case of `delegation`: an active focal point or head of it.
-pub(super) fn owner_fits(conn: &mut PgConnection, owner: Uuid, delegation: &str) -> Result<bool, CaseError> {
+pub(super) fn owner_fits(conn: &mut PgConnection, owner: UserId, delegation: &str) -> Result<bool, CaseError> {
     Ok(users::user(conn, owner)?.is_some_and(|user| may_own(&user, delegation)))
 }
 

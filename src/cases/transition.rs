@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use uuid::Uuid;
 
 use super::calendar::calendar_of_locked;
 use super::open::{insert_started, scheduled_rows};
@@ -11,6 +10,7 @@ use super::scope::{Reach, Scope, actor_id, actor_kind, is_review, owner_fits, re
 use super::{CaseError, Context, answer, issue, now_micros, seal_data, to_object};
 use crate::crypto::keyring;
 use crate::domain::Sensitive;
+use crate::domain::{ProcedureId, UserId};
 use crate::store::Conn as PgConnection;
 use crate::store::cases::{self as rows, CaseRow};
 use crate::store::events::{Chain, NewEvent};
@@ -31,7 +31,7 @@ pub struct TransitionRequest {
 
 #[derive(Debug, Serialize)]
 pub struct Transitioned {
-    pub procedure_id: Uuid,
+    pub procedure_id: ProcedureId,
     pub from: String,
     pub state: String,
     pub queue: Option<String>,
@@ -42,7 +42,7 @@ pub struct Transitioned {
 
 #[derive(Debug, Serialize)]
 pub struct StartedView {
-    pub id: Uuid,
+    pub id: ProcedureId,
     pub workflow: String,
     pub state: String,
 }
@@ -55,7 +55,7 @@ pub struct StartedView {
 pub fn transition(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
-    procedure_id: Uuid,
+    procedure_id: ProcedureId,
     request: TransitionRequest,
 ) -> Result<Transitioned, CaseError> {
     let outcome = crate::store::transaction(conn, |conn| transition_in(conn, ctx, procedure_id, &request))?;
@@ -78,7 +78,7 @@ enum Outcome {
 fn transition_in(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
-    procedure_id: Uuid,
+    procedure_id: ProcedureId,
     request: &TransitionRequest,
 ) -> Result<Outcome, CaseError> {
     let (registry, keys, caller) = (ctx.registry, ctx.keys, ctx.caller);
@@ -212,7 +212,8 @@ fn transition_in(
     // case's delegation only.
     let new_owner = match plan.plain.get(NEW_OWNER) {
         Some(Value::String(new_owner)) => Some(
-            Uuid::parse_str(new_owner)
+            new_owner
+                .parse::<UserId>()
                 .ok()
                 .filter(|owner| owner_fits(conn, *owner, delegation).unwrap_or(false))
                 .ok_or_else(|| {

@@ -2,10 +2,10 @@
 //! Each names the field at fault and says what is expected; none quotes what was sent.
 
 use serde_json::{Map, Value};
-use uuid::Uuid;
 
 use super::scope::owner_fits;
 use super::{CaseError, FieldIssue, issue};
+use crate::domain::UserId;
 use crate::domain::{Sensitive, is_country, is_theme};
 use crate::store::Conn as PgConnection;
 
@@ -109,7 +109,7 @@ impl Checks {
         &mut self,
         conn: &mut PgConnection,
         field: &str,
-        owner: Option<Uuid>,
+        owner: Option<UserId>,
         delegation: &str,
     ) -> Result<(), CaseError> {
         if let Some(owner) = owner

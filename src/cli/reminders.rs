@@ -19,7 +19,7 @@ pub enum RemindersCommand {
         dead: bool,
     },
     /// Give a dead reminder or timer another round of attempts.
-    Retry { id: uuid::Uuid },
+    Retry { id: vigil::domain::ScheduledId },
     /// Send due reminders and fire due timers until SIGTERM or SIGINT (a worker beside `serve`).
     Run,
 }

@@ -4,7 +4,6 @@
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::Serialize;
-use uuid::Uuid;
 
 use super::AppState;
 use super::auth::Caller;
@@ -23,9 +22,9 @@ const OPENED: Answer = Answer::created(|opened| opened["id"].as_str().map(|id| f
 /// Something made on what the path names (a procedure, an erasure request): `201 Created`.
 const STARTED: Answer = Answer::created(|_| None);
 
-fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
+fn parse_id<Id: std::str::FromStr>(raw: &str) -> Result<Id, ApiError> {
     // An id that is no UUID names nothing: the same 404 as an unknown one.
-    Uuid::parse_str(raw).map_err(|_| ApiError::NotFound)
+    raw.parse().map_err(|_| ApiError::NotFound)
 }
 
 /// Runs a case operation on the blocking pool, in the request's context.

@@ -12,12 +12,11 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use super::AppState;
 use super::error::ApiError;
 use crate::cases::Recorder;
-use crate::domain::Sensitive;
+use crate::domain::{Sensitive, UserId};
 use crate::store::{Conn, StoreError, idempotency};
 
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -84,7 +83,7 @@ impl Answer {
 /// A change sent with an `Idempotency-Key`: what a retry must match, and what it is answered.
 #[derive(Debug, Clone)]
 pub struct Idempotent {
-    user: Uuid,
+    user: UserId,
     key: IdempotencyKey,
     /// SHA-256 over the method, the path and the canonical JSON body.
     request_hash: [u8; 32],
@@ -94,7 +93,12 @@ pub struct Idempotent {
 impl Idempotent {
     /// The request's key with the hash of what it asks, or none when it sent no key (then the
     /// body is not serialised at all).
-    pub fn of(req: &HttpRequest, user: Uuid, body: &impl Serialize, answer: Answer) -> Result<Option<Self>, ApiError> {
+    pub fn of(
+        req: &HttpRequest,
+        user: UserId,
+        body: &impl Serialize,
+        answer: Answer,
+    ) -> Result<Option<Self>, ApiError> {
         let Some(key) = IdempotencyKey::of(req)? else {
             return Ok(None);
         };

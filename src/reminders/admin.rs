@@ -1,9 +1,8 @@
 //! The reminder queues as admins see them: what is pending, dead, done or cancelled (references
 //! and message keys only), and another round of attempts for a dead item.
 
-use uuid::Uuid;
-
 use crate::cases::{CaseError, Context, FieldIssue};
+use crate::domain::ScheduledId;
 use crate::store::Conn as PgConnection;
 use crate::store::scheduled;
 
@@ -16,7 +15,7 @@ fn admin_only(ctx: &Context<'_>) -> Result<(), CaseError> {
 }
 
 /// Gives a dead reminder or timer another round of attempts, for admins; false if it was not dead.
-pub fn retry_scheduled(conn: &mut PgConnection, ctx: &Context<'_>, id: Uuid) -> Result<bool, CaseError> {
+pub fn retry_scheduled(conn: &mut PgConnection, ctx: &Context<'_>, id: ScheduledId) -> Result<bool, CaseError> {
     admin_only(ctx)?;
     Ok(scheduled::revive(conn, id)?)
 }

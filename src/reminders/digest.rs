@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 
 use super::dispatch::LEASE;
+use crate::domain::ScheduledId;
 use crate::mail::Mailer;
 use crate::mail::catalog::Catalog;
 use crate::mail::{self, Email, escape, local_time};
@@ -41,7 +42,7 @@ pub async fn send_due(db: &Db, mailer: &Mailer, now: DateTime<Utc>) -> Result<us
         let email = compose(&user, &entries, time_zone, today, &mailer.catalog, &mailer.public_url);
         match mail::deliver(&mailer.outbox, &mailer.from, &user.email, email).await {
             Ok(()) => {
-                let ids: Vec<uuid::Uuid> = entries.iter().map(|e| e.scheduled_id).collect();
+                let ids: Vec<ScheduledId> = entries.iter().map(|e| e.scheduled_id).collect();
                 db.run(move |conn| digests::mark_sent(conn, user_id, &ids, now)).await?;
                 sent += 1;
                 crate::metrics::add(&crate::metrics::COUNTERS.digests_sent, 1);
@@ -109,16 +110,16 @@ mod tests {
     #[test]
     fn a_digest_lists_each_reminder_by_reference_in_the_readers_words() {
         let user = Waiting {
-            user_id: uuid::Uuid::nil(),
+            user_id: crate::domain::UserId::from_uuid(uuid::Uuid::nil()),
             email: "a@example.org".into(),
             language: "fr".into(),
             time_zone: "Europe/Brussels".into(),
             last_sent: None,
         };
         let entry = |reference: &str, message: &str| DigestEntry {
-            user_id: uuid::Uuid::nil(),
-            scheduled_id: uuid::Uuid::new_v4(),
-            case_id: uuid::Uuid::nil(),
+            user_id: crate::domain::UserId::from_uuid(uuid::Uuid::nil()),
+            scheduled_id: crate::domain::ScheduledId::random(),
+            case_id: crate::domain::CaseId::from_uuid(uuid::Uuid::nil()),
             reference: reference.into(),
             workflow_title: "Trial <observation>".into(),
             step_title: "Hearing scheduled".into(),

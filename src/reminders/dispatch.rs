@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use uuid::Uuid;
 
+use crate::domain::{ScheduledId, UserId};
 use crate::mail::Mailer;
 use crate::mail::message::{self, Reader, Reminder};
 use crate::store::digests::DigestEntry;
@@ -180,7 +180,7 @@ pub async fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTi
 struct Outcome {
     item: scheduled::DueItem,
     /// The case's owner when the reminder was claimed (whose time zone a repeat follows).
-    owner_id: Uuid,
+    owner_id: UserId,
     /// Why it could not be sent to someone; empty when it went to all.
     failures: Vec<String>,
     /// Entries for the recipients who take a daily digest.
@@ -190,7 +190,7 @@ struct Outcome {
 #[derive(Default)]
 struct Outcomes {
     /// What went out, with each case's owner.
-    sent: Vec<(scheduled::DueItem, Uuid)>,
+    sent: Vec<(scheduled::DueItem, UserId)>,
     failed: Vec<(scheduled::DueItem, Vec<String>)>,
     /// Claimed but no longer worth sending: the case erased, the procedure moved on or gone.
     skipped: Vec<scheduled::DueItem>,
@@ -232,7 +232,7 @@ async fn record(db: &Db, outcomes: Outcomes, now: DateTime<Utc>) -> Result<(), S
 }
 
 impl Letter {
-    fn digest_entry(&self, user_id: Uuid) -> DigestEntry {
+    fn digest_entry(&self, user_id: UserId) -> DigestEntry {
         DigestEntry {
             user_id,
             scheduled_id: self.item.id,
@@ -249,7 +249,7 @@ impl Letter {
 /// A claimed reminder with its message and recipients.
 struct Letter {
     item: scheduled::DueItem,
-    owner_id: Uuid,
+    owner_id: UserId,
     /// When its batch was claimed: the lease runs from here.
     claimed: std::time::Instant,
     reminder: Reminder,
@@ -257,7 +257,7 @@ struct Letter {
 }
 
 /// Who a reminder goes to depends on its delegation, its case's owner and its recipient list.
-type RecipientsKey = (String, Uuid, Vec<Option<String>>);
+type RecipientsKey = (String, UserId, Vec<Option<String>>);
 
 /// Turns a claimed batch into letters, and the items that are no longer worth sending (their
 /// case erased, their procedure moved on or gone) into `skipped`.
@@ -269,7 +269,7 @@ async fn prepare(
 ) -> Result<(Vec<Letter>, Vec<scheduled::DueItem>), StoreError> {
     let (due, contexts, recipients) = db
         .run(move |conn| {
-            let contexts: HashMap<Uuid, scheduled::ReminderContext> = scheduled::reminder_contexts(conn, &due)?
+            let contexts: HashMap<ScheduledId, scheduled::ReminderContext> = scheduled::reminder_contexts(conn, &due)?
                 .into_iter()
                 .map(|c| (c.id, c))
                 .collect();
@@ -335,7 +335,7 @@ async fn prepare(
 fn schedule_next(
     conn: &mut crate::store::Conn,
     item: &scheduled::DueItem,
-    owner: Uuid,
+    owner: UserId,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let Some(repeat) = item.repeat.as_deref().and_then(|source| Repeat::from_str(source).ok()) else {
@@ -350,7 +350,7 @@ fn schedule_next(
         conn,
         &[scheduled::NewScheduled {
             delegation: item.delegation.clone(),
-            id: Uuid::new_v4(),
+            id: ScheduledId::random(),
             case_id: item.case_id,
             procedure_id: item.procedure_id,
             state: item.state.clone(),

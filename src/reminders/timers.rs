@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::cases::{self, CaseError, Context, TransitionRequest};
 use crate::crypto::Keys;
+use crate::domain::UserId;
 use crate::domain::{Principal, Role, Sensitive};
 use crate::store::{Db, StoreError};
 use crate::store::{procedures, scheduled};
@@ -21,7 +22,7 @@ pub const MAX_ATTEMPTS: i32 = 5;
 
 fn system() -> Principal {
     Principal {
-        user_id: Uuid::nil(),
+        user_id: UserId::from_uuid(Uuid::nil()),
         role: Role::System,
         delegation: None,
         display_name: "Vigil".into(),

@@ -2,17 +2,17 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use uuid::Uuid;
 
 use super::StoreError;
 use super::schema::access_log;
+use crate::domain::{CaseId, UserId};
 
 /// One line of the access log: who read, exported or failed to reach which case.
 pub fn log_access(
     conn: &mut PgConnection,
-    user_id: Option<Uuid>,
+    user_id: Option<UserId>,
     delegation: Option<&str>,
-    case_id: Option<Uuid>,
+    case_id: Option<CaseId>,
     what: &str,
     request_id: Option<&str>,
 ) -> Result<(), StoreError> {
@@ -32,13 +32,13 @@ pub fn log_access(
 #[diesel(table_name = access_log)]
 pub struct AccessRow {
     pub at: DateTime<Utc>,
-    pub user_id: Option<Uuid>,
+    pub user_id: Option<UserId>,
     pub what: String,
     pub request_id: Option<String>,
 }
 
 /// A case's access log, newest first.
-pub fn access_log_of(conn: &mut PgConnection, case_id: Uuid, limit: i64) -> Result<Vec<AccessRow>, StoreError> {
+pub fn access_log_of(conn: &mut PgConnection, case_id: CaseId, limit: i64) -> Result<Vec<AccessRow>, StoreError> {
     Ok(access_log::table
         .filter(access_log::case_id.eq(case_id))
         .order((access_log::at.desc(), access_log::id.desc()))

@@ -1,8 +1,8 @@
 //! Verifying the hash chains of case events, and one digest over every chain head.
 
+use crate::domain::CaseId;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use super::StoreError;
 use super::events::{EventRow, NewEvent, event_hash, events_of};
@@ -41,7 +41,7 @@ fn rebuilt(event: &EventRow) -> NewEvent {
 /// event's hash, from a zero hash at sequence 1, with no gap. Returns every broken link and
 /// how many events were checked.
 pub fn verify(conn: &mut PgConnection) -> Result<(Vec<BrokenLink>, usize), StoreError> {
-    let all: Vec<(String, Uuid, String, i64, Vec<u8>)> = cases::table
+    let all: Vec<(String, CaseId, String, i64, Vec<u8>)> = cases::table
         .order(cases::reference)
         .select((
             cases::delegation,
@@ -102,7 +102,7 @@ pub fn verify(conn: &mut PgConnection) -> Result<(Vec<BrokenLink>, usize), Store
 /// One SHA-256 over every case's chain head (case id, last sequence number, last hash), to be
 /// kept outside the database: a truncated or removed chain changes it.
 pub fn digest(conn: &mut PgConnection) -> Result<(String, usize), StoreError> {
-    let heads: Vec<(Uuid, i64, Vec<u8>)> = case_events::table
+    let heads: Vec<(CaseId, i64, Vec<u8>)> = case_events::table
         .distinct_on(case_events::case_id)
         .order((case_events::case_id, case_events::seq.desc()))
         .select((case_events::case_id, case_events::seq, case_events::hash))
@@ -110,7 +110,7 @@ pub fn digest(conn: &mut PgConnection) -> Result<(String, usize), StoreError> {
     let mut hasher = Sha256::new();
     hasher.update(b"vigil chain heads v1\0");
     for (case_id, seq, hash) in &heads {
-        hasher.update(case_id.as_bytes());
+        hasher.update(case_id.as_uuid().as_bytes());
         hasher.update(seq.to_be_bytes());
         hasher.update(hash);
     }

@@ -7,7 +7,6 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use uuid::Uuid;
 
 use super::StoreError;
 use super::events::{Chain, ChainHead};
@@ -15,17 +14,18 @@ use super::keys::CaseKeyRow;
 use super::prepared::prepared;
 use super::scheduled::ScheduledRow;
 use super::schema::{case_keys, cases, procedures};
+use crate::domain::{CaseId, ProcedureId, UserId};
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = cases)]
 pub struct NewCase {
     pub delegation: String,
-    pub id: Uuid,
+    pub id: CaseId,
     pub reference: String,
     pub country: String,
     pub themes: Vec<Option<String>>,
     pub risk: String,
-    pub owner_id: Uuid,
+    pub owner_id: UserId,
     pub sealed: Vec<u8>,
     pub blind_index: Option<Vec<u8>>,
     pub created_at: DateTime<Utc>,
@@ -36,12 +36,12 @@ pub struct NewCase {
 #[diesel(table_name = cases)]
 pub struct CaseRow {
     pub delegation: String,
-    pub id: Uuid,
+    pub id: CaseId,
     pub reference: String,
     pub country: String,
     pub themes: Vec<Option<String>>,
     pub risk: String,
-    pub owner_id: Uuid,
+    pub owner_id: UserId,
     pub version: i64,
     pub sealed: Vec<u8>,
     pub next_due_at: Option<DateTime<Utc>>,
@@ -83,7 +83,7 @@ pub fn insert_case(conn: &mut PgConnection, case: &NewCase, key: &CaseKeyRow) ->
 }
 
 /// A case by id, whatever its delegation.
-pub fn case_by_id(conn: &mut PgConnection, id: Uuid) -> Result<Option<CaseRow>, StoreError> {
+pub fn case_by_id(conn: &mut PgConnection, id: CaseId) -> Result<Option<CaseRow>, StoreError> {
     Ok(cases::table
         .filter(cases::id.eq(id))
         .select(CaseRow::as_select())
@@ -121,7 +121,10 @@ pub struct LockedCase {
 
 /// Locks the case of `procedure` (only the case row: `FOR UPDATE OF c`; the key, delegation and
 /// owner rows are read as they stand, and a key re-wrapped meanwhile opens the same case key).
-pub fn lock_case_of_procedure(conn: &mut PgConnection, procedure: Uuid) -> Result<Option<LockedCase>, StoreError> {
+pub fn lock_case_of_procedure(
+    conn: &mut PgConnection,
+    procedure: ProcedureId,
+) -> Result<Option<LockedCase>, StoreError> {
     Ok(prepared(
         diesel::sql_query(
             "SELECT c.*, k.recipient AS key_recipient, k.wrapped AS key_wrapped,
@@ -164,7 +167,7 @@ impl CaseToRead {
     }
 }
 
-pub fn case_to_read(conn: &mut PgConnection, id: Uuid) -> Result<Option<CaseToRead>, StoreError> {
+pub fn case_to_read(conn: &mut PgConnection, id: CaseId) -> Result<Option<CaseToRead>, StoreError> {
     Ok(prepared(
         diesel::sql_query(
             "SELECT c.*, k.wrapped AS key_wrapped,
@@ -190,7 +193,7 @@ pub fn case_to_read(conn: &mut PgConnection, id: Uuid) -> Result<Option<CaseToRe
 }
 
 /// Locks a case row for the rest of the transaction and returns it.
-pub fn lock_case(conn: &mut PgConnection, delegation: &str, id: Uuid) -> Result<Option<CaseRow>, StoreError> {
+pub fn lock_case(conn: &mut PgConnection, delegation: &str, id: CaseId) -> Result<Option<CaseRow>, StoreError> {
     Ok(cases::table
         .find((delegation, id))
         .select(CaseRow::as_select())
@@ -209,7 +212,7 @@ pub fn commit_change(
     conn: &mut PgConnection,
     chain: &Chain,
     at: DateTime<Utc>,
-    new_owner: Option<Uuid>,
+    new_owner: Option<UserId>,
     version: Version,
 ) -> Result<i64, StoreError> {
     use diesel::sql_types::{Array, BigInt, Bytea, Jsonb, Nullable, Text, Timestamptz};
@@ -282,7 +285,7 @@ struct NewVersion {
 /// The references of the other live cases of the same delegation whose blind index equals
 /// this case's (the same defender's name, as far as normalisation goes), found without
 /// decrypting anything.
-pub fn same_defender(conn: &mut PgConnection, delegation: &str, id: Uuid) -> Result<Vec<String>, StoreError> {
+pub fn same_defender(conn: &mut PgConnection, delegation: &str, id: CaseId) -> Result<Vec<String>, StoreError> {
     Ok(prepared(
         diesel::sql_query(
             "SELECT other.reference FROM cases me
@@ -312,7 +315,7 @@ pub struct CaseFilter {
     pub country: Option<String>,
     pub theme: Option<String>,
     pub risk: Option<String>,
-    pub owner: Option<Uuid>,
+    pub owner: Option<UserId>,
     pub due_before: Option<DateTime<Utc>>,
     /// Cases with a procedure of this workflow / in this state / in this queue.
     pub workflow: Option<String>,
@@ -341,11 +344,11 @@ pub enum CaseOrder {
 pub enum Cursor {
     Newest {
         created_at: DateTime<Utc>,
-        id: Uuid,
+        id: CaseId,
     },
     Due {
         next_due_at: Option<DateTime<Utc>>,
-        id: Uuid,
+        id: CaseId,
     },
 }
 
@@ -443,7 +446,7 @@ pub struct CaseChanges {
     pub country: Option<String>,
     pub themes: Option<Vec<Option<String>>>,
     pub risk: Option<String>,
-    pub owner_id: Option<Uuid>,
+    pub owner_id: Option<UserId>,
     pub sealed: Option<Vec<u8>>,
     pub blind_index: Option<Option<Vec<u8>>>,
 }
@@ -451,7 +454,7 @@ pub struct CaseChanges {
 pub fn update_case(
     conn: &mut PgConnection,
     delegation: &str,
-    id: Uuid,
+    id: CaseId,
     changes: &CaseChanges,
 ) -> Result<(), StoreError> {
     diesel::update(cases::table.find((delegation, id)))

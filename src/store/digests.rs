@@ -3,17 +3,17 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use uuid::Uuid;
 
 use super::StoreError;
 use super::schema::digest_entries;
+use crate::domain::{CaseId, ScheduledId, UserId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Insertable, Queryable, Selectable)]
 #[diesel(table_name = digest_entries)]
 pub struct DigestEntry {
-    pub user_id: Uuid,
-    pub scheduled_id: Uuid,
-    pub case_id: Uuid,
+    pub user_id: UserId,
+    pub scheduled_id: ScheduledId,
+    pub case_id: CaseId,
     pub reference: String,
     pub workflow_title: String,
     pub step_title: String,
@@ -36,7 +36,7 @@ pub fn add(conn: &mut PgConnection, entries: &[DigestEntry]) -> Result<(), Store
 #[derive(Debug, Clone, QueryableByName)]
 pub struct Waiting {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub user_id: Uuid,
+    pub user_id: UserId,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub email: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -65,7 +65,7 @@ pub fn waiting(conn: &mut PgConnection) -> Result<Vec<Waiting>, StoreError> {
 /// none when another worker holds them.
 pub fn claim(
     conn: &mut PgConnection,
-    user_id: Uuid,
+    user_id: UserId,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
 ) -> Result<Vec<DigestEntry>, StoreError> {
@@ -89,7 +89,12 @@ pub fn claim(
 }
 
 /// Marks entries sent.
-pub fn mark_sent(conn: &mut PgConnection, user_id: Uuid, ids: &[Uuid], at: DateTime<Utc>) -> Result<(), StoreError> {
+pub fn mark_sent(
+    conn: &mut PgConnection,
+    user_id: UserId,
+    ids: &[ScheduledId],
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
     diesel::update(
         digest_entries::table.filter(
             digest_entries::user_id

@@ -2,20 +2,20 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use uuid::Uuid;
 
 use super::StoreError;
 use super::schema::{case_keys, cases, procedures, scheduled};
+use crate::domain::{CaseId, ErasureRequestId, UserId};
 
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = super::schema::erasure_requests)]
 pub struct ErasureRequest {
-    pub id: Uuid,
+    pub id: ErasureRequestId,
     pub delegation: String,
-    pub case_id: Uuid,
+    pub case_id: CaseId,
     pub reason: String,
-    pub requested_by: Uuid,
-    pub approved_by: Option<Uuid>,
+    pub requested_by: UserId,
+    pub approved_by: Option<UserId>,
 }
 
 pub fn insert_erasure_request(conn: &mut PgConnection, request: &ErasureRequest) -> Result<(), StoreError> {
@@ -29,13 +29,13 @@ pub fn insert_erasure_request(conn: &mut PgConnection, request: &ErasureRequest)
 #[derive(Debug, Clone, QueryableByName)]
 pub struct PendingErasure {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub id: Uuid,
+    pub id: ErasureRequestId,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub reference: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub reason: String,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub requested_by: Uuid,
+    pub requested_by: UserId,
     #[diesel(sql_type = diesel::sql_types::Timestamptz)]
     pub requested_at: DateTime<Utc>,
 }
@@ -52,7 +52,10 @@ pub fn pending_erasures(conn: &mut PgConnection, limit: i64) -> Result<Vec<Pendi
 }
 
 /// Locks an erasure request for approval.
-pub fn lock_erasure_request(conn: &mut PgConnection, id: Uuid) -> Result<Option<ErasureRequest>, StoreError> {
+pub fn lock_erasure_request(
+    conn: &mut PgConnection,
+    id: ErasureRequestId,
+) -> Result<Option<ErasureRequest>, StoreError> {
     use super::schema::erasure_requests;
     Ok(erasure_requests::table
         .find(id)
@@ -67,7 +70,7 @@ pub fn lock_erasure_request(conn: &mut PgConnection, id: Uuid) -> Result<Option<
 pub fn erase(
     conn: &mut PgConnection,
     request: &ErasureRequest,
-    approver: Uuid,
+    approver: UserId,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     use super::schema::erasure_requests;

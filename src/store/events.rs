@@ -4,19 +4,19 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use super::StoreError;
 use super::schema::case_events;
+use crate::domain::{CaseId, ProcedureId, UserId};
 
 /// An event to append to a case's chain.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
-    pub procedure_id: Option<Uuid>,
+    pub procedure_id: Option<ProcedureId>,
     pub action: String,
     pub from_state: Option<String>,
     pub to_state: Option<String>,
-    pub actor_id: Option<Uuid>,
+    pub actor_id: Option<UserId>,
     /// `user` or `system`.
     pub actor_kind: &'static str,
     pub at: DateTime<Utc>,
@@ -25,7 +25,7 @@ pub struct NewEvent {
 }
 
 /// The hash of an event: over its plain fields, its ciphertext and the previous hash.
-pub fn event_hash(prev: &[u8], case_id: Uuid, seq: i64, event: &NewEvent) -> [u8; 32] {
+pub fn event_hash(prev: &[u8], case_id: CaseId, seq: i64, event: &NewEvent) -> [u8; 32] {
     fn field(hasher: &mut Sha256, bytes: &[u8]) {
         hasher.update((bytes.len() as u64).to_be_bytes());
         hasher.update(bytes);
@@ -33,13 +33,13 @@ pub fn event_hash(prev: &[u8], case_id: Uuid, seq: i64, event: &NewEvent) -> [u8
     let mut hasher = Sha256::new();
     hasher.update(b"vigil event v1\0");
     field(&mut hasher, prev);
-    field(&mut hasher, case_id.as_bytes());
+    field(&mut hasher, case_id.as_uuid().as_bytes());
     hasher.update(seq.to_be_bytes());
     field(
         &mut hasher,
         event
             .procedure_id
-            .map(|id| id.into_bytes().to_vec())
+            .map(|id| id.into_uuid().into_bytes().to_vec())
             .unwrap_or_default()
             .as_slice(),
     );
@@ -50,7 +50,7 @@ pub fn event_hash(prev: &[u8], case_id: Uuid, seq: i64, event: &NewEvent) -> [u8
         &mut hasher,
         event
             .actor_id
-            .map(|id| id.into_bytes().to_vec())
+            .map(|id| id.into_uuid().into_bytes().to_vec())
             .unwrap_or_default()
             .as_slice(),
     );
@@ -86,7 +86,7 @@ impl ChainHead {
 #[derive(Debug, Clone)]
 pub struct Chain {
     delegation: String,
-    case_id: Uuid,
+    case_id: CaseId,
     head: ChainHead,
     pending: Vec<ChainedEvent>,
 }
@@ -102,7 +102,7 @@ pub struct ChainedEvent {
 
 impl Chain {
     /// A change of the case `case_id` whose row says its chain ends at `head`.
-    pub fn after(delegation: &str, case_id: Uuid, head: ChainHead) -> Self {
+    pub fn after(delegation: &str, case_id: CaseId, head: ChainHead) -> Self {
         Self {
             delegation: delegation.to_owned(),
             case_id,
@@ -130,7 +130,7 @@ impl Chain {
         &self.delegation
     }
 
-    pub fn case_id(&self) -> Uuid {
+    pub fn case_id(&self) -> CaseId {
         self.case_id
     }
 
@@ -148,11 +148,11 @@ impl Chain {
 #[diesel(table_name = case_events)]
 pub struct EventRow {
     pub seq: i64,
-    pub procedure_id: Option<Uuid>,
+    pub procedure_id: Option<ProcedureId>,
     pub action: String,
     pub from_state: Option<String>,
     pub to_state: Option<String>,
-    pub actor_id: Option<Uuid>,
+    pub actor_id: Option<UserId>,
     pub actor_kind: String,
     pub at: DateTime<Utc>,
     pub plain: serde_json::Value,
@@ -160,7 +160,7 @@ pub struct EventRow {
 }
 
 /// Every event of a case, oldest first.
-pub fn events_of(conn: &mut PgConnection, delegation: &str, case_id: Uuid) -> Result<Vec<EventRow>, StoreError> {
+pub fn events_of(conn: &mut PgConnection, delegation: &str, case_id: CaseId) -> Result<Vec<EventRow>, StoreError> {
     Ok(case_events::table
         .filter(
             case_events::delegation
@@ -192,7 +192,7 @@ mod tests {
 
     #[test]
     fn a_chain_links_each_event_to_the_one_before_from_the_head_it_started_on() {
-        let case_id = Uuid::from_u128(7);
+        let case_id = CaseId::from_uuid(uuid::Uuid::from_u128(7));
         let mut chain = Chain::after("EUD_KE", case_id, ChainHead::empty());
         assert_eq!(chain.push(note("first")), 1);
         assert_eq!(chain.push(note("second")), 2);

@@ -1,16 +1,16 @@
 //! Stored responses of POSTs sent with an `Idempotency-Key`.
 
 use diesel::prelude::*;
-use uuid::Uuid;
 
 use super::StoreError;
 use super::prepared::prepared;
 use super::schema::idempotency_keys;
+use crate::domain::UserId;
 
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = idempotency_keys)]
 pub struct StoredResponse {
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub key: String,
     pub request_hash: Vec<u8>,
     pub status: i16,
@@ -18,7 +18,7 @@ pub struct StoredResponse {
     pub response: serde_json::Value,
 }
 
-pub fn find(conn: &mut PgConnection, user_id: Uuid, key: &str) -> Result<Option<StoredResponse>, StoreError> {
+pub fn find(conn: &mut PgConnection, user_id: UserId, key: &str) -> Result<Option<StoredResponse>, StoreError> {
     Ok(idempotency_keys::table
         .find((user_id, key))
         .select(StoredResponse::as_select())

@@ -1,22 +1,22 @@
 //! Case keys: each case's own key, wrapped to the master recipients, and their rotation.
 
 use diesel::prelude::*;
-use uuid::Uuid;
 
 use super::StoreError;
 use super::schema::case_keys;
+use crate::domain::CaseId;
 
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = case_keys)]
 pub struct CaseKeyRow {
     pub delegation: String,
-    pub case_id: Uuid,
+    pub case_id: CaseId,
     pub recipient: String,
     pub wrapped: Vec<u8>,
     pub wrapped_for: String,
 }
 
-pub fn case_key(conn: &mut PgConnection, delegation: &str, case_id: Uuid) -> Result<Option<CaseKeyRow>, StoreError> {
+pub fn case_key(conn: &mut PgConnection, delegation: &str, case_id: CaseId) -> Result<Option<CaseKeyRow>, StoreError> {
     Ok(case_keys::table
         .find((delegation, case_id))
         .select(CaseKeyRow::as_select())
@@ -48,7 +48,7 @@ pub fn lock_keys_to_rotate(conn: &mut PgConnection, target: &str, limit: i64) ->
 pub fn rewrap_key(
     conn: &mut PgConnection,
     delegation: &str,
-    case_id: Uuid,
+    case_id: CaseId,
     wrapped: &[u8],
     wrapped_for: &str,
 ) -> Result<(), StoreError> {

@@ -12,6 +12,7 @@ pub mod digests;
 pub mod erasure;
 pub mod events;
 pub mod idempotency;
+pub mod ids;
 pub mod keys;
 pub mod migrations;
 pub mod prepared;

@@ -3,25 +3,25 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use uuid::Uuid;
 
 use super::StoreError;
 use super::prepared::prepared;
 use super::schema::procedures;
+use crate::domain::{CaseId, ProcedureId};
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = procedures)]
 pub struct NewProcedure {
     pub delegation: String,
-    pub id: Uuid,
-    pub case_id: Uuid,
+    pub id: ProcedureId,
+    pub case_id: CaseId,
     pub workflow: String,
     pub workflow_version: String,
     pub state: String,
     pub queue: Option<String>,
     pub plain_data: serde_json::Value,
     pub sealed_data: Option<Vec<u8>>,
-    pub started_by: Option<Uuid>,
+    pub started_by: Option<ProcedureId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -30,8 +30,8 @@ pub struct NewProcedure {
 #[diesel(table_name = procedures)]
 pub struct ProcedureRow {
     pub delegation: String,
-    pub id: Uuid,
-    pub case_id: Uuid,
+    pub id: ProcedureId,
+    pub case_id: CaseId,
     pub workflow: String,
     pub workflow_version: String,
     pub state: String,
@@ -68,7 +68,7 @@ pub fn insert_procedure(conn: &mut PgConnection, procedure: &NewProcedure) -> Re
 pub fn procedures_of(
     conn: &mut PgConnection,
     delegation: &str,
-    case_id: Uuid,
+    case_id: CaseId,
 ) -> Result<Vec<ProcedureRow>, StoreError> {
     Ok(procedures::table
         .filter(
@@ -81,7 +81,7 @@ pub fn procedures_of(
         .load(conn)?)
 }
 
-pub fn procedure_by_id(conn: &mut PgConnection, id: Uuid) -> Result<Option<ProcedureRow>, StoreError> {
+pub fn procedure_by_id(conn: &mut PgConnection, id: ProcedureId) -> Result<Option<ProcedureRow>, StoreError> {
     Ok(procedures::table
         .filter(procedures::id.eq(id))
         .select(ProcedureRow::as_select())
@@ -92,7 +92,7 @@ pub fn procedure_by_id(conn: &mut PgConnection, id: Uuid) -> Result<Option<Proce
 pub fn update_procedure(
     conn: &mut PgConnection,
     delegation: &str,
-    id: Uuid,
+    id: ProcedureId,
     changes: &ProcedureChanges,
 ) -> Result<(), StoreError> {
     prepared(
@@ -105,7 +105,7 @@ pub fn update_procedure(
 }
 
 /// The procedures of several cases, for a page of the list.
-pub fn procedures_of_cases(conn: &mut PgConnection, case_ids: &[Uuid]) -> Result<Vec<ProcedureRow>, StoreError> {
+pub fn procedures_of_cases(conn: &mut PgConnection, case_ids: &[CaseId]) -> Result<Vec<ProcedureRow>, StoreError> {
     Ok(procedures::table
         .filter(procedures::case_id.eq_any(case_ids))
         .order((procedures::case_id, procedures::created_at))
@@ -117,9 +117,9 @@ pub fn procedures_of_cases(conn: &mut PgConnection, case_ids: &[Uuid]) -> Result
 #[derive(Debug, Clone, QueryableByName)]
 pub struct QueueItem {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub procedure_id: Uuid,
+    pub procedure_id: ProcedureId,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub case_id: Uuid,
+    pub case_id: CaseId,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub reference: String,
     #[diesel(sql_type = diesel::sql_types::Text)]

@@ -4,19 +4,19 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use uuid::Uuid;
 
 use super::StoreError;
 use super::prepared::prepared;
 use super::schema::scheduled;
+use crate::domain::{CaseId, ProcedureId, ScheduledId, UserId};
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = scheduled)]
 pub struct NewScheduled {
     pub delegation: String,
-    pub id: Uuid,
-    pub case_id: Uuid,
-    pub procedure_id: Uuid,
+    pub id: ScheduledId,
+    pub case_id: CaseId,
+    pub procedure_id: ProcedureId,
     pub state: String,
     pub kind: String,
     pub position: i32,
@@ -38,7 +38,7 @@ pub fn schedule(conn: &mut PgConnection, items: &[NewScheduled]) -> Result<(), S
 pub fn cancel_scheduled(
     conn: &mut PgConnection,
     delegation: &str,
-    procedure_id: Uuid,
+    procedure_id: ProcedureId,
     state: &str,
 ) -> Result<usize, StoreError> {
     Ok(prepared(
@@ -61,8 +61,8 @@ pub fn cancel_scheduled(
 #[derive(Debug, Clone, Queryable, Selectable, serde::Deserialize)]
 #[diesel(table_name = scheduled)]
 pub struct ScheduledRow {
-    pub id: Uuid,
-    pub procedure_id: Uuid,
+    pub id: ScheduledId,
+    pub procedure_id: ProcedureId,
     pub kind: String,
     pub message: Option<String>,
     pub action: Option<String>,
@@ -72,7 +72,7 @@ pub struct ScheduledRow {
 pub fn pending_of_case(
     conn: &mut PgConnection,
     delegation: &str,
-    case_id: Uuid,
+    case_id: CaseId,
 ) -> Result<Vec<ScheduledRow>, StoreError> {
     Ok(scheduled::table
         .filter(
@@ -92,11 +92,11 @@ pub struct DueItem {
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub delegation: String,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub id: Uuid,
+    pub id: ScheduledId,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub case_id: Uuid,
+    pub case_id: CaseId,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub procedure_id: Uuid,
+    pub procedure_id: ProcedureId,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub state: String,
     #[diesel(sql_type = diesel::sql_types::Integer)]
@@ -161,7 +161,7 @@ pub fn claim_due(
 pub fn retry_later(
     conn: &mut PgConnection,
     delegation: &str,
-    id: Uuid,
+    id: ScheduledId,
     retry_at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     prepared(
@@ -174,17 +174,17 @@ pub fn retry_later(
 }
 
 /// Marks a scheduled item done.
-pub fn complete(conn: &mut PgConnection, delegation: &str, id: Uuid) -> Result<(), StoreError> {
+pub fn complete(conn: &mut PgConnection, delegation: &str, id: ScheduledId) -> Result<(), StoreError> {
     finish(conn, delegation, id, "done")
 }
 
 /// Gives up on a scheduled item that cannot be carried out.
-pub fn mark_dead(conn: &mut PgConnection, delegation: &str, id: Uuid) -> Result<(), StoreError> {
+pub fn mark_dead(conn: &mut PgConnection, delegation: &str, id: ScheduledId) -> Result<(), StoreError> {
     finish(conn, delegation, id, "dead")
 }
 
 /// Ends a claimed item in `status`, releasing its lease.
-fn finish(conn: &mut PgConnection, delegation: &str, id: Uuid, status: &str) -> Result<(), StoreError> {
+fn finish(conn: &mut PgConnection, delegation: &str, id: ScheduledId, status: &str) -> Result<(), StoreError> {
     prepared(
         diesel::update(scheduled::table.find((delegation, id)))
             .set((
@@ -201,7 +201,7 @@ fn finish(conn: &mut PgConnection, delegation: &str, id: Uuid, status: &str) -> 
 #[derive(Debug, Clone, QueryableByName, serde::Serialize)]
 pub struct ScheduledSummary {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub id: Uuid,
+    pub id: ScheduledId,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub reference: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -231,7 +231,7 @@ pub fn scheduled_in(conn: &mut PgConnection, status: &str, limit: i64) -> Result
 }
 
 /// Gives a dead item another round of attempts; returns whether it was dead.
-pub fn revive(conn: &mut PgConnection, id: Uuid) -> Result<bool, StoreError> {
+pub fn revive(conn: &mut PgConnection, id: ScheduledId) -> Result<bool, StoreError> {
     Ok(
         diesel::update(scheduled::table.filter(scheduled::id.eq(id).and(scheduled::status.eq("dead"))))
             .set((
@@ -248,11 +248,11 @@ pub fn revive(conn: &mut PgConnection, id: Uuid) -> Result<bool, StoreError> {
 #[derive(Debug, Clone, QueryableByName)]
 pub struct ReminderContext {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub id: Uuid,
+    pub id: ScheduledId,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub reference: String,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub owner_id: Uuid,
+    pub owner_id: UserId,
     #[diesel(sql_type = diesel::sql_types::Bool)]
     pub erased: bool,
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -277,7 +277,7 @@ pub struct ReminderContext {
 /// reminders` halved from its second run on, seen with auto_explain).
 pub fn reminder_contexts(conn: &mut PgConnection, items: &[DueItem]) -> Result<Vec<ReminderContext>, StoreError> {
     let delegations: Vec<&str> = items.iter().map(|i| i.delegation.as_str()).collect();
-    let ids: Vec<Uuid> = items.iter().map(|i| i.id).collect();
+    let ids: Vec<ScheduledId> = items.iter().map(|i| i.id).collect();
     Ok(prepared(
         diesel::sql_query(
             "SELECT s.id, c.reference, c.owner_id, c.erased_at IS NOT NULL AS erased,
@@ -300,14 +300,14 @@ pub fn complete_all(conn: &mut PgConnection, items: &[&DueItem]) -> Result<(), S
         return Ok(());
     }
     let delegations: Vec<&str> = items.iter().map(|i| i.delegation.as_str()).collect();
-    let ids: Vec<Uuid> = items.iter().map(|i| i.id).collect();
+    let ids: Vec<ScheduledId> = items.iter().map(|i| i.id).collect();
     prepared(
         diesel::sql_query(COMPLETE_ALL_SQL)
             .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&delegations)
             .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&ids),
     )
     .execute(conn)?;
-    let case_ids: Vec<Uuid> = items.iter().map(|i| i.case_id).collect();
+    let case_ids: Vec<CaseId> = items.iter().map(|i| i.case_id).collect();
     prepared(
         diesel::sql_query(REFRESH_NEXT_DUE_SQL)
             .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&delegations)

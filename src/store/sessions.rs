@@ -10,12 +10,13 @@ use super::StoreError;
 use super::prepared::prepared;
 use super::schema::{api_tokens, sign_in_links, web_sessions};
 use super::users::UserRow;
+use crate::domain::UserId;
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = web_sessions)]
 pub struct NewSession {
     pub id_hash: Vec<u8>,
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub token_id: Option<Uuid>,
     pub csrf: String,
     pub created_at: DateTime<Utc>,
@@ -26,7 +27,7 @@ pub struct NewSession {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = web_sessions)]
 pub struct SessionRow {
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub csrf: String,
     pub last_seen_at: DateTime<Utc>,
 }
@@ -119,7 +120,7 @@ pub fn end(conn: &mut PgConnection, id_hash: &[u8]) -> Result<(), StoreError> {
 #[diesel(table_name = sign_in_links)]
 pub struct NewLink {
     pub id_hash: Vec<u8>,
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -135,7 +136,7 @@ pub fn insert_link(conn: &mut PgConnection, new: &NewLink) -> Result<(), StoreEr
 
 /// Uses the link whose secret hashes to `id_hash`, if it is unused and live at `now` and its
 /// user active: the user it signs in. A link is used once, even by two racing requests.
-pub fn use_link(conn: &mut PgConnection, id_hash: &[u8], now: DateTime<Utc>) -> Result<Option<Uuid>, StoreError> {
+pub fn use_link(conn: &mut PgConnection, id_hash: &[u8], now: DateTime<Utc>) -> Result<Option<UserId>, StoreError> {
     use super::schema::users;
     let active = users::table.filter(users::disabled_at.is_null()).select(users::id);
     Ok(diesel::update(

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::StoreError;
 use super::schema::{api_tokens, delegations, users};
+use crate::domain::UserId;
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = delegations)]
@@ -46,7 +47,7 @@ pub fn delegation(conn: &mut PgConnection, code: &str) -> Result<Option<Delegati
 pub fn delegation_and_owner_zone(
     conn: &mut PgConnection,
     code: &str,
-    owner: Uuid,
+    owner: UserId,
 ) -> Result<Option<(DelegationRow, Option<String>)>, StoreError> {
     let owner_zone = users::table.find(owner).select(users::time_zone).single_value();
     Ok(delegations::table
@@ -59,7 +60,7 @@ pub fn delegation_and_owner_zone(
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser {
-    pub id: Uuid,
+    pub id: UserId,
     pub email: String,
     pub display_name: String,
     pub role: String,
@@ -72,7 +73,7 @@ pub struct NewUser {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
-    pub id: Uuid,
+    pub id: UserId,
     pub email: String,
     pub display_name: String,
     pub role: String,
@@ -94,7 +95,7 @@ pub struct PreferenceChanges {
 }
 
 /// Changes a user's preferences.
-pub fn set_preferences(conn: &mut PgConnection, id: Uuid, changes: &PreferenceChanges) -> Result<(), StoreError> {
+pub fn set_preferences(conn: &mut PgConnection, id: UserId, changes: &PreferenceChanges) -> Result<(), StoreError> {
     if changes.time_zone.is_some() || changes.language.is_some() || changes.digest.is_some() {
         diesel::update(users::table.find(id)).set(changes).execute(conn)?;
     }
@@ -114,7 +115,7 @@ pub fn insert_user_with_token(conn: &mut PgConnection, user: &NewUser, token: &N
     })
 }
 
-pub fn user(conn: &mut PgConnection, id: Uuid) -> Result<Option<UserRow>, StoreError> {
+pub fn user(conn: &mut PgConnection, id: UserId) -> Result<Option<UserRow>, StoreError> {
     Ok(users::table
         .find(id)
         .select(UserRow::as_select())
@@ -126,7 +127,7 @@ pub fn user(conn: &mut PgConnection, id: Uuid) -> Result<Option<UserRow>, StoreE
 #[diesel(table_name = api_tokens)]
 pub struct NewToken {
     pub id: Uuid,
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub prefix: String,
     pub hash: Vec<u8>,
     pub expires_at: DateTime<Utc>,
@@ -136,7 +137,7 @@ pub struct NewToken {
 #[diesel(table_name = api_tokens)]
 pub struct TokenRow {
     pub id: Uuid,
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub hash: Vec<u8>,
     pub expires_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -186,7 +187,7 @@ pub fn user_by_email(conn: &mut PgConnection, email: &str) -> Result<Option<User
 }
 
 /// Disables a user; their tokens stop working at once. Returns whether a user changed.
-pub fn disable_user(conn: &mut PgConnection, id: uuid::Uuid) -> Result<bool, StoreError> {
+pub fn disable_user(conn: &mut PgConnection, id: UserId) -> Result<bool, StoreError> {
     Ok(
         diesel::update(users::table.find(id).filter(users::disabled_at.is_null()))
             .set(users::disabled_at.eq(diesel::dsl::now))
@@ -208,7 +209,7 @@ pub fn revoke_token(conn: &mut PgConnection, prefix: &str) -> Result<bool, Store
 /// Someone a reminder goes to, with what the email needs to speak their language and time.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct Recipient {
-    pub id: Uuid,
+    pub id: UserId,
     pub email: String,
     pub language: String,
     /// None: the delegation's.
@@ -222,7 +223,7 @@ pub struct Recipient {
 pub fn recipients_for(
     conn: &mut PgConnection,
     delegation: &str,
-    owner: uuid::Uuid,
+    owner: UserId,
     recipients: &[String],
 ) -> Result<Vec<Recipient>, StoreError> {
     let mut found_all: Vec<Recipient> = Vec::new();

@@ -8,7 +8,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::forms::{Submitted, humanize};
 use super::pages::{Nav, Pick, local, parse_id};
@@ -17,6 +16,7 @@ use super::{WebError, page, see_other};
 use crate::cases::{self, CaseError, ERASURE_REASONS, EraseRequest};
 use crate::commands;
 use crate::domain::Role;
+use crate::domain::{ErasureRequestId, ScheduledId, UserId};
 use crate::http::AppState;
 use crate::http::cases::run;
 use crate::http::error::ApiError;
@@ -42,7 +42,7 @@ fn admin_form(session: &Session, body: &[u8]) -> Result<Submitted, WebError> {
 }
 
 pub struct UserLine {
-    pub id: Uuid,
+    pub id: UserId,
     pub email: String,
     pub name: String,
     pub role: String,
@@ -51,7 +51,7 @@ pub struct UserLine {
 }
 
 pub struct DeadLine {
-    pub id: Uuid,
+    pub id: ScheduledId,
     pub reference: String,
     pub what: String,
     pub due: String,
@@ -59,7 +59,7 @@ pub struct DeadLine {
 }
 
 pub struct ErasureLine {
-    pub id: Uuid,
+    pub id: ErasureRequestId,
     pub reference: String,
     pub reason: String,
     pub requested_by: String,
@@ -138,7 +138,7 @@ async fn admin_page(
         Ok((users, dead, erasures))
     })
     .await?;
-    let email_of = |id: Uuid| {
+    let email_of = |id: UserId| {
         users
             .iter()
             .find(|u| u.id == id)

@@ -19,6 +19,7 @@ use subtle::ConstantTimeEq;
 use super::forms::Submitted;
 use super::{WebError, page, see_other};
 use crate::crypto::token;
+use crate::domain::UserId;
 use crate::domain::{Principal, Role};
 use crate::http::AppState;
 use crate::http::auth::check_token;
@@ -213,7 +214,7 @@ pub async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::By
 async fn start_session(
     state: &AppState,
     req: &HttpRequest,
-    user: Uuid,
+    user: UserId,
     token_id: Option<Uuid>,
 ) -> Result<HttpResponse, WebError> {
     let (cookie_secret, csrf) = (secret()?, secret()?);

@@ -38,7 +38,7 @@ pub fn bare_state(db: Db) -> AppState {
 }
 
 /// Adds the delegation if needed and a user of `role` in it; returns the user's id and token.
-pub fn seed_user(db: &Db, role: &str, delegation: Option<&str>) -> (uuid::Uuid, String) {
+pub fn seed_user(db: &Db, role: &str, delegation: Option<&str>) -> (vigil::domain::UserId, String) {
     if let Some(code) = delegation
         && db
             .run_blocking(|conn| vigil::store::users::delegation(conn, code))

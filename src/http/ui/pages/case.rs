@@ -8,11 +8,11 @@ use askama::Template;
 use chrono::Utc;
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
-use uuid::Uuid;
 
 use super::{Nav, Pick, local, opens_cases, parse_id, shown, state_title, theme_label, workflow_picks, workflow_title};
 use crate::cases::{self, CaseError, CaseView, EventView};
 use crate::domain::Sensitive;
+use crate::domain::{CaseId, ProcedureId};
 use crate::http::AppState;
 use crate::http::cases::run;
 use crate::http::ui::forms::{self, Control, ControlIssue, Submitted};
@@ -43,7 +43,7 @@ pub struct ActionForm {
 }
 
 pub struct ProcedureBlock {
-    pub id: Uuid,
+    pub id: ProcedureId,
     pub workflow: String,
     pub workflow_version: String,
     pub workflow_title: String,
@@ -77,7 +77,7 @@ pub struct EventLine {
 #[template(path = "case.html", config = "src/http/ui/askama.toml")]
 struct CasePage {
     nav: Nav,
-    id: Uuid,
+    id: CaseId,
     reference: String,
     country: String,
     risk: String,
@@ -98,7 +98,7 @@ struct CasePage {
 
 /// A refused action, to show again with what was typed.
 struct Refused {
-    procedure: Uuid,
+    procedure: ProcedureId,
     action: String,
     form: Submitted,
     issues: Vec<ControlIssue>,
@@ -121,7 +121,7 @@ async fn case_page(
     state: &AppState,
     session: &Session,
     req: &HttpRequest,
-    id: Uuid,
+    id: CaseId,
     refused: Option<Refused>,
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
@@ -189,7 +189,7 @@ fn case_view(
     let registry = &state.workflows;
     let zone = session.zone;
     let now = Utc::now();
-    let mut procedure_titles: BTreeMap<Uuid, (Option<&Workflow>, String)> = BTreeMap::new();
+    let mut procedure_titles: BTreeMap<ProcedureId, (Option<&Workflow>, String)> = BTreeMap::new();
     let procedures = view
         .procedures
         .iter()

@@ -4,10 +4,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde_json::{Map, Value};
-use uuid::Uuid;
 
 use super::{Nav, Pick, parse_id, risk_picks, theme_picks, workflow_picks};
 use crate::cases::{self, CaseError, OpenCaseRequest, OpenProcedureRequest};
+use crate::domain::CaseId;
 use crate::domain::Sensitive;
 use crate::http::AppState;
 use crate::http::cases::run;
@@ -35,7 +35,7 @@ pub struct Typed {
 
 /// The case an edit form changes, and the version it was read at.
 pub struct Editing {
-    pub id: Uuid,
+    pub id: CaseId,
     pub reference: String,
     pub version: i64,
 }

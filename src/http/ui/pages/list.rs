@@ -5,10 +5,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::{Nav, Pick, local, picks, risk_picks, state_title, theme_picks, workflow_picks, workflow_title};
 use crate::cases::{self, ListQuery};
+use crate::domain::CaseId;
 use crate::domain::Role;
 use crate::http::AppState;
 use crate::http::cases::run;
@@ -66,7 +66,7 @@ impl CasesQuery {
 }
 
 pub struct CaseLine {
-    pub id: Uuid,
+    pub id: CaseId,
     pub reference: String,
     pub country: String,
     pub risk: String,

@@ -16,7 +16,6 @@ pub use workflows::{workflow, workflows};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde_json::Value;
-use uuid::Uuid;
 
 use super::WebError;
 use super::forms::{self};
@@ -60,8 +59,9 @@ fn opens_cases(role: Role) -> bool {
 }
 
 /// The id in a path or a form; one that is no UUID names nothing.
-pub(super) fn parse_id(raw: &str) -> Result<Uuid, WebError> {
-    Uuid::parse_str(raw).map_err(|_| WebError::Api(crate::http::error::ApiError::NotFound))
+pub(super) fn parse_id<Id: std::str::FromStr>(raw: &str) -> Result<Id, WebError> {
+    raw.parse()
+        .map_err(|_| WebError::Api(crate::http::error::ApiError::NotFound))
 }
 
 /// An instant on the page's wall clock: "3 Dec 2026 09:30 CET".

@@ -3,18 +3,18 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use uuid::Uuid;
 
 use super::{Nav, state_title, workflow_title};
 use crate::cases;
+use crate::domain::{CaseId, ProcedureId};
 use crate::http::AppState;
 use crate::http::cases::run;
 use crate::http::ui::session::Session;
 use crate::http::ui::{WebError, page};
 
 pub struct QueueLine {
-    pub case_id: Uuid,
-    pub procedure_id: Uuid,
+    pub case_id: CaseId,
+    pub procedure_id: ProcedureId,
     pub reference: String,
     pub delegation: String,
     pub country: String,
