@@ -156,7 +156,7 @@ pub fn add_user(
         id,
         email: email.to_owned(),
         display_name: name.unwrap_or(email).trim().to_owned(),
-        role: role.as_str().to_owned(),
+        role,
         delegation: delegation.map(str::to_owned),
         time_zone: preferences.time_zone.clone(),
         language: preferences.language.clone(),

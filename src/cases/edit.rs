@@ -8,6 +8,7 @@ use super::scope::case_in_scope;
 use super::validate::Checks;
 use super::{CaseError, Context, answer, now_micros};
 use crate::crypto::keyring;
+use crate::domain::ActorKind;
 use crate::domain::Sensitive;
 use crate::domain::{CaseId, UserId};
 use crate::store::Conn as PgConnection;
@@ -50,7 +51,7 @@ pub fn patch_case(
     if let Some(themes) = &patch.themes {
         checks.themes(themes);
     }
-    checks.risk(patch.risk.as_deref());
+    let risk = checks.risk(patch.risk.as_deref());
     checks.owner(conn, "owner", patch.owner, &case.delegation)?;
     checks.defender_name_change(patch.confidential.as_ref());
     checks.finish()?;
@@ -65,7 +66,7 @@ pub fn patch_case(
         let mut changes = rows::CaseChanges {
             country: patch.country.clone(),
             themes: patch.themes.as_ref().map(|t| t.iter().cloned().map(Some).collect()),
-            risk: patch.risk.clone(),
+            risk,
             owner_id: patch.owner,
             ..Default::default()
         };
@@ -113,7 +114,7 @@ pub fn patch_case(
             from_state: None,
             to_state: None,
             actor_id: Some(ctx.caller.user_id),
-            actor_kind: "user",
+            actor_kind: ActorKind::User,
             at,
             plain: Value::Object(plain),
             sealed: sealed_patch,

@@ -5,18 +5,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{CaseError, Context, MAX_PAGE, answer, issue, now_micros};
+use crate::domain::ActorKind;
+use crate::domain::ErasureReason;
 use crate::domain::{CaseId, ErasureRequestId};
 use crate::store::Conn as PgConnection;
 use crate::store::cases as rows;
 use crate::store::events::{Chain, NewEvent};
 use crate::store::{erasure, keys};
-
-pub const ERASURE_REASONS: [&str; 4] = [
-    "defender_request",
-    "retention_expired",
-    "data_protection_order",
-    "opened_in_error",
-];
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -77,12 +72,10 @@ pub fn request_erasure(
     request: EraseRequest,
 ) -> Result<ErasureRequested, CaseError> {
     admin_only(ctx)?;
-    if !ERASURE_REASONS.contains(&request.reason.as_str()) {
-        return Err(CaseError::Invalid(vec![issue(
-            "reason",
-            format!("must be one of {}", ERASURE_REASONS.join(", ")),
-        )]));
-    }
+    let reason: ErasureReason = request
+        .reason
+        .parse()
+        .map_err(|e: crate::domain::NotInVocabulary| CaseError::Invalid(vec![issue("reason", e.to_string())]))?;
     let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
     if case.erased_at.is_some() {
         return Err(CaseError::Erased);
@@ -95,7 +88,7 @@ pub fn request_erasure(
                 id: request_id,
                 delegation: case.delegation.clone(),
                 case_id: id,
-                reason: request.reason.clone(),
+                reason,
                 requested_by: ctx.caller.user_id,
                 approved_by: None,
             },
@@ -149,7 +142,7 @@ pub fn approve_erasure(
             from_state: None,
             to_state: None,
             actor_id: Some(ctx.caller.user_id),
-            actor_kind: "user",
+            actor_kind: ActorKind::User,
             at,
             plain: serde_json::json!({ "reason": request.reason, "requested_by": request.requested_by }),
             sealed: None,

@@ -9,6 +9,7 @@ use super::scope::{Reach, case_in_scope, reach, record_access};
 use super::{CaseError, Context, issue};
 use crate::crypto::Keys;
 use crate::crypto::{self, keyring};
+use crate::domain::AccessKind;
 use crate::domain::CaseId;
 use crate::domain::{Role, Sensitive};
 use crate::store::Conn as PgConnection;
@@ -70,10 +71,10 @@ pub fn export_case(
     export_recipient(recipient)?;
     let (case, procedures) = case_in_scope(conn, ctx, id)?;
     if reach(ctx.registry, ctx.caller, &procedures) == Reach::ReviewsOnly {
-        record_access(conn, ctx, &case, "denied")?;
+        record_access(conn, ctx, &case, AccessKind::Denied)?;
         return Err(CaseError::NotFound);
     }
-    record_access(conn, ctx, &case, "export")?;
+    record_access(conn, ctx, &case, AccessKind::Export)?;
     let reference = case.reference.clone();
     let sealed = bundle(conn, ctx.registry, ctx.keys, case, procedures, ctx.now, recipient)?;
     Ok((reference, sealed))
@@ -95,6 +96,13 @@ pub fn export_by_reference(
         return Err(CaseError::Erased);
     }
     let procedures = procedures::procedures_of(conn, &case.delegation, case.id)?;
-    access_log::log_access(conn, None, Some(&case.delegation), Some(case.id), "export", None)?;
+    access_log::log_access(
+        conn,
+        None,
+        Some(&case.delegation),
+        Some(case.id),
+        AccessKind::Export,
+        None,
+    )?;
     bundle(conn, registry, keys, case, procedures, now, recipient)
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::validate::Checks;
 use super::{CaseError, Context};
 use crate::domain::Role;
-use crate::domain::{CaseId, ProcedureId, UserId};
+use crate::domain::{CaseId, ProcedureId, Risk, UserId};
 use crate::store::Conn as PgConnection;
 use crate::store::cases::{self as rows, CaseRow};
 use crate::store::procedures;
@@ -53,7 +53,7 @@ pub struct CaseSummary {
     pub delegation: String,
     pub country: String,
     pub themes: Vec<String>,
-    pub risk: String,
+    pub risk: Risk,
     pub owner: UserId,
     pub next_due_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -104,7 +104,7 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
     let mut checks = Checks::default();
     checks.country(query.country.as_deref());
     checks.theme(query.theme.as_deref());
-    checks.risk(query.risk.as_deref());
+    let risk = checks.risk(query.risk.as_deref());
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         checks.push("limit", format!("must be from 1 to {MAX_PAGE}"));
@@ -132,7 +132,7 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
         delegation: query.delegation.clone(),
         country: query.country,
         theme: query.theme,
-        risk: query.risk,
+        risk,
         owner: query.owner,
         due_before: query.due_before,
         workflow: query.workflow,
@@ -202,7 +202,7 @@ pub struct QueueEntry {
     pub reference: String,
     pub delegation: String,
     pub country: String,
-    pub risk: String,
+    pub risk: Risk,
     pub workflow: String,
     pub state: String,
     pub waiting_since: DateTime<Utc>,

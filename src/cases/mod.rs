@@ -33,7 +33,7 @@ use crate::workflow::engine::{Data, Refusal};
 pub use calendar::{calendar_for_case, calendar_of};
 pub use edit::{CasePatch, Patched, patch_case};
 pub use erasure::{
-    ERASURE_REASONS, EraseRequest, Erased, ErasureRequested, approve_erasure, pending_erasures, request_erasure,
+    EraseRequest, Erased, ErasureRequested, approve_erasure, pending_erasures, request_erasure,
     request_erasure_by_reference,
 };
 pub use export::{export_by_reference, export_case};
@@ -49,7 +49,6 @@ pub use read::{
 };
 pub use scope::{colleagues, visible};
 pub use transition::{NEW_OWNER, StartedView, TransitionRequest, Transitioned, transition};
-pub use validate::RISKS;
 
 /// What every case operation needs besides the connection: who asks, when, and with what keys.
 #[derive(Debug, Clone, Copy)]

@@ -9,6 +9,8 @@ use super::scope::case_in_scope;
 use super::validate::Checks;
 use super::{CaseError, Context, answer, issue, now_micros, seal_data, to_object};
 use crate::crypto::keyring;
+use crate::domain::ActorKind;
+use crate::domain::ScheduledKind;
 use crate::domain::Sensitive;
 use crate::domain::{CaseId, ProcedureId, ScheduledId, UserId};
 use crate::store::Conn as PgConnection;
@@ -66,14 +68,21 @@ pub(super) fn scheduled_rows(
                     to,
                     repeat,
                 } => (
-                    "reminder",
+                    ScheduledKind::Reminder,
                     *index,
                     Some(message.clone()),
                     to.iter().cloned().map(Some).collect(),
                     None,
                     repeat.clone(),
                 ),
-                DueKind::Timer { index, action } => ("timer", *index, None, Vec::new(), Some(action.clone()), None),
+                DueKind::Timer { index, action } => (
+                    ScheduledKind::Timer,
+                    *index,
+                    None,
+                    Vec::new(),
+                    Some(action.clone()),
+                    None,
+                ),
             };
             scheduled::NewScheduled {
                 delegation: delegation.to_owned(),
@@ -81,7 +90,7 @@ pub(super) fn scheduled_rows(
                 case_id,
                 procedure_id,
                 state: state.to_owned(),
-                kind: kind.to_owned(),
+                kind,
                 position: i32::try_from(position).unwrap_or(i32::MAX),
                 message,
                 recipients,
@@ -134,7 +143,11 @@ pub(super) fn insert_started(
         from_state: None,
         to_state: Some(start.state.clone()),
         actor_id: actor,
-        actor_kind: if actor.is_some() { "user" } else { "system" },
+        actor_kind: if actor.is_some() {
+            ActorKind::User
+        } else {
+            ActorKind::System
+        },
         at,
         plain: to_object(plain),
         sealed,
@@ -168,7 +181,7 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
     let mut checks = Checks::default();
     checks.country(Some(&request.country));
     let themes = checks.themes(&request.themes);
-    checks.risk(Some(&request.risk));
+    let risk = checks.risk(Some(&request.risk));
     let defender_name = checks.defender_name(&request.confidential);
     let owner = request.owner.unwrap_or(caller.user_id);
     checks.owner(conn, "owner", Some(owner).filter(|o| *o != caller.user_id), &delegation)?;
@@ -179,7 +192,8 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
             "is not a loaded workflow (see GET /api/v1/workflows)",
         );
     }
-    let (Some(workflow), Some(defender_name), true) = (workflow, defender_name, checks.is_clean()) else {
+    let (Some(workflow), Some(defender_name), Some(risk), true) = (workflow, defender_name, risk, checks.is_clean())
+    else {
         return Err(checks.into_error());
     };
 
@@ -203,7 +217,7 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
                 reference: reference.clone(),
                 country: request.country.clone(),
                 themes: themes.iter().cloned().map(Some).collect(),
-                risk: request.risk.clone(),
+                risk,
                 owner_id: owner,
                 sealed: sealed_case.clone(),
                 blind_index: blind_index.clone(),
@@ -225,7 +239,7 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
             from_state: None,
             to_state: None,
             actor_id: Some(caller.user_id),
-            actor_kind: "user",
+            actor_kind: ActorKind::User,
             at,
             plain: serde_json::json!({
                 "country": request.country, "themes": themes, "risk": request.risk, "owner": owner,

@@ -10,7 +10,9 @@ use serde_json::Value;
 use super::scope::{Reach, case_in_scope, is_review, open_key, reach, record_access, settle};
 use super::{CaseError, Context};
 use crate::crypto::{self, keyring};
-use crate::domain::{CaseId, ProcedureId, UserId};
+use crate::domain::AccessKind;
+use crate::domain::ScheduledKind;
+use crate::domain::{ActorKind, CaseId, ProcedureId, Risk, UserId};
 use crate::domain::{Role, Sensitive};
 use crate::store::Conn as PgConnection;
 use crate::store::cases::CaseToRead;
@@ -44,7 +46,7 @@ pub struct ProcedureView {
 #[derive(Debug, Serialize)]
 pub struct DueView {
     pub procedure_id: ProcedureId,
-    pub kind: String,
+    pub kind: ScheduledKind,
     pub what: Option<String>,
     pub due_at: DateTime<Utc>,
 }
@@ -57,7 +59,7 @@ pub struct CaseView {
     pub delegation: String,
     pub country: String,
     pub themes: Vec<String>,
-    pub risk: String,
+    pub risk: Risk,
     pub owner: UserId,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -137,7 +139,7 @@ fn view_in_scope(
         procedures.retain(is_review);
     }
     // The read is on record before any plaintext leaves.
-    record_access(conn, ctx, &read.case, "read")?;
+    record_access(conn, ctx, &read.case, AccessKind::Read)?;
     let upcoming = read.upcoming()?;
     let own_delegation = ctx.caller.delegation.as_deref() == Some(read.case.delegation.as_str());
     let duplicates = if own_delegation { read.duplicates } else { Vec::new() };
@@ -225,7 +227,7 @@ pub struct EventView {
     pub from_state: Option<String>,
     pub to_state: Option<String>,
     pub actor_id: Option<UserId>,
-    pub actor_kind: String,
+    pub actor_kind: ActorKind,
     /// The event's plain fields and its opened confidential ones.
     pub data: Sensitive<Value>,
 }
@@ -248,7 +250,7 @@ fn timeline_in_scope(
 ) -> Result<Vec<EventView>, CaseError> {
     let reviews: Option<Vec<ProcedureId>> = (reach(ctx.registry, ctx.caller, procedures) == Reach::ReviewsOnly)
         .then(|| procedures.iter().filter(|p| is_review(p)).map(|p| p.id).collect());
-    record_access(conn, ctx, case, "timeline")?;
+    record_access(conn, ctx, case, AccessKind::Timeline)?;
     let mut events = events_of(conn, case, case_key)?;
     if let Some(reviews) = reviews {
         events.retain(|event| event.procedure_id.is_some_and(|id| reviews.contains(&id)));
@@ -303,7 +305,7 @@ pub fn access_log(
         Role::EusrReviewer | Role::System => false,
     };
     if !allowed {
-        record_access(conn, ctx, &case, "denied")?;
+        record_access(conn, ctx, &case, AccessKind::Denied)?;
         return Err(CaseError::NotFound);
     }
     Ok(access_log::access_log_of(conn, id, 1000)?)

@@ -5,7 +5,8 @@
 
 use super::{CaseError, Context};
 use crate::crypto;
-use crate::domain::{CaseId, UserId};
+use crate::domain::AccessKind;
+use crate::domain::{ActorKind, CaseId, UserId};
 use crate::domain::{Principal, Role};
 use crate::store::cases::{self as rows, CaseRow};
 use crate::store::procedures;
@@ -100,7 +101,7 @@ pub(super) fn settle(
         Scope::Visible => Ok(()),
         Scope::Erased => Err(CaseError::Erased),
         Scope::Denied => {
-            record_access(conn, ctx, case, "denied")?;
+            record_access(conn, ctx, case, AccessKind::Denied)?;
             Err(CaseError::NotFound)
         }
     }
@@ -108,11 +109,15 @@ pub(super) fn settle(
 
 /// The user behind an event; none for Vigil itself.
 pub(super) fn actor_id(caller: &Principal) -> Option<UserId> {
-    (caller.role != Role::System).then_some(caller.user_id)
+    (!caller.role.is_system()).then_some(caller.user_id)
 }
 
-pub(super) fn actor_kind(caller: &Principal) -> &'static str {
-    if caller.role == Role::System { "system" } else { "user" }
+pub(super) fn actor_kind(caller: &Principal) -> ActorKind {
+    if caller.role.is_system() {
+        ActorKind::System
+    } else {
+        ActorKind::User
+    }
 }
 
 /// The people a case of `delegation` may be handed to (active focal points and heads of it),
@@ -133,9 +138,7 @@ pub fn colleagues(
 
 /// Whether `user` may own a case of `delegation`: an active focal point or head of it.
 fn may_own(user: &users::UserRow, delegation: &str) -> bool {
-    user.delegation.as_deref() == Some(delegation)
-        && user.disabled_at.is_none()
-        && matches!(user.role.as_str(), "focal_point" | "head_of_delegation")
+    user.delegation.as_deref() == Some(delegation) && user.disabled_at.is_none() && user.role.is_delegation_staff()
 }
 
 /// Whether `owner` may own a case of `delegation`: an active focal point or head of it.
@@ -148,7 +151,7 @@ pub(super) fn record_access(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
     case: &CaseRow,
-    what: &str,
+    what: AccessKind,
 ) -> Result<(), CaseError> {
     access_log::log_access(
         conn,

@@ -9,6 +9,7 @@ use super::open::{insert_started, scheduled_rows};
 use super::scope::{Reach, Scope, actor_id, actor_kind, is_review, owner_fits, reach, record_access, scope_of};
 use super::{CaseError, Context, answer, issue, now_micros, seal_data, to_object};
 use crate::crypto::keyring;
+use crate::domain::AccessKind;
 use crate::domain::Sensitive;
 use crate::domain::{ProcedureId, UserId};
 use crate::store::Conn as PgConnection;
@@ -62,7 +63,7 @@ pub fn transition(
     match outcome {
         Outcome::Done(done) => Ok(done),
         Outcome::Denied(case) => {
-            record_access(conn, ctx, &case, "denied")?;
+            record_access(conn, ctx, &case, AccessKind::Denied)?;
             Err(CaseError::NotFound)
         }
     }

@@ -5,11 +5,10 @@ use serde_json::{Map, Value};
 
 use super::scope::owner_fits;
 use super::{CaseError, FieldIssue, issue};
+use crate::domain::Risk;
 use crate::domain::UserId;
 use crate::domain::{Sensitive, is_country, is_theme};
 use crate::store::Conn as PgConnection;
-
-pub const RISKS: [&str; 4] = ["low", "medium", "high", "critical"];
 
 const COUNTRY: &str = "must be an ISO 3166-1 alpha-2 code such as KE";
 const THEME: &str = "is not a theme code (see the theme list)";
@@ -74,10 +73,13 @@ impl Checks {
         }
     }
 
-    pub(super) fn risk(&mut self, risk: Option<&str>) {
-        if risk.is_some_and(|risk| !RISKS.contains(&risk)) {
+    /// A risk level, if one was sent: its name parsed, or the field refused.
+    pub(super) fn risk(&mut self, risk: Option<&str>) -> Option<Risk> {
+        let parsed = risk.map(str::parse::<Risk>);
+        if let Some(Err(_)) = parsed {
             self.push("risk", RISK);
         }
+        parsed.and_then(Result::ok)
     }
 
     /// A new case's defender name: required, a non-empty string.

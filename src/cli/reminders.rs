@@ -7,6 +7,7 @@ use clap::Subcommand;
 
 use super::with_database;
 use vigil::config::Config;
+use vigil::domain::ScheduledStatus;
 use vigil::reminders::pass::{self, ScheduledWork};
 use vigil::startup::{self, Database, KeySource, load_workflows, sync_workflows};
 use vigil::store;
@@ -28,7 +29,11 @@ pub fn run(config: &Config, command: RemindersCommand) -> anyhow::Result<()> {
     match command {
         RemindersCommand::Run => run_worker(config),
         RemindersCommand::List { dead } => with_database(config, |db| {
-            let status = if dead { "dead" } else { "pending" };
+            let status = if dead {
+                ScheduledStatus::Dead
+            } else {
+                ScheduledStatus::Pending
+            };
             for item in db.run_blocking(|conn| store::scheduled::scheduled_in(conn, status, 1000))? {
                 println!(
                     "{}  {}  {:<8} {:<40} due {}  attempts {}",

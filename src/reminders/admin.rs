@@ -3,6 +3,7 @@
 
 use crate::cases::{CaseError, Context, FieldIssue};
 use crate::domain::ScheduledId;
+use crate::domain::ScheduledStatus;
 use crate::store::Conn as PgConnection;
 use crate::store::scheduled;
 
@@ -28,11 +29,11 @@ pub fn scheduled(
     state: &str,
 ) -> Result<Vec<scheduled::ScheduledSummary>, CaseError> {
     admin_only(ctx)?;
-    if !["pending", "dead", "done", "cancelled"].contains(&state) {
-        return Err(CaseError::Invalid(vec![FieldIssue {
+    let status: ScheduledStatus = state.parse().map_err(|e: crate::domain::NotInVocabulary| {
+        CaseError::Invalid(vec![FieldIssue {
             field: "state".into(),
-            problem: "must be pending, dead, done or cancelled".into(),
-        }]));
-    }
-    Ok(scheduled::scheduled_in(conn, state, 1000)?)
+            problem: e.to_string(),
+        }])
+    })?;
+    Ok(scheduled::scheduled_in(conn, status, 1000)?)
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 
+use crate::domain::ScheduledKind;
 use crate::domain::{ScheduledId, UserId};
 use crate::mail::Mailer;
 use crate::mail::message::{self, Reader, Reminder};
@@ -62,7 +63,7 @@ pub async fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTi
         let mut skipped_total = 0;
         loop {
             let due = db
-                .run(move |conn| scheduled::claim_due(conn, "reminder", now, LEASE, BATCH))
+                .run(move |conn| scheduled::claim_due(conn, ScheduledKind::Reminder, now, LEASE, BATCH))
                 .await?;
             if due.is_empty() {
                 return Ok::<_, StoreError>(skipped_total);
@@ -354,7 +355,7 @@ fn schedule_next(
             case_id: item.case_id,
             procedure_id: item.procedure_id,
             state: item.state.clone(),
-            kind: "reminder".into(),
+            kind: ScheduledKind::Reminder,
             position: item.position,
             message: item.message.clone(),
             recipients: item.recipients.clone(),

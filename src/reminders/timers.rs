@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::cases::{self, CaseError, Context, TransitionRequest};
 use crate::crypto::Keys;
+use crate::domain::ScheduledKind;
 use crate::domain::UserId;
 use crate::domain::{Principal, Role, Sensitive};
 use crate::store::{Db, StoreError};
@@ -42,7 +43,7 @@ pub fn fire_due(db: &Db, registry: &Registry, keys: &Keys, now: DateTime<Utc>) -
     let caller = system();
     let mut pass = Pass::default();
     loop {
-        let due = db.run_blocking(|conn| scheduled::claim_due(conn, "timer", now, LEASE, BATCH))?;
+        let due = db.run_blocking(|conn| scheduled::claim_due(conn, ScheduledKind::Timer, now, LEASE, BATCH))?;
         if due.is_empty() {
             return Ok(pass);
         }

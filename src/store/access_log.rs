@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::StoreError;
 use super::schema::access_log;
+use crate::domain::AccessKind;
 use crate::domain::{CaseId, UserId};
 
 /// One line of the access log: who read, exported or failed to reach which case.
@@ -13,7 +14,7 @@ pub fn log_access(
     user_id: Option<UserId>,
     delegation: Option<&str>,
     case_id: Option<CaseId>,
-    what: &str,
+    what: AccessKind,
     request_id: Option<&str>,
 ) -> Result<(), StoreError> {
     diesel::insert_into(access_log::table)
@@ -33,7 +34,7 @@ pub fn log_access(
 pub struct AccessRow {
     pub at: DateTime<Utc>,
     pub user_id: Option<UserId>,
-    pub what: String,
+    pub what: AccessKind,
     pub request_id: Option<String>,
 }
 

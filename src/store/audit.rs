@@ -30,7 +30,7 @@ fn rebuilt(event: &EventRow) -> NewEvent {
         from_state: event.from_state.clone(),
         to_state: event.to_state.clone(),
         actor_id: event.actor_id,
-        actor_kind: if event.actor_kind == "system" { "system" } else { "user" },
+        actor_kind: event.actor_kind,
         at: event.at,
         plain: event.plain.clone(),
         sealed: event.sealed.clone(),

@@ -14,6 +14,7 @@ use super::keys::CaseKeyRow;
 use super::prepared::prepared;
 use super::scheduled::ScheduledRow;
 use super::schema::{case_keys, cases, procedures};
+use crate::domain::Risk;
 use crate::domain::{CaseId, ProcedureId, UserId};
 
 #[derive(Debug, Clone, Insertable)]
@@ -24,7 +25,7 @@ pub struct NewCase {
     pub reference: String,
     pub country: String,
     pub themes: Vec<Option<String>>,
-    pub risk: String,
+    pub risk: Risk,
     pub owner_id: UserId,
     pub sealed: Vec<u8>,
     pub blind_index: Option<Vec<u8>>,
@@ -40,7 +41,7 @@ pub struct CaseRow {
     pub reference: String,
     pub country: String,
     pub themes: Vec<Option<String>>,
-    pub risk: String,
+    pub risk: Risk,
     pub owner_id: UserId,
     pub version: i64,
     pub sealed: Vec<u8>,
@@ -314,7 +315,7 @@ pub struct CaseFilter {
     pub delegation: Option<String>,
     pub country: Option<String>,
     pub theme: Option<String>,
-    pub risk: Option<String>,
+    pub risk: Option<Risk>,
     pub owner: Option<UserId>,
     pub due_before: Option<DateTime<Utc>>,
     /// Cases with a procedure of this workflow / in this state / in this queue.
@@ -365,7 +366,7 @@ pub fn list(conn: &mut PgConnection, filter: &CaseFilter) -> Result<Vec<CaseRow>
         query = query.filter(cases::themes.contains(vec![Some(theme.clone())]));
     }
     if let Some(risk) = &filter.risk {
-        query = query.filter(cases::risk.eq(risk.clone()));
+        query = query.filter(cases::risk.eq(*risk));
     }
     if let Some(owner) = filter.owner {
         query = query.filter(cases::owner_id.eq(owner));
@@ -445,7 +446,7 @@ pub fn list(conn: &mut PgConnection, filter: &CaseFilter) -> Result<Vec<CaseRow>
 pub struct CaseChanges {
     pub country: Option<String>,
     pub themes: Option<Vec<Option<String>>>,
-    pub risk: Option<String>,
+    pub risk: Option<Risk>,
     pub owner_id: Option<UserId>,
     pub sealed: Option<Vec<u8>>,
     pub blind_index: Option<Option<Vec<u8>>>,

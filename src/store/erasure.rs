@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::StoreError;
 use super::schema::{case_keys, cases, procedures, scheduled};
+use crate::domain::ErasureReason;
 use crate::domain::{CaseId, ErasureRequestId, UserId};
 
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
@@ -13,7 +14,7 @@ pub struct ErasureRequest {
     pub id: ErasureRequestId,
     pub delegation: String,
     pub case_id: CaseId,
-    pub reason: String,
+    pub reason: ErasureReason,
     pub requested_by: UserId,
     pub approved_by: Option<UserId>,
 }
@@ -33,7 +34,7 @@ pub struct PendingErasure {
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub reference: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    pub reason: String,
+    pub reason: ErasureReason,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub requested_by: UserId,
     #[diesel(sql_type = diesel::sql_types::Timestamptz)]

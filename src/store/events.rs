@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::StoreError;
 use super::schema::case_events;
+use crate::domain::ActorKind;
 use crate::domain::{CaseId, ProcedureId, UserId};
 
 /// An event to append to a case's chain.
@@ -17,8 +18,7 @@ pub struct NewEvent {
     pub from_state: Option<String>,
     pub to_state: Option<String>,
     pub actor_id: Option<UserId>,
-    /// `user` or `system`.
-    pub actor_kind: &'static str,
+    pub actor_kind: ActorKind,
     pub at: DateTime<Utc>,
     pub plain: serde_json::Value,
     pub sealed: Option<Vec<u8>>,
@@ -54,7 +54,7 @@ pub fn event_hash(prev: &[u8], case_id: CaseId, seq: i64, event: &NewEvent) -> [
             .unwrap_or_default()
             .as_slice(),
     );
-    field(&mut hasher, event.actor_kind.as_bytes());
+    field(&mut hasher, event.actor_kind.as_str().as_bytes());
     hasher.update(event.at.timestamp_micros().to_be_bytes());
     field(&mut hasher, event.plain.to_string().as_bytes());
     field(&mut hasher, event.sealed.as_deref().unwrap_or_default());
@@ -153,7 +153,7 @@ pub struct EventRow {
     pub from_state: Option<String>,
     pub to_state: Option<String>,
     pub actor_id: Option<UserId>,
-    pub actor_kind: String,
+    pub actor_kind: ActorKind,
     pub at: DateTime<Utc>,
     pub plain: serde_json::Value,
     pub sealed: Option<Vec<u8>>,
@@ -183,7 +183,7 @@ mod tests {
             from_state: None,
             to_state: None,
             actor_id: None,
-            actor_kind: "system",
+            actor_kind: ActorKind::System,
             at: DateTime::from_timestamp_micros(1_700_000_000_000_000).unwrap(),
             plain: serde_json::json!({ "text": text }),
             sealed: None,

@@ -21,6 +21,7 @@ pub mod scheduled;
 pub mod schema;
 pub mod sessions;
 pub mod users;
+pub mod vocabulary;
 pub mod workflows;
 
 use std::time::Duration;

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::StoreError;
 use super::prepared::prepared;
 use super::schema::procedures;
+use crate::domain::Risk;
 use crate::domain::{CaseId, ProcedureId};
 
 #[derive(Debug, Clone, Insertable)]
@@ -127,7 +128,7 @@ pub struct QueueItem {
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub country: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    pub risk: String,
+    pub risk: Risk,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub workflow: String,
     #[diesel(sql_type = diesel::sql_types::Text)]

@@ -9,6 +9,7 @@ use super::StoreError;
 use super::prepared::prepared;
 use super::schema::scheduled;
 use crate::domain::{CaseId, ProcedureId, ScheduledId, UserId};
+use crate::domain::{ScheduledKind, ScheduledStatus};
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = scheduled)]
@@ -18,7 +19,7 @@ pub struct NewScheduled {
     pub case_id: CaseId,
     pub procedure_id: ProcedureId,
     pub state: String,
-    pub kind: String,
+    pub kind: ScheduledKind,
     pub position: i32,
     pub message: Option<String>,
     pub recipients: Vec<Option<String>>,
@@ -63,7 +64,7 @@ pub fn cancel_scheduled(
 pub struct ScheduledRow {
     pub id: ScheduledId,
     pub procedure_id: ProcedureId,
-    pub kind: String,
+    pub kind: ScheduledKind,
     pub message: Option<String>,
     pub action: Option<String>,
     pub due_at: DateTime<Utc>,
@@ -141,7 +142,7 @@ pub const REFRESH_NEXT_DUE_SQL: &str = "UPDATE cases c SET next_due_at = case_ne
 /// run; a crashed worker's lease runs out and another takes the item over.
 pub fn claim_due(
     conn: &mut PgConnection,
-    kind: &str,
+    kind: ScheduledKind,
     now: DateTime<Utc>,
     lease: std::time::Duration,
     limit: i64,
@@ -175,16 +176,21 @@ pub fn retry_later(
 
 /// Marks a scheduled item done.
 pub fn complete(conn: &mut PgConnection, delegation: &str, id: ScheduledId) -> Result<(), StoreError> {
-    finish(conn, delegation, id, "done")
+    finish(conn, delegation, id, ScheduledStatus::Done)
 }
 
 /// Gives up on a scheduled item that cannot be carried out.
 pub fn mark_dead(conn: &mut PgConnection, delegation: &str, id: ScheduledId) -> Result<(), StoreError> {
-    finish(conn, delegation, id, "dead")
+    finish(conn, delegation, id, ScheduledStatus::Dead)
 }
 
 /// Ends a claimed item in `status`, releasing its lease.
-fn finish(conn: &mut PgConnection, delegation: &str, id: ScheduledId, status: &str) -> Result<(), StoreError> {
+fn finish(
+    conn: &mut PgConnection,
+    delegation: &str,
+    id: ScheduledId,
+    status: ScheduledStatus,
+) -> Result<(), StoreError> {
     prepared(
         diesel::update(scheduled::table.find((delegation, id)))
             .set((
@@ -205,7 +211,7 @@ pub struct ScheduledSummary {
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub reference: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    pub kind: String,
+    pub kind: ScheduledKind,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     pub message: Option<String>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
@@ -215,11 +221,15 @@ pub struct ScheduledSummary {
     #[diesel(sql_type = diesel::sql_types::Integer)]
     pub attempts: i32,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    pub status: String,
+    pub status: ScheduledStatus,
 }
 
 /// Scheduled items in `status` (`pending`, `dead`, …), soonest first.
-pub fn scheduled_in(conn: &mut PgConnection, status: &str, limit: i64) -> Result<Vec<ScheduledSummary>, StoreError> {
+pub fn scheduled_in(
+    conn: &mut PgConnection,
+    status: ScheduledStatus,
+    limit: i64,
+) -> Result<Vec<ScheduledSummary>, StoreError> {
     Ok(diesel::sql_query(
         "SELECT s.id, c.reference, s.kind, s.message, s.action, s.due_at, s.attempts, s.status
          FROM scheduled s JOIN cases c ON c.delegation = s.delegation AND c.id = s.case_id

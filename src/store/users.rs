@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::StoreError;
 use super::schema::{api_tokens, delegations, users};
+use crate::domain::Role;
 use crate::domain::UserId;
 
 #[derive(Debug, Clone, Insertable)]
@@ -63,7 +64,7 @@ pub struct NewUser {
     pub id: UserId,
     pub email: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub delegation: Option<String>,
     pub time_zone: Option<String>,
     pub language: String,
@@ -76,7 +77,7 @@ pub struct UserRow {
     pub id: UserId,
     pub email: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub delegation: Option<String>,
     /// None: the delegation's.
     pub time_zone: Option<String>,

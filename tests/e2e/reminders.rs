@@ -91,11 +91,16 @@ async fn reminders_reach_their_recipients_by_reference_only_and_repeat_once_afte
     let users = pool.run_blocking(vigil::store::users::list_users).unwrap();
     let hod_email = users
         .iter()
-        .find(|u| u.role == "head_of_delegation")
+        .find(|u| u.role == vigil::domain::Role::HeadOfDelegation)
         .unwrap()
         .email
         .clone();
-    let fp_email = users.iter().find(|u| u.role == "focal_point").unwrap().email.clone();
+    let fp_email = users
+        .iter()
+        .find(|u| u.role == vigil::domain::Role::FocalPoint)
+        .unwrap()
+        .email
+        .clone();
     assert!(
         mail.contains(&format!("To: {hod_email}")),
         "not to the head of delegation:\n{mail}"
@@ -402,11 +407,13 @@ async fn a_dispatcher_killed_mid_batch_loses_nothing() {
         )
         .unwrap();
     let pending = |pool: &Db| {
-        pool.run_blocking(|conn| vigil::store::scheduled::scheduled_in(conn, "pending", 1000))
-            .unwrap()
-            .into_iter()
-            .filter(|s| s.kind == "reminder")
-            .count()
+        pool.run_blocking(|conn| {
+            vigil::store::scheduled::scheduled_in(conn, vigil::domain::ScheduledStatus::Pending, 1000)
+        })
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.kind == vigil::domain::ScheduledKind::Reminder)
+        .count()
     };
     assert_eq!(pending(&pool), 40);
 
@@ -499,12 +506,14 @@ async fn a_weekly_chase_keeps_the_owners_wall_clock_across_a_dst_change() {
     }
 
     let next_chase = |pool: &Db| {
-        pool.run_blocking(|conn| vigil::store::scheduled::scheduled_in(conn, "pending", 100))
-            .unwrap()
-            .into_iter()
-            .find(|s| s.message.as_deref() == Some("demarche.chase_reply"))
-            .map(|s| s.due_at)
-            .unwrap()
+        pool.run_blocking(|conn| {
+            vigil::store::scheduled::scheduled_in(conn, vigil::domain::ScheduledStatus::Pending, 100)
+        })
+        .unwrap()
+        .into_iter()
+        .find(|s| s.message.as_deref() == Some("demarche.chase_reply"))
+        .map(|s| s.due_at)
+        .unwrap()
     };
     // Each occurrence is sent a minute after it falls due, which schedules the next.
     let mut occurrences = Vec::new();

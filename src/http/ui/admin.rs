@@ -13,8 +13,9 @@ use super::forms::{Submitted, humanize};
 use super::pages::{Nav, Pick, local, parse_id};
 use super::session::Session;
 use super::{WebError, page, see_other};
-use crate::cases::{self, CaseError, ERASURE_REASONS, EraseRequest};
+use crate::cases::{self, CaseError, EraseRequest};
 use crate::commands;
+use crate::domain::ErasureReason;
 use crate::domain::Role;
 use crate::domain::{ErasureRequestId, ScheduledId, UserId};
 use crate::http::AppState;
@@ -153,7 +154,11 @@ async fn admin_page(
             .map(|d| DeadLine {
                 id: d.id,
                 reference: d.reference,
-                what: format!("{} {}", humanize(&d.kind), d.message.or(d.action).unwrap_or_default()),
+                what: format!(
+                    "{} {}",
+                    humanize(d.kind.as_str()),
+                    d.message.or(d.action).unwrap_or_default()
+                ),
                 due: when(d.due_at),
                 attempts: d.attempts,
             })
@@ -163,7 +168,7 @@ async fn admin_page(
             .map(|e| ErasureLine {
                 id: e.id,
                 reference: e.reference,
-                reason: humanize(&e.reason),
+                reason: humanize(e.reason.as_str()),
                 requested_by: email_of(e.requested_by),
                 requested_at: when(e.requested_at),
                 mine: e.requested_by == session.caller.user_id,
@@ -175,7 +180,7 @@ async fn admin_page(
                 id: u.id,
                 email: u.email.clone(),
                 name: u.display_name.clone(),
-                role: humanize(&u.role),
+                role: humanize(u.role.as_str()),
                 delegation: u.delegation.clone().unwrap_or_default(),
                 disabled: u.disabled_at.is_some(),
             })
@@ -188,12 +193,12 @@ async fn admin_page(
                 label: humanize(r),
             })
             .collect(),
-        reasons: ERASURE_REASONS
+        reasons: ErasureReason::ALL
             .iter()
             .map(|r| Pick {
                 selected: false,
-                value: (*r).to_owned(),
-                label: humanize(r),
+                value: r.as_str().to_owned(),
+                label: humanize(r.as_str()),
             })
             .collect(),
         notice,

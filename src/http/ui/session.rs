@@ -19,8 +19,8 @@ use subtle::ConstantTimeEq;
 use super::forms::Submitted;
 use super::{WebError, page, see_other};
 use crate::crypto::token;
+use crate::domain::Principal;
 use crate::domain::UserId;
-use crate::domain::{Principal, Role};
 use crate::http::AppState;
 use crate::http::auth::check_token;
 use crate::http::error::ApiError;
@@ -102,7 +102,7 @@ impl FromRequest for Session {
                 })
                 .await?
                 .ok_or(WebError::SignIn)?;
-            let role = Role::parse(&live.user.role).ok_or(WebError::SignIn)?;
+            let role = live.user.role;
             let zone = live
                 .user
                 .time_zone

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use super::{Nav, Pick, local, opens_cases, parse_id, shown, state_title, theme_label, workflow_picks, workflow_title};
 use crate::cases::{self, CaseError, CaseView, EventView};
 use crate::domain::Sensitive;
-use crate::domain::{CaseId, ProcedureId};
+use crate::domain::{ActorKind, CaseId, ProcedureId, ScheduledKind};
 use crate::http::AppState;
 use crate::http::cases::run;
 use crate::http::ui::forms::{self, Control, ControlIssue, Submitted};
@@ -136,7 +136,7 @@ async fn case_page(
         .map(|u| {
             (
                 u.id.to_string(),
-                format!("{} ({})", u.display_name, forms::humanize(&u.role)),
+                format!("{} ({})", u.display_name, forms::humanize(u.role.as_str())),
             )
         })
         .collect();
@@ -249,7 +249,7 @@ fn case_view(
         .iter()
         .map(|due| DueLine {
             when: local(due.due_at, zone),
-            kind: if due.kind == "timer" {
+            kind: if due.kind == ScheduledKind::Timer {
                 "Timer".into()
             } else {
                 "Reminder".into()
@@ -296,7 +296,7 @@ fn case_view(
                 what: action,
                 change,
                 by: match event.actor_id {
-                    _ if event.actor_kind == "system" => "Vigil".into(),
+                    _ if event.actor_kind == ActorKind::System => "Vigil".into(),
                     Some(actor) if actor == session.caller.user_id => "you".into(),
                     Some(_) => "a colleague".into(),
                     None => "Vigil".into(),
@@ -311,7 +311,7 @@ fn case_view(
         id: view.id,
         reference: view.reference,
         country: view.country,
-        risk: view.risk,
+        risk: view.risk.to_string(),
         themes: view.themes.iter().map(|t| theme_label(t).to_owned()).collect(),
         owner: if view.owner == session.caller.user_id {
             "you".into()

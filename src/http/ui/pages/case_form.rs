@@ -184,7 +184,7 @@ pub async fn edit_case(
     .await?;
     let mut pairs = vec![
         ("country".to_owned(), view.country.clone()),
-        ("risk".to_owned(), view.risk.clone()),
+        ("risk".to_owned(), view.risk.to_string()),
     ];
     pairs.extend(view.themes.iter().map(|t| ("themes".to_owned(), t.clone())));
     if let Value::Object(confidential) = view.confidential.expose() {

@@ -152,7 +152,7 @@ pub async fn cases(
             id: case.id,
             reference: case.reference,
             country: case.country,
-            risk: case.risk,
+            risk: case.risk.to_string(),
         })
         .collect();
     let next = page_of.next.map(|cursor| {

@@ -20,8 +20,7 @@ use serde_json::Value;
 use super::WebError;
 use super::forms::{self};
 use super::session::Session;
-use crate::cases;
-use crate::domain::{Role, THEMES};
+use crate::domain::{Risk, Role, THEMES};
 use crate::workflow::{Registry, Workflow};
 
 /// The header of every signed-in page.
@@ -125,7 +124,10 @@ pub struct Pick {
 }
 
 fn risk_picks(chosen: &[&str]) -> Vec<Pick> {
-    picks(cases::RISKS.iter().map(|r| (*r, forms::humanize(r))), chosen)
+    picks(
+        Risk::ALL.iter().map(|r| (r.as_str(), forms::humanize(r.as_str()))),
+        chosen,
+    )
 }
 
 fn theme_picks(chosen: &[&str]) -> Vec<Pick> {

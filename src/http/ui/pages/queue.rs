@@ -59,7 +59,7 @@ pub async fn queue(
             reference: e.reference,
             delegation: e.delegation,
             country: e.country,
-            risk: e.risk,
+            risk: e.risk.to_string(),
         })
         .collect();
     page(

@@ -1,0 +1,139 @@
+//! The closed vocabularies of Vigil: each a set of names that the database, the API and the
+//! workflow files spell the same way. Parsed once, at the edge; inside, they are types. Their
+//! SQL conversions (as `text`) live in `store::vocabulary`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A name that is none of a vocabulary's; the message lists the ones there are, never what was
+/// sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must be one of {0}")]
+pub struct NotInVocabulary(pub &'static str);
+
+macro_rules! vocabulary {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+            /// Every name, as an error or a form lists them.
+            pub const NAMES: &'static str = concat_names!($($text),+);
+
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text),+
+                }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = NotInVocabulary;
+
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                match text {
+                    $($text => Ok(Self::$variant),)+
+                    _ => Err(NotInVocabulary(Self::NAMES)),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+macro_rules! concat_names {
+    ($only:literal) => { $only };
+    ($first:literal, $($rest:literal),+) => { concat!($first, ", ", concat_names!($($rest),+)) };
+}
+
+vocabulary!(
+    /// How much danger the defender is in, as the delegation judges it.
+    Risk {
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        Critical = "critical",
+    }
+);
+
+vocabulary!(
+    /// Who an event was made by: a person, or Vigil itself (a timer).
+    ActorKind {
+        User = "user",
+        System = "system",
+    }
+);
+
+vocabulary!(
+    /// What a line of the access log records.
+    AccessKind {
+        /// The case with its opened data.
+        Read = "read",
+        /// The timeline with its opened data.
+        Timeline = "timeline",
+        Export = "export",
+        /// An attempt on a case out of the caller's scope.
+        Denied = "denied",
+    }
+);
+
+vocabulary!(
+    /// Where a scheduled item stands.
+    ScheduledStatus {
+        Pending = "pending",
+        Done = "done",
+        Cancelled = "cancelled",
+        /// Given up after its last attempt; an admin may give it another round.
+        Dead = "dead",
+    }
+);
+
+vocabulary!(
+    /// What a scheduled item is.
+    ScheduledKind {
+        /// An email to people, once or repeating.
+        Reminder = "reminder",
+        /// An action Vigil takes by itself.
+        Timer = "timer",
+    }
+);
+
+vocabulary!(
+    /// Why a case is erased.
+    ErasureReason {
+        DefenderRequest = "defender_request",
+        RetentionExpired = "retention_expired",
+        DataProtectionOrder = "data_protection_order",
+        OpenedInError = "opened_in_error",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_reads_back_and_is_sent_as_itself() {
+        for risk in Risk::ALL {
+            assert_eq!(risk.as_str().parse::<Risk>(), Ok(*risk));
+            assert_eq!(serde_json::to_value(risk).unwrap(), serde_json::json!(risk.as_str()));
+        }
+        assert_eq!(Risk::NAMES, "low, medium, high, critical");
+        assert_eq!(
+            "Critical".parse::<Risk>().unwrap_err().to_string(),
+            "must be one of low, medium, high, critical"
+        );
+        assert_eq!(ErasureReason::OpenedInError.as_str(), "opened_in_error");
+    }
+}
