@@ -150,13 +150,6 @@ fn transition_in(
         &calendar_of_locked(&locked),
     )?;
 
-    // The procedure's data after the action, split again by the workflow's declarations.
-    recorded.extend(plan.plain.clone());
-    recorded.extend(plan.sealed.expose().clone());
-    let fields = workflow.fields();
-    let (plain_all, sealed_all): (Data, Data) = recorded
-        .into_iter()
-        .partition(|(name, _)| fields.get(name).is_some_and(|f| !f.confidential));
     let version = procedure.version + 1;
     procedures::update_procedure(
         conn,
@@ -166,8 +159,8 @@ fn transition_in(
             state: plan.to.clone(),
             queue: Some(plan.queue.clone()),
             version,
-            plain_data: to_object(plain_all),
-            sealed_data: seal_data(recipient, &Sensitive::new(sealed_all))?,
+            plain_data: to_object(plan.procedure_plain.clone()),
+            sealed_data: seal_data(recipient, &plan.procedure_sealed)?,
             updated_at: at,
         },
     )?;

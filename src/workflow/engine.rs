@@ -144,6 +144,11 @@ pub struct Plan {
     pub plain: Data,
     /// The event's confidential fields, to be sealed.
     pub sealed: Sensitive<Data>,
+    /// The procedure's data once the action is taken (what it had, with the action's fields
+    /// over it), split as a new procedure's is: in clear what an action declares plain, sealed
+    /// the rest.
+    pub procedure_plain: Data,
+    pub procedure_sealed: Sensitive<Data>,
     /// Leaving the state (or re-entering it) cancels what it scheduled.
     pub cancel_scheduled: bool,
     pub schedule: Vec<Due>,
@@ -217,6 +222,7 @@ pub fn plan(
             }]
         }
     };
+    let (procedure_plain, procedure_sealed) = split(&workflow.fields(), merged);
     Ok(Plan {
         action: request.action.to_owned(),
         from: procedure.state.to_owned(),
@@ -224,6 +230,8 @@ pub fn plan(
         to,
         plain,
         sealed,
+        procedure_plain,
+        procedure_sealed,
         cancel_scheduled: entered,
         schedule,
         starts,

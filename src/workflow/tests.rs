@@ -347,6 +347,11 @@ fn data(value: Value) -> serde_json::Map<String, Value> {
     value.as_object().unwrap().clone()
 }
 
+/// A procedure's data as the engine keeps it.
+fn recorded(value: Value) -> Data {
+    data(value).into_iter().collect()
+}
+
 fn tiny() -> Registry {
     Registry::load(&[source("tiny", TINY)]).unwrap()
 }
@@ -499,6 +504,31 @@ fn an_action_without_a_target_stays_and_schedules_nothing() {
     .unwrap();
     assert_eq!(plan.to, "waiting");
     assert!(!plan.cancel_scheduled && plan.schedule.is_empty());
+}
+
+#[test]
+fn a_plan_carries_the_procedure_s_data_after_the_action_split_by_the_workflow_s_declarations() {
+    let registry = tiny();
+    // Recorded before: a plain urgency and a sealed note; and a field no action declares.
+    let before = recorded(json!({"urgency": "urgent", "note": "first", "stray": 1}));
+    let plan = decide(
+        &registry,
+        "tiny",
+        "waiting",
+        &before,
+        Role::FocalPoint,
+        "add_note",
+        json!({"note": "second"}),
+    )
+    .unwrap();
+    assert_eq!(plan.procedure_plain, recorded(json!({"urgency": "urgent"})));
+    assert_eq!(
+        plan.procedure_sealed.expose(),
+        &recorded(json!({"note": "second", "stray": 1}))
+    );
+    // The event carries only what the action gave.
+    assert!(plan.plain.is_empty());
+    assert_eq!(plan.sealed.expose(), &recorded(json!({"note": "second"})));
 }
 
 #[test]

@@ -80,7 +80,7 @@ fn the_reminders_bench_measures_vigil_and_both_ceilings_and_cleans_up() {
 }
 
 #[test]
-fn the_transitions_bench_drives_a_real_server_and_pgbench_on_the_same_sql() {
+fn the_transitions_bench_drives_a_real_server_and_pgbench_on_the_least_a_transition_needs() {
     // Two runs: the second must work on what the first run's pgbench reference left behind
     // (it once wrote another case's ciphertext into the procedures, and Vigil answered 500).
     let (_, report) = bench("transitions", &["--clients", "2", "--seconds", "1", "--runs", "2"]);
