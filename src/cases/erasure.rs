@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{CaseError, Context, MAX_PAGE, answer, issue, now_micros};
 use crate::domain::ActorKind;
 use crate::domain::ErasureReason;
+use crate::domain::Reference;
 use crate::domain::{CaseId, ErasureRequestId};
 use crate::store::Conn as PgConnection;
 use crate::store::cases as rows;
@@ -24,7 +25,7 @@ pub struct EraseRequest {
 pub struct ErasureRequested {
     pub request_id: ErasureRequestId,
     pub case_id: CaseId,
-    pub reference: String,
+    pub reference: Reference,
 }
 
 #[derive(Debug, Serialize)]
@@ -55,7 +56,7 @@ pub fn request_erasure_by_reference(
     request: EraseRequest,
 ) -> Result<ErasureRequested, CaseError> {
     admin_only(ctx)?;
-    let case = rows::case_by_reference(conn, reference.trim())?.ok_or_else(|| {
+    let case = rows::case_by_reference(conn, &Reference::new(reference.trim()))?.ok_or_else(|| {
         CaseError::Invalid(vec![issue(
             "reference",
             "names no case (references look like VG-2026-00042)",

@@ -11,6 +11,7 @@ use crate::crypto::Keys;
 use crate::crypto::{self, keyring};
 use crate::domain::AccessKind;
 use crate::domain::CaseId;
+use crate::domain::Reference;
 use crate::domain::{Role, Sensitive};
 use crate::store::Conn as PgConnection;
 use crate::store::cases::{self as rows, CaseRow};
@@ -77,7 +78,7 @@ pub fn export_case(
     record_access(conn, ctx, &case, AccessKind::Export)?;
     let reference = case.reference.clone();
     let sealed = bundle(conn, ctx.registry, ctx.keys, case, procedures, ctx.now, recipient)?;
-    Ok((reference, sealed))
+    Ok((reference.into_string(), sealed))
 }
 
 /// `vigil export case REF`: the same bundle for an operator at the server, recorded in the access
@@ -91,7 +92,7 @@ pub fn export_by_reference(
     now: DateTime<Utc>,
 ) -> Result<Vec<u8>, CaseError> {
     export_recipient(recipient)?;
-    let case = rows::case_by_reference(conn, reference)?.ok_or(CaseError::NotFound)?;
+    let case = rows::case_by_reference(conn, &Reference::new(reference))?.ok_or(CaseError::NotFound)?;
     if case.erased_at.is_some() {
         return Err(CaseError::Erased);
     }

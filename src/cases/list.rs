@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::validate::Checks;
 use super::{CaseError, Context};
+use crate::domain::Reference;
 use crate::domain::Role;
 use crate::domain::{CaseId, ProcedureId, Risk, UserId};
 use crate::store::Conn as PgConnection;
@@ -48,7 +49,7 @@ pub struct ProcedureSummary {
 #[derive(Debug, Serialize)]
 pub struct CaseSummary {
     pub id: CaseId,
-    pub reference: String,
+    pub reference: Reference,
     pub version: i64,
     pub delegation: String,
     pub country: String,
@@ -199,7 +200,7 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
 pub struct QueueEntry {
     pub procedure_id: ProcedureId,
     pub case_id: CaseId,
-    pub reference: String,
+    pub reference: Reference,
     pub delegation: String,
     pub country: String,
     pub risk: Risk,

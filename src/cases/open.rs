@@ -10,6 +10,7 @@ use super::validate::Checks;
 use super::{CaseError, Context, answer, issue, now_micros, seal_data, to_object};
 use crate::crypto::keyring;
 use crate::domain::ActorKind;
+use crate::domain::Reference;
 use crate::domain::ScheduledKind;
 use crate::domain::Sensitive;
 use crate::domain::{CaseId, ProcedureId, ScheduledId, UserId};
@@ -45,11 +46,11 @@ pub struct OpenProcedureRequest {
 #[derive(Debug, Serialize)]
 pub struct Opened {
     pub id: CaseId,
-    pub reference: String,
+    pub reference: Reference,
     pub version: i64,
     pub procedure_id: ProcedureId,
     /// References of other cases of the same defender name that the caller may see.
-    pub possible_duplicates: Vec<String>,
+    pub possible_duplicates: Vec<Reference>,
 }
 
 pub(super) fn scheduled_rows(

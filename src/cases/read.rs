@@ -11,6 +11,7 @@ use super::scope::{Reach, case_in_scope, is_review, open_key, reach, record_acce
 use super::{CaseError, Context};
 use crate::crypto::{self, keyring};
 use crate::domain::AccessKind;
+use crate::domain::Reference;
 use crate::domain::ScheduledKind;
 use crate::domain::{ActorKind, CaseId, ProcedureId, Risk, UserId};
 use crate::domain::{Role, Sensitive};
@@ -54,7 +55,7 @@ pub struct DueView {
 #[derive(Debug, Serialize)]
 pub struct CaseView {
     pub id: CaseId,
-    pub reference: String,
+    pub reference: Reference,
     pub version: i64,
     pub delegation: String,
     pub country: String,
@@ -68,7 +69,7 @@ pub struct CaseView {
     pub procedures: Vec<ProcedureView>,
     pub upcoming: Vec<DueView>,
     /// Other cases of the same defender in the delegation, for the delegation's own staff.
-    pub possible_duplicates: Vec<String>,
+    pub possible_duplicates: Vec<Reference>,
 }
 
 /// The actions of `workflow` that `role` may take in `state`.

@@ -303,7 +303,7 @@ async fn prepare(
         }
         let definition = &workflow.definition;
         let reminder = Reminder {
-            reference: context.reference.clone(),
+            reference: context.reference.to_string(),
             workflow_title: definition.title.clone(),
             step_title: definition
                 .states

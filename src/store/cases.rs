@@ -14,6 +14,7 @@ use super::keys::CaseKeyRow;
 use super::prepared::prepared;
 use super::scheduled::ScheduledRow;
 use super::schema::{case_keys, cases, procedures};
+use crate::domain::Reference;
 use crate::domain::Risk;
 use crate::domain::{CaseId, ProcedureId, UserId};
 
@@ -22,7 +23,7 @@ use crate::domain::{CaseId, ProcedureId, UserId};
 pub struct NewCase {
     pub delegation: String,
     pub id: CaseId,
-    pub reference: String,
+    pub reference: Reference,
     pub country: String,
     pub themes: Vec<Option<String>>,
     pub risk: Risk,
@@ -38,7 +39,7 @@ pub struct NewCase {
 pub struct CaseRow {
     pub delegation: String,
     pub id: CaseId,
-    pub reference: String,
+    pub reference: Reference,
     pub country: String,
     pub themes: Vec<Option<String>>,
     pub risk: Risk,
@@ -64,12 +65,12 @@ impl CaseRow {
 }
 
 /// The next human reference, e.g. `VG-2026-00042`.
-pub fn next_reference(conn: &mut PgConnection, year: i32) -> Result<String, StoreError> {
+pub fn next_reference(conn: &mut PgConnection, year: i32) -> Result<Reference, StoreError> {
     let number: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
         "nextval('case_reference_seq')",
     ))
     .get_result(conn)?;
-    Ok(format!("VG-{year}-{number:05}"))
+    Ok(Reference::new(format!("VG-{year}-{number:05}")))
 }
 
 pub fn insert_case(conn: &mut PgConnection, case: &NewCase, key: &CaseKeyRow) -> Result<(), StoreError> {
@@ -92,7 +93,7 @@ pub fn case_by_id(conn: &mut PgConnection, id: CaseId) -> Result<Option<CaseRow>
         .optional()?)
 }
 
-pub fn case_by_reference(conn: &mut PgConnection, reference: &str) -> Result<Option<CaseRow>, StoreError> {
+pub fn case_by_reference(conn: &mut PgConnection, reference: &Reference) -> Result<Option<CaseRow>, StoreError> {
     Ok(cases::table
         .filter(cases::reference.eq(reference))
         .select(CaseRow::as_select())
@@ -155,7 +156,7 @@ pub struct CaseToRead {
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Bytea>)]
     pub key_wrapped: Option<Vec<u8>>,
     #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>)]
-    pub duplicates: Vec<String>,
+    pub duplicates: Vec<Reference>,
     #[diesel(sql_type = diesel::sql_types::Jsonb)]
     upcoming: serde_json::Value,
 }
@@ -286,7 +287,7 @@ struct NewVersion {
 /// The references of the other live cases of the same delegation whose blind index equals
 /// this case's (the same defender's name, as far as normalisation goes), found without
 /// decrypting anything.
-pub fn same_defender(conn: &mut PgConnection, delegation: &str, id: CaseId) -> Result<Vec<String>, StoreError> {
+pub fn same_defender(conn: &mut PgConnection, delegation: &str, id: CaseId) -> Result<Vec<Reference>, StoreError> {
     Ok(prepared(
         diesel::sql_query(
             "SELECT other.reference FROM cases me
@@ -297,16 +298,16 @@ pub fn same_defender(conn: &mut PgConnection, delegation: &str, id: CaseId) -> R
         .bind::<diesel::sql_types::Text, _>(delegation)
         .bind::<diesel::sql_types::Uuid, _>(id),
     )
-    .load::<Reference>(conn)?
+    .load::<Referenced>(conn)?
     .into_iter()
     .map(|r| r.reference)
     .collect())
 }
 
 #[derive(QueryableByName)]
-struct Reference {
+struct Referenced {
     #[diesel(sql_type = diesel::sql_types::Text)]
-    reference: String,
+    reference: Reference,
 }
 
 /// Filters of the case list; every one optional.

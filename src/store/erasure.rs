@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::StoreError;
 use super::schema::{case_keys, cases, procedures, scheduled};
 use crate::domain::ErasureReason;
+use crate::domain::Reference;
 use crate::domain::{CaseId, ErasureRequestId, UserId};
 
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
@@ -32,7 +33,7 @@ pub struct PendingErasure {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub id: ErasureRequestId,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    pub reference: String,
+    pub reference: Reference,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub reason: ErasureReason,
     #[diesel(sql_type = diesel::sql_types::Uuid)]

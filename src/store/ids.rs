@@ -1,5 +1,6 @@
 //! The SQL side of the typed ids of `domain::ids`: each UUID id is bound and read as a
-//! PostgreSQL `uuid`, nullable or not, so rows and queries carry the types, not bare UUIDs.
+//! PostgreSQL `uuid`, each text id as `text`, nullable or not, so rows and queries carry the
+//! types, not bare UUIDs and strings.
 //! (The derives diesel offers would put diesel into `domain/`; these impls keep it here.)
 
 use diesel::deserialize::{self, FromSql, Queryable};
@@ -7,10 +8,10 @@ use diesel::expression::AsExpression;
 use diesel::internal::derives::as_expression::Bound;
 use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, Output, ToSql};
-use diesel::sql_types::{Nullable, Uuid as SqlUuid};
+use diesel::sql_types::{Nullable, Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
-use crate::domain::{CaseId, ErasureRequestId, ProcedureId, ScheduledId, UserId};
+use crate::domain::{CaseId, DelegationCode, ErasureRequestId, ProcedureId, Reference, ScheduledId, UserId};
 
 macro_rules! uuid_sql {
     ($($id:ty),*) => {$(
@@ -91,3 +92,75 @@ macro_rules! uuid_sql {
 }
 
 uuid_sql!(CaseId, ProcedureId, UserId, ScheduledId, ErasureRequestId);
+
+macro_rules! text_sql {
+    ($($id:ty),*) => {$(
+        impl ToSql<Text, Pg> for $id {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+                <str as ToSql<Text, Pg>>::to_sql(self.as_str(), out)
+            }
+        }
+
+        impl ToSql<Nullable<Text>, Pg> for $id {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+                <Self as ToSql<Text, Pg>>::to_sql(self, out)
+            }
+        }
+
+        impl FromSql<Text, Pg> for $id {
+            fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+                <String as FromSql<Text, Pg>>::from_sql(bytes).map(<$id>::new)
+            }
+        }
+
+        impl Queryable<Text, Pg> for $id {
+            type Row = Self;
+
+            fn build(row: Self) -> deserialize::Result<Self> {
+                Ok(row)
+            }
+        }
+
+        impl AsExpression<Text> for $id {
+            type Expression = Bound<Text, Self>;
+
+            fn as_expression(self) -> Self::Expression {
+                Bound::new(self)
+            }
+        }
+
+        impl<'a> AsExpression<Text> for &'a $id {
+            type Expression = Bound<Text, Self>;
+
+            fn as_expression(self) -> Self::Expression {
+                Bound::new(self)
+            }
+        }
+
+        impl<'a, 'b> AsExpression<Text> for &'a &'b $id {
+            type Expression = Bound<Text, Self>;
+
+            fn as_expression(self) -> Self::Expression {
+                Bound::new(self)
+            }
+        }
+
+        impl AsExpression<Nullable<Text>> for $id {
+            type Expression = Bound<Nullable<Text>, Self>;
+
+            fn as_expression(self) -> Self::Expression {
+                Bound::new(self)
+            }
+        }
+
+        impl<'a> AsExpression<Nullable<Text>> for &'a $id {
+            type Expression = Bound<Nullable<Text>, Self>;
+
+            fn as_expression(self) -> Self::Expression {
+                Bound::new(self)
+            }
+        }
+    )*};
+}
+
+text_sql!(Reference, DelegationCode);

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::StoreError;
 use super::prepared::prepared;
 use super::schema::procedures;
+use crate::domain::Reference;
 use crate::domain::Risk;
 use crate::domain::{CaseId, ProcedureId};
 
@@ -122,7 +123,7 @@ pub struct QueueItem {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub case_id: CaseId,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    pub reference: String,
+    pub reference: Reference,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub delegation: String,
     #[diesel(sql_type = diesel::sql_types::Text)]

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use super::StoreError;
 use super::prepared::prepared;
 use super::schema::scheduled;
+use crate::domain::Reference;
 use crate::domain::{CaseId, ProcedureId, ScheduledId, UserId};
 use crate::domain::{ScheduledKind, ScheduledStatus};
 
@@ -209,7 +210,7 @@ pub struct ScheduledSummary {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub id: ScheduledId,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    pub reference: String,
+    pub reference: Reference,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub kind: ScheduledKind,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
@@ -260,7 +261,7 @@ pub struct ReminderContext {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub id: ScheduledId,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    pub reference: String,
+    pub reference: Reference,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub owner_id: UserId,
     #[diesel(sql_type = diesel::sql_types::Bool)]

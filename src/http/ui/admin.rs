@@ -153,7 +153,7 @@ async fn admin_page(
             .into_iter()
             .map(|d| DeadLine {
                 id: d.id,
-                reference: d.reference,
+                reference: d.reference.into_string(),
                 what: format!(
                     "{} {}",
                     humanize(d.kind.as_str()),
@@ -167,7 +167,7 @@ async fn admin_page(
             .into_iter()
             .map(|e| ErasureLine {
                 id: e.id,
-                reference: e.reference,
+                reference: e.reference.into_string(),
                 reason: humanize(e.reason.as_str()),
                 requested_by: email_of(e.requested_by),
                 requested_at: when(e.requested_at),

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use super::{Nav, Pick, local, opens_cases, parse_id, shown, state_title, theme_label, workflow_picks, workflow_title};
 use crate::cases::{self, CaseError, CaseView, EventView};
+use crate::domain::Reference;
 use crate::domain::Sensitive;
 use crate::domain::{ActorKind, CaseId, ProcedureId, ScheduledKind};
 use crate::http::AppState;
@@ -309,7 +310,7 @@ fn case_view(
     CasePage {
         nav: Nav::of(session),
         id: view.id,
-        reference: view.reference,
+        reference: view.reference.into_string(),
         country: view.country,
         risk: view.risk.to_string(),
         themes: view.themes.iter().map(|t| theme_label(t).to_owned()).collect(),
@@ -331,7 +332,11 @@ fn case_view(
         startable: workflow_picks(registry, &[]),
         can_change: opens_cases(session.caller.role),
         notice,
-        duplicates: view.possible_duplicates,
+        duplicates: view
+            .possible_duplicates
+            .into_iter()
+            .map(Reference::into_string)
+            .collect(),
     }
 }
 

@@ -196,7 +196,7 @@ pub async fn edit_case(
     }
     let editing = Editing {
         id,
-        reference: view.reference,
+        reference: view.reference.into_string(),
         version: view.version,
     };
     page(

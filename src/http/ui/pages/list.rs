@@ -150,7 +150,7 @@ pub async fn cases(
                 .to_string(),
             themes: case.themes.join(", "),
             id: case.id,
-            reference: case.reference,
+            reference: case.reference.into_string(),
             country: case.country,
             risk: case.risk.to_string(),
         })

@@ -56,7 +56,7 @@ pub async fn queue(
             state: state_title(registry.get(&e.workflow).map(AsRef::as_ref), &e.state),
             case_id: e.case_id,
             procedure_id: e.procedure_id,
-            reference: e.reference,
+            reference: e.reference.into_string(),
             delegation: e.delegation,
             country: e.country,
             risk: e.risk.to_string(),
