@@ -157,7 +157,7 @@ pub fn add_user(
         email: email.to_owned(),
         display_name: name.unwrap_or(email).trim().to_owned(),
         role,
-        delegation: delegation.map(str::to_owned),
+        delegation: delegation.map(crate::domain::DelegationCode::new),
         time_zone: preferences.time_zone.clone(),
         language: preferences.language.clone(),
         digest: preferences.digest,

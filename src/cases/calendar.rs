@@ -4,12 +4,17 @@
 use chrono::Weekday;
 
 use super::CaseError;
+use crate::domain::DelegationCode;
 use crate::domain::UserId;
 use crate::store::cases::LockedCase;
 use crate::store::{Conn as PgConnection, StoreError, users};
 use crate::workflow::Calendar;
 
-pub(super) fn calendar(conn: &mut PgConnection, delegation: &str, owner: UserId) -> Result<Calendar, CaseError> {
+pub(super) fn calendar(
+    conn: &mut PgConnection,
+    delegation: &DelegationCode,
+    owner: UserId,
+) -> Result<Calendar, CaseError> {
     calendar_for_case(conn, delegation, owner)?
         .ok_or_else(|| CaseError::Inconsistent(format!("delegation {delegation} is missing")))
 }
@@ -18,11 +23,11 @@ pub(super) fn calendar(conn: &mut PgConnection, delegation: &str, owner: UserId)
 /// (one query for both).
 pub fn calendar_for_case(
     conn: &mut PgConnection,
-    delegation: &str,
+    delegation: &DelegationCode,
     owner: UserId,
 ) -> Result<Option<Calendar>, StoreError> {
     Ok(
-        users::delegation_and_owner_zone(conn, delegation, owner)?.map(|(row, owner_zone)| {
+        users::delegation_and_owner_zone(conn, delegation.as_str(), owner)?.map(|(row, owner_zone)| {
             let mut calendar = calendar_from(&row.time_zone, &row.weekend_days);
             calendar.owner_time_zone = owner_zone.and_then(|zone| zone.parse().ok());
             calendar
@@ -31,8 +36,8 @@ pub fn calendar_for_case(
 }
 
 /// A delegation's calendar (time zone and weekend), for deadlines and repeating reminders.
-pub fn calendar_of(conn: &mut PgConnection, delegation: &str) -> Result<Option<Calendar>, StoreError> {
-    Ok(users::delegation(conn, delegation)?.map(|row| calendar_from(&row.time_zone, &row.weekend_days)))
+pub fn calendar_of(conn: &mut PgConnection, delegation: &DelegationCode) -> Result<Option<Calendar>, StoreError> {
+    Ok(users::delegation(conn, delegation.as_str())?.map(|row| calendar_from(&row.time_zone, &row.weekend_days)))
 }
 
 /// The calendar of a case whose row a transition locked, from what the lock read with it.

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::validate::Checks;
 use super::{CaseError, Context};
+use crate::domain::DelegationCode;
 use crate::domain::Reference;
 use crate::domain::Role;
 use crate::domain::{CaseId, ProcedureId, Risk, UserId};
@@ -19,7 +20,7 @@ use crate::store::procedures;
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    pub delegation: Option<String>,
+    pub delegation: Option<DelegationCode>,
     pub country: Option<String>,
     pub theme: Option<String>,
     pub risk: Option<String>,
@@ -51,7 +52,7 @@ pub struct CaseSummary {
     pub id: CaseId,
     pub reference: Reference,
     pub version: i64,
-    pub delegation: String,
+    pub delegation: DelegationCode,
     pub country: String,
     pub themes: Vec<String>,
     pub risk: Risk,
@@ -201,7 +202,7 @@ pub struct QueueEntry {
     pub procedure_id: ProcedureId,
     pub case_id: CaseId,
     pub reference: Reference,
-    pub delegation: String,
+    pub delegation: DelegationCode,
     pub country: String,
     pub risk: Risk,
     pub workflow: String,

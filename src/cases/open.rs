@@ -10,6 +10,7 @@ use super::validate::Checks;
 use super::{CaseError, Context, answer, issue, now_micros, seal_data, to_object};
 use crate::crypto::keyring;
 use crate::domain::ActorKind;
+use crate::domain::DelegationCode;
 use crate::domain::Reference;
 use crate::domain::ScheduledKind;
 use crate::domain::Sensitive;
@@ -24,7 +25,7 @@ use crate::workflow::engine::{self, Due, DueKind, Start};
 #[serde(deny_unknown_fields)]
 pub struct OpenCaseRequest {
     /// Default: the caller's delegation.
-    pub delegation: Option<String>,
+    pub delegation: Option<DelegationCode>,
     pub country: String,
     pub themes: Vec<String>,
     pub risk: String,
@@ -54,7 +55,7 @@ pub struct Opened {
 }
 
 pub(super) fn scheduled_rows(
-    delegation: &str,
+    delegation: &DelegationCode,
     case_id: CaseId,
     procedure_id: ProcedureId,
     state: &str,
@@ -107,7 +108,7 @@ pub(super) fn scheduled_rows(
 #[expect(clippy::too_many_arguments, reason = "one transaction's worth of context")]
 pub(super) fn insert_started(
     conn: &mut PgConnection,
-    delegation: &str,
+    delegation: &DelegationCode,
     case_id: CaseId,
     recipient: &str,
     start: &Start,

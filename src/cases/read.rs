@@ -11,6 +11,7 @@ use super::scope::{Reach, case_in_scope, is_review, open_key, reach, record_acce
 use super::{CaseError, Context};
 use crate::crypto::{self, keyring};
 use crate::domain::AccessKind;
+use crate::domain::DelegationCode;
 use crate::domain::Reference;
 use crate::domain::ScheduledKind;
 use crate::domain::{ActorKind, CaseId, ProcedureId, Risk, UserId};
@@ -57,7 +58,7 @@ pub struct CaseView {
     pub id: CaseId,
     pub reference: Reference,
     pub version: i64,
-    pub delegation: String,
+    pub delegation: DelegationCode,
     pub country: String,
     pub themes: Vec<String>,
     pub risk: Risk,
@@ -142,7 +143,7 @@ fn view_in_scope(
     // The read is on record before any plaintext leaves.
     record_access(conn, ctx, &read.case, AccessKind::Read)?;
     let upcoming = read.upcoming()?;
-    let own_delegation = ctx.caller.delegation.as_deref() == Some(read.case.delegation.as_str());
+    let own_delegation = ctx.caller.delegation.as_ref() == Some(&read.case.delegation);
     let duplicates = if own_delegation { read.duplicates } else { Vec::new() };
     let mut view = view_of(ctx.registry, ctx.caller.role, read.case, procedures, upcoming, case_key)?;
     view.possible_duplicates = duplicates;
@@ -298,7 +299,7 @@ pub fn access_log(
     id: CaseId,
 ) -> Result<Vec<access_log::AccessRow>, CaseError> {
     let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
-    let own_delegation = ctx.caller.delegation.as_deref() == Some(case.delegation.as_str());
+    let own_delegation = ctx.caller.delegation.as_ref() == Some(&case.delegation);
     let allowed = match ctx.caller.role {
         Role::Admin => true,
         Role::HeadOfDelegation => own_delegation,

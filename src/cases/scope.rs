@@ -6,6 +6,7 @@
 use super::{CaseError, Context};
 use crate::crypto;
 use crate::domain::AccessKind;
+use crate::domain::DelegationCode;
 use crate::domain::{ActorKind, CaseId, UserId};
 use crate::domain::{Principal, Role};
 use crate::store::cases::{self as rows, CaseRow};
@@ -18,7 +19,7 @@ use crate::workflow::Registry;
 /// Whether `caller` may see a case. Cases out of scope are reported as not found.
 pub fn visible(caller: &Principal, case: &CaseRow, procedures: &[ProcedureRow]) -> bool {
     match caller.role {
-        Role::FocalPoint | Role::HeadOfDelegation => caller.delegation.as_deref() == Some(case.delegation.as_str()),
+        Role::FocalPoint | Role::HeadOfDelegation => caller.delegation.as_ref() == Some(&case.delegation),
         Role::EusrReviewer => procedures
             .iter()
             .any(|p| p.workflow == "eusr_review" || p.queue.as_deref() == Some("eusr_review")),
@@ -125,9 +126,9 @@ pub(super) fn actor_kind(caller: &Principal) -> ActorKind {
 pub fn colleagues(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
-    delegation: &str,
+    delegation: &DelegationCode,
 ) -> Result<Vec<users::UserRow>, CaseError> {
-    if ctx.caller.delegation.as_deref() != Some(delegation) {
+    if ctx.caller.delegation.as_ref() != Some(delegation) {
         return Ok(Vec::new());
     }
     Ok(users::users_of(conn, delegation)?
@@ -137,12 +138,16 @@ pub fn colleagues(
 }
 
 /// Whether `user` may own a case of `delegation`: an active focal point or head of it.
-fn may_own(user: &users::UserRow, delegation: &str) -> bool {
-    user.delegation.as_deref() == Some(delegation) && user.disabled_at.is_none() && user.role.is_delegation_staff()
+fn may_own(user: &users::UserRow, delegation: &DelegationCode) -> bool {
+    user.delegation.as_ref() == Some(delegation) && user.disabled_at.is_none() && user.role.is_delegation_staff()
 }
 
 /// Whether `owner` may own a case of `delegation`: an active focal point or head of it.
-pub(super) fn owner_fits(conn: &mut PgConnection, owner: UserId, delegation: &str) -> Result<bool, CaseError> {
+pub(super) fn owner_fits(
+    conn: &mut PgConnection,
+    owner: UserId,
+    delegation: &DelegationCode,
+) -> Result<bool, CaseError> {
     Ok(users::user(conn, owner)?.is_some_and(|user| may_own(&user, delegation)))
 }
 

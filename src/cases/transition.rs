@@ -87,7 +87,7 @@ fn transition_in(
     // The case row's lock orders this change against every other change of the case.
     let locked = rows::lock_case_of_procedure(conn, procedure_id)?.ok_or(CaseError::NotFound)?;
     let case = &locked.case;
-    let delegation = case.delegation.as_str();
+    let delegation = &case.delegation;
     let procedures = procedures::procedures_of(conn, delegation, case.id)?;
     match scope_of(caller, case, &procedures) {
         Scope::Denied => return Ok(Outcome::Denied(Box::new(locked.case))),

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use super::scope::owner_fits;
 use super::{CaseError, FieldIssue, issue};
+use crate::domain::DelegationCode;
 use crate::domain::Risk;
 use crate::domain::UserId;
 use crate::domain::{Sensitive, is_country, is_theme};
@@ -112,7 +113,7 @@ impl Checks {
         conn: &mut PgConnection,
         field: &str,
         owner: Option<UserId>,
-        delegation: &str,
+        delegation: &DelegationCode,
     ) -> Result<(), CaseError> {
         if let Some(owner) = owner
             && !owner_fits(conn, owner, delegation)?

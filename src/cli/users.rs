@@ -98,7 +98,7 @@ pub fn run(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
                     "{}  {:<19} {:<12} {}  {} {}{}{}",
                     user.id,
                     user.role,
-                    user.delegation.as_deref().unwrap_or("-"),
+                    user.delegation.as_ref().map_or("-", |code| code.as_str()),
                     user.email,
                     user.language,
                     user.time_zone.as_deref().unwrap_or("(delegation's time zone)"),

@@ -1,5 +1,6 @@
 //! Who is acting: an authenticated user, or Vigil itself.
 
+use super::DelegationCode;
 use super::Role;
 use super::UserId;
 
@@ -9,6 +10,6 @@ pub struct Principal {
     pub user_id: UserId,
     pub role: Role,
     /// Focal points' and heads of delegation's own delegation; none for the EUSR office and admins.
-    pub delegation: Option<String>,
+    pub delegation: Option<DelegationCode>,
     pub display_name: String,
 }

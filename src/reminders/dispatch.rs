@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 
 use crate::domain::ScheduledKind;
-use crate::domain::{ScheduledId, UserId};
+use crate::domain::{DelegationCode, ScheduledId, UserId};
 use crate::mail::Mailer;
 use crate::mail::message::{self, Reader, Reminder};
 use crate::store::digests::DigestEntry;
@@ -258,7 +258,7 @@ struct Letter {
 }
 
 /// Who a reminder goes to depends on its delegation, its case's owner and its recipient list.
-type RecipientsKey = (String, UserId, Vec<Option<String>>);
+type RecipientsKey = (DelegationCode, UserId, Vec<Option<String>>);
 
 /// Turns a claimed batch into letters, and the items that are no longer worth sending (their
 /// case erased, their procedure moved on or gone) into `skipped`.

@@ -6,13 +6,14 @@ use diesel::prelude::*;
 use super::StoreError;
 use super::schema::access_log;
 use crate::domain::AccessKind;
+use crate::domain::DelegationCode;
 use crate::domain::{CaseId, UserId};
 
 /// One line of the access log: who read, exported or failed to reach which case.
 pub fn log_access(
     conn: &mut PgConnection,
     user_id: Option<UserId>,
-    delegation: Option<&str>,
+    delegation: Option<&DelegationCode>,
     case_id: Option<CaseId>,
     what: AccessKind,
     request_id: Option<&str>,

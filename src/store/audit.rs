@@ -1,6 +1,6 @@
 //! Verifying the hash chains of case events, and one digest over every chain head.
 
-use crate::domain::CaseId;
+use crate::domain::{CaseId, DelegationCode};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -41,7 +41,7 @@ fn rebuilt(event: &EventRow) -> NewEvent {
 /// event's hash, from a zero hash at sequence 1, with no gap. Returns every broken link and
 /// how many events were checked.
 pub fn verify(conn: &mut PgConnection) -> Result<(Vec<BrokenLink>, usize), StoreError> {
-    let all: Vec<(String, CaseId, String, i64, Vec<u8>)> = cases::table
+    let all: Vec<(DelegationCode, CaseId, String, i64, Vec<u8>)> = cases::table
         .order(cases::reference)
         .select((
             cases::delegation,

@@ -14,6 +14,7 @@ use super::keys::CaseKeyRow;
 use super::prepared::prepared;
 use super::scheduled::ScheduledRow;
 use super::schema::{case_keys, cases, procedures};
+use crate::domain::DelegationCode;
 use crate::domain::Reference;
 use crate::domain::Risk;
 use crate::domain::{CaseId, ProcedureId, UserId};
@@ -21,7 +22,7 @@ use crate::domain::{CaseId, ProcedureId, UserId};
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = cases)]
 pub struct NewCase {
-    pub delegation: String,
+    pub delegation: DelegationCode,
     pub id: CaseId,
     pub reference: Reference,
     pub country: String,
@@ -37,7 +38,7 @@ pub struct NewCase {
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = cases)]
 pub struct CaseRow {
-    pub delegation: String,
+    pub delegation: DelegationCode,
     pub id: CaseId,
     pub reference: Reference,
     pub country: String,
@@ -195,7 +196,11 @@ pub fn case_to_read(conn: &mut PgConnection, id: CaseId) -> Result<Option<CaseTo
 }
 
 /// Locks a case row for the rest of the transaction and returns it.
-pub fn lock_case(conn: &mut PgConnection, delegation: &str, id: CaseId) -> Result<Option<CaseRow>, StoreError> {
+pub fn lock_case(
+    conn: &mut PgConnection,
+    delegation: &DelegationCode,
+    id: CaseId,
+) -> Result<Option<CaseRow>, StoreError> {
     Ok(cases::table
         .find((delegation, id))
         .select(CaseRow::as_select())
@@ -287,7 +292,11 @@ struct NewVersion {
 /// The references of the other live cases of the same delegation whose blind index equals
 /// this case's (the same defender's name, as far as normalisation goes), found without
 /// decrypting anything.
-pub fn same_defender(conn: &mut PgConnection, delegation: &str, id: CaseId) -> Result<Vec<Reference>, StoreError> {
+pub fn same_defender(
+    conn: &mut PgConnection,
+    delegation: &DelegationCode,
+    id: CaseId,
+) -> Result<Vec<Reference>, StoreError> {
     Ok(prepared(
         diesel::sql_query(
             "SELECT other.reference FROM cases me
@@ -313,7 +322,7 @@ struct Referenced {
 /// Filters of the case list; every one optional.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
-    pub delegation: Option<String>,
+    pub delegation: Option<DelegationCode>,
     pub country: Option<String>,
     pub theme: Option<String>,
     pub risk: Option<Risk>,
@@ -455,7 +464,7 @@ pub struct CaseChanges {
 
 pub fn update_case(
     conn: &mut PgConnection,
-    delegation: &str,
+    delegation: &DelegationCode,
     id: CaseId,
     changes: &CaseChanges,
 ) -> Result<(), StoreError> {

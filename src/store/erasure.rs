@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::StoreError;
 use super::schema::{case_keys, cases, procedures, scheduled};
+use crate::domain::DelegationCode;
 use crate::domain::ErasureReason;
 use crate::domain::Reference;
 use crate::domain::{CaseId, ErasureRequestId, UserId};
@@ -13,7 +14,7 @@ use crate::domain::{CaseId, ErasureRequestId, UserId};
 #[diesel(table_name = super::schema::erasure_requests)]
 pub struct ErasureRequest {
     pub id: ErasureRequestId,
-    pub delegation: String,
+    pub delegation: DelegationCode,
     pub case_id: CaseId,
     pub reason: ErasureReason,
     pub requested_by: UserId,

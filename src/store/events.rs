@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use super::StoreError;
 use super::schema::case_events;
 use crate::domain::ActorKind;
+use crate::domain::DelegationCode;
 use crate::domain::{CaseId, ProcedureId, UserId};
 
 /// An event to append to a case's chain.
@@ -85,7 +86,7 @@ impl ChainHead {
 /// head back, in the change's last statement. Hashes are computed here, as each is pushed.
 #[derive(Debug, Clone)]
 pub struct Chain {
-    delegation: String,
+    delegation: DelegationCode,
     case_id: CaseId,
     head: ChainHead,
     pending: Vec<ChainedEvent>,
@@ -102,9 +103,9 @@ pub struct ChainedEvent {
 
 impl Chain {
     /// A change of the case `case_id` whose row says its chain ends at `head`.
-    pub fn after(delegation: &str, case_id: CaseId, head: ChainHead) -> Self {
+    pub fn after(delegation: &DelegationCode, case_id: CaseId, head: ChainHead) -> Self {
         Self {
-            delegation: delegation.to_owned(),
+            delegation: delegation.clone(),
             case_id,
             head,
             pending: Vec::new(),
@@ -126,7 +127,7 @@ impl Chain {
         seq
     }
 
-    pub fn delegation(&self) -> &str {
+    pub fn delegation(&self) -> &DelegationCode {
         &self.delegation
     }
 
@@ -160,7 +161,11 @@ pub struct EventRow {
 }
 
 /// Every event of a case, oldest first.
-pub fn events_of(conn: &mut PgConnection, delegation: &str, case_id: CaseId) -> Result<Vec<EventRow>, StoreError> {
+pub fn events_of(
+    conn: &mut PgConnection,
+    delegation: &DelegationCode,
+    case_id: CaseId,
+) -> Result<Vec<EventRow>, StoreError> {
     Ok(case_events::table
         .filter(
             case_events::delegation
@@ -193,7 +198,7 @@ mod tests {
     #[test]
     fn a_chain_links_each_event_to_the_one_before_from_the_head_it_started_on() {
         let case_id = CaseId::from_uuid(uuid::Uuid::from_u128(7));
-        let mut chain = Chain::after("EUD_KE", case_id, ChainHead::empty());
+        let mut chain = Chain::after(&DelegationCode::new("EUD_KE"), case_id, ChainHead::empty());
         assert_eq!(chain.push(note("first")), 1);
         assert_eq!(chain.push(note("second")), 2);
         let [first, second] = chain.pending() else {
@@ -214,7 +219,7 @@ mod tests {
             }
         );
         // A later change starts where this one's head ended.
-        let mut next = Chain::after("EUD_KE", case_id, chain.head().clone());
+        let mut next = Chain::after(&DelegationCode::new("EUD_KE"), case_id, chain.head().clone());
         assert_eq!(next.push(note("third")), 3);
         assert_eq!(next.pending()[0].prev_hash, second.hash);
     }

@@ -5,18 +5,23 @@ use diesel::prelude::*;
 use super::StoreError;
 use super::schema::case_keys;
 use crate::domain::CaseId;
+use crate::domain::DelegationCode;
 
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = case_keys)]
 pub struct CaseKeyRow {
-    pub delegation: String,
+    pub delegation: DelegationCode,
     pub case_id: CaseId,
     pub recipient: String,
     pub wrapped: Vec<u8>,
     pub wrapped_for: String,
 }
 
-pub fn case_key(conn: &mut PgConnection, delegation: &str, case_id: CaseId) -> Result<Option<CaseKeyRow>, StoreError> {
+pub fn case_key(
+    conn: &mut PgConnection,
+    delegation: &DelegationCode,
+    case_id: CaseId,
+) -> Result<Option<CaseKeyRow>, StoreError> {
     Ok(case_keys::table
         .find((delegation, case_id))
         .select(CaseKeyRow::as_select())
@@ -47,7 +52,7 @@ pub fn lock_keys_to_rotate(conn: &mut PgConnection, target: &str, limit: i64) ->
 
 pub fn rewrap_key(
     conn: &mut PgConnection,
-    delegation: &str,
+    delegation: &DelegationCode,
     case_id: CaseId,
     wrapped: &[u8],
     wrapped_for: &str,

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::StoreError;
 use super::prepared::prepared;
 use super::schema::procedures;
+use crate::domain::DelegationCode;
 use crate::domain::Reference;
 use crate::domain::Risk;
 use crate::domain::{CaseId, ProcedureId};
@@ -14,7 +15,7 @@ use crate::domain::{CaseId, ProcedureId};
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = procedures)]
 pub struct NewProcedure {
-    pub delegation: String,
+    pub delegation: DelegationCode,
     pub id: ProcedureId,
     pub case_id: CaseId,
     pub workflow: String,
@@ -31,7 +32,7 @@ pub struct NewProcedure {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = procedures)]
 pub struct ProcedureRow {
-    pub delegation: String,
+    pub delegation: DelegationCode,
     pub id: ProcedureId,
     pub case_id: CaseId,
     pub workflow: String,
@@ -69,7 +70,7 @@ pub fn insert_procedure(conn: &mut PgConnection, procedure: &NewProcedure) -> Re
 
 pub fn procedures_of(
     conn: &mut PgConnection,
-    delegation: &str,
+    delegation: &DelegationCode,
     case_id: CaseId,
 ) -> Result<Vec<ProcedureRow>, StoreError> {
     Ok(procedures::table
@@ -93,7 +94,7 @@ pub fn procedure_by_id(conn: &mut PgConnection, id: ProcedureId) -> Result<Optio
 
 pub fn update_procedure(
     conn: &mut PgConnection,
-    delegation: &str,
+    delegation: &DelegationCode,
     id: ProcedureId,
     changes: &ProcedureChanges,
 ) -> Result<(), StoreError> {
@@ -125,7 +126,7 @@ pub struct QueueItem {
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub reference: Reference,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    pub delegation: String,
+    pub delegation: DelegationCode,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub country: String,
     #[diesel(sql_type = diesel::sql_types::Text)]

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use super::StoreError;
 use super::prepared::prepared;
 use super::schema::scheduled;
+use crate::domain::DelegationCode;
 use crate::domain::Reference;
 use crate::domain::{CaseId, ProcedureId, ScheduledId, UserId};
 use crate::domain::{ScheduledKind, ScheduledStatus};
@@ -15,7 +16,7 @@ use crate::domain::{ScheduledKind, ScheduledStatus};
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = scheduled)]
 pub struct NewScheduled {
-    pub delegation: String,
+    pub delegation: DelegationCode,
     pub id: ScheduledId,
     pub case_id: CaseId,
     pub procedure_id: ProcedureId,
@@ -39,7 +40,7 @@ pub fn schedule(conn: &mut PgConnection, items: &[NewScheduled]) -> Result<(), S
 /// Cancels what a procedure's `state` scheduled and has not run yet.
 pub fn cancel_scheduled(
     conn: &mut PgConnection,
-    delegation: &str,
+    delegation: &DelegationCode,
     procedure_id: ProcedureId,
     state: &str,
 ) -> Result<usize, StoreError> {
@@ -73,7 +74,7 @@ pub struct ScheduledRow {
 
 pub fn pending_of_case(
     conn: &mut PgConnection,
-    delegation: &str,
+    delegation: &DelegationCode,
     case_id: CaseId,
 ) -> Result<Vec<ScheduledRow>, StoreError> {
     Ok(scheduled::table
@@ -92,7 +93,7 @@ pub fn pending_of_case(
 #[derive(Debug, Clone, QueryableByName)]
 pub struct DueItem {
     #[diesel(sql_type = diesel::sql_types::Text)]
-    pub delegation: String,
+    pub delegation: DelegationCode,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub id: ScheduledId,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
@@ -162,7 +163,7 @@ pub fn claim_due(
 /// Leaves a claimed item for a later try, at `retry_at`.
 pub fn retry_later(
     conn: &mut PgConnection,
-    delegation: &str,
+    delegation: &DelegationCode,
     id: ScheduledId,
     retry_at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -176,19 +177,19 @@ pub fn retry_later(
 }
 
 /// Marks a scheduled item done.
-pub fn complete(conn: &mut PgConnection, delegation: &str, id: ScheduledId) -> Result<(), StoreError> {
+pub fn complete(conn: &mut PgConnection, delegation: &DelegationCode, id: ScheduledId) -> Result<(), StoreError> {
     finish(conn, delegation, id, ScheduledStatus::Done)
 }
 
 /// Gives up on a scheduled item that cannot be carried out.
-pub fn mark_dead(conn: &mut PgConnection, delegation: &str, id: ScheduledId) -> Result<(), StoreError> {
+pub fn mark_dead(conn: &mut PgConnection, delegation: &DelegationCode, id: ScheduledId) -> Result<(), StoreError> {
     finish(conn, delegation, id, ScheduledStatus::Dead)
 }
 
 /// Ends a claimed item in `status`, releasing its lease.
 fn finish(
     conn: &mut PgConnection,
-    delegation: &str,
+    delegation: &DelegationCode,
     id: ScheduledId,
     status: ScheduledStatus,
 ) -> Result<(), StoreError> {

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::StoreError;
 use super::schema::{api_tokens, delegations, users};
+use crate::domain::DelegationCode;
 use crate::domain::Role;
 use crate::domain::UserId;
 
@@ -65,7 +66,7 @@ pub struct NewUser {
     pub email: String,
     pub display_name: String,
     pub role: Role,
-    pub delegation: Option<String>,
+    pub delegation: Option<DelegationCode>,
     pub time_zone: Option<String>,
     pub language: String,
     pub digest: bool,
@@ -78,7 +79,7 @@ pub struct UserRow {
     pub email: String,
     pub display_name: String,
     pub role: Role,
-    pub delegation: Option<String>,
+    pub delegation: Option<DelegationCode>,
     /// None: the delegation's.
     pub time_zone: Option<String>,
     pub language: String,
@@ -167,7 +168,7 @@ pub fn list_users(conn: &mut PgConnection) -> Result<Vec<UserRow>, StoreError> {
 }
 
 /// The users of one delegation, by email.
-pub fn users_of(conn: &mut PgConnection, delegation: &str) -> Result<Vec<UserRow>, StoreError> {
+pub fn users_of(conn: &mut PgConnection, delegation: &DelegationCode) -> Result<Vec<UserRow>, StoreError> {
     Ok(users::table
         .filter(users::delegation.eq(delegation))
         .order(users::email)
@@ -223,7 +224,7 @@ pub struct Recipient {
 /// `head_of_delegation`s, or `eusr_reviewers`; active users only, each address once.
 pub fn recipients_for(
     conn: &mut PgConnection,
-    delegation: &str,
+    delegation: &DelegationCode,
     owner: UserId,
     recipients: &[String],
 ) -> Result<Vec<Recipient>, StoreError> {

@@ -15,8 +15,8 @@ use super::session::Session;
 use super::{WebError, page, see_other};
 use crate::cases::{self, CaseError, EraseRequest};
 use crate::commands;
-use crate::domain::ErasureReason;
 use crate::domain::Role;
+use crate::domain::{DelegationCode, ErasureReason};
 use crate::domain::{ErasureRequestId, ScheduledId, UserId};
 use crate::http::AppState;
 use crate::http::cases::run;
@@ -181,7 +181,11 @@ async fn admin_page(
                 email: u.email.clone(),
                 name: u.display_name.clone(),
                 role: humanize(u.role.as_str()),
-                delegation: u.delegation.clone().unwrap_or_default(),
+                delegation: u
+                    .delegation
+                    .clone()
+                    .map(DelegationCode::into_string)
+                    .unwrap_or_default(),
                 disabled: u.disabled_at.is_some(),
             })
             .collect(),

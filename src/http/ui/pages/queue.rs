@@ -57,7 +57,7 @@ pub async fn queue(
             case_id: e.case_id,
             procedure_id: e.procedure_id,
             reference: e.reference.into_string(),
-            delegation: e.delegation,
+            delegation: e.delegation.into_string(),
             country: e.country,
             risk: e.risk.to_string(),
         })
