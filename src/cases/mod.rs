@@ -129,6 +129,23 @@ fn issue(field: &str, problem: impl Into<String>) -> FieldIssue {
     }
 }
 
+/// The version of its workflow a procedure runs on; one that is not loaded is an inconsistency
+/// (every recorded version is loaded at start-up).
+fn workflow_of<'r>(
+    registry: &'r Registry,
+    procedure: &crate::store::procedures::ProcedureRow,
+) -> Result<&'r crate::workflow::Workflow, CaseError> {
+    registry
+        .version(&procedure.workflow, &procedure.workflow_version)
+        .map(|workflow| workflow.as_ref())
+        .ok_or_else(|| {
+            CaseError::Inconsistent(format!(
+                "workflow {}@{} is not loaded",
+                procedure.workflow, procedure.workflow_version
+            ))
+        })
+}
+
 /// Microsecond precision, as PostgreSQL stores it, so event hashes can be recomputed.
 fn now_micros(now: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)

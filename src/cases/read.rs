@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::scope::{Reach, case_in_scope, is_review, open_key, reach, record_access, settle};
-use super::{CaseError, Context};
+use super::{CaseError, Context, workflow_of};
 use crate::crypto::{self, keyring};
 use crate::domain::AccessKind;
 use crate::domain::DelegationCode;
@@ -167,14 +167,7 @@ pub(super) fn view_of(
     let confidential = keyring::open_json(case_key, &case.sealed)?.into_inner();
     let mut views = Vec::new();
     for procedure in procedures {
-        let workflow = registry
-            .version(&procedure.workflow, &procedure.workflow_version)
-            .ok_or_else(|| {
-                CaseError::Inconsistent(format!(
-                    "workflow {}@{} is not loaded",
-                    procedure.workflow, procedure.workflow_version
-                ))
-            })?;
+        let workflow = workflow_of(registry, &procedure)?;
         let mut data = procedure.plain_data.as_object().cloned().unwrap_or_default();
         if let Some(sealed) = &procedure.sealed_data
             && let Value::Object(open) = keyring::open_json(case_key, sealed)?.into_inner()

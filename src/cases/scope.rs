@@ -45,7 +45,7 @@ pub(super) fn is_review(procedure: &ProcedureRow) -> bool {
 /// The EUSR office reaches the whole case while a review of it is open (or a procedure waits in
 /// its queue), and only its own reviews once they are all closed.
 pub(super) fn reach(registry: &Registry, caller: &Principal, procedures: &[ProcedureRow]) -> Reach {
-    if caller.role != Role::EusrReviewer {
+    if !caller.role.is_eusr() {
         return Reach::Full;
     }
     let open = procedures.iter().any(|p| {

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::calendar::calendar_of_locked;
 use super::open::{insert_started, scheduled_rows};
 use super::scope::{Reach, Scope, actor_id, actor_kind, is_review, owner_fits, reach, record_access, scope_of};
-use super::{CaseError, Context, answer, issue, now_micros, seal_data, to_object};
+use super::{CaseError, Context, answer, issue, now_micros, seal_data, to_object, workflow_of};
 use crate::crypto::keyring;
 use crate::domain::AccessKind;
 use crate::domain::Sensitive;
@@ -109,14 +109,7 @@ fn transition_in(
     let (Some(recipient), Some(wrapped)) = (&locked.key_recipient, &locked.key_wrapped) else {
         return Err(CaseError::NotFound);
     };
-    let workflow = registry
-        .version(&procedure.workflow, &procedure.workflow_version)
-        .ok_or_else(|| {
-            CaseError::Inconsistent(format!(
-                "workflow {}@{} is not loaded",
-                procedure.workflow, procedure.workflow_version
-            ))
-        })?;
+    let workflow = workflow_of(registry, procedure)?;
     let mut recorded: Data = procedure
         .plain_data
         .as_object()

@@ -27,7 +27,7 @@ use crate::store::users;
 const TOKEN_DAYS: u32 = 90;
 
 fn admin_only(session: &Session) -> Result<(), WebError> {
-    if session.caller.role == Role::Admin {
+    if session.caller.role.is_admin() {
         Ok(())
     } else {
         Err(ApiError::Forbidden("this page is for administrators".into()).into())

@@ -9,7 +9,7 @@ use chrono::Utc;
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
-use super::{Nav, Pick, local, opens_cases, parse_id, shown, state_title, theme_label, workflow_picks, workflow_title};
+use super::{Nav, Pick, local, parse_id, shown, state_title, theme_label, workflow_picks, workflow_title};
 use crate::cases::{self, CaseError, CaseView, EventView};
 use crate::domain::Reference;
 use crate::domain::Sensitive;
@@ -330,7 +330,7 @@ fn case_view(
         upcoming,
         timeline,
         startable: workflow_picks(registry, &[]),
-        can_change: opens_cases(session.caller.role),
+        can_change: session.caller.role.is_delegation_staff(),
         notice,
         duplicates: view
             .possible_duplicates

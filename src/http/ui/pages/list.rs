@@ -17,8 +17,8 @@ use crate::http::ui::{WebError, page, see_other};
 
 pub async fn home(session: Option<Session>) -> HttpResponse {
     let to = match session {
-        Some(s) if s.caller.role == Role::EusrReviewer => "/ui/queues/eusr_review",
-        Some(s) if s.caller.role == Role::Admin => "/ui/admin",
+        Some(s) if s.caller.role.is_eusr() => "/ui/queues/eusr_review",
+        Some(s) if s.caller.role.is_admin() => "/ui/admin",
         Some(_) => "/ui/cases",
         None => "/ui/sign-in",
     };

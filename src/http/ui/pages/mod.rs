@@ -46,15 +46,11 @@ impl Nav {
                 Role::System => "system",
             },
             csrf: session.csrf.clone(),
-            can_open: opens_cases(role),
-            reviewer: role == Role::EusrReviewer,
-            admin: role == Role::Admin,
+            can_open: role.is_delegation_staff(),
+            reviewer: role.is_eusr(),
+            admin: role.is_admin(),
         }
     }
-}
-
-fn opens_cases(role: Role) -> bool {
-    matches!(role, Role::FocalPoint | Role::HeadOfDelegation)
 }
 
 /// The id in a path or a form; one that is no UUID names nothing.
