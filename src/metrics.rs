@@ -5,6 +5,8 @@
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+pub use crate::store::scheduled::{Gauges, Queue};
+
 /// Counters of this process since it started.
 #[derive(Debug, Default)]
 pub struct Counters {
@@ -31,25 +33,6 @@ pub static COUNTERS: Counters = Counters {
 /// Adds `n` to a counter.
 pub fn add(counter: &AtomicU64, n: usize) {
     counter.fetch_add(n as u64, Ordering::Relaxed);
-}
-
-/// The scheduled queue of one kind (`reminder` or `timer`) as the database has it now.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Queue {
-    pub kind: String,
-    pub pending: i64,
-    /// Pending and due: the backlog.
-    pub due: i64,
-    pub dead: i64,
-    /// How long the oldest due item has waited, in seconds (0 with none).
-    pub oldest_due_seconds: f64,
-}
-
-/// The gauges read at a scrape.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Gauges {
-    pub queues: Vec<Queue>,
-    pub digest_entries_waiting: i64,
 }
 
 /// Reads one figure of a queue.

@@ -349,9 +349,28 @@ struct Count {
     count: i64,
 }
 
+/// The scheduled queue of one kind (`reminder` or `timer`) as the database has it now.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Queue {
+    pub kind: String,
+    pub pending: i64,
+    /// Pending and due: the backlog.
+    pub due: i64,
+    pub dead: i64,
+    /// How long the oldest due item has waited, in seconds (0 with none).
+    pub oldest_due_seconds: f64,
+}
+
+/// The gauges `GET /metrics` reads at a scrape.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Gauges {
+    pub queues: Vec<Queue>,
+    pub digest_entries_waiting: i64,
+}
+
 /// The scheduled queues (timers and reminders, each listed even when empty) and the digest
 /// entries waiting, as the metrics report them.
-pub fn queue_gauges(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<crate::metrics::Gauges, StoreError> {
+pub fn queue_gauges(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Gauges, StoreError> {
     let rows: Vec<QueueRow> = diesel::sql_query(
         "SELECT k.kind,
                 (SELECT count(*) FROM scheduled s WHERE s.kind = k.kind AND s.status = 'pending') AS pending,
@@ -364,10 +383,10 @@ pub fn queue_gauges(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<crate
     .load(conn)?;
     let waiting: Count =
         diesel::sql_query("SELECT count(*) AS count FROM digest_entries WHERE sent_at IS NULL").get_result(conn)?;
-    Ok(crate::metrics::Gauges {
+    Ok(Gauges {
         queues: rows
             .into_iter()
-            .map(|row| crate::metrics::Queue {
+            .map(|row| Queue {
                 kind: row.kind,
                 pending: row.pending,
                 due: row.due,
