@@ -54,8 +54,10 @@ fn bundle(
 
 /// Checks an export recipient before anything is read.
 fn export_recipient(recipient: &str) -> Result<(), CaseError> {
-    crypto::Recipients::parse(recipient)
-        .ok()
+    // Exactly one recipient, with nothing around it: what is sealed to is what was checked.
+    Some(recipient)
+        .filter(|r| !r.is_empty() && !r.contains(|c: char| c.is_whitespace() || c == ','))
+        .and_then(|r| crypto::Recipients::parse(r).ok())
         .filter(|r| r.len() == 1)
         .map(drop)
         .ok_or_else(|| CaseError::Invalid(vec![issue("recipient", "must be one age X25519 recipient (age1…)")]))

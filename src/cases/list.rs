@@ -106,6 +106,14 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
     let mut checks = Checks::default();
     checks.country(query.country.as_deref());
     checks.theme(query.theme.as_deref());
+    checks.name("delegation", query.delegation.as_ref().map(|code| code.as_str()));
+    for (field, name) in [
+        ("workflow", &query.workflow),
+        ("state", &query.state),
+        ("queue", &query.queue),
+    ] {
+        checks.name(field, name.as_deref());
+    }
     let risk = checks.risk(query.risk.as_deref());
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {

@@ -67,6 +67,14 @@ impl Checks {
         kept
     }
 
+    /// A name the list filters by (a workflow, a step, a queue, a delegation): anything but a
+    /// NUL character, which PostgreSQL keeps in no text.
+    pub(super) fn name(&mut self, field: &str, name: Option<&str>) {
+        if name.is_some_and(|name| name.contains('\0')) {
+            self.push(field, "must not contain a NUL character");
+        }
+    }
+
     /// One theme, as the list filters by.
     pub(super) fn theme(&mut self, theme: Option<&str>) {
         if theme.is_some_and(|code| !is_theme(code)) {

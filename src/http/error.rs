@@ -126,7 +126,11 @@ impl From<crate::cases::CaseError> for ApiError {
                 fields: problems
                     .into_iter()
                     .map(|p| FieldError {
-                        field: format!("data.{}", p.field),
+                        field: if p.field.is_empty() {
+                            "data".to_owned()
+                        } else {
+                            format!("data.{}", p.field)
+                        },
                         problem: p.kind.to_string(),
                     })
                     .collect(),

@@ -60,13 +60,16 @@ pub fn app(
     App::new()
         .app_data(web::Data::new(state))
         // Requests that cannot be read get problem+json like every other error.
-        .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()))
+        .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::BadRequest(query_error(&e)).into()))
         .app_data(
             web::JsonConfig::default()
                 .limit(max_body)
                 .error_handler(|e, _| ApiError::BadRequest(json_error(&e)).into()),
         )
-        .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()))
+        .app_data(
+            web::PathConfig::default()
+                .error_handler(|_, _| ApiError::BadRequest("the address is not valid".into()).into()),
+        )
         .wrap(from_fn(request_log::log_request))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
@@ -113,12 +116,45 @@ fn json_error(e: &actix_web::error::JsonPayloadError) -> String {
                 e.column()
             )
         }
-        // Unknown or missing fields name only the field.
-        JsonPayloadError::Deserialize(e) if e.is_data() => format!("the body is not valid: {e}"),
+        // A missing field is one of ours; an unknown one is the client's, and not repeated.
+        JsonPayloadError::Deserialize(e) if e.is_data() => format!(
+            "the body is not valid at line {} column {}: {}",
+            e.line(),
+            e.column(),
+            field_problem(&e.to_string())
+        ),
         JsonPayloadError::Deserialize(e) => {
             format!("the body is not JSON (at line {} column {})", e.line(), e.column())
         }
         _ => "the body cannot be read".into(),
+    }
+}
+
+/// A query string error in words that name no value from it.
+fn query_error(e: &actix_web::error::QueryPayloadError) -> String {
+    use actix_web::error::QueryPayloadError;
+    match e {
+        QueryPayloadError::Deserialize(e) => format!("the query is not valid: {}", field_problem(&e.to_string())),
+        _ => "the query is not valid".into(),
+    }
+}
+
+/// What serde says of a field, without what the client sent: a missing field is named (it is
+/// one of ours), an unknown one is not (it is the client's), and only the fields that are taken
+/// are listed; any other problem is named by kind alone.
+fn field_problem(serde_message: &str) -> String {
+    let message = serde_message.split(" at line ").next().unwrap_or_default();
+    if let Some(missing) = message.strip_prefix("missing field ") {
+        format!("missing field {missing}")
+    } else if let Some((_, allowed)) = message
+        .strip_prefix("unknown field ")
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        format!("a field is not one this request takes (expected {allowed})")
+    } else if message.starts_with("unknown field ") {
+        "a field is not one this request takes".into()
+    } else {
+        "a value has the wrong type or form".into()
     }
 }
 

@@ -99,7 +99,8 @@ pub async fn graph(
         && !workflow.definition.states.contains_key(current)
     {
         return Err(ApiError::Invalid(format!(
-            "workflow `{}` has no state `{current}`",
+            "state is none of workflow `{}`'s states (see GET /api/v1/workflows/{})",
+            workflow.name(),
             workflow.name()
         )));
     }

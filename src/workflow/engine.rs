@@ -53,7 +53,8 @@ pub struct Request<'a> {
 pub enum Refusal {
     #[error("the procedure is closed (in terminal state `{state}`)")]
     ProcedureClosed { state: String },
-    #[error("this workflow has no action `{action}`")]
+    /// The name asked for is not repeated: it came from the request.
+    #[error("this workflow has no such action (a procedure's actions are listed with it)")]
     UnknownAction { action: String },
     #[error("action `{action}` cannot be taken in state `{state}`")]
     NotFromState { action: String, state: String },
@@ -75,7 +76,13 @@ fn roles_list(roles: &[Role]) -> String {
 fn fields_list(problems: &[FieldProblem]) -> String {
     problems
         .iter()
-        .map(|p| format!("{}: {}", p.field, p.kind))
+        .map(|p| {
+            if p.field.is_empty() {
+                p.kind.to_string()
+            } else {
+                format!("{}: {}", p.field, p.kind)
+            }
+        })
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -83,6 +90,7 @@ fn fields_list(problems: &[FieldProblem]) -> String {
 /// One field at fault, for problem+json's list of fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldProblem {
+    /// Empty for fields the action does not take: their names are the client's, not repeated.
     pub field: String,
     pub kind: FieldProblemKind,
 }
@@ -91,7 +99,7 @@ pub struct FieldProblem {
 pub enum FieldProblemKind {
     #[error("is required")]
     Missing,
-    #[error("is not a field of this action")]
+    #[error("holds a field this action does not take (its fields are listed with it)")]
     Unknown,
     /// The reason never quotes the value.
     #[error("{0}")]
@@ -279,9 +287,10 @@ fn check_fields(
 ) -> Result<Data, Refusal> {
     let mut problems = Vec::new();
     let mut clean = Data::new();
-    for name in data.keys().filter(|name| !fields.contains_key(*name)) {
+    // A field the action does not take is the client's name: reported once, without it.
+    if data.keys().any(|name| !fields.contains_key(name)) {
         problems.push(FieldProblem {
-            field: name.clone(),
+            field: String::new(),
             kind: FieldProblemKind::Unknown,
         });
     }
@@ -347,13 +356,20 @@ fn check_value(field: &FieldDef, value: &Value) -> Result<Value, String> {
         (FieldType::Text, Value::String(text)) => {
             if text.trim().is_empty() {
                 Err("must not be empty".into())
+            } else if text.contains('\0') {
+                // PostgreSQL keeps no NUL in text: refused here, not a 500 there.
+                Err("must not contain a NUL character".into())
             } else if text.chars().count() > MAX_TEXT_CHARS {
                 Err(format!("must be at most {MAX_TEXT_CHARS} characters"))
             } else {
                 Ok(value.clone())
             }
         }
-        (FieldType::User, Value::String(user)) if !user.trim().is_empty() && user.len() <= 200 => Ok(value.clone()),
+        (FieldType::User, Value::String(user))
+            if !user.trim().is_empty() && user.len() <= 200 && !user.contains('\0') =>
+        {
+            Ok(value.clone())
+        }
         (FieldType::User, _) => Err("must be a user id".into()),
         (FieldType::Date, Value::String(text)) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
             .map(|date| Value::String(date.format("%Y-%m-%d").to_string()))
