@@ -52,6 +52,23 @@ impl IndexKey {
         Sensitive::new(self.0.expose().iter().map(|b| format!("{b:02x}")).collect())
     }
 
+    /// A keyed hash of `parts` for `purpose` alone (e.g. `idempotency request`), under a key
+    /// derived from this one for that purpose (HMAC-SHA-256 twice): what is stored is not a hash
+    /// a reader of the database could recompute from guesses, and no two purposes share a key.
+    pub fn keyed_hash(&self, purpose: &str, parts: &[&[u8]]) -> [u8; 32] {
+        let mut derive =
+            <Hmac<Sha256> as Mac>::new_from_slice(self.0.expose()).expect("HMAC takes a key of any length");
+        derive.update(b"vigil derived key v1\0");
+        derive.update(purpose.as_bytes());
+        let derived = derive.finalize().into_bytes();
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&derived).expect("HMAC takes a key of any length");
+        for part in parts {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().into()
+    }
+
     /// The index of a name, or None for a name with nothing to index.
     pub fn index(&self, name: &Sensitive<String>) -> Option<[u8; 32]> {
         let normalised = normalise(name.expose());
@@ -80,6 +97,29 @@ fn normalise(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_keyed_hash_needs_the_key_and_belongs_to_its_purpose() {
+        let key = IndexKey::new([7; 32]);
+        let hash = key.keyed_hash("idempotency request", &[b"POST", b"/api/v1/cases", b"{}"]);
+        assert_eq!(
+            hash,
+            key.keyed_hash("idempotency request", &[b"POST", b"/api/v1/cases", b"{}"])
+        );
+        assert_ne!(
+            hash,
+            IndexKey::new([8; 32]).keyed_hash("idempotency request", &[b"POST", b"/api/v1/cases", b"{}"])
+        );
+        assert_ne!(
+            hash,
+            key.keyed_hash("another purpose", &[b"POST", b"/api/v1/cases", b"{}"])
+        );
+        // Parts are length-prefixed: moving a byte from one to the next changes the hash.
+        assert_ne!(
+            hash,
+            key.keyed_hash("idempotency request", &[b"POST/", b"api/v1/cases", b"{}"])
+        );
+    }
 
     fn name(text: &str) -> Sensitive<String> {
         Sensitive::new(text.to_owned())

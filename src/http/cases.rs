@@ -94,7 +94,7 @@ pub async fn create_case(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
-    let idempotent = Idempotent::of(&req, caller.user_id, &request, OPENED)?;
+    let idempotent = Idempotent::of(&state, &req, caller.user_id, &request, OPENED)?;
     run_change(&state, caller, &req, idempotent, OPENED, move |conn, ctx| {
         let opened = cases::open_case(conn, ctx, request)?;
         tracing::info!(case.id = %opened.id, case.reference = %opened.reference, "case opened");
@@ -142,7 +142,7 @@ pub async fn start_procedure(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
     let request = body.into_inner();
-    let idempotent = Idempotent::of(&req, caller.user_id, &request, STARTED)?;
+    let idempotent = Idempotent::of(&state, &req, caller.user_id, &request, STARTED)?;
     run_change(&state, caller, &req, idempotent, STARTED, move |conn, ctx| {
         cases::start_procedure(conn, ctx, id, request)
     })
@@ -158,7 +158,7 @@ pub async fn transition(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
     let request = body.into_inner();
-    let idempotent = Idempotent::of(&req, caller.user_id, &request, Answer::OK)?;
+    let idempotent = Idempotent::of(&state, &req, caller.user_id, &request, Answer::OK)?;
     run_change(&state, caller, &req, idempotent, Answer::OK, move |conn, ctx| {
         let done = cases::transition(conn, ctx, id, request)?;
         tracing::info!(procedure.id = %done.procedure_id, from = %done.from, to = %done.state, "transition");
@@ -211,7 +211,7 @@ pub async fn patch_case(
         if_match: expected,
         patch: &patch,
     };
-    let idempotent = Idempotent::of(&req, caller.user_id, &asked, Answer::OK)?;
+    let idempotent = Idempotent::of(&state, &req, caller.user_id, &asked, Answer::OK)?;
     run_change(&state, caller, &req, idempotent, Answer::OK, move |conn, ctx| {
         cases::patch_case(conn, ctx, id, expected, patch)
     })
@@ -259,7 +259,7 @@ pub async fn request_erasure(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
     let request = body.into_inner();
-    let idempotent = Idempotent::of(&req, caller.user_id, &request, STARTED)?;
+    let idempotent = Idempotent::of(&state, &req, caller.user_id, &request, STARTED)?;
     run_change(&state, caller, &req, idempotent, STARTED, move |conn, ctx| {
         cases::request_erasure(conn, ctx, id, request)
     })
@@ -274,7 +274,7 @@ pub async fn approve_erasure(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
-    let idempotent = Idempotent::of(&req, caller.user_id, &serde_json::json!({}), Answer::OK)?;
+    let idempotent = Idempotent::of(&state, &req, caller.user_id, &serde_json::json!({}), Answer::OK)?;
     run_change(&state, caller, &req, idempotent, Answer::OK, move |conn, ctx| {
         let erased = cases::approve_erasure(conn, ctx, id)?;
         tracing::warn!(case.id = %erased.case_id, "case erased: its key is destroyed");

@@ -11,7 +11,6 @@ use actix_web::http::header::{HeaderName, LOCATION};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::error::ApiError;
@@ -85,15 +84,17 @@ impl Answer {
 pub struct Idempotent {
     user: UserId,
     key: IdempotencyKey,
-    /// SHA-256 over the method, the path and the canonical JSON body.
+    /// A keyed hash (the server's secret) over the method, the path and the canonical JSON body.
     request_hash: [u8; 32],
     answer: Answer,
 }
 
 impl Idempotent {
     /// The request's key with the hash of what it asks, or none when it sent no key (then the
-    /// body is not serialised at all).
+    /// body is not serialised at all). The hash is keyed by the server's secret: a reader of the
+    /// database cannot test guesses of a sealed value against it.
     pub fn of(
+        state: &AppState,
         req: &HttpRequest,
         user: UserId,
         body: &impl Serialize,
@@ -103,16 +104,18 @@ impl Idempotent {
             return Ok(None);
         };
         let canonical = Sensitive::new(serde_json::to_vec(body).map_err(|e| ApiError::Internal(Box::new(e)))?);
-        let mut hasher = Sha256::new();
-        hasher.update(req.method().as_str().as_bytes());
-        hasher.update([0]);
-        hasher.update(req.path().as_bytes());
-        hasher.update([0]);
-        hasher.update(canonical.expose());
+        let request_hash = state.keys.index.keyed_hash(
+            "idempotency request",
+            &[
+                req.method().as_str().as_bytes(),
+                req.path().as_bytes(),
+                canonical.expose(),
+            ],
+        );
         Ok(Some(Self {
             user,
             key,
-            request_hash: hasher.finalize().into(),
+            request_hash,
             answer,
         }))
     }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::StoreError;
-use super::schema::{case_keys, cases, procedures, scheduled};
+use super::schema::{case_keys, cases, digest_entries, procedures, scheduled};
 use crate::domain::DelegationCode;
 use crate::domain::ErasureReason;
 use crate::domain::Reference;
@@ -69,7 +69,8 @@ pub fn lock_erasure_request(
 }
 
 /// Shreds a case: its key row goes (so no ciphertext of it opens, anywhere), sealed columns
-/// are emptied, pending work is cancelled, and the row stays as a tombstone.
+/// are emptied, its scheduled work and digest entries are deleted, and the row stays as a
+/// tombstone.
 pub fn erase(
     conn: &mut PgConnection,
     request: &ErasureRequest,
@@ -104,15 +105,16 @@ pub fn erase(
         procedures::plain_data.eq(serde_json::json!({})),
     ))
     .execute(conn)?;
-    diesel::update(
+    // Scheduled work and digest entries go, not only the pending ones: their due times were
+    // computed from the case's sealed dates (a hearing, a deadline), and would tell them.
+    diesel::delete(
         scheduled::table.filter(
             scheduled::delegation
                 .eq(&request.delegation)
-                .and(scheduled::case_id.eq(request.case_id))
-                .and(scheduled::status.eq("pending")),
+                .and(scheduled::case_id.eq(request.case_id)),
         ),
     )
-    .set(scheduled::status.eq("cancelled"))
     .execute(conn)?;
+    diesel::delete(digest_entries::table.filter(digest_entries::case_id.eq(request.case_id))).execute(conn)?;
     Ok(())
 }
