@@ -14,6 +14,8 @@
 //! - `VIGIL_WORKFLOWS_DIR`: the workflow definitions (default `./workflows`).
 //! - `VIGIL_PUBLIC_URL`: the URL people reach Vigil at, used in links (default from the listen address).
 //! - `VIGIL_MAX_BODY`: the largest request body accepted, e.g. `1MiB` (default), `512KiB`, `2000000`.
+//! - `VIGIL_TRUSTED_PROXIES`: comma-separated IP addresses of the reverse proxies in front of
+//!   Vigil; only a request from one of them has its client address taken from `X-Forwarded-For`.
 //! - `VIGIL_LOG`: the log level or filter, e.g. `info` or `vigil=debug,actix_web=warn` (default `info`).
 //! - `VIGIL_LOG_FORMAT`: `text` (default) or `json`.
 
@@ -68,6 +70,10 @@ pub struct ConfigArgs {
     /// The largest request body accepted: bytes, or with KiB / MiB.
     #[arg(long, env = "VIGIL_MAX_BODY", default_value = "1MiB", global = true)]
     pub max_body: String,
+    /// Comma-separated IP addresses of trusted reverse proxies (their `X-Forwarded-For` names
+    /// the client; nobody else's does).
+    #[arg(long, env = "VIGIL_TRUSTED_PROXIES", global = true)]
+    pub trusted_proxies: Option<String>,
     /// Unwrapped case keys kept for a minute each, to spare repeated unwrapping; 0 keeps none.
     #[arg(long, env = "VIGIL_CASE_KEY_CACHE", default_value = "1024", global = true)]
     pub case_key_cache: String,
@@ -207,6 +213,8 @@ pub struct Config {
     pub workflows_dir: PathBuf,
     pub public_url: Url,
     pub max_body: usize,
+    /// The reverse proxies whose `X-Forwarded-For` is believed (`VIGIL_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How many unwrapped case keys to keep (for a minute each); 0 keeps none.
     pub case_key_cache: usize,
     pub log: LogConfig,
@@ -239,6 +247,8 @@ pub enum ConfigError {
     Recipients(String),
     #[error("VIGIL_PUBLIC_URL `{0}` is not an http:// or https:// URL")]
     PublicUrl(String),
+    #[error("VIGIL_TRUSTED_PROXIES: `{0}` is not an IP address such as 10.0.0.5 or ::1")]
+    TrustedProxy(String),
     #[error("VIGIL_MAX_BODY `{0}` is not a size from 1KiB to 64MiB, such as 1MiB, 512KiB or 2000000")]
     MaxBody(String),
     #[error("VIGIL_CASE_KEY_CACHE `{0}` is not a number of keys from 0 to 100000")]
@@ -329,6 +339,18 @@ impl Config {
         let max_body = parse_size(&args.max_body)
             .filter(|size| (1024..=64 * 1024 * 1024).contains(size))
             .ok_or_else(|| ConfigError::MaxBody(args.max_body.clone()))?;
+        let trusted_proxies = args
+            .trusted_proxies
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| {
+                item.parse::<std::net::IpAddr>()
+                    .map_err(|_| ConfigError::TrustedProxy(item.to_owned()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let case_key_cache = args
             .case_key_cache
             .trim()
@@ -350,6 +372,7 @@ impl Config {
             workflows_dir: absolute(&args.workflows_dir),
             public_url,
             max_body,
+            trusted_proxies,
             case_key_cache,
             log: LogConfig {
                 filter: args.log,

@@ -55,6 +55,7 @@ fn run_service(
         keys: Arc::new(keys),
         max_body: config.max_body,
         auth_limiter: Default::default(),
+        trusted_proxies: config.trusted_proxies.clone().into(),
         mailer: Some(mailer.clone()),
     };
     let work = ScheduledWork {

@@ -33,8 +33,10 @@ impl FromRequest for Caller {
             })
             .map(|token| token.trim().to_owned());
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        // The connection's own address: a forwarded header could be forged to dodge the limit.
-        let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+        let address = state
+            .as_ref()
+            .map(|state| client_address_of(req, state))
+            .unwrap_or_default();
         Box::pin(async move {
             let Some(state) = state else {
                 return Err(ApiError::Unauthorized);
@@ -48,23 +50,42 @@ impl FromRequest for Caller {
     }
 }
 
+/// The client address a request is counted against ([`super::limiter::client_address`]).
+pub fn client_address_of(req: &HttpRequest, state: &AppState) -> String {
+    let forwarded_for = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|value| value.to_str().ok());
+    super::limiter::client_address(req.peer_addr().map(|a| a.ip()), forwarded_for, &state.trusted_proxies)
+}
+
 /// The caller `presented` stands for, and the token's id; refused (and counted against the
 /// client's `address` and the token's prefix) when it is not valid, live and its user active.
-/// Too many failures refuse even a good token for a while.
+/// Too many failures from one address refuse it for a while, whatever it presents; too many
+/// wrong secrets for one prefix refuse further wrong ones, never the token itself.
 pub async fn check_token(state: &AppState, presented: String, address: &str) -> Result<(Caller, Uuid), ApiError> {
     let prefix = token::prefix_of(&presented).map(str::to_owned);
-    let mut keys = vec![format!("address:{address}")];
-    keys.extend(prefix.iter().map(|p| format!("prefix:{p}")));
-    if let Some(wait) = state.auth_limiter.retry_after(&keys, Instant::now()) {
-        return Err(ApiError::TooManyAttempts {
-            retry_after_secs: wait.as_secs().max(1),
-        });
+    let address_key = format!("address:{address}");
+    let too_many = |wait: std::time::Duration| ApiError::TooManyAttempts {
+        retry_after_secs: wait.as_secs().max(1),
+    };
+    if let Some(wait) = state
+        .auth_limiter
+        .retry_after(std::slice::from_ref(&address_key), Instant::now())
+    {
+        return Err(too_many(wait));
     }
+    let prefix_key = prefix.as_ref().map(|p| format!("prefix:{p}"));
     let caller = authenticate(state, presented, prefix).await?;
-    if caller.is_none() {
-        state.auth_limiter.record_failure(&keys, Instant::now());
+    match caller {
+        Some(caller) => Ok(caller),
+        None => {
+            let keys: Vec<String> = std::iter::once(address_key).chain(prefix_key.clone()).collect();
+            let guessed_too_often = prefix_key.and_then(|key| state.auth_limiter.retry_after(&[key], Instant::now()));
+            state.auth_limiter.record_failure(&keys, Instant::now());
+            Err(guessed_too_often.map_or(ApiError::Unauthorized, too_many))
+        }
     }
-    caller.ok_or(ApiError::Unauthorized)
 }
 
 /// The caller a token stands for, if it is valid, live and its user active.

@@ -1,6 +1,12 @@
 //! Failed authentication is rate-limited per client address and per token prefix, so tokens
 //! cannot be guessed at speed. The counts live in each process: with several replicas, each
 //! allows its own share.
+//!
+//! A client address over the limit is refused whatever it presents; a token prefix over the
+//! limit refuses only wrong secrets, so that someone who has seen a prefix cannot keep its owner
+//! out. The client address is the connection's, or, for a connection from a trusted reverse
+//! proxy (`VIGIL_TRUSTED_PROXIES`), the last address the proxies' `X-Forwarded-For` names that
+//! is not itself a trusted proxy: never what an arbitrary client says it is.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -11,6 +17,29 @@ pub const MAX_FAILURES: usize = 10;
 pub const WINDOW: Duration = Duration::from_secs(300);
 /// Above this many keys, entries whose failures have all aged out are dropped.
 const PRUNE_ABOVE: usize = 10_000;
+
+/// The client's address: the connection's, or what trusted proxies say it is.
+pub fn client_address(
+    peer: Option<std::net::IpAddr>,
+    forwarded_for: Option<&str>,
+    trusted: &[std::net::IpAddr],
+) -> String {
+    let Some(peer) = peer else {
+        return String::new();
+    };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    // Each proxy appends the address it heard from: the rightmost untrusted one is the client.
+    forwarded_for
+        .into_iter()
+        .flat_map(|header| header.rsplit(','))
+        .map(str::trim)
+        .filter_map(|item| item.parse::<std::net::IpAddr>().ok())
+        .find(|address| !trusted.contains(address))
+        .unwrap_or(peer)
+        .to_string()
+}
 
 #[derive(Debug, Default)]
 pub struct AuthLimiter {
@@ -59,5 +88,26 @@ mod tests {
         assert!(limiter.retry_after(&keys, start).is_some());
         assert!(limiter.retry_after(&["ip:10.0.0.2".to_owned()], start).is_none());
         assert!(limiter.retry_after(&keys, start + WINDOW).is_none());
+    }
+
+    #[test]
+    fn only_a_trusted_proxy_names_the_client() {
+        let proxy: std::net::IpAddr = "10.0.0.5".parse().unwrap();
+        let client = Some("203.0.113.7, 198.51.100.9");
+        // From anyone else, the header is ignored: a client cannot pick its address.
+        assert_eq!(
+            client_address(Some("192.0.2.1".parse().unwrap()), client, &[proxy]),
+            "192.0.2.1"
+        );
+        // From the proxy, the rightmost address it heard from.
+        assert_eq!(client_address(Some(proxy), client, &[proxy]), "198.51.100.9");
+        // A chain of trusted proxies is skipped; without a header the proxy itself counts.
+        let inner: std::net::IpAddr = "10.0.0.6".parse().unwrap();
+        assert_eq!(
+            client_address(Some(proxy), Some("198.51.100.9, 10.0.0.6"), &[proxy, inner]),
+            "198.51.100.9"
+        );
+        assert_eq!(client_address(Some(proxy), None, &[proxy]), "10.0.0.5");
+        assert_eq!(client_address(None, client, &[proxy]), "");
     }
 }

@@ -40,6 +40,8 @@ pub struct AppState {
     /// The largest JSON body accepted, in bytes (`VIGIL_MAX_BODY`).
     pub max_body: usize,
     pub auth_limiter: Arc<limiter::AuthLimiter>,
+    /// The reverse proxies whose `X-Forwarded-For` names the client (`VIGIL_TRUSTED_PROXIES`).
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// Where emails of the web interface (one-time sign-in links) go; none: no links.
     pub mailer: Option<Arc<crate::mail::Mailer>>,
 }

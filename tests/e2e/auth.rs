@@ -219,10 +219,60 @@ async fn failed_authentication_is_limited_per_address_and_per_token_prefix() {
             401
         );
     }
+    // Further wrong secrets for that prefix are refused as too many, but the token itself
+    // still works: having seen a prefix is no way to keep its owner out.
+    let guess = format!("vgl_{prefix}_{}", "f".repeat(64));
     assert_eq!(
-        web_test::call_service(&service, me("203.0.113.9", &token))
+        web_test::call_service(&service, me("198.51.100.200", &guess))
             .await
             .status(),
         429
     );
+    assert_eq!(
+        web_test::call_service(&service, me("203.0.113.9", &token))
+            .await
+            .status(),
+        200
+    );
+}
+
+/// Behind a reverse proxy every request comes from the proxy's address: only a proxy named in
+/// `VIGIL_TRUSTED_PROXIES` may say who the client is, so one client's typos lock out that client,
+/// not everyone behind the proxy; and nobody else can choose the address they are counted as.
+#[actix_web::test]
+async fn a_trusted_proxy_names_the_client_and_nobody_else_does() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, token) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let mut behind_proxy = state(pool);
+    behind_proxy.trusted_proxies = vec!["10.0.0.5".parse().unwrap()].into();
+    let service = web_test::init_service(app(behind_proxy)).await;
+    let me = |peer: &str, forwarded_for: &str, bearer: &str| {
+        web_test::TestRequest::get()
+            .uri("/api/v1/me")
+            .peer_addr(format!("{peer}:40000").parse().unwrap())
+            .insert_header(("X-Forwarded-For", forwarded_for.to_owned()))
+            .insert_header(("Authorization", format!("Bearer {bearer}")))
+            .to_request()
+    };
+    for _ in 0..vigil::http::limiter::MAX_FAILURES {
+        let status = web_test::call_service(&service, me("10.0.0.5", "198.51.100.7", "vgl_typo"))
+            .await
+            .status();
+        assert_eq!(status, 401);
+    }
+    // The client that typed is held back; another behind the same proxy is not.
+    let typist = web_test::call_service(&service, me("10.0.0.5", "198.51.100.7", &token)).await;
+    assert_eq!(typist.status(), 429);
+    let colleague = web_test::call_service(&service, me("10.0.0.5", "198.51.100.8", &token)).await;
+    assert_eq!(colleague.status(), 200);
+    // A client that is no trusted proxy cannot pass for another address: its own is counted.
+    for _ in 0..vigil::http::limiter::MAX_FAILURES {
+        let status = web_test::call_service(&service, me("192.0.2.44", "198.51.100.99", "vgl_typo"))
+            .await
+            .status();
+        assert_eq!(status, 401);
+    }
+    let forged = web_test::call_service(&service, me("192.0.2.44", "198.51.100.100", &token)).await;
+    assert_eq!(forged.status(), 429, "a forged X-Forwarded-For escaped the limit");
 }

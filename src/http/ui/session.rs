@@ -183,7 +183,7 @@ pub async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::By
     let form = Submitted::parse(&body);
     check_paired(&req, &form)?;
     let presented = form.text("token").to_owned();
-    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let address = crate::http::auth::client_address_of(&req, &state);
     let (caller, token_id) = match check_token(&state, presented, &address).await {
         Ok(found) => found,
         Err(ApiError::Unauthorized) => {
@@ -274,7 +274,7 @@ pub async fn send_link(
             Some("Sign-in links are not available here; sign in with your API token.".into()),
         );
     };
-    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let address = crate::http::auth::client_address_of(&req, &state);
     let keys = [format!("link-address:{address}"), format!("link-email:{email}")];
     let now = std::time::Instant::now();
     if let Some(wait) = state.auth_limiter.retry_after(&keys, now) {

@@ -33,6 +33,7 @@ pub fn bare_state(db: Db) -> AppState {
         keys: Arc::new(super::keys::load()),
         max_body: 1024 * 1024,
         auth_limiter: Default::default(),
+        trusted_proxies: Vec::new().into(),
         mailer: None,
     }
 }
