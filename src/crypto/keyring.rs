@@ -85,88 +85,10 @@ pub struct NewCaseKey {
     pub wrapped_for: String,
 }
 
-/// An unwrapped case key, for opening that case's data. Never logged, never stored.
+/// An unwrapped case key, for opening that case's data. Never logged, never stored. It is
+/// age's own X25519 identity: every stanza is opened by the age crate, none by Vigil's code.
 #[derive(Clone)]
-pub struct CaseKey(CaseIdentity);
-
-/// A case's X25519 identity, with its public key computed once. It opens age's X25519 stanzas
-/// exactly as `age::x25519::Identity` does (<https://c2sp.org/age#x25519-recipient-stanza>:
-/// the same checks, key derivation and AEAD, from age-core's primitives), except that age's
-/// computes the identity's public key again for every stanza it tries: a scalar multiplication,
-/// a fifth of an opening's cost (BENCHMARKS.md, `reads`). The secret is zeroised when dropped
-/// (x25519-dalek's `StaticSecret`).
-#[derive(Clone)]
-struct CaseIdentity {
-    secret: x25519_dalek::StaticSecret,
-    public: x25519_dalek::PublicKey,
-}
-
-/// The stanza tag and key-derivation label of age's X25519 recipients.
-const X25519_TAG: &str = "X25519";
-const X25519_LABEL: &[u8] = b"age-encryption.org/v1/X25519";
-
-impl CaseIdentity {
-    /// Reads an `AGE-SECRET-KEY-1…` string; the key never appears in an error.
-    fn parse(text: &str) -> Result<Self, CryptoError> {
-        // age's own parser first: the same keys are accepted as everywhere else in Vigil.
-        age::x25519::Identity::from_str(text).map_err(|_| CryptoError::Corrupt)?;
-        let (hrp, mut bytes) = bech32::decode(text).map_err(|_| CryptoError::Corrupt)?;
-        let secret: Result<[u8; 32], _> = bytes.as_slice().try_into();
-        zeroize::Zeroize::zeroize(&mut bytes);
-        let secret = x25519_dalek::StaticSecret::from(secret.map_err(|_| CryptoError::Corrupt)?);
-        if !hrp.as_str().eq_ignore_ascii_case("age-secret-key-") {
-            return Err(CryptoError::Corrupt);
-        }
-        let public = x25519_dalek::PublicKey::from(&secret);
-        Ok(Self { secret, public })
-    }
-}
-
-impl age::Identity for CaseIdentity {
-    fn unwrap_stanza(
-        &self,
-        stanza: &age_core::format::Stanza,
-    ) -> Option<Result<age_core::format::FileKey, age::DecryptError>> {
-        use base64::Engine;
-        use subtle::ConstantTimeEq;
-        const ENCRYPTED_FILE_KEY_BYTES: usize = age_core::format::FILE_KEY_BYTES + 16;
-
-        if stanza.tag != X25519_TAG {
-            return None;
-        }
-        // A canonical stanza: one argument, 32 bytes in unpadded base64, and a 32-byte body.
-        let [arg] = &stanza.args[..] else {
-            return Some(Err(age::DecryptError::InvalidHeader));
-        };
-        let mut share = [0u8; 33];
-        let Ok(32) = base64::engine::general_purpose::STANDARD_NO_PAD.decode_slice(arg, &mut share) else {
-            return Some(Err(age::DecryptError::InvalidHeader));
-        };
-        let Ok(wrapped) = <[u8; ENCRYPTED_FILE_KEY_BYTES]>::try_from(&stanza.body[..]) else {
-            return Some(Err(age::DecryptError::InvalidHeader));
-        };
-        let mut epk = [0u8; 32];
-        epk.copy_from_slice(&share[..32]);
-        let epk = x25519_dalek::PublicKey::from(epk);
-        let shared = self.secret.diffie_hellman(&epk);
-        // A low-order ephemeral share gives an all-zero secret: refused, as age does.
-        if shared.as_bytes().iter().fold(0, |acc, b| acc | b).ct_eq(&0).into() {
-            return Some(Err(age::DecryptError::InvalidHeader));
-        }
-        let mut salt = [0u8; 64];
-        salt[..32].copy_from_slice(epk.as_bytes());
-        salt[32..].copy_from_slice(self.public.as_bytes());
-        let key = age_core::primitives::hkdf(&salt, X25519_LABEL, shared.as_bytes());
-        // Not ours is not an error: another identity may open the stanza.
-        age_core::primitives::aead_decrypt(&key, age_core::format::FILE_KEY_BYTES, &wrapped)
-            .ok()
-            .map(|mut plain| {
-                let file_key = age_core::format::FileKey::init_with_mut(|file_key| file_key.copy_from_slice(&plain));
-                zeroize::Zeroize::zeroize(&mut plain);
-                Ok(file_key)
-            })
-    }
-}
+pub struct CaseKey(age::x25519::Identity);
 
 impl std::fmt::Debug for CaseKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -258,7 +180,9 @@ impl Keyring {
     fn unwrap_case_key(&self, wrapped: &[u8]) -> Result<CaseKey, CryptoError> {
         let secret = decrypt(self.identities.iter().map(|i| i as &dyn age::Identity), wrapped)?;
         let text = std::str::from_utf8(secret.expose()).map_err(|_| CryptoError::Corrupt)?;
-        CaseIdentity::parse(text.trim()).map(CaseKey)
+        age::x25519::Identity::from_str(text.trim())
+            .map(CaseKey)
+            .map_err(|_| CryptoError::Corrupt)
     }
 
     /// Re-wraps a case key to this keyring's master recipients (rotation).
@@ -423,67 +347,6 @@ mod tests {
         let key = keyring.open_case_key(&keyring.new_case_key().unwrap().wrapped).unwrap();
         assert_eq!(format!("{key:?}"), "CaseKey([redacted])");
         assert!(!format!("{keyring:?}").contains("AGE-SECRET-KEY"));
-    }
-
-    fn copy(stanza: &age_core::format::Stanza) -> age_core::format::Stanza {
-        age_core::format::Stanza {
-            tag: stanza.tag.clone(),
-            args: stanza.args.clone(),
-            body: stanza.body.clone(),
-        }
-    }
-
-    /// What an identity says of a stanza: not mine, refused, or the file key's bytes.
-    fn outcome(identity: &dyn age::Identity, stanza: &age_core::format::Stanza) -> String {
-        use age::secrecy::ExposeSecret;
-        match identity.unwrap_stanza(stanza) {
-            None => "not mine".into(),
-            Some(Err(e)) => format!("refused: {e}"),
-            Some(Ok(key)) => format!("opened: {:?}", key.expose_secret()),
-        }
-    }
-
-    #[test]
-    fn the_case_identity_answers_every_stanza_as_ages_own() {
-        use age::Recipient;
-        let theirs = age::x25519::Identity::generate();
-        let mine = CaseIdentity::parse(theirs.to_string().expose_secret()).unwrap();
-        assert_eq!(
-            bech32::encode::<bech32::Bech32>(bech32::Hrp::parse("age").unwrap(), mine.public.as_bytes()).unwrap(),
-            theirs.to_public().to_string()
-        );
-        let file_key = age_core::format::FileKey::new(Box::new([7; 16]));
-        let (stanzas, _) = theirs.to_public().wrap_file_key(&file_key).unwrap();
-        let good = copy(&stanzas[0]);
-        let (others, _) = age::x25519::Identity::generate()
-            .to_public()
-            .wrap_file_key(&file_key)
-            .unwrap();
-        let with = |change: &dyn Fn(&mut age_core::format::Stanza)| {
-            let mut stanza = copy(&good);
-            change(&mut stanza);
-            stanza
-        };
-        let cases = [
-            copy(&good),
-            copy(&others[0]),
-            with(&|s| s.tag = "scrypt".into()),
-            with(&|s| s.args.push("x".into())),
-            with(&|s| s.args.clear()),
-            with(&|s| s.args[0].push('A')),
-            with(&|s| s.args[0].pop().map(drop).unwrap_or_default()),
-            with(&|s| s.args[0] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into()),
-            with(&|s| s.body.pop().map(drop).unwrap_or_default()),
-            with(&|s| s.body[0] ^= 1),
-        ];
-        for stanza in &cases {
-            assert_eq!(outcome(&mine, stanza), outcome(&theirs, stanza), "{stanza:?}");
-        }
-        assert_eq!(outcome(&mine, &good), format!("opened: {:?}", [7u8; 16]));
-        assert!(
-            outcome(&mine, &cases[7]).starts_with("refused"),
-            "a low-order share is refused"
-        );
     }
 
     #[test]
