@@ -4,6 +4,79 @@
 //! Query functions are plain synchronous `fn(conn: &mut PgConnection, …)`; async callers go
 //! through [`Db::run`], which checks a connection out and runs the closure on the blocking pool.
 
+/// What lets a Vigil type stand for one SQL type (`$sql`) in diesel's queries, once the type
+/// has its `ToSql<$sql, Pg>` and `FromSql<$sql, Pg>`: bound by value or by reference, nullable or
+/// not, and read back as a column. The typed ids (`ids.rs`) and the vocabularies
+/// (`vocabulary.rs`) share it.
+macro_rules! sql_value {
+    ($sql:ty: $($rust:ty),*) => {$(
+        impl diesel::serialize::ToSql<diesel::sql_types::Nullable<$sql>, diesel::pg::Pg> for $rust {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+            ) -> diesel::serialize::Result {
+                <Self as diesel::serialize::ToSql<$sql, diesel::pg::Pg>>::to_sql(self, out)
+            }
+        }
+
+        impl diesel::deserialize::Queryable<$sql, diesel::pg::Pg> for $rust {
+            type Row = Self;
+
+            fn build(row: Self) -> diesel::deserialize::Result<Self> {
+                Ok(row)
+            }
+        }
+
+        impl diesel::expression::AsExpression<$sql> for $rust {
+            type Expression = diesel::internal::derives::as_expression::Bound<$sql, Self>;
+
+            fn as_expression(self) -> Self::Expression {
+                diesel::internal::derives::as_expression::Bound::new(self)
+            }
+        }
+
+        impl<'a> diesel::expression::AsExpression<$sql> for &'a $rust {
+            type Expression = diesel::internal::derives::as_expression::Bound<$sql, Self>;
+
+            fn as_expression(self) -> Self::Expression {
+                diesel::internal::derives::as_expression::Bound::new(self)
+            }
+        }
+
+        impl<'a, 'b> diesel::expression::AsExpression<$sql> for &'a &'b $rust {
+            type Expression = diesel::internal::derives::as_expression::Bound<$sql, Self>;
+
+            fn as_expression(self) -> Self::Expression {
+                diesel::internal::derives::as_expression::Bound::new(self)
+            }
+        }
+
+        impl diesel::expression::AsExpression<diesel::sql_types::Nullable<$sql>> for $rust {
+            type Expression = diesel::internal::derives::as_expression::Bound<diesel::sql_types::Nullable<$sql>, Self>;
+
+            fn as_expression(self) -> Self::Expression {
+                diesel::internal::derives::as_expression::Bound::new(self)
+            }
+        }
+
+        impl<'a> diesel::expression::AsExpression<diesel::sql_types::Nullable<$sql>> for &'a $rust {
+            type Expression = diesel::internal::derives::as_expression::Bound<diesel::sql_types::Nullable<$sql>, Self>;
+
+            fn as_expression(self) -> Self::Expression {
+                diesel::internal::derives::as_expression::Bound::new(self)
+            }
+        }
+
+        impl<'a, 'b> diesel::expression::AsExpression<diesel::sql_types::Nullable<$sql>> for &'a &'b $rust {
+            type Expression = diesel::internal::derives::as_expression::Bound<diesel::sql_types::Nullable<$sql>, Self>;
+
+            fn as_expression(self) -> Self::Expression {
+                diesel::internal::derives::as_expression::Bound::new(self)
+            }
+        }
+    )*};
+}
+
 pub mod access_log;
 pub mod admin;
 pub mod audit;
