@@ -177,3 +177,96 @@ fn opening_and_reading_a_case_never_puts_the_defender_in_the_log() {
         "the log holds the defender's name:\n{logs}"
     );
 }
+
+/// The log half of "no refusal repeats what was sent": a real `vigil serve`, logging at debug,
+/// is sent a canary through the refusal paths (unknown fields and action, a NUL byte in a
+/// filter, an export recipient with whitespace, an unknown query key), and no line of its log
+/// holds it, at any level.
+#[test]
+fn refusals_put_nothing_that_was_sent_in_the_log() {
+    const CANARY: &str = "LOGCANARY5e1d";
+    let db = TestDb::migrated();
+    let pool = vigil::store::Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, token) = crate::support::app::seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let home = reachable_home();
+    let mut command = vigil(home.path());
+    command.env("DATABASE_URL", db.url.expose()).env("VIGIL_LOG", "debug");
+    let serve = Serve::start(command);
+    let bearer = format!("Bearer {token}");
+    let opened: serde_json::Value = ureq::post(&serve.url("/api/v1/cases"))
+        .set("Authorization", &bearer)
+        .send_json(serde_json::json!({
+            "country": "KE", "themes": ["WHRD"], "risk": "high",
+            "confidential": {"defender_name": "Someone"},
+            "procedure": {"workflow": "demarche"}
+        }))
+        .unwrap()
+        .into_json()
+        .unwrap();
+    let case = format!("/api/v1/cases/{}", opened["id"].as_str().unwrap());
+    let read: serde_json::Value = ureq::get(&serve.url(&case))
+        .set("Authorization", &bearer)
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    let transitions = format!(
+        "/api/v1/procedures/{}/transitions",
+        read["procedures"][0]["id"].as_str().unwrap()
+    );
+    // The status a refusal answered with (ureq reports a 4xx as an error).
+    let status_of = |result: Result<ureq::Response, ureq::Error>| match result {
+        Ok(response) => response.status(),
+        Err(ureq::Error::Status(status, _)) => status,
+        Err(e) => panic!("no answer: {e}"),
+    };
+    let post = |uri: &str, body: serde_json::Value| {
+        status_of(
+            ureq::post(&serve.url(uri))
+                .set("Authorization", &bearer)
+                .send_json(body),
+        )
+    };
+    let get = |uri: &str| status_of(ureq::get(&serve.url(uri)).set("Authorization", &bearer).call());
+    let refusals = [
+        (
+            "an unknown field",
+            post("/api/v1/cases", serde_json::json!({ CANARY: 1, "country": "KE" })),
+        ),
+        (
+            "an unknown action",
+            post(
+                &transitions,
+                serde_json::json!({"action": CANARY, "expected_version": 1}),
+            ),
+        ),
+        (
+            "an unknown field in data",
+            post(
+                &transitions,
+                serde_json::json!({"action": "add_note", "expected_version": 1, "data": { CANARY: "x" }}),
+            ),
+        ),
+        (
+            "an export recipient",
+            post(
+                &format!("{case}/export"),
+                serde_json::json!({ "recipient": format!(" {CANARY}\n") }),
+            ),
+        ),
+        (
+            "a NUL byte in a filter",
+            get(&format!("/api/v1/cases?state=%00{CANARY}")),
+        ),
+        ("an unknown query key", get(&format!("/api/v1/cases?{CANARY}=1"))),
+    ];
+    for (what, status) in refusals {
+        assert!((400..500).contains(&status), "{what}: {status}");
+    }
+    let logs = serve.logs();
+    assert!(
+        logs.contains("DEBUG") || logs.contains("debug"),
+        "not logging at debug:\n{logs}"
+    );
+    assert!(!logs.contains(CANARY), "the log holds what was sent:\n{logs}");
+}
