@@ -35,11 +35,6 @@ pub fn calendar_for_case(
     )
 }
 
-/// A delegation's calendar (time zone and weekend), for deadlines and repeating reminders.
-pub fn calendar_of(conn: &mut PgConnection, delegation: &DelegationCode) -> Result<Option<Calendar>, StoreError> {
-    Ok(users::delegation(conn, delegation.as_str())?.map(|row| calendar_from(&row.time_zone, &row.weekend_days)))
-}
-
 /// The calendar of a case whose row a transition locked, from what the lock read with it.
 pub(super) fn calendar_of_locked(locked: &LockedCase) -> Calendar {
     let mut calendar = calendar_from(&locked.delegation_time_zone, &locked.weekend_days);

@@ -30,7 +30,7 @@ use crate::store::{Conn as PgConnection, StoreError};
 use crate::workflow::Registry;
 use crate::workflow::engine::{Data, Refusal};
 
-pub use calendar::{calendar_for_case, calendar_of};
+pub use calendar::calendar_for_case;
 pub use edit::{CasePatch, Patched, patch_case};
 pub use erasure::{
     EraseRequest, Erased, ErasureRequested, approve_erasure, pending_erasures, request_erasure,

@@ -19,6 +19,17 @@ use crate::domain::Reference;
 use crate::domain::Risk;
 use crate::domain::{CaseId, ProcedureId, UserId};
 
+/// The references of the other live cases of case row `c`'s delegation with its blind index:
+/// the one definition of "the same defender", for a case read and for a case just opened.
+macro_rules! same_defender_of_c {
+    () => {
+        "ARRAY(SELECT o.reference FROM cases o
+               WHERE o.delegation = c.delegation AND o.blind_index = c.blind_index AND o.id <> c.id
+                 AND o.erased_at IS NULL
+               ORDER BY o.reference)"
+    };
+}
+
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = cases)]
 pub struct NewCase {
@@ -172,12 +183,10 @@ impl CaseToRead {
 
 pub fn case_to_read(conn: &mut PgConnection, id: CaseId) -> Result<Option<CaseToRead>, StoreError> {
     Ok(prepared(
-        diesel::sql_query(
-            "SELECT c.*, k.wrapped AS key_wrapped,
-                    ARRAY(SELECT o.reference FROM cases o
-                          WHERE o.delegation = c.delegation AND o.blind_index = c.blind_index AND o.id <> c.id
-                            AND o.erased_at IS NULL
-                          ORDER BY o.reference) AS duplicates,
+        diesel::sql_query(concat!(
+            "SELECT c.*, k.wrapped AS key_wrapped, ",
+            same_defender_of_c!(),
+            " AS duplicates,
                     coalesce((SELECT jsonb_agg(jsonb_build_object('id', s.id, 'procedure_id', s.procedure_id,
                                                                   'kind', s.kind, 'message', s.message,
                                                                   'action', s.action, 'due_at', s.due_at)
@@ -187,8 +196,8 @@ pub fn case_to_read(conn: &mut PgConnection, id: CaseId) -> Result<Option<CaseTo
                              '[]') AS upcoming
              FROM cases c
              LEFT JOIN case_keys k ON k.delegation = c.delegation AND k.case_id = c.id
-             WHERE c.id = $1",
-        )
+             WHERE c.id = $1"
+        ))
         .bind::<diesel::sql_types::Uuid, _>(id),
     )
     .get_result(conn)
@@ -298,25 +307,22 @@ pub fn same_defender(
     id: CaseId,
 ) -> Result<Vec<Reference>, StoreError> {
     Ok(prepared(
-        diesel::sql_query(
-            "SELECT other.reference FROM cases me
-         JOIN cases other ON other.blind_index = me.blind_index AND other.delegation = me.delegation
-         WHERE me.delegation = $1 AND me.id = $2 AND other.id <> me.id AND other.erased_at IS NULL
-         ORDER BY other.reference",
-        )
+        diesel::sql_query(concat!(
+            "SELECT ",
+            same_defender_of_c!(),
+            " AS duplicates FROM cases c WHERE c.delegation = $1 AND c.id = $2"
+        ))
         .bind::<diesel::sql_types::Text, _>(delegation)
         .bind::<diesel::sql_types::Uuid, _>(id),
     )
-    .load::<Referenced>(conn)?
-    .into_iter()
-    .map(|r| r.reference)
-    .collect())
+    .get_result::<Duplicates>(conn)?
+    .duplicates)
 }
 
 #[derive(QueryableByName)]
-struct Referenced {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    reference: Reference,
+struct Duplicates {
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>)]
+    duplicates: Vec<Reference>,
 }
 
 /// Filters of the case list; every one optional.
