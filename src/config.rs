@@ -10,6 +10,9 @@
 //! - `SMTP_URL`: `smtp://` or `smtps://`; without it mail goes to files under `$VIGIL_HOME/outbox`.
 //! - `VIGIL_IDENTITY_FILE`: the age identity file of this server (mode 0600).
 //! - `VIGIL_INDEX_KEY_FILE`: the blind index's HMAC key, 64 hex digits (mode 0600).
+//! - `VIGIL_SIGNING_KEY_FILE`: the Ed25519 key that signs audit checkpoints, 64 hex digits (mode 0600).
+//! - `VIGIL_CHECKPOINT_FILE`: where signed checkpoints are appended (default `$VIGIL_HOME/audit/checkpoints`).
+//! - `VIGIL_CHECKPOINT_INTERVAL`: how often `serve` signs one, e.g. `10m` (default), `30s`, `1h`; `0` never.
 //! - `VIGIL_RECIPIENTS`: comma-separated age recipients that case keys are wrapped to.
 //! - `VIGIL_WORKFLOWS_DIR`: the workflow definitions (default `./workflows`).
 //! - `VIGIL_PUBLIC_URL`: the URL people reach Vigil at, used in links (default from the listen address).
@@ -58,6 +61,15 @@ pub struct ConfigArgs {
     /// The blind index's HMAC key file: 64 hex digits (mode 0600).
     #[arg(long, env = "VIGIL_INDEX_KEY_FILE", global = true)]
     pub index_key_file: Option<PathBuf>,
+    /// The Ed25519 key file that signs audit checkpoints: 64 hex digits (mode 0600).
+    #[arg(long, env = "VIGIL_SIGNING_KEY_FILE", global = true)]
+    pub signing_key_file: Option<PathBuf>,
+    /// The file signed checkpoints are appended to (default VIGIL_HOME/audit/checkpoints).
+    #[arg(long, env = "VIGIL_CHECKPOINT_FILE", global = true)]
+    pub checkpoint_file: Option<PathBuf>,
+    /// How often `serve` signs a checkpoint: seconds, or with s / m / h; 0 never.
+    #[arg(long, env = "VIGIL_CHECKPOINT_INTERVAL", default_value = "10m", global = true)]
+    pub checkpoint_interval: String,
     /// Comma-separated age recipients (age1…) that case keys are wrapped to.
     #[arg(long, env = "VIGIL_RECIPIENTS", global = true)]
     pub recipients: Option<String>,
@@ -209,6 +221,10 @@ pub struct Config {
     pub smtp_ca_file: Option<PathBuf>,
     pub identity_file: Option<PathBuf>,
     pub index_key_file: Option<PathBuf>,
+    pub signing_key_file: Option<PathBuf>,
+    pub checkpoint_file: PathBuf,
+    /// None: `serve` signs checkpoints only after erasures.
+    pub checkpoint_interval: Option<std::time::Duration>,
     pub recipients: Recipients,
     pub workflows_dir: PathBuf,
     pub public_url: Url,
@@ -243,6 +259,10 @@ pub enum ConfigError {
     IdentityFile { path: PathBuf, reason: String },
     #[error("VIGIL_INDEX_KEY_FILE {path}: {reason}")]
     IndexKeyFile { path: PathBuf, reason: String },
+    #[error("VIGIL_SIGNING_KEY_FILE {path}: {reason}")]
+    SigningKeyFile { path: PathBuf, reason: String },
+    #[error("VIGIL_CHECKPOINT_INTERVAL `{0}` is not a duration such as 10m, 30s or 1h (at most a day)")]
+    CheckpointInterval(String),
     #[error("VIGIL_RECIPIENTS: {0}")]
     Recipients(String),
     #[error("VIGIL_PUBLIC_URL `{0}` is not an http:// or https:// URL")]
@@ -325,6 +345,18 @@ impl Config {
                 reason: e.to_string(),
             })?;
         }
+        if let Some(path) = &args.signing_key_file {
+            check_private_file(path, |reason| ConfigError::SigningKeyFile {
+                path: path.clone(),
+                reason,
+            })?;
+            crypto::signing::read_signing_key(path).map_err(|e| ConfigError::SigningKeyFile {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+        }
+        let checkpoint_interval = parse_interval(&args.checkpoint_interval)
+            .ok_or_else(|| ConfigError::CheckpointInterval(args.checkpoint_interval.clone()))?;
         let recipients = match args.recipients.as_deref() {
             Some(raw) => Recipients::parse(raw).map_err(|e| ConfigError::Recipients(e.to_string()))?,
             None => Recipients::default(),
@@ -359,6 +391,9 @@ impl Config {
             .filter(|n| *n <= 100_000)
             .ok_or_else(|| ConfigError::CaseKeyCache(args.case_key_cache.clone()))?;
         tracing_subscriber::EnvFilter::try_new(&args.log).map_err(|_| ConfigError::Log(args.log.clone()))?;
+        let checkpoint_file = args
+            .checkpoint_file
+            .map_or_else(|| home.join("audit").join("checkpoints"), |path| absolute(&path));
         Ok(Self {
             home,
             listen,
@@ -368,6 +403,9 @@ impl Config {
             smtp_ca_file: args.smtp_ca_file.clone(),
             identity_file: args.identity_file.map(|path| absolute(&path)),
             index_key_file: args.index_key_file.map(|path| absolute(&path)),
+            signing_key_file: args.signing_key_file.map(|path| absolute(&path)),
+            checkpoint_file,
+            checkpoint_interval,
             recipients,
             workflows_dir: absolute(&args.workflows_dir),
             public_url,
@@ -395,6 +433,22 @@ fn parse_size(raw: &str) -> Option<usize> {
         _ => return None,
     };
     number.checked_mul(factor)
+}
+
+/// `600`, `30s`, `10m`, `1h`, up to a day; `0` is None (never).
+fn parse_interval(raw: &str) -> Option<Option<std::time::Duration>> {
+    let raw = raw.trim();
+    let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
+    let (number, unit) = raw.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    let factor = match unit.trim() {
+        "" | "s" => 1,
+        "m" | "min" => 60,
+        "h" => 3600,
+        _ => return None,
+    };
+    let seconds = number.checked_mul(factor).filter(|s| *s <= 86_400)?;
+    Some((seconds > 0).then(|| std::time::Duration::from_secs(seconds)))
 }
 
 fn parse_bool(raw: &str) -> Option<bool> {
@@ -568,6 +622,20 @@ mod tests {
         assert!(error(&["--embedded-db", "maybe"]).contains("VIGIL_EMBEDDED_DB"));
         assert!(error(&["--max-body", "lots"]).contains("VIGIL_MAX_BODY"));
         assert!(error(&["--max-body", "10"]).contains("VIGIL_MAX_BODY"));
+        assert!(error(&["--checkpoint-interval", "often"]).contains("VIGIL_CHECKPOINT_INTERVAL"));
+    }
+
+    #[test]
+    fn checkpoint_intervals_read_in_seconds_minutes_and_hours_and_zero_is_never() {
+        use std::time::Duration;
+        assert_eq!(parse_interval("10m"), Some(Some(Duration::from_secs(600))));
+        assert_eq!(parse_interval("30s"), Some(Some(Duration::from_secs(30))));
+        assert_eq!(parse_interval("45"), Some(Some(Duration::from_secs(45))));
+        assert_eq!(parse_interval("1h"), Some(Some(Duration::from_secs(3600))));
+        assert_eq!(parse_interval("0"), Some(None));
+        assert_eq!(parse_interval("2d"), None);
+        assert_eq!(parse_interval("25h"), None);
+        assert_eq!(parse_interval(""), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Vigil: workflow and case management for the cases of human rights defenders at risk.
 //! `ARCHITECTURE.md` maps the modules and the rules between them.
 
+pub mod audit;
 pub mod cases;
 pub mod commands;
 pub mod config;

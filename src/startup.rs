@@ -166,6 +166,7 @@ pub enum KeySource {
     Files {
         identity: std::path::PathBuf,
         index: std::path::PathBuf,
+        signing: std::path::PathBuf,
     },
     /// The embedded default's development keys under `$VIGIL_HOME/keys`.
     Development { dir: std::path::PathBuf },
@@ -173,19 +174,28 @@ pub enum KeySource {
 
 impl KeySource {
     pub fn from_config(config: &Config) -> anyhow::Result<Self> {
-        match (&config.identity_file, &config.index_key_file, &config.database) {
-            (Some(identity), Some(index), _) => Ok(Self::Files {
+        match (
+            &config.identity_file,
+            &config.index_key_file,
+            &config.signing_key_file,
+            &config.database,
+        ) {
+            (Some(identity), Some(index), Some(signing), _) => Ok(Self::Files {
                 identity: identity.clone(),
                 index: index.clone(),
+                signing: signing.clone(),
             }),
-            (None, None, DatabaseSource::Embedded) => Ok(Self::Development {
+            (None, None, None, DatabaseSource::Embedded) => Ok(Self::Development {
                 dir: config.home.join("keys"),
             }),
-            (None, _, _) => anyhow::bail!(
+            (None, _, _, _) => anyhow::bail!(
                 "VIGIL_IDENTITY_FILE is required outside the embedded default; create one with `age-keygen -o identity.txt` (mode 0600)"
             ),
-            (Some(_), None, _) => anyhow::bail!(
+            (Some(_), None, _, _) => anyhow::bail!(
                 "VIGIL_INDEX_KEY_FILE is required with VIGIL_IDENTITY_FILE; create one with `vigil keys new-index-key > index.key` (mode 0600)"
+            ),
+            (Some(_), Some(_), None, _) => anyhow::bail!(
+                "VIGIL_SIGNING_KEY_FILE is required with VIGIL_IDENTITY_FILE; create one with `vigil keys new-signing-key > signing.key` (mode 0600)"
             ),
         }
     }
@@ -193,16 +203,15 @@ impl KeySource {
     /// Reads the keys, creating the development keys on first use.
     pub fn load(&self, config: &Config) -> anyhow::Result<Keys> {
         let (identity, index) = match self {
-            Self::Files { identity, index } => (identity.clone(), index.clone()),
+            Self::Files { identity, index, .. } => (identity.clone(), index.clone()),
             Self::Development { dir } => {
-                let (identity, index, created) =
-                    crypto::ensure_dev_keys(dir).context("cannot create the development keys")?;
+                let keys = crypto::ensure_dev_keys(dir).context("cannot create the development keys")?;
                 tracing::warn!(
                     keys = %dir.display(),
-                    created,
-                    "using DEVELOPMENT keys kept beside the data: anyone with this folder reads every case; never use them for real cases (set VIGIL_IDENTITY_FILE and VIGIL_INDEX_KEY_FILE)"
+                    created = keys.created,
+                    "using DEVELOPMENT keys kept beside the data: anyone with this folder reads every case; never use them for real cases (set VIGIL_IDENTITY_FILE, VIGIL_INDEX_KEY_FILE and VIGIL_SIGNING_KEY_FILE)"
                 );
-                (identity, index)
+                (keys.identity, keys.index)
             }
         };
         let identities = crypto::read_identities(&identity).with_context(|| format!("{}", identity.display()))?;
@@ -211,6 +220,28 @@ impl KeySource {
         let index = crypto::read_index_key(&index).with_context(|| format!("{}", index.display()))?;
         Ok(Keys { keyring, index })
     }
+
+    /// Reads the audit signing key (creating the development keys on first use).
+    pub fn signing_key(&self) -> anyhow::Result<crypto::SigningKey> {
+        let path = match self {
+            Self::Files { signing, .. } => signing.clone(),
+            Self::Development { dir } => {
+                crypto::ensure_dev_keys(dir)
+                    .context("cannot create the development keys")?
+                    .signing
+            }
+        };
+        crypto::signing::read_signing_key(&path).with_context(|| format!("{}", path.display()))
+    }
+}
+
+/// What signs the audit checkpoints: the signing key, the checkpoint file, the interval.
+pub fn signer(config: &Config, keys: &KeySource) -> anyhow::Result<crate::audit::Signer> {
+    Ok(crate::audit::Signer {
+        key: keys.signing_key()?,
+        file: crate::audit::CheckpointFile::new(config.checkpoint_file.clone()),
+        interval: config.checkpoint_interval,
+    })
 }
 
 /// Where mail goes: SMTP when `SMTP_URL` is set, else files under `$VIGIL_HOME/outbox`; with

@@ -15,6 +15,7 @@ mod reads;
 mod reminders;
 mod scale;
 mod serve;
+mod signing;
 mod transitions;
 
 use std::path::{Path, PathBuf};

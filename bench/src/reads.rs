@@ -34,6 +34,8 @@ pub struct Options {
 #[derive(Debug, Clone, Copy)]
 struct Run {
     vigil: f64,
+    /// The same, while a checkpoint is signed every second.
+    vigil_signing: f64,
     database: f64,
     http: f64,
     p50_ms: f64,
@@ -61,24 +63,31 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         anyhow::ensure!(probe.status == 200, "reading a case: {}", probe.status);
         let fixed = runtime.block_on(FixedServer::start(probe.body.len()))?;
         let length = Duration::from_secs(options.seconds);
+        let signer = Arc::new(served.signer()?);
         let mut runs = Vec::new();
         for round in 1..=options.runs {
             let (count, elapsed, latencies, _) =
                 runtime.block_on(drive_gets(served.port, &token, &paths, options.clients, length))?;
+            let signing = crate::signing::Signing::start(db.clone(), signer.clone());
+            let (signing_count, signing_elapsed, _, _) =
+                runtime.block_on(drive_gets(served.port, &token, &paths, options.clients, length))?;
+            let signed = signing.finish()?;
+            anyhow::ensure!(signed > 0, "no checkpoint was signed beside the reads");
             let fixed_paths = vec!["/fixed".to_owned()];
             let (http_count, http_elapsed, _, _) =
                 runtime.block_on(drive_gets(fixed.port, &token, &fixed_paths, options.clients, length))?;
             let defines = [("prefix", prefix.clone()), ("count", options.cases.to_string())];
             let run = Run {
                 vigil: count as f64 / elapsed.as_secs_f64(),
+                vigil_signing: signing_count as f64 / signing_elapsed.as_secs_f64(),
                 database: super::pgbench_for(&database.url, READ_SQL, options.clients, options.seconds, &defines)?,
                 http: http_count as f64 / http_elapsed.as_secs_f64(),
                 p50_ms: latencies.quantile_ms(0.5),
                 p99_ms: latencies.quantile_ms(0.99),
             };
             eprintln!(
-                "run {round}/{}: vigil {:.0}/s (p50 {:.1} ms, p99 {:.1} ms), pgbench, the least a read needs, {:.0}/s, fixed JSON over actix-web {:.0}/s",
-                options.runs, run.vigil, run.p50_ms, run.p99_ms, run.database, run.http
+                "run {round}/{}: vigil {:.0}/s (p50 {:.1} ms, p99 {:.1} ms), {:.0}/s while signing {signed} checkpoints, pgbench, the least a read needs, {:.0}/s, fixed JSON over actix-web {:.0}/s",
+                options.runs, run.vigil, run.p50_ms, run.p99_ms, run.vigil_signing, run.database, run.http
             );
             runs.push(run);
         }
@@ -89,6 +98,7 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
 
     let pick = |f: fn(&Run) -> f64| median(&runs.iter().map(f).collect::<Vec<_>>());
     let (vigil, database_ceiling, http) = (pick(|r| r.vigil), pick(|r| r.database), pick(|r| r.http));
+    let signing_ratio = pick(|r| r.vigil_signing / r.vigil);
     let (p50, p99) = (pick(|r| r.p50_ms), pick(|r| r.p99_ms));
     let report = serde_json::json!({
         "scenario": "reads",
@@ -98,6 +108,8 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         "runs": options.runs,
         "body_bytes": body_bytes,
         "vigil_per_s": vigil.round(),
+        "vigil_signing_per_s": pick(|r| r.vigil_signing).round(),
+        "signing_ratio": (signing_ratio * 100.0).round() / 100.0,
         "reference_per_s": database_ceiling.round(),
         "http_ceiling_per_s": http.round(),
         "ratio": (vigil / database_ceiling * 100.0).round() / 100.0,
@@ -126,6 +138,10 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         "  {:<44} {:>10.2}",
         "ratio (to the database ceiling)",
         vigil / database_ceiling
+    );
+    println!(
+        "  {:<44} {:>10.2}",
+        "ratio while signing a checkpoint a second", signing_ratio
     );
     println!("  {:<44} {:>7.1} ms / {:.1} ms", "latency p50 / p99", p50, p99);
     println!("  {:<44} {:>7.1} MB", "peak RSS of vigil serve", rss);

@@ -87,8 +87,16 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
             read_p95.push(reads.quantile_ms(0.95));
         }
         let rss = served.peak_rss_mb();
+        let signer = served.signer()?;
         // The server's own background pass would claim the bench's due reminders: it stops first.
         drop(served);
+        // A checkpoint over every case: the first after generating records every case's leaf,
+        // the next none (nothing changed); the steady state is in between.
+        let (first_s, first_leaves, committed) = crate::signing::time_checkpoint(&db, &signer)?;
+        let (again_s, again_leaves, _) = crate::signing::time_checkpoint(&db, &signer)?;
+        eprintln!(
+            "checkpoint over {committed} cases: {first_s:.1} s recording {first_leaves} leaves, then {again_s:.1} s recording {again_leaves}"
+        );
         let (mut claim_empty, mut claim_behind) = (Vec::new(), Vec::new());
         for round in 1..=options.runs {
             let alone = claim_rate(&runtime, &db, &registry, 0)?;
@@ -130,9 +138,10 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
                     .collect::<Vec<_>>(),
             ),
         };
-        Ok::<_, anyhow::Error>((figures, sizes, cases_s, events_s, rss))
+        let checkpoint = (first_s, again_s, committed);
+        Ok::<_, anyhow::Error>((figures, sizes, cases_s, events_s, rss, checkpoint))
     })?;
-    let (figures, sizes, cases_s, events_s, rss) = outcome;
+    let (figures, sizes, cases_s, events_s, rss, checkpoint) = outcome;
     let round2 = |x: f64| (x * 100.0).round() / 100.0;
     let growth = figures.claim_alone / figures.claim_behind;
     let report = serde_json::json!({
@@ -158,6 +167,9 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         "sizes": sizes.iter().map(|s| serde_json::json!({
             "table": s.name, "rows": s.rows, "table_mb": s.table_mb.round(), "indexes_mb": s.indexes_mb.round(),
         })).collect::<Vec<_>>(),
+        "checkpoint_cases": checkpoint.2,
+        "checkpoint_first_s": round2(checkpoint.0),
+        "checkpoint_unchanged_s": round2(checkpoint.1),
         "generated_cases_in_s": cases_s.round(),
         "generated_events_in_s": events_s.round(),
         "rss_mb": (rss * 10.0).round() / 10.0,
@@ -198,6 +210,12 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
             size.name, size.table_mb, size.indexes_mb, size.rows
         );
     }
+    println!(
+        "  {:<48} {:>7.1} s / {:.1} s",
+        format!("checkpoint over {} cases: first / unchanged", checkpoint.2),
+        checkpoint.0,
+        checkpoint.1
+    );
     println!("  {:<48} {:>7.1} MB", "peak RSS of vigil serve", rss);
     println!("  written to {}", path.display());
     Ok(report)

@@ -13,6 +13,8 @@ use vigil::config::DatabaseUrl;
 pub struct Served {
     child: Child,
     pub port: u16,
+    /// Its throwaway keys (the bench signs checkpoints with the same signing key).
+    pub keys: vigil::crypto::DevKeys,
     _home: tempfile_dir::Scratch,
 }
 
@@ -34,11 +36,12 @@ impl Served {
         std::fs::create_dir_all(&home)?;
         let scratch = tempfile_dir::Scratch(home.clone());
         // Throwaway keys: the bench database is dropped with everything sealed to them.
-        let (identity, index_key, _) = vigil::crypto::ensure_dev_keys(&home.join("keys"))?;
+        let keys = vigil::crypto::ensure_dev_keys(&home.join("keys"))?;
         let child = Command::new(crate::vigil_binary()?)
             .arg("serve")
-            .env("VIGIL_IDENTITY_FILE", identity)
-            .env("VIGIL_INDEX_KEY_FILE", index_key)
+            .env("VIGIL_IDENTITY_FILE", &keys.identity)
+            .env("VIGIL_INDEX_KEY_FILE", &keys.index)
+            .env("VIGIL_SIGNING_KEY_FILE", &keys.signing)
             .env_remove("VIGIL_RECIPIENTS")
             .env("VIGIL_HOME", &home)
             .env("DATABASE_URL", database.expose())
@@ -54,6 +57,7 @@ impl Served {
         let mut served = Self {
             child,
             port,
+            keys,
             _home: scratch,
         };
         let started = Instant::now();
@@ -87,6 +91,18 @@ impl Served {
             .find_map(|line| line.strip_prefix("VmHWM:"))
             .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
             .map_or(0.0, |kb| kb / 1024.0)
+    }
+}
+
+impl Served {
+    /// A signer of checkpoints with the server's signing key, appending to a file of its own
+    /// under the server's scratch directory.
+    pub fn signer(&self) -> anyhow::Result<vigil::audit::Signer> {
+        Ok(vigil::audit::Signer {
+            key: vigil::crypto::signing::read_signing_key(&self.keys.signing)?,
+            file: vigil::audit::CheckpointFile::new(self._home.0.join("bench-checkpoints")),
+            interval: None,
+        })
     }
 }
 

@@ -31,6 +31,8 @@ pub struct Options {
 #[derive(Debug, Clone, Copy)]
 struct Run {
     vigil: f64,
+    /// The same, while a checkpoint is signed every second.
+    vigil_signing: f64,
     reference: f64,
     p50_ms: f64,
     p99_ms: f64,
@@ -50,6 +52,7 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         let procedures: Vec<String> = opened.into_iter().map(|(_, procedure)| procedure).collect();
         db.run_blocking(data::number_targets)?;
         let sealed = sealed_sample(&db)?;
+        let signer = std::sync::Arc::new(served.signer()?);
         let mut runs = Vec::new();
         for round in 1..=options.runs {
             let (count, elapsed, latencies) = runtime.block_on(drive(
@@ -59,6 +62,16 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
                 options.clients,
                 Duration::from_secs(options.seconds),
             ))?;
+            let signing = crate::signing::Signing::start(db.clone(), signer.clone());
+            let (signing_count, signing_elapsed, _) = runtime.block_on(drive(
+                served.port,
+                &token,
+                &procedures,
+                options.clients,
+                Duration::from_secs(options.seconds),
+            ))?;
+            let signed = signing.finish()?;
+            anyhow::ensure!(signed > 0, "no checkpoint was signed beside the transitions");
             let defines = [("prefix", prefix.clone()), ("sealed", format!("\\x{}", hex(&sealed)))];
             let reference = super::pgbench_for(
                 &database.url,
@@ -69,13 +82,14 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
             )?;
             let run = Run {
                 vigil: count as f64 / elapsed.as_secs_f64(),
+                vigil_signing: signing_count as f64 / signing_elapsed.as_secs_f64(),
                 reference,
                 p50_ms: latencies.quantile_ms(0.5),
                 p99_ms: latencies.quantile_ms(0.99),
             };
             eprintln!(
-                "run {round}/{}: vigil {:.0}/s (p50 {:.1} ms, p99 {:.1} ms), pgbench, the least a transition needs, {:.0}/s",
-                options.runs, run.vigil, run.p50_ms, run.p99_ms, run.reference
+                "run {round}/{}: vigil {:.0}/s (p50 {:.1} ms, p99 {:.1} ms), {:.0}/s while signing {signed} checkpoints, pgbench, the least a transition needs, {:.0}/s",
+                options.runs, run.vigil, run.p50_ms, run.p99_ms, run.vigil_signing, run.reference
             );
             runs.push(run);
         }
@@ -85,6 +99,7 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
 
     let pick = |f: fn(&Run) -> f64| median(&runs.iter().map(f).collect::<Vec<_>>());
     let (vigil, reference) = (pick(|r| r.vigil), pick(|r| r.reference));
+    let signing_ratio = pick(|r| r.vigil_signing / r.vigil);
     let (p50, p99) = (pick(|r| r.p50_ms), pick(|r| r.p99_ms));
     let report = serde_json::json!({
         "scenario": "transitions",
@@ -92,6 +107,8 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         "seconds": options.seconds,
         "runs": options.runs,
         "vigil_per_s": vigil.round(),
+        "vigil_signing_per_s": pick(|r| r.vigil_signing).round(),
+        "signing_ratio": (signing_ratio * 100.0).round() / 100.0,
         "reference_per_s": reference.round(),
         "ratio": (vigil / reference * 100.0).round() / 100.0,
         "p50_ms": (p50 * 100.0).round() / 100.0,
@@ -111,6 +128,10 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         "reference: pgbench, the least it needs", reference
     );
     println!("  {:<44} {:>10.2}", "ratio", vigil / reference);
+    println!(
+        "  {:<44} {:>10.2}",
+        "ratio while signing a checkpoint a second", signing_ratio
+    );
     println!("  {:<44} {:>7.1} ms / {:.1} ms", "latency p50 / p99", p50, p99);
     println!("  {:<44} {:>7.1} MB", "peak RSS of vigil serve", rss);
     println!("  written to {}", path.display());

@@ -1,22 +1,59 @@
-//! `vigil audit`: the events' hash chains, checked and digested.
+//! `vigil audit`: the events' hash chains and the signed checkpoints, checked, signed and proven.
 
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
 use clap::Subcommand;
 
 use super::with_database;
+use vigil::audit::{self, CheckpointFile, Proof};
 use vigil::config::Config;
+use vigil::crypto::PublicKey;
+use vigil::startup::KeySource;
 use vigil::store;
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Walk every case's event chain; print each broken link; exit 1 if any.
-    Verify,
+    /// Check every case's event chain and procedures, the checkpoint file and its signatures,
+    /// the access log and the database against the file; print each problem; exit 1 if any.
+    Verify {
+        /// The public key to check signatures with (64 hex digits); default: the signing key's.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+    /// Sign a checkpoint now and append it to the checkpoint file.
+    Checkpoint,
+    /// Print (JSON) the proof that a case's chain head is in the latest checkpoint.
+    Prove {
+        /// The case's reference, e.g. VG-2026-00042.
+        reference: String,
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+    /// Check a proof written by `vigil audit prove`, with the public key only (no database).
+    CheckProof {
+        /// The proof file (`-` for standard input).
+        proof: PathBuf,
+        #[arg(long)]
+        public_key: String,
+    },
+    /// Print the public key of the signing key (for auditors).
+    PublicKey,
     /// Print one hash over every chain head; keep it outside the database and compare later.
     Digest,
 }
 
 pub fn run(config: &Config, command: AuditCommand) -> anyhow::Result<()> {
     match command {
-        AuditCommand::Verify => verify(config),
+        AuditCommand::Verify { public_key } => verify(config, public_key.as_deref()),
+        AuditCommand::Checkpoint => checkpoint(config),
+        AuditCommand::Prove { reference, public_key } => prove(config, &reference, public_key.as_deref()),
+        AuditCommand::CheckProof { proof, public_key } => check_proof(&proof, &public_key),
+        AuditCommand::PublicKey => {
+            println!("{}", KeySource::from_config(config)?.signing_key()?.public());
+            Ok(())
+        }
         AuditCommand::Digest => with_database(config, |db| {
             let (digest, chains) = db.run_blocking(store::audit::digest)?;
             println!("{digest}  ({chains} case chains)");
@@ -25,16 +62,77 @@ pub fn run(config: &Config, command: AuditCommand) -> anyhow::Result<()> {
     }
 }
 
-fn verify(config: &Config) -> anyhow::Result<()> {
-    let (broken, checked) = with_database(config, |db| Ok(db.run_blocking(store::audit::verify)?))?;
-    for link in &broken {
-        println!("{} event {}: {}", link.reference, link.seq, link.problem);
+fn public_key(config: &Config, given: Option<&str>) -> anyhow::Result<PublicKey> {
+    match given {
+        Some(text) => Ok(PublicKey::from_hex(text)?),
+        None => Ok(KeySource::from_config(config)?.signing_key()?.public()),
+    }
+}
+
+const CHECKOUT: Duration = Duration::from_secs(30);
+
+fn verify(config: &Config, given: Option<&str>) -> anyhow::Result<()> {
+    let key = public_key(config, given)?;
+    let file = CheckpointFile::new(config.checkpoint_file.clone());
+    let report = with_database(config, |db| {
+        Ok(audit::verify(&mut *db.get_timeout(CHECKOUT)?, &file, &key)?)
+    })?;
+    for problem in &report.problems {
+        println!("{problem}");
     }
     anyhow::ensure!(
-        broken.is_empty(),
-        "{} broken link(s) in the audit trail ({checked} events checked)",
-        broken.len()
+        report.problems.is_empty(),
+        "{} problem(s) in the audit trail ({} events, {} checkpoints checked)",
+        report.problems.len(),
+        report.events,
+        report.checkpoints
     );
-    println!("{checked} events checked, every chain intact");
+    println!(
+        "{} events checked, every chain intact; {} checkpoints signed by {key}, the latest over {} cases; {} access-log rows as signed",
+        report.events, report.checkpoints, report.cases_committed, report.access_rows
+    );
+    Ok(())
+}
+
+fn checkpoint(config: &Config) -> anyhow::Result<()> {
+    let signer = vigil::startup::signer(config, &KeySource::from_config(config)?)?;
+    let signed = with_database(config, |db| {
+        Ok(signer.checkpoint(&mut *db.get_timeout(CHECKOUT)?, chrono::Utc::now())?)
+    })?;
+    let signed = signed.context("another process is signing a checkpoint now; try again")?;
+    println!(
+        "checkpoint {} signed over {} cases ({} changed), root {}; appended to {}",
+        signed.checkpoint.seq,
+        signed.checkpoint.cases,
+        signed.changed,
+        signed.checkpoint.root,
+        config.checkpoint_file.display()
+    );
+    Ok(())
+}
+
+fn prove(config: &Config, reference: &str, given: Option<&str>) -> anyhow::Result<()> {
+    let key = public_key(config, given)?;
+    let file = CheckpointFile::new(config.checkpoint_file.clone());
+    let proof = with_database(config, |db| {
+        Ok(audit::prove(&mut *db.get_timeout(CHECKOUT)?, &file, &key, reference)?)
+    })?;
+    println!("{}", serde_json::to_string_pretty(&proof)?);
+    Ok(())
+}
+
+fn check_proof(path: &std::path::Path, key: &str) -> anyhow::Result<()> {
+    let key = PublicKey::from_hex(key)?;
+    let text = if path == std::path::Path::new("-") {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?
+    };
+    let proof: Proof = serde_json::from_str(&text).context("the proof is not one `vigil audit prove` writes")?;
+    let checkpoint = audit::check_proof(&proof, &key)?;
+    println!(
+        "{} at event {} is included in checkpoint {} of {} ({} cases), signed by {key}",
+        proof.reference, proof.event_seq, checkpoint.seq, checkpoint.at, checkpoint.cases
+    );
     Ok(())
 }

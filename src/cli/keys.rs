@@ -11,6 +11,9 @@ use vigil::startup::KeySource;
 pub enum KeysCommand {
     /// Print a new random blind-index key (64 hex digits) for VIGIL_INDEX_KEY_FILE.
     NewIndexKey,
+    /// Print a new random audit signing key (Ed25519) for VIGIL_SIGNING_KEY_FILE, its public
+    /// key in a comment.
+    NewSigningKey,
     /// Re-wrap every case key to the current master recipients (the identities' own and
     /// VIGIL_RECIPIENTS), in batches; safe to interrupt and run again, and to run beside `serve`.
     Rotate {
@@ -37,6 +40,14 @@ pub fn run(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
         KeysCommand::Rotate { batch } => rotate_keys(config, batch),
         KeysCommand::NewIndexKey => vigil::crypto::IndexKey::generate()
             .map(|key| println!("{}", key.to_hex().expose()))
+            .map_err(Into::into),
+        KeysCommand::NewSigningKey => vigil::crypto::SigningKey::generate()
+            .map(|key| {
+                print!(
+                    "{}",
+                    vigil::crypto::signing::signing_key_file_text(&key, "Vigil audit signing key.").expose()
+                )
+            })
             .map_err(Into::into),
     }
 }

@@ -62,7 +62,9 @@ pub fn run(config: &Config, command: RemindersCommand) -> anyhow::Result<()> {
 /// SIGTERM or SIGINT.
 fn run_worker(config: &Config) -> anyhow::Result<()> {
     let mut registry = load_workflows(&config.workflows_dir)?;
-    let keys = KeySource::from_config(config)?.load(config)?;
+    let key_source = KeySource::from_config(config)?;
+    let keys = key_source.load(config)?;
+    let signer = startup::signer(config, &key_source)?;
     let mailer = startup::mailer(config)?;
     let database = Database::open(config)?;
     let result = (|| {
@@ -74,6 +76,7 @@ fn run_worker(config: &Config) -> anyhow::Result<()> {
             workflows: Arc::new(registry),
             keys: Arc::new(keys),
             mailer: Arc::new(mailer),
+            signer: Some(Arc::new(signer)),
         };
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         runtime.block_on(async move {

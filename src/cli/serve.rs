@@ -37,6 +37,7 @@ fn run_service(
     key_source: &KeySource,
 ) -> anyhow::Result<()> {
     let keys = key_source.load(config)?;
+    let signer = Arc::new(startup::signer(config, key_source)?);
     let applied = database.migrate()?;
     let versions: Vec<String> = registry.iter().map(|w| format!("{}@{}", w.name(), w.version)).collect();
     tracing::info!(workflows = ?versions, "workflow definitions loaded");
@@ -63,6 +64,7 @@ fn run_service(
         workflows: state.workflows.clone(),
         keys: state.keys.clone(),
         mailer,
+        signer: Some(signer),
     };
     let background = http::Background {
         every: pass::INTERVAL,

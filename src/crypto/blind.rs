@@ -37,19 +37,13 @@ impl IndexKey {
 
     /// Reads the key from its text form: 64 hex digits.
     pub fn from_hex(text: &str) -> Result<Self, CryptoError> {
-        let text = text.trim();
-        if text.len() != 64 {
-            return Err(CryptoError::IndexKeyInvalid);
-        }
-        let mut bytes = [0u8; 32];
-        for (i, byte) in bytes.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).map_err(|_| CryptoError::IndexKeyInvalid)?;
-        }
-        Ok(Self::new(bytes))
+        super::hex::decode(text)
+            .map(Self::new)
+            .ok_or(CryptoError::IndexKeyInvalid)
     }
 
     pub fn to_hex(&self) -> Sensitive<String> {
-        Sensitive::new(self.0.expose().iter().map(|b| format!("{b:02x}")).collect())
+        Sensitive::new(super::hex::encode(self.0.expose()))
     }
 
     /// A keyed hash of `parts` for `purpose` alone (e.g. `idempotency request`), under a key

@@ -2,11 +2,14 @@
 //! keys, sealing and opening; and the other keyed hashes: the blind index and API tokens.
 
 mod blind;
+pub mod hex;
 pub mod keyring;
+pub mod signing;
 pub mod token;
 
 pub use blind::IndexKey;
 pub use keyring::{CaseKey, Keyring, NewCaseKey};
+pub use signing::{PublicKey, SigningKey};
 
 use std::path::Path;
 use std::str::FromStr;
@@ -39,6 +42,10 @@ pub enum CryptoError {
     Random,
     #[error("the index key is not 64 hexadecimal digits")]
     IndexKeyInvalid,
+    #[error("the signing key is not 64 hexadecimal digits")]
+    SigningKeyInvalid,
+    #[error("the public key is not an Ed25519 key of 64 hexadecimal digits")]
+    PublicKeyInvalid,
     #[error("cannot write key file {path}: {source}")]
     KeyFile {
         path: std::path::PathBuf,
@@ -111,15 +118,28 @@ pub fn read_index_key(path: &Path) -> Result<IndexKey, CryptoError> {
     IndexKey::from_hex(line)
 }
 
+/// Where the development keys of the embedded default are.
+#[derive(Debug, Clone)]
+pub struct DevKeys {
+    pub identity: std::path::PathBuf,
+    pub index: std::path::PathBuf,
+    pub signing: std::path::PathBuf,
+    /// Whether any of them was created now.
+    pub created: bool,
+}
+
 /// The development keys of the embedded default, created on first use under `dir` (mode 0700),
-/// each file mode 0600. Returns the identity file, the index key file, and whether they were
-/// created now.
-pub fn ensure_dev_keys(dir: &Path) -> Result<(std::path::PathBuf, std::path::PathBuf, bool), CryptoError> {
+/// each file mode 0600: the age identity, the index key and the audit signing key.
+pub fn ensure_dev_keys(dir: &Path) -> Result<DevKeys, CryptoError> {
     use age::secrecy::ExposeSecret;
     use std::os::unix::fs::DirBuilderExt;
 
-    let identity_path = dir.join("identity.txt");
-    let index_path = dir.join("index.key");
+    let keys = DevKeys {
+        identity: dir.join("identity.txt"),
+        index: dir.join("index.key"),
+        signing: dir.join("signing.key"),
+        created: false,
+    };
     let failed = |path: &Path| {
         let path = path.to_owned();
         move |source| CryptoError::KeyFile { path, source }
@@ -130,23 +150,29 @@ pub fn ensure_dev_keys(dir: &Path) -> Result<(std::path::PathBuf, std::path::Pat
         .create(dir)
         .map_err(failed(dir))?;
     let mut created = false;
-    if !identity_path.exists() {
+    if !keys.identity.exists() {
         let identity = age::x25519::Identity::generate();
         let text = format!(
             "# Vigil development identity: for a laptop only, never for real cases.\n# public key: {}\n{}\n",
             identity.to_public(),
             identity.to_string().expose_secret()
         );
-        write_private(&identity_path, &text).map_err(failed(&identity_path))?;
+        write_private(&keys.identity, &text).map_err(failed(&keys.identity))?;
         created = true;
     }
-    if !index_path.exists() {
+    if !keys.index.exists() {
         let key = IndexKey::generate()?;
         let text = format!("# Vigil development blind-index key.\n{}\n", key.to_hex().expose());
-        write_private(&index_path, &text).map_err(failed(&index_path))?;
+        write_private(&keys.index, &text).map_err(failed(&keys.index))?;
         created = true;
     }
-    Ok((identity_path, index_path, created))
+    if !keys.signing.exists() {
+        let key = SigningKey::generate()?;
+        let text = signing::signing_key_file_text(&key, "Vigil development audit signing key.");
+        write_private(&keys.signing, text.expose()).map_err(failed(&keys.signing))?;
+        created = true;
+    }
+    Ok(DevKeys { created, ..keys })
 }
 
 /// Writes a file readable by its owner only, in place only once complete.
@@ -206,17 +232,23 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let keys = dir.path().join("keys");
-        let (identity, index, created) = ensure_dev_keys(&keys).unwrap();
+        let DevKeys {
+            identity,
+            index,
+            signing,
+            created,
+        } = ensure_dev_keys(&keys).unwrap();
         assert!(created);
-        for path in [&identity, &index] {
+        for path in [&identity, &index, &signing] {
             assert_eq!(std::fs::metadata(path).unwrap().permissions().mode() & 0o777, 0o600);
         }
         assert_eq!(std::fs::metadata(&keys).unwrap().permissions().mode() & 0o777, 0o700);
         let first = std::fs::read(&identity).unwrap();
-        assert!(!ensure_dev_keys(&keys).unwrap().2);
+        assert!(!ensure_dev_keys(&keys).unwrap().created);
         assert_eq!(std::fs::read(&identity).unwrap(), first);
         assert_eq!(read_identities(&identity).unwrap().len(), 1);
         assert!(read_index_key(&index).is_ok());
+        assert!(signing::read_signing_key(&signing).is_ok());
     }
 
     #[test]

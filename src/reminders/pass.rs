@@ -1,6 +1,7 @@
 //! One pass of scheduled work, as `serve` runs it in the background and `vigil reminders run`
 //! runs it alone: due timers (and old idempotency keys purged), then due reminders, then daily
-//! digests. Each part reports its failure in the log and leaves the others to run.
+//! digests, then a signed audit checkpoint when one is due. Each part reports its failure in
+//! the log and leaves the others to run.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +23,8 @@ pub struct ScheduledWork {
     pub workflows: Arc<Registry>,
     pub keys: Arc<Keys>,
     pub mailer: Arc<Mailer>,
+    /// Signs audit checkpoints when due; None: this process signs none.
+    pub signer: Option<Arc<crate::audit::Signer>>,
 }
 
 impl ScheduledWork {
@@ -61,6 +64,25 @@ impl ScheduledWork {
             Ok(0) => {}
             Ok(sent) => tracing::info!(sent, "digests"),
             Err(e) => tracing::warn!(error = %e, "digests could not run"),
+        }
+        if let Some(signer) = &self.signer {
+            let (db, signer) = (self.db.clone(), signer.clone());
+            let signed = tokio::task::spawn_blocking(move || {
+                let mut conn = db.get_timeout(Duration::from_secs(5))?;
+                signer.checkpoint_if_due(&mut conn, now)
+            })
+            .await;
+            match signed {
+                Ok(Ok(Some(signed))) => tracing::info!(
+                    seq = signed.checkpoint.seq,
+                    cases = signed.checkpoint.cases,
+                    changed = signed.changed,
+                    "audit checkpoint signed"
+                ),
+                Ok(Ok(None)) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "no audit checkpoint could be signed"),
+                Err(_) => tracing::warn!("the audit checkpoint was cancelled"),
+            }
         }
     }
 }

@@ -9,7 +9,9 @@ use crate::domain::AccessKind;
 use crate::domain::DelegationCode;
 use crate::domain::{CaseId, UserId};
 
-/// One line of the access log: who read, exported or failed to reach which case.
+/// One line of the access log: who read, exported or failed to reach which case. The insert
+/// holds the checkpoints' access lock shared until the transaction ends (see
+/// [`super::checkpoints`]), in the same statement.
 pub fn log_access(
     conn: &mut PgConnection,
     user_id: Option<UserId>,
@@ -18,15 +20,21 @@ pub fn log_access(
     what: AccessKind,
     request_id: Option<&str>,
 ) -> Result<(), StoreError> {
-    diesel::insert_into(access_log::table)
-        .values((
-            access_log::user_id.eq(user_id),
-            access_log::delegation.eq(delegation),
-            access_log::case_id.eq(case_id),
-            access_log::what.eq(what),
-            access_log::request_id.eq(request_id),
-        ))
-        .execute(conn)?;
+    use diesel::sql_types::{BigInt, Nullable, Text, Uuid};
+    super::prepared::prepared(
+        diesel::sql_query(
+            "WITH boundary AS (SELECT pg_advisory_xact_lock_shared($6))
+             INSERT INTO access_log (user_id, delegation, case_id, what, request_id)
+             SELECT $1, $2, $3, $4, $5 FROM boundary RETURNING id",
+        )
+        .bind::<Nullable<Uuid>, _>(user_id)
+        .bind::<Nullable<Text>, _>(delegation)
+        .bind::<Nullable<Uuid>, _>(case_id)
+        .bind::<Text, _>(what)
+        .bind::<Nullable<Text>, _>(request_id)
+        .bind::<BigInt, _>(super::checkpoints::ACCESS_LOCK),
+    )
+    .execute(conn)?;
     Ok(())
 }
 

@@ -1,12 +1,15 @@
 //! Verifying the hash chains of case events, and one digest over every chain head.
 
-use crate::domain::{CaseId, DelegationCode};
+use std::collections::HashMap;
+
+use crate::domain::{CaseId, DelegationCode, ProcedureId};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::StoreError;
+use super::checkpoints::Leaf;
 use super::events::{EventRow, NewEvent, event_hash, events_of};
-use super::schema::{case_events, cases};
+use super::schema::{case_events, cases, procedures};
 
 /// A broken link: which case, which event, what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,23 +40,49 @@ fn rebuilt(event: &EventRow) -> NewEvent {
     }
 }
 
+/// What walking every chain found.
+#[derive(Debug, Clone, Default)]
+pub struct ChainCheck {
+    pub broken: Vec<BrokenLink>,
+    pub events: usize,
+    /// Leaves of the checkpoint whose case is gone from the database.
+    pub missing: Vec<Leaf>,
+}
+
+/// The heads a checkpoint committed the cases to, to check each chain against.
+#[derive(Debug, Clone, Default)]
+pub struct Committed {
+    pub checkpoint: i64,
+    pub leaves: Vec<Leaf>,
+}
+
+#[derive(Debug, Clone, Queryable)]
+struct ProcedureRow {
+    id: ProcedureId,
+    state: String,
+    version: i64,
+}
+
 /// Walks every case's chain: each event's hash must cover its own fields and the previous
-/// event's hash, from a zero hash at sequence 1, with no gap. Returns every broken link and
-/// how many events were checked.
-pub fn verify(conn: &mut PgConnection) -> Result<(Vec<BrokenLink>, usize), StoreError> {
-    let all: Vec<(DelegationCode, CaseId, String, i64, Vec<u8>)> = cases::table
+/// event's hash, from a zero hash at sequence 1, with no gap; the case row must name the last
+/// event; the chain must still hold the head `committed` names for it; and each procedure's
+/// state and version must be what its events made them (the projection), as must the case's
+/// version (one per change: the events of one change share their time).
+pub fn verify(conn: &mut PgConnection, committed: &Committed) -> Result<ChainCheck, StoreError> {
+    let all: Vec<(DelegationCode, CaseId, String, i64, i64, Vec<u8>)> = cases::table
         .order(cases::reference)
         .select((
             cases::delegation,
             cases::id,
             cases::reference,
+            cases::version,
             cases::event_seq,
             cases::event_head,
         ))
         .load(conn)?;
-    let mut broken = Vec::new();
-    let mut checked = 0;
-    for (delegation, case_id, reference, head_seq, head_hash) in all {
+    let mut leaves: HashMap<CaseId, &Leaf> = committed.leaves.iter().map(|leaf| (leaf.case_id, leaf)).collect();
+    let mut check = ChainCheck::default();
+    for (delegation, case_id, reference, case_version, head_seq, head_hash) in all {
         let events = events_of(conn, &delegation, case_id)?;
         let links: Vec<ChainRow> = case_events::table
             .filter(
@@ -64,24 +93,27 @@ pub fn verify(conn: &mut PgConnection) -> Result<(Vec<BrokenLink>, usize), Store
             .order(case_events::seq)
             .select((case_events::seq, case_events::prev_hash, case_events::hash))
             .load(conn)?;
+        let mut problem = |seq: i64, text: String| {
+            check.broken.push(BrokenLink {
+                reference: reference.clone(),
+                seq,
+                problem: text,
+            })
+        };
         let mut previous = vec![0u8; 32];
         for (expected_seq, (event, link)) in (1..).zip(events.iter().zip(&links)) {
-            checked += 1;
-            let mut problem = |text: &str| {
-                broken.push(BrokenLink {
-                    reference: reference.clone(),
-                    seq: link.seq,
-                    problem: text.to_owned(),
-                })
-            };
+            check.events += 1;
             if link.seq != expected_seq {
-                problem(&format!("sequence jumps from {} to {}", expected_seq - 1, link.seq));
+                problem(
+                    link.seq,
+                    format!("sequence jumps from {} to {}", expected_seq - 1, link.seq),
+                );
             }
             if link.prev_hash != previous {
-                problem("does not follow the event before it");
+                problem(link.seq, "does not follow the event before it".into());
             }
             if event_hash(&link.prev_hash, case_id, link.seq, &rebuilt(event)).as_slice() != link.hash.as_slice() {
-                problem("its content does not match its hash");
+                problem(link.seq, "its content does not match its hash".into());
             }
             previous = link.hash.clone();
         }
@@ -89,14 +121,88 @@ pub fn verify(conn: &mut PgConnection) -> Result<(Vec<BrokenLink>, usize), Store
         // them) leave it pointing past what is left.
         let last = links.last().map_or(0, |link| link.seq);
         if last != head_seq || previous != head_hash {
-            broken.push(BrokenLink {
-                reference: reference.clone(),
-                seq: head_seq,
-                problem: format!("the case names event {head_seq} as its last, and its chain ends at {last}"),
-            });
+            problem(
+                head_seq,
+                format!("the case names event {head_seq} as its last, and its chain ends at {last}"),
+            );
+        }
+        if let Some(leaf) = leaves.remove(&case_id) {
+            let kept = links.iter().find(|link| link.seq == leaf.event_seq);
+            match kept {
+                _ if leaf.reference != reference => problem(
+                    leaf.event_seq,
+                    format!(
+                        "checkpoint {} committed this case under another reference",
+                        committed.checkpoint
+                    ),
+                ),
+                None => problem(
+                    leaf.event_seq,
+                    format!(
+                        "checkpoint {} committed the chain to this event, and it is gone",
+                        committed.checkpoint
+                    ),
+                ),
+                Some(link) if link.hash != leaf.event_head => problem(
+                    leaf.event_seq,
+                    format!(
+                        "is not the event checkpoint {} committed the chain to: the chain was rewritten",
+                        committed.checkpoint
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+        // The projection: what the events say each procedure and the case should be.
+        let procedures: Vec<ProcedureRow> = procedures::table
+            .filter(
+                procedures::delegation
+                    .eq(&delegation)
+                    .and(procedures::case_id.eq(case_id)),
+            )
+            .order(procedures::id)
+            .select((procedures::id, procedures::state, procedures::version))
+            .load(conn)?;
+        for procedure in &procedures {
+            let own: Vec<&EventRow> = events.iter().filter(|e| e.procedure_id == Some(procedure.id)).collect();
+            let state = own.iter().rev().find_map(|e| e.to_state.as_deref());
+            let seq = own.last().map_or(0, |e| e.seq);
+            if state != Some(procedure.state.as_str()) {
+                problem(
+                    seq,
+                    format!(
+                        "a procedure's state is not the one its events lead to (procedure {})",
+                        procedure.id
+                    ),
+                );
+            }
+            if procedure.version != own.len() as i64 {
+                problem(
+                    seq,
+                    format!(
+                        "a procedure's version is {} and its events make it {} (procedure {})",
+                        procedure.version,
+                        own.len(),
+                        procedure.id
+                    ),
+                );
+            }
+        }
+        let changes = events
+            .iter()
+            .map(|e| e.at)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len() as i64;
+        if !events.is_empty() && case_version != changes {
+            problem(
+                last,
+                format!("the case's version is {case_version} and its events make it {changes}"),
+            );
         }
     }
-    Ok((broken, checked))
+    check.missing = leaves.into_values().cloned().collect();
+    check.missing.sort_by(|a, b| a.reference.cmp(&b.reference));
+    Ok(check)
 }
 
 /// One SHA-256 over every case's chain head (case id, last sequence number, last hash), to be

@@ -81,6 +81,7 @@ pub mod access_log;
 pub mod admin;
 pub mod audit;
 pub mod cases;
+pub mod checkpoints;
 pub mod digests;
 pub mod erasure;
 pub mod events;
@@ -145,20 +146,41 @@ pub fn transaction<T, E: From<StoreError>>(
     conn: &mut PgConnection,
     work: impl FnOnce(&mut PgConnection) -> Result<T, E>,
 ) -> Result<T, E> {
-    enum Failure<E> {
-        Database(diesel::result::Error),
-        Work(E),
+    conn.transaction::<T, Failure<E>, _>(|conn| work(conn).map_err(Failure::Work))
+        .map_err(Failure::into_error)
+}
+
+/// As [`transaction`], in one REPEATABLE READ snapshot: every statement sees the database as
+/// the first one did.
+pub fn snapshot<T, E: From<StoreError>>(
+    conn: &mut PgConnection,
+    work: impl FnOnce(&mut PgConnection) -> Result<T, E>,
+) -> Result<T, E> {
+    conn.build_transaction()
+        .repeatable_read()
+        .run::<T, Failure<E>, _>(|conn| work(conn).map_err(Failure::Work))
+        .map_err(Failure::into_error)
+}
+
+/// Why a transaction ended: the database, or the work's own error.
+enum Failure<E> {
+    Database(diesel::result::Error),
+    Work(E),
+}
+
+impl<E> From<diesel::result::Error> for Failure<E> {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Database(e)
     }
-    impl<E> From<diesel::result::Error> for Failure<E> {
-        fn from(e: diesel::result::Error) -> Self {
-            Self::Database(e)
+}
+
+impl<E: From<StoreError>> Failure<E> {
+    fn into_error(self) -> E {
+        match self {
+            Self::Database(e) => E::from(StoreError::Query(e)),
+            Self::Work(e) => e,
         }
     }
-    conn.transaction::<T, Failure<E>, _>(|conn| work(conn).map_err(Failure::Work))
-        .map_err(|failure| match failure {
-            Failure::Database(e) => E::from(StoreError::Query(e)),
-            Failure::Work(e) => e,
-        })
 }
 
 /// How long a request may wait for a connection before it is refused.

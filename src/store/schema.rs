@@ -77,6 +77,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    checkpoint_leaves (case_id, checkpoint_seq) {
+        case_id -> Uuid,
+        checkpoint_seq -> Int8,
+        reference -> Text,
+        event_seq -> Int8,
+        event_head -> Bytea,
+    }
+}
+
+diesel::table! {
+    checkpoints (seq) {
+        seq -> Int8,
+        at -> Timestamptz,
+        line -> Text,
+    }
+}
+
+diesel::table! {
     delegations (code) {
         code -> Text,
         name -> Text,
@@ -229,6 +247,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_events,
     case_keys,
     cases,
+    checkpoint_leaves,
+    checkpoints,
     delegations,
     digest_entries,
     erasure_requests,

@@ -145,11 +145,12 @@ fn the_embedded_default_makes_private_development_keys_and_says_so() {
     let mut command = vigil(home.path());
     command
         .env_remove("VIGIL_IDENTITY_FILE")
-        .env_remove("VIGIL_INDEX_KEY_FILE");
+        .env_remove("VIGIL_INDEX_KEY_FILE")
+        .env_remove("VIGIL_SIGNING_KEY_FILE");
     let mut serve = Serve::start(command);
     assert!(serve.stop().success());
     let keys = home.path().join("keys");
-    for file in ["identity.txt", "index.key"] {
+    for file in ["identity.txt", "index.key", "signing.key"] {
         assert_eq!(
             std::fs::metadata(keys.join(file)).unwrap().permissions().mode() & 0o777,
             0o600,

@@ -7,6 +7,7 @@ mod auth;
 mod bench;
 mod browser;
 mod cases;
+mod checkpoints;
 mod cli;
 mod embedded;
 mod keys;

@@ -21,6 +21,9 @@ const VIGIL_VARIABLES: &[&str] = &[
     "VIGIL_IDENTITY_FILE",
     "VIGIL_RECIPIENTS",
     "VIGIL_INDEX_KEY_FILE",
+    "VIGIL_SIGNING_KEY_FILE",
+    "VIGIL_CHECKPOINT_FILE",
+    "VIGIL_CHECKPOINT_INTERVAL",
     "VIGIL_WORKFLOWS_DIR",
     "VIGIL_PUBLIC_URL",
     "VIGIL_LOG",
@@ -54,6 +57,7 @@ fn configured(mut command: Command, home: &Path) -> Command {
         .env("VIGIL_WORKFLOWS_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/workflows"))
         .env("VIGIL_IDENTITY_FILE", &super::keys::files().0)
         .env("VIGIL_INDEX_KEY_FILE", &super::keys::files().1)
+        .env("VIGIL_SIGNING_KEY_FILE", &super::keys::files().2)
         .current_dir(home.parent().unwrap_or(home));
     command
 }

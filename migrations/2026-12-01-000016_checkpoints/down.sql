@@ -1,0 +1,2 @@
+DROP TABLE checkpoint_leaves;
+DROP TABLE checkpoints;

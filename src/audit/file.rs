@@ -1,0 +1,88 @@
+//! The checkpoint file: signed lines appended outside the database, one per checkpoint.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A checkpoint file (it need not exist yet).
+#[derive(Debug, Clone)]
+pub struct CheckpointFile {
+    path: PathBuf,
+}
+
+/// What a checkpoint file holds: its complete lines, and whether it ends in the middle of one.
+#[derive(Debug, Clone, Default)]
+pub struct Lines {
+    pub lines: Vec<String>,
+    pub cut_short: bool,
+}
+
+impl CheckpointFile {
+    pub fn new(path: PathBuf) -> Self {
+        Self { path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Every line; none when the file does not exist yet.
+    pub fn read(&self) -> std::io::Result<Lines> {
+        let text = match std::fs::read(&self.path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Lines::default()),
+            Err(e) => return Err(e),
+        };
+        let text = String::from_utf8_lossy(&text);
+        let cut_short = !text.is_empty() && !text.ends_with('\n');
+        let mut lines: Vec<String> = text.split('\n').map(str::to_owned).collect();
+        // What follows the last newline is either nothing or a line cut short.
+        lines.pop();
+        Ok(Lines { lines, cut_short })
+    }
+
+    /// Appends `lines`, each with its newline, and waits until they are on disk. The folder is
+    /// made (mode 0700) and the file created (mode 0600) on first use.
+    pub fn append(&self, lines: &[&str]) -> std::io::Result<()> {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        if lines.is_empty() {
+            return Ok(());
+        }
+        if let Some(dir) = self.path.parent() {
+            std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .open(&self.path)?;
+        let mut text = String::new();
+        for line in lines {
+            text.push_str(line);
+            text.push('\n');
+        }
+        file.write_all(text.as_bytes())?;
+        file.sync_all()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_appended_and_read_back_and_a_cut_line_is_noticed() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = CheckpointFile::new(dir.path().join("audit").join("checkpoints"));
+        assert!(file.read().unwrap().lines.is_empty());
+        file.append(&["one", "two"]).unwrap();
+        file.append(&["three"]).unwrap();
+        let read = file.read().unwrap();
+        assert_eq!(read.lines, ["one", "two", "three"]);
+        assert!(!read.cut_short);
+        let text = std::fs::read_to_string(file.path()).unwrap();
+        std::fs::write(file.path(), &text[..text.len() - 3]).unwrap();
+        let read = file.read().unwrap();
+        assert_eq!(read.lines, ["one", "two"]);
+        assert!(read.cut_short);
+    }
+}
