@@ -74,6 +74,11 @@ impl Calendar {
         self.instant(date.and_time(DAY_START))
     }
 
+    /// The start (09:00 local) of the day `instant` falls on.
+    pub fn start_of_day_of(&self, instant: DateTime<Utc>) -> DateTime<Utc> {
+        self.day_start(self.local(instant).date())
+    }
+
     /// `instant` moved by `duration`, forwards or backwards.
     pub fn shift(&self, instant: DateTime<Utc>, duration: Duration, direction: Direction) -> DateTime<Utc> {
         let sign = match direction {

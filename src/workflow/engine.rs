@@ -463,12 +463,12 @@ fn schedule_on_entering(
         }
         let at = match timing {
             Timing::AfterEntering(by) => Some(calendar.shift(now, *by, Direction::Forward)),
-            Timing::BeforeField { field, by } => {
-                field_instant(data, field, calendar).map(|base| calendar.shift(base, *by, Direction::Backward))
-            }
-            Timing::AfterField { field, by } => {
-                field_instant(data, field, calendar).map(|base| calendar.shift(base, *by, Direction::Forward))
-            }
+            // Relative to a field (a hearing date, sealed): due at 09:00 local on the day it falls
+            // on, so that the stored and emailed due time tells at most the field's day.
+            Timing::BeforeField { field, by } => field_instant(data, field, calendar)
+                .map(|base| calendar.start_of_day_of(calendar.shift(base, *by, Direction::Backward))),
+            Timing::AfterField { field, by } => field_instant(data, field, calendar)
+                .map(|base| calendar.start_of_day_of(calendar.shift(base, *by, Direction::Forward))),
             Timing::Repeat(repeat) => repeat.next_after(&calendar.for_recipients(&reminder.to), now),
         };
         // A reminder whose moment has passed (a hearing too close for its 7-day notice) is not sent late.

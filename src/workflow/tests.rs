@@ -714,6 +714,24 @@ fn a_trial_observation_runs_from_hearing_to_verdict_with_reminders_before_the_he
                     "trial.record_attendance"
                 ]
             );
+            // Relative to the sealed hearing (09:30 on the 15th): 09:00 on their days, never
+            // a time that gives the hearing's away.
+            let before: Vec<DateTime<Utc>> = plan
+                .schedule
+                .iter()
+                .filter(
+                    |d| matches!(&d.kind, DueKind::Reminder { message, .. } if message != "trial.record_attendance"),
+                )
+                .map(|d| d.at)
+                .collect();
+            assert_eq!(
+                before,
+                [
+                    utc("2026-12-08T09:00:00Z"),
+                    utc("2026-12-12T09:00:00Z"),
+                    utc("2026-12-14T09:00:00Z")
+                ]
+            );
         }
         recorded.extend(plan.plain.clone());
         recorded.extend(plan.sealed.expose().clone());
