@@ -121,6 +121,6 @@ pub fn patch_case(
         });
         let version = rows::commit_change(conn, &chain, at, None, rows::Version::Next)?;
         let patched = Patched { id, version };
-        answer(conn, ctx, patched)
+        answer(conn, ctx, id, patched)
     })
 }

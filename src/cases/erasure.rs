@@ -106,7 +106,7 @@ pub fn request_erasure(
             case_id: id,
             reference: case.reference.clone(),
         };
-        answer(conn, ctx, done)
+        answer(conn, ctx, id, done)
     })
 }
 
@@ -153,6 +153,6 @@ pub fn approve_erasure(
             case_id: request.case_id,
             erased_at: at,
         };
-        answer(conn, ctx, done)
+        answer(conn, ctx, request.case_id, done)
     })
 }

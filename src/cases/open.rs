@@ -268,7 +268,7 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
             procedure_id,
             possible_duplicates,
         };
-        answer(conn, ctx, opened)
+        answer(conn, ctx, id, opened)
     })
 }
 
@@ -334,6 +334,6 @@ pub fn start_procedure(
             state: start.state.clone(),
             version: 1,
         };
-        answer(conn, ctx, started)
+        answer(conn, ctx, case.id, started)
     })
 }

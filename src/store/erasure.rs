@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::StoreError;
-use super::schema::{case_keys, cases, digest_entries, procedures, scheduled};
+use super::schema::{case_keys, cases, digest_entries, idempotency_keys, procedures, scheduled};
 use crate::domain::DelegationCode;
 use crate::domain::ErasureReason;
 use crate::domain::Reference;
@@ -69,8 +69,8 @@ pub fn lock_erasure_request(
 }
 
 /// Shreds a case: its key row goes (so no ciphertext of it opens, anywhere), sealed columns
-/// are emptied, its scheduled work and digest entries are deleted, and the row stays as a
-/// tombstone.
+/// are emptied, its scheduled work, digest entries and stored idempotent answers are deleted,
+/// and the row stays as a tombstone.
 pub fn erase(
     conn: &mut PgConnection,
     request: &ErasureRequest,
@@ -116,5 +116,7 @@ pub fn erase(
     )
     .execute(conn)?;
     diesel::delete(digest_entries::table.filter(digest_entries::case_id.eq(request.case_id))).execute(conn)?;
+    // Stored answers to retried requests go too: what was sent about the case is the case's.
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::case_id.eq(request.case_id))).execute(conn)?;
     Ok(())
 }

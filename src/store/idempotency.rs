@@ -5,12 +5,14 @@ use diesel::prelude::*;
 use super::StoreError;
 use super::prepared::prepared;
 use super::schema::idempotency_keys;
-use crate::domain::UserId;
+use crate::domain::{CaseId, UserId};
 
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = idempotency_keys)]
 pub struct StoredResponse {
     pub user_id: UserId,
+    /// The case the request changed: its erasure deletes the response.
+    pub case_id: Option<CaseId>,
     pub key: String,
     pub request_hash: Vec<u8>,
     pub status: i16,

@@ -143,6 +143,7 @@ diesel::table! {
         location -> Nullable<Text>,
         response -> Jsonb,
         created_at -> Timestamptz,
+        case_id -> Nullable<Uuid>,
     }
 }
 

@@ -748,6 +748,18 @@ async fn erasure_takes_two_admins_and_leaves_only_a_tombstone() {
     .await;
     let uri = format!("/api/v1/cases/{}", opened["id"].as_str().unwrap());
     let transitions = transitions_of(&opened);
+    // An answer kept for retries of a change to this case: the erasure deletes it.
+    let noted = web_test::TestRequest::post()
+        .uri(&transitions)
+        .insert_header(("Authorization", format!("Bearer {fp}")))
+        .insert_header(("Idempotency-Key", "note-before-erasure"))
+        .set_json(json!({"action": "add_note", "expected_version": 1, "data": {"note": "kept"}}))
+        .to_request();
+    assert_eq!(web_test::call_service(&service, noted).await.status(), 200);
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM idempotency_keys WHERE case_id IS NOT NULL"),
+        1
+    );
 
     let (status, _) = call(
         &service,
@@ -797,7 +809,7 @@ async fn erasure_takes_two_admins_and_leaves_only_a_tombstone() {
         "POST",
         &transitions,
         &fp,
-        Some(json!({"action": "add_note", "expected_version": 1, "data": {"note": "x"}})),
+        Some(json!({"action": "add_note", "expected_version": 2, "data": {"note": "x"}})),
     )
     .await;
     assert_eq!(status, 410);
@@ -812,6 +824,10 @@ async fn erasure_takes_two_admins_and_leaves_only_a_tombstone() {
     // Nothing scheduled is left, in any status: due times computed from sealed dates tell them.
     assert_eq!(db.count("SELECT count(*) AS count FROM scheduled"), 0);
     assert_eq!(db.count("SELECT count(*) AS count FROM digest_entries"), 0);
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM idempotency_keys WHERE case_id IS NOT NULL"),
+        0
+    );
     assert_eq!(
         db.count("SELECT count(*) AS count FROM case_events WHERE action = 'erase_case'"),
         1
