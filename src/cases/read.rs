@@ -22,7 +22,7 @@ use crate::store::cases::{self as rows, CaseRow};
 use crate::store::procedures;
 use crate::store::procedures::ProcedureRow;
 use crate::store::scheduled::ScheduledRow;
-use crate::store::{access_log, events};
+use crate::store::{access_log, events, users};
 use crate::workflow::{Registry, Workflow};
 
 /// An action the caller may take now, with the fields it takes.
@@ -145,14 +145,41 @@ fn view_in_scope(
     let upcoming = read.upcoming()?;
     let own_delegation = ctx.caller.delegation.as_ref() == Some(&read.case.delegation);
     let duplicates = if own_delegation { read.duplicates } else { Vec::new() };
+    let reviewed = (reach == Reach::ReviewsOnly).then(|| read.case.clone());
     let mut view = view_of(ctx.registry, ctx.caller.role, read.case, procedures, upcoming, case_key)?;
     view.possible_duplicates = duplicates;
-    if reach == Reach::ReviewsOnly {
+    if let Some(case) = reviewed {
         view.confidential = Sensitive::new(Value::Null);
         let reviews: Vec<ProcedureId> = view.procedures.iter().map(|p| p.id).collect();
         view.upcoming.retain(|due| reviews.contains(&due.procedure_id));
+        // Each review's data: only what the office's own reviewers wrote, event by event.
+        let events = events_of(conn, &case, case_key)?;
+        let events = reviewers_own(conn, events)?;
+        for procedure in &mut view.procedures {
+            let mut data = serde_json::Map::new();
+            for event in events.iter().filter(|e| e.procedure_id == Some(procedure.id)) {
+                if let Value::Object(fields) = event.data.expose() {
+                    data.extend(fields.clone());
+                }
+            }
+            procedure.data = Sensitive::new(Value::Object(data));
+        }
     }
     Ok(view)
+}
+
+/// What the EUSR office keeps of a case once its reviews are closed: every review event's
+/// metadata, and the data of those its own reviewers wrote. The delegation's words (the
+/// escalation's reason, the information it provided) name the defender in practice.
+fn reviewers_own(conn: &mut PgConnection, mut events: Vec<EventView>) -> Result<Vec<EventView>, CaseError> {
+    let actors: Vec<UserId> = events.iter().filter_map(|e| e.actor_id).collect();
+    let reviewers = users::eusr_among(conn, &actors)?;
+    for event in &mut events {
+        if !event.actor_id.is_some_and(|actor| reviewers.contains(&actor)) {
+            event.data = Sensitive::new(Value::Object(serde_json::Map::new()));
+        }
+    }
+    Ok(events)
 }
 
 /// A case with its confidential data and procedures opened; `role` decides the actions offered.
@@ -249,6 +276,7 @@ fn timeline_in_scope(
     let mut events = events_of(conn, case, case_key)?;
     if let Some(reviews) = reviews {
         events.retain(|event| event.procedure_id.is_some_and(|id| reviews.contains(&id)));
+        events = reviewers_own(conn, events)?;
     }
     Ok(events)
 }

@@ -176,6 +176,18 @@ pub fn users_of(conn: &mut PgConnection, delegation: &DelegationCode) -> Result<
         .load(conn)?)
 }
 
+/// Which of `ids` are users of the EUSR office (reviewers), now.
+pub fn eusr_among(conn: &mut PgConnection, ids: &[UserId]) -> Result<Vec<UserId>, StoreError> {
+    Ok(users::table
+        .filter(
+            users::id
+                .eq_any(ids)
+                .and(users::role.eq(crate::domain::Role::EusrReviewer)),
+        )
+        .select(users::id)
+        .load(conn)?)
+}
+
 pub fn user_by_email(conn: &mut PgConnection, email: &str) -> Result<Option<UserRow>, StoreError> {
     Ok(users::table
         .filter(

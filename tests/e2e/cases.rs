@@ -986,7 +986,9 @@ async fn the_eusr_office_sees_the_case_while_reviewing_and_only_its_decision_aft
     .await;
     let uri = format!("/api/v1/cases/{}", opened["id"].as_str().unwrap());
     let demarche = transitions_of(&opened);
-    let body = json!({"action": "escalate_to_eusr", "expected_version": 1, "data": {"reason": "no reply in 60 days"}});
+    // What the delegation writes names the defender in practice; what the office writes is its own.
+    let body = json!({"action": "escalate_to_eusr", "expected_version": 1,
+                      "data": {"reason": "Reviewed Person detained, no reply in 60 days"}});
     let (_, escalated) = call(&service, "POST", &demarche, &fp, Some(body)).await;
     let review = format!(
         "/api/v1/procedures/{}/transitions",
@@ -994,15 +996,29 @@ async fn the_eusr_office_sees_the_case_while_reviewing_and_only_its_decision_aft
     );
 
     let steps = [
-        json!({"action": "acknowledge", "expected_version": 1}),
-        json!({"action": "advise", "expected_version": 2, "data": {"advice": "Raise it at the next dialogue"}}),
+        (&reviewer, json!({"action": "acknowledge", "expected_version": 1})),
+        (
+            &reviewer,
+            json!({"action": "request_info", "expected_version": 2,
+                   "data": {"question": "Which court?", "answer_by": "2027-01-15"}}),
+        ),
+        (
+            &fp,
+            json!({"action": "provide_info", "expected_version": 3,
+                   "data": {"information": "Reviewed Person's lawyer: the High Court"}}),
+        ),
+        (
+            &reviewer,
+            json!({"action": "advise", "expected_version": 4, "data": {"advice": "Raise it at the next dialogue"}}),
+        ),
     ];
-    for step in steps {
-        assert_eq!(call(&service, "POST", &review, &reviewer, Some(step)).await.0, 200);
+    for (who, step) in steps {
+        let (status, body) = call(&service, "POST", &review, who, Some(step)).await;
+        assert_eq!(status, 200, "{body}");
     }
     let (_, during) = call(&service, "GET", &uri, &reviewer, None).await;
     assert_eq!(during["confidential"]["defender_name"], "Reviewed Person");
-    let close = json!({"action": "close", "expected_version": 3, "data": {"outcome": "advice_followed"}});
+    let close = json!({"action": "close", "expected_version": 5, "data": {"outcome": "advice_followed"}});
     assert_eq!(call(&service, "POST", &review, &reviewer, Some(close)).await.0, 200);
 
     let (status, after) = call(&service, "GET", &uri, &reviewer, None).await;
@@ -1016,15 +1032,45 @@ async fn the_eusr_office_sees_the_case_while_reviewing_and_only_its_decision_aft
         .collect();
     assert_eq!(workflows, ["eusr_review"]);
     assert_eq!(after["procedures"][0]["state"], "closed");
-    assert!(!after.to_string().contains("Reviewed Person"));
+    assert!(!after.to_string().contains("Reviewed Person"), "{after}");
+    // The review's metadata and the office's own words stay.
+    let data = &after["procedures"][0]["data"];
+    assert_eq!(data["advice"], "Raise it at the next dialogue", "{after}");
+    assert_eq!(data["question"], "Which court?", "{after}");
+    assert_eq!(data["outcome"], "advice_followed", "{after}");
+    assert!(
+        data.get("reason").is_none() && data.get("information").is_none(),
+        "{after}"
+    );
     let (_, timeline) = call(&service, "GET", &format!("{uri}/timeline"), &reviewer, None).await;
     assert!(!timeline.to_string().contains("Reviewed Person"), "{timeline}");
+    let events = timeline.as_array().unwrap();
     assert!(
-        timeline
-            .as_array()
-            .unwrap()
+        events
             .iter()
             .all(|e| e["procedure_id"] == escalated["started"][0]["id"])
+    );
+    let actions: Vec<&str> = events.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        [
+            "start_procedure",
+            "acknowledge",
+            "request_info",
+            "provide_info",
+            "advise",
+            "close"
+        ]
+    );
+    assert!(
+        timeline.to_string().contains("Raise it at the next dialogue"),
+        "{timeline}"
+    );
+    // The delegation still sees everything it wrote.
+    let (_, owner_view) = call(&service, "GET", &uri, &fp, None).await;
+    assert!(
+        owner_view.to_string().contains("Reviewed Person detained"),
+        "{owner_view}"
     );
     let recipient = age::x25519::Identity::generate().to_public().to_string();
     assert_eq!(
