@@ -3,6 +3,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// How much of the file's end [`CheckpointFile::last_line`] reads.
+const TAIL: u64 = 64 * 1024;
+
 /// A checkpoint file (it need not exist yet).
 #[derive(Debug, Clone)]
 pub struct CheckpointFile {
@@ -38,6 +41,35 @@ impl CheckpointFile {
         // What follows the last newline is either nothing or a line cut short.
         lines.pop();
         Ok(Lines { lines, cut_short })
+    }
+
+    /// The last line, read from the file's end: None for an empty or missing file, `Err(())`
+    /// when the file ends in the middle of a line.
+    pub fn last_line(&self) -> std::io::Result<Option<Result<String, ()>>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut file = match std::fs::File::open(&self.path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let length = file.metadata()?.len();
+        // A line is well under a kilobyte; the tail holds the last one whole.
+        let start = length.saturating_sub(TAIL);
+        file.seek(SeekFrom::Start(start))?;
+        let mut tail = Vec::new();
+        file.read_to_end(&mut tail)?;
+        let tail = String::from_utf8_lossy(&tail);
+        if tail.is_empty() {
+            return Ok(None);
+        }
+        let Some(body) = tail.strip_suffix('\n') else {
+            return Ok(Some(Err(())));
+        };
+        match body.rsplit_once('\n') {
+            Some((_, last)) => Ok(Some(Ok(last.to_owned()))),
+            None if start == 0 => Ok(Some(Ok(body.to_owned()))),
+            None => Ok(Some(Err(()))),
+        }
     }
 
     /// Appends `lines`, each with its newline, and waits until they are on disk. The folder is
@@ -79,10 +111,12 @@ mod tests {
         let read = file.read().unwrap();
         assert_eq!(read.lines, ["one", "two", "three"]);
         assert!(!read.cut_short);
+        assert_eq!(file.last_line().unwrap(), Some(Ok("three".to_owned())));
         let text = std::fs::read_to_string(file.path()).unwrap();
         std::fs::write(file.path(), &text[..text.len() - 3]).unwrap();
         let read = file.read().unwrap();
         assert_eq!(read.lines, ["one", "two"]);
         assert!(read.cut_short);
+        assert_eq!(file.last_line().unwrap(), Some(Err(())));
     }
 }
