@@ -221,6 +221,64 @@ pub fn rotate_keys(
     }
 }
 
+/// Rewrites the blind index of every live case written with an older version (or under
+/// another index key), a batch per transaction: each case's confidential object is opened to
+/// read the defender's name, and the opening recorded in the access log as a read by no user.
+/// Safe to interrupt and run again, and to run beside `serve`. Returns how many were rewritten.
+pub fn reindex(
+    db: &Db,
+    keys: &crate::crypto::Keys,
+    batch: i64,
+    mut progress: impl FnMut(i64, i64),
+) -> anyhow::Result<i64> {
+    use crate::crypto::{BLIND_INDEX_VERSION, keyring};
+    use crate::domain::{AccessKind, Sensitive};
+    use crate::store::{access_log, cases};
+    let total = db.run_blocking(|conn| cases::count_to_reindex(conn, BLIND_INDEX_VERSION))?;
+    let mut done = 0;
+    progress(done, total);
+    loop {
+        let rewritten = db.run_blocking(|conn| {
+            Ok(crate::store::transaction(conn, |conn| {
+                let rows = cases::lock_to_reindex(conn, BLIND_INDEX_VERSION, batch)?;
+                for row in &rows {
+                    let wrapped = row
+                        .key_wrapped
+                        .as_deref()
+                        .with_context(|| format!("a case of {} has no key row", row.delegation))?;
+                    let case_key = keys.keyring.open_case_key(wrapped)?;
+                    access_log::log_access(
+                        conn,
+                        None,
+                        Some(&row.delegation),
+                        Some(row.id),
+                        AccessKind::Read,
+                        Some("vigil keys reindex"),
+                    )?;
+                    let confidential = keyring::open_json(&case_key, &row.sealed)?.into_inner();
+                    let index = confidential
+                        .get("defender_name")
+                        .and_then(serde_json::Value::as_str)
+                        .and_then(|name| keys.index.index(&row.delegation, &Sensitive::new(name.to_owned())));
+                    let changes = cases::CaseChanges {
+                        blind_index: Some(index.map(|i| i.parts.to_vec())),
+                        blind_index_joined: Some(index.map(|i| i.joined.to_vec())),
+                        blind_index_version: Some(BLIND_INDEX_VERSION),
+                        ..Default::default()
+                    };
+                    cases::update_case(conn, &row.delegation, row.id, &changes)?;
+                }
+                Ok::<_, anyhow::Error>(i64::try_from(rows.len()).unwrap_or(0))
+            }))
+        })??;
+        if rewritten == 0 {
+            return Ok(done);
+        }
+        done += rewritten;
+        progress(done, total.max(done));
+    }
+}
+
 /// A new API token for an existing, active user.
 pub fn issue_token(db: &Db, email: &str, token_days: u32) -> anyhow::Result<AddedUser> {
     ensure!((1..=3650).contains(&token_days), "a token lasts from 1 to 3650 days");

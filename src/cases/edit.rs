@@ -85,7 +85,10 @@ pub fn patch_case(
                 }
             }
             if let Some(Value::String(name)) = current.get("defender_name") {
-                changes.blind_index = Some(ctx.keys.index.index(&Sensitive::new(name.clone())).map(|i| i.to_vec()));
+                let index = ctx.keys.index.index(&case.delegation, &Sensitive::new(name.clone()));
+                changes.blind_index = Some(index.map(|i| i.parts.to_vec()));
+                changes.blind_index_joined = Some(index.map(|i| i.joined.to_vec()));
+                changes.blind_index_version = Some(crate::crypto::BLIND_INDEX_VERSION);
             }
             changes.sealed = Some(keyring::seal_json(
                 &key.recipient,

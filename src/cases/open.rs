@@ -206,7 +206,7 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
         &key.recipient,
         &Sensitive::new(Value::Object(request.confidential.into_inner())),
     )?;
-    let blind_index = keys.index.index(&defender_name).map(|index| index.to_vec());
+    let blind_index = keys.index.index(&delegation, &defender_name);
     let id = CaseId::random();
 
     crate::store::transaction(conn, |conn| {
@@ -222,7 +222,9 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
                 risk,
                 owner_id: owner,
                 sealed: sealed_case.clone(),
-                blind_index: blind_index.clone(),
+                blind_index: blind_index.map(|index| index.parts.to_vec()),
+                blind_index_joined: blind_index.map(|index| index.joined.to_vec()),
+                blind_index_version: crate::crypto::BLIND_INDEX_VERSION,
                 created_at: at,
                 updated_at: at,
             },

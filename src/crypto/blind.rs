@@ -1,9 +1,14 @@
 //! The blind index: "this defender already has a case" without decrypting anything.
 //!
-//! HMAC-SHA-256, under an index key kept apart from the age identities, over a normalised
-//! name: Unicode NFKD with combining marks (diacritics) dropped, recomposed with NFKC,
-//! case-folded, punctuation treated as spaces, tokens sorted. "Ana-María López" and
-//! "lopez ana maria" give the same index.
+//! HMAC-SHA-256, under a key derived from the index key (kept apart from the age identities)
+//! and the case's delegation, so that one name gives unrelated values in two delegations; over
+//! a normalised name: Unicode NFKD with combining marks (diacritics) dropped, case-folded, then
+//! the Unicode TR39 skeleton (unicode-security), which removes default-ignorable code points
+//! (zero-width spaces and joiners, soft hyphens, word joiners) and folds confusables (a
+//! Cyrillic "а", a Greek "Ο") to one prototype. Two values are kept: `parts`, the name's parts
+//! split at every space, hyphen or punctuation and sorted ("Ana-María López" = "lopez ana
+//! maria"), and `joined`, the parts run together in their order ("Ana-María López" =
+//! "AnaMaría López"). A case with either value in common with another is a possible duplicate.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -11,7 +16,7 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 use super::CryptoError;
-use crate::domain::Sensitive;
+use crate::domain::{DelegationCode, Sensitive};
 
 /// The 32-byte HMAC key of the blind index.
 #[derive(Clone)]
@@ -63,29 +68,58 @@ impl IndexKey {
         mac.finalize().into_bytes().into()
     }
 
-    /// The index of a name, or None for a name with nothing to index.
-    pub fn index(&self, name: &Sensitive<String>) -> Option<[u8; 32]> {
-        let normalised = normalise(name.expose());
-        if normalised.is_empty() {
+    /// The index of a defender's name in `delegation`, or None for a name with nothing to index.
+    pub fn index(&self, delegation: &DelegationCode, name: &Sensitive<String>) -> Option<BlindIndex> {
+        let parts = name_parts(name.expose());
+        if parts.is_empty() {
             return None;
         }
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.0.expose()).ok()?;
-        mac.update(b"vigil blind index v1\0");
-        mac.update(normalised.as_bytes());
-        Some(mac.finalize().into_bytes().into())
+        let mut derive = <Hmac<Sha256> as Mac>::new_from_slice(self.0.expose()).ok()?;
+        derive.update(b"vigil blind index v2\0");
+        derive.update(delegation.as_str().as_bytes());
+        let key = derive.finalize().into_bytes();
+        let value = |form: &[u8], text: &str| -> Option<[u8; 32]> {
+            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key).ok()?;
+            mac.update(form);
+            mac.update(text.as_bytes());
+            Some(mac.finalize().into_bytes().into())
+        };
+        let joined = parts.concat();
+        let mut sorted = parts;
+        sorted.sort_unstable();
+        Some(BlindIndex {
+            parts: value(b"parts\0", &sorted.join(" "))?,
+            joined: value(b"joined\0", &joined)?,
+        })
     }
 }
 
-fn normalise(name: &str) -> String {
-    let stripped: String = name.nfkd().filter(|c| !is_combining_mark(*c)).nfkc().collect();
-    let folded: String = stripped
-        .chars()
+/// The version of the blind index written now; `vigil keys reindex` brings older cases to it.
+pub const BLIND_INDEX_VERSION: i16 = 2;
+
+/// The two values of a name's blind index (see the module's documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlindIndex {
+    pub parts: [u8; 32],
+    pub joined: [u8; 32],
+}
+
+/// A name's parts, normalised: compatibility forms and diacritics gone, lower case, the TR39
+/// skeleton (no default-ignorable code point, confusables folded), split at anything that is
+/// not a letter or a digit.
+fn name_parts(name: &str) -> Vec<String> {
+    let lower: String = name
+        .nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect();
+    // The skeleton's prototypes may be capitals or carry marks again: fold once more.
+    let skeleton: String = unicode_security::skeleton(&lower)
+        .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
         .collect();
-    let mut tokens: Vec<&str> = folded.split_whitespace().collect();
-    tokens.sort_unstable();
-    tokens.join(" ")
+    skeleton.split_whitespace().map(str::to_owned).collect()
 }
 
 #[cfg(test)]
@@ -119,36 +153,72 @@ mod tests {
         Sensitive::new(text.to_owned())
     }
 
+    fn kenya() -> DelegationCode {
+        DelegationCode::new("EUD_KE")
+    }
+
+    /// Whether two spellings are taken for the same defender: either value in common.
+    fn same(key: &IndexKey, a: &str, b: &str) -> bool {
+        match (key.index(&kenya(), &name(a)), key.index(&kenya(), &name(b))) {
+            (Some(a), Some(b)) => a.parts == b.parts || a.joined == b.joined,
+            _ => false,
+        }
+    }
+
     #[test]
     fn spelling_variants_of_one_name_share_an_index() {
         let key = IndexKey::generate().unwrap();
-        let a = key.index(&name("Ana-María López")).unwrap();
         for variant in [
             "lopez ana maria",
             "LÓPEZ, Ana María",
             "  Ana   Maria  LOPEZ ",
             "Ａｎａ María López",
+            "Ana María López",
+            "Ana.María López",
         ] {
-            assert_eq!(key.index(&name(variant)), Some(a), "{variant}");
+            assert!(same(&key, "Ana-María López", variant), "{variant}");
         }
-        assert_ne!(key.index(&name("Ana López")), Some(a));
-        assert_eq!(key.index(&name(" - ")), None);
+        assert!(!same(&key, "Ana-María López", "Ana López"));
+        assert_eq!(key.index(&kenya(), &name(" - ")), None);
     }
 
     #[test]
-    fn the_index_depends_on_the_key() {
+    fn invisible_characters_confusable_letters_and_a_dropped_hyphen_do_not_dodge_the_index() {
+        let key = IndexKey::generate().unwrap();
+        for (what, variant) in [
+            ("a zero-width space", "Ana-Ma\u{200B}ría López"),
+            ("a zero-width joiner", "Ana-María Ló\u{200D}pez"),
+            ("a soft hyphen", "Ana-Ma\u{AD}ría López"),
+            ("a word joiner", "Ana-María L\u{2060}ópez"),
+            ("a Cyrillic а", "An\u{430}-María López"),
+            ("a Greek Ο", "Ana-María L\u{39F}pez"),
+            ("the hyphen dropped", "AnaMaría López"),
+            ("the hyphen dropped, in lower case", "Anamaria Lopez"),
+        ] {
+            assert!(same(&key, "Ana-María López", variant), "{what}: {variant:?}");
+        }
+        assert!(!same(&key, "Ana-María López", "Ana-Mario López"));
+    }
+
+    #[test]
+    fn the_index_depends_on_the_key_and_on_the_delegation() {
         let n = name("Ana López");
+        let key = IndexKey::generate().unwrap();
         assert_ne!(
-            IndexKey::generate().unwrap().index(&n),
-            IndexKey::generate().unwrap().index(&n)
+            key.index(&kenya(), &n),
+            IndexKey::generate().unwrap().index(&kenya(), &n)
         );
+        let elsewhere = key.index(&DelegationCode::new("EUD_UG"), &n).unwrap();
+        let here = key.index(&kenya(), &n).unwrap();
+        assert_ne!(here.parts, elsewhere.parts);
+        assert_ne!(here.joined, elsewhere.joined);
     }
 
     #[test]
     fn keys_round_trip_through_hex_and_hide_in_debug() {
         let key = IndexKey::generate().unwrap();
         let again = IndexKey::from_hex(key.to_hex().expose()).unwrap();
-        assert_eq!(key.index(&name("x y")), again.index(&name("x y")));
+        assert_eq!(key.index(&kenya(), &name("x y")), again.index(&kenya(), &name("x y")));
         assert_eq!(format!("{key:?}"), "IndexKey([redacted])");
         assert!(IndexKey::from_hex("zz").is_err());
     }

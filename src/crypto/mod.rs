@@ -7,7 +7,7 @@ pub mod keyring;
 pub mod signing;
 pub mod token;
 
-pub use blind::IndexKey;
+pub use blind::{BLIND_INDEX_VERSION, BlindIndex, IndexKey};
 pub use keyring::{CaseKey, Keyring, NewCaseKey};
 pub use signing::{PublicKey, SigningKey};
 

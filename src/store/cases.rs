@@ -24,7 +24,8 @@ use crate::domain::{CaseId, ProcedureId, UserId};
 macro_rules! same_defender_of_c {
     () => {
         "ARRAY(SELECT o.reference FROM cases o
-               WHERE o.delegation = c.delegation AND o.blind_index = c.blind_index AND o.id <> c.id
+               WHERE o.delegation = c.delegation AND o.id <> c.id
+                 AND (o.blind_index = c.blind_index OR o.blind_index_joined = c.blind_index_joined)
                  AND o.erased_at IS NULL
                ORDER BY o.reference)"
     };
@@ -42,6 +43,8 @@ pub struct NewCase {
     pub owner_id: UserId,
     pub sealed: Vec<u8>,
     pub blind_index: Option<Vec<u8>>,
+    pub blind_index_joined: Option<Vec<u8>>,
+    pub blind_index_version: i16,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -466,6 +469,8 @@ pub struct CaseChanges {
     pub owner_id: Option<UserId>,
     pub sealed: Option<Vec<u8>>,
     pub blind_index: Option<Option<Vec<u8>>>,
+    pub blind_index_joined: Option<Option<Vec<u8>>>,
+    pub blind_index_version: Option<i16>,
 }
 
 pub fn update_case(
@@ -478,4 +483,39 @@ pub fn update_case(
         .set(changes)
         .execute(conn)?;
     Ok(())
+}
+
+/// A live case whose blind index is older than the version written now: what rewriting it needs.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ToReindex {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub delegation: DelegationCode,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub id: CaseId,
+    #[diesel(sql_type = diesel::sql_types::Bytea)]
+    pub sealed: Vec<u8>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Bytea>)]
+    pub key_wrapped: Option<Vec<u8>>,
+}
+
+/// How many live cases have a blind index older than `version`.
+pub fn count_to_reindex(conn: &mut PgConnection, version: i16) -> Result<i64, StoreError> {
+    Ok(cases::table
+        .filter(cases::blind_index_version.lt(version).and(cases::erased_at.is_null()))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Locks up to `limit` live cases with a blind index older than `version`, skipping cases
+/// another transaction holds (a change, or another reindexer).
+pub fn lock_to_reindex(conn: &mut PgConnection, version: i16, limit: i64) -> Result<Vec<ToReindex>, StoreError> {
+    Ok(diesel::sql_query(
+        "SELECT c.delegation, c.id, c.sealed, k.wrapped AS key_wrapped FROM cases c
+         LEFT JOIN case_keys k ON k.delegation = c.delegation AND k.case_id = c.id
+         WHERE c.blind_index_version < $1 AND c.erased_at IS NULL
+         ORDER BY c.id LIMIT $2 FOR UPDATE OF c SKIP LOCKED",
+    )
+    .bind::<diesel::sql_types::SmallInt, _>(version)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)?)
 }

@@ -89,6 +89,7 @@ pub fn erase(
         .set((
             cases::sealed.eq(Vec::<u8>::new()),
             cases::blind_index.eq(None::<Vec<u8>>),
+            cases::blind_index_joined.eq(None::<Vec<u8>>),
             cases::erased_at.eq(at),
             cases::next_due_at.eq(None::<DateTime<Utc>>),
         ))

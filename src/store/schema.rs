@@ -73,6 +73,8 @@ diesel::table! {
         steps -> Array<Nullable<Text>>,
         event_seq -> Int8,
         event_head -> Bytea,
+        blind_index_joined -> Nullable<Bytea>,
+        blind_index_version -> Int2,
     }
 }
 
