@@ -8,8 +8,8 @@ use chrono::{Duration, Utc, Weekday};
 use uuid::Uuid;
 
 use crate::crypto::token;
-use crate::domain::UserId;
 use crate::domain::{Role, Sensitive};
+use crate::domain::{TokenDelivery, UserId};
 use crate::store::keys;
 use crate::store::{Db, users};
 
@@ -114,15 +114,15 @@ fn check_language(language: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn add_user(
+/// A user as `add_user` and `invite_user` add them, once every value is checked.
+fn new_user(
     db: &Db,
     email: &str,
     role: Role,
     delegation: Option<&str>,
     name: Option<&str>,
-    token_days: u32,
     preferences: &Preferences,
-) -> anyhow::Result<AddedUser> {
+) -> anyhow::Result<users::NewUser> {
     ensure!(!role.is_system(), "`system` is Vigil's own role, no user's");
     let email = email.trim();
     let looks_like_email = email.len() <= 254
@@ -131,7 +131,6 @@ pub fn add_user(
             .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
         && !email.contains(char::is_whitespace);
     ensure!(looks_like_email, "`{email}` is not an email address");
-    ensure!((1..=3650).contains(&token_days), "a token lasts from 1 to 3650 days");
     if let Some(time_zone) = &preferences.time_zone {
         check_time_zone(time_zone)?;
     }
@@ -149,11 +148,8 @@ pub fn add_user(
             "no delegation {code}; add it with `vigil delegations add {code} --name …`"
         );
     }
-    let id = UserId::random();
-    let new = token::generate()?;
-    let expires_at = Utc::now() + Duration::days(i64::from(token_days));
-    let user = users::NewUser {
-        id,
+    Ok(users::NewUser {
+        id: UserId::random(),
         email: email.to_owned(),
         display_name: name.unwrap_or(email).trim().to_owned(),
         role,
@@ -161,27 +157,153 @@ pub fn add_user(
         time_zone: preferences.time_zone.clone(),
         language: preferences.language.clone(),
         digest: preferences.digest,
-    };
-    let token_row = users::NewToken {
+    })
+}
+
+fn added_or_exists(e: crate::store::StoreError) -> anyhow::Error {
+    if e.is_unique_violation() {
+        anyhow::anyhow!("a user with this email exists already")
+    } else {
+        anyhow::Error::new(e).context("cannot add the user")
+    }
+}
+
+/// A new token's row: who issued it (None: the operator, on the command line) and how it
+/// reaches its owner.
+fn token_row(
+    user_id: UserId,
+    new: &token::NewToken,
+    expires_at: chrono::DateTime<Utc>,
+    issued_by: Option<UserId>,
+    delivery: TokenDelivery,
+) -> users::NewToken {
+    users::NewToken {
         id: Uuid::new_v4(),
-        user_id: id,
+        user_id,
         prefix: new.prefix.clone(),
         hash: new.hash.to_vec(),
         expires_at,
-    };
-    db.run_blocking(|conn| users::insert_user_with_token(conn, &user, &token_row))
-        .map_err(|e| {
-            if e.is_unique_violation() {
-                anyhow::anyhow!("a user with this email exists already")
-            } else {
-                anyhow::Error::new(e).context("cannot add the user")
-            }
-        })?;
+        issued_by,
+        delivery,
+    }
+}
+
+/// Adds a user with a first token, for the operator's command line, which prints it.
+pub fn add_user(
+    db: &Db,
+    email: &str,
+    role: Role,
+    delegation: Option<&str>,
+    name: Option<&str>,
+    token_days: u32,
+    preferences: &Preferences,
+) -> anyhow::Result<AddedUser> {
+    ensure!((1..=3650).contains(&token_days), "a token lasts from 1 to 3650 days");
+    let user = new_user(db, email, role, delegation, name, preferences)?;
+    let new = token::generate()?;
+    let expires_at = Utc::now() + Duration::days(i64::from(token_days));
+    let row = token_row(user.id, &new, expires_at, None, TokenDelivery::CommandLine);
+    db.run_blocking(|conn| users::insert_user_with_token(conn, &user, &row))
+        .map_err(added_or_exists)?;
     Ok(AddedUser {
-        id,
+        id: user.id,
         token: new.token,
         expires_at,
     })
+}
+
+/// A one-time link to a new token, for its owner alone.
+#[derive(Debug)]
+pub struct TokenLink {
+    pub user_id: UserId,
+    pub email: String,
+    /// The link's secret, for the email to its owner: never shown to the one who asked.
+    pub secret: Sensitive<String>,
+}
+
+/// How long a token link works, once.
+pub const TOKEN_LINK_LIFETIME: Duration = Duration::minutes(15);
+
+fn new_token_link(
+    user_id: UserId,
+    issued_by: UserId,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<(Sensitive<String>, users::NewTokenLink)> {
+    let secret = token::random_secret()?;
+    let link = users::NewTokenLink {
+        id_hash: token::hash(&secret).to_vec(),
+        user_id,
+        issued_by,
+        created_at: now,
+        expires_at: now + TOKEN_LINK_LIFETIME,
+    };
+    Ok((Sensitive::new(secret), link))
+}
+
+/// Adds a user with no token yet, for an administrator in the web interface: the user gets a
+/// one-time link to their first token by email, and nobody else ever sees it.
+pub fn invite_user(
+    db: &Db,
+    email: &str,
+    role: Role,
+    delegation: Option<&str>,
+    name: Option<&str>,
+    issued_by: UserId,
+) -> anyhow::Result<TokenLink> {
+    let user = new_user(db, email, role, delegation, name, &Preferences::default())?;
+    let (secret, link) = new_token_link(user.id, issued_by, Utc::now())?;
+    db.run_blocking(|conn| {
+        crate::store::transaction(conn, |conn| {
+            users::insert_user(conn, &user)?;
+            users::insert_token_link(conn, &link)
+        })
+    })
+    .map_err(added_or_exists)?;
+    Ok(TokenLink {
+        user_id: user.id,
+        email: user.email,
+        secret,
+    })
+}
+
+/// A one-time link to another token for an existing, active user, asked for by `issued_by`.
+pub fn token_link_for(db: &Db, user_id: UserId, issued_by: UserId) -> anyhow::Result<TokenLink> {
+    let user = db
+        .run_blocking(|conn| users::user(conn, user_id))?
+        .context("no such user")?;
+    ensure!(user.disabled_at.is_none(), "{} is disabled", user.email);
+    let (secret, link) = new_token_link(user.id, issued_by, Utc::now())?;
+    db.run_blocking(|conn| users::insert_token_link(conn, &link))?;
+    Ok(TokenLink {
+        user_id: user.id,
+        email: user.email,
+        secret,
+    })
+}
+
+/// Spends a token link, once, before it expires: the token is made now, recorded as issued by
+/// whoever asked for the link and delivered by it, and returned to be shown once. None: the
+/// link is unknown, used, expired, or its user disabled.
+pub fn spend_token_link(db: &Db, secret: &str, token_days: u32) -> anyhow::Result<Option<AddedUser>> {
+    let id_hash = token::hash(secret).to_vec();
+    let new = token::generate()?;
+    let now = Utc::now();
+    let expires_at = now + Duration::days(i64::from(token_days));
+    let spent = db.run_blocking(|conn| {
+        crate::store::transaction(conn, |conn| {
+            let Some((user_id, issued_by)) = users::use_token_link(conn, &id_hash, now)? else {
+                return Ok(None);
+            };
+            let row = token_row(user_id, &new, expires_at, Some(issued_by), TokenDelivery::EmailLink);
+            users::insert_token(conn, &row)?;
+            Ok::<_, crate::store::StoreError>(Some(user_id))
+        })
+    })?;
+    Ok(spent.map(|id| AddedUser {
+        id,
+        token: new.token,
+        expires_at,
+    }))
 }
 
 /// Re-wraps every case key to the keyring's master recipients, a batch per transaction, so an
@@ -279,7 +401,7 @@ pub fn reindex(
     }
 }
 
-/// A new API token for an existing, active user.
+/// A new API token for an existing, active user, for the operator's command line.
 pub fn issue_token(db: &Db, email: &str, token_days: u32) -> anyhow::Result<AddedUser> {
     ensure!((1..=3650).contains(&token_days), "a token lasts from 1 to 3650 days");
     let user = db
@@ -288,13 +410,7 @@ pub fn issue_token(db: &Db, email: &str, token_days: u32) -> anyhow::Result<Adde
     ensure!(user.disabled_at.is_none(), "{email} is disabled");
     let new = token::generate()?;
     let expires_at = Utc::now() + Duration::days(i64::from(token_days));
-    let row = users::NewToken {
-        id: Uuid::new_v4(),
-        user_id: user.id,
-        prefix: new.prefix.clone(),
-        hash: new.hash.to_vec(),
-        expires_at,
-    };
+    let row = token_row(user.id, &new, expires_at, None, TokenDelivery::CommandLine);
     db.run_blocking(|conn| users::insert_token(conn, &row))?;
     Ok(AddedUser {
         id: user.id,

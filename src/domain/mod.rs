@@ -12,4 +12,6 @@ pub use ids::{CaseId, DelegationCode, ErasureRequestId, ProcedureId, Reference, 
 pub use principal::Principal;
 pub use role::Role;
 pub use sensitive::Sensitive;
-pub use vocabulary::{AccessKind, ActorKind, ErasureReason, NotInVocabulary, Risk, ScheduledKind, ScheduledStatus};
+pub use vocabulary::{
+    AccessKind, ActorKind, ErasureReason, NotInVocabulary, Risk, ScheduledKind, ScheduledStatus, TokenDelivery,
+};

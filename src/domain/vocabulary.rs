@@ -119,6 +119,16 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// How an API token reached its owner.
+    TokenDelivery {
+        /// Printed by `vigil users add` or `vigil tokens issue`, on the operator's command line.
+        CommandLine = "command_line",
+        /// Shown once to its owner, behind a one-time link emailed to them.
+        EmailLink = "email_link",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -119,6 +119,31 @@ pub fn sign_in_link(link: &str, minutes: i64) -> Email {
     }
 }
 
+/// The email carrying a one-time link to a new API token: the link and how long it works; the
+/// token itself is shown only on the page the link opens, to whoever presses its button.
+pub fn token_link(link: &str, minutes: i64) -> Email {
+    let text = format!(
+        "An administrator of Vigil asked for an API token for you.\n\n\
+         Get your token: {link}\n\n\
+         The link works once, for {minutes} minutes; the token is shown on the page it opens, once. \
+         If you did not expect it, tell your administrator.\n"
+    );
+    let html = format!(
+        "<p>An administrator of Vigil asked for an API token for you.</p>\
+         <p><a href=\"{}\">Get your token</a></p>\
+         <p>The link works once, for {minutes} minutes; the token is shown on the page it opens, once. \
+         If you did not expect it, tell your administrator.</p>",
+        escape(link)
+    );
+    Email {
+        message_id: format!("<token-link-{}@vigil>", uuid::Uuid::new_v4().simple()),
+        tag: "token_link".into(),
+        subject: "[Vigil] Your API token".into(),
+        text,
+        html,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

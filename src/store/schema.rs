@@ -21,6 +21,8 @@ diesel::table! {
         expires_at -> Timestamptz,
         revoked_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        issued_by -> Nullable<Uuid>,
+        delivery -> Text,
     }
 }
 
@@ -199,6 +201,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    token_links (id_hash) {
+        id_hash -> Bytea,
+        user_id -> Uuid,
+        issued_by -> Uuid,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         email -> Text,
@@ -259,6 +272,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     procedures,
     scheduled,
     sign_in_links,
+    token_links,
     users,
     web_sessions,
     workflow_versions,

@@ -133,6 +133,50 @@ pub struct NewToken {
     pub prefix: String,
     pub hash: Vec<u8>,
     pub expires_at: DateTime<Utc>,
+    /// The administrator who asked for it; None: the operator, on the command line.
+    pub issued_by: Option<UserId>,
+    pub delivery: crate::domain::TokenDelivery,
+}
+
+/// A one-time link to a new token, emailed to its owner.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = super::schema::token_links)]
+pub struct NewTokenLink {
+    pub id_hash: Vec<u8>,
+    pub user_id: UserId,
+    pub issued_by: UserId,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Records a token link; also removes the links that ended before it was made.
+pub fn insert_token_link(conn: &mut PgConnection, new: &NewTokenLink) -> Result<(), StoreError> {
+    use super::schema::token_links;
+    diesel::delete(token_links::table.filter(token_links::expires_at.le(new.created_at))).execute(conn)?;
+    diesel::insert_into(token_links::table).values(new).execute(conn)?;
+    Ok(())
+}
+
+/// Uses the token link whose secret hashes to `id_hash`, if it is unused and live at `now` and
+/// its user active: (the user, who asked for it). Once, even for two racing requests.
+pub fn use_token_link(
+    conn: &mut PgConnection,
+    id_hash: &[u8],
+    now: DateTime<Utc>,
+) -> Result<Option<(UserId, UserId)>, StoreError> {
+    use super::schema::token_links;
+    let active = users::table.filter(users::disabled_at.is_null()).select(users::id);
+    Ok(diesel::update(
+        token_links::table
+            .filter(token_links::id_hash.eq(id_hash))
+            .filter(token_links::used_at.is_null())
+            .filter(token_links::expires_at.gt(now))
+            .filter(token_links::user_id.eq_any(active)),
+    )
+    .set(token_links::used_at.eq(now))
+    .returning((token_links::user_id, token_links::issued_by))
+    .get_result(conn)
+    .optional()?)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -6,7 +6,7 @@ use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
-use crate::domain::{AccessKind, ActorKind, ErasureReason, Risk, Role, ScheduledKind, ScheduledStatus};
+use crate::domain::{AccessKind, ActorKind, ErasureReason, Risk, Role, ScheduledKind, ScheduledStatus, TokenDelivery};
 
 macro_rules! vocabulary_sql {
     ($($vocabulary:ty),*) => {$(
@@ -35,5 +35,6 @@ vocabulary_sql!(
     ScheduledStatus,
     ScheduledKind,
     ErasureReason,
-    Role
+    Role,
+    TokenDelivery
 );

@@ -563,10 +563,18 @@ async fn the_edit_form_shows_the_case_changes_it_against_the_version_read_and_ke
 async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasure_from_their_page() {
     let db = TestDb::migrated();
     let pool = Db::connect_lazily(&db.url, 2).unwrap();
-    let (_, first_admin) = seed_user(&pool, "admin", None);
+    let (first_admin_id, first_admin) = seed_user(&pool, "admin", None);
     let (_, second_admin) = seed_user(&pool, "admin", None);
     let (_, focal_point) = seed_user(&pool, "focal_point", Some("EUD_KE"));
-    let service = web_test::init_service(app(state(pool))).await;
+    let outbox = tempfile::tempdir().unwrap();
+    let mut state = state(pool);
+    state.mailer = Some(std::sync::Arc::new(vigil::mail::Mailer {
+        outbox: vigil::mail::Outbox::Files(outbox.path().to_owned()),
+        from: "vigil@example.org".into(),
+        public_url: "https://vigil.example/".into(),
+        catalog: Default::default(),
+    }));
+    let service = web_test::init_service(app(state)).await;
 
     // Not for focal points.
     let fp = sign_in(&service, &focal_point).await;
@@ -600,7 +608,7 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
     assert_eq!(refused.status, 422);
     assert!(refused.body.contains("is not an email address"));
     assert!(refused.body.contains("value=\"Ama\""));
-    // A good one: the token, shown once, signs the new user in.
+    // A good one: the admin sees no token; Ama gets a one-time link to hers, by email.
     let added = request(
         &service,
         "/ui/admin/users",
@@ -615,16 +623,23 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
     )
     .await;
     assert_eq!(added.status, 200, "{}", added.body);
-    let token = added
-        .body
-        .split("<code class=\"token\">")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .to_owned();
+    assert!(added.body.contains("A one-time link to a new token was emailed to"));
+    assert!(!shows_a_token(&added.body), "the admin was shown a token");
+    let token = token_from_link(&service, outbox.path(), "ama@example.org").await;
     assert!(token.starts_with("vgl_"));
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) AS count FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE u.email = 'ama@example.org' AND t.delivery = 'email_link' AND t.issued_by = '{first_admin_id}'"
+        )),
+        1,
+        "the token row names who issued it and how it was delivered"
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM api_tokens WHERE delivery = 'command_line' AND issued_by IS NULL"),
+        3,
+        "the seeded users' tokens came from the operator's command line"
+    );
     let ama = sign_in(&service, &token).await;
     assert_eq!(
         request(&service, "/ui/cases", &[(SESSION, &ama)], None).await.status,
@@ -643,6 +658,26 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
     assert_eq!(
         request(&service, "/ui/cases", &[(SESSION, &ama)], None).await.status,
         303
+    );
+    // Another token for her, asked for by the admin: again only through her own link.
+    let page = request(&service, "/ui/admin", &cookies, None).await;
+    let after_ama = page.body.split("ama@example.org").nth(1).unwrap();
+    let issue = after_ama
+        .split("action=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|a| a.ends_with("/token"))
+        .unwrap()
+        .to_owned();
+    let asked = request(&service, &issue, &cookies, Some(&[("csrf", &csrf)])).await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert!(asked.body.contains("A one-time link to a new token was emailed to"));
+    assert!(!shows_a_token(&asked.body), "the admin was shown a token");
+    let second = token_from_link(&service, outbox.path(), "ama@example.org").await;
+    assert_ne!(second, token);
+    let ama = sign_in(&service, &second).await;
+    assert_eq!(
+        request(&service, "/ui/cases", &[(SESSION, &ama)], None).await.status,
+        200
     );
 
     // A dead reminder (asking for approval to observe schedules one), tried again.
@@ -733,6 +768,63 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
     let gone = request(&service, &case_uri, &[(SESSION, &fp)], None).await;
     assert_eq!(gone.status, 410);
     assert!(!gone.body.contains("Kamau"));
+}
+
+/// The one-time token link emailed to `to` (the only email in `outbox` for them, the link
+/// spent once): opened, its button pressed, the token read off the page; a second press is
+/// refused. Each email is deleted once read.
+async fn token_from_link<S, B>(service: &S, outbox: &std::path::Path, to: &str) -> String
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(outbox).unwrap().flatten() {
+        let text = std::fs::read_to_string(entry.path())
+            .unwrap()
+            .replace("=\r\n", "")
+            .replace("=\n", "");
+        if text.contains(&format!("To: {to}")) {
+            found.push(text);
+            std::fs::remove_file(entry.path()).unwrap();
+        }
+    }
+    assert_eq!(found.len(), 1, "one email to {to}");
+    let message = &found[0];
+    assert!(!shows_a_token(message), "a token was emailed: {message}");
+    let marker = "https://vigil.example/ui/sign-in/token/";
+    let at = message.find(marker).expect("a token link") + marker.len();
+    let secret: String = message[at..].chars().take(64).collect();
+    let link = format!("/ui/sign-in/token/{secret}");
+    let page = request(service, &link, &[], None).await;
+    assert_eq!(page.status, 200);
+    let pairing = page.cookie("vigil_sign_in").unwrap();
+    let csrf = csrf_of(&page.body);
+    let shown = request(service, &link, &[("vigil_sign_in", &pairing)], Some(&[("csrf", &csrf)])).await;
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    let token = shown
+        .body
+        .split("<code class=\"token\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    let again = request(service, &link, &[("vigil_sign_in", &pairing)], Some(&[("csrf", &csrf)])).await;
+    assert_eq!(again.status, 403, "a link worked twice");
+    assert!(!shows_a_token(&again.body));
+    token
+}
+
+/// Whether `text` holds something shaped like an API token (`vgl_` and hex digits).
+fn shows_a_token(text: &str) -> bool {
+    text.match_indices("vgl_")
+        .any(|(at, _)| text[at + 4..].chars().next().is_some_and(|c| c.is_ascii_hexdigit()))
 }
 
 fn db_reference(db: &TestDb) -> String {

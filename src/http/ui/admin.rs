@@ -23,9 +23,6 @@ use crate::http::cases::run;
 use crate::http::error::ApiError;
 use crate::store::users;
 
-/// Days a token issued from this page lasts, as `vigil users add` gives by default.
-const TOKEN_DAYS: u32 = 90;
-
 fn admin_only(session: &Session) -> Result<(), WebError> {
     if session.caller.role.is_admin() {
         Ok(())
@@ -68,13 +65,6 @@ pub struct ErasureLine {
     pub mine: bool,
 }
 
-/// A token just issued: shown on this one answer, never again.
-pub struct Issued {
-    pub email: String,
-    pub token: String,
-    pub expires: String,
-}
-
 #[derive(Template)]
 #[template(path = "admin.html", config = "src/http/ui/askama.toml")]
 struct AdminPage {
@@ -86,7 +76,8 @@ struct AdminPage {
     reasons: Vec<Pick>,
     notice: Option<&'static str>,
     error: Option<String>,
-    issued: Option<Issued>,
+    /// The address a one-time link to a new token was just emailed to.
+    sent: Option<String>,
     /// What the add-user form held when it was refused.
     form: Submitted,
 }
@@ -115,7 +106,7 @@ fn notice_of(code: &str) -> Option<&'static str> {
 struct Shown {
     notice: Option<&'static str>,
     error: Option<String>,
-    issued: Option<Issued>,
+    sent: Option<String>,
     form: Submitted,
 }
 
@@ -129,7 +120,7 @@ async fn admin_page(
     let Shown {
         notice,
         error,
-        issued,
+        sent,
         form,
     } = shown;
     let (users, dead, erasures) = run(state, session.caller.clone(), req, None, |conn, ctx| {
@@ -207,7 +198,7 @@ async fn admin_page(
             .collect(),
         notice,
         error,
-        issued,
+        sent,
         form,
     };
     page(status, &template)
@@ -239,7 +230,25 @@ async fn command<T: Send + 'static>(
         .map_err(|e| WebError::Api(ApiError::Internal(Box::new(e))))
 }
 
-/// `POST /ui/admin/users`: adds a user and shows their first token, once.
+/// Emails `link`'s owner the one-time link to their token; an error names no secret.
+async fn email_token_link(state: &AppState, link: &commands::TokenLink) -> Result<(), String> {
+    let mailer = state.mailer.as_ref().ok_or_else(no_mail)?;
+    let url = format!("{}ui/sign-in/token/{}", mailer.public_url, link.secret.expose());
+    let message = crate::mail::message::token_link(&url, commands::TOKEN_LINK_LIFETIME.num_minutes());
+    crate::mail::deliver(&mailer.outbox, &mailer.from, &link.email, message)
+        .await
+        .map_err(|e| {
+            tracing::warn!(user.id = %link.user_id, error = %e, "no token link sent");
+            "the link could not be emailed; try again later".to_owned()
+        })
+}
+
+fn no_mail() -> String {
+    "this server sends no email, so no token can reach its owner from here; use `vigil users add` or `vigil tokens issue` on the server".into()
+}
+
+/// `POST /ui/admin/users`: adds a user, with no token: a one-time link to their first token is
+/// emailed to them, and no one else ever sees it.
 pub async fn add_user(
     state: web::Data<AppState>,
     session: Session,
@@ -247,39 +256,28 @@ pub async fn add_user(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let form = admin_form(&session, &body)?;
+    if state.mailer.is_none() {
+        let shown = Shown {
+            error: Some(no_mail()),
+            form,
+            ..Shown::default()
+        };
+        return admin_page(&state, &session, &req, StatusCode::UNPROCESSABLE_ENTITY, shown).await;
+    }
     let email = form.text("email").to_owned();
     let role = form.text("role").parse::<Role>();
     let delegation = Some(form.text("delegation").to_uppercase()).filter(|d| !d.is_empty());
     let name = Some(form.text("name").to_owned()).filter(|n| !n.is_empty());
-    let added = command(&state, {
-        let email = email.clone();
-        move |db| {
-            let role = role.map_err(|e| anyhow::anyhow!("the role {e}"))?;
-            commands::add_user(
-                db,
-                &email,
-                role,
-                delegation.as_deref(),
-                name.as_deref(),
-                TOKEN_DAYS,
-                &commands::Preferences::default(),
-            )
-        }
+    let admin = session.caller.user_id;
+    let invited = command(&state, move |db| {
+        let role = role.map_err(|e| anyhow::anyhow!("the role {e}"))?;
+        commands::invite_user(db, &email, role, delegation.as_deref(), name.as_deref(), admin)
     })
     .await?;
-    match added {
-        Ok(added) => {
-            tracing::info!(admin.id = %session.caller.user_id, user.id = %added.id, "user added from the web interface");
-            let issued = Issued {
-                email,
-                expires: added.expires_at.date_naive().to_string(),
-                token: added.token.into_inner(),
-            };
-            let shown = Shown {
-                issued: Some(issued),
-                ..Shown::default()
-            };
-            admin_page(&state, &session, &req, StatusCode::OK, shown).await
+    match invited {
+        Ok(link) => {
+            tracing::info!(admin.id = %admin, user.id = %link.user_id, "user added from the web interface");
+            link_sent(&state, &session, &req, &link).await
         }
         Err(e) => {
             let shown = Shown {
@@ -290,6 +288,26 @@ pub async fn add_user(
             admin_page(&state, &session, &req, StatusCode::UNPROCESSABLE_ENTITY, shown).await
         }
     }
+}
+
+/// The page after a token link was made: sent, or why not.
+async fn link_sent(
+    state: &AppState,
+    session: &Session,
+    req: &HttpRequest,
+    link: &commands::TokenLink,
+) -> Result<HttpResponse, WebError> {
+    let shown = match email_token_link(state, link).await {
+        Ok(()) => Shown {
+            sent: Some(link.email.clone()),
+            ..Shown::default()
+        },
+        Err(error) => Shown {
+            error: Some(error),
+            ..Shown::default()
+        },
+    };
+    admin_page(state, session, req, StatusCode::OK, shown).await
 }
 
 /// The email of the user the form names by id.
@@ -315,7 +333,8 @@ pub async fn disable_user(
     }
 }
 
-/// `POST /ui/admin/users/{id}/token`: another token for the user, shown once.
+/// `POST /ui/admin/users/{id}/token`: another token for the user, by a one-time link emailed
+/// to them alone.
 pub async fn issue_token(
     state: web::Data<AppState>,
     session: Session,
@@ -324,24 +343,12 @@ pub async fn issue_token(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     admin_form(&session, &body)?;
-    let email = email_of(&state, &id).await?;
-    let issued = command(&state, {
-        let email = email.clone();
-        move |db| commands::issue_token(db, &email, TOKEN_DAYS)
-    })
-    .await?;
-    match issued {
-        Ok(added) => {
-            let issued = Issued {
-                email,
-                expires: added.expires_at.date_naive().to_string(),
-                token: added.token.into_inner(),
-            };
-            let shown = Shown {
-                issued: Some(issued),
-                ..Shown::default()
-            };
-            admin_page(&state, &session, &req, StatusCode::OK, shown).await
+    let user = parse_id(&id)?;
+    let admin = session.caller.user_id;
+    match command(&state, move |db| commands::token_link_for(db, user, admin)).await? {
+        Ok(link) => {
+            tracing::info!(admin.id = %admin, user.id = %link.user_id, "token link asked for from the web interface");
+            link_sent(&state, &session, &req, &link).await
         }
         Err(e) => refused(&state, &session, &req, e).await,
     }

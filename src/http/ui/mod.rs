@@ -11,6 +11,7 @@ mod admin;
 mod forms;
 mod pages;
 mod session;
+mod token_link;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -52,6 +53,8 @@ pub fn scope() -> impl actix_web::dev::HttpServiceFactory {
         .route("/sign-in/link", web::post().to(session::send_link))
         .route("/sign-in/link/{secret}", web::get().to(session::link_page))
         .route("/sign-in/link/{secret}", web::post().to(session::use_link))
+        .route("/sign-in/token/{secret}", web::get().to(token_link::link_page))
+        .route("/sign-in/token/{secret}", web::post().to(token_link::use_link))
         .route("/sign-out", web::post().to(session::sign_out))
         .route("/cases", web::get().to(pages::cases))
         .route("/cases", web::post().to(pages::open_case))

@@ -59,7 +59,7 @@ impl Session {
 
 /// Refuses a form sent before there is a session (signing in) that does not carry the token
 /// of the cookie the form came with.
-fn check_paired(req: &HttpRequest, form: &Submitted) -> Result<(), WebError> {
+pub(super) fn check_paired(req: &HttpRequest, form: &Submitted) -> Result<(), WebError> {
     let paired = req
         .cookie(SIGN_IN_COOKIE)
         .map(|c| c.value().to_owned())
@@ -157,7 +157,7 @@ fn sign_in_form(req: &HttpRequest, status: StatusCode, error: Option<String>) ->
 
 /// A page with a form sent before there is a session (signing in): the form's token, made
 /// here, is also set as a cookie that `check_paired` compares it with.
-fn paired_page<T: Template>(
+pub(super) fn paired_page<T: Template>(
     req: &HttpRequest,
     status: StatusCode,
     template: impl FnOnce(String) -> T,
