@@ -331,3 +331,15 @@ pub fn explain_claim(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) ->
     let read = number_after(" read=").unwrap_or(0.0);
     Ok((ms, (hit + read) as i64))
 }
+
+/// Moves the chain heads of `count` cases on by one event's worth (as an appended event would:
+/// a higher sequence number and another head), without writing the events: what a checkpoint
+/// reads is the case row. Returns how many moved.
+pub fn advance_heads(conn: &mut PgConnection, count: i64) -> Result<usize, StoreError> {
+    Ok(diesel::sql_query(
+        "UPDATE cases SET event_seq = event_seq + 1, event_head = sha256(event_head)
+         WHERE id IN (SELECT id FROM cases ORDER BY random() LIMIT $1)",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(count)
+    .execute(conn)?)
+}

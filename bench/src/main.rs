@@ -8,6 +8,7 @@
 //! (a workspace build makes both), or the one `VIGIL_BIN` names.
 
 mod ceiling;
+mod checkpoints;
 mod data;
 mod http;
 mod lists;
@@ -54,7 +55,7 @@ pub struct BenchArgs {
     /// Concurrent HTTP clients, and pgbench clients (transitions: 32; reads: 64; lists: 8).
     #[arg(long)]
     clients: Option<usize>,
-    /// How many cases to generate (lists, scale; default 1,000,000, 100,000 with --quick).
+    /// How many cases to generate (lists, scale, checkpoints; default 1,000,000, 100,000 with --quick).
     #[arg(long)]
     cases: Option<i64>,
     /// How long each run drives the server (default 15, 5 with --quick).
@@ -81,6 +82,8 @@ pub enum BenchScenario {
     /// 1,000,000 cases and 10,000,000 events: list and read latency, the claim's cost behind
     /// reminders not due, table and index sizes.
     Scale,
+    /// The time a signed audit checkpoint takes over 1,000,000 cases.
+    Checkpoints,
 }
 
 fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
@@ -136,6 +139,13 @@ fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
                 runs,
             };
             scale::run(config, &options, &out).map(drop)
+        }
+        BenchScenario::Checkpoints => {
+            let options = checkpoints::Options {
+                cases: cases.unwrap_or(if quick { 100_000 } else { 1_000_000 }).max(1),
+                runs,
+            };
+            checkpoints::run(config, &options, &out).map(drop)
         }
         BenchScenario::Lists => {
             let options = lists::Options {

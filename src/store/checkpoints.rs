@@ -64,6 +64,11 @@ pub fn as_signer<T, E: From<StoreError>>(
         locked: bool,
     }
     super::snapshot(conn, |conn| {
+        // Comparing a million chain heads with the leaves recorded before, and reading them
+        // all, wants more memory than a request's default: in memory, not spilled to disk.
+        diesel::sql_query("SET LOCAL work_mem = '256MB'")
+            .execute(conn)
+            .map_err(StoreError::from)?;
         let locked = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS locked")
             .bind::<BigInt, _>(SIGNER_LOCK)
             .get_result::<Locked>(conn)
