@@ -8,10 +8,10 @@ use chrono::{Duration, Utc, Weekday};
 use uuid::Uuid;
 
 use crate::crypto::token;
+use crate::domain::{AdminAct, TokenDelivery, UserId};
 use crate::domain::{Role, Sensitive};
-use crate::domain::{TokenDelivery, UserId};
 use crate::store::keys;
-use crate::store::{Db, users};
+use crate::store::{Db, admin_log, users};
 
 /// Parses `sat,sun` (or `fri,sat`, or `none`) into ISO weekday numbers.
 pub fn parse_weekend(text: &str) -> anyhow::Result<Vec<i16>> {
@@ -114,6 +114,26 @@ fn check_language(language: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Records an administrative act in the administrative log, in the caller's transaction.
+/// `actor` None: the operator, on the server's command line.
+fn record(
+    conn: &mut crate::store::Conn,
+    actor: Option<UserId>,
+    act: AdminAct,
+    subject: Option<UserId>,
+    delegation: Option<&crate::domain::DelegationCode>,
+    detail: serde_json::Value,
+) -> Result<(), crate::store::StoreError> {
+    let entry = admin_log::NewEntry {
+        actor,
+        act,
+        subject,
+        delegation: delegation.cloned(),
+        detail,
+    };
+    admin_log::append(conn, &entry, Utc::now()).map(drop)
+}
+
 /// A user as `add_user` and `invite_user` add them, once every value is checked.
 fn new_user(
     db: &Db,
@@ -160,6 +180,16 @@ fn new_user(
     })
 }
 
+/// What the log says of a user added: their address and role (no secret).
+fn added_detail(user: &users::NewUser) -> serde_json::Value {
+    serde_json::json!({ "email": user.email, "role": user.role.as_str() })
+}
+
+/// What the log says of a token issued: its prefix (what revoking it takes) and how it went.
+fn token_detail(row: &users::NewToken) -> serde_json::Value {
+    serde_json::json!({ "prefix": row.prefix, "delivery": row.delivery.as_str() })
+}
+
 fn added_or_exists(e: crate::store::StoreError) -> anyhow::Error {
     if e.is_unique_violation() {
         anyhow::anyhow!("a user with this email exists already")
@@ -203,8 +233,28 @@ pub fn add_user(
     let new = token::generate()?;
     let expires_at = Utc::now() + Duration::days(i64::from(token_days));
     let row = token_row(user.id, &new, expires_at, None, TokenDelivery::CommandLine);
-    db.run_blocking(|conn| users::insert_user_with_token(conn, &user, &row))
-        .map_err(added_or_exists)?;
+    db.run_blocking(|conn| {
+        crate::store::transaction(conn, |conn| {
+            users::insert_user_with_token(conn, &user, &row)?;
+            record(
+                conn,
+                None,
+                AdminAct::UserAdded,
+                Some(user.id),
+                user.delegation.as_ref(),
+                added_detail(&user),
+            )?;
+            record(
+                conn,
+                None,
+                AdminAct::TokenIssued,
+                Some(user.id),
+                user.delegation.as_ref(),
+                token_detail(&row),
+            )
+        })
+    })
+    .map_err(added_or_exists)?;
     Ok(AddedUser {
         id: user.id,
         token: new.token,
@@ -255,7 +305,24 @@ pub fn invite_user(
     db.run_blocking(|conn| {
         crate::store::transaction(conn, |conn| {
             users::insert_user(conn, &user)?;
-            users::insert_token_link(conn, &link)
+            users::insert_token_link(conn, &link)?;
+            let delegation = user.delegation.as_ref();
+            record(
+                conn,
+                Some(issued_by),
+                AdminAct::UserAdded,
+                Some(user.id),
+                delegation,
+                added_detail(&user),
+            )?;
+            record(
+                conn,
+                Some(issued_by),
+                AdminAct::TokenLinkSent,
+                Some(user.id),
+                delegation,
+                serde_json::json!({}),
+            )
         })
     })
     .map_err(added_or_exists)?;
@@ -273,7 +340,20 @@ pub fn token_link_for(db: &Db, user_id: UserId, issued_by: UserId) -> anyhow::Re
         .context("no such user")?;
     ensure!(user.disabled_at.is_none(), "{} is disabled", user.email);
     let (secret, link) = new_token_link(user.id, issued_by, Utc::now())?;
-    db.run_blocking(|conn| users::insert_token_link(conn, &link))?;
+    db.run_blocking(|conn| {
+        crate::store::transaction(conn, |conn| {
+            users::insert_token_link(conn, &link)?;
+            let delegation = user.delegation.as_ref();
+            record(
+                conn,
+                Some(issued_by),
+                AdminAct::TokenLinkSent,
+                Some(user.id),
+                delegation,
+                serde_json::json!({}),
+            )
+        })
+    })?;
     Ok(TokenLink {
         user_id: user.id,
         email: user.email,
@@ -296,6 +376,15 @@ pub fn spend_token_link(db: &Db, secret: &str, token_days: u32) -> anyhow::Resul
             };
             let row = token_row(user_id, &new, expires_at, Some(issued_by), TokenDelivery::EmailLink);
             users::insert_token(conn, &row)?;
+            let delegation = users::user(conn, user_id)?.and_then(|user| user.delegation);
+            record(
+                conn,
+                Some(issued_by),
+                AdminAct::TokenIssued,
+                Some(user_id),
+                delegation.as_ref(),
+                token_detail(&row),
+            )?;
             Ok::<_, crate::store::StoreError>(Some(user_id))
         })
     })?;
@@ -336,6 +425,16 @@ pub fn rotate_keys(
             }))
         })??;
         if rotated == 0 {
+            db.run_blocking(|conn| {
+                record(
+                    conn,
+                    None,
+                    AdminAct::KeysRotated,
+                    None,
+                    None,
+                    serde_json::json!({ "keys": done, "to": target }),
+                )
+            })?;
             return Ok(done);
         }
         done += rotated;
@@ -394,6 +493,16 @@ pub fn reindex(
             }))
         })??;
         if rewritten == 0 {
+            db.run_blocking(|conn| {
+                record(
+                    conn,
+                    None,
+                    AdminAct::IndexRebuilt,
+                    None,
+                    None,
+                    serde_json::json!({ "cases": done }),
+                )
+            })?;
             return Ok(done);
         }
         done += rewritten;
@@ -411,7 +520,19 @@ pub fn issue_token(db: &Db, email: &str, token_days: u32) -> anyhow::Result<Adde
     let new = token::generate()?;
     let expires_at = Utc::now() + Duration::days(i64::from(token_days));
     let row = token_row(user.id, &new, expires_at, None, TokenDelivery::CommandLine);
-    db.run_blocking(|conn| users::insert_token(conn, &row))?;
+    db.run_blocking(|conn| {
+        crate::store::transaction(conn, |conn| {
+            users::insert_token(conn, &row)?;
+            record(
+                conn,
+                None,
+                AdminAct::TokenIssued,
+                Some(user.id),
+                user.delegation.as_ref(),
+                token_detail(&row),
+            )
+        })
+    })?;
     Ok(AddedUser {
         id: user.id,
         token: new.token,
@@ -420,22 +541,55 @@ pub fn issue_token(db: &Db, email: &str, token_days: u32) -> anyhow::Result<Adde
 }
 
 /// Revokes a token, given whole or by its prefix (the 8 hex digits after `vgl_`).
-pub fn revoke_token(db: &Db, token_or_prefix: &str) -> anyhow::Result<()> {
+/// Revokes a token, by `by` (None: the operator, on the command line).
+pub fn revoke_token(db: &Db, token_or_prefix: &str, by: Option<UserId>) -> anyhow::Result<()> {
     let prefix = token::prefix_of(token_or_prefix).unwrap_or(token_or_prefix).to_owned();
     ensure!(
         prefix.len() == 8 && prefix.chars().all(|c| c.is_ascii_hexdigit()),
         "give a token or its 8-digit prefix"
     );
-    let revoked = db.run_blocking(|conn| users::revoke_token(conn, &prefix))?;
+    let revoked = db.run_blocking(|conn| {
+        crate::store::transaction(conn, |conn| {
+            let owner = users::token_by_prefix(conn, &prefix)?.map(|(_, user)| user);
+            let revoked = users::revoke_token(conn, &prefix)?;
+            if revoked {
+                record(
+                    conn,
+                    by,
+                    AdminAct::TokenRevoked,
+                    owner.as_ref().map(|user| user.id),
+                    owner.as_ref().and_then(|user| user.delegation.as_ref()),
+                    serde_json::json!({ "prefix": prefix }),
+                )?;
+            }
+            Ok::<_, crate::store::StoreError>(revoked)
+        })
+    })?;
     ensure!(revoked, "no live token with prefix {prefix}");
     Ok(())
 }
 
-pub fn disable_user(db: &Db, email: &str) -> anyhow::Result<()> {
+/// Disables a user, by `by` (None: the operator, on the command line).
+pub fn disable_user(db: &Db, email: &str, by: Option<UserId>) -> anyhow::Result<()> {
     let user = db
         .run_blocking(|conn| users::user_by_email(conn, email))?
         .with_context(|| format!("no user {email}"))?;
-    let changed = db.run_blocking(|conn| users::disable_user(conn, user.id))?;
+    let changed = db.run_blocking(|conn| {
+        crate::store::transaction(conn, |conn| {
+            let changed = users::disable_user(conn, user.id)?;
+            if changed {
+                record(
+                    conn,
+                    by,
+                    AdminAct::UserDisabled,
+                    Some(user.id),
+                    user.delegation.as_ref(),
+                    serde_json::json!({}),
+                )?;
+            }
+            Ok::<_, crate::store::StoreError>(changed)
+        })
+    })?;
     ensure!(changed, "{email} is disabled already");
     Ok(())
 }

@@ -15,8 +15,8 @@ use sha2::{Digest, Sha256};
 use crate::crypto::{PublicKey, SigningKey, hex};
 use crate::store::checkpoints::Leaf;
 
-/// The format of the checkpoints written now.
-pub const FORMAT: u32 = 1;
+/// The format of the checkpoints written now (2: with the administrative log's head).
+pub const FORMAT: u32 = 2;
 
 /// What a checkpoint commits to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +36,12 @@ pub struct Checkpoint {
     pub access_upto: i64,
     pub access_rows: u64,
     pub access_hash: String,
+    /// The administrative log's head: its last entry's sequence number and hash (hex). Absent
+    /// from the checkpoints signed before the log existed.
+    #[serde(default)]
+    pub admin_seq: i64,
+    #[serde(default)]
+    pub admin_head: String,
     /// The public key that signed it (hex): informative only, checks use the key they are given.
     pub key: String,
 }
@@ -193,6 +199,8 @@ mod tests {
             access_upto: 0,
             access_rows: 0,
             access_hash: no_previous(),
+            admin_seq: 0,
+            admin_head: no_previous(),
             key: String::new(),
         }
     }

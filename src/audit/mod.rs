@@ -3,14 +3,13 @@
 //! Every case's events form a hash chain (`store::events`); that alone is checked against the
 //! database's own word. A signed checkpoint adds what someone who can write the database
 //! cannot forge: a commitment, signed with a key the database never holds, to every chain's
-//! head (a Merkle root) and to the access log so far, chained to the checkpoint before it and
+//! head (a Merkle root), to the access log so far and to the administrative log's head, chained to the checkpoint before it and
 //! appended to a file outside the database. `vigil audit verify` checks the chains, the
 //! procedures against their events, the file, and the database against the file; `vigil audit
 //! prove` shows one case's head included in the latest checkpoint, checkable offline.
 //!
-//! Not yet covered: the administrative log (it does not exist yet; its head joins the
-//! checkpoint when it does), emailing each checkpoint to an auditor, and the projection of
-//! procedures' data (only their state and version are checked against the events).
+//! Not yet covered: emailing each checkpoint to an auditor, and the projection of procedures'
+//! data (only their state and version are checked against the events).
 
 pub mod checkpoint;
 pub mod file;
@@ -156,6 +155,7 @@ impl Signer {
             let upto = upto.max(after);
             let access = checkpoints::access_segment(conn, after, upto)?;
             let changed = checkpoints::record_changed_leaves(conn, seq)?;
+            let (admin_seq, admin_head) = crate::store::admin_log::head(conn)?;
             let leaves = checkpoints::current_leaves(conn)?;
             let tree = checkpoint::Tree::of(&leaves);
             let body = Checkpoint {
@@ -168,6 +168,8 @@ impl Signer {
                 access_upto: upto,
                 access_rows: access.rows,
                 access_hash: hex::encode(&access.hash),
+                admin_seq,
+                admin_head: hex::encode(&admin_head),
                 key: public.to_string(),
             };
             let line = SignedLine::sign(body, &self.key);

@@ -33,6 +33,7 @@ pub struct Report {
     pub checkpoints: usize,
     pub cases_committed: u64,
     pub access_rows: u64,
+    pub admin_entries: usize,
 }
 
 fn problem(place: &str, point: String, text: impl Into<String>) -> Problem {
@@ -46,6 +47,7 @@ fn problem(place: &str, point: String, text: impl Into<String>) -> Problem {
 const FILE: &str = "checkpoint file";
 const DATABASE: &str = "database checkpoints";
 const ACCESS: &str = "access log";
+const ADMIN: &str = "administrative log";
 
 /// The file's lines up to the first that is not signed by `key` or does not follow the one
 /// before; that one is reported.
@@ -163,6 +165,37 @@ pub fn verify(conn: &mut PgConnection, file: &CheckpointFile, key: &PublicKey) -
             }
         }
     };
+    let (broken, admin_hashes) = crate::store::admin_log::verify(conn)?;
+    if let Some(broken) = broken {
+        report
+            .problems
+            .push(problem(ADMIN, format!("entry {}", broken.seq), broken.problem));
+    }
+    if let Some(latest) = lines.last().map(|line| &line.checkpoint).filter(|c| c.admin_seq > 0) {
+        let kept = usize::try_from(latest.admin_seq - 1)
+            .ok()
+            .and_then(|i| admin_hashes.get(i));
+        match kept {
+            None => report.problems.push(problem(
+                ADMIN,
+                format!("entry {}", latest.admin_seq),
+                format!(
+                    "checkpoint {} committed the log to this entry, and it is gone",
+                    latest.seq
+                ),
+            )),
+            Some(hash) if hex::encode(hash) != latest.admin_head => report.problems.push(problem(
+                ADMIN,
+                format!("entry {}", latest.admin_seq),
+                format!(
+                    "is not the entry checkpoint {} committed the log to: the log was rewritten",
+                    latest.seq
+                ),
+            )),
+            Some(_) => {}
+        }
+    }
+    report.admin_entries = admin_hashes.len();
     let walked = chains::verify(conn, &committed)?;
     report.events = walked.events;
     for link in walked.broken {

@@ -5,14 +5,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{CaseError, Context, MAX_PAGE, answer, issue, now_micros};
-use crate::domain::ActorKind;
 use crate::domain::ErasureReason;
 use crate::domain::Reference;
+use crate::domain::{ActorKind, AdminAct};
 use crate::domain::{CaseId, ErasureRequestId};
 use crate::store::Conn as PgConnection;
 use crate::store::cases as rows;
 use crate::store::events::{Chain, NewEvent};
-use crate::store::{erasure, keys};
+use crate::store::{admin_log, erasure, keys};
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -101,6 +101,17 @@ pub fn request_erasure(
                 CaseError::Store(e)
             }
         })?;
+        admin_log::append(
+            conn,
+            &admin_log::NewEntry {
+                actor: Some(ctx.caller.user_id),
+                act: AdminAct::ErasureRequested,
+                subject: None,
+                delegation: Some(case.delegation.clone()),
+                detail: serde_json::json!({ "reference": case.reference, "reason": reason }),
+            },
+            ctx.now,
+        )?;
         let done = ErasureRequested {
             request_id,
             case_id: id,
@@ -149,6 +160,17 @@ pub fn approve_erasure(
             sealed: None,
         });
         rows::commit_change(conn, &chain, at, None, rows::Version::Next)?;
+        admin_log::append(
+            conn,
+            &admin_log::NewEntry {
+                actor: Some(ctx.caller.user_id),
+                act: AdminAct::ErasureApproved,
+                subject: Some(request.requested_by),
+                delegation: Some(request.delegation.clone()),
+                detail: serde_json::json!({ "reference": locked.reference, "reason": request.reason }),
+            },
+            at,
+        )?;
         let done = Erased {
             case_id: request.case_id,
             erased_at: at,

@@ -7,6 +7,7 @@
 //! Who may see a case is decided in one place, [`scope`]; what a request may hold, in
 //! [`validate`].
 
+mod admin_log;
 mod calendar;
 mod edit;
 mod erasure;
@@ -31,6 +32,7 @@ use crate::store::{Conn as PgConnection, StoreError};
 use crate::workflow::Registry;
 use crate::workflow::engine::{Data, Refusal};
 
+pub use admin_log::{MAX_LOG_PAGE, admin_log_page};
 pub use calendar::calendar_for_case;
 pub use edit::{CasePatch, Patched, patch_case};
 pub use erasure::{

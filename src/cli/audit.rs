@@ -88,8 +88,8 @@ fn verify(config: &Config, given: Option<&str>) -> anyhow::Result<()> {
         report.checkpoints
     );
     println!(
-        "{} events checked, every chain intact; {} checkpoints signed by {key}, the latest over {} cases; {} access-log rows as signed",
-        report.events, report.checkpoints, report.cases_committed, report.access_rows
+        "{} events checked, every chain intact; {} checkpoints signed by {key}, the latest over {} cases; {} access-log rows as signed; {} administrative-log entries chained",
+        report.events, report.checkpoints, report.cases_committed, report.access_rows, report.admin_entries
     );
     Ok(())
 }

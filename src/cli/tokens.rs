@@ -31,7 +31,7 @@ pub fn run(config: &Config, command: TokensCommand) -> anyhow::Result<()> {
             Ok(())
         }),
         TokensCommand::Revoke { token } => with_database(config, |db| {
-            commands::revoke_token(db, &token)?;
+            commands::revoke_token(db, &token, None)?;
             println!("revoked");
             Ok(())
         }),

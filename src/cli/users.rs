@@ -124,7 +124,7 @@ pub fn run(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
             Ok(())
         }),
         UsersCommand::Disable { email } => with_database(config, |db| {
-            commands::disable_user(db, &email)?;
+            commands::disable_user(db, &email, None)?;
             println!("disabled {email}");
             Ok(())
         }),

@@ -13,5 +13,6 @@ pub use principal::Principal;
 pub use role::Role;
 pub use sensitive::Sensitive;
 pub use vocabulary::{
-    AccessKind, ActorKind, ErasureReason, NotInVocabulary, Risk, ScheduledKind, ScheduledStatus, TokenDelivery,
+    AccessKind, ActorKind, AdminAct, ErasureReason, NotInVocabulary, Risk, ScheduledKind, ScheduledStatus,
+    TokenDelivery,
 };

@@ -129,6 +129,22 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// An administrative act, as the administrative log records it.
+    AdminAct {
+        UserAdded = "user_added",
+        UserDisabled = "user_disabled",
+        /// A one-time link to a new token was emailed to its owner.
+        TokenLinkSent = "token_link_sent",
+        TokenIssued = "token_issued",
+        TokenRevoked = "token_revoked",
+        ErasureRequested = "erasure_requested",
+        ErasureApproved = "erasure_approved",
+        KeysRotated = "keys_rotated",
+        IndexRebuilt = "index_rebuilt",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

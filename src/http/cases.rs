@@ -341,6 +341,42 @@ pub async fn reminders(
     Ok(HttpResponse::Ok().json(items))
 }
 
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminLogQuery {
+    /// Entries before this sequence number (the previous page's last `seq`).
+    before: Option<i64>,
+    #[serde(default = "log_page")]
+    limit: i64,
+}
+
+fn log_page() -> i64 {
+    50
+}
+
+/// `GET /api/v1/admin-log`: the administrative log, newest first, for administrators (all of
+/// it) and heads of delegation (their delegation's acts).
+pub async fn admin_log(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<AdminLogQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let AdminLogQuery { before, limit } = query.into_inner();
+    let entries = run(&state, caller, &req, None, move |conn, ctx| {
+        crate::cases::admin_log_page(conn, ctx, before, limit)
+    })
+    .await?;
+    let next = (entries.len() as i64 == limit.clamp(1, crate::cases::MAX_LOG_PAGE))
+        .then(|| {
+            entries
+                .last()
+                .map(|e| format!("/api/v1/admin-log?before={}&limit={limit}", e.seq))
+        })
+        .flatten();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": entries, "next": next })))
+}
+
 /// `GET /metrics`: Prometheus's text format, for admins.
 pub async fn metrics(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let gauges = run(&state, caller, &req, None, crate::metrics::gauges).await?;

@@ -90,6 +90,7 @@ pub fn app(
                 .route("/cases/{id}/access-log", web::get().to(cases::access_log))
                 .route("/queues/{name}", web::get().to(cases::queue))
                 .route("/reminders", web::get().to(cases::reminders))
+                .route("/admin-log", web::get().to(cases::admin_log))
                 .route("/cases/{id}/erasure", web::post().to(cases::request_erasure))
                 .route("/erasure-requests/{id}/approve", web::post().to(cases::approve_erasure))
                 .route("/procedures/{id}/transitions", web::post().to(cases::transition))

@@ -13,6 +13,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    admin_log (seq) {
+        seq -> Int8,
+        at -> Timestamptz,
+        actor_id -> Nullable<Uuid>,
+        act -> Text,
+        subject_id -> Nullable<Uuid>,
+        delegation -> Nullable<Text>,
+        detail -> Jsonb,
+        prev_hash -> Bytea,
+        hash -> Bytea,
+    }
+}
+
+diesel::table! {
     api_tokens (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -259,6 +273,7 @@ diesel::joinable!(web_sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     access_log,
+    admin_log,
     api_tokens,
     case_events,
     case_keys,

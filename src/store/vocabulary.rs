@@ -6,7 +6,9 @@ use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
-use crate::domain::{AccessKind, ActorKind, ErasureReason, Risk, Role, ScheduledKind, ScheduledStatus, TokenDelivery};
+use crate::domain::{
+    AccessKind, ActorKind, AdminAct, ErasureReason, Risk, Role, ScheduledKind, ScheduledStatus, TokenDelivery,
+};
 
 macro_rules! vocabulary_sql {
     ($($vocabulary:ty),*) => {$(
@@ -36,5 +38,6 @@ vocabulary_sql!(
     ScheduledKind,
     ErasureReason,
     Role,
-    TokenDelivery
+    TokenDelivery,
+    AdminAct
 );

@@ -526,3 +526,31 @@ async fn two_replicas_sign_in_turn_and_an_erasure_is_checkpointed_at_once() {
         stderr(&verified)
     );
 }
+
+#[actix_web::test]
+async fn an_edited_or_truncated_administrative_log_is_found() {
+    let s = Signed::new().await;
+    // The focal point's creation is on the log: added, and its token issued, by the operator.
+    assert_eq!(
+        s.db.count("SELECT count(*) AS count FROM admin_log WHERE actor_id IS NULL"),
+        2
+    );
+    let tamper = |sql: &str| {
+        s.db.connect()
+            .batch_execute(&format!(
+                "ALTER TABLE admin_log DISABLE TRIGGER admin_log_append_only; {sql};
+                 ALTER TABLE admin_log ENABLE TRIGGER admin_log_append_only;"
+            ))
+            .unwrap()
+    };
+    tamper("DELETE FROM admin_log WHERE seq = 2");
+    assert_names(
+        &s.problems(),
+        "administrative log entry 2: checkpoint 2 committed the log to this entry, and it is gone",
+    );
+    tamper("UPDATE admin_log SET detail = '{\"role\": \"admin\"}' WHERE seq = 1");
+    assert_names(
+        &s.problems(),
+        "administrative log entry 1: its content does not match its hash",
+    );
+}

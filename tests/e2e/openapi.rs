@@ -51,6 +51,7 @@ async fn every_documented_operation_exists_and_every_route_is_documented() {
     }
     documented.sort();
     let served = [
+        "GET /api/v1/admin-log",
         "GET /api/v1/cases",
         "GET /api/v1/cases/{id}",
         "GET /api/v1/cases/{id}/access-log",

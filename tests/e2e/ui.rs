@@ -564,8 +564,10 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
     let db = TestDb::migrated();
     let pool = Db::connect_lazily(&db.url, 2).unwrap();
     let (first_admin_id, first_admin) = seed_user(&pool, "admin", None);
-    let (_, second_admin) = seed_user(&pool, "admin", None);
+    let (second_admin_id, second_admin) = seed_user(&pool, "admin", None);
     let (_, focal_point) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, head) = seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    let (_, other_head) = seed_user(&pool, "head_of_delegation", Some("EUD_UG"));
     let outbox = tempfile::tempdir().unwrap();
     let mut state = state(pool);
     state.mailer = Some(std::sync::Arc::new(vigil::mail::Mailer {
@@ -637,7 +639,7 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
     );
     assert_eq!(
         db.count("SELECT count(*) AS count FROM api_tokens WHERE delivery = 'command_line' AND issued_by IS NULL"),
-        3,
+        5,
         "the seeded users' tokens came from the operator's command line"
     );
     let ama = sign_in(&service, &token).await;
@@ -768,6 +770,61 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
     let gone = request(&service, &case_uri, &[(SESSION, &fp)], None).await;
     assert_eq!(gone.status, 410);
     assert!(!gone.body.contains("Kamau"));
+
+    // The administrative log names who really acted: the signed-in admin for what was done
+    // on this page, the second admin for the approval, the operator (null) for the seeding.
+    let (_, log) = crate::support::api::call(&service, "GET", "/api/v1/admin-log?limit=200", &first_admin, None).await;
+    let entries = log["items"].as_array().unwrap();
+    let acts: Vec<(String, serde_json::Value)> = entries
+        .iter()
+        .rev()
+        .map(|e| (e["act"].as_str().unwrap().to_owned(), e["actor_id"].clone()))
+        .collect();
+    let first = json!(first_admin_id.to_string());
+    let second_id = json!(second_admin_id.to_string());
+    let from_page: Vec<(String, serde_json::Value)> =
+        acts.iter().filter(|(_, actor)| !actor.is_null()).cloned().collect();
+    assert_eq!(
+        from_page,
+        [
+            ("user_added".to_owned(), first.clone()),
+            ("token_link_sent".to_owned(), first.clone()),
+            ("token_issued".to_owned(), first.clone()),
+            ("token_revoked".to_owned(), first.clone()),
+            ("token_link_sent".to_owned(), first.clone()),
+            ("token_issued".to_owned(), first.clone()),
+            ("erasure_requested".to_owned(), first.clone()),
+            ("erasure_approved".to_owned(), second_id),
+        ],
+        "{log}"
+    );
+    assert_eq!(acts.iter().filter(|(_, actor)| actor.is_null()).count(), 10, "{log}");
+    assert!(!shows_a_token(&log.to_string()), "{log}");
+    // A head of delegation reads their delegation's acts only; a focal point none.
+    let (status, theirs) = crate::support::api::call(&service, "GET", "/api/v1/admin-log", &head, None).await;
+    assert_eq!(status, 200, "{theirs}");
+    let theirs = theirs["items"].as_array().unwrap();
+    assert!(!theirs.is_empty());
+    assert!(theirs.iter().all(|e| e["delegation"] == "EUD_KE"), "{theirs:?}");
+    let (_, elsewhere) = crate::support::api::call(&service, "GET", "/api/v1/admin-log", &other_head, None).await;
+    assert!(
+        elsewhere["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["delegation"] == "EUD_UG")
+    );
+    let (status, _) = crate::support::api::call(&service, "GET", "/api/v1/admin-log", &focal_point, None).await;
+    assert_eq!(status, 403);
+    // Pages follow one another.
+    let (_, page_one) =
+        crate::support::api::call(&service, "GET", "/api/v1/admin-log?limit=3", &first_admin, None).await;
+    let next = page_one["next"].as_str().unwrap().to_owned();
+    let (_, page_two) = crate::support::api::call(&service, "GET", &next, &first_admin, None).await;
+    assert_eq!(
+        page_two["items"][0]["seq"].as_i64().unwrap(),
+        page_one["items"][2]["seq"].as_i64().unwrap() - 1
+    );
 }
 
 /// The one-time token link emailed to `to` (the only email in `outbox` for them, the link

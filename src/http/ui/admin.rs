@@ -327,7 +327,8 @@ pub async fn disable_user(
 ) -> Result<HttpResponse, WebError> {
     admin_form(&session, &body)?;
     let email = email_of(&state, &id).await?;
-    match command(&state, move |db| commands::disable_user(db, &email)).await? {
+    let admin = session.caller.user_id;
+    match command(&state, move |db| commands::disable_user(db, &email, Some(admin))).await? {
         Ok(()) => Ok(see_other("/ui/admin?done=disabled")),
         Err(e) => refused(&state, &session, &req, e).await,
     }
@@ -363,7 +364,8 @@ pub async fn revoke_token(
 ) -> Result<HttpResponse, WebError> {
     let form = admin_form(&session, &body)?;
     let prefix = form.text("prefix").to_owned();
-    match command(&state, move |db| commands::revoke_token(db, &prefix)).await? {
+    let admin = session.caller.user_id;
+    match command(&state, move |db| commands::revoke_token(db, &prefix, Some(admin))).await? {
         Ok(()) => Ok(see_other("/ui/admin?done=revoked")),
         Err(e) => refused(&state, &session, &req, e).await,
     }

@@ -1,0 +1,30 @@
+//! Who reads the administrative log: administrators all of it, a head of delegation the acts
+//! concerning their own delegation; nobody else any of it.
+
+use super::{CaseError, Context};
+use crate::store::Conn as PgConnection;
+use crate::store::admin_log::{self, Entry};
+
+/// The largest page of the log.
+pub const MAX_LOG_PAGE: i64 = 200;
+
+/// A page of the log as the caller may read it, newest first: the entries before sequence
+/// number `before` (from the newest when None), at most `limit`.
+pub fn admin_log_page(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Entry>, CaseError> {
+    let limit = limit.clamp(1, MAX_LOG_PAGE);
+    let delegation = match (ctx.caller.role.is_admin(), &ctx.caller.delegation) {
+        (true, _) => None,
+        (false, Some(own)) if ctx.caller.role == crate::domain::Role::HeadOfDelegation => Some(own),
+        _ => {
+            return Err(CaseError::Forbidden(
+                "the administrative log is for administrators and heads of delegation".into(),
+            ));
+        }
+    };
+    Ok(admin_log::page(conn, delegation, before, limit)?)
+}
