@@ -220,6 +220,14 @@ pub fn users_of(conn: &mut PgConnection, delegation: &DelegationCode) -> Result<
         .load(conn)?)
 }
 
+/// The email addresses of the users `ids`.
+pub fn emails_of(conn: &mut PgConnection, ids: &[UserId]) -> Result<Vec<(UserId, String)>, StoreError> {
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::email))
+        .load(conn)?)
+}
+
 /// Which of `ids` are users of the EUSR office (reviewers), now.
 pub fn eusr_among(conn: &mut PgConnection, ids: &[UserId]) -> Result<Vec<UserId>, StoreError> {
     Ok(users::table

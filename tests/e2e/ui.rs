@@ -816,6 +816,23 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
     );
     let (status, _) = crate::support::api::call(&service, "GET", "/api/v1/admin-log", &focal_point, None).await;
     assert_eq!(status, 403);
+    // The same log in the web interface, for the admin and the head of delegation alike.
+    let log_page = request(&service, "/ui/admin/log", &cookies, None).await;
+    assert_eq!(log_page.status, 200);
+    assert!(log_page.body.contains("Erasure approved") && log_page.body.contains("the operator (command line)"));
+    assert!(log_page.body.contains("ama@example.org"));
+    assert!(!shows_a_token(&log_page.body));
+    let head_session = sign_in(&service, &head).await;
+    let theirs = request(&service, "/ui/admin/log", &[(SESSION, &head_session)], None).await;
+    assert_eq!(theirs.status, 200);
+    assert!(!theirs.body.contains("EUD_UG"));
+    let fp_session = sign_in(&service, &focal_point).await;
+    assert_eq!(
+        request(&service, "/ui/admin/log", &[(SESSION, &fp_session)], None)
+            .await
+            .status,
+        403
+    );
     // Pages follow one another.
     let (_, page_one) =
         crate::support::api::call(&service, "GET", "/api/v1/admin-log?limit=3", &first_admin, None).await;

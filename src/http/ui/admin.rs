@@ -457,3 +457,87 @@ pub async fn approve_erasure(
         Err(e) => Err(e.into()),
     }
 }
+
+/// One line of the administrative log, in words.
+pub struct LogLine {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub act: String,
+    pub subject: String,
+    pub delegation: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_log.html", config = "src/http/ui/askama.toml")]
+struct AdminLogPage {
+    nav: Nav,
+    entries: Vec<LogLine>,
+    next: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogQuery {
+    before: Option<i64>,
+}
+
+/// Entries on one page of the log.
+const LOG_PAGE: i64 = 100;
+
+/// `GET /ui/admin/log`: the administrative log, for admins (all of it) and heads of
+/// delegation (their delegation's acts), through the same rule as the API.
+pub async fn admin_log(
+    state: web::Data<AppState>,
+    session: Session,
+    query: web::Query<LogQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let before = query.before;
+    let (entries, people) = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
+        let entries = cases::admin_log_page(conn, ctx, before, LOG_PAGE)?;
+        let mut ids: Vec<UserId> = entries
+            .iter()
+            .flat_map(|e| [e.actor_id, e.subject_id])
+            .flatten()
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let people = users::emails_of(conn, &ids)?;
+        Ok((entries, people))
+    })
+    .await?;
+    let name = |id: Option<UserId>, none: &str| match id {
+        None => none.to_owned(),
+        Some(id) => people
+            .iter()
+            .find(|(known, _)| *known == id)
+            .map_or_else(|| id.to_string(), |(_, email)| email.clone()),
+    };
+    let next = (entries.len() as i64 == LOG_PAGE)
+        .then(|| entries.last().map(|e| format!("/ui/admin/log?before={}", e.seq)))
+        .flatten();
+    let zone = session.zone;
+    let template = AdminLogPage {
+        nav: Nav::of(&session),
+        entries: entries
+            .iter()
+            .map(|e| LogLine {
+                seq: e.seq,
+                at: local(e.at, zone),
+                actor: name(e.actor_id, "the operator (command line)"),
+                act: humanize(e.act.as_str()),
+                subject: name(e.subject_id, ""),
+                delegation: e
+                    .delegation
+                    .clone()
+                    .map(DelegationCode::into_string)
+                    .unwrap_or_default(),
+                detail: e.detail.to_string(),
+            })
+            .collect(),
+        next,
+    };
+    page(StatusCode::OK, &template)
+}

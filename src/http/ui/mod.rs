@@ -66,6 +66,7 @@ pub fn scope() -> impl actix_web::dev::HttpServiceFactory {
         .route("/procedures/{id}/actions/{action}", web::post().to(pages::take_action))
         .route("/queues/{name}", web::get().to(pages::queue))
         .route("/admin", web::get().to(admin::admin))
+        .route("/admin/log", web::get().to(admin::admin_log))
         .route("/admin/users", web::post().to(admin::add_user))
         .route("/admin/users/{id}/disable", web::post().to(admin::disable_user))
         .route("/admin/users/{id}/token", web::post().to(admin::issue_token))

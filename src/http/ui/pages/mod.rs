@@ -31,6 +31,8 @@ pub struct Nav {
     pub can_open: bool,
     pub reviewer: bool,
     pub admin: bool,
+    /// Whether the administrative log is theirs to read (admins, heads of delegation).
+    pub reads_admin_log: bool,
 }
 
 impl Nav {
@@ -49,6 +51,7 @@ impl Nav {
             can_open: role.is_delegation_staff(),
             reviewer: role.is_eusr(),
             admin: role.is_admin(),
+            reads_admin_log: role.is_admin() || role == Role::HeadOfDelegation,
         }
     }
 }
