@@ -5,6 +5,8 @@
 //! - `VIGIL_HOME`: where the embedded cluster, the outbox and local state live (default `./var`).
 //! - `VIGIL_LISTEN`: the address `serve` listens on (default `127.0.0.1:8080`).
 //! - `DATABASE_URL`: a `postgres://` URL; without it Vigil runs its embedded cluster.
+//! - `VIGIL_MIGRATE_DATABASE_URL`: the tables' owner, for migrations, when `DATABASE_URL` names a
+//!   role that owns nothing (default: `DATABASE_URL`).
 //! - `VIGIL_EMBEDDED_DB`: `true` (default) or `false`; with `false`, `DATABASE_URL` is required.
 //! - `VIGIL_DB_POOL_SIZE`: connections in the pool (default 10).
 //! - `SMTP_URL`: `smtp://` or `smtps://`; without it mail goes to files under `$VIGIL_HOME/outbox`.
@@ -43,6 +45,10 @@ pub struct ConfigArgs {
     /// PostgreSQL URL (postgres://user:password@host:port/database); unset runs the embedded cluster.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+    /// The URL migrations run with, as the tables' owner, when DATABASE_URL names a role that
+    /// owns nothing (least privilege); unset: DATABASE_URL.
+    #[arg(long, env = "VIGIL_MIGRATE_DATABASE_URL", global = true, hide_env_values = true)]
+    pub migrate_database_url: Option<String>,
     /// Whether Vigil may run its own PostgreSQL cluster when DATABASE_URL is unset.
     #[arg(long, env = "VIGIL_EMBEDDED_DB", default_value = "true", global = true)]
     pub embedded_db: String,
@@ -145,6 +151,14 @@ impl DatabaseUrl {
         Self(url)
     }
 
+    /// The URL of the same database as another role.
+    pub fn with_user(&self, user: &str) -> Self {
+        let mut url = self.0.clone();
+        let _ = url.set_username(user);
+        let _ = url.set_password(None);
+        Self(url)
+    }
+
     pub fn database(&self) -> &str {
         self.0.path().trim_start_matches('/')
     }
@@ -215,6 +229,8 @@ pub struct Config {
     pub home: PathBuf,
     pub listen: SocketAddr,
     pub database: DatabaseSource,
+    /// Where migrations run, when not where `database` points.
+    pub migrate_database_url: Option<DatabaseUrl>,
     pub db_pool_size: u32,
     pub mail: MailTransport,
     /// A PEM certificate to trust for SMTP over TLS.
@@ -292,6 +308,10 @@ impl Config {
             Some(raw) if !raw.is_empty() => DatabaseSource::External(DatabaseUrl::parse(raw)?),
             _ if embedded_allowed => DatabaseSource::Embedded,
             _ => return Err(ConfigError::DatabaseUrlRequired),
+        };
+        let migrate_database_url = match args.migrate_database_url.as_deref().map(str::trim) {
+            Some(raw) if !raw.is_empty() => Some(DatabaseUrl::parse(raw)?),
+            _ => None,
         };
         let db_pool_size = args
             .db_pool_size
@@ -398,6 +418,7 @@ impl Config {
             home,
             listen,
             database,
+            migrate_database_url,
             db_pool_size,
             mail,
             smtp_ca_file: args.smtp_ca_file.clone(),

@@ -13,6 +13,8 @@ use crate::workflow::{Registry, Source};
 pub struct Database {
     pub url: DatabaseUrl,
     lease: Option<ClusterLease>,
+    /// Where migrations run: the tables' owner (`VIGIL_MIGRATE_DATABASE_URL`), or `url`.
+    migrate_url: DatabaseUrl,
 }
 
 impl Database {
@@ -21,6 +23,7 @@ impl Database {
             DatabaseSource::External(url) => Ok(Self {
                 url: url.clone(),
                 lease: None,
+                migrate_url: config.migrate_database_url.clone().unwrap_or_else(|| url.clone()),
             }),
             DatabaseSource::Embedded => {
                 let cluster = Cluster::new(&config.home, ClusterOptions::default())
@@ -42,6 +45,7 @@ impl Database {
                     "using the embedded PostgreSQL cluster: for a laptop, not for production (set DATABASE_URL)"
                 );
                 Ok(Self {
+                    migrate_url: url.clone(),
                     url,
                     lease: Some(lease),
                 })
@@ -51,13 +55,20 @@ impl Database {
 
     /// Applies pending migrations; returns the versions applied.
     pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
-        store::migrations::run_pending_at(&self.url).map_err(|e| match e {
+        store::migrations::run_pending_at(&self.migrate_url).map_err(|e| match e {
             store::StoreError::Connect(cause) => anyhow::anyhow!(
-                "cannot connect to {}; check DATABASE_URL and that the server runs: {cause}",
-                self.url
+                "cannot connect to {}; check DATABASE_URL (or VIGIL_MIGRATE_DATABASE_URL) and that the server runs: {cause}",
+                self.migrate_url
             ),
             other => anyhow::Error::new(other).context("cannot apply the database migrations"),
         })
+    }
+
+    /// Gives `role` the serving privileges (`store::privileges`), as the tables' owner.
+    pub fn grant_serving(&self, role: &str) -> anyhow::Result<()> {
+        store::privileges::grant_serving_at(&self.migrate_url, role)
+            .context("cannot grant the serving privileges")?
+            .with_context(|| format!("`{role}` is not a plain role name (lower-case letters, digits and _)"))
     }
 
     pub fn pool(&self, max_size: u32) -> anyhow::Result<Db> {

@@ -35,8 +35,14 @@ struct Cli {
 enum Command {
     /// Run the HTTP service (applies pending migrations first).
     Serve,
-    /// Apply pending database migrations.
-    Migrate,
+    /// Apply pending database migrations (as the tables' owner).
+    Migrate {
+        /// Then give this role (which must exist) the serving privileges and no more: what
+        /// `serve` needs, and no UPDATE, DELETE or TRUNCATE of events, access log,
+        /// administrative log or checkpoints. Run it after every upgrade.
+        #[arg(long, value_name = "ROLE")]
+        grant_to: Option<String>,
+    },
     /// Exit 0 when the service on VIGIL_LISTEN answers /healthz (the container's HEALTHCHECK).
     Healthcheck,
     /// Manage delegations.
@@ -97,7 +103,7 @@ pub fn main() -> ExitCode {
     telemetry::init(&config.log);
     let result = match cli.command {
         Command::Serve => serve::serve(&config),
-        Command::Migrate => serve::migrate(&config),
+        Command::Migrate { grant_to } => serve::migrate(&config, grant_to.as_deref()),
         Command::Healthcheck => serve::healthcheck(&config),
         Command::Workflows { command } => workflows::run(&config, command),
         Command::Delegations { command } => delegations::run(&config, command),

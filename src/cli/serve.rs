@@ -79,9 +79,14 @@ fn run_service(
     Ok(())
 }
 
-pub fn migrate(config: &Config) -> anyhow::Result<()> {
+pub fn migrate(config: &Config, grant_to: Option<&str>) -> anyhow::Result<()> {
     let database = Database::open(config)?;
-    let applied = database.migrate();
+    let applied = database.migrate().and_then(|applied| {
+        if let Some(role) = grant_to {
+            database.grant_serving(role)?;
+        }
+        Ok(applied)
+    });
     let closed = database.close();
     let applied = applied?;
     closed?;
@@ -90,6 +95,9 @@ pub fn migrate(config: &Config) -> anyhow::Result<()> {
     }
     for version in applied {
         println!("applied {version}");
+    }
+    if let Some(role) = grant_to {
+        println!("granted {role} the serving privileges");
     }
     Ok(())
 }

@@ -91,6 +91,7 @@ pub mod ids;
 pub mod keys;
 pub mod migrations;
 pub mod prepared;
+pub mod privileges;
 pub mod procedures;
 pub mod scheduled;
 pub mod schema;

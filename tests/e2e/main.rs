@@ -13,6 +13,7 @@ mod embedded;
 mod keys;
 mod migrations;
 mod openapi;
+mod privileges;
 mod recovery;
 mod reminders;
 mod serve;
