@@ -406,38 +406,49 @@ pub fn rotate_keys(
 ) -> anyhow::Result<i64> {
     let target = keyring.wrapped_for();
     let total = db.run_blocking(|conn| keys::count_keys_to_rotate(conn, &target))?;
+    let done = in_batches(db, total, &mut progress, |conn| {
+        let keys = keys::lock_keys_to_rotate(conn, &target, batch)?;
+        for key in &keys {
+            let wrapped = keyring.rewrap(&key.wrapped).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot unwrap the key of a case of {}: {e}; is the old identity in VIGIL_IDENTITY_FILE?",
+                    key.delegation
+                )
+            })?;
+            keys::rewrap_key(conn, &key.delegation, key.case_id, &wrapped, &target)?;
+        }
+        Ok(keys.len())
+    })?;
+    db.run_blocking(|conn| {
+        record(
+            conn,
+            None,
+            AdminAct::KeysRotated,
+            None,
+            None,
+            serde_json::json!({ "keys": done, "to": target }),
+        )
+    })?;
+    Ok(done)
+}
+
+/// Runs `batch` in a transaction of its own until it does nothing (returns 0), telling
+/// `progress` (done, total) after each: the loop of a resumable administrative command, which
+/// an interruption leaves with its finished batches kept. Returns how many were done.
+fn in_batches(
+    db: &Db,
+    total: i64,
+    progress: &mut impl FnMut(i64, i64),
+    mut batch: impl FnMut(&mut crate::store::Conn) -> anyhow::Result<usize>,
+) -> anyhow::Result<i64> {
     let mut done = 0;
     progress(done, total);
     loop {
-        let rotated = db.run_blocking(|conn| {
-            Ok(crate::store::transaction(conn, |conn| {
-                let keys = keys::lock_keys_to_rotate(conn, &target, batch)?;
-                for key in &keys {
-                    let wrapped = keyring.rewrap(&key.wrapped).map_err(|e| {
-                        anyhow::anyhow!(
-                            "cannot unwrap the key of a case of {}: {e}; is the old identity in VIGIL_IDENTITY_FILE?",
-                            key.delegation
-                        )
-                    })?;
-                    keys::rewrap_key(conn, &key.delegation, key.case_id, &wrapped, &target)?;
-                }
-                Ok::<_, anyhow::Error>(i64::try_from(keys.len()).unwrap_or(0))
-            }))
-        })??;
-        if rotated == 0 {
-            db.run_blocking(|conn| {
-                record(
-                    conn,
-                    None,
-                    AdminAct::KeysRotated,
-                    None,
-                    None,
-                    serde_json::json!({ "keys": done, "to": target }),
-                )
-            })?;
+        let finished = db.run_blocking(|conn| Ok(crate::store::transaction(conn, &mut batch)))??;
+        if finished == 0 {
             return Ok(done);
         }
-        done += rotated;
+        done += i64::try_from(finished).unwrap_or(0);
         progress(done, total.max(done));
     }
 }
@@ -456,58 +467,44 @@ pub fn reindex(
     use crate::domain::{AccessKind, Sensitive};
     use crate::store::{access_log, cases};
     let total = db.run_blocking(|conn| cases::count_to_reindex(conn, BLIND_INDEX_VERSION))?;
-    let mut done = 0;
-    progress(done, total);
-    loop {
-        let rewritten = db.run_blocking(|conn| {
-            Ok(crate::store::transaction(conn, |conn| {
-                let rows = cases::lock_to_reindex(conn, BLIND_INDEX_VERSION, batch)?;
-                for row in &rows {
-                    let wrapped = row
-                        .key_wrapped
-                        .as_deref()
-                        .with_context(|| format!("a case of {} has no key row", row.delegation))?;
-                    let case_key = keys.keyring.open_case_key(wrapped)?;
-                    access_log::log_access(
-                        conn,
-                        None,
-                        Some(&row.delegation),
-                        Some(row.id),
-                        AccessKind::Read,
-                        Some("vigil keys reindex"),
-                    )?;
-                    let confidential = keyring::open_json(&case_key, &row.sealed)?.into_inner();
-                    let index = confidential
-                        .get("defender_name")
-                        .and_then(serde_json::Value::as_str)
-                        .and_then(|name| keys.index.index(&row.delegation, &Sensitive::new(name.to_owned())));
-                    let changes = cases::CaseChanges {
-                        blind_index: Some(index.map(|i| i.parts.to_vec())),
-                        blind_index_joined: Some(index.map(|i| i.joined.to_vec())),
-                        blind_index_version: Some(BLIND_INDEX_VERSION),
-                        ..Default::default()
-                    };
-                    cases::update_case(conn, &row.delegation, row.id, &changes)?;
-                }
-                Ok::<_, anyhow::Error>(i64::try_from(rows.len()).unwrap_or(0))
-            }))
-        })??;
-        if rewritten == 0 {
-            db.run_blocking(|conn| {
-                record(
-                    conn,
-                    None,
-                    AdminAct::IndexRebuilt,
-                    None,
-                    None,
-                    serde_json::json!({ "cases": done }),
-                )
-            })?;
-            return Ok(done);
+    let done = in_batches(db, total, &mut progress, |conn| {
+        let rows = cases::lock_to_reindex(conn, BLIND_INDEX_VERSION, batch)?;
+        for row in &rows {
+            let wrapped = row
+                .key_wrapped
+                .as_deref()
+                .with_context(|| format!("a case of {} has no key row", row.delegation))?;
+            let case_key = keys.keyring.open_case_key(wrapped)?;
+            access_log::log_access(
+                conn,
+                None,
+                Some(&row.delegation),
+                Some(row.id),
+                AccessKind::Read,
+                Some("vigil keys reindex"),
+            )?;
+            let confidential = keyring::open_json(&case_key, &row.sealed)?.into_inner();
+            let index = confidential
+                .get("defender_name")
+                .and_then(serde_json::Value::as_str)
+                .and_then(|name| keys.index.index(&row.delegation, &Sensitive::new(name.to_owned())));
+            let mut changes = cases::CaseChanges::default();
+            crate::cases::set_blind_index(&mut changes, index);
+            cases::update_case(conn, &row.delegation, row.id, &changes)?;
         }
-        done += rewritten;
-        progress(done, total.max(done));
-    }
+        Ok(rows.len())
+    })?;
+    db.run_blocking(|conn| {
+        record(
+            conn,
+            None,
+            AdminAct::IndexRebuilt,
+            None,
+            None,
+            serde_json::json!({ "cases": done }),
+        )
+    })?;
+    Ok(done)
 }
 
 /// A new API token for an existing, active user, for the operator's command line.

@@ -86,9 +86,7 @@ pub fn patch_case(
             }
             if let Some(Value::String(name)) = current.get("defender_name") {
                 let index = ctx.keys.index.index(&case.delegation, &Sensitive::new(name.clone()));
-                changes.blind_index = Some(index.map(|i| i.parts.to_vec()));
-                changes.blind_index_joined = Some(index.map(|i| i.joined.to_vec()));
-                changes.blind_index_version = Some(crate::crypto::BLIND_INDEX_VERSION);
+                set_blind_index(&mut changes, index);
             }
             changes.sealed = Some(keyring::seal_json(
                 &key.recipient,
@@ -126,4 +124,12 @@ pub fn patch_case(
         let patched = Patched { id, version };
         answer(conn, ctx, id, patched)
     })
+}
+
+/// Puts a case's new blind index (of the version written now) into its changes; None: a name
+/// with nothing to index.
+pub fn set_blind_index(changes: &mut rows::CaseChanges, index: Option<crate::crypto::BlindIndex>) {
+    changes.blind_index = Some(index.map(|i| i.parts.to_vec()));
+    changes.blind_index_joined = Some(index.map(|i| i.joined.to_vec()));
+    changes.blind_index_version = Some(crate::crypto::BLIND_INDEX_VERSION);
 }

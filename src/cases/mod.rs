@@ -34,7 +34,7 @@ use crate::workflow::engine::{Data, Refusal};
 
 pub use admin_log::{MAX_LOG_PAGE, admin_log_page};
 pub use calendar::calendar_for_case;
-pub use edit::{CasePatch, Patched, patch_case};
+pub use edit::{CasePatch, Patched, patch_case, set_blind_index};
 pub use erasure::{
     EraseRequest, Erased, ErasureRequested, approve_erasure, pending_erasures, request_erasure,
     request_erasure_by_reference,

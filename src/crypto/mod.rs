@@ -107,15 +107,20 @@ pub fn read_identities(path: &Path) -> Result<Vec<age::x25519::Identity>, Crypto
     Ok(identities)
 }
 
-/// Reads an index key file: 64 hex digits (comment lines start with `#`).
-pub fn read_index_key(path: &Path) -> Result<IndexKey, CryptoError> {
+/// The key line of a key file: its first line that is not blank or a comment (`#`).
+fn key_line(path: &Path) -> Result<String, CryptoError> {
     let text = std::fs::read_to_string(path).map_err(CryptoError::IdentityFileUnreadable)?;
-    let line = text
+    Ok(text
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with('#'))
-        .unwrap_or_default();
-    IndexKey::from_hex(line)
+        .unwrap_or_default()
+        .to_owned())
+}
+
+/// Reads an index key file: 64 hex digits (comment lines start with `#`).
+pub fn read_index_key(path: &Path) -> Result<IndexKey, CryptoError> {
+    IndexKey::from_hex(&key_line(path)?)
 }
 
 /// Where the development keys of the embedded default are.

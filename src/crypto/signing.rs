@@ -80,13 +80,7 @@ impl std::fmt::Display for PublicKey {
 /// Reads a signing key file: 64 hex digits (comment lines start with `#`). Its contents never
 /// appear in an error.
 pub fn read_signing_key(path: &Path) -> Result<SigningKey, CryptoError> {
-    let text = std::fs::read_to_string(path).map_err(CryptoError::IdentityFileUnreadable)?;
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))
-        .unwrap_or_default();
-    SigningKey::from_hex(line)
+    SigningKey::from_hex(&super::key_line(path)?)
 }
 
 /// The text of a new signing key file, naming its public key in a comment.

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::StoreError;
 use super::checkpoints::Leaf;
-use super::events::{EventRow, NewEvent, event_hash, events_of};
+use super::events::{EventRow, event_hash, events_of};
 use super::schema::{case_events, cases, procedures};
 
 /// A broken link: which case, which event, what is wrong.
@@ -24,20 +24,6 @@ struct ChainRow {
     seq: i64,
     prev_hash: Vec<u8>,
     hash: Vec<u8>,
-}
-
-fn rebuilt(event: &EventRow) -> NewEvent {
-    NewEvent {
-        procedure_id: event.procedure_id,
-        action: event.action.clone(),
-        from_state: event.from_state.clone(),
-        to_state: event.to_state.clone(),
-        actor_id: event.actor_id,
-        actor_kind: event.actor_kind,
-        at: event.at,
-        plain: event.plain.clone(),
-        sealed: event.sealed.clone(),
-    }
 }
 
 /// What walking every chain found.
@@ -112,7 +98,7 @@ pub fn verify(conn: &mut PgConnection, committed: &Committed) -> Result<ChainChe
             if link.prev_hash != previous {
                 problem(link.seq, "does not follow the event before it".into());
             }
-            if event_hash(&link.prev_hash, case_id, link.seq, &rebuilt(event)).as_slice() != link.hash.as_slice() {
+            if event_hash(&link.prev_hash, case_id, link.seq, &event.as_new()).as_slice() != link.hash.as_slice() {
                 problem(link.seq, "its content does not match its hash".into());
             }
             previous = link.hash.clone();

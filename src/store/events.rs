@@ -160,6 +160,23 @@ pub struct EventRow {
     pub sealed: Option<Vec<u8>>,
 }
 
+impl EventRow {
+    /// The event as it was appended: what its hash covers, besides its place in the chain.
+    pub fn as_new(&self) -> NewEvent {
+        NewEvent {
+            procedure_id: self.procedure_id,
+            action: self.action.clone(),
+            from_state: self.from_state.clone(),
+            to_state: self.to_state.clone(),
+            actor_id: self.actor_id,
+            actor_kind: self.actor_kind,
+            at: self.at,
+            plain: self.plain.clone(),
+            sealed: self.sealed.clone(),
+        }
+    }
+}
+
 /// Every event of a case, oldest first.
 pub fn events_of(
     conn: &mut PgConnection,

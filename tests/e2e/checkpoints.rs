@@ -228,7 +228,7 @@ async fn a_case_deleted_outright_is_found() {
 
 #[actix_web::test]
 async fn a_rewritten_chain_with_every_hash_recomputed_is_found() {
-    use vigil::store::events::{Chain, ChainHead, NewEvent, events_of};
+    use vigil::store::events::{Chain, ChainHead, events_of};
     let s = Signed::new().await;
     // The attacker uses Vigil's own code to rebuild a chain that is consistent in itself.
     let mut conn = s.db.connect();
@@ -244,21 +244,11 @@ async fn a_rewritten_chain_with_every_hash_recomputed_is_found() {
     let events = events_of(&mut conn, &delegation, case_id).unwrap();
     let mut chain = Chain::after(&delegation, case_id, ChainHead::empty());
     for (n, event) in events.iter().enumerate() {
-        chain.push(NewEvent {
-            procedure_id: event.procedure_id,
-            action: event.action.clone(),
-            from_state: event.from_state.clone(),
-            to_state: event.to_state.clone(),
-            actor_id: event.actor_id,
-            actor_kind: event.actor_kind,
-            at: event.at,
-            plain: if n == 0 {
-                json!({"risk": "low"})
-            } else {
-                event.plain.clone()
-            },
-            sealed: event.sealed.clone(),
-        });
+        let mut rewritten = event.as_new();
+        if n == 0 {
+            rewritten.plain = json!({"risk": "low"});
+        }
+        chain.push(rewritten);
     }
     let mut sql = String::new();
     for link in chain.pending() {

@@ -342,11 +342,16 @@ struct LinkPage {
 /// `GET /ui/sign-in/link/{secret}`: a button that uses the link. Opening the address alone
 /// uses nothing, so a mail scanner that follows links does not spend it.
 pub async fn link_page(req: HttpRequest, secret: web::Path<String>) -> Result<HttpResponse, WebError> {
-    let action = format!(
-        "/ui/sign-in/link/{}",
-        url::form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>()
-    );
+    let action = link_action("/ui/sign-in/link", &secret);
     paired_page(&req, StatusCode::OK, |csrf| LinkPage { csrf, action })
+}
+
+/// Where the button of a one-time link's page posts: the link's own path, its secret encoded.
+pub(super) fn link_action(base: &str, secret: &str) -> String {
+    format!(
+        "{base}/{}",
+        url::form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>()
+    )
 }
 
 /// `POST /ui/sign-in/link/{secret}`: uses the link, once, and opens a session.

@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::forms::Submitted;
-use super::session::{check_paired, paired_page};
+use super::session::{check_paired, link_action, paired_page};
 use super::{WebError, page};
 use crate::commands;
 use crate::http::AppState;
@@ -34,10 +34,7 @@ struct ShownPage {
 /// `GET /ui/sign-in/token/{secret}`: a button that uses the link (under `/ui/sign-in`, whose
 /// pairing cookie guards forms sent before there is a session).
 pub async fn link_page(req: HttpRequest, secret: web::Path<String>) -> Result<HttpResponse, WebError> {
-    let action = format!(
-        "/ui/sign-in/token/{}",
-        url::form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>()
-    );
+    let action = link_action("/ui/sign-in/token", &secret);
     paired_page(&req, StatusCode::OK, |csrf| LinkPage { csrf, action })
 }
 
