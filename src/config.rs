@@ -15,6 +15,7 @@
 //! - `VIGIL_SIGNING_KEY_FILE`: the Ed25519 key that signs audit checkpoints, 64 hex digits (mode 0600).
 //! - `VIGIL_CHECKPOINT_FILE`: where signed checkpoints are appended (default `$VIGIL_HOME/audit/checkpoints`).
 //! - `VIGIL_CHECKPOINT_INTERVAL`: how often `serve` signs one, e.g. `10m` (default), `30s`, `1h`; `0` never.
+//! - `VIGIL_AUDITOR_EMAIL`: an auditor's address; each signed checkpoint is also emailed there.
 //! - `VIGIL_RECIPIENTS`: comma-separated age recipients that case keys are wrapped to.
 //! - `VIGIL_WORKFLOWS_DIR`: the workflow definitions (default `./workflows`).
 //! - `VIGIL_PUBLIC_URL`: the URL people reach Vigil at, used in links (default from the listen address).
@@ -76,6 +77,9 @@ pub struct ConfigArgs {
     /// How often `serve` signs a checkpoint: seconds, or with s / m / h; 0 never.
     #[arg(long, env = "VIGIL_CHECKPOINT_INTERVAL", default_value = "10m", global = true)]
     pub checkpoint_interval: String,
+    /// An auditor's email address: each signed checkpoint is also emailed there.
+    #[arg(long, env = "VIGIL_AUDITOR_EMAIL", global = true)]
+    pub auditor_email: Option<String>,
     /// Comma-separated age recipients (age1…) that case keys are wrapped to.
     #[arg(long, env = "VIGIL_RECIPIENTS", global = true)]
     pub recipients: Option<String>,
@@ -241,6 +245,8 @@ pub struct Config {
     pub checkpoint_file: PathBuf,
     /// None: `serve` signs checkpoints only after erasures.
     pub checkpoint_interval: Option<std::time::Duration>,
+    /// Where each signed checkpoint is also emailed.
+    pub auditor_email: Option<String>,
     pub recipients: Recipients,
     pub workflows_dir: PathBuf,
     pub public_url: Url,
@@ -279,6 +285,8 @@ pub enum ConfigError {
     SigningKeyFile { path: PathBuf, reason: String },
     #[error("VIGIL_CHECKPOINT_INTERVAL `{0}` is not a duration such as 10m, 30s or 1h (at most a day)")]
     CheckpointInterval(String),
+    #[error("VIGIL_AUDITOR_EMAIL is not an email address")]
+    AuditorEmail,
     #[error("VIGIL_RECIPIENTS: {0}")]
     Recipients(String),
     #[error("VIGIL_PUBLIC_URL `{0}` is not an http:// or https:// URL")]
@@ -377,6 +385,19 @@ impl Config {
         }
         let checkpoint_interval = parse_interval(&args.checkpoint_interval)
             .ok_or_else(|| ConfigError::CheckpointInterval(args.checkpoint_interval.clone()))?;
+        let auditor_email = match args.auditor_email.as_deref().map(str::trim) {
+            Some(raw) if !raw.is_empty() => {
+                let plausible = raw
+                    .split_once('@')
+                    .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+                    && !raw.contains(char::is_whitespace);
+                if !plausible {
+                    return Err(ConfigError::AuditorEmail);
+                }
+                Some(raw.to_owned())
+            }
+            _ => None,
+        };
         let recipients = match args.recipients.as_deref() {
             Some(raw) => Recipients::parse(raw).map_err(|e| ConfigError::Recipients(e.to_string()))?,
             None => Recipients::default(),
@@ -427,6 +448,7 @@ impl Config {
             signing_key_file: args.signing_key_file.map(|path| absolute(&path)),
             checkpoint_file,
             checkpoint_interval,
+            auditor_email,
             recipients,
             workflows_dir: absolute(&args.workflows_dir),
             public_url,

@@ -8,8 +8,8 @@
 //! procedures against their events, the file, and the database against the file; `vigil audit
 //! prove` shows one case's head included in the latest checkpoint, checkable offline.
 //!
-//! Not yet covered: emailing each checkpoint to an auditor, and the projection of procedures'
-//! data (only their state and version are checked against the events).
+//! Not yet covered: the projection of procedures' data (only their state and version are
+//! checked against the events).
 
 pub mod checkpoint;
 pub mod file;
@@ -85,6 +85,8 @@ pub struct Signer {
 #[derive(Debug, Clone)]
 pub struct Signed {
     pub checkpoint: Checkpoint,
+    /// Its line, as appended to the file.
+    pub line: String,
     /// Leaves recorded because their case changed since the checkpoint before.
     pub changed: usize,
 }
@@ -175,6 +177,7 @@ impl Signer {
             let line = SignedLine::sign(body, &self.key);
             checkpoints::insert_checkpoint(conn, seq, now, line.text())?;
             Ok(Signed {
+                line: line.text().to_owned(),
                 checkpoint: line.checkpoint,
                 changed,
             })

@@ -77,6 +77,7 @@ fn run_worker(config: &Config) -> anyhow::Result<()> {
             keys: Arc::new(keys),
             mailer: Arc::new(mailer),
             signer: Some(Arc::new(signer)),
+            auditor: config.auditor_email.clone(),
         };
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         runtime.block_on(async move {

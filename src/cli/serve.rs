@@ -65,6 +65,7 @@ fn run_service(
         keys: state.keys.clone(),
         mailer,
         signer: Some(signer),
+        auditor: config.auditor_email.clone(),
     };
     let background = http::Background {
         every: pass::INTERVAL,

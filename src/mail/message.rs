@@ -119,6 +119,27 @@ pub fn sign_in_link(link: &str, minutes: i64) -> Email {
     }
 }
 
+/// The email carrying a signed checkpoint to an auditor: the line exactly as in the checkpoint
+/// file (hashes, counts and a signature; nothing of any case), to keep outside Vigil's reach.
+pub fn checkpoint(seq: i64, line: &str) -> Email {
+    let text = format!(
+        "Vigil signed audit checkpoint {seq}. Keep this line; `vigil audit verify` and \
+         `vigil audit check-proof` check Vigil's records against it.\n\n{line}\n"
+    );
+    let html = format!(
+        "<p>Vigil signed audit checkpoint {seq}. Keep this line; <code>vigil audit verify</code> and \
+         <code>vigil audit check-proof</code> check Vigil's records against it.</p><pre>{}</pre>",
+        escape(line)
+    );
+    Email {
+        message_id: format!("<checkpoint-{seq}-{}@vigil>", uuid::Uuid::new_v4().simple()),
+        tag: "checkpoint".into(),
+        subject: format!("[Vigil] Audit checkpoint {seq}"),
+        text,
+        html,
+    }
+}
+
 /// The email carrying a one-time link to a new API token: the link and how long it works; the
 /// token itself is shown only on the page the link opens, to whoever presses its button.
 pub fn token_link(link: &str, minutes: i64) -> Email {

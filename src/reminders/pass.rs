@@ -25,6 +25,8 @@ pub struct ScheduledWork {
     pub mailer: Arc<Mailer>,
     /// Signs audit checkpoints when due; None: this process signs none.
     pub signer: Option<Arc<crate::audit::Signer>>,
+    /// Where each checkpoint this process signs is also emailed (`VIGIL_AUDITOR_EMAIL`).
+    pub auditor: Option<String>,
 }
 
 impl ScheduledWork {
@@ -73,12 +75,22 @@ impl ScheduledWork {
             })
             .await;
             match signed {
-                Ok(Ok(Some(signed))) => tracing::info!(
-                    seq = signed.checkpoint.seq,
-                    cases = signed.checkpoint.cases,
-                    changed = signed.changed,
-                    "audit checkpoint signed"
-                ),
+                Ok(Ok(Some(signed))) => {
+                    tracing::info!(
+                        seq = signed.checkpoint.seq,
+                        cases = signed.checkpoint.cases,
+                        changed = signed.changed,
+                        "audit checkpoint signed"
+                    );
+                    if let Some(auditor) = &self.auditor {
+                        let email = crate::mail::message::checkpoint(signed.checkpoint.seq, &signed.line);
+                        if let Err(e) =
+                            crate::mail::deliver(&self.mailer.outbox, &self.mailer.from, auditor, email).await
+                        {
+                            tracing::error!(seq = signed.checkpoint.seq, error = %e, "the audit checkpoint could not be emailed to the auditor");
+                        }
+                    }
+                }
                 Ok(Ok(None)) => {}
                 Ok(Err(e)) => tracing::error!(error = %e, "no audit checkpoint could be signed"),
                 Err(_) => tracing::warn!("the audit checkpoint was cancelled"),

@@ -544,3 +544,40 @@ async fn an_edited_or_truncated_administrative_log_is_found() {
         "administrative log entry 1: its content does not match its hash",
     );
 }
+
+#[test]
+fn each_checkpoint_serve_signs_is_emailed_to_the_auditor() {
+    use crate::support::Serve;
+    let db = TestDb::migrated();
+    let home = reachable_home();
+    let file = home.path().join("checkpoints");
+    let mut command = vigil(home.path());
+    command
+        .env("DATABASE_URL", db.url.expose())
+        .env("VIGIL_CHECKPOINT_FILE", &file)
+        .env("VIGIL_CHECKPOINT_INTERVAL", "0")
+        .env("VIGIL_AUDITOR_EMAIL", "auditor@example.org");
+    let _serve = Serve::start(command);
+    let outbox = home.path().join("outbox");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let message = loop {
+        let found = std::fs::read_dir(&outbox)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+            .find(|text| text.contains("To: auditor@example.org"));
+        if let Some(text) = found {
+            break text.replace("=\r\n", "").replace("=\n", "");
+        }
+        assert!(std::time::Instant::now() < deadline, "no checkpoint was emailed");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let lines = lines_of(&file);
+    assert_eq!(lines.len(), 1);
+    assert!(message.contains("Audit checkpoint 1"), "{message}");
+    assert!(
+        message.contains(&lines[0]),
+        "the email does not carry the line as written:\n{message}"
+    );
+}
