@@ -49,6 +49,14 @@ fn run_service(
     }
     let db = database.pool(config.db_pool_size)?;
     sync_workflows(&db, &mut registry)?;
+    let older =
+        db.run_blocking(|conn| vigil::store::cases::count_to_reindex(conn, vigil::crypto::BLIND_INDEX_VERSION))?;
+    if older > 0 {
+        tracing::warn!(
+            cases = older,
+            "cases have an older blind index and are not found as duplicates of new ones; run `vigil keys reindex`"
+        );
+    }
     let mailer = Arc::new(startup::mailer(config)?);
     let state = AppState {
         db,

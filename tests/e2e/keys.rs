@@ -120,6 +120,14 @@ async fn reindexing_rewrites_old_blind_indexes_resumably_and_duplicates_are_foun
     .unwrap();
 
     let home = reachable_home();
+    // A server started now says what is left to do.
+    {
+        let mut command = vigil(home.path());
+        command.env("DATABASE_URL", db.url.expose());
+        let mut serve = crate::support::Serve::start(command);
+        assert!(serve.stop().success());
+        assert!(serve.logs().contains("run `vigil keys reindex`"), "{}", serve.logs());
+    }
     let reindex = || {
         vigil(home.path())
             .args(["keys", "reindex", "--batch", "2"])
