@@ -1383,6 +1383,7 @@ async fn refusals_never_repeat_what_was_sent() {
     let db = TestDb::migrated();
     let pool = Db::connect_lazily(&db.url, 2).unwrap();
     let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, admin) = seed_user(&pool, "admin", None);
     let service = web_test::init_service(app(state(pool))).await;
     const CANARY: &str = "CANARY7f3a";
     let (opened, transitions) =
@@ -1447,6 +1448,45 @@ async fn refusals_never_repeat_what_was_sent() {
     ];
     for (what, uri) in gets {
         let (status, answer) = call(&service, "GET", &uri, &fp, None).await;
+        let text = answer.to_string();
+        assert!((400..500).contains(&status), "{what}: {status} {text}");
+        assert!(!text.contains(CANARY), "{what} repeats what was sent: {text}");
+    }
+    // The administrators' endpoints refuse in the same words, whatever they were sent.
+    let admin_calls: Vec<(&str, &str, String, Option<Value>)> = vec![
+        (
+            "unknown admin-log key",
+            "GET",
+            format!("/api/v1/admin-log?{CANARY}=1"),
+            None,
+        ),
+        (
+            "a page that is no number",
+            "GET",
+            format!("/api/v1/admin-log?before={CANARY}"),
+            None,
+        ),
+        (
+            "unknown reminder state",
+            "GET",
+            format!("/api/v1/reminders?state={CANARY}"),
+            None,
+        ),
+        (
+            "unknown erasure reason",
+            "POST",
+            format!("{case}/erasure"),
+            Some(json!({ "reason": CANARY })),
+        ),
+        (
+            "an erasure request id that is none",
+            "POST",
+            format!("/api/v1/erasure-requests/{CANARY}/approve"),
+            None,
+        ),
+    ];
+    for (what, method, uri, body) in admin_calls {
+        let (status, answer) = call(&service, method, &uri, &admin, body).await;
         let text = answer.to_string();
         assert!((400..500).contains(&status), "{what}: {status} {text}");
         assert!(!text.contains(CANARY), "{what} repeats what was sent: {text}");
