@@ -8,8 +8,9 @@
 //! procedures against their events, the file, and the database against the file; `vigil audit
 //! prove` shows one case's head included in the latest checkpoint, checkable offline.
 //!
-//! Not yet covered: the projection of procedures' data (only their state and version are
-//! checked against the events).
+//! The projection check covers each procedure's state, version and plain fields and the case
+//! row's plain fields, owner and version; sealed data is not compared (that would need the
+//! keys, or each event committing to the ciphertext it leaves).
 
 pub mod checkpoint;
 pub mod file;

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::domain::{CaseId, DelegationCode, ProcedureId};
+use crate::domain::{CaseId, DelegationCode, ProcedureId, UserId};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -47,13 +47,26 @@ struct ProcedureRow {
     id: ProcedureId,
     state: String,
     version: i64,
+    plain_data: serde_json::Value,
+}
+
+/// The plain fields of `events`, each as the last of them set it.
+fn folded<'a>(events: impl Iterator<Item = &'a EventRow>) -> serde_json::Map<String, serde_json::Value> {
+    let mut fields = serde_json::Map::new();
+    for event in events {
+        if let serde_json::Value::Object(plain) = &event.plain {
+            fields.extend(plain.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+    }
+    fields
 }
 
 /// Walks every case's chain: each event's hash must cover its own fields and the previous
 /// event's hash, from a zero hash at sequence 1, with no gap; the case row must name the last
 /// event; the chain must still hold the head `committed` names for it; and each procedure's
-/// state and version must be what its events made them (the projection), as must the case's
-/// version (one per change: the events of one change share their time).
+/// state, version and plain fields must be what its events made them (the projection), as must
+/// the case's country, themes, risk, owner and version (one per change: the events of one
+/// change share their time).
 pub fn verify(conn: &mut PgConnection, committed: &Committed) -> Result<ChainCheck, StoreError> {
     let all: Vec<(DelegationCode, CaseId, String, i64, i64, Vec<u8>)> = cases::table
         .order(cases::reference)
@@ -147,7 +160,12 @@ pub fn verify(conn: &mut PgConnection, committed: &Committed) -> Result<ChainChe
                     .and(procedures::case_id.eq(case_id)),
             )
             .order(procedures::id)
-            .select((procedures::id, procedures::state, procedures::version))
+            .select((
+                procedures::id,
+                procedures::state,
+                procedures::version,
+                procedures::plain_data,
+            ))
             .load(conn)?;
         for procedure in &procedures {
             let own: Vec<&EventRow> = events.iter().filter(|e| e.procedure_id == Some(procedure.id)).collect();
@@ -162,6 +180,21 @@ pub fn verify(conn: &mut PgConnection, committed: &Committed) -> Result<ChainChe
                     ),
                 );
             }
+            // A plain field the events set must hold what the last of them set.
+            let set = folded(own.iter().copied());
+            if let serde_json::Value::Object(stored) = &procedure.plain_data {
+                for (name, value) in stored {
+                    if set.get(name).is_some_and(|from_events| from_events != value) {
+                        problem(
+                            seq,
+                            format!(
+                                "a procedure's field `{name}` is not what its events set (procedure {})",
+                                procedure.id
+                            ),
+                        );
+                    }
+                }
+            }
             if procedure.version != own.len() as i64 {
                 problem(
                     seq,
@@ -173,6 +206,34 @@ pub fn verify(conn: &mut PgConnection, committed: &Committed) -> Result<ChainChe
                     ),
                 );
             }
+        }
+        // The case row's own plain fields: as its opening and its edits set them, and its
+        // owner as the last hand-over did.
+        let row: (String, Vec<Option<String>>, String, UserId) = cases::table
+            .find((&delegation, case_id))
+            .select((cases::country, cases::themes, cases::risk, cases::owner_id))
+            .first(conn)?;
+        let case_fields = folded(events.iter().filter(|e| e.procedure_id.is_none()));
+        let handed = events.iter().rev().find_map(|e| {
+            e.plain
+                .get("new_owner")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        });
+        let owner = handed.or_else(|| case_fields.get("owner").and_then(|v| v.as_str()).map(str::to_owned));
+        let themes: Vec<String> = row.1.iter().flatten().cloned().collect();
+        let stored = [
+            ("country", serde_json::Value::String(row.0.clone())),
+            ("themes", serde_json::json!(themes)),
+            ("risk", serde_json::Value::String(row.2.clone())),
+        ];
+        for (name, value) in stored {
+            if case_fields.get(name).is_some_and(|from_events| *from_events != value) {
+                problem(last, format!("the case's `{name}` is not what its events set"));
+            }
+        }
+        if owner.is_some_and(|owner| owner != row.3.to_string()) {
+            problem(last, "the case's owner is not the one its events name".into());
         }
         let changes = events
             .iter()

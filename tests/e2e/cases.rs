@@ -832,6 +832,7 @@ async fn erasure_takes_two_admins_and_leaves_only_a_tombstone() {
         db.count("SELECT count(*) AS count FROM case_events WHERE action = 'erase_case'"),
         1
     );
+    db.assert_audit_holds();
 }
 
 #[actix_web::test]
@@ -967,6 +968,7 @@ async fn reassignment_stays_in_the_delegation_and_other_delegations_reach_nothin
     )
     .await;
     assert_eq!(filtered["items"], json!([]));
+    db.assert_audit_holds();
 }
 
 #[actix_web::test]
@@ -1087,6 +1089,7 @@ async fn the_eusr_office_sees_the_case_while_reviewing_and_only_its_decision_aft
     );
     let note = json!({"action": "add_note", "expected_version": 2, "data": {"note": "still watching"}});
     assert_eq!(call(&service, "POST", &demarche, &reviewer, Some(note)).await.0, 404);
+    db.assert_audit_holds();
 }
 
 #[actix_web::test]
@@ -1132,6 +1135,7 @@ async fn the_due_before_filter_follows_what_each_transition_schedules() {
         [submitted["reference"].as_str().unwrap()],
         "{still}"
     );
+    db.assert_audit_holds();
 }
 
 #[actix_web::test]

@@ -289,7 +289,15 @@ async fn a_procedure_that_disagrees_with_its_events_is_found() {
         "UPDATE procedures SET version = 7 WHERE case_id = {}",
         s.case(1)
     ));
+    s.tamper(&format!("UPDATE cases SET risk = 'low' WHERE id = {}", s.case(1)));
     let report = s.problems();
+    assert_names(
+        &report,
+        &format!(
+            "{} event 3: the case's `risk` is not what its events set",
+            s.references[1]
+        ),
+    );
     assert_names(
         &report,
         &format!(

@@ -85,6 +85,7 @@ async fn an_access_denied_timer_escalates_once_as_the_system_even_with_two_worke
         .unwrap();
     assert_eq!(escalation["actor_kind"], "system");
     assert_eq!(escalation["actor_id"], Value::Null);
+    db.assert_audit_holds();
 }
 
 #[actix_web::test]

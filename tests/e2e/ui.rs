@@ -1104,6 +1104,7 @@ async fn reassigning_offers_the_delegations_active_staff_by_name_and_hands_the_c
         .next()
         .unwrap();
     assert!(owner.contains("(Head of delegation)"), "{owner}");
+    db.assert_audit_holds();
 }
 
 #[actix_web::test]

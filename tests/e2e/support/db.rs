@@ -182,6 +182,18 @@ impl TestDb {
         PgConnection::establish(self.url.expose()).expect("connect to the test database")
     }
 
+    /// Every case's chain and projection (procedures' state, version and plain fields, the case
+    /// row's plain fields and owner) is what its events say: no false alarm after real work.
+    pub fn assert_audit_holds(&self) {
+        let check = vigil::store::audit::verify(&mut self.connect(), &Default::default()).unwrap();
+        assert!(
+            check.broken.is_empty(),
+            "the audit finds problems after honest work: {:#?}",
+            check.broken
+        );
+        assert!(check.events > 0);
+    }
+
     /// The one number `sql` selects as `count`.
     pub fn count(&self, sql: &str) -> i64 {
         diesel::sql_query(sql)
