@@ -290,6 +290,23 @@ fn new_token_link(
     Ok((Sensitive::new(secret), link))
 }
 
+/// Records a token link and, in the administrative log, that it was sent by whoever asked.
+fn insert_token_link(
+    conn: &mut crate::store::Conn,
+    link: &users::NewTokenLink,
+    delegation: Option<&crate::domain::DelegationCode>,
+) -> Result<(), crate::store::StoreError> {
+    users::insert_token_link(conn, link)?;
+    record(
+        conn,
+        Some(link.issued_by),
+        AdminAct::TokenLinkSent,
+        Some(link.user_id),
+        delegation,
+        serde_json::json!({}),
+    )
+}
+
 /// Adds a user with no token yet, for an administrator in the web interface: the user gets a
 /// one-time link to their first token by email, and nobody else ever sees it.
 pub fn invite_user(
@@ -305,7 +322,6 @@ pub fn invite_user(
     db.run_blocking(|conn| {
         crate::store::transaction(conn, |conn| {
             users::insert_user(conn, &user)?;
-            users::insert_token_link(conn, &link)?;
             let delegation = user.delegation.as_ref();
             record(
                 conn,
@@ -315,14 +331,7 @@ pub fn invite_user(
                 delegation,
                 added_detail(&user),
             )?;
-            record(
-                conn,
-                Some(issued_by),
-                AdminAct::TokenLinkSent,
-                Some(user.id),
-                delegation,
-                serde_json::json!({}),
-            )
+            insert_token_link(conn, &link, delegation)
         })
     })
     .map_err(added_or_exists)?;
@@ -341,18 +350,7 @@ pub fn token_link_for(db: &Db, user_id: UserId, issued_by: UserId) -> anyhow::Re
     ensure!(user.disabled_at.is_none(), "{} is disabled", user.email);
     let (secret, link) = new_token_link(user.id, issued_by, Utc::now())?;
     db.run_blocking(|conn| {
-        crate::store::transaction(conn, |conn| {
-            users::insert_token_link(conn, &link)?;
-            let delegation = user.delegation.as_ref();
-            record(
-                conn,
-                Some(issued_by),
-                AdminAct::TokenLinkSent,
-                Some(user.id),
-                delegation,
-                serde_json::json!({}),
-            )
-        })
+        crate::store::transaction(conn, |conn| insert_token_link(conn, &link, user.delegation.as_ref()))
     })?;
     Ok(TokenLink {
         user_id: user.id,

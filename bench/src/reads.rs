@@ -65,12 +65,11 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         let length = Duration::from_secs(options.seconds);
         let signer = Arc::new(served.signer()?);
         let mut runs = Vec::new();
+        let read_all = || runtime.block_on(drive_gets(served.port, &token, &paths, options.clients, length));
         for round in 1..=options.runs {
-            let (count, elapsed, latencies, _) =
-                runtime.block_on(drive_gets(served.port, &token, &paths, options.clients, length))?;
+            let (count, elapsed, latencies, _) = read_all()?;
             let signing = crate::signing::Signing::start(db.clone(), signer.clone());
-            let (signing_count, signing_elapsed, _, _) =
-                runtime.block_on(drive_gets(served.port, &token, &paths, options.clients, length))?;
+            let (signing_count, signing_elapsed, _, _) = read_all()?;
             let signed = signing.finish()?;
             anyhow::ensure!(signed > 0, "no checkpoint was signed beside the reads");
             let fixed_paths = vec!["/fixed".to_owned()];

@@ -54,22 +54,19 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         let sealed = sealed_sample(&db)?;
         let signer = std::sync::Arc::new(served.signer()?);
         let mut runs = Vec::new();
+        let transition_all = || {
+            runtime.block_on(drive(
+                served.port,
+                &token,
+                &procedures,
+                options.clients,
+                Duration::from_secs(options.seconds),
+            ))
+        };
         for round in 1..=options.runs {
-            let (count, elapsed, latencies) = runtime.block_on(drive(
-                served.port,
-                &token,
-                &procedures,
-                options.clients,
-                Duration::from_secs(options.seconds),
-            ))?;
+            let (count, elapsed, latencies) = transition_all()?;
             let signing = crate::signing::Signing::start(db.clone(), signer.clone());
-            let (signing_count, signing_elapsed, _) = runtime.block_on(drive(
-                served.port,
-                &token,
-                &procedures,
-                options.clients,
-                Duration::from_secs(options.seconds),
-            ))?;
+            let (signing_count, signing_elapsed, _) = transition_all()?;
             let signed = signing.finish()?;
             anyhow::ensure!(signed > 0, "no checkpoint was signed beside the transitions");
             let defines = [("prefix", prefix.clone()), ("sealed", format!("\\x{}", hex(&sealed)))];

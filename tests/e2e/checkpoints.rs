@@ -113,9 +113,11 @@ impl Signed {
             .batch_execute(&format!(
                 "ALTER TABLE case_events DISABLE TRIGGER case_events_append_only;
                  ALTER TABLE access_log DISABLE TRIGGER access_log_append_only;
+                 ALTER TABLE admin_log DISABLE TRIGGER admin_log_append_only;
                  {sql};
                  ALTER TABLE case_events ENABLE TRIGGER case_events_append_only;
-                 ALTER TABLE access_log ENABLE TRIGGER access_log_append_only;"
+                 ALTER TABLE access_log ENABLE TRIGGER access_log_append_only;
+                 ALTER TABLE admin_log ENABLE TRIGGER admin_log_append_only;"
             ))
             .unwrap();
     }
@@ -533,20 +535,12 @@ async fn an_edited_or_truncated_administrative_log_is_found() {
         s.db.count("SELECT count(*) AS count FROM admin_log WHERE actor_id IS NULL"),
         2
     );
-    let tamper = |sql: &str| {
-        s.db.connect()
-            .batch_execute(&format!(
-                "ALTER TABLE admin_log DISABLE TRIGGER admin_log_append_only; {sql};
-                 ALTER TABLE admin_log ENABLE TRIGGER admin_log_append_only;"
-            ))
-            .unwrap()
-    };
-    tamper("DELETE FROM admin_log WHERE seq = 2");
+    s.tamper("DELETE FROM admin_log WHERE seq = 2");
     assert_names(
         &s.problems(),
         "administrative log entry 2: checkpoint 2 committed the log to this entry, and it is gone",
     );
-    tamper("UPDATE admin_log SET detail = '{\"role\": \"admin\"}' WHERE seq = 1");
+    s.tamper("UPDATE admin_log SET detail = '{\"role\": \"admin\"}' WHERE seq = 1");
     assert_names(
         &s.problems(),
         "administrative log entry 1: its content does not match its hash",
