@@ -64,14 +64,27 @@ pub fn add_delegation(
         time_zone: time_zone.to_owned(),
         weekend_days: parse_weekend(weekend)?.into_iter().map(Some).collect(),
     };
-    db.run_blocking(|conn| users::insert_delegation(conn, &new))
-        .map_err(|e| {
-            if e.is_unique_violation() {
-                anyhow::anyhow!("delegation {code} exists already")
-            } else {
-                anyhow::Error::new(e).context("cannot add the delegation")
-            }
+    db.run_blocking(|conn| {
+        crate::store::transaction(conn, |conn| {
+            users::insert_delegation(conn, &new)?;
+            let detail = serde_json::json!({ "name": new.name, "country": new.country, "time_zone": new.time_zone });
+            record(
+                conn,
+                None,
+                AdminAct::DelegationAdded,
+                None,
+                Some(&crate::domain::DelegationCode::new(code)),
+                detail,
+            )
         })
+    })
+    .map_err(|e| {
+        if e.is_unique_violation() {
+            anyhow::anyhow!("delegation {code} exists already")
+        } else {
+            anyhow::Error::new(e).context("cannot add the delegation")
+        }
+    })
 }
 
 /// A new user and their first API token.
@@ -134,7 +147,7 @@ fn record(
     admin_log::append(conn, &entry, Utc::now()).map(drop)
 }
 
-/// A user as `add_user` and `invite_user` add them, once every value is checked.
+/// A user as `add_user` adds them, once every value is checked.
 fn new_user(
     db: &Db,
     email: &str,
@@ -145,12 +158,10 @@ fn new_user(
 ) -> anyhow::Result<users::NewUser> {
     ensure!(!role.is_system(), "`system` is Vigil's own role, no user's");
     let email = email.trim();
-    let looks_like_email = email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
-        && !email.contains(char::is_whitespace);
-    ensure!(looks_like_email, "`{email}` is not an email address");
+    ensure!(
+        crate::domain::is_email_address(email),
+        "`{email}` is not an email address"
+    );
     if let Some(time_zone) = &preferences.time_zone {
         check_time_zone(time_zone)?;
     }
@@ -262,101 +273,26 @@ pub fn add_user(
     })
 }
 
-/// A one-time link to a new token, for its owner alone.
-#[derive(Debug)]
-pub struct TokenLink {
-    pub user_id: UserId,
-    pub email: String,
-    /// The link's secret, for the email to its owner: never shown to the one who asked.
-    pub secret: Sensitive<String>,
-}
-
-/// How long a token link works, once.
-pub const TOKEN_LINK_LIFETIME: Duration = Duration::minutes(15);
-
-fn new_token_link(
-    user_id: UserId,
-    issued_by: UserId,
-    now: chrono::DateTime<Utc>,
-) -> anyhow::Result<(Sensitive<String>, users::NewTokenLink)> {
-    let secret = token::random_secret()?;
-    let link = users::NewTokenLink {
-        id_hash: token::hash(&secret).to_vec(),
-        user_id,
-        issued_by,
-        created_at: now,
-        expires_at: now + TOKEN_LINK_LIFETIME,
-    };
-    Ok((Sensitive::new(secret), link))
-}
-
-/// Records a token link and, in the administrative log, that it was sent by whoever asked.
-fn insert_token_link(
-    conn: &mut crate::store::Conn,
-    link: &users::NewTokenLink,
-    delegation: Option<&crate::domain::DelegationCode>,
-) -> Result<(), crate::store::StoreError> {
-    users::insert_token_link(conn, link)?;
-    record(
-        conn,
-        Some(link.issued_by),
-        AdminAct::TokenLinkSent,
-        Some(link.user_id),
-        delegation,
-        serde_json::json!({}),
-    )
-}
-
-/// Adds a user with no token yet, for an administrator in the web interface: the user gets a
-/// one-time link to their first token by email, and nobody else ever sees it.
-pub fn invite_user(
-    db: &Db,
-    email: &str,
-    role: Role,
-    delegation: Option<&str>,
-    name: Option<&str>,
-    issued_by: UserId,
-) -> anyhow::Result<TokenLink> {
-    let user = new_user(db, email, role, delegation, name, &Preferences::default())?;
-    let (secret, link) = new_token_link(user.id, issued_by, Utc::now())?;
-    db.run_blocking(|conn| {
-        crate::store::transaction(conn, |conn| {
-            users::insert_user(conn, &user)?;
-            let delegation = user.delegation.as_ref();
-            record(
-                conn,
-                Some(issued_by),
-                AdminAct::UserAdded,
-                Some(user.id),
-                delegation,
-                added_detail(&user),
-            )?;
-            insert_token_link(conn, &link, delegation)
-        })
-    })
-    .map_err(added_or_exists)?;
-    Ok(TokenLink {
-        user_id: user.id,
-        email: user.email,
-        secret,
-    })
-}
-
-/// A one-time link to another token for an existing, active user, asked for by `issued_by`.
-pub fn token_link_for(db: &Db, user_id: UserId, issued_by: UserId) -> anyhow::Result<TokenLink> {
+/// A one-time link to another token for an existing, active user, asked for by `issued_by`
+/// (an administrator in the web interface): the link is for the user's email alone.
+pub fn token_link_for(db: &Db, user_id: UserId, issued_by: UserId) -> anyhow::Result<crate::cases::TokenLink> {
     let user = db
         .run_blocking(|conn| users::user(conn, user_id))?
         .context("no such user")?;
     ensure!(user.disabled_at.is_none(), "{} is disabled", user.email);
-    let (secret, link) = new_token_link(user.id, issued_by, Utc::now())?;
-    db.run_blocking(|conn| {
-        crate::store::transaction(conn, |conn| insert_token_link(conn, &link, user.delegation.as_ref()))
-    })?;
-    Ok(TokenLink {
-        user_id: user.id,
-        email: user.email,
-        secret,
-    })
+    let link = db.run_blocking(|conn| {
+        Ok(crate::store::transaction(conn, |conn| {
+            crate::cases::new_token_link(
+                conn,
+                user.id,
+                &user.email,
+                user.delegation.as_ref(),
+                issued_by,
+                Utc::now(),
+            )
+        }))
+    })??;
+    Ok(link)
 }
 
 /// Spends a token link, once, before it expires: the token is made now, recorded as issued by
@@ -600,7 +536,83 @@ pub fn set_preferences(db: &Db, email: &str, changes: &users::PreferenceChanges)
     let user = db
         .run_blocking(|conn| users::user_by_email(conn, email))?
         .with_context(|| format!("no user {email}"))?;
-    db.run_blocking(|conn| users::set_preferences(conn, user.id, changes))?;
+    let detail = serde_json::json!({
+        "time_zone": changes.time_zone, "language": changes.language, "digest": changes.digest,
+    });
+    db.run_blocking(|conn| {
+        crate::store::transaction(conn, |conn| {
+            users::set_preferences(conn, user.id, changes)?;
+            record(
+                conn,
+                None,
+                AdminAct::PreferencesChanged,
+                Some(user.id),
+                user.delegation.as_ref(),
+                detail,
+            )
+        })
+    })?;
+    Ok(())
+}
+
+/// Enables a disabled user again, directly: the operator's command line is not held to the
+/// four-eyes rule (the web interface and the API are). Recorded as the operator's act.
+pub fn enable_user(db: &Db, email: &str) -> anyhow::Result<()> {
+    let user = db
+        .run_blocking(|conn| users::user_by_email(conn, email))?
+        .with_context(|| format!("no user {email}"))?;
+    let changed = db.run_blocking(|conn| {
+        crate::store::transaction(conn, |conn| {
+            let changed = users::enable_user(conn, user.id)?;
+            if changed {
+                record(
+                    conn,
+                    None,
+                    AdminAct::UserEnabled,
+                    Some(user.id),
+                    user.delegation.as_ref(),
+                    serde_json::json!({}),
+                )?;
+            }
+            Ok::<_, crate::store::StoreError>(changed)
+        })
+    })?;
+    ensure!(changed, "{email} is not disabled");
+    Ok(())
+}
+
+/// Gives a user another role (and delegation), directly, as the operator: see [`enable_user`].
+pub fn change_user(db: &Db, email: &str, role: Role, delegation: Option<&str>) -> anyhow::Result<()> {
+    ensure!(!role.is_system(), "`system` is Vigil's own role, no user's");
+    match (role.is_delegation_staff(), delegation) {
+        (true, None) => bail!("a {role} belongs to a delegation: add --delegation CODE"),
+        (false, Some(_)) => bail!("a {role} belongs to no delegation: leave out --delegation"),
+        _ => {}
+    }
+    let user = db
+        .run_blocking(|conn| users::user_by_email(conn, email))?
+        .with_context(|| format!("no user {email}"))?;
+    let delegation = delegation.map(crate::domain::DelegationCode::new);
+    if let Some(code) = &delegation {
+        let known = db.run_blocking(|conn| users::delegation(conn, code.as_str()))?;
+        ensure!(known.is_some(), "no delegation {code}");
+    }
+    db.run_blocking(|conn| {
+        crate::store::transaction(conn, |conn| {
+            users::set_role(conn, user.id, role, delegation.as_ref())?;
+            let detail = serde_json::json!({
+                "role": role.as_str(), "from_role": user.role.as_str(), "from_delegation": user.delegation,
+            });
+            record(
+                conn,
+                None,
+                AdminAct::UserChanged,
+                Some(user.id),
+                delegation.as_ref().or(user.delegation.as_ref()),
+                detail,
+            )
+        })
+    })?;
     Ok(())
 }
 

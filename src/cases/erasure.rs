@@ -1,18 +1,20 @@
-//! Erasure by crypto-shredding, under a four-eyes rule: one admin requests it, another approves,
-//! and the case's key row goes with the approval, leaving a tombstone.
+//! Erasure by crypto-shredding, under the four-eyes rule of grants ([`crate::domain::may_decide`]):
+//! one admin requests it, another approves, and the case's key row goes with the approval,
+//! leaving a tombstone. Request and approval are told to the case delegation's heads and to the
+//! administrators, by reference only.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{CaseError, Context, MAX_PAGE, answer, issue, now_micros};
+use super::{CaseError, Context, MAX_PAGE, Notice, answer, issue, now_micros};
 use crate::domain::ErasureReason;
 use crate::domain::Reference;
-use crate::domain::{ActorKind, AdminAct};
+use crate::domain::{ActorKind, AdminAct, Approver, Proposal, may_decide};
 use crate::domain::{CaseId, ErasureRequestId};
 use crate::store::Conn as PgConnection;
 use crate::store::cases as rows;
 use crate::store::events::{Chain, NewEvent};
-use crate::store::{admin_log, erasure, keys};
+use crate::store::{admin_log, erasure, grants, keys};
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,12 +28,35 @@ pub struct ErasureRequested {
     pub request_id: ErasureRequestId,
     pub case_id: CaseId,
     pub reference: Reference,
+    #[serde(skip)]
+    pub notice: Notice,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Erased {
     pub case_id: CaseId,
     pub erased_at: DateTime<Utc>,
+    #[serde(skip)]
+    pub notice: Notice,
+}
+
+/// Who hears of an erasure asked for or done: the heads of the case's delegation and the
+/// administrators; by reference, which names nobody.
+fn notice(
+    conn: &mut PgConnection,
+    delegation: &crate::domain::DelegationCode,
+    subject: String,
+    sentence: String,
+) -> Result<Notice, CaseError> {
+    Ok(Notice {
+        to: grants::told_of(conn, std::slice::from_ref(delegation), true)?,
+        subject,
+        sentence,
+    })
+}
+
+fn email_of(conn: &mut PgConnection, id: crate::domain::UserId) -> Result<String, CaseError> {
+    Ok(crate::store::users::user(conn, id)?.map_or_else(|| id.to_string(), |user| user.email))
 }
 
 fn admin_only(ctx: &Context<'_>) -> Result<(), CaseError> {
@@ -40,6 +65,21 @@ fn admin_only(ctx: &Context<'_>) -> Result<(), CaseError> {
     } else {
         Err(CaseError::Forbidden("only admins request and approve erasure".into()))
     }
+}
+
+/// Whether `caller` may approve an erasure `requested_by` asked for: the four-eyes rule, with a
+/// second administrator as the approver.
+pub fn may_approve_erasure(
+    caller: &crate::domain::Principal,
+    requested_by: crate::domain::UserId,
+) -> Result<(), crate::domain::NotYours> {
+    let proposal = Proposal {
+        approver: Approver::Admin,
+        delegation: None,
+        requested_by,
+        subject: None,
+    };
+    may_decide(caller, &proposal)
 }
 
 /// The erasures waiting for a second admin, for admins.
@@ -112,10 +152,23 @@ pub fn request_erasure(
             },
             ctx.now,
         )?;
+        let requester = email_of(conn, ctx.caller.user_id)?;
+        let notice = notice(
+            conn,
+            &case.delegation,
+            format!("[Vigil] Erasure requested: {}", case.reference),
+            format!(
+                "{requester} asked for case {} of {} to be erased ({}). It waits for approval by another administrator.",
+                case.reference,
+                case.delegation,
+                reason.as_str().replace('_', " ")
+            ),
+        )?;
         let done = ErasureRequested {
             request_id,
             case_id: id,
             reference: case.reference.clone(),
+            notice,
         };
         answer(conn, ctx, id, done)
     })
@@ -134,11 +187,7 @@ pub fn approve_erasure(
         if request.approved_by.is_some() {
             return Err(CaseError::Erased);
         }
-        if request.requested_by == ctx.caller.user_id {
-            return Err(CaseError::Forbidden(
-                "another admin must approve the erasure you requested".into(),
-            ));
-        }
+        may_approve_erasure(ctx.caller, request.requested_by).map_err(|e| CaseError::Forbidden(e.to_string()))?;
         let locked = rows::lock_case(conn, &request.delegation, request.case_id)?.ok_or(CaseError::NotFound)?;
         let key = keys::case_key(conn, &request.delegation, request.case_id)?;
         erasure::erase(conn, &request, ctx.caller.user_id, at)?;
@@ -171,9 +220,20 @@ pub fn approve_erasure(
             },
             at,
         )?;
+        let approver = email_of(conn, ctx.caller.user_id)?;
+        let notice = notice(
+            conn,
+            &request.delegation,
+            format!("[Vigil] Case erased: {}", locked.reference),
+            format!(
+                "{approver} approved the erasure of case {} of {}: its key is destroyed, and only its tombstone remains.",
+                locked.reference, request.delegation
+            ),
+        )?;
         let done = Erased {
             case_id: request.case_id,
             erased_at: at,
+            notice,
         };
         answer(conn, ctx, request.case_id, done)
     })

@@ -1,5 +1,6 @@
 //! The application layer for cases and procedures: opening, reading, listing, editing,
-//! exporting and erasing a case; starting a procedure and taking a transition; the timeline.
+//! exporting and erasing a case; starting a procedure and taking a transition; the timeline;
+//! and the grants that reach cases, under the same four-eyes rule as erasure.
 //! This is where the pure engine, the keys and the store meet; each change is one database
 //! transaction, so a state change, its event and its scheduled work land together or not at all
 //! (ARCHITECTURE.md, invariant 7). It knows no HTTP: statuses and URLs are decided in `http/`.
@@ -12,6 +13,7 @@ mod calendar;
 mod edit;
 mod erasure;
 mod export;
+mod grants;
 mod list;
 mod open;
 mod read;
@@ -36,10 +38,14 @@ pub use admin_log::{MAX_LOG_PAGE, admin_log_page};
 pub use calendar::calendar_for_case;
 pub use edit::{CasePatch, Patched, patch_case, set_blind_index};
 pub use erasure::{
-    EraseRequest, Erased, ErasureRequested, approve_erasure, pending_erasures, request_erasure,
+    EraseRequest, Erased, ErasureRequested, approve_erasure, may_approve_erasure, pending_erasures, request_erasure,
     request_erasure_by_reference,
 };
 pub use export::{export_by_reference, export_case};
+pub use grants::{
+    GrantAsk, GrantAsked, GrantDecided, Notice, PendingGrant, TOKEN_LINK_LIFETIME, TokenLink, approve_grant,
+    new_token_link, pending_grants, refuse_grant, request_grant,
+};
 pub use list::{
     CasePage, CaseSummary, DEFAULT_PAGE, ListQuery, MAX_PAGE, ProcedureSummary, QueueEntry, list_cases, review_queue,
 };

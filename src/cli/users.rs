@@ -55,6 +55,22 @@ pub enum UsersCommand {
         #[arg(long)]
         email: String,
     },
+    /// Enable a disabled user again (at once: the command line is the operator's; in the web
+    /// interface and the API this takes a second person's approval).
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Give a user another role or delegation (at once, as `enable`).
+    Change {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The delegation (focal points and heads of delegation only).
+        #[arg(long)]
+        delegation: Option<String>,
+    },
 }
 
 pub fn run(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
@@ -126,6 +142,21 @@ pub fn run(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
         UsersCommand::Disable { email } => with_database(config, |db| {
             commands::disable_user(db, &email, None)?;
             println!("disabled {email}");
+            Ok(())
+        }),
+        UsersCommand::Enable { email } => with_database(config, |db| {
+            commands::enable_user(db, &email)?;
+            println!("enabled {email}");
+            Ok(())
+        }),
+        UsersCommand::Change {
+            email,
+            role: RoleArg(role),
+            delegation,
+        } => with_database(config, |db| {
+            let delegation = delegation.map(|d| d.to_uppercase());
+            commands::change_user(db, &email, role, delegation.as_deref())?;
+            println!("{email} is now {role}");
             Ok(())
         }),
     }

@@ -71,6 +71,10 @@ uuid_id!(
     /// A request to erase a case, waiting for its second admin.
     ErasureRequestId
 );
+uuid_id!(
+    /// A request for a grant that reaches cases, waiting for its second person.
+    GrantRequestId
+);
 
 macro_rules! text_id {
     ($(#[$doc:meta])* $name:ident) => {

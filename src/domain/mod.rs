@@ -1,6 +1,7 @@
 //! Pure domain types: no I/O, no clock, no database. Time is always an argument.
 
 mod country;
+mod four_eyes;
 mod ids;
 mod principal;
 mod role;
@@ -8,11 +9,12 @@ mod sensitive;
 mod vocabulary;
 
 pub use country::{THEMES, is_country, is_theme};
-pub use ids::{CaseId, DelegationCode, ErasureRequestId, ProcedureId, Reference, ScheduledId, UserId};
-pub use principal::Principal;
+pub use four_eyes::{NotYours, Proposal, approver_for, may_decide};
+pub use ids::{CaseId, DelegationCode, ErasureRequestId, GrantRequestId, ProcedureId, Reference, ScheduledId, UserId};
+pub use principal::{Principal, is_email_address};
 pub use role::Role;
 pub use sensitive::Sensitive;
 pub use vocabulary::{
-    AccessKind, ActorKind, AdminAct, ErasureReason, NotInVocabulary, Risk, ScheduledKind, ScheduledStatus,
-    TokenDelivery,
+    AccessKind, ActorKind, AdminAct, Approver, Decision, ErasureReason, GrantKind, NotInVocabulary, Risk,
+    ScheduledKind, ScheduledStatus, TokenDelivery,
 };

@@ -142,6 +142,50 @@ vocabulary!(
         ErasureApproved = "erasure_approved",
         KeysRotated = "keys_rotated",
         IndexRebuilt = "index_rebuilt",
+        /// A grant that reaches cases was asked for; nothing changed yet.
+        GrantRequested = "grant_requested",
+        /// A second person approved a grant, and it took effect.
+        GrantApproved = "grant_approved",
+        GrantRefused = "grant_refused",
+        /// A user's role or delegation changed (directly, by the operator).
+        UserChanged = "user_changed",
+        /// A disabled user was enabled again (directly, by the operator).
+        UserEnabled = "user_enabled",
+        DelegationAdded = "delegation_added",
+        /// How Vigil writes to a user (time zone, language, digest) changed.
+        PreferencesChanged = "preferences_changed",
+        /// A reminder or timer that gave up was set to be tried again.
+        ReminderRetried = "reminder_retried",
+    }
+);
+
+vocabulary!(
+    /// What a grant request asks for.
+    GrantKind {
+        /// A user who does not exist yet, with a role (and delegation).
+        NewUser = "new_user",
+        /// Another role or delegation for an existing user.
+        Change = "change",
+        /// A disabled user, enabled again with the role they had.
+        ReEnable = "re_enable",
+    }
+);
+
+vocabulary!(
+    /// Who may decide a request under the four-eyes rule.
+    Approver {
+        /// An active head of the request's delegation (not the requester, not its subject).
+        HeadOfDelegation = "head_of_delegation",
+        /// An administrator other than the requester and the request's subject.
+        Admin = "admin",
+    }
+);
+
+vocabulary!(
+    /// How a request under the four-eyes rule was decided.
+    Decision {
+        Approved = "approved",
+        Refused = "refused",
     }
 );
 

@@ -22,7 +22,7 @@ const OPENED: Answer = Answer::created(|opened| opened["id"].as_str().map(|id| f
 /// Something made on what the path names (a procedure, an erasure request): `201 Created`.
 const STARTED: Answer = Answer::created(|_| None);
 
-fn parse_id<Id: std::str::FromStr>(raw: &str) -> Result<Id, ApiError> {
+pub(super) fn parse_id<Id: std::str::FromStr>(raw: &str) -> Result<Id, ApiError> {
     // An id that is no UUID names nothing: the same 404 as an unknown one.
     raw.parse().map_err(|_| ApiError::NotFound)
 }
@@ -66,19 +66,34 @@ async fn run_change<T: Serialize + Send + 'static>(
     answer: Answer,
     operation: impl FnOnce(&mut Conn, &Context<'_>) -> Result<T, CaseError> + Send + 'static,
 ) -> Result<HttpResponse, ApiError> {
+    run_change_keeping(state, caller, req, idempotent, answer, operation)
+        .await
+        .map(|(response, _)| response)
+}
+
+/// As [`run_change`], also handing back what the change returned when it ran now (None when
+/// the answer is a replay of an earlier one), for what follows its commit (a notice to send).
+async fn run_change_keeping<T: Serialize + Send + 'static>(
+    state: &AppState,
+    caller: Caller,
+    req: &HttpRequest,
+    idempotent: Option<Idempotent>,
+    answer: Answer,
+    operation: impl FnOnce(&mut Conn, &Context<'_>) -> Result<T, CaseError> + Send + 'static,
+) -> Result<(HttpResponse, Option<T>), ApiError> {
     if let Some(idempotent) = &idempotent
         && let Some(response) = idempotent.replay(state).await?
     {
-        return Ok(response);
+        return Ok((response, None));
     }
     match run(state, caller, req, idempotent.clone(), operation).await {
         Ok(done) => {
-            let done = serde_json::to_value(&done).map_err(|e| ApiError::Internal(Box::new(e)))?;
-            Ok(answer.respond(&done))
+            let json = serde_json::to_value(&done).map_err(|e| ApiError::Internal(Box::new(e)))?;
+            Ok((answer.respond(&json), Some(done)))
         }
         Err(e @ (CaseError::Replayed | CaseError::Stale { .. })) => match &idempotent {
             Some(idempotent) => match idempotent.replay(state).await? {
-                Some(response) => Ok(response),
+                Some(response) => Ok((response, None)),
                 None => Err(e.into()),
             },
             None => Err(e.into()),
@@ -260,10 +275,14 @@ pub async fn request_erasure(
     let id = parse_id(&id)?;
     let request = body.into_inner();
     let idempotent = Idempotent::of(&state, &req, caller.user_id, &request, STARTED)?;
-    run_change(&state, caller, &req, idempotent, STARTED, move |conn, ctx| {
+    let (response, done) = run_change_keeping(&state, caller, &req, idempotent, STARTED, move |conn, ctx| {
         cases::request_erasure(conn, ctx, id, request)
     })
-    .await
+    .await?;
+    if let Some(done) = done {
+        super::grants::tell(&state, &done.notice).await;
+    }
+    Ok(response)
 }
 
 /// `POST /erasure-requests/{id}/approve`: another admin approves, and the case is shredded.
@@ -275,12 +294,16 @@ pub async fn approve_erasure(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
     let idempotent = Idempotent::of(&state, &req, caller.user_id, &serde_json::json!({}), Answer::OK)?;
-    run_change(&state, caller, &req, idempotent, Answer::OK, move |conn, ctx| {
+    let (response, done) = run_change_keeping(&state, caller, &req, idempotent, Answer::OK, move |conn, ctx| {
         let erased = cases::approve_erasure(conn, ctx, id)?;
         tracing::warn!(case.id = %erased.case_id, "case erased: its key is destroyed");
         Ok(erased)
     })
-    .await
+    .await?;
+    if let Some(done) = done {
+        super::grants::tell(&state, &done.notice).await;
+    }
+    Ok(response)
 }
 
 /// `GET /queues/{name}`: the EUSR office's review queue.

@@ -4,6 +4,7 @@
 pub mod auth;
 mod cases;
 pub mod error;
+mod grants;
 mod health;
 pub mod idempotency;
 pub mod limiter;
@@ -92,7 +93,12 @@ pub fn app(
                 .route("/reminders", web::get().to(cases::reminders))
                 .route("/admin-log", web::get().to(cases::admin_log))
                 .route("/cases/{id}/erasure", web::post().to(cases::request_erasure))
+                .route("/erasure-requests", web::get().to(grants::pending_erasures))
                 .route("/erasure-requests/{id}/approve", web::post().to(cases::approve_erasure))
+                .route("/grant-requests", web::get().to(grants::pending_grants))
+                .route("/grant-requests", web::post().to(grants::request_grant))
+                .route("/grant-requests/{id}/approve", web::post().to(grants::approve_grant))
+                .route("/grant-requests/{id}/refuse", web::post().to(grants::refuse_grant))
                 .route("/procedures/{id}/transitions", web::post().to(cases::transition))
                 .route("/workflows", web::get().to(workflows::list))
                 .route("/workflows/{name}", web::get().to(workflows::get))

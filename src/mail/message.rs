@@ -165,6 +165,25 @@ pub fn token_link(link: &str, minutes: i64) -> Email {
     }
 }
 
+/// The email telling the people concerned of a request under the four-eyes rule, or of its
+/// decision: one sentence of who asked or decided what (addresses, roles, a case reference;
+/// never a case's content or anyone's secret), and where requests wait.
+pub fn four_eyes(subject: &str, sentence: &str, approvals: &str) -> Email {
+    let text = format!("{sentence}\n\nRequests waiting for a decision: {approvals}\n");
+    let html = format!(
+        "<p>{}</p><p><a href=\"{}\">Requests waiting for a decision</a></p>",
+        escape(sentence),
+        escape(approvals)
+    );
+    Email {
+        message_id: format!("<four-eyes-{}@vigil>", uuid::Uuid::new_v4().simple()),
+        tag: "four_eyes".into(),
+        subject: subject.to_owned(),
+        text,
+        html,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,20 @@ fn admin_only(ctx: &Context<'_>) -> Result<(), CaseError> {
 /// Gives a dead reminder or timer another round of attempts, for admins; false if it was not dead.
 pub fn retry_scheduled(conn: &mut PgConnection, ctx: &Context<'_>, id: ScheduledId) -> Result<bool, CaseError> {
     admin_only(ctx)?;
-    Ok(scheduled::revive(conn, id)?)
+    crate::store::transaction(conn, |conn| {
+        let revived = scheduled::revive(conn, id)?;
+        if revived {
+            let entry = crate::store::admin_log::NewEntry {
+                actor: Some(ctx.caller.user_id),
+                act: crate::domain::AdminAct::ReminderRetried,
+                subject: None,
+                delegation: None,
+                detail: serde_json::json!({ "scheduled": id }),
+            };
+            crate::store::admin_log::append(conn, &entry, ctx.now)?;
+        }
+        Ok(revived)
+    })
 }
 
 /// Reminders and timers in a state (`pending`, `dead`, `done`, `cancelled`), for admins:

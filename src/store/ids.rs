@@ -9,7 +9,9 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
-use crate::domain::{CaseId, DelegationCode, ErasureRequestId, ProcedureId, Reference, ScheduledId, UserId};
+use crate::domain::{
+    CaseId, DelegationCode, ErasureRequestId, GrantRequestId, ProcedureId, Reference, ScheduledId, UserId,
+};
 
 macro_rules! uuid_sql {
     ($($id:ty),*) => {$(
@@ -47,5 +49,12 @@ macro_rules! text_sql {
     };
 }
 
-uuid_sql!(CaseId, ProcedureId, UserId, ScheduledId, ErasureRequestId);
+uuid_sql!(
+    CaseId,
+    ProcedureId,
+    UserId,
+    ScheduledId,
+    ErasureRequestId,
+    GrantRequestId
+);
 text_sql!(Reference, DelegationCode);

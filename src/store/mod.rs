@@ -86,6 +86,7 @@ pub mod checkpoints;
 pub mod digests;
 pub mod erasure;
 pub mod events;
+pub mod grants;
 pub mod idempotency;
 pub mod ids;
 pub mod keys;

@@ -153,6 +153,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    grant_requests (id) {
+        id -> Uuid,
+        kind -> Text,
+        user_id -> Uuid,
+        email -> Nullable<Text>,
+        display_name -> Nullable<Text>,
+        role -> Text,
+        delegation -> Nullable<Text>,
+        approver -> Text,
+        requested_by -> Uuid,
+        requested_at -> Timestamptz,
+        decided_by -> Nullable<Uuid>,
+        decided_at -> Nullable<Timestamptz>,
+        decision -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     idempotency_keys (user_id, key) {
         user_id -> Uuid,
         key -> Text,
@@ -283,6 +301,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     delegations,
     digest_entries,
     erasure_requests,
+    grant_requests,
     idempotency_keys,
     procedures,
     scheduled,

@@ -262,6 +262,29 @@ pub fn disable_user(conn: &mut PgConnection, id: UserId) -> Result<bool, StoreEr
     )
 }
 
+/// Enables a disabled user again; returns whether a user changed.
+pub fn enable_user(conn: &mut PgConnection, id: UserId) -> Result<bool, StoreError> {
+    Ok(
+        diesel::update(users::table.find(id).filter(users::disabled_at.is_not_null()))
+            .set(users::disabled_at.eq(None::<DateTime<Utc>>))
+            .execute(conn)?
+            > 0,
+    )
+}
+
+/// Gives a user another role and delegation (None for the roles that have none).
+pub fn set_role(
+    conn: &mut PgConnection,
+    id: UserId,
+    role: Role,
+    delegation: Option<&DelegationCode>,
+) -> Result<bool, StoreError> {
+    Ok(diesel::update(users::table.find(id))
+        .set((users::role.eq(role), users::delegation.eq(delegation)))
+        .execute(conn)?
+        > 0)
+}
+
 /// Revokes the token with this prefix; returns whether one was live.
 pub fn revoke_token(conn: &mut PgConnection, prefix: &str) -> Result<bool, StoreError> {
     Ok(

@@ -7,7 +7,8 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
 use crate::domain::{
-    AccessKind, ActorKind, AdminAct, ErasureReason, Risk, Role, ScheduledKind, ScheduledStatus, TokenDelivery,
+    AccessKind, ActorKind, AdminAct, Approver, Decision, ErasureReason, GrantKind, Risk, Role, ScheduledKind,
+    ScheduledStatus, TokenDelivery,
 };
 
 macro_rules! vocabulary_sql {
@@ -39,5 +40,8 @@ vocabulary_sql!(
     ErasureReason,
     Role,
     TokenDelivery,
-    AdminAct
+    AdminAct,
+    GrantKind,
+    Approver,
+    Decision
 );

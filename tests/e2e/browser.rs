@@ -157,6 +157,7 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
     let (_, head) = seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
     let (_, reviewer) = seed_user(&pool, "eusr_reviewer", None);
     let (_, stranger) = seed_user(&pool, "focal_point", Some("EUD_UG"));
+    let (_, admin) = seed_user(&pool, "admin", None);
     let home = reachable_home();
     let mut command = vigil(home.path());
     command.env("DATABASE_URL", db.url.expose());
@@ -383,6 +384,64 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
                 snap(&client, &format!("09-{page}-{name}")).await;
             }
         }
+
+        // An administrator asks for a new focal point; the head of delegation approves it.
+        client.set_window_size(1280, 900).await.unwrap();
+        sign_out(&client).await;
+        sign_in(&client, &serve, &admin).await;
+        client.goto(&serve.url("/ui/admin")).await.unwrap();
+        wait_for(&client, "h1", "Administration").await;
+        check_accessible(&client, "administration").await;
+        fill(
+            &client,
+            "form[action='/ui/admin/users']",
+            "email",
+            Fill::Type("amani@example.org"),
+        )
+        .await;
+        fill(
+            &client,
+            "form[action='/ui/admin/users']",
+            "role",
+            Fill::Select("focal_point"),
+        )
+        .await;
+        fill(
+            &client,
+            "form[action='/ui/admin/users']",
+            "delegation",
+            Fill::Type("EUD_KE"),
+        )
+        .await;
+        client
+            .find(Locator::Css("form[action='/ui/admin/users'] button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for(
+            &client,
+            "main",
+            "Nothing changes until the head of the delegation approves it",
+        )
+        .await;
+        snap(&client, "10-grant-asked").await;
+        sign_out(&client).await;
+        sign_in(&client, &serve, &head).await;
+        client.goto(&serve.url("/ui/approvals")).await.unwrap();
+        wait_for(&client, "main", "amani@example.org").await;
+        check_accessible(&client, "approvals").await;
+        snap(&client, "11-approvals").await;
+        client
+            .find(Locator::Css("form[action$='/approve'] button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for(&client, "main", "The new user was emailed a one-time link").await;
+        check_accessible(&client, "approvals after a decision").await;
         client.close().await.unwrap();
     });
 }

@@ -530,15 +530,16 @@ async fn two_replicas_sign_in_turn_and_an_erasure_is_checkpointed_at_once() {
 #[actix_web::test]
 async fn an_edited_or_truncated_administrative_log_is_found() {
     let s = Signed::new().await;
-    // The focal point's creation is on the log: added, and its token issued, by the operator.
+    // The focal point's creation is on the log: its delegation added, the user added and their
+    // token issued, by the operator.
     assert_eq!(
         s.db.count("SELECT count(*) AS count FROM admin_log WHERE actor_id IS NULL"),
-        2
+        3
     );
-    s.tamper("DELETE FROM admin_log WHERE seq = 2");
+    s.tamper("DELETE FROM admin_log WHERE seq = 3");
     assert_names(
         &s.problems(),
-        "administrative log entry 2: checkpoint 2 committed the log to this entry, and it is gone",
+        "administrative log entry 3: checkpoint 2 committed the log to this entry, and it is gone",
     );
     s.tamper("UPDATE admin_log SET detail = '{\"role\": \"admin\"}' WHERE seq = 1");
     assert_names(

@@ -10,6 +10,7 @@ mod cases;
 mod checkpoints;
 mod cli;
 mod embedded;
+mod grants;
 mod keys;
 mod migrations;
 mod openapi;

@@ -56,6 +56,8 @@ async fn every_documented_operation_exists_and_every_route_is_documented() {
         "GET /api/v1/cases/{id}",
         "GET /api/v1/cases/{id}/access-log",
         "GET /api/v1/cases/{id}/timeline",
+        "GET /api/v1/erasure-requests",
+        "GET /api/v1/grant-requests",
         "GET /api/v1/me",
         "GET /api/v1/queues/{name}",
         "GET /api/v1/reminders",
@@ -72,6 +74,9 @@ async fn every_documented_operation_exists_and_every_route_is_documented() {
         "POST /api/v1/cases/{id}/export",
         "POST /api/v1/cases/{id}/procedures",
         "POST /api/v1/erasure-requests/{id}/approve",
+        "POST /api/v1/grant-requests",
+        "POST /api/v1/grant-requests/{id}/approve",
+        "POST /api/v1/grant-requests/{id}/refuse",
         "POST /api/v1/procedures/{id}/transitions",
     ];
     assert_eq!(documented, served, "the routes of http::app and openapi.json differ");

@@ -624,18 +624,73 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
         ]),
     )
     .await;
-    assert_eq!(added.status, 200, "{}", added.body);
-    assert!(added.body.contains("A one-time link to a new token was emailed to"));
-    assert!(!shows_a_token(&added.body), "the admin was shown a token");
+    // A head of delegation is a second administrator's to approve: until then, no user.
+    assert_eq!(
+        added.location.as_deref(),
+        Some("/ui/admin?done=asked_admin"),
+        "{}",
+        added.body
+    );
+    let page = request(&service, "/ui/admin?done=asked_admin", &cookies, None).await;
+    assert!(
+        page.body
+            .contains("Nothing changes until another administrator approves it")
+    );
+    assert!(!shows_a_token(&page.body), "the admin was shown a token");
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM users WHERE email = 'ama@example.org'"),
+        0
+    );
+    // The one who asked sees it waiting, with no button, and cannot approve it by the form's address.
+    let waiting = request(&service, "/ui/approvals", &cookies, None).await;
+    assert!(waiting.body.contains("ama@example.org") && waiting.body.contains("waiting for another administrator"));
+    let approve_own = waiting
+        .body
+        .split("action=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|a| a.ends_with("/approve"));
+    assert_eq!(approve_own, None, "the requester was offered the approval");
+    let grant_id: String = db_text(&db, "SELECT id::text AS text FROM grant_requests");
+    let own = request(
+        &service,
+        &format!("/ui/approvals/grants/{grant_id}/approve"),
+        &cookies,
+        Some(&[("csrf", &csrf)]),
+    )
+    .await;
+    assert_eq!(own.status, 422);
+    assert!(own.body.contains("you asked for this yourself"), "{}", own.body);
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM users WHERE email = 'ama@example.org'"),
+        0
+    );
+    // The second administrator approves: Ama exists, and only she gets the link to her token.
+    let second_session = sign_in(&service, &second_admin).await;
+    let waiting = request(&service, "/ui/approvals", &[(SESSION, &second_session)], None).await;
+    let approve = waiting
+        .body
+        .split("action=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|a| a.ends_with("/approve"))
+        .unwrap()
+        .to_owned();
+    let approved = request(
+        &service,
+        &approve,
+        &[(SESSION, &second_session)],
+        Some(&[("csrf", &csrf_of(&waiting.body))]),
+    )
+    .await;
+    assert_eq!(approved.location.as_deref(), Some("/ui/approvals?done=invited"));
     let token = token_from_link(&service, outbox.path(), "ama@example.org").await;
     assert!(token.starts_with("vgl_"));
     assert_eq!(
         db.count(&format!(
             "SELECT count(*) AS count FROM api_tokens t JOIN users u ON u.id = t.user_id
-             WHERE u.email = 'ama@example.org' AND t.delivery = 'email_link' AND t.issued_by = '{first_admin_id}'"
+             WHERE u.email = 'ama@example.org' AND t.delivery = 'email_link' AND t.issued_by = '{second_admin_id}'"
         )),
         1,
-        "the token row names who issued it and how it was delivered"
+        "the token row names who issued it (the approver) and how it was delivered"
     );
     assert_eq!(
         db.count("SELECT count(*) AS count FROM api_tokens WHERE delivery = 'command_line' AND issued_by IS NULL"),
@@ -731,6 +786,7 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
     assert_eq!(asked.location.as_deref(), Some("/ui/admin?done=requested"));
     let page = request(&service, "/ui/admin?done=requested", &cookies, None).await;
     assert!(page.body.contains("Another administrator must approve it"));
+    let page = request(&service, "/ui/approvals", &cookies, None).await;
     assert!(page.body.contains("waiting for another administrator"));
     let unknown = request(
         &service,
@@ -746,8 +802,7 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
     assert_eq!(unknown.status, 422);
     assert!(unknown.body.contains("names no case"));
 
-    let second = sign_in(&service, &second_admin).await;
-    let page = request(&service, "/ui/admin", &[(SESSION, &second)], None).await;
+    let page = request(&service, "/ui/approvals", &[(SESSION, &second_session)], None).await;
     let approve = page
         .body
         .split("action=\"")
@@ -758,11 +813,11 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
     let approved = request(
         &service,
         &approve,
-        &[(SESSION, &second)],
+        &[(SESSION, &second_session)],
         Some(&[("csrf", &csrf_of(&page.body))]),
     )
     .await;
-    assert_eq!(approved.location.as_deref(), Some("/ui/admin?done=erased"));
+    assert_eq!(approved.location.as_deref(), Some("/ui/approvals?done=erased"));
     assert_eq!(
         db.count("SELECT count(*) AS count FROM cases WHERE erased_at IS NOT NULL"),
         1
@@ -787,18 +842,21 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
     assert_eq!(
         from_page,
         [
-            ("user_added".to_owned(), first.clone()),
-            ("token_link_sent".to_owned(), first.clone()),
-            ("token_issued".to_owned(), first.clone()),
+            ("grant_requested".to_owned(), first.clone()),
+            ("grant_approved".to_owned(), second_id.clone()),
+            ("token_link_sent".to_owned(), second_id.clone()),
+            ("token_issued".to_owned(), second_id.clone()),
             ("token_revoked".to_owned(), first.clone()),
             ("token_link_sent".to_owned(), first.clone()),
             ("token_issued".to_owned(), first.clone()),
+            ("reminder_retried".to_owned(), first.clone()),
             ("erasure_requested".to_owned(), first.clone()),
             ("erasure_approved".to_owned(), second_id),
         ],
         "{log}"
     );
-    assert_eq!(acts.iter().filter(|(_, actor)| actor.is_null()).count(), 10, "{log}");
+    // Five users with a token each, and two delegations, from the operator's command line.
+    assert_eq!(acts.iter().filter(|(_, actor)| actor.is_null()).count(), 12, "{log}");
     assert!(!shows_a_token(&log.to_string()), "{log}");
     // A head of delegation reads their delegation's acts only; a focal point none.
     let (status, theirs) = crate::support::api::call(&service, "GET", "/api/v1/admin-log", &head, None).await;
@@ -899,6 +957,20 @@ where
 fn shows_a_token(text: &str) -> bool {
     text.match_indices("vgl_")
         .any(|(at, _)| text[at + 4..].chars().next().is_some_and(|c| c.is_ascii_hexdigit()))
+}
+
+/// The one text value `sql` selects (as `text`).
+fn db_text(db: &TestDb, sql: &str) -> String {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct One {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        text: String,
+    }
+    diesel::sql_query(sql)
+        .get_result::<One>(&mut db.connect())
+        .unwrap()
+        .text
 }
 
 fn db_reference(db: &TestDb) -> String {

@@ -1,7 +1,7 @@
-//! The administrators' page: users and their tokens, reminders and timers that gave up, and
-//! erasure requests with their second-admin approval. User management runs the same
-//! `commands` as `vigil users …` and `vigil tokens …`; erasure and retries the same `cases`
-//! operations as the API.
+//! The administrators' page: users and their tokens, grant requests (a new user, another role,
+//! enabling again: decided by a second person on the approvals page), reminders and timers that
+//! gave up, and erasure requests. Tokens and disabling run the same `commands` as `vigil users …`
+//! and `vigil tokens …`; grants, erasure and retries the same `cases` operations as the API.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -13,14 +13,14 @@ use super::forms::{Submitted, humanize};
 use super::pages::{Nav, Pick, local, parse_id};
 use super::session::Session;
 use super::{WebError, page, see_other};
-use crate::cases::{self, CaseError, EraseRequest};
+use crate::cases::{self, CaseError, EraseRequest, GrantAsk, TokenLink};
 use crate::commands;
-use crate::domain::Role;
-use crate::domain::{DelegationCode, ErasureReason};
-use crate::domain::{ErasureRequestId, ScheduledId, UserId};
+use crate::domain::{Approver, DelegationCode, ErasureReason};
+use crate::domain::{ScheduledId, UserId};
 use crate::http::AppState;
 use crate::http::cases::run;
 use crate::http::error::ApiError;
+use crate::http::grants::{email_token_link, no_mail, tell};
 use crate::store::users;
 
 fn admin_only(session: &Session) -> Result<(), WebError> {
@@ -56,22 +56,14 @@ pub struct DeadLine {
     pub attempts: i32,
 }
 
-pub struct ErasureLine {
-    pub id: ErasureRequestId,
-    pub reference: String,
-    pub reason: String,
-    pub requested_by: String,
-    pub requested_at: String,
-    pub mine: bool,
-}
-
 #[derive(Template)]
 #[template(path = "admin.html", config = "src/http/ui/askama.toml")]
 struct AdminPage {
     nav: Nav,
     users: Vec<UserLine>,
     dead: Vec<DeadLine>,
-    erasures: Vec<ErasureLine>,
+    /// How many grants and erasures wait for a decision (on the approvals page).
+    waiting: usize,
     roles: Vec<Pick>,
     reasons: Vec<Pick>,
     notice: Option<&'static str>,
@@ -96,7 +88,10 @@ fn notice_of(code: &str) -> Option<&'static str> {
         "revoked" => "The token is revoked; sessions opened with it have ended.",
         "retried" => "The item will be tried again at the next pass.",
         "requested" => "The erasure is requested. Another administrator must approve it.",
-        "erased" => "The case is erased: only its tombstone remains.",
+        "asked_head" => {
+            "The grant is requested. Nothing changes until the head of the delegation approves it; they were emailed."
+        }
+        "asked_admin" => "The grant is requested. Nothing changes until another administrator approves it.",
         _ => return None,
     })
 }
@@ -123,19 +118,13 @@ async fn admin_page(
         sent,
         form,
     } = shown;
-    let (users, dead, erasures) = run(state, session.caller.clone(), req, None, |conn, ctx| {
+    let (users, dead, waiting) = run(state, session.caller.clone(), req, None, |conn, ctx| {
         let users = users::list_users(conn)?;
         let dead = crate::reminders::admin::scheduled(conn, ctx, "dead")?;
-        let erasures = cases::pending_erasures(conn, ctx)?;
-        Ok((users, dead, erasures))
+        let waiting = cases::pending_erasures(conn, ctx)?.len() + cases::pending_grants(conn, ctx)?.len();
+        Ok((users, dead, waiting))
     })
     .await?;
-    let email_of = |id: UserId| {
-        users
-            .iter()
-            .find(|u| u.id == id)
-            .map_or_else(|| id.to_string(), |u| u.email.clone())
-    };
     let zone = session.zone;
     let when = |at: chrono::DateTime<Utc>| local(at, zone);
     let template = AdminPage {
@@ -154,17 +143,7 @@ async fn admin_page(
                 attempts: d.attempts,
             })
             .collect(),
-        erasures: erasures
-            .into_iter()
-            .map(|e| ErasureLine {
-                id: e.id,
-                reference: e.reference.into_string(),
-                reason: humanize(e.reason.as_str()),
-                requested_by: email_of(e.requested_by),
-                requested_at: when(e.requested_at),
-                mine: e.requested_by == session.caller.user_id,
-            })
-            .collect(),
+        waiting,
         users: users
             .iter()
             .map(|u| UserLine {
@@ -230,25 +209,9 @@ async fn command<T: Send + 'static>(
         .map_err(|e| WebError::Api(ApiError::Internal(Box::new(e))))
 }
 
-/// Emails `link`'s owner the one-time link to their token; an error names no secret.
-async fn email_token_link(state: &AppState, link: &commands::TokenLink) -> Result<(), String> {
-    let mailer = state.mailer.as_ref().ok_or_else(no_mail)?;
-    let url = format!("{}ui/sign-in/token/{}", mailer.public_url, link.secret.expose());
-    let message = crate::mail::message::token_link(&url, commands::TOKEN_LINK_LIFETIME.num_minutes());
-    crate::mail::deliver(&mailer.outbox, &mailer.from, &link.email, message)
-        .await
-        .map_err(|e| {
-            tracing::warn!(user.id = %link.user_id, error = %e, "no token link sent");
-            "the link could not be emailed; try again later".to_owned()
-        })
-}
-
-fn no_mail() -> String {
-    "this server sends no email, so no token can reach its owner from here; use `vigil users add` or `vigil tokens issue` on the server".into()
-}
-
-/// `POST /ui/admin/users`: adds a user, with no token: a one-time link to their first token is
-/// emailed to them, and no one else ever sees it.
+/// `POST /ui/admin/users`: asks for a new user, under the four-eyes rule: once a second person
+/// approves, the user exists and is emailed a one-time link to their first token, which no one
+/// else ever sees.
 pub async fn add_user(
     state: web::Data<AppState>,
     session: Session,
@@ -257,37 +220,84 @@ pub async fn add_user(
 ) -> Result<HttpResponse, WebError> {
     let form = admin_form(&session, &body)?;
     if state.mailer.is_none() {
-        let shown = Shown {
-            error: Some(no_mail()),
-            form,
-            ..Shown::default()
-        };
-        return admin_page(&state, &session, &req, StatusCode::UNPROCESSABLE_ENTITY, shown).await;
+        return refused_keeping(&state, &session, &req, no_mail(), form).await;
     }
-    let email = form.text("email").to_owned();
-    let role = form.text("role").parse::<Role>();
-    let delegation = Some(form.text("delegation").to_uppercase()).filter(|d| !d.is_empty());
-    let name = Some(form.text("name").to_owned()).filter(|n| !n.is_empty());
-    let admin = session.caller.user_id;
-    let invited = command(&state, move |db| {
-        let role = role.map_err(|e| anyhow::anyhow!("the role {e}"))?;
-        commands::invite_user(db, &email, role, delegation.as_deref(), name.as_deref(), admin)
+    let ask = GrantAsk::NewUser {
+        email: form.text("email").to_owned(),
+        role: form.text("role").to_owned(),
+        delegation: Some(form.text("delegation").to_owned()),
+        name: Some(form.text("name").to_owned()),
+    };
+    ask_for_grant(&state, &session, &req, ask, form).await
+}
+
+/// `POST /ui/admin/users/{id}/grant`: asks for another role or delegation for a user.
+pub async fn change_user(
+    state: web::Data<AppState>,
+    session: Session,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let form = admin_form(&session, &body)?;
+    let ask = GrantAsk::Change {
+        user_id: parse_id(&id)?,
+        role: form.text("role").to_owned(),
+        delegation: Some(form.text("delegation").to_owned()),
+    };
+    ask_for_grant(&state, &session, &req, ask, Submitted::default()).await
+}
+
+/// `POST /ui/admin/users/{id}/enable`: asks for a disabled user to be enabled again.
+pub async fn enable_user(
+    state: web::Data<AppState>,
+    session: Session,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    admin_form(&session, &body)?;
+    let ask = GrantAsk::ReEnable {
+        user_id: parse_id(&id)?,
+    };
+    ask_for_grant(&state, &session, &req, ask, Submitted::default()).await
+}
+
+/// Asks for a grant as the API does, tells whoever decides, and says who that is; a refusal
+/// shows the page again with `form` kept.
+async fn ask_for_grant(
+    state: &AppState,
+    session: &Session,
+    req: &HttpRequest,
+    ask: GrantAsk,
+    form: Submitted,
+) -> Result<HttpResponse, WebError> {
+    let outcome = run(state, session.caller.clone(), req, None, move |conn, ctx| {
+        cases::request_grant(conn, ctx, ask)
     })
-    .await?;
-    match invited {
-        Ok(link) => {
-            tracing::info!(admin.id = %admin, user.id = %link.user_id, "user added from the web interface");
-            link_sent(&state, &session, &req, &link).await
+    .await;
+    match outcome {
+        Ok(asked) => {
+            tell(state, &asked.notice).await;
+            Ok(see_other(match asked.approver {
+                Approver::HeadOfDelegation => "/ui/admin?done=asked_head",
+                Approver::Admin => "/ui/admin?done=asked_admin",
+            }))
         }
-        Err(e) => {
-            let shown = Shown {
-                error: Some(e.to_string()),
-                form,
-                ..Shown::default()
-            };
-            admin_page(&state, &session, &req, StatusCode::UNPROCESSABLE_ENTITY, shown).await
-        }
+        Err(CaseError::Invalid(issues)) => refused_keeping(state, session, req, in_words(&issues), form).await,
+        Err(CaseError::Forbidden(why)) => refused_keeping(state, session, req, why, form).await,
+        Err(CaseError::NotFound) => refused_keeping(state, session, req, "There is no such user.".into(), form).await,
+        Err(e) => Err(e.into()),
     }
+}
+
+/// Field problems in words: "Email is not an email address; Role …".
+pub(super) fn in_words(issues: &[cases::FieldIssue]) -> String {
+    issues
+        .iter()
+        .map(|i| format!("{} {}", humanize(&i.field), i.problem))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The page after a token link was made: sent, or why not.
@@ -295,7 +305,7 @@ async fn link_sent(
     state: &AppState,
     session: &Session,
     req: &HttpRequest,
-    link: &commands::TokenLink,
+    link: &TokenLink,
 ) -> Result<HttpResponse, WebError> {
     let shown = match email_token_link(state, link).await {
         Ok(()) => Shown {
@@ -377,8 +387,20 @@ async fn refused(
     req: &HttpRequest,
     error: impl std::fmt::Display,
 ) -> Result<HttpResponse, WebError> {
+    refused_keeping(state, session, req, error.to_string(), Submitted::default()).await
+}
+
+/// The page again, `422`, saying why, with what the add-user form held.
+async fn refused_keeping(
+    state: &AppState,
+    session: &Session,
+    req: &HttpRequest,
+    error: String,
+    form: Submitted,
+) -> Result<HttpResponse, WebError> {
     let shown = Shown {
-        error: Some(error.to_string()),
+        error: Some(error),
+        form,
         ..Shown::default()
     };
     admin_page(state, session, req, StatusCode::UNPROCESSABLE_ENTITY, shown).await
@@ -422,38 +444,13 @@ pub async fn request_erasure(
     })
     .await;
     match outcome {
-        Ok(_) => Ok(see_other("/ui/admin?done=requested")),
-        Err(CaseError::Invalid(issues)) => {
-            let words = issues
-                .iter()
-                .map(|i| format!("{} {}", humanize(&i.field), i.problem))
-                .collect::<Vec<_>>()
-                .join("; ");
-            refused(&state, &session, &req, words).await
+        Ok(asked) => {
+            tell(&state, &asked.notice).await;
+            Ok(see_other("/ui/admin?done=requested"))
         }
+        Err(CaseError::Invalid(issues)) => refused(&state, &session, &req, in_words(&issues)).await,
         Err(CaseError::Forbidden(why)) => refused(&state, &session, &req, why).await,
         Err(CaseError::Erased) => refused(&state, &session, &req, "That case is erased already.").await,
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// `POST /ui/admin/erasures/{id}/approve`: the second admin's approval; the case is shredded.
-pub async fn approve_erasure(
-    state: web::Data<AppState>,
-    session: Session,
-    id: web::Path<String>,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> Result<HttpResponse, WebError> {
-    admin_form(&session, &body)?;
-    let id = parse_id(&id)?;
-    let outcome = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
-        cases::approve_erasure(conn, ctx, id)
-    })
-    .await;
-    match outcome {
-        Ok(_) => Ok(see_other("/ui/admin?done=erased")),
-        Err(CaseError::Forbidden(why)) => refused(&state, &session, &req, why).await,
         Err(e) => Err(e.into()),
     }
 }

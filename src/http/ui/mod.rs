@@ -8,6 +8,7 @@
 //! pairs its form with a cookie instead.
 
 mod admin;
+mod approvals;
 mod forms;
 mod pages;
 mod session;
@@ -73,7 +74,17 @@ pub fn scope() -> impl actix_web::dev::HttpServiceFactory {
         .route("/admin/tokens/revoke", web::post().to(admin::revoke_token))
         .route("/admin/reminders/{id}/retry", web::post().to(admin::retry))
         .route("/admin/erasures", web::post().to(admin::request_erasure))
-        .route("/admin/erasures/{id}/approve", web::post().to(admin::approve_erasure))
+        .route(
+            "/admin/erasures/{id}/approve",
+            web::post().to(approvals::approve_erasure),
+        )
+        .route("/admin/users/{id}/grant", web::post().to(admin::change_user))
+        .route("/admin/users/{id}/enable", web::post().to(admin::enable_user))
+        .route("/approvals", web::get().to(approvals::approvals))
+        .route(
+            "/approvals/grants/{id}/{decision}",
+            web::post().to(approvals::decide_grant),
+        )
         .route("/workflows", web::get().to(pages::workflows))
         .route("/workflows/{name}", web::get().to(pages::workflow))
 }

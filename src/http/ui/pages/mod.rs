@@ -33,6 +33,8 @@ pub struct Nav {
     pub admin: bool,
     /// Whether the administrative log is theirs to read (admins, heads of delegation).
     pub reads_admin_log: bool,
+    /// Whether requests under the four-eyes rule wait for them (admins, heads of delegation).
+    pub decides: bool,
 }
 
 impl Nav {
@@ -52,6 +54,7 @@ impl Nav {
             reviewer: role.is_eusr(),
             admin: role.is_admin(),
             reads_admin_log: role.is_admin() || role == Role::HeadOfDelegation,
+            decides: role.is_admin() || role == Role::HeadOfDelegation,
         }
     }
 }

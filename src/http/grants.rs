@@ -1,0 +1,154 @@
+//! The API of the four-eyes rule: grant requests (asked for by an administrator, decided by a
+//! second person), the erasures waiting for a second administrator, and the emails that tell
+//! the people concerned, sent once a change has committed.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::AppState;
+use super::auth::Caller;
+use super::cases::{parse_id, run};
+use super::error::ApiError;
+use crate::cases::{self, GrantAsk, Notice, TokenLink};
+use crate::domain::GrantRequestId;
+
+/// Mails `notice` to each of its addresses, after the change it tells of has committed; a
+/// failure is logged (by count, naming nobody) and the change stands: the request is listed
+/// for its deciders either way.
+pub(super) async fn tell(state: &AppState, notice: &Notice) {
+    let Some(mailer) = state.mailer.as_ref() else {
+        return;
+    };
+    let approvals = format!("{}ui/approvals", mailer.public_url);
+    let email = crate::mail::message::four_eyes(&notice.subject, &notice.sentence, &approvals);
+    let mut failed = 0_usize;
+    for to in &notice.to {
+        if crate::mail::deliver(&mailer.outbox, &mailer.from, to, email.clone())
+            .await
+            .is_err()
+        {
+            failed += 1;
+        }
+    }
+    if failed > 0 {
+        tracing::warn!(failed, of = notice.to.len(), "four-eyes notices not sent");
+    }
+}
+
+/// Emails `link`'s owner the one-time link to their token; an error names no secret.
+pub(super) async fn email_token_link(state: &AppState, link: &TokenLink) -> Result<(), String> {
+    let mailer = state.mailer.as_ref().ok_or_else(no_mail)?;
+    let url = format!("{}ui/sign-in/token/{}", mailer.public_url, link.secret.expose());
+    let message = crate::mail::message::token_link(&url, cases::TOKEN_LINK_LIFETIME.num_minutes());
+    crate::mail::deliver(&mailer.outbox, &mailer.from, &link.email, message)
+        .await
+        .map_err(|e| {
+            tracing::warn!(user.id = %link.user_id, error = %e, "no token link sent");
+            "the link could not be emailed; ask for another token for them later".to_owned()
+        })
+}
+
+pub(super) fn no_mail() -> String {
+    "this server sends no email, so no token can reach its owner from here; use `vigil users add` or `vigil tokens issue` on the server".into()
+}
+
+/// `POST /grant-requests`: an administrator asks for a grant; `202 Accepted`, since nothing
+/// changes until a second person approves it.
+pub async fn request_grant(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<GrantAsk>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let ask = body.into_inner();
+    if matches!(ask, GrantAsk::NewUser { .. }) && state.mailer.is_none() {
+        return Err(ApiError::Invalid(no_mail()));
+    }
+    let asked = run(&state, caller, &req, None, move |conn, ctx| {
+        cases::request_grant(conn, ctx, ask)
+    })
+    .await?;
+    tell(&state, &asked.notice).await;
+    Ok(HttpResponse::Accepted()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/grant-requests/{}", asked.request_id),
+        ))
+        .json(&asked))
+}
+
+/// `GET /grant-requests`: what waits for a decision, for those who may see it.
+pub async fn pending_grants(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let items = run(&state, caller, &req, None, cases::pending_grants).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+/// `POST /grant-requests/{id}/approve`: the second person's decision, as the signed-in caller. An approved new user is emailed a one-time link to their first token.
+pub async fn approve_grant(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    decide_grant(&state, caller, &id, &req, true).await
+}
+
+/// `POST /grant-requests/{id}/refuse`: see [`approve_grant`].
+pub async fn refuse_grant(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    decide_grant(&state, caller, &id, &req, false).await
+}
+
+async fn decide_grant(
+    state: &AppState,
+    caller: Caller,
+    id: &str,
+    req: &HttpRequest,
+    approve: bool,
+) -> Result<HttpResponse, ApiError> {
+    let id: GrantRequestId = parse_id(id)?;
+    let decided = run(state, caller, req, None, move |conn, ctx| {
+        if approve {
+            cases::approve_grant(conn, ctx, id)
+        } else {
+            cases::refuse_grant(conn, ctx, id)
+        }
+    })
+    .await?;
+    tell(state, &decided.notice).await;
+    let mut answer = serde_json::to_value(&decided).map_err(|e| ApiError::Internal(Box::new(e)))?;
+    if let Some(link) = &decided.token_link {
+        let sent = email_token_link(state, link).await.is_ok();
+        answer["token_link_sent"] = serde_json::Value::Bool(sent);
+    }
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// `GET /erasure-requests`: erasures waiting for a second administrator, for administrators.
+pub async fn pending_erasures(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let items = run(&state, caller, &req, None, |conn, ctx| {
+        Ok(cases::pending_erasures(conn, ctx)?
+            .into_iter()
+            .map(|e| {
+                serde_json::json!({
+                    "id": e.id, "reference": e.reference, "reason": e.reason,
+                    "requested_by": e.requested_by, "requested_at": e.requested_at,
+                    "may_decide": cases::may_approve_erasure(ctx.caller, e.requested_by).is_ok(),
+                })
+            })
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
