@@ -33,6 +33,9 @@ use crate::store;
 /// The superuser `initdb` creates, and the database Vigil uses in its cluster.
 pub const SUPERUSER: &str = "vigil";
 pub const DATABASE: &str = "vigil";
+/// The role `serve` and the other commands connect as: it owns nothing, and has only the
+/// privileges of `store::privileges` (migrations run as [`SUPERUSER`], the tables' owner).
+pub const SERVING_ROLE: &str = "vigil_serve";
 const PORT: u16 = 5432;
 /// Where a root process keeps clusters whose `VIGIL_HOME` the cluster user cannot reach.
 const RELOCATION_BASE: &str = "/var/lib/vigil";
@@ -278,11 +281,16 @@ impl Cluster {
         &self.layout
     }
 
-    /// A libpq URL for `database` in this cluster, over its socket.
+    /// A libpq URL for `database` in this cluster, over its socket, as the superuser.
     pub fn url(&self, database: &str) -> String {
+        self.url_as(SUPERUSER, database)
+    }
+
+    /// The same as `role`.
+    pub fn url_as(&self, role: &str, database: &str) -> String {
         let host: String =
             url::form_urlencoded::byte_serialize(self.layout.socket_dir.as_os_str().as_encoded_bytes()).collect();
-        format!("postgres://{SUPERUSER}@localhost/{database}?host={host}&port={PORT}")
+        format!("postgres://{role}@localhost/{database}?host={host}&port={PORT}")
     }
 
     /// Creates the cluster if it does not exist, starts it if it is not running, makes sure
@@ -301,6 +309,7 @@ impl Cluster {
             true
         };
         store::admin::ensure_database(&self.url("postgres"), DATABASE)?;
+        store::admin::ensure_login_role(&self.url("postgres"), SERVING_ROLE)?;
         Ok(ClusterLease {
             cluster: self.clone(),
             users: Some(users),
@@ -484,8 +493,14 @@ pub enum Released {
 }
 
 impl ClusterLease {
+    /// As the superuser, who owns the tables and runs migrations.
     pub fn url(&self, database: &str) -> String {
         self.cluster.url(database)
+    }
+
+    /// As [`SERVING_ROLE`].
+    pub fn serving_url(&self, database: &str) -> String {
+        self.cluster.url_as(SERVING_ROLE, database)
     }
 
     pub fn layout(&self) -> &Layout {

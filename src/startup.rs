@@ -15,6 +15,9 @@ pub struct Database {
     lease: Option<ClusterLease>,
     /// Where migrations run: the tables' owner (`VIGIL_MIGRATE_DATABASE_URL`), or `url`.
     migrate_url: DatabaseUrl,
+    /// The role `url` connects as, given the serving privileges after every migration: the
+    /// embedded cluster's own (an external server's operator runs `vigil migrate --grant-to`).
+    serving_role: Option<&'static str>,
 }
 
 impl Database {
@@ -24,6 +27,7 @@ impl Database {
                 url: url.clone(),
                 lease: None,
                 migrate_url: config.migrate_database_url.clone().unwrap_or_else(|| url.clone()),
+                serving_role: None,
             }),
             DatabaseSource::Embedded => {
                 let cluster = Cluster::new(&config.home, ClusterOptions::default())
@@ -37,24 +41,41 @@ impl Database {
                 let lease = cluster
                     .acquire()
                     .context("cannot start the embedded PostgreSQL cluster")?;
-                let url = DatabaseUrl::parse(&lease.url(crate::devdb::DATABASE))
-                    .context("the embedded cluster's URL is malformed")?;
+                let malformed = "the embedded cluster's URL is malformed";
+                let url = DatabaseUrl::parse(&lease.serving_url(crate::devdb::DATABASE)).context(malformed)?;
+                let migrate_url = DatabaseUrl::parse(&lease.url(crate::devdb::DATABASE)).context(malformed)?;
                 tracing::info!(
                     data = %lease.layout().data.display(),
                     started = lease.started(),
                     "using the embedded PostgreSQL cluster: for a laptop, not for production (set DATABASE_URL)"
                 );
                 Ok(Self {
-                    migrate_url: url.clone(),
+                    migrate_url,
                     url,
                     lease: Some(lease),
+                    serving_role: Some(crate::devdb::SERVING_ROLE),
                 })
             }
         }
     }
 
-    /// Applies pending migrations; returns the versions applied.
+    /// Applies pending migrations, then (on the embedded cluster) gives the serving role the
+    /// privileges on what they made; returns the versions applied.
     pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
+        let applied = self.migrate_only()?;
+        if let Some(role) = self.serving_role {
+            self.grant_serving(role)?;
+        }
+        Ok(applied)
+    }
+
+    /// The tables' owner's URL (the embedded superuser's, `VIGIL_MIGRATE_DATABASE_URL`, or `url`):
+    /// for what only an owner may do, such as creating a database for a bench.
+    pub fn owner_url(&self) -> &DatabaseUrl {
+        &self.migrate_url
+    }
+
+    fn migrate_only(&self) -> anyhow::Result<Vec<String>> {
         store::migrations::run_pending_at(&self.migrate_url).map_err(|e| match e {
             store::StoreError::Connect(cause) => anyhow::anyhow!(
                 "cannot connect to {}; check DATABASE_URL (or VIGIL_MIGRATE_DATABASE_URL) and that the server runs: {cause}",

@@ -214,9 +214,11 @@ impl BenchDatabase {
     pub fn create(config: &Config) -> anyhow::Result<Self> {
         let server = Database::open(config)?;
         let name = format!("vigil_bench_{}", std::process::id());
-        let url = server.url.with_database(&name);
-        store::admin::recreate_database(server.url.expose(), &name)
-            .with_context(|| format!("cannot create the bench database on {}", server.url))?;
+        // The bench loads, truncates and vacuums its tables: it works as their owner.
+        let owner = server.owner_url();
+        let url = owner.with_database(&name);
+        store::admin::recreate_database(owner.expose(), &name)
+            .with_context(|| format!("cannot create the bench database on {owner}"))?;
         store::migrations::run_pending_at(&url)?;
         Ok(Self { url, name, server })
     }
@@ -237,7 +239,7 @@ impl BenchDatabase {
 
     /// Drops the bench database and stops the embedded cluster if this process started it.
     pub fn drop(self) -> anyhow::Result<()> {
-        store::admin::drop_database_at(self.server.url.expose(), &self.name)?;
+        store::admin::drop_database_at(self.server.owner_url().expose(), &self.name)?;
         self.server.close()
     }
 }

@@ -46,6 +46,28 @@ pub fn ensure_database(server_url: &str, name: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Connects to `server_url` (as a superuser) and creates `role`, able to log in and owning
+/// nothing, if it is missing: the embedded cluster's serving role.
+pub fn ensure_login_role(server_url: &str, role: &str) -> Result<(), StoreError> {
+    let mut conn = PgConnection::establish(server_url)?;
+    let row: Exists = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS exists")
+        .bind::<Text, _>(role)
+        .get_result(&mut conn)?;
+    if !row.exists {
+        let created = conn.batch_execute(&format!(
+            "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE",
+            checked_name(role)?
+        ));
+        // Two processes starting the cluster together: the other one made it first.
+        match created {
+            Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {}
+            Err(e) if e.to_string().contains("already exists") => {}
+            other => other?,
+        }
+    }
+    Ok(())
+}
+
 /// Connects to `server_url` and drops `name` if it exists, then creates it empty.
 pub fn recreate_database(server_url: &str, name: &str) -> Result<(), StoreError> {
     let mut conn = PgConnection::establish(server_url)?;

@@ -49,9 +49,32 @@ pub fn revert_last(conn: &mut PgConnection) -> Result<String, StoreError> {
 }
 
 /// The versions of the migrations not applied yet.
+/// Reads the applied versions without diesel's harness, which first makes sure its table
+/// exists (a CREATE the serving role, owning nothing, may not run); no table: none applied.
 pub fn pending(conn: &mut PgConnection) -> Result<Vec<String>, StoreError> {
-    let pending = conn.pending_migrations(MIGRATIONS).map_err(migration_error)?;
-    Ok(pending.iter().map(|m| m.name().version().to_string()).collect())
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Applied {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        version: String,
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Present {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        present: bool,
+    }
+    let table: Present = diesel::sql_query("SELECT to_regclass('__diesel_schema_migrations') IS NOT NULL AS present")
+        .get_result(conn)?;
+    let applied: Vec<String> = if table.present {
+        diesel::sql_query("SELECT version FROM __diesel_schema_migrations")
+            .load::<Applied>(conn)?
+            .into_iter()
+            .map(|a| a.version)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(versions()?.into_iter().filter(|v| !applied.contains(v)).collect())
 }
 
 /// The versions of every migration this binary carries, oldest first.

@@ -19,6 +19,7 @@ const CHANGED: &[&str] = &[
     "delegations",
     "digest_entries",
     "erasure_requests",
+    "grant_requests",
     "idempotency_keys",
     "procedures",
     "scheduled",
@@ -77,6 +78,9 @@ pub fn grant_serving(conn: &mut PgConnection, role: &str) -> Result<Option<()>, 
         return Ok(None);
     };
     super::transaction(conn, |conn| {
+        // Processes granting at once (replicas starting together) take turns: PostgreSQL
+        // refuses concurrent changes of one object's privileges ("tuple concurrently updated").
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7361626)").execute(conn)?;
         for statement in &statements {
             diesel::sql_query(statement).execute(conn)?;
         }

@@ -176,3 +176,67 @@ fn outside_the_embedded_default_an_identity_is_required() {
         stderr(&output)
     );
 }
+
+#[test]
+fn the_embedded_default_serves_as_a_role_that_owns_nothing_and_cannot_rewrite_the_record() {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    let home = reachable_home();
+    let _guard = ClusterGuard(home.path().join("pg"));
+    // Commands work as the serving role: adding a user writes users, tokens and the log.
+    let added = vigil(home.path())
+        .args([
+            "delegations",
+            "add",
+            "EUD_KE",
+            "--name",
+            "Kenya",
+            "--time-zone",
+            "Africa/Nairobi",
+        ])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", stderr(&added));
+    let added = vigil(home.path())
+        .args([
+            "users",
+            "add",
+            "--email",
+            "fp@example.org",
+            "--role",
+            "focal_point",
+            "--delegation",
+            "EUD_KE",
+        ])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", stderr(&added));
+
+    let cluster = vigil::devdb::Cluster::new(home.path(), Default::default()).unwrap();
+    let lease = cluster.acquire().unwrap();
+    let mut serving = PgConnection::establish(&lease.serving_url(vigil::devdb::DATABASE)).unwrap();
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        count: i64,
+    }
+    let entries: Count = diesel::sql_query("SELECT count(*) AS count FROM admin_log")
+        .get_result(&mut serving)
+        .unwrap();
+    assert_eq!(entries.count, 3, "delegation added, user added, token issued");
+    for forbidden in [
+        "DELETE FROM admin_log",
+        "UPDATE access_log SET case_id = NULL",
+        "TRUNCATE case_events",
+        "ALTER TABLE case_events DISABLE TRIGGER ALL",
+        "DROP TABLE users",
+    ] {
+        let refused = serving.batch_execute(forbidden).unwrap_err().to_string();
+        assert!(
+            refused.contains("permission denied") || refused.contains("must be owner"),
+            "{forbidden}: {refused}"
+        );
+    }
+    drop(serving);
+    lease.release().unwrap();
+}

@@ -61,7 +61,7 @@ async fn the_serving_role_runs_vigil_and_cannot_rewrite_the_record() {
     let serving = db.url.with_user(&role.name);
     // Vigil works as the serving role: users, a case, a transition, a read, an erasure.
     let pool = Db::connect_lazily(&serving, 2).unwrap();
-    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (fp_id, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
     let (_, first_admin) = seed_user(&pool, "admin", None);
     let (_, second_admin) = seed_user(&pool, "admin", None);
     let service = web_test::init_service(app(state(pool))).await;
@@ -89,6 +89,17 @@ async fn the_serving_role_runs_vigil_and_cannot_rewrite_the_record() {
         requested["request_id"].as_str().unwrap()
     );
     crate::support::api::call_ok(&service, "POST", &approve, &second_admin, None).await;
+    // A grant asked for and approved (its request row is decided, the user's row changed).
+    let ask = json!({"kind": "change", "user_id": fp_id, "role": "head_of_delegation", "delegation": "EUD_KE"});
+    let asked = crate::support::api::call_ok(&service, "POST", "/api/v1/grant-requests", &first_admin, Some(ask)).await;
+    let decide = format!(
+        "/api/v1/grant-requests/{}/approve",
+        asked["request_id"].as_str().unwrap()
+    );
+    crate::support::api::call_ok(&service, "POST", &decide, &second_admin, None).await;
+    // Ready, as the serving role: the check of pending migrations creates nothing.
+    let ready = web_test::call_service(&service, web_test::TestRequest::get().uri("/readyz").to_request()).await;
+    assert_eq!(ready.status(), 200);
 
     // And cannot change what was recorded, by statement or by setting a trigger aside.
     let mut conn = PgConnection::establish(serving.expose()).unwrap();
