@@ -555,6 +555,26 @@ pub fn set_preferences(db: &Db, email: &str, changes: &users::PreferenceChanges)
     Ok(())
 }
 
+/// Gives a dead reminder or timer another round, as the operator; returns whether one was dead.
+pub fn retry_scheduled(db: &Db, id: crate::domain::ScheduledId) -> anyhow::Result<bool> {
+    Ok(db.run_blocking(|conn| {
+        crate::store::transaction(conn, |conn| {
+            let revived = crate::store::scheduled::revive(conn, id)?;
+            if revived {
+                record(
+                    conn,
+                    None,
+                    AdminAct::ReminderRetried,
+                    None,
+                    None,
+                    serde_json::json!({ "scheduled": id }),
+                )?;
+            }
+            Ok::<_, crate::store::StoreError>(revived)
+        })
+    })?)
+}
+
 /// Enables a disabled user again, directly: the operator's command line is not held to the
 /// four-eyes rule (the web interface and the API are). Recorded as the operator's act.
 pub fn enable_user(db: &Db, email: &str) -> anyhow::Result<()> {

@@ -166,6 +166,11 @@ impl DatabaseUrl {
     pub fn database(&self) -> &str {
         self.0.path().trim_start_matches('/')
     }
+
+    /// The role it connects as (empty: libpq's default, the system user's name).
+    pub fn user(&self) -> &str {
+        self.0.username()
+    }
 }
 
 impl std::fmt::Display for DatabaseUrl {

@@ -16,19 +16,26 @@ pub struct Database {
     /// Where migrations run: the tables' owner (`VIGIL_MIGRATE_DATABASE_URL`), or `url`.
     migrate_url: DatabaseUrl,
     /// The role `url` connects as, given the serving privileges after every migration: the
-    /// embedded cluster's own (an external server's operator runs `vigil migrate --grant-to`).
-    serving_role: Option<&'static str>,
+    /// embedded cluster's own, or `DATABASE_URL`'s when `VIGIL_MIGRATE_DATABASE_URL` names
+    /// another (so tables a migration adds at start are the serving role's to use at once).
+    serving_role: Option<String>,
 }
 
 impl Database {
     pub fn open(config: &Config) -> anyhow::Result<Self> {
         match &config.database {
-            DatabaseSource::External(url) => Ok(Self {
-                url: url.clone(),
-                lease: None,
-                migrate_url: config.migrate_database_url.clone().unwrap_or_else(|| url.clone()),
-                serving_role: None,
-            }),
+            DatabaseSource::External(url) => {
+                let migrate_url = config.migrate_database_url.clone().unwrap_or_else(|| url.clone());
+                let serving_role = Some(url.user().to_owned()).filter(|role| {
+                    !role.is_empty() && role != migrate_url.user() && store::privileges::grants_for(role).is_some()
+                });
+                Ok(Self {
+                    url: url.clone(),
+                    lease: None,
+                    migrate_url,
+                    serving_role,
+                })
+            }
             DatabaseSource::Embedded => {
                 let cluster = Cluster::new(&config.home, ClusterOptions::default())
                     .context("cannot prepare the embedded PostgreSQL cluster")?;
@@ -53,17 +60,17 @@ impl Database {
                     migrate_url,
                     url,
                     lease: Some(lease),
-                    serving_role: Some(crate::devdb::SERVING_ROLE),
+                    serving_role: Some(crate::devdb::SERVING_ROLE.to_owned()),
                 })
             }
         }
     }
 
-    /// Applies pending migrations, then (on the embedded cluster) gives the serving role the
-    /// privileges on what they made; returns the versions applied.
+    /// Applies pending migrations, then gives the serving role (when there is one apart from
+    /// the owner) the privileges on what they made; returns the versions applied.
     pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
         let applied = self.migrate_only()?;
-        if let Some(role) = self.serving_role {
+        if let Some(role) = &self.serving_role {
             self.grant_serving(role)?;
         }
         Ok(applied)

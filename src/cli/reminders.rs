@@ -49,7 +49,7 @@ pub fn run(config: &Config, command: RemindersCommand) -> anyhow::Result<()> {
         }),
         RemindersCommand::Retry { id } => with_database(config, |db| {
             anyhow::ensure!(
-                db.run_blocking(|conn| store::scheduled::revive(conn, id))?,
+                vigil::commands::retry_scheduled(db, id)?,
                 "no dead reminder or timer {id}"
             );
             println!("{id} will be tried again");
