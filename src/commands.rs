@@ -502,17 +502,33 @@ pub fn revoke_token(db: &Db, token_or_prefix: &str, by: Option<UserId>) -> anyho
 
 /// Disables a user, by `by` (None: the operator, on the command line).
 pub fn disable_user(db: &Db, email: &str, by: Option<UserId>) -> anyhow::Result<()> {
+    switch_user(db, email, by, false)
+}
+
+/// Enables a disabled user again, directly: the operator's command line is not held to the
+/// four-eyes rule (the web interface and the API are). Recorded as the operator's act.
+pub fn enable_user(db: &Db, email: &str) -> anyhow::Result<()> {
+    switch_user(db, email, None, true)
+}
+
+/// Disables a user or (`enable`) enables them again, and logs it as `by`'s act.
+fn switch_user(db: &Db, email: &str, by: Option<UserId>, enable: bool) -> anyhow::Result<()> {
     let user = db
         .run_blocking(|conn| users::user_by_email(conn, email))?
         .with_context(|| format!("no user {email}"))?;
+    let (switch, act): (fn(&mut crate::store::Conn, UserId) -> _, _) = if enable {
+        (users::enable_user, AdminAct::UserEnabled)
+    } else {
+        (users::disable_user, AdminAct::UserDisabled)
+    };
     let changed = db.run_blocking(|conn| {
         crate::store::transaction(conn, |conn| {
-            let changed = users::disable_user(conn, user.id)?;
+            let changed = switch(conn, user.id)?;
             if changed {
                 record(
                     conn,
                     by,
-                    AdminAct::UserDisabled,
+                    act,
                     Some(user.id),
                     user.delegation.as_ref(),
                     serde_json::json!({}),
@@ -521,7 +537,11 @@ pub fn disable_user(db: &Db, email: &str, by: Option<UserId>) -> anyhow::Result<
             Ok::<_, crate::store::StoreError>(changed)
         })
     })?;
-    ensure!(changed, "{email} is disabled already");
+    if enable {
+        ensure!(changed, "{email} is not disabled");
+    } else {
+        ensure!(changed, "{email} is disabled already");
+    }
     Ok(())
 }
 
@@ -573,32 +593,6 @@ pub fn retry_scheduled(db: &Db, id: crate::domain::ScheduledId) -> anyhow::Resul
             Ok::<_, crate::store::StoreError>(revived)
         })
     })?)
-}
-
-/// Enables a disabled user again, directly: the operator's command line is not held to the
-/// four-eyes rule (the web interface and the API are). Recorded as the operator's act.
-pub fn enable_user(db: &Db, email: &str) -> anyhow::Result<()> {
-    let user = db
-        .run_blocking(|conn| users::user_by_email(conn, email))?
-        .with_context(|| format!("no user {email}"))?;
-    let changed = db.run_blocking(|conn| {
-        crate::store::transaction(conn, |conn| {
-            let changed = users::enable_user(conn, user.id)?;
-            if changed {
-                record(
-                    conn,
-                    None,
-                    AdminAct::UserEnabled,
-                    Some(user.id),
-                    user.delegation.as_ref(),
-                    serde_json::json!({}),
-                )?;
-            }
-            Ok::<_, crate::store::StoreError>(changed)
-        })
-    })?;
-    ensure!(changed, "{email} is not disabled");
-    Ok(())
 }
 
 /// Gives a user another role (and delegation), directly, as the operator: see [`enable_user`].

@@ -211,19 +211,61 @@ fn the_embedded_default_serves_as_a_role_that_owns_nothing_and_cannot_rewrite_th
         .output()
         .unwrap();
     assert!(added.status.success(), "{}", stderr(&added));
+    // The operator's other acts take effect at once, each on the log.
+    for args in [
+        &[
+            "users",
+            "change",
+            "--email",
+            "fp@example.org",
+            "--role",
+            "head_of_delegation",
+            "--delegation",
+            "eud_ke",
+        ][..],
+        &["users", "disable", "--email", "fp@example.org"],
+        &["users", "enable", "--email", "fp@example.org"],
+    ] {
+        let done = vigil(home.path()).args(args).output().unwrap();
+        assert!(done.status.success(), "{args:?}: {}", stderr(&done));
+    }
+    let again = vigil(home.path())
+        .args(["users", "enable", "--email", "fp@example.org"])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("is not disabled"), "{}", stderr(&again));
 
     let cluster = vigil::devdb::Cluster::new(home.path(), Default::default()).unwrap();
     let lease = cluster.acquire().unwrap();
     let mut serving = PgConnection::establish(&lease.serving_url(vigil::devdb::DATABASE)).unwrap();
     #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        count: i64,
+    struct Act {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        act: String,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        by_operator: bool,
     }
-    let entries: Count = diesel::sql_query("SELECT count(*) AS count FROM admin_log")
+    let acts: Vec<Act> = diesel::sql_query("SELECT act, actor_id IS NULL AS by_operator FROM admin_log ORDER BY seq")
+        .load(&mut serving)
+        .unwrap();
+    assert!(acts.iter().all(|a| a.by_operator));
+    let acts: Vec<&str> = acts.iter().map(|a| a.act.as_str()).collect();
+    assert_eq!(
+        acts,
+        [
+            "delegation_added",
+            "user_added",
+            "token_issued",
+            "user_changed",
+            "user_disabled",
+            "user_enabled"
+        ]
+    );
+    let role: Act = diesel::sql_query("SELECT role AS act, disabled_at IS NULL AS by_operator FROM users")
         .get_result(&mut serving)
         .unwrap();
-    assert_eq!(entries.count, 3, "delegation added, user added, token issued");
+    assert_eq!((role.act.as_str(), role.by_operator), ("head_of_delegation", true));
     for forbidden in [
         "DELETE FROM admin_log",
         "UPDATE access_log SET case_id = NULL",
