@@ -20,8 +20,15 @@ pub struct Reminder {
     /// The delegation's time zone, for recipients who have none of their own.
     pub time_zone: Tz,
     pub link: String,
-    /// Stable per occurrence, so a retry after a crash can be recognised downstream.
-    pub message_id: String,
+    /// The occurrence (the scheduled item's id): with the recipient, it makes the Message-ID,
+    /// stable per occurrence and recipient, so a retry after a crash can be recognised downstream
+    /// and two recipients' copies are two messages.
+    pub occurrence: String,
+}
+
+/// The Message-ID of `occurrence`'s email to `recipient` (a user id: nothing about anyone).
+pub fn message_id(occurrence: &str, recipient: &str) -> String {
+    format!("<{occurrence}.{recipient}@vigil>")
 }
 
 /// Who an email is for, as far as its wording goes.
@@ -77,18 +84,19 @@ pub fn compose(reminder: &Reminder, reader: Reader<'_>, catalog: &Catalog) -> (S
     (subject, text, html)
 }
 
-/// Sends `reminder` to `to` through `outbox`, worded for `reader`.
+/// Sends `reminder` to `to` (the address of the user `recipient`) through `outbox`, worded for
+/// `reader`.
 pub async fn send(
     outbox: &Outbox,
     from: &str,
-    to: &str,
+    (to, recipient): (&str, &str),
     reminder: &Reminder,
     reader: Reader<'_>,
     catalog: &Catalog,
 ) -> Result<(), MailError> {
     let (subject, text, html) = compose(reminder, reader, catalog);
     let email = Email {
-        message_id: reminder.message_id.clone(),
+        message_id: message_id(&reminder.occurrence, recipient),
         tag: reminder.message.clone(),
         subject,
         text,
@@ -197,7 +205,7 @@ mod tests {
             due_at: "2026-12-03T06:00:00Z".parse().unwrap(),
             time_zone: chrono_tz::Africa::Nairobi,
             link: "https://vigil.example/cases/x".into(),
-            message_id: "<x@vigil>".into(),
+            occurrence: "x".into(),
         }
     }
 

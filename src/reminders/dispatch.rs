@@ -38,7 +38,8 @@ pub struct Pass {
 
 /// 1, 2, 4 … minutes, capped at 6 hours, with up to a quarter of jitter.
 fn backoff(attempts: i32) -> chrono::Duration {
-    let minutes = 1i64 << attempts.clamp(0, 9);
+    // `attempts` counts the claim of the attempt that failed: the first failure waits 1 minute.
+    let minutes = 1i64 << (attempts - 1).clamp(0, 9);
     let base = chrono::Duration::minutes(minutes.min(360));
     let jitter = uuid::Uuid::new_v4().as_u128() % 1000;
     base + base * i32::try_from(jitter).unwrap_or(0) / 4000
@@ -107,10 +108,11 @@ pub async fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTi
                 }
                 for to in letter.to.iter().filter(|to| !to.digest) {
                     let reader = Reader::new(&to.language, to.time_zone.as_deref(), letter.reminder.time_zone);
+                    let recipient = to.id.to_string();
                     let sent = message::send(
                         &mailer.outbox,
                         &mailer.from,
-                        &to.email,
+                        (&to.email, &recipient),
                         &letter.reminder,
                         reader,
                         &mailer.catalog,
@@ -314,7 +316,7 @@ async fn prepare(
             due_at: item.due_at,
             time_zone: context.time_zone.parse().unwrap_or(chrono_tz::UTC),
             link: format!("{}cases/{}", mailer.public_url, item.case_id),
-            message_id: format!("<{}@vigil>", item.id),
+            occurrence: item.id.to_string(),
         };
         let to = recipients
             .get(&(item.delegation.clone(), context.owner_id, item.recipients.clone()))
@@ -364,4 +366,21 @@ fn schedule_next(
             due_at: next,
         }],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_retry_waits_a_minute_then_twice_as_long_each_time_up_to_six_hours() {
+        for (attempts, minutes) in [(1, 1), (2, 2), (3, 4), (4, 8), (9, 256), (10, 360), (30, 360)] {
+            let waited = backoff(attempts);
+            let base = chrono::Duration::minutes(minutes);
+            assert!(
+                waited >= base && waited <= base + base / 4,
+                "attempt {attempts}: {waited}"
+            );
+        }
+    }
 }

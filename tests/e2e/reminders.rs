@@ -254,6 +254,52 @@ async fn two_dispatchers_send_every_reminder_exactly_once() {
 }
 
 #[actix_web::test]
+async fn a_reminder_to_two_people_is_two_messages_with_two_message_ids() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    let app_state = state(pool.clone());
+    let workflows = app_state.workflows.clone();
+    let service = web_test::init_service(app(app_state)).await;
+    let outbox = tempfile::tempdir().unwrap();
+    let mailer = mailer(Outbox::Files(outbox.path().to_owned()));
+    let opened = call(
+        &service,
+        "POST",
+        "/api/v1/cases",
+        &fp,
+        Some(json!({"country": "KE", "themes": ["MEDIA"], "risk": "high",
+            "confidential": {"defender_name": "W"}, "procedure": {"workflow": "demarche"}})),
+    )
+    .await;
+    call(
+        &service,
+        "POST",
+        &transitions_of(&opened),
+        &fp,
+        Some(json!({"action": "submit", "expected_version": 1, "data": {
+        "demarche_type": "letter", "urgency": "standard", "addressee": "a", "key_messages": "k",
+        "public_element_consent": false}})),
+    )
+    .await;
+    // Both heads of delegation are reminded to decide: one occurrence, two messages.
+    let week = Utc::now() + Duration::days(8);
+    assert_eq!(
+        dispatch::send_due(&pool, &workflows, &mailer, week).await.unwrap().sent,
+        1
+    );
+    let messages = outbox_messages(outbox.path());
+    assert_eq!(messages.len(), 2);
+    let ids: std::collections::BTreeSet<&str> = messages
+        .iter()
+        .filter_map(|m| m.lines().find(|l| l.to_ascii_lowercase().starts_with("message-id:")))
+        .collect();
+    assert_eq!(ids.len(), 2, "two recipients' copies share a Message-ID: {ids:?}");
+}
+
+#[actix_web::test]
 async fn a_reminder_given_up_is_listed_as_dead_and_can_be_retried() {
     use crate::support::smtp::SmtpSink;
     use diesel::connection::SimpleConnection;
