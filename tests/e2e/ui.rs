@@ -788,6 +788,21 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
     assert!(page.body.contains("Another administrator must approve it"));
     let page = request(&service, "/ui/approvals", &cookies, None).await;
     assert!(page.body.contains("waiting for another administrator"));
+    // The requester cannot approve it by posting the approval's address either.
+    let erasure_id = db_text(&db, "SELECT id::text AS text FROM erasure_requests");
+    let own = request(
+        &service,
+        &format!("/ui/admin/erasures/{erasure_id}/approve"),
+        &cookies,
+        Some(&[("csrf", &csrf)]),
+    )
+    .await;
+    assert_eq!(own.status, 422);
+    assert!(own.body.contains("you asked for this yourself"), "{}", own.body);
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM cases WHERE erased_at IS NOT NULL"),
+        0
+    );
     let unknown = request(
         &service,
         "/ui/admin/erasures",
