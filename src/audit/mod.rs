@@ -9,11 +9,12 @@
 //! prove` shows one case's head included in the latest checkpoint, checkable offline.
 //!
 //! The projection check covers each procedure's state, version and plain fields and the case
-//! row's plain fields, owner and version; sealed data is not compared (that would need the
-//! keys, or each event committing to the ciphertext it leaves).
+//! row's plain fields, owner and version; with the identity (`--sealed`, `sealed.rs`), also
+//! the case's confidential object and each procedure's sealed fields.
 
 pub mod checkpoint;
 pub mod file;
+mod sealed;
 mod verify;
 
 use chrono::{DateTime, Utc};
@@ -22,6 +23,7 @@ use crate::crypto::{PublicKey, SigningKey, hex};
 use crate::store::{Conn as PgConnection, StoreError, checkpoints};
 pub use checkpoint::{Checkpoint, LineError, SignedLine};
 pub use file::CheckpointFile;
+pub use sealed::{SealedReport, verify_sealed};
 pub use verify::{Problem, Proof, Report, check_proof, prove, verify};
 
 #[derive(Debug, thiserror::Error)]

@@ -21,6 +21,11 @@ pub enum AuditCommand {
         /// The public key to check signatures with (64 hex digits); default: the signing key's.
         #[arg(long)]
         public_key: Option<String>,
+        /// Also open every live case with the identity (VIGIL_IDENTITY_FILE) and check its
+        /// confidential data and its procedures' sealed fields against its events. Each case
+        /// opened is recorded in the access log.
+        #[arg(long)]
+        sealed: bool,
     },
     /// Sign a checkpoint now and append it to the checkpoint file.
     Checkpoint,
@@ -46,7 +51,7 @@ pub enum AuditCommand {
 
 pub fn run(config: &Config, command: AuditCommand) -> anyhow::Result<()> {
     match command {
-        AuditCommand::Verify { public_key } => verify(config, public_key.as_deref()),
+        AuditCommand::Verify { public_key, sealed } => verify(config, public_key.as_deref(), sealed),
         AuditCommand::Checkpoint => checkpoint(config),
         AuditCommand::Prove { reference, public_key } => prove(config, &reference, public_key.as_deref()),
         AuditCommand::CheckProof { proof, public_key } => check_proof(&proof, &public_key),
@@ -71,12 +76,26 @@ fn public_key(config: &Config, given: Option<&str>) -> anyhow::Result<PublicKey>
 
 const CHECKOUT: Duration = Duration::from_secs(30);
 
-fn verify(config: &Config, given: Option<&str>) -> anyhow::Result<()> {
+fn verify(config: &Config, given: Option<&str>, sealed: bool) -> anyhow::Result<()> {
     let key = public_key(config, given)?;
+    let keys = if sealed {
+        Some(KeySource::from_config(config)?.load(config)?)
+    } else {
+        None
+    };
     let file = CheckpointFile::new(config.checkpoint_file.clone());
-    let report = with_database(config, |db| {
-        Ok(audit::verify(&mut *db.get_timeout(CHECKOUT)?, &file, &key)?)
+    let (mut report, opened) = with_database(config, |db| {
+        let mut conn = db.get_timeout(CHECKOUT)?;
+        let report = audit::verify(&mut conn, &file, &key)?;
+        let opened = keys
+            .as_ref()
+            .map(|keys| audit::verify_sealed(&mut conn, keys))
+            .transpose()?;
+        Ok((report, opened))
     })?;
+    if let Some(opened) = &opened {
+        report.problems.extend(opened.problems.iter().cloned());
+    }
     for problem in &report.problems {
         println!("{problem}");
     }
@@ -87,6 +106,12 @@ fn verify(config: &Config, given: Option<&str>) -> anyhow::Result<()> {
         report.events,
         report.checkpoints
     );
+    if let Some(opened) = &opened {
+        println!(
+            "{} cases opened: their confidential data and sealed fields are what their events set",
+            opened.cases
+        );
+    }
     println!(
         "{} events checked, every chain intact; {} checkpoints signed by {key}, the latest over {} cases; {} access-log rows as signed; {} administrative-log entries chained",
         report.events, report.checkpoints, report.cases_committed, report.access_rows, report.admin_entries

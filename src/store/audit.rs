@@ -270,3 +270,68 @@ pub fn digest(conn: &mut PgConnection) -> Result<(String, usize), StoreError> {
     let hex = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
     Ok((hex, heads.len()))
 }
+
+/// A live case's sealed state, for the check of sealed data against its events (which needs
+/// the keys, so it is made above the store): its confidential object, its key as wrapped, each
+/// procedure's sealed data, and its events.
+#[derive(Debug, Clone)]
+pub struct SealedCase {
+    pub delegation: DelegationCode,
+    pub id: CaseId,
+    pub reference: String,
+    pub sealed: Vec<u8>,
+    /// None: the key row is gone (which only erasure may do).
+    pub wrapped: Option<Vec<u8>>,
+    pub procedures: Vec<(ProcedureId, Option<Vec<u8>>)>,
+    pub events: Vec<EventRow>,
+}
+
+/// The cases not erased, by reference: what the sealed check walks.
+pub fn live_cases(conn: &mut PgConnection) -> Result<Vec<(DelegationCode, CaseId)>, StoreError> {
+    Ok(cases::table
+        .filter(cases::erased_at.is_null())
+        .order(cases::reference)
+        .select((cases::delegation, cases::id))
+        .load(conn)?)
+}
+
+/// One case's sealed state (None: no such live case).
+pub fn sealed_case(
+    conn: &mut PgConnection,
+    delegation: &DelegationCode,
+    id: CaseId,
+) -> Result<Option<SealedCase>, StoreError> {
+    use super::schema::case_keys;
+    let row: Option<(String, Vec<u8>, Option<Vec<u8>>)> = cases::table
+        .left_join(
+            case_keys::table.on(case_keys::delegation
+                .eq(cases::delegation)
+                .and(case_keys::case_id.eq(cases::id))),
+        )
+        .filter(
+            cases::delegation
+                .eq(delegation)
+                .and(cases::id.eq(id))
+                .and(cases::erased_at.is_null()),
+        )
+        .select((cases::reference, cases::sealed, case_keys::wrapped.nullable()))
+        .first(conn)
+        .optional()?;
+    let Some((reference, sealed, wrapped)) = row else {
+        return Ok(None);
+    };
+    let procedures = procedures::table
+        .filter(procedures::delegation.eq(delegation).and(procedures::case_id.eq(id)))
+        .order(procedures::id)
+        .select((procedures::id, procedures::sealed_data))
+        .load(conn)?;
+    Ok(Some(SealedCase {
+        delegation: delegation.clone(),
+        id,
+        reference,
+        sealed,
+        wrapped,
+        procedures,
+        events: events_of(conn, delegation, id)?,
+    }))
+}

@@ -728,6 +728,8 @@ async fn case_data_changes_only_against_the_version_read_and_the_timeline_tells_
         db.count("SELECT count(*) AS count FROM access_log WHERE what = 'timeline'"),
         1
     );
+    // A field set and a field removed by the edit: the sealed check folds them as the edit did.
+    db.assert_audit_holds();
 }
 
 #[actix_web::test]

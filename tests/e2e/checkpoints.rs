@@ -584,3 +584,55 @@ fn each_checkpoint_serve_signs_is_emailed_to_the_auditor() {
         "the email does not carry the line as written:\n{message}"
     );
 }
+
+#[actix_web::test]
+async fn sealed_data_changed_beside_its_events_is_found_with_the_identity() {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Recipient {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        recipient: String,
+    }
+    let s = Signed::new().await;
+    // After honest work, opening every case finds nothing, and each opening is on the access log.
+    let honest = s.ok(&["audit", "verify", "--sealed"]);
+    assert!(honest.contains("2 cases opened"), "{honest}");
+    assert_eq!(
+        s.db.count("SELECT count(*) AS count FROM access_log WHERE user_id IS NULL AND request_id = 'vigil audit verify --sealed'"),
+        2
+    );
+    // Someone who can write the database seals new data to a case's recipient (stored in clear)
+    // and puts it beside the events: into a procedure, and into the case's confidential object.
+    let recipient: Recipient =
+        diesel::sql_query(format!("SELECT recipient FROM case_keys WHERE case_id = {}", s.case(0)))
+            .get_result(&mut s.db.connect())
+            .unwrap();
+    let seal = |value: serde_json::Value| {
+        let bytes =
+            vigil::crypto::keyring::seal_json(&recipient.recipient, &vigil::domain::Sensitive::new(value)).unwrap();
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    s.tamper(&format!(
+        "UPDATE procedures SET sealed_data = decode('{}', 'hex') WHERE case_id = {}",
+        seal(json!({"note": "nothing happened"})),
+        s.case(0)
+    ));
+    s.tamper(&format!(
+        "UPDATE cases SET sealed = decode('{}', 'hex') WHERE id = {}",
+        seal(json!({"defender_name": "Someone Else"})),
+        s.case(0)
+    ));
+    // Without the identity nothing shows (the rows are not in any hash); with it, both do.
+    s.ok(&["audit", "verify"]);
+    let output = s.run(&["audit", "verify", "--sealed"]);
+    let report = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{report}{}", stderr(&output));
+    let reference = &s.references[0];
+    assert_names(
+        &report,
+        &format!("{reference} confidential data: is not what its events set"),
+    );
+    assert_names(&report, "its sealed data is not what its events set");
+    assert!(!report.contains(&s.references[1]), "{report}");
+    assert!(!report.contains("Someone") && !report.contains("nothing happened") && !report.contains("Person"));
+}

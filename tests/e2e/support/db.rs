@@ -182,16 +182,24 @@ impl TestDb {
         PgConnection::establish(self.url.expose()).expect("connect to the test database")
     }
 
-    /// Every case's chain and projection (procedures' state, version and plain fields, the case
-    /// row's plain fields and owner) is what its events say: no false alarm after real work.
+    /// Every case's chain and projection (procedures' state, version, plain and sealed fields,
+    /// the case row's plain fields, owner and confidential data) is what its events say: no
+    /// false alarm after real work.
     pub fn assert_audit_holds(&self) {
-        let check = vigil::store::audit::verify(&mut self.connect(), &Default::default()).unwrap();
+        let mut conn = self.connect();
+        let check = vigil::store::audit::verify(&mut conn, &Default::default()).unwrap();
         assert!(
             check.broken.is_empty(),
             "the audit finds problems after honest work: {:#?}",
             check.broken
         );
         assert!(check.events > 0);
+        let sealed = vigil::audit::verify_sealed(&mut conn, &super::keys::load()).unwrap();
+        assert!(
+            sealed.problems.is_empty(),
+            "the sealed check finds problems after honest work: {:#?}",
+            sealed.problems
+        );
     }
 
     /// The one number `sql` selects as `count`.
