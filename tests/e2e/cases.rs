@@ -1490,6 +1490,36 @@ async fn refusals_never_repeat_what_was_sent() {
             format!("/api/v1/erasure-requests/{CANARY}/approve"),
             None,
         ),
+        (
+            "a grant of an unknown role, to an address that is none, in no delegation",
+            "POST",
+            "/api/v1/grant-requests".into(),
+            Some(json!({"kind": "new_user", "email": CANARY, "role": CANARY, "delegation": CANARY, "name": CANARY})),
+        ),
+        (
+            "a grant of an unknown kind",
+            "POST",
+            "/api/v1/grant-requests".into(),
+            Some(json!({"kind": CANARY})),
+        ),
+        (
+            "a grant with an unknown field",
+            "POST",
+            "/api/v1/grant-requests".into(),
+            Some(json!({"kind": "re_enable", "user_id": "00000000-0000-0000-0000-000000000000", CANARY: 1})),
+        ),
+        (
+            "a grant for a user id that is none",
+            "POST",
+            "/api/v1/grant-requests".into(),
+            Some(json!({"kind": "change", "user_id": CANARY, "role": "admin"})),
+        ),
+        (
+            "a grant request id that is none",
+            "POST",
+            format!("/api/v1/grant-requests/{CANARY}/refuse"),
+            None,
+        ),
     ];
     for (what, method, uri, body) in admin_calls {
         let (status, answer) = call(&service, method, &uri, &admin, body).await;

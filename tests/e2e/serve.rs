@@ -180,8 +180,10 @@ fn opening_and_reading_a_case_never_puts_the_defender_in_the_log() {
 
 /// The log half of "no refusal repeats what was sent": a real `vigil serve`, logging at debug,
 /// is sent a canary through the refusal paths (unknown fields and action, a NUL byte in a
-/// filter, an export recipient with whitespace, an unknown query key), and no line of its log
-/// holds it, at any level.
+/// filter, an export recipient with whitespace, an unknown query key, a grant request, and the
+/// web interface's forms: sign-in, sign-in link, opening and editing a case, an action, the
+/// administrators' forms), and no line of its log holds it, at any level; nor does what a
+/// refused administrators' form says is wrong.
 #[test]
 fn refusals_put_nothing_that_was_sent_in_the_log() {
     const CANARY: &str = "LOGCANARY5e1d";
@@ -263,10 +265,159 @@ fn refusals_put_nothing_that_was_sent_in_the_log() {
     for (what, status) in refusals {
         assert!((400..500).contains(&status), "{what}: {status}");
     }
+    // The API's administrators' refusals and the web interface's forms, too.
+    let (_, admin) = crate::support::app::seed_user(&pool, "admin", None);
+    let grant = status_of(
+        ureq::post(&serve.url("/api/v1/grant-requests"))
+            .set("Authorization", &format!("Bearer {admin}"))
+            .send_json(serde_json::json!({"kind": "new_user", "email": CANARY, "role": CANARY, "delegation": CANARY})),
+    );
+    assert!((400..500).contains(&grant), "a grant request: {grant}");
+    let web = Web::new(&serve);
+    let refused = web.post(&["/ui/sign-in"], &[("token", &format!("vgl_{CANARY}"))]);
+    assert_eq!(refused.status(), 401);
+    web.post(&["/ui/sign-in", "/ui/sign-in/link"], &[("email", CANARY)]);
+    let fp = Web::signed_in(&serve, &token);
+    let case_page = format!("/ui/cases/{}", opened["id"].as_str().unwrap());
+    let refused = fp.post(
+        &["/ui/cases/new", "/ui/cases"],
+        &[
+            ("country", CANARY),
+            ("themes", CANARY),
+            ("risk", CANARY),
+            ("defender_name", CANARY),
+            ("workflow", CANARY),
+        ],
+    );
+    assert_eq!(refused.status(), 422);
+    fp.post(
+        &[&format!("{case_page}/edit"), &format!("{case_page}/edit")],
+        &[("risk", CANARY), ("version", CANARY)],
+    );
+    let procedure = read["procedures"][0]["id"].as_str().unwrap();
+    fp.post(
+        &[&case_page, &format!("/ui/procedures/{procedure}/actions/{CANARY}")],
+        &[("expected_version", "1")],
+    );
+    let case_id = opened["id"].as_str().unwrap();
+    let version = read["procedures"][0]["workflow_version"].as_str().unwrap();
+    let note = fp.post(
+        &[&case_page, &format!("/ui/procedures/{procedure}/actions/add_note")],
+        &[
+            ("case", case_id),
+            ("version", "1"),
+            ("workflow", "demarche"),
+            ("workflow_version", version),
+            ("data.note", ""),
+            (&format!("data.{CANARY}"), CANARY),
+        ],
+    );
+    assert_eq!(note.status(), 422, "a note with no text is refused beside its field");
+    let admin = Web::signed_in(&serve, &admin);
+    // The page comes back with the form as typed; what it says is wrong quotes none of it.
+    let alert = |answer: ureq::Response| {
+        assert_eq!(answer.status(), 422);
+        let page = answer.into_string().unwrap();
+        let alert = page.split("role=\"alert\">").nth(1).unwrap_or_default();
+        alert.split('<').next().unwrap_or_default().to_owned()
+    };
+    for (path, fields) in [
+        (
+            "/ui/admin/users",
+            &[
+                ("email", CANARY),
+                ("role", CANARY),
+                ("delegation", CANARY),
+                ("name", CANARY),
+            ][..],
+        ),
+        ("/ui/admin/erasures", &[("reference", CANARY), ("reason", CANARY)]),
+        ("/ui/admin/tokens/revoke", &[("prefix", CANARY)]),
+    ] {
+        let said = alert(admin.post(&["/ui/admin", path], fields));
+        assert!(!said.is_empty() && !said.contains(CANARY), "{path}: {said}");
+    }
     let logs = serve.logs();
     assert!(
         logs.contains("DEBUG") || logs.contains("debug"),
         "not logging at debug:\n{logs}"
     );
     assert!(!logs.contains(CANARY), "the log holds what was sent:\n{logs}");
+}
+
+/// A browser of the web interface over real HTTP, for tests of a real `vigil serve`: cookies by
+/// hand, no redirects followed.
+struct Web<'a> {
+    serve: &'a Serve,
+    agent: ureq::Agent,
+    cookies: String,
+}
+
+impl<'a> Web<'a> {
+    fn new(serve: &'a Serve) -> Self {
+        Self {
+            serve,
+            agent: ureq::AgentBuilder::new().redirects(0).build(),
+            cookies: String::new(),
+        }
+    }
+
+    /// Signed in with `token` through the sign-in form.
+    fn signed_in(serve: &'a Serve, token: &str) -> Self {
+        let mut web = Self::new(serve);
+        let answer = web.post(&["/ui/sign-in"], &[("token", token)]);
+        let session = answer
+            .all("set-cookie")
+            .into_iter()
+            .find(|c| c.starts_with("vigil_session="))
+            .expect("a session cookie")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        web.cookies = session;
+        web
+    }
+
+    /// GETs `path[0]` for its form's CSRF token (and pairing cookie), then posts `fields` with
+    /// it to the last path; the answer whatever its status (asserted not a server error).
+    fn post(&self, path: &[&str], fields: &[(&str, &str)]) -> ureq::Response {
+        let page = match self
+            .agent
+            .get(&self.serve.url(path[0]))
+            .set("Cookie", &self.cookies)
+            .call()
+        {
+            Ok(page) | Err(ureq::Error::Status(_, page)) => page,
+            Err(e) => panic!("no answer: {e}"),
+        };
+        let paired: Vec<String> = page
+            .all("set-cookie")
+            .into_iter()
+            .filter_map(|c| c.split(';').next().map(str::to_owned))
+            .collect();
+        let (status, body) = (page.status(), page.into_string().unwrap());
+        assert!(
+            body.contains("name=\"csrf\""),
+            "{}: {status} with no form:\n{body}",
+            path[0]
+        );
+        let csrf = crate::support::ui::csrf_of(&body);
+        let cookies = std::iter::once(self.cookies.clone())
+            .chain(paired)
+            .filter(|c| !c.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+        form.extend_from_slice(fields);
+        let uri = self.serve.url(path[path.len() - 1]);
+        match self.agent.post(&uri).set("Cookie", &cookies).send_form(&form) {
+            Ok(answer) => answer,
+            Err(ureq::Error::Status(status, answer)) => {
+                assert!(status < 500, "{uri}: {status}");
+                answer
+            }
+            Err(e) => panic!("no answer: {e}"),
+        }
+    }
 }
