@@ -19,13 +19,6 @@ pub struct BrokenLink {
     pub problem: String,
 }
 
-#[derive(Debug, Clone, Queryable)]
-struct ChainRow {
-    seq: i64,
-    prev_hash: Vec<u8>,
-    hash: Vec<u8>,
-}
-
 /// What walking every chain found.
 #[derive(Debug, Clone, Default)]
 pub struct ChainCheck {
@@ -61,195 +54,261 @@ fn folded<'a>(events: impl Iterator<Item = &'a EventRow>) -> serde_json::Map<Str
     fields
 }
 
+/// Cases walked per round trip: each batch is three statements (its case rows, their events,
+/// their procedures), however many events it holds.
+const BATCH: i64 = 1000;
+
+/// An event with the two hashes that chain it: its predecessor's and its own.
+type Linked = (EventRow, Vec<u8>, Vec<u8>);
+
+/// A case row as the walk reads it.
+#[derive(Debug, Clone, Queryable)]
+struct CaseRow {
+    delegation: DelegationCode,
+    id: CaseId,
+    reference: String,
+    version: i64,
+    event_seq: i64,
+    event_head: Vec<u8>,
+    country: String,
+    themes: Vec<Option<String>>,
+    risk: String,
+    owner_id: UserId,
+}
+
 /// Walks every case's chain: each event's hash must cover its own fields and the previous
 /// event's hash, from a zero hash at sequence 1, with no gap; the case row must name the last
 /// event; the chain must still hold the head `committed` names for it; and each procedure's
 /// state, version and plain fields must be what its events made them (the projection), as must
 /// the case's country, themes, risk, owner and version (one per change: the events of one
-/// change share their time).
+/// change share their time). Cases are read [`BATCH`] at a time, by reference.
 pub fn verify(conn: &mut PgConnection, committed: &Committed) -> Result<ChainCheck, StoreError> {
-    let all: Vec<(DelegationCode, CaseId, String, i64, i64, Vec<u8>)> = cases::table
-        .order(cases::reference)
-        .select((
-            cases::delegation,
-            cases::id,
-            cases::reference,
-            cases::version,
-            cases::event_seq,
-            cases::event_head,
-        ))
-        .load(conn)?;
     let mut leaves: HashMap<CaseId, &Leaf> = committed.leaves.iter().map(|leaf| (leaf.case_id, leaf)).collect();
     let mut check = ChainCheck::default();
-    for (delegation, case_id, reference, case_version, head_seq, head_hash) in all {
-        let events = events_of(conn, &delegation, case_id)?;
-        let links: Vec<ChainRow> = case_events::table
+    let mut after = String::new();
+    loop {
+        let batch: Vec<CaseRow> = cases::table
+            .filter(cases::reference.gt(&after))
+            .order(cases::reference)
+            .limit(BATCH)
+            .select((
+                cases::delegation,
+                cases::id,
+                cases::reference,
+                cases::version,
+                cases::event_seq,
+                cases::event_head,
+                cases::country,
+                cases::themes,
+                cases::risk,
+                cases::owner_id,
+            ))
+            .load(conn)?;
+        let Some(last) = batch.last() else { break };
+        after = last.reference.clone();
+        let ids: Vec<CaseId> = batch.iter().map(|case| case.id).collect();
+        let mut delegations: Vec<DelegationCode> = batch.iter().map(|case| case.delegation.clone()).collect();
+        delegations.sort();
+        delegations.dedup();
+        let mut events: HashMap<CaseId, Vec<Linked>> = HashMap::new();
+        let rows: Vec<(CaseId, EventRow, Vec<u8>, Vec<u8>)> = case_events::table
             .filter(
                 case_events::delegation
-                    .eq(&delegation)
-                    .and(case_events::case_id.eq(case_id)),
+                    .eq_any(&delegations)
+                    .and(case_events::case_id.eq_any(&ids)),
             )
-            .order(case_events::seq)
-            .select((case_events::seq, case_events::prev_hash, case_events::hash))
+            .order((case_events::case_id, case_events::seq))
+            .select((
+                case_events::case_id,
+                EventRow::as_select(),
+                case_events::prev_hash,
+                case_events::hash,
+            ))
             .load(conn)?;
-        let mut problem = |seq: i64, text: String| {
-            check.broken.push(BrokenLink {
-                reference: reference.clone(),
-                seq,
-                problem: text,
-            })
-        };
-        let mut previous = vec![0u8; 32];
-        for (expected_seq, (event, link)) in (1..).zip(events.iter().zip(&links)) {
-            check.events += 1;
-            if link.seq != expected_seq {
-                problem(
-                    link.seq,
-                    format!("sequence jumps from {} to {}", expected_seq - 1, link.seq),
-                );
-            }
-            if link.prev_hash != previous {
-                problem(link.seq, "does not follow the event before it".into());
-            }
-            if event_hash(&link.prev_hash, case_id, link.seq, &event.as_new()).as_slice() != link.hash.as_slice() {
-                problem(link.seq, "its content does not match its hash".into());
-            }
-            previous = link.hash.clone();
+        for (case_id, event, prev_hash, hash) in rows {
+            events.entry(case_id).or_default().push((event, prev_hash, hash));
         }
-        // The case row names the chain's last event: events removed from the end (or all of
-        // them) leave it pointing past what is left.
-        let last = links.last().map_or(0, |link| link.seq);
-        if last != head_seq || previous != head_hash {
-            problem(
-                head_seq,
-                format!("the case names event {head_seq} as its last, and its chain ends at {last}"),
-            );
-        }
-        if let Some(leaf) = leaves.remove(&case_id) {
-            let kept = links.iter().find(|link| link.seq == leaf.event_seq);
-            match kept {
-                _ if leaf.reference != reference => problem(
-                    leaf.event_seq,
-                    format!(
-                        "checkpoint {} committed this case under another reference",
-                        committed.checkpoint
-                    ),
-                ),
-                None => problem(
-                    leaf.event_seq,
-                    format!(
-                        "checkpoint {} committed the chain to this event, and it is gone",
-                        committed.checkpoint
-                    ),
-                ),
-                Some(link) if link.hash != leaf.event_head => problem(
-                    leaf.event_seq,
-                    format!(
-                        "is not the event checkpoint {} committed the chain to: the chain was rewritten",
-                        committed.checkpoint
-                    ),
-                ),
-                Some(_) => {}
-            }
-        }
-        // The projection: what the events say each procedure and the case should be.
-        let procedures: Vec<ProcedureRow> = procedures::table
+        let mut procedures_of: HashMap<CaseId, Vec<ProcedureRow>> = HashMap::new();
+        let rows: Vec<(CaseId, ProcedureRow)> = procedures::table
             .filter(
                 procedures::delegation
-                    .eq(&delegation)
-                    .and(procedures::case_id.eq(case_id)),
+                    .eq_any(&delegations)
+                    .and(procedures::case_id.eq_any(&ids)),
             )
             .order(procedures::id)
             .select((
-                procedures::id,
-                procedures::state,
-                procedures::version,
-                procedures::plain_data,
+                procedures::case_id,
+                (
+                    procedures::id,
+                    procedures::state,
+                    procedures::version,
+                    procedures::plain_data,
+                ),
             ))
             .load(conn)?;
-        for procedure in &procedures {
-            let own: Vec<&EventRow> = events.iter().filter(|e| e.procedure_id == Some(procedure.id)).collect();
-            let state = own.iter().rev().find_map(|e| e.to_state.as_deref());
-            let seq = own.last().map_or(0, |e| e.seq);
-            if state != Some(procedure.state.as_str()) {
-                problem(
-                    seq,
-                    format!(
-                        "a procedure's state is not the one its events lead to (procedure {})",
-                        procedure.id
-                    ),
-                );
-            }
-            // A plain field the events set must hold what the last of them set.
-            let set = folded(own.iter().copied());
-            if let serde_json::Value::Object(stored) = &procedure.plain_data {
-                for (name, value) in stored {
-                    if set.get(name).is_some_and(|from_events| from_events != value) {
-                        problem(
-                            seq,
-                            format!(
-                                "a procedure's field `{name}` is not what its events set (procedure {})",
-                                procedure.id
-                            ),
-                        );
-                    }
-                }
-            }
-            if procedure.version != own.len() as i64 {
-                problem(
-                    seq,
-                    format!(
-                        "a procedure's version is {} and its events make it {} (procedure {})",
-                        procedure.version,
-                        own.len(),
-                        procedure.id
-                    ),
-                );
-            }
+        for (case_id, procedure) in rows {
+            procedures_of.entry(case_id).or_default().push(procedure);
         }
-        // The case row's own plain fields: as its opening and its edits set them, and its
-        // owner as the last hand-over did.
-        let row: (String, Vec<Option<String>>, String, UserId) = cases::table
-            .find((&delegation, case_id))
-            .select((cases::country, cases::themes, cases::risk, cases::owner_id))
-            .first(conn)?;
-        let case_fields = folded(events.iter().filter(|e| e.procedure_id.is_none()));
-        let handed = events.iter().rev().find_map(|e| {
-            e.plain
-                .get("new_owner")
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_owned)
-        });
-        let owner = handed.or_else(|| case_fields.get("owner").and_then(|v| v.as_str()).map(str::to_owned));
-        let themes: Vec<String> = row.1.iter().flatten().cloned().collect();
-        let stored = [
-            ("country", serde_json::Value::String(row.0.clone())),
-            ("themes", serde_json::json!(themes)),
-            ("risk", serde_json::Value::String(row.2.clone())),
-        ];
-        for (name, value) in stored {
-            if case_fields.get(name).is_some_and(|from_events| *from_events != value) {
-                problem(last, format!("the case's `{name}` is not what its events set"));
-            }
-        }
-        if owner.is_some_and(|owner| owner != row.3.to_string()) {
-            problem(last, "the case's owner is not the one its events name".into());
-        }
-        let changes = events
-            .iter()
-            .map(|e| e.at)
-            .collect::<std::collections::BTreeSet<_>>()
-            .len() as i64;
-        if !events.is_empty() && case_version != changes {
-            problem(
-                last,
-                format!("the case's version is {case_version} and its events make it {changes}"),
-            );
+        for case in &batch {
+            let chain = events.remove(&case.id).unwrap_or_default();
+            let procedures = procedures_of.remove(&case.id).unwrap_or_default();
+            let leaf = leaves.remove(&case.id);
+            check_case(case, &chain, &procedures, leaf, committed.checkpoint, &mut check);
         }
     }
     check.missing = leaves.into_values().cloned().collect();
     check.missing.sort_by(|a, b| a.reference.cmp(&b.reference));
     Ok(check)
+}
+
+/// One case's chain, its head, its checkpoint leaf and its projection, as [`verify`] checks them.
+fn check_case(
+    case: &CaseRow,
+    chain: &[Linked],
+    procedures: &[ProcedureRow],
+    leaf: Option<&Leaf>,
+    checkpoint: i64,
+    check: &mut ChainCheck,
+) {
+    let reference = &case.reference;
+    let mut problem = |seq: i64, text: String| {
+        check.broken.push(BrokenLink {
+            reference: reference.clone(),
+            seq,
+            problem: text,
+        })
+    };
+    let mut previous = vec![0u8; 32];
+    for (expected_seq, (event, prev_hash, hash)) in (1..).zip(chain) {
+        if event.seq != expected_seq {
+            problem(
+                event.seq,
+                format!("sequence jumps from {} to {}", expected_seq - 1, event.seq),
+            );
+        }
+        if *prev_hash != previous {
+            problem(event.seq, "does not follow the event before it".into());
+        }
+        if event_hash(prev_hash, case.id, event.seq, &event.as_new()).as_slice() != hash.as_slice() {
+            problem(event.seq, "its content does not match its hash".into());
+        }
+        previous = hash.clone();
+    }
+    // The case row names the chain's last event: events removed from the end (or all of
+    // them) leave it pointing past what is left.
+    let last = chain.last().map_or(0, |(event, _, _)| event.seq);
+    if last != case.event_seq || previous != case.event_head {
+        problem(
+            case.event_seq,
+            format!(
+                "the case names event {} as its last, and its chain ends at {last}",
+                case.event_seq
+            ),
+        );
+    }
+    if let Some(leaf) = leaf {
+        let kept = chain.iter().find(|(event, _, _)| event.seq == leaf.event_seq);
+        match kept {
+            _ if leaf.reference != *reference => problem(
+                leaf.event_seq,
+                format!("checkpoint {checkpoint} committed this case under another reference"),
+            ),
+            None => problem(
+                leaf.event_seq,
+                format!("checkpoint {checkpoint} committed the chain to this event, and it is gone"),
+            ),
+            Some((_, _, hash)) if *hash != leaf.event_head => problem(
+                leaf.event_seq,
+                format!("is not the event checkpoint {checkpoint} committed the chain to: the chain was rewritten"),
+            ),
+            Some(_) => {}
+        }
+    }
+    let events: Vec<&EventRow> = chain.iter().map(|(event, _, _)| event).collect();
+    // The projection: what the events say each procedure and the case should be.
+    for procedure in procedures {
+        let own: Vec<&EventRow> = events
+            .iter()
+            .copied()
+            .filter(|e| e.procedure_id == Some(procedure.id))
+            .collect();
+        let state = own.iter().rev().find_map(|e| e.to_state.as_deref());
+        let seq = own.last().map_or(0, |e| e.seq);
+        if state != Some(procedure.state.as_str()) {
+            problem(
+                seq,
+                format!(
+                    "a procedure's state is not the one its events lead to (procedure {})",
+                    procedure.id
+                ),
+            );
+        }
+        // A plain field the events set must hold what the last of them set.
+        let set = folded(own.iter().copied());
+        if let serde_json::Value::Object(stored) = &procedure.plain_data {
+            for (name, value) in stored {
+                if set.get(name).is_some_and(|from_events| from_events != value) {
+                    problem(
+                        seq,
+                        format!(
+                            "a procedure's field `{name}` is not what its events set (procedure {})",
+                            procedure.id
+                        ),
+                    );
+                }
+            }
+        }
+        if procedure.version != own.len() as i64 {
+            problem(
+                seq,
+                format!(
+                    "a procedure's version is {} and its events make it {} (procedure {})",
+                    procedure.version,
+                    own.len(),
+                    procedure.id
+                ),
+            );
+        }
+    }
+    // The case row's own plain fields: as its opening and its edits set them, and its owner as
+    // the last hand-over did.
+    let case_fields = folded(events.iter().copied().filter(|e| e.procedure_id.is_none()));
+    let handed = events.iter().rev().find_map(|e| {
+        e.plain
+            .get("new_owner")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    });
+    let owner = handed.or_else(|| case_fields.get("owner").and_then(|v| v.as_str()).map(str::to_owned));
+    let themes: Vec<String> = case.themes.iter().flatten().cloned().collect();
+    let stored = [
+        ("country", serde_json::Value::String(case.country.clone())),
+        ("themes", serde_json::json!(themes)),
+        ("risk", serde_json::Value::String(case.risk.clone())),
+    ];
+    for (name, value) in stored {
+        if case_fields.get(name).is_some_and(|from_events| *from_events != value) {
+            problem(last, format!("the case's `{name}` is not what its events set"));
+        }
+    }
+    if owner.is_some_and(|owner| owner != case.owner_id.to_string()) {
+        problem(last, "the case's owner is not the one its events name".into());
+    }
+    let changes = events
+        .iter()
+        .map(|e| e.at)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len() as i64;
+    if !events.is_empty() && case.version != changes {
+        problem(
+            last,
+            format!(
+                "the case's version is {} and its events make it {changes}",
+                case.version
+            ),
+        );
+    }
+    check.events += chain.len();
 }
 
 /// One SHA-256 over every case's chain head (case id, last sequence number, last hash), to be
