@@ -17,6 +17,7 @@ mod openapi;
 mod privileges;
 mod recovery;
 mod reminders;
+mod scripts;
 mod serve;
 mod support;
 mod timers;
