@@ -122,7 +122,7 @@ pub fn patch_case(
         });
         let version = rows::commit_change(conn, &chain, at, None, rows::Version::Next)?;
         let patched = Patched { id, version };
-        answer(conn, ctx, id, patched)
+        answer(conn, ctx, Some(id), patched)
     })
 }
 

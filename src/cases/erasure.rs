@@ -170,7 +170,7 @@ pub fn request_erasure(
             reference: case.reference.clone(),
             notice,
         };
-        answer(conn, ctx, id, done)
+        answer(conn, ctx, Some(id), done)
     })
 }
 
@@ -235,6 +235,6 @@ pub fn approve_erasure(
             erased_at: at,
             notice,
         };
-        answer(conn, ctx, request.case_id, done)
+        answer(conn, ctx, Some(request.case_id), done)
     })
 }

@@ -13,7 +13,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{CaseError, Context, FieldIssue, MAX_PAGE, issue, now_micros};
+use super::{CaseError, Context, FieldIssue, MAX_PAGE, answer, issue, now_micros};
 use crate::crypto::token;
 use crate::domain::{AdminAct, Approver, Decision, DelegationCode, GrantKind, GrantRequestId, Role, UserId};
 use crate::domain::{Proposal, Sensitive, approver_for, is_email_address, may_decide};
@@ -410,14 +410,15 @@ pub fn request_grant(conn: &mut PgConnection, ctx: &Context<'_>, ask: GrantAsk) 
                 approver_words(approver, asked.delegation.as_ref()),
             ),
         };
-        Ok(GrantAsked {
+        let asked = GrantAsked {
             request_id: request.id,
             kind: request.kind,
             user_id: request.user_id,
             approver,
             delegation: request.delegation,
             notice,
-        })
+        };
+        answer(conn, ctx, None, asked)
     })
 }
 
@@ -537,13 +538,14 @@ fn decide(
             subject: format!("[Vigil] Grant {verb}: {grant}"),
             sentence: format!("{decider} {verb} {}: {grant}. {outcome}", kind_words(request.kind)),
         };
-        Ok(GrantDecided {
+        let decided = GrantDecided {
             request_id: request.id,
             decision,
             user_id: request.user_id,
             notice,
             token_link,
-        })
+        };
+        answer(conn, ctx, None, decided)
     })
 }
 

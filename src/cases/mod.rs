@@ -78,14 +78,20 @@ pub struct Context<'a> {
 /// HTTP layer's `Idempotency-Key`): the application layer hands over the answer, and knows
 /// nothing of keys, statuses or locations.
 pub trait Recorder: std::fmt::Debug + Sync {
-    /// Records `answer` of a change of the case `case` (whose erasure deletes it); a unique
-    /// violation means a twin with the same key committed first.
-    fn record(&self, conn: &mut PgConnection, case: CaseId, answer: &Value) -> Result<(), StoreError>;
+    /// Records `answer` of a change of the case `case` (whose erasure deletes it; None: a
+    /// change of no case, such as a grant); a unique violation means a twin with the same key
+    /// committed first.
+    fn record(&self, conn: &mut PgConnection, case: Option<CaseId>, answer: &Value) -> Result<(), StoreError>;
 }
 
 /// A change's answer: recorded for retries when the request asked for it, in the change's own
 /// transaction, then returned.
-fn answer<T: Serialize>(conn: &mut PgConnection, ctx: &Context<'_>, case: CaseId, value: T) -> Result<T, CaseError> {
+fn answer<T: Serialize>(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    case: Option<CaseId>,
+    value: T,
+) -> Result<T, CaseError> {
     if let Some(recorder) = ctx.idempotency {
         let recorded = serde_json::to_value(&value).map_err(|e| CaseError::Inconsistent(e.to_string()))?;
         recorder.record(conn, case, &recorded).map_err(|e| {

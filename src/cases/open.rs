@@ -270,7 +270,7 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
             procedure_id,
             possible_duplicates,
         };
-        answer(conn, ctx, id, opened)
+        answer(conn, ctx, Some(id), opened)
     })
 }
 
@@ -336,6 +336,6 @@ pub fn start_procedure(
             state: start.state.clone(),
             version: 1,
         };
-        answer(conn, ctx, case.id, started)
+        answer(conn, ctx, Some(case.id), started)
     })
 }

@@ -224,5 +224,5 @@ fn transition_in(
         version,
         started,
     };
-    answer(conn, ctx, case.id, done).map(Outcome::Done)
+    answer(conn, ctx, Some(case.id), done).map(Outcome::Done)
 }

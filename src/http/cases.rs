@@ -73,7 +73,7 @@ async fn run_change<T: Serialize + Send + 'static>(
 
 /// As [`run_change`], also handing back what the change returned when it ran now (None when
 /// the answer is a replay of an earlier one), for what follows its commit (a notice to send).
-async fn run_change_keeping<T: Serialize + Send + 'static>(
+pub(super) async fn run_change_keeping<T: Serialize + Send + 'static>(
     state: &AppState,
     caller: Caller,
     req: &HttpRequest,
@@ -91,14 +91,16 @@ async fn run_change_keeping<T: Serialize + Send + 'static>(
             let json = serde_json::to_value(&done).map_err(|e| ApiError::Internal(Box::new(e)))?;
             Ok((answer.respond(&json), Some(done)))
         }
-        Err(e @ (CaseError::Replayed | CaseError::Stale { .. })) => match &idempotent {
+        // Whatever stopped a retry (it found the change done: a stale version, a request
+        // decided, a twin waiting; or its record collided with the first's), the first
+        // request's answer is its answer once that one committed.
+        Err(e) => match &idempotent {
             Some(idempotent) => match idempotent.replay(state).await? {
                 Some(response) => Ok((response, None)),
                 None => Err(e.into()),
             },
             None => Err(e.into()),
         },
-        Err(e) => Err(e.into()),
     }
 }
 

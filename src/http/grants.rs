@@ -6,8 +6,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::AppState;
 use super::auth::Caller;
-use super::cases::{parse_id, run};
+use super::cases::{parse_id, run, run_change_keeping};
 use super::error::ApiError;
+use super::idempotency::{Answer, Idempotent};
 use crate::cases::{self, GrantAsk, Notice, TokenLink};
 use crate::domain::GrantRequestId;
 
@@ -63,18 +64,26 @@ pub async fn request_grant(
     if matches!(ask, GrantAsk::NewUser { .. }) && state.mailer.is_none() {
         return Err(ApiError::Invalid(no_mail()));
     }
-    let asked = run(&state, caller, &req, None, move |conn, ctx| {
+    let idempotent = Idempotent::of(&state, &req, caller.user_id, &ask, ASKED)?;
+    let (response, asked) = run_change_keeping(&state, caller, &req, idempotent, ASKED, move |conn, ctx| {
         cases::request_grant(conn, ctx, ask)
     })
     .await?;
-    tell(&state, &asked.notice).await;
-    Ok(HttpResponse::Accepted()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("/api/v1/grant-requests/{}", asked.request_id),
-        ))
-        .json(&asked))
+    if let Some(asked) = asked {
+        tell(&state, &asked.notice).await;
+    }
+    Ok(response)
 }
+
+/// A grant asked for: `202 Accepted` (nothing changes until it is approved), found at its address.
+const ASKED: Answer = Answer {
+    status: actix_web::http::StatusCode::ACCEPTED,
+    locate: |asked| {
+        asked["request_id"]
+            .as_str()
+            .map(|id| format!("/api/v1/grant-requests/{id}"))
+    },
+};
 
 /// `GET /grant-requests`: what waits for a decision, for those who may see it.
 pub async fn pending_grants(
@@ -86,7 +95,8 @@ pub async fn pending_grants(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 
-/// `POST /grant-requests/{id}/approve`: the second person's decision, as the signed-in caller. An approved new user is emailed a one-time link to their first token.
+/// `POST /grant-requests/{id}/approve`: the second person's decision, as the signed-in caller.
+/// An approved new user is emailed a one-time link to their first token.
 pub async fn approve_grant(
     state: web::Data<AppState>,
     caller: Caller,
@@ -114,7 +124,8 @@ async fn decide_grant(
     approve: bool,
 ) -> Result<HttpResponse, ApiError> {
     let id: GrantRequestId = parse_id(id)?;
-    let decided = run(state, caller, req, None, move |conn, ctx| {
+    let idempotent = Idempotent::of(state, req, caller.user_id, &serde_json::json!({}), Answer::OK)?;
+    let (response, decided) = run_change_keeping(state, caller, req, idempotent, Answer::OK, move |conn, ctx| {
         if approve {
             cases::approve_grant(conn, ctx, id)
         } else {
@@ -122,13 +133,15 @@ async fn decide_grant(
         }
     })
     .await?;
-    tell(state, &decided.notice).await;
-    let mut answer = serde_json::to_value(&decided).map_err(|e| ApiError::Internal(Box::new(e)))?;
-    if let Some(link) = &decided.token_link {
-        let sent = email_token_link(state, link).await.is_ok();
-        answer["token_link_sent"] = serde_json::Value::Bool(sent);
+    if let Some(decided) = decided {
+        tell(state, &decided.notice).await;
+        // A link that cannot be emailed now is logged (naming no secret); the user gets
+        // another from an administrator's "Issue a token".
+        if let Some(link) = &decided.token_link {
+            let _ = email_token_link(state, link).await;
+        }
     }
-    Ok(HttpResponse::Ok().json(answer))
+    Ok(response)
 }
 
 /// `GET /erasure-requests`: erasures waiting for a second administrator, for administrators.

@@ -151,12 +151,12 @@ impl Idempotent {
 impl Recorder for Idempotent {
     /// Records `answer` in the change's transaction. A twin that got there first makes this a
     /// unique violation: the change rolls back and the twin's answer is given instead.
-    fn record(&self, conn: &mut Conn, case: crate::domain::CaseId, answer: &Value) -> Result<(), StoreError> {
+    fn record(&self, conn: &mut Conn, case: Option<crate::domain::CaseId>, answer: &Value) -> Result<(), StoreError> {
         idempotency::record(
             conn,
             &idempotency::StoredResponse {
                 user_id: self.user,
-                case_id: Some(case),
+                case_id: case,
                 key: self.key.as_str().to_owned(),
                 request_hash: self.request_hash.to_vec(),
                 status: i16::try_from(self.answer.status.as_u16()).unwrap_or(200),

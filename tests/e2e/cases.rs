@@ -9,7 +9,7 @@ use vigil::http::app;
 use vigil::store::Db;
 
 use crate::support::TestDb;
-use crate::support::api::{call, listed, transitions_of};
+use crate::support::api::{call, listed, post_with_key, transitions_of};
 use crate::support::app::{seed_user, state};
 
 fn new_case(name: &str, workflow: &str) -> Value {
@@ -537,33 +537,6 @@ async fn the_list_pages_stably_filters_and_stays_in_scope_and_procedures_can_be_
     assert_eq!(db.count("SELECT count(*) FROM cases WHERE steps <> case_steps(id)"), 0);
 }
 
-async fn post_with_key<S, B>(
-    service: &S,
-    uri: &str,
-    token: &str,
-    key: &str,
-    body: Value,
-) -> (u16, Option<String>, Value)
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: actix_web::body::MessageBody,
-{
-    let request = web_test::TestRequest::post()
-        .uri(uri)
-        .insert_header(("Authorization", format!("Bearer {token}")))
-        .insert_header(("Idempotency-Key", key))
-        .set_json(body)
-        .to_request();
-    let response = web_test::call_service(service, request).await;
-    let status = response.status().as_u16();
-    let replayed = response
-        .headers()
-        .get("idempotent-replayed")
-        .map(|v| v.to_str().unwrap().to_owned());
-    let bytes = web_test::read_body(response).await;
-    (status, replayed, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
-}
-
 #[actix_web::test]
 async fn a_retried_request_never_opens_a_case_twice() {
     let db = TestDb::migrated();
@@ -590,9 +563,18 @@ async fn a_retried_request_never_opens_a_case_twice() {
 
     let mut other = body.clone();
     other["risk"] = json!("low");
-    let (status, _, problem) = post_with_key(&service, "/api/v1/cases", &fp, "open-1", other).await;
+    let (status, _, problem) = post_with_key(&service, "/api/v1/cases", &fp, "open-1", other.clone()).await;
     assert_eq!(status, 422, "{problem}");
     assert_eq!(db.count("SELECT count(*) AS count FROM cases"), 1);
+    // Also when the two bodies race with a fresh key: one is made, the other refused.
+    let (one, two) = tokio::join!(
+        post_with_key(&service, "/api/v1/cases", &fp, "open-2", body.clone()),
+        post_with_key(&service, "/api/v1/cases", &fp, "open-2", other),
+    );
+    let mut statuses = [one.0, two.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 422], "{} {}", one.2, two.2);
+    assert_eq!(db.count("SELECT count(*) AS count FROM cases"), 2);
 
     // A transition retried with its key moves the procedure once.
     let transitions = transitions_of(&a.2);
@@ -626,6 +608,20 @@ async fn a_retried_request_never_opens_a_case_twice() {
         db.count("SELECT count(*) AS count FROM case_events WHERE action = 'add_note'"),
         2
     );
+    // Two bodies racing under one key: one transition, and the other is told the key is taken.
+    let one = json!({"action": "add_note", "expected_version": 3, "data": {"note": "one"}});
+    let two = json!({"action": "add_note", "expected_version": 3, "data": {"note": "two"}});
+    let (a, b) = tokio::join!(
+        post_with_key(&service, &transitions, &fp, "note-3", one),
+        post_with_key(&service, &transitions, &fp, "note-3", two),
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 422], "{} {}", a.2, b.2);
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM case_events WHERE action = 'add_note'"),
+        3
+    );
 
     // After the retention, keys are forgotten (and may be used afresh).
     let mut conn = db.connect();
@@ -634,7 +630,7 @@ async fn a_retried_request_never_opens_a_case_twice() {
         0
     );
     let later = chrono::Utc::now() + vigil::store::idempotency::RETENTION + chrono::Duration::minutes(1);
-    assert_eq!(vigil::store::idempotency::purge(&mut conn, later).unwrap(), 3);
+    assert_eq!(vigil::store::idempotency::purge(&mut conn, later).unwrap(), 5);
 }
 
 async fn patch<S, B>(service: &S, uri: &str, token: &str, if_match: Option<&str>, body: Value) -> (u16, Value)

@@ -9,7 +9,7 @@ use vigil::http::app;
 use vigil::store::Db;
 
 use crate::support::TestDb;
-use crate::support::api::{call, call_ok, opened_case};
+use crate::support::api::{call, call_ok, opened_case, post_with_key};
 use crate::support::app::{seed_user, state};
 use crate::support::process::free_address;
 use crate::support::smtp::SmtpSink;
@@ -150,7 +150,6 @@ async fn a_focal_point_asked_for_reaches_no_case_until_the_head_of_its_delegatio
     let (status, decided) = call(&service, "POST", &approve, &head, None).await;
     assert_eq!(status, 200, "{decided}");
     assert_eq!(decided["decision"], "approved");
-    assert_eq!(decided["token_link_sent"], true);
     assert!(!shows_a_token(&decided.to_string()));
     let (status, _) = call(&service, "POST", &approve, &head, None).await;
     assert_eq!(status, 403, "a decision is made once");
@@ -379,4 +378,51 @@ async fn changes_of_role_re_enabling_and_erasure_wait_for_a_second_admin_who_is_
     let (broken, _) = vigil::store::admin_log::verify(&mut db.connect()).unwrap();
     assert_eq!(broken, None);
     db.assert_audit_holds();
+}
+
+#[actix_web::test]
+async fn retried_grant_requests_and_decisions_get_the_first_answer_even_when_they_race() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 8).unwrap();
+    let (_, admin) = seed_user(&pool, "admin", None);
+    let (_, second) = seed_user(&pool, "admin", None);
+    let (focal_id, _) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let service = web_test::init_service(app(state(pool))).await;
+    let ask = json!({"kind": "change", "user_id": focal_id, "role": "eusr_reviewer"});
+    let asks = "/api/v1/grant-requests";
+    // Four identical asks at once: one request, one answer, given to all four.
+    let (a, b, c, d) = tokio::join!(
+        post_with_key(&service, asks, &admin, "ask-1", ask.clone()),
+        post_with_key(&service, asks, &admin, "ask-1", ask.clone()),
+        post_with_key(&service, asks, &admin, "ask-1", ask.clone()),
+        post_with_key(&service, asks, &admin, "ask-1", ask.clone()),
+    );
+    for (status, _, answer) in [&a, &b, &c, &d] {
+        assert_eq!(*status, 202, "{answer}");
+        assert_eq!(*answer, a.2);
+    }
+    assert_eq!(db.count("SELECT count(*) AS count FROM grant_requests"), 1);
+    // The same key with another body is refused, also while the first is recorded.
+    let other = json!({"kind": "change", "user_id": focal_id, "role": "admin"});
+    let (status, _, _) = post_with_key(&service, asks, &admin, "ask-1", other).await;
+    assert_eq!(status, 422);
+    // Four approvals at once by the second admin: decided once, the same answer to each.
+    let approve = format!("/api/v1/grant-requests/{}/approve", a.2["request_id"].as_str().unwrap());
+    let (a, b, c, d) = tokio::join!(
+        post_with_key(&service, &approve, &second, "yes-1", json!({})),
+        post_with_key(&service, &approve, &second, "yes-1", json!({})),
+        post_with_key(&service, &approve, &second, "yes-1", json!({})),
+        post_with_key(&service, &approve, &second, "yes-1", json!({})),
+    );
+    for (status, _, answer) in [&a, &b, &c, &d] {
+        assert_eq!(*status, 200, "{answer}");
+        assert_eq!(*answer, a.2);
+    }
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM admin_log WHERE act = 'grant_approved'"),
+        1
+    );
+    // Without a key, a second approval is told the request was decided.
+    let (status, _) = call(&service, "POST", &approve, &second, None).await;
+    assert_eq!(status, 403);
 }

@@ -85,3 +85,32 @@ where
     call_ok(service, "POST", &transitions, token, Some(submit)).await;
     (opened, transitions)
 }
+
+/// A POST with `token` and an `Idempotency-Key`: the status, the `Idempotent-Replayed` header
+/// and the JSON answer.
+pub async fn post_with_key<S, B>(
+    service: &S,
+    uri: &str,
+    token: &str,
+    key: &str,
+    body: Value,
+) -> (u16, Option<String>, Value)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let request = web_test::TestRequest::post()
+        .uri(uri)
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .insert_header(("Idempotency-Key", key))
+        .set_json(body)
+        .to_request();
+    let response = web_test::call_service(service, request).await;
+    let status = response.status().as_u16();
+    let replayed = response
+        .headers()
+        .get("idempotent-replayed")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let bytes = web_test::read_body(response).await;
+    (status, replayed, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
