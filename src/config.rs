@@ -9,6 +9,7 @@
 //!   role that owns nothing (default: `DATABASE_URL`).
 //! - `VIGIL_EMBEDDED_DB`: `true` (default) or `false`; with `false`, `DATABASE_URL` is required.
 //! - `VIGIL_DB_POOL_SIZE`: connections in the pool (default 10).
+//! - `VIGIL_DB_WAIT`: how long a request waits for a working connection before its 503 (default `1s`).
 //! - `SMTP_URL`: `smtp://` or `smtps://`; without it mail goes to files under `$VIGIL_HOME/outbox`.
 //! - `VIGIL_IDENTITY_FILE`: the age identity file of this server (mode 0600).
 //! - `VIGIL_INDEX_KEY_FILE`: the blind index's HMAC key, 64 hex digits (mode 0600).
@@ -56,6 +57,10 @@ pub struct ConfigArgs {
     /// Connections in the database pool.
     #[arg(long, env = "VIGIL_DB_POOL_SIZE", default_value = "10", global = true)]
     pub db_pool_size: String,
+    /// How long a request waits for a working database connection before it is answered 503
+    /// (with Retry-After), e.g. `1s` (default) or `5s`.
+    #[arg(long, env = "VIGIL_DB_WAIT", default_value = "1s", global = true)]
+    pub db_wait: String,
     /// SMTP server URL (smtp://, smtps://); unset writes mail to files under VIGIL_HOME/outbox.
     #[arg(long, env = "SMTP_URL", global = true, hide_env_values = true)]
     pub smtp_url: Option<String>,
@@ -241,6 +246,8 @@ pub struct Config {
     /// Where migrations run, when not where `database` points.
     pub migrate_database_url: Option<DatabaseUrl>,
     pub db_pool_size: u32,
+    /// How long a request waits for a database connection (`VIGIL_DB_WAIT`).
+    pub db_wait: std::time::Duration,
     pub mail: MailTransport,
     /// A PEM certificate to trust for SMTP over TLS.
     pub smtp_ca_file: Option<PathBuf>,
@@ -288,6 +295,8 @@ pub enum ConfigError {
     IndexKeyFile { path: PathBuf, reason: String },
     #[error("VIGIL_SIGNING_KEY_FILE {path}: {reason}")]
     SigningKeyFile { path: PathBuf, reason: String },
+    #[error("VIGIL_DB_WAIT `{0}` is not a duration such as 1s or 5s (from 1 s to a minute)")]
+    DbWait(String),
     #[error("VIGIL_CHECKPOINT_INTERVAL `{0}` is not a duration such as 10m, 30s or 1h (at most a day)")]
     CheckpointInterval(String),
     #[error("VIGIL_AUDITOR_EMAIL is not an email address")]
@@ -388,6 +397,10 @@ impl Config {
                 reason: e.to_string(),
             })?;
         }
+        let db_wait = parse_interval(&args.db_wait)
+            .flatten()
+            .filter(|wait| wait.as_secs() <= 60)
+            .ok_or_else(|| ConfigError::DbWait(args.db_wait.clone()))?;
         let checkpoint_interval = parse_interval(&args.checkpoint_interval)
             .ok_or_else(|| ConfigError::CheckpointInterval(args.checkpoint_interval.clone()))?;
         let auditor_email = match args.auditor_email.as_deref().map(str::trim) {
@@ -446,6 +459,7 @@ impl Config {
             database,
             migrate_database_url,
             db_pool_size,
+            db_wait,
             mail,
             smtp_ca_file: args.smtp_ca_file.clone(),
             identity_file: args.identity_file.map(|path| absolute(&path)),
@@ -671,6 +685,8 @@ mod tests {
         assert!(error(&["--max-body", "lots"]).contains("VIGIL_MAX_BODY"));
         assert!(error(&["--max-body", "10"]).contains("VIGIL_MAX_BODY"));
         assert!(error(&["--checkpoint-interval", "often"]).contains("VIGIL_CHECKPOINT_INTERVAL"));
+        assert!(error(&["--db-wait", "0"]).contains("VIGIL_DB_WAIT"));
+        assert!(error(&["--db-wait", "2h"]).contains("VIGIL_DB_WAIT"));
     }
 
     #[test]

@@ -103,6 +103,11 @@ impl Database {
         Ok(Db::connect_lazily(&self.url, max_size)?)
     }
 
+    /// A pool whose checkouts wait at most `wait` (`VIGIL_DB_WAIT`): what `serve` answers with.
+    pub fn pool_waiting(&self, max_size: u32, wait: std::time::Duration) -> anyhow::Result<Db> {
+        Ok(Db::connect_waiting(&self.url, max_size, wait)?)
+    }
+
     /// Stops the embedded cluster if this process was its last user.
     pub fn close(mut self) -> anyhow::Result<()> {
         if let Some(lease) = self.lease.take() {

@@ -47,7 +47,7 @@ fn run_service(
     if let MailTransport::Files(outbox) = &config.mail {
         tracing::warn!(outbox = %outbox.display(), "SMTP_URL is unset: mail will be written to files, for a laptop only");
     }
-    let db = database.pool(config.db_pool_size)?;
+    let db = database.pool_waiting(config.db_pool_size, config.db_wait)?;
     sync_workflows(&db, &mut registry)?;
     let older =
         db.run_blocking(|conn| vigil::store::cases::count_to_reindex(conn, vigil::crypto::BLIND_INDEX_VERSION))?;

@@ -46,7 +46,7 @@ pub enum ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Pool(_) | StoreError::Connect(_) => Self::Unavailable("the database does not answer".into()),
+            unavailable if unavailable.is_unavailable() => Self::Unavailable("the database does not answer".into()),
             other => Self::Internal(Box::new(other)),
         }
     }
@@ -172,6 +172,10 @@ impl ResponseError for ApiError {
         }
         if let Self::TooManyAttempts { retry_after_secs } = self {
             response.insert_header((actix_web::http::header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if let Self::Unavailable(_) = self {
+            // Vigil reconnects by itself; a second is long enough for a restart to show.
+            response.insert_header((actix_web::http::header::RETRY_AFTER, "1"));
         }
         response.content_type("application/problem+json").json(self.problem())
     }

@@ -131,6 +131,36 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The database did not answer: no connection to be had, or the one in use broke (the
+    /// server shut down, restarted, or the network dropped). Worth trying again shortly.
+    pub fn is_unavailable(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            Self::Pool(_) | Self::Connect(_) => true,
+            Self::Query(Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            )) => true,
+            // The server's own words as it goes away (SQLSTATE class 57 and a dropped socket):
+            // diesel gives their message, not their code.
+            Self::Query(Error::DatabaseError(_, info)) => {
+                let message = info.message();
+                [
+                    "terminating connection due to administrator command",
+                    "the database system is shutting down",
+                    "the database system is starting up",
+                    "the database system is in recovery mode",
+                    "server closed the connection unexpectedly",
+                    "no connection to the server",
+                    "could not receive data from server",
+                ]
+                .iter()
+                .any(|words| message.contains(words))
+            }
+            _ => false,
+        }
+    }
+
     /// A unique constraint refused the write (a duplicate email, code or key).
     pub fn is_unique_violation(&self) -> bool {
         matches!(
@@ -186,8 +216,8 @@ impl<E: From<StoreError>> Failure<E> {
     }
 }
 
-/// How long a request may wait for a connection before it is refused.
-const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a checkout waits for a connection by default (`VIGIL_DB_WAIT`).
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(1);
 
 /// The database as the rest of Vigil sees it: a pool, cheap to clone.
 #[derive(Clone)]
@@ -199,11 +229,16 @@ impl Db {
     /// Builds the pool without connecting: a server that is down makes requests fail (and
     /// `/readyz` say so) rather than the process.
     pub fn connect_lazily(url: &DatabaseUrl, max_size: u32) -> Result<Self, StoreError> {
+        Self::connect_waiting(url, max_size, DEFAULT_WAIT)
+    }
+
+    /// As [`Db::connect_lazily`], a checkout waiting at most `wait` for a working connection.
+    pub fn connect_waiting(url: &DatabaseUrl, max_size: u32, wait: Duration) -> Result<Self, StoreError> {
         let manager = ConnectionManager::<PgConnection>::new(url.expose());
         let pool = Pool::builder()
             .max_size(max_size)
             .min_idle(Some(0))
-            .connection_timeout(CHECKOUT_TIMEOUT)
+            .connection_timeout(wait)
             .test_on_check_out(false)
             .build_unchecked(manager);
         Ok(Self { pool })

@@ -421,3 +421,88 @@ impl<'a> Web<'a> {
         }
     }
 }
+
+/// With PostgreSQL gone (the embedded cluster this test started, shut down under `serve`), a
+/// request is answered within about a second (`VIGIL_DB_WAIT`), 503 problem+json with
+/// `Retry-After`: the first one, on a connection that broke, as much as the ones after it,
+/// which find no connection to be had. Never a 500, never a hang; and once PostgreSQL is back,
+/// `serve` reconnects by itself.
+#[test]
+fn with_postgresql_gone_requests_get_503_with_retry_after_within_a_second_or_two() {
+    use crate::support::{ClusterGuard, postmaster_pid};
+    let home = reachable_home();
+    let data = home.path().join("pg");
+    let _guard = ClusterGuard(data.clone());
+    let setup = [
+        &[
+            "delegations",
+            "add",
+            "EUD_KE",
+            "--name",
+            "Kenya",
+            "--time-zone",
+            "Africa/Nairobi",
+        ][..],
+        &[
+            "users",
+            "add",
+            "--email",
+            "fp@example.org",
+            "--role",
+            "focal_point",
+            "--delegation",
+            "EUD_KE",
+        ],
+    ];
+    let mut token = String::new();
+    for args in setup {
+        let done = vigil(home.path()).args(args).output().unwrap();
+        assert!(done.status.success(), "{}", crate::support::stderr(&done));
+        token = String::from_utf8(done.stdout)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_owned();
+    }
+    let mut serve = Serve::start(vigil(home.path()));
+    let bearer = format!("Bearer {token}");
+    let cases = serve.url("/api/v1/cases");
+    assert_eq!(
+        ureq::get(&cases).set("Authorization", &bearer).call().unwrap().status(),
+        200
+    );
+
+    let postmaster = postmaster_pid(&data).unwrap();
+    // SIGINT: a fast shutdown, which ends every session (SIGTERM would wait for them).
+    nix::sys::signal::kill(postmaster, Signal::SIGINT).unwrap();
+    let gone = Instant::now();
+    while postmaster_pid(&data).is_some() {
+        assert!(gone.elapsed() < Duration::from_secs(30), "PostgreSQL did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for attempt in 1..=3 {
+        let started = Instant::now();
+        let answer = ureq::get(&cases).set("Authorization", &bearer).call();
+        let took = started.elapsed();
+        let Err(ureq::Error::Status(status, response)) = answer else {
+            panic!("attempt {attempt}: no refusal: {answer:?}");
+        };
+        assert_eq!(status, 503, "attempt {attempt}");
+        assert_eq!(response.header("Retry-After"), Some("1"), "attempt {attempt}");
+        assert_eq!(response.content_type(), "application/problem+json");
+        assert!(took < Duration::from_secs(3), "attempt {attempt} took {took:?}");
+    }
+    // Back again (a command starts the cluster, and leaves it to `serve`, which still uses it):
+    // `serve` reconnects by itself.
+    let started = vigil(home.path()).arg("migrate").output().unwrap();
+    assert!(started.status.success(), "{}", crate::support::stderr(&started));
+    assert!(postmaster_pid(&data).is_some(), "the cluster did not stay up for serve");
+    let back = Instant::now();
+    while ureq::get(&cases).set("Authorization", &bearer).call().is_err() {
+        assert!(back.elapsed() < Duration::from_secs(10), "serve did not reconnect");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(serve.stop().success(), "{}", serve.logs());
+    assert!(postmaster_pid(&data).is_none(), "the cluster outlived serve");
+}
