@@ -39,6 +39,11 @@ pub enum ApiError {
     PreconditionRequired,
     #[error("{detail}")]
     Conflict { detail: String, current_version: i64 },
+    /// The path exists, and takes other methods (named in `Allow`).
+    #[error("this address takes {allow} only")]
+    MethodNotAllowed { allow: &'static str },
+    #[error("the body must be application/json")]
+    UnsupportedMediaType,
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -155,6 +160,8 @@ impl ResponseError for ApiError {
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -172,6 +179,9 @@ impl ResponseError for ApiError {
         }
         if let Self::TooManyAttempts { retry_after_secs } = self {
             response.insert_header((actix_web::http::header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if let Self::MethodNotAllowed { allow } = self {
+            response.insert_header((actix_web::http::header::ALLOW, *allow));
         }
         if let Self::Unavailable(_) = self {
             // Vigil reconnects by itself; a second is long enough for a restart to show.

@@ -67,46 +67,85 @@ pub fn app(
         .app_data(
             web::JsonConfig::default()
                 .limit(max_body)
-                .error_handler(|e, _| ApiError::BadRequest(json_error(&e)).into()),
+                .error_handler(|e, _| match e {
+                    actix_web::error::JsonPayloadError::ContentType => ApiError::UnsupportedMediaType.into(),
+                    e => ApiError::BadRequest(json_error(&e)).into(),
+                }),
         )
         .app_data(
             web::PathConfig::default()
                 .error_handler(|_, _| ApiError::BadRequest("the address is not valid".into()).into()),
         )
         .wrap(from_fn(request_log::log_request))
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/openapi.json", web::get().to(openapi))
-        .route("/metrics", web::get().to(cases::metrics))
+        .service(reading("/healthz").route(get().to(health::healthz)))
+        .service(reading("/readyz").route(get().to(health::readyz)))
+        .service(reading("/openapi.json").route(get().to(openapi)))
+        .service(reading("/metrics").route(get().to(cases::metrics)))
         .service(
             web::scope("/api/v1")
-                .route("/me", web::get().to(auth::me))
-                .route("/cases", web::post().to(cases::create_case))
-                .route("/cases", web::get().to(cases::list_cases))
-                .route("/cases/{id}/procedures", web::post().to(cases::start_procedure))
-                .route("/cases/{id}", web::get().to(cases::get_case))
-                .route("/cases/{id}", web::patch().to(cases::patch_case))
-                .route("/cases/{id}/timeline", web::get().to(cases::timeline))
-                .route("/cases/{id}/export", web::post().to(cases::export_case))
-                .route("/cases/{id}/access-log", web::get().to(cases::access_log))
-                .route("/queues/{name}", web::get().to(cases::queue))
-                .route("/reminders", web::get().to(cases::reminders))
-                .route("/admin-log", web::get().to(cases::admin_log))
-                .route("/cases/{id}/erasure", web::post().to(cases::request_erasure))
-                .route("/erasure-requests", web::get().to(grants::pending_erasures))
-                .route("/erasure-requests/{id}/approve", web::post().to(cases::approve_erasure))
-                .route("/grant-requests", web::get().to(grants::pending_grants))
-                .route("/grant-requests", web::post().to(grants::request_grant))
-                .route("/grant-requests/{id}/approve", web::post().to(grants::approve_grant))
-                .route("/grant-requests/{id}/refuse", web::post().to(grants::refuse_grant))
-                .route("/procedures/{id}/transitions", web::post().to(cases::transition))
-                .route("/workflows", web::get().to(workflows::list))
-                .route("/workflows/{name}", web::get().to(workflows::get))
-                .route("/workflows/{name}/graph", web::get().to(workflows::graph)),
+                .service(reading("/me").route(get().to(auth::me)))
+                .service(
+                    both("/cases")
+                        .route(get().to(cases::list_cases))
+                        .route(web::post().to(cases::create_case)),
+                )
+                .service(writing("/cases/{id}/procedures").route(web::post().to(cases::start_procedure)))
+                .service(
+                    resource("/cases/{id}", "GET, HEAD, PATCH")
+                        .route(get().to(cases::get_case))
+                        .route(web::patch().to(cases::patch_case)),
+                )
+                .service(reading("/cases/{id}/timeline").route(get().to(cases::timeline)))
+                .service(writing("/cases/{id}/export").route(web::post().to(cases::export_case)))
+                .service(reading("/cases/{id}/access-log").route(get().to(cases::access_log)))
+                .service(reading("/queues/{name}").route(get().to(cases::queue)))
+                .service(reading("/reminders").route(get().to(cases::reminders)))
+                .service(reading("/admin-log").route(get().to(cases::admin_log)))
+                .service(writing("/cases/{id}/erasure").route(web::post().to(cases::request_erasure)))
+                .service(reading("/erasure-requests").route(get().to(grants::pending_erasures)))
+                .service(writing("/erasure-requests/{id}/approve").route(web::post().to(cases::approve_erasure)))
+                .service(
+                    both("/grant-requests")
+                        .route(get().to(grants::pending_grants))
+                        .route(web::post().to(grants::request_grant)),
+                )
+                .service(writing("/grant-requests/{id}/approve").route(web::post().to(grants::approve_grant)))
+                .service(writing("/grant-requests/{id}/refuse").route(web::post().to(grants::refuse_grant)))
+                .service(writing("/procedures/{id}/transitions").route(web::post().to(cases::transition)))
+                .service(reading("/workflows").route(get().to(workflows::list)))
+                .service(reading("/workflows/{name}").route(get().to(workflows::get)))
+                .service(reading("/workflows/{name}/graph").route(get().to(workflows::graph))),
         )
         .route("/", web::get().to(ui::root))
         .service(ui::scope())
         .default_service(web::to(not_found))
+}
+
+/// A route for GET, and for HEAD, answered as GET without its body.
+fn get() -> actix_web::Route {
+    web::route().guard(actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head()))
+}
+
+/// A resource whose other methods are answered 405 problem+json with `Allow: allow`.
+fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move || async move {
+        Err::<actix_web::HttpResponse, _>(ApiError::MethodNotAllowed { allow })
+    }))
+}
+
+/// A resource read with GET (and HEAD).
+fn reading(path: &str) -> actix_web::Resource {
+    resource(path, "GET, HEAD")
+}
+
+/// A resource changed with POST.
+fn writing(path: &str) -> actix_web::Resource {
+    resource(path, "POST")
+}
+
+/// A resource read with GET (and HEAD) and added to with POST.
+fn both(path: &str) -> actix_web::Resource {
+    resource(path, "GET, HEAD, POST")
 }
 
 /// A JSON body error in words that name no value from the body.

@@ -81,3 +81,63 @@ async fn every_documented_operation_exists_and_every_route_is_documented() {
     ];
     assert_eq!(documented, served, "the routes of http::app and openapi.json differ");
 }
+
+/// HTTP's conventions on every documented path: another method is 405 problem+json naming in
+/// `Allow` exactly the methods documented (HEAD beside each GET), HEAD answers as GET without
+/// a body, and a JSON body of another type is 415.
+#[actix_web::test]
+async fn other_methods_are_405_with_allow_head_is_get_without_a_body_and_other_bodies_415() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, token) = crate::support::app::seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let service = web_test::init_service(app(state(pool))).await;
+    let spec: serde_json::Value = serde_json::from_str(vigil::http::OPENAPI).unwrap();
+    for (path, operations) in spec["paths"].as_object().unwrap() {
+        let mut documented: Vec<String> = operations
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|m| m.to_uppercase())
+            .collect();
+        if documented.iter().any(|m| m == "GET") {
+            documented.push("HEAD".into());
+        }
+        documented.sort();
+        let uri = path
+            .replace("{id}", "00000000-0000-0000-0000-000000000000")
+            .replace("{name}", "demarche");
+        let request = web_test::TestRequest::delete()
+            .uri(&uri)
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .to_request();
+        let response = web_test::call_service(&service, request).await;
+        assert_eq!(response.status(), 405, "DELETE {path}");
+        let allow = response.headers().get("allow").unwrap().to_str().unwrap().to_owned();
+        let mut allowed: Vec<String> = allow.split(", ").map(str::to_owned).collect();
+        allowed.sort();
+        assert_eq!(allowed, documented, "Allow of {path}");
+        assert_eq!(
+            response.headers().get("content-type").unwrap(),
+            "application/problem+json"
+        );
+    }
+    let head = web_test::TestRequest::default()
+        .method(actix_web::http::Method::HEAD)
+        .uri("/api/v1/me")
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .to_request();
+    let response = web_test::call_service(&service, head).await;
+    assert_eq!(response.status(), 200);
+    let wrong_type = web_test::TestRequest::post()
+        .uri("/api/v1/cases")
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .insert_header(("Content-Type", "text/plain"))
+        .set_payload("{}")
+        .to_request();
+    let response = web_test::call_service(&service, wrong_type).await;
+    assert_eq!(response.status(), 415);
+    assert_eq!(
+        response.headers().get("content-type").unwrap(),
+        "application/problem+json"
+    );
+}
