@@ -7,8 +7,11 @@ use crate::config::{LogConfig, LogFormat};
 /// Installs the global subscriber. The filter was validated with the rest of the config.
 pub fn init(config: &LogConfig) {
     let filter = EnvFilter::try_new(&config.filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    use std::io::IsTerminal;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        // Colour for a person at a terminal; none in a file or a pipe.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     // A second init (in tests) keeps the first subscriber; that is not an error worth reporting.
     let _ = match config.format {

@@ -27,6 +27,10 @@ use vigil::telemetry;
 struct Cli {
     #[command(flatten)]
     config: ConfigArgs,
+    /// Log what the command does (INFO); without it, commands other than `serve` and
+    /// `reminders run` log only warnings and errors, unless VIGIL_LOG says otherwise.
+    #[arg(short, long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -100,7 +104,20 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(&config.log);
+    let runs_a_service = matches!(
+        cli.command,
+        Command::Serve
+            | Command::Reminders {
+                command: reminders::RemindersCommand::Run
+            }
+    );
+    let mut log = config.log.clone();
+    if !runs_a_service && !cli.verbose && std::env::var_os("VIGIL_LOG").is_none() {
+        // An administrative command says what it did on stdout; how it got there (the
+        // embedded cluster starting and stopping) only when asked.
+        log.filter = "warn".into();
+    }
+    telemetry::init(&log);
     let result = match cli.command {
         Command::Serve => serve::serve(&config),
         Command::Migrate { grant_to } => serve::migrate(&config, grant_to.as_deref()),
@@ -142,9 +159,20 @@ fn usage_error(e: &clap::Error) -> ExitCode {
         eprint!("{e}");
         return ExitCode::from(2);
     }
-    let rendered = e.to_string();
-    let first = rendered.lines().next().unwrap_or("bad arguments");
-    eprintln!("vigil: {} (see `vigil --help`)", first.trim_start_matches("error: "));
+    // Up to clap's usage line: the problem, and the flags it names (a missing one included).
+    let rendered = e.render().to_string();
+    let said: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|line| !line.starts_with("Usage:") && !line.starts_with("For more information"))
+        .filter(|line| !line.is_empty() && !line.starts_with("tip:"))
+        .collect();
+    let said = if said.is_empty() {
+        "bad arguments".to_owned()
+    } else {
+        said.join(" ")
+    };
+    eprintln!("vigil: {} (see `vigil --help`)", said.trim_start_matches("error: "));
     ExitCode::from(2)
 }
 

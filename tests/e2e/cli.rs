@@ -126,3 +126,37 @@ fn healthcheck_fails_when_nothing_listens() {
     assert!(!output.status.success());
     assert!(one_line(&output).contains("no answer"));
 }
+
+#[test]
+fn a_missing_flag_is_named_and_a_usage_error_exits_2() {
+    let home = tempfile::tempdir().unwrap();
+    let output = vigil(home.path()).args(["users", "disable"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let line = one_line(&output);
+    assert!(line.contains("--email"), "{line}");
+}
+
+#[test]
+fn administrative_commands_are_quiet_unless_asked_and_write_no_colour_to_a_file() {
+    let home = crate::support::reachable_home();
+    let _guard = crate::support::ClusterGuard(home.path().join("pg"));
+    let quiet = vigil(home.path())
+        .env_remove("VIGIL_LOG")
+        .args(["users", "list"])
+        .output()
+        .unwrap();
+    assert!(quiet.status.success(), "{}", stderr(&quiet));
+    assert!(!stderr(&quiet).contains("INFO"), "{}", stderr(&quiet));
+    let told = vigil(home.path())
+        .env_remove("VIGIL_LOG")
+        .args(["users", "list", "-v"])
+        .output()
+        .unwrap();
+    assert!(told.status.success(), "{}", stderr(&told));
+    let said = stderr(&told);
+    assert!(
+        said.contains("INFO") && said.contains("embedded PostgreSQL cluster"),
+        "{said}"
+    );
+    assert!(!said.contains('\u{1b}'), "colour codes written to a pipe: {said:?}");
+}
