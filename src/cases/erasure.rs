@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{CaseError, Context, MAX_PAGE, Notice, answer, issue, now_micros};
+use super::{CaseError, Context, MAX_PAGE, Notice, answer, email_of, issue, now_micros};
 use crate::domain::ErasureReason;
 use crate::domain::Reference;
 use crate::domain::{ActorKind, AdminAct, Approver, Proposal, may_decide};
@@ -53,10 +53,6 @@ fn notice(
         subject,
         sentence,
     })
-}
-
-fn email_of(conn: &mut PgConnection, id: crate::domain::UserId) -> Result<String, CaseError> {
-    Ok(crate::store::users::user(conn, id)?.map_or_else(|| id.to_string(), |user| user.email))
 }
 
 fn admin_only(ctx: &Context<'_>) -> Result<(), CaseError> {

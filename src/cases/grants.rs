@@ -13,7 +13,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{CaseError, Context, FieldIssue, MAX_PAGE, answer, issue, now_micros};
+use super::{CaseError, Context, FieldIssue, MAX_PAGE, answer, email_of, issue, now_micros};
 use crate::crypto::token;
 use crate::domain::{AdminAct, Approver, Decision, DelegationCode, GrantKind, GrantRequestId, Role, UserId};
 use crate::domain::{Proposal, Sensitive, approver_for, is_email_address, may_decide};
@@ -334,7 +334,8 @@ fn kind_words(kind: GrantKind) -> &'static str {
     }
 }
 
-fn approver_words(approver: Approver, delegation: Option<&DelegationCode>) -> String {
+/// Who decides, in words: "the head of delegation EUD_KE" or "another administrator".
+pub fn approver_words(approver: Approver, delegation: Option<&DelegationCode>) -> String {
     match (approver, delegation) {
         (Approver::HeadOfDelegation, Some(delegation)) => format!("the head of delegation {delegation}"),
         _ => "another administrator".to_owned(),
@@ -350,10 +351,6 @@ fn told(
 ) -> Result<Vec<String>, CaseError> {
     let delegations: Vec<DelegationCode> = delegations.iter().flatten().map(|d| (*d).clone()).collect();
     Ok(grants::told_of(conn, &delegations, approver == Approver::Admin)?)
-}
-
-fn email_of(conn: &mut PgConnection, id: UserId) -> Result<String, CaseError> {
-    Ok(users::user(conn, id)?.map_or_else(|| id.to_string(), |user| user.email))
 }
 
 /// An administrator asks for a grant; nothing changes until a second person approves it.

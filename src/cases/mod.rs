@@ -44,7 +44,7 @@ pub use erasure::{
 pub use export::{export_by_reference, export_case};
 pub use grants::{
     GrantAsk, GrantAsked, GrantDecided, Notice, PendingGrant, TOKEN_LINK_LIFETIME, TokenLink, approve_grant,
-    new_token_link, pending_grants, refuse_grant, request_grant,
+    approver_words, new_token_link, pending_grants, refuse_grant, request_grant,
 };
 pub use list::{
     CasePage, CaseSummary, DEFAULT_PAGE, ListQuery, MAX_PAGE, ProcedureSummary, QueueEntry, list_cases, review_queue,
@@ -160,6 +160,11 @@ fn workflow_of<'r>(
                 procedure.workflow, procedure.workflow_version
             ))
         })
+}
+
+/// The address of the user `id`, for a notice (the id itself if no such user).
+fn email_of(conn: &mut PgConnection, id: crate::domain::UserId) -> Result<String, CaseError> {
+    Ok(crate::store::users::user(conn, id)?.map_or_else(|| id.to_string(), |user| user.email))
 }
 
 /// Microsecond precision, as PostgreSQL stores it, so event hashes can be recomputed.

@@ -94,8 +94,7 @@ async fn signing_in_with_a_token_opens_a_strict_session_that_sign_out_revocation
         .get_all("set-cookie")
         .filter_map(|v| v.to_str().ok())
         .find(|l| l.starts_with("vigil_session="))
-        .unwrap()
-        .to_owned();
+        .unwrap();
     assert!(line.contains("Secure") && line.contains("HttpOnly"), "{line}");
     let session = signed.cookie(SESSION).unwrap();
     // Only the secret's hash is stored.
@@ -319,13 +318,7 @@ async fn a_refused_form_keeps_what_was_typed_shows_each_problem_by_its_field_and
     let case_uri = opened.location.unwrap();
     let case_id = case_uri.trim_start_matches("/ui/cases/").to_owned();
     let page = request(&service, &case_uri, &cookies, None).await;
-    let action = page
-        .body
-        .split("action=\"")
-        .filter_map(|s| s.split('"').next())
-        .find(|a| a.ends_with("/actions/request_observation"))
-        .unwrap()
-        .to_owned();
+    let action = action_ending(&page.body, "/actions/request_observation").unwrap();
     let procedure = page.body.split("name=\"workflow_version\" value=\"").nth(1).unwrap();
     let workflow_version = procedure.split('"').next().unwrap().to_owned();
     let base = [
@@ -644,11 +637,7 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
     // The one who asked sees it waiting, with no button, and cannot approve it by the form's address.
     let waiting = request(&service, "/ui/approvals", &cookies, None).await;
     assert!(waiting.body.contains("ama@example.org") && waiting.body.contains("waiting for another administrator"));
-    let approve_own = waiting
-        .body
-        .split("action=\"")
-        .filter_map(|s| s.split('"').next())
-        .find(|a| a.ends_with("/approve"));
+    let approve_own = action_ending(&waiting.body, "/approve");
     assert_eq!(approve_own, None, "the requester was offered the approval");
     let grant_id: String = db_text(&db, "SELECT id::text AS text FROM grant_requests");
     let own = request(
@@ -667,13 +656,7 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
     // The second administrator approves: Ama exists, and only she gets the link to her token.
     let second_session = sign_in(&service, &second_admin).await;
     let waiting = request(&service, "/ui/approvals", &[(SESSION, &second_session)], None).await;
-    let approve = waiting
-        .body
-        .split("action=\"")
-        .filter_map(|s| s.split('"').next())
-        .find(|a| a.ends_with("/approve"))
-        .unwrap()
-        .to_owned();
+    let approve = action_ending(&waiting.body, "/approve").unwrap();
     let approved = request(
         &service,
         &approve,
@@ -719,12 +702,7 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
     // Another token for her, asked for by the admin: again only through her own link.
     let page = request(&service, "/ui/admin", &cookies, None).await;
     let after_ama = page.body.split("ama@example.org").nth(1).unwrap();
-    let issue = after_ama
-        .split("action=\"")
-        .filter_map(|s| s.split('"').next())
-        .find(|a| a.ends_with("/token"))
-        .unwrap()
-        .to_owned();
+    let issue = action_ending(after_ama, "/token").unwrap();
     let asked = request(&service, &issue, &cookies, Some(&[("csrf", &csrf)])).await;
     assert_eq!(asked.status, 200, "{}", asked.body);
     assert!(asked.body.contains("A one-time link to a new token was emailed to"));
@@ -756,13 +734,7 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
         )
         .unwrap();
     let page = request(&service, "/ui/admin", &cookies, None).await;
-    let retry = page
-        .body
-        .split("action=\"")
-        .filter_map(|s| s.split('"').next())
-        .find(|a| a.ends_with("/retry"))
-        .unwrap()
-        .to_owned();
+    let retry = action_ending(&page.body, "/retry").unwrap();
     let retried = request(&service, &retry, &cookies, Some(&[("csrf", &csrf)])).await;
     assert_eq!(retried.location.as_deref(), Some("/ui/admin?done=retried"));
     assert_eq!(
@@ -818,13 +790,7 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
     assert!(unknown.body.contains("names no case"));
 
     let page = request(&service, "/ui/approvals", &[(SESSION, &second_session)], None).await;
-    let approve = page
-        .body
-        .split("action=\"")
-        .filter_map(|s| s.split('"').next())
-        .find(|a| a.ends_with("/approve"))
-        .unwrap()
-        .to_owned();
+    let approve = action_ending(&page.body, "/approve").unwrap();
     let approved = request(
         &service,
         &approve,
@@ -966,6 +932,14 @@ where
     assert_eq!(again.status, 403, "a link worked twice");
     assert!(!shows_a_token(&again.body));
     token
+}
+
+/// The first form action on `page` ending with `suffix`.
+fn action_ending(page: &str, suffix: &str) -> Option<String> {
+    page.split("action=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|a| a.ends_with(suffix))
+        .map(str::to_owned)
 }
 
 /// Whether `text` holds something shaped like an API token (`vgl_` and hex digits).

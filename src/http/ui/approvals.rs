@@ -14,7 +14,7 @@ use super::pages::{Nav, local, parse_id};
 use super::session::Session;
 use super::{WebError, page, see_other};
 use crate::cases::{self, CaseError};
-use crate::domain::{Approver, DelegationCode, ErasureRequestId, GrantRequestId, Role, UserId};
+use crate::domain::{DelegationCode, ErasureRequestId, GrantRequestId, Role, UserId};
 use crate::http::AppState;
 use crate::http::cases::run;
 use crate::http::error::ApiError;
@@ -118,10 +118,7 @@ async fn approvals_page(
                     .unwrap_or_default(),
                 requested_by: g.requested_by_email,
                 requested_at: when(g.requested_at),
-                approver: match (g.approver, g.delegation) {
-                    (Approver::HeadOfDelegation, Some(d)) => format!("the head of delegation {d}"),
-                    _ => "another administrator".into(),
-                },
+                approver: cases::approver_words(g.approver, g.delegation.as_ref()),
                 may_decide: g.may_decide,
             })
             .collect(),
