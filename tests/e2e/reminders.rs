@@ -265,25 +265,7 @@ async fn a_reminder_to_two_people_is_two_messages_with_two_message_ids() {
     let service = web_test::init_service(app(app_state)).await;
     let outbox = tempfile::tempdir().unwrap();
     let mailer = mailer(Outbox::Files(outbox.path().to_owned()));
-    let opened = call(
-        &service,
-        "POST",
-        "/api/v1/cases",
-        &fp,
-        Some(json!({"country": "KE", "themes": ["MEDIA"], "risk": "high",
-            "confidential": {"defender_name": "W"}, "procedure": {"workflow": "demarche"}})),
-    )
-    .await;
-    call(
-        &service,
-        "POST",
-        &transitions_of(&opened),
-        &fp,
-        Some(json!({"action": "submit", "expected_version": 1, "data": {
-        "demarche_type": "letter", "urgency": "standard", "addressee": "a", "key_messages": "k",
-        "public_element_consent": false}})),
-    )
-    .await;
+    crate::support::api::submitted_demarche(&service, &fp, "W", "standard").await;
     // Both heads of delegation are reminded to decide: one occurrence, two messages.
     let week = Utc::now() + Duration::days(8);
     assert_eq!(
