@@ -58,7 +58,7 @@ pub fn patch_case(
     crate::store::transaction(conn, |conn| {
         let locked = rows::lock_case(conn, &case.delegation, id)?.ok_or(CaseError::NotFound)?;
         if locked.version != expected_version {
-            return Err(CaseError::Stale {
+            return Err(CaseError::StaleCase {
                 current_version: locked.version,
             });
         }

@@ -115,6 +115,9 @@ pub enum CaseError {
     NotFound,
     #[error("the procedure changed since it was read: its version is now {current_version}")]
     Stale { current_version: i64 },
+    /// The case changed since the version the request names (an edit's `If-Match`).
+    #[error("the case changed since it was read: its version is now {current_version}")]
+    StaleCase { current_version: i64 },
     #[error(transparent)]
     Refused(#[from] Refusal),
     #[error(transparent)]

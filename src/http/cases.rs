@@ -145,8 +145,10 @@ pub async fn get_case(
         cases::read_case(conn, ctx, id)
     })
     .await?;
+    // The version an edit's If-Match names: what a client keeps to change the case later.
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .insert_header((actix_web::http::header::ETAG, format!("\"{}\"", view.version)))
         .json(view))
 }
 

@@ -122,6 +122,10 @@ impl From<crate::cases::CaseError> for ApiError {
             CaseError::Forbidden(why) => Self::Forbidden(why),
             CaseError::NotFound => Self::NotFound,
             CaseError::Erased => Self::Gone,
+            CaseError::StaleCase { current_version } => Self::Conflict {
+                detail: format!("the case changed since it was read; read it again (version {current_version})"),
+                current_version,
+            },
             CaseError::Stale { current_version } => Self::Conflict {
                 detail: format!("the procedure changed since it was read; read it again (version {current_version})"),
                 current_version,

@@ -140,4 +140,41 @@ async fn other_methods_are_405_with_allow_head_is_get_without_a_body_and_other_b
         response.headers().get("content-type").unwrap(),
         "application/problem+json"
     );
+
+    // A case's ETag is the version an edit's If-Match names; a stale one says the case changed.
+    let (opened, _) = crate::support::api::opened_case(
+        &service,
+        &token,
+        serde_json::json!({"country": "KE", "themes": ["MEDIA"], "risk": "high",
+            "confidential": {"defender_name": "E"}, "procedure": {"workflow": "demarche"}}),
+    )
+    .await;
+    let uri = format!("/api/v1/cases/{}", opened["id"].as_str().unwrap());
+    let read = |uri: String| {
+        web_test::TestRequest::get()
+            .uri(&uri)
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .to_request()
+    };
+    let response = web_test::call_service(&service, read(uri.clone())).await;
+    let etag = response.headers().get("etag").unwrap().to_str().unwrap().to_owned();
+    assert_eq!(etag, "\"1\"");
+    let patch = |if_match: &str| {
+        web_test::TestRequest::patch()
+            .uri(&uri)
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .insert_header(("If-Match", if_match))
+            .set_json(serde_json::json!({"risk": "critical"}))
+            .to_request()
+    };
+    assert_eq!(web_test::call_service(&service, patch(&etag)).await.status(), 200);
+    let stale: serde_json::Value = web_test::call_and_read_body_json(&service, patch(&etag)).await;
+    assert_eq!(stale["status"], 409);
+    assert_eq!(stale["current_version"], 2);
+    assert!(
+        stale["detail"].as_str().unwrap().contains("the case changed"),
+        "{stale}"
+    );
+    let response = web_test::call_service(&service, read(uri.clone())).await;
+    assert_eq!(response.headers().get("etag").unwrap(), "\"2\"");
 }

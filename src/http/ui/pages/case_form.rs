@@ -271,7 +271,7 @@ pub async fn update_case(
                 Some("Some fields need another look.".into()),
             ),
         ),
-        Err(CaseError::Stale { current_version }) => page(
+        Err(CaseError::StaleCase { current_version }) => page(
             StatusCode::CONFLICT,
             &case_form(
                 &state,
