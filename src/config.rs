@@ -21,6 +21,7 @@
 //! - `VIGIL_WORKFLOWS_DIR`: the workflow definitions (default `./workflows`).
 //! - `VIGIL_PUBLIC_URL`: the URL people reach Vigil at, used in links (default from the listen address).
 //! - `VIGIL_MAX_BODY`: the largest request body accepted, e.g. `1MiB` (default), `512KiB`, `2000000`.
+//! - `VIGIL_BODY_TIMEOUT`: how long a request's body may take to arrive (default `30s`); then 408.
 //! - `VIGIL_TRUSTED_PROXIES`: comma-separated IP addresses of the reverse proxies in front of
 //!   Vigil; only a request from one of them has its client address taken from `X-Forwarded-For`.
 //! - `VIGIL_LOG`: the log level or filter, e.g. `info` or `vigil=debug,actix_web=warn` (default `info`).
@@ -97,6 +98,9 @@ pub struct ConfigArgs {
     /// The largest request body accepted: bytes, or with KiB / MiB.
     #[arg(long, env = "VIGIL_MAX_BODY", default_value = "1MiB", global = true)]
     pub max_body: String,
+    /// How long a request's body may take to arrive, e.g. `30s` (default); a stalled one is 408.
+    #[arg(long, env = "VIGIL_BODY_TIMEOUT", default_value = "30s", global = true)]
+    pub body_timeout: String,
     /// Comma-separated IP addresses of trusted reverse proxies (their `X-Forwarded-For` names
     /// the client; nobody else's does).
     #[arg(long, env = "VIGIL_TRUSTED_PROXIES", global = true)]
@@ -263,6 +267,8 @@ pub struct Config {
     pub workflows_dir: PathBuf,
     pub public_url: Url,
     pub max_body: usize,
+    /// How long a request's body may take to arrive (`VIGIL_BODY_TIMEOUT`).
+    pub body_timeout: std::time::Duration,
     /// The reverse proxies whose `X-Forwarded-For` is believed (`VIGIL_TRUSTED_PROXIES`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How many unwrapped case keys to keep (for a minute each); 0 keeps none.
@@ -297,6 +303,8 @@ pub enum ConfigError {
     SigningKeyFile { path: PathBuf, reason: String },
     #[error("VIGIL_DB_WAIT `{0}` is not a duration such as 1s or 5s (from 1 s to a minute)")]
     DbWait(String),
+    #[error("VIGIL_BODY_TIMEOUT `{0}` is not a duration such as 30s or 2m (from 1 s to an hour)")]
+    BodyTimeout(String),
     #[error("VIGIL_CHECKPOINT_INTERVAL `{0}` is not a duration such as 10m, 30s or 1h (at most a day)")]
     CheckpointInterval(String),
     #[error("VIGIL_AUDITOR_EMAIL is not an email address")]
@@ -401,6 +409,10 @@ impl Config {
             .flatten()
             .filter(|wait| wait.as_secs() <= 60)
             .ok_or_else(|| ConfigError::DbWait(args.db_wait.clone()))?;
+        let body_timeout = parse_interval(&args.body_timeout)
+            .flatten()
+            .filter(|wait| wait.as_secs() <= 3600)
+            .ok_or_else(|| ConfigError::BodyTimeout(args.body_timeout.clone()))?;
         let checkpoint_interval = parse_interval(&args.checkpoint_interval)
             .ok_or_else(|| ConfigError::CheckpointInterval(args.checkpoint_interval.clone()))?;
         let auditor_email = match args.auditor_email.as_deref().map(str::trim) {
@@ -472,6 +484,7 @@ impl Config {
             workflows_dir: absolute(&args.workflows_dir),
             public_url,
             max_body,
+            body_timeout,
             trusted_proxies,
             case_key_cache,
             log: LogConfig {

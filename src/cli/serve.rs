@@ -63,6 +63,7 @@ fn run_service(
         workflows: Arc::new(registry),
         keys: Arc::new(keys),
         max_body: config.max_body,
+        body_timeout: config.body_timeout,
         auth_limiter: Default::default(),
         trusted_proxies: config.trusted_proxies.clone().into(),
         mailer: Some(mailer.clone()),

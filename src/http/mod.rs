@@ -3,6 +3,7 @@
 
 pub mod auth;
 mod cases;
+mod deadline;
 pub mod error;
 mod grants;
 mod health;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     /// The largest JSON body accepted, in bytes (`VIGIL_MAX_BODY`).
     pub max_body: usize,
+    /// How long a request's body may take to arrive, from the request's start (`VIGIL_BODY_TIMEOUT`).
+    pub body_timeout: Duration,
     pub auth_limiter: Arc<limiter::AuthLimiter>,
     /// The reverse proxies whose `X-Forwarded-For` names the client (`VIGIL_TRUSTED_PROXIES`).
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
@@ -69,6 +72,9 @@ pub fn app(
                 .limit(max_body)
                 .error_handler(|e, _| match e {
                     actix_web::error::JsonPayloadError::ContentType => ApiError::UnsupportedMediaType.into(),
+                    actix_web::error::JsonPayloadError::Payload(e) if deadline::timed_out(&e) => {
+                        ApiError::RequestTimeout.into()
+                    }
                     e => ApiError::BadRequest(json_error(&e)).into(),
                 }),
         )
@@ -76,6 +82,7 @@ pub fn app(
             web::PathConfig::default()
                 .error_handler(|_, _| ApiError::BadRequest("the address is not valid".into()).into()),
         )
+        .wrap(from_fn(deadline::body_deadline))
         .wrap(from_fn(request_log::log_request))
         .service(reading("/healthz").route(get().to(health::healthz)))
         .service(reading("/readyz").route(get().to(health::readyz)))

@@ -514,3 +514,57 @@ fn with_postgresql_gone_requests_get_503_with_retry_after_within_a_second_or_two
     assert!(serve.stop().success(), "{}", serve.logs());
     assert!(postmaster_pid(&data).is_none(), "the cluster outlived serve");
 }
+
+/// A body that stalls mid-way is answered 408 problem+json once `VIGIL_BODY_TIMEOUT` has passed
+/// since the request began, and its connection is let go; a body that arrives is not troubled.
+#[test]
+fn a_stalled_request_body_is_answered_408_after_the_body_timeout() {
+    use std::io::{Read, Write};
+    let db = TestDb::migrated();
+    let pool = vigil::store::Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, token) = crate::support::app::seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let home = reachable_home();
+    let mut command = vigil(home.path());
+    command
+        .env("DATABASE_URL", db.url.expose())
+        .env("VIGIL_BODY_TIMEOUT", "2s");
+    let serve = Serve::start(command);
+    let address = serve
+        .url("")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let started = Instant::now();
+    write!(
+        stream,
+        "POST /api/v1/cases HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{{\"country\": "
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !String::from_utf8_lossy(&answer).contains("\r\n\r\n{") {
+        let read = stream.read(&mut chunk).unwrap();
+        assert!(read > 0, "the connection closed with no answer");
+        answer.extend_from_slice(&chunk[..read]);
+    }
+    let took = started.elapsed();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(10),
+        "answered after {took:?}"
+    );
+    // A whole body in time is read as ever.
+    let body = serde_json::json!({"country": "KE", "themes": ["MEDIA"], "risk": "high",
+        "confidential": {"defender_name": "On Time"}, "procedure": {"workflow": "demarche"}});
+    let opened = ureq::post(&serve.url("/api/v1/cases"))
+        .set("Authorization", &format!("Bearer {token}"))
+        .send_json(body)
+        .unwrap();
+    assert_eq!(opened.status(), 201);
+}

@@ -32,6 +32,7 @@ pub fn bare_state(db: Db) -> AppState {
         workflows: Arc::new(shipped_workflows()),
         keys: Arc::new(super::keys::load()),
         max_body: 1024 * 1024,
+        body_timeout: std::time::Duration::from_secs(30),
         auth_limiter: Default::default(),
         trusted_proxies: Vec::new().into(),
         mailer: None,
