@@ -80,11 +80,15 @@ pub struct Problem {
     pub current_version: Option<i64>,
 }
 
+/// Where the problem types live: `/problems/<kind>`, a URI reference relative to the service,
+/// each listed in the README.
+pub const PROBLEM_TYPES: &str = "/problems/";
+
 impl Problem {
-    pub fn new(status: StatusCode, detail: String) -> Self {
+    pub fn new(status: StatusCode, kind: &str, detail: String) -> Self {
         let title = status.canonical_reason().unwrap_or("Error").to_owned();
         Self {
-            kind: "about:blank".to_owned(),
+            kind: format!("{PROBLEM_TYPES}{kind}"),
             title,
             status: status.as_u16(),
             detail,
@@ -95,8 +99,29 @@ impl Problem {
 }
 
 impl ApiError {
+    /// The problem's type, as the last segment of its URI (README, "Problem types").
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::NotFound => "not-found",
+            Self::NoRoute => "no-such-endpoint",
+            Self::Unauthorized => "unauthorized",
+            Self::BadRequest(_) => "unreadable-request",
+            Self::Invalid(_) | Self::InvalidFields { .. } => "invalid",
+            Self::Unavailable(_) => "unavailable",
+            Self::Forbidden(_) => "forbidden",
+            Self::Gone => "erased",
+            Self::TooManyAttempts { .. } => "too-many-attempts",
+            Self::PreconditionRequired => "if-match-required",
+            Self::Conflict { .. } => "stale",
+            Self::MethodNotAllowed { .. } => "method-not-allowed",
+            Self::UnsupportedMediaType => "unsupported-media-type",
+            Self::RequestTimeout => "body-timeout",
+            Self::Internal(_) => "internal",
+        }
+    }
+
     fn problem(&self) -> Problem {
-        let mut problem = Problem::new(self.status_code(), self.to_string());
+        let mut problem = Problem::new(self.status_code(), self.kind(), self.to_string());
         match self {
             Self::InvalidFields { fields, .. } => problem.errors = fields.clone(),
             Self::Conflict { current_version, .. } => problem.current_version = Some(*current_version),
@@ -195,5 +220,56 @@ impl ResponseError for ApiError {
             response.insert_header((actix_web::http::header::RETRY_AFTER, "1"));
         }
         response.content_type("application/problem+json").json(self.problem())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_has_a_type_of_its_own_under_problems() {
+        let all = [
+            ApiError::NotFound,
+            ApiError::NoRoute,
+            ApiError::Unauthorized,
+            ApiError::BadRequest(String::new()),
+            ApiError::Invalid(String::new()),
+            ApiError::InvalidFields {
+                detail: String::new(),
+                fields: Vec::new(),
+            },
+            ApiError::Unavailable(String::new()),
+            ApiError::Forbidden(String::new()),
+            ApiError::Gone,
+            ApiError::TooManyAttempts { retry_after_secs: 1 },
+            ApiError::PreconditionRequired,
+            ApiError::Conflict {
+                detail: String::new(),
+                current_version: 1,
+            },
+            ApiError::MethodNotAllowed { allow: "GET" },
+            ApiError::UnsupportedMediaType,
+            ApiError::RequestTimeout,
+            ApiError::Internal("x".into()),
+        ];
+        let mut kinds: Vec<&str> = all.iter().map(ApiError::kind).collect();
+        for error in &all {
+            assert!(error.problem().kind.starts_with("/problems/"), "{error:?}");
+        }
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(
+            kinds.len(),
+            all.len() - 1,
+            "only the two kinds of invalid input share a type"
+        );
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        for kind in kinds {
+            assert!(
+                readme.contains(&format!("`/problems/{kind}`")),
+                "the README lists no `{kind}`"
+            );
+        }
     }
 }

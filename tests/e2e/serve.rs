@@ -50,6 +50,7 @@ fn unknown_paths_are_problem_json_404() {
     let problem: serde_json::Value = response.into_json().unwrap();
     assert_eq!(problem["status"], 404);
     assert_eq!(problem["title"], "Not Found");
+    assert_eq!(problem["type"], "/problems/no-such-endpoint");
 }
 
 #[test]
