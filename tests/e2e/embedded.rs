@@ -184,33 +184,7 @@ fn the_embedded_default_serves_as_a_role_that_owns_nothing_and_cannot_rewrite_th
     let home = reachable_home();
     let _guard = ClusterGuard(home.path().join("pg"));
     // Commands work as the serving role: adding a user writes users, tokens and the log.
-    let added = vigil(home.path())
-        .args([
-            "delegations",
-            "add",
-            "EUD_KE",
-            "--name",
-            "Kenya",
-            "--time-zone",
-            "Africa/Nairobi",
-        ])
-        .output()
-        .unwrap();
-    assert!(added.status.success(), "{}", stderr(&added));
-    let added = vigil(home.path())
-        .args([
-            "users",
-            "add",
-            "--email",
-            "fp@example.org",
-            "--role",
-            "focal_point",
-            "--delegation",
-            "EUD_KE",
-        ])
-        .output()
-        .unwrap();
-    assert!(added.status.success(), "{}", stderr(&added));
+    crate::support::process::cli_focal_point(home.path());
     // The operator's other acts take effect at once, each on the log.
     for args in [
         &[

@@ -438,38 +438,7 @@ fn with_postgresql_gone_requests_get_503_with_retry_after_within_a_second_or_two
     let home = reachable_home();
     let data = home.path().join("pg");
     let _guard = ClusterGuard(data.clone());
-    let setup = [
-        &[
-            "delegations",
-            "add",
-            "EUD_KE",
-            "--name",
-            "Kenya",
-            "--time-zone",
-            "Africa/Nairobi",
-        ][..],
-        &[
-            "users",
-            "add",
-            "--email",
-            "fp@example.org",
-            "--role",
-            "focal_point",
-            "--delegation",
-            "EUD_KE",
-        ],
-    ];
-    let mut token = String::new();
-    for args in setup {
-        let done = vigil(home.path()).args(args).output().unwrap();
-        assert!(done.status.success(), "{}", crate::support::stderr(&done));
-        token = String::from_utf8(done.stdout)
-            .unwrap()
-            .lines()
-            .last()
-            .unwrap_or_default()
-            .to_owned();
-    }
+    let token = crate::support::process::cli_focal_point(home.path());
     let mut serve = Serve::start(vigil(home.path()));
     let bearer = format!("Bearer {token}");
     let cases = serve.url("/api/v1/cases");
