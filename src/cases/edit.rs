@@ -17,17 +17,23 @@ use crate::store::events::{Chain, NewEvent};
 use crate::store::keys;
 
 /// `PATCH /cases/{id}`: metadata, and confidential keys to set (a `null` removes one).
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"risk": "critical", "confidential": {"location": null}}))]
 pub struct CasePatch {
+    #[schema(value_type = Option<crate::domain::CountryCode>)]
     pub country: Option<String>,
+    #[schema(value_type = Option<Vec<crate::domain::ThemeCode>>, min_items = 1)]
     pub themes: Option<Vec<String>>,
+    #[schema(value_type = Option<crate::domain::Risk>)]
     pub risk: Option<String>,
     pub owner: Option<UserId>,
+    /// Confidential keys to set; `null` removes one (never `defender_name`).
+    #[schema(value_type = Option<super::ConfidentialChange>)]
     pub confidential: Option<Sensitive<Map<String, Value>>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Patched {
     pub id: CaseId,
     pub version: i64,

@@ -16,14 +16,15 @@ use crate::store::cases as rows;
 use crate::store::events::{Chain, NewEvent};
 use crate::store::{admin_log, erasure, grants, keys};
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EraseRequest {
     /// A code: `defender_request`, `retention_expired`, `data_protection_order` or `opened_in_error`.
+    #[schema(value_type = crate::domain::ErasureReason)]
     pub reason: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErasureRequested {
     pub request_id: ErasureRequestId,
     pub case_id: CaseId,
@@ -32,7 +33,7 @@ pub struct ErasureRequested {
     pub notice: Notice,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Erased {
     pub case_id: CaseId,
     pub erased_at: DateTime<Utc>,

@@ -21,14 +21,18 @@ use crate::store::Conn as PgConnection;
 use crate::store::{admin_log, grants, users};
 
 /// What an administrator asks for, by `kind`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum GrantAsk {
     /// A new user: they exist, and get a one-time link to their first token, once approved.
     NewUser {
+        #[schema(format = Email)]
         email: String,
+        #[schema(value_type = Role)]
         role: String,
+        /// For focal points and heads of delegation.
         #[serde(default)]
+        #[schema(value_type = Option<DelegationCode>)]
         delegation: Option<String>,
         /// The name colleagues see (default: the address).
         #[serde(default)]
@@ -37,8 +41,10 @@ pub enum GrantAsk {
     /// Another role, or delegation, for an existing user.
     Change {
         user_id: UserId,
+        #[schema(value_type = Role)]
         role: String,
         #[serde(default)]
+        #[schema(value_type = Option<DelegationCode>)]
         delegation: Option<String>,
     },
     /// A disabled user enabled again, with the role and delegation they had.
@@ -54,7 +60,7 @@ pub struct Notice {
     pub sentence: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct GrantAsked {
     pub request_id: GrantRequestId,
     pub kind: GrantKind,
@@ -66,7 +72,7 @@ pub struct GrantAsked {
     pub notice: Notice,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct GrantDecided {
     pub request_id: GrantRequestId,
     pub decision: Decision,
@@ -80,7 +86,7 @@ pub struct GrantDecided {
 }
 
 /// A grant waiting for its second person, as the people who may see it read it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PendingGrant {
     pub id: GrantRequestId,
     pub kind: GrantKind,

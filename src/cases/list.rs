@@ -17,29 +17,53 @@ use crate::store::cases::{self as rows, CaseRow};
 use crate::store::procedures;
 
 /// `GET /cases` query: filters and keyset pagination.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Cases of this delegation (within your scope).
     pub delegation: Option<DelegationCode>,
+    #[param(value_type = Option<crate::domain::CountryCode>)]
     pub country: Option<String>,
+    /// Cases with this theme among theirs.
+    #[param(value_type = Option<crate::domain::ThemeCode>)]
     pub theme: Option<String>,
+    #[param(value_type = Option<Risk>)]
     pub risk: Option<String>,
+    /// Cases with a procedure of this workflow.
+    #[param(value_type = Option<super::WorkflowName>)]
     pub workflow: Option<String>,
+    /// Cases with a procedure in this state.
     pub state: Option<String>,
+    /// Cases with a procedure waiting in this queue.
     pub queue: Option<String>,
+    /// Cases owned by this user.
     pub owner: Option<UserId>,
+    /// Cases with something due before this time.
     pub due_before: Option<DateTime<Utc>>,
-    /// `newest` (the default) or `due`: the soonest next due item first.
+    /// `newest` (the default) or `due`: the soonest next due item first, cases with nothing due last.
+    #[param(value_type = Option<CaseOrder>)]
     pub sort: Option<String>,
-    /// The `next` cursor of the previous page.
+    /// The `next` cursor of the previous page (of the same sort).
     pub after: Option<String>,
+    /// How many cases (1 to 200; 50 by default).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+}
+
+/// The order of a case list.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // described, never built: the query keeps the text it checks
+pub enum CaseOrder {
+    Newest,
+    Due,
 }
 
 pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 200;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProcedureSummary {
     pub id: ProcedureId,
     pub workflow: String,
@@ -47,13 +71,15 @@ pub struct ProcedureSummary {
     pub queue: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CaseSummary {
     pub id: CaseId,
     pub reference: Reference,
     pub version: i64,
     pub delegation: DelegationCode,
+    #[schema(value_type = crate::domain::CountryCode)]
     pub country: String,
+    #[schema(value_type = Vec<crate::domain::ThemeCode>)]
     pub themes: Vec<String>,
     pub risk: Risk,
     pub owner: UserId,
@@ -62,7 +88,7 @@ pub struct CaseSummary {
     pub procedures: Vec<ProcedureSummary>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CasePage {
     pub items: Vec<CaseSummary>,
     /// Pass as `after` for the next page; absent on the last page.
@@ -205,12 +231,13 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
     Ok(CasePage { items, next })
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct QueueEntry {
     pub procedure_id: ProcedureId,
     pub case_id: CaseId,
     pub reference: Reference,
     pub delegation: DelegationCode,
+    #[schema(value_type = crate::domain::CountryCode)]
     pub country: String,
     pub risk: Risk,
     pub workflow: String,

@@ -17,6 +17,7 @@ mod grants;
 mod list;
 mod open;
 mod read;
+mod schema;
 mod scope;
 mod transition;
 mod validate;
@@ -47,7 +48,8 @@ pub use grants::{
     approver_words, new_token_link, pending_grants, refuse_grant, request_grant,
 };
 pub use list::{
-    CasePage, CaseSummary, DEFAULT_PAGE, ListQuery, MAX_PAGE, ProcedureSummary, QueueEntry, list_cases, review_queue,
+    CaseOrder, CasePage, CaseSummary, DEFAULT_PAGE, ListQuery, MAX_PAGE, ProcedureSummary, QueueEntry, list_cases,
+    review_queue,
 };
 pub use open::{
     OpenCaseRequest, OpenProcedureRequest, Opened, StartProcedureRequest, StartedProcedure, open_case, start_procedure,
@@ -56,6 +58,7 @@ pub use read::{
     ActionView, CaseView, DueView, EventView, ProcedureView, access_log, available_actions, read_case,
     read_case_with_timeline, timeline,
 };
+pub use schema::{ActionName, ConfidentialChange, NewConfidential, WorkflowName};
 pub use scope::{colleagues, visible};
 pub use transition::{NEW_OWNER, StartedView, TransitionRequest, Transitioned, transition};
 
@@ -135,7 +138,7 @@ pub enum CaseError {
 }
 
 /// One field at fault, named by its JSON path; the problem never quotes the value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldIssue {
     pub field: String,
     pub problem: String,

@@ -21,30 +21,43 @@ use crate::store::events::{Chain, ChainHead, NewEvent};
 use crate::store::{keys, procedures, scheduled};
 use crate::workflow::engine::{self, Due, DueKind, Start};
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = OpenCase, example = json!({
+    "country": "KE", "themes": ["MEDIA"], "risk": "high",
+    "confidential": {"defender_name": "A. Defender", "organisation": "Media rights group"},
+    "procedure": {"workflow": "demarche"}
+}))]
 pub struct OpenCaseRequest {
     /// Default: the caller's delegation.
     pub delegation: Option<DelegationCode>,
+    #[schema(value_type = crate::domain::CountryCode)]
     pub country: String,
+    #[schema(value_type = Vec<crate::domain::ThemeCode>, min_items = 1)]
     pub themes: Vec<String>,
+    #[schema(value_type = crate::domain::Risk)]
     pub risk: String,
     /// Default: the caller.
     pub owner: Option<UserId>,
     /// Everything about the person; sealed. `defender_name` is required.
+    #[schema(value_type = super::NewConfidential)]
     pub confidential: Sensitive<Map<String, Value>>,
     pub procedure: OpenProcedureRequest,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = OpenProcedure)]
 pub struct OpenProcedureRequest {
+    #[schema(value_type = super::WorkflowName)]
     pub workflow: String,
+    /// The fields of the workflow's initial state, by name.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub data: Sensitive<Map<String, Value>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Opened {
     pub id: CaseId,
     pub reference: Reference,
@@ -274,15 +287,19 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
     })
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = StartProcedure)]
 pub struct StartProcedureRequest {
+    #[schema(value_type = super::WorkflowName)]
     pub workflow: String,
+    /// The fields of the workflow's initial state, by name.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub data: Sensitive<Map<String, Value>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StartedProcedure {
     pub id: ProcedureId,
     pub workflow: String,

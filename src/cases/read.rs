@@ -26,14 +26,15 @@ use crate::store::{access_log, events, users};
 use crate::workflow::{Registry, Workflow};
 
 /// An action the caller may take now, with the fields it takes.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ActionView {
     pub id: String,
     pub title: String,
+    /// What the action takes in `data`, by field name.
     pub fields: BTreeMap<String, crate::workflow::model::FieldDef>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProcedureView {
     pub id: ProcedureId,
     pub workflow: String,
@@ -41,11 +42,13 @@ pub struct ProcedureView {
     pub state: String,
     pub queue: Option<String>,
     pub version: i64,
+    /// The procedure's plain fields and its opened confidential ones.
+    #[schema(value_type = Object)]
     pub data: Sensitive<Value>,
     pub actions: Vec<ActionView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DueView {
     pub procedure_id: ProcedureId,
     pub kind: ScheduledKind,
@@ -53,19 +56,23 @@ pub struct DueView {
     pub due_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CaseView {
     pub id: CaseId,
     pub reference: Reference,
     pub version: i64,
     pub delegation: DelegationCode,
+    #[schema(value_type = crate::domain::CountryCode)]
     pub country: String,
+    #[schema(value_type = Vec<crate::domain::ThemeCode>)]
     pub themes: Vec<String>,
     pub risk: Risk,
     pub owner: UserId,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub next_due_at: Option<DateTime<Utc>>,
+    /// Everything about the person, opened for you.
+    #[schema(value_type = Object)]
     pub confidential: Sensitive<Value>,
     pub procedures: Vec<ProcedureView>,
     pub upcoming: Vec<DueView>,
@@ -240,7 +247,7 @@ pub(super) fn view_of(
     })
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EventView {
     pub seq: i64,
     pub at: DateTime<Utc>,
@@ -251,6 +258,7 @@ pub struct EventView {
     pub actor_id: Option<UserId>,
     pub actor_kind: ActorKind,
     /// The event's plain fields and its opened confidential ones.
+    #[schema(value_type = Object)]
     pub data: Sensitive<Value>,
 }
 

@@ -21,16 +21,26 @@ use crate::workflow::engine::{self, Actor, Data, Procedure, Request};
 /// The field through which an action (the shared `reassign`) hands a case to a new owner.
 pub const NEW_OWNER: &str = "new_owner";
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Transition, example = json!({
+    "action": "submit", "expected_version": 1,
+    "data": {"demarche_type": "letter", "urgency": "standard", "addressee": "the ministry",
+        "key_messages": "release the defender", "public_element_consent": false}
+}))]
 pub struct TransitionRequest {
+    /// One of the actions the procedure's case page lists as available.
+    #[schema(value_type = super::ActionName)]
     pub action: String,
+    /// The procedure's version you read.
     pub expected_version: i64,
+    /// The action's fields, by name.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub data: Sensitive<Map<String, Value>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Transitioned {
     pub procedure_id: ProcedureId,
     pub from: String,
@@ -41,7 +51,7 @@ pub struct Transitioned {
     pub started: Vec<StartedView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StartedView {
     pub id: ProcedureId,
     pub workflow: String,

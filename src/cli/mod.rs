@@ -49,6 +49,8 @@ enum Command {
     },
     /// Exit 0 when the service on VIGIL_LISTEN answers /healthz (the container's HEALTHCHECK).
     Healthcheck,
+    /// Print the API's OpenAPI document, as `serve` would serve it with these workflows.
+    Openapi,
     /// Manage delegations.
     Delegations {
         #[command(subcommand)]
@@ -122,6 +124,7 @@ pub fn main() -> ExitCode {
         Command::Serve => serve::serve(&config),
         Command::Migrate { grant_to } => serve::migrate(&config, grant_to.as_deref()),
         Command::Healthcheck => serve::healthcheck(&config),
+        Command::Openapi => serve::openapi(&config),
         Command::Workflows { command } => workflows::run(&config, command),
         Command::Delegations { command } => delegations::run(&config, command),
         Command::Users { command } => users::run(&config, command),

@@ -112,6 +112,15 @@ pub fn migrate(config: &Config, grant_to: Option<&str>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `vigil openapi`: the document `/openapi.json` serves, for the workflows in
+/// VIGIL_WORKFLOWS_DIR; needs no database (to generate a client before deploying).
+pub fn openapi(config: &Config) -> anyhow::Result<()> {
+    let registry = load_workflows(&config.workflows_dir)?;
+    let document = http::api_doc::document(&registry);
+    println!("{}", document.to_pretty_json()?);
+    Ok(())
+}
+
 pub fn healthcheck(config: &Config) -> anyhow::Result<()> {
     let status = http::probe::healthz(config.listen, Duration::from_secs(3))
         .with_context(|| format!("no answer on {}", config.listen))?;

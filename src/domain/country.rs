@@ -38,6 +38,50 @@ pub fn is_theme(code: &str) -> bool {
     THEMES.contains(&code)
 }
 
+/// A country, as the API describes it: one of the ISO codes [`is_country`] takes.
+pub struct CountryCode;
+
+impl utoipa::PartialSchema for CountryCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        code_list(
+            "An ISO 3166-1 alpha-2 country code (and XK, Kosovo)",
+            COUNTRIES.split_whitespace(),
+        )
+    }
+}
+
+impl utoipa::ToSchema for CountryCode {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Country".into()
+    }
+}
+
+/// A theme, as the API describes it: one of [`THEMES`].
+pub struct ThemeCode;
+
+impl utoipa::PartialSchema for ThemeCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        code_list("A case theme's code", THEMES)
+    }
+}
+
+impl utoipa::ToSchema for ThemeCode {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Theme".into()
+    }
+}
+
+fn code_list<'a>(
+    description: &str,
+    codes: impl IntoIterator<Item = &'a str>,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .description(Some(description))
+        .enum_values(Some(codes))
+        .into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

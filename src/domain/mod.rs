@@ -8,7 +8,7 @@ mod role;
 mod sensitive;
 mod vocabulary;
 
-pub use country::{THEMES, is_country, is_theme};
+pub use country::{CountryCode, THEMES, ThemeCode, is_country, is_theme};
 pub use four_eyes::{NotYours, Proposal, approver_for, may_decide};
 pub use ids::{CaseId, DelegationCode, ErasureRequestId, GrantRequestId, ProcedureId, Reference, ScheduledId, UserId};
 pub use principal::{Principal, is_email_address};

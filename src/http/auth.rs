@@ -116,12 +116,25 @@ async fn authenticate(
     }))
 }
 
-/// `GET /api/v1/me`: who the token belongs to.
-pub async fn me(caller: Caller) -> web::Json<serde_json::Value> {
-    web::Json(serde_json::json!({
-        "id": caller.user_id,
-        "role": caller.role,
-        "delegation": caller.delegation,
-        "display_name": caller.display_name,
-    }))
+/// Who a token belongs to.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Me {
+    id: crate::domain::UserId,
+    role: crate::domain::Role,
+    /// The delegation of a focal point or head of delegation.
+    delegation: Option<crate::domain::DelegationCode>,
+    /// The name colleagues see.
+    display_name: String,
+}
+
+/// Who the token belongs to.
+#[utoipa::path(get, path = "/api/v1/me", tag = "users", operation_id = "me",
+    responses((status = 200, description = "The caller", body = Me)))]
+pub async fn me(caller: Caller) -> web::Json<Me> {
+    web::Json(Me {
+        id: caller.user_id,
+        role: caller.role,
+        delegation: caller.delegation,
+        display_name: caller.display_name,
+    })
 }

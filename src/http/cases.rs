@@ -104,6 +104,14 @@ pub(super) async fn run_change_keeping<T: Serialize + Send + 'static>(
     }
 }
 
+/// Open a case with its first procedure.
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", operation_id = "open_case",
+    params(super::api_doc::IdempotencyKey),
+    request_body = cases::OpenCaseRequest,
+    responses((status = 201, description = "Opened", body = cases::Opened,
+            headers(("Location" = String, description = "The case's address"))),
+        (status = 403, description = "Only a delegation's focal points and heads open its cases"),
+        (status = 422, description = "A field is not valid; `errors` names each")))]
 pub async fn create_case(
     state: web::Data<AppState>,
     caller: Caller,
@@ -120,6 +128,11 @@ pub async fn create_case(
     .await
 }
 
+/// Cases in the caller's scope, metadata only, newest first (or soonest due).
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", operation_id = "list_cases",
+    params(cases::ListQuery),
+    responses((status = 200, description = "A page of cases", body = cases::CasePage),
+        (status = 422, description = "A filter is not valid; `errors` names each")))]
 pub async fn list_cases(
     state: web::Data<AppState>,
     caller: Caller,
@@ -134,6 +147,16 @@ pub async fn list_cases(
     Ok(HttpResponse::Ok().json(page))
 }
 
+/// A case, opened for you.
+///
+/// Its confidential data, procedures, the actions you may take and upcoming reminders; the read
+/// is recorded in the case's access log.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", operation_id = "read_case",
+    params(("id" = crate::domain::CaseId, Path, description = "The case")),
+    responses((status = 200, description = "The case", body = cases::CaseView,
+            headers(("ETag" = String, description = "The case's version, for an edit's If-Match"))),
+        (status = 404, description = "No such case in your scope"),
+        (status = 410, description = "The case was erased")))]
 pub async fn get_case(
     state: web::Data<AppState>,
     caller: Caller,
@@ -152,6 +175,14 @@ pub async fn get_case(
         .json(view))
 }
 
+/// Start another procedure on the case.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/procedures", tag = "cases", operation_id = "start_procedure",
+    params(("id" = crate::domain::CaseId, Path, description = "The case"), super::api_doc::IdempotencyKey),
+    request_body = cases::StartProcedureRequest,
+    responses((status = 201, description = "Started", body = cases::StartedProcedure),
+        (status = 404, description = "No such case in your scope"),
+        (status = 410, description = "The case was erased"),
+        (status = 422, description = "No such workflow, or its fields are not valid")))]
 pub async fn start_procedure(
     state: web::Data<AppState>,
     caller: Caller,
@@ -168,6 +199,15 @@ pub async fn start_procedure(
     .await
 }
 
+/// Take an action on a procedure.
+#[utoipa::path(post, path = "/api/v1/procedures/{id}/transitions", tag = "cases", operation_id = "take_action",
+    params(("id" = crate::domain::ProcedureId, Path, description = "The procedure"), super::api_doc::IdempotencyKey),
+    request_body = cases::TransitionRequest,
+    responses((status = 200, description = "Taken", body = cases::Transitioned),
+        (status = 404, description = "No such procedure in your scope"),
+        (status = 409, description = "The procedure changed since you read it (`current_version`), or the action cannot be taken in its state"),
+        (status = 410, description = "The case was erased"),
+        (status = 422, description = "The action's fields are not valid; `errors` names each")))]
 pub async fn transition(
     state: web::Data<AppState>,
     caller: Caller,
@@ -186,6 +226,12 @@ pub async fn transition(
     .await
 }
 
+/// Every event of the case, oldest first, opened for you; recorded in the access log.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/timeline", tag = "cases", operation_id = "case_timeline",
+    params(("id" = crate::domain::CaseId, Path, description = "The case")),
+    responses((status = 200, description = "The events", body = Vec<cases::EventView>),
+        (status = 404, description = "No such case in your scope"),
+        (status = 410, description = "The case was erased")))]
 pub async fn timeline(
     state: web::Data<AppState>,
     caller: Caller,
@@ -202,7 +248,20 @@ pub async fn timeline(
         .json(events))
 }
 
-/// `PATCH /cases/{id}` with `If-Match: <version>` (quoted or not).
+/// Change a case's metadata or confidential keys.
+///
+/// `If-Match` names the version you read (quoted or not); in `confidential`, `null` removes a key.
+#[utoipa::path(patch, path = "/api/v1/cases/{id}", tag = "cases", operation_id = "edit_case",
+    params(("id" = crate::domain::CaseId, Path, description = "The case"),
+        ("If-Match" = String, Header, description = "The case's version you read (its ETag)", example = "\"1\""),
+        super::api_doc::IdempotencyKey),
+    request_body = cases::CasePatch,
+    responses((status = 200, description = "Changed", body = cases::Patched),
+        (status = 404, description = "No such case in your scope"),
+        (status = 409, description = "The case changed since the version If-Match names (`current_version`)"),
+        (status = 410, description = "The case was erased"),
+        (status = 422, description = "A field is not valid; `errors` names each"),
+        (status = 428, description = "If-Match is missing")))]
 pub async fn patch_case(
     state: web::Data<AppState>,
     caller: Caller,
@@ -237,13 +296,27 @@ pub async fn patch_case(
     .await
 }
 
-#[derive(Debug, serde::Deserialize, Serialize)]
+#[derive(Debug, serde::Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Export)]
 pub struct ExportRequest {
+    /// The age public key the bundle is encrypted to.
+    #[schema(
+        pattern = "^age1[02-9ac-hj-np-z]{58}$",
+        example = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+    )]
     pub recipient: String,
 }
 
-/// `POST /cases/{id}/export`: an age-encrypted bundle for `recipient`.
+/// The case, its data and timeline, age-encrypted to `recipient`.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/export", tag = "cases", operation_id = "export_case",
+    params(("id" = crate::domain::CaseId, Path, description = "The case")),
+    request_body = ExportRequest,
+    responses((status = 200, description = "An age file", content_type = "application/octet-stream", body = Vec<u8>,
+            headers(("Content-Disposition" = String, description = "attachment, named by the case's reference"))),
+        (status = 404, description = "No such case in your scope"),
+        (status = 410, description = "The case was erased"),
+        (status = 422, description = "The recipient is not an age public key")))]
 pub async fn export_case(
     state: web::Data<AppState>,
     caller: Caller,
@@ -268,7 +341,16 @@ pub async fn export_case(
         .body(sealed))
 }
 
-/// `POST /cases/{id}/erasure`: an admin asks for the case to be erased.
+/// Ask for the case to be erased.
+///
+/// For administrators; a second administrator approves.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/erasure", tag = "erasure", operation_id = "request_erasure",
+    params(("id" = crate::domain::CaseId, Path, description = "The case"), super::api_doc::IdempotencyKey),
+    request_body = EraseRequest,
+    responses((status = 201, description = "Asked", body = cases::ErasureRequested),
+        (status = 403, description = "For administrators"),
+        (status = 404, description = "No such case"),
+        (status = 410, description = "The case was erased")))]
 pub async fn request_erasure(
     state: web::Data<AppState>,
     caller: Caller,
@@ -289,7 +371,12 @@ pub async fn request_erasure(
     Ok(response)
 }
 
-/// `POST /erasure-requests/{id}/approve`: another admin approves, and the case is shredded.
+/// Approve another administrator's erasure request: the case's key is destroyed.
+#[utoipa::path(post, path = "/api/v1/erasure-requests/{id}/approve", tag = "erasure", operation_id = "approve_erasure",
+    params(("id" = crate::domain::ErasureRequestId, Path, description = "The erasure request"), super::api_doc::IdempotencyKey),
+    responses((status = 200, description = "Erased", body = cases::Erased),
+        (status = 403, description = "For another administrator than the one who asked"),
+        (status = 404, description = "No such request waiting")))]
 pub async fn approve_erasure(
     state: web::Data<AppState>,
     caller: Caller,
@@ -310,7 +397,12 @@ pub async fn approve_erasure(
     Ok(response)
 }
 
-/// `GET /queues/{name}`: the EUSR office's review queue.
+/// The EUSR office's review queue, most urgent then oldest first.
+#[utoipa::path(get, path = "/api/v1/queues/{name}", tag = "cases", operation_id = "review_queue",
+    params(("name" = QueueName, Path, description = "The queue")),
+    responses((status = 200, description = "What waits in the queue", body = Vec<cases::QueueEntry>),
+        (status = 403, description = "For the EUSR office"),
+        (status = 404, description = "No such queue")))]
 pub async fn queue(
     state: web::Data<AppState>,
     caller: Caller,
@@ -325,7 +417,14 @@ pub async fn queue(
     Ok(HttpResponse::Ok().json(items))
 }
 
-/// `GET /cases/{id}/access-log`: who read, exported or was refused the case, and when.
+/// Who read, exported or was refused the case, and when, newest first.
+///
+/// For the owner, the head of delegation and administrators.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/access-log", tag = "cases", operation_id = "case_access_log",
+    params(("id" = crate::domain::CaseId, Path, description = "The case")),
+    responses((status = 200, description = "The access log, newest first", body = Vec<crate::store::access_log::AccessRow>),
+        (status = 403, description = "For the owner, the head of delegation and administrators"),
+        (status = 404, description = "No such case in your scope")))]
 pub async fn access_log(
     state: web::Data<AppState>,
     caller: Caller,
@@ -342,18 +441,36 @@ pub async fn access_log(
         .json(entries))
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RemindersQuery {
+    /// Which items: `pending` (the default), `dead`, `done` or `cancelled`.
     #[serde(default = "pending")]
+    #[param(value_type = Option<crate::domain::ScheduledStatus>)]
     state: String,
+}
+
+/// The name of a review queue.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // described, never built: the path keeps the text it checks
+pub enum QueueName {
+    EusrReview,
 }
 
 fn pending() -> String {
     "pending".into()
 }
 
-/// `GET /reminders?state=dead`: what waits, or was given up, for admins.
+/// Reminders and timers in a state, for administrators.
+///
+/// What waits, or was given up (`state=dead`), by case reference and message key only.
+#[utoipa::path(get, path = "/api/v1/reminders", tag = "operations", operation_id = "scheduled_items",
+    params(RemindersQuery),
+    responses((status = 200, description = "Reminders and timers in that state", body = Vec<crate::store::scheduled::ScheduledSummary>),
+        (status = 403, description = "For administrators"),
+        (status = 422, description = "No such state")))]
 pub async fn reminders(
     state: web::Data<AppState>,
     caller: Caller,
@@ -368,21 +485,38 @@ pub async fn reminders(
     Ok(HttpResponse::Ok().json(items))
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AdminLogQuery {
     /// Entries before this sequence number (the previous page's last `seq`).
     before: Option<i64>,
+    /// How many entries (1 to 200; 50 by default).
     #[serde(default = "log_page")]
+    #[param(minimum = 1, maximum = 200)]
     limit: i64,
+}
+
+/// A page of the administrative log.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AdminLogPage {
+    items: Vec<crate::store::admin_log::Entry>,
+    /// The next page's address; absent on the last page.
+    next: Option<String>,
 }
 
 fn log_page() -> i64 {
     50
 }
 
-/// `GET /api/v1/admin-log`: the administrative log, newest first, for administrators (all of
-/// it) and heads of delegation (their delegation's acts).
+/// The administrative log, newest first.
+///
+/// For administrators (all of it) and heads of delegation (their delegation's acts), each act
+/// with its real actor.
+#[utoipa::path(get, path = "/api/v1/admin-log", tag = "operations", operation_id = "admin_log",
+    params(AdminLogQuery),
+    responses((status = 200, description = "A page of the log", body = AdminLogPage),
+        (status = 403, description = "For administrators and heads of delegation")))]
 pub async fn admin_log(
     state: web::Data<AppState>,
     caller: Caller,
@@ -401,10 +535,16 @@ pub async fn admin_log(
                 .map(|e| format!("/api/v1/admin-log?before={}&limit={limit}", e.seq))
         })
         .flatten();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": entries, "next": next })))
+    Ok(HttpResponse::Ok().json(AdminLogPage { items: entries, next }))
 }
 
-/// `GET /metrics`: Prometheus's text format, for admins.
+/// Prometheus metrics, for administrators.
+///
+/// Counters of this process's reminders, digests and timers, and the scheduled queues: counts
+/// only, nothing about a case.
+#[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",
+    responses((status = 200, description = "Prometheus text format 0.0.4", content_type = "text/plain", body = String),
+        (status = 403, description = "For administrators")))]
 pub async fn metrics(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let gauges = run(&state, caller, &req, None, crate::metrics::gauges).await?;
     Ok(HttpResponse::Ok()

@@ -60,22 +60,29 @@ impl From<StoreError> for ApiError {
 }
 
 /// A field at fault, by its JSON path.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub problem: String,
 }
 
-/// The body of every error response.
-#[derive(Debug, Serialize)]
+/// The body of every error response (RFC 9457). It names what went wrong, never a value the
+/// request sent.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
+    /// `/problems/<kind>`: each kind is listed in the README.
     #[serde(rename = "type")]
+    #[schema(format = "uri-reference", example = "/problems/not-found")]
     pub kind: String,
+    /// The status's reason phrase.
     pub title: String,
     pub status: u16,
+    /// What went wrong, in words.
     pub detail: String,
+    /// Each field at fault (for `/problems/invalid`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// The version now (for `/problems/stale`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
 }

@@ -52,8 +52,19 @@ pub(super) fn no_mail() -> String {
     "this server sends no email, so no token can reach its owner from here; use `vigil users add` or `vigil tokens issue` on the server".into()
 }
 
-/// `POST /grant-requests`: an administrator asks for a grant; `202 Accepted`, since nothing
-/// changes until a second person approves it.
+/// Ask for a grant that reaches cases (administrators).
+///
+/// A new user, another role or delegation, or enabling a disabled user again: `202 Accepted`,
+/// since nothing changes until a second person approves it (the head of the delegation for its
+/// focal points, another administrator otherwise).
+#[utoipa::path(post, path = "/api/v1/grant-requests", tag = "grants", operation_id = "request_grant",
+    params(super::api_doc::IdempotencyKey),
+    request_body = GrantAsk,
+    responses((status = 202, description = "Asked: nothing changes until a second person approves", body = cases::GrantAsked,
+            headers(("Location" = String, description = "The request's address"))),
+        (status = 403, description = "Only administrators ask for grants"),
+        (status = 404, description = "No such user"),
+        (status = 422, description = "The grant is not one that can be asked for")))]
 pub async fn request_grant(
     state: web::Data<AppState>,
     caller: Caller,
@@ -85,18 +96,37 @@ const ASKED: Answer = Answer {
     },
 };
 
-/// `GET /grant-requests`: what waits for a decision, for those who may see it.
+/// Items waiting for a second person.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Pending<T> {
+    items: Vec<T>,
+}
+
+/// Grants waiting for a second person.
+///
+/// All of them for administrators, their delegation's for a head of delegation.
+#[utoipa::path(get, path = "/api/v1/grant-requests", tag = "grants", operation_id = "pending_grants",
+    responses((status = 200, description = "Grants waiting for a second person", body = Pending<cases::PendingGrant>),
+        (status = 403, description = "For administrators and heads of delegation")))]
 pub async fn pending_grants(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let items = run(&state, caller, &req, None, cases::pending_grants).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(Pending { items }))
 }
 
-/// `POST /grant-requests/{id}/approve`: the second person's decision, as the signed-in caller.
-/// An approved new user is emailed a one-time link to their first token.
+/// Approve a grant, as the signed-in caller; it takes effect at once.
+///
+/// Never its requester, never the person it is for. An approved new user is emailed a one-time
+/// link to their first token.
+#[utoipa::path(post, path = "/api/v1/grant-requests/{id}/approve", tag = "grants", operation_id = "approve_grant",
+    params(("id" = GrantRequestId, Path, description = "The grant request"), super::api_doc::IdempotencyKey),
+    responses((status = 200, description = "Approved: the grant takes effect at once", body = cases::GrantDecided),
+        (status = 403, description = "Never its requester, never the person it is for; only its approver"),
+        (status = 404, description = "No such request waiting"),
+        (status = 422, description = "The grant can no longer take effect")))]
 pub async fn approve_grant(
     state: web::Data<AppState>,
     caller: Caller,
@@ -106,7 +136,12 @@ pub async fn approve_grant(
     decide_grant(&state, caller, &id, &req, true).await
 }
 
-/// `POST /grant-requests/{id}/refuse`: see [`approve_grant`].
+/// Refuse a grant, as the signed-in caller (the same people as may approve it); nothing changes.
+#[utoipa::path(post, path = "/api/v1/grant-requests/{id}/refuse", tag = "grants", operation_id = "refuse_grant",
+    params(("id" = GrantRequestId, Path, description = "The grant request"), super::api_doc::IdempotencyKey),
+    responses((status = 200, description = "Refused: nothing changes", body = cases::GrantDecided),
+        (status = 403, description = "The same people as may approve it"),
+        (status = 404, description = "No such request waiting")))]
 pub async fn refuse_grant(
     state: web::Data<AppState>,
     caller: Caller,
@@ -144,7 +179,22 @@ async fn decide_grant(
     Ok(response)
 }
 
-/// `GET /erasure-requests`: erasures waiting for a second administrator, for administrators.
+/// An erasure waiting for its second administrator.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct PendingErasure {
+    id: crate::domain::ErasureRequestId,
+    reference: crate::domain::Reference,
+    reason: crate::domain::ErasureReason,
+    requested_by: crate::domain::UserId,
+    requested_at: chrono::DateTime<chrono::Utc>,
+    /// Whether the caller may approve it.
+    may_decide: bool,
+}
+
+/// Erasures waiting for a second administrator (for administrators).
+#[utoipa::path(get, path = "/api/v1/erasure-requests", tag = "erasure", operation_id = "pending_erasures",
+    responses((status = 200, description = "Erasures waiting for a second administrator", body = Pending<PendingErasure>),
+        (status = 403, description = "For administrators")))]
 pub async fn pending_erasures(
     state: web::Data<AppState>,
     caller: Caller,
@@ -153,15 +203,16 @@ pub async fn pending_erasures(
     let items = run(&state, caller, &req, None, |conn, ctx| {
         Ok(cases::pending_erasures(conn, ctx)?
             .into_iter()
-            .map(|e| {
-                serde_json::json!({
-                    "id": e.id, "reference": e.reference, "reason": e.reason,
-                    "requested_by": e.requested_by, "requested_at": e.requested_at,
-                    "may_decide": cases::may_approve_erasure(ctx.caller, e.requested_by).is_ok(),
-                })
+            .map(|e| PendingErasure {
+                may_decide: cases::may_approve_erasure(ctx.caller, e.requested_by).is_ok(),
+                id: e.id,
+                reference: e.reference,
+                reason: e.reason,
+                requested_by: e.requested_by,
+                requested_at: e.requested_at,
             })
             .collect::<Vec<_>>())
     })
     .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(Pending { items }))
 }

@@ -1,19 +1,32 @@
 //! `/healthz` (the process runs) and `/readyz` (the database answers, migrations are applied).
 
 use actix_web::{HttpResponse, web};
-use serde_json::json;
 
 use super::AppState;
 use super::error::ApiError;
 use crate::store::Readiness;
 
-pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "ok" }))
+/// What a probe answers when all is well.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok` (the process runs) or `ready` (and may serve).
+    #[schema(example = "ok")]
+    status: &'static str,
 }
 
+/// The process runs.
+#[utoipa::path(get, path = "/healthz", tag = "operations", operation_id = "healthz", security(),
+    responses((status = 200, description = "The process runs", body = Health)))]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// The database answers and every migration is applied.
+#[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "readyz", security(),
+    responses((status = 200, description = "Ready to serve", body = Health)))]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     match state.db.readiness().await {
-        Readiness::Ready => Ok(HttpResponse::Ok().json(json!({ "status": "ready" }))),
+        Readiness::Ready => Ok(HttpResponse::Ok().json(Health { status: "ready" })),
         Readiness::DatabaseUnavailable(cause) => {
             tracing::warn!(error = %cause, "not ready: the database does not answer");
             Err(ApiError::Unavailable("the database does not answer".into()))

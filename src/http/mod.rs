@@ -1,6 +1,7 @@
 //! The actix-web application: routes, middleware, problem+json errors, and the server's
 //! lifecycle (graceful drain on SIGTERM or SIGINT).
 
+pub mod api_doc;
 pub mod auth;
 mod cases;
 mod deadline;
@@ -86,7 +87,7 @@ pub fn app(
         .wrap(from_fn(request_log::log_request))
         .service(reading("/healthz").route(get().to(health::healthz)))
         .service(reading("/readyz").route(get().to(health::readyz)))
-        .service(reading("/openapi.json").route(get().to(openapi)))
+        .service(reading("/openapi.json").route(get().to(api_doc::openapi)))
         .service(reading("/metrics").route(get().to(cases::metrics)))
         .service(
             web::scope("/api/v1")
@@ -211,15 +212,6 @@ fn field_problem(serde_message: &str) -> String {
     } else {
         "a value has the wrong type or form".into()
     }
-}
-
-/// The API's OpenAPI 3.1 description, kept beside the routes it describes.
-pub const OPENAPI: &str = include_str!("openapi.json");
-
-async fn openapi() -> actix_web::HttpResponse {
-    actix_web::HttpResponse::Ok()
-        .content_type("application/json")
-        .body(OPENAPI)
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {

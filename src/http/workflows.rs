@@ -9,16 +9,24 @@ use super::error::ApiError;
 use crate::store;
 use crate::workflow::{Definition, graph};
 
-#[derive(Serialize)]
+/// A loaded workflow, in brief.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = WorkflowSummary)]
 struct Summary<'a> {
     name: &'a str,
     title: &'a str,
     description: &'a str,
+    /// The hash of its definition: what procedures record they run on.
     version: &'a str,
+    /// How many states it has.
     states: usize,
+    /// How many actions it has.
     actions: usize,
 }
 
+/// The loaded workflows.
+#[utoipa::path(get, path = "/api/v1/workflows", tag = "workflows", operation_id = "list_workflows", security(),
+    responses((status = 200, description = "Every loaded workflow", body = Vec<Summary>)))]
 pub async fn list(state: web::Data<AppState>) -> HttpResponse {
     let summaries: Vec<Summary<'_>> = state
         .workflows
@@ -35,7 +43,9 @@ pub async fn list(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(summaries)
 }
 
-#[derive(Serialize)]
+/// A version of a workflow that procedures have run on.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = WorkflowVersion)]
 struct VersionInfo {
     version: String,
     recorded_at: chrono::DateTime<chrono::Utc>,
@@ -44,14 +54,23 @@ struct VersionInfo {
     current: bool,
 }
 
-#[derive(Serialize)]
+/// A workflow's definition (as its file in `workflows/` declares it) and its recorded versions.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = WorkflowDetail)]
 struct Detail<'a> {
     name: &'a str,
     version: &'a str,
+    /// The states, actions, fields, reminders and timers, as the workflow file declares them.
+    #[schema(value_type = Object)]
     definition: &'a Definition,
     versions: Vec<VersionInfo>,
 }
 
+/// One workflow's definition and recorded versions.
+#[utoipa::path(get, path = "/api/v1/workflows/{name}", tag = "workflows", operation_id = "get_workflow", security(),
+    params(("name" = crate::cases::WorkflowName, Path, description = "The workflow's name")),
+    responses((status = 200, description = "The workflow", body = Detail),
+        (status = 404, description = "No loaded workflow has this name")))]
 pub async fn get(state: web::Data<AppState>, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let workflow = state.workflows.get(&name).ok_or(ApiError::NotFound)?.clone();
     let recorded = state.db.run(store::workflows::list).await?;
@@ -74,16 +93,35 @@ pub async fn get(state: web::Data<AppState>, name: web::Path<String>) -> Result<
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct GraphQuery {
+    /// `dot` (the default) or `mermaid`.
     #[serde(default)]
+    #[param(value_type = Option<GraphFormat>)]
     format: Option<String>,
-    /// A state to mark as current.
+    /// A state of the workflow to mark as current.
     #[serde(default)]
     state: Option<String>,
 }
 
+/// How a workflow is drawn.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // described, never built: the query keeps the text it checks
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+}
+
+/// The state machine as DOT or Mermaid.
+#[utoipa::path(get, path = "/api/v1/workflows/{name}/graph", tag = "workflows", operation_id = "workflow_graph", security(),
+    params(("name" = crate::cases::WorkflowName, Path, description = "The workflow's name"), GraphQuery),
+    responses((status = 200, description = "The drawing", content(
+            (String = "text/vnd.graphviz"), (String = "text/plain"))),
+        (status = 404, description = "No loaded workflow has this name"),
+        (status = 422, description = "The format is neither dot nor mermaid, or the state is not the workflow's")))]
 pub async fn graph(
     state: web::Data<AppState>,
     name: web::Path<String>,

@@ -38,7 +38,7 @@ pub fn log_access(
     Ok(())
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = access_log)]
 pub struct AccessRow {
     pub at: DateTime<Utc>,

@@ -28,8 +28,9 @@ pub struct NewEntry {
 }
 
 /// A recorded act.
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = admin_log)]
+#[schema(as = AdminLogEntry)]
 pub struct Entry {
     pub seq: i64,
     pub at: DateTime<Utc>,
@@ -37,6 +38,8 @@ pub struct Entry {
     pub act: AdminAct,
     pub subject_id: Option<UserId>,
     pub delegation: Option<DelegationCode>,
+    /// Never a secret: a role, a case reference, a token's prefix, a count.
+    #[schema(value_type = Object)]
     pub detail: serde_json::Value,
     #[serde(skip)]
     pub prev_hash: Vec<u8>,

@@ -206,7 +206,7 @@ fn finish(
 }
 
 /// A scheduled item as operators see it: which case (by reference), what, when, how often tried.
-#[derive(Debug, Clone, QueryableByName, serde::Serialize)]
+#[derive(Debug, Clone, QueryableByName, serde::Serialize, utoipa::ToSchema)]
 pub struct ScheduledSummary {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub id: ScheduledId,

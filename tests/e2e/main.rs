@@ -9,6 +9,7 @@ mod browser;
 mod cases;
 mod checkpoints;
 mod cli;
+mod client;
 mod embedded;
 mod grants;
 mod keys;

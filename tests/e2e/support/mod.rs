@@ -6,6 +6,7 @@ pub mod browser;
 pub mod db;
 pub mod keys;
 pub mod process;
+pub mod python;
 pub mod smtp;
 pub mod ui;
 

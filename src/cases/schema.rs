@@ -1,0 +1,96 @@
+//! How the API describes what [`validate`](super::validate) and the workflows check, for the
+//! OpenAPI document: types that are never built, only described. Names that depend on the
+//! loaded workflows (a workflow, an action) are plain strings here; the served document lists
+//! the loaded ones (`http::api_doc`).
+
+use std::borrow::Cow;
+
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::{RefOr, schema::AdditionalProperties};
+use utoipa::{PartialSchema, ToSchema};
+
+/// A new case's confidential data: `defender_name` (a non-empty string) and any other keys.
+pub struct NewConfidential;
+
+impl PartialSchema for NewConfidential {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .description(Some(
+                "Everything about the person, sealed with the case's key: `defender_name` (required) and any other keys",
+            ))
+            .property("defender_name", non_empty_text())
+            .required("defender_name")
+            .additional_properties(Some(AdditionalProperties::FreeForm(true)))
+            .into()
+    }
+}
+
+impl ToSchema for NewConfidential {
+    fn name() -> Cow<'static, str> {
+        "NewConfidential".into()
+    }
+}
+
+/// Confidential keys to set, `null` removing one; `defender_name` may change, never go.
+pub struct ConfidentialChange;
+
+impl PartialSchema for ConfidentialChange {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .description(Some(
+                "Confidential keys to set; `null` removes a key (never `defender_name`, which may only change)",
+            ))
+            .property("defender_name", non_empty_text())
+            .additional_properties(Some(AdditionalProperties::FreeForm(true)))
+            .into()
+    }
+}
+
+impl ToSchema for ConfidentialChange {
+    fn name() -> Cow<'static, str> {
+        "ConfidentialChange".into()
+    }
+}
+
+/// A text that holds more than white space.
+fn non_empty_text() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"\S"))
+}
+
+/// The name of a loaded workflow.
+pub struct WorkflowName;
+
+impl PartialSchema for WorkflowName {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("The name of a loaded workflow (GET /api/v1/workflows)"))
+            .into()
+    }
+}
+
+impl ToSchema for WorkflowName {
+    fn name() -> Cow<'static, str> {
+        "WorkflowName".into()
+    }
+}
+
+/// The name of an action of a loaded workflow.
+pub struct ActionName;
+
+impl PartialSchema for ActionName {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "An action of the procedure's workflow, as its case lists under `actions`",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for ActionName {
+    fn name() -> Cow<'static, str> {
+        "ActionName".into()
+    }
+}
