@@ -33,6 +33,17 @@ pub struct CasePatch {
     pub confidential: Option<Sensitive<Map<String, Value>>>,
 }
 
+impl CasePatch {
+    /// Whether it changes nothing at all (`{}`, or `{"confidential": {}}`).
+    fn is_empty(&self) -> bool {
+        self.country.is_none()
+            && self.themes.is_none()
+            && self.risk.is_none()
+            && self.owner.is_none()
+            && self.confidential.as_ref().is_none_or(|c| c.expose().is_empty())
+    }
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Patched {
     pub id: CaseId,
@@ -67,6 +78,14 @@ pub fn patch_case(
             return Err(CaseError::StaleCase {
                 current_version: locked.version,
             });
+        }
+        if patch.is_empty() {
+            // Nothing to change: the case stays as it is, at its version, and no event says otherwise.
+            let patched = Patched {
+                id,
+                version: locked.version,
+            };
+            return answer(conn, ctx, Some(id), patched);
         }
         let key = keys::case_key(conn, &case.delegation, id)?.ok_or(CaseError::NotFound)?;
         let mut changes = rows::CaseChanges {

@@ -699,6 +699,15 @@ async fn case_data_changes_only_against_the_version_read_and_the_timeline_tells_
         assert_eq!(problem["errors"][0]["field"], "confidential.defender_name");
     }
 
+    // A patch that changes nothing (schemathesis found it was a 500) keeps the version and
+    // writes no event; it still names the version it read.
+    for nothing in [json!({}), json!({"confidential": {}})] {
+        let (status, same) = patch(&service, &uri, &fp, Some("2"), nothing.clone()).await;
+        assert_eq!((status, same["version"].as_i64()), (200, Some(2)), "{nothing}: {same}");
+        let (status, _) = patch(&service, &uri, &fp, Some("1"), nothing).await;
+        assert_eq!(status, 409);
+    }
+
     let (_, case) = call(&service, "GET", &uri, &fp, None).await;
     assert_eq!(case["risk"], "critical");
     assert_eq!(
