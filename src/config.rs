@@ -22,6 +22,8 @@
 //! - `VIGIL_PUBLIC_URL`: the URL people reach Vigil at, used in links (default from the listen address).
 //! - `VIGIL_MAX_BODY`: the largest request body accepted, e.g. `1MiB` (default), `512KiB`, `2000000`.
 //! - `VIGIL_BODY_TIMEOUT`: how long a request's body may take to arrive (default `30s`); then 408.
+//! - `VIGIL_AUTH_FAILURES`: failed authentications allowed per client address, and per token
+//!   prefix, in 5 minutes before further ones are 429 (default 10).
 //! - `VIGIL_TRUSTED_PROXIES`: comma-separated IP addresses of the reverse proxies in front of
 //!   Vigil; only a request from one of them has its client address taken from `X-Forwarded-For`.
 //! - `VIGIL_LOG`: the log level or filter, e.g. `info` or `vigil=debug,actix_web=warn` (default `info`).
@@ -101,6 +103,11 @@ pub struct ConfigArgs {
     /// How long a request's body may take to arrive, e.g. `30s` (default); a stalled one is 408.
     #[arg(long, env = "VIGIL_BODY_TIMEOUT", default_value = "30s", global = true)]
     pub body_timeout: String,
+    /// Failed authentications allowed per client address, and per token prefix, in 5 minutes
+    /// before further ones are refused with 429 (1 to 100000).
+    #[arg(long, env = "VIGIL_AUTH_FAILURES", default_value_t = 10, global = true,
+        value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub auth_failures: u32,
     /// Comma-separated IP addresses of trusted reverse proxies (their `X-Forwarded-For` names
     /// the client; nobody else's does).
     #[arg(long, env = "VIGIL_TRUSTED_PROXIES", global = true)]
@@ -269,6 +276,8 @@ pub struct Config {
     pub max_body: usize,
     /// How long a request's body may take to arrive (`VIGIL_BODY_TIMEOUT`).
     pub body_timeout: std::time::Duration,
+    /// Failed authentications allowed per key in the limiter's window (`VIGIL_AUTH_FAILURES`).
+    pub auth_failures: usize,
     /// The reverse proxies whose `X-Forwarded-For` is believed (`VIGIL_TRUSTED_PROXIES`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How many unwrapped case keys to keep (for a minute each); 0 keeps none.
@@ -485,6 +494,7 @@ impl Config {
             public_url,
             max_body,
             body_timeout,
+            auth_failures: args.auth_failures as usize,
             trusted_proxies,
             case_key_cache,
             log: LogConfig {

@@ -45,6 +45,7 @@ pub struct ListQuery {
     #[param(value_type = Option<CaseOrder>)]
     pub sort: Option<String>,
     /// The `next` cursor of the previous page (of the same sort).
+    #[param(pattern = r"^(N-?[0-9]{1,16}|D(-|-?[0-9]{1,16}))_[0-9a-f]{32}$")]
     pub after: Option<String>,
     /// How many cases (1 to 200; 50 by default).
     #[param(minimum = 1, maximum = 200)]
@@ -139,6 +140,12 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
         ("queue", &query.queue),
     ] {
         checks.name(field, name.as_deref());
+    }
+    if let Some(workflow) = &query.workflow
+        && !workflow.contains('\0')
+        && ctx.registry.get(workflow).is_none()
+    {
+        checks.push("workflow", "is not a loaded workflow (see GET /api/v1/workflows)");
     }
     let risk = checks.risk(query.risk.as_deref());
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);

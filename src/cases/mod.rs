@@ -58,7 +58,7 @@ pub use read::{
     ActionView, CaseView, DueView, EventView, ProcedureView, access_log, available_actions, read_case,
     read_case_with_timeline, timeline,
 };
-pub use schema::{ActionName, ConfidentialChange, NewConfidential, WorkflowName};
+pub use schema::{ActionName, ConfidentialChange, NewConfidential, StateName, WorkflowName};
 pub use scope::{colleagues, visible};
 pub use transition::{NEW_OWNER, StartedView, TransitionRequest, Transitioned, transition};
 

@@ -215,10 +215,11 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
     let calendar = calendar(conn, &delegation, owner)?;
     let start = engine::open(workflow, request.procedure.data.expose(), at, &calendar)?;
     let key = keys.keyring.new_case_key()?;
-    let sealed_case = keyring::seal_json(
-        &key.recipient,
-        &Sensitive::new(Value::Object(request.confidential.into_inner())),
-    )?;
+    // A key given no value (`null`) holds nothing, as a `null` in an edit removes its key: what
+    // is stored is what the case's events, folded, set (`vigil audit verify --sealed`).
+    let mut confidential = request.confidential.into_inner();
+    confidential.retain(|_, value| !value.is_null());
+    let sealed_case = keyring::seal_json(&key.recipient, &Sensitive::new(Value::Object(confidential)))?;
     let blind_index = keys.index.index(&delegation, &defender_name);
     let id = CaseId::random();
 

@@ -94,3 +94,21 @@ impl ToSchema for ActionName {
         "ActionName".into()
     }
 }
+
+/// The name of a state of a loaded workflow.
+pub struct StateName;
+
+impl PartialSchema for StateName {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("A state of a loaded workflow (GET /api/v1/workflows/{name})"))
+            .into()
+    }
+}
+
+impl ToSchema for StateName {
+    fn name() -> Cow<'static, str> {
+        "StateName".into()
+    }
+}

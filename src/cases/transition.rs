@@ -33,6 +33,7 @@ pub struct TransitionRequest {
     #[schema(value_type = super::ActionName)]
     pub action: String,
     /// The procedure's version you read.
+    #[serde(deserialize_with = "super::validate::integer")]
     pub expected_version: i64,
     /// The action's fields, by name.
     #[serde(default)]

@@ -132,9 +132,42 @@ impl Checks {
     }
 }
 
+/// A JSON integer, also when written with a fraction of zero (`3.0`): JSON Schema counts it an
+/// integer, and so does Vigil; any other number is refused as serde refuses one.
+pub(super) fn integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    use serde::Deserialize;
+    use serde::de::Error;
+    let number = serde_json::Number::deserialize(deserializer)?;
+    number
+        .as_i64()
+        .or_else(|| {
+            number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && (i64::MIN as f64..=i64::MAX as f64).contains(f))
+                .map(|f| f as i64)
+        })
+        .ok_or_else(|| D::Error::custom("invalid type: expected an integer"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_integer_may_be_written_with_a_zero_fraction_and_nothing_else() {
+        #[derive(serde::Deserialize)]
+        struct Version {
+            #[serde(deserialize_with = "integer")]
+            v: i64,
+        }
+        let read = |text: &str| serde_json::from_str::<Version>(text).map(|version| version.v);
+        assert_eq!(read(r#"{"v": 3}"#).unwrap(), 3);
+        assert_eq!(read(r#"{"v": 3.0}"#).unwrap(), 3);
+        assert_eq!(read(r#"{"v": -2}"#).unwrap(), -2);
+        for wrong in [r#"{"v": 3.5}"#, r#"{"v": "3"}"#, r#"{"v": 1e300}"#, r#"{"v": null}"#] {
+            assert!(read(wrong).is_err(), "{wrong}");
+        }
+    }
 
     #[test]
     fn themes_are_kept_once_and_a_wrong_one_is_refused_without_its_value() {

@@ -64,7 +64,7 @@ fn run_service(
         keys: Arc::new(keys),
         max_body: config.max_body,
         body_timeout: config.body_timeout,
-        auth_limiter: Default::default(),
+        auth_limiter: Arc::new(http::limiter::AuthLimiter::new(config.auth_failures)),
         trusted_proxies: config.trusted_proxies.clone().into(),
         mailer: Some(mailer.clone()),
     };

@@ -5,17 +5,18 @@
 //! - every error is `application/problem+json` ([`Problem`]);
 //! - every operation may answer 400 (a request that cannot be read), 500 and 503 (with
 //!   `Retry-After`); one that needs a token, 401 and 429 (with `Retry-After`); one that reads a
-//!   JSON body, 408 (it came too slowly) and 415 (it is not JSON);
+//!   JSON body, 408 (it came too slowly) and 415 (it is not JSON); one that takes an
+//!   `Idempotency-Key`, 422 (the key was used for another request);
 //! - the names that depend on the loaded workflows (a workflow, an action) are listed as the
 //!   server loaded them.
 
 use std::collections::BTreeSet;
 
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{Content, HeaderBuilder, OpenApi as Document, RefOr, ResponseBuilder};
-use utoipa::{IntoParams, OpenApi, PartialSchema, ToSchema};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::error::Problem;
 use crate::workflow::Registry;
@@ -57,7 +58,13 @@ use crate::workflow::Registry;
         super::workflows::get,
         super::workflows::graph,
     ),
-    components(schemas(Problem, crate::cases::CaseOrder, super::cases::QueueName, super::workflows::GraphFormat)),
+    components(schemas(
+        Problem,
+        crate::cases::CaseOrder,
+        crate::cases::StateName,
+        super::cases::QueueName,
+        super::workflows::GraphFormat
+    )),
     security(("bearer" = [])),
     tags(
         (name = "cases", description = "Cases, their procedures, timelines and access logs"),
@@ -114,18 +121,16 @@ pub fn document(registry: &Registry) -> Document {
             .iter()
             .flat_map(|w| w.definition.actions.keys().map(String::as_str))
             .collect();
-        listed(
-            &mut components.schemas,
-            crate::cases::WorkflowName::name().as_ref(),
-            crate::cases::WorkflowName::schema(),
-            &workflows,
-        );
-        listed(
-            &mut components.schemas,
-            crate::cases::ActionName::name().as_ref(),
-            crate::cases::ActionName::schema(),
-            &actions,
-        );
+        let states: BTreeSet<&str> = registry
+            .iter()
+            .flat_map(|w| w.definition.states.keys().map(String::as_str))
+            .collect();
+        listed::<crate::cases::WorkflowName>(&mut components.schemas, &workflows);
+        listed::<crate::cases::ActionName>(&mut components.schemas, &actions);
+        listed::<crate::cases::StateName>(&mut components.schemas, &states);
+        for schema in components.schemas.values_mut() {
+            closed_variants(schema);
+        }
     }
     for item in doc.paths.paths.values_mut() {
         for operation in [
@@ -144,15 +149,10 @@ pub fn document(registry: &Registry) -> Document {
     doc
 }
 
-/// `schema` (a string) with `names` as its only values, under `name`.
-fn listed(
-    schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>,
-    name: &str,
-    schema: RefOr<Schema>,
-    names: &BTreeSet<&str>,
-) {
-    let description = match &schema {
-        RefOr::T(Schema::Object(object)) => object.description.clone(),
+/// `S`'s schema (a string) with `names` as its only values.
+fn listed<S: ToSchema>(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>, names: &BTreeSet<&str>) {
+    let description = match S::schema() {
+        RefOr::T(Schema::Object(object)) => object.description,
         _ => None,
     };
     let schema = ObjectBuilder::new()
@@ -160,7 +160,21 @@ fn listed(
         .description(description)
         .enum_values(Some(names.iter().copied()))
         .into();
-    schemas.insert(name.to_owned(), schema);
+    schemas.insert(S::name().into_owned(), schema);
+}
+
+/// The variants of a tagged enum (`#[serde(tag = "kind", deny_unknown_fields)]`) are as closed
+/// as serde reads them: no field beyond their own (utoipa leaves them open).
+fn closed_variants(schema: &mut RefOr<Schema>) {
+    if let RefOr::T(Schema::OneOf(one_of)) = schema {
+        for variant in &mut one_of.items {
+            if let RefOr::T(Schema::Object(object)) = variant
+                && object.properties.contains_key("kind")
+            {
+                object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+            }
+        }
+    }
 }
 
 /// The problems every operation may answer, and problem+json for each of its errors.
@@ -197,6 +211,14 @@ fn problems(operation: &mut Operation) {
     if reads_json {
         common.push(("408", "The body did not arrive in time", false));
         common.push(("415", "The body is not application/json", false));
+    }
+    let takes_a_key = operation
+        .parameters
+        .iter()
+        .flatten()
+        .any(|p| p.name == "Idempotency-Key");
+    if takes_a_key {
+        common.push(("422", "This Idempotency-Key was used for another request", false));
     }
     let responses = &mut operation.responses.responses;
     for (status, description, retry_after) in common {

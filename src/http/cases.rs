@@ -253,7 +253,8 @@ pub async fn timeline(
 /// `If-Match` names the version you read (quoted or not); in `confidential`, `null` removes a key.
 #[utoipa::path(patch, path = "/api/v1/cases/{id}", tag = "cases", operation_id = "edit_case",
     params(("id" = crate::domain::CaseId, Path, description = "The case"),
-        ("If-Match" = String, Header, description = "The case's version you read (its ETag)", example = "\"1\""),
+        ("If-Match" = String, Header, pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#, example = "\"1\"",
+            description = "The case's version you read (its ETag); a PATCH without it is 428"),
         super::api_doc::IdempotencyKey),
     request_body = cases::CasePatch,
     responses((status = 200, description = "Changed", body = cases::Patched),

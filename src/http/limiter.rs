@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Failures allowed per key within the window before the key is refused.
+/// Failures allowed per key within the window before the key is refused, unless configured
+/// otherwise (`VIGIL_AUTH_FAILURES`).
 pub const MAX_FAILURES: usize = 10;
 pub const WINDOW: Duration = Duration::from_secs(300);
 /// Above this many keys, entries whose failures have all aged out are dropped.
@@ -41,12 +42,27 @@ pub fn client_address(
         .to_string()
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct AuthLimiter {
     failures: Mutex<HashMap<String, Vec<Instant>>>,
+    max_failures: usize,
+}
+
+impl Default for AuthLimiter {
+    fn default() -> Self {
+        Self::new(MAX_FAILURES)
+    }
 }
 
 impl AuthLimiter {
+    /// A limiter that refuses a key after `max_failures` failures within the window.
+    pub fn new(max_failures: usize) -> Self {
+        Self {
+            failures: Mutex::default(),
+            max_failures: max_failures.max(1),
+        }
+    }
+
     /// How long until `keys` may try again, if any of them is over the limit now.
     pub fn retry_after(&self, keys: &[String], now: Instant) -> Option<Duration> {
         let failures = self.failures.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -54,7 +70,7 @@ impl AuthLimiter {
             .filter_map(|key| failures.get(key))
             .filter_map(|times| {
                 let recent: Vec<&Instant> = times.iter().filter(|t| now.duration_since(**t) < WINDOW).collect();
-                (recent.len() >= MAX_FAILURES).then(|| WINDOW - now.duration_since(*recent[0]))
+                (recent.len() >= self.max_failures).then(|| WINDOW - now.duration_since(*recent[0]))
             })
             .max()
     }

@@ -103,6 +103,7 @@ pub struct GraphQuery {
     format: Option<String>,
     /// A state of the workflow to mark as current.
     #[serde(default)]
+    #[param(value_type = Option<crate::cases::StateName>)]
     state: Option<String>,
 }
 
@@ -120,8 +121,8 @@ pub enum GraphFormat {
     params(("name" = crate::cases::WorkflowName, Path, description = "The workflow's name"), GraphQuery),
     responses((status = 200, description = "The drawing", content(
             (String = "text/vnd.graphviz"), (String = "text/plain"))),
-        (status = 404, description = "No loaded workflow has this name"),
-        (status = 422, description = "The format is neither dot nor mermaid, or the state is not the workflow's")))]
+        (status = 404, description = "No loaded workflow has this name, or it has no such state"),
+        (status = 422, description = "The format is neither dot nor mermaid")))]
 pub async fn graph(
     state: web::Data<AppState>,
     name: web::Path<String>,
@@ -133,14 +134,11 @@ pub async fn graph(
         Some("mermaid") => (graph::Format::Mermaid, "text/plain; charset=utf-8"),
         Some(_) => return Err(ApiError::Invalid("format must be dot or mermaid".into())),
     };
+    // A drawing with a state the workflow does not have marked is not there to be had.
     if let Some(current) = &query.state
         && !workflow.definition.states.contains_key(current)
     {
-        return Err(ApiError::Invalid(format!(
-            "state is none of workflow `{}`'s states (see GET /api/v1/workflows/{})",
-            workflow.name(),
-            workflow.name()
-        )));
+        return Err(ApiError::NotFound);
     }
     Ok(HttpResponse::Ok()
         .content_type(content_type)

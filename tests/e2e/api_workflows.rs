@@ -61,7 +61,7 @@ async fn workflows_are_listed_with_their_versions_and_drawn() {
         ("/api/v1/workflows/nope", 404),
         ("/api/v1/workflows/nope/graph", 404),
         ("/api/v1/workflows/demarche/graph?format=png", 422),
-        ("/api/v1/workflows/demarche/graph?state=nowhere", 422),
+        ("/api/v1/workflows/demarche/graph?state=nowhere", 404),
         ("/api/v1/workflows/demarche/graph?colour=red", 400),
     ] {
         let response = web_test::call_service(&service, web_test::TestRequest::get().uri(uri).to_request()).await;

@@ -1453,6 +1453,10 @@ async fn refusals_never_repeat_what_was_sent() {
             format!("/api/v1/cases?workflow={CANARY}%00"),
         ),
         (
+            "a workflow that is not loaded",
+            format!("/api/v1/cases?workflow={CANARY}"),
+        ),
+        (
             "unknown graph state",
             format!("/api/v1/workflows/demarche/graph?state={CANARY}"),
         ),
@@ -1532,4 +1536,22 @@ async fn refusals_never_repeat_what_was_sent() {
         assert!((400..500).contains(&status), "{what}: {status} {text}");
         assert!(!text.contains(CANARY), "{what} repeats what was sent: {text}");
     }
+}
+
+/// A confidential key opened with no value (`null`) holds nothing: it is not stored, so the case
+/// is what its events set (schemathesis found the sealed audit check failing on such a case).
+#[actix_web::test]
+async fn a_confidential_key_opened_as_null_is_not_stored_and_the_sealed_audit_holds() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let service = web_test::init_service(app(state(pool))).await;
+    let mut body = new_case("Nula Null", "demarche");
+    body["confidential"]["location"] = Value::Null;
+    let (status, opened) = call(&service, "POST", "/api/v1/cases", &fp, Some(body)).await;
+    assert_eq!(status, 201, "{opened}");
+    let uri = format!("/api/v1/cases/{}", opened["id"].as_str().unwrap());
+    let (_, case) = call(&service, "GET", &uri, &fp, None).await;
+    assert!(case["confidential"].get("location").is_none(), "{case}");
+    db.assert_audit_holds();
 }

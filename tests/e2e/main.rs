@@ -18,6 +18,7 @@ mod openapi;
 mod privileges;
 mod recovery;
 mod reminders;
+mod schemathesis;
 mod scripts;
 mod serve;
 mod support;

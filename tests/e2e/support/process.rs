@@ -31,6 +31,9 @@ const VIGIL_VARIABLES: &[&str] = &[
     "VIGIL_LOG",
     "VIGIL_MAX_BODY",
     "VIGIL_LOG_FORMAT",
+    "VIGIL_BODY_TIMEOUT",
+    "VIGIL_AUTH_FAILURES",
+    "VIGIL_DB_WAIT",
 ];
 
 /// A `vigil` command with only the given home set.
