@@ -33,11 +33,16 @@ fn schemathesis_finds_no_server_error_no_undocumented_answer_and_no_schema_viola
         .unwrap();
     assert_eq!(opened.status(), 201);
 
+    let scratch = tempfile::tempdir().unwrap();
     let run = Command::new(python::tool("st"))
+        .arg("--config-file")
+        .arg(python::script("schemathesis.toml"))
         .arg("run")
         .arg(serve.url("/openapi.json"))
         .args(["--no-color", "--max-examples", "30", "--seed", "1", "--workers", "1"])
-        .current_dir(python::script(""))
+        // schemathesis keeps a cache where it runs: in a directory of the test's own.
+        .current_dir(scratch.path())
+        .env("SCHEMATHESIS_HOOKS", python::script("schemathesis_hooks.py"))
         .env("VIGIL_TOKEN", &token)
         .output()
         .unwrap();
