@@ -57,58 +57,42 @@ fn non_empty_text() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"\S"))
 }
 
-/// The name of a loaded workflow.
-pub struct WorkflowName;
+/// A string named `$name` in the document, which [`api_doc`](crate::http::api_doc) lists the
+/// loaded workflows' names of.
+macro_rules! loaded_name {
+    ($(#[doc = $doc:literal])* $name:ident, $description:literal) => {
+        $(#[doc = $doc])*
+        pub struct $name;
 
-impl PartialSchema for WorkflowName {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some("The name of a loaded workflow (GET /api/v1/workflows)"))
-            .into()
-    }
+        impl PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(Some($description))
+                    .into()
+            }
+        }
+
+        impl ToSchema for $name {
+            fn name() -> Cow<'static, str> {
+                stringify!($name).into()
+            }
+        }
+    };
 }
 
-impl ToSchema for WorkflowName {
-    fn name() -> Cow<'static, str> {
-        "WorkflowName".into()
-    }
-}
-
-/// The name of an action of a loaded workflow.
-pub struct ActionName;
-
-impl PartialSchema for ActionName {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some(
-                "An action of the procedure's workflow, as its case lists under `actions`",
-            ))
-            .into()
-    }
-}
-
-impl ToSchema for ActionName {
-    fn name() -> Cow<'static, str> {
-        "ActionName".into()
-    }
-}
-
-/// The name of a state of a loaded workflow.
-pub struct StateName;
-
-impl PartialSchema for StateName {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some("A state of a loaded workflow (GET /api/v1/workflows/{name})"))
-            .into()
-    }
-}
-
-impl ToSchema for StateName {
-    fn name() -> Cow<'static, str> {
-        "StateName".into()
-    }
-}
+loaded_name!(
+    /// The name of a loaded workflow.
+    WorkflowName,
+    "The name of a loaded workflow (GET /api/v1/workflows)"
+);
+loaded_name!(
+    /// The name of an action of a loaded workflow.
+    ActionName,
+    "An action of the procedure's workflow, as its case lists under `actions`"
+);
+loaded_name!(
+    /// The name of a state of a loaded workflow.
+    StateName,
+    "A state of a loaded workflow (GET /api/v1/workflows/{name})"
+);

@@ -205,9 +205,9 @@ pub async fn start_procedure(
     request_body = cases::TransitionRequest,
     responses((status = 200, description = "Taken", body = cases::Transitioned),
         (status = 404, description = "No such procedure in your scope"),
-        (status = 409, description = "The procedure changed since you read it (`current_version`), or the action cannot be taken in its state"),
+        (status = 409, description = "The procedure changed since you read it (`current_version`)"),
         (status = 410, description = "The case was erased"),
-        (status = 422, description = "The action's fields are not valid; `errors` names each")))]
+        (status = 422, description = "The action is not one you may take in the procedure's state, or its fields are not valid (`errors` names each)")))]
 pub async fn transition(
     state: web::Data<AppState>,
     caller: Caller,
