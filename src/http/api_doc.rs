@@ -7,7 +7,7 @@
 //!   `Retry-After`); one that needs a token, 401 and 429 (with `Retry-After`); one that reads a
 //!   JSON body, 408 (it came too slowly) and 415 (it is not JSON); one that takes an
 //!   `Idempotency-Key`, 422 (the key was used for another request);
-//! - the names that depend on the loaded workflows (a workflow, an action) are listed as the
+//! - the names that depend on the loaded workflows (a workflow, an action, a state) are listed as the
 //!   server loaded them.
 
 use std::collections::BTreeSet;
@@ -101,7 +101,7 @@ pub struct IdempotencyKey {
     key: Option<String>,
 }
 
-/// The document, with the names of the workflows and actions `registry` holds.
+/// The document, with the names of the workflows, actions and states `registry` holds.
 pub fn document(registry: &Registry) -> Document {
     let mut doc = ApiDoc::openapi();
     if let Some(components) = doc.components.as_mut() {
