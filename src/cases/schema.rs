@@ -1,6 +1,6 @@
 //! How the API describes what [`validate`](super::validate) and the workflows check, for the
 //! OpenAPI document: types that are never built, only described. Names that depend on the
-//! loaded workflows (a workflow, an action) are plain strings here; the served document lists
+//! loaded workflows (a workflow, an action, a state) are plain strings here; the served document lists
 //! the loaded ones (`http::api_doc`).
 
 use std::borrow::Cow;
@@ -14,14 +14,11 @@ pub struct NewConfidential;
 
 impl PartialSchema for NewConfidential {
     fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .description(Some(
-                "Everything about the person, sealed with the case's key: `defender_name` (required) and any other keys",
-            ))
-            .property("defender_name", non_empty_text())
-            .required("defender_name")
-            .additional_properties(Some(AdditionalProperties::FreeForm(true)))
-            .into()
+        confidential(
+            "Everything about the person, sealed with the case's key: `defender_name` (required) and any other keys",
+        )
+        .required("defender_name")
+        .into()
     }
 }
 
@@ -36,12 +33,7 @@ pub struct ConfidentialChange;
 
 impl PartialSchema for ConfidentialChange {
     fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .description(Some(
-                "Confidential keys to set; `null` removes a key (never `defender_name`, which may only change)",
-            ))
-            .property("defender_name", non_empty_text())
-            .additional_properties(Some(AdditionalProperties::FreeForm(true)))
+        confidential("Confidential keys to set; `null` removes a key (never `defender_name`, which may only change)")
             .into()
     }
 }
@@ -52,9 +44,16 @@ impl ToSchema for ConfidentialChange {
     }
 }
 
-/// A text that holds more than white space.
-fn non_empty_text() -> ObjectBuilder {
-    ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"\S"))
+/// A confidential object: `defender_name`, a text that holds more than white space, and any
+/// other keys.
+fn confidential(description: &str) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .description(Some(description))
+        .property(
+            "defender_name",
+            ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"\S")),
+        )
+        .additional_properties(Some(AdditionalProperties::FreeForm(true)))
 }
 
 /// A string named `$name` in the document, which [`api_doc`](crate::http::api_doc) lists the

@@ -80,8 +80,24 @@ struct ApiDoc;
 /// This document, as served.
 #[utoipa::path(get, path = "/openapi.json", tag = "operations", operation_id = "openapi", security(),
     responses((status = 200, description = "This OpenAPI 3.1 document", body = Object)))]
-pub async fn openapi(state: actix_web::web::Data<super::AppState>) -> actix_web::HttpResponse {
-    actix_web::HttpResponse::Ok().json(document(&state.workflows))
+pub async fn openapi(served: actix_web::web::Data<Served>) -> Result<actix_web::HttpResponse, super::error::ApiError> {
+    let json = served
+        .0
+        .as_ref()
+        .map_err(|e| super::error::ApiError::Internal(e.clone().into()))?;
+    Ok(actix_web::HttpResponse::Ok()
+        .content_type("application/json")
+        .body(json.clone()))
+}
+
+/// The document as `/openapi.json` serves it, made once for the app that serves it (the loaded
+/// workflows do not change while it runs), not at every request.
+pub struct Served(Result<String, String>);
+
+impl Served {
+    pub fn of(registry: &Registry) -> Self {
+        Self(serde_json::to_string(&document(registry)).map_err(|e| e.to_string()))
+    }
 }
 
 /// The `Idempotency-Key` header of a change.

@@ -64,7 +64,9 @@ pub fn app(
     >,
 > {
     let max_body = state.max_body;
+    let openapi = web::Data::new(api_doc::Served::of(&state.workflows));
     App::new()
+        .app_data(openapi)
         .app_data(web::Data::new(state))
         // Requests that cannot be read get problem+json like every other error.
         .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::BadRequest(query_error(&e)).into()))
