@@ -11,7 +11,7 @@ use vigil::store::Db;
 
 use crate::support::app::seed_user;
 use crate::support::browser::{Driver, Fill, fill, snap, text};
-use crate::support::{Serve, TestDb, reachable_home, vigil};
+use crate::support::{Serve, TestDb, serve_on};
 
 /// Waits until the first element matching `css` contains `needle`; panics with the page after 15 s.
 async fn wait_for(client: &Client, css: &str, needle: &str) {
@@ -158,10 +158,7 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
     let (_, reviewer) = seed_user(&pool, "eusr_reviewer", None);
     let (_, stranger) = seed_user(&pool, "focal_point", Some("EUD_UG"));
     let (_, admin) = seed_user(&pool, "admin", None);
-    let home = reachable_home();
-    let mut command = vigil(home.path());
-    command.env("DATABASE_URL", db.url.expose());
-    let serve = Serve::start(command);
+    let (serve, _home) = serve_on(&db, &[]);
     let driver = Driver::start();
 
     tokio::runtime::Runtime::new().unwrap().block_on(async {

@@ -4,17 +4,14 @@
 use std::process::Command;
 
 use crate::support::process::stderr;
-use crate::support::{Serve, TestDb, python, reachable_home, vigil};
+use crate::support::{TestDb, python, serve_on};
 
 #[test]
 fn a_generated_python_client_gets_typed_answers_for_the_main_walk() {
     let db = TestDb::migrated();
     let pool = vigil::store::Db::connect_lazily(&db.url, 2).unwrap();
     let (_, token) = crate::support::app::seed_user(&pool, "focal_point", Some("EUD_KE"));
-    let home = reachable_home();
-    let mut command = vigil(home.path());
-    command.env("DATABASE_URL", db.url.expose());
-    let serve = Serve::start(command);
+    let (serve, _home) = serve_on(&db, &[]);
 
     let spec = serve.get("/openapi.json").unwrap().into_string().unwrap();
     let out = tempfile::tempdir().unwrap();

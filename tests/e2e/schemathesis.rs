@@ -6,7 +6,7 @@
 use std::process::Command;
 
 use crate::support::process::stderr;
-use crate::support::{Serve, TestDb, python, reachable_home, vigil};
+use crate::support::{TestDb, python, serve_on};
 
 #[test]
 fn schemathesis_finds_no_server_error_no_undocumented_answer_and_no_schema_violation() {
@@ -15,14 +15,9 @@ fn schemathesis_finds_no_server_error_no_undocumented_answer_and_no_schema_viola
     let (_, token) = crate::support::app::seed_user(&pool, "focal_point", Some("EUD_KE"));
     crate::support::app::seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
     crate::support::app::seed_user(&pool, "admin", None);
-    let home = reachable_home();
-    let mut command = vigil(home.path());
     // schemathesis sends wrong and missing tokens on purpose; the limiter would, rightly, shut
     // the test's one address out after ten of them.
-    command
-        .env("DATABASE_URL", db.url.expose())
-        .env("VIGIL_AUTH_FAILURES", "100000");
-    let serve = Serve::start(command);
+    let (serve, _home) = serve_on(&db, &[("VIGIL_AUTH_FAILURES", "100000")]);
     let opened = ureq::post(&serve.url("/api/v1/cases"))
         .set("Authorization", &format!("Bearer {token}"))
         .send_json(serde_json::json!({

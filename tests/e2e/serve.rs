@@ -5,19 +5,12 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 use nix::sys::signal::Signal;
 
-use crate::support::{Serve, TestDb, reachable_home, vigil};
-
-fn serve_on(db: &TestDb) -> (Serve, tempfile::TempDir) {
-    let home = reachable_home();
-    let mut command = vigil(home.path());
-    command.env("DATABASE_URL", db.url.expose());
-    (Serve::start(command), home)
-}
+use crate::support::{Serve, TestDb, reachable_home, serve_on, vigil};
 
 #[test]
 fn serve_is_healthy_and_ready_on_a_migrated_database() {
     let db = TestDb::migrated();
-    let (serve, _home) = serve_on(&db);
+    let (serve, _home) = serve_on(&db, &[]);
     let health = serve.get("/healthz").unwrap();
     assert_eq!(health.status(), 200);
     let ready = serve.get("/readyz").unwrap();
@@ -34,7 +27,7 @@ fn serve_is_healthy_and_ready_on_a_migrated_database() {
 #[test]
 fn serve_applies_migrations_to_an_empty_database() {
     let db = TestDb::empty();
-    let (serve, _home) = serve_on(&db);
+    let (serve, _home) = serve_on(&db, &[]);
     assert_eq!(serve.get("/readyz").unwrap().status(), 200);
     let pending = vigil::store::migrations::pending(&mut db.connect()).unwrap();
     assert!(pending.is_empty(), "{pending:?}");
@@ -43,7 +36,7 @@ fn serve_applies_migrations_to_an_empty_database() {
 #[test]
 fn unknown_paths_are_problem_json_404() {
     let db = TestDb::migrated();
-    let (serve, _home) = serve_on(&db);
+    let (serve, _home) = serve_on(&db, &[]);
     let response = serve.get("/no/such/thing").unwrap();
     assert_eq!(response.status(), 404);
     assert_eq!(response.content_type(), "application/problem+json");
@@ -56,7 +49,7 @@ fn unknown_paths_are_problem_json_404() {
 #[test]
 fn a_plain_request_id_from_the_caller_is_kept_and_a_hostile_one_replaced() {
     let db = TestDb::migrated();
-    let (serve, _home) = serve_on(&db);
+    let (serve, _home) = serve_on(&db, &[]);
     let kept = ureq::get(&serve.url("/healthz"))
         .set("X-Request-Id", "proxy-42.a_b")
         .call()
@@ -73,7 +66,7 @@ fn a_plain_request_id_from_the_caller_is_kept_and_a_hostile_one_replaced() {
 #[test]
 fn each_request_is_logged_once_with_route_status_and_id_but_never_its_body_or_path() {
     let db = TestDb::migrated();
-    let (serve, _home) = serve_on(&db);
+    let (serve, _home) = serve_on(&db, &[]);
     let secret = "Defender-Name-Marker-7f3a";
     let response = ureq::post(&serve.url(&format!("/cases/{secret}?name={secret}")))
         .set("Content-Type", "application/json")
@@ -107,7 +100,7 @@ fn each_request_is_logged_once_with_route_status_and_id_but_never_its_body_or_pa
 #[test]
 fn sigterm_drains_an_in_flight_request_and_exits_zero() {
     let db = TestDb::migrated();
-    let (mut serve, _home) = serve_on(&db);
+    let (mut serve, _home) = serve_on(&db, &[]);
     // Hold a lock that /readyz needs, so its request is in flight when SIGTERM arrives.
     let mut blocker = db.connect();
     blocker
@@ -139,7 +132,7 @@ fn sigterm_drains_an_in_flight_request_and_exits_zero() {
 #[test]
 fn sigint_stops_the_service_within_a_few_seconds() {
     let db = TestDb::migrated();
-    let (mut serve, _home) = serve_on(&db);
+    let (mut serve, _home) = serve_on(&db, &[]);
     let started = Instant::now();
     serve.signal(Signal::SIGINT);
     let status = serve
@@ -155,7 +148,7 @@ fn opening_and_reading_a_case_never_puts_the_defender_in_the_log() {
     let db = TestDb::migrated();
     let pool = vigil::store::Db::connect_lazily(&db.url, 2).unwrap();
     let (_, token) = crate::support::app::seed_user(&pool, "focal_point", Some("EUD_KE"));
-    let (serve, _home) = serve_on(&db);
+    let (serve, _home) = serve_on(&db, &[]);
     let name = "Zawadi-Distinctive-Name-5521";
     let opened: serde_json::Value = ureq::post(&serve.url("/api/v1/cases"))
         .set("Authorization", &format!("Bearer {token}"))
@@ -195,10 +188,7 @@ fn refusals_put_nothing_that_was_sent_in_the_log() {
     let db = TestDb::migrated();
     let pool = vigil::store::Db::connect_lazily(&db.url, 2).unwrap();
     let (_, token) = crate::support::app::seed_user(&pool, "focal_point", Some("EUD_KE"));
-    let home = reachable_home();
-    let mut command = vigil(home.path());
-    command.env("DATABASE_URL", db.url.expose()).env("VIGIL_LOG", "debug");
-    let serve = Serve::start(command);
+    let (serve, _home) = serve_on(&db, &[("VIGIL_LOG", "debug")]);
     let bearer = format!("Bearer {token}");
     let opened: serde_json::Value = ureq::post(&serve.url("/api/v1/cases"))
         .set("Authorization", &bearer)
@@ -493,12 +483,7 @@ fn a_stalled_request_body_is_answered_408_after_the_body_timeout() {
     let db = TestDb::migrated();
     let pool = vigil::store::Db::connect_lazily(&db.url, 2).unwrap();
     let (_, token) = crate::support::app::seed_user(&pool, "focal_point", Some("EUD_KE"));
-    let home = reachable_home();
-    let mut command = vigil(home.path());
-    command
-        .env("DATABASE_URL", db.url.expose())
-        .env("VIGIL_BODY_TIMEOUT", "2s");
-    let serve = Serve::start(command);
+    let (serve, _home) = serve_on(&db, &[("VIGIL_BODY_TIMEOUT", "2s")]);
     let address = serve
         .url("")
         .trim_start_matches("http://")

@@ -11,4 +11,4 @@ pub mod smtp;
 pub mod ui;
 
 pub use db::TestDb;
-pub use process::{ClusterGuard, Serve, postmaster_pid, reachable_home, stderr, vigil, vigil_bench};
+pub use process::{ClusterGuard, Serve, postmaster_pid, reachable_home, serve_on, stderr, vigil, vigil_bench};

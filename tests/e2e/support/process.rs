@@ -114,6 +114,15 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// `vigil serve` on the test database `db`, with the settings `env` besides; the home it runs
+/// in is handed back with it, to live as long as it.
+pub fn serve_on(db: &super::TestDb, env: &[(&str, &str)]) -> (Serve, tempfile::TempDir) {
+    let home = reachable_home();
+    let mut command = vigil(home.path());
+    command.env("DATABASE_URL", db.url.expose()).envs(env.iter().copied());
+    (Serve::start(command), home)
+}
+
 /// A running `vigil serve`.
 pub struct Serve {
     child: Option<Child>,
