@@ -26,6 +26,10 @@
 //!   prefix, in 5 minutes before further ones are 429 (default 10).
 //! - `VIGIL_TRUSTED_PROXIES`: comma-separated IP addresses of the reverse proxies in front of
 //!   Vigil; only a request from one of them has its client address taken from `X-Forwarded-For`.
+//! - `VIGIL_METRICS_TOKEN_FILE`: a file holding the token a scraper presents to read `/metrics`
+//!   (at least 32 characters; the same file Prometheus's `credentials_file` reads).
+//! - `VIGIL_METRICS_FROM`: comma-separated addresses or networks (`10.0.0.0/8`) that may read
+//!   `/metrics` without a token. Without either, only an administrator's token reads it.
 //! - `VIGIL_LOG`: the log level or filter, e.g. `info` or `vigil=debug,actix_web=warn` (default `info`).
 //! - `VIGIL_LOG_FORMAT`: `text` (default) or `json`.
 
@@ -112,6 +116,12 @@ pub struct ConfigArgs {
     /// the client; nobody else's does).
     #[arg(long, env = "VIGIL_TRUSTED_PROXIES", global = true)]
     pub trusted_proxies: Option<String>,
+    /// A file holding the token that scrapes /metrics (at least 32 characters).
+    #[arg(long, env = "VIGIL_METRICS_TOKEN_FILE", global = true)]
+    pub metrics_token_file: Option<PathBuf>,
+    /// Comma-separated addresses or networks (CIDR) that may scrape /metrics without a token.
+    #[arg(long, env = "VIGIL_METRICS_FROM", global = true)]
+    pub metrics_from: Option<String>,
     /// Unwrapped case keys kept for a minute each, to spare repeated unwrapping; 0 keeps none.
     #[arg(long, env = "VIGIL_CASE_KEY_CACHE", default_value = "1024", global = true)]
     pub case_key_cache: String,
@@ -282,6 +292,10 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How many unwrapped case keys to keep (for a minute each); 0 keeps none.
     pub case_key_cache: usize,
+    /// The file of the token that scrapes `/metrics` (`VIGIL_METRICS_TOKEN_FILE`).
+    pub metrics_token_file: Option<PathBuf>,
+    /// The networks that scrape `/metrics` without a token (`VIGIL_METRICS_FROM`).
+    pub metrics_from: Vec<ipnet::IpNet>,
     pub log: LogConfig,
 }
 
@@ -324,6 +338,8 @@ pub enum ConfigError {
     PublicUrl(String),
     #[error("VIGIL_TRUSTED_PROXIES: `{0}` is not an IP address such as 10.0.0.5 or ::1")]
     TrustedProxy(String),
+    #[error("VIGIL_METRICS_FROM: `{0}` is not an IP address or network such as 10.0.0.5 or 10.0.0.0/8")]
+    MetricsFrom(String),
     #[error("VIGIL_MAX_BODY `{0}` is not a size from 1KiB to 64MiB, such as 1MiB, 512KiB or 2000000")]
     MaxBody(String),
     #[error("VIGIL_CASE_KEY_CACHE `{0}` is not a number of keys from 0 to 100000")]
@@ -451,16 +467,17 @@ impl Config {
         let max_body = parse_size(&args.max_body)
             .filter(|size| (1024..=64 * 1024 * 1024).contains(size))
             .ok_or_else(|| ConfigError::MaxBody(args.max_body.clone()))?;
-        let trusted_proxies = args
-            .trusted_proxies
-            .as_deref()
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|item| !item.is_empty())
+        let trusted_proxies = list(args.trusted_proxies.as_deref())
             .map(|item| {
                 item.parse::<std::net::IpAddr>()
                     .map_err(|_| ConfigError::TrustedProxy(item.to_owned()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let metrics_from = list(args.metrics_from.as_deref())
+            .map(|item| {
+                item.parse::<ipnet::IpNet>()
+                    .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| ConfigError::MetricsFrom(item.to_owned()))
             })
             .collect::<Result<Vec<_>, _>>()?;
         let case_key_cache = args
@@ -497,12 +514,22 @@ impl Config {
             auth_failures: args.auth_failures as usize,
             trusted_proxies,
             case_key_cache,
+            metrics_token_file: args.metrics_token_file.map(|path| absolute(&path)),
+            metrics_from,
             log: LogConfig {
                 filter: args.log,
                 format: args.log_format,
             },
         })
     }
+}
+
+/// The items of a comma-separated setting, trimmed, empty ones left out.
+fn list(raw: Option<&str>) -> impl Iterator<Item = &str> {
+    raw.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
 }
 
 /// `2000000`, `512KiB`, `1MiB` (also `KB`/`MB`, read as binary units).

@@ -105,7 +105,12 @@ impl Database {
 
     /// A pool whose checkouts wait at most `wait` (`VIGIL_DB_WAIT`): what `serve` answers with.
     pub fn pool_waiting(&self, max_size: u32, wait: std::time::Duration) -> anyhow::Result<Db> {
-        Ok(Db::connect_waiting(&self.url, max_size, wait)?)
+        Ok(Db::connect_observed(
+            &self.url,
+            max_size,
+            wait,
+            crate::metrics::POOL_WATCH,
+        )?)
     }
 
     /// Stops the embedded cluster if this process was its last user.
@@ -312,4 +317,28 @@ pub fn mailer(config: &Config) -> anyhow::Result<crate::mail::Mailer> {
         from: format!("vigil@{}", config.public_url.host_str().unwrap_or("localhost")),
         public_url: config.public_url.to_string(),
     })
+}
+
+/// Who may scrape `/metrics` besides administrators: the holder of the token in
+/// `VIGIL_METRICS_TOKEN_FILE`, and clients from `VIGIL_METRICS_FROM`.
+pub fn scrape_access(config: &Config) -> anyhow::Result<crate::metrics::ScrapeAccess> {
+    let token = match &config.metrics_token_file {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("VIGIL_METRICS_TOKEN_FILE {} cannot be read", path.display()))?;
+            let token = text.trim();
+            anyhow::ensure!(
+                token.len() >= crate::metrics::MIN_TOKEN_LEN && token.chars().all(|c| c.is_ascii_graphic()),
+                "VIGIL_METRICS_TOKEN_FILE {} must hold one token of at least {} printable characters (make one with `openssl rand -hex 32`)",
+                path.display(),
+                crate::metrics::MIN_TOKEN_LEN
+            );
+            Some(crate::domain::Sensitive::new(token.to_owned()))
+        }
+    };
+    Ok(crate::metrics::ScrapeAccess::new(
+        token.as_ref(),
+        config.metrics_from.clone(),
+    ))
 }

@@ -58,6 +58,8 @@ fn run_service(
         );
     }
     let mailer = Arc::new(startup::mailer(config)?);
+    // Counting starts before the background work or any request does.
+    vigil::metrics::exporter();
     let state = AppState {
         db,
         workflows: Arc::new(registry),
@@ -66,6 +68,7 @@ fn run_service(
         body_timeout: config.body_timeout,
         auth_limiter: Arc::new(http::limiter::AuthLimiter::new(config.auth_failures)),
         trusted_proxies: config.trusted_proxies.clone().into(),
+        scrape: Arc::new(startup::scrape_access(config)?),
         mailer: Some(mailer.clone()),
     };
     let work = ScheduledWork {

@@ -22,16 +22,7 @@ impl FromRequest for Caller {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let header = req
-            .headers()
-            .get(actix_web::http::header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| {
-                // The scheme is case-insensitive (RFC 9110); the token is not.
-                let (scheme, token) = value.split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then_some(token)
-            })
-            .map(|token| token.trim().to_owned());
+        let header = bearer(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let address = state
             .as_ref()
@@ -50,8 +41,26 @@ impl FromRequest for Caller {
     }
 }
 
+/// The token of an `Authorization: Bearer` header.
+pub fn bearer(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| {
+            // The scheme is case-insensitive (RFC 9110); the token is not.
+            let (scheme, token) = value.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then_some(token)
+        })
+        .map(|token| token.trim().to_owned())
+}
+
 /// The client address a request is counted against ([`super::limiter::client_address`]).
 pub fn client_address_of(req: &HttpRequest, state: &AppState) -> String {
+    client_ip_of(req, state).map(|ip| ip.to_string()).unwrap_or_default()
+}
+
+/// The client's IP address: the connection's, or what a trusted proxy says it is.
+pub fn client_ip_of(req: &HttpRequest, state: &AppState) -> Option<std::net::IpAddr> {
     let forwarded_for = req
         .headers()
         .get("x-forwarded-for")

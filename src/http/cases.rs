@@ -539,16 +539,40 @@ pub async fn admin_log(
     Ok(HttpResponse::Ok().json(AdminLogPage { items: entries, next }))
 }
 
-/// Prometheus metrics, for administrators.
+/// Prometheus metrics.
 ///
-/// Counters of this process's reminders, digests and timers, and the scheduled queues: counts
-/// only, nothing about a case.
+/// HTTP requests by route pattern and status with their latency, the database pool, the
+/// process, and the scheduled work: counts only, nothing about a case. For the holder of the
+/// metrics token (`VIGIL_METRICS_TOKEN_FILE`), clients from `VIGIL_METRICS_FROM`, and
+/// administrators.
 #[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",
     responses((status = 200, description = "Prometheus text format 0.0.4", content_type = "text/plain", body = String),
-        (status = 403, description = "For administrators")))]
-pub async fn metrics(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let gauges = run(&state, caller, &req, None, crate::metrics::gauges).await?;
+        (status = 403, description = "Neither the metrics token, nor a configured address, nor an administrator")))]
+pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let bearer = super::auth::bearer(&req);
+    if !state
+        .scrape
+        .allows(bearer.as_deref(), super::auth::client_ip_of(&req, &state))
+    {
+        let presented = bearer.ok_or(ApiError::Unauthorized)?;
+        let address = super::auth::client_address_of(&req, &state);
+        let (caller, _) = super::auth::check_token(&state, presented, &address).await?;
+        if !caller.role.is_admin() {
+            return Err(ApiError::Forbidden(
+                "the metrics are for the metrics token, the configured addresses and administrators".into(),
+            ));
+        }
+    }
+    let exporter =
+        crate::metrics::exporter().ok_or_else(|| ApiError::Internal("no metrics recorder is installed".into()))?;
+    // The process's figures are worth most when the database is down: they are answered anyway.
+    let queues = state
+        .db
+        .run(|conn| crate::store::scheduled::queue_gauges(conn, Utc::now()))
+        .await
+        .map_err(|e| tracing::warn!(error = %e, "the metrics are answered without the scheduled queues"))
+        .ok();
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(crate::metrics::render(&crate::metrics::COUNTERS, &gauges)))
+        .body(exporter.render(state.db.pool_state(), queues.as_ref())))
 }

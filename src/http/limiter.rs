@@ -24,22 +24,19 @@ pub fn client_address(
     peer: Option<std::net::IpAddr>,
     forwarded_for: Option<&str>,
     trusted: &[std::net::IpAddr],
-) -> String {
-    let Some(peer) = peer else {
-        return String::new();
-    };
+) -> Option<std::net::IpAddr> {
+    let peer = peer?;
     if !trusted.contains(&peer) {
-        return peer.to_string();
+        return Some(peer);
     }
     // Each proxy appends the address it heard from: the rightmost untrusted one is the client.
-    forwarded_for
+    let client = forwarded_for
         .into_iter()
         .flat_map(|header| header.rsplit(','))
         .map(str::trim)
         .filter_map(|item| item.parse::<std::net::IpAddr>().ok())
-        .find(|address| !trusted.contains(address))
-        .unwrap_or(peer)
-        .to_string()
+        .find(|address| !trusted.contains(address));
+    Some(client.unwrap_or(peer))
 }
 
 #[derive(Debug)]
@@ -113,17 +110,23 @@ mod tests {
         // From anyone else, the header is ignored: a client cannot pick its address.
         assert_eq!(
             client_address(Some("192.0.2.1".parse().unwrap()), client, &[proxy]),
-            "192.0.2.1"
+            Some("192.0.2.1".parse().unwrap())
         );
         // From the proxy, the rightmost address it heard from.
-        assert_eq!(client_address(Some(proxy), client, &[proxy]), "198.51.100.9");
+        assert_eq!(
+            client_address(Some(proxy), client, &[proxy]),
+            Some("198.51.100.9".parse().unwrap())
+        );
         // A chain of trusted proxies is skipped; without a header the proxy itself counts.
         let inner: std::net::IpAddr = "10.0.0.6".parse().unwrap();
         assert_eq!(
             client_address(Some(proxy), Some("198.51.100.9, 10.0.0.6"), &[proxy, inner]),
-            "198.51.100.9"
+            Some("198.51.100.9".parse().unwrap())
         );
-        assert_eq!(client_address(Some(proxy), None, &[proxy]), "10.0.0.5");
-        assert_eq!(client_address(None, client, &[proxy]), "");
+        assert_eq!(
+            client_address(Some(proxy), None, &[proxy]),
+            Some("10.0.0.5".parse().unwrap())
+        );
+        assert_eq!(client_address(None, client, &[proxy]), None);
     }
 }

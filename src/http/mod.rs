@@ -47,6 +47,8 @@ pub struct AppState {
     pub auth_limiter: Arc<limiter::AuthLimiter>,
     /// The reverse proxies whose `X-Forwarded-For` names the client (`VIGIL_TRUSTED_PROXIES`).
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
+    /// Who may read `/metrics` besides administrators.
+    pub scrape: Arc<crate::metrics::ScrapeAccess>,
     /// Where emails of the web interface (one-time sign-in links) go; none: no links.
     pub mailer: Option<Arc<crate::mail::Mailer>>,
 }
@@ -64,6 +66,8 @@ pub fn app(
     >,
 > {
     let max_body = state.max_body;
+    // Installed before the first request, so every request is counted.
+    crate::metrics::exporter();
     let openapi = web::Data::new(api_doc::Served::of(&state.workflows));
     App::new()
         .app_data(openapi)

@@ -42,12 +42,15 @@ pub async fn log_request(
     let started = Instant::now();
     let span = tracing::info_span!("request", request.id = %id);
     let result = next.call(req).instrument(span.clone()).await;
+    let took = started.elapsed();
     // Microsecond precision is plenty, and keeps the log line short.
-    let duration_ms = (started.elapsed().as_secs_f64() * 1_000_000.0).round() / 1000.0;
+    let duration_ms = (took.as_secs_f64() * 1_000_000.0).round() / 1000.0;
     let _entered = span.enter();
     match result {
         Ok(mut res) => {
-            let route = res.request().match_pattern().unwrap_or_else(|| "-".to_owned());
+            let route = res.request().match_pattern();
+            crate::metrics::observe_request(&method, route.clone(), res.status().as_u16(), took);
+            let route = route.unwrap_or_else(|| "-".to_owned());
             tracing::info!(
                 http.method = %method,
                 http.route = %route,
@@ -61,9 +64,11 @@ pub async fn log_request(
             Ok(res)
         }
         Err(e) => {
+            let status = e.as_response_error().status_code().as_u16();
+            crate::metrics::observe_request(&method, None, status, took);
             tracing::info!(
                 http.method = %method,
-                http.status = e.as_response_error().status_code().as_u16(),
+                http.status = status,
                 duration_ms,
                 "request"
             );

@@ -45,7 +45,7 @@ pub async fn send_due(db: &Db, mailer: &Mailer, now: DateTime<Utc>) -> Result<us
                 let ids: Vec<ScheduledId> = entries.iter().map(|e| e.scheduled_id).collect();
                 db.run(move |conn| digests::mark_sent(conn, user_id, &ids, now)).await?;
                 sent += 1;
-                crate::metrics::add(&crate::metrics::COUNTERS.digests_sent, 1);
+                crate::metrics::count(crate::metrics::Counter::DigestsSent, 1);
             }
             // The lease runs out and a later pass tries again.
             Err(e) => tracing::warn!(user.id = %user_id, error = %e, "digest not sent"),

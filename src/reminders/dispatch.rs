@@ -71,7 +71,7 @@ pub async fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTi
             }
             let (letters, skipped) = prepare(db, registry, mailer, due).await?;
             skipped_total += skipped.len();
-            crate::metrics::add(&crate::metrics::COUNTERS.reminders_skipped, skipped.len());
+            crate::metrics::count(crate::metrics::Counter::RemindersSkipped, skipped.len());
             let outcomes = Outcomes {
                 skipped,
                 ..Outcomes::default()
@@ -158,11 +158,11 @@ pub async fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTi
             }
             pass.sent += done.len();
             pass.failed += failed.len();
-            let counters = &crate::metrics::COUNTERS;
-            crate::metrics::add(&counters.reminders_sent, done.len());
-            crate::metrics::add(&counters.reminders_failed, failed.len());
+            use crate::metrics::{Counter, count};
+            count(Counter::RemindersSent, done.len());
+            count(Counter::RemindersFailed, failed.len());
             let dead = failed.iter().filter(|o| o.item.attempts >= MAX_ATTEMPTS).count();
-            crate::metrics::add(&counters.reminders_dead, dead);
+            count(Counter::RemindersDead, dead);
             let outcomes = Outcomes {
                 sent: done.into_iter().map(|o| (o.item, o.owner_id)).collect(),
                 failed: failed.into_iter().map(|o| (o.item, o.failures)).collect(),

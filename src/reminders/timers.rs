@@ -74,12 +74,12 @@ pub fn fire_due(db: &Db, registry: &Registry, keys: &Keys, now: DateTime<Utc>) -
             match outcome {
                 None => {
                     pass.dropped += 1;
-                    crate::metrics::add(&crate::metrics::COUNTERS.timers_dropped, 1);
+                    crate::metrics::count(crate::metrics::Counter::TimersDropped, 1);
                 }
                 Some(Ok(done)) => {
                     tracing::info!(procedure.id = %done.procedure_id, action = ?timer.action, "timer fired");
                     pass.fired += 1;
-                    crate::metrics::add(&crate::metrics::COUNTERS.timers_fired, 1);
+                    crate::metrics::count(crate::metrics::Counter::TimersFired, 1);
                 }
                 // Another change won the race: the lease runs out and the next pass tries again.
                 Some(Err(CaseError::Stale { .. })) if timer.attempts < MAX_ATTEMPTS => {}
@@ -87,7 +87,7 @@ pub fn fire_due(db: &Db, registry: &Registry, keys: &Keys, now: DateTime<Utc>) -
                     tracing::warn!(scheduled.id = %timer.id, error = %e, "timer dropped");
                     db.run_blocking(|conn| scheduled::mark_dead(conn, &timer.delegation, timer.id))?;
                     pass.dropped += 1;
-                    crate::metrics::add(&crate::metrics::COUNTERS.timers_dropped, 1);
+                    crate::metrics::count(crate::metrics::Counter::TimersDropped, 1);
                 }
             }
         }

@@ -234,14 +234,42 @@ impl Db {
 
     /// As [`Db::connect_lazily`], a checkout waiting at most `wait` for a working connection.
     pub fn connect_waiting(url: &DatabaseUrl, max_size: u32, wait: Duration) -> Result<Self, StoreError> {
-        let manager = ConnectionManager::<PgConnection>::new(url.expose());
-        let pool = Pool::builder()
+        Ok(Self {
+            pool: Self::builder(max_size, wait).build_unchecked(ConnectionManager::new(url.expose())),
+        })
+    }
+
+    /// As [`Db::connect_waiting`], telling `watch` of every checkout and of every wait that
+    /// timed out (what the metrics count).
+    pub fn connect_observed(
+        url: &DatabaseUrl,
+        max_size: u32,
+        wait: Duration,
+        watch: PoolWatch,
+    ) -> Result<Self, StoreError> {
+        Ok(Self {
+            pool: Self::builder(max_size, wait)
+                .event_handler(Box::new(watch))
+                .build_unchecked(ConnectionManager::new(url.expose())),
+        })
+    }
+
+    fn builder(max_size: u32, wait: Duration) -> diesel::r2d2::Builder<ConnectionManager<PgConnection>> {
+        Pool::builder()
             .max_size(max_size)
             .min_idle(Some(0))
             .connection_timeout(wait)
             .test_on_check_out(false)
-            .build_unchecked(manager);
-        Ok(Self { pool })
+    }
+
+    /// The pool's connections now: open, idle, and the most it opens.
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState {
+            open: state.connections,
+            idle: state.idle_connections,
+            max: self.pool.max_size(),
+        }
     }
 
     /// Checks a connection out, waiting at most `timeout`.
@@ -293,6 +321,31 @@ impl Db {
         .await;
         checked.unwrap_or_else(|_| Readiness::DatabaseUnavailable("check was cancelled".into()))
     }
+}
+
+/// What is told of the pool's checkouts: how long each waited, and each wait that timed out.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolWatch {
+    pub checked_out: fn(Duration),
+    pub timed_out: fn(),
+}
+
+impl diesel::r2d2::HandleEvent for PoolWatch {
+    fn handle_checkout(&self, event: diesel::r2d2::event::CheckoutEvent) {
+        (self.checked_out)(event.duration());
+    }
+
+    fn handle_timeout(&self, _: diesel::r2d2::event::TimeoutEvent) {
+        (self.timed_out)();
+    }
+}
+
+/// The pool's connections at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolState {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 /// What `/readyz` reports.

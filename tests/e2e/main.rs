@@ -13,6 +13,7 @@ mod client;
 mod embedded;
 mod grants;
 mod keys;
+mod metrics;
 mod migrations;
 mod openapi;
 mod privileges;

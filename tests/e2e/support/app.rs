@@ -35,6 +35,7 @@ pub fn bare_state(db: Db) -> AppState {
         body_timeout: std::time::Duration::from_secs(30),
         auth_limiter: Default::default(),
         trusted_proxies: Vec::new().into(),
+        scrape: Default::default(),
         mailer: None,
     }
 }
