@@ -35,7 +35,7 @@ use crate::store::{Conn as PgConnection, StoreError};
 use crate::workflow::Registry;
 use crate::workflow::engine::{Data, Refusal};
 
-pub use admin_log::{MAX_LOG_PAGE, admin_log_page};
+pub use admin_log::{DEFAULT_LOG_PAGE, MAX_LOG_PAGE, admin_log_page};
 pub use calendar::calendar_for_case;
 pub use edit::{CasePatch, Patched, patch_case, set_blind_index};
 pub use erasure::{
@@ -55,12 +55,13 @@ pub use open::{
     OpenCaseRequest, OpenProcedureRequest, Opened, StartProcedureRequest, StartedProcedure, open_case, start_procedure,
 };
 pub use read::{
-    ActionView, CaseView, DueView, EventView, ProcedureView, access_log, available_actions, read_case,
-    read_case_with_timeline, timeline,
+    ActionView, CaseView, DEFAULT_ACCESS_PAGE, DEFAULT_TIMELINE_PAGE, DueView, EventView, MAX_ACCESS_PAGE,
+    MAX_TIMELINE_PAGE, ProcedureView, access_log, available_actions, read_case, read_case_with_timeline, timeline,
 };
 pub use schema::{ActionName, ConfidentialChange, NewConfidential, StateName, WorkflowName};
 pub use scope::{colleagues, visible};
 pub use transition::{NEW_OWNER, StartedView, TransitionRequest, Transitioned, transition};
+pub use validate::Paged;
 
 /// What every case operation needs besides the connection: who asks, when, and with what keys.
 #[derive(Debug, Clone, Copy)]

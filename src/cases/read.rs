@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::scope::{Reach, case_in_scope, is_review, open_key, reach, record_access, settle};
+use super::validate::{self, Paged};
 use super::{CaseError, Context, workflow_of};
 use crate::crypto::{self, keyring};
 use crate::domain::AccessKind;
@@ -107,18 +108,24 @@ pub fn read_case(conn: &mut PgConnection, ctx: &Context<'_>, id: CaseId) -> Resu
     view_in_scope(conn, ctx, read, procedures, &case_key)
 }
 
-/// A case read and its timeline read at once (the case page): the scope is decided and the
-/// key opened once, and each read has its line in the access log, as when made apart.
+/// A case read and the latest `latest` events of its timeline read at once (the case page): the
+/// scope is decided and the key opened once, and each read has its line in the access log, as
+/// when made apart.
 pub fn read_case_with_timeline(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
     id: CaseId,
+    latest: i64,
 ) -> Result<(CaseView, Vec<EventView>), CaseError> {
     let (read, procedures, case_key) = read_in_scope(conn, ctx, id)?;
     let case = read.case.clone();
+    let page = TimelinePage {
+        after: Some(case.event_seq - latest).filter(|after| *after > 0),
+        limit: latest,
+    };
     let view = view_in_scope(conn, ctx, read, procedures.clone(), &case_key)?;
-    let events = timeline_in_scope(conn, ctx, &case, &procedures, &case_key)?;
-    Ok((view, events))
+    let events = timeline_in_scope(conn, ctx, &case, &procedures, &case_key, page)?;
+    Ok((view, events.items))
 }
 
 /// The case, its procedures and its opened key, if the caller may see them.
@@ -262,40 +269,79 @@ pub struct EventView {
     pub data: Sensitive<Value>,
 }
 
-/// Every event of a case and its procedures, oldest first, opened for the caller; recorded in
-/// the access log as a timeline read.
-pub fn timeline(conn: &mut PgConnection, ctx: &Context<'_>, id: CaseId) -> Result<Vec<EventView>, CaseError> {
-    let (case, procedures) = case_in_scope(conn, ctx, id)?;
-    let case_key = open_key(conn, ctx, &case)?;
-    timeline_in_scope(conn, ctx, &case, &procedures, &case_key)
+/// The most events one page of a timeline holds.
+pub const MAX_TIMELINE_PAGE: i64 = 500;
+
+/// A timeline page's size when none is asked for.
+pub const DEFAULT_TIMELINE_PAGE: i64 = 100;
+
+/// Which page of a timeline to read: the events after sequence number `after` (from the first
+/// when None), at most `limit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TimelinePage {
+    after: Option<i64>,
+    limit: i64,
 }
 
-/// The timeline as the caller may see it, once the case's scope is decided; logged first.
+/// A page of the events of a case and its procedures, oldest first, opened for the caller: those
+/// after sequence number `after` (from the first when None), at most `limit` (1 to
+/// [`MAX_TIMELINE_PAGE`], [`DEFAULT_TIMELINE_PAGE`] when None); recorded in the access log as a
+/// timeline read.
+pub fn timeline(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    id: CaseId,
+    after: Option<i64>,
+    limit: Option<i64>,
+) -> Result<Paged<EventView>, CaseError> {
+    let limit = validate::page(("after", after), limit, DEFAULT_TIMELINE_PAGE, MAX_TIMELINE_PAGE)?;
+    let (case, procedures) = case_in_scope(conn, ctx, id)?;
+    let case_key = open_key(conn, ctx, &case)?;
+    let page = TimelinePage { after, limit };
+    timeline_in_scope(conn, ctx, &case, &procedures, &case_key, page)
+}
+
+/// The page of the timeline the caller may see, once the case's scope is decided; logged first.
+/// A reviewer's pages hold only the reviews' events, so a page is full whoever reads it.
 fn timeline_in_scope(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
     case: &CaseRow,
     procedures: &[ProcedureRow],
     case_key: &crypto::CaseKey,
-) -> Result<Vec<EventView>, CaseError> {
+    page: TimelinePage,
+) -> Result<Paged<EventView>, CaseError> {
     let reviews: Option<Vec<ProcedureId>> = (reach(ctx.registry, ctx.caller, procedures) == Reach::ReviewsOnly)
         .then(|| procedures.iter().filter(|p| is_review(p)).map(|p| p.id).collect());
     record_access(conn, ctx, case, AccessKind::Timeline)?;
-    let mut events = events_of(conn, case, case_key)?;
-    if let Some(reviews) = reviews {
-        events.retain(|event| event.procedure_id.is_some_and(|id| reviews.contains(&id)));
+    let rows = events::events_page(
+        conn,
+        &case.delegation,
+        case.id,
+        page.after,
+        page.limit + 1,
+        reviews.as_deref(),
+    )?;
+    let Paged { items, more } = Paged::of(rows, page.limit);
+    let mut events = opened(items, case_key)?;
+    if reviews.is_some() {
         events = reviewers_own(conn, events)?;
     }
-    Ok(events)
+    Ok(Paged { items: events, more })
 }
 
+/// Every event of a case, oldest first, opened.
 pub(super) fn events_of(
     conn: &mut PgConnection,
     case: &CaseRow,
     case_key: &crypto::CaseKey,
 ) -> Result<Vec<EventView>, CaseError> {
-    events::events_of(conn, &case.delegation, case.id)?
-        .into_iter()
+    opened(events::events_of(conn, &case.delegation, case.id)?, case_key)
+}
+
+/// Events as they are read: their plain data and their sealed data, opened with `case_key`.
+pub(super) fn opened(rows: Vec<events::EventRow>, case_key: &crypto::CaseKey) -> Result<Vec<EventView>, CaseError> {
+    rows.into_iter()
         .map(|event| {
             let mut data = event.plain.as_object().cloned().unwrap_or_default();
             if let Some(sealed) = &event.sealed {
@@ -321,12 +367,23 @@ pub(super) fn events_of(
         .collect()
 }
 
-/// A case's access log, for its owner, the head of its delegation and admins.
+/// The most lines one page of an access log holds.
+pub const MAX_ACCESS_PAGE: i64 = 500;
+
+/// An access log page's size when none is asked for.
+pub const DEFAULT_ACCESS_PAGE: i64 = 100;
+
+/// A page of a case's access log, newest first (the lines before `before`, at most `limit`, 1
+/// to [`MAX_ACCESS_PAGE`], [`DEFAULT_ACCESS_PAGE`] when None), for its owner, the head of its
+/// delegation and admins.
 pub fn access_log(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
     id: CaseId,
-) -> Result<Vec<access_log::AccessRow>, CaseError> {
+    before: Option<i64>,
+    limit: Option<i64>,
+) -> Result<Paged<access_log::AccessRow>, CaseError> {
+    let limit = validate::page(("before", before), limit, DEFAULT_ACCESS_PAGE, MAX_ACCESS_PAGE)?;
     let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
     let own_delegation = ctx.caller.delegation.as_ref() == Some(&case.delegation);
     let allowed = match ctx.caller.role {
@@ -339,5 +396,6 @@ pub fn access_log(
         record_access(conn, ctx, &case, AccessKind::Denied)?;
         return Err(CaseError::NotFound);
     }
-    Ok(access_log::access_log_of(conn, id, 1000)?)
+    let fetched = access_log::access_log_page(conn, id, before, limit + 1)?;
+    Ok(Paged::of(fetched, limit))
 }

@@ -132,6 +132,37 @@ impl Checks {
     }
 }
 
+/// A page of an ordered read, and whether more follow it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub more: bool,
+}
+
+impl<T> Paged<T> {
+    /// The page of `limit` from `fetched`, which asked for one item more than `limit`.
+    pub(super) fn of(mut fetched: Vec<T>, limit: i64) -> Self {
+        let limit = usize::try_from(limit).unwrap_or(0);
+        let more = fetched.len() > limit;
+        fetched.truncate(limit);
+        Self { items: fetched, more }
+    }
+}
+
+/// The size of a page (`limit`, or `default` when absent) and its cursor, checked: the size
+/// from 1 to `max`, the cursor (the sequence number it starts after or before) not negative.
+pub(super) fn page(cursor: (&str, Option<i64>), limit: Option<i64>, default: i64, max: i64) -> Result<i64, CaseError> {
+    let mut checks = Checks::default();
+    let limit = limit.unwrap_or(default);
+    if !(1..=max).contains(&limit) {
+        checks.push("limit", format!("must be from 1 to {max}"));
+    }
+    if cursor.1.is_some_and(|at| at < 0) {
+        checks.push(cursor.0, "must be a sequence number, 0 or more");
+    }
+    checks.finish().map(|()| limit)
+}
+
 /// A JSON integer, also when written with a fraction of zero (`3.0`): JSON Schema counts it an
 /// integer, and so does Vigil; any other number is refused as serde refuses one.
 pub(super) fn integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {

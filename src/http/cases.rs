@@ -226,26 +226,81 @@ pub async fn transition(
     .await
 }
 
-/// Every event of the case, oldest first, opened for you; recorded in the access log.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TimelineQuery {
+    /// Events after this sequence number (the previous page's last `seq`).
+    #[param(minimum = 0)]
+    after: Option<i64>,
+    /// How many events (1 to 500; 100 by default).
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<i64>,
+}
+
+/// The pages of the API's ordered reads: their items, and the address of the page after them
+/// (absent on the last). One type each, so each is a named schema in the OpenAPI document and
+/// a named class in a generated client.
+macro_rules! page {
+    ($(#[$doc:meta])* $name:ident of $item:ty) => {
+        $(#[$doc])*
+        #[derive(Serialize, utoipa::ToSchema)]
+        pub struct $name {
+            items: Vec<$item>,
+            /// The next page's address; absent on the last page.
+            next: Option<String>,
+        }
+
+        impl $name {
+            /// `page`, whose next page (when there is one) `next` addresses from its last item.
+            fn of(page: cases::Paged<$item>, next: impl FnOnce(&$item) -> String) -> Self {
+                let next = page.items.last().filter(|_| page.more).map(next);
+                Self { items: page.items, next }
+            }
+        }
+    };
+}
+
+page!(
+    /// A page of a case's timeline, oldest first.
+    TimelinePage of cases::EventView
+);
+page!(
+    /// A page of a case's access log, newest first.
+    AccessLogPage of crate::store::access_log::AccessRow
+);
+page!(
+    /// A page of the administrative log, newest first.
+    AdminLogPage of crate::store::admin_log::Entry
+);
+
+/// The case's events, oldest first, a page at a time, opened for you; recorded in the access log.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/timeline", tag = "cases", operation_id = "case_timeline",
-    params(("id" = crate::domain::CaseId, Path, description = "The case")),
-    responses((status = 200, description = "The events", body = Vec<cases::EventView>),
+    params(("id" = crate::domain::CaseId, Path, description = "The case"), TimelineQuery),
+    responses((status = 200, description = "A page of events", body = TimelinePage),
         (status = 404, description = "No such case in your scope"),
-        (status = 410, description = "The case was erased")))]
+        (status = 410, description = "The case was erased"),
+        (status = 422, description = "`limit` or `after` is out of range")))]
 pub async fn timeline(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
+    query: web::Query<TimelineQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
+    let TimelineQuery { after, limit } = query.into_inner();
     let events = run(&state, caller, &req, None, move |conn, ctx| {
-        cases::timeline(conn, ctx, id)
+        cases::timeline(conn, ctx, id, after, limit)
     })
     .await?;
+    let limit = limit.unwrap_or(cases::DEFAULT_TIMELINE_PAGE);
+    let page = TimelinePage::of(events, |last| {
+        format!("/api/v1/cases/{id}/timeline?after={}&limit={limit}", last.seq)
+    });
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .json(events))
+        .json(page))
 }
 
 /// Change a case's metadata or confidential keys.
@@ -418,28 +473,47 @@ pub async fn queue(
     Ok(HttpResponse::Ok().json(items))
 }
 
-/// Who read, exported or was refused the case, and when, newest first.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AccessLogQuery {
+    /// Lines before this one (the previous page's last `id`).
+    #[param(minimum = 0)]
+    before: Option<i64>,
+    /// How many lines (1 to 500; 100 by default).
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<i64>,
+}
+
+/// Who read, exported or was refused the case, and when, newest first, a page at a time.
 ///
 /// For the owner, the head of delegation and administrators.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/access-log", tag = "cases", operation_id = "case_access_log",
-    params(("id" = crate::domain::CaseId, Path, description = "The case")),
-    responses((status = 200, description = "The access log, newest first", body = Vec<crate::store::access_log::AccessRow>),
+    params(("id" = crate::domain::CaseId, Path, description = "The case"), AccessLogQuery),
+    responses((status = 200, description = "A page of the access log, newest first", body = AccessLogPage),
         (status = 403, description = "For the owner, the head of delegation and administrators"),
-        (status = 404, description = "No such case in your scope")))]
+        (status = 404, description = "No such case in your scope"),
+        (status = 422, description = "`limit` or `before` is out of range")))]
 pub async fn access_log(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
+    query: web::Query<AccessLogQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
-    let entries = run(&state, caller, &req, None, move |conn, ctx| {
-        cases::access_log(conn, ctx, id)
+    let AccessLogQuery { before, limit } = query.into_inner();
+    let lines = run(&state, caller, &req, None, move |conn, ctx| {
+        cases::access_log(conn, ctx, id, before, limit)
     })
     .await?;
+    let limit = limit.unwrap_or(cases::DEFAULT_ACCESS_PAGE);
+    let page = AccessLogPage::of(lines, |last| {
+        format!("/api/v1/cases/{id}/access-log?before={}&limit={limit}", last.id)
+    });
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .json(entries))
+        .json(page))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -491,23 +565,11 @@ pub async fn reminders(
 #[into_params(parameter_in = Query)]
 pub struct AdminLogQuery {
     /// Entries before this sequence number (the previous page's last `seq`).
+    #[param(minimum = 0)]
     before: Option<i64>,
     /// How many entries (1 to 200; 50 by default).
-    #[serde(default = "log_page")]
     #[param(minimum = 1, maximum = 200)]
-    limit: i64,
-}
-
-/// A page of the administrative log.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct AdminLogPage {
-    items: Vec<crate::store::admin_log::Entry>,
-    /// The next page's address; absent on the last page.
-    next: Option<String>,
-}
-
-fn log_page() -> i64 {
-    50
+    limit: Option<i64>,
 }
 
 /// The administrative log, newest first.
@@ -517,7 +579,8 @@ fn log_page() -> i64 {
 #[utoipa::path(get, path = "/api/v1/admin-log", tag = "operations", operation_id = "admin_log",
     params(AdminLogQuery),
     responses((status = 200, description = "A page of the log", body = AdminLogPage),
-        (status = 403, description = "For administrators and heads of delegation")))]
+        (status = 403, description = "For administrators and heads of delegation"),
+        (status = 422, description = "`limit` or `before` is out of range")))]
 pub async fn admin_log(
     state: web::Data<AppState>,
     caller: Caller,
@@ -529,14 +592,11 @@ pub async fn admin_log(
         crate::cases::admin_log_page(conn, ctx, before, limit)
     })
     .await?;
-    let next = (entries.len() as i64 == limit.clamp(1, crate::cases::MAX_LOG_PAGE))
-        .then(|| {
-            entries
-                .last()
-                .map(|e| format!("/api/v1/admin-log?before={}&limit={limit}", e.seq))
-        })
-        .flatten();
-    Ok(HttpResponse::Ok().json(AdminLogPage { items: entries, next }))
+    let limit = limit.unwrap_or(crate::cases::DEFAULT_LOG_PAGE);
+    let page = AdminLogPage::of(entries, |last| {
+        format!("/api/v1/admin-log?before={}&limit={limit}", last.seq)
+    });
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// Prometheus metrics.

@@ -41,17 +41,26 @@ pub fn log_access(
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = access_log)]
 pub struct AccessRow {
+    /// The line's number: the cursor of the next page (`before`).
+    pub id: i64,
     pub at: DateTime<Utc>,
     pub user_id: Option<UserId>,
     pub what: AccessKind,
     pub request_id: Option<String>,
 }
 
-/// A case's access log, newest first.
-pub fn access_log_of(conn: &mut PgConnection, case_id: CaseId, limit: i64) -> Result<Vec<AccessRow>, StoreError> {
+/// A page of a case's access log, newest first: the lines before `before` (from the newest
+/// when None), at most `limit`.
+pub fn access_log_page(
+    conn: &mut PgConnection,
+    case_id: CaseId,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AccessRow>, StoreError> {
     Ok(access_log::table
         .filter(access_log::case_id.eq(case_id))
-        .order((access_log::at.desc(), access_log::id.desc()))
+        .filter(access_log::id.lt(before.unwrap_or(i64::MAX)))
+        .order(access_log::id.desc())
         .limit(limit)
         .select(AccessRow::as_select())
         .load(conn)?)

@@ -194,6 +194,33 @@ pub fn events_of(
         .load(conn)?)
 }
 
+/// A page of a case's events, oldest first: those after `after` (from the first when None),
+/// at most `limit`, and only those of the procedures `only` names when it is given.
+pub fn events_page(
+    conn: &mut PgConnection,
+    delegation: &DelegationCode,
+    case_id: CaseId,
+    after: Option<i64>,
+    limit: i64,
+    only: Option<&[ProcedureId]>,
+) -> Result<Vec<EventRow>, StoreError> {
+    let mut query = case_events::table
+        .filter(
+            case_events::delegation
+                .eq(delegation)
+                .and(case_events::case_id.eq(case_id))
+                .and(case_events::seq.gt(after.unwrap_or(0))),
+        )
+        .order(case_events::seq)
+        .limit(limit)
+        .select(EventRow::as_select())
+        .into_boxed();
+    if let Some(procedures) = only {
+        query = query.filter(case_events::procedure_id.eq_any(procedures));
+    }
+    Ok(query.load(conn)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

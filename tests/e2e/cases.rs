@@ -650,6 +650,92 @@ where
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
 
+/// Every page of `first`, following each page's `next` to the end.
+async fn all_pages<S, B>(service: &S, first: &str, token: &str) -> Vec<Value>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let (mut pages, mut address) = (Vec::new(), Some(first.to_owned()));
+    while let Some(uri) = address {
+        let (status, page) = call(service, "GET", &uri, token, None).await;
+        assert_eq!(status, 200, "{uri}: {page}");
+        address = page["next"].as_str().map(str::to_owned);
+        pages.push(page);
+    }
+    pages
+}
+
+#[actix_web::test]
+async fn a_long_timeline_and_its_access_log_are_read_a_page_at_a_time() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let service = web_test::init_service(app(state(pool))).await;
+    let (_, opened) = call(
+        &service,
+        "POST",
+        "/api/v1/cases",
+        &fp,
+        Some(new_case("Paged Person", "demarche")),
+    )
+    .await;
+    let uri = format!("/api/v1/cases/{}", opened["id"].as_str().unwrap());
+    // Two events at opening, then one per change: eight in all.
+    for version in 1..=6 {
+        let risk = if version % 2 == 0 { "high" } else { "critical" };
+        let (status, changed) = patch(&service, &uri, &fp, Some(&version.to_string()), json!({"risk": risk})).await;
+        assert_eq!(status, 200, "{changed}");
+    }
+
+    let pages = all_pages(&service, &format!("{uri}/timeline?limit=3"), &fp).await;
+    let sizes: Vec<usize> = pages.iter().map(|p| p["items"].as_array().unwrap().len()).collect();
+    assert_eq!(sizes, [3, 3, 2], "{pages:?}");
+    let seqs: Vec<i64> = pages
+        .iter()
+        .flat_map(|p| p["items"].as_array().unwrap().clone())
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, (1..=8).collect::<Vec<_>>(), "every event once, in order");
+    assert_eq!(pages[0]["items"][0]["data"]["defender_name"], "Paged Person");
+    // A page that ends exactly at the last event says there is no next.
+    let (_, whole) = call(&service, "GET", &format!("{uri}/timeline?limit=8"), &fp, None).await;
+    assert_eq!(
+        (whole["items"].as_array().unwrap().len(), &whole["next"]),
+        (8, &Value::Null)
+    );
+    let (_, rest) = call(&service, "GET", &format!("{uri}/timeline?after=8"), &fp, None).await;
+    assert_eq!(rest["items"], json!([]));
+
+    // Each page read was a line in the access log: read back newest first, a page at a time.
+    let lines: Vec<Value> = all_pages(&service, &format!("{uri}/access-log?limit=2"), &fp)
+        .await
+        .iter()
+        .flat_map(|p| p["items"].as_array().unwrap().clone())
+        .collect();
+    let timeline_reads = lines.iter().filter(|l| l["what"] == "timeline").count();
+    assert_eq!(timeline_reads, 3 + 2, "three pages, the whole, the rest: {lines:?}");
+    let ids: Vec<i64> = lines.iter().map(|l| l["id"].as_i64().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first, each once: {ids:?}");
+
+    // Out of range is 422 naming the parameter, never repeating it.
+    for (query, field) in [
+        ("timeline?limit=0", "limit"),
+        ("timeline?limit=501", "limit"),
+        ("timeline?after=-7", "after"),
+        ("access-log?limit=0", "limit"),
+        ("access-log?before=-7", "before"),
+    ] {
+        let (status, problem) = call(&service, "GET", &format!("{uri}/{query}"), &fp, None).await;
+        assert_eq!(status, 422, "{query}: {problem}");
+        assert_eq!(problem["errors"][0]["field"], field, "{query}: {problem}");
+        assert!(
+            !problem.to_string().contains("-7") && !problem.to_string().contains("501"),
+            "{problem}"
+        );
+    }
+}
+
 #[actix_web::test]
 async fn case_data_changes_only_against_the_version_read_and_the_timeline_tells_it_all() {
     let db = TestDb::migrated();
@@ -715,8 +801,10 @@ async fn case_data_changes_only_against_the_version_read_and_the_timeline_tells_
         json!({"defender_name": "Amina Otieno", "location": "Nairobi"})
     );
 
-    let (status, timeline) = call(&service, "GET", &format!("{uri}/timeline"), &fp, None).await;
-    assert_eq!(status, 200, "{timeline}");
+    let (status, page) = call(&service, "GET", &format!("{uri}/timeline"), &fp, None).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["next"], Value::Null, "one page holds three events");
+    let timeline = &page["items"];
     let actions: Vec<&str> = timeline
         .as_array()
         .unwrap()
@@ -898,7 +986,8 @@ async fn the_review_queue_puts_critical_first_and_the_access_log_is_for_owner_he
     ] {
         assert_eq!(call(&service, "GET", &log, token, None).await.0, status);
     }
-    let (_, entries) = call(&service, "GET", &log, &fp, None).await;
+    let (_, page) = call(&service, "GET", &log, &fp, None).await;
+    let entries = &page["items"];
     let what: Vec<&str> = entries
         .as_array()
         .unwrap()
@@ -1053,7 +1142,7 @@ async fn the_eusr_office_sees_the_case_while_reviewing_and_only_its_decision_aft
     );
     let (_, timeline) = call(&service, "GET", &format!("{uri}/timeline"), &reviewer, None).await;
     assert!(!timeline.to_string().contains("Reviewed Person"), "{timeline}");
-    let events = timeline.as_array().unwrap();
+    let events = timeline["items"].as_array().unwrap();
     assert!(
         events
             .iter()

@@ -77,7 +77,7 @@ async fn an_access_denied_timer_escalates_once_as_the_system_even_with_two_worke
         .collect();
     assert_eq!(workflows_now, ["trial_observation", "eusr_review"]);
     let timeline = call(&service, "GET", &format!("{case_uri}/timeline"), &fp, None).await;
-    let escalation = timeline
+    let escalation = timeline["items"]
         .as_array()
         .unwrap()
         .iter()

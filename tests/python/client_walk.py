@@ -24,12 +24,13 @@ from vigil_client.models import (
     Me,
     NewConfidential,
     OpenCase,
-    Opened,
     OpenProcedure,
     OpenProcedureData,
+    Opened,
     Risk,
     Role,
     Theme,
+    TimelinePage,
     Transition,
     TransitionData,
     Transitioned,
@@ -97,7 +98,9 @@ def main():
         )
         assert done.from_ == "draft" and done.state != "draft", (done.from_, done.state)
 
-        events = case_timeline.sync(opened.id, client=client)
+        page = case_timeline.sync(opened.id, client=client)
+        assert isinstance(page, TimelinePage), page
+        events = page.items
         assert events and all(isinstance(e, EventView) for e in events), events
         assert [e.action for e in events][-1] == "submit", [e.action for e in events]
     print(f"walked: {opened.reference}, {len(events)} events")

@@ -492,8 +492,8 @@ pub async fn admin_log(
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let before = query.before;
-    let (entries, people) = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
-        let entries = cases::admin_log_page(conn, ctx, before, LOG_PAGE)?;
+    let ((entries, more), people) = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
+        let cases::Paged { items: entries, more } = cases::admin_log_page(conn, ctx, before, Some(LOG_PAGE))?;
         let mut ids: Vec<UserId> = entries
             .iter()
             .flat_map(|e| [e.actor_id, e.subject_id])
@@ -502,7 +502,7 @@ pub async fn admin_log(
         ids.sort_unstable();
         ids.dedup();
         let people = users::emails_of(conn, &ids)?;
-        Ok((entries, people))
+        Ok(((entries, more), people))
     })
     .await?;
     let name = |id: Option<UserId>, none: &str| match id {
@@ -512,7 +512,7 @@ pub async fn admin_log(
             .find(|(known, _)| *known == id)
             .map_or_else(|| id.to_string(), |(_, email)| email.clone()),
     };
-    let next = (entries.len() as i64 == LOG_PAGE)
+    let next = more
         .then(|| entries.last().map(|e| format!("/ui/admin/log?before={}", e.seq)))
         .flatten();
     let zone = session.zone;

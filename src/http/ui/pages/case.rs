@@ -106,6 +106,9 @@ struct Refused {
     message: Option<String>,
 }
 
+/// The most events the case page shows: the latest (the API's timeline pages through them all).
+const TIMELINE_SHOWN: i64 = 200;
+
 /// `GET /ui/cases/{id}`: the case as the caller may see it. Reading it is two entries in the
 /// access log, as over the API: the case, and its timeline.
 pub async fn case(
@@ -127,7 +130,7 @@ async fn case_page(
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
     let (view, events, people) = run(state, session.caller.clone(), req, None, move |conn, ctx| {
-        let (view, events) = cases::read_case_with_timeline(conn, ctx, id)?;
+        let (view, events) = cases::read_case_with_timeline(conn, ctx, id, TIMELINE_SHOWN)?;
         let people = cases::colleagues(conn, ctx, &view.delegation)?;
         Ok((view, events, people))
     })
