@@ -1,10 +1,11 @@
 //! Exporting a case: the case, its data and its whole timeline as one file age-encrypted to a
 //! recipient the caller names, recorded in the access log.
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
+use std::io::Write;
 
-use super::read::{CaseView, EventView, events_of, view_of};
+use chrono::{DateTime, Utc};
+
+use super::read::{opened, view_of};
 use super::scope::{Reach, case_in_scope, reach, record_access};
 use super::{CaseError, Context, issue};
 use crate::crypto::Keys;
@@ -12,44 +13,74 @@ use crate::crypto::{self, keyring};
 use crate::domain::AccessKind;
 use crate::domain::CaseId;
 use crate::domain::Reference;
-use crate::domain::{Role, Sensitive};
+use crate::domain::Role;
 use crate::store::Conn as PgConnection;
 use crate::store::cases::{self as rows, CaseRow};
 use crate::store::procedures;
 use crate::store::procedures::ProcedureRow;
 use crate::store::scheduled;
-use crate::store::{access_log, keys};
+use crate::store::{access_log, events, keys};
 use crate::workflow::Registry;
 
-/// What an export holds: the case as a reader sees it, and its whole timeline.
-#[derive(Debug, Serialize)]
-struct Bundle {
-    exported_at: DateTime<Utc>,
-    case: CaseView,
-    timeline: Vec<EventView>,
-}
+/// How many events are read and written at a time: memory follows this, not the timeline.
+const EVENTS_AT_ONCE: i64 = 200;
 
-fn bundle(
-    conn: &mut PgConnection,
-    registry: &Registry,
-    keys: &Keys,
+/// An export whose reader was checked and recorded in the access log: what is left is to write
+/// it. The bundle is one JSON object, `{"exported_at", "case", "timeline": [events, oldest
+/// first]}`, sealed to the recipient as it is written, the timeline read a page at a time.
+pub struct Export {
+    /// The case's reference, which names the file.
+    pub reference: String,
     case: CaseRow,
     procedures: Vec<ProcedureRow>,
+    recipient: String,
     now: DateTime<Utc>,
-    recipient: &str,
-) -> Result<Vec<u8>, CaseError> {
-    let key = keys::case_key(conn, &case.delegation, case.id)?.ok_or(CaseError::NotFound)?;
-    let case_key = keys.keyring.open_case_key(&key.wrapped)?;
-    let timeline = events_of(conn, &case, &case_key)?;
-    let upcoming = scheduled::pending_of_case(conn, &case.delegation, case.id)?;
-    let case = view_of(registry, Role::System, case, procedures, upcoming, &case_key)?;
-    let json = serde_json::to_vec_pretty(&Bundle {
-        exported_at: now,
-        case,
-        timeline,
-    })
-    .map_err(|e| CaseError::Inconsistent(e.to_string()))?;
-    Ok(keyring::seal(recipient, &Sensitive::new(json))?)
+}
+
+impl Export {
+    /// Writes the sealed bundle to `out` as it is read, and gives `out` back once the last
+    /// chunk is written. An error midway leaves `out` with a stream that `age -d` refuses as
+    /// truncated, never with a bundle that looks whole.
+    pub fn write_to<W: Write>(
+        self,
+        conn: &mut PgConnection,
+        registry: &Registry,
+        keys: &Keys,
+        out: W,
+    ) -> Result<W, CaseError> {
+        let wrapped = keys::case_key(conn, &self.case.delegation, self.case.id)?.ok_or(CaseError::NotFound)?;
+        let case_key = keys.keyring.open_case_key(&wrapped.wrapped)?;
+        let upcoming = scheduled::pending_of_case(conn, &self.case.delegation, self.case.id)?;
+        let (delegation, id) = (self.case.delegation.clone(), self.case.id);
+        let view = view_of(registry, Role::System, self.case, self.procedures, upcoming, &case_key)?;
+        let mut sealed = keyring::sealing_writer(&self.recipient, out)?;
+        write!(sealed, "{{\"exported_at\":")?;
+        serde_json::to_writer(&mut sealed, &self.now).map_err(json_error)?;
+        write!(sealed, ",\"case\":")?;
+        serde_json::to_writer(&mut sealed, &view).map_err(json_error)?;
+        write!(sealed, ",\"timeline\":[")?;
+        let (mut after, mut first) = (None, true);
+        loop {
+            let rows = events::events_page(conn, &delegation, id, after, EVENTS_AT_ONCE, None)?;
+            let Some(last) = rows.last().map(|row| row.seq) else {
+                break;
+            };
+            for event in opened(rows, &case_key)? {
+                if !first {
+                    write!(sealed, ",")?;
+                }
+                first = false;
+                serde_json::to_writer(&mut sealed, &event).map_err(json_error)?;
+            }
+            after = Some(last);
+        }
+        writeln!(sealed, "]}}")?;
+        Ok(sealed.finish()?)
+    }
+}
+
+fn json_error(e: serde_json::Error) -> CaseError {
+    CaseError::Inconsistent(format!("the export could not be written: {e}"))
 }
 
 /// Checks an export recipient before anything is read.
@@ -63,14 +94,15 @@ fn export_recipient(recipient: &str) -> Result<(), CaseError> {
         .ok_or_else(|| CaseError::Invalid(vec![issue("recipient", "must be one age X25519 recipient (age1…)")]))
 }
 
-/// `POST /cases/{id}/export`: the case, its data and timeline, age-encrypted to `recipient`;
-/// recorded in the access log.
+/// `POST /cases/{id}/export`: checks `recipient` and the caller's scope, and records the export
+/// in the access log; [`Export::write_to`] then writes the case, its data and timeline,
+/// age-encrypted to `recipient`.
 pub fn export_case(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
     id: CaseId,
     recipient: &str,
-) -> Result<(String, Vec<u8>), CaseError> {
+) -> Result<Export, CaseError> {
     export_recipient(recipient)?;
     let (case, procedures) = case_in_scope(conn, ctx, id)?;
     if reach(ctx.registry, ctx.caller, &procedures) == Reach::ReviewsOnly {
@@ -78,21 +110,23 @@ pub fn export_case(
         return Err(CaseError::NotFound);
     }
     record_access(conn, ctx, &case, AccessKind::Export)?;
-    let reference = case.reference.clone();
-    let sealed = bundle(conn, ctx.registry, ctx.keys, case, procedures, ctx.now, recipient)?;
-    Ok((reference.into_string(), sealed))
+    Ok(Export {
+        reference: case.reference.clone().into_string(),
+        case,
+        procedures,
+        recipient: recipient.to_owned(),
+        now: ctx.now,
+    })
 }
 
-/// `vigil export case REF`: the same bundle for an operator at the server, recorded in the access
-/// log with no user.
+/// `vigil export case REF`: the same export for an operator at the server, recorded in the
+/// access log with no user.
 pub fn export_by_reference(
     conn: &mut PgConnection,
-    registry: &Registry,
-    keys: &Keys,
     reference: &str,
     recipient: &str,
     now: DateTime<Utc>,
-) -> Result<Vec<u8>, CaseError> {
+) -> Result<Export, CaseError> {
     export_recipient(recipient)?;
     let case = rows::case_by_reference(conn, &Reference::new(reference))?.ok_or(CaseError::NotFound)?;
     if case.erased_at.is_some() {
@@ -107,5 +141,11 @@ pub fn export_by_reference(
         AccessKind::Export,
         None,
     )?;
-    bundle(conn, registry, keys, case, procedures, now, recipient)
+    Ok(Export {
+        reference: case.reference.clone().into_string(),
+        case,
+        procedures,
+        recipient: recipient.to_owned(),
+        now,
+    })
 }

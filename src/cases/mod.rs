@@ -42,7 +42,7 @@ pub use erasure::{
     EraseRequest, Erased, ErasureRequested, approve_erasure, may_approve_erasure, pending_erasures, request_erasure,
     request_erasure_by_reference,
 };
-pub use export::{export_by_reference, export_case};
+pub use export::{Export, export_by_reference, export_case};
 pub use grants::{
     GrantAsk, GrantAsked, GrantDecided, Notice, PendingGrant, TOKEN_LINK_LIFETIME, TokenLink, approve_grant,
     approver_words, new_token_link, pending_grants, refuse_grant, request_grant,
@@ -130,6 +130,10 @@ pub enum CaseError {
     Crypto(#[from] CryptoError),
     #[error("{0}")]
     Inconsistent(String),
+    /// What was being written (an export's stream) could not be: the reader went away, or the
+    /// disk is full.
+    #[error("the export could not be written: {0}")]
+    Write(#[from] std::io::Error),
     /// The case was erased: only its tombstone remains.
     #[error("this case was erased")]
     Erased,

@@ -199,6 +199,41 @@ pub fn seal(case_recipient: &str, plaintext: &Sensitive<Vec<u8>>) -> Result<Vec<
     encrypt(std::iter::once(&recipient as &dyn age::Recipient), plaintext.expose())
 }
 
+/// A writer that seals what is written to it to one recipient, in age's streaming format
+/// (64 KiB chunks, each authenticated), and writes the ciphertext to `out` as it goes: nothing is
+/// held whole. [`SealingWriter::finish`] writes the last chunk; a stream cut before it is
+/// refused by `age -d` as truncated.
+pub fn sealing_writer<W: Write>(recipient: &str, out: W) -> Result<SealingWriter<W>, CryptoError> {
+    let recipient =
+        age::x25519::Recipient::from_str(recipient).map_err(|_| CryptoError::RecipientInvalid(recipient.to_owned()))?;
+    let encryptor = age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+        .map_err(|_| CryptoError::Encrypt)?;
+    let inner = encryptor.wrap_output(out).map_err(|_| CryptoError::Encrypt)?;
+    Ok(SealingWriter { inner })
+}
+
+/// See [`sealing_writer`].
+pub struct SealingWriter<W: Write> {
+    inner: age::stream::StreamWriter<W>,
+}
+
+impl<W: Write> Write for SealingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<W: Write> SealingWriter<W> {
+    /// Writes the last chunk, and gives `out` back.
+    pub fn finish(self) -> std::io::Result<W> {
+        self.inner.finish()
+    }
+}
+
 /// Seals a JSON value to a case's recipient.
 pub fn seal_json(case_recipient: &str, value: &Sensitive<serde_json::Value>) -> Result<Vec<u8>, CryptoError> {
     let bytes = serde_json::to_vec(value.expose()).map_err(|_| CryptoError::Corrupt)?;

@@ -382,10 +382,39 @@ pub async fn export_case(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
     let recipient = body.into_inner().recipient;
-    let (reference, sealed) = run(&state, caller, &req, None, move |conn, ctx| {
-        cases::export_case(conn, ctx, id, &recipient)
-    })
-    .await?;
+    // The checks and the access log come first, then the bundle is sealed and sent as it is
+    // read, on the same connection: the answer is a problem until the first, a stream after.
+    let (ready, checked) = tokio::sync::oneshot::channel::<Result<String, CaseError>>();
+    let (mut sender, body) = super::stream::channel(tokio::runtime::Handle::current(), state.body_timeout);
+    let (state, req) = (state.into_inner(), req.clone());
+    let work = actix_web::rt::spawn(async move {
+        run(&state, caller, &req, None, move |conn, ctx| {
+            let export = match cases::export_case(conn, ctx, id, &recipient) {
+                Ok(export) => export,
+                Err(e) => {
+                    let _ = ready.send(Err(e));
+                    return Ok(());
+                }
+            };
+            let _ = ready.send(Ok(export.reference.clone()));
+            if let Err(e) = export.write_to(conn, ctx.registry, ctx.keys, &mut sender) {
+                tracing::warn!(case.id = %id, error = %e, "export cut off");
+                sender.fail("the export could not be completed");
+            }
+            Ok(())
+        })
+        .await
+    });
+    let reference = match checked.await {
+        Ok(checked) => checked?,
+        // The work never ran (no connection): its own error says why.
+        Err(_) => {
+            return Err(match work.await {
+                Ok(Err(e)) => e.into(),
+                _ => ApiError::Internal("the export stopped before it began".into()),
+            });
+        }
+    };
     tracing::info!(case.id = %id, "case exported");
     Ok(HttpResponse::Ok()
         .content_type("application/octet-stream")
@@ -394,7 +423,7 @@ pub async fn export_case(
             format!("attachment; filename=\"{reference}.age\""),
         ))
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .body(sealed))
+        .streaming(body))
 }
 
 /// Ask for the case to be erased.

@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod limiter;
 pub mod probe;
 pub mod request_log;
+mod stream;
 mod ui;
 mod workflows;
 
