@@ -22,6 +22,18 @@ fn new_case(name: &str, workflow: &str) -> Value {
     })
 }
 
+/// Opens `new_case(name, workflow)` as `token`; the answer, and the case's address.
+async fn open<S, B>(service: &S, token: &str, name: &str, workflow: &str) -> (Value, String)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let (status, opened) = call(service, "POST", "/api/v1/cases", token, Some(new_case(name, workflow))).await;
+    assert_eq!(status, 201, "{opened}");
+    let uri = format!("/api/v1/cases/{}", opened["id"].as_str().unwrap());
+    (opened, uri)
+}
+
 #[derive(QueryableByName)]
 struct Link {
     #[diesel(sql_type = BigInt)]
@@ -672,15 +684,7 @@ async fn a_long_timeline_and_its_access_log_are_read_a_page_at_a_time() {
     let pool = Db::connect_lazily(&db.url, 4).unwrap();
     let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
     let service = web_test::init_service(app(state(pool))).await;
-    let (_, opened) = call(
-        &service,
-        "POST",
-        "/api/v1/cases",
-        &fp,
-        Some(new_case("Paged Person", "demarche")),
-    )
-    .await;
-    let uri = format!("/api/v1/cases/{}", opened["id"].as_str().unwrap());
+    let (_, uri) = open(&service, &fp, "Paged Person", "demarche").await;
     // Two events at opening, then one per change: eight in all.
     for version in 1..=6 {
         let risk = if version % 2 == 0 { "high" } else { "critical" };
@@ -743,15 +747,7 @@ async fn case_data_changes_only_against_the_version_read_and_the_timeline_tells_
     let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
     let (_, other) = seed_user(&pool, "focal_point", Some("EUD_BY"));
     let service = web_test::init_service(app(state(pool))).await;
-    let (_, opened) = call(
-        &service,
-        "POST",
-        "/api/v1/cases",
-        &fp,
-        Some(new_case("Amina Otieno", "demarche")),
-    )
-    .await;
-    let uri = format!("/api/v1/cases/{}", opened["id"].as_str().unwrap());
+    let (_, uri) = open(&service, &fp, "Amina Otieno", "demarche").await;
 
     let change = json!({"risk": "critical", "confidential": {"location": "Nairobi", "narrative": null}});
     let (status, _) = patch(&service, &uri, &fp, None, change.clone()).await;
@@ -833,15 +829,7 @@ async fn erasure_takes_two_admins_and_leaves_only_a_tombstone() {
     let (_, first_admin) = seed_user(&pool, "admin", None);
     let (_, second_admin) = seed_user(&pool, "admin", None);
     let service = web_test::init_service(app(state(pool))).await;
-    let (_, opened) = call(
-        &service,
-        "POST",
-        "/api/v1/cases",
-        &fp,
-        Some(new_case("To Be Erased", "trial_observation")),
-    )
-    .await;
-    let uri = format!("/api/v1/cases/{}", opened["id"].as_str().unwrap());
+    let (opened, uri) = open(&service, &fp, "To Be Erased", "trial_observation").await;
     let transitions = transitions_of(&opened);
     // An answer kept for retries of a change to this case: the erasure deletes it.
     let noted = web_test::TestRequest::post()
@@ -1074,15 +1062,7 @@ async fn the_eusr_office_sees_the_case_while_reviewing_and_only_its_decision_aft
     let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
     let (_, reviewer) = seed_user(&pool, "eusr_reviewer", None);
     let service = web_test::init_service(app(state(pool))).await;
-    let (_, opened) = call(
-        &service,
-        "POST",
-        "/api/v1/cases",
-        &fp,
-        Some(new_case("Reviewed Person", "demarche")),
-    )
-    .await;
-    let uri = format!("/api/v1/cases/{}", opened["id"].as_str().unwrap());
+    let (opened, uri) = open(&service, &fp, "Reviewed Person", "demarche").await;
     let demarche = transitions_of(&opened);
     // What the delegation writes names the defender in practice; what the office writes is its own.
     let body = json!({"action": "escalate_to_eusr", "expected_version": 1,
