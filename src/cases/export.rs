@@ -38,6 +38,16 @@ pub struct Export {
 }
 
 impl Export {
+    fn new(case: CaseRow, procedures: Vec<ProcedureRow>, recipient: &str, now: DateTime<Utc>) -> Self {
+        Self {
+            reference: case.reference.clone().into_string(),
+            case,
+            procedures,
+            recipient: recipient.to_owned(),
+            now,
+        }
+    }
+
     /// Writes the sealed bundle to `out` as it is read, and gives `out` back once the last
     /// chunk is written. An error midway leaves `out` with a stream that `age -d` refuses as
     /// truncated, never with a bundle that looks whole.
@@ -79,8 +89,10 @@ impl Export {
     }
 }
 
+/// The bundle's parts (plain structs and JSON values) always serialise: serde_json fails here
+/// only when its writer does.
 fn json_error(e: serde_json::Error) -> CaseError {
-    CaseError::Inconsistent(format!("the export could not be written: {e}"))
+    CaseError::Write(e.into())
 }
 
 /// Checks an export recipient before anything is read.
@@ -110,13 +122,7 @@ pub fn export_case(
         return Err(CaseError::NotFound);
     }
     record_access(conn, ctx, &case, AccessKind::Export)?;
-    Ok(Export {
-        reference: case.reference.clone().into_string(),
-        case,
-        procedures,
-        recipient: recipient.to_owned(),
-        now: ctx.now,
-    })
+    Ok(Export::new(case, procedures, recipient, ctx.now))
 }
 
 /// `vigil export case REF`: the same export for an operator at the server, recorded in the
@@ -141,11 +147,5 @@ pub fn export_by_reference(
         AccessKind::Export,
         None,
     )?;
-    Ok(Export {
-        reference: case.reference.clone().into_string(),
-        case,
-        procedures,
-        recipient: recipient.to_owned(),
-        now,
-    })
+    Ok(Export::new(case, procedures, recipient, now))
 }

@@ -27,6 +27,22 @@ pub enum ExportCommand {
 fn export_case(config: &Config, reference: &str, recipient: &str, out: Option<&std::path::Path>) -> anyhow::Result<()> {
     let mut registry = load_workflows(&config.workflows_dir)?;
     let keys = KeySource::from_config(config)?.load(config)?;
+    with_database(config, |db| {
+        sync_workflows(db, &mut registry)?;
+        db.run_blocking(|conn| Ok(write_export(conn, &registry, &keys, reference, recipient, out)))?
+    })
+}
+
+/// Checks and records the export, then writes it as it is sealed: to `out` (created only now
+/// the case is known, and removed when the export fails), or to standard output.
+fn write_export(
+    conn: &mut vigil::store::Conn,
+    registry: &vigil::workflow::Registry,
+    keys: &vigil::crypto::Keys,
+    reference: &str,
+    recipient: &str,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
     let explain = |e: vigil::cases::CaseError| match e {
         vigil::cases::CaseError::NotFound => anyhow::anyhow!("no case {reference}"),
         vigil::cases::CaseError::Erased => {
@@ -35,45 +51,32 @@ fn export_case(config: &Config, reference: &str, recipient: &str, out: Option<&s
         vigil::cases::CaseError::Invalid(_) => anyhow::anyhow!("`{recipient}` is not an age recipient (age1…)"),
         other => anyhow::Error::new(other),
     };
-    with_database(config, |db| {
-        sync_workflows(db, &mut registry)?;
-        db.run_blocking(|conn| {
-            Ok((|| {
-                let export = vigil::cases::export_by_reference(conn, reference, recipient, chrono::Utc::now())
-                    .map_err(explain)?;
-                // Written as it is sealed: the file (created only now the case is known) or stdout.
-                match out {
-                    Some(path) => {
-                        use std::os::unix::fs::OpenOptionsExt;
-                        let file = std::fs::OpenOptions::new()
-                            .write(true)
-                            .create_new(true)
-                            .mode(0o600)
-                            .open(path)
-                            .with_context(|| format!("cannot create {}", path.display()))?;
-                        let written = export.write_to(conn, &registry, &keys, std::io::BufWriter::new(file));
-                        let file = match written {
-                            Ok(file) => file.into_inner().map_err(|e| e.into_error())?,
-                            Err(e) => {
-                                // Nothing half-written is left where a whole export is expected.
-                                let _ = std::fs::remove_file(path);
-                                return Err(explain(e));
-                            }
-                        };
-                        file.sync_all()?;
-                        let size = file.metadata()?.len();
-                        eprintln!("wrote {} ({size} bytes, encrypted to {recipient})", path.display());
-                    }
-                    None => {
-                        let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-                        let mut stdout = export.write_to(conn, &registry, &keys, stdout).map_err(explain)?;
-                        std::io::Write::flush(&mut stdout)?;
-                    }
-                }
-                Ok::<(), anyhow::Error>(())
-            })())
-        })?
-    })
+    let export = vigil::cases::export_by_reference(conn, reference, recipient, chrono::Utc::now()).map_err(explain)?;
+    let Some(path) = out else {
+        let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        let mut stdout = export.write_to(conn, registry, keys, stdout).map_err(explain)?;
+        std::io::Write::flush(&mut stdout)?;
+        return Ok(());
+    };
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    let file = match export.write_to(conn, registry, keys, std::io::BufWriter::new(file)) {
+        Ok(file) => file.into_inner().map_err(|e| e.into_error())?,
+        Err(e) => {
+            // Nothing half-written is left where a whole export is expected.
+            let _ = std::fs::remove_file(path);
+            return Err(explain(e));
+        }
+    };
+    file.sync_all()?;
+    let size = file.metadata()?.len();
+    eprintln!("wrote {} ({size} bytes, encrypted to {recipient})", path.display());
+    Ok(())
 }
 
 pub fn run(config: &Config, command: ExportCommand) -> anyhow::Result<()> {
