@@ -3,7 +3,8 @@
 //! beside it. Three rules hold for every operation and are applied here, once:
 //!
 //! - every error is `application/problem+json` ([`Problem`]);
-//! - every operation may answer 400 (a request that cannot be read), 500 and 503 (with
+//! - every operation may answer 400 (a request that cannot be read), 414 (its address is
+//!   longer than `MAX_URL`), 500 and 503 (with
 //!   `Retry-After`); one that needs a token, 401 and 429 (with `Retry-After`); one that reads a
 //!   JSON body, 408 (it came too slowly) and 415 (it is not JSON); one that takes an
 //!   `Idempotency-Key`, 422 (the key was used for another request);
@@ -205,6 +206,7 @@ fn problems(operation: &mut Operation) {
         .is_some_and(|body| body.content.contains_key("application/json"));
     let mut common: Vec<(&str, &str, bool)> = vec![
         ("400", "The request cannot be read (its query, path or body)", false),
+        ("414", "The address is longer than 8 KiB", false),
         (
             "500",
             "Something failed inside Vigil; the response names nothing of it",

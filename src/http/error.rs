@@ -46,6 +46,9 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("the request body did not arrive in time")]
     RequestTimeout,
+    /// The path and query are longer than Vigil reads (`http::MAX_URL`).
+    #[error("the address is longer than {limit} bytes")]
+    UriTooLong { limit: usize },
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -123,6 +126,7 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => "method-not-allowed",
             Self::UnsupportedMediaType => "unsupported-media-type",
             Self::RequestTimeout => "body-timeout",
+            Self::UriTooLong { .. } => "uri-too-long",
             Self::Internal(_) => "internal",
         }
     }
@@ -201,6 +205,7 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -258,6 +263,7 @@ mod tests {
             ApiError::MethodNotAllowed { allow: "GET" },
             ApiError::UnsupportedMediaType,
             ApiError::RequestTimeout,
+            ApiError::UriTooLong { limit: 1 },
             ApiError::Internal("x".into()),
         ];
         let mut kinds: Vec<&str> = all.iter().map(ApiError::kind).collect();

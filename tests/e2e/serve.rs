@@ -46,6 +46,25 @@ fn unknown_paths_are_problem_json_404() {
     assert_eq!(problem["type"], "/problems/no-such-endpoint");
 }
 
+/// An address over 8 KiB, up to the 64 KiB past which the HTTP parser itself refuses it, is
+/// 414 problem+json that repeats nothing of it; one just under the limit is routed as ever.
+#[test]
+fn an_address_over_8_kib_is_414_problem_json() {
+    let db = TestDb::migrated();
+    let (serve, _home) = serve_on(&db, &[]);
+    let query = |length: usize| format!("/api/v1/cases?q={}", "x".repeat(length - "/api/v1/cases?q=".len()));
+    for length in [vigil::http::MAX_URL + 1, 60 * 1024] {
+        let response = serve.get(&query(length)).unwrap();
+        assert_eq!(response.status(), 414, "{length} bytes");
+        assert_eq!(response.content_type(), "application/problem+json");
+        let problem = response.into_string().unwrap();
+        assert!(problem.contains("/problems/uri-too-long"), "{problem}");
+        assert!(!problem.contains("xxxx"), "{problem}");
+    }
+    let just_under = serve.get(&query(vigil::http::MAX_URL)).unwrap();
+    assert_eq!(just_under.status(), 401, "routed, and refused for want of a token");
+}
+
 #[test]
 fn a_plain_request_id_from_the_caller_is_kept_and_a_hostile_one_replaced() {
     let db = TestDb::migrated();
