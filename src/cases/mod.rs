@@ -56,7 +56,8 @@ pub use open::{
 };
 pub use read::{
     ActionView, CaseView, DEFAULT_ACCESS_PAGE, DEFAULT_TIMELINE_PAGE, DueView, EventView, MAX_ACCESS_PAGE,
-    MAX_TIMELINE_PAGE, ProcedureView, access_log, available_actions, read_case, read_case_with_timeline, timeline,
+    MAX_TIMELINE_PAGE, ProcedureView, access_log, available_actions, read_case, read_case_with_timeline,
+    read_procedure, timeline,
 };
 pub use schema::{ActionName, ConfidentialChange, NewConfidential, StateName, WorkflowName};
 pub use scope::{colleagues, visible};

@@ -38,6 +38,7 @@ pub struct ActionView {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProcedureView {
     pub id: ProcedureId,
+    pub case_id: CaseId,
     pub workflow: String,
     pub workflow_version: String,
     pub state: String,
@@ -106,6 +107,25 @@ pub fn available_actions(workflow: &Workflow, state: &str, role: Role) -> Vec<Ac
 pub fn read_case(conn: &mut PgConnection, ctx: &Context<'_>, id: CaseId) -> Result<CaseView, CaseError> {
     let (read, procedures, case_key) = read_in_scope(conn, ctx, id)?;
     view_in_scope(conn, ctx, read, procedures, &case_key)
+}
+
+/// One procedure, as its case's read shows it (the EUSR office sees its reviews only): the
+/// read of the case is recorded in its access log first, and a procedure the caller may not see
+/// is the same 404 as one that does not exist, recorded as denied.
+pub fn read_procedure(conn: &mut PgConnection, ctx: &Context<'_>, id: ProcedureId) -> Result<ProcedureView, CaseError> {
+    let procedure = procedures::procedure_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
+    let (read, procedures, case_key) = read_in_scope(conn, ctx, procedure.case_id)?;
+    if reach(ctx.registry, ctx.caller, &procedures) == Reach::ReviewsOnly && !is_review(&procedure) {
+        record_access(conn, ctx, &read.case, AccessKind::Denied)?;
+        return Err(CaseError::NotFound);
+    }
+    // The case's other procedures decide what the caller may see of this one (an open review
+    // opens the whole case to the EUSR office).
+    let view = view_in_scope(conn, ctx, read, procedures, &case_key)?;
+    view.procedures
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or(CaseError::NotFound)
 }
 
 /// A case read and the latest `latest` events of its timeline read at once (the case page): the
@@ -218,6 +238,7 @@ pub(super) fn view_of(
         views.push(ProcedureView {
             actions: available_actions(workflow, &procedure.state, role),
             id: procedure.id,
+            case_id: procedure.case_id,
             workflow: procedure.workflow,
             workflow_version: procedure.workflow_version,
             state: procedure.state,

@@ -39,6 +39,7 @@ use crate::workflow::Registry;
         super::cases::list_cases,
         super::cases::create_case,
         super::cases::get_case,
+        super::cases::get_procedure,
         super::cases::patch_case,
         super::cases::start_procedure,
         super::cases::timeline,

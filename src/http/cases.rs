@@ -169,10 +169,42 @@ pub async fn get_case(
     })
     .await?;
     // The version an edit's If-Match names: what a client keeps to change the case later.
-    Ok(HttpResponse::Ok()
+    Ok(versioned(view.version).json(view))
+}
+
+/// A procedure, opened for you.
+///
+/// Its state, version, data and the actions you may take now, as the case's read shows it; the
+/// read is recorded in the case's access log. Its ETag is the `expected_version` a transition
+/// names.
+#[utoipa::path(get, path = "/api/v1/procedures/{id}", tag = "cases", operation_id = "read_procedure",
+    params(("id" = crate::domain::ProcedureId, Path, description = "The procedure")),
+    responses((status = 200, description = "The procedure", body = cases::ProcedureView,
+            headers(("ETag" = String, description = "The procedure's version, a transition's `expected_version`"))),
+        (status = 404, description = "No such procedure in your scope"),
+        (status = 410, description = "The case was erased")))]
+pub async fn get_procedure(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let view = run(&state, caller, &req, None, move |conn, ctx| {
+        cases::read_procedure(conn, ctx, id)
+    })
+    .await?;
+    Ok(versioned(view.version).json(view))
+}
+
+/// A 200 of something read at `version`: never cached (it is opened for one caller), with the
+/// version as its ETag.
+fn versioned(version: i64) -> actix_web::HttpResponseBuilder {
+    let mut response = HttpResponse::Ok();
+    response
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .insert_header((actix_web::http::header::ETAG, format!("\"{}\"", view.version)))
-        .json(view))
+        .insert_header((actix_web::http::header::ETAG, format!("\"{version}\"")));
+    response
 }
 
 /// Start another procedure on the case.

@@ -132,6 +132,7 @@ pub fn app(
                 )
                 .service(writing("/grant-requests/{id}/approve").route(web::post().to(grants::approve_grant)))
                 .service(writing("/grant-requests/{id}/refuse").route(web::post().to(grants::refuse_grant)))
+                .service(reading("/procedures/{id}").route(get().to(cases::get_procedure)))
                 .service(writing("/procedures/{id}/transitions").route(web::post().to(cases::transition)))
                 .service(reading("/workflows").route(get().to(workflows::list)))
                 .service(reading("/workflows/{name}").route(get().to(workflows::get)))

@@ -269,6 +269,15 @@ async fn another_delegation_sees_nothing_and_its_attempts_are_logged() {
         let (status, body) = call(&service, "GET", &format!("/api/v1/cases/{id}"), token, None).await;
         assert_eq!(status, 404, "{body}");
         assert!(!body.to_string().contains("Ana"));
+        let (status, body) = call(
+            &service,
+            "GET",
+            &format!("/api/v1/procedures/{procedure_id}"),
+            token,
+            None,
+        )
+        .await;
+        assert_eq!(status, 404, "{body}");
         let (status, _) = call(
             &service,
             "POST",
@@ -290,9 +299,19 @@ async fn another_delegation_sees_nothing_and_its_attempts_are_logged() {
     assert_eq!(status, 404);
     let (status, _) = call(&service, "GET", "/api/v1/cases/not-a-uuid", &fp, None).await;
     assert_eq!(status, 404);
+    let (status, _) = call(
+        &service,
+        "GET",
+        "/api/v1/procedures/00000000-0000-0000-0000-000000000000",
+        &fp,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    // Each out-of-scope attempt, on the case, its procedure or its transitions, is on record.
     assert_eq!(
         db.count("SELECT count(*) AS count FROM access_log WHERE what = 'denied'"),
-        4
+        6
     );
     let (status, _) = call(
         &service,
@@ -1096,6 +1115,11 @@ async fn the_eusr_office_sees_the_case_while_reviewing_and_only_its_decision_aft
     }
     let (_, during) = call(&service, "GET", &uri, &reviewer, None).await;
     assert_eq!(during["confidential"]["defender_name"], "Reviewed Person");
+    // While the review is open, the office reads the démarche it is about as the case shows it.
+    let demarche_read = demarche.trim_end_matches("/transitions").to_owned();
+    let (status, body) = call(&service, "GET", &demarche_read, &reviewer, None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["workflow"], "demarche");
     let close = json!({"action": "close", "expected_version": 5, "data": {"outcome": "advice_followed"}});
     assert_eq!(call(&service, "POST", &review, &reviewer, Some(close)).await.0, 200);
 
@@ -1165,6 +1189,21 @@ async fn the_eusr_office_sees_the_case_while_reviewing_and_only_its_decision_aft
     );
     let note = json!({"action": "add_note", "expected_version": 2, "data": {"note": "still watching"}});
     assert_eq!(call(&service, "POST", &demarche, &reviewer, Some(note)).await.0, 404);
+    // Once it is closed, the démarche is out of the office's reach, the review still in it.
+    let denied = "SELECT count(*) AS count FROM access_log WHERE what = 'denied'";
+    let denied_before = db.count(denied);
+    let (status, body) = call(&service, "GET", &demarche_read, &reviewer, None).await;
+    assert_eq!(status, 404, "{body}");
+    assert!(!body.to_string().contains("Reviewed Person"), "{body}");
+    assert_eq!(db.count(denied), denied_before + 1);
+    let review_read = review.trim_end_matches("/transitions").to_owned();
+    let (status, body) = call(&service, "GET", &review_read, &reviewer, None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["advice"], "Raise it at the next dialogue", "{body}");
+    assert!(
+        body["data"].get("reason").is_none() && !body.to_string().contains("Reviewed Person"),
+        "{body}"
+    );
     db.assert_audit_holds();
 }
 

@@ -90,6 +90,7 @@ async fn every_documented_operation_exists_and_every_route_is_documented() {
         "GET /api/v1/erasure-requests",
         "GET /api/v1/grant-requests",
         "GET /api/v1/me",
+        "GET /api/v1/procedures/{id}",
         "GET /api/v1/queues/{name}",
         "GET /api/v1/reminders",
         "GET /api/v1/workflows",
@@ -209,5 +210,23 @@ async fn other_methods_are_405_with_allow_head_is_get_without_a_body_and_other_b
         "{stale}"
     );
     let response = web_test::call_service(&service, read(uri.clone())).await;
+    assert_eq!(response.headers().get("etag").unwrap(), "\"2\"");
+
+    // A procedure's ETag is the version a transition names; it follows each transition.
+    let procedure = format!("/api/v1/procedures/{}", opened["procedure_id"].as_str().unwrap());
+    let response = web_test::call_service(&service, read(procedure.clone())).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers().get("etag").unwrap(), "\"1\"");
+    assert_eq!(response.headers().get("cache-control").unwrap(), "no-store");
+    let body: serde_json::Value = web_test::read_body_json(response).await;
+    assert_eq!(body["case_id"], opened["id"]);
+    assert_eq!(body["version"], 1);
+    let note = web_test::TestRequest::post()
+        .uri(&format!("{procedure}/transitions"))
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .set_json(serde_json::json!({"action": "add_note", "expected_version": 1, "data": {"note": "n"}}))
+        .to_request();
+    assert_eq!(web_test::call_service(&service, note).await.status(), 200);
+    let response = web_test::call_service(&service, read(procedure)).await;
     assert_eq!(response.headers().get("etag").unwrap(), "\"2\"");
 }
