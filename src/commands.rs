@@ -1,9 +1,10 @@
 //! The administrative commands behind `vigil delegations` and `vigil users`: validation of
-//! their arguments, then the store. Errors are for a person at a terminal (anyhow).
+//! their arguments, then the store. Errors are for a person at a terminal (anyhow); those that
+//! no database could make right are [`Misuse`], which the command line answers as usage errors.
 
 use std::str::FromStr;
 
-use anyhow::{Context, bail, ensure};
+use anyhow::{Context, ensure};
 use chrono::{Duration, Utc, Weekday};
 use uuid::Uuid;
 
@@ -13,6 +14,12 @@ use crate::domain::{Role, Sensitive};
 use crate::store::keys;
 use crate::store::{Db, admin_log, users};
 
+/// Arguments that cannot be right whatever the database holds: a value of the wrong form, or
+/// values that do not go together. The message names what is allowed.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Misuse(pub String);
+
 /// Parses `sat,sun` (or `fri,sat`, or `none`) into ISO weekday numbers.
 pub fn parse_weekend(text: &str) -> anyhow::Result<Vec<i16>> {
     if text.trim().eq_ignore_ascii_case("none") {
@@ -21,13 +28,16 @@ pub fn parse_weekend(text: &str) -> anyhow::Result<Vec<i16>> {
     let mut days = Vec::new();
     for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let day =
-            Weekday::from_str(item).map_err(|_| anyhow::anyhow!("`{item}` is not a day of the week (mon … sun)"))?;
+            Weekday::from_str(item).map_err(|_| Misuse(format!("`{item}` is not a day of the week (mon … sun)")))?;
         let number = i16::try_from(day.number_from_monday()).unwrap_or_default();
         if !days.contains(&number) {
             days.push(number);
         }
     }
-    ensure!(days.len() < 7, "a delegation must work on at least one day");
+    ensure!(
+        days.len() < 7,
+        Misuse("a delegation must work on at least one day".into())
+    );
     days.sort_unstable();
     Ok(days)
 }
@@ -40,21 +50,10 @@ pub fn add_delegation(
     time_zone: &str,
     weekend: &str,
 ) -> anyhow::Result<()> {
-    let plain_code = code.len() <= 32
-        && code.starts_with(|c: char| c.is_ascii_uppercase())
-        && code
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-    ensure!(
-        plain_code,
-        "delegation code `{code}` must be capital letters, digits and underscores, such as EUD_KE"
-    );
+    check_delegation_code(code)?;
     ensure!(!name.trim().is_empty(), "the delegation needs a name");
     if let Some(country) = country {
-        ensure!(
-            crate::domain::is_country(country),
-            "`{country}` is not an ISO 3166-1 alpha-2 country code"
-        );
+        check_country(country)?;
     }
     check_time_zone(time_zone)?;
     let new = users::NewDelegation {
@@ -113,16 +112,54 @@ impl Default for Preferences {
     }
 }
 
-fn check_time_zone(time_zone: &str) -> anyhow::Result<()> {
-    chrono_tz::Tz::from_str(time_zone)
-        .map(drop)
-        .map_err(|_| anyhow::anyhow!("`{time_zone}` is not a time zone such as Europe/Brussels"))
+/// A delegation code of the form Vigil names delegations by (capital letters, digits and
+/// underscores, such as EUD_KE).
+pub fn check_delegation_code(code: &str) -> anyhow::Result<()> {
+    let plain_code = code.len() <= 32
+        && code.starts_with(|c: char| c.is_ascii_uppercase())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    ensure!(
+        plain_code,
+        Misuse(format!(
+            "delegation code `{code}` must be capital letters, digits and underscores, such as EUD_KE"
+        ))
+    );
+    Ok(())
 }
 
-fn check_language(language: &str) -> anyhow::Result<()> {
+/// A role a user may hold, with a delegation exactly when the role belongs to one.
+fn check_role_delegation(role: Role, delegation: Option<&str>) -> anyhow::Result<()> {
+    ensure!(
+        !role.is_system(),
+        Misuse("`system` is Vigil's own role, no user's".into())
+    );
+    match (role.is_delegation_staff(), delegation) {
+        (true, None) => Err(Misuse(format!("a {role} belongs to a delegation: add --delegation CODE")).into()),
+        (false, Some(_)) => Err(Misuse(format!("a {role} belongs to no delegation: leave out --delegation")).into()),
+        _ => Ok(()),
+    }
+}
+
+pub fn check_country(country: &str) -> anyhow::Result<()> {
+    ensure!(
+        crate::domain::is_country(country),
+        Misuse(format!("`{country}` is not an ISO 3166-1 alpha-2 country code"))
+    );
+    Ok(())
+}
+
+pub fn check_time_zone(time_zone: &str) -> anyhow::Result<()> {
+    chrono_tz::Tz::from_str(time_zone)
+        .map(drop)
+        .map_err(|_| Misuse(format!("`{time_zone}` is not a time zone such as Europe/Brussels")).into())
+}
+
+pub fn check_language(language: &str) -> anyhow::Result<()> {
     ensure!(
         (2..=3).contains(&language.len()) && language.chars().all(|c| c.is_ascii_lowercase()),
-        "`{language}` is not a language code such as en or fr"
+        Misuse(format!("`{language}` is not a language code such as en or fr"))
     );
     Ok(())
 }
@@ -156,22 +193,16 @@ fn new_user(
     name: Option<&str>,
     preferences: &Preferences,
 ) -> anyhow::Result<users::NewUser> {
-    ensure!(!role.is_system(), "`system` is Vigil's own role, no user's");
     let email = email.trim();
     ensure!(
         crate::domain::is_email_address(email),
-        "`{email}` is not an email address"
+        Misuse(format!("`{email}` is not an email address"))
     );
     if let Some(time_zone) = &preferences.time_zone {
         check_time_zone(time_zone)?;
     }
     check_language(&preferences.language)?;
-    let needs_delegation = role.is_delegation_staff();
-    match (needs_delegation, delegation) {
-        (true, None) => bail!("a {role} belongs to a delegation: add --delegation CODE"),
-        (false, Some(_)) => bail!("a {role} belongs to no delegation: leave out --delegation"),
-        _ => {}
-    }
+    check_role_delegation(role, delegation)?;
     if let Some(code) = delegation {
         let known = db.run_blocking(|conn| users::delegation(conn, code))?;
         ensure!(
@@ -597,12 +628,7 @@ pub fn retry_scheduled(db: &Db, id: crate::domain::ScheduledId) -> anyhow::Resul
 
 /// Gives a user another role (and delegation), directly, as the operator: see [`enable_user`].
 pub fn change_user(db: &Db, email: &str, role: Role, delegation: Option<&str>) -> anyhow::Result<()> {
-    ensure!(!role.is_system(), "`system` is Vigil's own role, no user's");
-    match (role.is_delegation_staff(), delegation) {
-        (true, None) => bail!("a {role} belongs to a delegation: add --delegation CODE"),
-        (false, Some(_)) => bail!("a {role} belongs to no delegation: leave out --delegation"),
-        _ => {}
-    }
+    check_role_delegation(role, delegation)?;
     let user = db
         .run_blocking(|conn| users::user_by_email(conn, email))?
         .with_context(|| format!("no user {email}"))?;

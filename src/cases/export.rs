@@ -96,7 +96,8 @@ fn json_error(e: serde_json::Error) -> CaseError {
 }
 
 /// Checks an export recipient before anything is read.
-fn export_recipient(recipient: &str) -> Result<(), CaseError> {
+/// Whether `recipient` is exactly one age X25519 recipient, what an export is sealed to.
+pub fn export_recipient(recipient: &str) -> Result<(), CaseError> {
     // Exactly one recipient, with nothing around it: what is sealed to is what was checked.
     Some(recipient)
         .filter(|r| !r.is_empty() && !r.contains(|c: char| c.is_whitespace() || c == ','))

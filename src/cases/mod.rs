@@ -42,7 +42,7 @@ pub use erasure::{
     EraseRequest, Erased, ErasureRequested, approve_erasure, may_approve_erasure, pending_erasures, request_erasure,
     request_erasure_by_reference,
 };
-pub use export::{Export, export_by_reference, export_case};
+pub use export::{Export, export_by_reference, export_case, export_recipient};
 pub use grants::{
     GrantAsk, GrantAsked, GrantDecided, Notice, PendingGrant, TOKEN_LINK_LIFETIME, TokenLink, approve_grant,
     approver_words, new_token_link, pending_grants, refuse_grant, request_grant,

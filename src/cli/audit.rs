@@ -19,8 +19,8 @@ pub enum AuditCommand {
     /// the access log and the database against the file; print each problem; exit 1 if any.
     Verify {
         /// The public key to check signatures with (64 hex digits); default: the signing key's.
-        #[arg(long)]
-        public_key: Option<String>,
+        #[arg(long, value_parser = super::args::public_key)]
+        public_key: Option<PublicKey>,
         /// Also open every live case with the identity (VIGIL_IDENTITY_FILE) and check its
         /// confidential data and its procedures' sealed fields against its events. Each case
         /// opened is recorded in the access log.
@@ -33,15 +33,15 @@ pub enum AuditCommand {
     Prove {
         /// The case's reference, e.g. VG-2026-00042.
         reference: String,
-        #[arg(long)]
-        public_key: Option<String>,
+        #[arg(long, value_parser = super::args::public_key)]
+        public_key: Option<PublicKey>,
     },
     /// Check a proof written by `vigil audit prove`, with the public key only (no database).
     CheckProof {
         /// The proof file (`-` for standard input).
         proof: PathBuf,
-        #[arg(long)]
-        public_key: String,
+        #[arg(long, value_parser = super::args::public_key)]
+        public_key: PublicKey,
     },
     /// Print the public key of the signing key (for auditors).
     PublicKey,
@@ -51,10 +51,10 @@ pub enum AuditCommand {
 
 pub fn run(config: &Config, command: AuditCommand) -> anyhow::Result<()> {
     match command {
-        AuditCommand::Verify { public_key, sealed } => verify(config, public_key.as_deref(), sealed),
+        AuditCommand::Verify { public_key, sealed } => verify(config, public_key, sealed),
         AuditCommand::Checkpoint => checkpoint(config),
-        AuditCommand::Prove { reference, public_key } => prove(config, &reference, public_key.as_deref()),
-        AuditCommand::CheckProof { proof, public_key } => check_proof(&proof, &public_key),
+        AuditCommand::Prove { reference, public_key } => prove(config, &reference, public_key),
+        AuditCommand::CheckProof { proof, public_key } => check_proof(&proof, public_key),
         AuditCommand::PublicKey => {
             println!("{}", KeySource::from_config(config)?.signing_key()?.public());
             Ok(())
@@ -67,16 +67,16 @@ pub fn run(config: &Config, command: AuditCommand) -> anyhow::Result<()> {
     }
 }
 
-fn public_key(config: &Config, given: Option<&str>) -> anyhow::Result<PublicKey> {
+fn public_key(config: &Config, given: Option<PublicKey>) -> anyhow::Result<PublicKey> {
     match given {
-        Some(text) => Ok(PublicKey::from_hex(text)?),
+        Some(key) => Ok(key),
         None => Ok(KeySource::from_config(config)?.signing_key()?.public()),
     }
 }
 
 const CHECKOUT: Duration = Duration::from_secs(30);
 
-fn verify(config: &Config, given: Option<&str>, sealed: bool) -> anyhow::Result<()> {
+fn verify(config: &Config, given: Option<PublicKey>, sealed: bool) -> anyhow::Result<()> {
     let key = public_key(config, given)?;
     let keys = if sealed {
         Some(KeySource::from_config(config)?.load(config)?)
@@ -136,7 +136,7 @@ fn checkpoint(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn prove(config: &Config, reference: &str, given: Option<&str>) -> anyhow::Result<()> {
+fn prove(config: &Config, reference: &str, given: Option<PublicKey>) -> anyhow::Result<()> {
     let key = public_key(config, given)?;
     let file = CheckpointFile::new(config.checkpoint_file.clone());
     let proof = with_database(config, |db| {
@@ -146,8 +146,7 @@ fn prove(config: &Config, reference: &str, given: Option<&str>) -> anyhow::Resul
     Ok(())
 }
 
-fn check_proof(path: &std::path::Path, key: &str) -> anyhow::Result<()> {
-    let key = PublicKey::from_hex(key)?;
+fn check_proof(path: &std::path::Path, key: PublicKey) -> anyhow::Result<()> {
     let text = if path == std::path::Path::new("-") {
         std::io::read_to_string(std::io::stdin())?
     } else {

@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 
-use super::with_database;
+use super::{args, with_database};
 use vigil::commands;
 use vigil::config::Config;
 
@@ -11,17 +11,18 @@ pub enum DelegationsCommand {
     /// Add a delegation (an EU Delegation, or another unit cases belong to).
     Add {
         /// A code such as EUD_KE.
+        #[arg(value_parser = args::delegation)]
         code: String,
         #[arg(long)]
         name: String,
         /// The host country, ISO 3166-1 alpha-2.
-        #[arg(long)]
+        #[arg(long, value_parser = args::country)]
         country: Option<String>,
         /// The office's time zone, for reminders and deadlines.
-        #[arg(long, default_value = "UTC")]
+        #[arg(long, default_value = "UTC", value_parser = args::time_zone)]
         time_zone: String,
         /// The days the office does not work, e.g. `sat,sun` or `fri,sat`.
-        #[arg(long, default_value = "sat,sun")]
+        #[arg(long, default_value = "sat,sun", value_parser = args::weekend)]
         weekend: String,
     },
 }

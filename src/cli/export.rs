@@ -16,7 +16,7 @@ pub enum ExportCommand {
         /// The case reference, e.g. VG-2026-00042.
         reference: String,
         /// The age recipient (age1…) the bundle is encrypted to.
-        #[arg(long)]
+        #[arg(long, value_parser = super::args::recipient)]
         recipient: String,
         /// Write here (mode 0600) instead of standard output.
         #[arg(long)]

@@ -2,6 +2,7 @@
 //! arguments and calls into the library; errors are reported here, on one line, and a usage
 //! error exits 2.
 
+mod args;
 mod audit;
 mod delegations;
 mod export;
@@ -136,6 +137,10 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<vigil::commands::Misuse>().is_some() => {
+            eprintln!("vigil: {e} (see `vigil --help`)");
+            ExitCode::from(2)
+        }
         Err(e) if e.downcast_ref::<WorkflowProblems>().is_some() => {
             // One problem per line, each with its file and line, is the point of this error.
             eprintln!("vigil: {e}");

@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 
-use super::with_database;
+use super::{args, with_database};
 use vigil::commands;
 use vigil::config::Config;
 use vigil::domain::Role;
@@ -17,7 +17,7 @@ pub enum UsersCommand {
         #[arg(long, value_enum)]
         role: RoleArg,
         /// The user's delegation (focal points and heads of delegation only).
-        #[arg(long)]
+        #[arg(long, value_parser = args::delegation)]
         delegation: Option<String>,
         /// The name shown to colleagues (default: the email).
         #[arg(long)]
@@ -26,10 +26,10 @@ pub enum UsersCommand {
         #[arg(long, default_value = "90")]
         token_days: u32,
         /// The user's time zone for reminders (default: their delegation's).
-        #[arg(long)]
+        #[arg(long, value_parser = args::time_zone)]
         time_zone: Option<String>,
         /// The language of their emails (a file under workflows/messages/; default en).
-        #[arg(long, default_value = "en")]
+        #[arg(long, default_value = "en", value_parser = args::language)]
         language: String,
         /// Send their reminders as one digest email a day.
         #[arg(long)]
@@ -40,9 +40,9 @@ pub enum UsersCommand {
         #[arg(long)]
         email: String,
         /// A time zone such as Africa/Nairobi, or `delegation` for their delegation's.
-        #[arg(long)]
+        #[arg(long, value_parser = args::time_zone_or_delegation)]
         time_zone: Option<String>,
-        #[arg(long)]
+        #[arg(long, value_parser = args::language)]
         language: Option<String>,
         /// `true`: one digest email a day; `false`: each reminder as it falls due.
         #[arg(long)]
@@ -68,7 +68,7 @@ pub enum UsersCommand {
         #[arg(long, value_enum)]
         role: RoleArg,
         /// The delegation (focal points and heads of delegation only).
-        #[arg(long)]
+        #[arg(long, value_parser = args::delegation)]
         delegation: Option<String>,
     },
 }

@@ -136,6 +136,94 @@ fn a_missing_flag_is_named_and_a_usage_error_exits_2() {
     assert!(line.contains("--email"), "{line}");
 }
 
+/// A value of the wrong form is a usage error named with its flag, before anything is opened;
+/// arguments that do not go together are one too, once the command has read what it needs.
+#[test]
+fn every_usage_error_exits_2_with_one_line_naming_what_is_allowed() {
+    let home = tempfile::tempdir().unwrap();
+    let recipient = age::x25519::Identity::generate().to_public().to_string();
+    let two_recipients = format!("{recipient},{recipient}");
+    let bad_values: [(&[&str], &str); 7] = [
+        (&["delegations", "add", "eud-ke", "--name", "Kenya"], "capital letters"),
+        (
+            &["delegations", "add", "EUD_KE", "--name", "Kenya", "--country", "XX"],
+            "ISO 3166-1",
+        ),
+        (
+            &[
+                "delegations",
+                "add",
+                "EUD_KE",
+                "--name",
+                "Kenya",
+                "--weekend",
+                "fri,someday",
+            ],
+            "day of the week",
+        ),
+        (
+            &[
+                "users",
+                "add",
+                "--email",
+                "a@example.org",
+                "--role",
+                "admin",
+                "--time-zone",
+                "Mars/Olympus",
+            ],
+            "time zone",
+        ),
+        (
+            &["users", "set", "--email", "a@example.org", "--language", "French"],
+            "language code",
+        ),
+        (
+            &["export", "case", "VG-2026-00001", "--recipient", &two_recipients],
+            "age X25519 recipient",
+        ),
+        (
+            &["audit", "check-proof", "-", "--public-key", "not-hex"],
+            "--public-key",
+        ),
+    ];
+    for (args, says) in bad_values {
+        let output = vigil(home.path()).args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        let line = one_line(&output);
+        assert!(line.contains(says) && line.contains("vigil --help"), "{args:?}: {line}");
+    }
+    assert!(
+        std::fs::read_dir(home.path()).unwrap().next().is_none(),
+        "a refused command created something in VIGIL_HOME"
+    );
+
+    let home = crate::support::reachable_home();
+    let _guard = crate::support::ClusterGuard(home.path().join("pg"));
+    let no_delegation = vigil(home.path())
+        .args(["users", "add", "--email", "fp@example.org", "--role", "focal_point"])
+        .output()
+        .unwrap();
+    assert_eq!(no_delegation.status.code(), Some(2), "{}", stderr(&no_delegation));
+    assert!(one_line(&no_delegation).contains("add --delegation CODE"));
+    // A value of the right form naming what is not there is no usage error: it exits 1.
+    let unknown = vigil(home.path())
+        .args([
+            "users",
+            "add",
+            "--email",
+            "fp@example.org",
+            "--role",
+            "focal_point",
+            "--delegation",
+            "EUD_XX",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(1), "{}", stderr(&unknown));
+    assert!(one_line(&unknown).contains("no delegation EUD_XX"));
+}
+
 #[test]
 fn administrative_commands_are_quiet_unless_asked_and_write_no_colour_to_a_file() {
     let home = crate::support::reachable_home();
