@@ -33,6 +33,12 @@ pub const DAY_START: NaiveTime = match NaiveTime::from_hms_opt(9, 0, 0) {
     None => panic!("09:00 is a valid time"),
 };
 
+/// The end of working hours, local time: a reminder sent late waits for the next morning.
+pub const DAY_END: NaiveTime = match NaiveTime::from_hms_opt(17, 0, 0) {
+    Some(time) => time,
+    None => panic!("17:00 is a valid time"),
+};
+
 impl Calendar {
     /// The calendar a repeating reminder to `to` runs on: the owner's time zone when the
     /// reminder goes to the owner alone and they have one, else the delegation's. (A reminder
@@ -72,6 +78,29 @@ impl Calendar {
     /// The start of a date-only field's day: 09:00 local time.
     pub fn day_start(&self, date: NaiveDate) -> DateTime<Utc> {
         self.instant(date.and_time(DAY_START))
+    }
+
+    /// `instant` when it falls in working hours (from 09:00 to 17:00 local on a working day),
+    /// else the start of the next working hours.
+    pub fn next_working_moment(&self, instant: DateTime<Utc>) -> DateTime<Utc> {
+        let local = self.local(instant);
+        let (date, time) = (local.date(), local.time());
+        if self.is_working_day(date) && (DAY_START..DAY_END).contains(&time) {
+            return instant;
+        }
+        let mut day = if time < DAY_START {
+            date
+        } else {
+            date + ChronoDuration::days(1)
+        };
+        // A delegation works at least one day a week (`commands::parse_weekend`).
+        for _ in 0..7 {
+            if self.is_working_day(day) {
+                break;
+            }
+            day += ChronoDuration::days(1);
+        }
+        self.day_start(day)
     }
 
     /// The start (09:00 local) of the day `instant` falls on.
@@ -191,6 +220,29 @@ mod tests {
         for bad in ["", "5", "d", "0d", "-1d", "1.5d", "3 d", "5y", "99999d"] {
             assert!(bad.parse::<Duration>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_next_working_moment_is_now_in_working_hours_else_the_next_morning_that_works() {
+        let calendar = Calendar::default();
+        for (now, next) in [
+            ("2026-11-26T10:00:00Z", "2026-11-26T10:00:00Z"), // Thursday, working
+            ("2026-11-26T07:30:00Z", "2026-11-26T09:00:00Z"), // before 09:00
+            ("2026-11-26T17:00:00Z", "2026-11-27T09:00:00Z"), // at 17:00: the next day
+            ("2026-11-27T18:00:00Z", "2026-11-30T09:00:00Z"), // Friday evening: Monday
+            ("2026-11-28T12:00:00Z", "2026-11-30T09:00:00Z"), // Saturday
+        ] {
+            assert_eq!(calendar.next_working_moment(utc(now)), utc(next), "{now}");
+        }
+        // In the delegation's own hours: 18:00 in Nairobi is 15:00 UTC.
+        let nairobi = Calendar {
+            time_zone: chrono_tz::Africa::Nairobi,
+            ..Calendar::default()
+        };
+        assert_eq!(
+            nairobi.next_working_moment(utc("2026-11-26T15:00:00Z")),
+            utc("2026-11-27T06:00:00Z")
+        );
     }
 
     #[test]

@@ -471,8 +471,17 @@ fn schedule_on_entering(
                 .map(|base| calendar.start_of_day_of(calendar.shift(base, *by, Direction::Forward))),
             Timing::Repeat(repeat) => repeat.next_after(&calendar.for_recipients(&reminder.to), now),
         };
-        // A reminder whose moment has passed (a hearing too close for its 7-day notice) is not sent late.
-        if let Some(at) = at.filter(|at| *at > now) {
+        // A reminder whose moment has passed when it is scheduled (a hearing entered five days
+        // ahead of its 7-day notice) goes out late rather than never: at once in working hours,
+        // else when they start again, in the hours of those it goes to.
+        let at = at.map(|at| {
+            if at > now {
+                at
+            } else {
+                calendar.for_recipients(&reminder.to).next_working_moment(now)
+            }
+        });
+        if let Some(at) = at {
             let repeat = match timing {
                 Timing::Repeat(repeat) => Some(repeat.source().to_owned()),
                 _ => None,

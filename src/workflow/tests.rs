@@ -440,7 +440,7 @@ fn conditions_on_plain_fields_choose_the_reminders() {
 }
 
 #[test]
-fn reminders_whose_moment_has_passed_are_not_scheduled() {
+fn a_reminder_whose_moment_has_passed_goes_out_at_once_in_working_hours() {
     let registry = tiny();
     let plan = decide(
         &registry,
@@ -454,13 +454,14 @@ fn reminders_whose_moment_has_passed_are_not_scheduled() {
         }),
     )
     .unwrap();
-    assert!(plan.schedule.iter().all(|d| d.at > utc("2026-11-26T10:00:00Z")));
-    assert!(
-        !plan
-            .schedule
-            .iter()
-            .any(|d| matches!(&d.kind, DueKind::Reminder { message, .. } if message == "tiny.due_soon"))
-    );
+    // Three days before the 27th was the 24th: due now (a Thursday, 10:00, working hours).
+    let late: Vec<_> = plan
+        .schedule
+        .iter()
+        .filter(|d| matches!(&d.kind, DueKind::Reminder { message, .. } if message == "tiny.due_soon"))
+        .collect();
+    assert_eq!(late.len(), 1, "{:?}", plan.schedule);
+    assert_eq!(late[0].at, utc("2026-11-26T10:00:00Z"));
 }
 
 #[test]

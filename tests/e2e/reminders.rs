@@ -702,3 +702,78 @@ async fn smtps_and_starttls_with_credentials_deliver_and_refuse_what_they_should
         assert!(received.iter().any(|m| m.contains("<tls-2@vigil>")));
     }
 }
+
+/// A hearing entered too close for its 7-day notice, or already past, still sends the notice:
+/// at once in working hours (else at their next start), to the owner and the head of delegation.
+#[actix_web::test]
+async fn a_reminder_whose_moment_has_passed_when_scheduled_goes_out_late_not_never() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    let app_state = state(pool.clone());
+    let workflows = app_state.workflows.clone();
+    let service = web_test::init_service(app(app_state)).await;
+    let outbox = tempfile::tempdir().unwrap();
+    let mailer = mailer(Outbox::Files(outbox.path().to_owned()));
+    let now = Utc::now();
+    for (days, name) in [(5, "Five Days Ahead"), (-2, "Two Days Past")] {
+        let opened = call(
+            &service,
+            "POST",
+            "/api/v1/cases",
+            &fp,
+            Some(json!({
+                "country": "KE", "themes": ["MEDIA"], "risk": "high",
+                "confidential": {"defender_name": name}, "procedure": {"workflow": "trial_observation"}
+            })),
+        )
+        .await;
+        let hearing = (now + Duration::days(days)).to_rfc3339();
+        let requested = call(
+            &service,
+            "POST",
+            &transitions_of(&opened),
+            &fp,
+            Some(json!({
+            "action": "request_observation", "expected_version": 1, "data": {
+                "court": "Milimani", "case_number": "E123", "charges": "sedition",
+                "hearing_date": hearing, "proposed_observers": "the focal point"}})),
+        )
+        .await;
+        assert_eq!(requested["state"], "approval_requested", "{requested}");
+        let case = call(
+            &service,
+            "GET",
+            &format!("/api/v1/cases/{}", opened["id"].as_str().unwrap()),
+            &fp,
+            None,
+        )
+        .await;
+        let notice: Vec<&serde_json::Value> = case["upcoming"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|due| due["what"] == "trial.hearing_in_7_days_unapproved")
+            .collect();
+        assert_eq!(notice.len(), 1, "{days} days: {case}");
+        let due_at: chrono::DateTime<Utc> = notice[0]["due_at"].as_str().unwrap().parse().unwrap();
+        // Now, or the next working morning in Nairobi: within three days whatever the hour.
+        assert!(
+            due_at >= now - Duration::seconds(5) && due_at <= now + Duration::days(3),
+            "{days} days: due {due_at}"
+        );
+        let before = outbox_messages(outbox.path()).len();
+        let sent = dispatch::send_due(&pool, &workflows, &mailer, due_at)
+            .await
+            .unwrap()
+            .sent;
+        assert_eq!(sent, 1, "{days} days");
+        let messages = outbox_messages(outbox.path());
+        assert_eq!(messages.len(), before + 2, "the owner and the head of delegation");
+        assert!(
+            messages.iter().all(|m| !m.contains(name)),
+            "a defender's name in a reminder"
+        );
+    }
+}
