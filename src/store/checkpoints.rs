@@ -203,7 +203,10 @@ pub fn access_segment(conn: &mut PgConnection, after: i64, upto: i64) -> Result<
     let mut rows = 0u64;
     let mut from = after;
     loop {
-        let batch: Vec<AccessLine> = access_log::table
+        // Row by row (libpq's single-row mode): a batch's rows are hashed as they arrive, never
+        // held together, so signing a checkpoint takes the same little memory however many
+        // reads it covers.
+        let batch = access_log::table
             .filter(access_log::id.gt(from).and(access_log::id.le(upto)))
             .order(access_log::id)
             .limit(BATCH)
@@ -216,10 +219,12 @@ pub fn access_segment(conn: &mut PgConnection, after: i64, upto: i64) -> Result<
                 access_log::what,
                 access_log::request_id,
             ))
-            .load(conn)?;
-        let Some(last) = batch.last() else { break };
-        from = last.id;
-        for line in &batch {
+            .load_iter::<AccessLine, diesel::pg::PgRowByRowLoadingMode>(conn)?;
+        let mut in_batch = 0;
+        for line in batch {
+            let line = line?;
+            in_batch += 1;
+            from = line.id;
             rows += 1;
             hasher.update(line.id.to_be_bytes());
             hasher.update(line.at.timestamp_micros().to_be_bytes());
@@ -243,6 +248,9 @@ pub fn access_segment(conn: &mut PgConnection, after: i64, upto: i64) -> Result<
             );
             field(&mut hasher, line.what.as_str().as_bytes());
             field(&mut hasher, line.request_id.as_deref().unwrap_or_default().as_bytes());
+        }
+        if in_batch == 0 {
+            break;
         }
     }
     Ok(Segment {
