@@ -10,8 +10,9 @@ fn checked(value: &str, check: impl FnOnce(&str) -> anyhow::Result<()>) -> Resul
     check(value).map(|()| value.to_owned()).map_err(|e| e.to_string())
 }
 
+/// A delegation code, in capitals however it was typed (`eud_ke` is EUD_KE).
 pub fn delegation(value: &str) -> Result<String, String> {
-    checked(value, commands::check_delegation_code)
+    checked(&value.to_ascii_uppercase(), commands::check_delegation_code)
 }
 
 pub fn country(value: &str) -> Result<String, String> {
@@ -55,6 +56,7 @@ mod tests {
     #[test]
     fn each_check_takes_the_documented_form_and_refuses_another() {
         assert_eq!(delegation("EUD_KE").as_deref(), Ok("EUD_KE"));
+        assert_eq!(delegation("eud_ke").as_deref(), Ok("EUD_KE"));
         assert!(delegation("eud-ke").is_err());
         assert!(country("KE").is_ok() && country("XX").is_err());
         assert!(time_zone("Africa/Nairobi").is_ok() && time_zone("Mars/Olympus").is_err());

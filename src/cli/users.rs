@@ -154,7 +154,6 @@ pub fn run(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
             role: RoleArg(role),
             delegation,
         } => with_database(config, |db| {
-            let delegation = delegation.map(|d| d.to_uppercase());
             commands::change_user(db, &email, role, delegation.as_deref())?;
             println!("{email} is now {role}");
             Ok(())
