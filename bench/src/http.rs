@@ -1,6 +1,6 @@
 //! A minimal HTTP/1.1 client for the load generator: one keep-alive connection, one request at
-//! a time, bodies by Content-Length (what `vigil serve` sends). Small on purpose: the client
-//! must cost less than the server it measures.
+//! a time, bodies by Content-Length or chunked (what `vigil serve` sends: an export streams).
+//! Small on purpose: the client must cost less than the server it measures.
 
 use std::time::{Duration, Instant};
 
@@ -61,7 +61,7 @@ impl Client {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .with_context(|| format!("not an HTTP status line: {line:?}"))?;
-        let mut length = 0usize;
+        let (mut length, mut chunked) = (0usize, false);
         loop {
             line.clear();
             self.stream.read_line(&mut line).await?;
@@ -69,15 +69,49 @@ impl Client {
             if header.is_empty() {
                 break;
             }
-            if let Some((name, value)) = header.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().context("a bad Content-Length")?;
+            if let Some((name, value)) = header.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().context("a bad Content-Length")?;
+                } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                    chunked = value.trim().eq_ignore_ascii_case("chunked");
+                }
             }
         }
-        let mut body = vec![0; length];
-        self.stream.read_exact(&mut body).await?;
+        let body = if chunked {
+            self.chunked_body().await?
+        } else {
+            let mut body = vec![0; length];
+            self.stream.read_exact(&mut body).await?;
+            body
+        };
         Ok((Response { status, body }, started.elapsed()))
+    }
+
+    /// A chunked body (RFC 9112 §7.1), its trailer section skipped.
+    async fn chunked_body(&mut self) -> anyhow::Result<Vec<u8>> {
+        let mut body = Vec::new();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            self.stream.read_line(&mut line).await?;
+            let size = line.trim_end().split(';').next().unwrap_or_default();
+            let size = usize::from_str_radix(size, 16).with_context(|| format!("a bad chunk size: {line:?}"))?;
+            if size == 0 {
+                loop {
+                    line.clear();
+                    self.stream.read_line(&mut line).await?;
+                    if line.trim_end().is_empty() {
+                        return Ok(body);
+                    }
+                }
+            }
+            let start = body.len();
+            body.resize(start + size, 0);
+            self.stream.read_exact(&mut body[start..]).await?;
+            let mut end = [0u8; 2];
+            self.stream.read_exact(&mut end).await?;
+            anyhow::ensure!(&end == b"\r\n", "a chunk not ended by CRLF");
+        }
     }
 }
 

@@ -17,6 +17,7 @@ mod reminders;
 mod scale;
 mod serve;
 mod signing;
+mod soak;
 mod transitions;
 
 use std::path::{Path, PathBuf};
@@ -52,13 +53,13 @@ pub struct BenchArgs {
     /// from npm on first use.
     #[arg(long)]
     without_graphile: bool,
-    /// Concurrent HTTP clients, and pgbench clients (transitions: 32; reads: 64; lists: 8).
+    /// Concurrent HTTP clients, and pgbench clients (transitions: 32; reads: 64; lists: 8; soak: 16).
     #[arg(long)]
     clients: Option<usize>,
     /// How many cases to generate (lists, scale, checkpoints; default 1,000,000, 100,000 with --quick).
     #[arg(long)]
     cases: Option<i64>,
-    /// How long each run drives the server (default 15, 5 with --quick).
+    /// How long each run drives the server (default 15, 5 with --quick; soak: 600, 120).
     #[arg(long)]
     seconds: Option<u64>,
     /// Runs to take the median of.
@@ -84,6 +85,9 @@ pub enum BenchScenario {
     Scale,
     /// The time a signed audit checkpoint takes over 1,000,000 cases.
     Checkpoints,
+    /// Ten minutes of mixed load (notes, reads, timelines, lists, access logs, exports): does
+    /// the server's memory stay bounded?
+    Soak,
 }
 
 fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
@@ -146,6 +150,15 @@ fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
                 runs,
             };
             checkpoints::run(config, &options, &out).map(drop)
+        }
+        BenchScenario::Soak => {
+            let seconds = seconds.unwrap_or(if quick { 120 } else { 600 }).max(10);
+            let options = soak::Options {
+                clients: clients.unwrap_or(16).clamp(1, 256),
+                seconds,
+                baseline_at: 60.min(seconds / 4),
+            };
+            soak::run(config, &options, &out).map(drop)
         }
         BenchScenario::Lists => {
             let options = lists::Options {
@@ -262,6 +275,11 @@ impl Stage {
     /// deployment would run it: a pool per client made PostgreSQL's backends contend on two cores
     /// (BENCHMARKS.md, "pool size").
     pub fn new(config: &Config, database: &BenchDatabase) -> anyhow::Result<Self> {
+        Self::serving_with(config, database, &[])
+    }
+
+    /// As [`Stage::new`], the server started with `settings` (variables and their values).
+    pub fn serving_with(config: &Config, database: &BenchDatabase, settings: &[(&str, &str)]) -> anyhow::Result<Self> {
         let mut registry = vigil::startup::load_workflows(&config.workflows_dir)?;
         let db = database.pool(2)?;
         vigil::startup::sync_workflows(&db, &mut registry)?;
@@ -278,7 +296,7 @@ impl Stage {
         )?;
         let token = user.token.expose().clone();
         let prefix = token.split('_').nth(1).context("a token without a prefix")?.to_owned();
-        let served = serve::Served::start(&database.url, &config.workflows_dir, config.db_pool_size)?;
+        let served = serve::Served::start(&database.url, &config.workflows_dir, config.db_pool_size, settings)?;
         Ok(Self {
             db,
             registry,

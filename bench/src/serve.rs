@@ -29,7 +29,13 @@ mod tempfile_dir {
 }
 
 impl Served {
-    pub fn start(database: &DatabaseUrl, workflows: &Path, pool_size: u32) -> anyhow::Result<Self> {
+    /// Starts it with `settings` beside the bench's own (name and value of each variable).
+    pub fn start(
+        database: &DatabaseUrl,
+        workflows: &Path,
+        pool_size: u32,
+        settings: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let home = std::env::temp_dir().join(format!("vigil-bench-serve-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&home);
@@ -50,6 +56,7 @@ impl Served {
             .env("VIGIL_DB_POOL_SIZE", pool_size.to_string())
             .env("VIGIL_LOG", "warn")
             .env_remove("SMTP_URL")
+            .envs(settings.iter().copied())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(home.join("serve.log"))?)
             .spawn()
@@ -85,10 +92,20 @@ impl Served {
 
     /// The server's peak resident memory so far (VmHWM), in MiB.
     pub fn peak_rss_mb(&self) -> f64 {
+        self.memory_mb("VmHWM:")
+    }
+
+    /// The server's resident memory now (VmRSS), in MiB.
+    pub fn rss_mb(&self) -> f64 {
+        self.memory_mb("VmRSS:")
+    }
+
+    /// A figure of the server's /proc status, in MiB (0 once it is gone).
+    fn memory_mb(&self, field: &str) -> f64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default()
             .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .find_map(|line| line.strip_prefix(field))
             .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
             .map_or(0.0, |kb| kb / 1024.0)
     }

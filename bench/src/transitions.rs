@@ -229,7 +229,7 @@ async fn drive(
     Ok((all.len(), started.elapsed(), all))
 }
 
-async fn current_version(client: &mut Client, token: &str, procedure: &str) -> anyhow::Result<i64> {
+pub(super) async fn current_version(client: &mut Client, token: &str, procedure: &str) -> anyhow::Result<i64> {
     // A stale version is answered with 409 and the current one: the cheapest way to learn it.
     let body = serde_json::json!({"action": "add_note", "expected_version": 0, "data": {"note": "?"}});
     let path = format!("/api/v1/procedures/{procedure}/transitions");

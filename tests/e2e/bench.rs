@@ -93,6 +93,26 @@ fn the_transitions_bench_drives_a_real_server_and_pgbench_on_the_least_a_transit
 }
 
 #[test]
+fn the_soak_bench_drives_every_kind_of_request_and_samples_memory() {
+    let (printed, report) = bench("soak", &["--clients", "2", "--seconds", "10"]);
+    assert!(printed.contains("end / baseline"), "{printed}");
+    assert!(report["transitions"].as_u64().unwrap() > 0, "{report}");
+    assert!(report["exports"].as_u64().unwrap() > 0, "{report}");
+    // Each turn is a transition and four reads, and each export one more request.
+    let (requests, transitions, exports) = (
+        report["requests"].as_u64().unwrap(),
+        report["transitions"].as_u64().unwrap(),
+        report["exports"].as_u64().unwrap(),
+    );
+    assert_eq!(requests, transitions * 5 + exports, "{report}");
+    for figure in ["rss_baseline_mb", "rss_end_mb", "rss_peak_mb", "growth"] {
+        assert!(report[figure].as_f64().unwrap() > 0.0, "{figure}: {report}");
+    }
+    assert_eq!(report["baseline_at_s"], 2);
+    assert!(report["bounded"].is_boolean());
+}
+
+#[test]
 fn the_reads_bench_reports_both_ceilings() {
     let (_, report) = bench("reads", &["--clients", "2", "--seconds", "1", "--runs", "2"]);
     for figure in [
