@@ -95,8 +95,8 @@ fn json_error(e: serde_json::Error) -> CaseError {
     CaseError::Write(e.into())
 }
 
-/// Checks an export recipient before anything is read.
-/// Whether `recipient` is exactly one age X25519 recipient, what an export is sealed to.
+/// Whether `recipient` is exactly one age X25519 recipient, what an export is sealed to:
+/// checked before anything is read.
 pub fn export_recipient(recipient: &str) -> Result<(), CaseError> {
     // Exactly one recipient, with nothing around it: what is sealed to is what was checked.
     Some(recipient)

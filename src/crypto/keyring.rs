@@ -194,8 +194,7 @@ impl Keyring {
 
 /// Seals `plaintext` to a case's recipient; needs no secret.
 pub fn seal(case_recipient: &str, plaintext: &Sensitive<Vec<u8>>) -> Result<Vec<u8>, CryptoError> {
-    let recipient = age::x25519::Recipient::from_str(case_recipient)
-        .map_err(|_| CryptoError::RecipientInvalid(case_recipient.to_owned()))?;
+    let recipient = super::recipient(case_recipient)?;
     encrypt(std::iter::once(&recipient as &dyn age::Recipient), plaintext.expose())
 }
 
@@ -204,8 +203,7 @@ pub fn seal(case_recipient: &str, plaintext: &Sensitive<Vec<u8>>) -> Result<Vec<
 /// held whole. [`SealingWriter::finish`] writes the last chunk; a stream cut before it is
 /// refused by `age -d` as truncated.
 pub fn sealing_writer<W: Write>(recipient: &str, out: W) -> Result<SealingWriter<W>, CryptoError> {
-    let recipient =
-        age::x25519::Recipient::from_str(recipient).map_err(|_| CryptoError::RecipientInvalid(recipient.to_owned()))?;
+    let recipient = super::recipient(recipient)?;
     let encryptor = age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
         .map_err(|_| CryptoError::Encrypt)?;
     let inner = encryptor.wrap_output(out).map_err(|_| CryptoError::Encrypt)?;

@@ -54,6 +54,12 @@ pub enum CryptoError {
     },
 }
 
+/// One `age1…` X25519 recipient; a malformed one is named in the error (a public key is no
+/// secret).
+pub(crate) fn recipient(text: &str) -> Result<age::x25519::Recipient, CryptoError> {
+    age::x25519::Recipient::from_str(text).map_err(|_| CryptoError::RecipientInvalid(text.to_owned()))
+}
+
 /// The master recipients that case keys are wrapped to: the server's own and offline recovery keys.
 #[derive(Clone, Default)]
 pub struct Recipients(Vec<age::x25519::Recipient>);
@@ -63,9 +69,7 @@ impl Recipients {
     pub fn parse(raw: &str) -> Result<Self, CryptoError> {
         raw.split(|c: char| c == ',' || c.is_whitespace())
             .filter(|item| !item.is_empty())
-            .map(|item| {
-                age::x25519::Recipient::from_str(item).map_err(|_| CryptoError::RecipientInvalid(item.to_owned()))
-            })
+            .map(recipient)
             .collect::<Result<Vec<_>, _>>()
             .map(Self)
     }
