@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use super::http::{Client, Latencies};
-use super::transitions::{current_version, open_cases};
+use super::transitions::{add_note, open_cases};
 use super::{BenchDatabase, Stage};
 use vigil::config::Config;
 
@@ -45,6 +45,14 @@ struct Done {
     transitions: usize,
     exports: usize,
     latencies: Latencies,
+}
+
+impl Done {
+    /// One request answered, after `took`.
+    fn record(&mut self, took: Duration) {
+        self.requests += 1;
+        self.latencies.push(took);
+    }
 }
 
 pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result<serde_json::Value> {
@@ -163,18 +171,8 @@ async fn drive(port: u16, token: &str, opened: &[(String, String)], options: &Op
                 let k = turn % mine.len();
                 turn += 1;
                 let (case, procedure) = &mine[k];
-                let expected = match versions[k] {
-                    Some(version) => version,
-                    None => current_version(&mut client, &token, procedure).await?,
-                };
-                let note = serde_json::json!({
-                    "action": "add_note", "expected_version": expected,
-                    "data": {"note": format!("soak turn {turn}")}
-                });
-                let path = format!("/api/v1/procedures/{procedure}/transitions");
-                let body = serde_json::to_vec(&note)?;
-                let answer = request(&mut client, &mut done, "POST", &path, &token, Some(&body)).await?;
-                versions[k] = serde_json::from_slice::<serde_json::Value>(&answer)?["version"].as_i64();
+                let note = format!("soak turn {turn}");
+                done.record(add_note(&mut client, &token, procedure, &mut versions[k], note).await?);
                 done.transitions += 1;
                 let case_path = format!("/api/v1/cases/{case}");
                 for path in [
@@ -232,7 +230,6 @@ async fn request(
         "{method} {path}: {}",
         response.status
     );
-    done.requests += 1;
-    done.latencies.push(took);
+    done.record(took);
     Ok(response.body)
 }

@@ -202,22 +202,8 @@ async fn drive(
             while Instant::now() < deadline {
                 let k = turn % mine.len();
                 turn += 1;
-                let path = format!("/api/v1/procedures/{}/transitions", mine[k]);
-                let expected = match versions[k] {
-                    Some(version) => version,
-                    None => current_version(&mut client, &token, &mine[k]).await?,
-                };
-                let body = serde_json::json!({
-                    "action": "add_note", "expected_version": expected,
-                    "data": {"note": format!("{turn:>width$}", width = NOTE_LENGTH)}
-                });
-                let (response, took) = client
-                    .request("POST", &path, &token, Some(&serde_json::to_vec(&body)?))
-                    .await?;
-                anyhow::ensure!(response.status == 200, "a transition: {}", response.status);
-                let answer: serde_json::Value = serde_json::from_slice(&response.body)?;
-                versions[k] = answer["version"].as_i64();
-                latencies.push(took);
+                let note = format!("{turn:>width$}", width = NOTE_LENGTH);
+                latencies.push(add_note(&mut client, &token, &mine[k], &mut versions[k], note).await?);
             }
             Ok::<_, anyhow::Error>(latencies)
         });
@@ -229,7 +215,31 @@ async fn drive(
     Ok((all.len(), started.elapsed(), all))
 }
 
-pub(super) async fn current_version(client: &mut Client, token: &str, procedure: &str) -> anyhow::Result<i64> {
+/// Adds `note` to `procedure` at `version` (learned from a stale attempt when not known yet),
+/// which then holds the version the answer gave; how long the transition took.
+pub(super) async fn add_note(
+    client: &mut Client,
+    token: &str,
+    procedure: &str,
+    version: &mut Option<i64>,
+    note: String,
+) -> anyhow::Result<Duration> {
+    let expected = match *version {
+        Some(version) => version,
+        None => current_version(client, token, procedure).await?,
+    };
+    let body = serde_json::json!({"action": "add_note", "expected_version": expected, "data": {"note": note}});
+    let path = format!("/api/v1/procedures/{procedure}/transitions");
+    let (response, took) = client
+        .request("POST", &path, token, Some(&serde_json::to_vec(&body)?))
+        .await?;
+    anyhow::ensure!(response.status == 200, "a transition: {}", response.status);
+    let answer: serde_json::Value = serde_json::from_slice(&response.body)?;
+    *version = answer["version"].as_i64();
+    Ok(took)
+}
+
+async fn current_version(client: &mut Client, token: &str, procedure: &str) -> anyhow::Result<i64> {
     // A stale version is answered with 409 and the current one: the cheapest way to learn it.
     let body = serde_json::json!({"action": "add_note", "expected_version": 0, "data": {"note": "?"}});
     let path = format!("/api/v1/procedures/{procedure}/transitions");
