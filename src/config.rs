@@ -15,6 +15,7 @@
 //! - `VIGIL_INDEX_KEY_FILE`: the blind index's HMAC key, 64 hex digits (mode 0600).
 //! - `VIGIL_SIGNING_KEY_FILE`: the Ed25519 key that signs audit checkpoints, 64 hex digits (mode 0600).
 //! - `VIGIL_CHECKPOINT_FILE`: where signed checkpoints are appended (default `$VIGIL_HOME/audit/checkpoints`).
+//! - `VIGIL_ERASURE_LEDGER`: where signed erasures are appended (default `$VIGIL_HOME/audit/erasures`).
 //! - `VIGIL_CHECKPOINT_INTERVAL`: how often `serve` signs one, e.g. `10m` (default), `30s`, `1h`; `0` never.
 //! - `VIGIL_AUDITOR_EMAIL`: an auditor's address; each signed checkpoint is also emailed there.
 //! - `VIGIL_RECIPIENTS`: comma-separated age recipients that case keys are wrapped to.
@@ -86,6 +87,9 @@ pub struct ConfigArgs {
     /// The file signed checkpoints are appended to (default VIGIL_HOME/audit/checkpoints).
     #[arg(long, env = "VIGIL_CHECKPOINT_FILE", global = true)]
     pub checkpoint_file: Option<PathBuf>,
+    /// The erasure ledger: the file signed erasures are appended to (default VIGIL_HOME/audit/erasures).
+    #[arg(long, env = "VIGIL_ERASURE_LEDGER", global = true)]
+    pub erasure_ledger: Option<PathBuf>,
     /// How often `serve` signs a checkpoint: seconds, or with s / m / h; 0 never.
     #[arg(long, env = "VIGIL_CHECKPOINT_INTERVAL", default_value = "10m", global = true)]
     pub checkpoint_interval: String,
@@ -193,6 +197,22 @@ impl DatabaseUrl {
         self.0.path().trim_start_matches('/')
     }
 
+    /// The URL without its password, and the password (decoded): for a libpq tool (`pg_dump`),
+    /// which is given the password in `PGPASSWORD`, where other users' `ps` cannot see it.
+    pub fn for_tool(&self) -> (String, Option<crate::domain::Sensitive<String>>) {
+        let mut url = self.0.clone();
+        let password = url.password().map(|raw| {
+            crate::domain::Sensitive::new(
+                percent_encoding::percent_decode_str(raw)
+                    .decode_utf8_lossy()
+                    .into_owned(),
+            )
+        });
+        // Removing a password only fails on URLs without a host, which have none.
+        let _ = url.set_password(None);
+        (url.to_string(), password)
+    }
+
     /// The role it connects as (empty: libpq's default, the system user's name).
     pub fn user(&self) -> &str {
         self.0.username()
@@ -276,6 +296,8 @@ pub struct Config {
     pub index_key_file: Option<PathBuf>,
     pub signing_key_file: Option<PathBuf>,
     pub checkpoint_file: PathBuf,
+    /// The erasure ledger's file (see `audit::ledger`).
+    pub erasure_ledger: PathBuf,
     /// None: `serve` signs checkpoints only after erasures.
     pub checkpoint_interval: Option<std::time::Duration>,
     /// Where each signed checkpoint is also emailed.
@@ -491,6 +513,9 @@ impl Config {
         let checkpoint_file = args
             .checkpoint_file
             .map_or_else(|| home.join("audit").join("checkpoints"), |path| absolute(&path));
+        let erasure_ledger = args
+            .erasure_ledger
+            .map_or_else(|| home.join("audit").join("erasures"), |path| absolute(&path));
         Ok(Self {
             home,
             listen,
@@ -504,6 +529,7 @@ impl Config {
             index_key_file: args.index_key_file.map(|path| absolute(&path)),
             signing_key_file: args.signing_key_file.map(|path| absolute(&path)),
             checkpoint_file,
+            erasure_ledger,
             checkpoint_interval,
             auditor_email,
             recipients,

@@ -115,6 +115,18 @@ impl Binaries {
     }
 }
 
+/// A PostgreSQL client tool (`pg_dump`, `pg_restore`, `psql`): on `PATH` first, then under
+/// `/usr/lib/postgresql/*/bin`, newest version first.
+pub fn client_tool(name: &str) -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH");
+    on_path
+        .iter()
+        .flat_map(std::env::split_paths)
+        .chain(versioned_dirs(Path::new("/usr/lib/postgresql")))
+        .map(|dir| dir.join(name))
+        .find(|tool| is_executable(tool))
+}
+
 fn is_executable(path: &Path) -> bool {
     path.metadata()
         .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)

@@ -288,9 +288,39 @@ impl KeySource {
 pub fn signer(config: &Config, keys: &KeySource) -> anyhow::Result<crate::audit::Signer> {
     Ok(crate::audit::Signer {
         key: keys.signing_key()?,
-        file: crate::audit::CheckpointFile::new(config.checkpoint_file.clone()),
+        file: crate::audit::LineFile::new(config.checkpoint_file.clone()),
         interval: config.checkpoint_interval,
     })
+}
+
+/// The erasure ledger: the signing key and the ledger file.
+pub fn ledger(config: &Config, keys: &KeySource) -> anyhow::Result<crate::audit::ledger::Ledger> {
+    Ok(crate::audit::ledger::Ledger::new(
+        keys.signing_key()?,
+        crate::audit::LineFile::new(config.erasure_ledger.clone()),
+    ))
+}
+
+/// Makes every erasure in the ledger true before anything is served (a restored backup may
+/// have brought a key back); refuses to go on when the ledger cannot be trusted.
+pub fn apply_erasure_ledger(db: &Db, ledger: &crate::audit::ledger::Ledger) -> anyhow::Result<()> {
+    let mut conn = db.get_timeout(std::time::Duration::from_secs(30))?;
+    let applied = crate::cases::apply_erasure_ledger(&mut conn, ledger, chrono::Utc::now())
+        .context("the erasure ledger cannot be applied; nothing is served until it is")?;
+    if applied.shredded > 0 || applied.to_database > 0 {
+        tracing::warn!(
+            shredded = applied.shredded,
+            restored_lines = applied.to_database,
+            "the database was behind the erasure ledger (a restored backup?): erased cases shredded again"
+        );
+    }
+    if applied.to_file > 0 {
+        tracing::info!(
+            lines = applied.to_file,
+            "the erasure ledger file caught up with the database"
+        );
+    }
+    Ok(())
 }
 
 /// Where mail goes: SMTP when `SMTP_URL` is set, else files under `$VIGIL_HOME/outbox`; with

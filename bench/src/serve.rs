@@ -117,7 +117,7 @@ impl Served {
     pub fn signer(&self) -> anyhow::Result<vigil::audit::Signer> {
         Ok(vigil::audit::Signer {
             key: vigil::crypto::signing::read_signing_key(&self.keys.signing)?,
-            file: vigil::audit::CheckpointFile::new(self._home.0.join("bench-checkpoints")),
+            file: vigil::audit::LineFile::new(self._home.0.join("bench-checkpoints")),
             interval: None,
         })
     }

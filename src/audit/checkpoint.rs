@@ -1,8 +1,5 @@
-//! One checkpoint and its signed line; the Merkle tree over the cases' chain heads.
-//!
-//! A line of the checkpoint file is `{"checkpoint":{…},"signature":"…"}`: the signature
-//! (Ed25519, hex) is over the exact bytes of the checkpoint object as written, so checking a
-//! line needs no canonical re-encoding. The tree is RFC 6962's (ct-merkle, SHA-256) over one
+//! One checkpoint and its signed line (`{"checkpoint":{…},"signature":"…"}`, see [`super::signed`]);
+//! the Merkle tree over the cases' chain heads. The tree is RFC 6962's (ct-merkle, SHA-256) over one
 //! leaf per case in case-id order; a leaf is the SHA-256 of the case's id, reference and chain
 //! head, so one case's inclusion can be shown without the others.
 
@@ -12,7 +9,9 @@ use ct_merkle::{InclusionProof, RootHash};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::crypto::{PublicKey, SigningKey, hex};
+use super::signed::{Entry, Signed};
+pub use super::signed::{LineError, no_previous};
+use crate::crypto::hex;
 use crate::store::checkpoints::Leaf;
 
 /// The format of the checkpoints written now (2: with the administrative log's head).
@@ -31,8 +30,9 @@ pub struct Checkpoint {
     /// How many cases the tree has, and its root (hex).
     pub cases: u64,
     pub root: String,
-    /// The access-log rows with ids above the previous checkpoint's `access_upto`, up to this
-    /// one's: how many, and their hash (hex).
+    /// The access-log rows with ids above the previous checkpoint's `access_upto` (after a
+    /// restore, the `access_upto` of the checkpoint restored to), up to this one's: how many,
+    /// and their hash (hex).
     pub access_upto: i64,
     pub access_rows: u64,
     pub access_hash: String,
@@ -44,75 +44,27 @@ pub struct Checkpoint {
     pub admin_head: String,
     /// The public key that signed it (hex): informative only, checks use the key they are given.
     pub key: String,
+    /// Signed by `vigil restore`: the database was restored to a backup that held checkpoints
+    /// up to this one (0: none); the checkpoints after it, up to this line, describe a state
+    /// that was lost with the database, and are not checked against it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restored_from: Option<i64>,
 }
 
-/// A checkpoint line that cannot be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LineError {
-    #[error("is not a checkpoint line")]
-    Malformed,
-    #[error("its signature is not one of this key")]
-    BadSignature,
+impl Entry for Checkpoint {
+    const FIELD: &'static str = "checkpoint";
+
+    fn seq(&self) -> i64 {
+        self.seq
+    }
+
+    fn prev(&self) -> &str {
+        &self.prev
+    }
 }
 
 /// A checkpoint with its signature, and the line they make.
-#[derive(Debug, Clone)]
-pub struct SignedLine {
-    pub checkpoint: Checkpoint,
-    text: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawLine<'a> {
-    #[serde(borrow)]
-    checkpoint: &'a serde_json::value::RawValue,
-    signature: &'a str,
-}
-
-impl SignedLine {
-    pub fn sign(checkpoint: Checkpoint, key: &SigningKey) -> Self {
-        // A struct of strings and numbers always serialises.
-        let body = serde_json::to_string(&checkpoint).unwrap_or_default();
-        let signature = hex::encode(&key.sign(body.as_bytes()));
-        let text = format!(r#"{{"checkpoint":{body},"signature":"{signature}"}}"#);
-        Self { checkpoint, text }
-    }
-
-    /// Reads a line and checks its signature under `key`.
-    pub fn parse(text: &str, key: &PublicKey) -> Result<Self, LineError> {
-        let raw: RawLine<'_> = serde_json::from_str(text).map_err(|_| LineError::Malformed)?;
-        let checkpoint: Checkpoint = serde_json::from_str(raw.checkpoint.get()).map_err(|_| LineError::Malformed)?;
-        let signature = hex::decode::<64>(raw.signature).ok_or(LineError::Malformed)?;
-        if !key.verifies(raw.checkpoint.get().as_bytes(), &signature) {
-            return Err(LineError::BadSignature);
-        }
-        Ok(Self {
-            checkpoint,
-            text: text.to_owned(),
-        })
-    }
-
-    /// The line as written to the file (without its newline).
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
-    /// What the next checkpoint names as `prev`.
-    pub fn hash(&self) -> String {
-        line_hash(&self.text)
-    }
-}
-
-/// The SHA-256 (hex) of a line as written; what the checkpoint after it names as `prev`.
-pub fn line_hash(text: &str) -> String {
-    hex::encode(&Sha256::digest(text.as_bytes()))
-}
-
-/// The `prev` of the first checkpoint.
-pub fn no_previous() -> String {
-    "0".repeat(64)
-}
+pub type SignedLine = Signed<Checkpoint>;
 
 /// The leaf of one case: SHA-256 over its id, reference and chain head.
 pub fn leaf_digest(leaf: &Leaf) -> [u8; 32] {
@@ -177,6 +129,7 @@ pub fn includes(root: &str, cases: u64, leaf: &Leaf, index: u64, proof: &str) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crypto::SigningKey;
     use crate::domain::CaseId;
 
     fn leaf(n: u128, seq: i64) -> Leaf {
@@ -202,6 +155,7 @@ mod tests {
             admin_seq: 0,
             admin_head: no_previous(),
             key: String::new(),
+            restored_from: None,
         }
     }
 
@@ -210,7 +164,7 @@ mod tests {
         let key = SigningKey::generate().unwrap();
         let line = SignedLine::sign(checkpoint(1), &key);
         let read = SignedLine::parse(line.text(), &key.public()).unwrap();
-        assert_eq!(read.checkpoint, checkpoint(1));
+        assert_eq!(read.entry, checkpoint(1));
         assert_eq!(read.hash(), line.hash());
         let other = SigningKey::generate().unwrap();
         assert_eq!(

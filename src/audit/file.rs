@@ -1,25 +1,25 @@
-//! The checkpoint file: signed lines appended outside the database, one per checkpoint.
+//! A file of signed lines appended outside the database: the checkpoint file, the erasure ledger.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// How much of the file's end [`CheckpointFile::last_line`] reads.
+/// How much of the file's end [`LineFile::last_line`] reads.
 const TAIL: u64 = 64 * 1024;
 
-/// A checkpoint file (it need not exist yet).
+/// A file of lines, appended to (it need not exist yet).
 #[derive(Debug, Clone)]
-pub struct CheckpointFile {
+pub struct LineFile {
     path: PathBuf,
 }
 
-/// What a checkpoint file holds: its complete lines, and whether it ends in the middle of one.
+/// What such a file holds: its complete lines, and whether it ends in the middle of one.
 #[derive(Debug, Clone, Default)]
 pub struct Lines {
     pub lines: Vec<String>,
     pub cut_short: bool,
 }
 
-impl CheckpointFile {
+impl LineFile {
     pub fn new(path: PathBuf) -> Self {
         Self { path }
     }
@@ -104,7 +104,7 @@ mod tests {
     #[test]
     fn lines_are_appended_and_read_back_and_a_cut_line_is_noticed() {
         let dir = tempfile::tempdir().unwrap();
-        let file = CheckpointFile::new(dir.path().join("audit").join("checkpoints"));
+        let file = LineFile::new(dir.path().join("audit").join("checkpoints"));
         assert!(file.read().unwrap().lines.is_empty());
         file.append(&["one", "two"]).unwrap();
         file.append(&["three"]).unwrap();

@@ -14,16 +14,19 @@
 
 pub mod checkpoint;
 pub mod file;
+pub mod ledger;
 mod sealed;
+pub mod signed;
 mod verify;
 
 use chrono::{DateTime, Utc};
 
-use crate::crypto::{PublicKey, SigningKey, hex};
+use crate::crypto::{SigningKey, hex};
 use crate::store::{Conn as PgConnection, StoreError, checkpoints};
-pub use checkpoint::{Checkpoint, LineError, SignedLine};
-pub use file::CheckpointFile;
+pub use checkpoint::{Checkpoint, SignedLine};
+pub use file::LineFile;
 pub use sealed::{SealedReport, verify_sealed};
+pub use signed::{LineError, LinkError, follow};
 pub use verify::{Problem, Proof, Report, check_proof, prove, verify};
 
 #[derive(Debug, thiserror::Error)]
@@ -45,43 +48,22 @@ pub enum AuditError {
     NoCheckpoint,
 }
 
-/// Why a line does not follow the one before it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LinkError {
-    #[error("{0}")]
-    Line(#[from] LineError),
-    #[error("is checkpoint {found} where checkpoint {expected} belongs")]
-    OutOfOrder { expected: i64, found: i64 },
-    #[error("does not follow the checkpoint before it")]
-    Unlinked,
-}
-
-/// Reads `text` as the checkpoint after `previous` (None: the first), signed under `key`.
-pub fn follow(previous: Option<&SignedLine>, text: &str, key: &PublicKey) -> Result<SignedLine, LinkError> {
-    let line = SignedLine::parse(text, key)?;
-    let (expected, prev) = match previous {
-        None => (1, checkpoint::no_previous()),
-        Some(before) => (before.checkpoint.seq + 1, before.hash()),
-    };
-    if line.checkpoint.seq != expected {
-        return Err(LinkError::OutOfOrder {
-            expected,
-            found: line.checkpoint.seq,
-        });
-    }
-    if line.checkpoint.prev != prev {
-        return Err(LinkError::Unlinked);
-    }
-    Ok(line)
-}
-
 /// The process that signs checkpoints: its key, its file, and how often.
 #[derive(Debug)]
 pub struct Signer {
     pub key: SigningKey,
-    pub file: CheckpointFile,
+    pub file: LineFile,
     /// None: only after erasures and when asked.
     pub interval: Option<std::time::Duration>,
+}
+
+/// What a checkpoint signed after a restore carries: how many checkpoints the restored
+/// database kept, where the access log was signed up to at the last of them, and the lines
+/// after it, which the database lost.
+struct Restore<'a> {
+    kept: i64,
+    access_after: i64,
+    lost: &'a [SignedLine],
 }
 
 /// A checkpoint just signed.
@@ -118,7 +100,7 @@ impl Signer {
     /// follow the one before under this key. Returns how many were appended.
     pub fn catch_up(&self, conn: &mut PgConnection) -> Result<usize, AuditError> {
         let mut last = self.own_last()?;
-        let after = last.as_ref().map_or(0, |line| line.checkpoint.seq);
+        let after = last.as_ref().map_or(0, |line| line.entry.seq);
         let newer = checkpoints::lines_after(conn, after)?;
         if newer.is_empty()
             && let Some((seq, _)) = checkpoints::last_line(conn)?
@@ -143,19 +125,78 @@ impl Signer {
     /// leaves and the line in the database, then appends it to the file.
     pub fn checkpoint(&self, conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Option<Signed>, AuditError> {
         self.catch_up(conn)?;
+        self.sign(conn, now, None)
+    }
+
+    /// After `vigil restore`: the database holds the checkpoints of its backup, a prefix of the
+    /// file's. The lines the file has beyond it are copied back into the database, and a
+    /// checkpoint is signed that says so (`restored_from`), committing to the restored state and
+    /// to the access log from where the backup's last checkpoint left it. Returns None when
+    /// the database lost no checkpoint (its backup was taken after the latest).
+    pub fn after_restore(&self, conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Option<Signed>, AuditError> {
+        let public = self.key.public();
+        let read = self.file.read().map_err(self.file_error())?;
+        let mut file: Vec<SignedLine> = Vec::with_capacity(read.lines.len());
+        for (number, text) in read.lines.iter().enumerate() {
+            let line = follow(file.last(), text, &public)
+                .map_err(|e| AuditError::Disagreement(format!("line {} of the checkpoint file {e}", number + 1)))?;
+            file.push(line);
+        }
+        let stored = checkpoints::lines_after(conn, 0)?;
+        if let Some((seq, _)) = stored
+            .iter()
+            .zip(&file)
+            .map(|((seq, text), line)| (seq, text == line.text()))
+            .find(|(_, same)| !same)
+        {
+            return Err(AuditError::Disagreement(format!(
+                "the restored database's checkpoint {seq} is not the checkpoint file's: the backup is not of this deployment, or was changed"
+            )));
+        }
+        if stored.len() > file.len() {
+            // The file is behind the backup: it catches up, and nothing was lost.
+            self.catch_up(conn)?;
+            return Ok(None);
+        }
+        let kept = stored.len();
+        if kept == file.len() {
+            return Ok(None);
+        }
+        let restore = Restore {
+            kept: i64::try_from(kept).unwrap_or(i64::MAX),
+            access_after: kept.checked_sub(1).map_or(0, |last| file[last].entry.access_upto),
+            lost: &file[kept..],
+        };
+        self.sign(conn, now, Some(restore))
+    }
+
+    fn sign(
+        &self,
+        conn: &mut PgConnection,
+        now: DateTime<Utc>,
+        restore: Option<Restore<'_>>,
+    ) -> Result<Option<Signed>, AuditError> {
         let upto = checkpoints::access_boundary(conn)?;
         let public = self.key.public();
         let signed = checkpoints::as_signer(conn, |conn| -> Result<_, AuditError> {
+            let stored = |seq: i64, text: &str| {
+                SignedLine::parse(text, &public)
+                    .map_err(|e| AuditError::Disagreement(format!("checkpoint {seq} in the database {e}")))
+            };
+            // After a restore, the lines the database lost go back first, in this transaction.
+            for line in restore.as_ref().map_or(&[][..], |restore| restore.lost) {
+                checkpoints::insert_checkpoint(conn, line.entry.seq, line.entry.at, line.text())?;
+            }
             let last = match checkpoints::last_line(conn)? {
                 None => None,
-                Some((seq, text)) => Some(
-                    SignedLine::parse(&text, &public)
-                        .map_err(|e| AuditError::Disagreement(format!("checkpoint {seq} in the database {e}")))?,
-                ),
+                Some((seq, text)) => Some(stored(seq, &text)?),
             };
-            let (seq, prev, after) = match &last {
-                None => (1, checkpoint::no_previous(), 0),
-                Some(line) => (line.checkpoint.seq + 1, line.hash(), line.checkpoint.access_upto),
+            let (seq, prev) = SignedLine::next(last.as_ref());
+            // The access log is signed on from where the last checkpoint left it; after a
+            // restore, from where the backup's last checkpoint did.
+            let after = match &restore {
+                None => last.as_ref().map_or(0, |line| line.entry.access_upto),
+                Some(restore) => restore.access_after,
             };
             let upto = upto.max(after);
             let access = checkpoints::access_segment(conn, after, upto)?;
@@ -176,12 +217,13 @@ impl Signer {
                 admin_seq,
                 admin_head: hex::encode(&admin_head),
                 key: public.to_string(),
+                restored_from: restore.as_ref().map(|restore| restore.kept),
             };
             let line = SignedLine::sign(body, &self.key);
             checkpoints::insert_checkpoint(conn, seq, now, line.text())?;
             Ok(Signed {
                 line: line.text().to_owned(),
-                checkpoint: line.checkpoint,
+                checkpoint: line.entry,
                 changed,
             })
         })?;

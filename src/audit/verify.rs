@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint::{self, Tree};
-use super::{AuditError, CheckpointFile, SignedLine, follow};
+use super::{AuditError, LineFile, SignedLine, follow};
 use crate::crypto::{PublicKey, hex};
 use crate::store::Conn as PgConnection;
 use crate::store::audit::{self as chains, Committed};
@@ -34,6 +34,8 @@ pub struct Report {
     pub cases_committed: u64,
     pub access_rows: u64,
     pub admin_entries: usize,
+    /// Each checkpoint signed by a restore, and the checkpoint the database was restored to.
+    pub restores: Vec<(i64, i64)>,
 }
 
 fn problem(place: &str, point: String, text: impl Into<String>) -> Problem {
@@ -51,7 +53,7 @@ const ADMIN: &str = "administrative log";
 
 /// The file's lines up to the first that is not signed by `key` or does not follow the one
 /// before; that one is reported.
-fn trusted_lines(file: &CheckpointFile, key: &PublicKey, report: &mut Report) -> Result<Vec<SignedLine>, AuditError> {
+fn trusted_lines(file: &LineFile, key: &PublicKey, report: &mut Report) -> Result<Vec<SignedLine>, AuditError> {
     let read = file.read().map_err(|source| AuditError::File {
         path: file.path().to_owned(),
         source,
@@ -81,7 +83,7 @@ fn trusted_lines(file: &CheckpointFile, key: &PublicKey, report: &mut Report) ->
 /// Checks everything: the file and its signatures, the database's copy of it, the access log
 /// against each checkpoint, the latest checkpoint's leaves against its root, and every case's
 /// chain and projection against those leaves.
-pub fn verify(conn: &mut PgConnection, file: &CheckpointFile, key: &PublicKey) -> Result<Report, AuditError> {
+pub fn verify(conn: &mut PgConnection, file: &LineFile, key: &PublicKey) -> Result<Report, AuditError> {
     let mut report = Report::default();
     let lines = trusted_lines(file, key, &mut report)?;
     report.checkpoints = lines.len();
@@ -116,9 +118,17 @@ pub fn verify(conn: &mut PgConnection, file: &CheckpointFile, key: &PublicKey) -
         ));
     }
 
-    let mut after = 0;
+    // Checkpoints a restore left behind: signed over a database that is gone, not checked.
+    let mut lost = std::collections::BTreeSet::new();
     for line in &lines {
-        let signed = &line.checkpoint;
+        if let Some(kept) = line.entry.restored_from {
+            report.restores.push((line.entry.seq, kept));
+            lost.extend(kept + 1..line.entry.seq);
+        }
+    }
+    let mut after = 0;
+    for line in lines.iter().filter(|line| !lost.contains(&line.entry.seq)) {
+        let signed = &line.entry;
         let segment = checkpoints::access_segment(conn, after, signed.access_upto)?;
         report.access_rows += segment.rows;
         if segment.rows != signed.access_rows || hex::encode(&segment.hash) != signed.access_hash {
@@ -144,7 +154,7 @@ pub fn verify(conn: &mut PgConnection, file: &CheckpointFile, key: &PublicKey) -
     let committed = match lines.last() {
         None => Committed::default(),
         Some(latest) => {
-            let signed = &latest.checkpoint;
+            let signed = &latest.entry;
             let leaves = checkpoints::leaves_at(conn, signed.seq)?;
             let tree = Tree::of(&leaves);
             report.cases_committed = signed.cases;
@@ -171,7 +181,7 @@ pub fn verify(conn: &mut PgConnection, file: &CheckpointFile, key: &PublicKey) -
             .problems
             .push(problem(ADMIN, format!("entry {}", broken.seq), broken.problem));
     }
-    if let Some(latest) = lines.last().map(|line| &line.checkpoint).filter(|c| c.admin_seq > 0) {
+    if let Some(latest) = lines.last().map(|line| &line.entry).filter(|c| c.admin_seq > 0) {
         let kept = usize::try_from(latest.admin_seq - 1)
             .ok()
             .and_then(|i| admin_hashes.get(i));
@@ -232,16 +242,11 @@ pub struct Proof {
 }
 
 /// The inclusion proof of the case `reference` in the latest checkpoint of `file`.
-pub fn prove(
-    conn: &mut PgConnection,
-    file: &CheckpointFile,
-    key: &PublicKey,
-    reference: &str,
-) -> Result<Proof, AuditError> {
+pub fn prove(conn: &mut PgConnection, file: &LineFile, key: &PublicKey, reference: &str) -> Result<Proof, AuditError> {
     let mut report = Report::default();
     let lines = trusted_lines(file, key, &mut report)?;
     let latest = lines.last().ok_or(AuditError::NoCheckpoint)?;
-    let leaves = checkpoints::leaves_at(conn, latest.checkpoint.seq)?;
+    let leaves = checkpoints::leaves_at(conn, latest.entry.seq)?;
     let index = leaves
         .iter()
         .position(|leaf| leaf.reference == reference)
@@ -281,7 +286,7 @@ pub fn check_proof(proof: &Proof, key: &PublicKey) -> Result<checkpoint::Checkpo
         event_seq: proof.event_seq,
         event_head: head.to_vec(),
     };
-    let signed = line.checkpoint;
+    let signed = line.entry;
     if !checkpoint::includes(&signed.root, signed.cases, &leaf, proof.index, &proof.path) {
         return Err(ProofError::NotIncluded);
     }

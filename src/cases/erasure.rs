@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{CaseError, Context, MAX_PAGE, Notice, answer, email_of, issue, now_micros};
+use crate::audit::ledger::{Ledger, LedgerLine};
 use crate::domain::ErasureReason;
 use crate::domain::Reference;
 use crate::domain::{ActorKind, AdminAct, Approver, Proposal, may_decide};
@@ -39,6 +40,10 @@ pub struct Erased {
     pub erased_at: DateTime<Utc>,
     #[serde(skip)]
     pub notice: Notice,
+    /// The erasure's line of the ledger, committed with it: for the caller to write to the
+    /// ledger file ([`Ledger::write`]) once the transaction has committed.
+    #[serde(skip)]
+    pub ledger_line: Option<LedgerLine>,
 }
 
 /// Who hears of an erasure asked for or done: the heads of the case's delegation and the
@@ -171,10 +176,12 @@ pub fn request_erasure(
     })
 }
 
-/// A second admin approves: the case key is deleted and the case becomes a tombstone.
+/// A second admin approves: the case key is deleted, the case becomes a tombstone, and the
+/// erasure is signed into the ledger (its database copy here; the caller writes the file).
 pub fn approve_erasure(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
+    ledger: &Ledger,
     request_id: ErasureRequestId,
 ) -> Result<Erased, CaseError> {
     admin_only(ctx)?;
@@ -188,6 +195,7 @@ pub fn approve_erasure(
         let locked = rows::lock_case(conn, &request.delegation, request.case_id)?.ok_or(CaseError::NotFound)?;
         let key = keys::case_key(conn, &request.delegation, request.case_id)?;
         erasure::erase(conn, &request, ctx.caller.user_id, at)?;
+        let ledger_line = ledger.append(conn, &request.delegation, request.case_id, request.reason, at)?;
         // This process forgets the unwrapped key at once (other replicas' copies expire within
         // a minute, and without the key row nothing can ask for them).
         if let Some(key) = &key {
@@ -231,7 +239,64 @@ pub fn approve_erasure(
             case_id: request.case_id,
             erased_at: at,
             notice,
+            ledger_line: Some(ledger_line),
         };
         answer(conn, ctx, Some(request.case_id), done)
+    })
+}
+
+/// What [`apply_erasure_ledger`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LedgerApplied {
+    /// Erasures the ledger holds.
+    pub erasures: usize,
+    /// Lines only the database had, now in the file.
+    pub to_file: usize,
+    /// Lines only the file had, now back in the database.
+    pub to_database: usize,
+    /// Cases the ledger names that had their key back (a restored backup), shredded again.
+    pub shredded: usize,
+}
+
+/// Makes every erasure in the ledger true again, in one transaction: file and database are
+/// brought to the same lines, and each case a line names that has its key row back, or is no
+/// tombstone, is shredded again (with an `erase_case` event by Vigil naming the ledger line).
+/// Run at every start and after every restore, before anything is served.
+pub fn apply_erasure_ledger(
+    conn: &mut PgConnection,
+    ledger: &Ledger,
+    now: DateTime<Utc>,
+) -> Result<LedgerApplied, CaseError> {
+    let at = now_micros(now);
+    crate::store::transaction(conn, |conn| {
+        let reconciled = ledger.reconcile(conn)?;
+        let ids: Vec<CaseId> = reconciled.erasures.iter().map(|e| e.case_id).collect();
+        let unshredded = erasure::unshredded(conn, &ids)?;
+        for (delegation, case_id) in &unshredded {
+            let Some(line) = reconciled.erasures.iter().find(|e| e.case_id == *case_id) else {
+                continue;
+            };
+            let locked = rows::lock_case(conn, delegation, *case_id)?.ok_or(CaseError::NotFound)?;
+            erasure::shred(conn, delegation, *case_id, line.at)?;
+            let mut chain = Chain::after(delegation, *case_id, locked.head());
+            chain.push(NewEvent {
+                procedure_id: None,
+                action: "erase_case".into(),
+                from_state: None,
+                to_state: None,
+                actor_id: None,
+                actor_kind: ActorKind::System,
+                at,
+                plain: serde_json::json!({ "reason": line.reason, "ledger_seq": line.seq }),
+                sealed: None,
+            });
+            rows::commit_change(conn, &chain, at, None, rows::Version::Next)?;
+        }
+        Ok(LedgerApplied {
+            erasures: reconciled.erasures.len(),
+            to_file: reconciled.to_file,
+            to_database: reconciled.to_database,
+            shredded: unshredded.len(),
+        })
     })
 }

@@ -39,8 +39,8 @@ pub use admin_log::{DEFAULT_LOG_PAGE, MAX_LOG_PAGE, admin_log_page};
 pub use calendar::calendar_for_case;
 pub use edit::{CasePatch, Patched, patch_case, set_blind_index};
 pub use erasure::{
-    EraseRequest, Erased, ErasureRequested, approve_erasure, may_approve_erasure, pending_erasures, request_erasure,
-    request_erasure_by_reference,
+    EraseRequest, Erased, ErasureRequested, LedgerApplied, apply_erasure_ledger, approve_erasure, may_approve_erasure,
+    pending_erasures, request_erasure, request_erasure_by_reference,
 };
 pub use export::{Export, export_by_reference, export_case, export_recipient};
 pub use grants::{
@@ -110,6 +110,15 @@ fn answer<T: Serialize>(
     Ok(value)
 }
 
+impl From<crate::audit::AuditError> for CaseError {
+    fn from(e: crate::audit::AuditError) -> Self {
+        match e {
+            crate::audit::AuditError::Store(e) => Self::Store(e),
+            other => Self::Ledger(other),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CaseError {
     #[error("the request is not valid")]
@@ -131,6 +140,9 @@ pub enum CaseError {
     Crypto(#[from] CryptoError),
     #[error("{0}")]
     Inconsistent(String),
+    /// The erasure ledger could not be written or does not agree with the database.
+    #[error(transparent)]
+    Ledger(crate::audit::AuditError),
     /// What was being written (an export's stream) could not be: the reader went away, or the
     /// disk is full.
     #[error("the export could not be written: {0}")]

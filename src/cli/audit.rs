@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Subcommand;
 
 use super::with_database;
-use vigil::audit::{self, CheckpointFile, Proof};
+use vigil::audit::{self, LineFile, Proof};
 use vigil::config::Config;
 use vigil::crypto::PublicKey;
 use vigil::startup::KeySource;
@@ -83,7 +83,7 @@ fn verify(config: &Config, given: Option<PublicKey>, sealed: bool) -> anyhow::Re
     } else {
         None
     };
-    let file = CheckpointFile::new(config.checkpoint_file.clone());
+    let file = LineFile::new(config.checkpoint_file.clone());
     let (mut report, opened) = with_database(config, |db| {
         let mut conn = db.get_timeout(CHECKOUT)?;
         let report = audit::verify(&mut conn, &file, &key)?;
@@ -95,6 +95,11 @@ fn verify(config: &Config, given: Option<PublicKey>, sealed: bool) -> anyhow::Re
     })?;
     if let Some(opened) = &opened {
         report.problems.extend(opened.problems.iter().cloned());
+    }
+    for (seq, kept) in &report.restores {
+        println!(
+            "checkpoint {seq}: the database was restored to a backup holding checkpoints up to {kept}; those between were signed over a state lost with it"
+        );
     }
     for problem in &report.problems {
         println!("{problem}");
@@ -138,7 +143,7 @@ fn checkpoint(config: &Config) -> anyhow::Result<()> {
 
 fn prove(config: &Config, reference: &str, given: Option<PublicKey>) -> anyhow::Result<()> {
     let key = public_key(config, given)?;
-    let file = CheckpointFile::new(config.checkpoint_file.clone());
+    let file = LineFile::new(config.checkpoint_file.clone());
     let proof = with_database(config, |db| {
         Ok(audit::prove(&mut *db.get_timeout(CHECKOUT)?, &file, &key, reference)?)
     })?;

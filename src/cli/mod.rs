@@ -4,6 +4,7 @@
 
 mod args;
 mod audit;
+mod backup;
 mod delegations;
 mod export;
 mod keys;
@@ -13,6 +14,7 @@ mod tokens;
 mod users;
 mod workflows;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -47,6 +49,23 @@ enum Command {
         /// administrative log or checkpoints. Run it after every upgrade.
         #[arg(long, value_name = "ROLE")]
         grant_to: Option<String>,
+    },
+    /// Back the database up to a new file, in pg_dump's custom format (stop nothing: the dump
+    /// is one consistent snapshot). Keep backups beside the erasure ledger and the checkpoint
+    /// file, which a restore needs.
+    Backup {
+        /// The file to write (never overwritten).
+        output: PathBuf,
+    },
+    /// Replace the database with a backup, all or nothing, then apply pending migrations and
+    /// the erasure ledger (cases erased since the backup stay erased) and check the event
+    /// chains. Stop every vigil process first.
+    Restore {
+        /// A file `vigil backup` wrote.
+        archive: PathBuf,
+        /// Restore even while other sessions are connected to the database.
+        #[arg(long)]
+        force: bool,
     },
     /// Exit 0 when the service on VIGIL_LISTEN answers /healthz (the container's HEALTHCHECK).
     Healthcheck,
@@ -124,6 +143,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve => serve::serve(&config),
         Command::Migrate { grant_to } => serve::migrate(&config, grant_to.as_deref()),
+        Command::Backup { output } => backup::backup(&config, &output),
+        Command::Restore { archive, force } => backup::restore(&config, &archive, force),
         Command::Healthcheck => serve::healthcheck(&config),
         Command::Openapi => serve::openapi(&config),
         Command::Workflows { command } => workflows::run(&config, command),

@@ -70,6 +70,8 @@ fn run_worker(config: &Config) -> anyhow::Result<()> {
     let result = (|| {
         database.migrate()?;
         let db = database.pool(config.db_pool_size.min(4))?;
+        let ledger = Arc::new(startup::ledger(config, &key_source)?);
+        startup::apply_erasure_ledger(&db, &ledger)?;
         sync_workflows(&db, &mut registry)?;
         let work = ScheduledWork {
             db,
@@ -77,6 +79,7 @@ fn run_worker(config: &Config) -> anyhow::Result<()> {
             keys: Arc::new(keys),
             mailer: Arc::new(mailer),
             signer: Some(Arc::new(signer)),
+            ledger: Some(ledger),
             auditor: config.auditor_email.clone(),
         };
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;

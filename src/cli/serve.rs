@@ -48,6 +48,8 @@ fn run_service(
         tracing::warn!(outbox = %outbox.display(), "SMTP_URL is unset: mail will be written to files, for a laptop only");
     }
     let db = database.pool_waiting(config.db_pool_size, config.db_wait)?;
+    let ledger = Arc::new(startup::ledger(config, key_source)?);
+    startup::apply_erasure_ledger(&db, &ledger)?;
     sync_workflows(&db, &mut registry)?;
     let older =
         db.run_blocking(|conn| vigil::store::cases::count_to_reindex(conn, vigil::crypto::BLIND_INDEX_VERSION))?;
@@ -70,6 +72,7 @@ fn run_service(
         trusted_proxies: config.trusted_proxies.clone().into(),
         scrape: Arc::new(startup::scrape_access(config)?),
         mailer: Some(mailer.clone()),
+        ledger: ledger.clone(),
     };
     let work = ScheduledWork {
         db: state.db.clone(),
@@ -77,6 +80,7 @@ fn run_service(
         keys: state.keys.clone(),
         mailer,
         signer: Some(signer),
+        ledger: Some(ledger),
         auditor: config.auditor_email.clone(),
     };
     let background = http::Background {

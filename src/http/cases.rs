@@ -502,16 +502,30 @@ pub async fn approve_erasure(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
     let idempotent = Idempotent::of(&state, &req, caller.user_id, &serde_json::json!({}), Answer::OK)?;
+    let ledger = state.ledger.clone();
     let (response, done) = run_change_keeping(&state, caller, &req, idempotent, Answer::OK, move |conn, ctx| {
-        let erased = cases::approve_erasure(conn, ctx, id)?;
-        tracing::warn!(case.id = %erased.case_id, "case erased: its key is destroyed");
-        Ok(erased)
+        cases::approve_erasure(conn, ctx, &ledger, id)
     })
     .await?;
     if let Some(done) = done {
-        super::grants::tell(&state, &done.notice).await;
+        erased(&state, &done).await;
     }
     Ok(response)
+}
+
+/// After an erasure committed: its ledger line to the file, and the notices. A line that cannot
+/// be written now is written by the next background pass, which reconciles the ledger.
+pub(super) async fn erased(state: &AppState, done: &cases::Erased) {
+    tracing::warn!(case.id = %done.case_id, "case erased: its key is destroyed");
+    if let Some(line) = done.ledger_line.clone() {
+        let ledger = state.ledger.clone();
+        match actix_web::web::block(move || ledger.write(&line)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "the erasure could not be written to the ledger file yet"),
+            Err(_) => tracing::error!("the erasure could not be written to the ledger file yet"),
+        }
+    }
+    super::grants::tell(state, &done.notice).await;
 }
 
 /// The EUSR office's review queue, most urgent then oldest first.

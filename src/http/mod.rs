@@ -57,6 +57,8 @@ pub struct AppState {
     pub scrape: Arc<crate::metrics::ScrapeAccess>,
     /// Where emails of the web interface (one-time sign-in links) go; none: no links.
     pub mailer: Option<Arc<crate::mail::Mailer>>,
+    /// The erasure ledger every approved erasure is signed into.
+    pub ledger: Arc<crate::audit::ledger::Ledger>,
 }
 
 /// The whole application, as `serve` runs it and as in-process tests drive it.

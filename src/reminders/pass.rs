@@ -25,6 +25,9 @@ pub struct ScheduledWork {
     pub mailer: Arc<Mailer>,
     /// Signs audit checkpoints when due; None: this process signs none.
     pub signer: Option<Arc<crate::audit::Signer>>,
+    /// The erasure ledger, reconciled on every pass when its file and the database end apart
+    /// (a database restored under a running process); None: not this process's.
+    pub ledger: Option<Arc<crate::audit::ledger::Ledger>>,
     /// Where each checkpoint this process signs is also emailed (`VIGIL_AUDITOR_EMAIL`).
     pub auditor: Option<String>,
 }
@@ -33,6 +36,28 @@ impl ScheduledWork {
     /// Runs one pass at the current time.
     pub async fn run_once(&self) {
         let now = chrono::Utc::now();
+        if let Some(ledger) = &self.ledger {
+            let (db, ledger) = (self.db.clone(), ledger.clone());
+            let applied = tokio::task::spawn_blocking(move || -> Result<_, crate::cases::CaseError> {
+                let mut conn = db.get_timeout(Duration::from_secs(5))?;
+                if ledger.in_step(&mut conn)? {
+                    return Ok(None);
+                }
+                crate::cases::apply_erasure_ledger(&mut conn, &ledger, now).map(Some)
+            })
+            .await;
+            match applied {
+                Ok(Ok(None)) => {}
+                Ok(Ok(Some(applied))) => tracing::warn!(
+                    shredded = applied.shredded,
+                    to_file = applied.to_file,
+                    to_database = applied.to_database,
+                    "the erasure ledger was reconciled"
+                ),
+                Ok(Err(e)) => tracing::error!(error = %e, "the erasure ledger could not be reconciled"),
+                Err(_) => tracing::warn!("the erasure ledger's reconciliation was cancelled"),
+            }
+        }
         let timers = {
             let (db, workflows, keys) = (self.db.clone(), self.workflows.clone(), self.keys.clone());
             tokio::task::spawn_blocking(move || {

@@ -125,6 +125,21 @@ pub fn with_advisory_lock<T>(
     Ok(value)
 }
 
+/// How many other sessions are connected to the database `url` names (a restore wants none).
+pub fn other_sessions_at(url: &crate::config::DatabaseUrl) -> Result<i64, StoreError> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        count: i64,
+    }
+    let mut conn = PgConnection::establish(url.expose())?;
+    Ok(diesel::sql_query(
+        "SELECT count(*) AS count FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .get_result::<Count>(&mut conn)?
+    .count)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

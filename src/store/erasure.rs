@@ -68,9 +68,7 @@ pub fn lock_erasure_request(
         .optional()?)
 }
 
-/// Shreds a case: its key row goes (so no ciphertext of it opens, anywhere), sealed columns
-/// are emptied, its scheduled work, digest entries and stored idempotent answers are deleted,
-/// and the row stays as a tombstone.
+/// Approves `request` and shreds its case (see [`shred`]).
 pub fn erase(
     conn: &mut PgConnection,
     request: &ErasureRequest,
@@ -84,8 +82,20 @@ pub fn erase(
             erasure_requests::approved_at.eq(at),
         ))
         .execute(conn)?;
-    diesel::delete(case_keys::table.find((&request.delegation, request.case_id))).execute(conn)?;
-    diesel::update(cases::table.find((&request.delegation, request.case_id)))
+    shred(conn, &request.delegation, request.case_id, at)
+}
+
+/// Shreds a case: its key row goes (so no ciphertext of it opens, anywhere), sealed columns
+/// are emptied, its scheduled work, digest entries and stored idempotent answers are deleted,
+/// and the row stays as a tombstone.
+pub fn shred(
+    conn: &mut PgConnection,
+    delegation: &DelegationCode,
+    case_id: CaseId,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::delete(case_keys::table.find((delegation, case_id))).execute(conn)?;
+    diesel::update(cases::table.find((delegation, case_id)))
         .set((
             cases::sealed.eq(Vec::<u8>::new()),
             cases::blind_index.eq(None::<Vec<u8>>),
@@ -97,8 +107,8 @@ pub fn erase(
     diesel::update(
         procedures::table.filter(
             procedures::delegation
-                .eq(&request.delegation)
-                .and(procedures::case_id.eq(request.case_id)),
+                .eq(delegation)
+                .and(procedures::case_id.eq(case_id)),
         ),
     )
     .set((
@@ -108,16 +118,85 @@ pub fn erase(
     .execute(conn)?;
     // Scheduled work and digest entries go, not only the pending ones: their due times were
     // computed from the case's sealed dates (a hearing, a deadline), and would tell them.
-    diesel::delete(
-        scheduled::table.filter(
-            scheduled::delegation
-                .eq(&request.delegation)
-                .and(scheduled::case_id.eq(request.case_id)),
-        ),
-    )
-    .execute(conn)?;
-    diesel::delete(digest_entries::table.filter(digest_entries::case_id.eq(request.case_id))).execute(conn)?;
+    diesel::delete(scheduled::table.filter(scheduled::delegation.eq(delegation).and(scheduled::case_id.eq(case_id))))
+        .execute(conn)?;
+    diesel::delete(digest_entries::table.filter(digest_entries::case_id.eq(case_id))).execute(conn)?;
     // Stored answers to retried requests go too: what was sent about the case is the case's.
-    diesel::delete(idempotency_keys::table.filter(idempotency_keys::case_id.eq(request.case_id))).execute(conn)?;
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::case_id.eq(case_id))).execute(conn)?;
     Ok(())
+}
+
+/// The advisory lock of whoever appends to the erasure ledger, held to the transaction's end.
+const LEDGER_LOCK: i64 = 0x5649_4731_0003;
+
+/// Takes the ledger's lock for this transaction: appends and reconciliations take turns.
+pub fn lock_ledger(conn: &mut PgConnection) -> Result<(), StoreError> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(LEDGER_LOCK)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The ledger's lines after sequence number `after`, oldest first.
+pub fn ledger_lines(conn: &mut PgConnection, after: i64) -> Result<Vec<(i64, String)>, StoreError> {
+    use super::schema::erasure_ledger;
+    Ok(erasure_ledger::table
+        .filter(erasure_ledger::seq.gt(after))
+        .order(erasure_ledger::seq)
+        .select((erasure_ledger::seq, erasure_ledger::line))
+        .load(conn)?)
+}
+
+/// The ledger's last line: its sequence number and text.
+pub fn last_ledger_line(conn: &mut PgConnection) -> Result<Option<(i64, String)>, StoreError> {
+    use super::schema::erasure_ledger;
+    Ok(erasure_ledger::table
+        .order(erasure_ledger::seq.desc())
+        .select((erasure_ledger::seq, erasure_ledger::line))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn insert_ledger_line(
+    conn: &mut PgConnection,
+    seq: i64,
+    case_id: CaseId,
+    at: DateTime<Utc>,
+    line: &str,
+) -> Result<(), StoreError> {
+    use super::schema::erasure_ledger;
+    diesel::insert_into(erasure_ledger::table)
+        .values((
+            erasure_ledger::seq.eq(seq),
+            erasure_ledger::case_id.eq(case_id),
+            erasure_ledger::at.eq(at),
+            erasure_ledger::line.eq(line),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Of the cases `ids`, those not (or no longer) shredded: not tombstoned, or with a key row
+/// (what a restored backup taken before their erasure brings back).
+pub fn unshredded(conn: &mut PgConnection, ids: &[CaseId]) -> Result<Vec<(DelegationCode, CaseId)>, StoreError> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        delegation: DelegationCode,
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: CaseId,
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT c.delegation, c.id FROM cases c
+         WHERE c.id = ANY($1)
+           AND (c.erased_at IS NULL
+                OR EXISTS (SELECT 1 FROM case_keys k WHERE k.delegation = c.delegation AND k.case_id = c.id))
+         ORDER BY c.id",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|row| (row.delegation, row.id)).collect())
 }

@@ -37,6 +37,7 @@ pub const APPEND_ONLY: &[&str] = &[
     "case_events",
     "checkpoint_leaves",
     "checkpoints",
+    "erasure_ledger",
 ];
 
 /// Whether `role` is a plain PostgreSQL identifier (what this module will quote into SQL).

@@ -140,6 +140,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    erasure_ledger (seq) {
+        seq -> Int8,
+        case_id -> Uuid,
+        at -> Timestamptz,
+        line -> Text,
+    }
+}
+
+diesel::table! {
     erasure_requests (id) {
         id -> Uuid,
         delegation -> Text,
@@ -300,6 +309,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     checkpoints,
     delegations,
     digest_entries,
+    erasure_ledger,
     erasure_requests,
     grant_requests,
     idempotency_keys,

@@ -4,6 +4,7 @@
 mod api_workflows;
 mod audit;
 mod auth;
+mod backups;
 mod bench;
 mod browser;
 mod cases;

@@ -220,13 +220,14 @@ pub async fn approve_erasure(
     for_deciders(&session)?;
     session.check(&Submitted::parse(&body))?;
     let id = parse_id(&id)?;
+    let ledger = state.ledger.clone();
     let outcome = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
-        cases::approve_erasure(conn, ctx, id)
+        cases::approve_erasure(conn, ctx, &ledger, id)
     })
     .await;
     match outcome {
-        Ok(erased) => {
-            tell(&state, &erased.notice).await;
+        Ok(done) => {
+            crate::http::cases::erased(&state, &done).await;
             Ok(see_other("/ui/approvals?done=erased"))
         }
         Err(CaseError::Forbidden(why)) => refused(&state, &session, &req, why).await,

@@ -37,7 +37,18 @@ pub fn bare_state(db: Db) -> AppState {
         trusted_proxies: Vec::new().into(),
         scrape: Default::default(),
         mailer: None,
+        ledger: Arc::new(ledger()),
     }
+}
+
+/// An erasure ledger of its own, signed with the test signing key; its file (made on the first
+/// erasure) under cargo's temporary directory for integration tests.
+pub fn ledger() -> vigil::audit::ledger::Ledger {
+    let file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("vigil-test-ledgers")
+        .join(uuid::Uuid::new_v4().simple().to_string());
+    let key = vigil::crypto::signing::read_signing_key(&super::keys::files().2).unwrap();
+    vigil::audit::ledger::Ledger::new(key, vigil::audit::LineFile::new(file))
 }
 
 /// Adds the delegation if needed and a user of `role` in it; returns the user's id and token.

@@ -1,0 +1,229 @@
+//! The erasure ledger: one signed line per erased case, in a file outside the database (beside
+//! the checkpoint file, signed with the same key) and copied in the database.
+//!
+//! Crypto-shredding deletes a case's key row; restoring a backup taken before the erasure
+//! brings the row back. The ledger is what survives the restore: at every start, after every
+//! restore and on every background pass, [`Ledger::reconcile`] brings file and database to the
+//! same lines, and the application layer shreds again each case a line names that has its key
+//! back (`cases::apply_erasure_ledger`). Someone who can write the database cannot remove a line
+//! (the file keeps it) nor add one (it would need the signing key).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::signed::{Entry, Signed, follow};
+use super::{AuditError, LineFile};
+use crate::crypto::{PublicKey, SigningKey};
+use crate::domain::{CaseId, DelegationCode, ErasureReason};
+use crate::store::{Conn as PgConnection, erasure};
+
+/// The format of the ledger lines written now.
+pub const FORMAT: u32 = 1;
+
+/// One erased case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Erasure {
+    pub format: u32,
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    /// SHA-256 (hex) of the line before this one, as written; 64 zeros for the first.
+    pub prev: String,
+    pub delegation: DelegationCode,
+    pub case_id: CaseId,
+    pub reason: ErasureReason,
+    /// The public key that signed it (hex): informative only, checks use the key they are given.
+    pub key: String,
+}
+
+impl Entry for Erasure {
+    const FIELD: &'static str = "erasure";
+
+    fn seq(&self) -> i64 {
+        self.seq
+    }
+
+    fn prev(&self) -> &str {
+        &self.prev
+    }
+}
+
+/// A ledger line: an erasure with its signature.
+pub type LedgerLine = Signed<Erasure>;
+
+/// The ledger of this process: the key that signs its lines and the file it appends them to.
+/// One file per process (as with the checkpoint file): its appends take turns within it.
+#[derive(Debug)]
+pub struct Ledger {
+    key: SigningKey,
+    file: LineFile,
+    appending: std::sync::Mutex<()>,
+}
+
+/// What [`Ledger::reconcile`] did and found.
+#[derive(Debug, Clone, Default)]
+pub struct Reconciled {
+    /// Every erasure the ledger holds, oldest first.
+    pub erasures: Vec<Erasure>,
+    /// Lines only the database had, now appended to the file.
+    pub to_file: usize,
+    /// Lines only the file had (a restored backup older than them), now back in the database.
+    pub to_database: usize,
+}
+
+impl Ledger {
+    pub fn new(key: SigningKey, file: LineFile) -> Self {
+        Self {
+            key,
+            file,
+            appending: std::sync::Mutex::new(()),
+        }
+    }
+
+    pub fn file(&self) -> &LineFile {
+        &self.file
+    }
+
+    /// Holds the file for this process's appends (a poisoned lock only means another append
+    /// panicked; the file is read afresh under it).
+    fn hold(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.appending.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn file_error(&self) -> impl FnOnce(std::io::Error) -> AuditError + '_ {
+        |source| AuditError::File {
+            path: self.file.path().to_owned(),
+            source,
+        }
+    }
+
+    fn disagreement(&self, what: String) -> AuditError {
+        AuditError::Disagreement(format!("the erasure ledger {}: {what}", self.file.path().display()))
+    }
+
+    /// Appends the erasure of a case to the database's copy of the ledger, in the caller's
+    /// transaction (the one that shreds the case); the caller appends the line to the file
+    /// once that transaction has committed ([`Ledger::write`]).
+    pub fn append(
+        &self,
+        conn: &mut PgConnection,
+        delegation: &DelegationCode,
+        case_id: CaseId,
+        reason: ErasureReason,
+        at: DateTime<Utc>,
+    ) -> Result<LedgerLine, AuditError> {
+        erasure::lock_ledger(conn)?;
+        let last = match erasure::last_ledger_line(conn)? {
+            None => None,
+            Some((seq, text)) => Some(
+                LedgerLine::parse(&text, &self.key.public())
+                    .map_err(|e| self.disagreement(format!("line {seq} in the database {e}")))?,
+            ),
+        };
+        let (seq, prev) = LedgerLine::next(last.as_ref());
+        let line = LedgerLine::sign(
+            Erasure {
+                format: FORMAT,
+                seq,
+                at,
+                prev,
+                delegation: delegation.clone(),
+                case_id,
+                reason,
+                key: self.key.public().to_string(),
+            },
+            &self.key,
+        );
+        erasure::insert_ledger_line(conn, seq, case_id, at, line.text())?;
+        Ok(line)
+    }
+
+    /// Appends a committed line to the file; a failure leaves it for the next [`Ledger::reconcile`].
+    pub fn write(&self, line: &LedgerLine) -> Result<(), AuditError> {
+        let _held = self.hold();
+        let last = self.file.last_line().map_err(self.file_error())?;
+        if let Some(Ok(text)) = &last
+            && let Ok(last) = LedgerLine::parse(text, &self.key.public())
+            && last.entry.seq >= line.entry.seq
+        {
+            // A reconciliation got there first.
+            return Ok(());
+        }
+        self.file.append(&[line.text()]).map_err(self.file_error())
+    }
+
+    /// The file's lines, each signed and following the one before; an error at the first that
+    /// is not, or when the file ends in the middle of a line.
+    fn trusted_file(&self, key: &PublicKey) -> Result<Vec<LedgerLine>, AuditError> {
+        let read = self.file.read().map_err(self.file_error())?;
+        if read.cut_short {
+            return Err(self.disagreement(format!(
+                "line {} is cut short: the file was truncated",
+                read.lines.len() + 1
+            )));
+        }
+        let mut lines: Vec<LedgerLine> = Vec::with_capacity(read.lines.len());
+        for (number, text) in read.lines.iter().enumerate() {
+            let line =
+                follow(lines.last(), text, key).map_err(|e| self.disagreement(format!("line {} {e}", number + 1)))?;
+            lines.push(line);
+        }
+        Ok(lines)
+    }
+
+    /// Whether the file and the database end at the same line: what a background pass checks
+    /// before reconciling (reading two last lines, not the whole ledger).
+    pub fn in_step(&self, conn: &mut PgConnection) -> Result<bool, AuditError> {
+        let file = self.file.last_line().map_err(self.file_error())?;
+        let database = erasure::last_ledger_line(conn)?;
+        Ok(match (file, database) {
+            (None, None) => true,
+            (Some(Ok(text)), Some((_, line))) => text == line,
+            _ => false,
+        })
+    }
+
+    /// Brings the file and the database to the same lines, in the caller's transaction (which
+    /// should also shred what the returned erasures name): lines only the database has go to
+    /// the file (a replica's file catching up), lines only the file has go back into the
+    /// database (a restored backup older than them). Every line is checked against the signing
+    /// key first; when the two disagree on a line both have, nothing is changed and the error
+    /// says where.
+    pub fn reconcile(&self, conn: &mut PgConnection) -> Result<Reconciled, AuditError> {
+        let key = self.key.public();
+        erasure::lock_ledger(conn)?;
+        let _held = self.hold();
+        let file = self.trusted_file(&key)?;
+        let mut database: Vec<LedgerLine> = Vec::new();
+        for (seq, text) in erasure::ledger_lines(conn, 0)? {
+            let line = follow(database.last(), &text, &key)
+                .map_err(|e| self.disagreement(format!("line {seq} in the database {e}")))?;
+            database.push(line);
+        }
+        if let Some((at, _)) = file
+            .iter()
+            .zip(&database)
+            .enumerate()
+            .find(|(_, (file, database))| file.text() != database.text())
+        {
+            return Err(self.disagreement(format!(
+                "line {} differs between the file and the database (two ledgers were written after a restore: run `vigil audit verify`)",
+                at + 1
+            )));
+        }
+        let mut reconciled = Reconciled::default();
+        if database.len() > file.len() {
+            let newer: Vec<&str> = database[file.len()..].iter().map(LedgerLine::text).collect();
+            self.file.append(&newer).map_err(self.file_error())?;
+            reconciled.to_file = newer.len();
+        }
+        for line in file.iter().skip(database.len()) {
+            let erasure = &line.entry;
+            erasure::insert_ledger_line(conn, erasure.seq, erasure.case_id, erasure.at, line.text())?;
+            reconciled.to_database += 1;
+        }
+        let longer = if file.len() > database.len() { file } else { database };
+        reconciled.erasures = longer.into_iter().map(|line| line.entry).collect();
+        Ok(reconciled)
+    }
+}

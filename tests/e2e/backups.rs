@@ -1,0 +1,221 @@
+//! Backups and restores, and erasure that outlives them: a backup taken before an erasure,
+//! restored, brings the case's key row back; the erasure ledger outside the database shreds it
+//! again before anything is served.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use vigil::store::Db;
+
+use crate::support::app::seed_user;
+use crate::support::process::{Serve, free_address, reachable_home};
+use crate::support::{TestDb, stderr, vigil};
+
+fn call(serve: &Serve, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    let request = ureq::request(method, &serve.url(path))
+        .set("Authorization", &format!("Bearer {token}"))
+        .timeout(Duration::from_secs(30));
+    let answer = match body {
+        Some(body) => request.send_json(body),
+        None => request.call(),
+    };
+    let response = match answer {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{e}"),
+    };
+    let status = response.status();
+    (status, response.into_json().unwrap_or(Value::Null))
+}
+
+/// `vigil ARGS` in `home` against `db`.
+fn run(home: &Path, db: &TestDb, args: &[&str]) -> Output {
+    vigil(home)
+        .env("DATABASE_URL", db.url.expose())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn serve(home: &Path, db: &TestDb) -> Serve {
+    let mut command = vigil(home);
+    command.env("DATABASE_URL", db.url.expose());
+    Serve::start(command)
+}
+
+/// `vigil serve` that is expected to refuse to start: its output once it exits.
+fn refused_start(home: &Path, db: &TestDb) -> Output {
+    let mut child = vigil(home)
+        .env("DATABASE_URL", db.url.expose())
+        .env("VIGIL_LISTEN", free_address().to_string())
+        .arg("serve")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("vigil serve started on a tampered ledger");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn key_rows(db: &TestDb, case: &str) -> i64 {
+    db.count(&format!(
+        "SELECT count(*) AS count FROM case_keys WHERE case_id = '{case}'"
+    ))
+}
+
+#[test]
+fn a_backup_older_than_an_erasure_is_restored_with_the_case_still_erased() {
+    let db = TestDb::migrated();
+    let home = reachable_home();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, first_admin) = seed_user(&pool, "admin", None);
+    let (_, second_admin) = seed_user(&pool, "admin", None);
+    drop(pool);
+
+    let mut running = serve(home.path(), &db);
+    let case = |name: &str| {
+        json!({
+            "country": "KE", "themes": ["MEDIA"], "risk": "high",
+            "confidential": {"defender_name": name, "narrative": "Detained after a broadcast."},
+            "procedure": {"workflow": "protection_referral", "data": {"risk_description": "Threats."}}
+        })
+    };
+    let (status, erased) = call(&running, "POST", "/api/v1/cases", &fp, Some(case("Erased Later")));
+    assert_eq!(status, 201, "{erased}");
+    let (status, kept) = call(&running, "POST", "/api/v1/cases", &fp, Some(case("Kept Case")));
+    assert_eq!(status, 201, "{kept}");
+    let erased_id = erased["id"].as_str().unwrap().to_owned();
+    let erased_uri = format!("/api/v1/cases/{erased_id}");
+    let kept_uri = format!("/api/v1/cases/{}", kept["id"].as_str().unwrap());
+
+    let checkpoint = |what: &str| {
+        let signed = run(home.path(), &db, &["audit", "checkpoint"]);
+        assert!(signed.status.success(), "{what}: {}", stderr(&signed));
+    };
+    checkpoint("before the backup");
+
+    // The backup is taken while serving, before the erasure.
+    let archive = home.path().join("before-erasure.dump");
+    let backup = run(home.path(), &db, &["backup", archive.to_str().unwrap()]);
+    assert!(backup.status.success(), "{}", stderr(&backup));
+    let said = String::from_utf8_lossy(&backup.stdout);
+    assert!(said.contains("ledger line 0"), "{said}");
+    assert!(
+        stderr(&backup).contains("backup: table public.case_keys"),
+        "{}",
+        stderr(&backup)
+    );
+    let again = run(home.path(), &db, &["backup", archive.to_str().unwrap()]);
+    assert!(!again.status.success() && stderr(&again).contains("exists already"));
+
+    let (status, requested) = call(
+        &running,
+        "POST",
+        &format!("{erased_uri}/erasure"),
+        &first_admin,
+        Some(json!({"reason": "defender_request"})),
+    );
+    assert_eq!(status, 201, "{requested}");
+    let approve = format!(
+        "/api/v1/erasure-requests/{}/approve",
+        requested["request_id"].as_str().unwrap()
+    );
+    let (status, done) = call(&running, "POST", &approve, &second_admin, None);
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(call(&running, "GET", &erased_uri, &fp, None).0, 410);
+    checkpoint("after the erasure");
+    running.stop();
+
+    // The ledger file holds the erasure, signed, outside the database.
+    let ledger = home.path().join("audit").join("erasures");
+    let lines = std::fs::read_to_string(&ledger).unwrap();
+    assert_eq!(lines.lines().count(), 1, "{lines}");
+    assert!(lines.contains(&erased_id) && lines.contains("\"signature\""), "{lines}");
+    assert!(!lines.contains("Erased Later"));
+
+    // 1. The operator restores with pg_restore alone: the key row is back, and `serve` shreds
+    // it again before it answers its first request.
+    let pg_restore = Command::new(vigil::devdb::client_tool("pg_restore").unwrap())
+        .args(["--clean", "--if-exists", "--no-owner", "--dbname", db.url.expose()])
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert!(pg_restore.status.success(), "{}", stderr(&pg_restore));
+    assert_eq!(key_rows(&db, &erased_id), 1, "the old backup brings the key back");
+    let running = serve(home.path(), &db);
+    assert_eq!(
+        key_rows(&db, &erased_id),
+        0,
+        "serve was ready with the erased case's key row back"
+    );
+    assert_eq!(call(&running, "GET", &erased_uri, &fp, None).0, 410);
+    assert_eq!(call(&running, "GET", &kept_uri, &fp, None).0, 200);
+    drop(running);
+    db.assert_audit_holds();
+
+    // 2. `vigil restore`: all or nothing, and the ledger applied before it returns.
+    let restore = run(home.path(), &db, &["restore", archive.to_str().unwrap()]);
+    assert!(restore.status.success(), "{}", stderr(&restore));
+    let said = String::from_utf8_lossy(&restore.stdout);
+    assert!(
+        said.contains("every chain intact") && said.contains("1 erased case(s) kept erased"),
+        "{said}"
+    );
+    assert!(
+        stderr(&restore).contains("1 case(s) the backup held shredded again"),
+        "{}",
+        stderr(&restore)
+    );
+    assert!(
+        stderr(&restore).contains("restore: table public.cases"),
+        "{}",
+        stderr(&restore)
+    );
+    assert_eq!(key_rows(&db, &erased_id), 0);
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) AS count FROM cases WHERE id = '{erased_id}' AND erased_at IS NOT NULL AND sealed = ''"
+        )),
+        1
+    );
+    db.assert_audit_holds();
+
+    // A damaged archive changes nothing: the restore rolls back.
+    let bytes = std::fs::read(&archive).unwrap();
+    let damaged = home.path().join("damaged.dump");
+    std::fs::write(&damaged, &bytes[..bytes.len() * 9 / 10]).unwrap();
+    let before = db.count("SELECT count(*) AS count FROM case_events");
+    let failed = run(home.path(), &db, &["restore", damaged.to_str().unwrap()]);
+    assert!(!failed.status.success());
+    assert!(stderr(&failed).contains("nothing was changed"), "{}", stderr(&failed));
+    assert_eq!(db.count("SELECT count(*) AS count FROM case_events"), before);
+    assert_eq!(key_rows(&db, &erased_id), 0);
+
+    // A replica whose ledger file is new catches up from the database.
+    let replica = reachable_home();
+    let running = serve(replica.path(), &db);
+    drop(running);
+    let copied = std::fs::read_to_string(replica.path().join("audit").join("erasures")).unwrap();
+    assert_eq!(copied, lines);
+
+    // A ledger line edited in the file (a case that was never erased) is refused: nothing is
+    // served on a ledger that does not check.
+    std::fs::write(&ledger, lines.replace(&erased_id, kept["id"].as_str().unwrap())).unwrap();
+    let refused = refused_start(home.path(), &db);
+    assert!(!refused.status.success());
+    let said = stderr(&refused);
+    assert!(said.contains("erasure ledger") && said.contains("signature"), "{said}");
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM cases WHERE erased_at IS NULL"),
+        1
+    );
+}
