@@ -72,21 +72,38 @@ impl LineFile {
         }
     }
 
-    /// Appends `lines`, each with its newline, and waits until they are on disk. The folder is
-    /// made (mode 0700) and the file created (mode 0600) on first use.
-    pub fn append(&self, lines: &[&str]) -> std::io::Result<()> {
+    /// Opens the file for appending: the folder is made (mode 0700) and the file created
+    /// (mode 0600) on first use.
+    fn open_appending(&self) -> std::io::Result<std::fs::File> {
         use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-        if lines.is_empty() {
-            return Ok(());
-        }
         if let Some(dir) = self.path.parent() {
             std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
         }
-        let mut file = std::fs::OpenOptions::new()
+        std::fs::OpenOptions::new()
             .append(true)
             .create(true)
             .mode(0o600)
-            .open(&self.path)?;
+            .open(&self.path)
+    }
+
+    /// Runs `work` holding the file's exclusive lock (an advisory `flock`, waited for): every
+    /// process and thread that reads the file's end and appends after it does so under it, so
+    /// two of them sharing the file (a command beside `serve` in one `VIGIL_HOME`) never append
+    /// the same line twice.
+    pub fn exclusive<T>(&self, work: impl FnOnce() -> T) -> std::io::Result<T> {
+        let file = self.open_appending()?;
+        file.lock()?;
+        let done = work();
+        drop(file);
+        Ok(done)
+    }
+
+    /// Appends `lines`, each with its newline, and waits until they are on disk.
+    pub fn append(&self, lines: &[&str]) -> std::io::Result<()> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let mut file = self.open_appending()?;
         let mut text = String::new();
         for line in lines {
             text.push_str(line);
@@ -118,5 +135,34 @@ mod tests {
         assert_eq!(read.lines, ["one", "two"]);
         assert!(read.cut_short);
         assert_eq!(file.last_line().unwrap(), Some(Err(())));
+    }
+
+    #[test]
+    fn holders_of_the_lock_take_turns() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = LineFile::new(dir.path().join("lines"));
+        // Each thread appends the number after the file's last line, under the lock.
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let file = file.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..25 {
+                        file.exclusive(|| {
+                            let next = match file.last_line().unwrap() {
+                                Some(Ok(last)) => last.parse::<u32>().unwrap() + 1,
+                                _ => 1,
+                            };
+                            file.append(&[&next.to_string()]).unwrap();
+                        })
+                        .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        let expected: Vec<String> = (1..=200).map(|n| n.to_string()).collect();
+        assert_eq!(file.read().unwrap().lines, expected);
     }
 }

@@ -51,13 +51,12 @@ impl Entry for Erasure {
 /// A ledger line: an erasure with its signature.
 pub type LedgerLine = Signed<Erasure>;
 
-/// The ledger of this process: the key that signs its lines and the file it appends them to.
-/// One file per process (as with the checkpoint file): its appends take turns within it.
+/// The ledger of this process: the key that signs its lines and the file it appends them to
+/// (under the file's lock, so processes sharing it take turns).
 #[derive(Debug)]
 pub struct Ledger {
     key: SigningKey,
     file: LineFile,
-    appending: std::sync::Mutex<()>,
 }
 
 /// What [`Ledger::reconcile`] did and found.
@@ -73,21 +72,11 @@ pub struct Reconciled {
 
 impl Ledger {
     pub fn new(key: SigningKey, file: LineFile) -> Self {
-        Self {
-            key,
-            file,
-            appending: std::sync::Mutex::new(()),
-        }
+        Self { key, file }
     }
 
     pub fn file(&self) -> &LineFile {
         &self.file
-    }
-
-    /// Holds the file for this process's appends (a poisoned lock only means another append
-    /// panicked; the file is read afresh under it).
-    fn hold(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.appending.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn file_error(&self) -> impl FnOnce(std::io::Error) -> AuditError + '_ {
@@ -140,7 +129,12 @@ impl Ledger {
 
     /// Appends a committed line to the file; a failure leaves it for the next [`Ledger::reconcile`].
     pub fn write(&self, line: &LedgerLine) -> Result<(), AuditError> {
-        let _held = self.hold();
+        self.file
+            .exclusive(|| self.write_holding(line))
+            .map_err(self.file_error())?
+    }
+
+    fn write_holding(&self, line: &LedgerLine) -> Result<(), AuditError> {
         let last = self.file.last_line().map_err(self.file_error())?;
         if let Some(Ok(text)) = &last
             && let Ok(last) = LedgerLine::parse(text, &self.key.public())
@@ -190,9 +184,14 @@ impl Ledger {
     /// key first; when the two disagree on a line both have, nothing is changed and the error
     /// says where.
     pub fn reconcile(&self, conn: &mut PgConnection) -> Result<Reconciled, AuditError> {
-        let key = self.key.public();
         erasure::lock_ledger(conn)?;
-        let _held = self.hold();
+        self.file
+            .exclusive(|| self.reconcile_holding(conn))
+            .map_err(self.file_error())?
+    }
+
+    fn reconcile_holding(&self, conn: &mut PgConnection) -> Result<Reconciled, AuditError> {
+        let key = self.key.public();
         let file = self.trusted_file(&key)?;
         let mut database: Vec<LedgerLine> = Vec::new();
         for (seq, text) in erasure::ledger_lines(conn, 0)? {

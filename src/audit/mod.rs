@@ -99,6 +99,12 @@ impl Signer {
     /// Appends to this process's file the checkpoints other processes signed, each checked to
     /// follow the one before under this key. Returns how many were appended.
     pub fn catch_up(&self, conn: &mut PgConnection) -> Result<usize, AuditError> {
+        self.file
+            .exclusive(|| self.catch_up_holding(conn))
+            .map_err(self.file_error())?
+    }
+
+    fn catch_up_holding(&self, conn: &mut PgConnection) -> Result<usize, AuditError> {
         let mut last = self.own_last()?;
         let after = last.as_ref().map_or(0, |line| line.entry.seq);
         let newer = checkpoints::lines_after(conn, after)?;
