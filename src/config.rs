@@ -156,10 +156,54 @@ pub enum DatabaseSource {
 #[derive(Clone)]
 pub struct DatabaseUrl(Url);
 
+/// libpq's multi-host form, `postgres://user@h1:5432,h2:5433/db?…` (what `pg_autoctl show
+/// uri` prints), which no URL parser reads, written with the hosts, ports, user and password
+/// as libpq's parameters instead (`postgres:///db?…&host=h1,h2&port=5432,5433&user=user`),
+/// which libpq reads the same. None: not that form.
+fn hosts_as_parameters(raw: &str) -> Option<String> {
+    let (scheme, rest) = raw.split_once("://")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (userinfo, hosts) = match authority.rsplit_once('@') {
+        Some((userinfo, hosts)) => (Some(userinfo), hosts),
+        None => (None, authority),
+    };
+    if !hosts.contains(',') {
+        return None;
+    }
+    let (mut names, mut ports) = (Vec::new(), Vec::new());
+    for host in hosts.split(',') {
+        // An IPv6 address is bracketed; its port, if any, follows the bracket.
+        let (name, port) = match host.rsplit_once(':') {
+            Some((name, port)) if !port.contains(']') => (name, port),
+            _ => (host, "5432"),
+        };
+        names.push(name.trim_start_matches('[').trim_end_matches(']'));
+        ports.push(port);
+    }
+    let (path, query) = match tail.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (tail, None),
+    };
+    // The userinfo's percent-encoding stands as it is in a query.
+    let credentials = match userinfo.map(|u| u.split_once(':').unwrap_or((u, ""))) {
+        None => String::new(),
+        Some((user, "")) => format!("&user={user}"),
+        Some((user, password)) => format!("&user={user}&password={password}"),
+    };
+    let query = query.map(|q| format!("{q}&")).unwrap_or_default();
+    Some(format!(
+        "{scheme}://{path}?{query}host={}&port={}{credentials}",
+        names.join(","),
+        ports.join(",")
+    ))
+}
+
 impl DatabaseUrl {
     pub fn parse(raw: &str) -> Result<Self, ConfigError> {
         let bad = |why: &str| ConfigError::DatabaseUrl(why.to_owned());
-        let url = Url::parse(raw).map_err(|e| bad(&e.to_string()))?;
+        let rewritten = hosts_as_parameters(raw);
+        let url = Url::parse(rewritten.as_deref().unwrap_or(raw)).map_err(|e| bad(&e.to_string()))?;
         if !matches!(url.scheme(), "postgres" | "postgresql") {
             return Err(bad(&format!("scheme is `{}`, not `postgres`", url.scheme())));
         }
@@ -187,8 +231,51 @@ impl DatabaseUrl {
 
     /// The URL of the same database as another role.
     pub fn with_user(&self, user: &str) -> Self {
+        let mut url = self.without_password().0;
+        if url.username().is_empty() && self.parameter("user").is_some() {
+            url = Self::with_parameter(&url, "user", Some(user));
+        } else {
+            let _ = url.set_username(user);
+        }
+        Self(url)
+    }
+
+    /// A query parameter's value (decoded).
+    fn parameter(&self, name: &str) -> Option<String> {
+        self.0
+            .query_pairs()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+    }
+
+    /// `url` with its parameter `name` set to `value` (None: removed), the others kept in order.
+    fn with_parameter(url: &Url, name: &str, value: Option<&str>) -> Url {
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(key, _)| key != name)
+            .map(|(key, value)| (key.into_owned(), value.into_owned()))
+            .collect();
+        let mut url = url.clone();
+        {
+            let mut query = url.query_pairs_mut();
+            query.clear();
+            for (key, value) in &kept {
+                query.append_pair(key, value);
+            }
+            if let Some(value) = value {
+                query.append_pair(name, value);
+            }
+        }
+        url
+    }
+
+    /// The same URL with no password, in the userinfo or as a parameter.
+    fn without_password(&self) -> Self {
         let mut url = self.0.clone();
-        let _ = url.set_username(user);
+        if self.parameter("password").is_some() {
+            url = Self::with_parameter(&url, "password", None);
+        }
+        // Removing a password only fails on URLs without a host, which have none there.
         let _ = url.set_password(None);
         Self(url)
     }
@@ -200,22 +287,25 @@ impl DatabaseUrl {
     /// The URL without its password, and the password (decoded): for a libpq tool (`pg_dump`),
     /// which is given the password in `PGPASSWORD`, where other users' `ps` cannot see it.
     pub fn for_tool(&self) -> (String, Option<crate::domain::Sensitive<String>>) {
-        let mut url = self.0.clone();
-        let password = url.password().map(|raw| {
-            crate::domain::Sensitive::new(
+        let password = self
+            .0
+            .password()
+            .map(|raw| {
                 percent_encoding::percent_decode_str(raw)
                     .decode_utf8_lossy()
-                    .into_owned(),
-            )
-        });
-        // Removing a password only fails on URLs without a host, which have none.
-        let _ = url.set_password(None);
-        (url.to_string(), password)
+                    .into_owned()
+            })
+            .or_else(|| self.parameter("password"))
+            .map(crate::domain::Sensitive::new);
+        (self.without_password().0.to_string(), password)
     }
 
     /// The role it connects as (empty: libpq's default, the system user's name).
-    pub fn user(&self) -> &str {
-        self.0.username()
+    pub fn user(&self) -> String {
+        match self.0.username() {
+            "" => self.parameter("user").unwrap_or_default(),
+            user => user.to_owned(),
+        }
     }
 }
 
@@ -225,6 +315,9 @@ impl std::fmt::Display for DatabaseUrl {
         if shown.password().is_some() {
             // Setting a password only fails on URLs without a host, which have no password.
             let _ = shown.set_password(Some("***"));
+        }
+        if self.parameter("password").is_some() {
+            shown = Self::with_parameter(&shown, "password", Some("***"));
         }
         f.write_str(shown.as_str())
     }
@@ -727,6 +820,28 @@ mod tests {
     }
 
     #[test]
+    fn multi_host_urls_are_read_as_libpq_reads_them() {
+        let url = DatabaseUrl::parse(
+            "postgres://vigil:s3cret@db1:5432,db2:5433/vigil?target_session_attrs=read-write&sslmode=prefer",
+        )
+        .unwrap();
+        assert_eq!(url.database(), "vigil");
+        assert_eq!(url.user(), "vigil");
+        assert_eq!(
+            url.expose(),
+            "postgres:///vigil?target_session_attrs=read-write&sslmode=prefer&host=db1,db2&port=5432,5433&user=vigil&password=s3cret"
+        );
+        assert!(!url.to_string().contains("s3cret") && !format!("{url:?}").contains("s3cret"));
+        let (tool, password) = url.for_tool();
+        assert!(!tool.contains("s3cret") && tool.contains("host=db1%2Cdb2"), "{tool}");
+        assert_eq!(password.unwrap().expose(), "s3cret");
+        assert!(url.with_user("other").expose().ends_with("&user=other"));
+        let url = DatabaseUrl::parse("postgresql://[::1]:5432,localhost/vigil").unwrap();
+        assert_eq!(url.expose(), "postgresql:///vigil?host=::1,localhost&port=5432,5432");
+        assert!(DatabaseUrl::parse("postgres://a,b").is_err(), "no database");
+    }
+
+    #[test]
     fn socket_urls_are_accepted() {
         let url = DatabaseUrl::parse("postgres:///vigil?host=%2Ftmp%2Fx&user=vigil").unwrap();
         assert_eq!(url.database(), "vigil");
@@ -738,6 +853,9 @@ mod tests {
         assert!(!url.to_string().contains("s3cret"));
         assert!(!format!("{url:?}").contains("s3cret"));
         assert!(url.expose().contains("s3cret"));
+        let (tool, password) = url.for_tool();
+        assert_eq!(tool, "postgres://vigil@db:5432/vigil");
+        assert_eq!(password.unwrap().expose(), "s3cret");
     }
 
     #[test]

@@ -26,8 +26,8 @@ impl Database {
         match &config.database {
             DatabaseSource::External(url) => {
                 let migrate_url = config.migrate_database_url.clone().unwrap_or_else(|| url.clone());
-                let serving_role = Some(url.user().to_owned()).filter(|role| {
-                    !role.is_empty() && role != migrate_url.user() && store::privileges::grants_for(role).is_some()
+                let serving_role = Some(url.user()).filter(|role| {
+                    !role.is_empty() && *role != migrate_url.user() && store::privileges::grants_for(role).is_some()
                 });
                 Ok(Self {
                     url: url.clone(),

@@ -12,6 +12,7 @@ mod checkpoints;
 mod cli;
 mod client;
 mod embedded;
+mod failover;
 mod grants;
 mod keys;
 mod metrics;

@@ -211,6 +211,12 @@ impl TestDb {
     }
 }
 
+/// The one number `sql` selects as `count`, through `pool` (a database no `TestDb` made).
+pub fn count_at(pool: &vigil::store::Db, sql: &str) -> i64 {
+    pool.run_blocking(|conn| Ok(diesel::sql_query(sql).get_result::<Count>(conn)?.count))
+        .expect("count")
+}
+
 #[derive(diesel::QueryableByName)]
 struct Count {
     #[diesel(sql_type = diesel::sql_types::BigInt)]

@@ -10,5 +10,5 @@ pub mod python;
 pub mod smtp;
 pub mod ui;
 
-pub use db::TestDb;
+pub use db::{TestDb, count_at};
 pub use process::{ClusterGuard, Serve, postmaster_pid, reachable_home, serve_on, stderr, vigil, vigil_bench};
