@@ -68,6 +68,27 @@ pub fn client_ip_of(req: &HttpRequest, state: &AppState) -> Option<std::net::IpA
     super::limiter::client_address(req.peer_addr().map(|a| a.ip()), forwarded_for, &state.trusted_proxies)
 }
 
+/// Whether the browser reached Vigil over TLS, which Vigil itself never terminates: when
+/// `VIGIL_PUBLIC_URL` is `https://`, or when a trusted proxy (`VIGIL_TRUSTED_PROXIES`) says so
+/// in `X-Forwarded-Proto`. Anyone else's `X-Forwarded-Proto` (or `Forwarded`) is ignored.
+pub fn over_tls(req: &HttpRequest, state: &AppState) -> bool {
+    let declared = state
+        .mailer
+        .as_ref()
+        .is_some_and(|mailer| mailer.public_url.starts_with("https://"));
+    let from_proxy = req
+        .peer_addr()
+        .is_some_and(|peer| state.trusted_proxies.contains(&peer.ip()));
+    let forwarded_https = req
+        .headers()
+        .get("x-forwarded-proto")
+        .and_then(|value| value.to_str().ok())
+        // A chain of proxies lists one protocol each; the first is the browser's.
+        .and_then(|value| value.split(',').next())
+        .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"));
+    declared || (from_proxy && forwarded_https)
+}
+
 /// The caller `presented` stands for, and the token's id; refused (and counted against the
 /// client's `address` and the token's prefix) when it is not valid, live and its user active.
 /// Too many failures from one address refuse it for a while, whatever it presents; too many

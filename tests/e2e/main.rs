@@ -19,6 +19,7 @@ mod metrics;
 mod migrations;
 mod openapi;
 mod privileges;
+mod proxy;
 mod recovery;
 mod reminders;
 mod schemathesis;

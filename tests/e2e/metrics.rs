@@ -31,9 +31,7 @@ fn sample(text: &str, series: &str) -> f64 {
 
 /// Debian's promtool: installed, or unpacked by `scripts/install-deps` under `VIGIL_TOOLS`.
 fn promtool() -> std::path::PathBuf {
-    let tools = std::env::var_os("VIGIL_TOOLS").map_or_else(|| "/var/tmp/vigil-tools".into(), std::path::PathBuf::from);
-    let unpacked = tools.join("usr/bin/promtool");
-    if unpacked.exists() { unpacked } else { "promtool".into() }
+    crate::support::process::debian_tool("usr/bin/promtool")
 }
 
 fn promtool_check(text: &str) {

@@ -21,7 +21,9 @@ async fn signing_in_with_a_token_opens_a_strict_session_that_sign_out_revocation
     let db = TestDb::migrated();
     let pool = Db::connect_lazily(&db.url, 2).unwrap();
     let (_, token) = seed_user(&pool, "focal_point", Some("EUD_KE"));
-    let service = web_test::init_service(app(state(pool))).await;
+    let mut app_state = state(pool);
+    app_state.trusted_proxies = vec!["127.0.0.1".parse().unwrap()].into();
+    let service = web_test::init_service(app(app_state)).await;
 
     // Not signed in: every page sends the browser to the sign-in form.
     let anonymous = request(&service, "/ui/cases", &[], None).await;
@@ -78,24 +80,30 @@ async fn signing_in_with_a_token_opens_a_strict_session_that_sign_out_revocation
     }
     // Plain HTTP here: `Secure` is for sessions served over TLS…
     assert!(!line.contains("Secure"), "{line}");
-    // …as behind a proxy that terminates it and says so.
-    let over_tls = web_test::TestRequest::post()
-        .uri("/ui/sign-in")
-        .peer_addr("127.0.0.1:40000".parse().unwrap())
-        .insert_header(("X-Forwarded-Proto", "https"))
-        .insert_header(("Cookie", format!("vigil_sign_in={pairing}")))
-        .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-        .set_payload(format!("csrf={csrf}&token={token}"))
-        .to_request();
-    let secure = web_test::call_service(&service, over_tls).await;
-    assert_eq!(secure.status(), 303);
-    let line = secure
-        .headers()
-        .get_all("set-cookie")
-        .filter_map(|v| v.to_str().ok())
-        .find(|l| l.starts_with("vigil_session="))
-        .unwrap();
-    assert!(line.contains("Secure") && line.contains("HttpOnly"), "{line}");
+    // …as behind a trusted proxy that terminates it and says so; anyone else saying so is not
+    // believed.
+    let session_cookie_from = |peer: &str| {
+        web_test::TestRequest::post()
+            .uri("/ui/sign-in")
+            .peer_addr(peer.parse().unwrap())
+            .insert_header(("X-Forwarded-Proto", "https"))
+            .insert_header(("Cookie", format!("vigil_sign_in={pairing}")))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(format!("csrf={csrf}&token={token}"))
+            .to_request()
+    };
+    for (peer, secure) in [("127.0.0.1:40000", true), ("192.0.2.7:40000", false)] {
+        let answer = web_test::call_service(&service, session_cookie_from(peer)).await;
+        assert_eq!(answer.status(), 303);
+        let line = answer
+            .headers()
+            .get_all("set-cookie")
+            .filter_map(|v| v.to_str().ok())
+            .find(|l| l.starts_with("vigil_session="))
+            .unwrap();
+        assert_eq!(line.contains("Secure"), secure, "from {peer}: {line}");
+        assert!(line.contains("HttpOnly"), "{line}");
+    }
     let session = signed.cookie(SESSION).unwrap();
     // Only the secret's hash is stored.
     assert_eq!(

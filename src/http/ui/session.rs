@@ -127,7 +127,8 @@ impl FromRequest for Session {
 
 /// Whether the request reached Vigil over TLS (directly or through a proxy that says so).
 fn over_tls(req: &HttpRequest) -> bool {
-    req.connection_info().scheme() == "https"
+    req.app_data::<web::Data<AppState>>()
+        .is_some_and(|state| crate::http::auth::over_tls(req, state))
 }
 
 fn cookie<'c>(req: &HttpRequest, name: &'c str, value: String, path: &'c str) -> Cookie<'c> {

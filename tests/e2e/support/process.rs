@@ -252,3 +252,17 @@ impl Drop for ClusterGuard {
         }
     }
 }
+
+/// A program from Debian's packages: unpacked by `scripts/install-deps` under `VIGIL_TOOLS`
+/// (`unpacked`, e.g. `usr/sbin/nginx`), else the one on `PATH`.
+pub fn debian_tool(unpacked: &str) -> PathBuf {
+    let tools = std::env::var_os("VIGIL_TOOLS").map_or_else(|| "/var/tmp/vigil-tools".into(), PathBuf::from);
+    let path = tools.join(unpacked);
+    if path.exists() {
+        path
+    } else {
+        Path::new(unpacked)
+            .file_name()
+            .map_or_else(|| path.clone(), PathBuf::from)
+    }
+}
