@@ -4,10 +4,12 @@
 -- is shredded again if a restored backup brought its key back. No foreign key to cases: a
 -- restored backup may not hold a case opened and erased after it was taken.
 CREATE TABLE erasure_ledger (
-    seq     BIGINT PRIMARY KEY CHECK (seq > 0),
-    case_id UUID NOT NULL UNIQUE,
-    at      TIMESTAMPTZ NOT NULL,
-    line    TEXT NOT NULL
+    seq        BIGINT PRIMARY KEY CHECK (seq > 0),
+    -- The key a distribution of the tables by delegation would use (ARCHITECTURE.md).
+    delegation TEXT NOT NULL,
+    case_id    UUID NOT NULL UNIQUE,
+    at         TIMESTAMPTZ NOT NULL,
+    line       TEXT NOT NULL
 );
 
 CREATE TRIGGER erasure_ledger_append_only BEFORE UPDATE OR DELETE ON erasure_ledger

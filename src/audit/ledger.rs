@@ -123,7 +123,7 @@ impl Ledger {
             },
             &self.key,
         );
-        erasure::insert_ledger_line(conn, seq, case_id, at, line.text())?;
+        erasure::insert_ledger_line(conn, seq, delegation, case_id, at, line.text())?;
         Ok(line)
     }
 
@@ -218,7 +218,14 @@ impl Ledger {
         }
         for line in file.iter().skip(database.len()) {
             let erasure = &line.entry;
-            erasure::insert_ledger_line(conn, erasure.seq, erasure.case_id, erasure.at, line.text())?;
+            erasure::insert_ledger_line(
+                conn,
+                erasure.seq,
+                &erasure.delegation,
+                erasure.case_id,
+                erasure.at,
+                line.text(),
+            )?;
             reconciled.to_database += 1;
         }
         let longer = if file.len() > database.len() { file } else { database };

@@ -160,6 +160,7 @@ pub fn last_ledger_line(conn: &mut PgConnection) -> Result<Option<(i64, String)>
 pub fn insert_ledger_line(
     conn: &mut PgConnection,
     seq: i64,
+    delegation: &DelegationCode,
     case_id: CaseId,
     at: DateTime<Utc>,
     line: &str,
@@ -168,6 +169,7 @@ pub fn insert_ledger_line(
     diesel::insert_into(erasure_ledger::table)
         .values((
             erasure_ledger::seq.eq(seq),
+            erasure_ledger::delegation.eq(delegation),
             erasure_ledger::case_id.eq(case_id),
             erasure_ledger::at.eq(at),
             erasure_ledger::line.eq(line),

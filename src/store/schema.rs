@@ -142,6 +142,7 @@ diesel::table! {
 diesel::table! {
     erasure_ledger (seq) {
         seq -> Int8,
+        delegation -> Text,
         case_id -> Uuid,
         at -> Timestamptz,
         line -> Text,

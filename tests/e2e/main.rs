@@ -18,6 +18,7 @@ mod keys;
 mod metrics;
 mod migrations;
 mod openapi;
+mod pooler;
 mod privileges;
 mod proxy;
 mod recovery;
