@@ -16,6 +16,8 @@
 //! - `VIGIL_SIGNING_KEY_FILE`: the Ed25519 key that signs audit checkpoints, 64 hex digits (mode 0600).
 //! - `VIGIL_CHECKPOINT_FILE`: where signed checkpoints are appended (default `$VIGIL_HOME/audit/checkpoints`).
 //! - `VIGIL_ERASURE_LEDGER`: where signed erasures are appended (default `$VIGIL_HOME/audit/erasures`).
+//! - `VIGIL_REPORT_MIN_COUNT`: the smallest count a report shows (default 5; 2 to 100).
+//! - `VIGIL_REGIONS_FILE`: a `country,region` table the reports group by (default: UN M49's regions).
 //! - `VIGIL_CHECKPOINT_INTERVAL`: how often `serve` signs one, e.g. `10m` (default), `30s`, `1h`; `0` never.
 //! - `VIGIL_AUDITOR_EMAIL`: an auditor's address; each signed checkpoint is also emailed there.
 //! - `VIGIL_RECIPIENTS`: comma-separated age recipients that case keys are wrapped to.
@@ -90,6 +92,12 @@ pub struct ConfigArgs {
     /// The erasure ledger: the file signed erasures are appended to (default VIGIL_HOME/audit/erasures).
     #[arg(long, env = "VIGIL_ERASURE_LEDGER", global = true)]
     pub erasure_ledger: Option<PathBuf>,
+    /// The smallest number of cases a report's figure may count (2 to 100).
+    #[arg(long, env = "VIGIL_REPORT_MIN_COUNT", default_value = "5", global = true)]
+    pub report_min_count: String,
+    /// A `country,region` table for the reports (default: UN M49's regions, shipped).
+    #[arg(long, env = "VIGIL_REGIONS_FILE", global = true)]
+    pub regions_file: Option<PathBuf>,
     /// How often `serve` signs a checkpoint: seconds, or with s / m / h; 0 never.
     #[arg(long, env = "VIGIL_CHECKPOINT_INTERVAL", default_value = "10m", global = true)]
     pub checkpoint_interval: String,
@@ -391,6 +399,9 @@ pub struct Config {
     pub checkpoint_file: PathBuf,
     /// The erasure ledger's file (see `audit::ledger`).
     pub erasure_ledger: PathBuf,
+    /// Disclosure control's threshold k (`VIGIL_REPORT_MIN_COUNT`).
+    pub report_min_count: u64,
+    pub regions_file: Option<PathBuf>,
     /// None: `serve` signs checkpoints only after erasures.
     pub checkpoint_interval: Option<std::time::Duration>,
     /// Where each signed checkpoint is also emailed.
@@ -427,6 +438,8 @@ pub enum ConfigError {
     DatabaseUrlRequired,
     #[error("VIGIL_EMBEDDED_DB `{0}` is neither true nor false")]
     EmbeddedDb(String),
+    #[error("VIGIL_REPORT_MIN_COUNT `{0}` is not a whole number from 2 to 100")]
+    ReportMinCount(String),
     #[error("VIGIL_DB_POOL_SIZE `{0}` is not a number from 1 to 1000")]
     PoolSize(String),
     #[error("SMTP_URL is not an SMTP URL ({0}); write it as smtp://user:password@host:587 or smtps://host:465")]
@@ -606,6 +619,12 @@ impl Config {
         let checkpoint_file = args
             .checkpoint_file
             .map_or_else(|| home.join("audit").join("checkpoints"), |path| absolute(&path));
+        let report_min_count = args
+            .report_min_count
+            .parse::<u64>()
+            .ok()
+            .filter(|k| (2..=100).contains(k))
+            .ok_or_else(|| ConfigError::ReportMinCount(args.report_min_count.clone()))?;
         let erasure_ledger = args
             .erasure_ledger
             .map_or_else(|| home.join("audit").join("erasures"), |path| absolute(&path));
@@ -623,6 +642,8 @@ impl Config {
             signing_key_file: args.signing_key_file.map(|path| absolute(&path)),
             checkpoint_file,
             erasure_ledger,
+            report_min_count,
+            regions_file: args.regions_file.map(|path| absolute(&path)),
             checkpoint_interval,
             auditor_email,
             recipients,

@@ -12,6 +12,7 @@ pub mod http;
 pub mod mail;
 pub mod metrics;
 pub mod reminders;
+pub mod reports;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -323,6 +323,22 @@ pub fn apply_erasure_ledger(db: &Db, ledger: &crate::audit::ledger::Ledger) -> a
     Ok(())
 }
 
+/// Disclosure control's threshold and the regions table of the reports.
+pub fn report_settings(config: &Config) -> anyhow::Result<crate::reports::Settings> {
+    let regions = match &config.regions_file {
+        None => crate::reports::Regions::default(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read VIGIL_REGIONS_FILE {}", path.display()))?;
+            crate::reports::Regions::parse(&text).with_context(|| format!("VIGIL_REGIONS_FILE {}", path.display()))?
+        }
+    };
+    Ok(crate::reports::Settings {
+        min_count: config.report_min_count,
+        regions,
+    })
+}
+
 /// Where mail goes: SMTP when `SMTP_URL` is set, else files under `$VIGIL_HOME/outbox`; with
 /// the words of every email from `workflows/messages`.
 pub fn mailer(config: &Config) -> anyhow::Result<crate::mail::Mailer> {

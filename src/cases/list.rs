@@ -199,7 +199,7 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
             filter.delegation = own;
         }
         Role::EusrReviewer => filter.escalated_only = true,
-        _ => return Err(CaseError::Forbidden("admins do not see cases".into())),
+        _ => return Err(CaseError::Forbidden("this role sees no cases".into())),
     }
     let mut found = rows::list(conn, &filter)?;
     let more = found.len() > usize::try_from(limit).unwrap_or(0);

@@ -411,7 +411,7 @@ pub fn access_log(
         Role::Admin => true,
         Role::HeadOfDelegation => own_delegation,
         Role::FocalPoint => own_delegation && case.owner_id == ctx.caller.user_id,
-        Role::EusrReviewer | Role::System => false,
+        Role::EusrReviewer | Role::HqAnalyst | Role::System => false,
     };
     if !allowed {
         record_access(conn, ctx, &case, AccessKind::Denied)?;

@@ -25,7 +25,7 @@ pub fn visible(caller: &Principal, case: &CaseRow, procedures: &[ProcedureRow]) 
             .any(|p| p.workflow == "eusr_review" || p.queue.as_deref() == Some("eusr_review")),
         // Vigil itself, firing a timer the case's own workflow scheduled.
         Role::System => true,
-        Role::Admin => false,
+        Role::Admin | Role::HqAnalyst => false,
     }
 }
 

@@ -73,6 +73,7 @@ fn run_service(
         scrape: Arc::new(startup::scrape_access(config)?),
         mailer: Some(mailer.clone()),
         ledger: ledger.clone(),
+        reports: Arc::new(startup::report_settings(config)?),
     };
     let work = ScheduledWork {
         db: state.db.clone(),

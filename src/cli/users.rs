@@ -169,6 +169,7 @@ impl clap::ValueEnum for RoleArg {
             RoleArg(Role::HeadOfDelegation),
             RoleArg(Role::EusrReviewer),
             RoleArg(Role::Admin),
+            RoleArg(Role::HqAnalyst),
         ]
     }
 

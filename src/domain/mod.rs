@@ -15,6 +15,6 @@ pub use principal::{Principal, is_email_address};
 pub use role::Role;
 pub use sensitive::Sensitive;
 pub use vocabulary::{
-    AccessKind, ActorKind, AdminAct, Approver, Decision, ErasureReason, GrantKind, NotInVocabulary, Risk,
-    ScheduledKind, ScheduledStatus, TokenDelivery,
+    AccessKind, ActorKind, AdminAct, Approver, Decision, ErasureReason, GrantKind, NotInVocabulary, ReportDimension,
+    ReportName, Risk, ScheduledKind, ScheduledStatus, TokenDelivery,
 };

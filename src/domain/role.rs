@@ -13,16 +13,20 @@ pub enum Role {
     EusrReviewer,
     /// Users and keys; may not read case content by default.
     Admin,
+    /// Headquarters: the reports' aggregate figures of every delegation, and no case at all
+    /// (not its content, not its metadata, not that it exists).
+    HqAnalyst,
     /// Vigil itself, for timers.
     System,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Self::FocalPoint,
         Self::HeadOfDelegation,
         Self::EusrReviewer,
         Self::Admin,
+        Self::HqAnalyst,
         Self::System,
     ];
 
@@ -32,6 +36,7 @@ impl Role {
             Self::HeadOfDelegation => "head_of_delegation",
             Self::EusrReviewer => "eusr_reviewer",
             Self::Admin => "admin",
+            Self::HqAnalyst => "hq_analyst",
             Self::System => "system",
         }
     }
@@ -73,7 +78,7 @@ impl std::str::FromStr for Role {
 
 /// A role name that is none of [`Role::ALL`]; the message lists the ones there are.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("must be one of focal_point, head_of_delegation, eusr_reviewer, admin")]
+#[error("must be one of focal_point, head_of_delegation, eusr_reviewer, admin, hq_analyst")]
 pub struct UnknownRole;
 
 impl std::fmt::Display for Role {

@@ -220,3 +220,33 @@ mod tests {
         assert_eq!(ErasureReason::OpenedInError.as_str(), "opened_in_error");
     }
 }
+
+vocabulary!(
+    /// The reports, each counting cases from plain metadata and events only.
+    ReportName {
+        /// Cases opened in the period.
+        Cases = "cases",
+        /// Cases with a procedure started in the period, by workflow and where it stands.
+        Procedures = "procedures",
+    }
+);
+
+vocabulary!(
+    /// What a report can be grouped by and filtered on.
+    ReportDimension {
+        Delegation = "delegation",
+        Country = "country",
+        /// The country's region (M49, or the table of `VIGIL_REGIONS_FILE`).
+        Region = "region",
+        /// A case with several themes counts once under each.
+        Theme = "theme",
+        Risk = "risk",
+        /// The procedures report only.
+        Workflow = "workflow",
+        /// The state a procedure is in now (the procedures report only).
+        Outcome = "outcome",
+        /// The month (UTC) the case was opened, or the procedure started.
+        Month = "month",
+        Year = "year",
+    }
+);

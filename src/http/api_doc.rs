@@ -56,6 +56,7 @@ use crate::workflow::Registry;
         super::grants::refuse_grant,
         super::cases::reminders,
         super::cases::admin_log,
+        super::reports::report,
         super::workflows::list,
         super::workflows::get,
         super::workflows::graph,
@@ -65,7 +66,8 @@ use crate::workflow::Registry;
         crate::cases::CaseOrder,
         crate::cases::StateName,
         super::cases::QueueName,
-        super::workflows::GraphFormat
+        super::workflows::GraphFormat,
+        super::reports::ReportFormat
     )),
     security(("bearer" = [])),
     tags(
@@ -73,6 +75,7 @@ use crate::workflow::Registry;
         (name = "erasure", description = "Erasing a case, under four eyes"),
         (name = "grants", description = "Grants that reach cases, under four eyes"),
         (name = "users", description = "Who you are"),
+        (name = "reports", description = "Aggregate figures for the annual report, under disclosure control"),
         (name = "workflows", description = "The loaded workflows: their states, actions and drawings"),
         (name = "operations", description = "Probes, metrics, scheduled work and the administrative log"),
     ),

@@ -11,6 +11,7 @@ mod health;
 pub mod idempotency;
 pub mod limiter;
 pub mod probe;
+mod reports;
 pub mod request_log;
 mod stream;
 mod ui;
@@ -59,6 +60,8 @@ pub struct AppState {
     pub mailer: Option<Arc<crate::mail::Mailer>>,
     /// The erasure ledger every approved erasure is signed into.
     pub ledger: Arc<crate::audit::ledger::Ledger>,
+    /// Disclosure control's threshold and the regions the reports group by.
+    pub reports: Arc<crate::reports::Settings>,
 }
 
 /// The whole application, as `serve` runs it and as in-process tests drive it.
@@ -136,6 +139,7 @@ pub fn app(
                 .service(writing("/grant-requests/{id}/refuse").route(web::post().to(grants::refuse_grant)))
                 .service(reading("/procedures/{id}").route(get().to(cases::get_procedure)))
                 .service(writing("/procedures/{id}/transitions").route(web::post().to(cases::transition)))
+                .service(reading("/reports/{name}").route(get().to(reports::report)))
                 .service(reading("/workflows").route(get().to(workflows::list)))
                 .service(reading("/workflows/{name}").route(get().to(workflows::get)))
                 .service(reading("/workflows/{name}/graph").route(get().to(workflows::graph))),

@@ -94,6 +94,7 @@ pub mod migrations;
 pub mod prepared;
 pub mod privileges;
 pub mod procedures;
+pub mod reports;
 pub mod scheduled;
 pub mod schema;
 pub mod sessions;

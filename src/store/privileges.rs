@@ -38,6 +38,7 @@ pub const APPEND_ONLY: &[&str] = &[
     "checkpoint_leaves",
     "checkpoints",
     "erasure_ledger",
+    "report_runs",
 ];
 
 /// Whether `role` is a plain PostgreSQL identifier (what this module will quote into SQL).

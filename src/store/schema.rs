@@ -212,6 +212,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    report_runs (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        user_id -> Uuid,
+        report -> Text,
+        parameters -> Jsonb,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     scheduled (delegation, id) {
         delegation -> Text,
         id -> Uuid,
@@ -294,6 +305,7 @@ diesel::joinable!(cases -> delegations (delegation));
 diesel::joinable!(cases -> users (owner_id));
 diesel::joinable!(digest_entries -> users (user_id));
 diesel::joinable!(idempotency_keys -> users (user_id));
+diesel::joinable!(report_runs -> users (user_id));
 diesel::joinable!(sign_in_links -> users (user_id));
 diesel::joinable!(users -> delegations (delegation));
 diesel::joinable!(web_sessions -> api_tokens (token_id));
@@ -315,6 +327,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     grant_requests,
     idempotency_keys,
     procedures,
+    report_runs,
     scheduled,
     sign_in_links,
     token_links,

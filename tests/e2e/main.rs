@@ -23,6 +23,7 @@ mod privileges;
 mod proxy;
 mod recovery;
 mod reminders;
+mod reports;
 mod schemathesis;
 mod scripts;
 mod serve;

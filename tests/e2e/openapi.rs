@@ -93,6 +93,7 @@ async fn every_documented_operation_exists_and_every_route_is_documented() {
         "GET /api/v1/procedures/{id}",
         "GET /api/v1/queues/{name}",
         "GET /api/v1/reminders",
+        "GET /api/v1/reports/{name}",
         "GET /api/v1/workflows",
         "GET /api/v1/workflows/{name}",
         "GET /api/v1/workflows/{name}/graph",

@@ -38,6 +38,10 @@ pub fn bare_state(db: Db) -> AppState {
         scrape: Default::default(),
         mailer: None,
         ledger: Arc::new(ledger()),
+        reports: Arc::new(vigil::reports::Settings {
+            min_count: vigil::reports::DEFAULT_MIN_COUNT,
+            regions: Default::default(),
+        }),
     }
 }
 

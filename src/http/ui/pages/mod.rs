@@ -47,6 +47,7 @@ impl Nav {
                 Role::HeadOfDelegation => "head of delegation",
                 Role::EusrReviewer => "EUSR office",
                 Role::Admin => "administrator",
+                Role::HqAnalyst => "headquarters analyst",
                 Role::System => "system",
             },
             csrf: session.csrf.clone(),

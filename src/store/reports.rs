@@ -1,0 +1,204 @@
+//! The reports' counts: cases (or cases with a procedure) grouped by up to two dimensions, with
+//! their totals (GROUPING SETS), each split by whether it matches each filter and by where in the
+//! period it falls, so that disclosure control can see what a report differing by one value
+//! would reveal (`reports::disclosure`). Plain columns only: nothing sealed is read.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz};
+
+use super::StoreError;
+use crate::domain::{DelegationCode, ReportDimension, ReportName};
+
+/// What to count.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub report: ReportName,
+    /// The period: from its first month's start, to its last month's end (exclusive).
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// The end of the first month and the start of the last (equal to `to` and `from` for a
+    /// period of one month).
+    pub first_month_end: DateTime<Utc>,
+    pub last_month_start: DateTime<Utc>,
+    /// The caller's scope: one delegation (a head of delegation's), or every one.
+    pub scope: Option<DelegationCode>,
+    /// The grouping dimensions, at most two.
+    pub by: Vec<ReportDimension>,
+    /// One value for each filtered dimension.
+    pub filters: Vec<(ReportDimension, String)>,
+    /// The country-to-region table: countries, and their regions in the same order.
+    pub regions: (Vec<String>, Vec<String>),
+}
+
+/// One group: its values (None: the total over that dimension), which filters it matches (a bit
+/// per filter, in `Spec::filters` order), where in the period it falls (1: the first month, 2:
+/// the last, 0: between), and how many cases.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct Group {
+    #[diesel(sql_type = Nullable<Text>)]
+    pub d1: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub d2: Option<String>,
+    #[diesel(sql_type = Integer)]
+    pub g1: i32,
+    #[diesel(sql_type = Integer)]
+    pub g2: i32,
+    #[diesel(sql_type = Integer)]
+    pub mask: i32,
+    #[diesel(sql_type = Integer)]
+    pub edge: i32,
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+enum Bind {
+    Text(String),
+    Time(DateTime<Utc>),
+    Texts(Vec<String>),
+}
+
+/// The statement's text and its binds, in order.
+struct Statement {
+    text: String,
+    binds: Vec<Bind>,
+}
+
+impl Statement {
+    fn bind(&mut self, value: Bind) -> String {
+        self.binds.push(value);
+        format!("${}", self.binds.len())
+    }
+}
+
+/// The column a dimension is, in the rows counted.
+fn column(dimension: ReportDimension, date: &str) -> String {
+    match dimension {
+        ReportDimension::Delegation => "c.delegation".into(),
+        ReportDimension::Country => "c.country::text".into(),
+        ReportDimension::Region => "coalesce(r.region, 'unknown')".into(),
+        ReportDimension::Theme => "t.theme".into(),
+        ReportDimension::Risk => "c.risk".into(),
+        ReportDimension::Workflow => "p.workflow".into(),
+        ReportDimension::Outcome => "p.state".into(),
+        ReportDimension::Month => format!("to_char({date} AT TIME ZONE 'UTC', 'YYYY-MM')"),
+        ReportDimension::Year => format!("to_char({date} AT TIME ZONE 'UTC', 'YYYY')"),
+    }
+}
+
+fn statement(spec: &Spec) -> Statement {
+    let mut sql = Statement {
+        text: String::new(),
+        binds: Vec::new(),
+    };
+    let procedures = spec.report == ReportName::Procedures;
+    let date = if procedures { "p.created_at" } else { "c.created_at" };
+    let grouped_by_theme = spec.by.contains(&ReportDimension::Theme);
+    let flags: Vec<String> = spec
+        .filters
+        .iter()
+        .map(|(dimension, value)| {
+            let value = sql.bind(Bind::Text(value.clone()));
+            match dimension {
+                // A case is on a theme when the theme is one of its own.
+                ReportDimension::Theme => format!("({value} = ANY(c.themes))"),
+                other => format!("({} = {value})", column(*other, date)),
+            }
+        })
+        .collect();
+    let mask = if flags.is_empty() {
+        "0".to_owned()
+    } else {
+        flags
+            .iter()
+            .enumerate()
+            .map(|(bit, flag)| format!("(CASE WHEN coalesce({flag}, false) THEN {} ELSE 0 END)", 1 << bit))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    };
+    let d1 = spec.by.first().map_or("NULL::text".to_owned(), |d| column(*d, date));
+    let d2 = spec.by.get(1).map_or("NULL::text".to_owned(), |d| column(*d, date));
+    let (from, to) = (sql.bind(Bind::Time(spec.from)), sql.bind(Bind::Time(spec.to)));
+    let (first_end, last_start) = (
+        sql.bind(Bind::Time(spec.first_month_end)),
+        sql.bind(Bind::Time(spec.last_month_start)),
+    );
+    let (countries, regions) = (
+        sql.bind(Bind::Texts(spec.regions.0.clone())),
+        sql.bind(Bind::Texts(spec.regions.1.clone())),
+    );
+    let scope = match &spec.scope {
+        Some(delegation) => format!(" AND c.delegation = {}", sql.bind(Bind::Text(delegation.to_string()))),
+        None => String::new(),
+    };
+    let joins = format!(
+        "{}{} LEFT JOIN unnest({countries}::text[], {regions}::text[]) AS r(country, region) ON r.country = c.country::text",
+        if procedures {
+            " JOIN procedures p ON p.delegation = c.delegation AND p.case_id = c.id"
+        } else {
+            ""
+        },
+        if grouped_by_theme {
+            " CROSS JOIN LATERAL unnest(c.themes) AS t(theme)"
+        } else {
+            ""
+        },
+    );
+    let sets = match spec.by.len() {
+        0 => "GROUP BY mask, edge".to_owned(),
+        1 => "GROUP BY GROUPING SETS ((d1, mask, edge), (mask, edge))".to_owned(),
+        _ => {
+            "GROUP BY GROUPING SETS ((d1, d2, mask, edge), (d1, mask, edge), (d2, mask, edge), (mask, edge))".to_owned()
+        }
+    };
+    let groupings = match spec.by.len() {
+        0 => "NULL::text AS d1, NULL::text AS d2, 1 AS g1, 1 AS g2",
+        1 => "d1, NULL::text AS d2, GROUPING(d1) AS g1, 1 AS g2",
+        _ => "d1, d2, GROUPING(d1) AS g1, GROUPING(d2) AS g2",
+    };
+    sql.text = format!(
+        "SELECT {groupings}, mask, edge, count(DISTINCT id) AS count FROM (
+             SELECT c.id, {d1} AS d1, {d2} AS d2, {mask} AS mask,
+                    CASE WHEN {date} < {first_end} THEN 1 WHEN {date} >= {last_start} THEN 2 ELSE 0 END AS edge
+             FROM cases c{joins}
+             WHERE {date} >= {from} AND {date} < {to}{scope}
+         ) counted {sets}"
+    );
+    sql
+}
+
+/// Counts what `spec` asks for, in one statement.
+pub fn count(conn: &mut PgConnection, spec: &Spec) -> Result<Vec<Group>, StoreError> {
+    let Statement { text, binds } = statement(spec);
+    let mut query = diesel::sql_query(text).into_boxed();
+    for bind in binds {
+        query = match bind {
+            Bind::Text(value) => query.bind::<Text, _>(value),
+            Bind::Time(value) => query.bind::<Timestamptz, _>(value),
+            Bind::Texts(values) => query.bind::<Array<Text>, _>(values),
+        };
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Records that `user` ran `report` with `parameters` (never its figures).
+pub fn record_run(
+    conn: &mut PgConnection,
+    user: crate::domain::UserId,
+    report: ReportName,
+    parameters: &serde_json::Value,
+    request_id: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use super::schema::report_runs;
+    diesel::insert_into(report_runs::table)
+        .values((
+            report_runs::at.eq(at),
+            report_runs::user_id.eq(user),
+            report_runs::report.eq(report.as_str()),
+            report_runs::parameters.eq(parameters),
+            report_runs::request_id.eq(request_id),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
