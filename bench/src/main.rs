@@ -14,6 +14,7 @@ mod http;
 mod lists;
 mod reads;
 mod reminders;
+mod reports;
 mod scale;
 mod serve;
 mod signing;
@@ -85,6 +86,8 @@ pub enum BenchScenario {
     Scale,
     /// The time a signed audit checkpoint takes over 1,000,000 cases.
     Checkpoints,
+    /// Reports over 1,000,000 cases, each beside the plain GROUP BY of the same rows.
+    Reports,
     /// Ten minutes of mixed load (notes, reads, timelines, lists, access logs, exports): does
     /// the server's memory stay bounded?
     Soak,
@@ -159,6 +162,13 @@ fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
                 baseline_at: 60.min(seconds / 4),
             };
             soak::run(config, &options, &out).map(drop)
+        }
+        BenchScenario::Reports => {
+            let options = reports::Options {
+                cases: cases.unwrap_or(if quick { 100_000 } else { 1_000_000 }).max(1),
+                runs: runs.max(3),
+            };
+            reports::run(config, &options, &out).map(drop)
         }
         BenchScenario::Lists => {
             let options = lists::Options {

@@ -158,6 +158,19 @@ fn the_lists_bench_generates_cases_and_reports_latency_and_sequential_scans() {
 }
 
 #[test]
+fn the_reports_bench_times_each_report_beside_the_plain_group_by() {
+    let (printed, report) = bench("reports", &["--cases", "3000", "--runs", "1"]);
+    let rows = report["reports"].as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{report}");
+    for row in rows {
+        for figure in ["vigil_ms", "plain_group_by_ms", "ratio"] {
+            assert!(row[figure].as_f64().unwrap() > 0.0, "{figure}: {report}");
+        }
+    }
+    assert!(printed.contains("plain GROUP BY"), "{printed}");
+}
+
+#[test]
 fn the_scale_bench_generates_history_and_reports_latency_claim_cost_and_sizes() {
     let (printed, report) = bench(
         "scale",
