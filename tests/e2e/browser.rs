@@ -352,6 +352,14 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         wait_for(&client, "h1", &reference).await;
         take(&client, "acknowledge", &[], "eusr_review", "Acknowledged").await;
         snap(&client, "08-case-reviewed").await;
+        // The office's figures: a report, its chart and its table.
+        client
+            .goto(&serve.url("/ui/reports?report=procedures&by1=workflow"))
+            .await
+            .unwrap();
+        wait_for(&client, "table.cases caption", "Cases by Workflow").await;
+        snap(&client, "08b-reports").await;
+        check_accessible(&client, "the reports").await;
         sign_out(&client).await;
 
         // A focal point of another delegation: not in the list, and the address opens nothing.

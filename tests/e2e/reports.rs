@@ -322,3 +322,83 @@ fn stranger_identities() -> Vec<age::x25519::Identity> {
     assert!(made.status.success());
     vigil::crypto::read_identities(&path).unwrap()
 }
+
+#[actix_web::test]
+async fn the_reports_page_draws_the_table_and_its_chart_for_headquarters_and_no_one_else() {
+    use crate::support::ui::{request, sign_in};
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, hq) = seed_user(&pool, "hq_analyst", None);
+    let service = web_test::init_service(app(state(pool.clone()))).await;
+    for _ in 0..6 {
+        open(&service, &fp, "KE", "MEDIA").await;
+    }
+    open(&service, &fp, "TZ", "LGBTI").await;
+
+    let session = sign_in(&service, &hq).await;
+    let cookies = [("vigil_session", session.as_str())];
+    let home = request(&service, "/ui/", &cookies, None).await;
+    assert_eq!(
+        home.location.as_deref(),
+        Some("/ui/reports"),
+        "headquarters starts at the reports"
+    );
+    let page = request(&service, "/ui/reports", &cookies, None).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    // The default: cases by country this year, as a chart and its table.
+    assert!(
+        page.body.contains("<svg") && page.body.contains("role=\"img\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<caption>Cases by Country."), "{}", page.body);
+    assert!(
+        page.body.contains("<td>KE</td><td>6</td>") || page.body.contains("<td>KE</td><td><em>suppressed"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<td>TZ</td><td><em>suppressed</em></td>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("/ui/cases\""),
+        "no case list for headquarters: {}",
+        page.body
+    );
+    // A refused combination is the form again, saying why.
+    let refused = request(
+        &service,
+        "/ui/reports?report=cases&by1=theme&theme=MEDIA",
+        &cookies,
+        None,
+    )
+    .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("cannot be both a filter and a grouping"),
+        "{}",
+        refused.body
+    );
+    // The same figures as CSV, to download.
+    let csv = request(&service, "/ui/reports.csv?report=cases&by=country", &cookies, None).await;
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.header("content-disposition")
+            .is_some_and(|d| d.starts_with("attachment"))
+    );
+    assert!(
+        csv.body.starts_with("country,count,suppressed\r\n") && csv.body.contains("TZ,,small"),
+        "{}",
+        csv.body
+    );
+
+    // A focal point has no reports.
+    let theirs = sign_in(&service, &fp).await;
+    let theirs = [("vigil_session", theirs.as_str())];
+    assert_eq!(request(&service, "/ui/reports", &theirs, None).await.status, 403);
+    let cases = request(&service, "/ui/cases", &theirs, None).await;
+    assert!(!cases.body.contains("href=\"/ui/reports\""));
+}

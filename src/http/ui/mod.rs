@@ -66,6 +66,8 @@ pub fn scope() -> impl actix_web::dev::HttpServiceFactory {
         .route("/cases/{id}/procedures", web::post().to(pages::start_procedure))
         .route("/procedures/{id}/actions/{action}", web::post().to(pages::take_action))
         .route("/queues/{name}", web::get().to(pages::queue))
+        .route("/reports", web::get().to(pages::reports_page))
+        .route("/reports.csv", web::get().to(pages::reports_csv))
         .route("/admin", web::get().to(admin::admin))
         .route("/admin/log", web::get().to(admin::admin_log))
         .route("/admin/users", web::post().to(admin::add_user))

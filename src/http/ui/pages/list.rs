@@ -19,6 +19,7 @@ pub async fn home(session: Option<Session>) -> HttpResponse {
     let to = match session {
         Some(s) if s.caller.role.is_eusr() => "/ui/queues/eusr_review",
         Some(s) if s.caller.role.is_admin() => "/ui/admin",
+        Some(s) if s.caller.role == crate::domain::Role::HqAnalyst => "/ui/reports",
         Some(_) => "/ui/cases",
         None => "/ui/sign-in",
     };

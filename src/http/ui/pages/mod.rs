@@ -5,12 +5,14 @@ mod case;
 mod case_form;
 mod list;
 mod queue;
+mod reports;
 mod workflows;
 
 pub use case::{case, start_procedure, take_action};
 pub use case_form::{edit_case, new_case, open_case, update_case};
 pub use list::{cases, home};
 pub use queue::queue;
+pub use reports::{reports_csv, reports_page};
 pub use workflows::{workflow, workflows};
 
 use chrono::{DateTime, Utc};
@@ -35,6 +37,10 @@ pub struct Nav {
     pub reads_admin_log: bool,
     /// Whether requests under the four-eyes rule wait for them (admins, heads of delegation).
     pub decides: bool,
+    /// Whether the reports are theirs (heads of delegation, the EUSR office, headquarters).
+    pub reports: bool,
+    /// Whether they reach cases at all (not administrators, not headquarters).
+    pub sees_cases: bool,
 }
 
 impl Nav {
@@ -56,6 +62,8 @@ impl Nav {
             admin: role.is_admin(),
             reads_admin_log: role.is_admin() || role == Role::HeadOfDelegation,
             decides: role.is_admin() || role == Role::HeadOfDelegation,
+            reports: matches!(role, Role::HeadOfDelegation | Role::EusrReviewer | Role::HqAnalyst),
+            sees_cases: !role.is_admin() && role != Role::HqAnalyst,
         }
     }
 }

@@ -1,0 +1,232 @@
+//! The reports page: a report's form, its table and a bar chart drawn on the server (SVG, no
+//! script), over the same `reports::run` as the API; and its CSV.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use super::{Nav, Pick, picks, risk_picks, theme_picks};
+use crate::cases::CaseError;
+use crate::domain::{ReportDimension, ReportName};
+use crate::http::AppState;
+use crate::http::cases::run;
+use crate::http::ui::session::Session;
+use crate::http::ui::{WebError, page};
+use crate::reports::{self, Report};
+
+/// One row of the table (and bar of the chart when it is of the first dimension alone).
+pub struct Row {
+    pub labels: Vec<String>,
+    pub count: String,
+    pub suppressed: bool,
+}
+
+/// A bar of the chart: its label, its length in the drawing's units, and what it shows.
+pub struct Bar {
+    pub label: String,
+    pub y: u32,
+    pub width: u32,
+    pub text: String,
+    pub suppressed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "reports.html", config = "src/http/ui/askama.toml")]
+struct ReportsPage {
+    nav: Nav,
+    reports: Vec<Pick>,
+    first: Vec<Pick>,
+    second: Vec<Pick>,
+    risks: Vec<Pick>,
+    themes: Vec<Pick>,
+    from: String,
+    to: String,
+    country: String,
+    errors: Vec<String>,
+    columns: Vec<String>,
+    rows: Vec<Row>,
+    bars: Vec<Bar>,
+    chart_height: u32,
+    min_count: u64,
+    csv: String,
+}
+
+/// The query the form sends: the API's parameters, `by` given as two fields, empty ones dropped.
+fn parameters(query: &BTreeMap<String, String>) -> (String, BTreeMap<String, String>) {
+    let report = query.get("report").cloned().unwrap_or_else(|| "cases".into());
+    let mut parameters: BTreeMap<String, String> = query
+        .iter()
+        .filter(|(key, value)| !value.is_empty() && !matches!(key.as_str(), "report" | "by1" | "by2"))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    let by: Vec<&str> = ["by1", "by2"]
+        .iter()
+        .filter_map(|key| query.get(*key).map(String::as_str).filter(|v| !v.is_empty()))
+        .collect();
+    if !by.is_empty() {
+        parameters.insert("by".into(), by.join(","));
+    } else if query.is_empty() {
+        parameters.insert("by".into(), "country".into());
+    }
+    (report, parameters)
+}
+
+fn dimension_picks(chosen: &str) -> Vec<Pick> {
+    let mut all = vec![("", "(none)".to_owned())];
+    all.extend(
+        ReportDimension::ALL
+            .iter()
+            .map(|d| (d.as_str(), super::forms::humanize(d.as_str()))),
+    );
+    picks(all, &[chosen])
+}
+
+/// A dimension's value as a person reads it: a workflow's title, a theme's name; else the code.
+fn label(registry: &crate::workflow::Registry, dimension: &str, value: &str) -> String {
+    match dimension {
+        "workflow" => super::workflow_title(registry, value),
+        "theme" => super::theme_label(value).to_owned(),
+        _ => value.to_owned(),
+    }
+}
+
+/// The bars of the first dimension's cells (the totals over the second), longest 400 units.
+fn bars(registry: &crate::workflow::Registry, report: &Report) -> Vec<Bar> {
+    let Some(first) = report.by.first() else {
+        return Vec::new();
+    };
+    let cells: Vec<_> = report
+        .cells
+        .iter()
+        .filter(|c| c.values.len() == 1 && c.values.contains_key(first.as_str()))
+        .collect();
+    let most = cells.iter().filter_map(|c| c.count).max().unwrap_or(1).max(1);
+    cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Bar {
+            label: label(
+                registry,
+                first.as_str(),
+                c.values.get(first.as_str()).map_or("", String::as_str),
+            ),
+            y: u32::try_from(i).unwrap_or(0) * 24,
+            width: c
+                .count
+                .map_or(0, |n| u32::try_from(n * 400 / most).unwrap_or(400).max(1)),
+            text: c.count.map_or_else(|| "suppressed".to_owned(), |n| n.to_string()),
+            suppressed: c.count.is_none(),
+        })
+        .collect()
+}
+
+/// `GET /ui/reports`: the form, and the report it asks for.
+pub async fn reports_page(
+    state: web::Data<AppState>,
+    session: Session,
+    query: web::Query<BTreeMap<String, String>>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let query = query.into_inner();
+    let (name, parameters) = parameters(&query);
+    let settings = state.reports.clone();
+    let ask = (name.clone(), parameters.clone());
+    let outcome = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
+        reports::run(conn, ctx, &settings, &ask.0, &ask.1)
+    })
+    .await;
+    let (report, errors) = match outcome {
+        Ok(report) => (Some(report), Vec::new()),
+        Err(CaseError::Invalid(issues)) => (
+            None,
+            issues
+                .into_iter()
+                .map(|i| format!("{}: {}", i.field, i.problem))
+                .collect(),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let get = |key: &str| query.get(key).cloned().unwrap_or_default();
+    let chosen_by: Vec<String> = parameters
+        .get("by")
+        .map(|by| by.split(',').map(str::to_owned).collect())
+        .unwrap_or_default();
+    let mut csv_query: Vec<String> = parameters.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    csv_query.insert(0, format!("report={name}"));
+    let (columns, rows, bars, min_count) = match &report {
+        Some(report) => {
+            let columns: Vec<String> = report.by.iter().map(|d| super::forms::humanize(d.as_str())).collect();
+            let rows = report
+                .cells
+                .iter()
+                .map(|cell| Row {
+                    labels: report
+                        .by
+                        .iter()
+                        .map(|d| {
+                            cell.values
+                                .get(d.as_str())
+                                .map_or_else(|| "Total".into(), |v| label(&state.workflows, d.as_str(), v))
+                        })
+                        .collect(),
+                    count: cell.count.map_or_else(|| "suppressed".to_owned(), |n| n.to_string()),
+                    suppressed: cell.count.is_none(),
+                })
+                .collect();
+            (columns, rows, bars(&state.workflows, report), report.min_count)
+        }
+        None => (Vec::new(), Vec::new(), Vec::new(), state.reports.min_count),
+    };
+    let chart_height = u32::try_from(bars.len()).unwrap_or(0) * 24 + 8;
+    let template = ReportsPage {
+        nav: Nav::of(&session),
+        reports: picks(
+            ReportName::ALL
+                .iter()
+                .map(|r| (r.as_str(), super::forms::humanize(r.as_str()))),
+            &[&name],
+        ),
+        first: dimension_picks(chosen_by.first().map_or("", String::as_str)),
+        second: dimension_picks(chosen_by.get(1).map_or("", String::as_str)),
+        risks: risk_picks(&[&get("risk")]),
+        themes: theme_picks(&[&get("theme")]),
+        from: get("from"),
+        to: get("to"),
+        country: get("country"),
+        errors,
+        columns,
+        rows,
+        bars,
+        chart_height,
+        min_count,
+        csv: format!("/ui/reports.csv?{}", csv_query.join("&")),
+    };
+    let status = if report.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    page(status, &template)
+}
+
+/// `GET /ui/reports.csv`: the same report as a CSV file.
+pub async fn reports_csv(
+    state: web::Data<AppState>,
+    session: Session,
+    query: web::Query<BTreeMap<String, String>>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let (name, parameters) = parameters(&query.into_inner());
+    let settings = state.reports.clone();
+    let report = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
+        reports::run(conn, ctx, &settings, &name, &parameters)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8; header=present")
+        .insert_header(("Content-Disposition", "attachment; filename=\"vigil-report.csv\""))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(reports::to_csv(&report)))
+}
