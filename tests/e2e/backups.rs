@@ -6,28 +6,12 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::json;
 use vigil::store::Db;
 
 use crate::support::app::seed_user;
 use crate::support::process::{Serve, free_address, reachable_home};
 use crate::support::{TestDb, stderr, vigil};
-
-fn call(serve: &Serve, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-    let request = ureq::request(method, &serve.url(path))
-        .set("Authorization", &format!("Bearer {token}"))
-        .timeout(Duration::from_secs(30));
-    let answer = match body {
-        Some(body) => request.send_json(body),
-        None => request.call(),
-    };
-    let response = match answer {
-        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("{e}"),
-    };
-    let status = response.status();
-    (status, response.into_json().unwrap_or(Value::Null))
-}
 
 /// `vigil ARGS` in `home` against `db`.
 fn run(home: &Path, db: &TestDb, args: &[&str]) -> Output {
@@ -89,9 +73,9 @@ fn a_backup_older_than_an_erasure_is_restored_with_the_case_still_erased() {
             "procedure": {"workflow": "protection_referral", "data": {"risk_description": "Threats."}}
         })
     };
-    let (status, erased) = call(&running, "POST", "/api/v1/cases", &fp, Some(case("Erased Later")));
+    let (status, erased) = running.call("POST", "/api/v1/cases", &fp, Some(case("Erased Later")));
     assert_eq!(status, 201, "{erased}");
-    let (status, kept) = call(&running, "POST", "/api/v1/cases", &fp, Some(case("Kept Case")));
+    let (status, kept) = running.call("POST", "/api/v1/cases", &fp, Some(case("Kept Case")));
     assert_eq!(status, 201, "{kept}");
     let erased_id = erased["id"].as_str().unwrap().to_owned();
     let erased_uri = format!("/api/v1/cases/{erased_id}");
@@ -130,8 +114,7 @@ fn a_backup_older_than_an_erasure_is_restored_with_the_case_still_erased() {
     let again = run(home.path(), &db, &["backup", archive.to_str().unwrap()]);
     assert!(!again.status.success() && stderr(&again).contains("exists already"));
 
-    let (status, requested) = call(
-        &running,
+    let (status, requested) = running.call(
         "POST",
         &format!("{erased_uri}/erasure"),
         &first_admin,
@@ -142,9 +125,9 @@ fn a_backup_older_than_an_erasure_is_restored_with_the_case_still_erased() {
         "/api/v1/erasure-requests/{}/approve",
         requested["request_id"].as_str().unwrap()
     );
-    let (status, done) = call(&running, "POST", &approve, &second_admin, None);
+    let (status, done) = running.call("POST", &approve, &second_admin, None);
     assert_eq!(status, 200, "{done}");
-    assert_eq!(call(&running, "GET", &erased_uri, &fp, None).0, 410);
+    assert_eq!(running.call("GET", &erased_uri, &fp, None).0, 410);
     checkpoint("after the erasure");
     running.stop();
 
@@ -170,8 +153,8 @@ fn a_backup_older_than_an_erasure_is_restored_with_the_case_still_erased() {
         0,
         "serve was ready with the erased case's key row back"
     );
-    assert_eq!(call(&running, "GET", &erased_uri, &fp, None).0, 410);
-    assert_eq!(call(&running, "GET", &kept_uri, &fp, None).0, 200);
+    assert_eq!(running.call("GET", &erased_uri, &fp, None).0, 410);
+    assert_eq!(running.call("GET", &kept_uri, &fp, None).0, 200);
     drop(running);
     db.assert_audit_holds();
 

@@ -225,26 +225,7 @@ fn the_primary_killed_under_load_loses_no_acknowledged_transition_and_applies_no
         "/api/v1/procedures/{}/transitions",
         trial["procedure_id"].as_str().unwrap()
     );
-    let hearing = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
-    for (token, body) in [
-        (
-            &fp,
-            json!({"action": "request_observation", "expected_version": 1, "data": {
-            "court": "c", "case_number": "n", "charges": "x", "hearing_date": hearing, "proposed_observers": "o"}}),
-        ),
-        (
-            &hod,
-            json!({"action": "approve", "expected_version": 2, "data": {"observers": "o"}}),
-        ),
-        (
-            &fp,
-            json!({"action": "notify_authorities", "expected_version": 3, "data": {"note_verbale_date": "2026-11-27", "addressee": "court"}}),
-        ),
-        (
-            &fp,
-            json!({"action": "confirm_access", "expected_version": 4, "data": {"access_granted": "no"}}),
-        ),
-    ] {
+    for (token, body) in crate::support::api::to_refused_access(&fp, &hod) {
         post(&steps, token, body);
     }
     let waiting = format!(

@@ -3,23 +3,20 @@
 //! section for why, and for what to use instead.)
 
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-use nix::sys::signal::{Signal, killpg};
-use nix::unistd::Pid;
-use serde_json::{Value, json};
+use serde_json::json;
 use vigil::store::Db;
 
 use crate::support::app::seed_user;
-use crate::support::process::{Serve, debian_tool, free_address, reachable_home};
+use crate::support::process::{Daemon, Serve, debian_tool, free_address, reachable_home};
 use crate::support::{TestDb, vigil};
 
-/// pgbouncer in front of the test server, in a process group of its own, stopped when dropped.
+/// pgbouncer in front of the test server, stopped when dropped.
 struct Bouncer {
-    child: Child,
-    dir: tempfile::TempDir,
+    daemon: Daemon,
     port: u16,
+    _dir: tempfile::TempDir,
 }
 
 impl Bouncer {
@@ -55,40 +52,20 @@ impl Bouncer {
             ),
         )
         .unwrap();
-        let program = debian_tool("usr/sbin/pgbouncer");
-        let mut command = Command::new(&program);
-        command
-            .arg(path("pgbouncer.ini"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0);
+        let mut command = Command::new(debian_tool("usr/sbin/pgbouncer"));
+        command.arg(path("pgbouncer.ini"));
         // pgbouncer refuses to run as root.
         if nix::unistd::Uid::effective().is_root() {
             let postgres = nix::unistd::User::from_name("postgres").unwrap().unwrap();
             nix::unistd::chown(dir.path(), Some(postgres.uid), Some(postgres.gid)).unwrap();
             command.uid(postgres.uid.as_raw()).gid(postgres.gid.as_raw());
         }
-        let child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("{}: {e} (scripts/install-deps unpacks it)", program.display()));
-        let mut bouncer = Self { child, dir, port };
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Some(status) = bouncer.child.try_wait().unwrap() {
-                panic!("pgbouncer exited with {status}: {}", bouncer.log());
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "pgbouncer did not start: {}",
-                bouncer.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
+        let daemon = Daemon::start(command, port, dir.path().join("pgbouncer.log"));
+        Self {
+            daemon,
+            port,
+            _dir: dir,
         }
-        bouncer
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("pgbouncer.log")).unwrap_or_default()
     }
 
     /// The database `db` names, through this pgbouncer.
@@ -96,35 +73,6 @@ impl Bouncer {
         let server = url::Url::parse(db.url.expose()).unwrap();
         format!("postgres://{}@127.0.0.1:{}/{}", server.username(), self.port, db.name)
     }
-}
-
-impl Drop for Bouncer {
-    fn drop(&mut self) {
-        let group = Pid::from_raw(self.child.id() as i32);
-        let _ = killpg(group, Signal::SIGTERM);
-        let started = Instant::now();
-        while self.child.try_wait().ok().flatten().is_none() && started.elapsed() < Duration::from_secs(10) {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = killpg(group, Signal::SIGKILL);
-        let _ = self.child.wait();
-    }
-}
-
-fn call(serve: &Serve, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-    let request = ureq::request(method, &serve.url(path))
-        .set("Authorization", &format!("Bearer {token}"))
-        .timeout(Duration::from_secs(30));
-    let answer = match body {
-        Some(body) => request.send_json(body),
-        None => request.call(),
-    };
-    let response = match answer {
-        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("{e}"),
-    };
-    let status = response.status();
-    (status, response.into_json().unwrap_or(Value::Null))
 }
 
 #[test]
@@ -142,8 +90,7 @@ fn vigil_serves_through_pgbouncer_in_session_mode() {
         .env("VIGIL_DB_POOL_SIZE", "3");
     let serve = Serve::start(command);
 
-    let (status, opened) = call(
-        &serve,
+    let (status, opened) = serve.call(
         "POST",
         "/api/v1/cases",
         &fp,
@@ -151,7 +98,7 @@ fn vigil_serves_through_pgbouncer_in_session_mode() {
             "confidential": {"defender_name": "Through The Pooler", "narrative": "Followed."},
             "procedure": {"workflow": "protection_referral", "data": {"risk_description": "Threats."}}})),
     );
-    assert_eq!(status, 201, "{opened}\n{}", bouncer.log());
+    assert_eq!(status, 201, "{opened}\n{}", bouncer.daemon.log());
     let case = format!("/api/v1/cases/{}", opened["id"].as_str().unwrap());
     let transitions = format!(
         "/api/v1/procedures/{}/transitions",
@@ -174,8 +121,7 @@ fn vigil_serves_through_pgbouncer_in_session_mode() {
         })
         .collect();
     for _ in 0..20 {
-        let (status, done) = call(
-            &serve,
+        let (status, done) = serve.call(
             "POST",
             &transitions,
             &fp,
@@ -187,7 +133,7 @@ fn vigil_serves_through_pgbouncer_in_session_mode() {
     for thread in threads {
         thread.join().unwrap();
     }
-    let (status, timeline) = call(&serve, "GET", &format!("{case}/timeline"), &fp, None);
+    let (status, timeline) = serve.call("GET", &format!("{case}/timeline"), &fp, None);
     assert_eq!(status, 200);
     let notes = timeline["items"]
         .as_array()

@@ -2,21 +2,16 @@
 //! paths replaced): TLS terminated by nginx, the client's address and scheme believed from it
 //! and from no one else, and problem+json for what nginx refuses itself or when Vigil is down.
 
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-use nix::sys::signal::{Signal, killpg};
-use nix::unistd::Pid;
-
-use crate::support::process::{debian_tool, free_address};
+use crate::support::process::{Daemon, debian_tool, free_address};
 use crate::support::{TestDb, serve_on};
 
-/// nginx running `deploy/nginx-vigil.conf` in front of the Vigil on `vigil_port`, in a process
-/// group of its own, stopped when dropped.
+/// nginx running `deploy/nginx-vigil.conf` in front of the Vigil on `vigil_port`, stopped when
+/// dropped.
 struct Nginx {
-    child: Child,
+    daemon: Daemon,
     dir: tempfile::TempDir,
     https: u16,
     http: u16,
@@ -78,59 +73,29 @@ impl Nginx {
         .unwrap();
         // When root, nginx's workers run as nobody, who must reach the folder.
         std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-        let nginx = debian_tool("usr/sbin/nginx");
-        let child = Command::new(&nginx)
+        let mut command = Command::new(debian_tool("usr/sbin/nginx"));
+        command
             .arg("-p")
             .arg(dir.path())
             .arg("-c")
             .arg(path("nginx.conf"))
             .arg("-e")
-            .arg(path("error.log"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .unwrap_or_else(|e| panic!("{}: {e} (scripts/install-deps unpacks it)", nginx.display()));
-        let mut nginx = Self {
-            child,
+            .arg(path("error.log"));
+        let daemon = Daemon::start(command, https, path("error.log"));
+        Self {
+            daemon,
             dir,
             https,
             http,
-        };
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", https)).is_err() {
-            if let Some(status) = nginx.child.try_wait().unwrap() {
-                panic!("nginx exited with {status}: {}", nginx.errors());
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "nginx did not start: {}",
-                nginx.errors()
-            );
-            std::thread::sleep(Duration::from_millis(50));
         }
-        nginx
     }
 
     fn errors(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("error.log")).unwrap_or_default()
+        self.daemon.log()
     }
 
     fn ca(&self) -> PathBuf {
         self.dir.path().join("cert.pem")
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let group = Pid::from_raw(self.child.id() as i32);
-        let _ = killpg(group, Signal::SIGTERM);
-        let started = Instant::now();
-        while self.child.try_wait().ok().flatten().is_none() && started.elapsed() < Duration::from_secs(10) {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = killpg(group, Signal::SIGKILL);
-        let _ = self.child.wait();
     }
 }
 

@@ -30,26 +30,7 @@ async fn an_access_denied_timer_escalates_once_as_the_system_even_with_two_worke
     )
     .await;
     let case_uri = format!("/api/v1/cases/{}", opened["id"].as_str().unwrap());
-    let hearing = (Utc::now() + Duration::days(30)).to_rfc3339();
-    let steps: [(&str, Value); 4] = [
-        (
-            &fp,
-            json!({"action": "request_observation", "expected_version": 1, "data": {
-            "court": "c", "case_number": "n", "charges": "x", "hearing_date": hearing, "proposed_observers": "o"}}),
-        ),
-        (
-            &hod,
-            json!({"action": "approve", "expected_version": 2, "data": {"observers": "o"}}),
-        ),
-        (
-            &fp,
-            json!({"action": "notify_authorities", "expected_version": 3, "data": {"note_verbale_date": "2026-11-27", "addressee": "court"}}),
-        ),
-        (
-            &fp,
-            json!({"action": "confirm_access", "expected_version": 4, "data": {"access_granted": "no"}}),
-        ),
-    ];
+    let steps = crate::support::api::to_refused_access(&fp, &hod);
     for (token, body) in steps {
         call(&service, "POST", &transitions, token, Some(body)).await;
     }

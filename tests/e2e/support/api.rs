@@ -114,3 +114,30 @@ where
     let bytes = web_test::read_body(response).await;
     (status, replayed, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
+
+/// The transitions that take a new trial observation to refused access, where its escalation
+/// timer (and reminders) wait: each with the token that takes it, in order. The hearing is 30
+/// days ahead.
+pub fn to_refused_access<'a>(focal_point: &'a str, head: &'a str) -> [(&'a str, Value); 4] {
+    let hearing = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+    [
+        (
+            focal_point,
+            serde_json::json!({"action": "request_observation", "expected_version": 1, "data": {
+                "court": "c", "case_number": "n", "charges": "x", "hearing_date": hearing, "proposed_observers": "o"}}),
+        ),
+        (
+            head,
+            serde_json::json!({"action": "approve", "expected_version": 2, "data": {"observers": "o"}}),
+        ),
+        (
+            focal_point,
+            serde_json::json!({"action": "notify_authorities", "expected_version": 3,
+                "data": {"note_verbale_date": "2026-11-27", "addressee": "court"}}),
+        ),
+        (
+            focal_point,
+            serde_json::json!({"action": "confirm_access", "expected_version": 4, "data": {"access_granted": "no"}}),
+        ),
+    ]
+}

@@ -266,3 +266,81 @@ pub fn debian_tool(unpacked: &str) -> PathBuf {
             .map_or_else(|| path.clone(), PathBuf::from)
     }
 }
+
+/// A server a test started (nginx, pgbouncer) in a process group of its own, stopped when
+/// dropped: SIGTERM to its group, then SIGKILL to what is left of it; nothing else is touched.
+pub struct Daemon {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Daemon {
+    /// Starts `command` (its output thrown away; it logs to `log`) and waits until it accepts
+    /// connections on loopback `port`.
+    pub fn start(mut command: Command, port: u16, log: PathBuf) -> Self {
+        use std::os::unix::process::CommandExt;
+        let program = command.get_program().to_string_lossy().into_owned();
+        let child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("{program}: {e} (scripts/install-deps provides it)"));
+        let mut daemon = Self { child, log };
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Some(status) = daemon.child.try_wait().unwrap() {
+                panic!("{program} exited with {status}: {}", daemon.log());
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{program} did not start: {}",
+                daemon.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        daemon
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let group = Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::killpg(group, Signal::SIGTERM);
+        let started = Instant::now();
+        while self.child.try_wait().ok().flatten().is_none() && started.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = nix::sys::signal::killpg(group, Signal::SIGKILL);
+        let _ = self.child.wait();
+    }
+}
+
+impl Serve {
+    /// A JSON request with `token`, its error statuses answers too: the status and the body.
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let request = ureq::request(method, &self.url(path))
+            .set("Authorization", &format!("Bearer {token}"))
+            .timeout(Duration::from_secs(30));
+        let answer = match body {
+            Some(body) => request.send_json(body),
+            None => request.call(),
+        };
+        let response = match answer {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{method} {path}: {e}"),
+        };
+        let status = response.status();
+        (status, response.into_json().unwrap_or(serde_json::Value::Null))
+    }
+}

@@ -122,6 +122,21 @@ fn bars(registry: &crate::workflow::Registry, report: &Report) -> Vec<Bar> {
         .collect()
 }
 
+/// Runs the report `name` with `parameters` as the signed-in person.
+async fn report_for(
+    state: &AppState,
+    session: &Session,
+    req: &HttpRequest,
+    name: String,
+    parameters: BTreeMap<String, String>,
+) -> Result<Report, CaseError> {
+    let settings = state.reports.clone();
+    run(state, session.caller.clone(), req, None, move |conn, ctx| {
+        reports::run(conn, ctx, &settings, &name, &parameters)
+    })
+    .await
+}
+
 /// `GET /ui/reports`: the form, and the report it asks for.
 pub async fn reports_page(
     state: web::Data<AppState>,
@@ -131,12 +146,7 @@ pub async fn reports_page(
 ) -> Result<HttpResponse, WebError> {
     let query = query.into_inner();
     let (name, parameters) = parameters(&query);
-    let settings = state.reports.clone();
-    let ask = (name.clone(), parameters.clone());
-    let outcome = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
-        reports::run(conn, ctx, &settings, &ask.0, &ask.1)
-    })
-    .await;
+    let outcome = report_for(&state, &session, &req, name.clone(), parameters.clone()).await;
     let (report, errors) = match outcome {
         Ok(report) => (Some(report), Vec::new()),
         Err(CaseError::Invalid(issues)) => (
@@ -219,11 +229,7 @@ pub async fn reports_csv(
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let (name, parameters) = parameters(&query.into_inner());
-    let settings = state.reports.clone();
-    let report = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
-        reports::run(conn, ctx, &settings, &name, &parameters)
-    })
-    .await?;
+    let report = report_for(&state, &session, &req, name, parameters).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8; header=present")
         .insert_header(("Content-Disposition", "attachment; filename=\"vigil-report.csv\""))
