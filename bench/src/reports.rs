@@ -37,6 +37,14 @@ fn pairs(from: &str, to: &str, start: &str, end: &str) -> Vec<Pair> {
             ),
         },
         Pair {
+            name: "cases by country and risk",
+            path: format!("/api/v1/reports/cases?from={from}&to={to}&by=country,risk"),
+            plain: format!(
+                "SELECT country, risk, count(*) FROM cases
+                 WHERE created_at >= '{start}' AND created_at < '{end}' GROUP BY country, risk"
+            ),
+        },
+        Pair {
             name: "procedures by outcome, high risk",
             path: format!("/api/v1/reports/procedures?from={from}&to={to}&by=workflow,outcome&risk=high"),
             plain: format!(

@@ -86,6 +86,14 @@ fn column(dimension: ReportDimension, date: &str) -> String {
     }
 }
 
+/// Whether each row counted is one case in one cell: the cases report, grouped by dimensions
+/// a case has one value of (not its themes). Then `count(*)` of the finest groups is exact and
+/// the totals are their sums, so one plain GROUP BY does; otherwise each total is a
+/// `count(DISTINCT …)` of its own grouping set.
+fn one_row_per_case(spec: &Spec) -> bool {
+    spec.report == ReportName::Cases && !spec.by.contains(&ReportDimension::Theme)
+}
+
 fn statement(spec: &Spec) -> Statement {
     let mut sql = Statement {
         text: String::new(),
@@ -144,7 +152,9 @@ fn statement(spec: &Spec) -> Statement {
             ""
         },
     );
+    let simple = one_row_per_case(spec);
     let sets = match spec.by.len() {
+        _ if simple => "GROUP BY d1, d2, mask, edge".to_owned(),
         0 => "GROUP BY mask, edge".to_owned(),
         1 => "GROUP BY GROUPING SETS ((d1, mask, edge), (mask, edge))".to_owned(),
         _ => {
@@ -152,12 +162,14 @@ fn statement(spec: &Spec) -> Statement {
         }
     };
     let groupings = match spec.by.len() {
+        _ if simple => "d1, d2, 0 AS g1, 0 AS g2",
         0 => "NULL::text AS d1, NULL::text AS d2, 1 AS g1, 1 AS g2",
         1 => "d1, NULL::text AS d2, GROUPING(d1) AS g1, 1 AS g2",
         _ => "d1, d2, GROUPING(d1) AS g1, GROUPING(d2) AS g2",
     };
+    let counted = if simple { "count(*)" } else { "count(DISTINCT id)" };
     sql.text = format!(
-        "SELECT {groupings}, mask, edge, count(DISTINCT id) AS count FROM (
+        "SELECT {groupings}, mask, edge, {counted} AS count FROM (
              SELECT c.id, {d1} AS d1, {d2} AS d2, {mask} AS mask,
                     CASE WHEN {date} < {first_end} THEN 1 WHEN {date} >= {last_start} THEN 2 ELSE 0 END AS edge
              FROM cases c{joins}
@@ -169,6 +181,43 @@ fn statement(spec: &Spec) -> Statement {
 
 /// Counts what `spec` asks for, in one statement.
 pub fn count(conn: &mut PgConnection, spec: &Spec) -> Result<Vec<Group>, StoreError> {
+    let finest = load(conn, spec)?;
+    if !one_row_per_case(spec) {
+        return Ok(finest);
+    }
+    Ok(with_totals(spec.by.len(), finest))
+}
+
+/// The finest groups with every total over them added, as GROUPING SETS would have made them
+/// (exact when each case is in one finest group).
+fn with_totals(dims: usize, finest: Vec<Group>) -> Vec<Group> {
+    /// A group's place: its two values, whether each is a total, its filter mask and edge.
+    type Place = (Option<String>, Option<String>, i32, i32, i32, i32);
+    let mut sums: std::collections::BTreeMap<Place, i64> = std::collections::BTreeMap::new();
+    for group in finest {
+        // Each way of totalling: keep or total each of the (at most two) dimensions.
+        for total in 0..(1 << dims) {
+            let (g1, g2) = (total & 1, if dims < 2 { 1 } else { (total >> 1) & 1 });
+            let g1 = if dims == 0 { 1 } else { g1 };
+            let d1 = if g1 == 0 { group.d1.clone() } else { None };
+            let d2 = if g2 == 0 { group.d2.clone() } else { None };
+            *sums.entry((d1, d2, g1, g2, group.mask, group.edge)).or_default() += group.count;
+        }
+    }
+    sums.into_iter()
+        .map(|((d1, d2, g1, g2, mask, edge), count)| Group {
+            d1,
+            d2,
+            g1,
+            g2,
+            mask,
+            edge,
+            count,
+        })
+        .collect()
+}
+
+fn load(conn: &mut PgConnection, spec: &Spec) -> Result<Vec<Group>, StoreError> {
     let Statement { text, binds } = statement(spec);
     let mut query = diesel::sql_query(text).into_boxed();
     for bind in binds {
@@ -201,4 +250,61 @@ pub fn record_run(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finest(d1: &str, d2: &str, count: i64) -> Group {
+        Group {
+            d1: Some(d1.into()),
+            d2: Some(d2.into()),
+            g1: 0,
+            g2: 0,
+            mask: 0,
+            edge: 0,
+            count,
+        }
+    }
+
+    #[test]
+    fn totals_are_the_sums_grouping_sets_would_count() {
+        let groups = with_totals(
+            2,
+            vec![finest("KE", "high", 3), finest("KE", "low", 2), finest("UG", "high", 4)],
+        );
+        let count = |d1: Option<&str>, d2: Option<&str>| {
+            groups
+                .iter()
+                .find(|g| g.d1.as_deref() == d1 && g.d2.as_deref() == d2)
+                .map(|g| (g.count, g.g1, g.g2))
+        };
+        assert_eq!(count(Some("KE"), Some("low")), Some((2, 0, 0)));
+        assert_eq!(count(Some("KE"), None), Some((5, 0, 1)));
+        assert_eq!(count(None, Some("high")), Some((7, 1, 0)));
+        assert_eq!(count(None, None), Some((9, 1, 1)));
+        assert_eq!(groups.len(), 3 + 2 + 2 + 1);
+        // One dimension: its cells and the total; none: the total alone.
+        let one = with_totals(
+            1,
+            vec![Group {
+                d2: None,
+                ..finest("KE", "", 3)
+            }],
+        );
+        assert_eq!(one.len(), 2);
+        assert!(one.iter().all(|g| g.g2 == 1));
+        let none = with_totals(
+            0,
+            vec![Group {
+                d1: None,
+                d2: None,
+                g1: 1,
+                g2: 1,
+                ..finest("", "", 3)
+            }],
+        );
+        assert_eq!(none.len(), 1);
+    }
 }

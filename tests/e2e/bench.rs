@@ -161,7 +161,7 @@ fn the_lists_bench_generates_cases_and_reports_latency_and_sequential_scans() {
 fn the_reports_bench_times_each_report_beside_the_plain_group_by() {
     let (printed, report) = bench("reports", &["--cases", "3000", "--runs", "1"]);
     let rows = report["reports"].as_array().unwrap();
-    assert_eq!(rows.len(), 3, "{report}");
+    assert_eq!(rows.len(), 4, "{report}");
     for row in rows {
         for figure in ["vigil_ms", "plain_group_by_ms", "ratio"] {
             assert!(row[figure].as_f64().unwrap() > 0.0, "{figure}: {report}");
