@@ -86,22 +86,33 @@ fn column(dimension: ReportDimension, date: &str) -> String {
     }
 }
 
-/// Whether each row counted is one case in one cell: the cases report, grouped by dimensions
-/// a case has one value of (not its themes). Then `count(*)` of the finest groups is exact and
-/// the totals are their sums, so one plain GROUP BY does; otherwise each total is a
-/// `count(DISTINCT …)` of its own grouping set.
-fn one_row_per_case(spec: &Spec) -> bool {
-    spec.report == ReportName::Cases && !spec.by.contains(&ReportDimension::Theme)
+/// How the groups are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Every total a `count(DISTINCT …)` of its own grouping set: exact whatever a case is in.
+    GroupingSets,
+    /// The finest groups only, with `count(*)`: exact when each row is one case in one group.
+    /// With `themes` false, a theme dimension is left out (NULL) and the themes not unnested.
+    Finest { themes: bool },
 }
 
-fn statement(spec: &Spec) -> Statement {
+/// The cases report counts each case once per cell whatever its dimensions (a case has one
+/// country, one risk, …, and each of its themes once), so its finest cells are a `count(*)`
+/// and its totals their sums: over the unnested themes for the totals that keep the theme, over
+/// the cases themselves for those that do not. The procedures report (a case may have several
+/// procedures in one cell) counts distinct cases in every grouping set.
+fn finest_counts_suffice(spec: &Spec) -> bool {
+    spec.report == ReportName::Cases
+}
+
+fn statement(spec: &Spec, mode: Mode) -> Statement {
     let mut sql = Statement {
         text: String::new(),
         binds: Vec::new(),
     };
     let procedures = spec.report == ReportName::Procedures;
     let date = if procedures { "p.created_at" } else { "c.created_at" };
-    let grouped_by_theme = spec.by.contains(&ReportDimension::Theme);
+    let grouped_by_theme = spec.by.contains(&ReportDimension::Theme) && mode != Mode::Finest { themes: false };
     let flags: Vec<String> = spec
         .filters
         .iter()
@@ -124,8 +135,12 @@ fn statement(spec: &Spec) -> Statement {
             .collect::<Vec<_>>()
             .join(" + ")
     };
-    let d1 = spec.by.first().map_or("NULL::text".to_owned(), |d| column(*d, date));
-    let d2 = spec.by.get(1).map_or("NULL::text".to_owned(), |d| column(*d, date));
+    let grouping_column = |dimension: Option<&ReportDimension>| match dimension {
+        Some(ReportDimension::Theme) if !grouped_by_theme => "NULL::text".to_owned(),
+        Some(dimension) => column(*dimension, date),
+        None => "NULL::text".to_owned(),
+    };
+    let (d1, d2) = (grouping_column(spec.by.first()), grouping_column(spec.by.get(1)));
     let (from, to) = (sql.bind(Bind::Time(spec.from)), sql.bind(Bind::Time(spec.to)));
     let (first_end, last_start) = (
         sql.bind(Bind::Time(spec.first_month_end)),
@@ -152,7 +167,7 @@ fn statement(spec: &Spec) -> Statement {
             ""
         },
     );
-    let simple = one_row_per_case(spec);
+    let simple = matches!(mode, Mode::Finest { .. });
     let sets = match spec.by.len() {
         _ if simple => "GROUP BY d1, d2, mask, edge".to_owned(),
         0 => "GROUP BY mask, edge".to_owned(),
@@ -179,18 +194,35 @@ fn statement(spec: &Spec) -> Statement {
     sql
 }
 
-/// Counts what `spec` asks for, in one statement.
+/// Counts what `spec` asks for: every cell and every total over one or both dimensions.
 pub fn count(conn: &mut PgConnection, spec: &Spec) -> Result<Vec<Group>, StoreError> {
-    let finest = load(conn, spec)?;
-    if !one_row_per_case(spec) {
-        return Ok(finest);
+    let dims = spec.by.len();
+    if !finest_counts_suffice(spec) {
+        return load(conn, spec, Mode::GroupingSets);
     }
-    Ok(with_totals(spec.by.len(), finest))
+    // The place of the theme among the grouping dimensions, if it is one of them.
+    let Some(theme) = spec.by.iter().position(|d| *d == ReportDimension::Theme) else {
+        return Ok(with_totals(
+            dims,
+            load(conn, spec, Mode::Finest { themes: true })?,
+            |_| true,
+        ));
+    };
+    let mut groups = with_totals(dims, load(conn, spec, Mode::Finest { themes: true })?, |totalled| {
+        !totalled[theme]
+    });
+    groups.extend(with_totals(
+        dims,
+        load(conn, spec, Mode::Finest { themes: false })?,
+        |totalled| totalled[theme],
+    ));
+    Ok(groups)
 }
 
-/// The finest groups with every total over them added, as GROUPING SETS would have made them
-/// (exact when each case is in one finest group).
-fn with_totals(dims: usize, finest: Vec<Group>) -> Vec<Group> {
+/// The finest groups with the totals over them that `wanted` picks (by which of the two
+/// dimensions each totals), added up as GROUPING SETS would have counted them (exact when each
+/// case is in one finest group).
+fn with_totals(dims: usize, finest: Vec<Group>, wanted: impl Fn([bool; 2]) -> bool) -> Vec<Group> {
     /// A group's place: its two values, whether each is a total, its filter mask and edge.
     type Place = (Option<String>, Option<String>, i32, i32, i32, i32);
     let mut sums: std::collections::BTreeMap<Place, i64> = std::collections::BTreeMap::new();
@@ -199,6 +231,9 @@ fn with_totals(dims: usize, finest: Vec<Group>) -> Vec<Group> {
         for total in 0..(1 << dims) {
             let (g1, g2) = (total & 1, if dims < 2 { 1 } else { (total >> 1) & 1 });
             let g1 = if dims == 0 { 1 } else { g1 };
+            if !wanted([g1 == 1, g2 == 1]) {
+                continue;
+            }
             let d1 = if g1 == 0 { group.d1.clone() } else { None };
             let d2 = if g2 == 0 { group.d2.clone() } else { None };
             *sums.entry((d1, d2, g1, g2, group.mask, group.edge)).or_default() += group.count;
@@ -217,8 +252,8 @@ fn with_totals(dims: usize, finest: Vec<Group>) -> Vec<Group> {
         .collect()
 }
 
-fn load(conn: &mut PgConnection, spec: &Spec) -> Result<Vec<Group>, StoreError> {
-    let Statement { text, binds } = statement(spec);
+fn load(conn: &mut PgConnection, spec: &Spec, mode: Mode) -> Result<Vec<Group>, StoreError> {
+    let Statement { text, binds } = statement(spec, mode);
     let mut query = diesel::sql_query(text).into_boxed();
     for bind in binds {
         query = match bind {
@@ -273,6 +308,7 @@ mod tests {
         let groups = with_totals(
             2,
             vec![finest("KE", "high", 3), finest("KE", "low", 2), finest("UG", "high", 4)],
+            |_| true,
         );
         let count = |d1: Option<&str>, d2: Option<&str>| {
             groups
@@ -292,6 +328,7 @@ mod tests {
                 d2: None,
                 ..finest("KE", "", 3)
             }],
+            |_| true,
         );
         assert_eq!(one.len(), 2);
         assert!(one.iter().all(|g| g.g2 == 1));
@@ -304,7 +341,11 @@ mod tests {
                 g2: 1,
                 ..finest("", "", 3)
             }],
+            |_| true,
         );
         assert_eq!(none.len(), 1);
+        // Only the totals that keep the second dimension.
+        let kept = with_totals(2, vec![finest("KE", "high", 3), finest("UG", "high", 4)], |t| !t[1]);
+        assert_eq!(kept.len(), 3, "two cells and the total over the first: {kept:?}");
     }
 }

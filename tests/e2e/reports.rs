@@ -300,6 +300,38 @@ async fn a_report_needs_no_case_key_and_reads_nothing_sealed() {
     )
     .await;
     assert_eq!(status, 200);
+    // Six more cases on two themes each: every theme's cells count them, and every total over
+    // themes counts each case once (12 cases, not 18 case-themes).
+    for _ in 0..6 {
+        let (status, opened) = call(
+            &service,
+            "POST",
+            "/api/v1/cases",
+            &fp,
+            Some(json!({"country": "KE", "themes": ["MEDIA", "LGBTI"], "risk": "high",
+                "confidential": {"defender_name": "Someone", "narrative": "Followed."},
+                "procedure": {"workflow": "protection_referral", "data": {"risk_description": "Threats."}}})),
+        )
+        .await;
+        assert_eq!(status, 201, "{opened}");
+    }
+    let (status, themes) = call(
+        &narrow_service,
+        "GET",
+        "/api/v1/reports/cases?by=country,theme",
+        &hq,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{themes}");
+    assert_eq!(cell(&themes, &[("country", "KE"), ("theme", "MEDIA")]), Some(12));
+    assert_eq!(cell(&themes, &[("country", "KE"), ("theme", "LGBTI")]), Some(6));
+    assert_eq!(cell(&themes, &[("country", "KE")]), Some(12));
+    assert_eq!(cell(&themes, &[("theme", "LGBTI")]), Some(6));
+    assert_eq!(cell(&themes, &[]), Some(12));
+    let (_, by_theme) = call(&narrow_service, "GET", "/api/v1/reports/cases?by=theme", &hq, None).await;
+    assert_eq!(cell(&by_theme, &[("theme", "MEDIA")]), Some(12));
+    assert_eq!(cell(&by_theme, &[]), Some(12));
     drop(narrow_service);
     for statement in [
         format!("REASSIGN OWNED BY {role} TO CURRENT_USER"),
