@@ -147,6 +147,30 @@ pub fn ledger_lines(conn: &mut PgConnection, after: i64) -> Result<Vec<(i64, Str
         .load(conn)?)
 }
 
+/// How many lines the ledger holds, and its last line's text.
+pub fn ledger_extent(conn: &mut PgConnection) -> Result<(u64, Option<String>), StoreError> {
+    use super::schema::erasure_ledger;
+    let count: i64 = erasure_ledger::table.count().get_result(conn)?;
+    let last = last_ledger_line(conn)?.map(|(_, line)| line);
+    Ok((u64::try_from(count).unwrap_or(0), last))
+}
+
+/// How many cases the database's ledger names that are not (or no longer) shredded.
+pub fn ledgered_unshredded(conn: &mut PgConnection) -> Result<i64, StoreError> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        count: i64,
+    }
+    Ok(diesel::sql_query(
+        "SELECT count(*) AS count FROM erasure_ledger e JOIN cases c ON c.delegation = e.delegation AND c.id = e.case_id
+         WHERE c.erased_at IS NULL
+            OR EXISTS (SELECT 1 FROM case_keys k WHERE k.delegation = c.delegation AND k.case_id = c.id)",
+    )
+    .get_result::<Count>(conn)?
+    .count)
+}
+
 /// The ledger's last line: its sequence number and text.
 pub fn last_ledger_line(conn: &mut PgConnection) -> Result<Option<(i64, String)>, StoreError> {
     use super::schema::erasure_ledger;

@@ -215,3 +215,72 @@ fn a_backup_older_than_an_erasure_is_restored_with_the_case_still_erased() {
         1
     );
 }
+
+#[test]
+fn a_key_row_put_back_by_someone_who_can_write_the_database_is_shredded_again_within_a_pass() {
+    let db = TestDb::migrated();
+    let home = reachable_home();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, first_admin) = seed_user(&pool, "admin", None);
+    let (_, second_admin) = seed_user(&pool, "admin", None);
+    drop(pool);
+    let running = serve(home.path(), &db);
+    let (status, opened) = running.call(
+        "POST",
+        "/api/v1/cases",
+        &fp,
+        Some(json!({"country": "KE", "themes": ["MEDIA"], "risk": "high",
+            "confidential": {"defender_name": "Put Back", "narrative": "Followed."},
+            "procedure": {"workflow": "protection_referral", "data": {"risk_description": "Threats."}}})),
+    );
+    assert_eq!(status, 201, "{opened}");
+    let id = opened["id"].as_str().unwrap().to_owned();
+    let uri = format!("/api/v1/cases/{id}");
+    // What a copy of the database taken before the erasure holds.
+    let mut conn = db.connect();
+    for statement in [
+        format!("CREATE TABLE stash_keys AS SELECT * FROM case_keys WHERE case_id = '{id}'"),
+        format!("CREATE TABLE stash_case AS SELECT sealed FROM cases WHERE id = '{id}'"),
+    ] {
+        diesel::RunQueryDsl::execute(diesel::sql_query(statement), &mut conn).unwrap();
+    }
+    let (_, requested) = running.call(
+        "POST",
+        &format!("{uri}/erasure"),
+        &first_admin,
+        Some(json!({"reason": "defender_request"})),
+    );
+    let approve = format!(
+        "/api/v1/erasure-requests/{}/approve",
+        requested["request_id"].as_str().unwrap()
+    );
+    assert_eq!(running.call("POST", &approve, &second_admin, None).0, 200);
+    assert_eq!(running.call("GET", &uri, &fp, None).0, 410);
+
+    // Someone who can write the database puts the key row and the sealed data back.
+    for statement in [
+        "INSERT INTO case_keys SELECT * FROM stash_keys".to_owned(),
+        format!("UPDATE cases SET sealed = (SELECT sealed FROM stash_case), erased_at = NULL WHERE id = '{id}'"),
+    ] {
+        diesel::RunQueryDsl::execute(diesel::sql_query(statement), &mut conn).unwrap();
+    }
+    assert_eq!(key_rows(&db, &id), 1);
+    // The next background pass (every 15 s) finds the ledgered case unshredded and shreds it again.
+    let started = Instant::now();
+    while key_rows(&db, &id) > 0 && started.elapsed() < Duration::from_secs(45) {
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert_eq!(
+        key_rows(&db, &id),
+        0,
+        "the key row put back was not shredded again:\n{}",
+        running.logs()
+    );
+    assert_eq!(running.call("GET", &uri, &fp, None).0, 410);
+    assert!(
+        running.logs().contains("the erasure ledger was reconciled"),
+        "{}",
+        running.logs()
+    );
+}
