@@ -87,7 +87,7 @@ impl Ledger {
     }
 
     fn disagreement(&self, what: String) -> AuditError {
-        AuditError::Disagreement(format!("the erasure ledger {}: {what}", self.file.path().display()))
+        disagreement(&self.file, what)
     }
 
     /// Appends the erasure of a case to the database's copy of the ledger, in the caller's
@@ -146,25 +146,6 @@ impl Ledger {
         self.file.append(&[line.text()]).map_err(self.file_error())
     }
 
-    /// The file's lines, each signed and following the one before; an error at the first that
-    /// is not, or when the file ends in the middle of a line.
-    fn trusted_file(&self, key: &PublicKey) -> Result<Vec<LedgerLine>, AuditError> {
-        let read = self.file.read().map_err(self.file_error())?;
-        if read.cut_short {
-            return Err(self.disagreement(format!(
-                "line {} is cut short: the file was truncated",
-                read.lines.len() + 1
-            )));
-        }
-        let mut lines: Vec<LedgerLine> = Vec::with_capacity(read.lines.len());
-        for (number, text) in read.lines.iter().enumerate() {
-            let line =
-                follow(lines.last(), text, key).map_err(|e| self.disagreement(format!("line {} {e}", number + 1)))?;
-            lines.push(line);
-        }
-        Ok(lines)
-    }
-
     /// Whether the file and the database hold the same number of lines and end at the same
     /// one, and no case the database's ledger names has its key back or is no tombstone: what
     /// a background pass checks before reconciling (cheap: the file's lines counted, not
@@ -197,23 +178,15 @@ impl Ledger {
 
     fn reconcile_holding(&self, conn: &mut PgConnection) -> Result<Reconciled, AuditError> {
         let key = self.key.public();
-        let file = self.trusted_file(&key)?;
-        let mut database: Vec<LedgerLine> = Vec::new();
-        for (seq, text) in erasure::ledger_lines(conn, 0)? {
-            let line = follow(database.last(), &text, &key)
-                .map_err(|e| self.disagreement(format!("line {seq} in the database {e}")))?;
-            database.push(line);
-        }
-        if let Some((at, _)) = file
-            .iter()
-            .zip(&database)
-            .enumerate()
-            .find(|(_, (file, database))| file.text() != database.text())
-        {
-            return Err(self.disagreement(format!(
-                "line {} differs between the file and the database (two ledgers were written after a restore: run `vigil audit verify`)",
-                at + 1
-            )));
+        let file = trusted_file(&self.file, &key)?;
+        let database = trusted_database(conn, &self.file, &key)?;
+        if let Some(at) = first_difference(&file, &database) {
+            return Err(disagreement(
+                &self.file,
+                format!(
+                    "line {at} differs between the file and the database (two ledgers were written after a restore: run `vigil audit verify`)"
+                ),
+            ));
         }
         let mut reconciled = Reconciled::default();
         if database.len() > file.len() {
@@ -237,4 +210,105 @@ impl Ledger {
         reconciled.erasures = longer.into_iter().map(|line| line.entry).collect();
         Ok(reconciled)
     }
+}
+
+fn disagreement(file: &LineFile, what: String) -> AuditError {
+    AuditError::Disagreement(format!("the erasure ledger {}: {what}", file.path().display()))
+}
+
+/// The file's lines, each signed and following the one before; an error at the first that is
+/// not, or when the file ends in the middle of a line.
+fn trusted_file(file: &LineFile, key: &PublicKey) -> Result<Vec<LedgerLine>, AuditError> {
+    let read = file.read().map_err(|source| AuditError::File {
+        path: file.path().to_owned(),
+        source,
+    })?;
+    if read.cut_short {
+        return Err(disagreement(
+            file,
+            format!("line {} is cut short: the file was truncated", read.lines.len() + 1),
+        ));
+    }
+    let mut lines: Vec<LedgerLine> = Vec::with_capacity(read.lines.len());
+    for (number, text) in read.lines.iter().enumerate() {
+        let line =
+            follow(lines.last(), text, key).map_err(|e| disagreement(file, format!("line {} {e}", number + 1)))?;
+        lines.push(line);
+    }
+    Ok(lines)
+}
+
+/// The database's copy of the ledger, each line checked as the file's are.
+fn trusted_database(conn: &mut PgConnection, file: &LineFile, key: &PublicKey) -> Result<Vec<LedgerLine>, AuditError> {
+    let mut database: Vec<LedgerLine> = Vec::new();
+    for (seq, text) in erasure::ledger_lines(conn, 0)? {
+        let line = follow(database.last(), &text, key)
+            .map_err(|e| disagreement(file, format!("line {seq} in the database {e}")))?;
+        database.push(line);
+    }
+    Ok(database)
+}
+
+/// The first line (from 1) where two copies of the ledger hold different lines.
+fn first_difference(file: &[LedgerLine], database: &[LedgerLine]) -> Option<usize> {
+    file.iter()
+        .zip(database)
+        .position(|(file, database)| file.text() != database.text())
+        .map(|at| at + 1)
+}
+
+/// What `vigil audit verify` finds wrong with the erasure ledger, changing nothing: a line of
+/// the file or of the database not signed by `key` or out of its chain, the two copies
+/// differing or one shorter than the other, and a case the ledger names that has its key row
+/// back or is no tombstone. Returns how many erasures the file holds, and the problems.
+pub fn problems(
+    conn: &mut PgConnection,
+    file: &LineFile,
+    key: &PublicKey,
+) -> Result<(usize, Vec<super::Problem>), AuditError> {
+    let problem = |point: String, text: String| super::Problem {
+        place: "erasure ledger".into(),
+        point,
+        problem: text,
+    };
+    let mut found = Vec::new();
+    let trusted =
+        |result: Result<Vec<LedgerLine>, AuditError>, found: &mut Vec<super::Problem>, which: &str| match result {
+            Ok(lines) => lines,
+            Err(AuditError::Disagreement(why)) => {
+                found.push(problem(which.into(), why));
+                Vec::new()
+            }
+            Err(other) => {
+                found.push(problem(which.into(), other.to_string()));
+                Vec::new()
+            }
+        };
+    let in_file = trusted(trusted_file(file, key), &mut found, "file");
+    let in_database = trusted(trusted_database(conn, file, key), &mut found, "database");
+    if found.is_empty() {
+        if let Some(at) = first_difference(&in_file, &in_database) {
+            found.push(problem(
+                format!("line {at}"),
+                "differs between the file and the database".into(),
+            ));
+        } else if in_file.len() != in_database.len() {
+            found.push(problem(
+                format!("line {}", in_file.len().min(in_database.len()) + 1),
+                format!(
+                    "the file holds {} lines and the database {}: serve reconciles them at its next start or pass",
+                    in_file.len(),
+                    in_database.len()
+                ),
+            ));
+        }
+    }
+    let unshredded = erasure::ledgered_unshredded(conn)?;
+    if unshredded > 0 {
+        found.push(problem(
+            "cases".into(),
+            format!("{unshredded} case(s) the ledger names have their key back or are no tombstone"),
+        ));
+    }
+    Ok((in_file.len(), found))
 }

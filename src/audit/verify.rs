@@ -36,6 +36,8 @@ pub struct Report {
     pub admin_entries: usize,
     /// Each checkpoint signed by a restore, and the checkpoint the database was restored to.
     pub restores: Vec<(i64, i64)>,
+    /// Erasures the erasure ledger's file holds (counted by `vigil audit verify`).
+    pub erasures: usize,
 }
 
 fn problem(place: &str, point: String, text: impl Into<String>) -> Problem {

@@ -86,7 +86,11 @@ fn verify(config: &Config, given: Option<PublicKey>, sealed: bool) -> anyhow::Re
     let file = LineFile::new(config.checkpoint_file.clone());
     let (mut report, opened) = with_database(config, |db| {
         let mut conn = db.get_timeout(CHECKOUT)?;
-        let report = audit::verify(&mut conn, &file, &key)?;
+        let mut report = audit::verify(&mut conn, &file, &key)?;
+        let ledger = LineFile::new(config.erasure_ledger.clone());
+        let (erasures, problems) = audit::ledger::problems(&mut conn, &ledger, &key)?;
+        report.erasures = erasures;
+        report.problems.extend(problems);
         let opened = keys
             .as_ref()
             .map(|keys| audit::verify_sealed(&mut conn, keys))
@@ -118,8 +122,13 @@ fn verify(config: &Config, given: Option<PublicKey>, sealed: bool) -> anyhow::Re
         );
     }
     println!(
-        "{} events checked, every chain intact; {} checkpoints signed by {key}, the latest over {} cases; {} access-log rows as signed; {} administrative-log entries chained",
-        report.events, report.checkpoints, report.cases_committed, report.access_rows, report.admin_entries
+        "{} events checked, every chain intact; {} checkpoints signed by {key}, the latest over {} cases; {} access-log rows as signed; {} administrative-log entries chained; {} erasures in the ledger, every case shredded",
+        report.events,
+        report.checkpoints,
+        report.cases_committed,
+        report.access_rows,
+        report.admin_entries,
+        report.erasures
     );
     Ok(())
 }

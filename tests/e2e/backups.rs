@@ -184,6 +184,28 @@ fn a_backup_older_than_an_erasure_is_restored_with_the_case_still_erased() {
         1
     );
     db.assert_audit_holds();
+    // The checkpoints signed after the backup describe a database that is gone: the restore
+    // signed one that says so, and the audit trail checks again, restore and all.
+    assert!(
+        stderr(&restore).contains("the backup held checkpoints up to"),
+        "{}",
+        stderr(&restore)
+    );
+    let verified = run(home.path(), &db, &["audit", "verify"]);
+    let said = String::from_utf8_lossy(&verified.stdout).into_owned();
+    assert!(verified.status.success(), "{said}{}", stderr(&verified));
+    assert!(
+        said.contains("the database was restored to a backup holding checkpoints up to"),
+        "{said}"
+    );
+    assert!(said.contains("1 erasures in the ledger, every case shredded"), "{said}");
+    checkpoint("after the restore");
+    let verified = run(home.path(), &db, &["audit", "verify"]);
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stdout)
+    );
 
     // A damaged archive changes nothing: the restore rolls back.
     let bytes = std::fs::read(&archive).unwrap();
@@ -210,6 +232,13 @@ fn a_backup_older_than_an_erasure_is_restored_with_the_case_still_erased() {
     assert!(!refused.status.success());
     let said = stderr(&refused);
     assert!(said.contains("erasure ledger") && said.contains("signature"), "{said}");
+    let verified = run(home.path(), &db, &["audit", "verify"]);
+    assert!(!verified.status.success());
+    let said = String::from_utf8_lossy(&verified.stdout);
+    assert!(
+        said.contains("erasure ledger file") && said.contains("signature"),
+        "{said}"
+    );
     assert_eq!(
         db.count("SELECT count(*) AS count FROM cases WHERE erased_at IS NULL"),
         1
