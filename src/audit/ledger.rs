@@ -11,7 +11,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::signed::{Entry, Signed, follow};
+use super::signed::{Entry, Signed, chain};
 use super::{AuditError, LineFile};
 use crate::crypto::{PublicKey, SigningKey};
 use crate::domain::{CaseId, DelegationCode, ErasureReason};
@@ -229,24 +229,22 @@ fn trusted_file(file: &LineFile, key: &PublicKey) -> Result<Vec<LedgerLine>, Aud
             format!("line {} is cut short: the file was truncated", read.lines.len() + 1),
         ));
     }
-    let mut lines: Vec<LedgerLine> = Vec::with_capacity(read.lines.len());
-    for (number, text) in read.lines.iter().enumerate() {
-        let line =
-            follow(lines.last(), text, key).map_err(|e| disagreement(file, format!("line {} {e}", number + 1)))?;
-        lines.push(line);
+    match chain(&read.lines, key) {
+        (lines, None) => Ok(lines),
+        (_, Some((number, e))) => Err(disagreement(file, format!("line {number} {e}"))),
     }
-    Ok(lines)
 }
 
 /// The database's copy of the ledger, each line checked as the file's are.
 fn trusted_database(conn: &mut PgConnection, file: &LineFile, key: &PublicKey) -> Result<Vec<LedgerLine>, AuditError> {
-    let mut database: Vec<LedgerLine> = Vec::new();
-    for (seq, text) in erasure::ledger_lines(conn, 0)? {
-        let line = follow(database.last(), &text, key)
-            .map_err(|e| disagreement(file, format!("line {seq} in the database {e}")))?;
-        database.push(line);
+    let (seqs, texts): (Vec<i64>, Vec<String>) = erasure::ledger_lines(conn, 0)?.into_iter().unzip();
+    match chain(&texts, key) {
+        (lines, None) => Ok(lines),
+        (_, Some((number, e))) => Err(disagreement(
+            file,
+            format!("line {} in the database {e}", seqs[number - 1]),
+        )),
     }
-    Ok(database)
 }
 
 /// The first line (from 1) where two copies of the ledger hold different lines.

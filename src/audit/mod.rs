@@ -142,11 +142,11 @@ impl Signer {
     pub fn after_restore(&self, conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Option<Signed>, AuditError> {
         let public = self.key.public();
         let read = self.file.read().map_err(self.file_error())?;
-        let mut file: Vec<SignedLine> = Vec::with_capacity(read.lines.len());
-        for (number, text) in read.lines.iter().enumerate() {
-            let line = follow(file.last(), text, &public)
-                .map_err(|e| AuditError::Disagreement(format!("line {} of the checkpoint file {e}", number + 1)))?;
-            file.push(line);
+        let (file, broken) = signed::chain::<Checkpoint>(&read.lines, &public);
+        if let Some((number, e)) = broken {
+            return Err(AuditError::Disagreement(format!(
+                "line {number} of the checkpoint file {e}"
+            )));
         }
         let stored = checkpoints::lines_after(conn, 0)?;
         if let Some((seq, _)) = stored

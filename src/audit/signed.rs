@@ -122,6 +122,19 @@ pub fn follow<T: Entry>(previous: Option<&Signed<T>>, text: &str, key: &PublicKe
     Ok(line)
 }
 
+/// Reads `texts` as one chain under `key`: the lines up to the first that is not signed by it
+/// or does not follow the one before, and that one's number (from 1) with why.
+pub fn chain<T: Entry>(texts: &[String], key: &PublicKey) -> (Vec<Signed<T>>, Option<(usize, LinkError)>) {
+    let mut lines: Vec<Signed<T>> = Vec::with_capacity(texts.len());
+    for (index, text) in texts.iter().enumerate() {
+        match follow(lines.last(), text, key) {
+            Ok(line) => lines.push(line),
+            Err(e) => return (lines, Some((index + 1, e))),
+        }
+    }
+    (lines, None)
+}
+
 /// The SHA-256 (hex) of a line as written; what the entry after it names as `prev`.
 pub fn line_hash(text: &str) -> String {
     hex::encode(&Sha256::digest(text.as_bytes()))

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint::{self, Tree};
-use super::{AuditError, LineFile, SignedLine, follow};
+use super::{AuditError, LineFile, SignedLine};
 use crate::crypto::{PublicKey, hex};
 use crate::store::Conn as PgConnection;
 use crate::store::audit::{self as chains, Committed};
@@ -60,17 +60,12 @@ fn trusted_lines(file: &LineFile, key: &PublicKey, report: &mut Report) -> Resul
         path: file.path().to_owned(),
         source,
     })?;
-    let mut lines: Vec<SignedLine> = Vec::with_capacity(read.lines.len());
-    for (number, text) in read.lines.iter().enumerate() {
-        match follow(lines.last(), text, key) {
-            Ok(line) => lines.push(line),
-            Err(e) => {
-                report
-                    .problems
-                    .push(problem(FILE, format!("line {}", number + 1), e.to_string()));
-                return Ok(lines);
-            }
-        }
+    let (lines, broken) = super::signed::chain(&read.lines, key);
+    if let Some((number, e)) = broken {
+        report
+            .problems
+            .push(problem(FILE, format!("line {number}"), e.to_string()));
+        return Ok(lines);
     }
     if read.cut_short {
         report.problems.push(problem(

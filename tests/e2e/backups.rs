@@ -55,15 +55,20 @@ fn key_rows(db: &TestDb, case: &str) -> i64 {
     ))
 }
 
-#[test]
-fn a_backup_older_than_an_erasure_is_restored_with_the_case_still_erased() {
-    let db = TestDb::migrated();
-    let home = reachable_home();
+/// A focal point of EUD_KE and the two administrators an erasure takes: their tokens.
+fn erasers(db: &TestDb) -> (String, String, String) {
     let pool = Db::connect_lazily(&db.url, 2).unwrap();
     let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
     let (_, first_admin) = seed_user(&pool, "admin", None);
     let (_, second_admin) = seed_user(&pool, "admin", None);
-    drop(pool);
+    (fp, first_admin, second_admin)
+}
+
+#[test]
+fn a_backup_older_than_an_erasure_is_restored_with_the_case_still_erased() {
+    let db = TestDb::migrated();
+    let home = reachable_home();
+    let (fp, first_admin, second_admin) = erasers(&db);
 
     let mut running = serve(home.path(), &db);
     let case = |name: &str| {
@@ -249,11 +254,7 @@ fn a_backup_older_than_an_erasure_is_restored_with_the_case_still_erased() {
 fn a_key_row_put_back_by_someone_who_can_write_the_database_is_shredded_again_within_a_pass() {
     let db = TestDb::migrated();
     let home = reachable_home();
-    let pool = Db::connect_lazily(&db.url, 2).unwrap();
-    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
-    let (_, first_admin) = seed_user(&pool, "admin", None);
-    let (_, second_admin) = seed_user(&pool, "admin", None);
-    drop(pool);
+    let (fp, first_admin, second_admin) = erasers(&db);
     let running = serve(home.path(), &db);
     let (status, opened) = running.call(
         "POST",
