@@ -74,6 +74,9 @@ pub struct ConfigArgs {
     /// SMTP server URL (smtp://, smtps://); unset writes mail to files under VIGIL_HOME/outbox.
     #[arg(long, env = "SMTP_URL", global = true, hide_env_values = true)]
     pub smtp_url: Option<String>,
+    /// The sender of every email, an address or `Name <address>` (default vigil@ the host of VIGIL_PUBLIC_URL).
+    #[arg(long, env = "VIGIL_MAIL_FROM", global = true)]
+    pub mail_from: Option<String>,
     /// A PEM certificate (an in-house authority's) to trust for SMTP over TLS, besides the usual roots.
     #[arg(long, env = "SMTP_CA_FILE", global = true)]
     pub smtp_ca_file: Option<PathBuf>,
@@ -391,6 +394,8 @@ pub struct Config {
     /// How long a request waits for a database connection (`VIGIL_DB_WAIT`).
     pub db_wait: std::time::Duration,
     pub mail: MailTransport,
+    /// The sender of every email (`VIGIL_MAIL_FROM`), checked to be a mailbox.
+    pub mail_from: Option<String>,
     /// A PEM certificate to trust for SMTP over TLS.
     pub smtp_ca_file: Option<PathBuf>,
     pub identity_file: Option<PathBuf>,
@@ -438,6 +443,9 @@ pub enum ConfigError {
     DatabaseUrlRequired,
     #[error("VIGIL_EMBEDDED_DB `{0}` is neither true nor false")]
     EmbeddedDb(String),
+    /// The value is not repeated: it may be anything an operator pasted.
+    #[error("VIGIL_MAIL_FROM is not an email address; write it as vigil@example.org or Vigil <vigil@example.org>")]
+    MailFrom,
     #[error("VIGIL_REPORT_MIN_COUNT `{0}` is not a whole number from 2 to 100")]
     ReportMinCount(String),
     #[error("VIGIL_DB_POOL_SIZE `{0}` is not a number from 1 to 1000")]
@@ -619,6 +627,10 @@ impl Config {
         let checkpoint_file = args
             .checkpoint_file
             .map_or_else(|| home.join("audit").join("checkpoints"), |path| absolute(&path));
+        let mail_from = match args.mail_from.as_deref().map(str::trim) {
+            Some(raw) if !raw.is_empty() => Some(crate::mail::check_sender(raw).map_err(|()| ConfigError::MailFrom)?),
+            _ => None,
+        };
         let report_min_count = args
             .report_min_count
             .parse::<u64>()
@@ -636,6 +648,7 @@ impl Config {
             db_pool_size,
             db_wait,
             mail,
+            mail_from,
             smtp_ca_file: args.smtp_ca_file.clone(),
             identity_file: args.identity_file.map(|path| absolute(&path)),
             index_key_file: args.index_key_file.map(|path| absolute(&path)),
@@ -802,6 +815,15 @@ mod tests {
 
     fn error(extra: &[&str]) -> String {
         Config::from_args(args(extra)).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_mail_sender_is_a_mailbox_and_is_never_repeated_when_it_is_not() {
+        let config = Config::from_args(args(&["--mail-from", "Vigil <vigil@eeas.example>"])).unwrap();
+        assert_eq!(config.mail_from.as_deref(), Some("Vigil <vigil@eeas.example>"));
+        let bad = error(&["--mail-from", "not an address\r\nBcc: x@y"]);
+        assert!(bad.contains("VIGIL_MAIL_FROM is not an email address"), "{bad}");
+        assert!(!bad.contains("Bcc"), "{bad}");
     }
 
     #[test]

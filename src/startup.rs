@@ -360,7 +360,10 @@ pub fn mailer(config: &Config) -> anyhow::Result<crate::mail::Mailer> {
     Ok(crate::mail::Mailer {
         catalog: std::sync::Arc::new(catalog),
         outbox,
-        from: format!("vigil@{}", config.public_url.host_str().unwrap_or("localhost")),
+        from: config
+            .mail_from
+            .clone()
+            .unwrap_or_else(|| format!("vigil@{}", config.public_url.host_str().unwrap_or("localhost"))),
         public_url: config.public_url.to_string(),
     })
 }

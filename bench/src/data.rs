@@ -164,6 +164,35 @@ pub fn bulk_cases(
     Ok(())
 }
 
+/// A second procedure, of `workflow` in one of its `states`, opened a day after the case, for
+/// every `every`-th case of the bench delegation that has one procedure: cases counted once
+/// whatever their procedures is what the procedures report must get right.
+pub fn second_procedures(
+    conn: &mut PgConnection,
+    workflow: &str,
+    version: &str,
+    states: &[String],
+    every: i64,
+) -> Result<usize, StoreError> {
+    let added = diesel::sql_query(
+        "INSERT INTO procedures (delegation, id, case_id, workflow, workflow_version, state, created_at, updated_at)
+         SELECT c.delegation, gen_random_uuid(), c.id, $2, $3,
+                ($4::text[])[1 + (substr(c.reference, 9)::bigint * 5) % cardinality($4::text[])],
+                c.created_at + interval '1 day', c.created_at + interval '1 day'
+         FROM cases c
+         WHERE c.delegation = $1 AND substr(c.reference, 9)::bigint % $5 = 0
+           AND (SELECT count(*) FROM procedures p WHERE p.delegation = c.delegation AND p.case_id = c.id) = 1",
+    )
+    .bind::<Text, _>(DELEGATION)
+    .bind::<Text, _>(workflow)
+    .bind::<Text, _>(version)
+    .bind::<diesel::sql_types::Array<Text>, _>(states)
+    .bind::<BigInt, _>(every)
+    .execute(conn)?;
+    diesel::sql_query("ANALYZE procedures").execute(conn)?;
+    Ok(added)
+}
+
 /// Sequential scans so far of each of Vigil's tables, by name.
 pub fn seq_scans(conn: &mut PgConnection) -> Result<Vec<(String, i64)>, StoreError> {
     #[derive(QueryableByName)]
@@ -203,7 +232,11 @@ pub fn bulk_events(conn: &mut PgConnection, per_case: i64) -> Result<(), StoreEr
          SELECT c.delegation, c.id, s, p.id, 'add_note', p.state, p.state, 'user',
                 c.created_at + s * interval '1 hour', '{}', '\\x00'::bytea,
                 decode(repeat('00', 32), 'hex'), decode(repeat('11', 32), 'hex')
-         FROM cases c JOIN procedures p ON p.delegation = c.delegation AND p.case_id = c.id,
+         FROM cases c
+              -- A case's first procedure: its chain is one per case, whatever its procedures.
+              CROSS JOIN LATERAL (SELECT p.id, p.state FROM procedures p
+                                  WHERE p.delegation = c.delegation AND p.case_id = c.id
+                                  ORDER BY p.created_at LIMIT 1) p,
               generate_series(1, $2) s
          WHERE c.delegation = $1 AND NOT EXISTS (SELECT 1 FROM case_events e WHERE e.delegation = c.delegation AND e.case_id = c.id)",
     )

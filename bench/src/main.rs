@@ -166,6 +166,7 @@ fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
         BenchScenario::Reports => {
             let options = reports::Options {
                 cases: cases.unwrap_or(if quick { 100_000 } else { 1_000_000 }).max(1),
+                events_per_case: 10,
                 runs: runs.max(3),
             };
             reports::run(config, &options, &out).map(drop)

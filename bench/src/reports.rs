@@ -7,6 +7,7 @@
 use std::path::Path;
 use std::time::Instant;
 
+use anyhow::Context as _;
 use diesel::prelude::*;
 
 use super::http::Client;
@@ -16,6 +17,9 @@ use vigil::config::Config;
 #[derive(Debug, Clone)]
 pub struct Options {
     pub cases: i64,
+    /// Events written for each case: the history a year of work leaves (10 per case over
+    /// 1,000,000 cases is 10,000,000; the reports read none of them, but share the server).
+    pub events_per_case: i64,
     pub runs: usize,
 }
 
@@ -67,6 +71,22 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
     let outcome = BenchDatabase::around(config, |database| {
         let stage = Stage::new(config, database)?;
         let generated_s = stage.generate_cases(options.cases)?;
+        // Every third case has a trial observation besides its démarche.
+        let trial = stage
+            .registry
+            .get("trial_observation")
+            .context("the bench needs the trial_observation workflow")?;
+        let states: Vec<String> = trial.definition.states.keys().cloned().collect();
+        let version = trial.version.clone();
+        let generating = Instant::now();
+        let second = stage
+            .db
+            .run_blocking(|conn| super::data::second_procedures(conn, "trial_observation", &version, &states, 3))?;
+        stage
+            .db
+            .run_blocking(|conn| super::data::bulk_events(conn, options.events_per_case))?;
+        let history_s = generating.elapsed().as_secs_f64();
+        eprintln!("added {second} trial observations and their events in {history_s:.0} s");
         let analyst = vigil::commands::add_user(
             &stage.db,
             "bench-analyst@example.org",
@@ -116,9 +136,9 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
             eprintln!("{}: vigil {vigil:.0} ms, plain GROUP BY {plain:.0} ms", pair.name);
             measured.push((pair.name, pair.path.clone(), vigil, plain));
         }
-        Ok::<_, anyhow::Error>((measured, generated_s, stage.served.peak_rss_mb()))
+        Ok::<_, anyhow::Error>((measured, generated_s, history_s, second, stage.served.peak_rss_mb()))
     })?;
-    let (measured, generated_s, rss) = outcome;
+    let (measured, generated_s, history_s, second, rss) = outcome;
     let round = |ms: f64| (ms * 10.0).round() / 10.0;
     let rows: Vec<serde_json::Value> = measured
         .iter()
@@ -134,12 +154,21 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         "cases": options.cases,
         "runs": options.runs,
         "reports": rows,
+        "trial_observations": second,
+        "events": options.cases * options.events_per_case,
         "generated_in_s": generated_s.round(),
+        "history_generated_in_s": history_s.round(),
         "rss_mb": (rss * 10.0).round() / 10.0,
         "machine": super::provenance(),
     });
     let path = super::write_report(out_dir, "reports", &report)?;
-    println!("reports: {} cases, median of {} runs each", options.cases, options.runs);
+    println!(
+        "reports: {} cases, {} with a second procedure, {} events, median of {} runs each",
+        options.cases,
+        second,
+        options.cases * options.events_per_case,
+        options.runs
+    );
     for (name, _, vigil, plain) in &measured {
         println!(
             "  {name:<36} vigil {vigil:>8.0} ms   plain GROUP BY {plain:>8.0} ms   ratio {:.2}",

@@ -143,9 +143,9 @@ pub enum CaseError {
     /// The erasure ledger could not be written or does not agree with the database.
     #[error(transparent)]
     Ledger(crate::audit::AuditError),
-    /// What was being written (an export's stream) could not be: the reader went away, or the
-    /// disk is full.
-    #[error("the export could not be written: {0}")]
+    /// What was being written (an export's stream, a report's CSV) could not be: the reader
+    /// went away, or the disk is full.
+    #[error("the answer could not be written: {0}")]
     Write(#[from] std::io::Error),
     /// The case was erased: only its tombstone remains.
     #[error("this case was erased")]

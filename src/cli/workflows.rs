@@ -128,5 +128,6 @@ fn message_keys(registry: &Registry) -> std::collections::BTreeSet<String> {
         .iter()
         .flat_map(|w| w.definition.states.values())
         .flat_map(|state| state.reminders.iter().map(|r| r.message.clone()))
+        .chain(std::iter::once(vigil::workflow::HANDOFF_MESSAGE.to_owned()))
         .collect()
 }

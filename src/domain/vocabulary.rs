@@ -244,6 +244,9 @@ vocabulary!(
         /// The procedures report only.
         Workflow = "workflow",
         /// The state a procedure is in now (the procedures report only).
+        State = "state",
+        /// The outcome recorded when the procedure was closed, its plain `outcome` field;
+        /// `open` until then (the procedures report only).
         Outcome = "outcome",
         /// The month (UTC) the case was opened, or the procedure started.
         Month = "month",

@@ -79,7 +79,7 @@ pub async fn report(
         Some(_) => HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8; header=present")
             .insert_header(("Cache-Control", "no-store"))
-            .body(reports::to_csv(&report)),
+            .body(reports::to_csv(&report).map_err(crate::cases::CaseError::Write)?),
         None => HttpResponse::Ok()
             .insert_header(("Cache-Control", "no-store"))
             .json(report),

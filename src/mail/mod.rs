@@ -79,6 +79,13 @@ pub struct Mailer {
     pub catalog: std::sync::Arc<Catalog>,
 }
 
+/// `text` as a sender's mailbox (`vigil@example.org` or `Vigil <vigil@example.org>`), in the
+/// form lettre will read again when it sends.
+#[allow(clippy::result_unit_err)]
+pub fn check_sender(text: &str) -> Result<String, ()> {
+    text.parse::<Mailbox>().map(|mailbox| mailbox.to_string()).map_err(drop)
+}
+
 /// A message, ready for any recipient.
 #[derive(Debug, Clone)]
 pub struct Email {

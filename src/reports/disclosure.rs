@@ -54,6 +54,17 @@ pub enum Suppressed {
     Secondary,
 }
 
+impl Suppressed {
+    /// The name it has in JSON and CSV.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Small => "small",
+            Self::Differencing => "differencing",
+            Self::Secondary => "secondary",
+        }
+    }
+}
+
 /// A cell as shown: its count, or why not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shown {

@@ -9,6 +9,7 @@
 //! that differs by a value without disclosure control seeing the slice in between; with one,
 //! the cells are checked against exactly that slice (the cases the filter leaves out).
 
+pub mod annual;
 pub mod disclosure;
 mod regions;
 
@@ -113,8 +114,13 @@ fn grouping(report: ReportName, by: Option<&String>) -> Result<Vec<ReportDimensi
         if dimensions.contains(&dimension) {
             return Err(invalid("by", "names a dimension twice"));
         }
-        if report == ReportName::Cases && matches!(dimension, ReportDimension::Workflow | ReportDimension::Outcome) {
-            return Err(invalid("by", "workflow and outcome are the procedures report's"));
+        if report == ReportName::Cases
+            && matches!(
+                dimension,
+                ReportDimension::Workflow | ReportDimension::State | ReportDimension::Outcome
+            )
+        {
+            return Err(invalid("by", "workflow, state and outcome are the procedures report's"));
         }
         dimensions.push(dimension);
     }
@@ -229,11 +235,11 @@ pub fn run(
         "filters": filters.iter().map(|(d, v)| (d.as_str(), v)).collect::<BTreeMap<_, _>>(),
         "scope": scope,
     });
-    let groups = crate::store::transaction(conn, |conn| {
+    let counted = crate::store::transaction(conn, |conn| {
         counts::record_run(conn, ctx.caller.user_id, report, &recorded, ctx.request_id, ctx.now)?;
         counts::count(conn, &spec)
     })?;
-    let cells = tabulate(&by, filters.len(), months > 1, &groups);
+    let cells = tabulate(&by, counted);
     let shown = disclosure::protect(by.len(), &cells, settings.min_count);
     Ok(Report {
         report,
@@ -261,117 +267,61 @@ pub fn run(
     })
 }
 
-/// The counted groups as cells with their slices: per filter, the cases it leaves out; and,
-/// over more than one month, the first and the last month's.
-fn tabulate(by: &[ReportDimension], filters: usize, edges: bool, groups: &[counts::Group]) -> BTreeMap<Key, Counted> {
-    let all = (1i32 << filters) - 1;
-    let slices = filters + if edges { 2 } else { 0 };
-    let mut cells: BTreeMap<Key, Counted> = BTreeMap::new();
-    for group in groups {
-        let key: Key = [(group.g1, &group.d1), (group.g2, &group.d2)]
-            .into_iter()
-            .take(by.len())
-            .map(|(grouped, value)| if grouped == 0 { value.clone() } else { None })
-            .collect();
-        let cell = cells.entry(key).or_insert_with(|| Counted {
-            count: 0,
-            slices: vec![0; slices],
-        });
-        let count = u64::try_from(group.count).unwrap_or(0);
-        if group.mask == all {
-            cell.count += count;
-            if edges && group.edge > 0 {
-                cell.slices[filters + usize::try_from(group.edge - 1).unwrap_or(0)] += count;
-            }
-        }
-        for bit in 0..filters {
-            if group.mask == all & !(1 << bit) {
-                cell.slices[bit] += count;
-            }
-        }
-    }
-    cells
+/// The counted cells by their key (a value per grouping dimension, None for a total over it).
+fn tabulate(by: &[ReportDimension], counted: Vec<counts::Cell>) -> BTreeMap<Key, Counted> {
+    counted
+        .into_iter()
+        .map(|cell| {
+            let key: Key = cell.values.into_iter().take(by.len()).collect();
+            (
+                key,
+                Counted {
+                    count: cell.count,
+                    slices: cell.slices,
+                },
+            )
+        })
+        .collect()
 }
 
-/// The report as CSV (RFC 4180: CRLF line ends, a header row, fields quoted when they hold a
-/// comma, a quote or a line end): one column per grouping dimension (`Total` for the total
+/// The report as CSV (RFC 4180: CRLF line ends, a header row, fields quoted when they need
+/// it, written by the `csv` crate): one column per grouping dimension (`Total` for the total
 /// over it), then `count` (empty when suppressed) and `suppressed`.
-pub fn to_csv(report: &Report) -> String {
-    fn field(text: &str) -> String {
-        if text.contains([',', '"', '\r', '\n']) {
-            format!("\"{}\"", text.replace('"', "\"\""))
-        } else {
-            text.to_owned()
-        }
-    }
-    let mut out = String::new();
+pub fn to_csv(report: &Report) -> std::io::Result<String> {
     let header: Vec<&str> = report
         .by
         .iter()
         .map(|d| d.as_str())
         .chain(["count", "suppressed"])
         .collect();
-    out.push_str(&header.join(","));
-    out.push_str("\r\n");
-    for cell in &report.cells {
+    let rows = report.cells.iter().map(|cell| {
         let mut row: Vec<String> = report
             .by
             .iter()
-            .map(|d| field(cell.values.get(d.as_str()).map_or("Total", String::as_str)))
+            .map(|d| cell.values.get(d.as_str()).map_or("Total", String::as_str).to_owned())
             .collect();
         row.push(cell.count.map(|n| n.to_string()).unwrap_or_default());
-        row.push(
-            cell.suppressed
-                .map(|why| {
-                    serde_json::to_value(why)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default()
-                })
-                .unwrap_or_default(),
-        );
-        out.push_str(&row.join(","));
-        out.push_str("\r\n");
+        row.push(cell.suppressed.map(|why| why.as_str().to_owned()).unwrap_or_default());
+        row
+    });
+    csv_text(header.into_iter().map(str::to_owned).collect(), rows)
+}
+
+/// A header and rows as RFC 4180 text.
+pub fn csv_text(header: Vec<String>, rows: impl IntoIterator<Item = Vec<String>>) -> std::io::Result<String> {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    for record in std::iter::once(header).chain(rows) {
+        writer.write_record(&record)?;
     }
-    out
+    let bytes = writer.into_inner().map_err(|e| e.into_error())?;
+    String::from_utf8(bytes).map_err(std::io::Error::other)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn group(d1: Option<&str>, g1: i32, mask: i32, edge: i32, count: i64) -> counts::Group {
-        counts::Group {
-            d1: d1.map(str::to_owned),
-            d2: None,
-            g1,
-            g2: 1,
-            mask,
-            edge,
-            count,
-        }
-    }
-
-    #[test]
-    fn groups_become_cells_with_the_slices_one_value_less_would_reveal() {
-        // One filter (bit 0), by country, over several months.
-        let groups = [
-            group(Some("KE"), 0, 1, 1, 4),
-            group(Some("KE"), 0, 1, 0, 6),
-            group(Some("KE"), 0, 0, 2, 2),
-            group(None, 1, 1, 1, 4),
-            group(None, 1, 1, 0, 6),
-        ];
-        let cells = tabulate(&[ReportDimension::Country], 1, true, &groups);
-        let ke = &cells[&vec![Some("KE".to_owned())]];
-        assert_eq!(ke.count, 10);
-        assert_eq!(
-            ke.slices,
-            vec![2, 4, 0],
-            "left out by the filter, first month, last month"
-        );
-        assert_eq!(cells[&vec![None]].count, 10);
-    }
 
     #[test]
     fn csv_has_a_header_row_crlf_and_quotes_what_needs_it() {
@@ -397,7 +347,7 @@ mod tests {
             ],
         };
         assert_eq!(
-            to_csv(&report),
+            to_csv(&report).unwrap(),
             "region,count,suppressed\r\n\"Africa, East\",12,\r\nTotal,,secondary\r\n"
         );
     }

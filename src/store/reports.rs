@@ -31,25 +31,36 @@ pub struct Spec {
     pub regions: (Vec<String>, Vec<String>),
 }
 
-/// One group: its values (None: the total over that dimension), which filters it matches (a bit
-/// per filter, in `Spec::filters` order), where in the period it falls (1: the first month, 2:
-/// the last, 0: between), and how many cases.
+/// One cell of a report, or a total: its values (None where it is the total over that
+/// dimension: always for a dimension the report does not group by), the cases it counts, and
+/// its slices: for each filter (in `Spec::filters` order) the cases that filter leaves out of
+/// the cell, then, over a period of more than one month, the cases that are in the cell only
+/// through the first month and only through the last. A report one value or one month wider or
+/// narrower differs from this one by exactly a slice; disclosure control checks them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cell {
+    pub values: [Option<String>; 2],
+    pub count: u64,
+    pub slices: Vec<u64>,
+}
+
+/// A row the statement returns: the finest values, and its counts (what they are depends on the
+/// mode, see [`Mode`]).
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
-pub struct Group {
+struct Row {
     #[diesel(sql_type = Nullable<Text>)]
-    pub d1: Option<String>,
+    d1: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
-    pub d2: Option<String>,
+    d2: Option<String>,
     #[diesel(sql_type = Integer)]
-    pub g1: i32,
+    mask: i32,
     #[diesel(sql_type = Integer)]
-    pub g2: i32,
+    edge: i32,
+    /// `FirstRows`: the level of totalling the row is a cell of (see [`levels`]).
     #[diesel(sql_type = Integer)]
-    pub mask: i32,
-    #[diesel(sql_type = Integer)]
-    pub edge: i32,
-    #[diesel(sql_type = BigInt)]
-    pub count: i64,
+    level: i32,
+    #[diesel(sql_type = Array<BigInt>)]
+    counts: Vec<i64>,
 }
 
 enum Bind {
@@ -80,29 +91,50 @@ fn column(dimension: ReportDimension, date: &str) -> String {
         ReportDimension::Theme => "t.theme".into(),
         ReportDimension::Risk => "c.risk".into(),
         ReportDimension::Workflow => "p.workflow".into(),
-        ReportDimension::Outcome => "p.state".into(),
+        ReportDimension::State => "p.state".into(),
+        ReportDimension::Outcome => format!(
+            "coalesce(p.plain_data ->> '{}', 'open')",
+            crate::workflow::REPORTED_OUTCOME
+        ),
         ReportDimension::Month => format!("to_char({date} AT TIME ZONE 'UTC', 'YYYY-MM')"),
         ReportDimension::Year => format!("to_char({date} AT TIME ZONE 'UTC', 'YYYY')"),
     }
 }
 
-/// How the groups are counted.
+/// How the cases are counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    /// Every total a `count(DISTINCT …)` of its own grouping set: exact whatever a case is in.
-    GroupingSets,
-    /// The finest groups only, with `count(*)`: exact when each row is one case in one group.
-    /// With `themes` false, a theme dimension is left out (NULL) and the themes not unnested.
+    /// Each row is one case in one finest cell (the cases report: a case has one value of every
+    /// dimension, and each of its themes once): `count(*)` of the finest cells, split by the
+    /// filters a row meets (`mask`) and where in the period it falls (`edge`); every total is a
+    /// sum of them. With `themes` false, a theme dimension is left out (NULL) and the themes
+    /// not unnested, for the totals over themes (a case counted once, not once per theme).
     Finest { themes: bool },
+    /// A case may be in a cell through several rows (the procedures report: two procedures of
+    /// one case in one cell, or in two cells of one total), and through rows that meet
+    /// different filters or fall in different months. The rows are grouped by case and cell,
+    /// for every level of totalling at once (GROUPING SETS of the case's id with each level's
+    /// dimensions), and each (case, cell) says what its rows together do: whether one meets
+    /// every filter, one every filter but each one, one every filter outside the first month,
+    /// outside the last. Counting those groups counts each case once per cell, with its slices.
+    FirstRows,
 }
 
-/// The cases report counts each case once per cell whatever its dimensions (a case has one
-/// country, one risk, …, and each of its themes once), so its finest cells are a `count(*)`
-/// and its totals their sums: over the unnested themes for the totals that keep the theme, over
-/// the cases themselves for those that do not. The procedures report (a case may have several
-/// procedures in one cell) counts distinct cases in every grouping set.
-fn finest_counts_suffice(spec: &Spec) -> bool {
-    spec.report == ReportName::Cases
+/// The levels of totalling for `dims` grouping dimensions, as which of the two are totalled:
+/// the cells first, the grand total last.
+fn levels(dims: usize) -> Vec<[bool; 2]> {
+    (0..1u8 << dims)
+        .map(|t| [dims == 0 || t & 1 == 1, dims < 2 || t & 2 == 2])
+        .collect()
+}
+
+/// The slices a report needs: one per filter, and the two edge months over a longer period.
+fn slices(spec: &Spec) -> usize {
+    spec.filters.len() + if edges(spec) { 2 } else { 0 }
+}
+
+fn edges(spec: &Spec) -> bool {
+    spec.first_month_end < spec.to
 }
 
 fn statement(spec: &Spec, mode: Mode) -> Statement {
@@ -167,92 +199,182 @@ fn statement(spec: &Spec, mode: Mode) -> Statement {
             ""
         },
     );
-    let simple = matches!(mode, Mode::Finest { .. });
-    let sets = match spec.by.len() {
-        _ if simple => "GROUP BY d1, d2, mask, edge".to_owned(),
-        0 => "GROUP BY mask, edge".to_owned(),
-        1 => "GROUP BY GROUPING SETS ((d1, mask, edge), (mask, edge))".to_owned(),
-        _ => {
-            "GROUP BY GROUPING SETS ((d1, d2, mask, edge), (d1, mask, edge), (d2, mask, edge), (mask, edge))".to_owned()
-        }
-    };
-    let groupings = match spec.by.len() {
-        _ if simple => "d1, d2, 0 AS g1, 0 AS g2",
-        0 => "NULL::text AS d1, NULL::text AS d2, 1 AS g1, 1 AS g2",
-        1 => "d1, NULL::text AS d2, GROUPING(d1) AS g1, 1 AS g2",
-        _ => "d1, d2, GROUPING(d1) AS g1, GROUPING(d2) AS g2",
-    };
-    let counted = if simple { "count(*)" } else { "count(DISTINCT id)" };
-    sql.text = format!(
-        "SELECT {groupings}, mask, edge, {counted} AS count FROM (
-             SELECT c.id, {d1} AS d1, {d2} AS d2, {mask} AS mask,
-                    CASE WHEN {date} < {first_end} THEN 1 WHEN {date} >= {last_start} THEN 2 ELSE 0 END AS edge
-             FROM cases c{joins}
-             WHERE {date} >= {from} AND {date} < {to}{scope}
-         ) counted {sets}"
+    let rows = format!(
+        "SELECT c.id, {d1} AS d1, {d2} AS d2, {mask} AS mask,
+                CASE WHEN {date} < {first_end} THEN 1 WHEN {date} >= {last_start} THEN 2 ELSE 0 END AS edge
+         FROM cases c{joins}
+         WHERE {date} >= {from} AND {date} < {to}{scope}"
     );
+    sql.text = match mode {
+        Mode::Finest { .. } => format!(
+            "SELECT d1, d2, mask, edge, 0 AS level, ARRAY[count(*)] AS counts FROM ({rows}) counted GROUP BY d1, d2, mask, edge"
+        ),
+        Mode::FirstRows => first_rows(spec, &rows),
+    };
     sql
 }
 
-/// Counts what `spec` asks for: every cell and every total over one or both dimensions.
-pub fn count(conn: &mut PgConnection, spec: &Spec) -> Result<Vec<Group>, StoreError> {
+/// The `FirstRows` statement over `rows`: one output row per cell of every level, its `counts`
+/// the cases it counts and its slices (see [`Mode::FirstRows`]).
+fn first_rows(spec: &Spec, rows: &str) -> String {
+    let all = (1i32 << spec.filters.len()) - 1;
     let dims = spec.by.len();
-    if !finest_counts_suffice(spec) {
-        return load(conn, spec, Mode::GroupingSets);
-    }
-    // The place of the theme among the grouping dimensions, if it is one of them.
-    let Some(theme) = spec.by.iter().position(|d| *d == ReportDimension::Theme) else {
-        return Ok(with_totals(
-            dims,
-            load(conn, spec, Mode::Finest { themes: true })?,
-            |_| true,
-        ));
+    let sets: Vec<String> = levels(dims)
+        .into_iter()
+        .map(|totalled| {
+            let kept = ["d1", "d2"]
+                .into_iter()
+                .zip(totalled)
+                .filter(|(_, t)| !t)
+                .map(|(d, _)| d);
+            format!("({})", std::iter::once("id").chain(kept).collect::<Vec<_>>().join(", "))
+        })
+        .collect();
+    // The level's index in `levels`: a bit for each dimension totalled.
+    let level = match dims {
+        0 => "0",
+        1 => "GROUPING(d1)",
+        _ => "GROUPING(d1) + 2 * GROUPING(d2)",
     };
-    let mut groups = with_totals(dims, load(conn, spec, Mode::Finest { themes: true })?, |totalled| {
-        !totalled[theme]
-    });
-    groups.extend(with_totals(
-        dims,
-        load(conn, spec, Mode::Finest { themes: false })?,
-        |totalled| totalled[theme],
-    ));
-    Ok(groups)
+    let mut flags = vec![format!("bool_or(mask = {all}) AS every")];
+    let mut counts = vec!["count(*) FILTER (WHERE every)".to_owned()];
+    for bit in 0..spec.filters.len() {
+        flags.push(format!("bool_or((mask | {}) = {all}) AS but{bit}", 1 << bit));
+        counts.push(format!("count(*) FILTER (WHERE NOT every AND but{bit})"));
+    }
+    if edges(spec) {
+        flags.push(format!("bool_or(mask = {all} AND edge <> 1) AS after_first"));
+        flags.push(format!("bool_or(mask = {all} AND edge <> 2) AS before_last"));
+        counts.push("count(*) FILTER (WHERE every AND NOT after_first)".to_owned());
+        counts.push("count(*) FILTER (WHERE every AND NOT before_last)".to_owned());
+    }
+    let (d1, d2) = match dims {
+        0 => ("NULL::text", "NULL::text"),
+        1 => ("d1", "NULL::text"),
+        _ => ("d1", "d2"),
+    };
+    format!(
+        "SELECT d1, d2, 0 AS mask, 0 AS edge, level, ARRAY[{}] AS counts FROM (
+             SELECT {d1} AS d1, {d2} AS d2, {level} AS level, {} FROM ({rows}) counted
+             GROUP BY GROUPING SETS ({})
+         ) per_case GROUP BY d1, d2, level",
+        counts.join(", "),
+        flags.join(", "),
+        sets.join(", ")
+    )
 }
 
-/// The finest groups with the totals over them that `wanted` picks (by which of the two
-/// dimensions each totals), added up as GROUPING SETS would have counted them (exact when each
-/// case is in one finest group).
-fn with_totals(dims: usize, finest: Vec<Group>, wanted: impl Fn([bool; 2]) -> bool) -> Vec<Group> {
-    /// A group's place: its two values, whether each is a total, its filter mask and edge.
-    type Place = (Option<String>, Option<String>, i32, i32, i32, i32);
-    let mut sums: std::collections::BTreeMap<Place, i64> = std::collections::BTreeMap::new();
-    for group in finest {
-        // Each way of totalling: keep or total each of the (at most two) dimensions.
-        for total in 0..(1 << dims) {
-            let (g1, g2) = (total & 1, if dims < 2 { 1 } else { (total >> 1) & 1 });
-            let g1 = if dims == 0 { 1 } else { g1 };
-            if !wanted([g1 == 1, g2 == 1]) {
-                continue;
-            }
-            let d1 = if g1 == 0 { group.d1.clone() } else { None };
-            let d2 = if g2 == 0 { group.d2.clone() } else { None };
-            *sums.entry((d1, d2, g1, g2, group.mask, group.edge)).or_default() += group.count;
+/// The memory each sort and hash of a report's statement may use before it spills to disk
+/// (PostgreSQL's default is 4 MB): a report sorts every row of its period; over 1,000,000
+/// cases the default sends that sort to temporary files (BENCHMARKS.md `reports`). Set for the
+/// report's own transaction only; a statement may use a few times this.
+const REPORT_WORK_MEM: &str = "64MB";
+
+/// Counts what `spec` asks for: every cell and every total over one or both dimensions.
+/// Runs in the caller's transaction (its memory setting ends with it).
+pub fn count(conn: &mut PgConnection, spec: &Spec) -> Result<Vec<Cell>, StoreError> {
+    diesel::sql_query(format!("SET LOCAL work_mem = '{REPORT_WORK_MEM}'")).execute(conn)?;
+    let levels = levels(spec.by.len());
+    if spec.report == ReportName::Procedures {
+        let rows = load(conn, spec, Mode::FirstRows)?;
+        return Ok(add_up(
+            spec,
+            &levels,
+            rows.iter().map(|row| {
+                let level = usize::try_from(row.level).unwrap_or(usize::MAX);
+                (level, row, counted(&row.counts))
+            }),
+        ));
+    }
+    // A finest row counts at every level wanted.
+    let at_every = |wanted: &[[bool; 2]], rows: &[Row]| {
+        add_up(
+            spec,
+            wanted,
+            rows.iter()
+                .flat_map(|row| (0..wanted.len()).map(move |level| (level, row, split(spec, row)))),
+        )
+    };
+    // The place of the theme among the grouping dimensions, if it is one of them: the totals
+    // that keep it come from the (case, theme) rows, those over it from the cases.
+    let Some(theme) = spec.by.iter().position(|d| *d == ReportDimension::Theme) else {
+        return Ok(at_every(&levels, &load(conn, spec, Mode::Finest { themes: true })?));
+    };
+    let keeping = |keep: bool| -> Vec<[bool; 2]> {
+        levels
+            .iter()
+            .copied()
+            .filter(|totalled| totalled[theme] != keep)
+            .collect()
+    };
+    let (with_themes, over_themes) = (keeping(true), keeping(false));
+    let mut cells = at_every(&with_themes, &load(conn, spec, Mode::Finest { themes: true })?);
+    cells.extend(at_every(
+        &over_themes,
+        &load(conn, spec, Mode::Finest { themes: false })?,
+    ));
+    Ok(cells)
+}
+
+/// A `Finest` row's count and slices: it counts in its cell when it meets every filter, and
+/// in the slice of the one filter it does not meet, else; in the edge month it falls in.
+fn split(spec: &Spec, row: &Row) -> (u64, Vec<u64>) {
+    let all = (1i32 << spec.filters.len()) - 1;
+    let n = row.counts.first().map_or(0, |n| u64::try_from(*n).unwrap_or(0));
+    let mut slices = vec![0; slices(spec)];
+    let filters = spec.filters.len();
+    if row.mask == all {
+        if edges(spec) && (row.edge == 1 || row.edge == 2) {
+            slices[filters + usize::try_from(row.edge - 1).unwrap_or(0)] = n;
+        }
+        return (n, slices);
+    }
+    for (bit, slice) in slices.iter_mut().enumerate().take(filters) {
+        if row.mask == all & !(1 << bit) {
+            *slice = n;
+        }
+    }
+    (0, slices)
+}
+
+/// A `FirstRows` row's counts: the count, then the slices.
+fn counted(counts: &[i64]) -> (u64, Vec<u64>) {
+    let mut values = counts.iter().map(|n| u64::try_from(*n).unwrap_or(0));
+    let count = values.next().unwrap_or(0);
+    (count, values.collect())
+}
+
+/// The cells of `levels`, each the sum of what the rows count at that level (a row given
+/// with the index of its level in `levels`).
+fn add_up<'r>(
+    spec: &Spec,
+    levels: &[[bool; 2]],
+    rows: impl Iterator<Item = (usize, &'r Row, (u64, Vec<u64>))>,
+) -> Vec<Cell> {
+    /// A cell's level and values; its count and slices.
+    type Sums = std::collections::BTreeMap<(usize, [Option<String>; 2]), (u64, Vec<u64>)>;
+    let width = slices(spec);
+    let mut sums = Sums::new();
+    for (level, row, (count, slices)) in rows {
+        let Some(totalled) = levels.get(level) else {
+            continue;
+        };
+        let values = [
+            (!totalled[0]).then(|| row.d1.clone()).flatten(),
+            (!totalled[1]).then(|| row.d2.clone()).flatten(),
+        ];
+        let sum = sums.entry((level, values)).or_insert_with(|| (0, vec![0; width]));
+        sum.0 += count;
+        for (total, slice) in sum.1.iter_mut().zip(slices) {
+            *total += slice;
         }
     }
     sums.into_iter()
-        .map(|((d1, d2, g1, g2, mask, edge), count)| Group {
-            d1,
-            d2,
-            g1,
-            g2,
-            mask,
-            edge,
-            count,
-        })
+        .map(|((_, values), (count, slices))| Cell { values, count, slices })
         .collect()
 }
 
-fn load(conn: &mut PgConnection, spec: &Spec, mode: Mode) -> Result<Vec<Group>, StoreError> {
+fn load(conn: &mut PgConnection, spec: &Spec, mode: Mode) -> Result<Vec<Row>, StoreError> {
     let Statement { text, binds } = statement(spec, mode);
     let mut query = diesel::sql_query(text).into_boxed();
     for bind in binds {
@@ -291,61 +413,95 @@ pub fn record_run(
 mod tests {
     use super::*;
 
-    fn finest(d1: &str, d2: &str, count: i64) -> Group {
-        Group {
-            d1: Some(d1.into()),
-            d2: Some(d2.into()),
-            g1: 0,
-            g2: 0,
-            mask: 0,
-            edge: 0,
-            count,
+    fn spec(filters: usize, months: u32) -> Spec {
+        let from = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 1, 1, 0, 0, 0).unwrap();
+        let month = |n: u32| from.checked_add_months(chrono::Months::new(n)).unwrap();
+        Spec {
+            report: ReportName::Cases,
+            from,
+            to: month(months),
+            first_month_end: month(1),
+            last_month_start: month(months - 1),
+            scope: None,
+            by: vec![ReportDimension::Country, ReportDimension::Risk],
+            filters: (0..filters)
+                .map(|_| (ReportDimension::Theme, "MEDIA".to_owned()))
+                .collect(),
+            regions: (Vec::new(), Vec::new()),
         }
     }
 
+    fn row(d1: &str, d2: &str, mask: i32, edge: i32, n: i64) -> Row {
+        Row {
+            d1: Some(d1.into()),
+            d2: Some(d2.into()),
+            mask,
+            edge,
+            level: 0,
+            counts: vec![n],
+        }
+    }
+
+    fn find<'c>(cells: &'c [Cell], d1: Option<&str>, d2: Option<&str>) -> &'c Cell {
+        cells
+            .iter()
+            .find(|c| c.values[0].as_deref() == d1 && c.values[1].as_deref() == d2)
+            .unwrap_or_else(|| panic!("no cell {d1:?} {d2:?} in {cells:?}"))
+    }
+
     #[test]
-    fn totals_are_the_sums_grouping_sets_would_count() {
-        let groups = with_totals(
-            2,
-            vec![finest("KE", "high", 3), finest("KE", "low", 2), finest("UG", "high", 4)],
-            |_| true,
+    fn levels_go_from_the_cells_to_the_grand_total() {
+        assert_eq!(levels(0), [[true, true]]);
+        assert_eq!(levels(1), [[false, true], [true, true]]);
+        assert_eq!(levels(2), [[false, false], [true, false], [false, true], [true, true]]);
+    }
+
+    #[test]
+    fn finest_rows_add_up_to_every_total_with_their_slices() {
+        // One filter, several months: a row that misses the filter counts in its slice only.
+        let spec = spec(1, 12);
+        let rows = [
+            row("KE", "high", 1, 1, 3),
+            row("KE", "low", 1, 0, 2),
+            row("UG", "high", 1, 2, 4),
+            row("UG", "high", 0, 0, 1),
+        ];
+        let levels = levels(2);
+        let spec = &spec;
+        let cells = add_up(
+            spec,
+            &levels,
+            rows.iter()
+                .flat_map(|r| (0..levels.len()).map(move |level| (level, r, split(spec, r)))),
         );
-        let count = |d1: Option<&str>, d2: Option<&str>| {
-            groups
-                .iter()
-                .find(|g| g.d1.as_deref() == d1 && g.d2.as_deref() == d2)
-                .map(|g| (g.count, g.g1, g.g2))
-        };
-        assert_eq!(count(Some("KE"), Some("low")), Some((2, 0, 0)));
-        assert_eq!(count(Some("KE"), None), Some((5, 0, 1)));
-        assert_eq!(count(None, Some("high")), Some((7, 1, 0)));
-        assert_eq!(count(None, None), Some((9, 1, 1)));
-        assert_eq!(groups.len(), 3 + 2 + 2 + 1);
-        // One dimension: its cells and the total; none: the total alone.
-        let one = with_totals(
-            1,
-            vec![Group {
-                d2: None,
-                ..finest("KE", "", 3)
-            }],
-            |_| true,
+        let ke = find(&cells, Some("KE"), None);
+        assert_eq!((ke.count, ke.slices.clone()), (5, vec![0, 3, 0]));
+        let high = find(&cells, None, Some("high"));
+        assert_eq!((high.count, high.slices.clone()), (7, vec![1, 3, 4]));
+        let total = find(&cells, None, None);
+        assert_eq!((total.count, total.slices.clone()), (9, vec![1, 3, 4]));
+        assert_eq!(cells.len(), 3 + 2 + 2 + 1);
+    }
+
+    #[test]
+    fn first_rows_counts_are_the_count_then_the_slices() {
+        assert_eq!(counted(&[4, 1, 2, 0]), (4, vec![1, 2, 0]));
+    }
+
+    #[test]
+    fn the_first_rows_statement_groups_each_level_by_case() {
+        let mut spec = spec(1, 12);
+        spec.report = ReportName::Procedures;
+        let text = statement(&spec, Mode::FirstRows).text;
+        assert!(
+            text.contains("GROUPING SETS ((id, d1, d2), (id, d2), (id, d1), (id))"),
+            "{text}"
         );
-        assert_eq!(one.len(), 2);
-        assert!(one.iter().all(|g| g.g2 == 1));
-        let none = with_totals(
-            0,
-            vec![Group {
-                d1: None,
-                d2: None,
-                g1: 1,
-                g2: 1,
-                ..finest("", "", 3)
-            }],
-            |_| true,
+        assert!(text.contains("GROUPING(d1) + 2 * GROUPING(d2) AS level"), "{text}");
+        assert!(text.contains("bool_or((mask | 1) = 1) AS but0"), "{text}");
+        assert!(
+            text.contains("bool_or(mask = 1 AND edge <> 1) AS after_first"),
+            "{text}"
         );
-        assert_eq!(none.len(), 1);
-        // Only the totals that keep the second dimension.
-        let kept = with_totals(2, vec![finest("KE", "high", 3), finest("UG", "high", 4)], |t| !t[1]);
-        assert_eq!(kept.len(), 3, "two cells and the total over the first: {kept:?}");
     }
 }

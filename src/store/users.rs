@@ -44,6 +44,15 @@ pub fn delegation(conn: &mut PgConnection, code: &str) -> Result<Option<Delegati
         .optional()?)
 }
 
+/// Every delegation's name, by its code.
+pub fn delegation_names(conn: &mut PgConnection) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
+    Ok(delegations::table
+        .select((delegations::code, delegations::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// A delegation, and the time zone the owner of one of its cases has set (if any), in one
 /// round trip: what a case's calendar needs.
 pub fn delegation_and_owner_zone(

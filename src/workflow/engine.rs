@@ -200,11 +200,15 @@ pub fn plan(
     let mut merged = procedure.data.clone();
     merged.extend(given.clone());
     let (plain, sealed) = split(&action.fields, given.clone());
-    let schedule = if entered {
+    let mut schedule = if entered {
         schedule_on_entering(workflow, &to, &merged, now, calendar)
     } else {
         Vec::new()
     };
+    if !action.notify.is_empty() {
+        let after = workflow.definition.states.get(&to).map_or(0, |s| s.reminders.len() + 1);
+        schedule.push(handoff(now, after, &action.notify));
+    }
     let starts = match &action.starts {
         None => Vec::new(),
         Some(name) => {
@@ -244,6 +248,24 @@ pub fn plan(
         schedule,
         starts,
     })
+}
+
+/// The message key of a hand-off: the email telling `to` that a procedure awaits them.
+pub const HANDOFF_MESSAGE: &str = "handoff";
+
+/// A hand-off to `to`, due at once: a reminder the dispatcher sends like any other (one email
+/// per person, by reference only, digest preference respected), cancelled like one if the
+/// procedure moves on before it is sent. Its position follows the state's reminders.
+fn handoff(now: DateTime<Utc>, position: usize, to: &[String]) -> Due {
+    Due {
+        at: now,
+        kind: DueKind::Reminder {
+            index: position,
+            message: HANDOFF_MESSAGE.to_owned(),
+            to: to.to_vec(),
+            repeat: None,
+        },
+    }
 }
 
 /// What a new procedure schedules in its initial state.
@@ -496,6 +518,9 @@ fn schedule_on_entering(
                 },
             });
         }
+    }
+    if !definition.notify.is_empty() && condition_holds(&definition.notify_when, data) {
+        due.push(handoff(now, definition.reminders.len(), &definition.notify));
     }
     let durations = workflow.timers.get(state).map(Vec::as_slice).unwrap_or_default();
     for (index, (timer, by)) in definition.timers.iter().zip(durations).enumerate() {

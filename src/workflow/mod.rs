@@ -16,9 +16,10 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 pub use calendar::{BadDuration, Calendar, Direction, Duration};
+pub use engine::HANDOFF_MESSAGE;
 pub use model::Definition;
 pub use repeat::{BadSchedule, Repeat};
-pub use validate::{Problem, RECIPIENTS};
+pub use validate::{Problem, RECIPIENTS, REPORTED_OUTCOME};
 
 use validate::{Locator, Timing};
 

@@ -35,6 +35,13 @@ pub struct StateDef {
     pub reminders: Vec<ReminderDef>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timers: Vec<TimerDef>,
+    /// Who must act once a procedure enters this state (recipients as for reminders): they
+    /// are emailed at once, a hand-off, not a nag.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<String>,
+    /// Only when the procedure's plain fields have these values (as a reminder's `when`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub notify_when: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,6 +63,9 @@ pub struct ActionDef {
     /// Fields of this action copied into the started procedure's data.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub carry: Vec<String>,
+    /// Who is emailed at once when the action is taken (the shared `reassign`: the new owner).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<String>,
 }
 
 pub const ANY_STATE: &str = "*";

@@ -241,6 +241,13 @@ fn fields_are_typed_and_free_text_is_never_plain() {
     );
     assert_problem(
         &TINY.replace(
+            "fields.reason = { type = \"text\" }",
+            "fields.outcome = { type = \"enum\", values = [\"released\", \"no_change\"] }",
+        ),
+        "must be a plain enum",
+    );
+    assert_problem(
+        &TINY.replace(
             "fields.note = { type = \"text\", required = false }\n\n[actions.escalate]",
             "fields.note = { type = \"date\", required = false }\n\n[actions.escalate]",
         ),
@@ -413,6 +420,125 @@ fn a_transition_moves_on_splits_sealed_from_plain_and_schedules_the_new_state() 
             // Three days before a date field is 09:00 (local) three days before.
             ("tiny.due_soon".to_owned(), utc("2026-12-07T09:00:00Z")),
         ]
+    );
+}
+
+/// The hand-offs a plan schedules: (due, recipients).
+fn handoffs(plan: &engine::Plan) -> Vec<(DateTime<Utc>, Vec<String>)> {
+    plan.schedule
+        .iter()
+        .filter_map(|d| match &d.kind {
+            DueKind::Reminder { message, to, .. } if message == engine::HANDOFF_MESSAGE => Some((d.at, to.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn entering_a_state_that_names_who_must_act_hands_off_to_them_at_once() {
+    let registry = shipped();
+    let now = utc("2026-11-26T10:00:00Z");
+    // A démarche submitted: the head of delegation is told now, not in a working day.
+    let submitted = decide(
+        &registry,
+        "demarche",
+        "draft",
+        &Data::new(),
+        Role::FocalPoint,
+        "submit",
+        json!({"demarche_type": "letter", "urgency": "standard", "public_element_consent": false,
+               "addressee": "The ministry", "key_messages": "Release"}),
+    )
+    .unwrap();
+    assert_eq!(handoffs(&submitted), [(now, vec!["head_of_delegation".to_owned()])]);
+    // An escalation starts a review that tells the EUSR office.
+    let escalated = decide(
+        &registry,
+        "demarche",
+        "draft",
+        &Data::new(),
+        Role::FocalPoint,
+        "escalate_to_eusr",
+        json!({"reason": "No answer"}),
+    )
+    .unwrap();
+    assert_eq!(handoffs(&escalated), []);
+    assert_eq!(
+        handoffs(&engine::Plan {
+            schedule: escalated.starts[0].schedule.clone(),
+            ..escalated.clone()
+        }),
+        [(now, vec!["eusr_reviewers".to_owned()])]
+    );
+    // A reassignment tells the (new) owner, without moving.
+    let reassigned = decide(
+        &registry,
+        "demarche",
+        "draft",
+        &Data::new(),
+        Role::FocalPoint,
+        "reassign",
+        json!({"new_owner": "6f1c2b1e-8a59-4f55-9d3c-0d7a3c1d2e4f"}),
+    )
+    .unwrap();
+    assert_eq!(handoffs(&reassigned), [(now, vec!["owner".to_owned()])]);
+    assert!(!reassigned.cancel_scheduled, "its own state's reminders stay");
+}
+
+#[test]
+fn a_hand_off_with_a_condition_is_sent_only_when_the_plain_fields_meet_it() {
+    let registry = shipped();
+    let prepare = |needs_endorsement: bool| {
+        decide(
+            &registry,
+            "protection_referral",
+            "needs_assessment",
+            &Data::new(),
+            Role::FocalPoint,
+            "prepare_referral",
+            json!({"channel": "emergency_grant", "activities": ["legal_support"], "urgency": "ordinary",
+                   "consent_to_share": true, "needs_endorsement": needs_endorsement, "risk_description": "Threats"}),
+        )
+        .unwrap()
+    };
+    assert_eq!(handoffs(&prepare(true)).len(), 1);
+    assert_eq!(handoffs(&prepare(false)), []);
+}
+
+#[test]
+fn hand_offs_name_real_recipients_and_never_a_terminal_state() {
+    assert_problem(
+        &TINY.replace(
+            "title = \"Waiting\"\n",
+            "title = \"Waiting\"\nnotify = [\"everyone\"]\n",
+        ),
+        "state `waiting` notifies `everyone`, which is none of",
+    );
+    assert_problem(
+        &TINY.replace("terminal = true\n", "terminal = true\nnotify = [\"owner\"]\n"),
+        "state `done` is terminal",
+    );
+    assert_problem(
+        &TINY.replace(
+            "title = \"Waiting\"\n",
+            "title = \"Waiting\"\nnotify_when = { urgency = \"urgent\" }\n",
+        ),
+        "has `notify_when` but notifies no one",
+    );
+    assert_problem(
+        &TINY.replace(
+            "title = \"Waiting\"\n",
+            "title = \"Waiting\"\nnotify = [\"owner\"]\nnotify_when = { note = \"x\" }\n",
+        ),
+        "a confidential field",
+    );
+    assert_problem(
+        &TINY.replace("title = \"Note\"\n", "title = \"Note\"\nnotify = [\"boss\"]\n"),
+        "action `add_note` notifies `boss`",
+    );
+    assert_eq!(
+        problems(&TINY.replace("title = \"Waiting\"\n", "title = \"Waiting\"\nnotify = [\"owner\"]\n")),
+        Vec::<String>::new()
     );
 }
 
@@ -866,10 +992,11 @@ proptest! {
                     prop_assert!(!break_data || action.fields.is_empty());
                     prop_assert!(def.states.contains_key(&plan.to));
                     prop_assert_eq!(&plan.from, &state);
-                    // Nothing is due in the past: a late reminder is due now at the earliest
-                    // (the next working moment), everything else later.
+                    // Nothing is due in the past: a hand-off is due now, a late reminder at the
+                    // next working moment, everything else later.
                     let earliest = Calendar::default().next_working_moment(now);
-                    prop_assert!(plan.schedule.iter().all(|d| d.at > now || d.at == earliest));
+                    let handoff = |d: &engine::Due| matches!(&d.kind, DueKind::Reminder { message, .. } if message == engine::HANDOFF_MESSAGE);
+                    prop_assert!(plan.schedule.iter().all(|d| d.at > now || d.at == earliest || (handoff(d) && d.at == now)));
                     for (name, field) in &action.fields {
                         let sealed = plan.sealed.expose().contains_key(name);
                         let plain = plan.plain.contains_key(name);

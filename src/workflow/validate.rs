@@ -4,6 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::str::FromStr;
 
+/// The field the reports read as a procedure's outcome (`reports`, dimension `outcome`): a
+/// plain enum wherever an action declares it.
+pub const REPORTED_OUTCOME: &str = "outcome";
+
 use super::calendar::Duration;
 use super::model::{ANY_STATE, ActionDef, Definition, FieldDef, FieldType, ReminderDef, Target};
 use super::repeat::Repeat;
@@ -345,6 +349,45 @@ pub(super) fn check(def: &Definition, stem: &str, at: &Locator<'_>, workflows: &
         }
     }
 
+    // Hand-offs.
+    let mut bad_recipients = |line: Option<usize>, what: String, to: &[String]| {
+        for recipient in to.iter().filter(|r| !RECIPIENTS.contains(&r.as_str())) {
+            problem(
+                line,
+                format!(
+                    "{what} notifies `{recipient}`, which is none of {}",
+                    join(RECIPIENTS.iter().copied())
+                ),
+            );
+        }
+    };
+    for (name, action) in &def.actions {
+        bad_recipients(at.action(name), format!("action `{name}`"), &action.notify);
+    }
+    for (state_name, state) in &def.states {
+        bad_recipients(at.state(state_name), format!("state `{state_name}`"), &state.notify);
+    }
+    for (state_name, state) in &def.states {
+        let line = at.state(state_name);
+        if state.terminal && !state.notify.is_empty() {
+            problem(
+                line,
+                format!(
+                    "state `{state_name}` is terminal: nobody has anything left to do in it, so it notifies no one"
+                ),
+            );
+        }
+        if state.notify.is_empty() && !state.notify_when.is_empty() {
+            problem(
+                line,
+                format!("state `{state_name}` has `notify_when` but notifies no one"),
+            );
+        }
+        for message in check_when(&state.notify_when, &fields) {
+            problem(line, format!("state `{state_name}`'s `notify_when`: {message}"));
+        }
+    }
+
     // Reminders and timers.
     for (state_name, state) in &def.states {
         for (index, reminder) in state.reminders.iter().enumerate() {
@@ -527,6 +570,11 @@ fn check_field(action: &str, name: &str, field: &FieldDef, problem: &mut impl Fn
         && min > max
     {
         problem(format!("field `{name}` of action `{action}` has `min` above `max`"));
+    }
+    if name == REPORTED_OUTCOME && (field.confidential || field.kind != FieldType::Enum) {
+        problem(format!(
+            "field `{name}` of action `{action}` is what the reports count as a procedure's outcome, so it must be a plain enum (`confidential = false`)"
+        ));
     }
     if field.kind == FieldType::Text && !field.confidential {
         problem(format!(

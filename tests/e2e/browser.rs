@@ -360,6 +360,17 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         wait_for(&client, "table.cases caption", "Cases by Workflow").await;
         snap(&client, "08b-reports").await;
         check_accessible(&client, "the reports").await;
+        // The annual-report table, one click away.
+        client
+            .find(Locator::LinkText("The annual-report table for this year"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for(&client, "h1", "Annual report table").await;
+        snap(&client, "08c-annual-table").await;
+        check_accessible(&client, "the annual-report table").await;
         sign_out(&client).await;
 
         // A focal point of another delegation: not in the list, and the address opens nothing.

@@ -148,10 +148,11 @@ async fn a_case_is_opened_read_and_taken_through_a_trial_observation() {
         (moved["state"].as_str(), moved["version"].as_i64()),
         (Some("approval_requested"), Some(2))
     );
-    // Reminders before the (sealed) hearing date are scheduled by due time only.
+    // Reminders before the (sealed) hearing date are scheduled by due time only; beside them,
+    // the hand-off to the head of delegation, due at once.
     assert_eq!(
         db.count("SELECT count(*) AS count FROM scheduled WHERE status = 'pending'"),
-        2
+        3
     );
 
     let (status, refused) = call(
@@ -176,9 +177,10 @@ async fn a_case_is_opened_read_and_taken_through_a_trial_observation() {
         (200, Some("approved")),
         "{approved}"
     );
+    // Leaving the state cancels its reminders, and the hand-off not sent yet (no pass ran).
     assert_eq!(
         db.count("SELECT count(*) AS count FROM scheduled WHERE status = 'cancelled'"),
-        2
+        3
     );
 
     // Escalation starts an EUSR review, which opens the case to the EUSR office.

@@ -24,6 +24,19 @@ fn mailer(outbox: Outbox) -> Mailer {
     }
 }
 
+/// Takes the hand-offs due at once (an approval request to the head of delegation, …) out of
+/// the way: the tests here count reminders; hand-offs have their own test
+/// (`a_hand_off_emails_who_must_act_at_once_…`), which counts them.
+fn without_hand_offs(pool: &Db) {
+    pool.run_blocking(|conn| {
+        Ok(diesel::RunQueryDsl::execute(
+            diesel::sql_query("UPDATE scheduled SET status = 'done' WHERE message = 'handoff' AND status = 'pending'"),
+            conn,
+        )?)
+    })
+    .unwrap();
+}
+
 fn outbox_messages(dir: &std::path::Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .map(|entries| {
@@ -65,6 +78,7 @@ async fn reminders_reach_their_recipients_by_reference_only_and_repeat_once_afte
         "demarche_type": "letter", "urgency": "standard", "addressee": "Wanjiru's prosecutor", "key_messages": "Wanjiru Confidential",
         "public_element_consent": false}}))).await;
 
+    without_hand_offs(&pool);
     // Nothing is due now; a week on, the head of delegation is reminded to decide.
     assert_eq!(
         dispatch::send_due(&pool, &workflows, &mailer, Utc::now())
@@ -172,6 +186,7 @@ async fn reminders_go_over_smtp_and_an_smtp_server_that_was_down_loses_nothing()
     let workflows = app_state.workflows.clone();
     let service = web_test::init_service(app(app_state)).await;
     let _ = submitted_demarche(&service, &fp, "Smtp Confidential", "standard").await;
+    without_hand_offs(&pool);
 
     // The server is down: the reminder waits and backs off.
     let address = crate::support::process::free_address();
@@ -219,6 +234,7 @@ async fn two_dispatchers_send_every_reminder_exactly_once() {
     for i in 0..6 {
         submitted_demarche(&service, &fp, &format!("Person {i}"), "standard").await;
     }
+    without_hand_offs(&pool);
     let sink = SmtpSink::start_on(crate::support::process::free_address());
     let week = Utc::now() + Duration::days(8);
     // Two replicas: each its own runtime, thread and SMTP connections, one database.
@@ -266,6 +282,7 @@ async fn a_reminder_to_two_people_is_two_messages_with_two_message_ids() {
     let outbox = tempfile::tempdir().unwrap();
     let mailer = mailer(Outbox::Files(outbox.path().to_owned()));
     crate::support::api::submitted_demarche(&service, &fp, "W", "standard").await;
+    without_hand_offs(&pool);
     // Both heads of delegation are reminded to decide: one occurrence, two messages.
     let week = Utc::now() + Duration::days(8);
     assert_eq!(
@@ -295,6 +312,7 @@ async fn a_reminder_given_up_is_listed_as_dead_and_can_be_retried() {
     let workflows = app_state.workflows.clone();
     let service = web_test::init_service(app(app_state)).await;
     let (opened, _) = submitted_demarche(&service, &fp, "Dead Letter", "standard").await;
+    without_hand_offs(&pool);
 
     // The last attempt against a server that is down.
     db.connect()
@@ -380,6 +398,7 @@ async fn the_standalone_worker_sends_what_is_due_and_stops_on_sigterm() {
     seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
     let service = web_test::init_service(app(state(pool.clone()))).await;
     let _ = submitted_demarche(&service, &fp, "Worker Person", "standard").await;
+    without_hand_offs(&pool);
     db.connect()
         .batch_execute("UPDATE scheduled SET due_at = now() - interval '1 minute' WHERE kind = 'reminder'")
         .unwrap();
@@ -425,12 +444,13 @@ async fn a_dispatcher_killed_mid_batch_loses_nothing() {
     let workflows = app_state.workflows.clone();
     let service = web_test::init_service(app(app_state)).await;
     submitted_demarche(&service, &fp, "Killed Person", "standard").await;
+    without_hand_offs(&pool);
     // Forty occurrences, due a minute ago.
     db.connect()
         .batch_execute(
             "INSERT INTO scheduled (delegation, id, case_id, procedure_id, state, kind, position, message, recipients, due_at)
              SELECT delegation, gen_random_uuid(), case_id, procedure_id, state, kind, position, message, recipients, due_at
-             FROM scheduled, generate_series(1, 39) WHERE kind = 'reminder';
+             FROM scheduled, generate_series(1, 39) WHERE kind = 'reminder' AND status = 'pending';
              UPDATE scheduled SET due_at = now() - interval '1 minute' WHERE kind = 'reminder'",
         )
         .unwrap();
@@ -604,6 +624,7 @@ async fn a_digest_user_gets_one_email_a_day_listing_the_reminders_that_fell_due(
     let mailer = mailer(Outbox::Files(outbox.path().to_owned()));
     let (first, _) = submitted_demarche(&service, &fp, "Digest Person One", "standard").await;
     let (second, _) = submitted_demarche(&service, &fp, "Digest Person Two", "standard").await;
+    without_hand_offs(&pool);
 
     // A week on, both decisions fall due for the head of delegation: no email yet.
     let week = Utc::now() + Duration::days(8);
@@ -763,6 +784,7 @@ async fn a_reminder_whose_moment_has_passed_when_scheduled_goes_out_late_not_nev
             due_at >= now - Duration::seconds(5) && due_at <= now + Duration::days(3),
             "{days} days: due {due_at}"
         );
+        without_hand_offs(&pool);
         let before = outbox_messages(outbox.path()).len();
         let sent = dispatch::send_due(&pool, &workflows, &mailer, due_at)
             .await
@@ -776,4 +798,81 @@ async fn a_reminder_whose_moment_has_passed_when_scheduled_goes_out_late_not_nev
             "a defender's name in a reminder"
         );
     }
+}
+
+/// The address of the user `id`.
+fn email_of(pool: &Db, id: vigil::domain::UserId) -> String {
+    pool.run_blocking(|conn| vigil::store::users::user(conn, id))
+        .unwrap()
+        .unwrap()
+        .email
+}
+
+#[actix_web::test]
+async fn a_hand_off_emails_who_must_act_at_once_over_smtp_by_reference_only() {
+    use crate::support::smtp::SmtpSink;
+
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (fp_id, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (hod_id, hod) = seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    let (reviewer_id, _) = seed_user(&pool, "eusr_reviewer", None);
+    let app_state = state(pool.clone());
+    let workflows = app_state.workflows.clone();
+    let service = web_test::init_service(app(app_state)).await;
+    let sink = SmtpSink::start_on(crate::support::process::free_address());
+    let mailer = mailer(Outbox::smtp(&sink.url()).unwrap());
+
+    // Submitted for approval: the head of delegation hears of it on the next pass, not in a
+    // working day's time.
+    let (opened, transitions) = submitted_demarche(&service, &fp, "Handoff Confidential", "standard").await;
+    let reference = opened["reference"].as_str().unwrap().to_owned();
+    let now = Utc::now() + Duration::seconds(1);
+    let sent = dispatch::send_due(&pool, &workflows, &mailer, now).await.unwrap();
+    assert_eq!(sent.sent, 1);
+    let received = sink.messages();
+    assert_eq!(received.len(), 1);
+    let first = &received[0];
+    assert!(first.contains(&format!("To: {}", email_of(&pool, hod_id))), "{first}");
+    assert!(first.contains("Handed to you"), "{first}");
+    assert!(first.contains(&reference), "{first}");
+    assert!(first.contains("Message-ID: <"), "{first}");
+    assert!(!first.contains("Handoff Confidential"), "no case content: {first}");
+    assert_eq!(
+        dispatch::send_due(&pool, &workflows, &mailer, now).await.unwrap().sent,
+        0,
+        "once"
+    );
+
+    // Approved: back to the owner. Escalated: the EUSR office.
+    let approve = json!({"action": "approve", "expected_version": 2,
+                         "data": {"delivery_level": "head_of_delegation", "planned_date": "2026-12-20", "needs_hq_clearance": false}});
+    call(&service, "POST", &transitions, &hod, Some(approve)).await;
+    let escalate =
+        json!({"action": "escalate_to_eusr", "expected_version": 3, "data": {"reason": "Handoff Confidential held"}});
+    call(&service, "POST", &transitions, &fp, Some(escalate)).await;
+    let sent = dispatch::send_due(&pool, &workflows, &mailer, Utc::now() + Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(sent.sent, 2);
+    let received = sink.messages();
+    for (who, id) in [("the owner", fp_id), ("the EUSR office", reviewer_id)] {
+        let to = format!("To: {}", email_of(&pool, id));
+        let theirs: Vec<&String> = received.iter().filter(|m| m.contains(&to)).collect();
+        assert_eq!(theirs.len(), 1, "{who}: {received:#?}");
+        assert!(theirs[0].contains("Handed to you") && theirs[0].contains(&reference));
+        assert!(!theirs[0].contains("Handoff Confidential"), "{}", theirs[0]);
+    }
+
+    // A hand-off not yet sent when the procedure moves on is cancelled with the state.
+    let (_, other) = submitted_demarche(&service, &fp, "Second Confidential", "standard").await;
+    let decline = json!({"action": "decline", "expected_version": 2, "data": {"reason": "Not now"}});
+    call(&service, "POST", &other, &hod, Some(decline)).await;
+    let sent = dispatch::send_due(&pool, &workflows, &mailer, Utc::now() + Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        sent.sent, 1,
+        "only the decline's hand-off to the owner, not the stale approval request"
+    );
 }

@@ -26,7 +26,7 @@ fn cell(report: &Value, values: &[(&str, &str)]) -> Option<u64> {
     found["count"].as_u64()
 }
 
-async fn open<S, B>(service: &S, token: &str, country: &str, theme: &str)
+async fn open<S, B>(service: &S, token: &str, country: &str, theme: &str) -> Value
 where
     S: actix_web::dev::Service<
             actix_http::Request,
@@ -46,6 +46,7 @@ where
     )
     .await;
     assert_eq!(status, 201, "{opened}");
+    opened
 }
 
 #[actix_web::test]
@@ -270,7 +271,9 @@ async fn a_report_needs_no_case_key_and_reads_nothing_sealed() {
         format!("CREATE ROLE {role} LOGIN"),
         format!("GRANT USAGE ON SCHEMA public TO {role}"),
         format!("GRANT SELECT (id, delegation, country, themes, risk, created_at) ON cases TO {role}"),
-        format!("GRANT SELECT (delegation, case_id, workflow, state, created_at) ON procedures TO {role}"),
+        // plain_data holds a procedure's plain fields only (its outcome code among them); its
+        // confidential ones are in sealed_data, not granted.
+        format!("GRANT SELECT (delegation, case_id, workflow, state, plain_data, created_at) ON procedures TO {role}"),
         format!("GRANT INSERT ON report_runs TO {role}"),
         format!("GRANT USAGE ON SEQUENCE report_runs_id_seq TO {role}"),
         // What every request reads to know its caller.
@@ -294,7 +297,7 @@ async fn a_report_needs_no_case_key_and_reads_nothing_sealed() {
     let (status, _) = call(
         &narrow_service,
         "GET",
-        "/api/v1/reports/procedures?by=outcome",
+        "/api/v1/reports/procedures?by=state,outcome",
         &hq,
         None,
     )
@@ -433,4 +436,165 @@ async fn the_reports_page_draws_the_table_and_its_chart_for_headquarters_and_no_
     assert_eq!(request(&service, "/ui/reports", &theirs, None).await.status, 403);
     let cases = request(&service, "/ui/cases", &theirs, None).await;
     assert!(!cases.body.contains("href=\"/ui/reports\""));
+}
+
+#[actix_web::test]
+async fn the_annual_table_is_the_years_figures_for_every_delegation_by_procedure_and_outcome() {
+    use crate::support::api::transitions_of;
+    use crate::support::ui::{request, sign_in};
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, fp_ke) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, fp_ug) = seed_user(&pool, "focal_point", Some("EUD_UG"));
+    let (_, hq) = seed_user(&pool, "hq_analyst", None);
+    let service = web_test::init_service(app(state(pool.clone()))).await;
+    // Kenya: ten referrals, five closed with the risk reduced; Uganda: two, which must not show.
+    for i in 0..10 {
+        let opened = open(&service, &fp_ke, "KE", "MEDIA").await;
+        if i < 5 {
+            let close = json!({"action": "close", "expected_version": 1, "data": {"outcome": "risk_reduced"}});
+            let (status, body) = call(&service, "POST", &transitions_of(&opened), &fp_ke, Some(close)).await;
+            assert_eq!(status, 200, "{body}");
+        }
+    }
+    for _ in 0..2 {
+        open(&service, &fp_ug, "UG", "MEDIA").await;
+    }
+
+    // The outcome is the plain code recorded at closing, `open` until then; the state is where
+    // the procedure stands. (Over every delegation: Kenya's alone, two reports differing by the
+    // delegation would give Uganda's two away, and disclosure control suppresses them.)
+    let (status, outcomes) = call(&service, "GET", "/api/v1/reports/procedures?by=outcome", &hq, None).await;
+    assert_eq!(status, 200, "{outcomes}");
+    assert_eq!(cell(&outcomes, &[("outcome", "risk_reduced")]), Some(5), "{outcomes}");
+    assert_eq!(cell(&outcomes, &[("outcome", "open")]), Some(7), "{outcomes}");
+    let (_, states) = call(&service, "GET", "/api/v1/reports/procedures?by=state", &hq, None).await;
+    assert_eq!(cell(&states, &[("state", "closed")]), Some(5), "{states}");
+    assert_eq!(cell(&states, &[("state", "needs_assessment")]), Some(7), "{states}");
+    // The cases report has no outcome.
+    let (status, refused) = call(&service, "GET", "/api/v1/reports/cases?by=outcome", &hq, None).await;
+    assert_eq!(status, 422, "{refused}");
+
+    // One click from the reports page.
+    let session = sign_in(&service, &hq).await;
+    let cookies = [("vigil_session", session.as_str())];
+    let reports = request(&service, "/ui/reports", &cookies, None).await;
+    assert!(reports.body.contains("href=\"/ui/reports/annual\""), "{}", reports.body);
+    let year = chrono::Datelike::year(&chrono::Utc::now());
+    let page = request(&service, "/ui/reports/annual", &cookies, None).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains(&format!("<h1>Annual report table, {year}</h1>")),
+        "{}",
+        page.body
+    );
+    // A row per delegation by its name, a column per workflow.
+    assert!(
+        page.body.contains("<th scope=\"row\">Delegation EUD_KE</th>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<th scope=\"col\">Protection referral</th>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<th scope=\"row\">All delegations</th>"),
+        "{}",
+        page.body
+    );
+
+    // The same table as CSV: Uganda's two are suppressed, and so is what would give them away
+    // (Kenya's ten beside the total of twelve).
+    let csv = request(&service, &format!("/ui/reports/annual.csv?year={year}"), &cookies, None).await;
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    let mut lines = csv.body.split("\r\n");
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header.first(), Some(&"delegation"));
+    assert_eq!(header.last(), Some(&"all_procedures"));
+    let column = header.iter().position(|h| *h == "protection_referral").unwrap();
+    let rows: std::collections::BTreeMap<&str, Vec<&str>> = lines
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let fields: Vec<&str> = l.split(',').collect();
+            (fields[0], fields)
+        })
+        .collect();
+    assert_eq!(rows["EUD_UG"][column], "suppressed", "{}", csv.body);
+    assert!(
+        rows["EUD_KE"][column] == "suppressed" || rows["Total"][column] == "suppressed",
+        "Kenya's and the total's figures together would give Uganda's away: {}",
+        csv.body
+    );
+    assert_eq!(
+        rows["EUD_KE"][header.iter().position(|h| *h == "demarche").unwrap()],
+        "0"
+    );
+
+    // A year that is not one is the page again, saying why; both runs of a table are recorded.
+    let bad = request(&service, "/ui/reports/annual?year=twenty", &cookies, None).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("year: must be a year, YYYY"), "{}", bad.body);
+    assert!(!bad.body.contains("twenty"), "never repeats what was sent");
+}
+
+#[actix_web::test]
+async fn a_case_with_several_procedures_counts_once_in_every_cell_and_every_slice() {
+    use crate::support::api::transitions_of;
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, hq) = seed_user(&pool, "hq_analyst", None);
+    let service = web_test::init_service(app(state(pool.clone()))).await;
+    // Seven referrals; six of them escalated to the EUSR office, the first one twice.
+    for i in 0..7 {
+        let opened = open(&service, &fp, "KE", "MEDIA").await;
+        let escalations = match i {
+            0 => 2,
+            6 => 0,
+            _ => 1,
+        };
+        for n in 0..escalations {
+            let escalate = json!({"action": "escalate_to_eusr", "expected_version": 1 + n,
+                                  "data": {"reason": "Detained"}});
+            let (status, body) = call(&service, "POST", &transitions_of(&opened), &fp, Some(escalate)).await;
+            assert_eq!(status, 200, "{body}");
+        }
+    }
+    // Counted as cases: the review twice over is one case; the total is seven, not fourteen.
+    let (status, report) = call(&service, "GET", "/api/v1/reports/procedures?by=workflow", &hq, None).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(cell(&report, &[("workflow", "eusr_review")]), Some(6), "{report}");
+    assert_eq!(
+        cell(&report, &[("workflow", "protection_referral")]),
+        Some(7),
+        "{report}"
+    );
+    assert_eq!(cell(&report, &[]), Some(7), "{report}");
+    let (_, states) = call(&service, "GET", "/api/v1/reports/procedures?by=state", &hq, None).await;
+    assert_eq!(cell(&states, &[("state", "raised")]), Some(6), "{states}");
+    assert_eq!(cell(&states, &[]), Some(7), "{states}");
+
+    // Filtered on the reviews, the open cases are six; unfiltered, seven: one case (the one
+    // never escalated) lies between the two reports, so the figure is suppressed. Counting the
+    // rows the filter leaves out (seven open referrals) instead of the cases it leaves out
+    // (one) would have shown it.
+    let (status, filtered) = call(
+        &service,
+        "GET",
+        "/api/v1/reports/procedures?by=outcome&workflow=eusr_review",
+        &hq,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{filtered}");
+    let open_cell = filtered["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["values"] == json!({"outcome": "open"}))
+        .unwrap();
+    assert_eq!(open_cell["count"], Value::Null, "{filtered}");
+    assert_eq!(open_cell["suppressed"], "differencing", "{filtered}");
 }

@@ -68,6 +68,8 @@ pub fn scope() -> impl actix_web::dev::HttpServiceFactory {
         .route("/queues/{name}", web::get().to(pages::queue))
         .route("/reports", web::get().to(pages::reports_page))
         .route("/reports.csv", web::get().to(pages::reports_csv))
+        .route("/reports/annual", web::get().to(pages::annual_page))
+        .route("/reports/annual.csv", web::get().to(pages::annual_csv))
         .route("/admin", web::get().to(admin::admin))
         .route("/admin/log", web::get().to(admin::admin_log))
         .route("/admin/users", web::post().to(admin::add_user))

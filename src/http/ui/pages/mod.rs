@@ -12,7 +12,7 @@ pub use case::{case, start_procedure, take_action};
 pub use case_form::{edit_case, new_case, open_case, update_case};
 pub use list::{cases, home};
 pub use queue::queue;
-pub use reports::{reports_csv, reports_page};
+pub use reports::{annual_csv, annual_page, reports_csv, reports_page};
 pub use workflows::{workflow, workflows};
 
 use chrono::{DateTime, Utc};

@@ -14,6 +14,7 @@ use crate::http::AppState;
 use crate::http::cases::run;
 use crate::http::ui::session::Session;
 use crate::http::ui::{WebError, page};
+use crate::reports::annual::{self, Annual, Figure};
 use crate::reports::{self, Report};
 
 /// One row of the table (and bar of the chart when it is of the first dimension alone).
@@ -122,6 +123,15 @@ fn bars(registry: &crate::workflow::Registry, report: &Report) -> Vec<Bar> {
         .collect()
 }
 
+/// Why a report cannot be run, as the form says it: each field and its problem (never the
+/// value sent).
+fn said(issues: Vec<crate::cases::FieldIssue>) -> Vec<String> {
+    issues
+        .into_iter()
+        .map(|i| format!("{}: {}", i.field, i.problem))
+        .collect()
+}
+
 /// Runs the report `name` with `parameters` as the signed-in person.
 async fn report_for(
     state: &AppState,
@@ -149,13 +159,7 @@ pub async fn reports_page(
     let outcome = report_for(&state, &session, &req, name.clone(), parameters.clone()).await;
     let (report, errors) = match outcome {
         Ok(report) => (Some(report), Vec::new()),
-        Err(CaseError::Invalid(issues)) => (
-            None,
-            issues
-                .into_iter()
-                .map(|i| format!("{}: {}", i.field, i.problem))
-                .collect(),
-        ),
+        Err(CaseError::Invalid(issues)) => (None, said(issues)),
         Err(e) => return Err(e.into()),
     };
     let get = |key: &str| query.get(key).cloned().unwrap_or_default();
@@ -234,5 +238,151 @@ pub async fn reports_csv(
         .content_type("text/csv; charset=utf-8; header=present")
         .insert_header(("Content-Disposition", "attachment; filename=\"vigil-report.csv\""))
         .insert_header(("Cache-Control", "no-store"))
-        .body(reports::to_csv(&report)))
+        .body(reports::to_csv(&report).map_err(CaseError::Write)?))
+}
+
+/// A figure of the annual table as shown.
+pub struct Shown {
+    pub text: String,
+    pub suppressed: bool,
+}
+
+impl From<&Figure> for Shown {
+    fn from(figure: &Figure) -> Self {
+        match figure {
+            Figure::Count(n) => Self {
+                text: n.to_string(),
+                suppressed: false,
+            },
+            Figure::Suppressed => Self {
+                text: "suppressed".to_owned(),
+                suppressed: true,
+            },
+        }
+    }
+}
+
+pub struct AnnualRow {
+    pub name: String,
+    pub total: bool,
+    pub figures: Vec<Shown>,
+}
+
+pub struct OutcomeRow {
+    pub workflow: String,
+    pub outcome: String,
+    pub figure: Shown,
+}
+
+#[derive(Template)]
+#[template(path = "annual.html", config = "src/http/ui/askama.toml")]
+struct AnnualPage {
+    nav: Nav,
+    year: String,
+    years: Vec<i32>,
+    errors: Vec<String>,
+    columns: Vec<String>,
+    rows: Vec<AnnualRow>,
+    outcomes: Vec<OutcomeRow>,
+    min_count: u64,
+}
+
+/// Runs the annual table for the `year` of `query` as the signed-in person.
+async fn annual_for(
+    state: &AppState,
+    session: &Session,
+    req: &HttpRequest,
+    query: &BTreeMap<String, String>,
+) -> Result<Annual, CaseError> {
+    let settings = state.reports.clone();
+    let year = query.get("year").cloned();
+    run(state, session.caller.clone(), req, None, move |conn, ctx| {
+        let names = crate::store::users::delegation_names(conn)?;
+        annual::annual(conn, ctx, &settings, year.as_deref(), &names)
+    })
+    .await
+}
+
+/// `GET /ui/reports/annual?year=YYYY`: the annual-report table, in one click from the reports
+/// page.
+pub async fn annual_page(
+    state: web::Data<AppState>,
+    session: Session,
+    query: web::Query<BTreeMap<String, String>>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let query = query.into_inner();
+    let this_year = chrono::Datelike::year(&chrono::Utc::now());
+    let (annual, errors) = match annual_for(&state, &session, &req, &query).await {
+        Ok(annual) => (Some(annual), Vec::new()),
+        Err(CaseError::Invalid(issues)) => (None, said(issues)),
+        Err(e) => return Err(e.into()),
+    };
+    let template = match &annual {
+        Some(annual) => AnnualPage {
+            nav: Nav::of(&session),
+            year: annual.year.to_string(),
+            years: (this_year - 4..=this_year).rev().collect(),
+            errors,
+            columns: annual
+                .workflows
+                .iter()
+                .map(|w| super::workflow_title(&state.workflows, w))
+                .chain(std::iter::once("All procedures".to_owned()))
+                .collect(),
+            rows: annual
+                .rows
+                .iter()
+                .map(|row| AnnualRow {
+                    name: row.name.clone(),
+                    total: row.delegation.is_none(),
+                    figures: row.figures.iter().map(Shown::from).collect(),
+                })
+                .collect(),
+            outcomes: annual
+                .outcomes
+                .iter()
+                .map(|o| OutcomeRow {
+                    workflow: super::workflow_title(&state.workflows, &o.workflow),
+                    outcome: super::forms::humanize(&o.outcome),
+                    figure: Shown::from(&o.figure),
+                })
+                .collect(),
+            min_count: annual.min_count,
+        },
+        None => AnnualPage {
+            nav: Nav::of(&session),
+            year: String::new(),
+            years: (this_year - 4..=this_year).rev().collect(),
+            errors,
+            columns: Vec::new(),
+            rows: Vec::new(),
+            outcomes: Vec::new(),
+            min_count: state.reports.min_count,
+        },
+    };
+    let status = if annual.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    page(status, &template)
+}
+
+/// `GET /ui/reports/annual.csv?year=YYYY`: the same table as a CSV file.
+pub async fn annual_csv(
+    state: web::Data<AppState>,
+    session: Session,
+    query: web::Query<BTreeMap<String, String>>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let annual = annual_for(&state, &session, &req, &query.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8; header=present")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"vigil-annual-{}.csv\"", annual.year),
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(annual::to_csv(&annual).map_err(CaseError::Write)?))
 }
