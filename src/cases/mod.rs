@@ -15,6 +15,7 @@ mod erasure;
 mod export;
 mod grants;
 mod list;
+mod needs;
 mod open;
 mod read;
 mod schema;
@@ -51,6 +52,7 @@ pub use list::{
     CaseOrder, CasePage, CaseSummary, DEFAULT_PAGE, ListQuery, MAX_PAGE, ProcedureSummary, QueueEntry, list_cases,
     review_queue,
 };
+pub use needs::{DueItem, HORIZON_DAYS, NeedsMe, Waiting, needs_me};
 pub use open::{
     OpenCaseRequest, OpenProcedureRequest, Opened, StartProcedureRequest, StartedProcedure, open_case, start_procedure,
 };

@@ -91,6 +91,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod keys;
 pub mod migrations;
+pub mod needs;
 pub mod prepared;
 pub mod privileges;
 pub mod procedures;

@@ -448,6 +448,15 @@ fn describe(kind: FieldType) -> &'static str {
     }
 }
 
+/// Whom a procedure of `workflow` in `state` with the plain fields `plain` waits for: the
+/// state's `notify` when its `notify_when` holds (none otherwise).
+pub fn waits_for<'w>(workflow: &'w Workflow, state: &str, plain: &Data) -> &'w [String] {
+    match workflow.definition.states.get(state) {
+        Some(def) if condition_holds(&def.notify_when, plain) => &def.notify,
+        _ => &[],
+    }
+}
+
 fn condition_holds(when: &BTreeMap<String, String>, data: &Data) -> bool {
     when.iter().all(|(field, expected)| match data.get(field) {
         Some(Value::String(value)) => value == expected,

@@ -221,8 +221,13 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         .await;
         sign_out(&client).await;
 
-        // The head of delegation approves.
+        // The head of delegation starts at what needs them: the approval waits there.
         sign_in(&client, &serve, &head).await;
+        wait_for(&client, "h1", "Needs me").await;
+        wait_for(&client, "section", &reference).await;
+        snap(&client, "03b-needs-me").await;
+        check_accessible(&client, "needs me").await;
+        // The head of delegation approves.
         client.goto(&case_url).await.unwrap();
         take(
             &client,

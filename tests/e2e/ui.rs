@@ -1215,3 +1215,98 @@ async fn my_cases_come_fifty_a_page_with_a_link_to_the_next_that_keeps_the_filte
     assert_eq!(rows(&second.body), 1, "51 high-risk cases: 50, then 1");
     assert!(!second.body.contains("rel=\"next\""));
 }
+
+#[actix_web::test]
+async fn needs_me_is_the_home_of_whoever_must_act_and_lists_what_waits_is_overdue_and_due_soon() {
+    use crate::support::api::{call_ok, submitted_demarche};
+    use crate::support::ui::{request, sign_in};
+    let db = TestDb::migrated();
+    let pool = vigil::store::Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, hod) = seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    let (_, other_hod) = seed_user(&pool, "head_of_delegation", Some("EUD_UG"));
+    let (_, reviewer) = seed_user(&pool, "eusr_reviewer", None);
+    let service = actix_web::test::init_service(vigil::http::app(state(pool.clone()))).await;
+    // A démarche waits for the head of delegation's approval; a second one is escalated.
+    let (waiting, _) = submitted_demarche(&service, &fp, "Needs Confidential", "standard").await;
+    let (escalated, transitions) = submitted_demarche(&service, &fp, "Other Confidential", "standard").await;
+    let escalate = serde_json::json!({"action": "escalate_to_eusr", "expected_version": 2, "data": {"reason": "Held"}});
+    call_ok(&service, "POST", &transitions, &fp, Some(escalate)).await;
+    let reference = |case: &serde_json::Value| case["reference"].as_str().unwrap().to_owned();
+    // The first démarche's reminder to decide was due yesterday and nothing was decided.
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(
+            "UPDATE scheduled s SET due_at = now() - interval '1 day' FROM cases c
+             WHERE c.id = s.case_id AND c.reference = $1 AND s.message = 'demarche.decision_due'",
+        )
+        .bind::<diesel::sql_types::Text, _>(reference(&waiting)),
+        &mut db.connect(),
+    )
+    .unwrap();
+
+    let page_of = |token: String| {
+        let service = &service;
+        async move {
+            let session = sign_in(service, &token).await;
+            let cookies = [("vigil_session", session.as_str())];
+            let home = request(service, "/ui/", &cookies, None).await;
+            let page = request(service, "/ui/needs-me", &cookies, None).await;
+            assert_eq!(page.status, 200, "{}", page.body);
+            (home.location, page.body)
+        }
+    };
+    let section = |body: &str, id: &str| -> String {
+        let start = body
+            .find(&format!("<h2 id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no {id}: {body}"));
+        let rest = &body[start..];
+        rest[..rest.find("</section>").unwrap()].to_owned()
+    };
+
+    let (home, body) = page_of(hod.clone()).await;
+    assert_eq!(
+        home.as_deref(),
+        Some("/ui/needs-me"),
+        "the head of delegation starts here"
+    );
+    let waiting_for_hod = section(&body, "waiting");
+    assert!(waiting_for_hod.contains(&reference(&waiting)), "{waiting_for_hod}");
+    assert!(waiting_for_hod.contains("Awaits your action"), "{waiting_for_hod}");
+    let overdue = section(&body, "overdue");
+    assert!(
+        overdue.contains(&reference(&waiting)) && overdue.contains("Decision due"),
+        "{overdue}"
+    );
+    let soon = section(&body, "soon");
+    assert!(
+        soon.contains(&reference(&escalated)),
+        "the other's decision falls due within days: {soon}"
+    );
+    assert!(!body.contains("Needs Confidential") && !body.contains("Other Confidential"));
+    assert!(body.contains("href=\"/ui/needs-me\""), "in the navigation");
+
+    // The EUSR office: the new escalation waits for it; nothing of the delegation's approvals.
+    let (home, body) = page_of(reviewer).await;
+    assert_eq!(home.as_deref(), Some("/ui/needs-me"));
+    let waiting_for_office = section(&body, "waiting");
+    assert!(
+        waiting_for_office.contains(&reference(&escalated)),
+        "{waiting_for_office}"
+    );
+    assert!(
+        !waiting_for_office.contains(&reference(&waiting)),
+        "{waiting_for_office}"
+    );
+
+    // The focal point: nothing waits for them; another delegation's head: nothing at all.
+    let (_, body) = page_of(fp).await;
+    assert!(
+        section(&body, "waiting").contains("Nothing waits for your action."),
+        "{body}"
+    );
+    let (_, body) = page_of(other_hod).await;
+    assert!(
+        !body.contains(&reference(&waiting)) && !body.contains(&reference(&escalated)),
+        "{body}"
+    );
+}

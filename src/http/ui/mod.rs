@@ -57,6 +57,7 @@ pub fn scope() -> impl actix_web::dev::HttpServiceFactory {
         .route("/sign-in/token/{secret}", web::get().to(token_link::link_page))
         .route("/sign-in/token/{secret}", web::post().to(token_link::use_link))
         .route("/sign-out", web::post().to(session::sign_out))
+        .route("/needs-me", web::get().to(pages::needs_me))
         .route("/cases", web::get().to(pages::cases))
         .route("/cases", web::post().to(pages::open_case))
         .route("/cases/new", web::get().to(pages::new_case))

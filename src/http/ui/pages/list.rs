@@ -17,10 +17,10 @@ use crate::http::ui::{WebError, page, see_other};
 
 pub async fn home(session: Option<Session>) -> HttpResponse {
     let to = match session {
-        Some(s) if s.caller.role.is_eusr() => "/ui/queues/eusr_review",
         Some(s) if s.caller.role.is_admin() => "/ui/admin",
         Some(s) if s.caller.role == crate::domain::Role::HqAnalyst => "/ui/reports",
-        Some(_) => "/ui/cases",
+        // Focal points, heads of delegation and the EUSR office start with what needs them.
+        Some(_) => "/ui/needs-me",
         None => "/ui/sign-in",
     };
     see_other(to)

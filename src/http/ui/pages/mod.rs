@@ -4,6 +4,7 @@
 mod case;
 mod case_form;
 mod list;
+mod needs;
 mod queue;
 mod reports;
 mod workflows;
@@ -11,6 +12,7 @@ mod workflows;
 pub use case::{case, start_procedure, take_action};
 pub use case_form::{edit_case, new_case, open_case, update_case};
 pub use list::{cases, home};
+pub use needs::needs_me;
 pub use queue::queue;
 pub use reports::{annual_csv, annual_page, reports_csv, reports_page};
 pub use workflows::{workflow, workflows};
@@ -41,6 +43,8 @@ pub struct Nav {
     pub reports: bool,
     /// Whether they reach cases at all (not administrators, not headquarters).
     pub sees_cases: bool,
+    /// Whether work can wait for them ("Needs me": delegation staff and the EUSR office).
+    pub needs: bool,
 }
 
 impl Nav {
@@ -64,6 +68,7 @@ impl Nav {
             decides: role.is_admin() || role == Role::HeadOfDelegation,
             reports: matches!(role, Role::HeadOfDelegation | Role::EusrReviewer | Role::HqAnalyst),
             sees_cases: !role.is_admin() && role != Role::HqAnalyst,
+            needs: role.is_delegation_staff() || role.is_eusr(),
         }
     }
 }

@@ -1,0 +1,114 @@
+//! The "Needs me" page: the home of focal points, heads of delegation and the EUSR office.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use super::{Nav, local, state_title, workflow_title};
+use crate::cases::{self, HORIZON_DAYS};
+use crate::http::AppState;
+use crate::http::cases::run;
+use crate::http::ui::session::Session;
+use crate::http::ui::{WebError, page};
+use crate::mail::catalog::Catalog;
+
+/// The compiled-in words of the reminders, where Vigil runs without mail.
+static BUILT_IN: std::sync::LazyLock<Catalog> = std::sync::LazyLock::new(Catalog::default);
+
+/// A line of the page: the case, its procedure and step, what is asked and when.
+pub struct Line {
+    pub reference: String,
+    pub link: String,
+    pub procedure: String,
+    pub step: String,
+    pub what: String,
+    pub when: String,
+    pub overdue: bool,
+}
+
+/// A part of the page: waiting for you, overdue, due soon.
+pub struct Section {
+    pub id: &'static str,
+    pub heading: &'static str,
+    pub empty: &'static str,
+    pub lines: Vec<Line>,
+}
+
+#[derive(Template)]
+#[template(path = "needs_me.html", config = "src/http/ui/askama.toml")]
+struct NeedsMePage {
+    nav: Nav,
+    sections: Vec<Section>,
+    horizon: i64,
+}
+
+/// `GET /ui/needs-me`.
+pub async fn needs_me(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let needs = run(&state, session.caller.clone(), &req, None, cases::needs_me).await?;
+    let zone = session.zone;
+    let line =
+        |reference: &crate::domain::Reference, case_id: crate::domain::CaseId, workflow: &str, step: &str| Line {
+            reference: reference.to_string(),
+            link: format!("/ui/cases/{case_id}"),
+            procedure: workflow_title(&state.workflows, workflow),
+            step: state_title(state.workflows.get(workflow).map(AsRef::as_ref), step),
+            what: String::new(),
+            when: String::new(),
+            overdue: false,
+        };
+    let waiting = needs
+        .waiting
+        .iter()
+        .map(|w| Line {
+            what: "Awaits your action".to_owned(),
+            when: format!("since {}", local(w.since, zone)),
+            ..line(&w.reference, w.case_id, &w.workflow, &w.state)
+        })
+        .collect();
+    // The interface is in English for now (issue 17 item 9); the sentence is the reminder's.
+    let (overdue, soon): (Vec<Line>, Vec<Line>) = needs
+        .due
+        .iter()
+        .map(|d| Line {
+            what: state
+                .mailer
+                .as_ref()
+                .map_or(&*BUILT_IN, |m| &*m.catalog)
+                .reminder("en", &d.message),
+            when: local(d.due_at, zone),
+            overdue: d.overdue,
+            ..line(&d.reference, d.case_id, &d.workflow, &d.state)
+        })
+        .partition(|l| l.overdue);
+    page(
+        StatusCode::OK,
+        &NeedsMePage {
+            nav: Nav::of(&session),
+            sections: vec![
+                Section {
+                    id: "waiting",
+                    heading: "Waiting for you",
+                    empty: "Nothing waits for your action.",
+                    lines: waiting,
+                },
+                Section {
+                    id: "overdue",
+                    heading: "Overdue",
+                    empty: "Nothing is overdue.",
+                    lines: overdue,
+                },
+                Section {
+                    id: "soon",
+                    heading: "Due soon",
+                    empty: "Nothing falls due in the next days.",
+                    lines: soon,
+                },
+            ],
+            horizon: HORIZON_DAYS,
+        },
+    )
+}
