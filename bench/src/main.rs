@@ -318,15 +318,22 @@ impl Stage {
         })
     }
 
+    /// The loaded version of the workflow `name` and its states.
+    pub fn version_and_states(&self, name: &str) -> anyhow::Result<(String, Vec<String>)> {
+        let workflow = self
+            .registry
+            .get(name)
+            .with_context(|| format!("the bench needs the {name} workflow"))?;
+        Ok((
+            workflow.version.clone(),
+            workflow.definition.states.keys().cloned().collect(),
+        ))
+    }
+
     /// Generates `count` cases owned by the focal point, each with a démarche in one of its
     /// states (`crate::data::bulk_cases`); returns the seconds it took.
     pub fn generate_cases(&self, count: i64) -> anyhow::Result<f64> {
-        let demarche = self
-            .registry
-            .get("demarche")
-            .context("the bench needs the demarche workflow")?;
-        let states: Vec<String> = demarche.definition.states.keys().cloned().collect();
-        let version = demarche.version.clone();
+        let (version, states) = self.version_and_states("demarche")?;
         let owner = self.user_id;
         let generating = std::time::Instant::now();
         self.db

@@ -7,7 +7,6 @@
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::Context as _;
 use diesel::prelude::*;
 
 use super::http::Client;
@@ -72,12 +71,7 @@ pub fn run(config: &Config, options: &Options, out_dir: &Path) -> anyhow::Result
         let stage = Stage::new(config, database)?;
         let generated_s = stage.generate_cases(options.cases)?;
         // Every third case has a trial observation besides its démarche.
-        let trial = stage
-            .registry
-            .get("trial_observation")
-            .context("the bench needs the trial_observation workflow")?;
-        let states: Vec<String> = trial.definition.states.keys().cloned().collect();
-        let version = trial.version.clone();
+        let (version, states) = stage.version_and_states("trial_observation")?;
         let generating = Instant::now();
         let second = stage
             .db

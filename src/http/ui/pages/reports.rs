@@ -217,12 +217,7 @@ pub async fn reports_page(
         min_count,
         csv: format!("/ui/reports.csv?{}", csv_query.join("&")),
     };
-    let status = if report.is_some() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    page(status, &template)
+    page(status_of(report.is_some()), &template)
 }
 
 /// `GET /ui/reports.csv`: the same report as a CSV file.
@@ -234,11 +229,25 @@ pub async fn reports_csv(
 ) -> Result<HttpResponse, WebError> {
     let (name, parameters) = parameters(&query.into_inner());
     let report = report_for(&state, &session, &req, name, parameters).await?;
+    Ok(csv_download("vigil-report.csv", reports::to_csv(&report))?)
+}
+
+/// A CSV file to download (RFC 4180 with a header row), never cached.
+fn csv_download(name: &str, text: std::io::Result<String>) -> Result<HttpResponse, CaseError> {
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8; header=present")
-        .insert_header(("Content-Disposition", "attachment; filename=\"vigil-report.csv\""))
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}\"")))
         .insert_header(("Cache-Control", "no-store"))
-        .body(reports::to_csv(&report).map_err(CaseError::Write)?))
+        .body(text.map_err(CaseError::Write)?))
+}
+
+/// A report page is 200 with its table, 422 with the form saying why there is none.
+fn status_of(shown: bool) -> StatusCode {
+    if shown {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
 }
 
 /// A figure of the annual table as shown.
@@ -361,12 +370,7 @@ pub async fn annual_page(
             min_count: state.reports.min_count,
         },
     };
-    let status = if annual.is_some() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    page(status, &template)
+    page(status_of(annual.is_some()), &template)
 }
 
 /// `GET /ui/reports/annual.csv?year=YYYY`: the same table as a CSV file.
@@ -377,12 +381,8 @@ pub async fn annual_csv(
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let annual = annual_for(&state, &session, &req, &query.into_inner()).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8; header=present")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"vigil-annual-{}.csv\"", annual.year),
-        ))
-        .insert_header(("Cache-Control", "no-store"))
-        .body(annual::to_csv(&annual).map_err(CaseError::Write)?))
+    Ok(csv_download(
+        &format!("vigil-annual-{}.csv", annual.year),
+        annual::to_csv(&annual),
+    )?)
 }
