@@ -62,7 +62,7 @@ pub use read::{
     read_procedure, timeline,
 };
 pub use schema::{ActionName, ConfidentialChange, NewConfidential, StateName, WorkflowName};
-pub use scope::{colleagues, visible};
+pub use scope::{colleagues, office_members_among, visible};
 pub use transition::{NEW_OWNER, StartedView, TransitionRequest, Transitioned, transition};
 pub use validate::Paged;
 

@@ -137,6 +137,12 @@ pub fn colleagues(
         .collect())
 }
 
+/// The members of the EUSR office among `actors` (who acted on a case): named to every reader of
+/// the case, as the reader's own colleagues ([`colleagues`]) are; anyone else stays unnamed.
+pub fn office_members_among(conn: &mut PgConnection, actors: &[UserId]) -> Result<Vec<users::UserRow>, CaseError> {
+    Ok(users::eusr_users_among(conn, actors)?)
+}
+
 /// Whether `user` may own a case of `delegation`: an active focal point or head of it.
 fn may_own(user: &users::UserRow, delegation: &DelegationCode) -> bool {
     user.delegation.as_ref() == Some(delegation) && user.disabled_at.is_none() && user.role.is_delegation_staff()

@@ -238,6 +238,18 @@ pub fn emails_of(conn: &mut PgConnection, ids: &[UserId]) -> Result<Vec<(UserId,
 }
 
 /// Which of `ids` are users of the EUSR office (reviewers), now.
+/// The users among `ids` who are of the EUSR office.
+pub fn eusr_users_among(conn: &mut PgConnection, ids: &[UserId]) -> Result<Vec<UserRow>, StoreError> {
+    Ok(users::table
+        .filter(
+            users::id
+                .eq_any(ids)
+                .and(users::role.eq(crate::domain::Role::EusrReviewer)),
+        )
+        .select(UserRow::as_select())
+        .load(conn)?)
+}
+
 pub fn eusr_among(conn: &mut PgConnection, ids: &[UserId]) -> Result<Vec<UserId>, StoreError> {
     Ok(users::table
         .filter(

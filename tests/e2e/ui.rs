@@ -1310,3 +1310,117 @@ async fn needs_me_is_the_home_of_whoever_must_act_and_lists_what_waits_is_overdu
         "{body}"
     );
 }
+
+#[actix_web::test]
+async fn the_timeline_names_the_delegations_people_and_the_eusr_office_and_no_one_else() {
+    use crate::support::api::submitted_demarche;
+    use crate::support::ui::{request, sign_in};
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (hod_id, hod) = seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    let (reviewer_id, reviewer) = seed_user(&pool, "eusr_reviewer", None);
+    let service = web_test::init_service(app(state(pool.clone()))).await;
+    let (opened, transitions) = submitted_demarche(&service, &fp, "Timeline Person", "standard").await;
+    let approve = json!({"action": "approve", "expected_version": 2,
+                         "data": {"delivery_level": "deputy", "planned_date": "2026-12-20", "needs_hq_clearance": false}});
+    call_ok(&service, "POST", &transitions, &hod, Some(approve)).await;
+    let escalate = json!({"action": "escalate_to_eusr", "expected_version": 3, "data": {"reason": "Held"}});
+    let escalated = call_ok(&service, "POST", &transitions, &fp, Some(escalate)).await;
+    let review = format!(
+        "/api/v1/procedures/{}/transitions",
+        escalated["started"][0]["id"].as_str().unwrap()
+    );
+    call_ok(
+        &service,
+        "POST",
+        &review,
+        &reviewer,
+        Some(json!({"action": "acknowledge", "expected_version": 1, "data": {}})),
+    )
+    .await;
+    let email = |id| {
+        pool.run_blocking(|conn| vigil::store::users::user(conn, id))
+            .unwrap()
+            .unwrap()
+            .email
+    };
+    let session = sign_in(&service, &fp).await;
+    let cookies = [("vigil_session", session.as_str())];
+    let page = request(
+        &service,
+        &format!("/ui/cases/{}", opened["id"].as_str().unwrap()),
+        &cookies,
+        None,
+    )
+    .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let timeline = &page.body[page.body.find("id=\"timeline\"").unwrap_or(0)..];
+    assert!(
+        timeline.contains(&format!("by {} (Head of delegation)", email(hod_id))),
+        "the head of the same delegation is named: {timeline}"
+    );
+    assert!(
+        timeline.contains(&format!("by {} (EUSR office)", email(reviewer_id))),
+        "the EUSR office's member is named: {timeline}"
+    );
+    assert!(timeline.contains("by you"), "{timeline}");
+    assert!(!timeline.contains("a colleague"), "{timeline}");
+}
+
+#[actix_web::test]
+async fn the_review_queue_separates_what_waits_for_the_office_from_what_waits_on_the_delegation() {
+    use crate::support::api::submitted_demarche;
+    use crate::support::ui::{request, sign_in};
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, reviewer) = seed_user(&pool, "eusr_reviewer", None);
+    let service = web_test::init_service(app(state(pool.clone()))).await;
+    let mut references = Vec::new();
+    let mut reviews = Vec::new();
+    for name in ["Queue One", "Queue Two"] {
+        let (opened, transitions) = submitted_demarche(&service, &fp, name, "standard").await;
+        let escalate = json!({"action": "escalate_to_eusr", "expected_version": 2, "data": {"reason": "Held"}});
+        let escalated = call_ok(&service, "POST", &transitions, &fp, Some(escalate)).await;
+        references.push(opened["reference"].as_str().unwrap().to_owned());
+        reviews.push(format!(
+            "/api/v1/procedures/{}/transitions",
+            escalated["started"][0]["id"].as_str().unwrap()
+        ));
+    }
+    // The office asks the delegation about the second.
+    let ask = json!({"action": "request_info", "expected_version": 1, "data": {"question": "Which court?", "answer_by": "2026-12-30"}});
+    call_ok(&service, "POST", &reviews[1], &reviewer, Some(ask)).await;
+
+    let session = sign_in(&service, &reviewer).await;
+    let cookies = [("vigil_session", session.as_str())];
+    let page = request(&service, "/ui/queues/eusr_review", &cookies, None).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let part = |body: &str, id: &str| -> String {
+        let start = body.find(&format!("<h2 id=\"{id}\"")).unwrap();
+        let rest = &body[start..];
+        rest[..rest.find("</section>").unwrap()].to_owned()
+    };
+    let ours = part(&page.body, "ours");
+    let theirs = part(&page.body, "theirs");
+    assert!(
+        ours.contains(&references[0]) && !ours.contains(&references[1]),
+        "{ours}"
+    );
+    assert!(
+        theirs.contains(&references[1]) && !theirs.contains(&references[0]),
+        "{theirs}"
+    );
+    assert!(ours.contains("Delegation EUD_KE"), "delegations by name: {ours}");
+    assert!(!page.body.contains("Queue One") && !page.body.contains("Which court"));
+    // Filters: the cases are of high risk.
+    let low = request(&service, "/ui/queues/eusr_review?risk=low", &cookies, None).await;
+    assert!(
+        !low.body.contains(&references[0]) && !low.body.contains(&references[1]),
+        "{}",
+        low.body
+    );
+    let theirs_only = request(&service, "/ui/queues/eusr_review?delegation=EUD_UG", &cookies, None).await;
+    assert!(!theirs_only.body.contains(&references[0]), "{}", theirs_only.body);
+}

@@ -129,22 +129,36 @@ async fn case_page(
     refused: Option<Refused>,
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
-    let (view, events, people) = run(state, session.caller.clone(), req, None, move |conn, ctx| {
+    let (view, events, people, office) = run(state, session.caller.clone(), req, None, move |conn, ctx| {
         let (view, events) = cases::read_case_with_timeline(conn, ctx, id, TIMELINE_SHOWN)?;
+        let actors: Vec<_> = events.iter().filter_map(|e| e.actor_id).collect();
         let people = cases::colleagues(conn, ctx, &view.delegation)?;
-        Ok((view, events, people))
+        let office = cases::office_members_among(conn, &actors)?;
+        Ok((view, events, people, office))
     })
     .await?;
-    let people: Vec<(String, String)> = people
-        .into_iter()
-        .map(|u| {
-            (
-                u.id.to_string(),
-                format!("{} ({})", u.display_name, forms::humanize(u.role.as_str())),
-            )
-        })
-        .collect();
+    let named = |users: Vec<crate::store::users::UserRow>| -> Vec<(String, String)> {
+        users
+            .into_iter()
+            .map(|u| {
+                let role = if u.role.is_eusr() {
+                    "EUSR office".to_owned()
+                } else {
+                    forms::humanize(u.role.as_str())
+                };
+                (u.id.to_string(), format!("{} ({role})", u.display_name))
+            })
+            .collect()
+    };
+    // Who may own the case (a user field's choices), and everyone the timeline may name: those
+    // and the EUSR office's members who acted on it.
+    let people = named(people);
+    let actors: Vec<(String, String)> = people.iter().cloned().chain(named(office)).collect();
     let notice = refused.as_ref().and_then(|r| r.message.clone());
+    let people = People {
+        owners: people,
+        named: actors,
+    };
     let page_of = case_view(state, session, view, events, &people, refused.as_ref(), notice);
     page(status, &page_of)
 }
@@ -181,12 +195,19 @@ fn entries(data: &Value, workflow: Option<&Workflow>, zone: Tz) -> Vec<Entry> {
         .unwrap_or_default()
 }
 
+/// The people a case page names, by id: who may own the case (a user field's choices), and
+/// everyone its timeline may name (those, and the EUSR office's members who acted on it).
+struct People {
+    owners: Vec<(String, String)>,
+    named: Vec<(String, String)>,
+}
+
 fn case_view(
     state: &AppState,
     session: &Session,
     view: CaseView,
     events: Vec<EventView>,
-    people: &[(String, String)],
+    people: &People,
     refused: Option<&Refused>,
     notice: Option<String>,
 ) -> CasePage {
@@ -216,7 +237,7 @@ fn case_view(
                             &title_of,
                             mine.map(|r| &r.form),
                             mine.map(|r| r.issues.as_slice()).unwrap_or_default(),
-                            people,
+                            &people.owners,
                             zone,
                         ),
                         leads_to: match target {
@@ -302,7 +323,14 @@ fn case_view(
                 by: match event.actor_id {
                     _ if event.actor_kind == ActorKind::System => "Vigil".into(),
                     Some(actor) if actor == session.caller.user_id => "you".into(),
-                    Some(_) => "a colleague".into(),
+                    Some(actor) => {
+                        let actor = actor.to_string();
+                        people
+                            .named
+                            .iter()
+                            .find(|(id, _)| *id == actor)
+                            .map_or_else(|| "a colleague".into(), |(_, name)| name.clone())
+                    }
                     None => "Vigil".into(),
                 },
                 data: entries(&data, workflow, zone),
@@ -322,6 +350,7 @@ fn case_view(
         } else {
             let owner = view.owner.to_string();
             people
+                .owners
                 .iter()
                 .find(|(id, _)| *id == owner)
                 .map_or_else(|| "a colleague".into(), |(_, name)| name.clone())

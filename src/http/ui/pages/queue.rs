@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::{Nav, state_title, workflow_title};
+use super::{Nav, Pick, local, picks, risk_picks, state_title, workflow_title};
 use crate::cases;
 use crate::domain::{CaseId, ProcedureId};
 use crate::http::AppState;
@@ -22,51 +22,120 @@ pub struct QueueLine {
     pub workflow: String,
     pub state: String,
     pub waiting: String,
+    /// Whether it waits on the delegation (information asked of it, returned to it).
+    pub on_the_delegation: bool,
+}
+
+/// A part of the queue: what waits for the office, or on the delegation.
+pub struct Part {
+    pub id: &'static str,
+    pub heading: &'static str,
+    pub empty: &'static str,
+    pub lines: Vec<QueueLine>,
 }
 
 #[derive(Template)]
 #[template(path = "queue.html", config = "src/http/ui/askama.toml")]
 struct QueuePage {
     nav: Nav,
-    lines: Vec<QueueLine>,
+    parts: Vec<Part>,
+    risks: Vec<Pick>,
+    delegations: Vec<Pick>,
 }
 
-/// `GET /ui/queues/{name}`: the EUSR office's queue, most urgent and oldest first (metadata
-/// only; opening a case is a read, on record).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct QueueQuery {
+    #[serde(default)]
+    risk: String,
+    #[serde(default)]
+    delegation: String,
+}
+
+/// Whether a procedure in `state` of `workflow` waits on the delegation rather than on the
+/// office: its step hands it to someone of the delegation (`notify`: the owner, a focal point,
+/// the head of delegation) and not to the EUSR office.
+fn on_the_delegation(registry: &crate::workflow::Registry, workflow: &str, state: &str) -> bool {
+    let notify = registry
+        .get(workflow)
+        .and_then(|w| w.definition.states.get(state))
+        .map(|s| s.notify.as_slice())
+        .unwrap_or_default();
+    !notify.is_empty() && !notify.iter().any(|r| r == "eusr_reviewers")
+}
+
+/// `GET /ui/queues/{name}[?risk=…&delegation=…]`: the EUSR office's queue, most urgent and
+/// oldest first, in two parts (waiting for the office, waiting on the delegation), delegations
+/// by name and times on the reviewer's clock (metadata only; opening a case is a read, on
+/// record).
 pub async fn queue(
     state: web::Data<AppState>,
     session: Session,
     name: web::Path<String>,
+    query: web::Query<QueueQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let name = name.into_inner();
-    let entries = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
-        cases::review_queue(conn, ctx, &name)
+    let query = query.into_inner();
+    let (entries, names) = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
+        let entries = cases::review_queue(conn, ctx, &name)?;
+        let names = crate::store::users::delegation_names(conn)?;
+        Ok((entries, names))
     })
     .await?;
     let registry = &state.workflows;
-    let lines = entries
+    let in_queue: std::collections::BTreeSet<String> = entries.iter().map(|e| e.delegation.to_string()).collect();
+    let name_of = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_owned());
+    let (theirs, ours): (Vec<QueueLine>, Vec<QueueLine>) = entries
         .into_iter()
+        .filter(|e| query.risk.is_empty() || e.risk.as_str() == query.risk)
+        .filter(|e| query.delegation.is_empty() || e.delegation.as_str() == query.delegation)
         .map(|e| QueueLine {
             waiting: match e.waiting_hours {
-                h if h < 48 => format!("{h} h"),
-                h => format!("{} days", h / 24),
+                h if h < 48 => format!("{h} h, since {}", local(e.waiting_since, session.zone)),
+                h => format!("{} days, since {}", h / 24, local(e.waiting_since, session.zone)),
             },
+            on_the_delegation: on_the_delegation(registry, &e.workflow, &e.state),
             workflow: workflow_title(registry, &e.workflow),
             state: state_title(registry.get(&e.workflow).map(AsRef::as_ref), &e.state),
             case_id: e.case_id,
             procedure_id: e.procedure_id,
             reference: e.reference.into_string(),
-            delegation: e.delegation.into_string(),
+            delegation: name_of(e.delegation.as_str()),
             country: e.country,
             risk: e.risk.to_string(),
         })
+        .partition(|l| l.on_the_delegation);
+    let mut delegations: Vec<(String, String)> = in_queue
+        .into_iter()
+        .map(|code| {
+            let name = name_of(&code);
+            (code, name)
+        })
         .collect();
+    delegations.sort_by(|a, b| a.1.cmp(&b.1));
     page(
         StatusCode::OK,
         &QueuePage {
             nav: Nav::of(&session),
-            lines,
+            parts: vec![
+                Part {
+                    id: "ours",
+                    heading: "Waiting for the EUSR office",
+                    empty: "Nothing waits for the office.",
+                    lines: ours,
+                },
+                Part {
+                    id: "theirs",
+                    heading: "Waiting on the delegation",
+                    empty: "Nothing waits on a delegation.",
+                    lines: theirs,
+                },
+            ],
+            risks: risk_picks(&[&query.risk]),
+            delegations: picks(
+                delegations.iter().map(|(code, name)| (code.as_str(), name.clone())),
+                &[&query.delegation],
+            ),
         },
     )
 }
