@@ -383,6 +383,8 @@ fn check_value(field: &FieldDef, value: &Value) -> Result<Value, String> {
                 Err("must not contain a NUL character".into())
             } else if text.chars().count() > MAX_TEXT_CHARS {
                 Err(format!("must be at most {MAX_TEXT_CHARS} characters"))
+            } else if field.lines == Some(1) && text.contains(['\n', '\r']) {
+                Err("must be one line".into())
             } else {
                 Ok(value.clone())
             }

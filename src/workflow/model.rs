@@ -122,6 +122,10 @@ pub struct FieldDef {
     pub confidential: bool,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub required: bool,
+    /// For a text field: `1` shows it as one line (a case number, a court's name) rather than a
+    /// box for paragraphs, and refuses a line break in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lines: Option<u8>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

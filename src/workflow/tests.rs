@@ -1067,3 +1067,34 @@ fn older_versions_stay_reachable_beside_the_current_one() {
     let broken: Definition = toml::from_str(&TINY.replace("to = \"waiting\"", "to = \"nowhere\"")).unwrap();
     assert!(registry.add_stored(broken).is_err());
 }
+
+#[test]
+fn a_one_line_text_field_refuses_a_line_break_and_only_text_takes_lines() {
+    let one_line = TINY.replace(
+        "fields.reason = { type = \"text\" }",
+        "fields.reason = { type = \"text\", lines = 1 }",
+    );
+    let registry = Registry::load(&[source("tiny", &one_line)]).unwrap();
+    let escalate = |reason: &str| {
+        decide(
+            &registry,
+            "tiny",
+            "open",
+            &Data::new(),
+            Role::FocalPoint,
+            "escalate",
+            json!({ "reason": reason }),
+        )
+    };
+    assert!(escalate("KE/2026/114").is_ok());
+    let refused = escalate("KE/2026/114\nand more").unwrap_err().to_string();
+    assert!(refused.contains("reason: must be one line"), "{refused}");
+    assert!(!refused.contains("and more"), "the value is never repeated: {refused}");
+    assert_problem(
+        &TINY.replace(
+            "fields.ok = { type = \"bool\", confidential = false }",
+            "fields.ok = { type = \"bool\", confidential = false, lines = 1 }",
+        ),
+        "only a text field takes",
+    );
+}

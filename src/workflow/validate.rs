@@ -576,6 +576,11 @@ fn check_field(action: &str, name: &str, field: &FieldDef, problem: &mut impl Fn
             "field `{name}` of action `{action}` is what the reports count as a procedure's outcome, so it must be a plain enum (`confidential = false`)"
         ));
     }
+    if field.lines.is_some() && (field.kind != FieldType::Text || field.lines != Some(1)) {
+        problem(format!(
+            "field `{name}` of action `{action}` has `lines`, which only a text field takes, as `lines = 1`"
+        ));
+    }
     if field.kind == FieldType::Text && !field.confidential {
         problem(format!(
             "field `{name}` of action `{action}` is free text kept in clear; text can identify a person, so it must be confidential"

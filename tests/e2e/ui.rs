@@ -341,6 +341,13 @@ async fn a_refused_form_keeps_what_was_typed_shows_each_problem_by_its_field_and
         ("data.proposed_observers", "Two officers"),
     ];
 
+    // The court's case number is one line (`lines = 1`); the charges a box for paragraphs.
+    assert!(
+        !page.body.contains("name=\"data.case_number\" rows=") && page.body.contains("name=\"data.charges\" rows="),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("name=\"data.case_number\""), "{}", page.body);
     // A date and time is read on the user's clock (here the delegation's), and says so.
     assert!(page.body.contains("Your time: Europe/Brussels"));
 
@@ -1255,14 +1262,6 @@ async fn needs_me_is_the_home_of_whoever_must_act_and_lists_what_waits_is_overdu
             (home.location, page.body)
         }
     };
-    let section = |body: &str, id: &str| -> String {
-        let start = body
-            .find(&format!("<h2 id=\"{id}\""))
-            .unwrap_or_else(|| panic!("no {id}: {body}"));
-        let rest = &body[start..];
-        rest[..rest.find("</section>").unwrap()].to_owned()
-    };
-
     let (home, body) = page_of(hod.clone()).await;
     assert_eq!(
         home.as_deref(),
@@ -1397,13 +1396,8 @@ async fn the_review_queue_separates_what_waits_for_the_office_from_what_waits_on
     let cookies = [("vigil_session", session.as_str())];
     let page = request(&service, "/ui/queues/eusr_review", &cookies, None).await;
     assert_eq!(page.status, 200, "{}", page.body);
-    let part = |body: &str, id: &str| -> String {
-        let start = body.find(&format!("<h2 id=\"{id}\"")).unwrap();
-        let rest = &body[start..];
-        rest[..rest.find("</section>").unwrap()].to_owned()
-    };
-    let ours = part(&page.body, "ours");
-    let theirs = part(&page.body, "theirs");
+    let ours = section(&page.body, "ours");
+    let theirs = section(&page.body, "theirs");
     assert!(
         ours.contains(&references[0]) && !ours.contains(&references[1]),
         "{ours}"
@@ -1423,4 +1417,13 @@ async fn the_review_queue_separates_what_waits_for_the_office_from_what_waits_on
     );
     let theirs_only = request(&service, "/ui/queues/eusr_review?delegation=EUD_UG", &cookies, None).await;
     assert!(!theirs_only.body.contains(&references[0]), "{}", theirs_only.body);
+}
+
+/// The part of a page from its heading `id` to the end of its section.
+fn section(body: &str, id: &str) -> String {
+    let start = body
+        .find(&format!("<h2 id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no {id}: {body}"));
+    let rest = &body[start..];
+    rest[..rest.find("</section>").unwrap()].to_owned()
 }

@@ -201,6 +201,7 @@ pub fn controls(
                 label,
             };
             let (widget, options) = match field.kind {
+                FieldType::Text if field.lines == Some(1) => ("text", Vec::new()),
                 FieldType::Text => ("textarea", Vec::new()),
                 FieldType::Date => ("date", Vec::new()),
                 FieldType::Datetime => ("datetime-local", Vec::new()),
@@ -266,6 +267,7 @@ mod tests {
             max: None,
             confidential: true,
             required: true,
+            lines: None,
         }
     }
 

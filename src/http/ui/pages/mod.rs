@@ -73,6 +73,15 @@ impl Nav {
     }
 }
 
+/// A titled part of a page listing lines (its `id` names its heading for `aria-labelledby`),
+/// with what it says when it has none.
+pub struct Section<L> {
+    pub id: &'static str,
+    pub heading: &'static str,
+    pub empty: &'static str,
+    pub lines: Vec<L>,
+}
+
 /// The id in a path or a form; one that is no UUID names nothing.
 pub(super) fn parse_id<Id: std::str::FromStr>(raw: &str) -> Result<Id, WebError> {
     raw.parse()

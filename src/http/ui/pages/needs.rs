@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::{Nav, local, state_title, workflow_title};
+use super::{Nav, Section, local, state_title, workflow_title};
 use crate::cases::{self, HORIZON_DAYS};
 use crate::http::AppState;
 use crate::http::cases::run;
@@ -26,19 +26,11 @@ pub struct Line {
     pub overdue: bool,
 }
 
-/// A part of the page: waiting for you, overdue, due soon.
-pub struct Section {
-    pub id: &'static str,
-    pub heading: &'static str,
-    pub empty: &'static str,
-    pub lines: Vec<Line>,
-}
-
 #[derive(Template)]
 #[template(path = "needs_me.html", config = "src/http/ui/askama.toml")]
 struct NeedsMePage {
     nav: Nav,
-    sections: Vec<Section>,
+    sections: Vec<Section<Line>>,
     horizon: i64,
 }
 

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::{Nav, Pick, local, picks, risk_picks, state_title, workflow_title};
+use super::{Nav, Pick, Section, local, picks, risk_picks, state_title, workflow_title};
 use crate::cases;
 use crate::domain::{CaseId, ProcedureId};
 use crate::http::AppState;
@@ -26,19 +26,11 @@ pub struct QueueLine {
     pub on_the_delegation: bool,
 }
 
-/// A part of the queue: what waits for the office, or on the delegation.
-pub struct Part {
-    pub id: &'static str,
-    pub heading: &'static str,
-    pub empty: &'static str,
-    pub lines: Vec<QueueLine>,
-}
-
 #[derive(Template)]
 #[template(path = "queue.html", config = "src/http/ui/askama.toml")]
 struct QueuePage {
     nav: Nav,
-    parts: Vec<Part>,
+    parts: Vec<Section<QueueLine>>,
     risks: Vec<Pick>,
     delegations: Vec<Pick>,
 }
@@ -118,13 +110,13 @@ pub async fn queue(
         &QueuePage {
             nav: Nav::of(&session),
             parts: vec![
-                Part {
+                Section {
                     id: "ours",
                     heading: "Waiting for the EUSR office",
                     empty: "Nothing waits for the office.",
                     lines: ours,
                 },
-                Part {
+                Section {
                     id: "theirs",
                     heading: "Waiting on the delegation",
                     empty: "Nothing waits on a delegation.",
