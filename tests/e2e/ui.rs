@@ -374,8 +374,29 @@ async fn a_refused_form_keeps_what_was_typed_shows_each_problem_by_its_field_and
     complete.push(("data.hearing_date", "2027-01-20T09:30"));
     let taken = request(&service, &action, &cookies, Some(&complete)).await;
     assert_eq!(taken.status, 303, "{}", taken.body);
-    assert!(taken.location.unwrap().starts_with(&case_uri));
+    // Back to the case, which says what was done, focus moved there.
+    let back = taken.location.unwrap();
+    assert!(
+        back.starts_with(&format!("{case_uri}?done=request_observation&p=")) && back.ends_with("#done"),
+        "{back}"
+    );
+    let confirmed = request(&service, back.trim_end_matches("#done"), &cookies, None).await;
+    assert!(
+        confirmed
+            .body
+            .contains("<p class=\"notice\" role=\"status\" id=\"done\" tabindex=\"-1\" autofocus>Done: "),
+        "{}",
+        confirmed.body
+    );
+    // An action that is not the procedure's says nothing (and repeats nothing of the address).
+    let bogus = back
+        .trim_end_matches("#done")
+        .replace("done=request_observation", "done=%3Cscript%3E");
+    let bogus = request(&service, &bogus, &cookies, None).await;
+    assert_eq!(bogus.status, 200);
+    assert!(!bogus.body.contains("id=\"done\"") && !bogus.body.contains("<script>"));
     let page = request(&service, &case_uri, &cookies, None).await;
+    assert!(!page.body.contains("id=\"done\""), "only right after the action");
     assert!(
         page.body.contains("20 Jan 2027 09:30 CET"),
         "the hearing on the page's clock"

@@ -94,7 +94,16 @@ struct CasePage {
     startable: Vec<Pick>,
     can_change: bool,
     notice: Option<String>,
+    /// What the action just taken was, said once the page is back (focus is moved to it).
+    done: Option<String>,
     duplicates: Vec<String>,
+}
+
+/// `?done=ACTION&p=PROCEDURE`: the action just taken, for the confirmation.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+    p: Option<String>,
 }
 
 /// A refused action, to show again with what was typed.
@@ -115,10 +124,17 @@ pub async fn case(
     state: web::Data<AppState>,
     session: Session,
     id: web::Path<String>,
+    query: web::Query<DoneQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let id = parse_id(&id)?;
-    case_page(&state, &session, &req, id, None, StatusCode::OK).await
+    let query = query.into_inner();
+    let done = query
+        .p
+        .as_deref()
+        .and_then(|p| p.parse::<ProcedureId>().ok())
+        .zip(query.done);
+    case_page(&state, &session, &req, id, None, done, StatusCode::OK).await
 }
 
 async fn case_page(
@@ -127,6 +143,7 @@ async fn case_page(
     req: &HttpRequest,
     id: CaseId,
     refused: Option<Refused>,
+    done: Option<(ProcedureId, String)>,
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
     let (view, events, people, office) = run(state, session.caller.clone(), req, None, move |conn, ctx| {
@@ -159,7 +176,15 @@ async fn case_page(
         owners: people,
         named: actors,
     };
-    let page_of = case_view(state, session, view, events, &people, refused.as_ref(), notice);
+    // The confirmation names the action by its title, and only an action of one of the case's
+    // own procedures: nothing of the address is repeated.
+    let done = done.and_then(|(procedure, action)| {
+        let p = view.procedures.iter().find(|p| p.id == procedure)?;
+        let title = &state.workflows.get(&p.workflow)?.definition.actions.get(&action)?.title;
+        Some(format!("Done: {title}."))
+    });
+    let mut page_of = case_view(state, session, view, events, &people, refused.as_ref(), notice);
+    page_of.done = done;
     page(status, &page_of)
 }
 
@@ -364,6 +389,7 @@ fn case_view(
         startable: workflow_picks(registry, &[]),
         can_change: session.caller.role.is_delegation_staff(),
         notice,
+        done: None,
         duplicates: view
             .possible_duplicates
             .into_iter()
@@ -414,6 +440,7 @@ pub async fn take_action(
             &req,
             case_id,
             Some(refusal),
+            None,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
@@ -428,9 +455,9 @@ pub async fn take_action(
     })
     .await;
     let (status, refusal) = match outcome {
-        Ok(done) => {
-            let anchor = done.started.first().map_or(procedure, |started| started.id);
-            return Ok(see_other(&format!("/ui/cases/{case_id}#p-{anchor}")));
+        Ok(_) => {
+            // Back to the case, saying what was done, focus on that (`#done`).
+            return Ok(see_other(&format!("/ui/cases/{case_id}?done={action}&p={procedure}#done")));
         }
         Err(CaseError::Refused(Refusal::InvalidData { problems, .. })) => {
             let issues = problems
@@ -458,7 +485,7 @@ pub async fn take_action(
         ),
         Err(e) => return Err(e.into()),
     };
-    case_page(&state, &session, &req, case_id, Some(refusal), status).await
+    case_page(&state, &session, &req, case_id, Some(refusal), None, status).await
 }
 
 /// `POST /ui/cases/{id}/procedures`: starts another workflow on the case.
