@@ -123,13 +123,20 @@ fn bars(registry: &crate::workflow::Registry, report: &Report) -> Vec<Bar> {
         .collect()
 }
 
-/// Why a report cannot be run, as the form says it: each field and its problem (never the
-/// value sent).
-fn said(issues: Vec<crate::cases::FieldIssue>) -> Vec<String> {
-    issues
-        .into_iter()
-        .map(|i| format!("{}: {}", i.field, i.problem))
-        .collect()
+/// A report to show, or why it cannot be run as the form says it: each field and its problem
+/// (never the value sent); any other failure is the error page.
+fn shown_or_said<T>(outcome: Result<T, CaseError>) -> Result<(Option<T>, Vec<String>), WebError> {
+    match outcome {
+        Ok(shown) => Ok((Some(shown), Vec::new())),
+        Err(CaseError::Invalid(issues)) => Ok((
+            None,
+            issues
+                .into_iter()
+                .map(|i| format!("{}: {}", i.field, i.problem))
+                .collect(),
+        )),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Runs the report `name` with `parameters` as the signed-in person.
@@ -156,12 +163,7 @@ pub async fn reports_page(
 ) -> Result<HttpResponse, WebError> {
     let query = query.into_inner();
     let (name, parameters) = parameters(&query);
-    let outcome = report_for(&state, &session, &req, name.clone(), parameters.clone()).await;
-    let (report, errors) = match outcome {
-        Ok(report) => (Some(report), Vec::new()),
-        Err(CaseError::Invalid(issues)) => (None, said(issues)),
-        Err(e) => return Err(e.into()),
-    };
+    let (report, errors) = shown_or_said(report_for(&state, &session, &req, name.clone(), parameters.clone()).await)?;
     let get = |key: &str| query.get(key).cloned().unwrap_or_default();
     let chosen_by: Vec<String> = parameters
         .get("by")
@@ -322,17 +324,21 @@ pub async fn annual_page(
 ) -> Result<HttpResponse, WebError> {
     let query = query.into_inner();
     let this_year = chrono::Datelike::year(&chrono::Utc::now());
-    let (annual, errors) = match annual_for(&state, &session, &req, &query).await {
-        Ok(annual) => (Some(annual), Vec::new()),
-        Err(CaseError::Invalid(issues)) => (None, said(issues)),
-        Err(e) => return Err(e.into()),
+    let (annual, errors) = shown_or_said(annual_for(&state, &session, &req, &query).await)?;
+    // The form's frame; a table fills it in when there is one.
+    let empty = AnnualPage {
+        nav: Nav::of(&session),
+        year: String::new(),
+        years: (this_year - 4..=this_year).rev().collect(),
+        errors,
+        columns: Vec::new(),
+        rows: Vec::new(),
+        outcomes: Vec::new(),
+        min_count: state.reports.min_count,
     };
     let template = match &annual {
         Some(annual) => AnnualPage {
-            nav: Nav::of(&session),
             year: annual.year.to_string(),
-            years: (this_year - 4..=this_year).rev().collect(),
-            errors,
             columns: annual
                 .workflows
                 .iter()
@@ -358,17 +364,9 @@ pub async fn annual_page(
                 })
                 .collect(),
             min_count: annual.min_count,
+            ..empty
         },
-        None => AnnualPage {
-            nav: Nav::of(&session),
-            year: String::new(),
-            years: (this_year - 4..=this_year).rev().collect(),
-            errors,
-            columns: Vec::new(),
-            rows: Vec::new(),
-            outcomes: Vec::new(),
-            min_count: state.reports.min_count,
-        },
+        None => empty,
     };
     page(status_of(annual.is_some()), &template)
 }
