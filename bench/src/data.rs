@@ -42,9 +42,11 @@ pub fn seed(conn: &mut PgConnection, workflow: &str, version: &str, state: &str,
     .bind::<Text, _>(version)
     .bind::<Text, _>(state)
     .execute(conn)?;
-    diesel::sql_query("UPDATE cases SET steps = case_steps(id) WHERE delegation = $1")
-        .bind::<Text, _>(DELEGATION)
-        .execute(conn)?;
+    diesel::sql_query(
+        "UPDATE cases SET steps = case_steps(id), figures = case_figures(delegation, id) WHERE delegation = $1",
+    )
+    .bind::<Text, _>(DELEGATION)
+    .execute(conn)?;
     Ok(())
 }
 
@@ -131,13 +133,13 @@ pub fn bulk_cases(
 ) -> Result<(), StoreError> {
     diesel::sql_query(
         "INSERT INTO cases (delegation, id, reference, country, themes, risk, owner_id, sealed, created_at, updated_at,
-                            steps)
+                            steps, figures)
          SELECT $1, gen_random_uuid(), 'VG-2020-' || lpad(g::text, 7, '0'),
                 (ARRAY['KE','UG','TZ','ET','SO'])[1 + g % 5],
                 ARRAY[(ARRAY['MEDIA','LAWYERS','ENV_LAND','WHRD','LGBTI','LABOUR'])[1 + g % 6]],
                 (ARRAY['low','medium','high','critical'])[1 + (g / 7) % 4],
                 $2, '\\x00', t, t,
-                procedure_steps($4, step, NULL)
+                procedure_steps($4, step, NULL), ARRAY[procedure_figure($4, step, '{}', t)]
          FROM generate_series(1, $3) g,
               LATERAL (SELECT now() - (g * interval '90 seconds') AS t) created,
               LATERAL (SELECT ($5::text[])[1 + (g * 7) % cardinality($5::text[])] AS step) chosen",
@@ -187,6 +189,14 @@ pub fn second_procedures(
     .bind::<Text, _>(workflow)
     .bind::<Text, _>(version)
     .bind::<diesel::sql_types::Array<Text>, _>(states)
+    .bind::<BigInt, _>(every)
+    .execute(conn)?;
+    // Their cases' figures, as a change would leave them (what the procedures report reads).
+    diesel::sql_query(
+        "UPDATE cases SET figures = case_figures(delegation, id)
+         WHERE delegation = $1 AND substr(reference, 9)::bigint % $2 = 0",
+    )
+    .bind::<Text, _>(DELEGATION)
     .bind::<BigInt, _>(every)
     .execute(conn)?;
     diesel::sql_query("ANALYZE procedures").execute(conn)?;

@@ -235,7 +235,8 @@ pub fn run(
         "filters": filters.iter().map(|(d, v)| (d.as_str(), v)).collect::<BTreeMap<_, _>>(),
         "scope": scope,
     });
-    let counted = crate::store::transaction(conn, |conn| {
+    // One snapshot: a report may be counted in more than one statement.
+    let counted = crate::store::snapshot(conn, |conn| {
         counts::record_run(conn, ctx.caller.user_id, report, &recorded, ctx.request_id, ctx.now)?;
         counts::count(conn, &spec)
     })?;

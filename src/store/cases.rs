@@ -278,7 +278,7 @@ pub enum Version {
 }
 
 /// See [`commit_change`]. The events' insert is a data-modifying `WITH`, which runs whether or
-/// not the update names it; the update's own reads (the next due time, the steps) see the
+/// not the update names it; the update's own reads (the next due time, the steps, the figures) see the
 /// change's earlier statements, not this one's insert, and need nothing of it.
 const COMMIT_CHANGE_SQL: &str = "WITH appended AS (
         INSERT INTO case_events (delegation, case_id, seq, procedure_id, action, from_state, to_state, actor_id,
@@ -291,7 +291,8 @@ const COMMIT_CHANGE_SQL: &str = "WITH appended AS (
                   prev_hash, hash)
         RETURNING seq)
     UPDATE cases SET version = version + $19, updated_at = $15, owner_id = coalesce($16, owner_id),
-           next_due_at = case_next_due(delegation, id), steps = case_steps(id), event_seq = $17, event_head = $18
+           next_due_at = case_next_due(delegation, id), steps = case_steps(id),
+           figures = case_figures(delegation, id), event_seq = $17, event_head = $18
     WHERE delegation = $1 AND id = $2
     RETURNING version";
 

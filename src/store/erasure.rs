@@ -116,6 +116,11 @@ pub fn shred(
         procedures::plain_data.eq(serde_json::json!({})),
     ))
     .execute(conn)?;
+    // What the reports count of the case follows its procedures' plain data (migration 000027).
+    diesel::sql_query("UPDATE cases SET figures = case_figures(delegation, id) WHERE delegation = $1 AND id = $2")
+        .bind::<diesel::sql_types::Text, _>(delegation)
+        .bind::<diesel::sql_types::Uuid, _>(case_id)
+        .execute(conn)?;
     // Scheduled work and digest entries go, not only the pending ones: their due times were
     // computed from the case's sealed dates (a hearing, a deadline), and would tell them.
     diesel::delete(scheduled::table.filter(scheduled::delegation.eq(delegation).and(scheduled::case_id.eq(case_id))))

@@ -91,6 +91,7 @@ diesel::table! {
         event_head -> Bytea,
         blind_index_joined -> Nullable<Bytea>,
         blind_index_version -> Int2,
+        figures -> Array<Nullable<Text>>,
     }
 }
 

@@ -925,6 +925,11 @@ async fn erasure_takes_two_admins_and_leaves_only_a_tombstone() {
         db.count("SELECT count(*) AS count FROM cases WHERE erased_at IS NOT NULL AND length(sealed) = 0"),
         1
     );
+    // What the reports count of it follows its procedures, whose plain data is gone.
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM cases WHERE figures <> case_figures(delegation, id)"),
+        0
+    );
     // Nothing scheduled is left, in any status: due times computed from sealed dates tell them.
     assert_eq!(db.count("SELECT count(*) AS count FROM scheduled"), 0);
     assert_eq!(db.count("SELECT count(*) AS count FROM digest_entries"), 0);

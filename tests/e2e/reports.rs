@@ -270,10 +270,9 @@ async fn a_report_needs_no_case_key_and_reads_nothing_sealed() {
     let grants = [
         format!("CREATE ROLE {role} LOGIN"),
         format!("GRANT USAGE ON SCHEMA public TO {role}"),
-        format!("GRANT SELECT (id, delegation, country, themes, risk, created_at) ON cases TO {role}"),
-        // plain_data holds a procedure's plain fields only (its outcome code among them); its
-        // confidential ones are in sealed_data, not granted.
-        format!("GRANT SELECT (delegation, case_id, workflow, state, plain_data, created_at) ON procedures TO {role}"),
+        // `figures`: what the case's procedures are (workflow, step, plain outcome code, month),
+        // kept with the case row; the procedures themselves are not read at all.
+        format!("GRANT SELECT (id, delegation, country, themes, risk, created_at, figures) ON cases TO {role}"),
         format!("GRANT INSERT ON report_runs TO {role}"),
         format!("GRANT USAGE ON SEQUENCE report_runs_id_seq TO {role}"),
         // What every request reads to know its caller.
@@ -537,6 +536,30 @@ async fn the_annual_table_is_the_years_figures_for_every_delegation_by_procedure
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("year: must be a year, YYYY"), "{}", bad.body);
     assert!(!bad.body.contains("twenty"), "never repeats what was sent");
+    figures_are_current(&db);
+}
+
+/// Every case's `figures` (what the procedures report reads) is what its procedures are now:
+/// whatever changed them (an opening, a transition, a closing with an outcome, an escalation)
+/// refreshed the case row in the same transaction.
+fn figures_are_current(db: &TestDb) {
+    #[derive(diesel::QueryableByName)]
+    struct Stale {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        stale: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        with_figures: i64,
+    }
+    let counted: Stale = diesel::RunQueryDsl::get_result(
+        diesel::sql_query(
+            "SELECT count(*) FILTER (WHERE figures <> case_figures(delegation, id)) AS stale,
+                    count(*) FILTER (WHERE cardinality(figures) > 0) AS with_figures FROM cases",
+        ),
+        &mut db.connect(),
+    )
+    .unwrap();
+    assert_eq!(counted.stale, 0, "cases whose figures are not their procedures'");
+    assert!(counted.with_figures > 0);
 }
 
 #[actix_web::test]
@@ -597,4 +620,5 @@ async fn a_case_with_several_procedures_counts_once_in_every_cell_and_every_slic
         .unwrap();
     assert_eq!(open_cell["count"], Value::Null, "{filtered}");
     assert_eq!(open_cell["suppressed"], "differencing", "{filtered}");
+    figures_are_current(&db);
 }
