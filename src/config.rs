@@ -119,6 +119,12 @@ pub struct ConfigArgs {
     /// The largest request body accepted: bytes, or with KiB / MiB.
     #[arg(long, env = "VIGIL_MAX_BODY", default_value = "1MiB", global = true)]
     pub max_body: String,
+    /// The largest file attached to a case: bytes, or with KiB / MiB / GiB (at most 1GiB).
+    #[arg(long, env = "VIGIL_MAX_ATTACHMENT", default_value = "50MiB", global = true)]
+    pub max_attachment: String,
+    /// What one case's attachments may take together, as stored (at most 1024GiB).
+    #[arg(long, env = "VIGIL_ATTACHMENT_QUOTA", default_value = "1GiB", global = true)]
+    pub attachment_quota: String,
     /// How long a request's body may take to arrive, e.g. `30s` (default); a stalled one is 408.
     #[arg(long, env = "VIGIL_BODY_TIMEOUT", default_value = "30s", global = true)]
     pub body_timeout: String,
@@ -415,6 +421,8 @@ pub struct Config {
     pub workflows_dir: PathBuf,
     pub public_url: Url,
     pub max_body: usize,
+    /// What an attachment may take (`VIGIL_MAX_ATTACHMENT`, `VIGIL_ATTACHMENT_QUOTA`).
+    pub attachments: crate::cases::attachments::Limits,
     /// How long a request's body may take to arrive (`VIGIL_BODY_TIMEOUT`).
     pub body_timeout: std::time::Duration,
     /// Failed authentications allowed per key in the limiter's window (`VIGIL_AUTH_FAILURES`).
@@ -478,6 +486,12 @@ pub enum ConfigError {
     MetricsFrom(String),
     #[error("VIGIL_MAX_BODY `{0}` is not a size from 1KiB to 64MiB, such as 1MiB, 512KiB or 2000000")]
     MaxBody(String),
+    #[error("VIGIL_MAX_ATTACHMENT `{0}` is not a size from 1KiB to 1GiB, such as 50MiB")]
+    MaxAttachment(String),
+    #[error(
+        "VIGIL_ATTACHMENT_QUOTA `{0}` is not a size from 1KiB to 1024GiB, such as 1GiB, at least VIGIL_MAX_ATTACHMENT"
+    )]
+    AttachmentQuota(String),
     #[error("VIGIL_CASE_KEY_CACHE `{0}` is not a number of keys from 0 to 100000")]
     CaseKeyCache(String),
     #[error("VIGIL_LOG `{0}` is not a log level or filter such as `info` or `vigil=debug,warn`")]
@@ -603,6 +617,17 @@ impl Config {
         let max_body = parse_size(&args.max_body)
             .filter(|size| (1024..=64 * 1024 * 1024).contains(size))
             .ok_or_else(|| ConfigError::MaxBody(args.max_body.clone()))?;
+        const GIB: usize = 1024 * 1024 * 1024;
+        let max_attachment = parse_size(&args.max_attachment)
+            .filter(|size| (1024..=GIB).contains(size))
+            .ok_or_else(|| ConfigError::MaxAttachment(args.max_attachment.clone()))?;
+        let attachment_quota = parse_size(&args.attachment_quota)
+            .filter(|size| (1024..=1024 * GIB).contains(size) && *size >= max_attachment)
+            .ok_or_else(|| ConfigError::AttachmentQuota(args.attachment_quota.clone()))?;
+        let attachments = crate::cases::attachments::Limits {
+            max_bytes: max_attachment as u64,
+            quota_bytes: attachment_quota as u64,
+        };
         let trusted_proxies = list(args.trusted_proxies.as_deref())
             .map(|item| {
                 item.parse::<std::net::IpAddr>()
@@ -663,6 +688,7 @@ impl Config {
             workflows_dir: absolute(&args.workflows_dir),
             public_url,
             max_body,
+            attachments,
             body_timeout,
             auth_failures: args.auth_failures as usize,
             trusted_proxies,
@@ -695,6 +721,7 @@ fn parse_size(raw: &str) -> Option<usize> {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1024,
         "m" | "mb" | "mib" => 1024 * 1024,
+        "g" | "gb" | "gib" => 1024 * 1024 * 1024,
         _ => return None,
     };
     number.checked_mul(factor)
@@ -940,11 +967,29 @@ mod tests {
     }
 
     #[test]
-    fn body_sizes_read_in_bytes_kib_and_mib() {
+    fn sizes_read_in_bytes_kib_mib_and_gib() {
         assert_eq!(parse_size("1MiB"), Some(1024 * 1024));
         assert_eq!(parse_size("512KiB"), Some(512 * 1024));
         assert_eq!(parse_size("2000000"), Some(2_000_000));
-        assert_eq!(parse_size("1GiB"), None);
+        assert_eq!(parse_size("1GiB"), Some(1024 * 1024 * 1024));
+        assert_eq!(parse_size("1TiB"), None);
+    }
+
+    #[test]
+    fn attachment_limits_are_read_and_a_quota_below_the_largest_file_is_refused() {
+        let mut a = args(&[]);
+        a.max_attachment = "10MiB".into();
+        a.attachment_quota = "100MiB".into();
+        let config = Config::from_args(a).unwrap();
+        assert_eq!(config.attachments.max_bytes, 10 * 1024 * 1024);
+        assert_eq!(config.attachments.quota_bytes, 100 * 1024 * 1024);
+        let mut a = args(&[]);
+        a.max_attachment = "10MiB".into();
+        a.attachment_quota = "1MiB".into();
+        assert!(matches!(Config::from_args(a), Err(ConfigError::AttachmentQuota(_))));
+        let mut a = args(&[]);
+        a.max_attachment = "2GiB".into();
+        assert!(matches!(Config::from_args(a), Err(ConfigError::MaxAttachment(_))));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! [`validate`].
 
 mod admin_log;
+pub mod attachments;
 mod calendar;
 mod edit;
 mod erasure;
@@ -155,6 +156,15 @@ pub enum CaseError {
     /// A request with the same `Idempotency-Key` completed first; answer with its response.
     #[error("a request with this Idempotency-Key completed first")]
     Replayed,
+    /// An upload over the largest file allowed (in bytes).
+    #[error("the file is larger than the {limit} bytes allowed")]
+    TooLarge { limit: u64 },
+    /// An upload past what the case's attachments may take together (in bytes).
+    #[error("the case's attachments may take {quota} bytes together; this file would pass that")]
+    QuotaExceeded { quota: u64 },
+    /// An attachment's bytes or custody record are not what was recorded when it arrived.
+    #[error("the attachment failed its custody check")]
+    Custody,
 }
 
 /// One field at fault, named by its JSON path; the problem never quotes the value.

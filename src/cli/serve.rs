@@ -74,6 +74,10 @@ fn run_service(
         mailer: Some(mailer.clone()),
         ledger: ledger.clone(),
         reports: Arc::new(startup::report_settings(config)?),
+        uploads: Arc::new(http::attachments::Uploads::sharing(
+            config.attachments,
+            config.db_pool_size,
+        )),
     };
     let work = ScheduledWork {
         db: state.db.clone(),

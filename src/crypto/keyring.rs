@@ -232,6 +232,28 @@ impl<W: Write> SealingWriter<W> {
     }
 }
 
+/// A reader of what `input` (age's format, sealed to the case) holds, opened as it is read:
+/// each 64 KiB chunk is authenticated before any of it is given, so a changed byte is a read
+/// error, and a stream cut short is one at its end.
+pub fn opening_reader<R: Read>(key: &CaseKey, input: R) -> Result<OpeningReader<R>, CryptoError> {
+    let decryptor = age::Decryptor::new(input).map_err(|_| CryptoError::Corrupt)?;
+    let inner = decryptor
+        .decrypt(std::iter::once(&key.0 as &dyn age::Identity))
+        .map_err(|_| CryptoError::NoMatchingKey)?;
+    Ok(OpeningReader { inner })
+}
+
+/// See [`opening_reader`].
+pub struct OpeningReader<R: Read> {
+    inner: age::stream::StreamReader<R>,
+}
+
+impl<R: Read> Read for OpeningReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
 /// Seals a JSON value to a case's recipient.
 pub fn seal_json(case_recipient: &str, value: &Sensitive<serde_json::Value>) -> Result<Vec<u8>, CryptoError> {
     let bytes = serde_json::to_vec(value.expose()).map_err(|_| CryptoError::Corrupt)?;

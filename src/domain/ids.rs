@@ -60,6 +60,10 @@ uuid_id!(
     ProcedureId
 );
 uuid_id!(
+    /// A file attached to a case: evidence, sealed to the case's key.
+    AttachmentId
+);
+uuid_id!(
     /// A user of Vigil.
     UserId
 );

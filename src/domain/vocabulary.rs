@@ -96,6 +96,8 @@ vocabulary!(
         /// The timeline with its opened data.
         Timeline = "timeline",
         Export = "export",
+        /// An attachment's bytes, opened and sent.
+        Attachment = "attachment",
         /// An attempt on a case out of the caller's scope.
         Denied = "denied",
     }

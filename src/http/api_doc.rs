@@ -44,6 +44,9 @@ use crate::workflow::Registry;
         super::cases::start_procedure,
         super::cases::timeline,
         super::cases::export_case,
+        super::attachments::upload,
+        super::attachments::list,
+        super::attachments::download,
         super::cases::access_log,
         super::cases::transition,
         super::cases::queue,
@@ -72,6 +75,7 @@ use crate::workflow::Registry;
     security(("bearer" = [])),
     tags(
         (name = "cases", description = "Cases, their procedures, timelines and access logs"),
+        (name = "attachments", description = "Evidence files on a case, sealed as they arrive, with a chain of custody"),
         (name = "erasure", description = "Erasing a case, under four eyes"),
         (name = "grants", description = "Grants that reach cases, under four eyes"),
         (name = "users", description = "Who you are"),

@@ -46,6 +46,9 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("the request body did not arrive in time")]
     RequestTimeout,
+    /// A body over what Vigil takes (an attachment over its size limit or its case's quota).
+    #[error("{0}")]
+    TooLarge(String),
     /// The path and query are longer than Vigil reads (`http::MAX_URL`).
     #[error("the address is longer than {limit} bytes")]
     UriTooLong { limit: usize },
@@ -126,6 +129,7 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => "method-not-allowed",
             Self::UnsupportedMediaType => "unsupported-media-type",
             Self::RequestTimeout => "body-timeout",
+            Self::TooLarge(_) => "too-large",
             Self::UriTooLong { .. } => "uri-too-long",
             Self::Internal(_) => "internal",
         }
@@ -184,6 +188,9 @@ impl From<crate::cases::CaseError> for ApiError {
             },
             CaseError::Refused(refusal) => Self::Invalid(refusal.to_string()),
             CaseError::Store(e) => e.into(),
+            too_large @ (CaseError::TooLarge { .. } | CaseError::QuotaExceeded { .. }) => {
+                Self::TooLarge(too_large.to_string())
+            }
             other => Self::Internal(Box::new(other)),
         }
     }
@@ -205,6 +212,7 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

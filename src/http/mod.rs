@@ -2,6 +2,7 @@
 //! lifecycle (graceful drain on SIGTERM or SIGINT).
 
 pub mod api_doc;
+pub mod attachments;
 pub mod auth;
 mod cases;
 mod deadline;
@@ -62,6 +63,8 @@ pub struct AppState {
     pub ledger: Arc<crate::audit::ledger::Ledger>,
     /// Disclosure control's threshold and the regions the reports group by.
     pub reports: Arc<crate::reports::Settings>,
+    /// What attachments may take, and how many uploads run at once.
+    pub uploads: Arc<attachments::Uploads>,
 }
 
 /// The whole application, as `serve` runs it and as in-process tests drive it.
@@ -123,6 +126,12 @@ pub fn app(
                 )
                 .service(reading("/cases/{id}/timeline").route(get().to(cases::timeline)))
                 .service(writing("/cases/{id}/export").route(web::post().to(cases::export_case)))
+                .service(
+                    both("/cases/{id}/attachments")
+                        .route(get().to(attachments::list))
+                        .route(web::post().to(attachments::upload)),
+                )
+                .service(reading("/cases/{id}/attachments/{aid}").route(get().to(attachments::download)))
                 .service(reading("/cases/{id}/access-log").route(get().to(cases::access_log)))
                 .service(reading("/queues/{name}").route(get().to(cases::queue)))
                 .service(reading("/reminders").route(get().to(cases::reminders)))

@@ -116,6 +116,9 @@ pub fn shred(
         procedures::plain_data.eq(serde_json::json!({})),
     ))
     .execute(conn)?;
+    // Its attachments' bytes go, and their rows (the custody events stay in the chain, sealed
+    // to a key that is gone).
+    super::attachments::delete_of_case(conn, delegation, case_id)?;
     // What the reports count of the case follows its procedures' plain data (migration 000027).
     diesel::sql_query("UPDATE cases SET figures = case_figures(delegation, id) WHERE delegation = $1 AND id = $2")
         .bind::<diesel::sql_types::Text, _>(delegation)

@@ -10,7 +10,7 @@ use diesel::sql_types::{Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use crate::domain::{
-    CaseId, DelegationCode, ErasureRequestId, GrantRequestId, ProcedureId, Reference, ScheduledId, UserId,
+    AttachmentId, CaseId, DelegationCode, ErasureRequestId, GrantRequestId, ProcedureId, Reference, ScheduledId, UserId,
 };
 
 macro_rules! uuid_sql {
@@ -50,6 +50,7 @@ macro_rules! text_sql {
 }
 
 uuid_sql!(
+    AttachmentId,
     CaseId,
     ProcedureId,
     UserId,

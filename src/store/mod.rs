@@ -80,6 +80,7 @@ macro_rules! sql_value {
 pub mod access_log;
 pub mod admin;
 pub mod admin_log;
+pub mod attachments;
 pub mod audit;
 pub mod cases;
 pub mod checkpoints;

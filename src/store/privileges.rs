@@ -14,6 +14,8 @@ use super::StoreError;
 /// The tables whose rows Vigil changes or deletes as it works.
 const CHANGED: &[&str] = &[
     "api_tokens",
+    "attachment_chunks",
+    "attachments",
     "case_keys",
     "cases",
     "delegations",

@@ -41,6 +41,29 @@ diesel::table! {
 }
 
 diesel::table! {
+    attachment_chunks (delegation, attachment_id, seq) {
+        delegation -> Text,
+        attachment_id -> Uuid,
+        seq -> Int4,
+        bytes -> Bytea,
+    }
+}
+
+diesel::table! {
+    attachments (delegation, id) {
+        delegation -> Text,
+        id -> Uuid,
+        case_id -> Uuid,
+        procedure_id -> Nullable<Uuid>,
+        event_seq -> Int8,
+        uploaded_by -> Uuid,
+        created_at -> Timestamptz,
+        stored_bytes -> Int8,
+        chunks -> Int4,
+    }
+}
+
+diesel::table! {
     case_events (delegation, case_id, seq) {
         delegation -> Text,
         case_id -> Uuid,
@@ -316,6 +339,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     access_log,
     admin_log,
     api_tokens,
+    attachment_chunks,
+    attachments,
     case_events,
     case_keys,
     cases,

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod api_workflows;
+mod attachments;
 mod audit;
 mod auth;
 mod backups;

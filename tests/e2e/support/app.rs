@@ -42,6 +42,7 @@ pub fn bare_state(db: Db) -> AppState {
             min_count: vigil::reports::DEFAULT_MIN_COUNT,
             regions: Default::default(),
         }),
+        uploads: Arc::new(vigil::http::attachments::Uploads::new(Default::default(), 4)),
     }
 }
 
