@@ -437,6 +437,35 @@ pub fn download(
     })
 }
 
+/// A case's attachments, each ready to be opened into an export (whose reader the export
+/// checked and recorded in the access log), oldest first.
+pub(super) fn for_export(
+    conn: &mut PgConnection,
+    keys: &crate::crypto::Keys,
+    delegation: &crate::domain::DelegationCode,
+    id: CaseId,
+) -> Result<Vec<Download>, CaseError> {
+    let attachments = rows::attachments_of_case(conn, delegation, id)?;
+    if attachments.is_empty() {
+        return Ok(Vec::new());
+    }
+    let wrapped = keys::case_key(conn, delegation, id)?
+        .ok_or(CaseError::NotFound)?
+        .wrapped;
+    attachments
+        .into_iter()
+        .map(|row| {
+            let case_key = keys.keyring.open_case_key(&wrapped)?;
+            let custody = custody_of(conn, &row, &case_key)?;
+            Ok(Download {
+                view: view(row.clone(), custody),
+                row,
+                case_key,
+            })
+        })
+        .collect()
+}
+
 /// How many ciphertext rows are read at a time.
 const CHUNKS_AT_ONCE: i64 = 4;
 

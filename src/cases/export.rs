@@ -27,7 +27,9 @@ const EVENTS_AT_ONCE: i64 = 200;
 
 /// An export whose reader was checked and recorded in the access log: what is left is to write
 /// it. The bundle is one JSON object, `{"exported_at", "case", "timeline": [events, oldest
-/// first]}`, sealed to the recipient as it is written, the timeline read a page at a time.
+/// first], "attachments": [custody records, each with the file's bytes in "base64"]}`, sealed
+/// to the recipient as it is written, the timeline read a page at a time and each file opened,
+/// checked against its custody record and encoded as it goes.
 pub struct Export {
     /// The case's reference, which names the file.
     pub reference: String,
@@ -83,6 +85,24 @@ impl Export {
                 serde_json::to_writer(&mut sealed, &event).map_err(json_error)?;
             }
             after = Some(last);
+        }
+        write!(sealed, "],\"attachments\":[")?;
+        for (n, attachment) in super::attachments::for_export(conn, keys, &delegation, id)?
+            .into_iter()
+            .enumerate()
+        {
+            // The custody record, then the bytes, in one object: `{…,"base64":"…"}`.
+            let record = serde_json::to_string(&attachment.view).map_err(json_error)?;
+            let open = record
+                .strip_suffix('}')
+                .ok_or_else(|| CaseError::Inconsistent("a custody record".into()))?;
+            write!(sealed, "{}{open},\"base64\":\"", if n > 0 { "," } else { "" })?;
+            let mut encoder =
+                base64::write::EncoderWriter::new(&mut sealed, &base64::engine::general_purpose::STANDARD);
+            attachment.write_to(conn, &mut encoder)?;
+            encoder.finish()?;
+            drop(encoder);
+            write!(sealed, "\"}}")?;
         }
         writeln!(sealed, "]}}")?;
         Ok(sealed.finish()?)

@@ -52,6 +52,16 @@ async fn scripts_recover_case_opens_a_case_with_psql_and_age_alone() {
         .to_request();
     let opened: serde_json::Value = web_test::call_and_read_body_json(&service, request).await;
     let reference = opened["reference"].as_str().unwrap();
+    // An attachment of three chunk rows, to recover with the rest.
+    let evidence: Vec<u8> = (0..600 * 1024).map(|i| (i % 253) as u8).collect();
+    let upload = web_test::TestRequest::post()
+        .uri(&format!("/api/v1/cases/{}/attachments", opened["id"].as_str().unwrap()))
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .insert_header(("Content-Disposition", "attachment; filename=\"summons.bin\""))
+        .set_payload(evidence.clone())
+        .to_request();
+    let uploaded: serde_json::Value = web_test::call_and_read_body_json(&service, upload).await;
+    let attachment = uploaded["id"].as_str().unwrap().to_owned();
 
     // An export for the recovery recipient opens with the age tool alone.
     let export = web_test::TestRequest::post()
@@ -76,6 +86,15 @@ async fn scripts_recover_case_opens_a_case_with_psql_and_age_alone() {
     let bundle: serde_json::Value = serde_json::from_slice(&opened_bundle.stdout).unwrap();
     assert_eq!(bundle["case"]["confidential"]["defender_name"], "Recoverable Name");
     assert_eq!(bundle["timeline"][0]["action"], "open_case");
+    // Its attachments with it, each with its custody record and its bytes.
+    assert_eq!(bundle["attachments"][0]["name"], "summons.bin");
+    assert_eq!(bundle["attachments"][0]["sha256"], uploaded["sha256"]);
+    let exported_bytes = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        bundle["attachments"][0]["base64"].as_str().unwrap(),
+    )
+    .unwrap();
+    assert!(exported_bytes == evidence, "the exported attachment is not the file");
     let bad = web_test::TestRequest::post()
         .uri(&format!("/api/v1/cases/{}/export", opened["id"].as_str().unwrap()))
         .insert_header(("Authorization", format!("Bearer {token}")))
@@ -117,9 +136,11 @@ async fn scripts_recover_case_opens_a_case_with_psql_and_age_alone() {
     assert_eq!(exports, 2);
 
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/recover-case");
+    let recovered = dir.path().join("attachments");
     let output = std::process::Command::new(script)
         .arg(reference)
         .arg(&recovery)
+        .arg(&recovered)
         .env("DATABASE_URL", db.url.expose())
         .output()
         .unwrap();
@@ -136,6 +157,15 @@ async fn scripts_recover_case_opens_a_case_with_psql_and_age_alone() {
     assert!(
         procedure.starts_with("protection_referral: ") && procedure.contains("Threats after an article."),
         "{stdout}"
+    );
+    let custody = lines.next().unwrap();
+    assert!(
+        custody.starts_with(&format!("attachment {attachment}: ")) && custody.contains("\"name\":\"summons.bin\""),
+        "{stdout}"
+    );
+    assert!(
+        std::fs::read(recovered.join(&attachment)).unwrap() == evidence,
+        "the attachment recovered is not the file"
     );
 
     // Without the recovery identity (another key), nothing opens.
