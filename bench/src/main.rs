@@ -7,6 +7,7 @@
 //! service's public API and SQL constants. It starts the `vigil` binary found beside its own
 //! (a workspace build makes both), or the one `VIGIL_BIN` names.
 
+mod attachments;
 mod ceiling;
 mod checkpoints;
 mod data;
@@ -88,6 +89,9 @@ pub enum BenchScenario {
     Checkpoints,
     /// Reports over 1,000,000 cases, each beside the plain GROUP BY of the same rows.
     Reports,
+    /// Five 50 MiB attachments uploaded at once, and read back: throughput beside age's own
+    /// command line over the same bytes, and the server's peak memory.
+    Attachments,
     /// Ten minutes of mixed load (notes, reads, timelines, lists, access logs, exports): does
     /// the server's memory stay bounded?
     Soak,
@@ -153,6 +157,14 @@ fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
                 runs,
             };
             checkpoints::run(config, &options, &out).map(drop)
+        }
+        BenchScenario::Attachments => {
+            let options = attachments::Options {
+                clients: clients.unwrap_or(5).clamp(1, 32),
+                mebibytes: if quick { 10 } else { 50 },
+                runs,
+            };
+            attachments::run(config, &options, &out).map(drop)
         }
         BenchScenario::Soak => {
             let seconds = seconds.unwrap_or(if quick { 120 } else { 600 }).max(10);

@@ -130,6 +130,21 @@ fn the_reads_bench_reports_both_ceilings() {
 }
 
 #[test]
+fn the_attachments_bench_uploads_reads_back_and_reports_memory_beside_age() {
+    let (_, report) = bench("attachments", &["--quick", "--clients", "2", "--runs", "1"]);
+    for figure in [
+        "upload_mb_per_s",
+        "download_mb_per_s",
+        "age_cli_mb_per_s",
+        "upload_ratio",
+        "rss_peak_mb",
+    ] {
+        assert!(report[figure].as_f64().unwrap() > 0.0, "{figure}: {report}");
+    }
+    assert_eq!(report["file_mib"], 10);
+}
+
+#[test]
 fn the_lists_bench_generates_cases_and_reports_latency_and_sequential_scans() {
     let (_, report) = bench(
         "lists",
