@@ -7,7 +7,7 @@ use futures_util::StreamExt;
 use serde::Serialize;
 
 use super::auth::Caller;
-use super::cases::{parse_id, run};
+use super::cases::{checked_then_streamed, parse_id, run};
 use super::error::ApiError;
 use super::{AppState, deadline};
 use crate::cases::CaseError;
@@ -253,36 +253,16 @@ pub async fn download(
     let (id, attachment): (CaseId, AttachmentId) = (parse_id(&path.0)?, parse_id(&path.1)?);
     // The checks, the access log and the custody record come first; then the file is opened
     // and sent as it is read, on the same connection.
-    let (ready, checked) = tokio::sync::oneshot::channel::<Result<AttachmentView, CaseError>>();
-    let (mut sender, body) = super::stream::channel(tokio::runtime::Handle::current(), state.body_timeout);
-    let (state, req) = (state.into_inner(), req.clone());
-    let work = actix_web::rt::spawn(async move {
-        run(&state, caller, &req, None, move |conn, ctx| {
-            let download = match attachments::download(conn, ctx, id, attachment) {
-                Ok(download) => download,
-                Err(e) => {
-                    let _ = ready.send(Err(e));
-                    return Ok(());
-                }
-            };
-            let _ = ready.send(Ok(download.view.clone()));
-            if let Err(e) = download.write_to(conn, &mut sender) {
-                tracing::warn!(case.id = %id, attachment.id = %attachment, error = %e, "download cut off");
-                sender.fail("the attachment could not be sent whole");
-            }
-            Ok(())
-        })
-        .await
-    });
-    let view = match checked.await {
-        Ok(checked) => checked?,
-        Err(_) => {
-            return Err(match work.await {
-                Ok(Err(e)) => e.into(),
-                _ => ApiError::Internal("the download stopped before it began".into()),
-            });
-        }
-    };
+    let (view, body) = checked_then_streamed(
+        state,
+        caller,
+        &req,
+        "download",
+        move |conn, ctx| attachments::download(conn, ctx, id, attachment),
+        |download| download.view.clone(),
+        |download, conn, _, sender| download.write_to(conn, sender).map(drop),
+    )
+    .await?;
     let mut response = HttpResponse::Ok();
     response
         .content_type("application/octet-stream")

@@ -54,6 +54,58 @@ pub(super) async fn run<T: Send + 'static>(
         .await?
 }
 
+/// Runs `check` and then `write` on one connection of the blocking pool: until `check` has
+/// succeeded the answer is its error (problem+json); after, it is a body streamed as `write`
+/// writes it, with `describe`'s part of what was checked for the response's headers. A `write`
+/// that fails midway cuts the body off (logged, with `what`), so the reader sees it was.
+pub(super) async fn checked_then_streamed<T: 'static, D: Send + 'static>(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: &HttpRequest,
+    what: &'static str,
+    check: impl FnOnce(&mut Conn, &Context<'_>) -> Result<T, CaseError> + Send + 'static,
+    describe: impl FnOnce(&T) -> D + Send + 'static,
+    write: impl FnOnce(T, &mut Conn, &Context<'_>, &mut super::stream::ChunkSender) -> Result<(), CaseError>
+    + Send
+    + 'static,
+) -> Result<
+    (
+        D,
+        impl futures_util::Stream<Item = Result<web::Bytes, std::io::Error>> + 'static,
+    ),
+    ApiError,
+> {
+    let (ready, checked) = tokio::sync::oneshot::channel::<Result<D, CaseError>>();
+    let (mut sender, body) = super::stream::channel(tokio::runtime::Handle::current(), state.body_timeout);
+    let (state, req) = (state.into_inner(), req.clone());
+    let work = actix_web::rt::spawn(async move {
+        run(&state, caller, &req, None, move |conn, ctx| {
+            let checked = match check(conn, ctx) {
+                Ok(checked) => checked,
+                Err(e) => {
+                    let _ = ready.send(Err(e));
+                    return Ok(());
+                }
+            };
+            let _ = ready.send(Ok(describe(&checked)));
+            if let Err(e) = write(checked, conn, ctx, &mut sender) {
+                tracing::warn!(error = %e, "{what} cut off");
+                sender.fail("the answer could not be completed");
+            }
+            Ok(())
+        })
+        .await
+    });
+    match checked.await {
+        Ok(checked) => Ok((checked?, body)),
+        // The work never ran (no connection): its own error says why.
+        Err(_) => Err(match work.await {
+            Ok(Err(e)) => e.into(),
+            _ => ApiError::Internal(format!("the {what} stopped before it began").into()),
+        }),
+    }
+}
+
 /// Runs a change once per `Idempotency-Key`: a retry answers what the first request answered,
 /// also when it raced the first and lost (the change it found done is refused as stale, or its
 /// record of the answer collides with the first's). `idempotent` is the request's key with the
@@ -416,37 +468,16 @@ pub async fn export_case(
     let recipient = body.into_inner().recipient;
     // The checks and the access log come first, then the bundle is sealed and sent as it is
     // read, on the same connection: the answer is a problem until the first, a stream after.
-    let (ready, checked) = tokio::sync::oneshot::channel::<Result<String, CaseError>>();
-    let (mut sender, body) = super::stream::channel(tokio::runtime::Handle::current(), state.body_timeout);
-    let (state, req) = (state.into_inner(), req.clone());
-    let work = actix_web::rt::spawn(async move {
-        run(&state, caller, &req, None, move |conn, ctx| {
-            let export = match cases::export_case(conn, ctx, id, &recipient) {
-                Ok(export) => export,
-                Err(e) => {
-                    let _ = ready.send(Err(e));
-                    return Ok(());
-                }
-            };
-            let _ = ready.send(Ok(export.reference.clone()));
-            if let Err(e) = export.write_to(conn, ctx.registry, ctx.keys, &mut sender) {
-                tracing::warn!(case.id = %id, error = %e, "export cut off");
-                sender.fail("the export could not be completed");
-            }
-            Ok(())
-        })
-        .await
-    });
-    let reference = match checked.await {
-        Ok(checked) => checked?,
-        // The work never ran (no connection): its own error says why.
-        Err(_) => {
-            return Err(match work.await {
-                Ok(Err(e)) => e.into(),
-                _ => ApiError::Internal("the export stopped before it began".into()),
-            });
-        }
-    };
+    let (reference, body) = checked_then_streamed(
+        state,
+        caller,
+        &req,
+        "export",
+        move |conn, ctx| cases::export_case(conn, ctx, id, &recipient),
+        |export| export.reference.clone(),
+        |export, conn, ctx, sender| export.write_to(conn, ctx.registry, ctx.keys, sender).map(drop),
+    )
+    .await?;
     tracing::info!(case.id = %id, "case exported");
     Ok(HttpResponse::Ok()
         .content_type("application/octet-stream")

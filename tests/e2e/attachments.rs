@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use actix_web::test as web_test;
 use actix_web::web::Bytes;
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::Digest;
 use vigil::cases::attachments::Limits;
 use vigil::http::app;
@@ -28,18 +28,16 @@ where
         >,
     B: actix_web::body::MessageBody,
 {
-    let (status, opened) = call(
-        service,
-        "POST",
-        "/api/v1/cases",
-        fp,
-        Some(json!({"country": "KE", "themes": ["MEDIA"], "risk": "high",
-            "confidential": {"defender_name": "Someone", "narrative": "Detained."},
-            "procedure": {"workflow": "protection_referral", "data": {"risk_description": "Threats."}}})),
-    )
-    .await;
-    assert_eq!(status, 201, "{opened}");
+    let opened = crate::support::api::open_case(service, fp, "KE", "MEDIA").await;
     opened["id"].as_str().unwrap().to_owned()
+}
+
+/// `GET …/attachments/{id}` as `token`.
+fn download(case: &str, id: &str, token: &str) -> actix_http::Request {
+    web_test::TestRequest::get()
+        .uri(&format!("/api/v1/cases/{case}/attachments/{id}"))
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .to_request()
 }
 
 /// `POST …/attachments` with `bytes` as the body and `disposition` as its Content-Disposition.
@@ -129,11 +127,7 @@ async fn an_attachment_is_sealed_as_it_streams_and_comes_back_checked_as_a_file(
     assert_eq!(list["items"][0]["size"], bytes.len());
 
     // Downloaded as a file, whole, with its name, and recorded in the access log.
-    let download = web_test::TestRequest::get()
-        .uri(&format!("/api/v1/cases/{case}/attachments/{id}"))
-        .insert_header(("Authorization", format!("Bearer {fp}")))
-        .to_request();
-    let response = web_test::call_service(&service, download).await;
+    let response = web_test::call_service(&service, download(&case, id, &fp)).await;
     assert_eq!(response.status(), 200);
     let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
     assert_eq!(header("content-type").as_deref(), Some("application/octet-stream"));
@@ -207,14 +201,8 @@ async fn an_html_page_and_a_scripted_svg_download_as_files_never_as_pages() {
         .await;
         let (status, uploaded) = answer(response).await;
         assert_eq!(status, 201, "{uploaded}");
-        let download = web_test::TestRequest::get()
-            .uri(&format!(
-                "/api/v1/cases/{case}/attachments/{}",
-                uploaded["id"].as_str().unwrap()
-            ))
-            .insert_header(("Authorization", format!("Bearer {fp}")))
-            .to_request();
-        let response = web_test::call_service(&service, download).await;
+        let id = uploaded["id"].as_str().unwrap();
+        let response = web_test::call_service(&service, download(&case, id, &fp)).await;
         let header = |h: &str| {
             response
                 .headers()
@@ -387,11 +375,7 @@ async fn bytes_changed_in_the_database_are_caught_and_never_sent_whole() {
         diesel::RunQueryDsl::execute(diesel::sql_query(statement), &mut conn).unwrap();
     }
     for id in &ids {
-        let download = web_test::TestRequest::get()
-            .uri(&format!("/api/v1/cases/{case}/attachments/{id}"))
-            .insert_header(("Authorization", format!("Bearer {fp}")))
-            .to_request();
-        let response = web_test::call_service(&service, download).await;
+        let response = web_test::call_service(&service, download(&case, id, &fp)).await;
         // The answer had begun (its headers promise the recorded length); it never ends whole.
         assert_eq!(response.status(), 200);
         if let Ok(body) = web_test::try_read_body(response).await {

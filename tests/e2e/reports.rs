@@ -10,7 +10,7 @@ use vigil::http::app;
 use vigil::store::Db;
 
 use crate::support::TestDb;
-use crate::support::api::call;
+use crate::support::api::{call, open_case as open};
 use crate::support::app::{seed_user, state};
 
 /// The count a report's cell shows, the cell named by its values (`[]`: the grand total); None
@@ -24,29 +24,6 @@ fn cell(report: &Value, values: &[(&str, &str)]) -> Option<u64> {
         .find(|c| c["values"].as_object() == Some(&wanted))
         .unwrap_or_else(|| panic!("no cell {values:?} in {report}"));
     found["count"].as_u64()
-}
-
-async fn open<S, B>(service: &S, token: &str, country: &str, theme: &str) -> Value
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    let (status, opened) = call(
-        service,
-        "POST",
-        "/api/v1/cases",
-        token,
-        Some(json!({"country": country, "themes": [theme], "risk": "high",
-            "confidential": {"defender_name": "Someone", "narrative": "Followed."},
-            "procedure": {"workflow": "protection_referral", "data": {"risk_description": "Threats."}}})),
-    )
-    .await;
-    assert_eq!(status, 201, "{opened}");
-    opened
 }
 
 #[actix_web::test]

@@ -141,3 +141,27 @@ pub fn to_refused_access<'a>(focal_point: &'a str, head: &'a str) -> [(&'a str, 
         ),
     ]
 }
+
+/// A case opened by `token` with a protection referral, on `country` and `theme`: the answer.
+pub async fn open_case<S, B>(service: &S, token: &str, country: &str, theme: &str) -> Value
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let (status, opened) = call(
+        service,
+        "POST",
+        "/api/v1/cases",
+        token,
+        Some(json!({"country": country, "themes": [theme], "risk": "high",
+            "confidential": {"defender_name": "Someone", "narrative": "Followed."},
+            "procedure": {"workflow": "protection_referral", "data": {"risk_description": "Threats."}}})),
+    )
+    .await;
+    assert_eq!(status, 201, "{opened}");
+    opened
+}
