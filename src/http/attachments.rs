@@ -186,7 +186,7 @@ pub async fn upload(
     };
     match uploaded {
         Ok(uploaded) => {
-            tracing::info!(case.id = %id, attachment.id = %uploaded.id, bytes = uploaded.size, "attachment stored");
+            tracing::info!(case.id = %id, attachment.id = %uploaded.id, "attachment stored");
             Ok(HttpResponse::Created()
                 .insert_header((
                     header::LOCATION,

@@ -383,3 +383,79 @@ async fn bytes_changed_in_the_database_are_caught_and_never_sent_whole() {
         }
     }
 }
+
+/// A real `vigil serve` and a client that hangs up midway: the upload's transaction ends,
+/// nothing of it is kept, and the next upload works; the log never holds a file's name.
+#[test]
+fn a_client_that_hangs_up_midway_leaves_nothing_behind_a_real_server() {
+    use std::io::Read;
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (serve, _home) = crate::support::serve_on(&db, &[]);
+    let opened: Value = ureq::post(&serve.url("/api/v1/cases"))
+        .set("Authorization", &format!("Bearer {fp}"))
+        .send_json(serde_json::json!({
+            "country": "KE", "themes": ["MEDIA"], "risk": "high",
+            "confidential": {"defender_name": "Someone", "narrative": "Detained."},
+            "procedure": {"workflow": "protection_referral", "data": {"risk_description": "Threats."}}
+        }))
+        .unwrap()
+        .into_json()
+        .unwrap();
+    let case = opened["id"].as_str().unwrap();
+    let head = |length: usize| {
+        format!(
+            "POST /api/v1/cases/{case}/attachments HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {fp}\r\n\
+             Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"Hearing-Notes-7731.pdf\"\r\n\
+             Content-Length: {length}\r\nConnection: close\r\n\r\n"
+        )
+    };
+    // 300 KiB announced, 100 KiB sent, then the connection closed.
+    {
+        let mut stream = std::net::TcpStream::connect(serve.address).unwrap();
+        stream.write_all(head(300 * 1024).as_bytes()).unwrap();
+        stream.write_all(&vec![7u8; 100 * 1024]).unwrap();
+        stream.shutdown(std::net::Shutdown::Both).unwrap();
+    }
+    // Its transaction ends (no connection of the server stays inside one), with nothing kept.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let open = db.count(
+            "SELECT count(*) AS count FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'",
+        ) + db.count(
+            "SELECT count(*) AS count FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'INSERT INTO \"attachment_chunks\"%' AND state = 'active'",
+        );
+        if open == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the cut-off upload's transaction is still open"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(db.count("SELECT count(*) AS count FROM attachment_chunks"), 0);
+    assert_eq!(db.count("SELECT count(*) AS count FROM attachments"), 0);
+
+    // A whole one works.
+    let mut stream = std::net::TcpStream::connect(serve.address).unwrap();
+    stream.write_all(head(300 * 1024).as_bytes()).unwrap();
+    stream.write_all(&vec![7u8; 300 * 1024]).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    assert_eq!(db.count("SELECT count(*) AS count FROM attachments"), 1);
+    assert_eq!(db.count("SELECT count(*) AS count FROM attachment_chunks"), 2);
+    let logs = serve.logs();
+    assert!(logs.contains("attachment stored"), "{logs}");
+    // The cut-off upload was answered too (its answer went nowhere): two requests on the route.
+    assert_eq!(
+        logs.matches("/api/v1/cases/{id}/attachments").count(),
+        2,
+        "the cut-off upload never reached the server:\n{logs}"
+    );
+    assert!(!logs.contains("Hearing-Notes"), "the log holds a file's name:\n{logs}");
+}
