@@ -218,6 +218,12 @@ pub fn upload<B: AsRef<[u8]>>(
         if size == 0 {
             return Err(empty());
         }
+        // A body shorter than it said it was did not arrive whole.
+        if declared.is_some_and(|declared| declared != size) {
+            return Err(CaseError::Write(io::Error::other(
+                "the body is not the length it announced",
+            )));
+        }
         let (stored, chunks, ciphertext_hash) = sealing.finish()?.close()?;
         // What age adds (its header, 16 bytes a chunk) counts too.
         if stored > room {

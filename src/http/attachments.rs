@@ -87,6 +87,8 @@ fn declared_size(req: &HttpRequest) -> Option<u64> {
 enum Piece {
     Bytes(web::Bytes),
     Failed(std::io::Error),
+    /// The whole body arrived.
+    End,
 }
 
 /// Attaches a file to a case.
@@ -148,10 +150,24 @@ pub async fn upload(
         run(&work_state, caller, &work_req, None, move |conn, ctx| {
             // The body as the blocking work reads it: it ends when the handler says so; a
             // handler gone (the client went away) is an error, never a short file.
-            let body = std::iter::from_fn(move || match arriving.blocking_recv() {
-                Some(Piece::Bytes(bytes)) => Some(Ok(bytes)),
-                Some(Piece::Failed(e)) => Some(Err(e)),
-                None => None,
+            let mut ended = false;
+            let body = std::iter::from_fn(move || {
+                if ended {
+                    return None;
+                }
+                match arriving.blocking_recv() {
+                    Some(Piece::Bytes(bytes)) => Some(Ok(bytes)),
+                    Some(Piece::Failed(e)) => Some(Err(e)),
+                    Some(Piece::End) => {
+                        ended = true;
+                        None
+                    }
+                    // The handler went away before the end (its connection closed).
+                    None => {
+                        ended = true;
+                        Some(Err(std::io::Error::other("the upload was abandoned")))
+                    }
+                }
             });
             let file = attachments::Arriving {
                 case: id,
@@ -164,6 +180,7 @@ pub async fn upload(
         .await
     });
     let (mut cut_off, mut timed_out) = (false, false);
+    let mut whole = true;
     while let Some(chunk) = payload.next().await {
         let piece = match chunk {
             Ok(bytes) => Piece::Bytes(bytes),
@@ -176,8 +193,13 @@ pub async fn upload(
         let failed = matches!(piece, Piece::Failed(_));
         // A refusal midway (too large, over the quota) drops the receiving end: stop reading.
         if pieces.send(piece).await.is_err() || failed {
+            whole = false;
             break;
         }
+    }
+    // Only a body read to its end is one: without this, the work takes it as abandoned.
+    if whole {
+        let _ = pieces.send(Piece::End).await;
     }
     drop(pieces);
     let uploaded = match work.await {
