@@ -98,19 +98,12 @@ fn column(dimension: ReportDimension, date: &str) -> String {
     }
 }
 
-/// How the cases are counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// Each row is one case in one finest cell (the cases report: a case has one value of every
-    /// dimension, and each of its themes once): `count(*)` of the finest cells, split by the
-    /// filters a row meets (`mask`) and where in the period it falls (`edge`); every total is a
-    /// sum of them. With `themes` false, a theme dimension is left out (NULL) and the themes
-    /// not unnested, for the totals over themes (a case counted once, not once per theme).
-    Finest { themes: bool },
-}
-
-fn statement(spec: &Spec, mode: Mode) -> Statement {
-    let Mode::Finest { themes } = mode;
+/// The cases report's statement. Each row is one case in one finest cell (a case has one value
+/// of every dimension, and each of its themes once): `count(*)` of the finest cells, split by
+/// the filters a row meets (`mask`) and where in the period it falls (`edge`); every total is a
+/// sum of them. With `themes` false, a theme dimension is left out (NULL) and the themes not
+/// unnested, for the totals over themes (a case counted once, not once per theme).
+fn finest(spec: &Spec, themes: bool) -> Statement {
     let mut sql = Statement {
         text: String::new(),
         binds: Vec::new(),
@@ -128,28 +121,7 @@ fn statement(spec: &Spec, mode: Mode) -> Statement {
 fn rows(spec: &Spec, sql: &mut Statement, themes: bool) -> String {
     let date = "c.created_at";
     let unnested = themes && spec.by.contains(&ReportDimension::Theme);
-    let flags: Vec<String> = spec
-        .filters
-        .iter()
-        .map(|(dimension, value)| {
-            let value = sql.bind(Bind::Text(value.clone()));
-            match dimension {
-                // A case is on a theme when the theme is one of its own.
-                ReportDimension::Theme => format!("({value} = ANY(c.themes))"),
-                other => format!("({} = {value})", column(*other, date)),
-            }
-        })
-        .collect();
-    let mask = if flags.is_empty() {
-        "0".to_owned()
-    } else {
-        flags
-            .iter()
-            .enumerate()
-            .map(|(bit, flag)| format!("(CASE WHEN coalesce({flag}, false) THEN {} ELSE 0 END)", 1 << bit))
-            .collect::<Vec<_>>()
-            .join(" + ")
-    };
+    let mask = mask(spec, sql, |_| true);
     let grouping_column = |dimension: Option<&ReportDimension>| match dimension {
         Some(ReportDimension::Theme) if unnested => "t.theme".to_owned(),
         Some(ReportDimension::Theme) | None => "NULL::text".to_owned(),
@@ -177,6 +149,31 @@ fn rows(spec: &Spec, sql: &mut Statement, themes: bool) -> String {
          FROM cases c{regions}{themes}
          WHERE {date} >= {from} AND {date} < {to}{scope}"
     )
+}
+
+/// The expression of which of the filters `tested` keeps a case meets: a bit for each, at the
+/// filter's place in `Spec::filters` (0 when none is tested); their values bound in order.
+fn mask(spec: &Spec, sql: &mut Statement, tested: impl Fn(ReportDimension) -> bool) -> String {
+    let flags: Vec<String> = spec
+        .filters
+        .iter()
+        .enumerate()
+        .filter(|(_, (dimension, _))| tested(*dimension))
+        .map(|(bit, (dimension, value))| {
+            let value = sql.bind(Bind::Text(value.clone()));
+            let flag = match dimension {
+                // A case is on a theme when the theme is one of its own.
+                ReportDimension::Theme => format!("({value} = ANY(c.themes))"),
+                other => format!("({} = {value})", column(*other, "c.created_at")),
+            };
+            format!("(CASE WHEN coalesce({flag}, false) THEN {} ELSE 0 END)", 1 << bit)
+        })
+        .collect();
+    if flags.is_empty() {
+        "0".to_owned()
+    } else {
+        flags.join(" + ")
+    }
 }
 
 /// The join that gives each case its region, when the report groups or filters by region.
@@ -208,25 +205,8 @@ fn by_figures(spec: &Spec) -> Statement {
         text: String::new(),
         binds: Vec::new(),
     };
-    let flags: Vec<String> = spec
-        .filters
-        .iter()
-        .enumerate()
-        .filter(|(_, (dimension, _))| figure_part(*dimension).is_none())
-        .map(|(bit, (dimension, value))| {
-            let value = sql.bind(Bind::Text(value.clone()));
-            let flag = match dimension {
-                ReportDimension::Theme => format!("({value} = ANY(c.themes))"),
-                other => format!("({} = {value})", column(*other, "c.created_at")),
-            };
-            format!("(CASE WHEN coalesce({flag}, false) THEN {} ELSE 0 END)", 1 << bit)
-        })
-        .collect();
-    let mask = if flags.is_empty() {
-        "0".to_owned()
-    } else {
-        flags.join(" + ")
-    };
+    // The procedures' own filters are Vigil's to test, on each figure.
+    let mask = mask(spec, &mut sql, |dimension| figure_part(dimension).is_none());
     let value = |dimension: Option<&ReportDimension>| match dimension {
         Some(d) if *d != ReportDimension::Theme && figure_part(*d).is_none() => column(*d, "c.created_at"),
         _ => "NULL::text".to_owned(),
@@ -486,10 +466,7 @@ pub fn count(conn: &mut PgConnection, spec: &Spec) -> Result<Vec<Cell>, StoreErr
     // The place of the theme among the grouping dimensions, if it is one of them: the totals
     // that keep it come from the (case, theme) rows, those over it from the cases.
     let Some(theme) = spec.by.iter().position(|d| *d == ReportDimension::Theme) else {
-        return Ok(at_every(
-            &levels,
-            &load(conn, statement(spec, Mode::Finest { themes: true }))?,
-        ));
+        return Ok(at_every(&levels, &load(conn, finest(spec, true))?));
     };
     let keeping = |keep: bool| -> Vec<[bool; 2]> {
         levels
@@ -499,14 +476,8 @@ pub fn count(conn: &mut PgConnection, spec: &Spec) -> Result<Vec<Cell>, StoreErr
             .collect()
     };
     let (with_themes, over_themes) = (keeping(true), keeping(false));
-    let mut cells = at_every(
-        &with_themes,
-        &load(conn, statement(spec, Mode::Finest { themes: true }))?,
-    );
-    cells.extend(at_every(
-        &over_themes,
-        &load(conn, statement(spec, Mode::Finest { themes: false }))?,
-    ));
+    let mut cells = at_every(&with_themes, &load(conn, finest(spec, true))?);
+    cells.extend(at_every(&over_themes, &load(conn, finest(spec, false))?));
     Ok(cells)
 }
 
