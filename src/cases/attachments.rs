@@ -15,11 +15,11 @@ use super::scope::{Reach, case_in_scope, reach, record_access};
 use super::{CaseError, Context, issue, now_micros};
 use crate::crypto::{hex, keyring};
 use crate::domain::{AccessKind, ActorKind, AttachmentId, CaseId, ProcedureId, Sensitive, UserId};
-use crate::store::Conn as PgConnection;
 use crate::store::attachments::{self as rows, AttachmentRow, CHUNK_BYTES};
 use crate::store::cases::{self as case_rows, CaseRow};
 use crate::store::events::{self, Chain, NewEvent};
 use crate::store::keys;
+use crate::store::{Conn as PgConnection, StoreError};
 
 /// The custody event's action.
 pub const ATTACH_ACTION: &str = "attach_file";
@@ -482,15 +482,21 @@ impl Download {
     /// the failure logged as an alert).
     pub fn write_to<W: Write>(self, conn: &mut PgConnection, out: W) -> Result<W, CaseError> {
         let Self { view, row, case_key } = self;
+        // A store error while reading is the database failing, not the file: kept here to
+        // tell the two apart, whatever age makes of the read error it passes on.
+        let mut failed = None;
         let stored = StoredBytes {
             conn,
             row: &row,
             next: 0,
             buffer: Vec::new(),
             at: 0,
+            failed: &mut failed,
         };
-        let mut opened =
-            keyring::opening_reader(&case_key, stored).map_err(|_| custody_broken(&row, "it cannot be opened"))?;
+        let mut opened = match keyring::opening_reader(&case_key, stored) {
+            Ok(opened) => opened,
+            Err(_) => return Err(unreadable(&row, failed, "it cannot be opened")),
+        };
         let mut held = HoldBack { out, held: Vec::new() };
         let (mut hash, mut size) = (Sha256::new(), 0u64);
         let mut buffer = vec![0; 64 * 1024];
@@ -498,8 +504,10 @@ impl Download {
             let n = match opened.read(&mut buffer) {
                 Ok(0) => break,
                 Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Err(CaseError::Write(e)),
-                Err(_) => return Err(custody_broken(&row, "its stored bytes do not open")),
+                Err(_) => {
+                    drop(opened);
+                    return Err(unreadable(&row, failed, "its stored bytes do not open"));
+                }
             };
             hash.update(&buffer[..n]);
             size += n as u64;
@@ -512,14 +520,24 @@ impl Download {
     }
 }
 
+/// Why a stored file could not be read: the store's own error if reading it failed (the
+/// database is down or broken: unavailable, not an alert), else a broken custody.
+fn unreadable(row: &AttachmentRow, failed: Option<StoreError>, why: &str) -> CaseError {
+    match failed {
+        Some(e) => CaseError::Store(e),
+        None => custody_broken(row, why),
+    }
+}
+
 /// The stored ciphertext of an attachment, read a few rows at a time, in order; a missing
-/// row is a read error.
+/// row is a read error. A store error is kept in `failed` (and is a read error too).
 struct StoredBytes<'a> {
     conn: &'a mut PgConnection,
     row: &'a AttachmentRow,
     next: i32,
     buffer: Vec<u8>,
     at: usize,
+    failed: &'a mut Option<StoreError>,
 }
 
 impl Read for StoredBytes<'_> {
@@ -528,8 +546,13 @@ impl Read for StoredBytes<'_> {
             if self.next >= self.row.chunks {
                 return Ok(0);
             }
-            let chunks = rows::chunks(self.conn, &self.row.delegation, self.row.id, self.next, CHUNKS_AT_ONCE)
-                .map_err(io::Error::other)?;
+            let chunks = match rows::chunks(self.conn, &self.row.delegation, self.row.id, self.next, CHUNKS_AT_ONCE) {
+                Ok(chunks) => chunks,
+                Err(e) => {
+                    *self.failed = Some(e);
+                    return Err(io::Error::other("the store could not be read"));
+                }
+            };
             self.buffer.clear();
             self.at = 0;
             for (seq, bytes) in chunks {

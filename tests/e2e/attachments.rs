@@ -459,3 +459,81 @@ fn a_client_that_hangs_up_midway_leaves_nothing_behind_a_real_server() {
     );
     assert!(!logs.contains("Hearing-Notes"), "the log holds a file's name:\n{logs}");
 }
+
+/// A database that fails while a file is read is the database failing, not the file: the
+/// download is cut off and logged as such, never raised as a custody alert, and the file
+/// comes back whole once the database answers again.
+#[test]
+fn a_store_failing_midway_is_no_custody_alert_a_real_server() {
+    use std::io::Read;
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (serve, _home) = crate::support::serve_on(&db, &[]);
+    let bearer = format!("Bearer {fp}");
+    let opened: Value = ureq::post(&serve.url("/api/v1/cases"))
+        .set("Authorization", &bearer)
+        .send_json(serde_json::json!({
+            "country": "KE", "themes": ["MEDIA"], "risk": "high",
+            "confidential": {"defender_name": "Someone", "narrative": "Detained."},
+            "procedure": {"workflow": "protection_referral", "data": {"risk_description": "Threats."}}
+        }))
+        .unwrap()
+        .into_json()
+        .unwrap();
+    let case = opened["id"].as_str().unwrap();
+    let uploaded: Value = ureq::post(&serve.url(&format!("/api/v1/cases/{case}/attachments")))
+        .set("Authorization", &bearer)
+        .set("Content-Type", "application/octet-stream")
+        .set("Content-Disposition", "attachment; filename=\"report.pdf\"")
+        .send_bytes(&evidence())
+        .unwrap()
+        .into_json()
+        .unwrap();
+    let uri = serve.url(&format!(
+        "/api/v1/cases/{case}/attachments/{}",
+        uploaded["id"].as_str().unwrap()
+    ));
+    // A body that fails before its first byte can take the headers with it: either way the
+    // reader sees the answer cut off.
+    let fetch = || -> std::io::Result<Vec<u8>> {
+        let answer = ureq::get(&uri)
+            .set("Authorization", &bearer)
+            .call()
+            .map_err(std::io::Error::other)?;
+        assert_eq!(answer.status(), 200);
+        let mut body = Vec::new();
+        answer.into_reader().read_to_end(&mut body)?;
+        Ok(body)
+    };
+    let mut conn = db.connect();
+    let rename = |conn: &mut diesel::PgConnection, from: &str, to: &str| {
+        let statement = format!("ALTER TABLE attachment_chunks RENAME COLUMN {from} TO {to}");
+        diesel::RunQueryDsl::execute(diesel::sql_query(statement), conn).unwrap();
+    };
+    // The chunks cannot be read (the query fails); the case and its custody record can.
+    rename(&mut conn, "seq", "seq_away");
+    if let Ok(body) = fetch() {
+        assert!(
+            body.len() < evidence().len(),
+            "{} bytes arrived as if whole",
+            body.len()
+        );
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !serve.logs().contains("download cut off") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no cut-off logged:\n{}",
+            serve.logs()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let logs = serve.logs();
+    assert!(
+        !logs.contains("custody check"),
+        "a store failure raised as a custody alert:\n{logs}"
+    );
+    rename(&mut conn, "seq_away", "seq");
+    assert_eq!(fetch().unwrap(), evidence());
+}
