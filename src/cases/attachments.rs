@@ -133,12 +133,12 @@ pub struct Uploaded {
 }
 
 /// What an upload says of its file before its bytes.
-#[derive(Debug, Clone, Copy)]
-pub struct Arriving<'a> {
+#[derive(Debug, Clone)]
+pub struct Arriving {
     pub case: CaseId,
     /// The procedure it belongs to, if it belongs to one.
     pub procedure: Option<ProcedureId>,
-    pub name: &'a str,
+    pub name: String,
     /// The size the client announced, if it did.
     pub declared: Option<u64>,
 }
@@ -150,7 +150,7 @@ pub struct Arriving<'a> {
 pub fn upload<B: AsRef<[u8]>>(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
-    file: Arriving<'_>,
+    file: Arriving,
     limits: Limits,
     body: impl Iterator<Item = io::Result<B>>,
 ) -> Result<Uploaded, CaseError> {
@@ -160,7 +160,7 @@ pub fn upload<B: AsRef<[u8]>>(
         name,
         declared,
     } = file;
-    check_name(name)?;
+    check_name(&name)?;
     match declared {
         Some(0) => return Err(empty()),
         Some(size) if size > limits.max_bytes => {
@@ -232,7 +232,7 @@ pub fn upload<B: AsRef<[u8]>>(
             });
         }
         let custody = Custody {
-            name: name.to_owned(),
+            name,
             sha256: hex::encode(&hash.finalize()),
             size,
             media_type: media_type(&head).to_owned(),

@@ -116,7 +116,7 @@ pub async fn upload(
     id: web::Path<String>,
     query: web::Query<UploadQuery>,
     req: HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let id: CaseId = parse_id(&id)?;
     let procedure: Option<ProcedureId> = match &query.procedure {
@@ -129,23 +129,48 @@ pub async fn upload(
         None => None,
     };
     let name = file_name(&req)?;
-    attachments::check_name(&name)?;
+    let file = attachments::Arriving {
+        case: id,
+        procedure,
+        name,
+        declared: declared_size(&req),
+    };
+    let uploaded = receive(state.into_inner(), caller, &req, file, payload, deadline::timed_out).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/cases/{id}/attachments/{}", uploaded.id),
+        ))
+        .json(uploaded))
+}
+
+/// Seals and stores `file` as its bytes arrive from `body`, under the uploads' limits and
+/// their share of the pool: the one way in for the API's upload and the web interface's
+/// form. A body cut off midway is 400 (408 when `timed_out` says its deadline passed), and
+/// nothing of it is kept.
+pub(crate) async fn receive<E>(
+    state: std::sync::Arc<AppState>,
+    caller: Caller,
+    req: &HttpRequest,
+    file: attachments::Arriving,
+    mut body: impl futures_util::Stream<Item = Result<web::Bytes, E>> + Unpin,
+    timed_out: impl Fn(&E) -> bool,
+) -> Result<Uploaded, ApiError> {
+    attachments::check_name(&file.name)?;
     let limits = state.uploads.limits;
-    let declared = declared_size(&req);
-    if declared.is_some_and(|size| size > limits.max_bytes) {
+    if file.declared.is_some_and(|size| size > limits.max_bytes) {
         return Err(CaseError::TooLarge {
             limit: limits.max_bytes,
         }
         .into());
     }
-    let state = state.into_inner();
     let _permit = state
         .uploads
         .at_once
         .try_acquire()
         .map_err(|_| ApiError::Unavailable("too many uploads at once; try again shortly".into()))?;
     let (pieces, mut arriving) = tokio::sync::mpsc::channel::<Piece>(4);
-    let (work_state, work_req) = (state.clone(), req.clone());
+    let (work_state, work_req, case) = (state.clone(), req.clone(), file.case);
     let work = actix_web::rt::spawn(async move {
         run(&work_state, caller, &work_req, None, move |conn, ctx| {
             // The body as the blocking work reads it: it ends when the handler says so; a
@@ -169,24 +194,18 @@ pub async fn upload(
                     }
                 }
             });
-            let file = attachments::Arriving {
-                case: id,
-                procedure,
-                name: &name,
-                declared,
-            };
             attachments::upload(conn, ctx, file, limits, body)
         })
         .await
     });
-    let (mut cut_off, mut timed_out) = (false, false);
+    let (mut cut_off, mut was_timed_out) = (false, false);
     let mut whole = true;
-    while let Some(chunk) = payload.next().await {
+    while let Some(chunk) = body.next().await {
         let piece = match chunk {
             Ok(bytes) => Piece::Bytes(bytes),
             Err(e) => {
                 cut_off = true;
-                timed_out = deadline::timed_out(&e);
+                was_timed_out = timed_out(&e);
                 Piece::Failed(std::io::Error::other("the body was cut off"))
             }
         };
@@ -208,16 +227,11 @@ pub async fn upload(
     };
     match uploaded {
         Ok(uploaded) => {
-            tracing::info!(case.id = %id, attachment.id = %uploaded.id, "attachment stored");
-            Ok(HttpResponse::Created()
-                .insert_header((
-                    header::LOCATION,
-                    format!("/api/v1/cases/{id}/attachments/{}", uploaded.id),
-                ))
-                .json(uploaded))
+            tracing::info!(case.id = %case, attachment.id = %uploaded.id, "attachment stored");
+            Ok(uploaded)
         }
         // The client's doing, not Vigil's: nothing was kept, and nothing to log as a fault.
-        Err(CaseError::Write(_)) if timed_out => Err(ApiError::RequestTimeout),
+        Err(CaseError::Write(_)) if was_timed_out => Err(ApiError::RequestTimeout),
         Err(CaseError::Write(_)) if cut_off => Err(ApiError::BadRequest("the body did not arrive whole".into())),
         Err(e) => Err(e.into()),
     }
@@ -273,12 +287,24 @@ pub async fn download(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let (id, attachment): (CaseId, AttachmentId) = (parse_id(&path.0)?, parse_id(&path.1)?);
+    send(state, caller, &req, id, attachment).await
+}
+
+/// Attachment `attachment` of case `id` as a download for `caller` (see [`download`]): the
+/// API's and the web interface's.
+pub(crate) async fn send(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: &HttpRequest,
+    id: CaseId,
+    attachment: AttachmentId,
+) -> Result<HttpResponse, ApiError> {
     // The checks, the access log and the custody record come first; then the file is opened
     // and sent as it is read, on the same connection.
     let (view, body) = checked_then_streamed(
         state,
         caller,
-        &req,
+        req,
         "download",
         move |conn, ctx| attachments::download(conn, ctx, id, attachment),
         |download| download.view.clone(),

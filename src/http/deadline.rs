@@ -38,6 +38,8 @@ pub async fn body_deadline(
     if let (Some(limit), true) = (limit, has_body) {
         let deadline = tokio::time::Instant::now() + limit;
         let body = req.take_payload();
+        // Fused: a reader may look again after the end (multipart's does), and an unfold
+        // panics when it is polled after it ended.
         let timed = futures_util::stream::unfold(Some(body), move |body| async move {
             let mut body = body?;
             match tokio::time::timeout_at(deadline, body.next()).await {
@@ -48,7 +50,8 @@ pub async fn body_deadline(
                     None,
                 )),
             }
-        });
+        })
+        .fuse();
         req.set_payload(Payload::from(Box::pin(timed) as Body));
     }
     next.call(req).await

@@ -289,6 +289,38 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
             "Report submitted",
         )
         .await;
+        // The observer's notes attached to the procedure from the case page's form.
+        let files = tempfile::tempdir().unwrap();
+        let notes = files.path().join("Observer notes HC 12-2026.pdf");
+        std::fs::write(&notes, b"%PDF-1.7\nNotes of the hearing of 20 January.").unwrap();
+        let select = client.find(Locator::Css("#attach-procedure")).await.unwrap();
+        select
+            .find(Locator::Css("option:nth-child(2)"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#attach-file"))
+            .await
+            .unwrap()
+            .send_keys(notes.to_str().unwrap())
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("form.attach button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for(&client, "#attached", "Attached Observer notes HC 12-2026.pdf (SHA-256 ").await;
+        let listed = text(&client, "table.files").await;
+        assert!(listed.contains("Observer notes HC 12-2026.pdf"), "{listed}");
+        assert!(listed.contains("application/pdf"), "{listed}");
+        snap(&client, "03c-case-with-a-file").await;
+        check_accessible(&client, "a case with a file").await;
         take(
             &client,
             "record_verdict",

@@ -226,10 +226,10 @@ async fn pages_are_uncached_unframed_without_inline_script_and_escape_what_users
     assert!(!case_uri.contains("alert"));
     // The picture of the state machine marks where the trial observation stands.
     assert!(page.body.contains("current state: Hearing identified"));
-    // Reading the page is on record: the case and its timeline.
+    // Reading the page is on record: the case, its timeline and its attachments' names.
     assert_eq!(
         db.count("SELECT count(*) AS count FROM access_log WHERE what IN ('read', 'timeline')"),
-        2
+        3
     );
 
     // The stylesheet is the only asset, served by Vigil itself and cacheable.
@@ -1447,4 +1447,182 @@ fn section(body: &str, id: &str) -> String {
         .unwrap_or_else(|| panic!("no {id}: {body}"));
     let rest = &body[start..];
     rest[..rest.find("</section>").unwrap()].to_owned()
+}
+
+/// A case page's evidence files: attached with its form (the session's token checked before a
+/// byte of the file is read), listed with their SHA-256, downloaded as files; a refused file
+/// says why beside the form, keeps nothing and repeats nothing of what was sent; another
+/// delegation reaches none of it.
+#[actix_web::test]
+async fn evidence_files_are_attached_from_the_case_page_listed_with_their_hash_and_downloaded() {
+    use crate::support::ui::post_multipart;
+    use sha2::Digest;
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, kenya) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, uganda) = seed_user(&pool, "focal_point", Some("EUD_UG"));
+    let mut small = state(pool);
+    small.uploads = std::sync::Arc::new(vigil::http::attachments::Uploads::new(
+        vigil::cases::attachments::Limits {
+            max_bytes: 4096,
+            quota_bytes: 1024 * 1024,
+        },
+        2,
+    ));
+    let service = web_test::init_service(app(small)).await;
+    let own = sign_in(&service, &kenya).await;
+    let csrf = csrf_of(&request(&service, "/ui/cases/new", &[(SESSION, &own)], None).await.body);
+    let opened = request(
+        &service,
+        "/ui/cases",
+        &[(SESSION, &own)],
+        Some(&[
+            ("csrf", &csrf),
+            ("country", "KE"),
+            ("themes", "MEDIA"),
+            ("risk", "low"),
+            ("workflow", "demarche"),
+            ("defender_name", "Otieno"),
+        ]),
+    )
+    .await;
+    let case_uri = opened.location.unwrap();
+    let page = request(&service, &case_uri, &[(SESSION, &own)], None).await;
+    assert!(page.body.contains("No files attached."), "{}", page.body);
+    assert!(page.body.contains("enctype=\"multipart/form-data\""));
+    let procedure = page
+        .body
+        .split("id=\"p-")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let attach_uri = format!("{case_uri}/attachments");
+    let count = || db.count("SELECT count(*) AS count FROM attachments");
+
+    // Without the session's token first, nothing is read.
+    let notes = b"%PDF-1.7\nNotes of the hearing: the defender was present.".to_vec();
+    for parts in [
+        vec![
+            ("file", Some("Hearing notes.pdf"), &notes[..]),
+            ("csrf", None, csrf.as_bytes()),
+        ],
+        vec![
+            ("csrf", None, &b"not-the-token"[..]),
+            ("file", Some("Hearing notes.pdf"), &notes[..]),
+        ],
+    ] {
+        let refused = post_multipart(&service, &attach_uri, &[(SESSION, &own)], &parts).await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        assert!(!refused.body.contains("Hearing notes"));
+    }
+    assert_eq!(count(), 0);
+
+    // Attached: the page says so with its SHA-256, and lists it.
+    let sha256: String = sha2::Sha256::digest(&notes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let attached = post_multipart(
+        &service,
+        &attach_uri,
+        &[(SESSION, &own)],
+        &[
+            ("csrf", None, csrf.as_bytes()),
+            ("procedure", None, procedure.as_bytes()),
+            ("file", Some("Hearing notes.pdf"), &notes),
+        ],
+    )
+    .await;
+    assert_eq!(attached.status, 303, "{}", attached.body);
+    let back = attached.location.unwrap();
+    assert!(back.starts_with(&format!("{case_uri}?attached=")), "{back}");
+    assert!(back.ends_with("#attached"));
+    let page = request(&service, &back, &[(SESSION, &own)], None).await;
+    assert!(
+        page.body
+            .contains(&format!("Attached Hearing notes.pdf (SHA-256 {sha256}).")),
+        "{}",
+        page.body
+    );
+    let files = section(&page.body, "evidence");
+    assert!(files.contains(&format!("<code class=\"hash\">{sha256}</code>")));
+    assert!(files.contains("application/pdf"));
+    assert!(files.contains("Démarche"), "{files}");
+    assert!(files.contains("by you"));
+    let link = files
+        .split("href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(link.starts_with(&format!("{case_uri}/attachments/")));
+
+    // Downloaded as a file, never a page, and recorded.
+    let reads = || db.count("SELECT count(*) AS count FROM access_log WHERE what = 'attachment'");
+    let file = request(&service, &link, &[(SESSION, &own)], None).await;
+    assert_eq!(file.status, 200);
+    assert_eq!(file.body.as_bytes(), &notes[..]);
+    assert_eq!(file.header("x-vigil-sha256"), Some(sha256.as_str()));
+    assert_eq!(file.header("content-type"), Some("application/octet-stream"));
+    assert_eq!(
+        file.header("content-security-policy"),
+        Some("default-src 'none'; sandbox")
+    );
+    assert!(file.header("content-disposition").unwrap().starts_with("attachment"));
+    assert!(
+        file.header("content-disposition")
+            .unwrap()
+            .contains("Hearing notes.pdf")
+    );
+    assert_eq!(reads(), 1);
+
+    // Too large, or no file chosen: said beside the form; nothing kept, nothing repeated.
+    let big = vec![b'x'; 5000];
+    for (parts, status) in [
+        (
+            vec![
+                ("csrf", None, csrf.as_bytes()),
+                ("file", Some("Safehouse-address.txt"), &big[..]),
+            ],
+            413,
+        ),
+        (vec![("csrf", None, csrf.as_bytes()), ("file", Some(""), &b""[..])], 422),
+    ] {
+        let refused = post_multipart(&service, &attach_uri, &[(SESSION, &own)], &parts).await;
+        assert_eq!(refused.status, status, "{}", refused.body);
+        let problem = section(&refused.body, "evidence");
+        assert!(problem.contains("The file was not attached:"), "{problem}");
+        assert!(problem.contains("role=\"alert\""));
+        assert!(!refused.body.contains("Safehouse"));
+    }
+    assert_eq!(count(), 1);
+
+    // Another delegation: no file, no form, no download.
+    let other = sign_in(&service, &uganda).await;
+    let other_csrf = csrf_of(
+        &request(&service, "/ui/cases/new", &[(SESSION, &other)], None)
+            .await
+            .body,
+    );
+    let theirs = request(&service, &link, &[(SESSION, &other)], None).await;
+    assert_eq!(theirs.status, 404);
+    assert!(!theirs.body.contains("Hearing notes"));
+    let pushed = post_multipart(
+        &service,
+        &attach_uri,
+        &[(SESSION, &other)],
+        &[
+            ("csrf", None, other_csrf.as_bytes()),
+            ("file", Some("planted.pdf"), &notes),
+        ],
+    )
+    .await;
+    assert_eq!(pushed.status, 404, "{}", pushed.body);
+    assert_eq!(count(), 1);
+    assert_eq!(reads(), 1);
 }

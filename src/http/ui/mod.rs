@@ -65,6 +65,8 @@ pub fn scope() -> impl actix_web::dev::HttpServiceFactory {
         .route("/cases/{id}/edit", web::get().to(pages::edit_case))
         .route("/cases/{id}/edit", web::post().to(pages::update_case))
         .route("/cases/{id}/procedures", web::post().to(pages::start_procedure))
+        .route("/cases/{id}/attachments", web::post().to(pages::attach))
+        .route("/cases/{id}/attachments/{aid}", web::get().to(pages::download))
         .route("/procedures/{id}/actions/{action}", web::post().to(pages::take_action))
         .route("/queues/{name}", web::get().to(pages::queue))
         .route("/reports", web::get().to(pages::reports_page))

@@ -53,7 +53,12 @@ pub struct Session {
 impl Session {
     /// Refuses a form that does not carry this session's CSRF token.
     pub fn check(&self, form: &Submitted) -> Result<(), WebError> {
-        same_secret(form.get("csrf"), &self.csrf)
+        self.check_token(form.get("csrf"))
+    }
+
+    /// Refuses a token that is not this session's (a form's `csrf` field, read by its handler).
+    pub fn check_token(&self, presented: Option<&str>) -> Result<(), WebError> {
+        same_secret(presented, &self.csrf)
     }
 }
 

@@ -41,7 +41,7 @@ where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
-    let mut request = match form {
+    let request = match form {
         None => web_test::TestRequest::get(),
         Some(pairs) => {
             let body = url::form_urlencoded::Serializer::new(String::new())
@@ -52,8 +52,54 @@ where
                 .set_payload(body)
         }
     }
-    .uri(uri)
-    .peer_addr("127.0.0.1:40000".parse().unwrap());
+    .uri(uri);
+    answer(service, request, cookies).await
+}
+
+/// One part of a `multipart/form-data` form: its name, its file's name if it is a file, its
+/// bytes.
+pub type Part<'a> = (&'a str, Option<&'a str>, &'a [u8]);
+
+/// A `multipart/form-data` POST of `parts`, in order, as a browser sends a form with a file.
+pub async fn post_multipart<S, B>(service: &S, uri: &str, cookies: &[(&str, &str)], parts: &[Part<'_>]) -> Answer
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    const BOUNDARY: &str = "----vigil-test-boundary-7f3a";
+    let mut body = Vec::new();
+    for (name, file, bytes) in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        match file {
+            Some(file) => body.extend_from_slice(
+                format!(
+                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\n\
+                     Content-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            ),
+            None => {
+                body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes())
+            }
+        }
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    let request = web_test::TestRequest::post()
+        .uri(uri)
+        .insert_header(("Content-Type", format!("multipart/form-data; boundary={BOUNDARY}")))
+        .set_payload(body);
+    answer(service, request, cookies).await
+}
+
+/// `request` sent with `cookies`, from one address, and its answer read whole.
+async fn answer<S, B>(service: &S, request: web_test::TestRequest, cookies: &[(&str, &str)]) -> Answer
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let mut request = request.peer_addr("127.0.0.1:40000".parse().unwrap());
     if !cookies.is_empty() {
         let line = cookies
             .iter()

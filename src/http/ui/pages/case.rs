@@ -10,10 +10,11 @@ use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
 use super::{Nav, Pick, local, parse_id, shown, state_title, theme_label, workflow_picks, workflow_title};
+use crate::cases::attachments::AttachmentView;
 use crate::cases::{self, CaseError, CaseView, EventView};
 use crate::domain::Reference;
 use crate::domain::Sensitive;
-use crate::domain::{ActorKind, CaseId, ProcedureId, ScheduledKind};
+use crate::domain::{ActorKind, AttachmentId, CaseId, ProcedureId, ScheduledKind, UserId};
 use crate::http::AppState;
 use crate::http::cases::run;
 use crate::http::ui::forms::{self, Control, ControlIssue, Submitted};
@@ -97,13 +98,54 @@ struct CasePage {
     /// What the action just taken was, said once the page is back (focus is moved to it).
     done: Option<String>,
     duplicates: Vec<String>,
+    /// The case's evidence files; None when the caller reaches only its closed reviews.
+    attachments: Option<Vec<FileLine>>,
+    /// The file just attached, said once the page is back (focus is moved to it).
+    attached: Option<String>,
+    /// Why the last file was not attached.
+    attach_problem: Option<String>,
+    /// The largest file taken, for the form's hint.
+    max_file: String,
 }
 
-/// `?done=ACTION&p=PROCEDURE`: the action just taken, for the confirmation.
+pub struct FileLine {
+    pub url: String,
+    pub name: String,
+    pub size: String,
+    pub media_type: String,
+    pub procedure: Option<String>,
+    pub when: String,
+    pub by: String,
+    pub sha256: String,
+}
+
+/// What the case page says on top of the case: an action refused, an action or a file just
+/// done, or why a file was not attached.
+#[derive(Default)]
+pub(super) struct Said {
+    refused: Option<Refused>,
+    done: Option<(ProcedureId, String)>,
+    attached: Option<AttachmentId>,
+    attach_problem: Option<String>,
+}
+
+impl Said {
+    /// Why a file was not attached (said beside the form, never what was sent).
+    pub(super) fn not_attached(problem: String) -> Self {
+        Self {
+            attach_problem: Some(problem),
+            ..Self::default()
+        }
+    }
+}
+
+/// `?done=ACTION&p=PROCEDURE`: the action just taken, for the confirmation; `?attached=ID`:
+/// the file just attached.
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct DoneQuery {
     done: Option<String>,
     p: Option<String>,
+    attached: Option<String>,
 }
 
 /// A refused action, to show again with what was typed.
@@ -118,8 +160,9 @@ struct Refused {
 /// The most events the case page shows: the latest (the API's timeline pages through them all).
 const TIMELINE_SHOWN: i64 = 200;
 
-/// `GET /ui/cases/{id}`: the case as the caller may see it. Reading it is two entries in the
-/// access log, as over the API: the case, and its timeline.
+/// `GET /ui/cases/{id}`: the case as the caller may see it. Reading it is three entries in the
+/// access log, as over the API: the case, its timeline and its attachments (two when the
+/// caller reaches only its closed reviews, which show no files).
 pub async fn case(
     state: web::Data<AppState>,
     session: Session,
@@ -134,26 +177,44 @@ pub async fn case(
         .as_deref()
         .and_then(|p| p.parse::<ProcedureId>().ok())
         .zip(query.done);
-    case_page(&state, &session, &req, id, None, done, StatusCode::OK).await
+    let said = Said {
+        done,
+        attached: query.attached.as_deref().and_then(|a| a.parse().ok()),
+        ..Said::default()
+    };
+    case_page(&state, &session, &req, id, said, StatusCode::OK).await
 }
 
-async fn case_page(
+pub(super) async fn case_page(
     state: &AppState,
     session: &Session,
     req: &HttpRequest,
     id: CaseId,
-    refused: Option<Refused>,
-    done: Option<(ProcedureId, String)>,
+    said: Said,
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
-    let (view, events, people, office) = run(state, session.caller.clone(), req, None, move |conn, ctx| {
+    let (view, events, people, office, files) = run(state, session.caller.clone(), req, None, move |conn, ctx| {
         let (view, events) = cases::read_case_with_timeline(conn, ctx, id, TIMELINE_SHOWN)?;
-        let actors: Vec<_> = events.iter().filter_map(|e| e.actor_id).collect();
+        // Files only for those who reach the case itself (asking for them otherwise would be
+        // recorded as a refused access).
+        let files = if view.confidential.expose().is_null() {
+            None
+        } else {
+            Some(cases::attachments::list(conn, ctx, id)?)
+        };
+        let mut actors: Vec<_> = events.iter().filter_map(|e| e.actor_id).collect();
+        actors.extend(files.iter().flatten().map(|f| f.uploaded_by));
         let people = cases::colleagues(conn, ctx, &view.delegation)?;
         let office = cases::office_members_among(conn, &actors)?;
-        Ok((view, events, people, office))
+        Ok((view, events, people, office, files))
     })
     .await?;
+    let Said {
+        refused,
+        done,
+        attached,
+        attach_problem,
+    } = said;
     let named = |users: Vec<crate::store::users::UserRow>| -> Vec<(String, String)> {
         users
             .into_iter()
@@ -185,6 +246,12 @@ async fn case_page(
     });
     let mut page_of = case_view(state, session, view, events, &people, refused.as_ref(), notice);
     page_of.done = done;
+    page_of.attached = attached.and_then(|a| {
+        let file = files.iter().flatten().find(|f| f.id == a)?;
+        Some(format!("Attached {} (SHA-256 {}).", file.name.expose(), file.sha256))
+    });
+    page_of.attach_problem = attach_problem;
+    page_of.attachments = files.map(|files| file_lines(&page_of, files, &people, session));
     page(status, &page_of)
 }
 
@@ -225,6 +292,41 @@ fn entries(data: &Value, workflow: Option<&Workflow>, zone: Tz) -> Vec<Entry> {
 struct People {
     owners: Vec<(String, String)>,
     named: Vec<(String, String)>,
+}
+
+impl People {
+    /// How the page names `user`: "you", their name and role, or "a colleague" when the reader
+    /// may not know who.
+    fn name_of(&self, user: UserId, session: &Session) -> String {
+        if user == session.caller.user_id {
+            return "you".into();
+        }
+        let user = user.to_string();
+        self.named
+            .iter()
+            .find(|(id, _)| *id == user)
+            .map_or_else(|| "a colleague".into(), |(_, name)| name.clone())
+    }
+}
+
+/// The case's files as its page lists them, oldest first.
+fn file_lines(page: &CasePage, files: Vec<AttachmentView>, people: &People, session: &Session) -> Vec<FileLine> {
+    files
+        .into_iter()
+        .map(|file| FileLine {
+            url: format!("/ui/cases/{}/attachments/{}", page.id, file.id),
+            name: file.name.into_inner(),
+            size: bytesize::ByteSize(file.size).to_string(),
+            media_type: file.media_type,
+            procedure: file.procedure.and_then(|p| {
+                let block = page.procedures.iter().find(|b| b.id == p)?;
+                Some(block.workflow_title.clone())
+            }),
+            when: local(file.uploaded_at, session.zone),
+            by: people.name_of(file.uploaded_by, session),
+            sha256: file.sha256,
+        })
+        .collect()
 }
 
 fn case_view(
@@ -347,15 +449,7 @@ fn case_view(
                 change,
                 by: match event.actor_id {
                     _ if event.actor_kind == ActorKind::System => "Vigil".into(),
-                    Some(actor) if actor == session.caller.user_id => "you".into(),
-                    Some(actor) => {
-                        let actor = actor.to_string();
-                        people
-                            .named
-                            .iter()
-                            .find(|(id, _)| *id == actor)
-                            .map_or_else(|| "a colleague".into(), |(_, name)| name.clone())
-                    }
+                    Some(actor) => people.name_of(actor, session),
                     None => "Vigil".into(),
                 },
                 data: entries(&data, workflow, zone),
@@ -390,6 +484,10 @@ fn case_view(
         can_change: session.caller.role.is_delegation_staff(),
         notice,
         done: None,
+        attachments: None,
+        attached: None,
+        attach_problem: None,
+        max_file: bytesize::ByteSize(state.uploads.limits.max_bytes).to_string(),
         duplicates: view
             .possible_duplicates
             .into_iter()
@@ -434,16 +532,11 @@ pub async fn take_action(
     };
     if !issues.is_empty() {
         let refusal = refused(issues, Some("Some fields need another look.".into()));
-        return case_page(
-            &state,
-            &session,
-            &req,
-            case_id,
-            Some(refusal),
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        let said = Said {
+            refused: Some(refusal),
+            ..Said::default()
+        };
+        return case_page(&state, &session, &req, case_id, said, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let request = cases::TransitionRequest {
         action: action.clone(),
@@ -485,7 +578,11 @@ pub async fn take_action(
         ),
         Err(e) => return Err(e.into()),
     };
-    case_page(&state, &session, &req, case_id, Some(refusal), None, status).await
+    let said = Said {
+        refused: Some(refusal),
+        ..Said::default()
+    };
+    case_page(&state, &session, &req, case_id, said, status).await
 }
 
 /// `POST /ui/cases/{id}/procedures`: starts another workflow on the case.

@@ -1,6 +1,7 @@
 //! The pages of the web interface, one file for each area, over the same operations as the API.
 //! What the areas share is here: the navigation bar, labels for codes, times on the reader's clock.
 
+mod attachments;
 mod case;
 mod case_form;
 mod list;
@@ -9,6 +10,7 @@ mod queue;
 mod reports;
 mod workflows;
 
+pub use attachments::{attach, download};
 pub use case::{case, start_procedure, take_action};
 pub use case_form::{edit_case, new_case, open_case, update_case};
 pub use list::{cases, home};
