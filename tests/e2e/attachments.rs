@@ -32,6 +32,21 @@ where
     opened["id"].as_str().unwrap().to_owned()
 }
 
+/// A case of Kenya's delegation opened by `fp` on a running `vigil serve`: its id.
+fn open_case_over_http(serve: &crate::support::Serve, fp: &str) -> String {
+    let opened: Value = ureq::post(&serve.url("/api/v1/cases"))
+        .set("Authorization", &format!("Bearer {fp}"))
+        .send_json(serde_json::json!({
+            "country": "KE", "themes": ["MEDIA"], "risk": "high",
+            "confidential": {"defender_name": "Someone", "narrative": "Detained."},
+            "procedure": {"workflow": "protection_referral", "data": {"risk_description": "Threats."}}
+        }))
+        .unwrap()
+        .into_json()
+        .unwrap();
+    opened["id"].as_str().unwrap().to_owned()
+}
+
 /// `GET …/attachments/{id}` as `token`.
 fn download(case: &str, id: &str, token: &str) -> actix_http::Request {
     web_test::TestRequest::get()
@@ -393,17 +408,7 @@ fn a_client_that_hangs_up_midway_leaves_nothing_behind_a_real_server() {
     let pool = Db::connect_lazily(&db.url, 2).unwrap();
     let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
     let (serve, _home) = crate::support::serve_on(&db, &[]);
-    let opened: Value = ureq::post(&serve.url("/api/v1/cases"))
-        .set("Authorization", &format!("Bearer {fp}"))
-        .send_json(serde_json::json!({
-            "country": "KE", "themes": ["MEDIA"], "risk": "high",
-            "confidential": {"defender_name": "Someone", "narrative": "Detained."},
-            "procedure": {"workflow": "protection_referral", "data": {"risk_description": "Threats."}}
-        }))
-        .unwrap()
-        .into_json()
-        .unwrap();
-    let case = opened["id"].as_str().unwrap();
+    let case = &open_case_over_http(&serve, &fp);
     let head = |length: usize| {
         format!(
             "POST /api/v1/cases/{case}/attachments HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {fp}\r\n\
@@ -471,17 +476,7 @@ fn a_store_failing_midway_is_no_custody_alert_a_real_server() {
     let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
     let (serve, _home) = crate::support::serve_on(&db, &[]);
     let bearer = format!("Bearer {fp}");
-    let opened: Value = ureq::post(&serve.url("/api/v1/cases"))
-        .set("Authorization", &bearer)
-        .send_json(serde_json::json!({
-            "country": "KE", "themes": ["MEDIA"], "risk": "high",
-            "confidential": {"defender_name": "Someone", "narrative": "Detained."},
-            "procedure": {"workflow": "protection_referral", "data": {"risk_description": "Threats."}}
-        }))
-        .unwrap()
-        .into_json()
-        .unwrap();
-    let case = opened["id"].as_str().unwrap();
+    let case = &open_case_over_http(&serve, &fp);
     let uploaded: Value = ureq::post(&serve.url(&format!("/api/v1/cases/{case}/attachments")))
         .set("Authorization", &bearer)
         .set("Content-Type", "application/octet-stream")

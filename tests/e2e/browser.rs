@@ -10,7 +10,7 @@ use fantoccini::{Client, Locator};
 use vigil::store::Db;
 
 use crate::support::app::seed_user;
-use crate::support::browser::{Driver, Fill, fill, snap, text};
+use crate::support::browser::{Driver, Fill, click, fill, snap, text};
 use crate::support::{Serve, TestDb, serve_on};
 
 /// Waits until the first element matching `css` contains `needle`; panics with the page after 15 s.
@@ -190,13 +190,7 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         .await;
         snap(&client, "02-open-a-case").await;
         check_accessible(&client, "open a case").await;
-        client
-            .find(Locator::Css("main form button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&client, "main form button[type=submit]").await;
         wait_for(&client, "h1", "Case VG-").await;
         check_accessible(&client, "a new case").await;
         let case_url = client.current_url().await.unwrap().to_string();
@@ -293,14 +287,7 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         let files = tempfile::tempdir().unwrap();
         let notes = files.path().join("Observer notes HC 12-2026.pdf");
         std::fs::write(&notes, b"%PDF-1.7\nNotes of the hearing of 20 January.").unwrap();
-        let select = client.find(Locator::Css("#attach-procedure")).await.unwrap();
-        select
-            .find(Locator::Css("option:nth-child(2)"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&client, "#attach-procedure option:nth-child(2)").await;
         client
             .find(Locator::Css("#attach-file"))
             .await
@@ -308,13 +295,7 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
             .send_keys(notes.to_str().unwrap())
             .await
             .unwrap();
-        client
-            .find(Locator::Css("form.attach button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&client, "form.attach button[type=submit]").await;
         wait_for(&client, "#attached", "Attached Observer notes HC 12-2026.pdf (SHA-256 ").await;
         let listed = text(&client, "table.files").await;
         assert!(listed.contains("Observer notes HC 12-2026.pdf"), "{listed}");
@@ -335,20 +316,8 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         .await;
 
         // A required field left empty: the form comes back unfolded, the reason beside the field.
-        client
-            .find(Locator::Css("details[id$='-escalate_to_eusr'] > summary"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        client
-            .find(Locator::Css("details[id$='-escalate_to_eusr'] button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&client, "details[id$='-escalate_to_eusr'] > summary").await;
+        click(&client, "details[id$='-escalate_to_eusr'] button[type=submit]").await;
         wait_for(
             &client,
             "details[open][id$='-escalate_to_eusr'] .field-error",
@@ -466,13 +435,7 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
             Fill::Type("EUD_KE"),
         )
         .await;
-        client
-            .find(Locator::Css("form[action='/ui/admin/users'] button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&client, "form[action='/ui/admin/users'] button[type=submit]").await;
         wait_for(
             &client,
             "main",
@@ -486,13 +449,7 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         wait_for(&client, "main", "amani@example.org").await;
         check_accessible(&client, "approvals").await;
         snap(&client, "11-approvals").await;
-        client
-            .find(Locator::Css("form[action$='/approve'] button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&client, "form[action$='/approve'] button").await;
         wait_for(&client, "main", "The new user was emailed a one-time link").await;
         check_accessible(&client, "approvals after a decision").await;
         client.close().await.unwrap();

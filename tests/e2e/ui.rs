@@ -421,22 +421,7 @@ async fn another_delegation_sees_nothing_of_a_case_in_its_pages() {
     let (_, uganda) = seed_user(&pool, "focal_point", Some("EUD_UG"));
     let service = web_test::init_service(app(state(pool))).await;
     let own = sign_in(&service, &kenya).await;
-    let csrf = csrf_of(&request(&service, "/ui/cases/new", &[(SESSION, &own)], None).await.body);
-    let opened = request(
-        &service,
-        "/ui/cases",
-        &[(SESSION, &own)],
-        Some(&[
-            ("csrf", &csrf),
-            ("country", "KE"),
-            ("themes", "MEDIA"),
-            ("risk", "low"),
-            ("workflow", "demarche"),
-            ("defender_name", "Otieno"),
-        ]),
-    )
-    .await;
-    let case_uri = opened.location.unwrap();
+    let case_uri = open_demarche(&service, &own, "KE", "Otieno").await;
     let mine = request(&service, "/ui/cases", &[(SESSION, &own)], None).await;
     let by_due = request(&service, "/ui/cases?sort=due", &[(SESSION, &own)], None).await;
     assert_eq!(by_due.status, 200);
@@ -454,44 +439,51 @@ async fn another_delegation_sees_nothing_of_a_case_in_its_pages() {
 
     // The same defender opened again in Kenya is flagged on the new case's page; a case of
     // the same name in Uganda names nothing of Kenya's.
-    let again = request(
-        &service,
-        "/ui/cases",
-        &[(SESSION, &own)],
-        Some(&[
-            ("csrf", &csrf),
-            ("country", "KE"),
-            ("themes", "MEDIA"),
-            ("risk", "low"),
-            ("workflow", "demarche"),
-            ("defender_name", "OTIENO"),
-        ]),
-    )
-    .await;
-    let flagged = request(&service, &again.location.unwrap(), &[(SESSION, &own)], None).await;
+    let again = open_demarche(&service, &own, "KE", "OTIENO").await;
+    let flagged = request(&service, &again, &[(SESSION, &own)], None).await;
     assert!(flagged.body.contains("Possible duplicates"), "{}", flagged.body);
     assert!(flagged.body.contains(&format!("<strong>{reference}</strong>")));
-    let other_csrf = csrf_of(&list.body);
-    let theirs = request(
-        &service,
-        "/ui/cases",
-        &[(SESSION, &other)],
-        Some(&[
-            ("csrf", &other_csrf),
-            ("country", "UG"),
-            ("themes", "MEDIA"),
-            ("risk", "low"),
-            ("workflow", "demarche"),
-            ("defender_name", "Otieno"),
-        ]),
-    )
-    .await;
-    let theirs = request(&service, &theirs.location.unwrap(), &[(SESSION, &other)], None).await;
+    let theirs = open_demarche(&service, &other, "UG", "Otieno").await;
+    let theirs = request(&service, &theirs, &[(SESSION, &other)], None).await;
     assert!(!theirs.body.contains("Possible duplicates"));
     assert_eq!(
         db.count("SELECT count(*) AS count FROM access_log WHERE what = 'denied'"),
         1
     );
+}
+
+/// Opens a low-risk démarche in `country` for `defender` through the form, signed in as
+/// `session`: the new case page's address.
+async fn open_demarche<S, B>(service: &S, session: &str, country: &str, defender: &str) -> String
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let csrf = csrf_of(
+        &request(service, "/ui/cases/new", &[(SESSION, session)], None)
+            .await
+            .body,
+    );
+    let opened = request(
+        service,
+        "/ui/cases",
+        &[(SESSION, session)],
+        Some(&[
+            ("csrf", &csrf),
+            ("country", country),
+            ("themes", "MEDIA"),
+            ("risk", "low"),
+            ("workflow", "demarche"),
+            ("defender_name", defender),
+        ]),
+    )
+    .await;
+    assert_eq!(opened.status, 303, "{}", opened.body);
+    opened.location.unwrap()
 }
 
 /// Owned form pairs as `request` takes them.
@@ -1471,25 +1463,11 @@ async fn evidence_files_are_attached_from_the_case_page_listed_with_their_hash_a
     ));
     let service = web_test::init_service(app(small)).await;
     let own = sign_in(&service, &kenya).await;
-    let csrf = csrf_of(&request(&service, "/ui/cases/new", &[(SESSION, &own)], None).await.body);
-    let opened = request(
-        &service,
-        "/ui/cases",
-        &[(SESSION, &own)],
-        Some(&[
-            ("csrf", &csrf),
-            ("country", "KE"),
-            ("themes", "MEDIA"),
-            ("risk", "low"),
-            ("workflow", "demarche"),
-            ("defender_name", "Otieno"),
-        ]),
-    )
-    .await;
-    let case_uri = opened.location.unwrap();
+    let case_uri = open_demarche(&service, &own, "KE", "Otieno").await;
     let page = request(&service, &case_uri, &[(SESSION, &own)], None).await;
     assert!(page.body.contains("No files attached."), "{}", page.body);
     assert!(page.body.contains("enctype=\"multipart/form-data\""));
+    let csrf = csrf_of(&page.body);
     let procedure = page
         .body
         .split("id=\"p-")

@@ -144,3 +144,8 @@ pub async fn fill(client: &Client, scope: &str, name: &str, how: Fill<'_>) {
 pub async fn text(client: &Client, css: &str) -> String {
     client.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
 }
+
+/// Clicks the first element matching `css`.
+pub async fn click(client: &Client, css: &str) {
+    client.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+}
