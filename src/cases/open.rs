@@ -112,6 +112,7 @@ pub(super) fn scheduled_rows(
                 action,
                 repeat,
                 due_at: item.at,
+                overdue_from: item.overdue_from,
             }
         })
         .collect()

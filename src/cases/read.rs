@@ -55,7 +55,12 @@ pub struct DueView {
     pub procedure_id: ProcedureId,
     pub kind: ScheduledKind,
     pub what: Option<String>,
+    /// When it runs (a reminder is sent).
     pub due_at: DateTime<Utc>,
+    /// For a reminder scheduled after its moment had passed (it goes out late, at `due_at`):
+    /// the moment it stood for, from which what it asks is overdue.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overdue_from: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -254,6 +259,7 @@ pub(super) fn view_of(
             kind: row.kind,
             what: row.message.or(row.action),
             due_at: row.due_at,
+            overdue_from: row.overdue_from,
         })
         .collect();
     Ok(CaseView {

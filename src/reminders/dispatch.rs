@@ -364,6 +364,7 @@ fn schedule_next(
             action: None,
             repeat: item.repeat.clone(),
             due_at: next,
+            overdue_from: None,
         }],
     )
 }

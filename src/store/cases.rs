@@ -192,7 +192,8 @@ pub fn case_to_read(conn: &mut PgConnection, id: CaseId) -> Result<Option<CaseTo
             " AS duplicates,
                     coalesce((SELECT jsonb_agg(jsonb_build_object('id', s.id, 'procedure_id', s.procedure_id,
                                                                   'kind', s.kind, 'message', s.message,
-                                                                  'action', s.action, 'due_at', s.due_at)
+                                                                  'action', s.action, 'due_at', s.due_at,
+                                                                  'overdue_from', s.overdue_from)
                                                ORDER BY s.due_at, s.id)
                               FROM scheduled s
                               WHERE s.delegation = c.delegation AND s.case_id = c.id AND s.status = 'pending'),

@@ -90,7 +90,8 @@ pub struct DueRow {
 /// The reminders to the scope (not hand-offs) due before `until`, oldest first, at most
 /// `limit`: pending ones, and sent ones whose procedure is still in the state that scheduled
 /// them (what was asked is not done yet: overdue). A repeating reminder counts by its next
-/// occurrence only.
+/// occurrence only. A late reminder (scheduled after its moment) is due from the moment it
+/// stood for, not from when it goes out.
 pub fn due(
     conn: &mut PgConnection,
     scope: &Scope,
@@ -98,17 +99,18 @@ pub fn due(
     limit: i64,
 ) -> Result<Vec<DueRow>, StoreError> {
     Ok(diesel::sql_query(
-        "SELECT c.reference, c.id AS case_id, p.workflow, p.state, s.message, s.due_at, s.position
+        "SELECT c.reference, c.id AS case_id, p.workflow, p.state, s.message,
+                coalesce(s.overdue_from, s.due_at) AS due_at, s.position
          FROM scheduled s
          JOIN procedures p ON p.delegation = s.delegation AND p.id = s.procedure_id
          JOIN cases c ON c.delegation = s.delegation AND c.id = s.case_id
-         WHERE s.kind = 'reminder' AND s.message <> 'handoff' AND s.due_at < $2
+         WHERE s.kind = 'reminder' AND s.message <> 'handoff' AND coalesce(s.overdue_from, s.due_at) < $2
            AND (s.status = 'pending' OR (s.status = 'done' AND s.repeat IS NULL AND p.state = s.state))
            AND c.erased_at IS NULL
            AND ((c.owner_id = $1 AND 'owner' = ANY(s.recipients))
                 OR (c.delegation = $3 AND s.recipients && $4::text[])
                 OR ($5 AND 'eusr_reviewers' = ANY(s.recipients)))
-         ORDER BY s.due_at LIMIT $6",
+         ORDER BY coalesce(s.overdue_from, s.due_at) LIMIT $6",
     )
     .bind::<SqlUuid, _>(scope.owner)
     .bind::<Timestamptz, _>(until)

@@ -28,6 +28,8 @@ pub struct NewScheduled {
     pub action: Option<String>,
     pub repeat: Option<String>,
     pub due_at: DateTime<Utc>,
+    /// The moment a late reminder stood for: overdue from then (see `workflow::engine::Due`).
+    pub overdue_from: Option<DateTime<Utc>>,
 }
 
 pub fn schedule(conn: &mut PgConnection, items: &[NewScheduled]) -> Result<(), StoreError> {
@@ -70,6 +72,9 @@ pub struct ScheduledRow {
     pub message: Option<String>,
     pub action: Option<String>,
     pub due_at: DateTime<Utc>,
+    /// The moment a late reminder stood for (it goes out at `due_at`): overdue from then.
+    #[serde(default)]
+    pub overdue_from: Option<DateTime<Utc>>,
 }
 
 pub fn pending_of_case(

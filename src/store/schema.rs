@@ -264,6 +264,7 @@ diesel::table! {
         attempts -> Int4,
         lease_until -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        overdue_from -> Nullable<Timestamptz>,
     }
 }
 

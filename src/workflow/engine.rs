@@ -111,6 +111,9 @@ pub enum FieldProblemKind {
 pub struct Due {
     pub at: DateTime<Utc>,
     pub kind: DueKind,
+    /// The moment a late reminder stood for (it had passed when the reminder was scheduled,
+    /// which goes out at `at` instead): what it asks is overdue from then.
+    pub overdue_from: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -265,6 +268,7 @@ fn handoff(now: DateTime<Utc>, position: usize, to: &[String]) -> Due {
             to: to.to_vec(),
             repeat: None,
         },
+        overdue_from: None,
     }
 }
 
@@ -507,14 +511,15 @@ fn schedule_on_entering(
         // A reminder whose moment has passed when it is scheduled (a hearing entered five days
         // ahead of its 7-day notice) goes out late rather than never: at once in working hours,
         // else when they start again, in the hours of those it goes to.
+        // It counts as overdue from the moment it stood for.
         let at = at.map(|at| {
             if at > now {
-                at
+                (at, None)
             } else {
-                calendar.for_recipients(&reminder.to).next_working_moment(now)
+                (calendar.for_recipients(&reminder.to).next_working_moment(now), Some(at))
             }
         });
-        if let Some(at) = at {
+        if let Some((at, overdue_from)) = at {
             let repeat = match timing {
                 Timing::Repeat(repeat) => Some(repeat.source().to_owned()),
                 _ => None,
@@ -527,6 +532,7 @@ fn schedule_on_entering(
                     to: reminder.to.clone(),
                     repeat,
                 },
+                overdue_from,
             });
         }
     }
@@ -542,6 +548,7 @@ fn schedule_on_entering(
                     index,
                     action: timer.action.clone(),
                 },
+                overdue_from: None,
             });
         }
     }

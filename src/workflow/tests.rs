@@ -588,6 +588,8 @@ fn a_reminder_whose_moment_has_passed_goes_out_at_once_in_working_hours() {
         .collect();
     assert_eq!(late.len(), 1, "{:?}", plan.schedule);
     assert_eq!(late[0].at, utc("2026-11-26T10:00:00Z"));
+    // Overdue from the moment it stood for: 09:00 on the 24th.
+    assert_eq!(late[0].overdue_from, Some(utc("2026-11-24T09:00:00Z")));
 }
 
 #[test]

@@ -726,19 +726,42 @@ async fn smtps_and_starttls_with_credentials_deliver_and_refuse_what_they_should
 
 /// A hearing entered too close for its 7-day notice, or already past, still sends the notice:
 /// at once in working hours (else at their next start), to the owner and the head of delegation.
+/// The case is overdue from the moment the notice stood for, before it goes out and after,
+/// in the API's list, "Overdue only" and "Needs me", until the step moves on; a hearing far
+/// ahead is not.
 #[actix_web::test]
 async fn a_reminder_whose_moment_has_passed_when_scheduled_goes_out_late_not_never() {
+    use crate::support::ui::{request, sign_in};
     let db = TestDb::migrated();
     let pool = Db::connect_lazily(&db.url, 4).unwrap();
     let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
-    seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    let (_, head) = seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
     let app_state = state(pool.clone());
     let workflows = app_state.workflows.clone();
     let service = web_test::init_service(app(app_state)).await;
     let outbox = tempfile::tempdir().unwrap();
     let mailer = mailer(Outbox::Files(outbox.path().to_owned()));
     let now = Utc::now();
-    for (days, name) in [(5, "Five Days Ahead"), (-2, "Two Days Past")] {
+    // The cases with something due before now, by id.
+    let overdue = || async {
+        let before = Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+        let listed = call(
+            &service,
+            "GET",
+            &format!("/api/v1/cases?due_before={before}"),
+            &fp,
+            None,
+        )
+        .await;
+        listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let mut cases = Vec::new();
+    for (days, name) in [(5, "Five Days Ahead"), (-2, "Two Days Past"), (30, "Thirty Days Ahead")] {
         let opened = call(
             &service,
             "POST",
@@ -750,6 +773,7 @@ async fn a_reminder_whose_moment_has_passed_when_scheduled_goes_out_late_not_nev
             })),
         )
         .await;
+        let id = opened["id"].as_str().unwrap().to_owned();
         let hearing = (now + Duration::days(days)).to_rfc3339();
         let requested = call(
             &service,
@@ -763,14 +787,12 @@ async fn a_reminder_whose_moment_has_passed_when_scheduled_goes_out_late_not_nev
         )
         .await;
         assert_eq!(requested["state"], "approval_requested", "{requested}");
-        let case = call(
-            &service,
-            "GET",
-            &format!("/api/v1/cases/{}", opened["id"].as_str().unwrap()),
-            &fp,
-            None,
-        )
-        .await;
+        cases.push((opened, requested["version"].as_i64().unwrap()));
+        if days == 30 {
+            assert!(!overdue().await.contains(&id), "a hearing a month ahead is overdue");
+            continue;
+        }
+        let case = call(&service, "GET", &format!("/api/v1/cases/{id}"), &fp, None).await;
         let notice: Vec<&serde_json::Value> = case["upcoming"]
             .as_array()
             .unwrap()
@@ -784,20 +806,103 @@ async fn a_reminder_whose_moment_has_passed_when_scheduled_goes_out_late_not_nev
             due_at >= now - Duration::seconds(5) && due_at <= now + Duration::days(3),
             "{days} days: due {due_at}"
         );
-        without_hand_offs(&pool);
-        let before = outbox_messages(outbox.path()).len();
-        let sent = dispatch::send_due(&pool, &workflows, &mailer, due_at)
-            .await
-            .unwrap()
-            .sent;
-        assert_eq!(sent, 1, "{days} days");
-        let messages = outbox_messages(outbox.path());
-        assert_eq!(messages.len(), before + 2, "the owner and the head of delegation");
+        // Overdue from the notice's own moment, seven days before the hearing, already past.
+        let from: chrono::DateTime<Utc> = notice[0]["overdue_from"].as_str().unwrap().parse().unwrap();
         assert!(
-            messages.iter().all(|m| !m.contains(name)),
+            from < now && from > now + Duration::days(days - 8),
+            "{days} days: overdue from {from}"
+        );
+        assert!(
+            overdue().await.contains(&id),
+            "{days} days: not overdue before it went out"
+        );
+        // The notice goes out (with the hand-off to the head of delegation, due at the same
+        // moment, when it is still waiting), to the owner and the head of delegation.
+        let notices = || {
+            outbox_messages(outbox.path())
+                .iter()
+                .filter(|m| m.contains("Hearing in 7 days"))
+                .count()
+        };
+        let before = notices();
+        dispatch::send_due(&pool, &workflows, &mailer, due_at).await.unwrap();
+        assert_eq!(
+            notices(),
+            before + 2,
+            "{days} days: the owner and the head of delegation"
+        );
+        assert!(
+            outbox_messages(outbox.path()).iter().all(|m| !m.contains(name)),
             "a defender's name in a reminder"
         );
+        // Sent, and still not approved: still overdue.
+        assert!(
+            overdue().await.contains(&id),
+            "{days} days: no longer overdue once sent"
+        );
     }
+
+    // The web interface says the same: "Overdue only" and "Needs me" list the two, not the third.
+    let session = sign_in(&service, &fp).await;
+    let references: Vec<String> = cases
+        .iter()
+        .map(|(c, _)| c["reference"].as_str().unwrap().to_owned())
+        .collect();
+    let only = request(&service, "/ui/cases?overdue=1", &[("vigil_session", &session)], None).await;
+    let needs = request(&service, "/ui/needs-me", &[("vigil_session", &session)], None).await;
+    let needs_overdue = needs
+        .body
+        .split("id=\"overdue\"")
+        .nth(1)
+        .unwrap()
+        .split("</section>")
+        .next()
+        .unwrap();
+    for page in [only.body.as_str(), needs_overdue] {
+        assert!(page.contains(&references[0]) && page.contains(&references[1]), "{page}");
+        assert!(!page.contains(&references[2]), "{page}");
+    }
+
+    // Approved: the approval's notice no longer counts, but the next step's own notice (to
+    // notify the authorities a week ahead) had passed too; once they are notified, with the
+    // next notice (three days ahead) still to come, the case is overdue no more.
+    let (opened, version) = &cases[0];
+    let id = opened["id"].as_str().unwrap().to_owned();
+    let approved = call(
+        &service,
+        "POST",
+        &transitions_of(opened),
+        &head,
+        Some(json!({"action": "approve", "expected_version": version, "data": {"observers": "two officers"}})),
+    )
+    .await;
+    assert!(
+        overdue().await.contains(&id),
+        "the late notice to notify the authorities"
+    );
+    let case = call(&service, "GET", &format!("/api/v1/cases/{id}"), &fp, None).await;
+    let late: Vec<&str> = case["upcoming"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|due| due.get("overdue_from").is_some())
+        .filter_map(|due| due["what"].as_str())
+        .collect();
+    assert_eq!(late, ["trial.notify_authorities"], "{case}");
+    call(
+        &service,
+        "POST",
+        &transitions_of(opened),
+        &fp,
+        Some(
+            json!({"action": "notify_authorities", "expected_version": approved["version"],
+                    "data": {"note_verbale_date": now.date_naive().to_string(), "addressee": "both"}}),
+        ),
+    )
+    .await;
+    let still = overdue().await;
+    assert!(!still.contains(&id), "notified, still overdue");
+    assert!(still.contains(&cases[1].0["id"].as_str().unwrap().to_owned()));
 }
 
 /// The address of the user `id`.

@@ -416,7 +416,7 @@ fn case_view(
                 .get(&due.procedure_id)
                 .map(|(_, t)| t.clone())
                 .unwrap_or_default(),
-            overdue: due.due_at < now,
+            overdue: due.overdue_from.unwrap_or(due.due_at) < now,
         })
         .collect();
     let timeline = events
