@@ -182,28 +182,55 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
         state: query.state,
         queue: query.queue,
         escalated_only: false,
+        found_by: None,
         order,
         after,
         // One more than asked tells whether another page follows.
         limit: limit + 1,
     };
+    if !in_scope(ctx, &mut filter, query.delegation.as_ref())? {
+        return Ok(CasePage {
+            items: Vec::new(),
+            next: None,
+        });
+    }
+    let mut found = rows::list(conn, &filter)?;
+    let more = found.len() > usize::try_from(limit).unwrap_or(0);
+    found.truncate(usize::try_from(limit).unwrap_or(0));
+    let next = if more {
+        found.last().map(|case| cursor(order, case))
+    } else {
+        None
+    };
+    Ok(CasePage {
+        items: summaries(conn, found)?,
+        next,
+    })
+}
+
+/// Narrows `filter` to the caller's scope: their delegation's cases for its staff (false when
+/// `asked` names another delegation: nothing to list), the escalated ones for the EUSR office.
+fn in_scope(
+    ctx: &Context<'_>,
+    filter: &mut rows::CaseFilter,
+    asked: Option<&DelegationCode>,
+) -> Result<bool, CaseError> {
     match ctx.caller.role {
         role if role.is_delegation_staff() => {
             let own = ctx.caller.delegation.clone();
-            if query.delegation.is_some() && query.delegation != own {
-                return Ok(CasePage {
-                    items: Vec::new(),
-                    next: None,
-                });
+            if asked.is_some() && asked != own.as_ref() {
+                return Ok(false);
             }
             filter.delegation = own;
         }
         Role::EusrReviewer => filter.escalated_only = true,
         _ => return Err(CaseError::Forbidden("this role sees no cases".into())),
     }
-    let mut found = rows::list(conn, &filter)?;
-    let more = found.len() > usize::try_from(limit).unwrap_or(0);
-    found.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(true)
+}
+
+/// Cases as a list shows them, each with its procedures.
+fn summaries(conn: &mut PgConnection, found: Vec<CaseRow>) -> Result<Vec<CaseSummary>, CaseError> {
     let ids: Vec<CaseId> = found.iter().map(|c| c.id).collect();
     let mut procedures: BTreeMap<CaseId, Vec<ProcedureSummary>> = BTreeMap::new();
     for p in procedures::procedures_of_cases(conn, &ids)? {
@@ -214,12 +241,7 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
             queue: p.queue,
         });
     }
-    let next = if more {
-        found.last().map(|case| cursor(order, case))
-    } else {
-        None
-    };
-    let items = found
+    Ok(found
         .into_iter()
         .map(|case| CaseSummary {
             procedures: procedures.remove(&case.id).unwrap_or_default(),
@@ -234,8 +256,71 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
             next_due_at: case.next_due_at,
             created_at: case.created_at,
         })
-        .collect();
-    Ok(CasePage { items, next })
+        .collect())
+}
+
+/// The most cases a search answers; a name that finds more asks for more of it.
+pub const SEARCH_LIMIT: i64 = 50;
+
+/// The longest text searched for, in characters.
+const SEARCH_MAX_CHARS: usize = 200;
+
+/// A search for a case, by its reference or by the defender's name.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SearchRequest {
+    /// A reference (`VG-2026-00042`) or a defender's name, matched through the blind index:
+    /// the same name however it is spelt in case, accents, word order, hyphens or look-alike
+    /// letters. Sent in the body, never the address, which proxies log.
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"\S")]
+    pub q: crate::domain::Sensitive<String>,
+}
+
+/// The cases in the caller's scope whose reference is `q` or whose defender's name is `q`
+/// (through the blind index, keyed per delegation: one value for each delegation searched),
+/// newest first, at most [`SEARCH_LIMIT`]. Each case found is a line of its access log
+/// (`search`): finding a case by a name tells that the name is in it.
+pub fn search(conn: &mut PgConnection, ctx: &Context<'_>, request: SearchRequest) -> Result<CasePage, CaseError> {
+    let text = request.q.expose().trim();
+    if text.is_empty() || text.chars().count() > SEARCH_MAX_CHARS {
+        return Err(CaseError::Invalid(vec![super::FieldIssue {
+            field: "q".into(),
+            problem: format!("must be 1 to {SEARCH_MAX_CHARS} characters"),
+        }]));
+    }
+    let mut filter = rows::CaseFilter {
+        found_by: None,
+        limit: SEARCH_LIMIT,
+        ..rows::CaseFilter::default()
+    };
+    in_scope(ctx, &mut filter, None)?;
+    let delegations: Vec<DelegationCode> = match &filter.delegation {
+        Some(own) => vec![own.clone()],
+        None => crate::store::users::delegation_names(conn)?
+            .into_keys()
+            .map(DelegationCode::new)
+            .collect(),
+    };
+    let name = crate::domain::Sensitive::new(text.to_owned());
+    let mut found_by = rows::FoundBy {
+        reference: Some(Reference::new(text.to_uppercase())),
+        ..rows::FoundBy::default()
+    };
+    for delegation in &delegations {
+        if let Some(index) = ctx.keys.index.index(delegation, &name) {
+            found_by.parts.push(index.parts.to_vec());
+            found_by.joined.push(index.joined.to_vec());
+        }
+    }
+    filter.found_by = Some(found_by);
+    let found = rows::list(conn, &filter)?;
+    for case in &found {
+        super::scope::record_access(conn, ctx, case, crate::domain::AccessKind::Search)?;
+    }
+    Ok(CasePage {
+        items: summaries(conn, found)?,
+        next: None,
+    })
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

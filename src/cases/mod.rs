@@ -50,8 +50,8 @@ pub use grants::{
     approver_words, new_token_link, pending_grants, refuse_grant, request_grant,
 };
 pub use list::{
-    CaseOrder, CasePage, CaseSummary, DEFAULT_PAGE, ListQuery, MAX_PAGE, ProcedureSummary, QueueEntry, list_cases,
-    review_queue,
+    CaseOrder, CasePage, CaseSummary, DEFAULT_PAGE, ListQuery, MAX_PAGE, ProcedureSummary, QueueEntry, SEARCH_LIMIT,
+    SearchRequest, list_cases, review_queue, search,
 };
 pub use needs::{DueItem, HORIZON_DAYS, NeedsMe, Waiting, needs_me};
 pub use open::{

@@ -98,6 +98,8 @@ vocabulary!(
         Export = "export",
         /// An attachment's bytes, opened and sent.
         Attachment = "attachment",
+        /// The case found by a search (by its reference or its defender's name).
+        Search = "search",
         /// An attempt on a case out of the caller's scope.
         Denied = "denied",
     }

@@ -37,6 +37,7 @@ use crate::workflow::Registry;
         super::cases::metrics,
         super::auth::me,
         super::cases::list_cases,
+        super::cases::search_cases,
         super::cases::create_case,
         super::cases::get_case,
         super::cases::get_procedure,

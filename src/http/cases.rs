@@ -199,6 +199,33 @@ pub async fn list_cases(
     Ok(HttpResponse::Ok().json(page))
 }
 
+/// Finds cases by reference or by the defender's name.
+///
+/// The name (or reference) is in the body, never the address. A name is matched through the
+/// blind index (the same name however it is spelt in case, accents, word order, hyphens or
+/// look-alike letters), within the caller's scope; each case found is recorded in its access
+/// log (`search`). At most 50, newest first; nothing is decrypted.
+#[utoipa::path(post, path = "/api/v1/cases/search", tag = "cases", operation_id = "search_cases",
+    request_body = cases::SearchRequest,
+    responses((status = 200, description = "The cases found", body = cases::CasePage),
+        (status = 403, description = "This role sees no cases"),
+        (status = 422, description = "Nothing to search for, or more than 200 characters")))]
+pub async fn search_cases(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<cases::SearchRequest>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let request = body.into_inner();
+    let page = run(&state, caller, &req, None, move |conn, ctx| {
+        cases::search(conn, ctx, request)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(page))
+}
+
 /// A case, opened for you.
 ///
 /// Its confidential data, procedures, the actions you may take and upcoming reminders; the read

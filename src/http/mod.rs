@@ -118,6 +118,7 @@ pub fn app(
                         .route(get().to(cases::list_cases))
                         .route(web::post().to(cases::create_case)),
                 )
+                .service(writing("/cases/search").route(web::post().to(cases::search_cases)))
                 .service(writing("/cases/{id}/procedures").route(web::post().to(cases::start_procedure)))
                 .service(
                     resource("/cases/{id}", "GET, HEAD, PATCH")

@@ -345,10 +345,21 @@ pub struct CaseFilter {
     pub queue: Option<String>,
     /// Only cases with an EUSR review or a procedure in the EUSR queue (the EUSR office's scope).
     pub escalated_only: bool,
+    /// Only the cases a search found: by reference, or by a blind index of the defender's name.
+    pub found_by: Option<FoundBy>,
     pub order: CaseOrder,
     /// Keyset: cases strictly after this one in the list's order (a cursor of the same order).
     pub after: Option<Cursor>,
     pub limit: i64,
+}
+
+/// What a search matches a case by: its reference, or one of the blind index values of the
+/// name searched for (one for each delegation searched, the index being keyed per delegation).
+#[derive(Debug, Clone, Default)]
+pub struct FoundBy {
+    pub reference: Option<Reference>,
+    pub parts: Vec<Vec<u8>>,
+    pub joined: Vec<Vec<u8>>,
 }
 
 /// The order of the case list; ties are broken by id, so pages are stable.
@@ -394,6 +405,15 @@ pub fn list(conn: &mut PgConnection, filter: &CaseFilter) -> Result<Vec<CaseRow>
     }
     if let Some(due_before) = filter.due_before {
         query = query.filter(cases::next_due_at.lt(due_before));
+    }
+    if let Some(found) = &filter.found_by {
+        let reference = found.reference.clone().map(Reference::into_string).unwrap_or_default();
+        query = query.filter(
+            cases::reference
+                .eq(reference)
+                .or(cases::blind_index.eq_any(found.parts.clone()).assume_not_null())
+                .or(cases::blind_index_joined.eq_any(found.joined.clone()).assume_not_null()),
+        );
     }
     // One element of the case's steps answers the usual filters from the case row; a queue
     // together with a workflow or step (one procedure matching all) asks the procedures.

@@ -1670,3 +1670,108 @@ async fn a_confidential_key_opened_as_null_is_not_stored_and_the_sealed_audit_ho
     assert!(case["confidential"].get("location").is_none(), "{case}");
     db.assert_audit_holds();
 }
+
+/// Search finds a case by its reference or its defender's name (however it is spelt), within
+/// the caller's scope only: the delegation's own for its staff, the escalated ones of every
+/// delegation for the EUSR office; each case found is a line of its access log; the name is
+/// never in the address, nor repeated in an answer; the web interface's box does the same.
+#[actix_web::test]
+async fn search_finds_a_case_by_reference_or_name_within_scope_and_records_each_hit() {
+    use crate::support::ui::{csrf_of, request, sign_in};
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, kenya) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, uganda) = seed_user(&pool, "focal_point", Some("EUD_UG"));
+    let (_, reviewer) = seed_user(&pool, "eusr_reviewer", None);
+    let (_, analyst) = seed_user(&pool, "hq_analyst", None);
+    let service = web_test::init_service(app(state(pool))).await;
+    let open = |token: String, country: &'static str, name: &'static str| {
+        let service = &service;
+        async move {
+            let mut body = new_case(name, "trial_observation");
+            body["country"] = json!(country);
+            let (status, opened) = call(service, "POST", "/api/v1/cases", &token, Some(body)).await;
+            assert_eq!(status, 201, "{opened}");
+            opened
+        }
+    };
+    let ours = open(kenya.clone(), "KE", "Wanjiru Kamau").await;
+    let other = open(kenya.clone(), "KE", "Otieno Odhiambo").await;
+    let theirs = open(uganda.clone(), "UG", "Wanjiru Kamau").await;
+    let search = |token: String, q: Value| {
+        let service = &service;
+        async move { call(service, "POST", "/api/v1/cases/search", &token, Some(json!({ "q": q }))).await }
+    };
+    let found = |answer: &Value| -> Vec<String> { listed(answer, "reference") };
+    let reference = |case: &Value| case["reference"].as_str().unwrap().to_owned();
+
+    for q in ["Wanjiru Kamau", "kamau WANJIRU", "Wánjiru-Kamau"] {
+        let (status, answer) = search(kenya.clone(), json!(q)).await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(found(&answer), [reference(&ours)], "{q}");
+        assert!(!answer.to_string().contains("Wanjiru"));
+    }
+    let (_, answer) = search(kenya.clone(), json!(reference(&other).to_lowercase())).await;
+    assert_eq!(found(&answer), [reference(&other)]);
+    // Another delegation's case, by its reference or its name: nothing.
+    let (_, answer) = search(kenya.clone(), json!(reference(&theirs))).await;
+    assert!(found(&answer).is_empty(), "{answer}");
+    let (_, answer) = search(uganda.clone(), json!("Wanjiru Kamau")).await;
+    assert_eq!(found(&answer), [reference(&theirs)]);
+    // Each case found is on record, once a hit; a search that finds nothing records nothing.
+    let hits = |case: &Value| {
+        db.count(&format!(
+            "SELECT count(*) AS count FROM access_log WHERE what = 'search' AND case_id = '{}'",
+            case["id"].as_str().unwrap()
+        ))
+    };
+    assert_eq!((hits(&ours), hits(&other), hits(&theirs)), (3, 1, 1));
+
+    // The EUSR office finds what was escalated to it, in any delegation, and nothing else.
+    let (_, answer) = search(reviewer.clone(), json!("Wanjiru Kamau")).await;
+    assert!(found(&answer).is_empty(), "{answer}");
+    let (status, escalated) = call(
+        &service,
+        "POST",
+        &transitions_of(&theirs),
+        &uganda,
+        Some(json!({"action": "escalate_to_eusr", "expected_version": 1, "data": {"reason": "Threats"}})),
+    )
+    .await;
+    assert_eq!(status, 200, "{escalated}");
+    let (_, answer) = search(reviewer.clone(), json!("kamau wanjiru")).await;
+    assert_eq!(found(&answer), [reference(&theirs)], "{answer}");
+
+    // Refusals repeat nothing that was sent.
+    for q in [json!(""), json!("x".repeat(201) + "Wanjiru")] {
+        let (status, answer) = search(kenya.clone(), q).await;
+        assert_eq!(status, 422, "{answer}");
+        assert!(!answer.to_string().contains("Wanjiru") && !answer.to_string().contains("xxx"));
+    }
+    let (status, _) = search(analyst.clone(), json!("Wanjiru Kamau")).await;
+    assert_eq!(status, 403);
+    let (status, _) = call(&service, "GET", "/api/v1/cases/search", &kenya, None).await;
+    assert_eq!(status, 405);
+
+    // The web interface's search box: a form's body, the cases listed, the name not shown.
+    let session = sign_in(&service, &kenya).await;
+    let cookies = [("vigil_session", session.as_str())];
+    let list = request(&service, "/ui/cases", &cookies, None).await;
+    assert!(list.body.contains("action=\"/ui/cases/search\""));
+    let csrf = csrf_of(&list.body);
+    let page = request(
+        &service,
+        "/ui/cases/search",
+        &cookies,
+        Some(&[("csrf", &csrf), ("q", "KAMAU Wanjiru")]),
+    )
+    .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("One case found."), "{}", page.body);
+    assert!(page.body.contains(&reference(&ours)));
+    assert!(!page.body.contains(&reference(&other)) && !page.body.contains(&reference(&theirs)));
+    assert!(!page.body.to_lowercase().contains("kamau"));
+    let refused = request(&service, "/ui/cases/search", &cookies, Some(&[("q", "Wanjiru Kamau")])).await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(hits(&ours), 4);
+}

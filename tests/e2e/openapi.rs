@@ -105,6 +105,7 @@ async fn every_documented_operation_exists_and_every_route_is_documented() {
         "GET /readyz",
         "PATCH /api/v1/cases/{id}",
         "POST /api/v1/cases",
+        "POST /api/v1/cases/search",
         "POST /api/v1/cases/{id}/attachments",
         "POST /api/v1/cases/{id}/erasure",
         "POST /api/v1/cases/{id}/export",

@@ -61,6 +61,7 @@ pub fn scope() -> impl actix_web::dev::HttpServiceFactory {
         .route("/cases", web::get().to(pages::cases))
         .route("/cases", web::post().to(pages::open_case))
         .route("/cases/new", web::get().to(pages::new_case))
+        .route("/cases/search", web::post().to(pages::search))
         .route("/cases/{id}", web::get().to(pages::case))
         .route("/cases/{id}/edit", web::get().to(pages::edit_case))
         .route("/cases/{id}/edit", web::post().to(pages::update_case))

@@ -92,6 +92,8 @@ struct CasesPage {
     themes: Vec<Pick>,
     lines: Vec<CaseLine>,
     next: Option<String>,
+    /// What a search found, said (the page then lists those cases, not the filters').
+    found: Option<String>,
 }
 
 /// `GET /ui/cases`: the caller's cases (a focal point's own by default; the delegation's on
@@ -126,6 +128,50 @@ pub async fn cases(
         cases::list_cases(conn, ctx, list)
     })
     .await?;
+    cases_page(&state, &session, filters, page_of, None)
+}
+
+/// `POST /ui/cases/search`: the cases found by the search box (a reference or a defender's
+/// name: a form's body, never the address), listed as "My cases" lists them; each case found
+/// is a line of its access log. The text searched for is not shown again.
+pub async fn search(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let form = crate::http::ui::forms::Submitted::parse(&body);
+    session.check(&form)?;
+    let request = cases::SearchRequest {
+        q: crate::domain::Sensitive::new(form.text("q").to_owned()),
+    };
+    let found = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
+        cases::search(conn, ctx, request)
+    })
+    .await?;
+    let count = found.items.len();
+    cases_page(&state, &session, CasesQuery::default(), found, Some(count))
+}
+
+/// The case list page: `page_of`'s cases under the filters' form (and the search box).
+fn cases_page(
+    state: &AppState,
+    session: &Session,
+    filters: CasesQuery,
+    page_of: cases::CasePage,
+    found: Option<usize>,
+) -> Result<HttpResponse, WebError> {
+    let found = found.map(|n| match n {
+        0 => "No case found.".to_owned(),
+        1 => "One case found.".to_owned(),
+        n => format!("{n} cases found."),
+    });
+    let now = Utc::now();
+    let mine = match filters.whose.as_str() {
+        "mine" => true,
+        "all" => false,
+        _ => session.caller.role == Role::FocalPoint,
+    };
     let registry = &state.workflows;
     let lines = page_of
         .items
@@ -191,7 +237,7 @@ pub async fn cases(
     page(
         StatusCode::OK,
         &CasesPage {
-            nav: Nav::of(&session),
+            nav: Nav::of(session),
             filters,
             whose,
             sorts,
@@ -201,6 +247,7 @@ pub async fn cases(
             themes,
             lines,
             next,
+            found,
         },
     )
 }
