@@ -15,7 +15,7 @@ use crate::crypto::{Keys, keyring};
 use crate::domain::{AccessKind, Sensitive};
 use crate::store::Conn as PgConnection;
 use crate::store::access_log;
-use crate::store::audit::{SealedCase, live_cases, sealed_case};
+use crate::store::audit::{SealedCase, changes_data, live_cases, sealed_case};
 use crate::store::events::EventRow;
 
 /// What the sealed check read, and found.
@@ -90,7 +90,10 @@ fn check_case(case: &SealedCase, keys: &Keys) -> Vec<Problem> {
         ));
         return problems;
     };
-    let case_level = case.events.iter().filter(|e| e.procedure_id.is_none());
+    let case_level = case
+        .events
+        .iter()
+        .filter(|e| e.procedure_id.is_none() && changes_data(e));
     match (folded(&key, case_level), opened(&key, &case.sealed)) {
         (Some(from_events), Some(stored)) if from_events == *stored.expose() => {}
         (None, _) => problems.push(problem(
@@ -102,7 +105,10 @@ fn check_case(case: &SealedCase, keys: &Keys) -> Vec<Problem> {
         _ => problems.push(problem(case, "confidential data", "is not what its events set")),
     }
     for (procedure, sealed) in &case.procedures {
-        let own = case.events.iter().filter(|e| e.procedure_id == Some(*procedure));
+        let own = case
+            .events
+            .iter()
+            .filter(|e| e.procedure_id == Some(*procedure) && changes_data(e));
         let stored = match sealed {
             Some(bytes) => opened(&key, bytes),
             None => Some(Sensitive::new(Map::new())),

@@ -22,7 +22,7 @@ use crate::store::keys;
 use crate::store::{Conn as PgConnection, StoreError};
 
 /// The custody event's action.
-pub const ATTACH_ACTION: &str = "attach_file";
+pub use crate::domain::ATTACH_ACTION;
 
 /// How much of a file's start its media type is detected from.
 const SNIFFED_BYTES: usize = 8 * 1024;

@@ -16,6 +16,10 @@ pub use ids::{
 pub use principal::{Principal, is_email_address};
 pub use role::Role;
 pub use sensitive::Sensitive;
+
+/// The action of a file's custody event (`cases::attachments`): it records a file attached to
+/// the case or to one of its procedures, and changes nothing of their data, state or version.
+pub const ATTACH_ACTION: &str = "attach_file";
 pub use vocabulary::{
     AccessKind, ActorKind, AdminAct, Approver, Decision, ErasureReason, GrantKind, NotInVocabulary, ReportDimension,
     ReportName, Risk, ScheduledKind, ScheduledStatus, TokenDelivery,

@@ -230,7 +230,7 @@ fn check_case(
         let own: Vec<&EventRow> = events
             .iter()
             .copied()
-            .filter(|e| e.procedure_id == Some(procedure.id))
+            .filter(|e| e.procedure_id == Some(procedure.id) && changes_data(e))
             .collect();
         let state = own.iter().rev().find_map(|e| e.to_state.as_deref());
         let seq = own.last().map_or(0, |e| e.seq);
@@ -272,7 +272,12 @@ fn check_case(
     }
     // The case row's own plain fields: as its opening and its edits set them, and its owner as
     // the last hand-over did.
-    let case_fields = folded(events.iter().copied().filter(|e| e.procedure_id.is_none()));
+    let case_fields = folded(
+        events
+            .iter()
+            .copied()
+            .filter(|e| e.procedure_id.is_none() && changes_data(e)),
+    );
     let handed = events.iter().rev().find_map(|e| {
         e.plain
             .get("new_owner")
@@ -328,6 +333,13 @@ pub fn digest(conn: &mut PgConnection) -> Result<(String, usize), StoreError> {
     }
     let hex = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
     Ok((hex, heads.len()))
+}
+
+/// Whether `event` changes the data it names (the case's, or a procedure's state, fields and
+/// version): every event but a file's custody record, which names the case or the procedure
+/// the file belongs to and changes nothing of it.
+pub fn changes_data(event: &EventRow) -> bool {
+    event.action != crate::domain::ATTACH_ACTION
 }
 
 /// A live case's sealed state, for the check of sealed data against its events (which needs

@@ -183,6 +183,9 @@ async fn an_attachment_is_sealed_as_it_streams_and_comes_back_checked_as_a_file(
     .await;
     assert_eq!(response.status(), 404);
     assert_eq!(db.count("SELECT count(*) AS count FROM attachments"), 1);
+    // A file's custody event changes nothing the audit projects: the case's chain, fields and
+    // sealed data hold (a file tied to a procedure: tests/e2e/ui.rs).
+    db.assert_audit_holds();
 }
 
 #[actix_web::test]

@@ -1603,4 +1603,6 @@ async fn evidence_files_are_attached_from_the_case_page_listed_with_their_hash_a
     assert_eq!(pushed.status, 404, "{}", pushed.body);
     assert_eq!(count(), 1);
     assert_eq!(reads(), 1);
+    // A file tied to a procedure leaves the case's chain and projections whole.
+    db.assert_audit_holds();
 }
