@@ -336,6 +336,11 @@ pub struct QueueEntry {
     pub state: String,
     pub waiting_since: DateTime<Utc>,
     pub waiting_hours: i64,
+    /// The reviewer who has taken it (`PUT /api/v1/procedures/{id}/claim`), if one has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed_by: Option<UserId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed_at: Option<DateTime<Utc>>,
 }
 
 /// A review queue for its reviewers: metadata only, most urgent and oldest first.
@@ -361,6 +366,8 @@ pub fn review_queue(conn: &mut PgConnection, ctx: &Context<'_>, name: &str) -> R
             workflow: item.workflow,
             state: item.state,
             waiting_since: item.waiting_since,
+            claimed_by: item.claimed_by,
+            claimed_at: item.claimed_at,
         })
         .collect())
 }

@@ -11,6 +11,7 @@
 mod admin_log;
 pub mod attachments;
 mod calendar;
+mod claims;
 mod edit;
 mod erasure;
 mod export;
@@ -39,6 +40,7 @@ use crate::workflow::engine::{Data, Refusal};
 
 pub use admin_log::{DEFAULT_LOG_PAGE, MAX_LOG_PAGE, admin_log_page};
 pub use calendar::calendar_for_case;
+pub use claims::{Claim, claim};
 pub use edit::{CasePatch, Patched, patch_case, set_blind_index};
 pub use erasure::{
     EraseRequest, Erased, ErasureRequested, LedgerApplied, apply_erasure_ledger, approve_erasure, may_approve_erasure,
@@ -165,6 +167,10 @@ pub enum CaseError {
     /// An attachment's bytes or custody record are not what was recorded when it arrived.
     #[error("the attachment failed its custody check")]
     Custody,
+    /// A claim on an item of the EUSR queue that cannot be made (another reviewer holds it, or
+    /// the item is not in the queue); the reason names no one.
+    #[error("{0}")]
+    Taken(String),
 }
 
 /// One field at fault, named by its JSON path; the problem never quotes the value.

@@ -41,6 +41,8 @@ use crate::workflow::Registry;
         super::cases::create_case,
         super::cases::get_case,
         super::cases::get_procedure,
+        super::cases::take_review,
+        super::cases::give_back_review,
         super::cases::patch_case,
         super::cases::start_procedure,
         super::cases::timeline,

@@ -276,6 +276,62 @@ pub async fn get_procedure(
     Ok(versioned(view.version).json(view))
 }
 
+/// Takes an item of the EUSR review queue, for the calling reviewer.
+///
+/// So that the office knows who works on it: the queue shows who took it and since when. Taking
+/// what you hold already changes nothing; what a colleague holds is 409. The claim is an event
+/// of the case's chain (`take_review`) and lapses when the procedure changes. EUSR office only.
+#[utoipa::path(put, path = "/api/v1/procedures/{id}/claim", tag = "cases", operation_id = "take_review",
+    params(("id" = crate::domain::ProcedureId, Path, description = "A procedure in the EUSR review queue")),
+    responses((status = 200, description = "Who holds it now: you", body = cases::Claim),
+        (status = 403, description = "Only the EUSR office takes items of its queue"),
+        (status = 404, description = "No such procedure in your scope"),
+        (status = 409, description = "A colleague holds it, or it is not in the queue"),
+        (status = 410, description = "The case was erased")))]
+pub async fn take_review(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    claim_review(&state, caller, &id, &req, true).await
+}
+
+/// Gives back an item of the EUSR review queue that you hold.
+///
+/// Giving back what no one holds changes nothing; what a colleague holds is 409. An event of
+/// the case's chain (`give_back_review`). EUSR office only.
+#[utoipa::path(delete, path = "/api/v1/procedures/{id}/claim", tag = "cases", operation_id = "give_back_review",
+    params(("id" = crate::domain::ProcedureId, Path, description = "A procedure in the EUSR review queue")),
+    responses((status = 200, description = "Who holds it now: no one", body = cases::Claim),
+        (status = 403, description = "Only the EUSR office takes items of its queue"),
+        (status = 404, description = "No such procedure in your scope"),
+        (status = 409, description = "A colleague holds it, or it is not in the queue"),
+        (status = 410, description = "The case was erased")))]
+pub async fn give_back_review(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    claim_review(&state, caller, &id, &req, false).await
+}
+
+async fn claim_review(
+    state: &AppState,
+    caller: Caller,
+    id: &str,
+    req: &HttpRequest,
+    take: bool,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(id)?;
+    let claim = run(state, caller, req, None, move |conn, ctx| {
+        cases::claim(conn, ctx, id, take)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(claim))
+}
+
 /// A 200 of something read at `version`: never cached (it is opened for one caller), with the
 /// version as its ETag.
 fn versioned(version: i64) -> actix_web::HttpResponseBuilder {

@@ -33,6 +33,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("this case was erased")]
     Gone,
+    /// A claim on an item of the EUSR queue that another reviewer holds, or an item not in it.
+    #[error("{0}")]
+    Taken(String),
     #[error("too many failed attempts to authenticate; try again later")]
     TooManyAttempts { retry_after_secs: u64 },
     #[error("this change needs If-Match with the version you read")]
@@ -123,6 +126,7 @@ impl ApiError {
             Self::Unavailable(_) => "unavailable",
             Self::Forbidden(_) => "forbidden",
             Self::Gone => "erased",
+            Self::Taken(_) => "taken",
             Self::TooManyAttempts { .. } => "too-many-attempts",
             Self::PreconditionRequired => "if-match-required",
             Self::Conflict { .. } => "stale",
@@ -164,6 +168,7 @@ impl From<crate::cases::CaseError> for ApiError {
             CaseError::Forbidden(why) => Self::Forbidden(why),
             CaseError::NotFound => Self::NotFound,
             CaseError::Erased => Self::Gone,
+            CaseError::Taken(why) => Self::Taken(why),
             CaseError::StaleCase { current_version } => Self::Conflict {
                 detail: format!("the case changed since it was read; read it again (version {current_version})"),
                 current_version,
@@ -207,7 +212,7 @@ impl ResponseError for ApiError {
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::Gone => StatusCode::GONE,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Conflict { .. } | Self::Taken(_) => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -260,6 +265,7 @@ mod tests {
                 fields: Vec::new(),
             },
             ApiError::Unavailable(String::new()),
+            ApiError::Taken(String::new()),
             ApiError::Forbidden(String::new()),
             ApiError::Gone,
             ApiError::TooManyAttempts { retry_after_secs: 1 },

@@ -148,6 +148,11 @@ pub fn app(
                 .service(writing("/grant-requests/{id}/approve").route(web::post().to(grants::approve_grant)))
                 .service(writing("/grant-requests/{id}/refuse").route(web::post().to(grants::refuse_grant)))
                 .service(reading("/procedures/{id}").route(get().to(cases::get_procedure)))
+                .service(
+                    resource("/procedures/{id}/claim", "PUT, DELETE")
+                        .route(web::put().to(cases::take_review))
+                        .route(web::delete().to(cases::give_back_review)),
+                )
                 .service(writing("/procedures/{id}/transitions").route(web::post().to(cases::transition)))
                 .service(reading("/reports/{name}").route(get().to(reports::report)))
                 .service(reading("/workflows").route(get().to(workflows::list)))

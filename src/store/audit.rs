@@ -336,10 +336,10 @@ pub fn digest(conn: &mut PgConnection) -> Result<(String, usize), StoreError> {
 }
 
 /// Whether `event` changes the data it names (the case's, or a procedure's state, fields and
-/// version): every event but a file's custody record, which names the case or the procedure
-/// the file belongs to and changes nothing of it.
+/// version): every event but those that only record something of it (a file's custody, a
+/// claim on a review: `domain::changes_nothing`).
 pub fn changes_data(event: &EventRow) -> bool {
-    event.action != crate::domain::ATTACH_ACTION
+    !crate::domain::changes_nothing(&event.action)
 }
 
 /// A live case's sealed state, for the check of sealed data against its events (which needs

@@ -10,7 +10,7 @@ use super::schema::procedures;
 use crate::domain::DelegationCode;
 use crate::domain::Reference;
 use crate::domain::Risk;
-use crate::domain::{CaseId, ProcedureId};
+use crate::domain::{CaseId, ProcedureId, UserId};
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = procedures)]
@@ -137,13 +137,56 @@ pub struct QueueItem {
     pub state: String,
     #[diesel(sql_type = diesel::sql_types::Timestamptz)]
     pub waiting_since: DateTime<Utc>,
+    /// The reviewer who took it, and since when (a claim that has not lapsed).
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+    pub claimed_by: Option<UserId>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    pub claimed_at: Option<DateTime<Utc>>,
+}
+
+/// Who has taken procedure `id`, and since when: a claim made since its last change (one made
+/// before has lapsed).
+pub fn claim(
+    conn: &mut PgConnection,
+    delegation: &DelegationCode,
+    id: ProcedureId,
+) -> Result<Option<(UserId, DateTime<Utc>)>, StoreError> {
+    /// Who took it, when, and when the procedure last changed.
+    type Row = (Option<UserId>, Option<DateTime<Utc>>, DateTime<Utc>);
+    let row: Option<Row> = procedures::table
+        .find((delegation, id))
+        .select((procedures::claimed_by, procedures::claimed_at, procedures::updated_at))
+        .first(conn)
+        .optional()?;
+    Ok(match row {
+        Some((Some(by), Some(at), changed)) if at >= changed => Some((by, at)),
+        _ => None,
+    })
+}
+
+/// Records that `by` took procedure `id` at that time, or (None) that no one has it.
+pub fn set_claim(
+    conn: &mut PgConnection,
+    delegation: &DelegationCode,
+    id: ProcedureId,
+    by: Option<(UserId, DateTime<Utc>)>,
+) -> Result<(), StoreError> {
+    diesel::update(procedures::table.find((delegation, id)))
+        .set((
+            procedures::claimed_by.eq(by.map(|(user, _)| user)),
+            procedures::claimed_at.eq(by.map(|(_, at)| at)),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// A queue, most urgent first (critical risk before high …), then oldest first.
 pub fn queue(conn: &mut PgConnection, name: &str, limit: i64) -> Result<Vec<QueueItem>, StoreError> {
     Ok(diesel::sql_query(
         "SELECT p.id AS procedure_id, c.id AS case_id, c.reference, c.delegation, c.country::text AS country, c.risk,
-                p.workflow, p.state, p.updated_at AS waiting_since
+                p.workflow, p.state, p.updated_at AS waiting_since,
+                CASE WHEN p.claimed_at >= p.updated_at THEN p.claimed_by END AS claimed_by,
+                CASE WHEN p.claimed_at >= p.updated_at THEN p.claimed_at END AS claimed_at
          FROM procedures p JOIN cases c ON c.delegation = p.delegation AND c.id = p.case_id
          WHERE p.queue = $1 AND c.erased_at IS NULL
          ORDER BY array_position(ARRAY['critical', 'high', 'medium', 'low'], c.risk), p.updated_at, p.id

@@ -1775,3 +1775,142 @@ async fn search_finds_a_case_by_reference_or_name_within_scope_and_records_each_
     assert_eq!(refused.status, 403);
     assert_eq!(hits(&ours), 4);
 }
+
+/// A reviewer takes an item of the EUSR queue so the office knows who works on it: the queue
+/// shows who and since when; a colleague can neither take it nor give it back; the holder
+/// gives it back; a claim is an event of the chain that changes nothing of the procedure, and
+/// lapses when the procedure moves on; only the office claims, only what is in its queue.
+#[actix_web::test]
+async fn a_reviewer_takes_an_item_of_the_queue_and_gives_it_back() {
+    use crate::support::ui::{csrf_of, request, sign_in};
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (anna_id, anna) = seed_user(&pool, "eusr_reviewer", None);
+    let (_, boris) = seed_user(&pool, "eusr_reviewer", None);
+    let service = web_test::init_service(app(state(pool))).await;
+    let (opened, _) = open(&service, &fp, "Claimed Person", "trial_observation").await;
+    let (status, escalated) = call(
+        &service,
+        "POST",
+        &transitions_of(&opened),
+        &fp,
+        Some(json!({"action": "escalate_to_eusr", "expected_version": 1, "data": {"reason": "Threats"}})),
+    )
+    .await;
+    assert_eq!(status, 200, "{escalated}");
+    let review = escalated["started"][0]["id"].as_str().unwrap().to_owned();
+    let claim = format!("/api/v1/procedures/{review}/claim");
+    let queued = |token: String| {
+        let service = &service;
+        async move {
+            let (_, queue) = call(service, "GET", "/api/v1/queues/eusr_review", &token, None).await;
+            queue.as_array().unwrap()[0].clone()
+        }
+    };
+    assert!(queued(anna.clone()).await.get("claimed_by").is_none());
+
+    let (status, taken) = call(&service, "PUT", &claim, &anna, None).await;
+    assert_eq!(status, 200, "{taken}");
+    assert_eq!(taken["claimed_by"], anna_id.to_string());
+    let item = queued(boris.clone()).await;
+    assert_eq!(item["claimed_by"], anna_id.to_string());
+    assert_eq!(item["claimed_at"], taken["claimed_at"]);
+    // Taking it again changes nothing; a colleague can neither take it nor give it back.
+    let (_, again) = call(&service, "PUT", &claim, &anna, None).await;
+    assert_eq!(again, taken);
+    for method in ["PUT", "DELETE"] {
+        let (status, refused) = call(&service, method, &claim, &boris, None).await;
+        assert_eq!(status, 409, "{method}: {refused}");
+        assert_eq!(refused["type"], "/problems/taken");
+    }
+    // The focal point does not claim; nor does anyone claim what is not in the queue.
+    let (status, _) = call(&service, "PUT", &claim, &fp, None).await;
+    assert_eq!(status, 403);
+    let trial = format!("/api/v1/procedures/{}/claim", opened["procedure_id"].as_str().unwrap());
+    let (status, _) = call(&service, "PUT", &trial, &anna, None).await;
+    assert_eq!(status, 409);
+
+    // Given back, a colleague takes it.
+    let (status, given) = call(&service, "DELETE", &claim, &anna, None).await;
+    assert_eq!(status, 200, "{given}");
+    assert!(given["claimed_by"].is_null());
+    let (status, _) = call(&service, "PUT", &claim, &boris, None).await;
+    assert_eq!(status, 200);
+    // The claims are on the case's timeline, and the review's version is what its actions made.
+    let (_, timeline) = call(
+        &service,
+        "GET",
+        &format!("/api/v1/cases/{}/timeline", opened["id"].as_str().unwrap()),
+        &fp,
+        None,
+    )
+    .await;
+    let actions: Vec<&str> = timeline["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| a.ends_with("_review"))
+            .copied()
+            .collect::<Vec<_>>(),
+        ["take_review", "give_back_review", "take_review"],
+        "{timeline}"
+    );
+    let (_, procedure) = call(&service, "GET", &format!("/api/v1/procedures/{review}"), &boris, None).await;
+    assert_eq!(procedure["version"], 1, "{procedure}");
+
+    // The queue page says who holds what, and offers to give back one's own.
+    let session = sign_in(&service, &anna).await;
+    let cookies = [("vigil_session", session.as_str())];
+    let page = request(&service, "/ui/queues/eusr_review", &cookies, None).await;
+    assert!(!page.body.contains("Take it"), "{}", page.body);
+    let boris_session = sign_in(&service, &boris).await;
+    let theirs = request(
+        &service,
+        "/ui/queues/eusr_review",
+        &[("vigil_session", boris_session.as_str())],
+        None,
+    )
+    .await;
+    assert!(theirs.body.contains("you, since"), "{}", theirs.body);
+    assert!(theirs.body.contains("Give back"));
+    let csrf = csrf_of(&theirs.body);
+    let back = request(
+        &service,
+        &format!("/ui/procedures/{review}/claim"),
+        &[("vigil_session", boris_session.as_str())],
+        Some(&[("csrf", &csrf), ("take", "0")]),
+    )
+    .await;
+    assert_eq!(back.status, 303, "{}", back.body);
+    let page = request(&service, "/ui/queues/eusr_review", &cookies, None).await;
+    assert!(page.body.contains("Take it"), "{}", page.body);
+    let csrf = csrf_of(&page.body);
+    let took = request(
+        &service,
+        &format!("/ui/procedures/{review}/claim"),
+        &cookies,
+        Some(&[("csrf", &csrf), ("take", "1")]),
+    )
+    .await;
+    assert_eq!(took.status, 303);
+    assert_eq!(queued(boris.clone()).await["claimed_by"], anna_id.to_string());
+
+    // The procedure moves on: the claim lapses.
+    let (status, body) = call(
+        &service,
+        "POST",
+        &format!("/api/v1/procedures/{review}/transitions"),
+        &anna,
+        Some(json!({"action": "acknowledge", "expected_version": 1})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(queued(anna.clone()).await.get("claimed_by").is_none());
+    db.assert_audit_holds();
+}

@@ -69,6 +69,7 @@ pub fn scope() -> impl actix_web::dev::HttpServiceFactory {
         .route("/cases/{id}/attachments", web::post().to(pages::attach))
         .route("/cases/{id}/attachments/{aid}", web::get().to(pages::download))
         .route("/procedures/{id}/actions/{action}", web::post().to(pages::take_action))
+        .route("/procedures/{id}/claim", web::post().to(pages::claim))
         .route("/queues/{name}", web::get().to(pages::queue))
         .route("/reports", web::get().to(pages::reports_page))
         .route("/reports.csv", web::get().to(pages::reports_csv))

@@ -12,12 +12,11 @@ where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
-    let mut request = match method {
-        "GET" => web_test::TestRequest::get(),
-        _ => web_test::TestRequest::post(),
-    }
-    .uri(uri)
-    .insert_header(("Authorization", format!("Bearer {token}")));
+    let method = actix_web::http::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = web_test::TestRequest::default()
+        .method(method)
+        .uri(uri)
+        .insert_header(("Authorization", format!("Bearer {token}")));
     if let Some(body) = body {
         request = request.set_json(body);
     }

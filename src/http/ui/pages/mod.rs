@@ -15,7 +15,7 @@ pub use case::{case, start_procedure, take_action};
 pub use case_form::{edit_case, new_case, open_case, update_case};
 pub use list::{cases, home, search};
 pub use needs::needs_me;
-pub use queue::queue;
+pub use queue::{claim, queue};
 pub use reports::{annual_csv, annual_page, reports_csv, reports_page};
 pub use workflows::{workflow, workflows};
 

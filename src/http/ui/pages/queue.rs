@@ -24,6 +24,10 @@ pub struct QueueLine {
     pub waiting: String,
     /// Whether it waits on the delegation (information asked of it, returned to it).
     pub on_the_delegation: bool,
+    /// Who took it and since when ("you", or a colleague of the office by name).
+    pub claim: Option<String>,
+    /// Whether the reader took it (and may give it back).
+    pub mine: bool,
 }
 
 #[derive(Template)]
@@ -68,12 +72,27 @@ pub async fn queue(
 ) -> Result<HttpResponse, WebError> {
     let name = name.into_inner();
     let query = query.into_inner();
-    let (entries, names) = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
+    let (entries, names, office) = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
         let entries = cases::review_queue(conn, ctx, &name)?;
         let names = crate::store::users::delegation_names(conn)?;
-        Ok((entries, names))
+        let claimers: Vec<_> = entries.iter().filter_map(|e| e.claimed_by).collect();
+        let office = cases::office_members_among(conn, &claimers)?;
+        Ok((entries, names, office))
     })
     .await?;
+    let me = session.caller.user_id;
+    let claim_of = |entry: &cases::QueueEntry| {
+        let (by, at) = entry.claimed_by.zip(entry.claimed_at)?;
+        let who = if by == me {
+            "you".to_owned()
+        } else {
+            office
+                .iter()
+                .find(|u| u.id == by)
+                .map_or_else(|| "a colleague".to_owned(), |u| u.display_name.clone())
+        };
+        Some(format!("{who}, since {}", local(at, session.zone)))
+    };
     let registry = &state.workflows;
     let in_queue: std::collections::BTreeSet<String> = entries.iter().map(|e| e.delegation.to_string()).collect();
     let name_of = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_owned());
@@ -82,6 +101,8 @@ pub async fn queue(
         .filter(|e| query.risk.is_empty() || e.risk.as_str() == query.risk)
         .filter(|e| query.delegation.is_empty() || e.delegation.as_str() == query.delegation)
         .map(|e| QueueLine {
+            claim: claim_of(&e),
+            mine: e.claimed_by == Some(me),
             waiting: match e.waiting_hours {
                 h if h < 48 => format!("{h} h, since {}", local(e.waiting_since, session.zone)),
                 h => format!("{} days, since {}", h / 24, local(e.waiting_since, session.zone)),
@@ -130,4 +151,27 @@ pub async fn queue(
             ),
         },
     )
+}
+
+/// `POST /ui/procedures/{id}/claim` (`take=1` takes the item, `take=0` gives it back): the
+/// reviewer's claim on an item of the queue, as `PUT`/`DELETE /api/v1/procedures/{id}/claim`;
+/// back to the queue at the item's line.
+pub async fn claim(
+    state: web::Data<AppState>,
+    session: Session,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let form = crate::http::ui::forms::Submitted::parse(&body);
+    session.check(&form)?;
+    let procedure: ProcedureId = super::parse_id(&id)?;
+    let take = form.text("take") != "0";
+    run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
+        cases::claim(conn, ctx, procedure, take)
+    })
+    .await?;
+    Ok(crate::http::ui::see_other(&format!(
+        "/ui/queues/eusr_review#q-{procedure}"
+    )))
 }

@@ -1,0 +1,1 @@
+ALTER TABLE procedures DROP COLUMN claimed_by, DROP COLUMN claimed_at;

@@ -1,0 +1,115 @@
+//! The EUSR office's claims on its queue: a reviewer takes an item, so that the office knows
+//! who works on it, and gives it back. A claim is an event of the case's chain (`take_review`,
+//! `give_back_review`, naming the procedure, nothing sealed: it changes nothing of the
+//! procedure, whose version stays) and is kept on the procedure for the queue. It lapses when
+//! the procedure changes (a transition), so an item that comes back to the queue is free.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+use super::scope::{Scope, record_access, scope_of};
+use super::{CaseError, Context, now_micros};
+use crate::domain::{AccessKind, ActorKind, GIVE_BACK_REVIEW_ACTION, ProcedureId, TAKE_REVIEW_ACTION, UserId};
+use crate::store::Conn as PgConnection;
+use crate::store::cases::{self as rows, CaseRow, Version};
+use crate::store::events::{Chain, NewEvent};
+use crate::store::procedures;
+
+/// The queue whose items are claimed.
+const QUEUE: &str = "eusr_review";
+
+/// Who has taken an item of the EUSR queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Claim {
+    pub procedure_id: ProcedureId,
+    /// The reviewer who took it; absent when no one has.
+    pub claimed_by: Option<UserId>,
+    /// Since when.
+    pub claimed_at: Option<DateTime<Utc>>,
+}
+
+/// Takes (`take`) or gives back procedure `procedure_id` of the EUSR queue for the calling
+/// reviewer. Taking what one holds, or giving back what no one holds, changes nothing; taking
+/// or giving back what a colleague holds is refused, as is a procedure not in the queue. Out
+/// of scope is not found (and recorded in the access log), as everywhere.
+pub fn claim(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    procedure_id: ProcedureId,
+    take: bool,
+) -> Result<Claim, CaseError> {
+    if !ctx.caller.role.is_eusr() {
+        return Err(CaseError::Forbidden(
+            "only the EUSR office takes items of its queue".into(),
+        ));
+    }
+    let outcome = crate::store::transaction(conn, |conn| claim_in(conn, ctx, procedure_id, take))?;
+    match outcome {
+        Ok(claim) => Ok(claim),
+        Err(case) => {
+            record_access(conn, ctx, &case, AccessKind::Denied)?;
+            Err(CaseError::NotFound)
+        }
+    }
+}
+
+fn claim_in(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    procedure_id: ProcedureId,
+    take: bool,
+) -> Result<Result<Claim, Box<CaseRow>>, CaseError> {
+    // The case row's lock orders this claim against every other change of the case.
+    let locked = rows::lock_case_of_procedure(conn, procedure_id)?.ok_or(CaseError::NotFound)?;
+    let case = locked.case;
+    let all = procedures::procedures_of(conn, &case.delegation, case.id)?;
+    match scope_of(ctx.caller, &case, &all) {
+        Scope::Denied => return Ok(Err(Box::new(case))),
+        Scope::Erased => return Err(CaseError::Erased),
+        Scope::Visible => {}
+    }
+    let procedure = all.iter().find(|p| p.id == procedure_id).ok_or(CaseError::NotFound)?;
+    if procedure.queue.as_deref() != Some(QUEUE) {
+        return Err(CaseError::Taken(
+            "this procedure is not waiting in the EUSR review queue".into(),
+        ));
+    }
+    let me = ctx.caller.user_id;
+    let held = procedures::claim(conn, &case.delegation, procedure_id)?;
+    let claim_of = |held: Option<(UserId, DateTime<Utc>)>| Claim {
+        procedure_id,
+        claimed_by: held.map(|(by, _)| by),
+        claimed_at: held.map(|(_, at)| at),
+    };
+    let at = now_micros(ctx.now);
+    let next = match (take, held) {
+        (true, Some((by, _))) | (false, Some((by, _))) if by != me => {
+            return Err(CaseError::Taken("a colleague of the office has taken this item".into()));
+        }
+        // Nothing to change: taken by me already, or held by no one.
+        (true, Some(_)) | (false, None) => return Ok(Ok(claim_of(held))),
+        (true, None) => Some((me, at)),
+        (false, Some(_)) => None,
+    };
+    let mut chain = Chain::after(&case.delegation, case.id, case.head());
+    chain.push(NewEvent {
+        procedure_id: Some(procedure_id),
+        action: if take {
+            TAKE_REVIEW_ACTION
+        } else {
+            GIVE_BACK_REVIEW_ACTION
+        }
+        .into(),
+        from_state: None,
+        to_state: None,
+        actor_id: Some(me),
+        actor_kind: ActorKind::User,
+        at,
+        plain: json!({}),
+        sealed: None,
+    });
+    procedures::set_claim(conn, &case.delegation, procedure_id, next)?;
+    rows::commit_change(conn, &chain, at, None, Version::Next)?;
+    Ok(Ok(claim_of(next)))
+}
