@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 
-use super::scope::{Scope, record_access, scope_of};
+use super::scope::{lock_procedure_in_scope, record_access};
 use super::{CaseError, Context, now_micros};
 use crate::domain::{AccessKind, ActorKind, GIVE_BACK_REVIEW_ACTION, ProcedureId, TAKE_REVIEW_ACTION, UserId};
 use crate::store::Conn as PgConnection;
@@ -60,15 +60,11 @@ fn claim_in(
     procedure_id: ProcedureId,
     take: bool,
 ) -> Result<Result<Claim, Box<CaseRow>>, CaseError> {
-    // The case row's lock orders this claim against every other change of the case.
-    let locked = rows::lock_case_of_procedure(conn, procedure_id)?.ok_or(CaseError::NotFound)?;
+    let (locked, all) = match lock_procedure_in_scope(conn, ctx.caller, procedure_id)? {
+        Ok(found) => found,
+        Err(case) => return Ok(Err(case)),
+    };
     let case = locked.case;
-    let all = procedures::procedures_of(conn, &case.delegation, case.id)?;
-    match scope_of(ctx.caller, &case, &all) {
-        Scope::Denied => return Ok(Err(Box::new(case))),
-        Scope::Erased => return Err(CaseError::Erased),
-        Scope::Visible => {}
-    }
     let procedure = all.iter().find(|p| p.id == procedure_id).ok_or(CaseError::NotFound)?;
     if procedure.queue.as_deref() != Some(QUEUE) {
         return Err(CaseError::Taken(

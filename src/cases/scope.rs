@@ -5,8 +5,8 @@
 
 use super::{CaseError, Context};
 use crate::crypto;
-use crate::domain::AccessKind;
 use crate::domain::DelegationCode;
+use crate::domain::{AccessKind, ProcedureId};
 use crate::domain::{ActorKind, CaseId, UserId};
 use crate::domain::{Principal, Role};
 use crate::store::cases::{self as rows, CaseRow};
@@ -89,6 +89,27 @@ pub(super) fn scope_of(caller: &Principal, case: &CaseRow, procedures: &[Procedu
     } else {
         Scope::Visible
     }
+}
+
+/// A case locked for a change with its procedures, or (`Err`) the case the caller may not see.
+pub(super) type LockedInScope = Result<(rows::LockedCase, Vec<ProcedureRow>), Box<CaseRow>>;
+
+/// The case of procedure `id` locked for a change (its row's lock orders the change against
+/// every other of the case), with the case's procedures, when the caller may see them; when
+/// they may not, `Err` with the case, for the caller to record the attempt in the access log
+/// once the transaction is over (so that the record survives it).
+pub(super) fn lock_procedure_in_scope(
+    conn: &mut PgConnection,
+    caller: &Principal,
+    id: ProcedureId,
+) -> Result<LockedInScope, CaseError> {
+    let locked = rows::lock_case_of_procedure(conn, id)?.ok_or(CaseError::NotFound)?;
+    let procedures = procedures::procedures_of(conn, &locked.case.delegation, locked.case.id)?;
+    Ok(match scope_of(caller, &locked.case, &procedures) {
+        Scope::Denied => Err(Box::new(locked.case)),
+        Scope::Erased => return Err(CaseError::Erased),
+        Scope::Visible => Ok((locked, procedures)),
+    })
 }
 
 /// [`scope_of`] as an answer: a denied attempt is written to the access log first.

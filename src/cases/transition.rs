@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::calendar::calendar_of_locked;
 use super::open::{insert_started, scheduled_rows};
-use super::scope::{Reach, Scope, actor_id, actor_kind, is_review, owner_fits, reach, record_access, scope_of};
+use super::scope::{Reach, actor_id, actor_kind, is_review, lock_procedure_in_scope, owner_fits, reach, record_access};
 use super::{CaseError, Context, answer, issue, now_micros, seal_data, to_object, workflow_of};
 use crate::crypto::keyring;
 use crate::domain::AccessKind;
@@ -95,16 +95,12 @@ fn transition_in(
 ) -> Result<Outcome, CaseError> {
     let (registry, keys, caller) = (ctx.registry, ctx.keys, ctx.caller);
     let at = now_micros(ctx.now);
-    // The case row's lock orders this change against every other change of the case.
-    let locked = rows::lock_case_of_procedure(conn, procedure_id)?.ok_or(CaseError::NotFound)?;
+    let (locked, procedures) = match lock_procedure_in_scope(conn, caller, procedure_id)? {
+        Ok(found) => found,
+        Err(case) => return Ok(Outcome::Denied(case)),
+    };
     let case = &locked.case;
     let delegation = &case.delegation;
-    let procedures = procedures::procedures_of(conn, delegation, case.id)?;
-    match scope_of(caller, case, &procedures) {
-        Scope::Denied => return Ok(Outcome::Denied(Box::new(locked.case))),
-        Scope::Erased => return Err(CaseError::Erased),
-        Scope::Visible => {}
-    }
     let procedure = procedures
         .iter()
         .find(|p| p.id == procedure_id)

@@ -1,5 +1,6 @@
 //! Verifying the hash chains of case events, and one digest over every chain head.
 
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 use crate::domain::{CaseId, DelegationCode, ProcedureId, UserId};
@@ -41,6 +42,19 @@ struct ProcedureRow {
     state: String,
     version: i64,
     plain_data: serde_json::Value,
+    claimed_by: Option<UserId>,
+    claimed_at: Option<DateTime<Utc>>,
+}
+
+/// Who holds a procedure of the EUSR queue by its events: the reviewer of the last claim event
+/// after its last change (`take_review`), or no one (`give_back_review`, or none since).
+fn claim_by_events(own: &[&EventRow]) -> Option<(Option<UserId>, DateTime<Utc>)> {
+    let since = own.iter().rposition(|e| changes_data(e)).map_or(0, |i| i + 1);
+    own[since..].iter().rev().find_map(|e| match e.action.as_str() {
+        crate::domain::TAKE_REVIEW_ACTION => Some((e.actor_id, e.at)),
+        crate::domain::GIVE_BACK_REVIEW_ACTION => Some((None, e.at)),
+        _ => None,
+    })
 }
 
 /// The plain fields of `events`, each as the last of them set it.
@@ -143,6 +157,8 @@ pub fn verify(conn: &mut PgConnection, committed: &Committed) -> Result<ChainChe
                     procedures::state,
                     procedures::version,
                     procedures::plain_data,
+                    procedures::claimed_by,
+                    procedures::claimed_at,
                 ),
             ))
             .load(conn)?;
@@ -227,11 +243,29 @@ fn check_case(
     let events: Vec<&EventRow> = chain.iter().map(|(event, _, _)| event).collect();
     // The projection: what the events say each procedure and the case should be.
     for procedure in procedures {
-        let own: Vec<&EventRow> = events
+        let named: Vec<&EventRow> = events
             .iter()
             .copied()
-            .filter(|e| e.procedure_id == Some(procedure.id) && changes_data(e))
+            .filter(|e| e.procedure_id == Some(procedure.id))
             .collect();
+        // Who the row says holds it (a claim older than its last change has lapsed) must be
+        // who its claim events say.
+        let changed = named.iter().rev().find(|e| changes_data(e)).map(|e| e.at);
+        let held = match (procedure.claimed_by, procedure.claimed_at) {
+            (Some(by), Some(at)) if changed.is_none_or(|changed| at >= changed) => Some((by, at)),
+            _ => None,
+        };
+        let by_events = claim_by_events(&named).and_then(|(by, at)| by.map(|by| (by, at)));
+        if held != by_events {
+            problem(
+                named.last().map_or(0, |e| e.seq),
+                format!(
+                    "who holds a procedure is not who its claim events name (procedure {})",
+                    procedure.id
+                ),
+            );
+        }
+        let own: Vec<&EventRow> = named.iter().copied().filter(|e| changes_data(e)).collect();
         let state = own.iter().rev().find_map(|e| e.to_state.as_deref());
         let seq = own.last().map_or(0, |e| e.seq);
         if state != Some(procedure.state.as_str()) {

@@ -1837,6 +1837,36 @@ async fn a_reviewer_takes_an_item_of_the_queue_and_gives_it_back() {
     assert!(given["claimed_by"].is_null());
     let (status, _) = call(&service, "PUT", &claim, &boris, None).await;
     assert_eq!(status, 200);
+    // Who holds it is held to the chain: a row that names another reviewer is caught.
+    let mut conn = db.connect();
+    let forge = |conn: &mut diesel::PgConnection, who: String| {
+        diesel::sql_query(format!(
+            "UPDATE procedures SET claimed_by = '{who}' WHERE id = '{review}'"
+        ))
+        .execute(conn)
+        .unwrap();
+    };
+    let boris_id: String = {
+        #[derive(QueryableByName)]
+        struct Who {
+            #[diesel(sql_type = Text)]
+            id: String,
+        }
+        diesel::sql_query(format!(
+            "SELECT claimed_by::text AS id FROM procedures WHERE id = '{review}'"
+        ))
+        .get_result::<Who>(&mut conn)
+        .unwrap()
+        .id
+    };
+    forge(&mut conn, anna_id.to_string());
+    let check = vigil::store::audit::verify(&mut conn, &Default::default()).unwrap();
+    assert!(
+        check.broken.iter().any(|b| b.problem.contains("who holds a procedure")),
+        "{:?}",
+        check.broken
+    );
+    forge(&mut conn, boris_id);
     // The claims are on the case's timeline, and the review's version is what its actions made.
     let (_, timeline) = call(
         &service,
