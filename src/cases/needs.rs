@@ -1,7 +1,7 @@
 //! "Needs me": what awaits the caller's action now (procedures in a state whose `notify` names
 //! them: an approval for a head of delegation, information asked of a case owner, a new
-//! escalation for the EUSR office), and the reminders of their scope due in the next 14 days
-//! or already past with nothing done. Built from the workflows' declarations, plain columns and
+//! escalation for the EUSR office), the items of the office's queue a reviewer has taken, and
+//! the reminders of their scope due in the next 14 days or already past with nothing done. Built from the workflows' declarations, plain columns and
 //! the scheduled rows; nothing is decrypted, so nothing is written to the access log.
 
 use chrono::{DateTime, Duration, Utc};
@@ -44,6 +44,8 @@ pub struct DueItem {
 pub struct NeedsMe {
     pub waiting: Vec<Waiting>,
     pub due: Vec<DueItem>,
+    /// For an EUSR reviewer: the items of the queue they have taken (`since`: when).
+    pub taken: Vec<Waiting>,
 }
 
 /// The recipients of a workflow's `notify` or `to` that mean the caller, on a case they own
@@ -118,7 +120,21 @@ pub fn needs_me(conn: &mut PgConnection, ctx: &Context<'_>) -> Result<NeedsMe, C
             due_at: row.due_at,
         })
         .collect();
-    Ok(NeedsMe { waiting, due })
+    let taken = if caller.role.is_eusr() {
+        rows::taken(conn, caller.user_id, LIMIT)?
+            .into_iter()
+            .map(|row| Waiting {
+                reference: row.reference,
+                case_id: row.case_id,
+                workflow: row.workflow,
+                state: row.state,
+                since: row.since,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(NeedsMe { waiting, due, taken })
 }
 
 #[cfg(test)]

@@ -1931,6 +1931,29 @@ async fn a_reviewer_takes_an_item_of_the_queue_and_gives_it_back() {
     assert_eq!(took.status, 303);
     assert_eq!(queued(boris.clone()).await["claimed_by"], anna_id.to_string());
 
+    // Needs me lists what a reviewer has taken, theirs only.
+    let reference = opened["reference"].as_str().unwrap().to_owned();
+    let taken = |cookies: Vec<(&'static str, String)>| {
+        let service = &service;
+        async move {
+            let cookies: Vec<(&str, &str)> = cookies.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            let page = request(service, "/ui/needs-me", &cookies, None).await;
+            let start = page.body.find("<h2 id=\"taken\"").expect("a Taken by you section");
+            let rest = &page.body[start..];
+            rest[..rest.find("</section>").unwrap()].to_owned()
+        }
+    };
+    assert!(
+        taken(vec![("vigil_session", session.clone())])
+            .await
+            .contains(&reference)
+    );
+    assert!(
+        !taken(vec![("vigil_session", boris_session.clone())])
+            .await
+            .contains(&reference)
+    );
+
     // The procedure moves on: the claim lapses.
     let (status, body) = call(
         &service,
@@ -1942,5 +1965,10 @@ async fn a_reviewer_takes_an_item_of_the_queue_and_gives_it_back() {
     .await;
     assert_eq!(status, 200, "{body}");
     assert!(queued(anna.clone()).await.get("claimed_by").is_none());
+    assert!(
+        !taken(vec![("vigil_session", session.clone())])
+            .await
+            .contains(&reference)
+    );
     db.assert_audit_holds();
 }

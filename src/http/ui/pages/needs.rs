@@ -61,6 +61,15 @@ pub async fn needs_me(
             ..line(&w.reference, w.case_id, &w.workflow, &w.state)
         })
         .collect();
+    let taken: Vec<Line> = needs
+        .taken
+        .iter()
+        .map(|t| Line {
+            what: "Taken by you".to_owned(),
+            when: format!("since {}", local(t.since, zone)),
+            ..line(&t.reference, t.case_id, &t.workflow, &t.state)
+        })
+        .collect();
     // The interface is in English for now (issue 17 item 9); the sentence is the reminder's.
     let (overdue, soon): (Vec<Line>, Vec<Line>) = needs
         .due
@@ -76,30 +85,39 @@ pub async fn needs_me(
             ..line(&d.reference, d.case_id, &d.workflow, &d.state)
         })
         .partition(|l| l.overdue);
+    let mut sections = vec![Section {
+        id: "waiting",
+        heading: "Waiting for you",
+        empty: "Nothing waits for your action.",
+        lines: waiting,
+    }];
+    if session.caller.role.is_eusr() {
+        sections.push(Section {
+            id: "taken",
+            heading: "Taken by you",
+            empty: "You have taken no item of the review queue.",
+            lines: taken,
+        });
+    }
+    sections.extend([
+        Section {
+            id: "overdue",
+            heading: "Overdue",
+            empty: "Nothing is overdue.",
+            lines: overdue,
+        },
+        Section {
+            id: "soon",
+            heading: "Due soon",
+            empty: "Nothing falls due in the next days.",
+            lines: soon,
+        },
+    ]);
     page(
         StatusCode::OK,
         &NeedsMePage {
             nav: Nav::of(&session),
-            sections: vec![
-                Section {
-                    id: "waiting",
-                    heading: "Waiting for you",
-                    empty: "Nothing waits for your action.",
-                    lines: waiting,
-                },
-                Section {
-                    id: "overdue",
-                    heading: "Overdue",
-                    empty: "Nothing is overdue.",
-                    lines: overdue,
-                },
-                Section {
-                    id: "soon",
-                    heading: "Due soon",
-                    empty: "Nothing falls due in the next days.",
-                    lines: soon,
-                },
-            ],
+            sections,
             horizon: HORIZON_DAYS,
         },
     )
