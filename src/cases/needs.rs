@@ -27,6 +27,18 @@ pub struct Waiting {
     pub since: DateTime<Utc>,
 }
 
+impl From<rows::WaitingRow> for Waiting {
+    fn from(row: rows::WaitingRow) -> Self {
+        Self {
+            reference: row.reference,
+            case_id: row.case_id,
+            workflow: row.workflow,
+            state: row.state,
+            since: row.since,
+        }
+    }
+}
+
 /// A reminder of the caller's scope: what it asks, when, and whether that moment has passed.
 #[derive(Debug, Clone)]
 pub struct DueItem {
@@ -100,13 +112,7 @@ pub fn needs_me(conn: &mut PgConnection, ctx: &Context<'_>) -> Result<NeedsMe, C
                 .iter()
                 .any(|r| means_caller(caller.role, r, row.owned))
         })
-        .map(|row| Waiting {
-            reference: row.reference,
-            case_id: row.case_id,
-            workflow: row.workflow,
-            state: row.state,
-            since: row.since,
-        })
+        .map(Waiting::from)
         .collect();
     let due = rows::due(conn, &scope, ctx.now + Duration::days(HORIZON_DAYS), LIMIT)?
         .into_iter()
@@ -123,13 +129,7 @@ pub fn needs_me(conn: &mut PgConnection, ctx: &Context<'_>) -> Result<NeedsMe, C
     let taken = if caller.role.is_eusr() {
         rows::taken(conn, caller.user_id, LIMIT)?
             .into_iter()
-            .map(|row| Waiting {
-                reference: row.reference,
-                case_id: row.case_id,
-                workflow: row.workflow,
-                state: row.state,
-                since: row.since,
-            })
+            .map(Waiting::from)
             .collect()
     } else {
         Vec::new()

@@ -68,26 +68,12 @@ pub fn waiting(
     .load(conn)?)
 }
 
-/// An item of a review queue that `reviewer` has taken (a claim made since the procedure's
-/// last change), on a live case, the longest held first.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct TakenRow {
-    #[diesel(sql_type = Text)]
-    pub reference: Reference,
-    #[diesel(sql_type = SqlUuid)]
-    pub case_id: CaseId,
-    #[diesel(sql_type = Text)]
-    pub workflow: String,
-    #[diesel(sql_type = Text)]
-    pub state: String,
-    #[diesel(sql_type = Timestamptz)]
-    pub since: DateTime<Utc>,
-}
-
-/// See [`TakenRow`].
-pub fn taken(conn: &mut PgConnection, reviewer: UserId, limit: i64) -> Result<Vec<TakenRow>, StoreError> {
+/// The items of a review queue that `reviewer` has taken (a claim made since the procedure's
+/// last change) on live cases, the longest held first: `since` is when they took it.
+pub fn taken(conn: &mut PgConnection, reviewer: UserId, limit: i64) -> Result<Vec<WaitingRow>, StoreError> {
     Ok(diesel::sql_query(
-        "SELECT c.reference, c.id AS case_id, p.workflow, p.state, p.claimed_at AS since
+        "SELECT c.reference, c.id AS case_id, p.workflow, p.state, p.plain_data, p.claimed_at AS since,
+                false AS owned
          FROM procedures p JOIN cases c ON c.delegation = p.delegation AND c.id = p.case_id
          WHERE p.claimed_by = $1 AND p.claimed_at >= p.updated_at AND p.queue IS NOT NULL
            AND c.erased_at IS NULL
