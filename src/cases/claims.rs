@@ -80,7 +80,7 @@ fn claim_in(
     };
     let at = now_micros(ctx.now);
     let next = match (take, held) {
-        (true, Some((by, _))) | (false, Some((by, _))) if by != me => {
+        (_, Some((by, _))) if by != me => {
             return Err(CaseError::Taken("a colleague of the office has taken this item".into()));
         }
         // Nothing to change: taken by me already, or held by no one.

@@ -289,7 +289,6 @@ pub fn search(conn: &mut PgConnection, ctx: &Context<'_>, request: SearchRequest
         }]));
     }
     let mut filter = rows::CaseFilter {
-        found_by: None,
         limit: SEARCH_LIMIT,
         ..rows::CaseFilter::default()
     };

@@ -46,15 +46,19 @@ struct ProcedureRow {
     claimed_at: Option<DateTime<Utc>>,
 }
 
-/// Who holds a procedure of the EUSR queue by its events: the reviewer of the last claim event
-/// after its last change (`take_review`), or no one (`give_back_review`, or none since).
-fn claim_by_events(own: &[&EventRow]) -> Option<(Option<UserId>, DateTime<Utc>)> {
-    let since = own.iter().rposition(|e| changes_data(e)).map_or(0, |i| i + 1);
-    own[since..].iter().rev().find_map(|e| match e.action.as_str() {
-        crate::domain::TAKE_REVIEW_ACTION => Some((e.actor_id, e.at)),
-        crate::domain::GIVE_BACK_REVIEW_ACTION => Some((None, e.at)),
-        _ => None,
-    })
+/// Who holds a procedure of the EUSR queue by its events since its last change: the reviewer
+/// of the last claim event if it took it (`take_review`), else no one (`give_back_review`, or
+/// no claim since).
+fn claim_by_events(since_change: &[&EventRow]) -> Option<(UserId, DateTime<Utc>)> {
+    since_change
+        .iter()
+        .rev()
+        .find_map(|e| match e.action.as_str() {
+            crate::domain::TAKE_REVIEW_ACTION => Some(e.actor_id.map(|by| (by, e.at))),
+            crate::domain::GIVE_BACK_REVIEW_ACTION => Some(None),
+            _ => None,
+        })
+        .flatten()
 }
 
 /// The plain fields of `events`, each as the last of them set it.
@@ -250,13 +254,13 @@ fn check_case(
             .collect();
         // Who the row says holds it (a claim older than its last change has lapsed) must be
         // who its claim events say.
-        let changed = named.iter().rev().find(|e| changes_data(e)).map(|e| e.at);
+        let last_change = named.iter().rposition(|e| changes_data(e));
+        let changed = last_change.map(|i| named[i].at);
         let held = match (procedure.claimed_by, procedure.claimed_at) {
             (Some(by), Some(at)) if changed.is_none_or(|changed| at >= changed) => Some((by, at)),
             _ => None,
         };
-        let by_events = claim_by_events(&named).and_then(|(by, at)| by.map(|by| (by, at)));
-        if held != by_events {
+        if held != claim_by_events(&named[last_change.map_or(0, |i| i + 1)..]) {
             problem(
                 named.last().map_or(0, |e| e.seq),
                 format!(

@@ -49,6 +49,15 @@ pub struct CasesQuery {
 }
 
 impl CasesQuery {
+    /// Whether the list is the reader's own cases: asked for, or by default for a focal point.
+    fn mine(&self, role: Role) -> bool {
+        match self.whose.as_str() {
+            "mine" => true,
+            "all" => false,
+            _ => role == Role::FocalPoint,
+        }
+    }
+
     /// The filters as a query string (without the cursor), for the next page's link.
     fn query_string(&self) -> String {
         url::form_urlencoded::Serializer::new(String::new())
@@ -106,11 +115,7 @@ pub async fn cases(
 ) -> Result<HttpResponse, WebError> {
     let filters = query.into_inner();
     let now = Utc::now();
-    let mine = match filters.whose.as_str() {
-        "mine" => true,
-        "all" => false,
-        _ => session.caller.role == Role::FocalPoint,
-    };
+    let mine = filters.mine(session.caller.role);
     let some = |s: &str| (!s.is_empty()).then(|| s.to_owned());
     let list = ListQuery {
         country: some(&filters.country.to_uppercase()),
@@ -167,11 +172,7 @@ fn cases_page(
         n => format!("{n} cases found."),
     });
     let now = Utc::now();
-    let mine = match filters.whose.as_str() {
-        "mine" => true,
-        "all" => false,
-        _ => session.caller.role == Role::FocalPoint,
-    };
+    let mine = filters.mine(session.caller.role);
     let registry = &state.workflows;
     let lines = page_of
         .items
