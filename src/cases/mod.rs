@@ -38,6 +38,7 @@ use crate::store::{Conn as PgConnection, StoreError};
 use crate::workflow::Registry;
 use crate::workflow::engine::{Data, Refusal};
 
+pub use crate::store::cases::CaseLink;
 pub use admin_log::{DEFAULT_LOG_PAGE, MAX_LOG_PAGE, admin_log_page};
 pub use calendar::calendar_for_case;
 pub use claims::{Claim, claim};

@@ -16,7 +16,7 @@ use crate::domain::ScheduledKind;
 use crate::domain::Sensitive;
 use crate::domain::{CaseId, ProcedureId, ScheduledId, UserId};
 use crate::store::Conn as PgConnection;
-use crate::store::cases as rows;
+use crate::store::cases::{self as rows, CaseLink};
 use crate::store::events::{Chain, ChainHead, NewEvent};
 use crate::store::{keys, procedures, scheduled};
 use crate::workflow::engine::{self, Due, DueKind, Start};
@@ -63,8 +63,8 @@ pub struct Opened {
     pub reference: Reference,
     pub version: i64,
     pub procedure_id: ProcedureId,
-    /// References of other cases of the same defender name that the caller may see.
-    pub possible_duplicates: Vec<Reference>,
+    /// Other cases of the same defender name that the caller may see.
+    pub possible_duplicates: Vec<CaseLink>,
 }
 
 pub(super) fn scheduled_rows(

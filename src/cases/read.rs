@@ -1,8 +1,6 @@
 //! Reading a case: the case with its opened data and the actions the caller may take, its
 //! timeline, and its access log. Every read is on the access log before any plaintext leaves.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -18,8 +16,8 @@ use crate::domain::ScheduledKind;
 use crate::domain::{ActorKind, CaseId, ProcedureId, Risk, UserId};
 use crate::domain::{Role, Sensitive};
 use crate::store::Conn as PgConnection;
-use crate::store::cases::CaseToRead;
 use crate::store::cases::{self as rows, CaseRow};
+use crate::store::cases::{CaseLink, CaseToRead};
 use crate::store::procedures;
 use crate::store::procedures::ProcedureRow;
 use crate::store::scheduled::ScheduledRow;
@@ -31,8 +29,12 @@ use crate::workflow::{Registry, Workflow};
 pub struct ActionView {
     pub id: String,
     pub title: String,
-    /// What the action takes in `data`, by field name.
-    pub fields: BTreeMap<String, crate::workflow::model::FieldDef>,
+    /// What the action takes in `data`, by field name, in the order the workflow declares them.
+    #[schema(value_type = std::collections::BTreeMap<String, crate::workflow::model::FieldDef>)]
+    pub fields: crate::workflow::model::Declared<crate::workflow::model::FieldDef>,
+    /// The step usually taken next here (the state's `next_step`); it comes first.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub usual: bool,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -84,15 +86,21 @@ pub struct CaseView {
     pub procedures: Vec<ProcedureView>,
     pub upcoming: Vec<DueView>,
     /// Other cases of the same defender in the delegation, for the delegation's own staff.
-    pub possible_duplicates: Vec<Reference>,
+    pub possible_duplicates: Vec<CaseLink>,
 }
 
-/// The actions of `workflow` that `role` may take in `state`.
+/// The actions of `workflow` that `role` may take in `state`: the usual next step first, then
+/// the others in the order the workflow declares them.
 pub fn available_actions(workflow: &Workflow, state: &str, role: Role) -> Vec<ActionView> {
     if workflow.is_terminal(state) {
         return Vec::new();
     }
-    workflow
+    let usual = workflow
+        .definition
+        .states
+        .get(state)
+        .and_then(|s| s.next_step.as_deref());
+    let mut actions: Vec<ActionView> = workflow
         .definition
         .actions
         .iter()
@@ -102,8 +110,12 @@ pub fn available_actions(workflow: &Workflow, state: &str, role: Role) -> Vec<Ac
             id: id.clone(),
             title: action.title.clone(),
             fields: action.fields.clone(),
+            usual: usual == Some(id.as_str()),
         })
-        .collect()
+        .collect();
+    // A stable sort: the usual step first, the rest as declared.
+    actions.sort_by_key(|a| !a.usual);
+    actions
 }
 
 /// Reads a case in the caller's scope, decrypting its confidential data; the read is recorded
@@ -183,7 +195,7 @@ fn view_in_scope(
     record_access(conn, ctx, &read.case, AccessKind::Read)?;
     let upcoming = read.upcoming()?;
     let own_delegation = ctx.caller.delegation.as_ref() == Some(&read.case.delegation);
-    let duplicates = if own_delegation { read.duplicates } else { Vec::new() };
+    let duplicates = if own_delegation { read.duplicates()? } else { Vec::new() };
     let reviewed = (reach == Reach::ReviewsOnly).then(|| read.case.clone());
     let mut view = view_of(ctx.registry, ctx.caller.role, read.case, procedures, upcoming, case_key)?;
     view.possible_duplicates = duplicates;

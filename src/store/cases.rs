@@ -19,16 +19,29 @@ use crate::domain::Reference;
 use crate::domain::Risk;
 use crate::domain::{CaseId, ProcedureId, UserId};
 
-/// The references of the other live cases of case row `c`'s delegation with its blind index:
-/// the one definition of "the same defender", for a case read and for a case just opened.
+/// The other live cases of case row `c`'s delegation with its blind index, as a JSON array of
+/// `CaseLink`s: the one definition of "the same defender", for a case read and for a case just
+/// opened.
 macro_rules! same_defender_of_c {
     () => {
-        "ARRAY(SELECT o.reference FROM cases o
-               WHERE o.delegation = c.delegation AND o.id <> c.id
-                 AND (o.blind_index = c.blind_index OR o.blind_index_joined = c.blind_index_joined)
-                 AND o.erased_at IS NULL
-               ORDER BY o.reference)"
+        "coalesce((SELECT jsonb_agg(jsonb_build_object('id', o.id, 'reference', o.reference) ORDER BY o.reference)
+                   FROM cases o
+                   WHERE o.delegation = c.delegation AND o.id <> c.id
+                     AND (o.blind_index = c.blind_index OR o.blind_index_joined = c.blind_index_joined)
+                     AND o.erased_at IS NULL),
+                  '[]')"
     };
+}
+
+/// Another case, by id and by the reference people know it by.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct CaseLink {
+    pub id: CaseId,
+    pub reference: Reference,
+}
+
+fn case_links(json: serde_json::Value) -> Result<Vec<CaseLink>, StoreError> {
+    serde_json::from_value(json).map_err(|e| StoreError::Decode(format!("a case's possible duplicates: {e}")))
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -170,13 +183,18 @@ pub struct CaseToRead {
     /// None once the case is erased.
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Bytea>)]
     pub key_wrapped: Option<Vec<u8>>,
-    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>)]
-    pub duplicates: Vec<Reference>,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    duplicates: serde_json::Value,
     #[diesel(sql_type = diesel::sql_types::Jsonb)]
     upcoming: serde_json::Value,
 }
 
 impl CaseToRead {
+    /// The other live cases of the delegation with this case's blind index, by reference.
+    pub fn duplicates(&self) -> Result<Vec<CaseLink>, StoreError> {
+        case_links(self.duplicates.clone())
+    }
+
     /// The case's pending scheduled items, soonest first.
     pub fn upcoming(&self) -> Result<Vec<ScheduledRow>, StoreError> {
         serde_json::from_value(self.upcoming.clone())
@@ -303,31 +321,32 @@ struct NewVersion {
     version: i64,
 }
 
-/// The references of the other live cases of the same delegation whose blind index equals
-/// this case's (the same defender's name, as far as normalisation goes), found without
-/// decrypting anything.
+/// The other live cases of the same delegation whose blind index equals this case's (the same
+/// defender's name, as far as normalisation goes), found without decrypting anything.
 pub fn same_defender(
     conn: &mut PgConnection,
     delegation: &DelegationCode,
     id: CaseId,
-) -> Result<Vec<Reference>, StoreError> {
-    Ok(prepared(
-        diesel::sql_query(concat!(
-            "SELECT ",
-            same_defender_of_c!(),
-            " AS duplicates FROM cases c WHERE c.delegation = $1 AND c.id = $2"
-        ))
-        .bind::<diesel::sql_types::Text, _>(delegation)
-        .bind::<diesel::sql_types::Uuid, _>(id),
+) -> Result<Vec<CaseLink>, StoreError> {
+    case_links(
+        prepared(
+            diesel::sql_query(concat!(
+                "SELECT ",
+                same_defender_of_c!(),
+                " AS duplicates FROM cases c WHERE c.delegation = $1 AND c.id = $2"
+            ))
+            .bind::<diesel::sql_types::Text, _>(delegation)
+            .bind::<diesel::sql_types::Uuid, _>(id),
+        )
+        .get_result::<Duplicates>(conn)?
+        .duplicates,
     )
-    .get_result::<Duplicates>(conn)?
-    .duplicates)
 }
 
 #[derive(QueryableByName)]
 struct Duplicates {
-    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>)]
-    duplicates: Vec<Reference>,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    duplicates: serde_json::Value,
 }
 
 /// Filters of the case list; every one optional.

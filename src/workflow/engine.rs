@@ -293,7 +293,7 @@ fn target(action: &ActionDef, from: &str, data: &Data) -> String {
     }
 }
 
-type Fields = BTreeMap<String, FieldDef>;
+type Fields = crate::workflow::model::Declared<FieldDef>;
 
 /// Plain fields in clear, confidential ones (and any not declared) to be sealed.
 fn split(fields: &Fields, data: Data) -> (Data, Sensitive<Data>) {

@@ -80,9 +80,9 @@ impl Workflow {
     }
 
     /// Every field the workflow's actions declare, by name (one declaration per name, as
-    /// validation ensures).
-    pub fn fields(&self) -> BTreeMap<String, model::FieldDef> {
-        let mut fields = BTreeMap::new();
+    /// validation ensures), in the order the workflow first declares them.
+    pub fn fields(&self) -> model::Declared<model::FieldDef> {
+        let mut fields = model::Declared::new();
         for action in self.definition.actions.values() {
             for (name, field) in &action.fields {
                 fields.entry(name.clone()).or_insert_with(|| field.clone());
@@ -127,6 +127,11 @@ pub fn version_of(definition: &Definition) -> String {
         .take(8)
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// Sorts `map` in the order of the names it shares with `model`, the others after (stably).
+fn in_order_of<V, W>(map: &mut model::Declared<V>, model: &model::Declared<W>) {
+    map.sort_by_cached_key(|name, _| model.get_index_of(name).unwrap_or(usize::MAX));
 }
 
 /// Every loaded workflow, by name, and the older versions procedures still run on.
@@ -201,11 +206,20 @@ impl Registry {
     }
 
     /// Adds an older version, as recorded in the database, for the procedures that run on it.
-    /// It is validated again; `starts` may name any workflow loaded now.
-    pub fn add_stored(&mut self, definition: Definition) -> Result<(), Vec<Problem>> {
+    /// It is validated again; `starts` may name any workflow loaded now. The database keeps no
+    /// order, so what the current version also declares comes in its order, the rest after.
+    pub fn add_stored(&mut self, mut definition: Definition) -> Result<(), Vec<Problem>> {
         let version = version_of(&definition);
         if self.version(&definition.name, &version).is_some() {
             return Ok(());
+        }
+        if let Some(current) = self.workflows.get(&definition.name) {
+            in_order_of(&mut definition.states, &current.definition.states);
+            in_order_of(&mut definition.actions, &current.definition.actions);
+            let fields = current.fields();
+            for action in definition.actions.values_mut() {
+                in_order_of(&mut action.fields, &fields);
+            }
         }
         let file = format!("stored {}@{version}", definition.name);
         let at = Locator::new(&file, "");

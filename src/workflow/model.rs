@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::domain::Role;
 
@@ -16,8 +17,20 @@ pub struct Definition {
     pub title: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
-    pub states: BTreeMap<String, StateDef>,
-    pub actions: BTreeMap<String, ActionDef>,
+    #[serde(serialize_with = "sorted")]
+    pub states: Declared<StateDef>,
+    #[serde(serialize_with = "sorted")]
+    pub actions: Declared<ActionDef>,
+}
+
+/// States, actions and fields in the order the file declares them: the order people see
+/// them in (the main step before "Add a note"). The order is presentation, not behaviour, so
+/// they serialise sorted by name: the version hash (and the stored definition) is the same
+/// whatever the order of the file, and a reordered file is not a new version.
+pub type Declared<V> = IndexMap<String, V>;
+
+fn sorted<V: Serialize, S: Serializer>(map: &Declared<V>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(map.iter().collect::<BTreeMap<_, _>>())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,6 +55,9 @@ pub struct StateDef {
     /// Only when the procedure's plain fields have these values (as a reminder's `when`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub notify_when: BTreeMap<String, String>,
+    /// The action usually taken next in this state: the web interface shows it first and open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_step: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,8 +71,8 @@ pub struct ActionDef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<Target>,
     pub roles: Vec<Role>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub fields: BTreeMap<String, FieldDef>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty", serialize_with = "sorted")]
+    pub fields: Declared<FieldDef>,
     /// Another workflow this action starts on the same case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub starts: Option<String>,

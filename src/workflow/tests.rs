@@ -337,6 +337,108 @@ fn versions_follow_content_not_layout() {
     assert_ne!(version(&a), version(&c));
 }
 
+#[test]
+fn states_actions_and_fields_keep_the_order_of_the_file_which_is_no_part_of_the_version() {
+    let a = Registry::load(&[source("tiny", TINY)]).unwrap();
+    let tiny = a.get("tiny").unwrap();
+    fn names<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<String> {
+        keys.cloned().collect()
+    }
+    assert_eq!(names(tiny.definition.states.keys()), ["open", "waiting", "done"]);
+    assert_eq!(
+        names(tiny.definition.actions.keys()),
+        ["wait", "decide", "expire", "add_note", "escalate"]
+    );
+    assert_eq!(
+        names(tiny.definition.actions["wait"].fields.keys()),
+        ["due_on", "urgency", "note"]
+    );
+    assert_eq!(
+        names(tiny.fields().keys()),
+        ["due_on", "urgency", "note", "ok", "reason"],
+        "each field where the workflow first declares it"
+    );
+
+    // The note first: another order, the same version.
+    let note = "[actions.add_note]\ntitle = \"Note\"\nroles = [\"focal_point\"]\nfields.note = { type = \"text\", required = false }\n";
+    assert!(TINY.contains(note));
+    let moved = TINY
+        .replace(note, "")
+        .replace("[actions.wait]", &format!("{note}\n[actions.wait]"));
+    let b = Registry::load(&[source("tiny", &moved)]).unwrap();
+    assert_eq!(names(b.get("tiny").unwrap().definition.actions.keys())[0], "add_note");
+    assert_eq!(b.get("tiny").unwrap().version, tiny.version);
+}
+
+#[test]
+fn an_older_version_from_the_database_takes_the_current_order() {
+    let mut registry = Registry::load(&[source("tiny", TINY)]).unwrap();
+    // As the database gives it back: sorted by name, and one action the file no longer has.
+    let mut stored: serde_json::Value = registry.get("tiny").unwrap().definition_json();
+    stored["actions"]["abandon"] =
+        json!({"title": "Abandon", "from": ["open"], "to": "done", "roles": ["focal_point"]});
+    let stored: Definition = serde_json::from_value(stored).unwrap();
+    assert_eq!(stored.actions.keys().next().map(String::as_str), Some("abandon"));
+    let version = version_of(&stored);
+    registry.add_stored(stored).unwrap();
+    let older = registry.version("tiny", &version).unwrap();
+    let actions: Vec<&str> = older.definition.actions.keys().map(String::as_str).collect();
+    assert_eq!(actions, ["wait", "decide", "expire", "add_note", "escalate", "abandon"]);
+    let fields: Vec<&str> = older.definition.actions["wait"]
+        .fields
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(fields, ["due_on", "urgency", "note"]);
+    assert_eq!(older.version, version, "reordering changes no version");
+}
+
+#[test]
+fn the_usual_next_step_is_an_action_that_may_be_taken_in_its_state() {
+    let with = |step: &str| {
+        TINY.replace(
+            "title = \"Waiting\"\n",
+            &format!("title = \"Waiting\"\nnext_step = \"{step}\"\n"),
+        )
+    };
+    assert_eq!(problems(&with("decide")), Vec::<String>::new());
+    assert_eq!(
+        problems(&with("add_note")),
+        Vec::<String>::new(),
+        "an action of every state"
+    );
+    assert_problem(&with("decline"), "`next_step` is unknown action `decline`");
+    assert_problem(&with("wait"), "`next_step` `wait` cannot be taken in it");
+    let registry = Registry::load(&[source("tiny", &with("decide"))]).unwrap();
+    let tiny = registry.get("tiny").unwrap();
+    assert_ne!(
+        tiny.version,
+        self::tiny().get("tiny").unwrap().version,
+        "the usual step is content"
+    );
+    let offered = crate::cases::available_actions(tiny, "waiting", Role::FocalPoint);
+    let ids: Vec<(&str, bool)> = offered.iter().map(|a| (a.id.as_str(), a.usual)).collect();
+    assert_eq!(
+        ids,
+        [("add_note", false), ("escalate", false)],
+        "the usual step is not the focal point's"
+    );
+    let offered = crate::cases::available_actions(tiny, "waiting", Role::HeadOfDelegation);
+    assert_eq!(
+        offered.iter().map(|a| (a.id.as_str(), a.usual)).collect::<Vec<_>>(),
+        [("decide", true)]
+    );
+}
+
+#[test]
+fn the_usual_next_step_comes_first_then_the_declared_order() {
+    let text = TINY.replace("title = \"Open\"\n", "title = \"Open\"\nnext_step = \"escalate\"\n");
+    let registry = Registry::load(&[source("tiny", &text)]).unwrap();
+    let offered = crate::cases::available_actions(registry.get("tiny").unwrap(), "open", Role::FocalPoint);
+    let ids: Vec<&str> = offered.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["escalate", "wait", "add_note"]);
+}
+
 // The engine.
 
 fn utc(text: &str) -> DateTime<Utc> {

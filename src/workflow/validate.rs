@@ -386,6 +386,20 @@ pub(super) fn check(def: &Definition, stem: &str, at: &Locator<'_>, workflows: &
         for message in check_when(&state.notify_when, &fields) {
             problem(line, format!("state `{state_name}`'s `notify_when`: {message}"));
         }
+        if let Some(next) = &state.next_step {
+            let takes = |a: &ActionDef| !state.terminal && a.from.iter().any(|f| f == ANY_STATE || f == state_name);
+            match def.actions.get(next) {
+                None => problem(
+                    line,
+                    format!("state `{state_name}`'s `next_step` is unknown action `{next}`"),
+                ),
+                Some(action) if !takes(action) => problem(
+                    line,
+                    format!("state `{state_name}`'s `next_step` `{next}` cannot be taken in it"),
+                ),
+                Some(_) => {}
+            }
+        }
     }
 
     // Reminders and timers.

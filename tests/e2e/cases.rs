@@ -404,7 +404,11 @@ async fn the_same_defender_is_flagged_without_decrypting_and_stays_sealed_at_res
         Some(new_case("LOPEZ, ana maria", "trial_observation")),
     )
     .await;
-    assert_eq!(second["possible_duplicates"], json!([first["reference"]]));
+    // Each by id and reference, so a client can open it.
+    assert_eq!(
+        second["possible_duplicates"],
+        json!([{"id": first["id"], "reference": first["reference"]}])
+    );
     // Reading either case later names the other, for the delegation's staff only.
     let (_, read) = call(
         &service,
@@ -414,7 +418,11 @@ async fn the_same_defender_is_flagged_without_decrypting_and_stays_sealed_at_res
         None,
     )
     .await;
-    assert_eq!(read["possible_duplicates"], json!([second["reference"]]), "{read}");
+    assert_eq!(
+        read["possible_duplicates"],
+        json!([{"id": second["id"], "reference": second["reference"]}]),
+        "{read}"
+    );
     let (_, other) = seed_user(&pool, "focal_point", Some("EUD_UG"));
     let (_, elsewhere) = call(
         &service,

@@ -341,6 +341,40 @@ async fn a_refused_form_keeps_what_was_typed_shows_each_problem_by_its_field_and
         ("data.proposed_observers", "Two officers"),
     ];
 
+    // The next step first and open, the others as the workflow declares them (the main steps
+    // before the ones every workflow has); its fields in declaration order, under its labels.
+    let offered: Vec<&str> = page
+        .body
+        .split("<details class=\"action\" id=\"a-")
+        .skip(1)
+        .map(|d| d.split('"').next().unwrap_or_default())
+        .collect();
+    assert!(offered[0].ends_with("-request_observation"), "{offered:?}");
+    let last_two: Vec<&str> = offered[offered.len() - 2..]
+        .iter()
+        .map(|a| a.rsplit('-').next().unwrap())
+        .collect();
+    assert_eq!(last_two, ["record_feedback", "close"], "{offered:?}");
+    assert!(page.body.contains("-request_observation\" open>"), "{}", page.body);
+    assert_eq!(unfolded(&page.body), 1, "only the usual step is open");
+    assert!(
+        page.body
+            .contains("Request approval to observe <span class=\"tag\">usual next step</span>")
+    );
+    let at = |needle: &str| {
+        page.body
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} not on the page"))
+    };
+    assert!(
+        at("name=\"data.court\"") < at("name=\"data.case_number\"")
+            && at("name=\"data.case_number\"") < at("name=\"data.charges\"")
+            && at("name=\"data.charges\"") < at("name=\"data.hearing_date\"")
+            && at("name=\"data.hearing_date\"") < at("name=\"data.lawyer_contact\""),
+        "fields as declared"
+    );
+    assert!(page.body.contains("Lawyer&#39;s contact"), "the workflow's label");
+
     // The court's case number is one line (`lines = 1`); the charges a box for paragraphs.
     assert!(
         !page.body.contains("name=\"data.case_number\" rows=") && page.body.contains("name=\"data.charges\" rows="),
@@ -358,6 +392,7 @@ async fn a_refused_form_keeps_what_was_typed_shows_each_problem_by_its_field_and
     assert!(missing.body.contains(">Sedition</textarea>"));
     assert!(missing.body.contains("<details class=\"action\""));
     assert!(missing.body.contains("-request_observation\" open>"));
+    assert_eq!(unfolded(&missing.body), 1, "only the refused one");
     // A date the browser sent but that is no date: refused here, in words.
     let mut garbled = base.to_vec();
     garbled.push(("data.hearing_date", "next week"));
@@ -402,6 +437,17 @@ async fn a_refused_form_keeps_what_was_typed_shows_each_problem_by_its_field_and
         "the hearing on the page's clock"
     );
     assert!(page.body.contains("current state: Awaiting approval"));
+    // What the procedure holds, in the order of the fields that took it.
+    let data = section_after(&page.body, "<dl class=\"data\">");
+    let labels: Vec<&str> = data
+        .split("<dt>")
+        .skip(1)
+        .map(|d| d.split("</dt>").next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        labels,
+        ["Court", "Case number", "Charges", "Hearing date", "Proposed observers"]
+    );
 
     // The same form again (version 1, now stale): 409, what was typed kept, nothing written.
     let stale = request(&service, &action, &cookies, Some(&complete)).await;
@@ -442,7 +488,14 @@ async fn another_delegation_sees_nothing_of_a_case_in_its_pages() {
     let again = open_demarche(&service, &own, "KE", "OTIENO").await;
     let flagged = request(&service, &again, &[(SESSION, &own)], None).await;
     assert!(flagged.body.contains("Possible duplicates"), "{}", flagged.body);
-    assert!(flagged.body.contains(&format!("<strong>{reference}</strong>")));
+    // A link to the other case.
+    assert!(
+        flagged
+            .body
+            .contains(&format!("<a href=\"{case_uri}\"><strong>{reference}</strong></a>")),
+        "{}",
+        flagged.body
+    );
     let theirs = open_demarche(&service, &other, "UG", "Otieno").await;
     let theirs = request(&service, &theirs, &[(SESSION, &other)], None).await;
     assert!(!theirs.body.contains("Possible duplicates"));
@@ -1433,6 +1486,20 @@ async fn the_review_queue_separates_what_waits_for_the_office_from_what_waits_on
 }
 
 /// The part of a page from its heading `id` to the end of its section.
+/// How many of the page's actions are shown unfolded.
+fn unfolded(body: &str) -> usize {
+    body.split("<details class=\"action\"")
+        .skip(1)
+        .filter(|d| d.split('>').next().is_some_and(|tag| tag.ends_with(" open")))
+        .count()
+}
+
+/// The text of `body` from `start` to the end of that element's list.
+fn section_after<'a>(body: &'a str, start: &str) -> &'a str {
+    let from = body.split_once(start).map(|(_, rest)| rest).unwrap_or_default();
+    from.split("</dl>").next().unwrap_or_default()
+}
+
 fn section(body: &str, id: &str) -> String {
     let start = body
         .find(&format!("<h2 id=\"{id}\""))

@@ -4,13 +4,11 @@
 //! turns what a browser can send into the API's shapes, so a form and an API call meet the
 //! same checks and the same messages.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
-use crate::workflow::model::{FieldDef, FieldType, Target};
+use crate::workflow::model::{Declared, FieldDef, FieldType, Target};
 
 /// The prefix of a workflow field's control name, so no field can shadow `csrf` or `version`.
 pub const DATA: &str = "data.";
@@ -65,11 +63,7 @@ pub struct ControlIssue {
 /// a browser sends as text but the engine wants typed are converted here, and a value that
 /// cannot be converted is an issue named by its field. A `datetime-local` value is a wall-clock
 /// time in `zone`.
-pub fn action_data(
-    fields: &BTreeMap<String, FieldDef>,
-    form: &Submitted,
-    zone: Tz,
-) -> (Map<String, Value>, Vec<ControlIssue>) {
+pub fn action_data(fields: &Declared<FieldDef>, form: &Submitted, zone: Tz) -> (Map<String, Value>, Vec<ControlIssue>) {
     let mut data = Map::new();
     let mut issues = Vec::new();
     for (name, field) in fields {
@@ -177,7 +171,7 @@ pub fn humanize(name: &str) -> String {
 /// `state_title` names a state for the choices that lead to it. A user field offers `people`
 /// (id and name), when there are any; a date-and-time field says it is read in `zone`.
 pub fn controls(
-    fields: &BTreeMap<String, FieldDef>,
+    fields: &Declared<FieldDef>,
     branch: Option<&Target>,
     state_title: &dyn Fn(&str) -> String,
     form: Option<&Submitted>,
@@ -271,7 +265,7 @@ mod tests {
         }
     }
 
-    fn fields(list: &[(&str, FieldType)]) -> BTreeMap<String, FieldDef> {
+    fn fields(list: &[(&str, FieldType)]) -> Declared<FieldDef> {
         list.iter().map(|(n, k)| ((*n).to_owned(), field(*k))).collect()
     }
 
@@ -320,7 +314,11 @@ mod tests {
         let (data, issues) = action_data(&fields, &form, chrono_tz::UTC);
         assert!(data.is_empty());
         let named: Vec<_> = issues.iter().map(|i| i.field.as_str()).collect();
-        assert_eq!(named, ["attended", "hearing", "years"]);
+        assert_eq!(
+            named,
+            ["years", "hearing", "attended"],
+            "in the order the fields are declared"
+        );
         assert!(
             issues
                 .iter()

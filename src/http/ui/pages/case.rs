@@ -9,10 +9,10 @@ use chrono::Utc;
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
+use super::case_form::CONFIDENTIAL;
 use super::{Nav, Pick, local, parse_id, shown, state_title, theme_label, workflow_picks, workflow_title};
 use crate::cases::attachments::AttachmentView;
 use crate::cases::{self, CaseError, CaseView, EventView};
-use crate::domain::Reference;
 use crate::domain::Sensitive;
 use crate::domain::{ActorKind, AttachmentId, CaseId, ProcedureId, ScheduledKind, UserId};
 use crate::http::AppState;
@@ -40,8 +40,10 @@ pub struct ActionForm {
     pub starts: Option<String>,
     /// Why the last attempt was refused, when it is not one field's fault.
     pub error: Option<String>,
-    /// Shown unfolded (the one that was just refused).
+    /// Shown unfolded: the one that was just refused, else the usual next step.
     pub open: bool,
+    /// The step usually taken next (shown first).
+    pub usual: bool,
 }
 
 pub struct ProcedureBlock {
@@ -97,7 +99,8 @@ struct CasePage {
     notice: Option<String>,
     /// What the action just taken was, said once the page is back (focus is moved to it).
     done: Option<String>,
-    duplicates: Vec<String>,
+    /// Other cases of the same defender's name, by reference, with their page's address.
+    duplicates: Vec<(String, String)>,
     /// The case's evidence files; None when the caller reaches only its closed reviews.
     attachments: Option<Vec<FileLine>>,
     /// The file just attached, said once the page is back (focus is moved to it).
@@ -255,36 +258,58 @@ pub(super) async fn case_page(
     page(status, &page_of)
 }
 
+/// A procedure's or an event's data, in the order the workflow declares its fields (any it
+/// does not declare after them), each under the workflow's label for it.
 fn entries(data: &Value, workflow: Option<&Workflow>, zone: Tz) -> Vec<Entry> {
     let fields = workflow.map(Workflow::fields).unwrap_or_default();
-    data.as_object()
-        .map(|object| {
-            object
-                .iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(name, value)| Entry {
-                    label: fields
-                        .get(name)
-                        .and_then(|f| f.title.clone())
-                        .unwrap_or_else(|| forms::humanize(name)),
-                    value: match fields.get(name) {
-                        // A choice reads as its label: `not_needed` → "Not needed".
-                        Some(f) if matches!(f.kind, FieldType::Enum | FieldType::List) => match value {
-                            Value::String(choice) => forms::humanize(choice),
-                            Value::Array(choices) => choices
-                                .iter()
-                                .filter_map(Value::as_str)
-                                .map(forms::humanize)
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                            other => shown(other, zone),
-                        },
-                        _ => shown(value, zone),
+    let Some(object) = data.as_object() else {
+        return Vec::new();
+    };
+    let mut given: Vec<(&String, &Value)> = object.iter().filter(|(_, v)| !v.is_null()).collect();
+    given.sort_by_key(|(name, _)| fields.get_index_of(name.as_str()).unwrap_or(usize::MAX));
+    given
+        .into_iter()
+        .map(|(name, value)| {
+            let field = fields.get(name);
+            Entry {
+                label: field
+                    .and_then(|f| f.title.clone())
+                    .unwrap_or_else(|| forms::humanize(name)),
+                value: match field {
+                    // A choice reads as its label: `not_needed` → "Not needed".
+                    Some(f) if matches!(f.kind, FieldType::Enum | FieldType::List) => match value {
+                        Value::String(choice) => forms::humanize(choice),
+                        Value::Array(choices) => choices
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .map(forms::humanize)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        other => shown(other, zone),
                     },
-                })
-                .collect()
+                    _ => shown(value, zone),
+                },
+            }
         })
-        .unwrap_or_default()
+        .collect()
+}
+
+/// The case's own sealed data, in the order and with the labels of the case's form (anything
+/// else the API was given after it).
+fn case_entries(data: &Value, zone: Tz) -> Vec<Entry> {
+    let Some(object) = data.as_object() else {
+        return Vec::new();
+    };
+    let form = |name: &str| CONFIDENTIAL.iter().position(|(n, _, _)| *n == name);
+    let mut given: Vec<(&String, &Value)> = object.iter().filter(|(_, v)| !v.is_null()).collect();
+    given.sort_by_key(|(name, _)| form(name).unwrap_or(usize::MAX));
+    given
+        .into_iter()
+        .map(|(name, value)| Entry {
+            label: form(name).map_or_else(|| forms::humanize(name), |i| CONFIDENTIAL[i].1.to_owned()),
+            value: shown(value, zone),
+        })
+        .collect()
 }
 
 /// The people a case page names, by id: who may own the case (a user field's choices), and
@@ -349,6 +374,7 @@ fn case_view(
             let workflow = registry.version(&p.workflow, &p.workflow_version).map(AsRef::as_ref);
             procedure_titles.insert(p.id, (workflow, workflow_title(registry, &p.workflow)));
             let title_of = |s: &str| state_title(workflow, s);
+            let refused_here = refused.is_some_and(|r| r.procedure == p.id);
             let actions = p
                 .actions
                 .iter()
@@ -375,7 +401,8 @@ fn case_view(
                             .and_then(|d| d.starts.as_deref())
                             .map(|w| workflow_title(registry, w)),
                         error: mine.and_then(|r| r.message.clone()),
-                        open: mine.is_some(),
+                        open: mine.is_some() || (action.usual && !refused_here),
+                        usual: action.usual,
                         id: action.id.clone(),
                         title: action.title.clone(),
                     }
@@ -456,7 +483,7 @@ fn case_view(
             }
         })
         .collect();
-    let confidential = (!view.confidential.expose().is_null()).then(|| entries(view.confidential.expose(), None, zone));
+    let confidential = (!view.confidential.expose().is_null()).then(|| case_entries(view.confidential.expose(), zone));
     CasePage {
         nav: Nav::of(session),
         id: view.id,
@@ -491,7 +518,7 @@ fn case_view(
         duplicates: view
             .possible_duplicates
             .into_iter()
-            .map(Reference::into_string)
+            .map(|other| (other.reference.into_string(), format!("/ui/cases/{}", other.id)))
             .collect(),
     }
 }

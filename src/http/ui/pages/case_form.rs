@@ -16,7 +16,7 @@ use crate::http::ui::session::Session;
 use crate::http::ui::{WebError, page, see_other};
 
 /// The confidential fields the form offers, sealed with the case; only the name is required.
-const CONFIDENTIAL: [(&str, &str, bool); 5] = [
+pub(super) const CONFIDENTIAL: [(&str, &str, bool); 5] = [
     ("defender_name", "Defender's name", true),
     ("organisation", "Organisation", false),
     ("location", "Where they are", false),
