@@ -237,7 +237,7 @@ pub fn plan(
             }]
         }
     };
-    let (procedure_plain, procedure_sealed) = split(&workflow.fields(), merged);
+    let (procedure_plain, procedure_sealed) = split(workflow.fields(), merged);
     Ok(Plan {
         action: request.action.to_owned(),
         from: procedure.state.to_owned(),
@@ -360,9 +360,9 @@ pub fn open(
     calendar: &Calendar,
 ) -> Result<Start, Refusal> {
     let fields = workflow.fields();
-    let given = check_fields("open", &fields, false, data)?;
+    let given = check_fields("open", fields, false, data)?;
     let state = workflow.initial_state().to_owned();
-    let (plain, sealed) = split(&fields, given.clone());
+    let (plain, sealed) = split(fields, given.clone());
     Ok(Start {
         workflow: workflow.name().to_owned(),
         version: workflow.version.clone(),

@@ -41,6 +41,8 @@ pub struct Workflow {
     pub version: String,
     reminders: BTreeMap<String, Vec<Timing>>,
     timers: BTreeMap<String, Vec<Duration>>,
+    /// Every field its actions declare, as [`Workflow::fields`] gives them.
+    fields: model::Declared<model::FieldDef>,
 }
 
 impl Workflow {
@@ -71,24 +73,26 @@ impl Workflow {
             })
             .collect();
         let version = version_of(&definition);
+        let mut declared = model::Declared::new();
+        for action in definition.actions.values() {
+            for (name, field) in &action.fields {
+                declared.entry(name.clone()).or_insert_with(|| field.clone());
+            }
+        }
         Self {
             version,
             reminders,
             timers,
+            fields: declared,
             definition,
         }
     }
 
     /// Every field the workflow's actions declare, by name (one declaration per name, as
-    /// validation ensures), in the order the workflow first declares them.
-    pub fn fields(&self) -> model::Declared<model::FieldDef> {
-        let mut fields = model::Declared::new();
-        for action in self.definition.actions.values() {
-            for (name, field) in &action.fields {
-                fields.entry(name.clone()).or_insert_with(|| field.clone());
-            }
-        }
-        fields
+    /// validation ensures), in the order the workflow first declares them; built once, when
+    /// the workflow is loaded.
+    pub fn fields(&self) -> &model::Declared<model::FieldDef> {
+        &self.fields
     }
 
     /// The definition as JSON, as the database records it.
@@ -218,7 +222,7 @@ impl Registry {
             in_order_of(&mut definition.actions, &current.definition.actions);
             let fields = current.fields();
             for action in definition.actions.values_mut() {
-                in_order_of(&mut action.fields, &fields);
+                in_order_of(&mut action.fields, fields);
             }
         }
         let file = format!("stored {}@{version}", definition.name);

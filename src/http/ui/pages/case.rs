@@ -21,7 +21,7 @@ use crate::http::ui::forms::{self, Control, ControlIssue, Submitted};
 use crate::http::ui::session::Session;
 use crate::http::ui::{WebError, page, see_other};
 use crate::workflow::engine::Refusal;
-use crate::workflow::model::{FieldType, Target};
+use crate::workflow::model::{Declared, FieldType, Target};
 use crate::workflow::{Workflow, graph};
 
 pub struct Entry {
@@ -261,14 +261,9 @@ pub(super) async fn case_page(
 /// A procedure's or an event's data, in the order the workflow declares its fields (any it
 /// does not declare after them), each under the workflow's label for it.
 fn entries(data: &Value, workflow: Option<&Workflow>, zone: Tz) -> Vec<Entry> {
-    let fields = workflow.map(Workflow::fields).unwrap_or_default();
-    let Some(object) = data.as_object() else {
-        return Vec::new();
-    };
-    let mut given: Vec<(&String, &Value)> = object.iter().filter(|(_, v)| !v.is_null()).collect();
-    given.sort_by_key(|(name, _)| fields.get_index_of(name.as_str()).unwrap_or(usize::MAX));
-    given
-        .into_iter()
+    let none = Declared::new();
+    let fields = workflow.map_or(&none, Workflow::fields);
+    in_order(data, |name| fields.get_index_of(name))
         .map(|(name, value)| {
             let field = fields.get(name);
             Entry {
@@ -294,17 +289,24 @@ fn entries(data: &Value, workflow: Option<&Workflow>, zone: Tz) -> Vec<Entry> {
         .collect()
 }
 
+/// The given (non-null) values of a data object, ordered by `position` of their names (any
+/// without one after the others, as they come).
+fn in_order(data: &Value, position: impl Fn(&str) -> Option<usize>) -> impl Iterator<Item = (&String, &Value)> {
+    let mut given: Vec<(&String, &Value)> = data
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, v)| !v.is_null())
+        .collect();
+    given.sort_by_key(|(name, _)| position(name).unwrap_or(usize::MAX));
+    given.into_iter()
+}
+
 /// The case's own sealed data, in the order and with the labels of the case's form (anything
 /// else the API was given after it).
 fn case_entries(data: &Value, zone: Tz) -> Vec<Entry> {
-    let Some(object) = data.as_object() else {
-        return Vec::new();
-    };
     let form = |name: &str| CONFIDENTIAL.iter().position(|(n, _, _)| *n == name);
-    let mut given: Vec<(&String, &Value)> = object.iter().filter(|(_, v)| !v.is_null()).collect();
-    given.sort_by_key(|(name, _)| form(name).unwrap_or(usize::MAX));
-    given
-        .into_iter()
+    in_order(data, form)
         .map(|(name, value)| Entry {
             label: form(name).map_or_else(|| forms::humanize(name), |i| CONFIDENTIAL[i].1.to_owned()),
             value: shown(value, zone),
