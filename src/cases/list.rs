@@ -1,5 +1,6 @@
-//! Lists of cases: the case list with its filters and keyset pages, and the review queue.
-//! Metadata only: nothing is decrypted.
+//! Lists of cases: the case list with its filters and keyset pages, the search, and the review
+//! queue. Metadata only, except the defenders' names the delegation's own staff ask for, each
+//! opened once its case is on the access log.
 
 use std::collections::BTreeMap;
 
@@ -8,9 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use super::validate::Checks;
 use super::{CaseError, Context};
+use crate::crypto::keyring;
 use crate::domain::DelegationCode;
 use crate::domain::Reference;
 use crate::domain::Role;
+use crate::domain::{AccessKind, Sensitive};
 use crate::domain::{CaseId, ProcedureId, Risk, UserId};
 use crate::store::Conn as PgConnection;
 use crate::store::cases::{self as rows, CaseRow};
@@ -50,6 +53,9 @@ pub struct ListQuery {
     /// How many cases (1 to 200; 50 by default).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// Each case with its defender's name (`defender_name`), for the delegation's own staff:
+    /// opened for the row, and each case shown is a `list` line of its access log.
+    pub names: Option<bool>,
 }
 
 /// The order of a case list.
@@ -87,6 +93,10 @@ pub struct CaseSummary {
     pub next_due_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub procedures: Vec<ProcedureSummary>,
+    /// The defender's name, when the list or search asked for names (`names`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub defender_name: Option<Sensitive<String>>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -128,7 +138,7 @@ fn parse_cursor(text: &str) -> Option<rows::Cursor> {
     }
 }
 
-/// Lists the cases in the caller's scope: metadata only, nothing is decrypted.
+/// Lists the cases in the caller's scope: metadata, and the defenders' names when asked for.
 pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) -> Result<CasePage, CaseError> {
     let mut checks = Checks::default();
     checks.country(query.country.as_deref());
@@ -171,6 +181,7 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
         None => None,
     };
     checks.finish()?;
+    may_see_names(ctx, query.names == Some(true))?;
     let mut filter = rows::CaseFilter {
         delegation: query.delegation.clone(),
         country: query.country,
@@ -202,10 +213,67 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
     } else {
         None
     };
+    let names = if query.names == Some(true) {
+        // The lines are on record before any name is opened.
+        record_shown(conn, ctx, &found, AccessKind::List)?;
+        names_of(conn, ctx, &found)?
+    } else {
+        BTreeMap::new()
+    };
     Ok(CasePage {
-        items: summaries(conn, found)?,
+        items: summaries(conn, found, names)?,
         next,
     })
+}
+
+/// Names are for the delegation's own staff, who reach every case of their delegation; the
+/// EUSR office reads a case's data on its page, where each read is on record.
+fn may_see_names(ctx: &Context<'_>, asked: bool) -> Result<(), CaseError> {
+    if asked && !ctx.caller.role.is_delegation_staff() {
+        return Err(CaseError::Forbidden(
+            "defenders' names are listed to the delegation's own staff only".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// One `what` line on the access log of each case of `found`, in one statement.
+fn record_shown(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    found: &[CaseRow],
+    what: AccessKind,
+) -> Result<(), CaseError> {
+    let shown: Vec<(DelegationCode, CaseId)> = found.iter().map(|case| (case.delegation.clone(), case.id)).collect();
+    crate::store::access_log::log_accesses(conn, ctx.caller.user_id, &shown, what, ctx.request_id)?;
+    Ok(())
+}
+
+/// The defender's name of each case of `found` (of the caller's delegation), opened with the
+/// case's key: one statement for the keys. Call once the cases are on their access logs.
+fn names_of(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    found: &[CaseRow],
+) -> Result<BTreeMap<CaseId, Sensitive<String>>, CaseError> {
+    let Some(delegation) = &ctx.caller.delegation else {
+        return Ok(BTreeMap::new());
+    };
+    let ids: Vec<CaseId> = found.iter().map(|case| case.id).collect();
+    let keys: BTreeMap<CaseId, Vec<u8>> = crate::store::keys::case_keys_of(conn, delegation, &ids)?
+        .into_iter()
+        .collect();
+    let mut names = BTreeMap::new();
+    for case in found {
+        let Some(wrapped) = keys.get(&case.id) else { continue };
+        let key = ctx.keys.keyring.open_case_key(wrapped)?;
+        if let serde_json::Value::Object(mut data) = keyring::open_json(&key, &case.sealed)?.into_inner()
+            && let Some(serde_json::Value::String(name)) = data.remove("defender_name")
+        {
+            names.insert(case.id, Sensitive::new(name));
+        }
+    }
+    Ok(names)
 }
 
 /// Narrows `filter` to the caller's scope: their delegation's cases for its staff (false when
@@ -229,8 +297,12 @@ fn in_scope(
     Ok(true)
 }
 
-/// Cases as a list shows them, each with its procedures.
-fn summaries(conn: &mut PgConnection, found: Vec<CaseRow>) -> Result<Vec<CaseSummary>, CaseError> {
+/// Cases as a list shows them, each with its procedures (and its defender's name from `names`).
+fn summaries(
+    conn: &mut PgConnection,
+    found: Vec<CaseRow>,
+    mut names: BTreeMap<CaseId, Sensitive<String>>,
+) -> Result<Vec<CaseSummary>, CaseError> {
     let ids: Vec<CaseId> = found.iter().map(|c| c.id).collect();
     let mut procedures: BTreeMap<CaseId, Vec<ProcedureSummary>> = BTreeMap::new();
     for p in procedures::procedures_of_cases(conn, &ids)? {
@@ -245,6 +317,7 @@ fn summaries(conn: &mut PgConnection, found: Vec<CaseRow>) -> Result<Vec<CaseSum
         .into_iter()
         .map(|case| CaseSummary {
             procedures: procedures.remove(&case.id).unwrap_or_default(),
+            defender_name: names.remove(&case.id),
             id: case.id,
             reference: case.reference,
             version: case.version,
@@ -272,20 +345,33 @@ pub struct SearchRequest {
     /// A reference (`VG-2026-00042`) or a defender's name, matched through the blind index:
     /// the same name however it is spelt in case, accents, word order, hyphens or look-alike
     /// letters. Sent in the body, never the address, which proxies log.
-    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"\S")]
-    pub q: crate::domain::Sensitive<String>,
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"^[^\u0000]*\S[^\u0000]*$")]
+    pub q: Sensitive<String>,
+    /// Each case found with its defender's name (`defender_name`), for the delegation's own staff.
+    #[serde(default)]
+    pub names: bool,
 }
 
 /// The cases in the caller's scope whose reference is `q` or whose defender's name is `q`
 /// (through the blind index, keyed per delegation: one value for each delegation searched),
 /// newest first, at most [`SEARCH_LIMIT`]. Each case found is a line of its access log
-/// (`search`): finding a case by a name tells that the name is in it.
+/// (`search`): finding a case by a name tells that the name is in it; the lines are on record
+/// before the names asked for (`names`) are opened.
 pub fn search(conn: &mut PgConnection, ctx: &Context<'_>, request: SearchRequest) -> Result<CasePage, CaseError> {
+    may_see_names(ctx, request.names)?;
     let text = request.q.expose().trim();
-    if text.is_empty() || text.chars().count() > SEARCH_MAX_CHARS {
+    let problem = if text.is_empty() || text.chars().count() > SEARCH_MAX_CHARS {
+        Some(format!("must be 1 to {SEARCH_MAX_CHARS} characters"))
+    } else if text.contains('\0') {
+        // No reference or name holds one, and PostgreSQL's text cannot.
+        Some("must not contain a NUL character".to_owned())
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
         return Err(CaseError::Invalid(vec![super::FieldIssue {
             field: "q".into(),
-            problem: format!("must be 1 to {SEARCH_MAX_CHARS} characters"),
+            problem,
         }]));
     }
     let mut filter = rows::CaseFilter {
@@ -300,7 +386,7 @@ pub fn search(conn: &mut PgConnection, ctx: &Context<'_>, request: SearchRequest
             .map(DelegationCode::new)
             .collect(),
     };
-    let name = crate::domain::Sensitive::new(text.to_owned());
+    let name = Sensitive::new(text.to_owned());
     let mut found_by = rows::FoundBy {
         reference: Some(Reference::new(text.to_uppercase())),
         ..rows::FoundBy::default()
@@ -313,11 +399,14 @@ pub fn search(conn: &mut PgConnection, ctx: &Context<'_>, request: SearchRequest
     }
     filter.found_by = Some(found_by);
     let found = rows::list(conn, &filter)?;
-    for case in &found {
-        super::scope::record_access(conn, ctx, case, crate::domain::AccessKind::Search)?;
-    }
+    record_shown(conn, ctx, &found, AccessKind::Search)?;
+    let names = if request.names {
+        names_of(conn, ctx, &found)?
+    } else {
+        BTreeMap::new()
+    };
     Ok(CasePage {
-        items: summaries(conn, found)?,
+        items: summaries(conn, found, names)?,
         next: None,
     })
 }

@@ -100,6 +100,8 @@ vocabulary!(
         Attachment = "attachment",
         /// The case found by a search (by its reference or its defender's name).
         Search = "search",
+        /// The case shown in a list with its defender's name, opened for the row.
+        List = "list",
         /// An attempt on a case out of the caller's scope.
         Denied = "denied",
     }

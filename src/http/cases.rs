@@ -180,10 +180,15 @@ pub async fn create_case(
     .await
 }
 
-/// Cases in the caller's scope, metadata only, newest first (or soonest due).
+/// Cases in the caller's scope, newest first (or soonest due).
+///
+/// Metadata only, unless the delegation's own staff ask for names (`names=true`): each case is
+/// then named, and each case shown is recorded in its access log (`list`) before any name is
+/// opened.
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", operation_id = "list_cases",
     params(cases::ListQuery),
     responses((status = 200, description = "A page of cases", body = cases::CasePage),
+        (status = 403, description = "This role sees no cases, or names were asked by someone not of a delegation's staff"),
         (status = 422, description = "A filter is not valid; `errors` names each")))]
 pub async fn list_cases(
     state: web::Data<AppState>,
@@ -196,7 +201,9 @@ pub async fn list_cases(
         cases::list_cases(conn, ctx, query)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(page))
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(page))
 }
 
 /// Finds cases by reference or by the defender's name.
@@ -204,11 +211,12 @@ pub async fn list_cases(
 /// The name (or reference) is in the body, never the address. A name is matched through the
 /// blind index (the same name however it is spelt in case, accents, word order, hyphens or
 /// look-alike letters), within the caller's scope; each case found is recorded in its access
-/// log (`search`). At most 50, newest first; nothing is decrypted.
+/// log (`search`). At most 50, newest first; nothing is decrypted unless the delegation's own
+/// staff ask for names (`names`), opened once the cases found are on record.
 #[utoipa::path(post, path = "/api/v1/cases/search", tag = "cases", operation_id = "search_cases",
     request_body = cases::SearchRequest,
     responses((status = 200, description = "The cases found", body = cases::CasePage),
-        (status = 403, description = "This role sees no cases"),
+        (status = 403, description = "This role sees no cases, or names were asked by someone not of a delegation's staff"),
         (status = 422, description = "Nothing to search for, or more than 200 characters")))]
 pub async fn search_cases(
     state: web::Data<AppState>,

@@ -38,6 +38,41 @@ pub fn log_access(
     Ok(())
 }
 
+/// One line of the access log for each of `cases` (of `delegation`), in one statement: what a
+/// list or a search records for the cases it shows. Holds the checkpoints' access lock as
+/// [`log_access`] does.
+pub fn log_accesses(
+    conn: &mut PgConnection,
+    user_id: UserId,
+    cases: &[(DelegationCode, CaseId)],
+    what: AccessKind,
+    request_id: Option<&str>,
+) -> Result<(), StoreError> {
+    use diesel::sql_types::{Array, BigInt, Nullable, Text, Uuid};
+    if cases.is_empty() {
+        return Ok(());
+    }
+    let (delegations, ids): (Vec<&DelegationCode>, Vec<CaseId>) = cases.iter().map(|(d, id)| (d, *id)).unzip();
+    super::prepared::prepared(
+        diesel::sql_query(
+            "WITH boundary AS (SELECT pg_advisory_xact_lock_shared($6))
+             INSERT INTO access_log (user_id, delegation, case_id, what, request_id)
+             SELECT $1, shown.delegation, shown.case_id, $4, $5
+             FROM boundary, unnest($2::text[], $3::uuid[]) WITH ORDINALITY AS shown(delegation, case_id, n)
+             ORDER BY shown.n
+             RETURNING id",
+        )
+        .bind::<Uuid, _>(user_id)
+        .bind::<Array<Text>, _>(delegations)
+        .bind::<Array<Uuid>, _>(ids)
+        .bind::<Text, _>(what)
+        .bind::<Nullable<Text>, _>(request_id)
+        .bind::<BigInt, _>(super::checkpoints::ACCESS_LOCK),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = access_log)]
 pub struct AccessRow {

@@ -29,6 +29,20 @@ pub fn case_key(
         .optional()?)
 }
 
+/// The wrapped keys of cases `ids` of `delegation`, by case, in one statement (a list that
+/// opens each row's defender's name); an erased case has none.
+pub fn case_keys_of(
+    conn: &mut PgConnection,
+    delegation: &DelegationCode,
+    ids: &[CaseId],
+) -> Result<Vec<(CaseId, Vec<u8>)>, StoreError> {
+    Ok(case_keys::table
+        .filter(case_keys::delegation.eq(delegation))
+        .filter(case_keys::case_id.eq_any(ids))
+        .select((case_keys::case_id, case_keys::wrapped))
+        .load(conn)?)
+}
+
 /// How many case keys are not yet wrapped to exactly `target` (the master recipients).
 pub fn count_keys_to_rotate(conn: &mut PgConnection, target: &str) -> Result<i64, StoreError> {
     Ok(case_keys::table

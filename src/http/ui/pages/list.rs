@@ -6,7 +6,9 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{Nav, Pick, local, picks, risk_picks, state_title, theme_picks, workflow_picks, workflow_title};
+use super::{
+    Nav, Pick, local, picks, risk_picks, state_title, theme_label, theme_picks, workflow_picks, workflow_title,
+};
 use crate::cases::{self, ListQuery};
 use crate::domain::CaseId;
 use crate::domain::Role;
@@ -78,6 +80,9 @@ impl CasesQuery {
 pub struct CaseLine {
     pub id: CaseId,
     pub reference: String,
+    /// The defender's name, for the delegation's own staff (each row shown is on its case's
+    /// access log).
+    pub name: Option<String>,
     pub country: String,
     pub risk: String,
     pub themes: String,
@@ -100,6 +105,8 @@ struct CasesPage {
     risks: Vec<Pick>,
     themes: Vec<Pick>,
     lines: Vec<CaseLine>,
+    /// Whether the lines name their defenders (the delegation's own staff).
+    names: bool,
     next: Option<String>,
     /// What a search found, said (the page then lists those cases, not the filters').
     found: Option<String>,
@@ -127,6 +134,7 @@ pub async fn cases(
         due_before: (filters.overdue == "1").then_some(now),
         sort: some(&filters.sort),
         after: some(&filters.after),
+        names: Some(session.caller.role.is_delegation_staff()),
         ..ListQuery::default()
     };
     let page_of = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
@@ -149,6 +157,7 @@ pub async fn search(
     session.check(&form)?;
     let request = cases::SearchRequest {
         q: crate::domain::Sensitive::new(form.text("q").to_owned()),
+        names: session.caller.role.is_delegation_staff(),
     };
     let found = run(&state, session.caller.clone(), &req, None, move |conn, ctx| {
         cases::search(conn, ctx, request)
@@ -196,7 +205,13 @@ fn cases_page(
                 .with_timezone(&session.zone)
                 .format("%-d %b %Y")
                 .to_string(),
-            themes: case.themes.join(", "),
+            themes: case
+                .themes
+                .iter()
+                .map(|t| theme_label(t))
+                .collect::<Vec<_>>()
+                .join(", "),
+            name: case.defender_name.map(crate::domain::Sensitive::into_inner),
             id: case.id,
             reference: case.reference.into_string(),
             country: case.country,
@@ -247,6 +262,7 @@ fn cases_page(
             risks,
             themes,
             lines,
+            names: session.caller.role.is_delegation_staff(),
             next,
             found,
         },
