@@ -192,6 +192,21 @@ impl Keyring {
     }
 }
 
+/// A fresh key for one thing sealed apart from any case (a form kept for a browser): its
+/// secret, to hand to whoever alone may open it, and its public half, to [`seal`] to. An age
+/// X25519 identity, as a case's key is.
+pub fn one_time_key() -> (Sensitive<String>, String) {
+    let identity = age::x25519::Identity::generate();
+    let secret = Sensitive::new(identity.to_string().expose_secret().to_owned());
+    (secret, identity.to_public().to_string())
+}
+
+/// Opens what was sealed to a [`one_time_key`] with its secret.
+pub fn open_with_secret(secret: &str, ciphertext: &[u8]) -> Result<Sensitive<Vec<u8>>, CryptoError> {
+    let identity = age::x25519::Identity::from_str(secret).map_err(|_| CryptoError::Corrupt)?;
+    decrypt(std::iter::once(&identity as &dyn age::Identity), ciphertext)
+}
+
 /// Seals `plaintext` to a case's recipient; needs no secret.
 pub fn seal(case_recipient: &str, plaintext: &Sensitive<Vec<u8>>) -> Result<Vec<u8>, CryptoError> {
     let recipient = super::recipient(case_recipient)?;
@@ -299,6 +314,20 @@ fn decrypt<'a>(
 mod tests {
     use super::*;
     use crate::crypto::Recipients;
+
+    #[test]
+    fn a_one_time_key_opens_what_was_sealed_to_it_and_nothing_else_does() {
+        let (secret, recipient) = one_time_key();
+        let sealed = seal(&recipient, &Sensitive::new(b"typed".to_vec())).unwrap();
+        assert_eq!(open_with_secret(secret.expose(), &sealed).unwrap().expose(), b"typed");
+        let (other, _) = one_time_key();
+        assert!(matches!(
+            open_with_secret(other.expose(), &sealed),
+            Err(CryptoError::NoMatchingKey)
+        ));
+        assert!(open_with_secret("not a key", &sealed).is_err());
+        assert!(!String::from_utf8_lossy(&sealed).contains("typed"));
+    }
 
     #[test]
     fn the_case_key_cache_is_bounded_and_short_lived_and_opens_the_same() {

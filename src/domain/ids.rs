@@ -79,6 +79,10 @@ uuid_id!(
     /// A request for a grant that reaches cases, waiting for its second person.
     GrantRequestId
 );
+uuid_id!(
+    /// A form kept across signing in again (`http::ui::kept`).
+    FormDraftId
+);
 
 macro_rules! text_id {
     ($(#[$doc:meta])* $name:ident) => {

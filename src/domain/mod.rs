@@ -11,7 +11,8 @@ mod vocabulary;
 pub use country::{CountryCode, THEMES, ThemeCode, is_country, is_theme};
 pub use four_eyes::{NotYours, Proposal, approver_for, may_decide};
 pub use ids::{
-    AttachmentId, CaseId, DelegationCode, ErasureRequestId, GrantRequestId, ProcedureId, Reference, ScheduledId, UserId,
+    AttachmentId, CaseId, DelegationCode, ErasureRequestId, FormDraftId, GrantRequestId, ProcedureId, Reference,
+    ScheduledId, UserId,
 };
 pub use principal::{Principal, is_email_address};
 pub use role::Role;

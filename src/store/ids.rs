@@ -10,7 +10,8 @@ use diesel::sql_types::{Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use crate::domain::{
-    AttachmentId, CaseId, DelegationCode, ErasureRequestId, GrantRequestId, ProcedureId, Reference, ScheduledId, UserId,
+    AttachmentId, CaseId, DelegationCode, ErasureRequestId, FormDraftId, GrantRequestId, ProcedureId, Reference,
+    ScheduledId, UserId,
 };
 
 macro_rules! uuid_sql {
@@ -56,6 +57,7 @@ uuid_sql!(
     UserId,
     ScheduledId,
     ErasureRequestId,
-    GrantRequestId
+    GrantRequestId,
+    FormDraftId
 );
 text_sql!(Reference, DelegationCode);

@@ -85,6 +85,7 @@ pub mod audit;
 pub mod cases;
 pub mod checkpoints;
 pub mod digests;
+pub mod drafts;
 pub mod erasure;
 pub mod events;
 pub mod grants;

@@ -21,6 +21,7 @@ const CHANGED: &[&str] = &[
     "delegations",
     "digest_entries",
     "erasure_requests",
+    "form_drafts",
     "grant_requests",
     "idempotency_keys",
     "procedures",

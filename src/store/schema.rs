@@ -187,6 +187,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    form_drafts (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        sealed -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     grant_requests (id) {
         id -> Uuid,
         kind -> Text,
@@ -331,6 +341,7 @@ diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(cases -> delegations (delegation));
 diesel::joinable!(cases -> users (owner_id));
 diesel::joinable!(digest_entries -> users (user_id));
+diesel::joinable!(form_drafts -> users (user_id));
 diesel::joinable!(idempotency_keys -> users (user_id));
 diesel::joinable!(report_runs -> users (user_id));
 diesel::joinable!(sign_in_links -> users (user_id));
@@ -353,6 +364,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     digest_entries,
     erasure_ledger,
     erasure_requests,
+    form_drafts,
     grant_requests,
     idempotency_keys,
     procedures,

@@ -41,18 +41,12 @@ pub struct LiveSession {
     pub delegation_time_zone: Option<String>,
 }
 
-/// Starts a session; also removes every session of any user that has ended by now, so the
-/// table holds only live sessions and the few that ended since the last sign-in.
-pub fn insert(conn: &mut PgConnection, new: &NewSession, idle_since: DateTime<Utc>) -> Result<(), StoreError> {
+/// Starts a session; also removes every session of any user past its absolute end by now. A
+/// session ended by idleness stays until then (refused by [`live`]): a form sent after it
+/// ended is known by it to be its person's, and kept for them (the web interface's `kept`).
+pub fn insert(conn: &mut PgConnection, new: &NewSession) -> Result<(), StoreError> {
     conn.transaction(|conn| {
-        diesel::delete(
-            web_sessions::table.filter(
-                web_sessions::expires_at
-                    .le(new.created_at)
-                    .or(web_sessions::last_seen_at.le(idle_since)),
-            ),
-        )
-        .execute(conn)?;
+        diesel::delete(web_sessions::table.filter(web_sessions::expires_at.le(new.created_at))).execute(conn)?;
         diesel::insert_into(web_sessions::table).values(new).execute(conn)?;
         Ok(())
     })
@@ -97,6 +91,16 @@ pub fn live(
             delegation_time_zone,
         })
     }))
+}
+
+/// The session whose secret hashes to `id_hash`, live or ended (but not signed out, nor past
+/// its absolute end long enough to be removed): whose it was, and its CSRF token.
+pub fn any(conn: &mut PgConnection, id_hash: &[u8]) -> Result<Option<SessionRow>, StoreError> {
+    Ok(web_sessions::table
+        .find(id_hash)
+        .select(SessionRow::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// Records that a session was used at `now`.

@@ -6,6 +6,7 @@
 
 use std::time::{Duration, Instant};
 
+use diesel::connection::SimpleConnection;
 use fantoccini::{Client, Locator};
 use vigil::store::Db;
 
@@ -314,6 +315,41 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
             "Verdict recorded",
         )
         .await;
+
+        // The session ends while a note is typed: sending it leads to signing in again, and back
+        // to the case with the note still in its form, sent only when the focal point sends it.
+        click(&client, "details[id$='-add_note'] > summary").await;
+        fill(
+            &client,
+            "details[id$='-add_note']",
+            "data.note",
+            Fill::Type("Counsel will appeal."),
+        )
+        .await;
+        db.connect()
+            .batch_execute("UPDATE web_sessions SET last_seen_at = now() - interval '31 minutes'")
+            .unwrap();
+        click(&client, "details[id$='-add_note'] button[type=submit]").await;
+        wait_for(&client, "#kept", "What you typed is kept").await;
+        snap(&client, "04a-signed-out-with-work-kept").await;
+        check_accessible(&client, "signing in with a kept form").await;
+        sign_in(&client, &serve, &focal_point).await;
+        wait_for(&client, "main", "What you typed is kept below").await;
+        let kept = client
+            .find(Locator::Css(
+                "details[open][id$='-add_note'] textarea[name='data.note']",
+            ))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap();
+        assert_eq!(kept.as_deref(), Some("Counsel will appeal."));
+        snap(&client, "04b-kept-form").await;
+        check_accessible(&client, "a kept form").await;
+        click(&client, "details[open][id$='-add_note'] button[type=submit]").await;
+        wait_for(&client, "#done", "Done: Add a note.").await;
+        assert!(text(&client, "ol.timeline").await.contains("Counsel will appeal."));
 
         // A required field left empty: the form comes back unfolded, the reason beside the field.
         click(&client, "details[id$='-escalate_to_eusr'] > summary").await;

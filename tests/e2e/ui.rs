@@ -1673,3 +1673,235 @@ async fn evidence_files_are_attached_from_the_case_page_listed_with_their_hash_a
     // A file tied to a procedure leaves the case's chain and projections whole.
     db.assert_audit_holds();
 }
+
+/// Signs in with `token` on a browser that also holds `held` cookies (a kept form's): the new
+/// session's cookie and where signing in led.
+async fn sign_in_holding<S, B>(service: &S, token: &str, held: &[(&str, &str)]) -> (String, String)
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let form = request(service, "/ui/sign-in", held, None).await;
+    let pairing = form.cookie("vigil_sign_in").unwrap();
+    let mut cookies = held.to_vec();
+    cookies.push(("vigil_sign_in", &pairing));
+    let csrf = csrf_of(&form.body);
+    let signed = request(
+        service,
+        "/ui/sign-in",
+        &cookies,
+        Some(&[("csrf", &csrf), ("token", token)]),
+    )
+    .await;
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    (signed.cookie(SESSION).unwrap(), signed.location.unwrap())
+}
+
+/// No typed work is lost: a note sent after 31 idle minutes is kept, sealed (no plaintext in
+/// the database, its stored size the same for a short note and a long one, the key in the
+/// browser's cookie alone), and signing in again returns to the case page with the note in its
+/// form, once, never sent by itself; sending it then adds it. Someone else signing in on that
+/// browser never sees it and it is gone; a form without the ended session's token (another
+/// site's) or without its cookie keeps nothing; signing out drops what was kept.
+#[actix_web::test]
+async fn a_form_sent_after_its_session_ended_is_kept_across_signing_in_again() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, token) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, colleague) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let service = web_test::init_service(app(state(pool))).await;
+    let session = sign_in(&service, &token).await;
+    let new = request(&service, "/ui/cases/new", &[(SESSION, &session)], None).await;
+    let opened = request(
+        &service,
+        "/ui/cases",
+        &[(SESSION, &session)],
+        Some(&[
+            ("csrf", &csrf_of(&new.body)),
+            ("country", "KE"),
+            ("themes", "LAWYERS"),
+            ("risk", "high"),
+            ("workflow", "trial_observation"),
+            ("defender_name", "Wanjiru Kamau"),
+        ]),
+    )
+    .await;
+    let case_uri = opened.location.unwrap();
+    let case_id = case_uri.trim_start_matches("/ui/cases/").to_owned();
+    let page = request(&service, &case_uri, &[(SESSION, &session)], None).await;
+    let action = action_ending(&page.body, "/actions/add_note").unwrap();
+    let workflow_version = page
+        .body
+        .split("name=\"workflow_version\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let idle = || {
+        db.connect()
+            .batch_execute("UPDATE web_sessions SET last_seen_at = now() - interval '31 minutes'")
+            .unwrap()
+    };
+    let drafts = || db.count("SELECT count(*) AS count FROM form_drafts");
+    let note_form = |csrf: &str, note: &str| -> Vec<(String, String)> {
+        [
+            ("csrf", csrf),
+            ("case", case_id.as_str()),
+            ("version", "1"),
+            ("workflow", "trial_observation"),
+            ("workflow_version", workflow_version.as_str()),
+            ("data.note", note),
+        ]
+        .iter()
+        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+        .collect()
+    };
+    let send = |cookies: Vec<(&'static str, String)>, form: Vec<(String, String)>| {
+        let service = &service;
+        let action = action.clone();
+        async move {
+            let cookies: Vec<(&str, &str)> = cookies.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            let form: Vec<(&str, &str)> = form.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+            request(service, &action, &cookies, Some(&form)).await
+        }
+    };
+    let old_csrf = csrf_of(&page.body);
+    const NOTE: &str = "Seen at court; the hearing moved to Friday.";
+
+    // The session ends; the note sent then is kept, and the browser is sent to sign in again.
+    idle();
+    let sent = send(vec![(SESSION, session.clone())], note_form(&old_csrf, NOTE)).await;
+    assert_eq!((sent.status, sent.location.as_deref()), (303, Some("/ui/sign-in")));
+    let kept = sent.cookie("vigil_kept").expect("the kept form's cookie");
+    let line = sent.set_cookies.iter().find(|l| l.starts_with("vigil_kept=")).unwrap();
+    assert!(
+        line.contains("HttpOnly") && line.contains("SameSite=Strict") && line.contains("Path=/ui"),
+        "{line}"
+    );
+    assert!(!kept.contains("Seen"));
+    assert_eq!(drafts(), 1);
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM form_drafts WHERE position(convert_to('Seen at court', 'UTF8') in sealed) > 0"),
+        0
+    );
+    let short_size = db.count("SELECT octet_length(sealed)::bigint AS count FROM form_drafts");
+    let held = [("vigil_kept", kept.as_str())];
+    let sign_in_page = request(&service, "/ui/sign-in", &held, None).await;
+    assert!(
+        sign_in_page.body.contains("What you typed is kept"),
+        "{}",
+        sign_in_page.body
+    );
+
+    // Signed in again, the browser returns to the case page with the note in the form, unsent.
+    let (again, led_to) = sign_in_holding(&service, &token, &held).await;
+    assert_eq!(led_to, "/ui/kept");
+    let back = request(&service, "/ui/kept", &[(SESSION, &again), ("vigil_kept", &kept)], None).await;
+    assert_eq!(back.status, 200, "{}", back.body);
+    assert!(back.body.contains("What you typed is kept below"), "{}", back.body);
+    assert!(back.body.contains(NOTE), "{}", back.body);
+    assert!(back.body.contains("-add_note\" open>"), "the kept form is unfolded");
+    assert_eq!(drafts(), 0, "taken once");
+    let removed = |a: &crate::support::ui::Answer| {
+        a.set_cookies
+            .iter()
+            .any(|l| l.starts_with("vigil_kept=") && l.contains("Max-Age=0"))
+    };
+    assert!(removed(&back), "{:?}", back.set_cookies);
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) AS count FROM case_events WHERE case_id = '{case_id}' AND action = 'add_note'"
+        )),
+        0,
+        "a kept form is never sent by itself"
+    );
+    let twice = request(&service, "/ui/kept", &[(SESSION, &again), ("vigil_kept", &kept)], None).await;
+    assert_eq!((twice.status, twice.location.as_deref()), (303, Some("/ui/")));
+    assert!(!twice.body.contains("Seen at court"));
+    // Sent from the kept form, with the new session's token, the note is added.
+    let new_csrf = csrf_of(&back.body);
+    assert_ne!(new_csrf, old_csrf);
+    let added = send(vec![(SESSION, again.clone())], note_form(&new_csrf, NOTE)).await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    assert!(added.location.unwrap().contains("done=add_note"));
+
+    // A note 600 characters longer is stored as large as the short one was, but for the few
+    // bytes of the random stanza age adds to every header.
+    idle();
+    let long = "Long note. ".repeat(60);
+    let sent = send(vec![(SESSION, again.clone())], note_form(&new_csrf, &long)).await;
+    let kept = sent.cookie("vigil_kept").unwrap();
+    let long_size = db.count("SELECT octet_length(sealed)::bigint AS count FROM form_drafts");
+    assert!(
+        (long_size - short_size).abs() < 100,
+        "{short_size} and {long_size} bytes"
+    );
+    // Someone else signing in on that browser does not see it, and it is gone.
+    let (theirs, led_to) = sign_in_holding(&service, &colleague, &[("vigil_kept", &kept)]).await;
+    assert_eq!(led_to, "/ui/kept");
+    let not_theirs = request(&service, "/ui/kept", &[(SESSION, &theirs), ("vigil_kept", &kept)], None).await;
+    assert_eq!((not_theirs.status, not_theirs.location.as_deref()), (303, Some("/ui/")));
+    assert!(!not_theirs.body.contains("Long note"));
+    assert_eq!(drafts(), 0);
+
+    // Another site's form (no token of the ended session) or no ended session: nothing kept.
+    idle();
+    let forged = send(vec![(SESSION, theirs.clone())], note_form("not-the-token", NOTE)).await;
+    assert_eq!((forged.status, forged.location.as_deref()), (303, Some("/ui/sign-in")));
+    assert!(forged.cookie("vigil_kept").is_none());
+    let cookieless = send(vec![], note_form(&new_csrf, NOTE)).await;
+    assert!(cookieless.cookie("vigil_kept").is_none());
+    assert_eq!(drafts(), 0);
+
+    // Signing out drops what was kept.
+    let (fresh, _) = sign_in_holding(&service, &token, &[]).await;
+    let fresh_page = request(&service, &case_uri, &[(SESSION, &fresh)], None).await;
+    let fresh_csrf = csrf_of(&fresh_page.body);
+    idle();
+    let sent = send(vec![(SESSION, fresh.clone())], note_form(&fresh_csrf, NOTE)).await;
+    let kept = sent.cookie("vigil_kept").unwrap();
+    assert_eq!(drafts(), 1);
+    let (signed, _) = sign_in_holding(&service, &token, &[("vigil_kept", &kept)]).await;
+    let any_page = request(&service, "/ui/cases", &[(SESSION, &signed)], None).await;
+    let out = request(
+        &service,
+        "/ui/sign-out",
+        &[(SESSION, &signed), ("vigil_kept", &kept)],
+        Some(&[("csrf", &csrf_of(&any_page.body))]),
+    )
+    .await;
+    assert_eq!(out.status, 303);
+    assert!(removed(&out), "{:?}", out.set_cookies);
+    assert_eq!(drafts(), 0);
+
+    // The form that opens a case is kept the same way, and comes back filled in, unsent.
+    let (fresh, _) = sign_in_holding(&service, &token, &[]).await;
+    let new = request(&service, "/ui/cases/new", &[(SESSION, &fresh)], None).await;
+    idle();
+    let sent = request(
+        &service,
+        "/ui/cases",
+        &[(SESSION, &fresh)],
+        Some(&[
+            ("csrf", &csrf_of(&new.body)),
+            ("country", "KE"),
+            ("risk", "high"),
+            ("workflow", "demarche"),
+            ("defender_name", "Achieng Njeri"),
+            ("narrative", "Detained at the border."),
+        ]),
+    )
+    .await;
+    let kept = sent.cookie("vigil_kept").expect("the new case's form kept");
+    let (signed, _) = sign_in_holding(&service, &token, &[("vigil_kept", &kept)]).await;
+    let back = request(&service, "/ui/kept", &[(SESSION, &signed), ("vigil_kept", &kept)], None).await;
+    assert_eq!(back.status, 200, "{}", back.body);
+    assert!(back.body.contains("value=\"Achieng Njeri\"") && back.body.contains("Detained at the border."));
+    assert_eq!(db.count("SELECT count(*) AS count FROM cases"), 1);
+}

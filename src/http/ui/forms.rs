@@ -31,6 +31,11 @@ impl Submitted {
         Self { pairs }
     }
 
+    /// Every pair, in the order sent.
+    pub fn pairs(&self) -> impl Iterator<Item = &(String, String)> {
+        self.pairs.iter()
+    }
+
     /// The first value of `name`, if it was sent.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())

@@ -10,6 +10,7 @@
 mod admin;
 mod approvals;
 mod forms;
+mod kept;
 mod pages;
 mod session;
 mod token_link;
@@ -57,6 +58,7 @@ pub fn scope() -> impl actix_web::dev::HttpServiceFactory {
         .route("/sign-in/token/{secret}", web::get().to(token_link::link_page))
         .route("/sign-in/token/{secret}", web::post().to(token_link::use_link))
         .route("/sign-out", web::post().to(session::sign_out))
+        .route("/kept", web::get().to(kept::kept_page))
         .route("/needs-me", web::get().to(pages::needs_me))
         .route("/cases", web::get().to(pages::cases))
         .route("/cases", web::post().to(pages::open_case))
@@ -116,6 +118,10 @@ pub enum WebError {
     /// No live session: the browser is sent to sign in.
     #[error("sign in first")]
     SignIn,
+    /// No live session, and the form sent is kept (`kept`): the browser is sent to sign in
+    /// with the cookie that opens it.
+    #[error("sign in first; what was typed is kept")]
+    SignInKept(Box<crate::domain::Sensitive<actix_web::cookie::Cookie<'static>>>),
     /// A form without its session's token (or a sign-in form without its cookie).
     #[error("this form has expired or did not come from Vigil; reload the page and try again")]
     Csrf,
@@ -152,7 +158,7 @@ struct ErrorPage<'a> {
 impl ResponseError for WebError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::SignIn => StatusCode::SEE_OTHER,
+            Self::SignIn | Self::SignInKept(_) => StatusCode::SEE_OTHER,
             Self::Csrf => StatusCode::FORBIDDEN,
             Self::Api(e) => e.status_code(),
         }
@@ -160,10 +166,19 @@ impl ResponseError for WebError {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        if let Self::SignIn = self {
-            return HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/ui/sign-in"))
-                .finish();
+        match self {
+            Self::SignIn => {
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, "/ui/sign-in"))
+                    .finish();
+            }
+            Self::SignInKept(cookie) => {
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, "/ui/sign-in"))
+                    .cookie(cookie.expose().clone())
+                    .finish();
+            }
+            _ => {}
         }
         let detail = match self {
             Self::Api(ApiError::Internal(cause)) => {

@@ -72,7 +72,7 @@ pub(super) fn check_paired(req: &HttpRequest, form: &Submitted) -> Result<(), We
     same_secret(form.get("csrf"), &paired)
 }
 
-fn same_secret(presented: Option<&str>, expected: &str) -> Result<(), WebError> {
+pub(super) fn same_secret(presented: Option<&str>, expected: &str) -> Result<(), WebError> {
     let presented = presented.unwrap_or_default();
     if !expected.is_empty() && bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
         Ok(())
@@ -136,7 +136,7 @@ fn over_tls(req: &HttpRequest) -> bool {
         .is_some_and(|state| crate::http::auth::over_tls(req, state))
 }
 
-fn cookie<'c>(req: &HttpRequest, name: &'c str, value: String, path: &'c str) -> Cookie<'c> {
+pub(super) fn cookie<'c>(req: &HttpRequest, name: &'c str, value: String, path: &'c str) -> Cookie<'c> {
     Cookie::build(name, value)
         .path(path)
         .http_only(true)
@@ -150,6 +150,8 @@ fn cookie<'c>(req: &HttpRequest, name: &'c str, value: String, path: &'c str) ->
 struct SignInPage {
     csrf: String,
     error: Option<String>,
+    /// The browser holds a form kept from a session that ended (`super::kept`).
+    kept: bool,
 }
 
 /// `GET /ui/sign-in`: the form, paired with this browser by a cookie.
@@ -158,7 +160,8 @@ pub async fn sign_in_page(req: HttpRequest) -> Result<HttpResponse, WebError> {
 }
 
 fn sign_in_form(req: &HttpRequest, status: StatusCode, error: Option<String>) -> Result<HttpResponse, WebError> {
-    paired_page(req, status, |csrf| SignInPage { csrf, error })
+    let kept = super::kept::holds_kept(req);
+    paired_page(req, status, |csrf| SignInPage { csrf, error, kept })
 }
 
 /// A page with a form sent before there is a session (signing in): the form's token, made
@@ -216,7 +219,8 @@ pub async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::By
 }
 
 /// Opens a session for `user` (signed in with the API token `token_id`, or by a link) and
-/// sends the browser to its cases with the session's cookie.
+/// sends the browser with the session's cookie to what needs them, or back to the form it
+/// holds kept from a session that ended (`super::kept`).
 async fn start_session(
     state: &AppState,
     req: &HttpRequest,
@@ -234,11 +238,12 @@ async fn start_session(
         last_seen_at: now,
         expires_at: now + LIFETIME,
     };
-    state
-        .db
-        .run(move |conn| sessions::insert(conn, &new, now - IDLE))
-        .await?;
-    let mut response = see_other("/ui/");
+    state.db.run(move |conn| sessions::insert(conn, &new)).await?;
+    let mut response = see_other(if super::kept::holds_kept(req) {
+        super::kept::PAGE
+    } else {
+        "/ui/"
+    });
     let mut session = cookie(req, COOKIE, cookie_secret, "/ui");
     session.set_max_age(CookieDuration::seconds(LIFETIME.num_seconds()));
     response
@@ -388,7 +393,8 @@ pub async fn use_link(
     }
 }
 
-/// `POST /ui/sign-out`: the session ends on the server, and its cookie in the browser.
+/// `POST /ui/sign-out`: the session ends on the server, and its cookie in the browser; a form
+/// its person had kept is dropped.
 pub async fn sign_out(
     state: web::Data<AppState>,
     session: Session,
@@ -396,13 +402,21 @@ pub async fn sign_out(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     session.check(&Submitted::parse(&body))?;
-    let id_hash = session.id_hash;
-    state.db.run(move |conn| sessions::end(conn, &id_hash)).await?;
+    let (id_hash, user) = (session.id_hash, session.caller.user_id);
+    state
+        .db
+        .run(move |conn| {
+            sessions::end(conn, &id_hash)?;
+            crate::store::drafts::discard(conn, user)
+        })
+        .await?;
     let mut response = see_other("/ui/sign-in");
     let mut gone = cookie(&req, COOKIE, String::new(), "/ui");
     gone.make_removal();
-    response
-        .add_cookie(&gone)
-        .map_err(|e| ApiError::Internal(Box::new(e)))?;
+    for spent in [gone, super::kept::removal(&req)] {
+        response
+            .add_cookie(&spent)
+            .map_err(|e| ApiError::Internal(Box::new(e)))?;
+    }
     Ok(response)
 }

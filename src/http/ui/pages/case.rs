@@ -18,6 +18,7 @@ use crate::domain::{ActorKind, AttachmentId, CaseId, ProcedureId, ScheduledKind,
 use crate::http::AppState;
 use crate::http::cases::run;
 use crate::http::ui::forms::{self, Control, ControlIssue, Submitted};
+use crate::http::ui::kept::{KeptForm, session_or_keep};
 use crate::http::ui::session::Session;
 use crate::http::ui::{WebError, page, see_other};
 use crate::workflow::engine::Refusal;
@@ -97,6 +98,8 @@ struct CasePage {
     startable: Vec<Pick>,
     can_change: bool,
     notice: Option<String>,
+    /// The form the notice is about (refused, or kept across signing in again), by its id.
+    notice_form: Option<String>,
     /// What the action just taken was, said once the page is back (focus is moved to it).
     done: Option<String>,
     /// Other cases of the same defender's name, by reference, with their page's address.
@@ -158,6 +161,32 @@ struct Refused {
     form: Submitted,
     issues: Vec<ControlIssue>,
     message: Option<String>,
+}
+
+/// The case page with a kept form of procedure `procedure`'s action `action` unfolded, what
+/// was typed in it and `message` above (`crate::http::ui::kept`); the case is the form's own.
+pub(super) async fn kept_action(
+    state: &AppState,
+    session: &Session,
+    req: &HttpRequest,
+    (procedure, action): (ProcedureId, String),
+    typed: Submitted,
+    message: String,
+) -> Result<HttpResponse, WebError> {
+    let Ok(case_id) = typed.text("case").parse() else {
+        return Ok(see_other("/ui/"));
+    };
+    let said = Said {
+        refused: Some(Refused {
+            procedure,
+            action,
+            form: typed,
+            issues: Vec::new(),
+            message: Some(message),
+        }),
+        ..Said::default()
+    };
+    case_page(state, session, req, case_id, said, StatusCode::OK).await
 }
 
 /// The most events the case page shows: the latest (the API's timeline pages through them all).
@@ -511,6 +540,7 @@ fn case_view(
         timeline,
         startable: workflow_picks(registry, &[]),
         can_change: session.caller.role.is_delegation_staff(),
+        notice_form: refused.map(|r| format!("a-{}-{}", r.procedure, r.action)),
         notice,
         done: None,
         attachments: None,
@@ -531,15 +561,20 @@ fn case_view(
 /// beside its field.
 pub async fn take_action(
     state: web::Data<AppState>,
-    session: Session,
+    session: Option<Session>,
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let form = Submitted::parse(&body);
-    session.check(&form)?;
     let (procedure, action) = path.into_inner();
     let procedure = parse_id(&procedure)?;
+    let kept = KeptForm::Action {
+        procedure,
+        action: action.clone(),
+    };
+    let session = session_or_keep(&state, &req, session, &form, kept).await?;
+    session.check(&form)?;
     let case_id = parse_id(form.text("case"))?;
     let expected_version: i64 = form
         .text("version")

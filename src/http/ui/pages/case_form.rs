@@ -12,6 +12,7 @@ use crate::domain::Sensitive;
 use crate::http::AppState;
 use crate::http::cases::run;
 use crate::http::ui::forms::Submitted;
+use crate::http::ui::kept::{KeptForm, session_or_keep};
 use crate::http::ui::session::Session;
 use crate::http::ui::{WebError, page, see_other};
 
@@ -112,11 +113,12 @@ pub async fn new_case(state: web::Data<AppState>, session: Session) -> Result<Ht
 /// filled in, each problem beside its field.
 pub async fn open_case(
     state: web::Data<AppState>,
-    session: Session,
+    session: Option<Session>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let form = Submitted::parse(&body);
+    let session = session_or_keep(&state, &req, session, &form, KeptForm::OpenCase).await?;
     session.check(&form)?;
     let confidential: Map<String, Value> = CONFIDENTIAL
         .iter()
@@ -169,6 +171,26 @@ pub async fn open_case(
     }
 }
 
+/// The form that opens a case, or edits case `editing`, with a kept form's entries and
+/// `message` above (`crate::http::ui::kept`).
+pub(super) fn kept_case_form(
+    state: &AppState,
+    session: &Session,
+    editing: Option<CaseId>,
+    typed: Submitted,
+    message: String,
+) -> Result<HttpResponse, WebError> {
+    let editing = editing.map(|id| Editing {
+        id,
+        reference: typed.text("reference").to_owned(),
+        version: typed.text("version").parse().unwrap_or_default(),
+    });
+    page(
+        StatusCode::OK,
+        &case_form(state, session, editing, &typed, &[], Some(message)),
+    )
+}
+
 /// `GET /ui/cases/{id}/edit`: the case's metadata and confidential data in a form. Showing the
 /// data is a read, on record like any other.
 pub async fn edit_case(
@@ -217,14 +239,15 @@ pub async fn edit_case(
 /// does not show, set through the API, are kept.
 pub async fn update_case(
     state: web::Data<AppState>,
-    session: Session,
+    session: Option<Session>,
     id: web::Path<String>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     let form = Submitted::parse(&body);
-    session.check(&form)?;
     let id = parse_id(&id)?;
+    let session = session_or_keep(&state, &req, session, &form, KeptForm::EditCase(id)).await?;
+    session.check(&form)?;
     let version: i64 = form
         .text("version")
         .parse()

@@ -29,6 +29,29 @@ use super::session::Session;
 use crate::domain::{Risk, Role, THEMES};
 use crate::workflow::{Registry, Workflow};
 
+/// What a page says above a form kept across signing in again.
+const KEPT: &str =
+    "Your session ended before this was sent. What you typed is kept below: check it, and send it again.";
+
+/// The page a kept form was on, with what was typed in it (`super::kept`): the case page with
+/// the action's form unfolded, or the form that opens or edits a case.
+pub(super) async fn kept_form(
+    state: &crate::http::AppState,
+    session: &Session,
+    req: &actix_web::HttpRequest,
+    form: super::kept::KeptForm,
+    typed: forms::Submitted,
+) -> Result<actix_web::HttpResponse, WebError> {
+    use super::kept::KeptForm;
+    match form {
+        KeptForm::Action { procedure, action } => {
+            case::kept_action(state, session, req, (procedure, action), typed, KEPT.to_owned()).await
+        }
+        KeptForm::OpenCase => case_form::kept_case_form(state, session, None, typed, KEPT.to_owned()),
+        KeptForm::EditCase(id) => case_form::kept_case_form(state, session, Some(id), typed, KEPT.to_owned()),
+    }
+}
+
 /// The header of every signed-in page.
 pub struct Nav {
     pub name: String,
