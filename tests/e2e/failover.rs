@@ -358,6 +358,16 @@ fn the_primary_killed_under_load_loses_no_acknowledged_transition_and_applies_no
         "Vigil did not carry on on the new primary: {report:?}"
     );
     assert!(unavailable < 60.0, "{report:?}");
-    // The service itself stayed up, and is ready on the new primary.
-    assert_eq!(serve.get("/readyz").unwrap().status(), 200);
+    // The service itself stayed up, and is ready on the new primary: at once or within a few
+    // seconds (a pool connection made to the old primary may answer its last 503 first, as one
+    // run on the shared machine saw).
+    let ready_by = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let ready = loop {
+        let status = serve.get("/readyz").unwrap().status();
+        if status == 200 || std::time::Instant::now() > ready_by {
+            break status;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    };
+    assert_eq!(ready, 200, "not ready on the new primary within 15 s");
 }
