@@ -656,6 +656,49 @@ pub fn change_user(db: &Db, email: &str, role: Role, delegation: Option<&str>) -
     Ok(())
 }
 
+/// A delegation's holidays, by date (`vigil delegations holidays list`).
+pub fn list_holidays(db: &Db, code: &str) -> anyhow::Result<Vec<crate::store::holidays::HolidayRow>> {
+    check_delegation_code(code)?;
+    let delegation = crate::domain::DelegationCode::new(code);
+    ensure!(
+        db.run_blocking(|conn| users::delegation(conn, code))?.is_some(),
+        "no delegation {code}"
+    );
+    Ok(db.run_blocking(|conn| crate::store::holidays::holidays_of(conn, &delegation))?)
+}
+
+/// Changes a delegation's holidays as the operator, on the administrative log
+/// (`vigil delegations holidays import|add|remove`).
+pub fn change_holidays(
+    db: &Db,
+    code: &str,
+    change: crate::cases::holidays::HolidayChange,
+) -> anyhow::Result<crate::cases::holidays::Changed> {
+    check_delegation_code(code)?;
+    let delegation = crate::domain::DelegationCode::new(code);
+    let changed = db.run_blocking(|conn| {
+        Ok(crate::cases::holidays::apply(
+            conn,
+            None,
+            &delegation,
+            change,
+            Utc::now(),
+        ))
+    })?;
+    changed.map_err(|e| match e {
+        crate::cases::CaseError::NotFound => anyhow::anyhow!("no delegation {code}"),
+        crate::cases::CaseError::Invalid(issues) => anyhow::anyhow!(
+            "{}",
+            issues
+                .iter()
+                .map(|i| format!("{} {}", i.field, i.problem))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => anyhow::Error::new(other).context("cannot change the holidays"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,5 @@
-//! A case's calendar: its delegation's time zone and weekend, with its owner's own time zone
-//! when they set one, for deadlines and repeating reminders.
+//! A case's calendar: its delegation's time zone, weekend and public holidays, with its owner's
+//! own time zone when they set one, for deadlines and repeating reminders.
 
 use chrono::Weekday;
 
@@ -27,8 +27,8 @@ pub fn calendar_for_case(
     owner: UserId,
 ) -> Result<Option<Calendar>, StoreError> {
     Ok(
-        users::delegation_and_owner_zone(conn, delegation.as_str(), owner)?.map(|(row, owner_zone)| {
-            let mut calendar = calendar_from(&row.time_zone, &row.weekend_days);
+        users::delegation_and_owner_zone(conn, delegation.as_str(), owner)?.map(|(row, holidays, owner_zone)| {
+            let mut calendar = calendar_from(&row.time_zone, &row.weekend_days, holidays);
             calendar.owner_time_zone = owner_zone.and_then(|zone| zone.parse().ok());
             calendar
         }),
@@ -37,12 +37,16 @@ pub fn calendar_for_case(
 
 /// The calendar of a case whose row a transition locked, from what the lock read with it.
 pub(super) fn calendar_of_locked(locked: &LockedCase) -> Calendar {
-    let mut calendar = calendar_from(&locked.delegation_time_zone, &locked.weekend_days);
+    let mut calendar = calendar_from(
+        &locked.delegation_time_zone,
+        &locked.weekend_days,
+        locked.holidays.clone(),
+    );
     calendar.owner_time_zone = locked.owner_time_zone.as_deref().and_then(|zone| zone.parse().ok());
     calendar
 }
 
-fn calendar_from(time_zone: &str, weekend_days: &[Option<i16>]) -> Calendar {
+fn calendar_from(time_zone: &str, weekend_days: &[Option<i16>], holidays: Vec<chrono::NaiveDate>) -> Calendar {
     let weekend = weekend_days
         .iter()
         .flatten()
@@ -51,6 +55,7 @@ fn calendar_from(time_zone: &str, weekend_days: &[Option<i16>]) -> Calendar {
     Calendar {
         time_zone: time_zone.parse().unwrap_or(chrono_tz::UTC),
         weekend,
+        holidays: holidays.into_iter().collect(),
         owner_time_zone: None,
     }
 }

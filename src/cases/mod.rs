@@ -16,6 +16,7 @@ mod edit;
 mod erasure;
 mod export;
 mod grants;
+pub mod holidays;
 mod list;
 mod needs;
 mod open;

@@ -175,6 +175,8 @@ vocabulary!(
         PreferencesChanged = "preferences_changed",
         /// A reminder or timer that gave up was set to be tried again.
         ReminderRetried = "reminder_retried",
+        /// A delegation's public holidays were added to, imported or removed from.
+        HolidaysChanged = "holidays_changed",
     }
 );
 

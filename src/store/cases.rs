@@ -145,6 +145,8 @@ pub struct LockedCase {
     pub delegation_time_zone: String,
     #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Nullable<diesel::sql_types::SmallInt>>)]
     pub weekend_days: Vec<Option<i16>>,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Date>)]
+    pub holidays: Vec<chrono::NaiveDate>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     pub owner_time_zone: Option<String>,
 }
@@ -156,16 +158,18 @@ pub fn lock_case_of_procedure(
     procedure: ProcedureId,
 ) -> Result<Option<LockedCase>, StoreError> {
     Ok(prepared(
-        diesel::sql_query(
+        diesel::sql_query(concat!(
             "SELECT c.*, k.recipient AS key_recipient, k.wrapped AS key_wrapped,
-                    d.time_zone AS delegation_time_zone, d.weekend_days, u.time_zone AS owner_time_zone
+                    d.time_zone AS delegation_time_zone, d.weekend_days, u.time_zone AS owner_time_zone, ",
+            super::holidays::holidays_of_sql!("c.delegation"),
+            " AS holidays
              FROM cases c
              JOIN delegations d ON d.code = c.delegation
              LEFT JOIN case_keys k ON k.delegation = c.delegation AND k.case_id = c.id
              LEFT JOIN users u ON u.id = c.owner_id
              WHERE c.id = (SELECT case_id FROM procedures WHERE id = $1)
-             FOR UPDATE OF c",
-        )
+             FOR UPDATE OF c"
+        ))
         .bind::<diesel::sql_types::Uuid, _>(procedure),
     )
     .get_result(conn)

@@ -89,6 +89,7 @@ pub mod drafts;
 pub mod erasure;
 pub mod events;
 pub mod grants;
+pub mod holidays;
 pub mod idempotency;
 pub mod ids;
 pub mod keys;

@@ -18,6 +18,7 @@ const CHANGED: &[&str] = &[
     "attachments",
     "case_keys",
     "cases",
+    "delegation_holidays",
     "delegations",
     "digest_entries",
     "erasure_requests",

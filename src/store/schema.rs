@@ -137,6 +137,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    delegation_holidays (delegation, day) {
+        delegation -> Text,
+        day -> Date,
+        name -> Text,
+    }
+}
+
+diesel::table! {
     delegations (code) {
         code -> Text,
         name -> Text,
@@ -340,6 +348,7 @@ diesel::table! {
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(cases -> delegations (delegation));
 diesel::joinable!(cases -> users (owner_id));
+diesel::joinable!(delegation_holidays -> delegations (delegation));
 diesel::joinable!(digest_entries -> users (user_id));
 diesel::joinable!(form_drafts -> users (user_id));
 diesel::joinable!(idempotency_keys -> users (user_id));
@@ -360,6 +369,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cases,
     checkpoint_leaves,
     checkpoints,
+    delegation_holidays,
     delegations,
     digest_entries,
     erasure_ledger,

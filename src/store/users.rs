@@ -53,17 +53,23 @@ pub fn delegation_names(conn: &mut PgConnection) -> Result<std::collections::BTr
         .collect())
 }
 
-/// A delegation, and the time zone the owner of one of its cases has set (if any), in one
-/// round trip: what a case's calendar needs.
+/// A delegation, its holidays' dates and the time zone the owner of one of its cases has set
+/// (if any).
+pub type DelegationCalendar = (DelegationRow, Vec<chrono::NaiveDate>, Option<String>);
+
+/// A delegation's calendar for a case of `owner`, in one round trip: what a case's calendar
+/// needs.
 pub fn delegation_and_owner_zone(
     conn: &mut PgConnection,
     code: &str,
     owner: UserId,
-) -> Result<Option<(DelegationRow, Option<String>)>, StoreError> {
+) -> Result<Option<DelegationCalendar>, StoreError> {
+    use diesel::sql_types::{Array, Date};
     let owner_zone = users::table.find(owner).select(users::time_zone).single_value();
+    let holidays = diesel::dsl::sql::<Array<Date>>(super::holidays::holidays_of_sql!("delegations.code"));
     Ok(delegations::table
         .find(code)
-        .select((DelegationRow::as_select(), owner_zone))
+        .select((DelegationRow::as_select(), holidays, owner_zone))
         .first(conn)
         .optional()?)
 }

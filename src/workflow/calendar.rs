@@ -1,5 +1,7 @@
 //! Durations (`48h`, `3d`, `2w`, `5wd`) and the calendar they are counted in: a delegation's
-//! time zone and the days its office does not work.
+//! time zone and the days its office does not work (its weekend and its public holidays).
+
+use std::collections::BTreeSet;
 
 use chrono::{
     DateTime, Datelike, Duration as ChronoDuration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday,
@@ -10,8 +12,10 @@ use chrono_tz::Tz;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Calendar {
     pub time_zone: Tz,
-    /// The days the office does not work; never all seven.
+    /// The days of the week the office does not work; never all seven.
     pub weekend: Vec<Weekday>,
+    /// The dates the office does not work whatever their weekday: its public holidays.
+    pub holidays: BTreeSet<NaiveDate>,
     /// The case owner's own time zone, when they have one: reminders to the owner alone
     /// repeat on their wall clock (see [`Calendar::for_recipients`]).
     pub owner_time_zone: Option<Tz>,
@@ -22,6 +26,7 @@ impl Default for Calendar {
         Self {
             time_zone: Tz::UTC,
             weekend: vec![Weekday::Sat, Weekday::Sun],
+            holidays: BTreeSet::new(),
             owner_time_zone: None,
         }
     }
@@ -54,7 +59,7 @@ impl Calendar {
     }
 
     pub fn is_working_day(&self, date: NaiveDate) -> bool {
-        !self.weekend.contains(&date.weekday())
+        !self.weekend.contains(&date.weekday()) && !self.holidays.contains(&date)
     }
 
     /// The instant of a local wall-clock time: the earlier one when the clock goes back and
@@ -93,8 +98,9 @@ impl Calendar {
         } else {
             date + ChronoDuration::days(1)
         };
-        // A delegation works at least one day a week (`commands::parse_weekend`).
-        for _ in 0..7 {
+        // A delegation works at least one day a week (`commands::parse_weekend`), so days off
+        // in a row are at most six of the weekend and every holiday.
+        for _ in 0..(7 + self.holidays.len()) {
             if self.is_working_day(day) {
                 break;
             }
@@ -264,10 +270,56 @@ mod tests {
     }
 
     #[test]
+    fn holidays_are_days_off_for_working_days_and_the_next_working_moment() {
+        let date = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+        // Jamhuri Day (Saturday 12 December 2026 here moved to a Friday for the test's sake),
+        // and Christmas and Boxing Day: Friday 25 and Monday 28 December off.
+        let calendar = Calendar {
+            holidays: [date("2026-12-11"), date("2026-12-25"), date("2026-12-28")].into(),
+            ..Calendar::default()
+        };
+        assert!(!calendar.is_working_day(date("2026-12-25")));
+        assert!(calendar.is_working_day(date("2026-12-24")));
+        // Two working days after Thursday 10 December: Tuesday 15 (Friday 11 is a holiday).
+        assert_eq!(
+            calendar.shift(
+                utc("2026-12-10T10:00:00Z"),
+                Duration::WorkingDays(2),
+                Direction::Forward
+            ),
+            utc("2026-12-15T10:00:00Z")
+        );
+        // Thursday 24 December after hours: Tuesday 29 at 09:00, past a four-day break.
+        assert_eq!(
+            calendar.next_working_moment(utc("2026-12-24T18:00:00Z")),
+            utc("2026-12-29T09:00:00Z")
+        );
+        // Backwards too: one working day before Tuesday 29 December is Thursday 24.
+        assert_eq!(
+            calendar.shift(
+                utc("2026-12-29T10:00:00Z"),
+                Duration::WorkingDays(1),
+                Direction::Backward
+            ),
+            utc("2026-12-24T10:00:00Z")
+        );
+        // A run of holidays longer than a week is crossed, not given up on.
+        let long = Calendar {
+            holidays: (1..=20).map(|d| date(&format!("2027-01-{d:02}"))).collect(),
+            ..Calendar::default()
+        };
+        assert_eq!(
+            long.next_working_moment(utc("2027-01-01T10:00:00Z")),
+            utc("2027-01-21T09:00:00Z")
+        );
+    }
+
+    #[test]
     fn a_reminder_to_the_owner_alone_follows_the_owners_time_zone() {
         let calendar = Calendar {
             time_zone: chrono_tz::Africa::Nairobi,
             weekend: vec![Weekday::Sat, Weekday::Sun],
+            holidays: Default::default(),
             owner_time_zone: Some(chrono_tz::Europe::Brussels),
         };
         let owner = calendar.for_recipients(&["owner".into()]);
@@ -290,6 +342,7 @@ mod tests {
         let calendar = Calendar {
             time_zone: chrono_tz::Asia::Riyadh,
             weekend: vec![Weekday::Fri, Weekday::Sat],
+            holidays: Default::default(),
             owner_time_zone: None,
         };
         // Thursday 12:00 in Riyadh (09:00 UTC): one working day later is Sunday.
@@ -315,6 +368,7 @@ mod tests {
         let calendar = Calendar {
             time_zone: chrono_tz::Europe::Brussels,
             weekend: vec![Weekday::Sat, Weekday::Sun],
+            holidays: Default::default(),
             owner_time_zone: None,
         };
         // 09:00 in Brussels on Saturday 24 October 2026 (CEST, UTC+2); DST ends on the 25th.
@@ -334,6 +388,7 @@ mod tests {
         let calendar = Calendar {
             time_zone: chrono_tz::Europe::Brussels,
             weekend: vec![],
+            holidays: Default::default(),
             owner_time_zone: None,
         };
         // 02:30 on 29 March 2026 does not exist in Brussels; 03:00 CEST is 01:00 UTC.

@@ -133,6 +133,7 @@ mod tests {
         Calendar {
             time_zone: chrono_tz::Europe::Brussels,
             weekend: vec![Weekday::Sat, Weekday::Sun],
+            holidays: Default::default(),
             owner_time_zone: None,
         }
     }

@@ -1126,7 +1126,7 @@ proptest! {
     ) {
         let zones = [chrono_tz::UTC, chrono_tz::Europe::Brussels, chrono_tz::America::Santiago, chrono_tz::Asia::Kathmandu];
         let weekend = (0..7).filter(|d| weekend_mask & (1 << d) != 0).map(|d| Weekday::try_from(d as u8).unwrap()).collect();
-        let calendar = Calendar { time_zone: zones[zone], weekend, owner_time_zone: None };
+        let calendar = Calendar { time_zone: zones[zone], weekend, holidays: Default::default(), owner_time_zone: None };
         let instant = Utc.timestamp_opt(start, 0).unwrap();
         let duration = [Duration::Hours(amount), Duration::Days(amount), Duration::Weeks(amount.min(100)), Duration::WorkingDays(amount)][unit];
         prop_assert!(calendar.shift(instant, duration, Direction::Forward) > instant);
@@ -1141,7 +1141,7 @@ proptest! {
         zone in 0usize..4,
     ) {
         let zones = [chrono_tz::UTC, chrono_tz::Europe::Brussels, chrono_tz::America::Santiago, chrono_tz::Australia::Lord_Howe];
-        let calendar = Calendar { time_zone: zones[zone], weekend: vec![], owner_time_zone: None };
+        let calendar = Calendar { time_zone: zones[zone], weekend: vec![], holidays: Default::default(), owner_time_zone: None };
         let repeat: Repeat = format!("{minute} {hour} * * *").parse().unwrap();
         let mut at = Utc.timestamp_opt(start, 0).unwrap();
         for _ in 0..5 {

@@ -450,6 +450,28 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         client.goto(&serve.url("/ui/admin")).await.unwrap();
         wait_for(&client, "h1", "Administration").await;
         check_accessible(&client, "administration").await;
+        // The delegation's holidays: a date added from the page.
+        client.goto(&serve.url("/ui/holidays?delegation=EUD_KE")).await.unwrap();
+        wait_for(&client, "h1", "Holidays").await;
+        fill(
+            &client,
+            "form[action='/ui/holidays/EUD_KE']",
+            "day",
+            Fill::Set("2027-12-12"),
+        )
+        .await;
+        fill(
+            &client,
+            "form[action='/ui/holidays/EUD_KE']",
+            "name",
+            Fill::Type("Jamhuri Day"),
+        )
+        .await;
+        click(&client, "form[action='/ui/holidays/EUD_KE'] button[type=submit]").await;
+        wait_for(&client, "table.cases", "Jamhuri Day").await;
+        snap(&client, "09b-holidays").await;
+        check_accessible(&client, "holidays").await;
+        client.goto(&serve.url("/ui/admin")).await.unwrap();
         fill(
             &client,
             "form[action='/ui/admin/users']",

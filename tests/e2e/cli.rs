@@ -248,3 +248,77 @@ fn administrative_commands_are_quiet_unless_asked_and_write_no_colour_to_a_file(
     );
     assert!(!said.contains('\u{1b}'), "colour codes written to a pipe: {said:?}");
 }
+
+/// `vigil delegations holidays`: an iCalendar file imported, a date added and removed, each a
+/// line of what changed; `list` prints them by date; a file that is no calendar is one line
+/// that does not repeat it, and changes nothing.
+#[test]
+fn the_operator_imports_lists_adds_and_removes_a_delegations_holidays() {
+    let home = crate::support::reachable_home();
+    let _guard = crate::support::ClusterGuard(home.path().join("pg"));
+    let run = |args: &[&str]| {
+        let output = vigil(home.path()).args(args).output().unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr(&output),
+        )
+    };
+    let (code, _, said) = run(&[
+        "delegations",
+        "add",
+        "EUD_KE",
+        "--name",
+        "Kenya",
+        "--time-zone",
+        "Africa/Nairobi",
+    ]);
+    assert_eq!(code, Some(0), "{said}");
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let ics = home.path().join("kenya.ics");
+    std::fs::write(
+        &ics,
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nBEGIN:VEVENT\r\nUID:1\r\nDTSTAMP:20260101T000000Z\r\n\
+             DTSTART;VALUE=DATE:{year}1225\r\nDTEND;VALUE=DATE:{year}1227\r\nSUMMARY:Christmas and Boxing Day\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        ),
+    )
+    .unwrap();
+    let (code, printed, said) = run(&["delegations", "holidays", "import", "EUD_KE", ics.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{said}");
+    assert_eq!(printed.trim(), "EUD_KE: 2 added, 0 renamed, 0 removed");
+    let (_, printed, _) = run(&[
+        "delegations",
+        "holidays",
+        "add",
+        "EUD_KE",
+        &format!("{year}-12-12"),
+        "Jamhuri Day",
+    ]);
+    assert_eq!(printed.trim(), "EUD_KE: 1 added, 0 renamed, 0 removed");
+    let (_, listed, _) = run(&["delegations", "holidays", "list", "EUD_KE"]);
+    assert_eq!(
+        listed.lines().collect::<Vec<_>>(),
+        [
+            format!("{year}-12-12 Jamhuri Day"),
+            format!("{year}-12-25 Christmas and Boxing Day"),
+            format!("{year}-12-26 Christmas and Boxing Day"),
+        ]
+    );
+    let (_, printed, _) = run(&["delegations", "holidays", "remove", "EUD_KE", &format!("{year}-12-12")]);
+    assert_eq!(printed.trim(), "EUD_KE: 0 added, 0 renamed, 1 removed");
+
+    std::fs::write(&ics, "SECRET-CONTENT, not a calendar").unwrap();
+    let (code, _, said) = run(&["delegations", "holidays", "import", "EUD_KE", ics.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{said}");
+    assert_eq!(said.trim().lines().count(), 1, "{said}");
+    assert!(
+        said.contains("is not an iCalendar (.ics) file") && !said.contains("SECRET"),
+        "{said}"
+    );
+    let (_, listed, _) = run(&["delegations", "holidays", "list", "EUD_KE"]);
+    assert_eq!(listed.lines().count(), 2);
+    let (code, _, said) = run(&["delegations", "holidays", "list", "EUD_UG"]);
+    assert_eq!(code, Some(1));
+    assert!(said.contains("no delegation EUD_UG"), "{said}");
+}

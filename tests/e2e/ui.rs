@@ -2,6 +2,7 @@
 //! typed, and scope. `browser.rs` drives the same pages in Chromium.
 
 use actix_web::test as web_test;
+use diesel::RunQueryDsl;
 use diesel::connection::SimpleConnection;
 use serde_json::json;
 use vigil::http::app;
@@ -1904,4 +1905,154 @@ async fn a_form_sent_after_its_session_ended_is_kept_across_signing_in_again() {
     assert_eq!(back.status, 200, "{}", back.body);
     assert!(back.body.contains("value=\"Achieng Njeri\"") && back.body.contains("Detained at the border."));
     assert_eq!(db.count("SELECT count(*) AS count FROM cases"), 1);
+}
+
+/// A delegation's holidays, from its page: an administrator imports an iCalendar file (a ten-day
+/// break starting tomorrow, and a yearly holiday), adds and removes a date, each change on the
+/// administrative log; a refused file is said without repeating it; the delegation's focal point
+/// reads them and may change nothing; and a standard démarche submitted then has its head of
+/// delegation's reminder five working days out counted past the break, as the calendar counts.
+#[actix_web::test]
+async fn holidays_imported_on_their_page_push_working_day_deadlines_past_them() {
+    use crate::support::ui::post_multipart;
+    use chrono::{Datelike, Duration as Days, Utc};
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, admin) = seed_user(&pool, "admin", None);
+    let service = web_test::init_service(app(state(pool))).await;
+    let today = Utc::now().with_timezone(&chrono_tz::Europe::Brussels).date_naive();
+    let (start, end) = (today + Days::days(1), today + Days::days(11));
+    let ics = format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\n\
+         BEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:{}\r\nDTEND;VALUE=DATE:{}\r\nSUMMARY:Office closed\r\nEND:VEVENT\r\n\
+         BEGIN:VEVENT\r\nUID:b\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:{}0601\r\nRRULE:FREQ=YEARLY\r\nSUMMARY:Madaraka Day\r\nEND:VEVENT\r\n\
+         END:VCALENDAR\r\n",
+        start.format("%Y%m%d"),
+        end.format("%Y%m%d"),
+        today.year() - 3,
+    );
+
+    let session = sign_in(&service, &admin).await;
+    let cookies = [(SESSION, session.as_str())];
+    let page = request(&service, "/ui/holidays?delegation=EUD_KE", &cookies, None).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("No holiday is set."));
+    let csrf = csrf_of(&page.body);
+    let imported = post_multipart(
+        &service,
+        "/ui/holidays/EUD_KE/import",
+        &cookies,
+        &[
+            ("csrf", None, csrf.as_bytes()),
+            ("file", Some("kenya.ics"), ics.as_bytes()),
+        ],
+    )
+    .await;
+    assert_eq!(imported.status, 303, "{}", imported.body);
+    let shown = request(&service, imported.location.as_deref().unwrap(), &cookies, None).await;
+    // Ten days of the break, and Madaraka Day of last year, this year and the next five.
+    let days = db.count("SELECT count(*) AS count FROM delegation_holidays WHERE delegation = 'EUD_KE'");
+    let yearly = db.count("SELECT count(*) AS count FROM delegation_holidays WHERE name = 'Madaraka Day'");
+    assert_eq!(days - yearly, 10);
+    assert!((6..=7).contains(&yearly), "{yearly}");
+    assert!(shown.body.contains(&format!("Saved: {days} added")), "{}", shown.body);
+    assert!(shown.body.contains("Office closed") && shown.body.contains("Madaraka Day"));
+    // A date added and another removed by hand.
+    let added = request(
+        &service,
+        "/ui/holidays/EUD_KE",
+        &cookies,
+        Some(&[("csrf", &csrf), ("day", "2031-12-12"), ("name", "Jamhuri Day")]),
+    )
+    .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let removed = request(
+        &service,
+        "/ui/holidays/EUD_KE/remove",
+        &cookies,
+        Some(&[("csrf", &csrf), ("day", "2031-12-12")]),
+    )
+    .await;
+    assert_eq!(removed.status, 303, "{}", removed.body);
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM admin_log WHERE act = 'holidays_changed' AND delegation = 'EUD_KE'"),
+        3
+    );
+    // A file that is no calendar is refused on the page, its content not repeated.
+    let refused = post_multipart(
+        &service,
+        "/ui/holidays/EUD_KE/import",
+        &cookies,
+        &[
+            ("csrf", None, csrf.as_bytes()),
+            ("file", Some("x.ics"), b"SECRET-CONTENT"),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("is not an iCalendar (.ics) file") && !refused.body.contains("SECRET-CONTENT"));
+
+    // The focal point reads their delegation's holidays and may change none.
+    let fp_session = sign_in(&service, &fp).await;
+    let fp_cookies = [(SESSION, fp_session.as_str())];
+    let theirs = request(&service, "/ui/holidays?delegation=EUD_UG", &fp_cookies, None).await;
+    assert!(theirs.body.contains("Office closed"), "their own, whatever was asked");
+    assert!(!theirs.body.contains("/ui/holidays/EUD_KE/remove") && !theirs.body.contains("Import a calendar"));
+    let tried = request(
+        &service,
+        "/ui/holidays/EUD_KE",
+        &fp_cookies,
+        Some(&[
+            ("csrf", &csrf_of(&theirs.body)),
+            ("day", "2031-12-12"),
+            ("name", "Mine"),
+        ]),
+    )
+    .await;
+    assert_eq!(tried.status, 403);
+
+    // The head of delegation's reminder, five working days after submitting, skips the break.
+    let before = Utc::now();
+    let (opened, _) = crate::support::api::submitted_demarche(&service, &fp, "Wanjiru Kamau", "standard").await;
+    let after = Utc::now();
+    let due: chrono::DateTime<Utc> = diesel::sql_query(format!(
+        "SELECT due_at FROM scheduled WHERE case_id = '{}' AND kind = 'reminder' AND message = 'demarche.decision_due'",
+        opened["id"].as_str().unwrap()
+    ))
+    .get_result::<Due>(&mut db.connect())
+    .unwrap()
+    .due_at;
+    let calendar = vigil::workflow::Calendar {
+        time_zone: chrono_tz::Europe::Brussels,
+        holidays: diesel::sql_query("SELECT day FROM delegation_holidays WHERE delegation = 'EUD_KE'")
+            .load::<Day>(&mut db.connect())
+            .unwrap()
+            .into_iter()
+            .map(|d| d.day)
+            .collect(),
+        ..vigil::workflow::Calendar::default()
+    };
+    let five = vigil::workflow::Duration::WorkingDays(5);
+    let forward = vigil::workflow::Direction::Forward;
+    assert!(
+        calendar.shift(before, five, forward) <= due && due <= calendar.shift(after, five, forward),
+        "due {due}"
+    );
+    assert!(
+        due.with_timezone(&chrono_tz::Europe::Brussels).date_naive() > end,
+        "past the break: {due}"
+    );
+}
+
+#[derive(diesel::QueryableByName)]
+struct Due {
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    due_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Day {
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    day: chrono::NaiveDate,
 }

@@ -10,6 +10,7 @@
 mod admin;
 mod approvals;
 mod forms;
+mod holidays;
 mod kept;
 mod pages;
 mod session;
@@ -96,6 +97,10 @@ pub fn scope() -> impl actix_web::dev::HttpServiceFactory {
             "/approvals/grants/{id}/{decision}",
             web::post().to(approvals::decide_grant),
         )
+        .route("/holidays", web::get().to(holidays::holidays_page))
+        .route("/holidays/{code}", web::post().to(holidays::add))
+        .route("/holidays/{code}/remove", web::post().to(holidays::remove))
+        .route("/holidays/{code}/import", web::post().to(holidays::import))
         .route("/workflows", web::get().to(pages::workflows))
         .route("/workflows/{name}", web::get().to(pages::workflow))
 }

@@ -95,7 +95,7 @@ fn said_on_the_page(e: &ApiError) -> bool {
 }
 
 /// A small field's text, refused when longer than [`SMALL_FIELD`].
-async fn small_text(field: &mut actix_multipart::Field) -> Result<String, WebError> {
+pub(in crate::http::ui) async fn small_text(field: &mut actix_multipart::Field) -> Result<String, WebError> {
     let bytes = field
         .bytes(SMALL_FIELD)
         .await
@@ -105,7 +105,7 @@ async fn small_text(field: &mut actix_multipart::Field) -> Result<String, WebErr
 }
 
 /// A form that cannot be read as `multipart/form-data` (the message names nothing sent).
-fn unreadable(e: MultipartError) -> WebError {
+pub(in crate::http::ui) fn unreadable(e: MultipartError) -> WebError {
     match e {
         MultipartError::Payload(e) if deadline::timed_out(&e) => ApiError::RequestTimeout.into(),
         _ => ApiError::BadRequest("the form could not be read".into()).into(),

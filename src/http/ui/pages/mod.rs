@@ -11,6 +11,7 @@ mod reports;
 mod workflows;
 
 pub use attachments::{attach, download};
+pub(super) use attachments::{small_text, unreadable};
 pub use case::{case, start_procedure, take_action};
 pub use case_form::{edit_case, new_case, open_case, update_case};
 pub use list::{cases, home, search};
@@ -189,7 +190,7 @@ fn workflow_picks(registry: &Registry, chosen: &[&str]) -> Vec<Pick> {
     picks(registry.iter().map(|w| (w.name(), w.definition.title.clone())), chosen)
 }
 
-fn picks<'a>(items: impl IntoIterator<Item = (&'a str, String)>, chosen: &[&str]) -> Vec<Pick> {
+pub(in crate::http::ui) fn picks<'a>(items: impl IntoIterator<Item = (&'a str, String)>, chosen: &[&str]) -> Vec<Pick> {
     items
         .into_iter()
         .map(|(value, label)| Pick {
