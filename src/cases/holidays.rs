@@ -43,7 +43,8 @@ pub struct Changed {
     pub removed: usize,
 }
 
-fn invalid(field: &str, problem: impl Into<String>) -> CaseError {
+/// A refusal of one field of a holiday form or file, saying what is wrong, never what was sent.
+pub fn invalid(field: &str, problem: impl Into<String>) -> CaseError {
     CaseError::Invalid(vec![FieldIssue {
         field: field.into(),
         problem: problem.into(),
@@ -129,16 +130,22 @@ pub fn import_window(today: NaiveDate) -> (NaiveDate, NaiveDate) {
     (back, ahead)
 }
 
+/// A holiday's date as written in a form or on the command line: `YYYY-MM-DD`.
+pub fn parse_day(text: &str) -> Result<NaiveDate, CaseError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| invalid("day", "must be a date, as 2026-12-25"))
+}
+
 /// A holiday entered by hand: a date and a name.
 pub fn entered(day: &str, name: &str) -> Result<HolidayRow, CaseError> {
     let mut issues = Vec::new();
-    let day = NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d").ok();
-    if day.is_none() {
-        issues.push(FieldIssue {
-            field: "day".into(),
-            problem: "must be a date, as 2026-12-25".into(),
-        });
-    }
+    let day = match parse_day(day) {
+        Ok(day) => Some(day),
+        Err(CaseError::Invalid(problems)) => {
+            issues.extend(problems);
+            None
+        }
+        Err(other) => return Err(other),
+    };
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
         issues.push(FieldIssue {

@@ -122,8 +122,7 @@ fn holidays(config: &Config, command: HolidaysCommand) -> anyhow::Result<()> {
             )
         }
         HolidaysCommand::Remove { code, day } => {
-            let day = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d")
-                .map_err(|_| anyhow::anyhow!("a date is written YYYY-MM-DD"))?;
+            let day = holidays::parse_day(&day).map_err(|_| anyhow::anyhow!("a date is written YYYY-MM-DD"))?;
             (code, HolidayChange::Remove(day))
         }
     };

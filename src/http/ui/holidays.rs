@@ -226,14 +226,7 @@ pub async fn remove(
 ) -> Result<HttpResponse, WebError> {
     let form = Submitted::parse(&body);
     session.check(&form)?;
-    let day = chrono::NaiveDate::parse_from_str(form.text("day"), "%Y-%m-%d")
-        .map(HolidayChange::Remove)
-        .map_err(|_| {
-            CaseError::Invalid(vec![FieldIssue {
-                field: "day".into(),
-                problem: "must be a date, as 2026-12-25".into(),
-            }])
-        });
+    let day = holidays::parse_day(form.text("day")).map(HolidayChange::Remove);
     change(&state, &session, &req, code.into_inner(), day).await
 }
 
@@ -269,15 +262,9 @@ pub async fn import(
         }
     }
     let parsed = match file {
-        None => Err(CaseError::Invalid(vec![FieldIssue {
-            field: "file".into(),
-            problem: "is missing".into(),
-        }])),
+        None => Err(holidays::invalid("file", "is missing")),
         Some(bytes) => match std::str::from_utf8(&bytes) {
-            Err(_) => Err(CaseError::Invalid(vec![FieldIssue {
-                field: "file".into(),
-                problem: "is not text".into(),
-            }])),
+            Err(_) => Err(holidays::invalid("file", "is not text")),
             Ok(text) => {
                 let (from, until) = holidays::import_window(chrono::Utc::now().date_naive());
                 holidays::from_ics(text, from, until).map(|found| HolidayChange::Put {
