@@ -155,7 +155,7 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
     let db = TestDb::migrated();
     let pool = Db::connect_lazily(&db.url, 2).unwrap();
     let (_, focal_point) = seed_user(&pool, "focal_point", Some("EUD_KE"));
-    let (_, head) = seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    let (head_id, head) = seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
     let (_, reviewer) = seed_user(&pool, "eusr_reviewer", None);
     let (_, stranger) = seed_user(&pool, "focal_point", Some("EUD_UG"));
     let (_, admin) = seed_user(&pool, "admin", None);
@@ -222,6 +222,21 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         wait_for(&client, "section", &reference).await;
         snap(&client, "03b-needs-me").await;
         check_accessible(&client, "needs me").await;
+        // The same page in the head's language, French and then Spanish.
+        for (language, heading) in [("fr", "À traiter"), ("es", "Pendiente"), ("en", "Needs me")] {
+            db.connect()
+                .batch_execute(&format!(
+                    "UPDATE users SET language = '{language}' WHERE id = '{head_id}'"
+                ))
+                .unwrap();
+            client.refresh().await.unwrap();
+            wait_for(&client, "h1", heading).await;
+            wait_for(&client, "section", &reference).await;
+            if language != "en" {
+                snap(&client, &format!("03b-needs-me-{language}")).await;
+                check_accessible(&client, &format!("needs me in {language}")).await;
+            }
+        }
         // The head of delegation approves.
         client.goto(&case_url).await.unwrap();
         take(

@@ -2056,3 +2056,49 @@ struct Day {
     #[diesel(sql_type = diesel::sql_types::Date)]
     day: chrono::NaiveDate,
 }
+
+/// The pages speak the user's language setting, else the browser's: the sign-in page in
+/// Spanish for a browser that asks for it, "Needs me" and the navigation in French for a user
+/// whose setting is French (whatever the browser asks), English otherwise.
+#[actix_web::test]
+async fn pages_speak_the_users_language_else_the_browsers() {
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (french, token) = seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    let (_, english) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let service = web_test::init_service(app(state(pool))).await;
+    let page_in = |accept: &'static str| {
+        let service = &service;
+        async move {
+            let request = web_test::TestRequest::get()
+                .uri("/ui/sign-in")
+                .insert_header(("Accept-Language", accept))
+                .to_request();
+            let response = web_test::call_service(service, request).await;
+            String::from_utf8(web_test::read_body(response).await.to_vec()).unwrap()
+        }
+    };
+    let spanish = page_in("es-ES,es;q=0.9,en;q=0.5").await;
+    assert!(
+        spanish.contains("<html lang=\"es\">") && spanish.contains("<h1>Iniciar sesión</h1>"),
+        "{spanish}"
+    );
+    let german = page_in("de-DE").await;
+    assert!(german.contains("<html lang=\"en\">") && german.contains("<h1>Sign in</h1>"));
+
+    db.connect()
+        .batch_execute(&format!("UPDATE users SET language = 'fr' WHERE id = '{french}'"))
+        .unwrap();
+    let session = sign_in(&service, &token).await;
+    let needs = request(&service, "/ui/needs-me", &[(SESSION, &session)], None).await;
+    assert_eq!(needs.status, 200, "{}", needs.body);
+    assert!(needs.body.contains("<html lang=\"fr\">") && needs.body.contains("<h1>À traiter</h1>"));
+    assert!(needs.body.contains("Rien n&#39;attend votre action.") && needs.body.contains("Se déconnecter"));
+    assert!(needs.body.contains("(chef de délégation)"));
+    // A page not yet translated keeps English content under the French navigation.
+    let cases = request(&service, "/ui/cases", &[(SESSION, &session)], None).await;
+    assert!(cases.body.contains("<html lang=\"en\">") && cases.body.contains("<header class=\"top\" lang=\"fr\">"));
+    let other = sign_in(&service, &english).await;
+    let needs = request(&service, "/ui/needs-me", &[(SESSION, &other)], None).await;
+    assert!(needs.body.contains("<h1>Needs me</h1>") && needs.body.contains("Nothing waits for your action."));
+}

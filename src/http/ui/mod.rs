@@ -11,6 +11,7 @@ mod admin;
 mod approvals;
 mod forms;
 mod holidays;
+mod i18n;
 mod kept;
 mod pages;
 mod session;

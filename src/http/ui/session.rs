@@ -17,6 +17,7 @@ use chrono_tz::Tz;
 use subtle::ConstantTimeEq;
 
 use super::forms::Submitted;
+use super::i18n::{Lang, Tr};
 use super::{WebError, page, see_other};
 use crate::crypto::token;
 use crate::domain::Principal;
@@ -47,6 +48,8 @@ pub struct Session {
     pub csrf: String,
     /// The user's time zone, else their delegation's, else UTC: the wall clock of the pages.
     pub zone: Tz,
+    /// The pages' language: the user's setting, else the browser's (`super::i18n`).
+    pub tr: Tr,
     id_hash: [u8; 32],
 }
 
@@ -88,6 +91,7 @@ impl FromRequest for Session {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let secret = req.cookie(COOKIE).map(|c| c.value().to_owned());
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let browser = Lang::for_request(req, None);
         Box::pin(async move {
             let (Some(secret), Some(state)) = (secret, state) else {
                 return Err(WebError::SignIn);
@@ -124,6 +128,7 @@ impl FromRequest for Session {
                 },
                 csrf: live.session.csrf,
                 zone,
+                tr: Tr(Lang::of_tag(&live.user.language).unwrap_or(browser)),
                 id_hash,
             })
         })
@@ -148,6 +153,7 @@ pub(super) fn cookie<'c>(req: &HttpRequest, name: &'c str, value: String, path: 
 #[derive(Template)]
 #[template(path = "sign_in.html", config = "src/http/ui/askama.toml")]
 struct SignInPage {
+    tr: Tr,
     csrf: String,
     error: Option<String>,
     /// The browser holds a form kept from a session that ended (`super::kept`).
@@ -159,9 +165,16 @@ pub async fn sign_in_page(req: HttpRequest) -> Result<HttpResponse, WebError> {
     sign_in_form(&req, StatusCode::OK, None)
 }
 
+/// The sign-in page in the browser's language; `error` says why the last attempt failed.
 fn sign_in_form(req: &HttpRequest, status: StatusCode, error: Option<String>) -> Result<HttpResponse, WebError> {
     let kept = super::kept::holds_kept(req);
-    paired_page(req, status, |csrf| SignInPage { csrf, error, kept })
+    let tr = signing_in(req);
+    paired_page(req, status, |csrf| SignInPage { tr, csrf, error, kept })
+}
+
+/// The language of the pages before there is a session: the browser's.
+fn signing_in(req: &HttpRequest) -> Tr {
+    Tr(Lang::for_request(req, None))
 }
 
 /// A page with a form sent before there is a session (signing in): the form's token, made
@@ -199,16 +212,16 @@ pub async fn sign_in(state: web::Data<AppState>, req: HttpRequest, body: web::By
             return sign_in_form(
                 &req,
                 StatusCode::UNAUTHORIZED,
-                Some("That token is not valid, has expired or was revoked.".into()),
+                Some(signing_in(&req).t("sign-in-refused")),
             );
         }
         Err(ApiError::TooManyAttempts { retry_after_secs }) => {
             return sign_in_form(
                 &req,
                 StatusCode::TOO_MANY_REQUESTS,
-                Some(format!(
-                    "Too many failed attempts from here. Try again in {} minutes.",
-                    retry_after_secs.div_ceil(60)
+                Some(signing_in(&req).count(
+                    "sign-in-too-many",
+                    i64::try_from(retry_after_secs.div_ceil(60)).unwrap_or(i64::MAX),
                 )),
             );
         }
@@ -282,7 +295,7 @@ pub async fn send_link(
         return sign_in_form(
             &req,
             StatusCode::SERVICE_UNAVAILABLE,
-            Some("Sign-in links are not available here; sign in with your API token.".into()),
+            Some(signing_in(&req).t("sign-in-links-off")),
         );
     };
     let address = crate::http::auth::client_address_of(&req, &state);
@@ -292,9 +305,9 @@ pub async fn send_link(
         return sign_in_form(
             &req,
             StatusCode::TOO_MANY_REQUESTS,
-            Some(format!(
-                "Too many sign-in links were asked for. Try again in {} minutes.",
-                wait.as_secs().div_ceil(60).max(1)
+            Some(signing_in(&req).count(
+                "sign-in-links-too-many",
+                i64::try_from(wait.as_secs().div_ceil(60).max(1)).unwrap_or(i64::MAX),
             )),
         );
     }
@@ -388,7 +401,7 @@ pub async fn use_link(
         None => sign_in_form(
             &req,
             StatusCode::UNAUTHORIZED,
-            Some("That sign-in link has expired or was used already. Ask for another below.".into()),
+            Some(signing_in(&req).t("sign-in-link-spent")),
         ),
     }
 }

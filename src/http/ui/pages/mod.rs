@@ -56,7 +56,9 @@ pub(super) async fn kept_form(
 /// The header of every signed-in page.
 pub struct Nav {
     pub name: String,
-    pub role: &'static str,
+    pub role: String,
+    /// The page's words (`crate::http::ui::i18n`).
+    pub tr: super::i18n::Tr,
     pub csrf: String,
     pub can_open: bool,
     pub reviewer: bool,
@@ -78,14 +80,15 @@ impl Nav {
         let role = session.caller.role;
         Self {
             name: session.caller.display_name.clone(),
-            role: match role {
-                Role::FocalPoint => "focal point",
-                Role::HeadOfDelegation => "head of delegation",
-                Role::EusrReviewer => "EUSR office",
-                Role::Admin => "administrator",
-                Role::HqAnalyst => "headquarters analyst",
-                Role::System => "system",
-            },
+            role: session.tr.t(match role {
+                Role::FocalPoint => "role-focal-point",
+                Role::HeadOfDelegation => "role-head-of-delegation",
+                Role::EusrReviewer => "role-eusr",
+                Role::Admin => "role-admin",
+                Role::HqAnalyst => "role-hq",
+                Role::System => "role-system",
+            }),
+            tr: session.tr,
             csrf: session.csrf.clone(),
             can_open: role.is_delegation_staff(),
             reviewer: role.is_eusr(),
@@ -103,8 +106,8 @@ impl Nav {
 /// with what it says when it has none.
 pub struct Section<L> {
     pub id: &'static str,
-    pub heading: &'static str,
-    pub empty: &'static str,
+    pub heading: String,
+    pub empty: String,
     pub lines: Vec<L>,
 }
 

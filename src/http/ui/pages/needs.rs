@@ -41,7 +41,8 @@ pub async fn needs_me(
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let needs = run(&state, session.caller.clone(), &req, None, cases::needs_me).await?;
-    let zone = session.zone;
+    let (zone, tr) = (session.zone, session.tr);
+    let since = |at| tr.with("needs-since", &[("when", local(at, zone).into())]);
     let line =
         |reference: &crate::domain::Reference, case_id: crate::domain::CaseId, workflow: &str, step: &str| Line {
             reference: reference.to_string(),
@@ -56,8 +57,8 @@ pub async fn needs_me(
         .waiting
         .iter()
         .map(|w| Line {
-            what: "Awaits your action".to_owned(),
-            when: format!("since {}", local(w.since, zone)),
+            what: tr.t("needs-awaits"),
+            when: since(w.since),
             ..line(&w.reference, w.case_id, &w.workflow, &w.state)
         })
         .collect();
@@ -65,12 +66,12 @@ pub async fn needs_me(
         .taken
         .iter()
         .map(|t| Line {
-            what: "Taken by you".to_owned(),
-            when: format!("since {}", local(t.since, zone)),
+            what: tr.t("needs-taken"),
+            when: since(t.since),
             ..line(&t.reference, t.case_id, &t.workflow, &t.state)
         })
         .collect();
-    // The interface is in English for now (issue 17 item 9); the sentence is the reminder's.
+    // The sentence is the reminder's, in the page's language where the mail catalog has it.
     let (overdue, soon): (Vec<Line>, Vec<Line>) = needs
         .due
         .iter()
@@ -79,7 +80,7 @@ pub async fn needs_me(
                 .mailer
                 .as_ref()
                 .map_or(&*BUILT_IN, |m| &*m.catalog)
-                .reminder("en", &d.message),
+                .reminder(tr.lang(), &d.message),
             when: local(d.due_at, zone),
             overdue: d.overdue,
             ..line(&d.reference, d.case_id, &d.workflow, &d.state)
@@ -87,29 +88,29 @@ pub async fn needs_me(
         .partition(|l| l.overdue);
     let mut sections = vec![Section {
         id: "waiting",
-        heading: "Waiting for you",
-        empty: "Nothing waits for your action.",
+        heading: tr.t("needs-waiting"),
+        empty: tr.t("needs-waiting-none"),
         lines: waiting,
     }];
     if session.caller.role.is_eusr() {
         sections.push(Section {
             id: "taken",
-            heading: "Taken by you",
-            empty: "You have taken no item of the review queue.",
+            heading: tr.t("needs-taken"),
+            empty: tr.t("needs-taken-none"),
             lines: taken,
         });
     }
     sections.extend([
         Section {
             id: "overdue",
-            heading: "Overdue",
-            empty: "Nothing is overdue.",
+            heading: tr.t("needs-overdue"),
+            empty: tr.t("needs-overdue-none"),
             lines: overdue,
         },
         Section {
             id: "soon",
-            heading: "Due soon",
-            empty: "Nothing falls due in the next days.",
+            heading: tr.t("needs-soon"),
+            empty: tr.t("needs-soon-none"),
             lines: soon,
         },
     ]);

@@ -133,14 +133,14 @@ pub async fn queue(
             parts: vec![
                 Section {
                     id: "ours",
-                    heading: "Waiting for the EUSR office",
-                    empty: "Nothing waits for the office.",
+                    heading: "Waiting for the EUSR office".into(),
+                    empty: "Nothing waits for the office.".into(),
                     lines: ours,
                 },
                 Section {
                     id: "theirs",
-                    heading: "Waiting on the delegation",
-                    empty: "Nothing waits on a delegation.",
+                    heading: "Waiting on the delegation".into(),
+                    empty: "Nothing waits on a delegation.".into(),
                     lines: theirs,
                 },
             ],

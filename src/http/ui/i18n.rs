@@ -1,0 +1,205 @@
+//! The web interface's languages: English, French and Spanish, from the Fluent catalogs in
+//! `locales/` (compiled in by `fluent-templates`). A signed-in page speaks the user's language
+//! setting when it is one of these; the sign-in pages, and a user whose setting is another,
+//! the first of them the browser asks for (`Accept-Language`, negotiated by `fluent-langneg`);
+//! English when none is.
+//!
+//! Pages translated so far: the frame of every page (navigation, signing out), signing in, and
+//! "Needs me". The others are still in English (issue 17).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use actix_web::HttpRequest;
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader};
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "./src/http/ui/locales",
+        fallback_language: "en",
+        // No Unicode isolation marks around arguments: pages are HTML, their direction set.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+/// A language the web interface speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Fr,
+    Es,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 3] = [Lang::En, Lang::Fr, Lang::Es];
+
+    /// Its BCP 47 tag, as `<html lang>` and the catalogs' folders name it.
+    pub const fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Fr => "fr",
+            Lang::Es => "es",
+        }
+    }
+
+    fn id(self) -> LanguageIdentifier {
+        // The three tags are valid identifiers; the fallback is English's.
+        self.tag().parse().unwrap_or_default()
+    }
+
+    /// The language a tag names (`fr`, `fr-BE`, `es-419`), if it is one of these.
+    pub fn of_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.split(['-', '_']).next()?.to_ascii_lowercase();
+        Lang::ALL.into_iter().find(|lang| lang.tag() == primary)
+    }
+
+    /// The first of these languages `accept` (an `Accept-Language` header) asks for, if any.
+    pub fn negotiated(accept: &str) -> Option<Lang> {
+        let requested = fluent_langneg::accepted_languages::parse(accept);
+        let available: Vec<LanguageIdentifier> = Lang::ALL.iter().map(|l| l.id()).collect();
+        let chosen = fluent_langneg::negotiate_languages(
+            &requested,
+            &available,
+            None,
+            fluent_langneg::NegotiationStrategy::Filtering,
+        );
+        chosen.first().and_then(|id| Lang::of_tag(&id.to_string()))
+    }
+
+    /// The language of a page for a user whose setting is `setting` (None: not signed in).
+    pub fn for_request(req: &HttpRequest, setting: Option<&str>) -> Lang {
+        setting
+            .and_then(Lang::of_tag)
+            .or_else(|| {
+                req.headers()
+                    .get(actix_web::http::header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(Lang::negotiated)
+            })
+            .unwrap_or(Lang::En)
+    }
+}
+
+/// The words of a page in one language: what templates call for each text (`tr.t("key")`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tr(pub Lang);
+
+impl Tr {
+    pub fn lang(&self) -> &'static str {
+        self.0.tag()
+    }
+
+    /// The text of `key`.
+    pub fn t(&self, key: &str) -> String {
+        LOCALES.lookup(&self.0.id(), key)
+    }
+
+    /// The text of `key` with its arguments (`{ $name }` in the catalog).
+    pub fn with(&self, key: &str, args: &[(&'static str, FluentValue<'_>)]) -> String {
+        let args: HashMap<Cow<'static, str>, FluentValue<'_>> = args
+            .iter()
+            .map(|(name, value)| (Cow::Borrowed(*name), value.clone()))
+            .collect();
+        LOCALES.lookup_with_args(&self.0.id(), key, &args)
+    }
+
+    /// The text of `key` with one number argument `n` (plurals are the catalog's).
+    pub fn count(&self, key: &str, n: i64) -> String {
+        self.with(key, &[("n", FluentValue::from(n))])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keys of a catalog file, in order: every line that starts a message (`key = …`).
+    fn keys_of(ftl: &str) -> Vec<&str> {
+        ftl.lines()
+            .filter(|line| line.starts_with(|c: char| c.is_ascii_lowercase()))
+            .filter_map(|line| line.split_once(" =").map(|(key, _)| key.trim()))
+            .collect()
+    }
+
+    const CATALOGS: [(&str, &str); 3] = [
+        ("en", include_str!("locales/en/ui.ftl")),
+        ("fr", include_str!("locales/fr/ui.ftl")),
+        ("es", include_str!("locales/es/ui.ftl")),
+    ];
+
+    #[test]
+    fn every_language_has_every_key_and_no_other() {
+        let english = keys_of(CATALOGS[0].1);
+        assert!(english.len() > 20, "{english:?}");
+        for (tag, ftl) in CATALOGS {
+            let keys = keys_of(ftl);
+            let missing: Vec<&&str> = english.iter().filter(|k| !keys.contains(k)).collect();
+            let extra: Vec<&&str> = keys.iter().filter(|k| !english.contains(k)).collect();
+            assert!(missing.is_empty(), "{tag} lacks {missing:?}");
+            assert!(extra.is_empty(), "{tag} has keys English does not: {extra:?}");
+            // Each is a message Fluent reads, not the fallback's "unknown" text.
+            // (Every argument a message may take given, as pages give them.)
+            let lang = Lang::of_tag(tag).unwrap().id();
+            let args: HashMap<Cow<'static, str>, FluentValue<'_>> =
+                [("n".into(), 2.into()), ("when".into(), "1 Dec 2026".into())].into();
+            for key in &keys {
+                let text = LOCALES.try_lookup_with_args(&lang, key, &args);
+                assert!(text.is_some(), "{tag} {key} does not read as a message");
+            }
+        }
+    }
+
+    #[test]
+    fn every_key_a_template_or_the_code_asks_for_is_in_the_catalog() {
+        let english = keys_of(CATALOGS[0].1);
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/http/ui");
+        let mut asked = Vec::new();
+        for entry in walk(std::path::Path::new(dir)) {
+            let text = std::fs::read_to_string(&entry).unwrap();
+            for marker in ["tr.t(\"", "tr.with(\"", "tr.count(\""] {
+                for (at, _) in text.match_indices(marker) {
+                    let key = text[at + marker.len()..].split('"').next().unwrap().to_owned();
+                    asked.push((entry.display().to_string(), key));
+                }
+            }
+        }
+        assert!(asked.len() > 20, "{asked:?}");
+        for (file, key) in asked {
+            assert!(
+                english.contains(&key.as_str()),
+                "{file} asks for {key}, which en/ui.ftl lacks"
+            );
+        }
+    }
+
+    fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                found.extend(walk(&path));
+            } else if path.extension().is_some_and(|e| e == "rs" || e == "html") && !path.ends_with("i18n.rs") {
+                found.push(path);
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn the_language_is_the_setting_else_the_browsers_else_english() {
+        assert_eq!(Lang::negotiated("fr-BE,fr;q=0.9,en;q=0.8"), Some(Lang::Fr));
+        assert_eq!(Lang::negotiated("de-DE,es;q=0.7"), Some(Lang::Es));
+        assert_eq!(Lang::negotiated("de-DE"), None);
+        assert_eq!(Lang::of_tag("es-419"), Some(Lang::Es));
+        assert_eq!(Tr(Lang::Fr).t("nav-needs-me"), "À traiter");
+        assert_eq!(
+            Tr(Lang::Es).count("sign-in-too-many", 1),
+            "Demasiados intentos fallidos desde aquí. Vuelva a intentarlo en un minuto."
+        );
+        assert_eq!(
+            Tr(Lang::En).count("sign-in-too-many", 5),
+            "Too many failed attempts from here. Try again in 5 minutes."
+        );
+    }
+}

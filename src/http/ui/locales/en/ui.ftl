@@ -1,0 +1,65 @@
+# The web interface in English. Every key is in fr/ui.ftl and es/ui.ftl too (a unit test of
+# http::ui::i18n fails otherwise).
+
+## The frame of every page
+skip-to-content = Skip to the content
+nav-label = Main
+nav-needs-me = Needs me
+nav-review-queue = Review queue
+nav-administration = Administration
+nav-cases = Cases
+nav-my-cases = My cases
+nav-reports = Reports
+nav-open-case = Open a case
+nav-approvals = Approvals
+nav-admin-log = Administrative log
+nav-holidays = Holidays
+nav-workflows = Workflows
+sign-out = Sign out
+role-focal-point = focal point
+role-head-of-delegation = head of delegation
+role-eusr = EUSR office
+role-admin = administrator
+role-hq = headquarters analyst
+role-system = system
+
+## Signing in
+sign-in-title = Sign in
+sign-in-kept = Your session ended before your form was sent. What you typed is kept, sealed, for 12 hours: sign in again to return to it and send it.
+sign-in-token = API token
+sign-in-token-hint = The token your administrator gave you (vigil users add prints it once). You stay signed in on this browser for up to 12 hours, and 30 minutes without activity end the session.
+sign-in-button = Sign in
+sign-in-link-heading = Or get a sign-in link by email
+sign-in-email = Your email address
+sign-in-link-hint = The link works once, for 15 minutes.
+sign-in-link-button = Email me a link
+sign-in-refused = That token is not valid, has expired or was revoked.
+sign-in-too-many = Too many failed attempts from here. Try again in { $n ->
+    [one] one minute
+   *[other] { $n } minutes
+}.
+sign-in-links-off = Sign-in links are not available here; sign in with your API token.
+sign-in-links-too-many = Too many sign-in links were asked for. Try again in { $n ->
+    [one] one minute
+   *[other] { $n } minutes
+}.
+sign-in-link-spent = That sign-in link has expired or was used already. Ask for another below.
+
+## Needs me
+needs-title = Needs me
+needs-hint = What waits for you, what is overdue, and what falls due in the next { $n } days in your cases and your delegation's. Made from the workflows and the reminders; no case is opened for it.
+needs-waiting = Waiting for you
+needs-waiting-none = Nothing waits for your action.
+needs-taken = Taken by you
+needs-taken-none = You have taken no item of the review queue.
+needs-overdue = Overdue
+needs-overdue-none = Nothing is overdue.
+needs-soon = Due soon
+needs-soon-none = Nothing falls due in the next days.
+needs-awaits = Awaits your action
+needs-since = since { $when }
+col-case = Case
+col-procedure = Procedure
+col-step = Step
+col-what = What
+col-when = When

@@ -1,0 +1,64 @@
+# La interfaz web en español.
+
+## El marco de cada página
+skip-to-content = Ir al contenido
+nav-label = Menú principal
+nav-needs-me = Pendiente
+nav-review-queue = Cola de revisión
+nav-administration = Administración
+nav-cases = Casos
+nav-my-cases = Mis casos
+nav-reports = Informes
+nav-open-case = Abrir un caso
+nav-approvals = Aprobaciones
+nav-admin-log = Registro administrativo
+nav-holidays = Días festivos
+nav-workflows = Procedimientos
+sign-out = Cerrar sesión
+role-focal-point = punto focal
+role-head-of-delegation = jefe de delegación
+role-eusr = oficina del REUE
+role-admin = administrador
+role-hq = analista de la sede
+role-system = sistema
+
+## Iniciar sesión
+sign-in-title = Iniciar sesión
+sign-in-kept = Su sesión terminó antes de enviar el formulario. Lo que escribió se conserva, cifrado, durante 12 horas: inicie sesión de nuevo para recuperarlo y enviarlo.
+sign-in-token = Token de la API
+sign-in-token-hint = El token que le dio su administrador (vigil users add lo muestra una sola vez). La sesión dura hasta 12 horas en este navegador, y 30 minutos sin actividad la terminan.
+sign-in-button = Iniciar sesión
+sign-in-link-heading = O reciba un enlace de acceso por correo
+sign-in-email = Su dirección de correo electrónico
+sign-in-link-hint = El enlace funciona una vez, durante 15 minutos.
+sign-in-link-button = Enviarme un enlace
+sign-in-refused = Ese token no es válido, ha caducado o fue revocado.
+sign-in-too-many = Demasiados intentos fallidos desde aquí. Vuelva a intentarlo en { $n ->
+    [one] un minuto
+   *[other] { $n } minutos
+}.
+sign-in-links-off = Los enlaces de acceso no están disponibles aquí; inicie sesión con su token de la API.
+sign-in-links-too-many = Se pidieron demasiados enlaces de acceso. Vuelva a intentarlo en { $n ->
+    [one] un minuto
+   *[other] { $n } minutos
+}.
+sign-in-link-spent = Ese enlace de acceso ha caducado o ya se usó. Pida otro abajo.
+
+## Pendiente
+needs-title = Pendiente
+needs-hint = Lo que le espera, lo que está atrasado y lo que vence en los próximos { $n } días, en sus casos y en los de su delegación. Se basa en los procedimientos y los recordatorios; no se abre ningún caso para ello.
+needs-waiting = Esperando su acción
+needs-waiting-none = Nada espera su acción.
+needs-taken = Asumidos por usted
+needs-taken-none = No ha asumido ningún elemento de la cola de revisión.
+needs-overdue = Atrasado
+needs-overdue-none = Nada está atrasado.
+needs-soon = Vence pronto
+needs-soon-none = Nada vence en los próximos días.
+needs-awaits = Espera su acción
+needs-since = desde { $when }
+col-case = Caso
+col-procedure = Procedimiento
+col-step = Paso
+col-what = Qué
+col-when = Cuándo

@@ -1,0 +1,64 @@
+# L'interface web en français.
+
+## Le cadre de chaque page
+skip-to-content = Aller au contenu
+nav-label = Menu principal
+nav-needs-me = À traiter
+nav-review-queue = File d'examen
+nav-administration = Administration
+nav-cases = Dossiers
+nav-my-cases = Mes dossiers
+nav-reports = Rapports
+nav-open-case = Ouvrir un dossier
+nav-approvals = Approbations
+nav-admin-log = Journal administratif
+nav-holidays = Jours fériés
+nav-workflows = Procédures
+sign-out = Se déconnecter
+role-focal-point = point focal
+role-head-of-delegation = chef de délégation
+role-eusr = bureau du RSUE
+role-admin = administrateur
+role-hq = analyste au siège
+role-system = système
+
+## Se connecter
+sign-in-title = Se connecter
+sign-in-kept = Votre session a pris fin avant l'envoi de votre formulaire. Ce que vous avez saisi est conservé, chiffré, pendant 12 heures : reconnectez-vous pour le retrouver et l'envoyer.
+sign-in-token = Jeton d'API
+sign-in-token-hint = Le jeton que votre administrateur vous a remis (vigil users add l'affiche une seule fois). Vous restez connecté sur ce navigateur jusqu'à 12 heures ; 30 minutes sans activité mettent fin à la session.
+sign-in-button = Se connecter
+sign-in-link-heading = Ou recevoir un lien de connexion par courriel
+sign-in-email = Votre adresse électronique
+sign-in-link-hint = Le lien fonctionne une fois, pendant 15 minutes.
+sign-in-link-button = M'envoyer un lien
+sign-in-refused = Ce jeton n'est pas valide, a expiré ou a été révoqué.
+sign-in-too-many = Trop de tentatives échouées depuis ce poste. Réessayez dans { $n ->
+    [one] une minute
+   *[other] { $n } minutes
+}.
+sign-in-links-off = Les liens de connexion ne sont pas disponibles ici ; connectez-vous avec votre jeton d'API.
+sign-in-links-too-many = Trop de liens de connexion ont été demandés. Réessayez dans { $n ->
+    [one] une minute
+   *[other] { $n } minutes
+}.
+sign-in-link-spent = Ce lien de connexion a expiré ou a déjà servi. Demandez-en un autre ci-dessous.
+
+## À traiter
+needs-title = À traiter
+needs-hint = Ce qui vous attend, ce qui est en retard et ce qui arrive à échéance dans les { $n } prochains jours, dans vos dossiers et ceux de votre délégation. Établi à partir des procédures et des rappels ; aucun dossier n'est ouvert pour cela.
+needs-waiting = En attente de votre part
+needs-waiting-none = Rien n'attend votre action.
+needs-taken = Pris en charge par vous
+needs-taken-none = Vous n'avez pris en charge aucun élément de la file d'examen.
+needs-overdue = En retard
+needs-overdue-none = Rien n'est en retard.
+needs-soon = Échéances proches
+needs-soon-none = Rien n'arrive à échéance dans les prochains jours.
+needs-awaits = Attend votre action
+needs-since = depuis le { $when }
+col-case = Dossier
+col-procedure = Procédure
+col-step = Étape
+col-what = Objet
+col-when = Quand
