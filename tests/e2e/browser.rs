@@ -150,11 +150,28 @@ async fn take(client: &Client, action: &str, fields: &[(&str, Fill<'_>)], proced
     .await;
 }
 
+/// The page shown, again in French and in Spanish (`user`'s language setting changed, the page
+/// reloaded until its heading is `headings`' French and Spanish one), each screenshotted as
+/// `name-fr`, `name-es` and checked by axe; then back in English.
+async fn in_each_language(client: &Client, db: &TestDb, user: vigil::domain::UserId, name: &str, headings: [&str; 3]) {
+    for (language, heading) in ["fr", "es", "en"].into_iter().zip(headings) {
+        db.connect()
+            .batch_execute(&format!("UPDATE users SET language = '{language}' WHERE id = '{user}'"))
+            .unwrap();
+        client.refresh().await.unwrap();
+        wait_for(client, "h1", heading).await;
+        if language != "en" {
+            snap(client, &format!("{name}-{language}")).await;
+            check_accessible(client, &format!("{name} in {language}")).await;
+        }
+    }
+}
+
 #[test]
 fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_its_delegation() {
     let db = TestDb::migrated();
     let pool = Db::connect_lazily(&db.url, 2).unwrap();
-    let (_, focal_point) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (focal_point_id, focal_point) = seed_user(&pool, "focal_point", Some("EUD_KE"));
     let (head_id, head) = seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
     let (_, reviewer) = seed_user(&pool, "eusr_reviewer", None);
     let (_, stranger) = seed_user(&pool, "focal_point", Some("EUD_UG"));
@@ -222,21 +239,14 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         wait_for(&client, "section", &reference).await;
         snap(&client, "03b-needs-me").await;
         check_accessible(&client, "needs me").await;
-        // The same page in the head's language, French and then Spanish.
-        for (language, heading) in [("fr", "À traiter"), ("es", "Pendiente"), ("en", "Needs me")] {
-            db.connect()
-                .batch_execute(&format!(
-                    "UPDATE users SET language = '{language}' WHERE id = '{head_id}'"
-                ))
-                .unwrap();
-            client.refresh().await.unwrap();
-            wait_for(&client, "h1", heading).await;
-            wait_for(&client, "section", &reference).await;
-            if language != "en" {
-                snap(&client, &format!("03b-needs-me-{language}")).await;
-                check_accessible(&client, &format!("needs me in {language}")).await;
-            }
-        }
+        in_each_language(
+            &client,
+            &db,
+            head_id,
+            "03b-needs-me",
+            ["À traiter", "Pendiente", "Needs me"],
+        )
+        .await;
         // The head of delegation approves.
         client.goto(&case_url).await.unwrap();
         take(
@@ -391,6 +401,14 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         wait_for(&client, "table.cases", &reference).await;
         snap(&client, "06-my-cases").await;
         check_accessible(&client, "my cases").await;
+        in_each_language(
+            &client,
+            &db,
+            focal_point_id,
+            "06-my-cases",
+            ["Mes dossiers", "Mis casos", "My cases"],
+        )
+        .await;
         sign_out(&client).await;
 
         // The EUSR office finds it in its queue and acknowledges it.

@@ -2095,9 +2095,12 @@ async fn pages_speak_the_users_language_else_the_browsers() {
     assert!(needs.body.contains("<html lang=\"fr\">") && needs.body.contains("<h1>À traiter</h1>"));
     assert!(needs.body.contains("Rien n&#39;attend votre action.") && needs.body.contains("Se déconnecter"));
     assert!(needs.body.contains("(chef de délégation)"));
+    let cases = request(&service, "/ui/cases?whose=all", &[(SESSION, &session)], None).await;
+    assert!(cases.body.contains("<html lang=\"fr\">") && cases.body.contains("<h1>Mes dossiers</h1>"));
+    assert!(cases.body.contains("Aucun dossier ne correspond.") && cases.body.contains(">Journalistes et médias<"));
     // A page not yet translated keeps English content under the French navigation.
-    let cases = request(&service, "/ui/cases", &[(SESSION, &session)], None).await;
-    assert!(cases.body.contains("<html lang=\"en\">") && cases.body.contains("<header class=\"top\" lang=\"fr\">"));
+    let form = request(&service, "/ui/cases/new", &[(SESSION, &session)], None).await;
+    assert!(form.body.contains("<html lang=\"en\">") && form.body.contains("<header class=\"top\" lang=\"fr\">"));
     let other = sign_in(&service, &english).await;
     let needs = request(&service, "/ui/needs-me", &[(SESSION, &other)], None).await;
     assert!(needs.body.contains("<h1>Needs me</h1>") && needs.body.contains("Nothing waits for your action."));

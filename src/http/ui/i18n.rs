@@ -4,8 +4,9 @@
 //! the first of them the browser asks for (`Accept-Language`, negotiated by `fluent-langneg`);
 //! English when none is.
 //!
-//! Pages translated so far: the frame of every page (navigation, signing out), signing in, and
-//! "Needs me". The others are still in English (issue 17).
+//! Pages translated so far: the frame of every page (navigation, signing out), signing in,
+//! "Needs me" and the case list. The others are still in English ([`UNTRANSLATED`] gives them
+//! their risk and theme names), as are the workflows' titles and dates (issue 17).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -84,6 +85,9 @@ impl Lang {
 /// The words of a page in one language: what templates call for each text (`tr.t("key")`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tr(pub Lang);
+
+/// The words of the pages not translated yet, so that each page is in one language.
+pub const UNTRANSLATED: Tr = Tr(Lang::En);
 
 impl Tr {
     pub fn lang(&self) -> &'static str {

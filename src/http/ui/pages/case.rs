@@ -521,7 +521,11 @@ fn case_view(
         reference: view.reference.into_string(),
         country: view.country,
         risk: view.risk.to_string(),
-        themes: view.themes.iter().map(|t| theme_label(t).to_owned()).collect(),
+        themes: view
+            .themes
+            .iter()
+            .map(|t| theme_label(crate::http::ui::i18n::UNTRANSLATED, t))
+            .collect(),
         owner: if view.owner == session.caller.user_id {
             "you".into()
         } else {

@@ -85,10 +85,13 @@ pub struct CaseLine {
     pub name: Option<String>,
     pub country: String,
     pub risk: String,
+    pub risk_label: String,
     pub themes: String,
     /// Workflow title and state title of each open procedure.
     pub procedures: Vec<(String, String)>,
     pub next_due: Option<String>,
+    /// "since …" of an overdue case's next due item.
+    pub since: String,
     pub overdue: bool,
     pub opened: String,
 }
@@ -175,11 +178,8 @@ fn cases_page(
     page_of: cases::CasePage,
     found: Option<usize>,
 ) -> Result<HttpResponse, WebError> {
-    let found = found.map(|n| match n {
-        0 => "No case found.".to_owned(),
-        1 => "One case found.".to_owned(),
-        n => format!("{n} cases found."),
-    });
+    let tr = session.tr;
+    let found = found.map(|n| tr.count("list-found", i64::try_from(n).unwrap_or(i64::MAX)));
     let now = Utc::now();
     let mine = filters.mine(session.caller.role);
     let registry = &state.workflows;
@@ -199,6 +199,9 @@ fn cases_page(
                 })
                 .collect(),
             next_due: case.next_due_at.map(|at| local(at, session.zone)),
+            since: case.next_due_at.map_or_else(String::new, |at| {
+                tr.with("list-since", &[("when", local(at, session.zone).into())])
+            }),
             overdue: case.next_due_at.is_some_and(|at| at < now),
             opened: case
                 .created_at
@@ -208,13 +211,14 @@ fn cases_page(
             themes: case
                 .themes
                 .iter()
-                .map(|t| theme_label(t))
+                .map(|t| theme_label(tr, t))
                 .collect::<Vec<_>>()
                 .join(", "),
             name: case.defender_name.map(crate::domain::Sensitive::into_inner),
             id: case.id,
             reference: case.reference.into_string(),
             country: case.country,
+            risk_label: super::risk_label(tr, case.risk.as_str()),
             risk: case.risk.to_string(),
         })
         .collect();
@@ -225,14 +229,11 @@ fn cases_page(
         link
     });
     let whose = picks(
-        [("mine", "Mine".to_owned()), ("all", "My delegation's".to_owned())],
+        [("mine", tr.t("list-whose-mine")), ("all", tr.t("list-whose-all"))],
         &[if mine { "mine" } else { "all" }],
     );
     let sorts = picks(
-        [
-            ("newest", "Newest first".to_owned()),
-            ("due", "Next due first".to_owned()),
-        ],
+        [("newest", tr.t("list-newest")), ("due", tr.t("list-next-due"))],
         &[if filters.sort == "due" { "due" } else { "newest" }],
     );
     let workflows = workflow_picks(registry, &[filters.workflow.as_str()]);
@@ -248,8 +249,8 @@ fn cases_page(
         }
     }
     let states = picks(state_names, &[filters.state.as_str()]);
-    let risks = risk_picks(&[filters.risk.as_str()]);
-    let themes = theme_picks(&[filters.theme.as_str()]);
+    let risks = risk_picks(tr, &[filters.risk.as_str()]);
+    let themes = theme_picks(tr, &[filters.theme.as_str()]);
     page(
         StatusCode::OK,
         &CasesPage {

@@ -122,26 +122,18 @@ pub(super) fn local(at: DateTime<Utc>, zone: Tz) -> String {
     at.with_timezone(&zone).format("%-d %b %Y %H:%M %Z").to_string()
 }
 
-fn theme_label(code: &str) -> &'static str {
-    match code {
-        "WHRD" => "Women human rights defenders",
-        "ENV_LAND" => "Environment and land",
-        "INDIGENOUS" => "Indigenous peoples",
-        "MEDIA" => "Journalists and media",
-        "LGBTI" => "LGBTI persons",
-        "LABOUR" => "Labour and trade unions",
-        "LAWYERS" => "Lawyers and judges",
-        "CHILD" => "Child rights",
-        "MINORITY_FORB" => "Minorities, freedom of religion or belief",
-        "DISABILITY" => "Persons with disabilities",
-        "ESCR" => "Economic, social and cultural rights",
-        "ANTI_CORRUPTION" => "Anti-corruption",
-        "DEMOCRACY" => "Democracy and elections",
-        "DIGITAL" => "Digital rights",
-        "TORTURE_DP" => "Torture and deprivation of liberty",
-        "MIGRANTS" => "Migrants and refugees",
-        _ => "Other",
+/// A theme's name in the page's language (an unknown code is "Other").
+fn theme_label(tr: super::i18n::Tr, code: &str) -> String {
+    if THEMES.contains(&code) {
+        tr.t(&format!("theme-{code}"))
+    } else {
+        tr.t("theme-other")
     }
+}
+
+/// A risk's name in the page's language.
+fn risk_label(tr: super::i18n::Tr, risk: &str) -> String {
+    tr.t(&format!("risk-{risk}"))
 }
 
 fn workflow_title(registry: &Registry, name: &str) -> String {
@@ -177,15 +169,15 @@ pub struct Pick {
     pub selected: bool,
 }
 
-fn risk_picks(chosen: &[&str]) -> Vec<Pick> {
+fn risk_picks(tr: super::i18n::Tr, chosen: &[&str]) -> Vec<Pick> {
     picks(
-        Risk::ALL.iter().map(|r| (r.as_str(), forms::humanize(r.as_str()))),
+        Risk::ALL.iter().map(|r| (r.as_str(), risk_label(tr, r.as_str()))),
         chosen,
     )
 }
 
-fn theme_picks(chosen: &[&str]) -> Vec<Pick> {
-    picks(THEMES.iter().map(|t| (*t, theme_label(t).to_owned())), chosen)
+fn theme_picks(tr: super::i18n::Tr, chosen: &[&str]) -> Vec<Pick> {
+    picks(THEMES.iter().map(|t| (*t, theme_label(tr, t))), chosen)
 }
 
 /// The loaded workflows, by title.

@@ -144,7 +144,7 @@ pub async fn queue(
                     lines: theirs,
                 },
             ],
-            risks: risk_picks(&[&query.risk]),
+            risks: risk_picks(crate::http::ui::i18n::UNTRANSLATED, &[&query.risk]),
             delegations: picks(
                 delegations.iter().map(|(code, name)| (code.as_str(), name.clone())),
                 &[&query.delegation],

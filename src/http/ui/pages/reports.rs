@@ -88,7 +88,7 @@ fn dimension_picks(chosen: &str) -> Vec<Pick> {
 fn label(registry: &crate::workflow::Registry, dimension: &str, value: &str) -> String {
     match dimension {
         "workflow" => super::workflow_title(registry, value),
-        "theme" => super::theme_label(value).to_owned(),
+        "theme" => super::theme_label(crate::http::ui::i18n::UNTRANSLATED, value),
         _ => value.to_owned(),
     }
 }
@@ -206,8 +206,8 @@ pub async fn reports_page(
         ),
         first: dimension_picks(chosen_by.first().map_or("", String::as_str)),
         second: dimension_picks(chosen_by.get(1).map_or("", String::as_str)),
-        risks: risk_picks(&[&get("risk")]),
-        themes: theme_picks(&[&get("theme")]),
+        risks: risk_picks(crate::http::ui::i18n::UNTRANSLATED, &[&get("risk")]),
+        themes: theme_picks(crate::http::ui::i18n::UNTRANSLATED, &[&get("theme")]),
         from: get("from"),
         to: get("to"),
         country: get("country"),

@@ -63,3 +63,64 @@ col-procedure = Procedure
 col-step = Step
 col-what = What
 col-when = When
+
+## Risks and themes
+risk-low = Low
+risk-medium = Medium
+risk-high = High
+risk-critical = Critical
+theme-WHRD = Women human rights defenders
+theme-ENV_LAND = Environment and land
+theme-INDIGENOUS = Indigenous peoples
+theme-MEDIA = Journalists and media
+theme-LGBTI = LGBTI persons
+theme-LABOUR = Labour and trade unions
+theme-LAWYERS = Lawyers and judges
+theme-CHILD = Child rights
+theme-MINORITY_FORB = Minorities, freedom of religion or belief
+theme-DISABILITY = Persons with disabilities
+theme-ESCR = Economic, social and cultural rights
+theme-ANTI_CORRUPTION = Anti-corruption
+theme-DEMOCRACY = Democracy and elections
+theme-DIGITAL = Digital rights
+theme-TORTURE_DP = Torture and deprivation of liberty
+theme-MIGRANTS = Migrants and refugees
+theme-other = Other
+
+## The case list
+list-search-label = Find a case by its reference or the defender's name
+list-search-button = Find
+list-search-hint = A name is found however it is spelt in case, accents or word order; each case found is recorded in its access log.
+list-found = { $n ->
+    [0] No case found.
+    [one] One case found.
+   *[other] { $n } cases found.
+}
+list-back = Back to the list
+list-filters = Filters
+list-whose = Whose
+list-whose-mine = Mine
+list-whose-all = My delegation's
+list-procedure = Procedure
+list-step = Step
+list-risk = Risk
+list-theme = Theme
+list-country = Country
+list-order = Order
+list-newest = Newest first
+list-next-due = Next due first
+list-overdue-only = Overdue only
+list-filter = Filter
+list-any = Any
+list-none = No case matches.
+list-caption-newest = Cases, newest first
+list-caption-due = Cases, next due first
+list-defender = Defender
+list-themes = Themes
+list-open-procedures = Open procedures
+list-next-due-col = Next due
+list-opened = Opened
+list-overdue = Overdue
+list-since = since { $when }
+list-names-hint = Each case listed with its defender's name is recorded in its access log.
+list-next-page = Next page

@@ -62,3 +62,64 @@ col-procedure = Procedimiento
 col-step = Paso
 col-what = Qué
 col-when = Cuándo
+
+## Riesgos y temas
+risk-low = Bajo
+risk-medium = Medio
+risk-high = Alto
+risk-critical = Crítico
+theme-WHRD = Defensoras de derechos humanos
+theme-ENV_LAND = Medio ambiente y tierra
+theme-INDIGENOUS = Pueblos indígenas
+theme-MEDIA = Periodistas y medios
+theme-LGBTI = Personas LGBTI
+theme-LABOUR = Trabajo y sindicatos
+theme-LAWYERS = Abogados y jueces
+theme-CHILD = Derechos de la infancia
+theme-MINORITY_FORB = Minorías, libertad de religión o de creencias
+theme-DISABILITY = Personas con discapacidad
+theme-ESCR = Derechos económicos, sociales y culturales
+theme-ANTI_CORRUPTION = Lucha contra la corrupción
+theme-DEMOCRACY = Democracia y elecciones
+theme-DIGITAL = Derechos digitales
+theme-TORTURE_DP = Tortura y privación de libertad
+theme-MIGRANTS = Migrantes y refugiados
+theme-other = Otro
+
+## La lista de casos
+list-search-label = Buscar un caso por su referencia o el nombre del defensor
+list-search-button = Buscar
+list-search-hint = Un nombre se encuentra se escriba como se escriba (mayúsculas, acentos, orden de las palabras); cada caso encontrado queda anotado en su registro de accesos.
+list-found = { $n ->
+    [0] No se encontró ningún caso.
+    [one] Se encontró un caso.
+   *[other] Se encontraron { $n } casos.
+}
+list-back = Volver a la lista
+list-filters = Filtros
+list-whose = Casos de
+list-whose-mine = Míos
+list-whose-all = Mi delegación
+list-procedure = Procedimiento
+list-step = Paso
+list-risk = Riesgo
+list-theme = Tema
+list-country = País
+list-order = Orden
+list-newest = Los más recientes primero
+list-next-due = Próximo vencimiento primero
+list-overdue-only = Solo atrasados
+list-filter = Filtrar
+list-any = Todos
+list-none = Ningún caso coincide.
+list-caption-newest = Casos, los más recientes primero
+list-caption-due = Casos, próximo vencimiento primero
+list-defender = Defensor
+list-themes = Temas
+list-open-procedures = Procedimientos en curso
+list-next-due-col = Próximo vencimiento
+list-opened = Abierto
+list-overdue = Atrasado
+list-since = desde { $when }
+list-names-hint = Cada caso listado con el nombre de su defensor queda anotado en su registro de accesos.
+list-next-page = Página siguiente

@@ -62,3 +62,64 @@ col-procedure = Procédure
 col-step = Étape
 col-what = Objet
 col-when = Quand
+
+## Risques et thèmes
+risk-low = Faible
+risk-medium = Moyen
+risk-high = Élevé
+risk-critical = Critique
+theme-WHRD = Femmes défenseures des droits humains
+theme-ENV_LAND = Environnement et terres
+theme-INDIGENOUS = Peuples autochtones
+theme-MEDIA = Journalistes et médias
+theme-LGBTI = Personnes LGBTI
+theme-LABOUR = Travail et syndicats
+theme-LAWYERS = Avocats et juges
+theme-CHILD = Droits de l'enfant
+theme-MINORITY_FORB = Minorités, liberté de religion ou de conviction
+theme-DISABILITY = Personnes handicapées
+theme-ESCR = Droits économiques, sociaux et culturels
+theme-ANTI_CORRUPTION = Lutte contre la corruption
+theme-DEMOCRACY = Démocratie et élections
+theme-DIGITAL = Droits numériques
+theme-TORTURE_DP = Torture et privation de liberté
+theme-MIGRANTS = Migrants et réfugiés
+theme-other = Autre
+
+## La liste des dossiers
+list-search-label = Trouver un dossier par sa référence ou le nom du défenseur
+list-search-button = Trouver
+list-search-hint = Un nom est trouvé quelle qu'en soit la graphie (majuscules, accents, ordre des mots) ; chaque dossier trouvé est inscrit dans son journal d'accès.
+list-found = { $n ->
+    [0] Aucun dossier trouvé.
+    [one] Un dossier trouvé.
+   *[other] { $n } dossiers trouvés.
+}
+list-back = Retour à la liste
+list-filters = Filtres
+list-whose = Dossiers de
+list-whose-mine = Moi
+list-whose-all = Ma délégation
+list-procedure = Procédure
+list-step = Étape
+list-risk = Risque
+list-theme = Thème
+list-country = Pays
+list-order = Ordre
+list-newest = Les plus récents d'abord
+list-next-due = Prochaine échéance d'abord
+list-overdue-only = En retard seulement
+list-filter = Filtrer
+list-any = Tous
+list-none = Aucun dossier ne correspond.
+list-caption-newest = Dossiers, les plus récents d'abord
+list-caption-due = Dossiers, prochaine échéance d'abord
+list-defender = Défenseur
+list-themes = Thèmes
+list-open-procedures = Procédures en cours
+list-next-due-col = Prochaine échéance
+list-opened = Ouvert le
+list-overdue = En retard
+list-since = depuis le { $when }
+list-names-hint = Chaque dossier listé avec le nom de son défenseur est inscrit dans son journal d'accès.
+list-next-page = Page suivante
