@@ -39,8 +39,9 @@ pub enum CatalogError {
     File { file: String, reason: String },
 }
 
-const BUILT_IN: [(&str, &str); 2] = [
+const BUILT_IN: [(&str, &str); 3] = [
     ("en", include_str!("../../workflows/messages/en.toml")),
+    ("es", include_str!("../../workflows/messages/es.toml")),
     ("fr", include_str!("../../workflows/messages/fr.toml")),
 ];
 
@@ -51,7 +52,7 @@ pub struct Catalog {
 }
 
 impl Default for Catalog {
-    /// The compiled-in English and French.
+    /// The compiled-in English, Spanish and French.
     fn default() -> Self {
         let languages = BUILT_IN
             .iter()
@@ -161,7 +162,8 @@ mod tests {
     #[test]
     fn the_compiled_in_languages_parse_and_fall_back_to_english() {
         let catalog = Catalog::default();
-        assert_eq!(catalog.languages().collect::<Vec<_>>(), ["en", "fr"]);
+        assert_eq!(catalog.languages().collect::<Vec<_>>(), ["en", "es", "fr"]);
+        assert_eq!(catalog.reminder("es", "trial.hearing_tomorrow"), "Audiencia mañana");
         assert_eq!(catalog.email("fr").case, "Dossier");
         assert_eq!(catalog.email("de").case, "Case");
         assert_eq!(catalog.reminder("fr", "trial.hearing_tomorrow"), "Audience demain");
@@ -181,6 +183,28 @@ mod tests {
         std::fs::write(dir.path().join("de.toml"), "[email]\ncase = \"Fall\"\n").unwrap();
         let error = Catalog::load(dir.path()).unwrap_err().to_string();
         assert!(error.contains("de.toml") && error.contains("missing field"), "{error}");
+    }
+
+    #[test]
+    fn every_shipped_language_has_every_english_text_and_no_other() {
+        let catalog = Catalog::default();
+        let english = &catalog.languages["en"];
+        for (code, language) in &catalog.languages {
+            let missing: Vec<&String> = english
+                .reminders
+                .keys()
+                .filter(|k| !language.reminders.contains_key(*k))
+                .collect();
+            let extra: Vec<&String> = language
+                .reminders
+                .keys()
+                .filter(|k| !english.reminders.contains_key(*k))
+                .collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "{code}: lacks {missing:?}, has more {extra:?}"
+            );
+        }
     }
 
     #[test]

@@ -37,7 +37,7 @@ fn check_prints_one_line_per_valid_workflow() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("messages: ok, 41 keys in English; languages en, fr"),
+        stdout.contains("messages: ok, 41 keys in English; languages en, es, fr"),
         "{stdout}"
     );
 }
