@@ -282,6 +282,14 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         )
         .await;
         snap(&client, "03-case-hearing-scheduled").await;
+        in_each_language(
+            &client,
+            &db,
+            focal_point_id,
+            "03-case-hearing-scheduled",
+            ["Dossier VG-", "Caso VG-", "Case VG-"],
+        )
+        .await;
         take(
             &client,
             "record_attendance",

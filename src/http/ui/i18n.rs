@@ -5,7 +5,7 @@
 //! English when none is.
 //!
 //! Pages translated so far: the frame of every page (navigation, signing out), signing in,
-//! "Needs me" and the case list. The others are still in English ([`UNTRANSLATED`] gives them
+//! "Needs me", the case list and the case page's own words. The others are still in English ([`UNTRANSLATED`] gives them
 //! their risk and theme names), as are the workflows' titles and dates (issue 17).
 
 use std::borrow::Cow;
@@ -108,6 +108,11 @@ impl Tr {
         LOCALES.lookup_with_args(&self.0.id(), key, &args)
     }
 
+    /// The text of `key` with one text argument.
+    pub fn arg(&self, key: &str, name: &'static str, value: &str) -> String {
+        self.with(key, &[(name, FluentValue::from(value))])
+    }
+
     /// The text of `key` with one number argument `n` (plurals are the catalog's).
     pub fn count(&self, key: &str, n: i64) -> String {
         self.with(key, &[("n", FluentValue::from(n))])
@@ -143,10 +148,22 @@ mod tests {
             assert!(missing.is_empty(), "{tag} lacks {missing:?}");
             assert!(extra.is_empty(), "{tag} has keys English does not: {extra:?}");
             // Each is a message Fluent reads, not the fallback's "unknown" text.
-            // (Every argument a message may take given, as pages give them.)
+            // (Every argument a message of the catalog takes given, as pages give them: `n` a
+            // number, the others text.)
             let lang = Lang::of_tag(tag).unwrap().id();
-            let args: HashMap<Cow<'static, str>, FluentValue<'_>> =
-                [("n".into(), 2.into()), ("when".into(), "1 Dec 2026".into())].into();
+            let args: HashMap<Cow<'static, str>, FluentValue<'_>> = ftl
+                .split("{ $")
+                .skip(1)
+                .filter_map(|rest| rest.split([' ', '}']).next())
+                .map(|name| {
+                    let value = if name == "n" {
+                        FluentValue::from(2)
+                    } else {
+                        FluentValue::from("x")
+                    };
+                    (Cow::Owned(name.to_owned()), value)
+                })
+                .collect();
             for key in &keys {
                 let text = LOCALES.try_lookup_with_args(&lang, key, &args);
                 assert!(text.is_some(), "{tag} {key} does not read as a message");
@@ -161,7 +178,7 @@ mod tests {
         let mut asked = Vec::new();
         for entry in walk(std::path::Path::new(dir)) {
             let text = std::fs::read_to_string(&entry).unwrap();
-            for marker in ["tr.t(\"", "tr.with(\"", "tr.count(\""] {
+            for marker in ["tr.t(\"", "tr.with(\"", "tr.count(\"", "tr.arg(\""] {
                 for (at, _) in text.match_indices(marker) {
                     let key = text[at + marker.len()..].split('"').next().unwrap().to_owned();
                     asked.push((entry.display().to_string(), key));
@@ -169,6 +186,21 @@ mod tests {
             }
         }
         assert!(asked.len() > 20, "{asked:?}");
+        // The keys the code makes from a vocabulary: each risk's name and badge, each theme's.
+        for risk in crate::domain::Risk::ALL {
+            for key in [
+                format!("risk-{}", risk.as_str()),
+                format!("case-risk-{}", risk.as_str()),
+            ] {
+                asked.push(("the risks".into(), key));
+            }
+        }
+        for (_, key, _) in crate::http::ui::pages::CONFIDENTIAL {
+            asked.push(("the confidential fields".into(), key.to_owned()));
+        }
+        for theme in crate::domain::THEMES {
+            asked.push(("the themes".into(), format!("theme-{theme}")));
+        }
         for (file, key) in asked {
             assert!(
                 english.contains(&key.as_str()),

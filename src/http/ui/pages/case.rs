@@ -81,6 +81,9 @@ pub struct EventLine {
 #[derive(Template)]
 #[template(path = "case.html", config = "src/http/ui/askama.toml")]
 struct CasePage {
+    /// The risk's badge in the page's language ("high risk"; `risk` is its code, for the
+    /// badge's class).
+    risk_label: String,
     nav: Nav,
     id: CaseId,
     reference: String,
@@ -274,13 +277,19 @@ pub(super) async fn case_page(
     let done = done.and_then(|(procedure, action)| {
         let p = view.procedures.iter().find(|p| p.id == procedure)?;
         let title = &state.workflows.get(&p.workflow)?.definition.actions.get(&action)?.title;
-        Some(format!("Done: {title}."))
+        Some(session.tr.arg("case-done", "action", title))
     });
     let mut page_of = case_view(state, session, view, events, &people, refused.as_ref(), notice);
     page_of.done = done;
     page_of.attached = attached.and_then(|a| {
         let file = files.iter().flatten().find(|f| f.id == a)?;
-        Some(format!("Attached {} (SHA-256 {}).", file.name.expose(), file.sha256))
+        Some(session.tr.with(
+            "case-attached",
+            &[
+                ("file", file.name.expose().as_str().into()),
+                ("sha256", file.sha256.as_str().into()),
+            ],
+        ))
     });
     page_of.attach_problem = attach_problem;
     page_of.attachments = files.map(|files| file_lines(&page_of, files, &people, session));
@@ -333,11 +342,11 @@ fn in_order(data: &Value, position: impl Fn(&str) -> Option<usize>) -> impl Iter
 
 /// The case's own sealed data, in the order and with the labels of the case's form (anything
 /// else the API was given after it).
-fn case_entries(data: &Value, zone: Tz) -> Vec<Entry> {
+fn case_entries(data: &Value, zone: Tz, tr: crate::http::ui::i18n::Tr) -> Vec<Entry> {
     let form = |name: &str| CONFIDENTIAL.iter().position(|(n, _, _)| *n == name);
     in_order(data, form)
         .map(|(name, value)| Entry {
-            label: form(name).map_or_else(|| forms::humanize(name), |i| CONFIDENTIAL[i].1.to_owned()),
+            label: form(name).map_or_else(|| forms::humanize(name), |i| tr.t(CONFIDENTIAL[i].1)),
             value: shown(value, zone),
         })
         .collect()
@@ -355,13 +364,13 @@ impl People {
     /// may not know who.
     fn name_of(&self, user: UserId, session: &Session) -> String {
         if user == session.caller.user_id {
-            return "you".into();
+            return session.tr.t("case-owner-you");
         }
         let user = user.to_string();
         self.named
             .iter()
             .find(|(id, _)| *id == user)
-            .map_or_else(|| "a colleague".into(), |(_, name)| name.clone())
+            .map_or_else(|| session.tr.t("case-owner-colleague"), |(_, name)| name.clone())
     }
 }
 
@@ -459,11 +468,11 @@ fn case_view(
         .iter()
         .map(|due| DueLine {
             when: local(due.due_at, zone),
-            kind: if due.kind == ScheduledKind::Timer {
-                "Timer".into()
+            kind: session.tr.t(if due.kind == ScheduledKind::Timer {
+                "case-timer"
             } else {
-                "Reminder".into()
-            },
+                "case-reminder"
+            }),
             // `trial.hearing_in_7_days` → "Hearing in 7 days".
             what: due
                 .what
@@ -506,35 +515,33 @@ fn case_view(
                 what: action,
                 change,
                 by: match event.actor_id {
-                    _ if event.actor_kind == ActorKind::System => "Vigil".into(),
+                    _ if event.actor_kind == ActorKind::System => session.tr.t("case-vigil"),
                     Some(actor) => people.name_of(actor, session),
-                    None => "Vigil".into(),
+                    None => session.tr.t("case-vigil"),
                 },
                 data: entries(&data, workflow, zone),
             }
         })
         .collect();
-    let confidential = (!view.confidential.expose().is_null()).then(|| case_entries(view.confidential.expose(), zone));
+    let confidential =
+        (!view.confidential.expose().is_null()).then(|| case_entries(view.confidential.expose(), zone, session.tr));
     CasePage {
         nav: Nav::of(session),
         id: view.id,
         reference: view.reference.into_string(),
         country: view.country,
+        risk_label: session.tr.t(&format!("case-risk-{}", view.risk.as_str())),
         risk: view.risk.to_string(),
-        themes: view
-            .themes
-            .iter()
-            .map(|t| theme_label(crate::http::ui::i18n::UNTRANSLATED, t))
-            .collect(),
+        themes: view.themes.iter().map(|t| theme_label(session.tr, t)).collect(),
         owner: if view.owner == session.caller.user_id {
-            "you".into()
+            session.tr.t("case-owner-you")
         } else {
             let owner = view.owner.to_string();
             people
                 .owners
                 .iter()
                 .find(|(id, _)| *id == owner)
-                .map_or_else(|| "a colleague".into(), |(_, name)| name.clone())
+                .map_or_else(|| session.tr.t("case-owner-colleague"), |(_, name)| name.clone())
         },
         opened: local(view.created_at, zone),
         updated: local(view.updated_at, zone),
@@ -599,7 +606,7 @@ pub async fn take_action(
         message,
     };
     if !issues.is_empty() {
-        let refusal = refused(issues, Some("Some fields need another look.".into()));
+        let refusal = refused(issues, Some(session.tr.t("case-look-again")));
         let said = Said {
             refused: Some(refusal),
             ..Said::default()
@@ -618,7 +625,9 @@ pub async fn take_action(
     let (status, refusal) = match outcome {
         Ok(_) => {
             // Back to the case, saying what was done, focus on that (`#done`).
-            return Ok(see_other(&format!("/ui/cases/{case_id}?done={action}&p={procedure}#done")));
+            return Ok(see_other(&format!(
+                "/ui/cases/{case_id}?done={action}&p={procedure}#done"
+            )));
         }
         Err(CaseError::Refused(Refusal::InvalidData { problems, .. })) => {
             let issues = problems
@@ -630,19 +639,19 @@ pub async fn take_action(
                 .collect();
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                refused(issues, Some("Some fields need another look.".into())),
+                refused(issues, Some(session.tr.t("case-look-again"))),
             )
         }
         Err(CaseError::Stale { .. }) => (
             StatusCode::CONFLICT,
-            refused(
-                Vec::new(),
-                Some("Someone changed this procedure since you opened the page. It is shown as it is now; what you typed is kept.".into()),
-            ),
+            refused(Vec::new(), Some(session.tr.t("case-changed-meanwhile"))),
         ),
         Err(CaseError::Refused(other)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            refused(Vec::new(), Some(format!("Refused: {other}."))),
+            refused(
+                Vec::new(),
+                Some(session.tr.arg("case-refused", "why", &other.to_string())),
+            ),
         ),
         Err(e) => return Err(e.into()),
     };

@@ -16,13 +16,14 @@ use crate::http::ui::kept::{KeptForm, session_or_keep};
 use crate::http::ui::session::Session;
 use crate::http::ui::{WebError, page, see_other};
 
-/// The confidential fields the form offers, sealed with the case; only the name is required.
-pub(super) const CONFIDENTIAL: [(&str, &str, bool); 5] = [
-    ("defender_name", "Defender's name", true),
-    ("organisation", "Organisation", false),
-    ("location", "Where they are", false),
-    ("contact", "How to reach them safely", false),
-    ("narrative", "What happened", false),
+/// The confidential fields the form offers, sealed with the case, with the catalog key of
+/// their label; only the name is required.
+pub(in crate::http::ui) const CONFIDENTIAL: [(&str, &str, bool); 5] = [
+    ("defender_name", "conf-defender_name", true),
+    ("organisation", "conf-organisation", false),
+    ("location", "conf-location", false),
+    ("contact", "conf-contact", false),
+    ("narrative", "conf-narrative", false),
 ];
 
 pub struct Typed {
@@ -91,9 +92,10 @@ fn case_form(
         workflow_error: problem("procedure.workflow"),
         confidential: CONFIDENTIAL
             .iter()
+            // This form is not translated yet: its labels in English.
             .map(|(name, label, required)| Typed {
                 name: (*name).to_owned(),
-                label: (*label).to_owned(),
+                label: crate::http::ui::i18n::UNTRANSLATED.t(label),
                 required: *required,
                 long: *name == "narrative",
                 value: form.get(name).unwrap_or_default().to_owned(),

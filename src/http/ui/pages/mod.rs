@@ -13,6 +13,8 @@ mod workflows;
 pub use attachments::{attach, download};
 pub(super) use attachments::{small_text, unreadable};
 pub use case::{case, start_procedure, take_action};
+#[cfg(test)]
+pub(super) use case_form::CONFIDENTIAL;
 pub use case_form::{edit_case, new_case, open_case, update_case};
 pub use list::{cases, home, search};
 pub use needs::needs_me;
@@ -26,13 +28,10 @@ use serde_json::Value;
 
 use super::WebError;
 use super::forms::{self};
+use super::i18n::UNTRANSLATED;
 use super::session::Session;
 use crate::domain::{Risk, Role, THEMES};
 use crate::workflow::{Registry, Workflow};
-
-/// What a page says above a form kept across signing in again.
-const KEPT: &str =
-    "Your session ended before this was sent. What you typed is kept below: check it, and send it again.";
 
 /// The page a kept form was on, with what was typed in it (`super::kept`): the case page with
 /// the action's form unfolded, or the form that opens or edits a case.
@@ -46,10 +45,21 @@ pub(super) async fn kept_form(
     use super::kept::KeptForm;
     match form {
         KeptForm::Action { procedure, action } => {
-            case::kept_action(state, session, req, (procedure, action), typed, KEPT.to_owned()).await
+            case::kept_action(
+                state,
+                session,
+                req,
+                (procedure, action),
+                typed,
+                session.tr.t("case-kept"),
+            )
+            .await
         }
-        KeptForm::OpenCase => case_form::kept_case_form(state, session, None, typed, KEPT.to_owned()),
-        KeptForm::EditCase(id) => case_form::kept_case_form(state, session, Some(id), typed, KEPT.to_owned()),
+        // The forms that open and edit a case are not translated yet: their words in English.
+        KeptForm::OpenCase => case_form::kept_case_form(state, session, None, typed, UNTRANSLATED.t("case-kept")),
+        KeptForm::EditCase(id) => {
+            case_form::kept_case_form(state, session, Some(id), typed, UNTRANSLATED.t("case-kept"))
+        }
     }
 }
 
@@ -127,7 +137,7 @@ fn theme_label(tr: super::i18n::Tr, code: &str) -> String {
     if THEMES.contains(&code) {
         tr.t(&format!("theme-{code}"))
     } else {
-        tr.t("theme-other")
+        tr.t("theme-OTHER")
     }
 }
 
