@@ -1905,6 +1905,33 @@ async fn a_form_sent_after_its_session_ended_is_kept_across_signing_in_again() {
     assert_eq!(back.status, 200, "{}", back.body);
     assert!(back.body.contains("value=\"Achieng Njeri\"") && back.body.contains("Detained at the border."));
     assert_eq!(db.count("SELECT count(*) AS count FROM cases"), 1);
+
+    // A note kept for a step that has moved on meanwhile (the procedure closed through the API)
+    // comes back shown on the case page, not lost with the form that is no longer offered.
+    let (fresh, _) = sign_in_holding(&service, &token, &[]).await;
+    let page = request(&service, &case_uri, &[(SESSION, &fresh)], None).await;
+    idle();
+    let sent = send(
+        vec![(SESSION, fresh.clone())],
+        note_form(&csrf_of(&page.body), "A note for a closed step"),
+    )
+    .await;
+    let kept = sent.cookie("vigil_kept").unwrap();
+    let procedure = action.split('/').nth(3).unwrap();
+    call_ok(
+        &service,
+        "POST",
+        &format!("/api/v1/procedures/{procedure}/transitions"),
+        &token,
+        Some(json!({"action": "close", "expected_version": 2, "data": {"outcome": "withdrawn_at_defender_request"}})),
+    )
+    .await;
+    let (signed, _) = sign_in_holding(&service, &token, &[("vigil_kept", &kept)]).await;
+    let back = request(&service, "/ui/kept", &[(SESSION, &signed), ("vigil_kept", &kept)], None).await;
+    assert_eq!(back.status, 200, "{}", back.body);
+    assert!(back.body.contains("This step has moved on meanwhile"), "{}", back.body);
+    assert!(back.body.contains("<dd>A note for a closed step</dd>"), "{}", back.body);
+    assert!(!back.body.contains("Go to the form"));
 }
 
 /// A delegation's holidays, from its page: an administrator imports an iCalendar file (a ten-day

@@ -103,6 +103,9 @@ struct CasePage {
     notice: Option<String>,
     /// The form the notice is about (refused, or kept across signing in again), by its id.
     notice_form: Option<String>,
+    /// What was typed into a refused or kept form that the page no longer offers (the step moved
+    /// on meanwhile), shown so that it is not lost: each field's name and value.
+    unplaced: Vec<Entry>,
     /// What the action just taken was, said once the page is back (focus is moved to it).
     done: Option<String>,
     /// Other cases of the same defender's name, by reference, with their page's address.
@@ -190,6 +193,43 @@ pub(super) async fn kept_action(
         ..Said::default()
     };
     case_page(state, session, req, case_id, said, StatusCode::OK).await
+}
+
+/// Whether the page offers the form `refused` was sent from.
+fn offered(procedures: &[cases::ProcedureView], refused: &Refused) -> bool {
+    procedures
+        .iter()
+        .any(|p| p.id == refused.procedure && p.actions.iter().any(|a| a.id == refused.action))
+}
+
+/// What was typed into the form `refused` was sent from, by the labels its workflow gives the
+/// fields (the form's own hidden fields left out): shown when the page no longer offers it.
+fn unplaced(
+    registry: &crate::workflow::Registry,
+    procedures: &[cases::ProcedureView],
+    refused: &Refused,
+) -> Vec<Entry> {
+    let fields = procedures
+        .iter()
+        .find(|p| p.id == refused.procedure)
+        .and_then(|p| registry.version(&p.workflow, &p.workflow_version))
+        .and_then(|w| w.definition.actions.get(&refused.action))
+        .map(|a| a.fields.clone())
+        .unwrap_or_default();
+    refused
+        .form
+        .pairs()
+        .filter_map(|(name, value)| {
+            let field = name.strip_prefix(forms::DATA)?;
+            (!value.trim().is_empty()).then(|| Entry {
+                label: fields
+                    .get(field)
+                    .and_then(|f| f.title.clone())
+                    .unwrap_or_else(|| forms::humanize(field)),
+                value: value.clone(),
+            })
+        })
+        .collect()
 }
 
 /// The most events the case page shows: the latest (the API's timeline pages through them all).
@@ -551,7 +591,13 @@ fn case_view(
         timeline,
         startable: workflow_picks(registry, &[]),
         can_change: session.caller.role.is_delegation_staff(),
-        notice_form: refused.map(|r| format!("a-{}-{}", r.procedure, r.action)),
+        notice_form: refused
+            .filter(|r| offered(&view.procedures, r))
+            .map(|r| format!("a-{}-{}", r.procedure, r.action)),
+        unplaced: refused
+            .filter(|r| !offered(&view.procedures, r))
+            .map(|r| unplaced(registry, &view.procedures, r))
+            .unwrap_or_default(),
         notice,
         done: None,
         attachments: None,

@@ -181,6 +181,7 @@ case-look-again = Some fields need another look.
 case-changed-meanwhile = Someone changed this procedure since you opened the page. It is shown as it is now; what you typed is kept.
 case-refused = Refused: { $why }.
 case-kept = Your session ended before this was sent. What you typed is kept below: check it, and send it again.
+case-unplaced = This step has moved on meanwhile, so its form is no longer here. What you typed:
 
 ## What a case holds about the person
 conf-defender_name = Defender's name

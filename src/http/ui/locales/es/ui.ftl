@@ -180,6 +180,7 @@ case-look-again = Algunos campos necesitan otra revisión.
 case-changed-meanwhile = Alguien cambió este procedimiento desde que abrió la página. Se muestra como está ahora; lo que escribió se conserva.
 case-refused = Rechazado: { $why }.
 case-kept = Su sesión terminó antes del envío. Lo que escribió se conserva abajo: revíselo y envíelo de nuevo.
+case-unplaced = Este paso avanzó entretanto, así que su formulario ya no está. Lo que escribió:
 
 ## Lo que un caso contiene sobre la persona
 conf-defender_name = Nombre del defensor

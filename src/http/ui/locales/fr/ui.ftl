@@ -180,6 +180,7 @@ case-look-again = Certains champs sont à revoir.
 case-changed-meanwhile = Quelqu'un a modifié cette procédure depuis l'ouverture de la page. Elle est affichée telle qu'elle est maintenant ; ce que vous avez saisi est conservé.
 case-refused = Refusé : { $why }.
 case-kept = Votre session a pris fin avant l'envoi. Ce que vous avez saisi est conservé ci-dessous : vérifiez-le et envoyez-le à nouveau.
+case-unplaced = Cette étape a avancé entre-temps : son formulaire n'est plus là. Ce que vous aviez saisi :
 
 ## Ce qu'un dossier contient sur la personne
 conf-defender_name = Nom du défenseur
