@@ -105,9 +105,7 @@ pub async fn session_or_keep(
         sent_to: kept.path(),
         fields: form.pairs().filter(|(name, _)| name != "csrf").cloned().collect(),
     };
-    let mut plaintext = serde_json::to_vec(&what).map_err(|e| ApiError::Internal(Box::new(e)))?;
-    // JSON ends where its value does: trailing spaces are padding, read as nothing.
-    plaintext.resize(plaintext.len().div_ceil(PAD_TO) * PAD_TO, b' ');
+    let plaintext = padded(serde_json::to_vec(&what).map_err(|e| ApiError::Internal(Box::new(e)))?);
     let (secret, recipient) = keyring::one_time_key();
     let sealed = keyring::seal(&recipient, &Sensitive::new(plaintext)).map_err(|e| ApiError::Internal(Box::new(e)))?;
     let id = FormDraftId::random();
@@ -140,6 +138,13 @@ pub async fn session_or_keep(
     let mut cookie = session::cookie(req, COOKIE, format!("{id}.{}", secret.expose()), "/ui");
     cookie.set_max_age(CookieDuration::seconds(KEPT_FOR.num_seconds()));
     Err(WebError::SignInKept(Box::new(Sensitive::new(cookie))))
+}
+
+/// `json` padded with spaces to a multiple of [`PAD_TO`] bytes: JSON ends where its value does,
+/// so the padding reads as nothing.
+fn padded(mut json: Vec<u8>) -> Vec<u8> {
+    json.resize(json.len().div_ceil(PAD_TO).max(1) * PAD_TO, b' ');
+    json
 }
 
 /// Whether the browser holds a kept form (the sign-in page says so).
@@ -190,6 +195,22 @@ pub async fn kept_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_is_kept_is_padded_to_whole_kibibytes_and_reads_back_the_same() {
+        for typed in ["", "a short note", &"x".repeat(900), &"y".repeat(5000)] {
+            let kept = Kept {
+                sent_to: "/ui/cases".into(),
+                fields: vec![("data.note".into(), typed.to_owned())],
+            };
+            let plain = serde_json::to_vec(&kept).unwrap();
+            let padding = padded(plain.clone());
+            assert_eq!(padding.len() % PAD_TO, 0);
+            assert!(padding.len() >= plain.len() && padding.len() < plain.len() + PAD_TO);
+            let back: Kept = serde_json::from_slice(&padding).unwrap();
+            assert_eq!(back.fields, kept.fields);
+        }
+    }
 
     #[test]
     fn a_kept_form_is_named_by_where_it_was_sent_and_nothing_else_is_kept() {

@@ -132,16 +132,31 @@ where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
-    let form = request(service, "/ui/sign-in", &[], None).await;
+    sign_in_holding(service, token, &[]).await.0
+}
+
+/// Signs in with `token` on a browser that also holds `held` cookies (a kept form's): the new
+/// session cookie's value, and where signing in led.
+pub async fn sign_in_holding<S, B>(service: &S, token: &str, held: &[(&str, &str)]) -> (String, String)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let form = request(service, "/ui/sign-in", held, None).await;
     let pairing = form.cookie("vigil_sign_in").expect("the sign-in form's cookie");
+    let mut cookies = held.to_vec();
+    cookies.push(("vigil_sign_in", &pairing));
     let csrf = csrf_of(&form.body);
     let signed = request(
         service,
         "/ui/sign-in",
-        &[("vigil_sign_in", &pairing)],
+        &cookies,
         Some(&[("csrf", &csrf), ("token", token)]),
     )
     .await;
     assert_eq!(signed.status, 303, "{}", signed.body);
-    signed.cookie("vigil_session").expect("a session cookie")
+    (
+        signed.cookie("vigil_session").expect("a session cookie"),
+        signed.location.expect("where signing in leads"),
+    )
 }
