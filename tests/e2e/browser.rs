@@ -173,7 +173,7 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
     let pool = Db::connect_lazily(&db.url, 2).unwrap();
     let (focal_point_id, focal_point) = seed_user(&pool, "focal_point", Some("EUD_KE"));
     let (head_id, head) = seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
-    let (_, reviewer) = seed_user(&pool, "eusr_reviewer", None);
+    let (reviewer_id, reviewer) = seed_user(&pool, "eusr_reviewer", None);
     let (_, stranger) = seed_user(&pool, "focal_point", Some("EUD_UG"));
     let (_, admin) = seed_user(&pool, "admin", None);
     let (serve, _home) = serve_on(&db, &[]);
@@ -425,6 +425,18 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         wait_for(&client, "table.cases", &reference).await;
         snap(&client, "07-review-queue").await;
         check_accessible(&client, "the review queue").await;
+        in_each_language(
+            &client,
+            &db,
+            reviewer_id,
+            "07-review-queue",
+            [
+                "File d'examen du RSUE",
+                "Cola de revisión del REUE",
+                "EUSR review queue",
+            ],
+        )
+        .await;
         client
             .find(Locator::LinkText(&reference))
             .await

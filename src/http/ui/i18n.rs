@@ -5,7 +5,7 @@
 //! English when none is.
 //!
 //! Pages translated so far: the frame of every page (navigation, signing out), signing in,
-//! "Needs me", the case list and the case page's own words. The others are still in English ([`UNTRANSLATED`] gives them
+//! "Needs me", the case list, the case page's own words and the EUSR review queue. The others are still in English ([`UNTRANSLATED`] gives them
 //! their risk and theme names), as are the workflows' titles and dates (issue 17).
 
 use std::borrow::Cow;

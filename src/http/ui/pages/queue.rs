@@ -19,6 +19,8 @@ pub struct QueueLine {
     pub delegation: String,
     pub country: String,
     pub risk: String,
+    /// The risk's name in the page's language.
+    pub risk_label: String,
     pub workflow: String,
     pub state: String,
     pub waiting: String,
@@ -80,18 +82,24 @@ pub async fn queue(
         Ok((entries, names, office))
     })
     .await?;
-    let me = session.caller.user_id;
+    let (me, tr) = (session.caller.user_id, session.tr);
+    let since = |key: &str, n: Option<i64>, who: Option<&str>, at| {
+        let mut args = vec![("when", local(at, session.zone).into())];
+        args.extend(n.map(|n| ("n", n.into())));
+        args.extend(who.map(|who| ("who", who.to_owned().into())));
+        tr.with(key, &args)
+    };
     let claim_of = |entry: &cases::QueueEntry| {
         let (by, at) = entry.claimed_by.zip(entry.claimed_at)?;
         let who = if by == me {
-            "you".to_owned()
+            tr.t("case-owner-you")
         } else {
             office
                 .iter()
                 .find(|u| u.id == by)
-                .map_or_else(|| "a colleague".to_owned(), |u| u.display_name.clone())
+                .map_or_else(|| tr.t("case-owner-colleague"), |u| u.display_name.clone())
         };
-        Some(format!("{who}, since {}", local(at, session.zone)))
+        Some(since("queue-claim", None, Some(&who), at))
     };
     let registry = &state.workflows;
     let in_queue: std::collections::BTreeSet<String> = entries.iter().map(|e| e.delegation.to_string()).collect();
@@ -104,8 +112,8 @@ pub async fn queue(
             claim: claim_of(&e),
             mine: e.claimed_by == Some(me),
             waiting: match e.waiting_hours {
-                h if h < 48 => format!("{h} h, since {}", local(e.waiting_since, session.zone)),
-                h => format!("{} days, since {}", h / 24, local(e.waiting_since, session.zone)),
+                h if h < 48 => since("queue-hours", Some(h), None, e.waiting_since),
+                h => since("queue-days", Some(h / 24), None, e.waiting_since),
             },
             on_the_delegation: on_the_delegation(registry, &e.workflow, &e.state),
             workflow: workflow_title(registry, &e.workflow),
@@ -115,6 +123,7 @@ pub async fn queue(
             reference: e.reference.into_string(),
             delegation: name_of(e.delegation.as_str()),
             country: e.country,
+            risk_label: super::risk_label(tr, e.risk.as_str()),
             risk: e.risk.to_string(),
         })
         .partition(|l| l.on_the_delegation);
@@ -133,18 +142,18 @@ pub async fn queue(
             parts: vec![
                 Section {
                     id: "ours",
-                    heading: "Waiting for the EUSR office".into(),
-                    empty: "Nothing waits for the office.".into(),
+                    heading: tr.t("queue-ours"),
+                    empty: tr.t("queue-ours-none"),
                     lines: ours,
                 },
                 Section {
                     id: "theirs",
-                    heading: "Waiting on the delegation".into(),
-                    empty: "Nothing waits on a delegation.".into(),
+                    heading: tr.t("queue-theirs"),
+                    empty: tr.t("queue-theirs-none"),
                     lines: theirs,
                 },
             ],
-            risks: risk_picks(crate::http::ui::i18n::UNTRANSLATED, &[&query.risk]),
+            risks: risk_picks(tr, &[&query.risk]),
             delegations: picks(
                 delegations.iter().map(|(code, name)| (code.as_str(), name.clone())),
                 &[&query.delegation],

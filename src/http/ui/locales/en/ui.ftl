@@ -189,3 +189,22 @@ conf-organisation = Organisation
 conf-location = Where they are
 conf-contact = How to reach them safely
 conf-narrative = What happened
+
+## The EUSR review queue
+queue-title = EUSR review queue
+queue-hint = Escalated procedures, most urgent first, then the longest waiting: first what waits for the office, then what waits on a delegation (information asked of it). Opening a case is recorded in its access log.
+queue-delegation = Delegation
+queue-any-risk = (any)
+queue-any-delegation = (any)
+queue-show = Show
+queue-ours = Waiting for the EUSR office
+queue-ours-none = Nothing waits for the office.
+queue-theirs = Waiting on the delegation
+queue-theirs-none = Nothing waits on a delegation.
+queue-waiting = Waiting
+queue-taken-by = Taken by
+queue-take = Take it
+queue-give-back = Give back
+queue-claim = { $who }, since { $when }
+queue-hours = { $n } h, since { $when }
+queue-days = { $n } days, since { $when }

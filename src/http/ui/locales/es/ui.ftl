@@ -188,3 +188,22 @@ conf-organisation = Organización
 conf-location = Dónde se encuentra
 conf-contact = Cómo contactarle de forma segura
 conf-narrative = Qué ocurrió
+
+## La cola de revisión del REUE
+queue-title = Cola de revisión del REUE
+queue-hint = Procedimientos escalados, los más urgentes primero y luego los que más esperan: primero lo que espera a la oficina, luego lo que espera a una delegación (se le pidió información). Abrir un caso queda anotado en su registro de accesos.
+queue-delegation = Delegación
+queue-any-risk = (todos)
+queue-any-delegation = (todas)
+queue-show = Mostrar
+queue-ours = Esperando a la oficina del REUE
+queue-ours-none = Nada espera a la oficina.
+queue-theirs = Esperando a la delegación
+queue-theirs-none = Nada espera a una delegación.
+queue-waiting = En espera
+queue-taken-by = Asumido por
+queue-take = Asumirlo
+queue-give-back = Devolverlo
+queue-claim = { $who }, desde { $when }
+queue-hours = { $n } h, desde { $when }
+queue-days = { $n } días, desde { $when }

@@ -188,3 +188,22 @@ conf-organisation = Organisation
 conf-location = Où il ou elle se trouve
 conf-contact = Comment le ou la joindre en sécurité
 conf-narrative = Ce qui s'est passé
+
+## La file d'examen du RSUE
+queue-title = File d'examen du RSUE
+queue-hint = Procédures transmises, les plus urgentes d'abord, puis celles qui attendent depuis le plus longtemps : d'abord ce qui attend le bureau, puis ce qui attend une délégation (des informations lui ont été demandées). Ouvrir un dossier est inscrit dans son journal d'accès.
+queue-delegation = Délégation
+queue-any-risk = (tous)
+queue-any-delegation = (toutes)
+queue-show = Afficher
+queue-ours = En attente du bureau du RSUE
+queue-ours-none = Rien n'attend le bureau.
+queue-theirs = En attente de la délégation
+queue-theirs-none = Rien n'attend une délégation.
+queue-waiting = En attente
+queue-taken-by = Pris en charge par
+queue-take = Prendre en charge
+queue-give-back = Rendre
+queue-claim = { $who }, depuis le { $when }
+queue-hours = { $n } h, depuis le { $when }
+queue-days = { $n } jours, depuis le { $when }
