@@ -200,7 +200,7 @@ fn cases_page(
                 .collect(),
             next_due: case.next_due_at.map(|at| local(at, session.zone)),
             since: case.next_due_at.map_or_else(String::new, |at| {
-                tr.with("list-since", &[("when", local(at, session.zone).into())])
+                tr.with("since", &[("when", local(at, session.zone).into())])
             }),
             overdue: case.next_due_at.is_some_and(|at| at < now),
             opened: case

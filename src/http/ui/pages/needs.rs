@@ -42,7 +42,7 @@ pub async fn needs_me(
 ) -> Result<HttpResponse, WebError> {
     let needs = run(&state, session.caller.clone(), &req, None, cases::needs_me).await?;
     let (zone, tr) = (session.zone, session.tr);
-    let since = |at| tr.with("needs-since", &[("when", local(at, zone).into())]);
+    let since = |at| tr.with("since", &[("when", local(at, zone).into())]);
     let line =
         |reference: &crate::domain::Reference, case_id: crate::domain::CaseId, workflow: &str, step: &str| Line {
             reference: reference.to_string(),

@@ -57,7 +57,8 @@ needs-overdue-none = Nothing is overdue.
 needs-soon = Due soon
 needs-soon-none = Nothing falls due in the next days.
 needs-awaits = Awaits your action
-needs-since = since { $when }
+# Shared by Needs me and the case list.
+since = since { $when }
 col-case = Case
 col-procedure = Procedure
 col-step = Step
@@ -121,7 +122,6 @@ list-open-procedures = Open procedures
 list-next-due-col = Next due
 list-opened = Opened
 list-overdue = Overdue
-list-since = since { $when }
 list-names-hint = Each case listed with its defender's name is recorded in its access log.
 list-next-page = Next page
 

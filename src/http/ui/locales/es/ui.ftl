@@ -56,7 +56,8 @@ needs-overdue-none = Nada está atrasado.
 needs-soon = Vence pronto
 needs-soon-none = Nada vence en los próximos días.
 needs-awaits = Espera su acción
-needs-since = desde { $when }
+# Shared by Needs me and the case list.
+since = desde { $when }
 col-case = Caso
 col-procedure = Procedimiento
 col-step = Paso
@@ -120,7 +121,6 @@ list-open-procedures = Procedimientos en curso
 list-next-due-col = Próximo vencimiento
 list-opened = Abierto
 list-overdue = Atrasado
-list-since = desde { $when }
 list-names-hint = Cada caso listado con el nombre de su defensor queda anotado en su registro de accesos.
 list-next-page = Página siguiente
 

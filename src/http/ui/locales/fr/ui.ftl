@@ -56,7 +56,8 @@ needs-overdue-none = Rien n'est en retard.
 needs-soon = Échéances proches
 needs-soon-none = Rien n'arrive à échéance dans les prochains jours.
 needs-awaits = Attend votre action
-needs-since = depuis le { $when }
+# Shared by Needs me and the case list.
+since = depuis le { $when }
 col-case = Dossier
 col-procedure = Procédure
 col-step = Étape
@@ -120,7 +121,6 @@ list-open-procedures = Procédures en cours
 list-next-due-col = Prochaine échéance
 list-opened = Ouvert le
 list-overdue = En retard
-list-since = depuis le { $when }
 list-names-hint = Chaque dossier listé avec le nom de son défenseur est inscrit dans son journal d'accès.
 list-next-page = Page suivante
 
