@@ -101,6 +101,19 @@ pub async fn session_or_keep(
         return Err(WebError::SignIn);
     };
     let presented = form.get("csrf").unwrap_or_default().to_owned();
+    // Whose form it is, if it may be kept: asked first, so that nothing is sealed for a request
+    // without the ended session's cookie and token.
+    let person = state
+        .db
+        .run(move |conn| {
+            Ok(sessions::any(conn, &ended)?
+                .filter(|ended| session::same_secret(Some(&presented), &ended.csrf).is_ok())
+                .map(|ended| ended.user_id))
+        })
+        .await?;
+    let Some(person) = person else {
+        return Err(WebError::SignIn);
+    };
     let what = Kept {
         sent_to: kept.path(),
         fields: form.pairs().filter(|(name, _)| name != "csrf").cloned().collect(),
@@ -110,31 +123,14 @@ pub async fn session_or_keep(
     let sealed = keyring::seal(&recipient, &Sensitive::new(plaintext)).map_err(|e| ApiError::Internal(Box::new(e)))?;
     let id = FormDraftId::random();
     let now = Utc::now();
-    let kept = state
-        .db
-        .run(move |conn| {
-            let Some(ended) = sessions::any(conn, &ended)? else {
-                return Ok(false);
-            };
-            if session::same_secret(Some(&presented), &ended.csrf).is_err() {
-                return Ok(false);
-            }
-            drafts::keep(
-                conn,
-                &drafts::NewDraft {
-                    id,
-                    user_id: ended.user_id,
-                    sealed,
-                    created_at: now,
-                    expires_at: now + KEPT_FOR,
-                },
-            )?;
-            Ok(true)
-        })
-        .await?;
-    if !kept {
-        return Err(WebError::SignIn);
-    }
+    let draft = drafts::NewDraft {
+        id,
+        user_id: person,
+        sealed,
+        created_at: now,
+        expires_at: now + KEPT_FOR,
+    };
+    state.db.run(move |conn| drafts::keep(conn, &draft)).await?;
     let mut cookie = session::cookie(req, COOKIE, format!("{id}.{}", secret.expose()), "/ui");
     cookie.set_max_age(CookieDuration::seconds(KEPT_FOR.num_seconds()));
     Err(WebError::SignInKept(Box::new(Sensitive::new(cookie))))
