@@ -70,14 +70,22 @@ impl Lang {
 
     /// The language of a page for a user whose setting is `setting` (None: not signed in).
     pub fn for_request(req: &HttpRequest, setting: Option<&str>) -> Lang {
+        Lang::chosen(setting, Lang::accepted(req))
+    }
+
+    /// The request's `Accept-Language`, if it sent one.
+    pub fn accepted(req: &HttpRequest) -> Option<&str> {
+        req.headers()
+            .get(actix_web::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    /// The setting when it is one of these languages, else the first of them `accept` asks for
+    /// (negotiated only then), else English.
+    pub fn chosen(setting: Option<&str>, accept: Option<&str>) -> Lang {
         setting
             .and_then(Lang::of_tag)
-            .or_else(|| {
-                req.headers()
-                    .get(actix_web::http::header::ACCEPT_LANGUAGE)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(Lang::negotiated)
-            })
+            .or_else(|| accept.and_then(Lang::negotiated))
             .unwrap_or(Lang::En)
     }
 }

@@ -91,7 +91,8 @@ impl FromRequest for Session {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let secret = req.cookie(COOKIE).map(|c| c.value().to_owned());
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let browser = Lang::for_request(req, None);
+        // Negotiated only for a user whose setting is none of the pages' languages.
+        let accept = Lang::accepted(req).map(str::to_owned);
         Box::pin(async move {
             let (Some(secret), Some(state)) = (secret, state) else {
                 return Err(WebError::SignIn);
@@ -128,7 +129,7 @@ impl FromRequest for Session {
                 },
                 csrf: live.session.csrf,
                 zone,
-                tr: Tr(Lang::of_tag(&live.user.language).unwrap_or(browser)),
+                tr: Tr(Lang::chosen(Some(&live.user.language), accept.as_deref())),
                 id_hash,
             })
         })
