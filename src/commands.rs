@@ -316,7 +316,7 @@ pub fn token_link_for(db: &Db, user_id: UserId, issued_by: UserId) -> anyhow::Re
             crate::cases::new_token_link(
                 conn,
                 user.id,
-                &user.email,
+                (&user.email, &user.language),
                 user.delegation.as_ref(),
                 issued_by,
                 Utc::now(),

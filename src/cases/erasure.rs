@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::grants::{NoticeArg, NoticeText, text};
 use super::{CaseError, Context, MAX_PAGE, Notice, answer, email_of, issue, now_micros};
 use crate::audit::ledger::{Ledger, LedgerLine};
 use crate::domain::ErasureReason;
@@ -51,14 +52,23 @@ pub struct Erased {
 fn notice(
     conn: &mut PgConnection,
     delegation: &crate::domain::DelegationCode,
-    subject: String,
-    sentence: String,
+    text: NoticeText,
 ) -> Result<Notice, CaseError> {
     Ok(Notice {
         to: grants::told_of(conn, std::slice::from_ref(delegation), true)?,
-        subject,
-        sentence,
+        text,
     })
+}
+
+/// Why a case is erased, to be worded in the reader's language.
+fn reason_words(reason: ErasureReason) -> NoticeArg {
+    let id = match reason {
+        ErasureReason::DefenderRequest => "erasure-reason-defender_request",
+        ErasureReason::RetentionExpired => "erasure-reason-retention_expired",
+        ErasureReason::DataProtectionOrder => "erasure-reason-data_protection_order",
+        ErasureReason::OpenedInError => "erasure-reason-opened_in_error",
+    };
+    NoticeArg::Words(NoticeText::new(id, vec![]))
 }
 
 fn admin_only(ctx: &Context<'_>) -> Result<(), CaseError> {
@@ -158,12 +168,14 @@ pub fn request_erasure(
         let notice = notice(
             conn,
             &case.delegation,
-            format!("[Vigil] Erasure requested: {}", case.reference),
-            format!(
-                "{requester} asked for case {} of {} to be erased ({}). It waits for approval by another administrator.",
-                case.reference,
-                case.delegation,
-                reason.as_str().replace('_', " ")
+            NoticeText::new(
+                "erasure-requested",
+                vec![
+                    ("requester", text(&requester)),
+                    ("reference", text(case.reference.as_str())),
+                    ("delegation", text(case.delegation.as_str())),
+                    ("reason", reason_words(reason)),
+                ],
             ),
         )?;
         let done = ErasureRequested {
@@ -229,10 +241,13 @@ pub fn approve_erasure(
         let notice = notice(
             conn,
             &request.delegation,
-            format!("[Vigil] Case erased: {}", locked.reference),
-            format!(
-                "{approver} approved the erasure of case {} of {}: its key is destroyed, and only its tombstone remains.",
-                locked.reference, request.delegation
+            NoticeText::new(
+                "erasure-done",
+                vec![
+                    ("approver", text(&approver)),
+                    ("reference", text(locked.reference.as_str())),
+                    ("delegation", text(request.delegation.as_str())),
+                ],
             ),
         )?;
         let done = Erased {

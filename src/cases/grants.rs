@@ -17,6 +17,7 @@ use super::{CaseError, Context, FieldIssue, MAX_PAGE, answer, email_of, issue, n
 use crate::crypto::token;
 use crate::domain::{AdminAct, Approver, Decision, DelegationCode, GrantKind, GrantRequestId, Role, UserId};
 use crate::domain::{Proposal, Sensitive, approver_for, is_email_address, may_decide};
+pub use crate::mail::message::{NoticeArg, NoticeText};
 use crate::store::Conn as PgConnection;
 use crate::store::{admin_log, grants, users};
 
@@ -51,13 +52,13 @@ pub enum GrantAsk {
     ReEnable { user_id: UserId },
 }
 
-/// Who is to be told of a request or its decision, and what, in one sentence (addresses and
-/// roles only: no case, no secret). The HTTP layer mails it once the change has committed.
-#[derive(Debug, Clone, Default)]
+/// Who is to be told of a request or its decision, and what, in one sentence (addresses,
+/// roles and references only: no case, no secret), worded in each one's language by the mail
+/// layer. The HTTP layer mails it once the change has committed.
+#[derive(Debug, Clone)]
 pub struct Notice {
-    pub to: Vec<String>,
-    pub subject: String,
-    pub sentence: String,
+    pub to: Vec<grants::Told>,
+    pub text: NoticeText,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -107,9 +108,14 @@ pub struct PendingGrant {
 pub struct TokenLink {
     pub user_id: UserId,
     pub email: String,
+    /// The language of the owner's emails.
+    pub language: String,
     /// The link's secret, for the email to its owner: never shown to the one who asked.
     pub secret: Sensitive<String>,
 }
+
+/// The language of a new user's emails until they choose theirs.
+const NEW_USER_LANGUAGE: &str = "en";
 
 /// How long a token link works, once.
 pub const TOKEN_LINK_LIFETIME: Duration = Duration::minutes(15);
@@ -119,7 +125,7 @@ pub const TOKEN_LINK_LIFETIME: Duration = Duration::minutes(15);
 pub fn new_token_link(
     conn: &mut PgConnection,
     user_id: UserId,
-    email: &str,
+    (email, language): (&str, &str),
     delegation: Option<&DelegationCode>,
     issued_by: UserId,
     now: DateTime<Utc>,
@@ -145,6 +151,7 @@ pub fn new_token_link(
     Ok(TokenLink {
         user_id,
         email: email.to_owned(),
+        language: language.to_owned(),
         secret: Sensitive::new(secret),
     })
 }
@@ -324,20 +331,56 @@ fn checked(conn: &mut PgConnection, ask: GrantAsk) -> Result<Asked, CaseError> {
 }
 
 /// The words of a grant: "ama@example.org as focal point of EUD_KE".
-fn grant_words(email: &str, role: Role, delegation: Option<&DelegationCode>) -> String {
-    let role = role.as_str().replace('_', " ");
-    match delegation {
-        Some(delegation) => format!("{email} as {role} of {delegation}"),
-        None => format!("{email} as {role}"),
-    }
+/// "alice@… as focal point of EUD_KE", to be worded in the reader's language.
+fn grant_words(email: &str, role: Role, delegation: Option<&DelegationCode>) -> NoticeArg {
+    let role = role_words(role);
+    NoticeArg::Words(match delegation {
+        Some(delegation) => NoticeText::new(
+            "grant-of-delegation",
+            vec![
+                ("email", text(email)),
+                ("role", role),
+                ("delegation", text(delegation.as_str())),
+            ],
+        ),
+        None => NoticeText::new("grant-of-nowhere", vec![("email", text(email)), ("role", role)]),
+    })
 }
 
-fn kind_words(kind: GrantKind) -> &'static str {
-    match kind {
-        GrantKind::NewUser => "a new user",
-        GrantKind::Change => "a change of role",
-        GrantKind::ReEnable => "re-enabling",
-    }
+/// A role's name, to be worded in the reader's language (`role-focal_point` …).
+fn role_words(role: Role) -> NoticeArg {
+    let id = match role {
+        Role::FocalPoint => "role-focal_point",
+        Role::HeadOfDelegation => "role-head_of_delegation",
+        Role::EusrReviewer => "role-eusr_reviewer",
+        Role::Admin => "role-admin",
+        Role::HqAnalyst | Role::System => "role-hq_analyst",
+    };
+    NoticeArg::Words(NoticeText::new(id, vec![]))
+}
+
+fn kind_words(kind: GrantKind) -> NoticeArg {
+    let id = match kind {
+        GrantKind::NewUser => "grant-kind-new_user",
+        GrantKind::Change => "grant-kind-change",
+        GrantKind::ReEnable => "grant-kind-re_enable",
+    };
+    NoticeArg::Words(NoticeText::new(id, vec![]))
+}
+
+/// Who decides, for a notice: the head of the delegation or another administrator.
+fn approver_notice(approver: Approver, delegation: Option<&DelegationCode>) -> NoticeArg {
+    NoticeArg::Words(match (approver, delegation) {
+        (Approver::HeadOfDelegation, Some(delegation)) => {
+            NoticeText::new("approver-head", vec![("delegation", text(delegation.as_str()))])
+        }
+        _ => NoticeText::new("approver-admin", vec![]),
+    })
+}
+
+/// An argument shown as it is.
+pub(super) fn text(value: &str) -> NoticeArg {
+    NoticeArg::Text(value.to_owned())
 }
 
 /// Who decides, in words: "the head of delegation EUD_KE" or "another administrator".
@@ -354,7 +397,7 @@ fn told(
     conn: &mut PgConnection,
     approver: Approver,
     delegations: &[Option<&DelegationCode>],
-) -> Result<Vec<String>, CaseError> {
+) -> Result<Vec<grants::Told>, CaseError> {
     let delegations: Vec<DelegationCode> = delegations.iter().flatten().map(|d| (*d).clone()).collect();
     Ok(grants::told_of(conn, &delegations, approver == Approver::Admin)?)
 }
@@ -406,11 +449,14 @@ pub fn request_grant(conn: &mut PgConnection, ctx: &Context<'_>, ask: GrantAsk) 
         let grant = grant_words(&asked.email, asked.role, asked.delegation.as_ref());
         let notice = Notice {
             to: told(conn, approver, &[asked.delegation.as_ref(), asked.leaves.as_ref()])?,
-            subject: format!("[Vigil] Grant requested: {grant}"),
-            sentence: format!(
-                "{requester} asked for {}: {grant}. It waits for approval by {}; nothing changes until then.",
-                kind_words(asked.kind),
-                approver_words(approver, asked.delegation.as_ref()),
+            text: NoticeText::new(
+                "grant-requested",
+                vec![
+                    ("requester", text(&requester)),
+                    ("kind", kind_words(asked.kind)),
+                    ("grant", grant),
+                    ("approver", approver_notice(approver, asked.delegation.as_ref())),
+                ],
             ),
         };
         let asked = GrantAsked {
@@ -480,7 +526,7 @@ fn decide(
                         role: request.role,
                         delegation: request.delegation.clone(),
                         time_zone: None,
-                        language: "en".into(),
+                        language: NEW_USER_LANGUAGE.into(),
                         digest: false,
                     };
                     users::insert_user(conn, &user)?;
@@ -520,7 +566,7 @@ fn decide(
             let link = new_token_link(
                 conn,
                 request.user_id,
-                &email,
+                (&email, NEW_USER_LANGUAGE),
                 request.delegation.as_ref(),
                 ctx.caller.user_id,
                 at,
@@ -529,17 +575,23 @@ fn decide(
         }
         let decider = email_of(conn, ctx.caller.user_id)?;
         let grant = grant_words(&email, request.role, request.delegation.as_ref());
-        let (verb, outcome) = match decision {
-            Decision::Approved => ("approved", "It is in effect now."),
-            Decision::Refused => ("refused", "Nothing changed."),
+        let id = match decision {
+            Decision::Approved => "grant-approved",
+            Decision::Refused => "grant-refused",
         };
         let mut to = told(conn, request.approver, &[request.delegation.as_ref(), leaves.as_ref()])?;
         // The person the grant is for hears of it by their own link or their next sign-in.
-        to.retain(|address| !address.eq_ignore_ascii_case(&email));
+        to.retain(|told| !told.email.eq_ignore_ascii_case(&email));
         let notice = Notice {
             to,
-            subject: format!("[Vigil] Grant {verb}: {grant}"),
-            sentence: format!("{decider} {verb} {}: {grant}. {outcome}", kind_words(request.kind)),
+            text: NoticeText::new(
+                id,
+                vec![
+                    ("decider", text(&decider)),
+                    ("kind", kind_words(request.kind)),
+                    ("grant", grant),
+                ],
+            ),
         };
         let decided = GrantDecided {
             request_id: request.id,

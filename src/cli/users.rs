@@ -28,7 +28,7 @@ pub enum UsersCommand {
         /// The user's time zone for reminders (default: their delegation's).
         #[arg(long, value_parser = args::time_zone)]
         time_zone: Option<String>,
-        /// The language of their emails (a file under workflows/messages/; default en).
+        /// The language of their emails and pages (en, fr, es, or a file under workflows/messages/; default en).
         #[arg(long, default_value = "en", value_parser = args::language)]
         language: String,
         /// Send their reminders as one digest email a day.

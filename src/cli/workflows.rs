@@ -46,7 +46,7 @@ pub fn run(config: &Config, command: WorkflowsCommand) -> anyhow::Result<()> {
             anyhow::ensure!(
                 missing.is_empty(),
                 "{}: no English text for {}",
-                dir.join("messages/en.toml").display(),
+                dir.join("messages/en.ftl").display(),
                 missing.join(", ")
             );
             for workflow in registry.iter() {

@@ -20,10 +20,11 @@ pub(super) async fn tell(state: &AppState, notice: &Notice) {
         return;
     };
     let approvals = format!("{}ui/approvals", mailer.public_url);
-    let email = crate::mail::message::four_eyes(&notice.subject, &notice.sentence, &approvals);
     let mut failed = 0_usize;
     for to in &notice.to {
-        if crate::mail::deliver(&mailer.outbox, &mailer.from, to, email.clone())
+        let words = mailer.catalog.words(&to.language);
+        let email = crate::mail::message::four_eyes(&notice.text, &approvals, words);
+        if crate::mail::deliver(&mailer.outbox, &mailer.from, &to.email, email)
             .await
             .is_err()
         {
@@ -39,7 +40,8 @@ pub(super) async fn tell(state: &AppState, notice: &Notice) {
 pub(super) async fn email_token_link(state: &AppState, link: &TokenLink) -> Result<(), String> {
     let mailer = state.mailer.as_ref().ok_or_else(no_mail)?;
     let url = format!("{}ui/sign-in/token/{}", mailer.public_url, link.secret.expose());
-    let message = crate::mail::message::token_link(&url, cases::TOKEN_LINK_LIFETIME.num_minutes());
+    let words = mailer.catalog.words(&link.language);
+    let message = crate::mail::message::token_link(&url, cases::TOKEN_LINK_LIFETIME.num_minutes(), words);
     crate::mail::deliver(&mailer.outbox, &mailer.from, &link.email, message)
         .await
         .map_err(|e| {

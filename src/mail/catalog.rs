@@ -1,37 +1,18 @@
-//! The words of reminder emails, per language: `workflows/messages/LANG.toml` holds the
-//! words around every email (`[email]`) and the sentence each reminder's message key stands
-//! for (`[reminders]`). English is complete (checked by `vigil workflows check`); another
-//! language may lack texts, which then fall back to English.
+//! The words of Vigil's emails, per language, in Fluent: `workflows/messages/LANG.ftl` holds
+//! the words around every reminder (`email-…`), the sentence each reminder's message key
+//! stands for (`reminder-…`, the key's dots written as dashes), and the sign-in, token and
+//! four-eyes emails. English is complete (checked by `vigil workflows check` and the tests
+//! below); another language may lack texts, which then fall back to English.
 //!
-//! The English and French files are compiled in as well, so a deployment without the folder
-//! still writes proper emails; files found on disk take precedence.
+//! English, French and Spanish are compiled in, so a deployment without the folder still writes
+//! proper emails; a file found on disk overrides their texts one by one and may add a language.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Deserialize;
-
-/// The words around every email.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EmailText {
-    pub case: String,
-    pub procedure: String,
-    pub step: String,
-    pub due: String,
-    pub open_case: String,
-    pub footer: String,
-    pub digest_subject: String,
-    pub digest_intro: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Language {
-    email: EmailText,
-    #[serde(default)]
-    reminders: BTreeMap<String, String>,
-}
+use fluent_templates::LanguageIdentifier;
+use fluent_templates::fluent_bundle::concurrent::FluentBundle;
+use fluent_templates::fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -40,30 +21,44 @@ pub enum CatalogError {
 }
 
 const BUILT_IN: [(&str, &str); 3] = [
-    ("en", include_str!("../../workflows/messages/en.toml")),
-    ("es", include_str!("../../workflows/messages/es.toml")),
-    ("fr", include_str!("../../workflows/messages/fr.toml")),
+    ("en", include_str!("../../workflows/messages/en.ftl")),
+    ("es", include_str!("../../workflows/messages/es.ftl")),
+    ("fr", include_str!("../../workflows/messages/fr.ftl")),
 ];
 
+/// One text's arguments: `{ $name }` in the catalog.
+pub type Args<'a> = [(&'static str, FluentValue<'a>)];
+
 /// Every language's texts.
-#[derive(Debug, Clone)]
 pub struct Catalog {
-    languages: BTreeMap<String, Language>,
+    languages: BTreeMap<String, FluentBundle<FluentResource>>,
+}
+
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog")
+            .field("languages", &self.languages.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl Default for Catalog {
-    /// The compiled-in English, Spanish and French.
+    /// The compiled-in English, Spanish and French (the tests prove each parses).
     fn default() -> Self {
-        let languages = BUILT_IN
-            .iter()
-            .filter_map(|(code, text)| Some(((*code).to_owned(), toml::from_str(text).ok()?)))
-            .collect();
-        Self { languages }
+        let mut catalog = Self {
+            languages: BTreeMap::new(),
+        };
+        for (code, text) in BUILT_IN {
+            // A built-in file that did not parse would leave its language to English.
+            let _ = catalog.add(code, text);
+        }
+        catalog
     }
 }
 
 impl Catalog {
-    /// The compiled-in languages, overridden and extended by `dir/*.toml` when `dir` exists.
+    /// The compiled-in languages, overridden text by text and extended by `dir/*.ftl` when
+    /// `dir` exists.
     pub fn load(dir: &Path) -> Result<Self, CatalogError> {
         let mut catalog = Self::default();
         let Ok(entries) = std::fs::read_dir(dir) else {
@@ -72,7 +67,7 @@ impl Catalog {
         let mut paths: Vec<_> = entries
             .flatten()
             .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .filter(|p| p.extension().is_some_and(|x| x == "ftl"))
             .collect();
         paths.sort();
         for path in paths {
@@ -87,63 +82,113 @@ impl Catalog {
                 .unwrap_or_default();
             if !((2..=3).contains(&code.len()) && code.chars().all(|c| c.is_ascii_lowercase())) {
                 return Err(bad(
-                    "the file name is not a language code such as en.toml or fr.toml".into()
+                    "the file name is not a language code such as en.ftl or fr.ftl".into()
                 ));
             }
             let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
-            let language: Language = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
-            catalog.languages.insert(code, language);
+            catalog.add(&code, &text).map_err(bad)?;
         }
         Ok(catalog)
     }
 
-    /// The language codes with a file.
+    /// Adds `text` (a Fluent file) to language `code`, its texts replacing those it names.
+    fn add(&mut self, code: &str, text: &str) -> Result<(), String> {
+        let resource = FluentResource::try_new(text.to_owned()).map_err(|(_, errors)| {
+            let first = &errors[0];
+            let line = text[..first.pos.start.min(text.len())].lines().count().max(1);
+            format!("line {line}: {first} ({} errors in all)", errors.len())
+        })?;
+        let id: LanguageIdentifier = code.parse().map_err(|_| format!("{code} is not a language code"))?;
+        let bundle = self.languages.entry(code.to_owned()).or_insert_with(|| {
+            let mut bundle = FluentBundle::new_concurrent(vec![id]);
+            // Emails are plain text as well as HTML: no Unicode isolation marks around arguments.
+            bundle.set_use_isolating(false);
+            bundle
+        });
+        bundle.add_resource_overriding(resource);
+        Ok(())
+    }
+
+    /// The language codes with texts.
     pub fn languages(&self) -> impl Iterator<Item = &str> {
         self.languages.keys().map(String::as_str)
     }
 
-    /// The words around an email in `language`, or in English.
-    pub fn email(&self, language: &str) -> &EmailText {
-        self.languages
-            .get(language)
-            .or_else(|| self.languages.get("en"))
-            .map(|l| &l.email)
-            .unwrap_or_else(|| &FALLBACK.email)
+    /// The words of emails to a reader of `language`.
+    pub fn words<'c>(&'c self, language: &'c str) -> Words<'c> {
+        Words {
+            catalog: self,
+            language,
+        }
     }
 
-    /// What `key` says in `language`, else in English, else read from the key itself.
-    pub fn reminder(&self, language: &str, key: &str) -> String {
-        [language, "en"]
-            .iter()
-            .find_map(|code| self.languages.get(*code)?.reminders.get(key))
-            .cloned()
-            .unwrap_or_else(|| describe(key))
+    /// Text `id` (`message` or `message.attribute`) in `language`, if that language has it.
+    fn lookup(&self, language: &str, id: &str, args: &Args<'_>) -> Option<String> {
+        let bundle = self.languages.get(language)?;
+        let (name, attribute) = match id.split_once('.') {
+            Some((name, attribute)) => (name, Some(attribute)),
+            None => (id, None),
+        };
+        let message = bundle.get_message(name)?;
+        let pattern = match attribute {
+            Some(attribute) => message.get_attribute(attribute)?.value(),
+            None => message.value()?,
+        };
+        let mut fluent_args = FluentArgs::new();
+        for (name, value) in args {
+            fluent_args.set(*name, value.clone());
+        }
+        let mut errors = Vec::new();
+        let text = bundle.format_pattern(pattern, Some(&fluent_args), &mut errors);
+        errors.is_empty().then(|| text.into_owned())
     }
 
     /// The message keys among `keys` with no English text.
     pub fn missing_in_english<'a>(&self, keys: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
-        let english = self.languages.get("en");
         keys.into_iter()
-            .filter(|key| english.is_none_or(|en| !en.reminders.contains_key(*key)))
+            .filter(|key| self.lookup("en", &reminder_id(key), &[]).is_none())
             .collect()
     }
 }
 
-/// The English words, should the English file be missing and the compiled-in one unreadable
-/// (a test proves it is readable).
-static FALLBACK: std::sync::LazyLock<Language> = std::sync::LazyLock::new(|| Language {
-    email: EmailText {
-        case: "Case".into(),
-        procedure: "Procedure".into(),
-        step: "Step".into(),
-        due: "Due".into(),
-        open_case: "Open the case".into(),
-        footer: String::new(),
-        digest_subject: "Your reminders".into(),
-        digest_intro: String::new(),
-    },
-    reminders: BTreeMap::new(),
-});
+/// The Fluent id of a reminder's message key: `trial.hearing_tomorrow` is
+/// `reminder-trial-hearing_tomorrow` (keys are lowercase identifiers joined by dots, which
+/// Fluent ids may not hold; no identifier holds a dash, so the spelling is one to one).
+fn reminder_id(key: &str) -> String {
+    format!("reminder-{}", key.replace('.', "-"))
+}
+
+/// The words of emails in one reader's language, falling back to English text by text.
+#[derive(Debug, Clone, Copy)]
+pub struct Words<'c> {
+    catalog: &'c Catalog,
+    language: &'c str,
+}
+
+impl Words<'_> {
+    /// Text `id` (`message` or `message.attribute`) with its arguments; else its English
+    /// text; else the id itself, so that a gap shows rather than an empty line.
+    pub fn with(&self, id: &str, args: &Args<'_>) -> String {
+        [self.language, "en"]
+            .iter()
+            .find_map(|language| self.catalog.lookup(language, id, args))
+            .unwrap_or_else(|| id.to_owned())
+    }
+
+    /// Text `id`, which takes no argument.
+    pub fn t(&self, id: &str) -> String {
+        self.with(id, &[])
+    }
+
+    /// What the reminder with message `key` says; a key with no text is read as a sentence.
+    pub fn reminder(&self, key: &str) -> String {
+        let id = reminder_id(key);
+        [self.language, "en"]
+            .iter()
+            .find_map(|language| self.catalog.lookup(language, &id, &[]))
+            .unwrap_or_else(|| describe(key))
+    }
+}
 
 /// `trial.hearing_in_7_days` → "Hearing in 7 days": a key with no text, read as a sentence.
 pub fn describe(message: &str) -> String {
@@ -159,51 +204,152 @@ pub fn describe(message: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The ids of a Fluent file, with `message.attribute` for each attribute.
+    fn ids_of(ftl: &str) -> Vec<String> {
+        let mut ids = Vec::new();
+        let mut message = String::new();
+        for line in ftl.lines() {
+            if line.starts_with(|c: char| c.is_ascii_lowercase()) {
+                if let Some((id, _)) = line.split_once(" =") {
+                    message = id.trim().to_owned();
+                    ids.push(message.clone());
+                }
+            } else if let Some((name, _)) = line.trim_start().strip_prefix('.').and_then(|a| a.split_once(" =")) {
+                ids.push(format!("{message}.{}", name.trim()));
+            }
+        }
+        ids
+    }
+
     #[test]
     fn the_compiled_in_languages_parse_and_fall_back_to_english() {
+        for (code, text) in BUILT_IN {
+            assert!(
+                FluentResource::try_new(text.to_owned()).is_ok(),
+                "{code}.ftl does not parse"
+            );
+        }
         let catalog = Catalog::default();
         assert_eq!(catalog.languages().collect::<Vec<_>>(), ["en", "es", "fr"]);
-        assert_eq!(catalog.reminder("es", "trial.hearing_tomorrow"), "Audiencia mañana");
-        assert_eq!(catalog.email("fr").case, "Dossier");
-        assert_eq!(catalog.email("de").case, "Case");
-        assert_eq!(catalog.reminder("fr", "trial.hearing_tomorrow"), "Audience demain");
-        assert_eq!(catalog.reminder("de", "trial.hearing_tomorrow"), "Hearing tomorrow");
-        assert_eq!(catalog.reminder("fr", "trial.not_written_yet"), "Not written yet");
+        assert_eq!(
+            catalog.words("es").reminder("trial.hearing_tomorrow"),
+            "Audiencia mañana"
+        );
+        assert_eq!(catalog.words("fr").t("email-case"), "Dossier");
+        assert_eq!(catalog.words("de").t("email-case"), "Case");
+        assert_eq!(
+            catalog.words("fr").reminder("trial.hearing_tomorrow"),
+            "Audience demain"
+        );
+        assert_eq!(
+            catalog.words("de").reminder("trial.hearing_tomorrow"),
+            "Hearing tomorrow"
+        );
+        assert_eq!(catalog.words("fr").reminder("trial.not_written_yet"), "Not written yet");
+        assert_eq!(catalog.words("fr").t("no-such-text"), "no-such-text");
+        assert_eq!(
+            catalog
+                .words("es")
+                .with("sign-in-link.lifetime", &[("minutes", FluentValue::from(15))]),
+            "El enlace sirve una vez, durante 15 minutos. Si no lo pidió, ignore este correo."
+        );
         assert_eq!(describe("trial.hearing_in_7_days"), "Hearing in 7 days");
     }
 
     #[test]
-    fn files_on_disk_take_precedence_and_bad_ones_are_named() {
+    fn files_on_disk_override_text_by_text_and_bad_ones_are_named() {
         let dir = tempfile::tempdir().unwrap();
-        let french = include_str!("../../workflows/messages/fr.toml").replace("Audience demain", "Audience : demain");
-        std::fs::write(dir.path().join("fr.toml"), french).unwrap();
+        std::fs::write(
+            dir.path().join("fr.ftl"),
+            "reminder-trial-hearing_tomorrow = Audience : demain\n",
+        )
+        .unwrap();
         let catalog = Catalog::load(dir.path()).unwrap();
-        assert_eq!(catalog.reminder("fr", "trial.hearing_tomorrow"), "Audience : demain");
+        assert_eq!(
+            catalog.words("fr").reminder("trial.hearing_tomorrow"),
+            "Audience : demain"
+        );
+        // The other French texts stay.
+        assert_eq!(catalog.words("fr").t("email-case"), "Dossier");
 
-        std::fs::write(dir.path().join("de.toml"), "[email]\ncase = \"Fall\"\n").unwrap();
+        std::fs::write(dir.path().join("de.ftl"), "email-case = Fall\n\nemail-due = { $\n").unwrap();
         let error = Catalog::load(dir.path()).unwrap_err().to_string();
-        assert!(error.contains("de.toml") && error.contains("missing field"), "{error}");
+        assert!(error.contains("de.ftl") && error.contains("line 3"), "{error}");
     }
 
     #[test]
     fn every_shipped_language_has_every_english_text_and_no_other() {
+        let english = ids_of(BUILT_IN[0].1);
+        assert!(english.len() > 60, "{english:?}");
         let catalog = Catalog::default();
-        let english = &catalog.languages["en"];
-        for (code, language) in &catalog.languages {
-            let missing: Vec<&String> = english
-                .reminders
-                .keys()
-                .filter(|k| !language.reminders.contains_key(*k))
-                .collect();
-            let extra: Vec<&String> = language
-                .reminders
-                .keys()
-                .filter(|k| !english.reminders.contains_key(*k))
-                .collect();
+        for (code, text) in BUILT_IN {
+            let ids = ids_of(text);
+            let missing: Vec<&String> = english.iter().filter(|k| !ids.contains(k)).collect();
+            let extra: Vec<&String> = ids.iter().filter(|k| !english.contains(k)).collect();
             assert!(
                 missing.is_empty() && extra.is_empty(),
                 "{code}: lacks {missing:?}, has more {extra:?}"
             );
+            // Each reads in its own language with every argument given.
+            let args: Vec<(&'static str, FluentValue<'_>)> = [
+                "minutes",
+                "requester",
+                "kind",
+                "grant",
+                "approver",
+                "decider",
+                "email",
+                "role",
+                "delegation",
+                "reference",
+                "reason",
+            ]
+            .into_iter()
+            .map(|name| (name, FluentValue::from(if name == "minutes" { "15" } else { "x" })))
+            .collect();
+            for id in &ids {
+                assert!(catalog.lookup(code, id, &args).is_some(), "{code}: {id} does not read");
+            }
+        }
+    }
+
+    #[test]
+    fn every_text_the_code_asks_for_is_in_english() {
+        let english = ids_of(BUILT_IN[0].1);
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut asked = Vec::new();
+        // Every string of the code (not its tests) that reads like one of the catalog's ids.
+        let sections = [
+            "email-",
+            "sign-in-link",
+            "token-link",
+            "four-eyes-",
+            "grant-",
+            "approver-",
+            "role-",
+            "erasure-",
+        ];
+        for path in [
+            "mail/message.rs",
+            "reminders/digest.rs",
+            "cases/grants.rs",
+            "cases/erasure.rs",
+        ] {
+            let text = std::fs::read_to_string(dir.join(path)).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap();
+            for literal in code.split('"').skip(1).step_by(2) {
+                let id = literal.trim_start_matches("{id}");
+                let looks_like_id = id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-' || c == '_' || c == '.');
+                if looks_like_id && sections.iter().any(|section| id.starts_with(section)) {
+                    asked.push((path, id.to_owned()));
+                }
+            }
+        }
+        assert!(asked.len() > 15, "{asked:?}");
+        for (file, id) in asked {
+            assert!(english.contains(&id), "{file} asks for {id}, which en.ftl lacks");
         }
     }
 

@@ -5,7 +5,9 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::catalog::Catalog;
+use fluent_templates::fluent_bundle::FluentValue;
+
+use super::catalog::{Catalog, Words};
 use super::{Email, MailError, Outbox, deliver, escape, local_time};
 
 /// One reminder, ready to send.
@@ -51,15 +53,15 @@ impl<'a> Reader<'a> {
 
 /// Subject, plain text and HTML of a reminder, in the reader's language and time.
 pub fn compose(reminder: &Reminder, reader: Reader<'_>, catalog: &Catalog) -> (String, String, String) {
-    let words = catalog.email(reader.language);
-    let what = catalog.reminder(reader.language, &reminder.message);
+    let words = catalog.words(reader.language);
+    let what = words.reminder(&reminder.message);
     let when = local_time(reminder.due_at, reader.time_zone);
     let subject = format!("[Vigil] {}: {what}", reminder.reference);
     let rows = [
-        (&words.case, &reminder.reference),
-        (&words.procedure, &reminder.workflow_title),
-        (&words.step, &reminder.step_title),
-        (&words.due, &when),
+        (words.t("email-case"), &reminder.reference),
+        (words.t("email-procedure"), &reminder.workflow_title),
+        (words.t("email-step"), &reminder.step_title),
+        (words.t("email-due"), &when),
     ];
     let mut text = format!("{what}\n\n");
     let mut html = format!("<p><strong>{}</strong></p><table>", escape(&what));
@@ -67,19 +69,17 @@ pub fn compose(reminder: &Reminder, reader: Reader<'_>, catalog: &Catalog) -> (S
         text.push_str(&format!("{label}: {value}\n"));
         html.push_str(&format!(
             "<tr><th align=left>{}</th><td>{}</td></tr>",
-            escape(label),
+            escape(&label),
             escape(value)
         ));
     }
-    text.push_str(&format!(
-        "\n{}: {}\n\n{}\n",
-        words.open_case, reminder.link, words.footer
-    ));
+    let (open_case, footer) = (words.t("email-open_case"), words.t("email-footer"));
+    text.push_str(&format!("\n{open_case}: {}\n\n{footer}\n", reminder.link));
     html.push_str(&format!(
         "</table><p><a href=\"{}\">{}</a></p><p>{}</p>",
         escape(&reminder.link),
-        escape(&words.open_case),
-        escape(&words.footer)
+        escape(&open_case),
+        escape(&footer)
     ));
     (subject, text, html)
 }
@@ -105,25 +105,30 @@ pub async fn send(
     deliver(outbox, from, to, email).await
 }
 
-/// The email carrying a one-time sign-in link: the link and how long it works, nothing more.
-pub fn sign_in_link(link: &str, minutes: i64) -> Email {
-    let text = format!(
-        "Someone (you, we hope) asked to sign in to Vigil with this address.\n\n\
-         Sign in: {link}\n\n\
-         The link works once, for {minutes} minutes. If you did not ask for it, ignore this email.\n"
-    );
-    let html = format!(
-        "<p>Someone (you, we hope) asked to sign in to Vigil with this address.</p>\
-         <p><a href=\"{}\">Sign in to Vigil</a></p>\
-         <p>The link works once, for {minutes} minutes. If you did not ask for it, ignore this email.</p>",
-        escape(link)
-    );
+/// The email carrying a one-time sign-in link: the link and how long it works, nothing more,
+/// in the reader's language.
+pub fn sign_in_link(link: &str, minutes: i64, words: Words<'_>) -> Email {
+    one_time_link("sign-in-link", "sign_in", link, minutes, words)
+}
+
+/// An email carrying a one-time link: catalog message `id` (its value the first paragraph, its
+/// attributes the subject, the link's words and its lifetime), tagged `tag`.
+fn one_time_link(id: &str, tag: &str, link: &str, minutes: i64, words: Words<'_>) -> Email {
+    let intro = words.t(id);
+    let action = words.t(&format!("{id}.action"));
+    let lifetime = words.with(&format!("{id}.lifetime"), &[("minutes", FluentValue::from(minutes))]);
     Email {
-        message_id: format!("<sign-in-{}@vigil>", uuid::Uuid::new_v4().simple()),
-        tag: "sign_in".into(),
-        subject: "[Vigil] Your sign-in link".into(),
-        text,
-        html,
+        message_id: format!("<{}-{}@vigil>", tag.replace('_', "-"), uuid::Uuid::new_v4().simple()),
+        tag: tag.into(),
+        subject: words.t(&format!("{id}.subject")),
+        text: format!("{intro}\n\n{action}: {link}\n\n{lifetime}\n"),
+        html: format!(
+            "<p>{}</p><p><a href=\"{}\">{}</a></p><p>{}</p>",
+            escape(&intro),
+            escape(link),
+            escape(&action),
+            escape(&lifetime)
+        ),
     }
 }
 
@@ -150,45 +155,78 @@ pub fn checkpoint(seq: i64, line: &str) -> Email {
 
 /// The email carrying a one-time link to a new API token: the link and how long it works; the
 /// token itself is shown only on the page the link opens, to whoever presses its button.
-pub fn token_link(link: &str, minutes: i64) -> Email {
-    let text = format!(
-        "An administrator of Vigil asked for an API token for you.\n\n\
-         Get your token: {link}\n\n\
-         The link works once, for {minutes} minutes; the token is shown on the page it opens, once. \
-         If you did not expect it, tell your administrator.\n"
-    );
-    let html = format!(
-        "<p>An administrator of Vigil asked for an API token for you.</p>\
-         <p><a href=\"{}\">Get your token</a></p>\
-         <p>The link works once, for {minutes} minutes; the token is shown on the page it opens, once. \
-         If you did not expect it, tell your administrator.</p>",
-        escape(link)
-    );
-    Email {
-        message_id: format!("<token-link-{}@vigil>", uuid::Uuid::new_v4().simple()),
-        tag: "token_link".into(),
-        subject: "[Vigil] Your API token".into(),
-        text,
-        html,
-    }
+pub fn token_link(link: &str, minutes: i64, words: Words<'_>) -> Email {
+    one_time_link("token-link", "token_link", link, minutes, words)
 }
 
 /// The email telling the people concerned of a request under the four-eyes rule, or of its
 /// decision: one sentence of who asked or decided what (addresses, roles, a case reference;
-/// never a case's content or anyone's secret), and where requests wait.
-pub fn four_eyes(subject: &str, sentence: &str, approvals: &str) -> Email {
-    let text = format!("{sentence}\n\nRequests waiting for a decision: {approvals}\n");
-    let html = format!(
-        "<p>{}</p><p><a href=\"{}\">Requests waiting for a decision</a></p>",
-        escape(sentence),
-        escape(approvals)
-    );
+/// never a case's content or anyone's secret), and where requests wait; in the reader's
+/// language.
+pub fn four_eyes(notice: &NoticeText, approvals: &str, words: Words<'_>) -> Email {
+    let sentence = notice.words(words);
+    let subject = notice.subject(words);
+    let waiting = words.t("four-eyes-waiting");
     Email {
         message_id: format!("<four-eyes-{}@vigil>", uuid::Uuid::new_v4().simple()),
         tag: "four_eyes".into(),
-        subject: subject.to_owned(),
-        text,
-        html,
+        subject,
+        text: format!("{sentence}\n\n{waiting}: {approvals}\n"),
+        html: format!(
+            "<p>{}</p><p><a href=\"{}\">{}</a></p>",
+            escape(&sentence),
+            escape(approvals),
+            escape(&waiting)
+        ),
+    }
+}
+
+/// What a four-eyes notice says, without its words: a catalog message and its arguments, each
+/// a text as it is (an address, a reference) or another message worded in the reader's
+/// language (a role, a kind of grant). The cases layer says what happened; this words it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoticeText {
+    pub id: &'static str,
+    pub args: Vec<(&'static str, NoticeArg)>,
+}
+
+/// One argument of a [`NoticeText`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum NoticeArg {
+    /// Shown as it is.
+    Text(String),
+    /// Worded in the reader's language.
+    Words(NoticeText),
+}
+
+impl NoticeText {
+    pub fn new(id: &'static str, args: Vec<(&'static str, NoticeArg)>) -> Self {
+        Self { id, args }
+    }
+
+    /// The sentence, in `words`' language.
+    pub fn words(&self, words: Words<'_>) -> String {
+        self.worded(self.id.to_owned(), words)
+    }
+
+    /// The subject of its email: the message's `subject` attribute.
+    pub fn subject(&self, words: Words<'_>) -> String {
+        self.worded(format!("{}.subject", self.id), words)
+    }
+
+    fn worded(&self, id: String, words: Words<'_>) -> String {
+        let args: Vec<(&'static str, FluentValue<'_>)> = self
+            .args
+            .iter()
+            .map(|(name, arg)| {
+                let text = match arg {
+                    NoticeArg::Text(text) => text.clone(),
+                    NoticeArg::Words(inner) => inner.words(words),
+                };
+                (*name, FluentValue::from(text))
+            })
+            .collect();
+        words.with(&id, &args)
     }
 }
 
@@ -230,6 +268,72 @@ mod tests {
         assert_eq!(subject, "[Vigil] VG-2026-00001: Audience demain");
         assert!(text.contains("Échéance: 2026-12-03 07:00 (Europe/Brussels)"), "{text}");
         assert!(text.contains("Ouvrir le dossier"));
+    }
+
+    #[test]
+    fn links_and_four_eyes_notices_read_in_the_readers_language() {
+        let catalog = Catalog::default();
+        let email = sign_in_link("https://vigil.example/l/s3cret", 15, catalog.words("fr"));
+        assert_eq!(email.subject, "[Vigil] Votre lien de connexion");
+        assert!(
+            email
+                .text
+                .contains("Se connecter à Vigil: https://vigil.example/l/s3cret"),
+            "{}",
+            email.text
+        );
+        assert!(email.text.contains("pendant 15 minutes"), "{}", email.text);
+        assert!(email.message_id.starts_with("<sign-in-"));
+        let email = token_link("https://vigil.example/t/<x>", 15, catalog.words("es"));
+        assert_eq!(email.subject, "[Vigil] Su token de API");
+        assert!(
+            email.html.contains("https://vigil.example/t/&lt;x&gt;"),
+            "{}",
+            email.html
+        );
+
+        let role = NoticeArg::Words(NoticeText::new("role-focal_point", vec![]));
+        let grant = NoticeArg::Words(NoticeText::new(
+            "grant-of-delegation",
+            vec![
+                ("email", NoticeArg::Text("ana@eeas.example".into())),
+                ("role", role),
+                ("delegation", NoticeArg::Text("EUD_KE".into())),
+            ],
+        ));
+        let notice = NoticeText::new(
+            "grant-approved",
+            vec![
+                ("decider", NoticeArg::Text("head@eeas.example".into())),
+                ("kind", NoticeArg::Words(NoticeText::new("grant-kind-new_user", vec![]))),
+                ("grant", grant),
+            ],
+        );
+        let french = four_eyes(&notice, "https://vigil.example/ui/approvals", catalog.words("fr"));
+        assert_eq!(
+            french.subject,
+            "[Vigil] Droit approuvé : ana@eeas.example comme point focal de EUD_KE"
+        );
+        assert!(
+            french.text.starts_with(
+                "head@eeas.example a approuvé un nouvel utilisateur : ana@eeas.example comme point focal de EUD_KE."
+            ),
+            "{}",
+            french.text
+        );
+        let english = four_eyes(&notice, "https://vigil.example/ui/approvals", catalog.words("en"));
+        assert!(
+            english.text.starts_with(
+                "head@eeas.example approved a new user: ana@eeas.example as focal point of EUD_KE. It is in effect now."
+            ),
+            "{}",
+            english.text
+        );
+        assert!(
+            english
+                .text
+                .contains("Requests waiting for a decision: https://vigil.example/ui/approvals")
+        );
     }
 
     #[test]

@@ -63,24 +63,25 @@ fn compose(
     catalog: &Catalog,
     public_url: &str,
 ) -> Email {
-    let words = catalog.email(&user.language);
-    let subject = format!("[Vigil] {} ({day}, {})", words.digest_subject, entries.len());
-    let mut text = format!("{}\n\n", words.digest_intro);
+    let words = catalog.words(&user.language);
+    let (intro, due) = (words.t("email-digest_intro"), words.t("email-due"));
+    let subject = format!("[Vigil] {} ({day}, {})", words.t("email-digest_subject"), entries.len());
+    let mut text = format!("{intro}\n\n");
     let mut html = format!(
         "<p>{}</p><table><tr><th align=left>{}</th><th align=left>{}</th><th align=left>{}</th><th align=left>{}</th></tr>",
-        escape(&words.digest_intro),
-        escape(&words.case),
-        escape(&words.procedure),
-        escape(&words.step),
-        escape(&words.due)
+        escape(&intro),
+        escape(&words.t("email-case")),
+        escape(&words.t("email-procedure")),
+        escape(&words.t("email-step")),
+        escape(&due)
     );
     for entry in entries {
-        let what = catalog.reminder(&user.language, &entry.message);
+        let what = words.reminder(&entry.message);
         let when = local_time(entry.due_at, time_zone);
         let link = format!("{public_url}cases/{}", entry.case_id);
         text.push_str(&format!(
-            "- {}: {what}\n  {} / {}, {}: {when}\n  {link}\n",
-            entry.reference, entry.workflow_title, entry.step_title, words.due
+            "- {}: {what}\n  {} / {}, {due}: {when}\n  {link}\n",
+            entry.reference, entry.workflow_title, entry.step_title
         ));
         html.push_str(&format!(
             "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr><tr><td></td><td colspan=3>{}</td></tr>",
@@ -92,8 +93,9 @@ fn compose(
             escape(&what)
         ));
     }
-    text.push_str(&format!("\n{}\n", words.footer));
-    html.push_str(&format!("</table><p>{}</p>", escape(&words.footer)));
+    let footer = words.t("email-footer");
+    text.push_str(&format!("\n{footer}\n"));
+    html.push_str(&format!("</table><p>{}</p>", escape(&footer)));
     Email {
         message_id: format!("<digest-{}-{day}@vigil>", user.user_id),
         tag: "digest".into(),

@@ -102,19 +102,22 @@ pub fn has_another_head(
     .get_result(conn)?)
 }
 
+/// Someone told of a request: their address, and the language of their emails.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Told {
+    pub email: String,
+    pub language: String,
+}
+
 /// The addresses of the active heads of `delegations` and, with `admins`, of every active
 /// administrator: who hears of a request under the four-eyes rule and of its decision.
-pub fn told_of(
-    conn: &mut PgConnection,
-    delegations: &[DelegationCode],
-    admins: bool,
-) -> Result<Vec<String>, StoreError> {
+pub fn told_of(conn: &mut PgConnection, delegations: &[DelegationCode], admins: bool) -> Result<Vec<Told>, StoreError> {
     let heads = users::role
         .eq(Role::HeadOfDelegation)
         .and(users::delegation.eq_any(delegations.to_vec()).assume_not_null());
     let mut query = users::table
         .filter(users::disabled_at.is_null())
-        .select(users::email)
+        .select((users::email, users::language))
         .order(users::email)
         .into_boxed();
     query = if admins {

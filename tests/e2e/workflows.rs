@@ -46,15 +46,16 @@ fn check_prints_one_line_per_valid_workflow() {
 fn check_names_a_message_key_without_an_english_text() {
     let dir = tempfile::tempdir().unwrap();
     copy_shipped(dir.path());
-    let messages = dir.path().join("messages");
-    std::fs::create_dir(&messages).unwrap();
-    let english = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/workflows/messages/en.toml")).unwrap();
-    let without: String = english
-        .lines()
-        .filter(|l| !l.starts_with("\"trial.hearing_tomorrow\""))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(messages.join("en.toml"), without).unwrap();
+    // A reminder of the trial workflow says something no catalog has a text for …
+    let trial = dir.path().join("trial_observation.toml");
+    let text = std::fs::read_to_string(&trial).unwrap();
+    let changed = text.replacen(
+        "message = \"trial.hearing_tomorrow\"",
+        "message = \"trial.hearing_at_dawn\"",
+        1,
+    );
+    assert_ne!(text, changed);
+    std::fs::write(&trial, changed).unwrap();
     let home = tempfile::tempdir().unwrap();
     let output = vigil(home.path())
         .args(["workflows", "check", "--dir"])
@@ -64,9 +65,24 @@ fn check_names_a_message_key_without_an_english_text() {
     assert!(!output.status.success());
     let error = stderr(&output);
     assert!(
-        error.contains("en.toml") && error.contains("trial.hearing_tomorrow"),
+        error.contains("en.ftl") && error.contains("trial.hearing_at_dawn"),
         "{error}"
     );
+
+    // … until an English text is written for it beside the workflows, which is enough.
+    let messages = dir.path().join("messages");
+    std::fs::create_dir(&messages).unwrap();
+    std::fs::write(
+        messages.join("en.ftl"),
+        "reminder-trial-hearing_at_dawn = The hearing is at dawn\n",
+    )
+    .unwrap();
+    let output = vigil(home.path())
+        .args(["workflows", "check", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
 }
 
 #[test]

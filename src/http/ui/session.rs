@@ -351,7 +351,8 @@ async fn email_link(
     };
     db.run(move |conn| sessions::insert_link(conn, &link)).await?;
     let url = format!("{}ui/sign-in/link/{secret}", mailer.public_url);
-    let message = mail::message::sign_in_link(&url, LINK_LIFETIME.num_minutes());
+    let words = mailer.catalog.words(&user.language);
+    let message = mail::message::sign_in_link(&url, LINK_LIFETIME.num_minutes(), words);
     mail::deliver(&mailer.outbox, &mailer.from, &user.email, message).await?;
     tracing::info!(user.id = %user.id, "sign-in link sent");
     Ok(())

@@ -80,7 +80,8 @@ pub async fn needs_me(
                 .mailer
                 .as_ref()
                 .map_or(&*BUILT_IN, |m| &*m.catalog)
-                .reminder(tr.lang(), &d.message),
+                .words(tr.lang())
+                .reminder(&d.message),
             when: local(d.due_at, zone),
             overdue: d.overdue,
             ..line(&d.reference, d.case_id, &d.workflow, &d.state)
