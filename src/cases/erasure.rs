@@ -62,13 +62,18 @@ fn notice(
 
 /// Why a case is erased, to be worded in the reader's language.
 fn reason_words(reason: ErasureReason) -> NoticeArg {
+    NoticeArg::Words(reason_text(reason))
+}
+
+/// Why a case is erased, in words: "at the defender's request" …
+pub fn reason_text(reason: ErasureReason) -> NoticeText {
     let id = match reason {
         ErasureReason::DefenderRequest => "erasure-reason-defender_request",
         ErasureReason::RetentionExpired => "erasure-reason-retention_expired",
         ErasureReason::DataProtectionOrder => "erasure-reason-data_protection_order",
         ErasureReason::OpenedInError => "erasure-reason-opened_in_error",
     };
-    NoticeArg::Words(NoticeText::new(id, vec![]))
+    NoticeText::new(id, vec![])
 }
 
 fn admin_only(ctx: &Context<'_>) -> Result<(), CaseError> {

@@ -349,6 +349,11 @@ fn grant_words(email: &str, role: Role, delegation: Option<&DelegationCode>) -> 
 
 /// A role's name, to be worded in the reader's language (`role-focal_point` …).
 fn role_words(role: Role) -> NoticeArg {
+    NoticeArg::Words(role_text(role))
+}
+
+/// A role's name, in the catalog of emails (which the pages use for the same words).
+pub fn role_text(role: Role) -> NoticeText {
     let id = match role {
         Role::FocalPoint => "role-focal_point",
         Role::HeadOfDelegation => "role-head_of_delegation",
@@ -356,39 +361,36 @@ fn role_words(role: Role) -> NoticeArg {
         Role::Admin => "role-admin",
         Role::HqAnalyst | Role::System => "role-hq_analyst",
     };
-    NoticeArg::Words(NoticeText::new(id, vec![]))
+    NoticeText::new(id, vec![])
 }
 
 fn kind_words(kind: GrantKind) -> NoticeArg {
+    NoticeArg::Words(kind_text(kind))
+}
+
+/// What a grant does, in words: "a new user", "a change of role", "re-enabling".
+pub fn kind_text(kind: GrantKind) -> NoticeText {
     let id = match kind {
         GrantKind::NewUser => "grant-kind-new_user",
         GrantKind::Change => "grant-kind-change",
         GrantKind::ReEnable => "grant-kind-re_enable",
     };
-    NoticeArg::Words(NoticeText::new(id, vec![]))
+    NoticeText::new(id, vec![])
 }
 
-/// Who decides, for a notice: the head of the delegation or another administrator.
-fn approver_notice(approver: Approver, delegation: Option<&DelegationCode>) -> NoticeArg {
-    NoticeArg::Words(match (approver, delegation) {
+/// Who decides, in words: "the head of delegation EUD_KE" or "another administrator".
+pub fn approver_text(approver: Approver, delegation: Option<&DelegationCode>) -> NoticeText {
+    match (approver, delegation) {
         (Approver::HeadOfDelegation, Some(delegation)) => {
             NoticeText::new("approver-head", vec![("delegation", text(delegation.as_str()))])
         }
         _ => NoticeText::new("approver-admin", vec![]),
-    })
+    }
 }
 
 /// An argument shown as it is.
 pub(super) fn text(value: &str) -> NoticeArg {
     NoticeArg::Text(value.to_owned())
-}
-
-/// Who decides, in words: "the head of delegation EUD_KE" or "another administrator".
-pub fn approver_words(approver: Approver, delegation: Option<&DelegationCode>) -> String {
-    match (approver, delegation) {
-        (Approver::HeadOfDelegation, Some(delegation)) => format!("the head of delegation {delegation}"),
-        _ => "another administrator".to_owned(),
-    }
 }
 
 /// Who hears of a grant: the heads of the delegations concerned, and the administrators when
@@ -455,7 +457,10 @@ pub fn request_grant(conn: &mut PgConnection, ctx: &Context<'_>, ask: GrantAsk) 
                     ("requester", text(&requester)),
                     ("kind", kind_words(asked.kind)),
                     ("grant", grant),
-                    ("approver", approver_notice(approver, asked.delegation.as_ref())),
+                    (
+                        "approver",
+                        NoticeArg::Words(approver_text(approver, asked.delegation.as_ref())),
+                    ),
                 ],
             ),
         };

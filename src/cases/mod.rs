@@ -46,12 +46,12 @@ pub use claims::{Claim, claim};
 pub use edit::{CasePatch, Patched, patch_case, set_blind_index};
 pub use erasure::{
     EraseRequest, Erased, ErasureRequested, LedgerApplied, apply_erasure_ledger, approve_erasure, may_approve_erasure,
-    pending_erasures, request_erasure, request_erasure_by_reference,
+    pending_erasures, reason_text, request_erasure, request_erasure_by_reference,
 };
 pub use export::{Export, export_by_reference, export_case, export_recipient};
 pub use grants::{
     GrantAsk, GrantAsked, GrantDecided, Notice, PendingGrant, TOKEN_LINK_LIFETIME, TokenLink, approve_grant,
-    approver_words, new_token_link, pending_grants, refuse_grant, request_grant,
+    approver_text, kind_text, new_token_link, pending_grants, refuse_grant, request_grant, role_text,
 };
 pub use list::{
     CaseOrder, CasePage, CaseSummary, DEFAULT_PAGE, ListQuery, MAX_PAGE, ProcedureSummary, QueueEntry, SEARCH_LIMIT,

@@ -175,7 +175,7 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
     let (head_id, head) = seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
     let (reviewer_id, reviewer) = seed_user(&pool, "eusr_reviewer", None);
     let (_, stranger) = seed_user(&pool, "focal_point", Some("EUD_UG"));
-    let (_, admin) = seed_user(&pool, "admin", None);
+    let (admin_id, admin) = seed_user(&pool, "admin", None);
     let (serve, _home) = serve_on(&db, &[]);
     let driver = Driver::start();
 
@@ -194,6 +194,14 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
             .await
             .unwrap();
         wait_for(&client, "h1", "Open a case").await;
+        in_each_language(
+            &client,
+            &db,
+            focal_point_id,
+            "02-new-case",
+            ["Ouvrir un dossier", "Abrir un caso", "Open a case"],
+        )
+        .await;
         fill(&client, "form", "country", Fill::Type("ke")).await;
         fill(&client, "form", "themes", Fill::Pick("LAWYERS")).await;
         fill(&client, "form", "risk", Fill::Select("high")).await;
@@ -524,6 +532,14 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         wait_for(&client, "table.cases", "Jamhuri Day").await;
         snap(&client, "09b-holidays").await;
         check_accessible(&client, "holidays").await;
+        in_each_language(
+            &client,
+            &db,
+            admin_id,
+            "09b-holidays",
+            ["Jours fériés", "Días festivos", "Holidays"],
+        )
+        .await;
         client.goto(&serve.url("/ui/admin")).await.unwrap();
         fill(
             &client,
@@ -560,6 +576,14 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         wait_for(&client, "main", "amani@example.org").await;
         check_accessible(&client, "approvals").await;
         snap(&client, "11-approvals").await;
+        in_each_language(
+            &client,
+            &db,
+            head_id,
+            "11-approvals",
+            ["Approbations", "Aprobaciones", "Approvals"],
+        )
+        .await;
         click(&client, "form[action$='/approve'] button").await;
         wait_for(&client, "main", "The new user was emailed a one-time link").await;
         check_accessible(&client, "approvals after a decision").await;

@@ -4,6 +4,7 @@
 //! emailed, with no secret and nothing of any case; the administrative log names who acted.
 
 use actix_web::test as web_test;
+use diesel::connection::SimpleConnection;
 use serde_json::{Value, json};
 use vigil::http::app;
 use vigil::store::Db;
@@ -67,6 +68,10 @@ async fn a_focal_point_asked_for_reaches_no_case_until_the_head_of_its_delegatio
     let (other_head_id, other_head) = seed_user(&pool, "head_of_delegation", Some("EUD_UG"));
     let (_, focal_point) = seed_user(&pool, "focal_point", Some("EUD_KE"));
     let (head_email, other_head_email) = (email_of(&pool, head_id), email_of(&pool, other_head_id));
+    // The head of EUD_KE reads French; notices are worded for each reader.
+    db.connect()
+        .batch_execute(&format!("UPDATE users SET language = 'fr' WHERE id = '{head_id}'"))
+        .unwrap();
     let sink = SmtpSink::start_on(free_address());
     let mut state = state(pool.clone());
     state.mailer = mailer(&sink);
@@ -106,7 +111,11 @@ async fn a_focal_point_asked_for_reaches_no_case_until_the_head_of_its_delegatio
         1,
         "the head of the delegation concerned is told of the request"
     );
-    assert!(told[0].contains("newcomer@example.org") && told[0].contains("head of delegation EUD_KE"));
+    assert!(
+        told[0].contains("newcomer@example.org comme point focal de EUD_KE") && !told[0].contains("head of delegation"),
+        "{}",
+        told[0]
+    );
     assert!(
         mails_to(&sink, &other_head_email).is_empty(),
         "another delegation's head was told"

@@ -2099,9 +2099,24 @@ async fn pages_speak_the_users_language_else_the_browsers() {
     let cases = request(&service, "/ui/cases?whose=all", &[(SESSION, &session)], None).await;
     assert!(cases.body.contains("<html lang=\"fr\">") && cases.body.contains("<h1>Mes dossiers</h1>"));
     assert!(cases.body.contains("Aucun dossier ne correspond.") && cases.body.contains(">Journalistes et médias<"));
-    // A page not yet translated keeps English content under the French navigation.
     let form = request(&service, "/ui/cases/new", &[(SESSION, &session)], None).await;
-    assert!(form.body.contains("<html lang=\"en\">") && form.body.contains("<header class=\"top\" lang=\"fr\">"));
+    assert!(form.body.contains("<html lang=\"fr\">") && form.body.contains("<h1>Ouvrir un dossier</h1>"));
+    assert!(
+        form.body
+            .contains(">Première procédure <span class=\"required\" aria-label=\"obligatoire\">*</span><")
+    );
+    let approvals = request(&service, "/ui/approvals", &[(SESSION, &session)], None).await;
+    assert!(
+        approvals.body.contains("<h1>Approbations</h1>")
+            && approvals.body.contains("Aucun droit n&#39;attend de décision.")
+    );
+    let holidays = request(&service, "/ui/holidays", &[(SESSION, &session)], None).await;
+    assert!(
+        holidays.body.contains("<html lang=\"fr\">") && holidays.body.contains("Aucun jour férié n&#39;est défini.")
+    );
+    // A page not yet translated keeps English content under the French navigation.
+    let reports = request(&service, "/ui/reports", &[(SESSION, &session)], None).await;
+    assert!(reports.body.contains("<html lang=\"en\">") && reports.body.contains("<header class=\"top\" lang=\"fr\">"));
     let other = sign_in(&service, &english).await;
     let needs = request(&service, "/ui/needs-me", &[(SESSION, &other)], None).await;
     assert!(needs.body.contains("<h1>Needs me</h1>") && needs.body.contains("Nothing waits for your action."));

@@ -10,7 +10,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::forms::{Submitted, humanize};
-use super::pages::{Nav, Pick, local, parse_id};
+use super::pages::{Nav, Pick, parse_id};
 use super::session::Session;
 use super::{WebError, page, see_other};
 use crate::cases::{self, CaseError, EraseRequest, GrantAsk, TokenLink};
@@ -126,7 +126,7 @@ async fn admin_page(
     })
     .await?;
     let zone = session.zone;
-    let when = |at: chrono::DateTime<Utc>| local(at, zone);
+    let when = |at: chrono::DateTime<Utc>| session.tr.time(at, zone);
     let template = AdminPage {
         nav: Nav::of(session),
         dead: dead
@@ -522,7 +522,7 @@ pub async fn admin_log(
             .iter()
             .map(|e| LogLine {
                 seq: e.seq,
-                at: local(e.at, zone),
+                at: session.tr.time(e.at, zone),
                 actor: name(e.actor_id, "the operator (command line)"),
                 act: humanize(e.act.as_str()),
                 subject: name(e.subject_id, ""),

@@ -9,8 +9,8 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::forms::{Submitted, humanize};
-use super::pages::{Nav, local, parse_id};
+use super::forms::Submitted;
+use super::pages::{Nav, parse_id};
 use super::session::Session;
 use super::{WebError, page, see_other};
 use crate::cases::{self, CaseError};
@@ -48,7 +48,7 @@ struct ApprovalsPage {
     nav: Nav,
     grants: Vec<GrantLine>,
     erasures: Vec<ErasureLine>,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     error: Option<String>,
 }
 
@@ -58,15 +58,14 @@ pub struct ApprovalsQuery {
     done: String,
 }
 
-/// The words for each `?done=` code (fixed texts: nothing from the address is shown back).
+/// The catalog key of the words for each `?done=` code (fixed texts: nothing from the address
+/// is shown back).
 fn notice_of(code: &str) -> Option<&'static str> {
     Some(match code {
-        "approved" => "The grant is approved and in effect. Those concerned were emailed.",
-        "invited" => {
-            "The grant is approved. The new user was emailed a one-time link to their token, which nobody else sees."
-        }
-        "refused" => "The grant is refused; nothing changed.",
-        "erased" => "The case is erased: only its tombstone remains.",
+        "approved" => "approvals-done-approved",
+        "invited" => "approvals-done-invited",
+        "refused" => "approvals-done-refused",
+        "erased" => "approvals-done-erased",
         _ => return None,
     })
 }
@@ -101,7 +100,8 @@ async fn approvals_page(
     })
     .await?;
     let zone = session.zone;
-    let when = |at: chrono::DateTime<Utc>| local(at, zone);
+    let when = |at: chrono::DateTime<Utc>| session.tr.time(at, zone);
+    let (tr, words) = (session.tr, session.tr.mail(state));
     let template = ApprovalsPage {
         nav: Nav::of(session),
         grants: grants
@@ -109,8 +109,8 @@ async fn approvals_page(
             .map(|g| GrantLine {
                 id: g.id,
                 email: g.email,
-                kind: humanize(g.kind.as_str()),
-                role: humanize(g.role.as_str()),
+                kind: cases::kind_text(g.kind).words(words),
+                role: cases::role_text(g.role).words(words),
                 delegation: g
                     .delegation
                     .clone()
@@ -118,7 +118,7 @@ async fn approvals_page(
                     .unwrap_or_default(),
                 requested_by: g.requested_by_email,
                 requested_at: when(g.requested_at),
-                approver: cases::approver_words(g.approver, g.delegation.as_ref()),
+                approver: cases::approver_text(g.approver, g.delegation.as_ref()).words(words),
                 may_decide: g.may_decide,
             })
             .collect(),
@@ -127,7 +127,7 @@ async fn approvals_page(
             .map(|e| ErasureLine {
                 id: e.id,
                 reference: e.reference.into_string(),
-                reason: humanize(e.reason.as_str()),
+                reason: cases::reason_text(e.reason).words(words),
                 requested_by: people
                     .iter()
                     .find(|(id, _)| *id == e.requested_by)
@@ -136,7 +136,7 @@ async fn approvals_page(
                 may_decide: cases::may_approve_erasure(&session.caller, e.requested_by).is_ok(),
             })
             .collect(),
-        notice,
+        notice: notice.map(|key| tr.t(key)),
         error,
     };
     page(status, &template)
@@ -195,7 +195,13 @@ pub async fn decide_grant(
                 Some(link) => match email_token_link(&state, link).await {
                     Ok(()) => "/ui/approvals?done=invited",
                     Err(why) => {
-                        return refused(&state, &session, &req, format!("The grant is approved, but {why}.")).await;
+                        return refused(
+                            &state,
+                            &session,
+                            &req,
+                            session.tr.arg("approvals-approved-but", "why", &why),
+                        )
+                        .await;
                     }
                 },
                 None if approve => "/ui/approvals?done=approved",

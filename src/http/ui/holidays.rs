@@ -64,9 +64,14 @@ pub async fn holidays_page(
 ) -> Result<HttpResponse, WebError> {
     let query = query.into_inner();
     let notice = match (query.added, query.renamed, query.removed) {
-        (Some(added), Some(renamed), Some(removed)) => {
-            Some(format!("Saved: {added} added, {renamed} renamed, {removed} removed."))
-        }
+        (Some(added), Some(renamed), Some(removed)) => Some(session.tr.with(
+            "holidays-saved",
+            &[
+                ("added", added.into()),
+                ("renamed", renamed.into()),
+                ("removed", removed.into()),
+            ],
+        )),
         _ => None,
     };
     show(&state, &session, &req, &query.delegation, StatusCode::OK, notice, None).await
@@ -125,7 +130,7 @@ async fn show(
             delegations,
             delegation_name,
             delegation: chosen,
-            lines: lines.into_iter().map(line).collect(),
+            lines: lines.into_iter().map(|h| line(h, session.tr)).collect(),
             may_change: admin,
             notice,
             error,
@@ -133,16 +138,16 @@ async fn show(
     )
 }
 
-fn line(holiday: HolidayRow) -> HolidayLine {
+fn line(holiday: HolidayRow, tr: crate::http::ui::i18n::Tr) -> HolidayLine {
     HolidayLine {
         day: holiday.day.to_string(),
-        date: holiday.day.format("%A %-d %B %Y").to_string(),
+        date: tr.long_day(holiday.day),
         name: holiday.name,
     }
 }
 
 /// What a refused change says on the page: each problem, never what was sent.
-fn said(e: &CaseError) -> Option<String> {
+fn said(e: &CaseError, tr: crate::http::ui::i18n::Tr) -> Option<String> {
     match e {
         CaseError::Invalid(issues) => Some(
             issues
@@ -151,7 +156,7 @@ fn said(e: &CaseError) -> Option<String> {
                 .collect::<Vec<_>>()
                 .join(" "),
         ),
-        CaseError::NotFound => Some("There is no such delegation.".into()),
+        CaseError::NotFound => Some(tr.t("holidays-no-delegation")),
         _ => None,
     }
 }
@@ -183,7 +188,7 @@ async fn change(
             done.renamed,
             done.removed
         ))),
-        Err(e) if said(&e).is_some() => {
+        Err(e) if said(&e, session.tr).is_some() => {
             show(
                 state,
                 session,
@@ -191,7 +196,7 @@ async fn change(
                 &code,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 None,
-                said(&e),
+                said(&e, session.tr),
             )
             .await
         }

@@ -12,8 +12,12 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use actix_web::HttpRequest;
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader};
+
+use crate::mail::catalog::{Catalog, Words};
 
 fluent_templates::static_loader! {
     static LOCALES = {
@@ -94,6 +98,20 @@ impl Lang {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tr(pub Lang);
 
+impl Tr {
+    /// The catalog of emails in this page's language, for what pages and emails both say (a
+    /// reminder's sentence, a role, a kind of grant): Vigil's own when it sends mail (with the
+    /// texts an operator added), else the compiled-in one.
+    pub fn mail<'a>(&self, state: &'a crate::http::AppState) -> Words<'a> {
+        static BUILT_IN: std::sync::LazyLock<Catalog> = std::sync::LazyLock::new(Catalog::default);
+        state
+            .mailer
+            .as_ref()
+            .map_or(&*BUILT_IN, |m| &*m.catalog)
+            .words(self.lang())
+    }
+}
+
 /// The words of the pages not translated yet, so that each page is in one language.
 pub const UNTRANSLATED: Tr = Tr(Lang::En);
 
@@ -124,6 +142,38 @@ impl Tr {
     /// The text of `key` with one number argument `n` (plurals are the catalog's).
     pub fn count(&self, key: &str, n: i64) -> String {
         self.with(key, &[("n", FluentValue::from(n))])
+    }
+
+    /// The conventions of dates in this language (month names), from chrono's locales.
+    fn locale(&self) -> chrono::Locale {
+        match self.0 {
+            Lang::En => chrono::Locale::en_GB,
+            Lang::Fr => chrono::Locale::fr_FR,
+            Lang::Es => chrono::Locale::es_ES,
+        }
+    }
+
+    /// A moment on `zone`'s clock, the one format of every page: "4 Dec 2026 09:00 EAT",
+    /// "4 déc. 2026 09:00 EAT".
+    pub fn time(&self, at: DateTime<Utc>, zone: Tz) -> String {
+        at.with_timezone(&zone)
+            .format_localized("%-d %b %Y %H:%M %Z", self.locale())
+            .to_string()
+    }
+
+    /// The day of a moment on `zone`'s clock: "4 Dec 2026".
+    pub fn date(&self, at: DateTime<Utc>, zone: Tz) -> String {
+        self.day(at.with_timezone(&zone).date_naive())
+    }
+
+    /// A day: "4 Dec 2026".
+    pub fn day(&self, day: NaiveDate) -> String {
+        day.format_localized("%-d %b %Y", self.locale()).to_string()
+    }
+
+    /// A day in full: "Friday 4 December 2026", "vendredi 4 décembre 2026".
+    pub fn long_day(&self, day: NaiveDate) -> String {
+        day.format_localized("%A %-d %B %Y", self.locale()).to_string()
     }
 }
 
@@ -241,6 +291,13 @@ mod tests {
             Tr(Lang::Es).count("sign-in-too-many", 1),
             "Demasiados intentos fallidos desde aquí. Vuelva a intentarlo en un minuto."
         );
+        let at: DateTime<Utc> = "2026-12-04T06:30:00Z".parse().unwrap();
+        let nairobi = chrono_tz::Africa::Nairobi;
+        assert_eq!(Tr(Lang::En).time(at, nairobi), "4 Dec 2026 09:30 EAT");
+        assert_eq!(Tr(Lang::Fr).time(at, nairobi), "4 déc. 2026 09:30 EAT");
+        assert_eq!(Tr(Lang::Es).date(at, nairobi), "4 dic 2026");
+        assert_eq!(Tr(Lang::Fr).long_day(at.date_naive()), "vendredi 4 décembre 2026");
+        assert_eq!(Tr(Lang::Es).long_day(at.date_naive()), "viernes 4 diciembre 2026");
         assert_eq!(
             Tr(Lang::En).count("sign-in-too-many", 5),
             "Too many failed attempts from here. Try again in 5 minutes."

@@ -174,7 +174,7 @@ fn sign_in_form(req: &HttpRequest, status: StatusCode, error: Option<String>) ->
 }
 
 /// The language of the pages before there is a session: the browser's.
-fn signing_in(req: &HttpRequest) -> Tr {
+pub(super) fn signing_in(req: &HttpRequest) -> Tr {
     Tr(Lang::for_request(req, None))
 }
 
@@ -277,6 +277,7 @@ pub const LINK_LIFETIME: Duration = Duration::minutes(15);
 #[derive(Template)]
 #[template(path = "link_sent.html", config = "src/http/ui/askama.toml")]
 struct LinkSentPage {
+    tr: Tr,
     minutes: i64,
 }
 
@@ -323,6 +324,7 @@ pub async fn send_link(
     page(
         StatusCode::OK,
         &LinkSentPage {
+            tr: signing_in(&req),
             minutes: LINK_LIFETIME.num_minutes(),
         },
     )
@@ -361,6 +363,7 @@ async fn email_link(
 #[derive(Template)]
 #[template(path = "link.html", config = "src/http/ui/askama.toml")]
 struct LinkPage {
+    tr: Tr,
     csrf: String,
     action: String,
 }
@@ -369,7 +372,8 @@ struct LinkPage {
 /// uses nothing, so a mail scanner that follows links does not spend it.
 pub async fn link_page(req: HttpRequest, secret: web::Path<String>) -> Result<HttpResponse, WebError> {
     let action = link_action("/ui/sign-in/link", &secret);
-    paired_page(&req, StatusCode::OK, |csrf| LinkPage { csrf, action })
+    let tr = signing_in(&req);
+    paired_page(&req, StatusCode::OK, |csrf| LinkPage { tr, csrf, action })
 }
 
 /// Where the button of a one-time link's page posts: the link's own path, its secret encoded.

@@ -8,7 +8,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::forms::Submitted;
-use super::session::{check_paired, link_action, paired_page};
+use super::i18n::Tr;
+use super::session::{check_paired, link_action, paired_page, signing_in};
 use super::{WebError, page};
 use crate::commands;
 use crate::http::AppState;
@@ -20,6 +21,7 @@ const TOKEN_DAYS: u32 = 90;
 #[derive(Template)]
 #[template(path = "token_link.html", config = "src/http/ui/askama.toml")]
 struct LinkPage {
+    tr: Tr,
     csrf: String,
     action: String,
 }
@@ -27,6 +29,7 @@ struct LinkPage {
 #[derive(Template)]
 #[template(path = "token_shown.html", config = "src/http/ui/askama.toml")]
 struct ShownPage {
+    tr: Tr,
     token: String,
     expires: String,
 }
@@ -35,7 +38,8 @@ struct ShownPage {
 /// pairing cookie guards forms sent before there is a session).
 pub async fn link_page(req: HttpRequest, secret: web::Path<String>) -> Result<HttpResponse, WebError> {
     let action = link_action("/ui/sign-in/token", &secret);
-    paired_page(&req, StatusCode::OK, |csrf| LinkPage { csrf, action })
+    let tr = signing_in(&req);
+    paired_page(&req, StatusCode::OK, |csrf| LinkPage { tr, csrf, action })
 }
 
 /// `POST /ui/sign-in/token/{secret}`: spends the link and shows the new token, once.
@@ -56,9 +60,11 @@ pub async fn use_link(
     match spent {
         Some(added) => {
             tracing::info!(user.id = %added.id, "an API token was taken through its one-time link");
+            let tr = signing_in(&req);
             let shown = ShownPage {
+                tr,
                 token: added.token.into_inner(),
-                expires: added.expires_at.date_naive().to_string(),
+                expires: tr.day(added.expires_at.date_naive()),
             };
             page(StatusCode::OK, &shown)
         }

@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
 use super::case_form::CONFIDENTIAL;
-use super::{Nav, Pick, local, parse_id, shown, state_title, theme_label, workflow_picks, workflow_title};
+use super::{Nav, Pick, parse_id, shown, state_title, theme_label, workflow_picks, workflow_title};
 use crate::cases::attachments::AttachmentView;
 use crate::cases::{self, CaseError, CaseView, EventView};
 use crate::domain::Sensitive;
@@ -338,7 +338,7 @@ pub(super) async fn case_page(
 
 /// A procedure's or an event's data, in the order the workflow declares its fields (any it
 /// does not declare after them), each under the workflow's label for it.
-fn entries(data: &Value, workflow: Option<&Workflow>, zone: Tz) -> Vec<Entry> {
+fn entries(data: &Value, workflow: Option<&Workflow>, zone: Tz, tr: crate::http::ui::i18n::Tr) -> Vec<Entry> {
     let none = Declared::new();
     let fields = workflow.map_or(&none, Workflow::fields);
     in_order(data, |name| fields.get_index_of(name))
@@ -358,9 +358,9 @@ fn entries(data: &Value, workflow: Option<&Workflow>, zone: Tz) -> Vec<Entry> {
                             .map(forms::humanize)
                             .collect::<Vec<_>>()
                             .join(", "),
-                        other => shown(other, zone),
+                        other => shown(other, zone, tr),
                     },
-                    _ => shown(value, zone),
+                    _ => shown(value, zone, tr),
                 },
             }
         })
@@ -387,7 +387,7 @@ fn case_entries(data: &Value, zone: Tz, tr: crate::http::ui::i18n::Tr) -> Vec<En
     in_order(data, form)
         .map(|(name, value)| Entry {
             label: form(name).map_or_else(|| forms::humanize(name), |i| tr.t(CONFIDENTIAL[i].1)),
-            value: shown(value, zone),
+            value: shown(value, zone, tr),
         })
         .collect()
 }
@@ -427,7 +427,7 @@ fn file_lines(page: &CasePage, files: Vec<AttachmentView>, people: &People, sess
                 let block = page.procedures.iter().find(|b| b.id == p)?;
                 Some(block.workflow_title.clone())
             }),
-            when: local(file.uploaded_at, session.zone),
+            when: session.tr.time(file.uploaded_at, session.zone),
             by: people.name_of(file.uploaded_by, session),
             sha256: file.sha256,
         })
@@ -497,7 +497,7 @@ fn case_view(
                 queue: p.queue.clone(),
                 terminal: workflow.is_some_and(|w| w.is_terminal(&p.state)),
                 version: p.version,
-                data: entries(p.data.expose(), workflow, zone),
+                data: entries(p.data.expose(), workflow, zone, session.tr),
                 actions,
                 picture: workflow.map(|w| graph::svg(w, Some(&p.state))).unwrap_or_default(),
             }
@@ -507,7 +507,7 @@ fn case_view(
         .upcoming
         .iter()
         .map(|due| DueLine {
-            when: local(due.due_at, zone),
+            when: session.tr.time(due.due_at, zone),
             kind: session.tr.t(if due.kind == ScheduledKind::Timer {
                 "case-timer"
             } else {
@@ -551,7 +551,7 @@ fn case_view(
                 object.remove("workflow_version");
             }
             EventLine {
-                when: local(event.at, zone),
+                when: session.tr.time(event.at, zone),
                 what: action,
                 change,
                 by: match event.actor_id {
@@ -559,7 +559,7 @@ fn case_view(
                     Some(actor) => people.name_of(actor, session),
                     None => session.tr.t("case-vigil"),
                 },
-                data: entries(&data, workflow, zone),
+                data: entries(&data, workflow, zone, session.tr),
             }
         })
         .collect();
@@ -583,8 +583,8 @@ fn case_view(
                 .find(|(id, _)| *id == owner)
                 .map_or_else(|| session.tr.t("case-owner-colleague"), |(_, name)| name.clone())
         },
-        opened: local(view.created_at, zone),
-        updated: local(view.updated_at, zone),
+        opened: session.tr.time(view.created_at, zone),
+        updated: session.tr.time(view.updated_at, zone),
         confidential,
         procedures,
         upcoming,

@@ -81,21 +81,17 @@ fn case_form(
         editing,
         country: form.text("country").to_owned(),
         country_error: problem("country"),
-        themes: theme_picks(crate::http::ui::i18n::UNTRANSLATED, &form.all("themes")),
+        themes: theme_picks(session.tr, &form.all("themes")),
         themes_error: problem("themes"),
-        risks: risk_picks(
-            crate::http::ui::i18n::UNTRANSLATED,
-            &[form.get("risk").unwrap_or("medium")],
-        ),
+        risks: risk_picks(session.tr, &[form.get("risk").unwrap_or("medium")]),
         risk_error: problem("risk"),
         workflows: workflow_picks(&state.workflows, &[form.text("workflow")]),
         workflow_error: problem("procedure.workflow"),
         confidential: CONFIDENTIAL
             .iter()
-            // This form is not translated yet: its labels in English.
             .map(|(name, label, required)| Typed {
                 name: (*name).to_owned(),
-                label: crate::http::ui::i18n::UNTRANSLATED.t(label),
+                label: session.tr.t(label),
                 required: *required,
                 long: *name == "narrative",
                 value: form.get(name).unwrap_or_default().to_owned(),
@@ -161,12 +157,19 @@ pub async fn open_case(
                 None,
                 &form,
                 &issues,
-                Some("Some fields need another look.".into()),
+                Some(session.tr.t("case-look-again")),
             ),
         ),
         Err(CaseError::Refused(refusal)) => page(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &case_form(&state, &session, None, &form, &[], Some(format!("Refused: {refusal}."))),
+            &case_form(
+                &state,
+                &session,
+                None,
+                &form,
+                &[],
+                Some(session.tr.arg("case-refused", "why", &refusal.to_string())),
+            ),
         ),
         Err(CaseError::Forbidden(why)) => page(
             StatusCode::FORBIDDEN,
@@ -296,7 +299,7 @@ pub async fn update_case(
                 Some(again(version)),
                 &form,
                 &issues,
-                Some("Some fields need another look.".into()),
+                Some(session.tr.t("case-look-again")),
             ),
         ),
         Err(CaseError::StaleCase { current_version }) => page(
@@ -307,11 +310,7 @@ pub async fn update_case(
                 Some(again(current_version)),
                 &form,
                 &[],
-                Some(
-                    "Someone changed this case since you opened the form. Your entries are kept; \
-                     saving again replaces their changes with yours, so compare with the case first."
-                        .into(),
-                ),
+                Some(session.tr.t("form-stale")),
             ),
         ),
         Err(CaseError::Forbidden(why)) => page(

@@ -6,9 +6,7 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{
-    Nav, Pick, local, picks, risk_picks, state_title, theme_label, theme_picks, workflow_picks, workflow_title,
-};
+use super::{Nav, Pick, picks, risk_picks, state_title, theme_label, theme_picks, workflow_picks, workflow_title};
 use crate::cases::{self, ListQuery};
 use crate::domain::CaseId;
 use crate::domain::Role;
@@ -198,16 +196,12 @@ fn cases_page(
                     )
                 })
                 .collect(),
-            next_due: case.next_due_at.map(|at| local(at, session.zone)),
+            next_due: case.next_due_at.map(|at| tr.time(at, session.zone)),
             since: case.next_due_at.map_or_else(String::new, |at| {
-                tr.with("since", &[("when", local(at, session.zone).into())])
+                tr.with("since", &[("when", tr.time(at, session.zone).into())])
             }),
             overdue: case.next_due_at.is_some_and(|at| at < now),
-            opened: case
-                .created_at
-                .with_timezone(&session.zone)
-                .format("%-d %b %Y")
-                .to_string(),
+            opened: tr.date(case.created_at, session.zone),
             themes: case
                 .themes
                 .iter()

@@ -28,7 +28,6 @@ use serde_json::Value;
 
 use super::WebError;
 use super::forms::{self};
-use super::i18n::UNTRANSLATED;
 use super::session::Session;
 use crate::domain::{Risk, Role, THEMES};
 use crate::workflow::{Registry, Workflow};
@@ -55,11 +54,8 @@ pub(super) async fn kept_form(
             )
             .await
         }
-        // The forms that open and edit a case are not translated yet: their words in English.
-        KeptForm::OpenCase => case_form::kept_case_form(state, session, None, typed, UNTRANSLATED.t("case-kept")),
-        KeptForm::EditCase(id) => {
-            case_form::kept_case_form(state, session, Some(id), typed, UNTRANSLATED.t("case-kept"))
-        }
+        KeptForm::OpenCase => case_form::kept_case_form(state, session, None, typed, session.tr.t("case-kept")),
+        KeptForm::EditCase(id) => case_form::kept_case_form(state, session, Some(id), typed, session.tr.t("case-kept")),
     }
 }
 
@@ -127,11 +123,6 @@ pub(super) fn parse_id<Id: std::str::FromStr>(raw: &str) -> Result<Id, WebError>
         .map_err(|_| WebError::Api(crate::http::error::ApiError::NotFound))
 }
 
-/// An instant on the page's wall clock: "3 Dec 2026 09:30 CET".
-pub(super) fn local(at: DateTime<Utc>, zone: Tz) -> String {
-    at.with_timezone(&zone).format("%-d %b %Y %H:%M %Z").to_string()
-}
-
 /// A theme's name in the page's language (an unknown code is "Other").
 fn theme_label(tr: super::i18n::Tr, code: &str) -> String {
     if THEMES.contains(&code) {
@@ -158,16 +149,17 @@ fn state_title(workflow: Option<&Workflow>, state: &str) -> String {
         .map_or_else(|| forms::humanize(state), |s| s.title.clone())
 }
 
-/// A stored value as a person reads it: dates and times on the page's clock, lists joined.
-fn shown(value: &Value, zone: Tz) -> String {
+/// A stored value as a person reads it: dates and times on the page's clock and in its
+/// language, lists joined.
+fn shown(value: &Value, zone: Tz, tr: super::i18n::Tr) -> String {
     match value {
         Value::String(text) => match DateTime::parse_from_rfc3339(text) {
-            Ok(at) if text.len() > 10 => local(at.with_timezone(&Utc), zone),
+            Ok(at) if text.len() > 10 => tr.time(at.with_timezone(&Utc), zone),
             _ => text.clone(),
         },
-        Value::Bool(true) => "Yes".into(),
-        Value::Bool(false) => "No".into(),
-        Value::Array(items) => items.iter().map(|v| shown(v, zone)).collect::<Vec<_>>().join(", "),
+        Value::Bool(true) => tr.t("yes"),
+        Value::Bool(false) => tr.t("no"),
+        Value::Array(items) => items.iter().map(|v| shown(v, zone, tr)).collect::<Vec<_>>().join(", "),
         Value::Null => String::new(),
         other => other.to_string(),
     }

@@ -4,16 +4,12 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::{Nav, Section, local, state_title, workflow_title};
+use super::{Nav, Section, state_title, workflow_title};
 use crate::cases::{self, HORIZON_DAYS};
 use crate::http::AppState;
 use crate::http::cases::run;
 use crate::http::ui::session::Session;
 use crate::http::ui::{WebError, page};
-use crate::mail::catalog::Catalog;
-
-/// The compiled-in words of the reminders, where Vigil runs without mail.
-static BUILT_IN: std::sync::LazyLock<Catalog> = std::sync::LazyLock::new(Catalog::default);
 
 /// A line of the page: the case, its procedure and step, what is asked and when.
 pub struct Line {
@@ -42,7 +38,7 @@ pub async fn needs_me(
 ) -> Result<HttpResponse, WebError> {
     let needs = run(&state, session.caller.clone(), &req, None, cases::needs_me).await?;
     let (zone, tr) = (session.zone, session.tr);
-    let since = |at| tr.with("since", &[("when", local(at, zone).into())]);
+    let since = |at| tr.with("since", &[("when", tr.time(at, zone).into())]);
     let line =
         |reference: &crate::domain::Reference, case_id: crate::domain::CaseId, workflow: &str, step: &str| Line {
             reference: reference.to_string(),
@@ -76,13 +72,8 @@ pub async fn needs_me(
         .due
         .iter()
         .map(|d| Line {
-            what: state
-                .mailer
-                .as_ref()
-                .map_or(&*BUILT_IN, |m| &*m.catalog)
-                .words(tr.lang())
-                .reminder(&d.message),
-            when: local(d.due_at, zone),
+            what: tr.mail(&state).reminder(&d.message),
+            when: tr.time(d.due_at, zone),
             overdue: d.overdue,
             ..line(&d.reference, d.case_id, &d.workflow, &d.state)
         })

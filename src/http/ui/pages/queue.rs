@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::{Nav, Pick, Section, local, picks, risk_picks, state_title, workflow_title};
+use super::{Nav, Pick, Section, picks, risk_picks, state_title, workflow_title};
 use crate::cases;
 use crate::domain::{CaseId, ProcedureId};
 use crate::http::AppState;
@@ -84,7 +84,7 @@ pub async fn queue(
     .await?;
     let (me, tr) = (session.caller.user_id, session.tr);
     let since = |key: &str, n: Option<i64>, who: Option<&str>, at| {
-        let mut args = vec![("when", local(at, session.zone).into())];
+        let mut args = vec![("when", tr.time(at, session.zone).into())];
         args.extend(n.map(|n| ("n", n.into())));
         args.extend(who.map(|who| ("who", who.to_owned().into())));
         tr.with(key, &args)

@@ -208,3 +208,81 @@ queue-give-back = Give back
 queue-claim = { $who }, since { $when }
 queue-hours = { $n } h, since { $when }
 queue-days = { $n } days, since { $when }
+
+## Shared words
+yes = Yes
+no = No
+
+## Opening and editing a case
+form-open-title = Open a case
+form-edit-title = Edit case { $reference }
+form-about = About the case
+form-about-hint = (plain metadata, used for lists and statistics)
+form-country-hint = Two letters (ISO 3166-1), such as KE.
+form-first-procedure = First procedure
+form-who = Who and what
+form-who-hint = (sealed with age: only those allowed to read the case see it, and each reading is recorded)
+form-save = Save the changes
+form-open = Open the case
+form-cancel = Cancel
+form-stale = Someone changed this case since you opened the form. Your entries are kept; saving again replaces their changes with yours, so compare with the case first.
+
+## One-time links
+link-hint = Sign in with the link from your email. It works once.
+link-sent-title = Check your email
+link-sent = If that address belongs to a Vigil user, a sign-in link is on its way. It works once, for { $n } minutes.
+link-back = Back to signing in
+token-title = Your API token
+token-hint = An administrator asked for an API token for you. Press the button to see it: it is shown once, and the link then stops working.
+token-show = Show my token
+token-shown = Your token, valid until { $until }. It is shown now and never again, to you alone: keep it where only you can read it. Sign in with it, or send it as
+token-shown-end = to the API.
+
+## Approvals
+approvals-title = Approvals
+approvals-hint = Some changes take two people: whoever asked for one can never decide it, nor can the person it is about. A head of delegation decides the grants of their delegation's focal points; another administrator decides everything else, and the focal points of a delegation with no head yet.
+approvals-grants = Grants
+approvals-no-grant = No grant waits for a decision.
+approvals-who = Who
+approvals-what = What
+approvals-role = Role
+approvals-asked-by = Asked by
+approvals-when = When
+approvals-decision = Decision
+approvals-approve = Approve
+approvals-refuse = Refuse
+approvals-approve-label = Approve { $what } for { $who }
+approvals-refuse-label = Refuse { $what } for { $who }
+approvals-waiting-for = waiting for { $who }
+approvals-erasures = Erasures
+approvals-no-erasure = No erasure waits for approval.
+approvals-reason = Reason
+approvals-action = Action
+approvals-waiting-admin = waiting for another administrator
+approvals-erase = Approve and erase
+approvals-erase-label = Approve the erasure of { $reference }
+approvals-done-approved = The grant is approved and in effect. Those concerned were emailed.
+approvals-done-invited = The grant is approved. The new user was emailed a one-time link to their token, which nobody else sees.
+approvals-done-refused = The grant is refused; nothing changed.
+approvals-done-erased = The case is erased: only its tombstone remains.
+approvals-approved-but = The grant is approved, but { $why }.
+
+## Holidays
+holidays-title = Holidays
+holidays-of = Holidays of { $delegation }
+holidays-hint = Public holidays are days off, as the weekend is: working-day deadlines and reminders skip them, and a reminder due on one waits for the next working morning. A change counts for what is scheduled from then on; what is already scheduled keeps its time.
+holidays-none = No holiday is set.
+holidays-caption = Holidays, by date
+holidays-date = Date
+holidays-holiday = Holiday
+holidays-remove = Remove
+holidays-remove-label = Remove { $name }, { $date }
+holidays-add-heading = Add a holiday
+holidays-name = Name
+holidays-add = Add
+holidays-import-heading = Import a calendar
+holidays-file = iCalendar file (.ics)
+holidays-file-hint = Each event's days, from a year back to five years ahead; yearly events repeat. A date already a holiday takes the file's name. At most 1 MiB.
+holidays-import = Import
+holidays-saved = Saved: { $added } added, { $renamed } renamed, { $removed } removed.
+holidays-no-delegation = There is no such delegation.

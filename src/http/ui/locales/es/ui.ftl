@@ -207,3 +207,81 @@ queue-give-back = Devolverlo
 queue-claim = { $who }, desde { $when }
 queue-hours = { $n } h, desde { $when }
 queue-days = { $n } días, desde { $when }
+
+## Shared words
+yes = Sí
+no = No
+
+## Opening and editing a case
+form-open-title = Abrir un caso
+form-edit-title = Modificar el caso { $reference }
+form-about = Sobre el caso
+form-about-hint = (metadatos en claro, para las listas y las estadísticas)
+form-country-hint = Dos letras (ISO 3166-1), por ejemplo KE.
+form-first-procedure = Primer procedimiento
+form-who = Quién y qué
+form-who-hint = (sellado con age: solo quienes pueden leer el caso lo ven, y cada lectura queda registrada)
+form-save = Guardar los cambios
+form-open = Abrir el caso
+form-cancel = Cancelar
+form-stale = Alguien modificó este caso desde que abrió el formulario. Sus datos se conservan; guardar de nuevo reemplaza los cambios de esa persona por los suyos, así que compare primero con el caso.
+
+## One-time links
+link-hint = Inicie sesión con el enlace de su correo. Sirve una sola vez.
+link-sent-title = Revise su correo
+link-sent = Si esa dirección pertenece a un usuario de Vigil, un enlace para iniciar sesión va en camino. Sirve una vez, durante { $n } minutos.
+link-back = Volver a iniciar sesión
+token-title = Su token de API
+token-hint = Un administrador pidió un token de API para usted. Pulse el botón para verlo: se muestra una sola vez y luego el enlace deja de funcionar.
+token-show = Mostrar mi token
+token-shown = Su token, válido hasta el { $until }. Se muestra ahora y nunca más, solo a usted: guárdelo donde solo usted pueda leerlo. Inicie sesión con él, o envíelo a la API como
+token-shown-end = .
+
+## Approvals
+approvals-title = Aprobaciones
+approvals-hint = Algunos cambios requieren dos personas: quien pide uno nunca puede decidirlo, ni tampoco la persona a la que afecta. La jefatura de delegación decide los permisos de los puntos focales de su delegación; otro administrador decide todo lo demás, y los puntos focales de una delegación que aún no tiene jefatura.
+approvals-grants = Permisos
+approvals-no-grant = Ningún permiso espera una decisión.
+approvals-who = Quién
+approvals-what = Qué
+approvals-role = Rol
+approvals-asked-by = Pedido por
+approvals-when = Cuándo
+approvals-decision = Decisión
+approvals-approve = Aprobar
+approvals-refuse = Rechazar
+approvals-approve-label = Aprobar { $what } para { $who }
+approvals-refuse-label = Rechazar { $what } para { $who }
+approvals-waiting-for = a la espera de { $who }
+approvals-erasures = Borrados
+approvals-no-erasure = Ningún borrado espera aprobación.
+approvals-reason = Motivo
+approvals-action = Acción
+approvals-waiting-admin = a la espera de otro administrador
+approvals-erase = Aprobar y borrar
+approvals-erase-label = Aprobar el borrado de { $reference }
+approvals-done-approved = El permiso está aprobado y en vigor. Se avisó por correo a las personas afectadas.
+approvals-done-invited = El permiso está aprobado. El nuevo usuario recibió por correo un enlace de un solo uso a su token, que nadie más ve.
+approvals-done-refused = El permiso está rechazado; nada cambió.
+approvals-done-erased = El caso está borrado: solo queda su lápida.
+approvals-approved-but = El permiso está aprobado, pero { $why }.
+
+## Holidays
+holidays-title = Días festivos
+holidays-of = Días festivos de { $delegation }
+holidays-hint = Los días festivos no son laborables, como el fin de semana: los plazos y recordatorios en días hábiles los saltan, y un recordatorio que cae en uno espera a la siguiente mañana hábil. Un cambio cuenta para lo que se programe a partir de entonces; lo ya programado conserva su hora.
+holidays-none = No hay ningún día festivo definido.
+holidays-caption = Días festivos, por fecha
+holidays-date = Fecha
+holidays-holiday = Festivo
+holidays-remove = Quitar
+holidays-remove-label = Quitar { $name }, { $date }
+holidays-add-heading = Añadir un día festivo
+holidays-name = Nombre
+holidays-add = Añadir
+holidays-import-heading = Importar un calendario
+holidays-file = Archivo iCalendar (.ics)
+holidays-file-hint = Los días de cada evento, de un año atrás a cinco años adelante; los eventos anuales se repiten. Una fecha que ya es festiva toma el nombre del archivo. 1 MiB como máximo.
+holidays-import = Importar
+holidays-saved = Guardado: { $added } añadidos, { $renamed } renombrados, { $removed } quitados.
+holidays-no-delegation = Esa delegación no existe.

@@ -207,3 +207,81 @@ queue-give-back = Rendre
 queue-claim = { $who }, depuis le { $when }
 queue-hours = { $n } h, depuis le { $when }
 queue-days = { $n } jours, depuis le { $when }
+
+## Shared words
+yes = Oui
+no = Non
+
+## Opening and editing a case
+form-open-title = Ouvrir un dossier
+form-edit-title = Modifier le dossier { $reference }
+form-about = À propos du dossier
+form-about-hint = (métadonnées en clair, pour les listes et les statistiques)
+form-country-hint = Deux lettres (ISO 3166-1), par exemple KE.
+form-first-procedure = Première procédure
+form-who = Qui et quoi
+form-who-hint = (scellé avec age : seules les personnes autorisées à lire le dossier le voient, et chaque lecture est enregistrée)
+form-save = Enregistrer les modifications
+form-open = Ouvrir le dossier
+form-cancel = Annuler
+form-stale = Quelqu'un a modifié ce dossier depuis que vous avez ouvert le formulaire. Vos saisies sont conservées ; enregistrer à nouveau remplace ses modifications par les vôtres : comparez d'abord avec le dossier.
+
+## One-time links
+link-hint = Connectez-vous avec le lien reçu par courriel. Il ne sert qu'une fois.
+link-sent-title = Consultez vos courriels
+link-sent = Si cette adresse est celle d'un utilisateur de Vigil, un lien de connexion est en route. Il sert une fois, pendant { $n } minutes.
+link-back = Retour à la connexion
+token-title = Votre jeton d'API
+token-hint = Un administrateur a demandé un jeton d'API pour vous. Appuyez sur le bouton pour le voir : il s'affiche une seule fois, puis le lien cesse de fonctionner.
+token-show = Afficher mon jeton
+token-shown = Votre jeton, valable jusqu'au { $until }. Il s'affiche maintenant et plus jamais, à vous seul : gardez-le là où vous seul pouvez le lire. Connectez-vous avec, ou envoyez-le à l'API comme
+token-shown-end = .
+
+## Approvals
+approvals-title = Approbations
+approvals-hint = Certains changements demandent deux personnes : qui en demande un ne peut jamais le décider, ni la personne concernée. La cheffe ou le chef de délégation décide des droits des points focaux de sa délégation ; un autre administrateur décide de tout le reste, et des points focaux d'une délégation encore sans chef.
+approvals-grants = Droits
+approvals-no-grant = Aucun droit n'attend de décision.
+approvals-who = Qui
+approvals-what = Quoi
+approvals-role = Rôle
+approvals-asked-by = Demandé par
+approvals-when = Quand
+approvals-decision = Décision
+approvals-approve = Approuver
+approvals-refuse = Refuser
+approvals-approve-label = Approuver { $what } pour { $who }
+approvals-refuse-label = Refuser { $what } pour { $who }
+approvals-waiting-for = en attente de { $who }
+approvals-erasures = Effacements
+approvals-no-erasure = Aucun effacement n'attend d'approbation.
+approvals-reason = Motif
+approvals-action = Action
+approvals-waiting-admin = en attente d'un autre administrateur
+approvals-erase = Approuver et effacer
+approvals-erase-label = Approuver l'effacement de { $reference }
+approvals-done-approved = Le droit est approuvé et en vigueur. Les personnes concernées ont reçu un courriel.
+approvals-done-invited = Le droit est approuvé. Le nouvel utilisateur a reçu par courriel un lien à usage unique vers son jeton, que personne d'autre ne voit.
+approvals-done-refused = Le droit est refusé ; rien n'a changé.
+approvals-done-erased = Le dossier est effacé : seule sa trace demeure.
+approvals-approved-but = Le droit est approuvé, mais { $why }.
+
+## Holidays
+holidays-title = Jours fériés
+holidays-of = Jours fériés de { $delegation }
+holidays-hint = Les jours fériés sont chômés, comme le week-end : les délais et rappels en jours ouvrés les sautent, et un rappel qui tombe un jour férié attend le matin ouvré suivant. Un changement vaut pour ce qui est planifié ensuite ; ce qui est déjà planifié garde son heure.
+holidays-none = Aucun jour férié n'est défini.
+holidays-caption = Jours fériés, par date
+holidays-date = Date
+holidays-holiday = Jour férié
+holidays-remove = Retirer
+holidays-remove-label = Retirer { $name }, { $date }
+holidays-add-heading = Ajouter un jour férié
+holidays-name = Nom
+holidays-add = Ajouter
+holidays-import-heading = Importer un calendrier
+holidays-file = Fichier iCalendar (.ics)
+holidays-file-hint = Les jours de chaque événement, d'un an en arrière à cinq ans en avant ; les événements annuels se répètent. Une date déjà fériée prend le nom du fichier. 1 Mio au plus.
+holidays-import = Importer
+holidays-saved = Enregistré : { $added } ajoutés, { $renamed } renommés, { $removed } retirés.
+holidays-no-delegation = Cette délégation n'existe pas.
