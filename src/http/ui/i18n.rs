@@ -4,9 +4,10 @@
 //! the first of them the browser asks for (`Accept-Language`, negotiated by `fluent-langneg`);
 //! English when none is.
 //!
-//! Pages translated so far: the frame of every page (navigation, signing out), signing in,
-//! "Needs me", the case list, the case page's own words and the EUSR review queue. The others are still in English ([`UNTRANSLATED`] gives them
-//! their risk and theme names), as are the workflows' titles and dates (issue 17).
+//! Dates are written in the page's language too ([`Tr::time`], from chrono's locales).
+//! Still in English (issue 17): reports, administration and its log, the workflows page
+//! ([`UNTRANSLATED`] gives them their risk and theme names), error pages (made without the
+//! request), the workflows' own titles and the engine's refusal messages.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
