@@ -14,6 +14,10 @@ use super::{Email, MailError, Outbox, deliver, escape, local_time};
 #[derive(Debug, Clone)]
 pub struct Reminder {
     pub reference: String,
+    /// The procedure's workflow and step, by name (their words in the reader's language are
+    /// the catalog's `wf-…` texts) and by their declared, English titles.
+    pub workflow: String,
+    pub step: String,
     pub workflow_title: String,
     pub step_title: String,
     /// The message key, e.g. `trial.hearing_in_7_days`.
@@ -57,10 +61,14 @@ pub fn compose(reminder: &Reminder, reader: Reader<'_>, catalog: &Catalog) -> (S
     let what = words.reminder(&reminder.message);
     let when = local_time(reminder.due_at, reader.time_zone);
     let subject = format!("[Vigil] {}: {what}", reminder.reference);
+    let procedure = words.or(&format!("wf-{}", reminder.workflow), || reminder.workflow_title.clone());
+    let step = words.or(&format!("wf-{}-state-{}", reminder.workflow, reminder.step), || {
+        reminder.step_title.clone()
+    });
     let rows = [
         (words.t("email-case"), &reminder.reference),
-        (words.t("email-procedure"), &reminder.workflow_title),
-        (words.t("email-step"), &reminder.step_title),
+        (words.t("email-procedure"), &procedure),
+        (words.t("email-step"), &step),
         (words.t("email-due"), &when),
     ];
     let mut text = format!("{what}\n\n");
@@ -237,6 +245,8 @@ mod tests {
     fn reminder() -> Reminder {
         Reminder {
             reference: "VG-2026-00001".into(),
+            workflow: "trial_observation".into(),
+            step: "hearing_scheduled".into(),
             workflow_title: "Trial <observation>".into(),
             step_title: "Hearing scheduled".into(),
             message: "trial.hearing_tomorrow".into(),
@@ -268,6 +278,11 @@ mod tests {
         assert_eq!(subject, "[Vigil] VG-2026-00001: Audience demain");
         assert!(text.contains("Échéance: 2026-12-03 07:00 (Europe/Brussels)"), "{text}");
         assert!(text.contains("Ouvrir le dossier"));
+        // The procedure and its step in French, from the catalog's words of the workflows.
+        assert!(
+            text.contains("Procédure: Observation de procès\nÉtape: Audience prévue"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -306,6 +306,8 @@ async fn prepare(
         let definition = &workflow.definition;
         let reminder = Reminder {
             reference: context.reference.to_string(),
+            workflow: context.workflow.clone(),
+            step: item.state.clone(),
             workflow_title: definition.title.clone(),
             step_title: definition
                 .states

@@ -2101,6 +2101,9 @@ async fn pages_speak_the_users_language_else_the_browsers() {
     assert!(cases.body.contains("Aucun dossier ne correspond.") && cases.body.contains(">Journalistes et médias<"));
     let form = request(&service, "/ui/cases/new", &[(SESSION, &session)], None).await;
     assert!(form.body.contains("<html lang=\"fr\">") && form.body.contains("<h1>Ouvrir un dossier</h1>"));
+    // What the workflows declare, in French too.
+    assert!(form.body.contains(">Observation de procès</option>"), "{}", form.body);
+    assert!(cases.body.contains(">Audience repérée</option>"), "{}", cases.body);
     assert!(
         form.body
             .contains(">Première procédure <span class=\"required\" aria-label=\"obligatoire\">*</span><")

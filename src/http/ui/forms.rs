@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
+use super::pages::Named;
 use crate::workflow::model::{Declared, FieldDef, FieldType, Target};
 
 /// The prefix of a workflow field's control name, so no field can shadow `csrf` or `version`.
@@ -172,13 +173,14 @@ pub fn humanize(name: &str) -> String {
 }
 
 /// The controls of an action's fields, filled from `form` (what was sent, after an error) and
-/// marked with `issues`. `branch` is the action's target when it branches on a field, and
-/// `state_title` names a state for the choices that lead to it. A user field offers `people`
+/// marked with `issues`, in the words of `names` (its workflow's, in the page's language).
+/// `branch` is the action's target when it branches on a field, whose choices say the state
+/// they lead to. A user field offers `people`
 /// (id and name), when there are any; a date-and-time field says it is read in `zone`.
 pub fn controls(
     fields: &Declared<FieldDef>,
     branch: Option<&Target>,
-    state_title: &dyn Fn(&str) -> String,
+    names: Named<'_>,
     form: Option<&Submitted>,
     issues: &[ControlIssue],
     people: &[(String, String)],
@@ -190,7 +192,7 @@ pub fn controls(
             let control = format!("{DATA}{name}");
             let sent = form.map(|f| f.all(&control)).unwrap_or_default();
             let leads_to = |value: &str| match branch {
-                Some(Target::Branch(b)) if b.field == *name => b.cases.get(value).map(|state| state_title(state)),
+                Some(Target::Branch(b)) if b.field == *name => b.cases.get(value).map(|state| names.state(state)),
                 _ => None,
             };
             let choice = |value: &str, label: String| Choice {
@@ -212,10 +214,10 @@ pub fn controls(
                 FieldType::User => ("text", Vec::new()),
                 FieldType::Bool => (
                     "radio",
-                    vec![choice("true", "Yes".into()), choice("false", "No".into())],
+                    vec![choice("true", names.tr.t("yes")), choice("false", names.tr.t("no"))],
                 ),
                 FieldType::Enum => {
-                    let options = field.values.iter().map(|v| choice(v, humanize(v))).collect();
+                    let options = field.values.iter().map(|v| choice(v, names.choice(name, v))).collect();
                     // A branch reads best as radios, each saying where it leads.
                     let widget = if matches!(branch, Some(Target::Branch(b)) if b.field == *name) {
                         "radio"
@@ -226,11 +228,11 @@ pub fn controls(
                 }
                 FieldType::List => (
                     "checkbox",
-                    field.values.iter().map(|v| choice(v, humanize(v))).collect(),
+                    field.values.iter().map(|v| choice(v, names.choice(name, v))).collect(),
                 ),
             };
             Control {
-                label: field.title.clone().unwrap_or_else(|| humanize(name)),
+                label: names.field(name, Some(field)),
                 widget,
                 required: field.required,
                 confidential: field.confidential,
@@ -352,18 +354,10 @@ mod tests {
             field: "note".into(),
             problem: "is required".into(),
         }];
-        let title = |state: &str| format!("State {state}");
-        let controls = controls(
-            &fields,
-            Some(&branch),
-            &title,
-            Some(&form),
-            &issues,
-            &[],
-            chrono_tz::UTC,
-        );
+        let names = Named::of_no_workflow(crate::http::ui::i18n::Tr(crate::http::ui::i18n::Lang::Fr));
+        let controls = controls(&fields, Some(&branch), names, Some(&form), &issues, &[], chrono_tz::UTC);
         assert_eq!(controls[0].widget, "radio");
-        assert_eq!(controls[0].options[0].leads_to.as_deref(), Some("State scheduled"));
+        assert_eq!(controls[0].options[0].leads_to.as_deref(), Some("Scheduled"));
         assert!(controls[0].options[1].checked);
         assert_eq!(controls[1].value, "kept");
         assert_eq!(controls[1].error.as_deref(), Some("is required"));
@@ -378,13 +372,13 @@ mod tests {
             ("u2".to_owned(), "Ben".to_owned()),
         ];
         let form = Submitted::parse(b"data.new_owner=u2");
-        let title = |state: &str| state.to_owned();
-        let offered = controls(&fields, None, &title, Some(&form), &[], &people, chrono_tz::UTC);
+        let names = Named::of_no_workflow(crate::http::ui::i18n::UNTRANSLATED);
+        let offered = controls(&fields, None, names, Some(&form), &[], &people, chrono_tz::UTC);
         assert_eq!(offered[0].widget, "select");
         assert_eq!(offered[0].options.len(), 2);
         assert!(offered[0].options[1].checked && !offered[0].options[0].checked);
         assert!(offered[0].hint.is_none());
-        let typed = controls(&fields, None, &title, None, &[], &[], chrono_tz::UTC);
+        let typed = controls(&fields, None, names, None, &[], &[], chrono_tz::UTC);
         assert_eq!(typed[0].widget, "text");
     }
 }

@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
 use super::case_form::CONFIDENTIAL;
-use super::{Nav, Pick, parse_id, shown, state_title, theme_label, workflow_picks, workflow_title};
+use super::{Named, Nav, Pick, Titles, parse_id, shown, theme_label};
 use crate::cases::attachments::AttachmentView;
 use crate::cases::{self, CaseError, CaseView, EventView};
 use crate::domain::Sensitive;
@@ -206,13 +206,17 @@ fn offered(procedures: &[cases::ProcedureView], refused: &Refused) -> bool {
 /// fields (the form's own hidden fields left out): shown when the page no longer offers it.
 fn unplaced(
     registry: &crate::workflow::Registry,
+    titles: Titles<'_>,
     procedures: &[cases::ProcedureView],
     refused: &Refused,
 ) -> Vec<Entry> {
-    let fields = procedures
+    let workflow = procedures
         .iter()
         .find(|p| p.id == refused.procedure)
         .and_then(|p| registry.version(&p.workflow, &p.workflow_version))
+        .map(AsRef::as_ref);
+    let names = titles.of(workflow);
+    let fields = workflow
         .and_then(|w| w.definition.actions.get(&refused.action))
         .map(|a| a.fields.clone())
         .unwrap_or_default();
@@ -222,10 +226,7 @@ fn unplaced(
         .filter_map(|(name, value)| {
             let field = name.strip_prefix(forms::DATA)?;
             (!value.trim().is_empty()).then(|| Entry {
-                label: fields
-                    .get(field)
-                    .and_then(|f| f.title.clone())
-                    .unwrap_or_else(|| forms::humanize(field)),
+                label: names.field(field, fields.get(field)),
                 value: value.clone(),
             })
         })
@@ -316,8 +317,9 @@ pub(super) async fn case_page(
     // own procedures: nothing of the address is repeated.
     let done = done.and_then(|(procedure, action)| {
         let p = view.procedures.iter().find(|p| p.id == procedure)?;
-        let title = &state.workflows.get(&p.workflow)?.definition.actions.get(&action)?.title;
-        Some(session.tr.arg("case-done", "action", title))
+        state.workflows.get(&p.workflow)?.definition.actions.get(&action)?;
+        let title = Titles::new(state, session.tr).named(&p.workflow).action(&action);
+        Some(session.tr.arg("case-done", "action", &title))
     });
     let mut page_of = case_view(state, session, view, events, &people, refused.as_ref(), notice);
     page_of.done = done;
@@ -338,24 +340,23 @@ pub(super) async fn case_page(
 
 /// A procedure's or an event's data, in the order the workflow declares its fields (any it
 /// does not declare after them), each under the workflow's label for it.
-fn entries(data: &Value, workflow: Option<&Workflow>, zone: Tz, tr: crate::http::ui::i18n::Tr) -> Vec<Entry> {
+fn entries(data: &Value, workflow: Option<&Workflow>, names: Named<'_>, zone: Tz) -> Vec<Entry> {
     let none = Declared::new();
     let fields = workflow.map_or(&none, Workflow::fields);
+    let tr = names.tr;
     in_order(data, |name| fields.get_index_of(name))
         .map(|(name, value)| {
             let field = fields.get(name);
             Entry {
-                label: field
-                    .and_then(|f| f.title.clone())
-                    .unwrap_or_else(|| forms::humanize(name)),
+                label: names.field(name, field),
                 value: match field {
                     // A choice reads as its label: `not_needed` → "Not needed".
                     Some(f) if matches!(f.kind, FieldType::Enum | FieldType::List) => match value {
-                        Value::String(choice) => forms::humanize(choice),
+                        Value::String(choice) => names.choice(name, choice),
                         Value::Array(choices) => choices
                             .iter()
                             .filter_map(Value::as_str)
-                            .map(forms::humanize)
+                            .map(|choice| names.choice(name, choice))
                             .collect::<Vec<_>>()
                             .join(", "),
                         other => shown(other, zone, tr),
@@ -444,6 +445,7 @@ fn case_view(
     notice: Option<String>,
 ) -> CasePage {
     let registry = &state.workflows;
+    let titles = Titles::new(state, session.tr);
     let zone = session.zone;
     let now = Utc::now();
     let mut procedure_titles: BTreeMap<ProcedureId, (Option<&Workflow>, String)> = BTreeMap::new();
@@ -452,8 +454,9 @@ fn case_view(
         .iter()
         .map(|p| {
             let workflow = registry.version(&p.workflow, &p.workflow_version).map(AsRef::as_ref);
-            procedure_titles.insert(p.id, (workflow, workflow_title(registry, &p.workflow)));
-            let title_of = |s: &str| state_title(workflow, s);
+            procedure_titles.insert(p.id, (workflow, titles.workflow(&p.workflow)));
+            let names = titles.of(workflow);
+            let title_of = |s: &str| names.state(s);
             let refused_here = refused.is_some_and(|r| r.procedure == p.id);
             let actions = p
                 .actions
@@ -467,7 +470,7 @@ fn case_view(
                         controls: forms::controls(
                             &action.fields,
                             target,
-                            &title_of,
+                            names,
                             mine.map(|r| &r.form),
                             mine.map(|r| r.issues.as_slice()).unwrap_or_default(),
                             &people.owners,
@@ -477,14 +480,12 @@ fn case_view(
                             Some(Target::State(s)) => Some(title_of(s)),
                             _ => None,
                         },
-                        starts: def
-                            .and_then(|d| d.starts.as_deref())
-                            .map(|w| workflow_title(registry, w)),
+                        starts: def.and_then(|d| d.starts.as_deref()).map(|w| titles.workflow(w)),
                         error: mine.and_then(|r| r.message.clone()),
                         open: mine.is_some() || (action.usual && !refused_here),
                         usual: action.usual,
                         id: action.id.clone(),
-                        title: action.title.clone(),
+                        title: names.action(&action.id),
                     }
                 })
                 .collect();
@@ -492,12 +493,12 @@ fn case_view(
                 id: p.id,
                 workflow: p.workflow.clone(),
                 workflow_version: p.workflow_version.clone(),
-                workflow_title: workflow_title(registry, &p.workflow),
+                workflow_title: titles.workflow(&p.workflow),
                 state_title: title_of(&p.state),
                 queue: p.queue.clone(),
                 terminal: workflow.is_some_and(|w| w.is_terminal(&p.state)),
                 version: p.version,
-                data: entries(p.data.expose(), workflow, zone, session.tr),
+                data: entries(p.data.expose(), workflow, names, zone),
                 actions,
                 picture: workflow.map(|w| graph::svg(w, Some(&p.state))).unwrap_or_default(),
             }
@@ -534,16 +535,11 @@ fn case_view(
                 .procedure_id
                 .and_then(|p| procedure_titles.get(&p))
                 .and_then(|(w, _)| *w);
-            let action = workflow
-                .and_then(|w| w.definition.actions.get(&event.action))
-                .map_or_else(|| forms::humanize(&event.action), |a| a.title.clone());
+            let names = titles.of(workflow);
+            let action = names.action(&event.action);
             let change = match (&event.from_state, &event.to_state) {
-                (Some(from), Some(to)) if from != to => Some(format!(
-                    "{} → {}",
-                    state_title(workflow, from),
-                    state_title(workflow, to)
-                )),
-                (None, Some(to)) => Some(format!("→ {}", state_title(workflow, to))),
+                (Some(from), Some(to)) if from != to => Some(format!("{} → {}", names.state(from), names.state(to))),
+                (None, Some(to)) => Some(format!("→ {}", names.state(to))),
                 _ => None,
             };
             let mut data = event.data.expose().clone();
@@ -559,7 +555,7 @@ fn case_view(
                     Some(actor) => people.name_of(actor, session),
                     None => session.tr.t("case-vigil"),
                 },
-                data: entries(&data, workflow, zone, session.tr),
+                data: entries(&data, workflow, names, zone),
             }
         })
         .collect();
@@ -589,14 +585,14 @@ fn case_view(
         procedures,
         upcoming,
         timeline,
-        startable: workflow_picks(registry, &[]),
+        startable: titles.picks(&[]),
         can_change: session.caller.role.is_delegation_staff(),
         notice_form: refused
             .filter(|r| offered(&view.procedures, r))
             .map(|r| format!("a-{}-{}", r.procedure, r.action)),
         unplaced: refused
             .filter(|r| !offered(&view.procedures, r))
-            .map(|r| unplaced(registry, &view.procedures, r))
+            .map(|r| unplaced(registry, titles, &view.procedures, r))
             .unwrap_or_default(),
         notice,
         done: None,

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde_json::{Map, Value};
 
-use super::{Nav, Pick, parse_id, risk_picks, theme_picks, workflow_picks};
+use super::{Nav, Pick, Titles, parse_id, risk_picks, theme_picks};
 use crate::cases::{self, CaseError, OpenCaseRequest, OpenProcedureRequest};
 use crate::domain::CaseId;
 use crate::domain::Sensitive;
@@ -85,7 +85,7 @@ fn case_form(
         themes_error: problem("themes"),
         risks: risk_picks(session.tr, &[form.get("risk").unwrap_or("medium")]),
         risk_error: problem("risk"),
-        workflows: workflow_picks(&state.workflows, &[form.text("workflow")]),
+        workflows: Titles::new(state, session.tr).picks(&[form.text("workflow")]),
         workflow_error: problem("procedure.workflow"),
         confidential: CONFIDENTIAL
             .iter()

@@ -6,7 +6,7 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{Nav, Pick, picks, risk_picks, state_title, theme_label, theme_picks, workflow_picks, workflow_title};
+use super::{Nav, Pick, Titles, picks, risk_picks, theme_label, theme_picks};
 use crate::cases::{self, ListQuery};
 use crate::domain::CaseId;
 use crate::domain::Role;
@@ -181,6 +181,7 @@ fn cases_page(
     let now = Utc::now();
     let mine = filters.mine(session.caller.role);
     let registry = &state.workflows;
+    let titles = Titles::new(state, tr);
     let lines = page_of
         .items
         .into_iter()
@@ -189,12 +190,7 @@ fn cases_page(
                 .procedures
                 .iter()
                 .filter(|p| registry.get(&p.workflow).is_none_or(|w| !w.is_terminal(&p.state)))
-                .map(|p| {
-                    (
-                        workflow_title(registry, &p.workflow),
-                        state_title(registry.get(&p.workflow).map(AsRef::as_ref), &p.state),
-                    )
-                })
+                .map(|p| (titles.workflow(&p.workflow), titles.named(&p.workflow).state(&p.state)))
                 .collect(),
             next_due: case.next_due_at.map(|at| tr.time(at, session.zone)),
             since: case.next_due_at.map_or_else(String::new, |at| {
@@ -230,15 +226,16 @@ fn cases_page(
         [("newest", tr.t("list-newest")), ("due", tr.t("list-next-due"))],
         &[if filters.sort == "due" { "due" } else { "newest" }],
     );
-    let workflows = workflow_picks(registry, &[filters.workflow.as_str()]);
+    let workflows = titles.picks(&[filters.workflow.as_str()]);
     let mut state_names: Vec<(&str, String)> = Vec::new();
     for workflow in registry.iter() {
         if !filters.workflow.is_empty() && workflow.name() != filters.workflow {
             continue;
         }
-        for (name, def) in &workflow.definition.states {
+        let names = titles.of(Some(workflow));
+        for name in workflow.definition.states.keys() {
             if !state_names.iter().any(|(n, _)| n == name) {
-                state_names.push((name.as_str(), def.title.clone()));
+                state_names.push((name.as_str(), names.state(name)));
             }
         }
     }

@@ -8,7 +8,10 @@ mod list;
 mod needs;
 mod queue;
 mod reports;
+mod titles;
 mod workflows;
+
+pub(super) use titles::{Named, Titles};
 
 pub use attachments::{attach, download};
 pub(super) use attachments::{small_text, unreadable};
@@ -30,7 +33,6 @@ use super::WebError;
 use super::forms::{self};
 use super::session::Session;
 use crate::domain::{Risk, Role, THEMES};
-use crate::workflow::{Registry, Workflow};
 
 /// The page a kept form was on, with what was typed in it (`super::kept`): the case page with
 /// the action's form unfolded, or the form that opens or edits a case.
@@ -137,18 +139,6 @@ fn risk_label(tr: super::i18n::Tr, risk: &str) -> String {
     tr.t(&format!("risk-{risk}"))
 }
 
-fn workflow_title(registry: &Registry, name: &str) -> String {
-    registry
-        .get(name)
-        .map_or_else(|| forms::humanize(name), |w| w.definition.title.clone())
-}
-
-fn state_title(workflow: Option<&Workflow>, state: &str) -> String {
-    workflow
-        .and_then(|w| w.definition.states.get(state))
-        .map_or_else(|| forms::humanize(state), |s| s.title.clone())
-}
-
 /// A stored value as a person reads it: dates and times on the page's clock and in its
 /// language, lists joined.
 fn shown(value: &Value, zone: Tz, tr: super::i18n::Tr) -> String {
@@ -180,11 +170,6 @@ fn risk_picks(tr: super::i18n::Tr, chosen: &[&str]) -> Vec<Pick> {
 
 fn theme_picks(tr: super::i18n::Tr, chosen: &[&str]) -> Vec<Pick> {
     picks(THEMES.iter().map(|t| (*t, theme_label(tr, t))), chosen)
-}
-
-/// The loaded workflows, by title.
-fn workflow_picks(registry: &Registry, chosen: &[&str]) -> Vec<Pick> {
-    picks(registry.iter().map(|w| (w.name(), w.definition.title.clone())), chosen)
 }
 
 pub(in crate::http::ui) fn picks<'a>(items: impl IntoIterator<Item = (&'a str, String)>, chosen: &[&str]) -> Vec<Pick> {

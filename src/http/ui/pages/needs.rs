@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::{Nav, Section, state_title, workflow_title};
+use super::{Nav, Section};
 use crate::cases::{self, HORIZON_DAYS};
 use crate::http::AppState;
 use crate::http::cases::run;
@@ -38,13 +38,14 @@ pub async fn needs_me(
 ) -> Result<HttpResponse, WebError> {
     let needs = run(&state, session.caller.clone(), &req, None, cases::needs_me).await?;
     let (zone, tr) = (session.zone, session.tr);
+    let titles = super::Titles::new(&state, tr);
     let since = |at| tr.with("since", &[("when", tr.time(at, zone).into())]);
     let line =
         |reference: &crate::domain::Reference, case_id: crate::domain::CaseId, workflow: &str, step: &str| Line {
             reference: reference.to_string(),
             link: format!("/ui/cases/{case_id}"),
-            procedure: workflow_title(&state.workflows, workflow),
-            step: state_title(state.workflows.get(workflow).map(AsRef::as_ref), step),
+            procedure: titles.workflow(workflow),
+            step: titles.named(workflow).state(step),
             what: String::new(),
             when: String::new(),
             overdue: false,

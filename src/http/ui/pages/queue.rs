@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::{Nav, Pick, Section, picks, risk_picks, state_title, workflow_title};
+use super::{Nav, Pick, Section, Titles, picks, risk_picks};
 use crate::cases;
 use crate::domain::{CaseId, ProcedureId};
 use crate::http::AppState;
@@ -102,6 +102,7 @@ pub async fn queue(
         Some(since("queue-claim", None, Some(&who), at))
     };
     let registry = &state.workflows;
+    let titles = Titles::new(&state, tr);
     let in_queue: std::collections::BTreeSet<String> = entries.iter().map(|e| e.delegation.to_string()).collect();
     let name_of = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_owned());
     let (theirs, ours): (Vec<QueueLine>, Vec<QueueLine>) = entries
@@ -116,8 +117,8 @@ pub async fn queue(
                 h => since("queue-days", Some(h / 24), None, e.waiting_since),
             },
             on_the_delegation: on_the_delegation(registry, &e.workflow, &e.state),
-            workflow: workflow_title(registry, &e.workflow),
-            state: state_title(registry.get(&e.workflow).map(AsRef::as_ref), &e.state),
+            workflow: titles.workflow(&e.workflow),
+            state: titles.named(&e.workflow).state(&e.state),
             case_id: e.case_id,
             procedure_id: e.procedure_id,
             reference: e.reference.into_string(),

@@ -85,16 +85,16 @@ fn dimension_picks(chosen: &str) -> Vec<Pick> {
 }
 
 /// A dimension's value as a person reads it: a workflow's title, a theme's name; else the code.
-fn label(registry: &crate::workflow::Registry, dimension: &str, value: &str) -> String {
+fn label(titles: super::Titles<'_>, dimension: &str, value: &str) -> String {
     match dimension {
-        "workflow" => super::workflow_title(registry, value),
+        "workflow" => titles.workflow(value),
         "theme" => super::theme_label(crate::http::ui::i18n::UNTRANSLATED, value),
         _ => value.to_owned(),
     }
 }
 
 /// The bars of the first dimension's cells (the totals over the second), longest 400 units.
-fn bars(registry: &crate::workflow::Registry, report: &Report) -> Vec<Bar> {
+fn bars(titles: super::Titles<'_>, report: &Report) -> Vec<Bar> {
     let Some(first) = report.by.first() else {
         return Vec::new();
     };
@@ -109,7 +109,7 @@ fn bars(registry: &crate::workflow::Registry, report: &Report) -> Vec<Bar> {
         .enumerate()
         .map(|(i, c)| Bar {
             label: label(
-                registry,
+                titles,
                 first.as_str(),
                 c.values.get(first.as_str()).map_or("", String::as_str),
             ),
@@ -164,6 +164,8 @@ pub async fn reports_page(
     let query = query.into_inner();
     let (name, parameters) = parameters(&query);
     let (report, errors) = shown_or_said(report_for(&state, &session, &req, name.clone(), parameters.clone()).await)?;
+    // Reports are not translated yet: the workflows' own (English) titles.
+    let titles = super::Titles::new(&state, crate::http::ui::i18n::UNTRANSLATED);
     let get = |key: &str| query.get(key).cloned().unwrap_or_default();
     let chosen_by: Vec<String> = parameters
         .get("by")
@@ -184,14 +186,14 @@ pub async fn reports_page(
                         .map(|d| {
                             cell.values
                                 .get(d.as_str())
-                                .map_or_else(|| "Total".into(), |v| label(&state.workflows, d.as_str(), v))
+                                .map_or_else(|| "Total".into(), |v| label(titles, d.as_str(), v))
                         })
                         .collect(),
                     count: cell.count.map_or_else(|| "suppressed".to_owned(), |n| n.to_string()),
                     suppressed: cell.count.is_none(),
                 })
                 .collect();
-            (columns, rows, bars(&state.workflows, report), report.min_count)
+            (columns, rows, bars(titles, report), report.min_count)
         }
         None => (Vec::new(), Vec::new(), Vec::new(), state.reports.min_count),
     };
@@ -325,6 +327,7 @@ pub async fn annual_page(
     let query = query.into_inner();
     let this_year = chrono::Datelike::year(&chrono::Utc::now());
     let (annual, errors) = shown_or_said(annual_for(&state, &session, &req, &query).await)?;
+    let titles = super::Titles::new(&state, crate::http::ui::i18n::UNTRANSLATED);
     // The form's frame; a table fills it in when there is one.
     let empty = AnnualPage {
         nav: Nav::of(&session),
@@ -342,7 +345,7 @@ pub async fn annual_page(
             columns: annual
                 .workflows
                 .iter()
-                .map(|w| super::workflow_title(&state.workflows, w))
+                .map(|w| titles.workflow(w))
                 .chain(std::iter::once("All procedures".to_owned()))
                 .collect(),
             rows: annual
@@ -358,7 +361,7 @@ pub async fn annual_page(
                 .outcomes
                 .iter()
                 .map(|o| OutcomeRow {
-                    workflow: super::workflow_title(&state.workflows, &o.workflow),
+                    workflow: titles.workflow(&o.workflow),
                     outcome: super::forms::humanize(&o.outcome),
                     figure: Shown::from(&o.figure),
                 })

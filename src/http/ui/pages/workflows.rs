@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::{Nav, state_title};
+use super::Nav;
 use crate::http::AppState;
 use crate::http::ui::forms::{self};
 use crate::http::ui::session::Session;
@@ -47,7 +47,12 @@ struct WorkflowsPage {
 
 fn workflow_block(workflow: &Workflow) -> WorkflowBlock {
     let def = &workflow.definition;
-    let title_of = |s: &str| state_title(Some(workflow), s);
+    // This page is not translated yet: the workflow's own (English) titles.
+    let title_of = |s: &str| {
+        def.states
+            .get(s)
+            .map_or_else(|| forms::humanize(s), |state| state.title.clone())
+    };
     WorkflowBlock {
         name: def.name.clone(),
         title: def.title.clone(),
