@@ -460,7 +460,7 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
             .goto(&serve.url("/ui/reports?report=procedures&by1=workflow"))
             .await
             .unwrap();
-        wait_for(&client, "table.cases caption", "Cases by Workflow").await;
+        wait_for(&client, "table.cases caption", "Cases by Procedure").await;
         snap(&client, "08b-reports").await;
         check_accessible(&client, "the reports").await;
         // The annual-report table, one click away.
@@ -474,6 +474,18 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         wait_for(&client, "h1", "Annual report table").await;
         snap(&client, "08c-annual-table").await;
         check_accessible(&client, "the annual-report table").await;
+        in_each_language(
+            &client,
+            &db,
+            reviewer_id,
+            "08c-annual-table",
+            [
+                "Tableau du rapport annuel",
+                "Tabla del informe anual",
+                "Annual report table",
+            ],
+        )
+        .await;
         sign_out(&client).await;
 
         // A focal point of another delegation: not in the list, and the address opens nothing.

@@ -2117,9 +2117,17 @@ async fn pages_speak_the_users_language_else_the_browsers() {
     assert!(
         holidays.body.contains("<html lang=\"fr\">") && holidays.body.contains("Aucun jour férié n&#39;est défini.")
     );
-    // A page not yet translated keeps English content under the French navigation.
     let reports = request(&service, "/ui/reports", &[(SESSION, &session)], None).await;
-    assert!(reports.body.contains("<html lang=\"en\">") && reports.body.contains("<header class=\"top\" lang=\"fr\">"));
+    assert!(
+        reports.body.contains("<h1>Rapports</h1>") && reports.body.contains("<caption>Dossiers par Pays."),
+        "{}",
+        reports.body
+    );
+    // A page not yet translated keeps English content under the French navigation.
+    let workflows = request(&service, "/ui/workflows", &[(SESSION, &session)], None).await;
+    assert!(
+        workflows.body.contains("<html lang=\"en\">") && workflows.body.contains("<header class=\"top\" lang=\"fr\">")
+    );
     let other = sign_in(&service, &english).await;
     let needs = request(&service, "/ui/needs-me", &[(SESSION, &other)], None).await;
     assert!(needs.body.contains("<h1>Needs me</h1>") && needs.body.contains("Nothing waits for your action."));

@@ -372,7 +372,7 @@ mod tests {
             ("u2".to_owned(), "Ben".to_owned()),
         ];
         let form = Submitted::parse(b"data.new_owner=u2");
-        let names = Named::of_no_workflow(crate::http::ui::i18n::UNTRANSLATED);
+        let names = Named::of_no_workflow(crate::http::ui::i18n::Tr(crate::http::ui::i18n::Lang::En));
         let offered = controls(&fields, None, names, Some(&form), &[], &people, chrono_tz::UTC);
         assert_eq!(offered[0].widget, "select");
         assert_eq!(offered[0].options.len(), 2);

@@ -4,10 +4,10 @@
 //! the first of them the browser asks for (`Accept-Language`, negotiated by `fluent-langneg`);
 //! English when none is.
 //!
-//! Dates are written in the page's language too ([`Tr::time`], from chrono's locales).
-//! Still in English (issue 17): reports, administration and its log, the workflows page
-//! ([`UNTRANSLATED`] gives them their risk and theme names), error pages (made without the
-//! request), the workflows' own titles and the engine's refusal messages.
+//! Dates are written in the page's language too ([`Tr::time`], from chrono's locales), and
+//! what the workflows declare comes from the catalogs beside them (`pages::Titles`).
+//! Still in English (issue 17): administration and its log, the workflows page, error pages
+//! (made without the request), and the engine's and the forms' refusal messages.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -112,9 +112,6 @@ impl Tr {
             .words(self.lang())
     }
 }
-
-/// The words of the pages not translated yet, so that each page is in one language.
-pub const UNTRANSLATED: Tr = Tr(Lang::En);
 
 impl Tr {
     pub fn lang(&self) -> &'static str {
@@ -256,6 +253,15 @@ mod tests {
         }
         for (_, key, _) in crate::http::ui::pages::CONFIDENTIAL {
             asked.push(("the confidential fields".into(), key.to_owned()));
+        }
+        for dimension in crate::domain::ReportDimension::ALL {
+            asked.push((
+                "the report dimensions".into(),
+                format!("dimension-{}", dimension.as_str()),
+            ));
+        }
+        for report in crate::domain::ReportName::ALL {
+            asked.push(("the reports".into(), format!("report-{}", report.as_str())));
         }
         for theme in crate::domain::THEMES {
             asked.push(("the themes".into(), format!("theme-{theme}")));

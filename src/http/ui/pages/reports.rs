@@ -12,6 +12,7 @@ use crate::cases::CaseError;
 use crate::domain::{ReportDimension, ReportName};
 use crate::http::AppState;
 use crate::http::cases::run;
+use crate::http::ui::i18n::Tr;
 use crate::http::ui::session::Session;
 use crate::http::ui::{WebError, page};
 use crate::reports::annual::{self, Annual, Figure};
@@ -74,27 +75,34 @@ fn parameters(query: &BTreeMap<String, String>) -> (String, BTreeMap<String, Str
     (report, parameters)
 }
 
-fn dimension_picks(chosen: &str) -> Vec<Pick> {
-    let mut all = vec![("", "(none)".to_owned())];
+fn dimension_picks(tr: Tr, chosen: &str) -> Vec<Pick> {
+    let mut all = vec![("", tr.t("reports-none"))];
     all.extend(
         ReportDimension::ALL
             .iter()
-            .map(|d| (d.as_str(), super::forms::humanize(d.as_str()))),
+            .map(|d| (d.as_str(), dimension_name(tr, *d))),
     );
     picks(all, &[chosen])
 }
 
-/// A dimension's value as a person reads it: a workflow's title, a theme's name; else the code.
-fn label(titles: super::Titles<'_>, dimension: &str, value: &str) -> String {
+/// A dimension's name in the page's language: "Country", "Pays".
+fn dimension_name(tr: Tr, dimension: ReportDimension) -> String {
+    tr.t(&format!("dimension-{}", dimension.as_str()))
+}
+
+/// A dimension's value as a person reads it: a workflow's title, a theme's or a risk's name;
+/// else the code.
+fn label(titles: super::Titles<'_>, tr: Tr, dimension: &str, value: &str) -> String {
     match dimension {
         "workflow" => titles.workflow(value),
-        "theme" => super::theme_label(crate::http::ui::i18n::UNTRANSLATED, value),
+        "theme" => super::theme_label(tr, value),
+        "risk" if value.parse::<crate::domain::Risk>().is_ok() => super::risk_label(tr, value),
         _ => value.to_owned(),
     }
 }
 
 /// The bars of the first dimension's cells (the totals over the second), longest 400 units.
-fn bars(titles: super::Titles<'_>, report: &Report) -> Vec<Bar> {
+fn bars(titles: super::Titles<'_>, tr: Tr, report: &Report) -> Vec<Bar> {
     let Some(first) = report.by.first() else {
         return Vec::new();
     };
@@ -110,6 +118,7 @@ fn bars(titles: super::Titles<'_>, report: &Report) -> Vec<Bar> {
         .map(|(i, c)| Bar {
             label: label(
                 titles,
+                tr,
                 first.as_str(),
                 c.values.get(first.as_str()).map_or("", String::as_str),
             ),
@@ -117,7 +126,7 @@ fn bars(titles: super::Titles<'_>, report: &Report) -> Vec<Bar> {
             width: c
                 .count
                 .map_or(0, |n| u32::try_from(n * 400 / most).unwrap_or(400).max(1)),
-            text: c.count.map_or_else(|| "suppressed".to_owned(), |n| n.to_string()),
+            text: c.count.map_or_else(|| tr.t("reports-suppressed"), |n| n.to_string()),
             suppressed: c.count.is_none(),
         })
         .collect()
@@ -164,8 +173,8 @@ pub async fn reports_page(
     let query = query.into_inner();
     let (name, parameters) = parameters(&query);
     let (report, errors) = shown_or_said(report_for(&state, &session, &req, name.clone(), parameters.clone()).await)?;
-    // Reports are not translated yet: the workflows' own (English) titles.
-    let titles = super::Titles::new(&state, crate::http::ui::i18n::UNTRANSLATED);
+    let tr = session.tr;
+    let titles = super::Titles::new(&state, tr);
     let get = |key: &str| query.get(key).cloned().unwrap_or_default();
     let chosen_by: Vec<String> = parameters
         .get("by")
@@ -175,7 +184,7 @@ pub async fn reports_page(
     csv_query.insert(0, format!("report={name}"));
     let (columns, rows, bars, min_count) = match &report {
         Some(report) => {
-            let columns: Vec<String> = report.by.iter().map(|d| super::forms::humanize(d.as_str())).collect();
+            let columns: Vec<String> = report.by.iter().map(|d| dimension_name(tr, *d)).collect();
             let rows = report
                 .cells
                 .iter()
@@ -186,14 +195,14 @@ pub async fn reports_page(
                         .map(|d| {
                             cell.values
                                 .get(d.as_str())
-                                .map_or_else(|| "Total".into(), |v| label(titles, d.as_str(), v))
+                                .map_or_else(|| tr.t("reports-total"), |v| label(titles, tr, d.as_str(), v))
                         })
                         .collect(),
-                    count: cell.count.map_or_else(|| "suppressed".to_owned(), |n| n.to_string()),
+                    count: cell.count.map_or_else(|| tr.t("reports-suppressed"), |n| n.to_string()),
                     suppressed: cell.count.is_none(),
                 })
                 .collect();
-            (columns, rows, bars(titles, report), report.min_count)
+            (columns, rows, bars(titles, tr, report), report.min_count)
         }
         None => (Vec::new(), Vec::new(), Vec::new(), state.reports.min_count),
     };
@@ -203,13 +212,13 @@ pub async fn reports_page(
         reports: picks(
             ReportName::ALL
                 .iter()
-                .map(|r| (r.as_str(), super::forms::humanize(r.as_str()))),
+                .map(|r| (r.as_str(), tr.t(&format!("report-{}", r.as_str())))),
             &[&name],
         ),
-        first: dimension_picks(chosen_by.first().map_or("", String::as_str)),
-        second: dimension_picks(chosen_by.get(1).map_or("", String::as_str)),
-        risks: risk_picks(crate::http::ui::i18n::UNTRANSLATED, &[&get("risk")]),
-        themes: theme_picks(crate::http::ui::i18n::UNTRANSLATED, &[&get("theme")]),
+        first: dimension_picks(tr, chosen_by.first().map_or("", String::as_str)),
+        second: dimension_picks(tr, chosen_by.get(1).map_or("", String::as_str)),
+        risks: risk_picks(tr, &[&get("risk")]),
+        themes: theme_picks(tr, &[&get("theme")]),
         from: get("from"),
         to: get("to"),
         country: get("country"),
@@ -260,15 +269,15 @@ pub struct Shown {
     pub suppressed: bool,
 }
 
-impl From<&Figure> for Shown {
-    fn from(figure: &Figure) -> Self {
+impl Shown {
+    fn of(figure: &Figure, tr: Tr) -> Self {
         match figure {
             Figure::Count(n) => Self {
                 text: n.to_string(),
                 suppressed: false,
             },
             Figure::Suppressed => Self {
-                text: "suppressed".to_owned(),
+                text: tr.t("reports-suppressed"),
                 suppressed: true,
             },
         }
@@ -327,7 +336,8 @@ pub async fn annual_page(
     let query = query.into_inner();
     let this_year = chrono::Datelike::year(&chrono::Utc::now());
     let (annual, errors) = shown_or_said(annual_for(&state, &session, &req, &query).await)?;
-    let titles = super::Titles::new(&state, crate::http::ui::i18n::UNTRANSLATED);
+    let tr = session.tr;
+    let titles = super::Titles::new(&state, tr);
     // The form's frame; a table fills it in when there is one.
     let empty = AnnualPage {
         nav: Nav::of(&session),
@@ -346,15 +356,18 @@ pub async fn annual_page(
                 .workflows
                 .iter()
                 .map(|w| titles.workflow(w))
-                .chain(std::iter::once("All procedures".to_owned()))
+                .chain(std::iter::once(tr.t("annual-all-procedures")))
                 .collect(),
             rows: annual
                 .rows
                 .iter()
                 .map(|row| AnnualRow {
-                    name: row.name.clone(),
+                    name: match row.delegation {
+                        Some(_) => row.name.clone(),
+                        None => tr.t("annual-all-delegations"),
+                    },
                     total: row.delegation.is_none(),
-                    figures: row.figures.iter().map(Shown::from).collect(),
+                    figures: row.figures.iter().map(|f| Shown::of(f, tr)).collect(),
                 })
                 .collect(),
             outcomes: annual
@@ -362,8 +375,11 @@ pub async fn annual_page(
                 .iter()
                 .map(|o| OutcomeRow {
                     workflow: titles.workflow(&o.workflow),
-                    outcome: super::forms::humanize(&o.outcome),
-                    figure: Shown::from(&o.figure),
+                    outcome: match o.outcome.as_str() {
+                        "open" => tr.t("reports-open"),
+                        outcome => titles.named(&o.workflow).choice("outcome", outcome),
+                    },
+                    figure: Shown::of(&o.figure, tr),
                 })
                 .collect(),
             min_count: annual.min_count,
