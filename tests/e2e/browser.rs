@@ -523,6 +523,14 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         client.goto(&serve.url("/ui/admin")).await.unwrap();
         wait_for(&client, "h1", "Administration").await;
         check_accessible(&client, "administration").await;
+        in_each_language(
+            &client,
+            &db,
+            admin_id,
+            "09a-admin",
+            ["Administration", "Administración", "Administration"],
+        )
+        .await;
         // The delegation's holidays: a date added from the page.
         client.goto(&serve.url("/ui/holidays?delegation=EUD_KE")).await.unwrap();
         wait_for(&client, "h1", "Holidays").await;

@@ -15,7 +15,7 @@ use super::session::Session;
 use super::{WebError, page, see_other};
 use crate::cases::{self, CaseError, EraseRequest, GrantAsk, TokenLink};
 use crate::commands;
-use crate::domain::{Approver, DelegationCode, ErasureReason};
+use crate::domain::{Approver, DelegationCode, ErasureReason, Role};
 use crate::domain::{ScheduledId, UserId};
 use crate::http::AppState;
 use crate::http::cases::run;
@@ -63,10 +63,10 @@ struct AdminPage {
     users: Vec<UserLine>,
     dead: Vec<DeadLine>,
     /// How many grants and erasures wait for a decision (on the approvals page).
-    waiting: usize,
+    waiting: i64,
     roles: Vec<Pick>,
     reasons: Vec<Pick>,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     error: Option<String>,
     /// The address a one-time link to a new token was just emailed to.
     sent: Option<String>,
@@ -80,18 +80,16 @@ pub struct AdminQuery {
     done: String,
 }
 
-/// The words for each `?done=` code a change redirects with (fixed texts: nothing from the
-/// address is shown back).
+/// The catalog key of the words for each `?done=` code a change redirects with (fixed texts:
+/// nothing from the address is shown back).
 fn notice_of(code: &str) -> Option<&'static str> {
     Some(match code {
-        "disabled" => "The user is disabled; their tokens and sessions stopped working.",
-        "revoked" => "The token is revoked; sessions opened with it have ended.",
-        "retried" => "The item will be tried again at the next pass.",
-        "requested" => "The erasure is requested. Another administrator must approve it.",
-        "asked_head" => {
-            "The grant is requested. Nothing changes until the head of the delegation approves it; they were emailed."
-        }
-        "asked_admin" => "The grant is requested. Nothing changes until another administrator approves it.",
+        "disabled" => "admin-done-disabled",
+        "revoked" => "admin-done-revoked",
+        "retried" => "admin-done-retried",
+        "requested" => "admin-done-requested",
+        "asked_head" => "admin-done-asked_head",
+        "asked_admin" => "admin-done-asked_admin",
         _ => return None,
     })
 }
@@ -118,6 +116,7 @@ async fn admin_page(
         sent,
         form,
     } = shown;
+    let words = session.tr.mail(state);
     let (users, dead, waiting) = run(state, session.caller.clone(), req, None, |conn, ctx| {
         let users = users::list_users(conn)?;
         let dead = crate::reminders::admin::scheduled(conn, ctx, "dead")?;
@@ -136,21 +135,21 @@ async fn admin_page(
                 reference: d.reference.into_string(),
                 what: format!(
                     "{} {}",
-                    humanize(d.kind.as_str()),
+                    session.tr.t(&format!("kind-{}", d.kind.as_str())),
                     d.message.or(d.action).unwrap_or_default()
                 ),
                 due: when(d.due_at),
                 attempts: d.attempts,
             })
             .collect(),
-        waiting,
+        waiting: i64::try_from(waiting).unwrap_or(i64::MAX),
         users: users
             .iter()
             .map(|u| UserLine {
                 id: u.id,
                 email: u.email.clone(),
                 name: u.display_name.clone(),
-                role: humanize(u.role.as_str()),
+                role: cases::role_text(u.role).words(words),
                 delegation: u
                     .delegation
                     .clone()
@@ -159,23 +158,28 @@ async fn admin_page(
                 disabled: u.disabled_at.is_some(),
             })
             .collect(),
-        roles: ["focal_point", "head_of_delegation", "eusr_reviewer", "admin"]
-            .into_iter()
-            .map(|r| Pick {
-                selected: form.get("role") == Some(r),
-                value: r.to_owned(),
-                label: humanize(r),
-            })
-            .collect(),
+        roles: [
+            Role::FocalPoint,
+            Role::HeadOfDelegation,
+            Role::EusrReviewer,
+            Role::Admin,
+        ]
+        .into_iter()
+        .map(|r| Pick {
+            selected: form.get("role") == Some(r.as_str()),
+            value: r.as_str().to_owned(),
+            label: cases::role_text(r).words(words),
+        })
+        .collect(),
         reasons: ErasureReason::ALL
             .iter()
             .map(|r| Pick {
                 selected: false,
                 value: r.as_str().to_owned(),
-                label: humanize(r.as_str()),
+                label: cases::reason_text(*r).words(words),
             })
             .collect(),
-        notice,
+        notice: notice.map(|key| session.tr.t(key)),
         error,
         sent,
         form,
@@ -286,7 +290,7 @@ async fn ask_for_grant(
         }
         Err(CaseError::Invalid(issues)) => refused_keeping(state, session, req, in_words(&issues), form).await,
         Err(CaseError::Forbidden(why)) => refused_keeping(state, session, req, why, form).await,
-        Err(CaseError::NotFound) => refused_keeping(state, session, req, "There is no such user.".into(), form).await,
+        Err(CaseError::NotFound) => refused_keeping(state, session, req, session.tr.t("admin-no-user"), form).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -423,7 +427,7 @@ pub async fn retry(
     if revived {
         Ok(see_other("/ui/admin?done=retried"))
     } else {
-        refused(&state, &session, &req, "That item is not dead (any more).").await
+        refused(&state, &session, &req, session.tr.t("admin-not-dead")).await
     }
 }
 
@@ -450,7 +454,7 @@ pub async fn request_erasure(
         }
         Err(CaseError::Invalid(issues)) => refused(&state, &session, &req, in_words(&issues)).await,
         Err(CaseError::Forbidden(why)) => refused(&state, &session, &req, why).await,
-        Err(CaseError::Erased) => refused(&state, &session, &req, "That case is erased already.").await,
+        Err(CaseError::Erased) => refused(&state, &session, &req, session.tr.t("admin-erased-already")).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -523,8 +527,8 @@ pub async fn admin_log(
             .map(|e| LogLine {
                 seq: e.seq,
                 at: session.tr.time(e.at, zone),
-                actor: name(e.actor_id, "the operator (command line)"),
-                act: humanize(e.act.as_str()),
+                actor: name(e.actor_id, &session.tr.t("log-operator")),
+                act: session.tr.t(&format!("act-{}", e.act.as_str())),
                 subject: name(e.subject_id, ""),
                 delegation: e
                     .delegation

@@ -260,6 +260,12 @@ mod tests {
                 format!("dimension-{}", dimension.as_str()),
             ));
         }
+        for act in crate::domain::AdminAct::ALL {
+            asked.push(("the administrative acts".into(), format!("act-{}", act.as_str())));
+        }
+        for kind in crate::domain::ScheduledKind::ALL {
+            asked.push(("the kinds of scheduled items".into(), format!("kind-{}", kind.as_str())));
+        }
         for report in crate::domain::ReportName::ALL {
             asked.push(("the reports".into(), format!("report-{}", report.as_str())));
         }
