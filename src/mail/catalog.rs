@@ -187,6 +187,19 @@ impl Words<'_> {
         self.catalog.lookup(self.language, id, &[]).unwrap_or_else(declared)
     }
 
+    /// A procedure's title for this reader: the catalog's `wf-WORKFLOW`, else `declared`
+    /// (also when the workflow's name is unknown, empty).
+    pub fn procedure(&self, workflow: &str, declared: &str) -> String {
+        let id = format!("wf-{workflow}");
+        self.or(&id, || declared.to_owned())
+    }
+
+    /// A step's title for this reader: the catalog's `wf-WORKFLOW-state-STEP`, else `declared`.
+    pub fn step(&self, workflow: &str, step: &str, declared: &str) -> String {
+        let id = format!("wf-{workflow}-state-{step}");
+        self.or(&id, || declared.to_owned())
+    }
+
     /// What the reminder with message `key` says; a key with no text is read as a sentence.
     pub fn reminder(&self, key: &str) -> String {
         let id = reminder_id(key);

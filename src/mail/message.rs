@@ -61,10 +61,8 @@ pub fn compose(reminder: &Reminder, reader: Reader<'_>, catalog: &Catalog) -> (S
     let what = words.reminder(&reminder.message);
     let when = local_time(reminder.due_at, reader.time_zone);
     let subject = format!("[Vigil] {}: {what}", reminder.reference);
-    let procedure = words.or(&format!("wf-{}", reminder.workflow), || reminder.workflow_title.clone());
-    let step = words.or(&format!("wf-{}-state-{}", reminder.workflow, reminder.step), || {
-        reminder.step_title.clone()
-    });
+    let procedure = words.procedure(&reminder.workflow, &reminder.workflow_title);
+    let step = words.step(&reminder.workflow, &reminder.step, &reminder.step_title);
     let rows = [
         (words.t("email-case"), &reminder.reference),
         (words.t("email-procedure"), &procedure),

@@ -79,16 +79,18 @@ fn compose(
         let what = words.reminder(&entry.message);
         let when = local_time(entry.due_at, time_zone);
         let link = format!("{public_url}cases/{}", entry.case_id);
+        let procedure = words.procedure(&entry.workflow, &entry.workflow_title);
+        let step = words.step(&entry.workflow, &entry.step, &entry.step_title);
         text.push_str(&format!(
-            "- {}: {what}\n  {} / {}, {due}: {when}\n  {link}\n",
-            entry.reference, entry.workflow_title, entry.step_title
+            "- {}: {what}\n  {procedure} / {step}, {due}: {when}\n  {link}\n",
+            entry.reference
         ));
         html.push_str(&format!(
             "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr><tr><td></td><td colspan=3>{}</td></tr>",
             escape(&link),
             escape(&entry.reference),
-            escape(&entry.workflow_title),
-            escape(&entry.step_title),
+            escape(&procedure),
+            escape(&step),
             escape(&when),
             escape(&what)
         ));
@@ -127,6 +129,8 @@ mod tests {
             step_title: "Hearing scheduled".into(),
             message: message.into(),
             due_at: "2026-12-03T08:00:00Z".parse().unwrap(),
+            workflow: "trial_observation".into(),
+            step: "hearing_scheduled".into(),
         };
         let entries = [
             entry("VG-2026-00001", "trial.hearing_tomorrow"),
@@ -161,6 +165,26 @@ mod tests {
                 .text
                 .contains("VG-2026-00002: Le rapport d'observation est attendu")
         );
-        assert!(email.html.contains("Trial &lt;observation&gt;"));
+        // The procedure and its step in the reader's language; an entry from before names were
+        // kept shows its titles, escaped.
+        assert!(
+            email.text.contains("Observation de procès / Audience prévue"),
+            "{}",
+            email.text
+        );
+        let older = DigestEntry {
+            workflow: String::new(),
+            step: String::new(),
+            ..entry("VG-2026-00003", "trial.report_due")
+        };
+        let email = compose(
+            &user,
+            &[older],
+            chrono_tz::Europe::Brussels,
+            day,
+            &Catalog::default(),
+            "https://vigil.example/",
+        );
+        assert!(email.html.contains("Trial &lt;observation&gt;"), "{}", email.html);
     }
 }

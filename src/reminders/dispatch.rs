@@ -245,6 +245,8 @@ impl Letter {
             step_title: self.reminder.step_title.clone(),
             message: self.reminder.message.clone(),
             due_at: self.item.due_at,
+            workflow: self.reminder.workflow.clone(),
+            step: self.reminder.step.clone(),
         }
     }
 }

@@ -19,6 +19,10 @@ pub struct DigestEntry {
     pub step_title: String,
     pub message: String,
     pub due_at: DateTime<Utc>,
+    /// The procedure's workflow and step by name, for their words in the reader's language
+    /// (empty in entries older than that: their titles stand).
+    pub workflow: String,
+    pub step: String,
 }
 
 /// Adds entries; one already there (a reminder tried again) is left as it is.

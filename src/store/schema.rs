@@ -168,6 +168,8 @@ diesel::table! {
         created_at -> Timestamptz,
         lease_until -> Nullable<Timestamptz>,
         sent_at -> Nullable<Timestamptz>,
+        workflow -> Text,
+        step -> Text,
     }
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE digest_entries DROP COLUMN workflow, DROP COLUMN step;
