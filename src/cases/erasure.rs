@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::grants::{NoticeArg, NoticeText, text};
+use super::grants::{NoticeText, text};
 use super::{CaseError, Context, MAX_PAGE, Notice, answer, email_of, issue, now_micros};
 use crate::audit::ledger::{Ledger, LedgerLine};
 use crate::domain::ErasureReason;
@@ -58,11 +58,6 @@ fn notice(
         to: grants::told_of(conn, std::slice::from_ref(delegation), true)?,
         text,
     })
-}
-
-/// Why a case is erased, to be worded in the reader's language.
-fn reason_words(reason: ErasureReason) -> NoticeArg {
-    NoticeArg::Words(reason_text(reason))
 }
 
 /// Why a case is erased, in words: "at the defender's request" …
@@ -179,7 +174,7 @@ pub fn request_erasure(
                     ("requester", text(&requester)),
                     ("reference", text(case.reference.as_str())),
                     ("delegation", text(case.delegation.as_str())),
-                    ("reason", reason_words(reason)),
+                    ("reason", reason_text(reason).into()),
                 ],
             ),
         )?;

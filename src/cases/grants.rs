@@ -330,10 +330,10 @@ fn checked(conn: &mut PgConnection, ask: GrantAsk) -> Result<Asked, CaseError> {
     }
 }
 
-/// The words of a grant: "ama@example.org as focal point of EUD_KE".
-/// "alice@… as focal point of EUD_KE", to be worded in the reader's language.
+/// The words of a grant, "ama@example.org as focal point of EUD_KE", to be worded in the
+/// reader's language.
 fn grant_words(email: &str, role: Role, delegation: Option<&DelegationCode>) -> NoticeArg {
-    let role = role_words(role);
+    let role = role_text(role).into();
     NoticeArg::Words(match delegation {
         Some(delegation) => NoticeText::new(
             "grant-of-delegation",
@@ -347,11 +347,6 @@ fn grant_words(email: &str, role: Role, delegation: Option<&DelegationCode>) -> 
     })
 }
 
-/// A role's name, to be worded in the reader's language (`role-focal_point` …).
-fn role_words(role: Role) -> NoticeArg {
-    NoticeArg::Words(role_text(role))
-}
-
 /// A role's name, in the catalog of emails (which the pages use for the same words).
 pub fn role_text(role: Role) -> NoticeText {
     let id = match role {
@@ -359,13 +354,10 @@ pub fn role_text(role: Role) -> NoticeText {
         Role::HeadOfDelegation => "role-head_of_delegation",
         Role::EusrReviewer => "role-eusr_reviewer",
         Role::Admin => "role-admin",
-        Role::HqAnalyst | Role::System => "role-hq_analyst",
+        Role::HqAnalyst => "role-hq_analyst",
+        Role::System => "role-system",
     };
     NoticeText::new(id, vec![])
-}
-
-fn kind_words(kind: GrantKind) -> NoticeArg {
-    NoticeArg::Words(kind_text(kind))
 }
 
 /// What a grant does, in words: "a new user", "a change of role", "re-enabling".
@@ -455,12 +447,9 @@ pub fn request_grant(conn: &mut PgConnection, ctx: &Context<'_>, ask: GrantAsk) 
                 "grant-requested",
                 vec![
                     ("requester", text(&requester)),
-                    ("kind", kind_words(asked.kind)),
+                    ("kind", kind_text(asked.kind).into()),
                     ("grant", grant),
-                    (
-                        "approver",
-                        NoticeArg::Words(approver_text(approver, asked.delegation.as_ref())),
-                    ),
+                    ("approver", approver_text(approver, asked.delegation.as_ref()).into()),
                 ],
             ),
         };
@@ -593,7 +582,7 @@ fn decide(
                 id,
                 vec![
                     ("decider", text(&decider)),
-                    ("kind", kind_words(request.kind)),
+                    ("kind", kind_text(request.kind).into()),
                     ("grant", grant),
                 ],
             ),

@@ -205,6 +205,13 @@ pub enum NoticeArg {
     Words(NoticeText),
 }
 
+impl From<NoticeText> for NoticeArg {
+    /// Another message as an argument, worded in the reader's language.
+    fn from(text: NoticeText) -> Self {
+        NoticeArg::Words(text)
+    }
+}
+
 impl NoticeText {
     pub fn new(id: &'static str, args: Vec<(&'static str, NoticeArg)>) -> Self {
         Self { id, args }

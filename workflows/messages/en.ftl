@@ -97,6 +97,7 @@ role-head_of_delegation = head of delegation
 role-eusr_reviewer = EUSR reviewer
 role-hq_analyst = headquarters analyst
 role-admin = administrator
+role-system = Vigil (its timers)
 erasure-requested = { $requester } asked for case { $reference } of { $delegation } to be erased ({ $reason }). It waits for approval by another administrator.
     .subject = [Vigil] Erasure requested: { $reference }
 erasure-done = { $approver } approved the erasure of case { $reference } of { $delegation }: its key is destroyed, and only its tombstone remains.

@@ -91,6 +91,7 @@ role-head_of_delegation = jefe de delegación
 role-eusr_reviewer = revisor de la oficina del REUE
 role-hq_analyst = analista de la sede
 role-admin = administrador
+role-system = Vigil (sus temporizadores)
 erasure-requested = { $requester } pidió borrar el caso { $reference } de { $delegation } ({ $reason }). Espera la aprobación de otro administrador.
     .subject = [Vigil] Borrado solicitado: { $reference }
 erasure-done = { $approver } aprobó el borrado del caso { $reference } de { $delegation }: su clave está destruida y solo queda su lápida.

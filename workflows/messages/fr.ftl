@@ -91,6 +91,7 @@ role-head_of_delegation = chef de délégation
 role-eusr_reviewer = examinateur du bureau du RSUE
 role-hq_analyst = analyste du siège
 role-admin = administrateur
+role-system = Vigil (ses minuteries)
 erasure-requested = { $requester } a demandé l'effacement du dossier { $reference } de { $delegation } ({ $reason }). La demande attend l'approbation d'un autre administrateur.
     .subject = [Vigil] Effacement demandé : { $reference }
 erasure-done = { $approver } a approuvé l'effacement du dossier { $reference } de { $delegation } : sa clé est détruite, seule sa trace demeure.
