@@ -2113,6 +2113,22 @@ async fn pages_speak_the_users_language_else_the_browsers() {
         approvals.body.contains("<h1>Approbations</h1>")
             && approvals.body.contains("Aucun droit n&#39;attend de décision.")
     );
+    // An error page too speaks the user's language.
+    let missing = request(
+        &service,
+        "/ui/cases/00000000-0000-0000-0000-000000000000",
+        &[(SESSION, &session)],
+        None,
+    )
+    .await;
+    assert_eq!(missing.status, 404);
+    assert!(
+        missing.body.contains("<html lang=\"fr\">")
+            && missing.body.contains("<h1>Introuvable</h1>")
+            && missing.body.contains("Retour à Vigil"),
+        "{}",
+        missing.body
+    );
     let holidays = request(&service, "/ui/holidays", &[(SESSION, &session)], None).await;
     assert!(
         holidays.body.contains("<html lang=\"fr\">") && holidays.body.contains("Aucun jour férié n&#39;est défini.")

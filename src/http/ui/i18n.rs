@@ -6,8 +6,8 @@
 //!
 //! Dates are written in the page's language too ([`Tr::time`], from chrono's locales), and
 //! what the workflows declare comes from the catalogs beside them (`pages::Titles`).
-//! Still in English (issue 17): administration and its log, the workflows page, error pages
-//! (made without the request), and the engine's and the forms' refusal messages.
+//! Error pages get theirs from [`page_lang`]. Still in English (issue 17): the workflows page,
+//! and the reasons of refusals (the engine's and the forms' field problems, API errors).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -95,6 +95,30 @@ impl Lang {
     }
 }
 
+tokio::task_local! {
+    /// The language of the page being answered, for an error page (which actix makes without
+    /// the request): the browser's, set for every `/ui` request by [`speaking_the_browsers`],
+    /// then the signed-in user's once the session is known ([`speak`]).
+    static PAGE_LANG: std::cell::Cell<Lang>;
+}
+
+/// Runs `answer` (a `/ui` request's) with its page language first `browsers` (the request's
+/// [`Lang::for_request`], taken before the request goes on, since a clone of it would stop its
+/// routing).
+pub async fn speaking_the_browsers<F: std::future::Future>(browsers: Lang, answer: F) -> F::Output {
+    PAGE_LANG.scope(std::cell::Cell::new(browsers), answer).await
+}
+
+/// The page being answered speaks `lang` (its session's), error pages included.
+pub fn speak(lang: Lang) {
+    let _ = PAGE_LANG.try_with(|page| page.set(lang));
+}
+
+/// The language of the page being answered; English outside a `/ui` request.
+pub fn page_lang() -> Lang {
+    PAGE_LANG.try_with(std::cell::Cell::get).unwrap_or(Lang::En)
+}
+
 /// The words of a page in one language: what templates call for each text (`tr.t("key")`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tr(pub Lang);
@@ -121,6 +145,11 @@ impl Tr {
     /// The text of `key`.
     pub fn t(&self, key: &str) -> String {
         LOCALES.lookup(&self.0.id(), key)
+    }
+
+    /// The text of `key`, if the catalog has one.
+    pub fn try_t(&self, key: &str) -> Option<String> {
+        LOCALES.try_lookup(&self.0.id(), key)
     }
 
     /// The text of `key` with its arguments (`{ $name }` in the catalog).

@@ -40,6 +40,13 @@ const STYLESHEET: &str = include_str!("static/vigil.css");
 /// The `/ui` routes.
 pub fn scope() -> impl actix_web::dev::HttpServiceFactory {
     web::scope("/ui")
+        // Every page, error pages included, speaks the browser's language until a session says
+        // otherwise.
+        .wrap_fn(|req, service| {
+            let browsers = i18n::Lang::for_request(req.request(), None);
+            let answer = actix_web::dev::Service::call(service, req);
+            i18n::speaking_the_browsers(browsers, answer)
+        })
         .wrap(
             DefaultHeaders::new()
                 .add((header::CONTENT_SECURITY_POLICY, CSP))
@@ -156,7 +163,8 @@ impl From<askama::Error> for WebError {
 #[derive(Template)]
 #[template(path = "error.html", config = "src/http/ui/askama.toml")]
 struct ErrorPage<'a> {
-    status: u16,
+    tr: i18n::Tr,
+    status: i64,
     title: &'a str,
     detail: String,
 }
@@ -190,14 +198,18 @@ impl ResponseError for WebError {
             Self::Api(ApiError::Internal(cause)) => {
                 // Logged once, in the request's span; the page shows no cause.
                 tracing::error!(error = %cause, "internal error");
-                "Something went wrong on the server. The request id in X-Request-Id identifies it for your administrator."
-                    .to_owned()
+                i18n::Tr(i18n::page_lang()).t("error-internal")
             }
             other => other.to_string(),
         };
+        let tr = i18n::Tr(i18n::page_lang());
+        let title = tr
+            .try_t(&format!("error-{}", status.as_u16()))
+            .unwrap_or_else(|| status.canonical_reason().unwrap_or("Error").to_owned());
         let page = ErrorPage {
-            status: status.as_u16(),
-            title: status.canonical_reason().unwrap_or("Error"),
+            tr,
+            status: i64::from(status.as_u16()),
+            title: &title,
             detail,
         };
         let mut response = HttpResponse::build(status);

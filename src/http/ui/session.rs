@@ -120,6 +120,8 @@ impl FromRequest for Session {
                 .or(live.delegation_time_zone.as_deref())
                 .and_then(|zone| zone.parse().ok())
                 .unwrap_or(chrono_tz::UTC);
+            let tr = Tr(Lang::chosen(Some(&live.user.language), accept.as_deref()));
+            super::i18n::speak(tr.0);
             Ok(Session {
                 caller: Principal {
                     user_id: live.user.id,
@@ -129,7 +131,7 @@ impl FromRequest for Session {
                 },
                 csrf: live.session.csrf,
                 zone,
-                tr: Tr(Lang::chosen(Some(&live.user.language), accept.as_deref())),
+                tr,
                 id_hash,
             })
         })

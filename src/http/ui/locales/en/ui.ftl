@@ -412,3 +412,17 @@ act-delegation_added = Delegation added
 act-preferences_changed = Preferences changed
 act-reminder_retried = Reminder retried
 act-holidays_changed = Holidays changed
+
+## Error pages
+error-status = HTTP status { $n }.
+error-back = Back to Vigil
+error-internal = Something went wrong on the server. The request id in X-Request-Id identifies it for your administrator.
+error-400 = Bad Request
+error-403 = Forbidden
+error-404 = Not Found
+error-409 = Conflict
+error-413 = Payload Too Large
+error-422 = Unprocessable Entity
+error-429 = Too Many Requests
+error-500 = Internal Server Error
+error-503 = Service Unavailable

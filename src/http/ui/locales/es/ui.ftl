@@ -411,3 +411,17 @@ act-delegation_added = Delegación añadida
 act-preferences_changed = Preferencias modificadas
 act-reminder_retried = Recordatorio reintentado
 act-holidays_changed = Días festivos modificados
+
+## Error pages
+error-status = Estado HTTP { $n }.
+error-back = Volver a Vigil
+error-internal = Algo falló en el servidor. El identificador de solicitud X-Request-Id se la señala a su administrador.
+error-400 = Solicitud incorrecta
+error-403 = Acceso denegado
+error-404 = No encontrado
+error-409 = Conflicto
+error-413 = Envío demasiado grande
+error-422 = Solicitud imposible de procesar
+error-429 = Demasiadas solicitudes
+error-500 = Error interno del servidor
+error-503 = Servicio no disponible

@@ -411,3 +411,17 @@ act-delegation_added = Délégation ajoutée
 act-preferences_changed = Préférences modifiées
 act-reminder_retried = Rappel réessayé
 act-holidays_changed = Jours fériés modifiés
+
+## Error pages
+error-status = Statut HTTP { $n }.
+error-back = Retour à Vigil
+error-internal = Une erreur s'est produite sur le serveur. L'identifiant de requête X-Request-Id la désigne à votre administrateur.
+error-400 = Requête incorrecte
+error-403 = Accès refusé
+error-404 = Introuvable
+error-409 = Conflit
+error-413 = Envoi trop volumineux
+error-422 = Demande impossible à traiter
+error-429 = Trop de requêtes
+error-500 = Erreur interne du serveur
+error-503 = Service indisponible
