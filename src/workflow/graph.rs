@@ -156,6 +156,18 @@ const SIDE: i64 = 120;
 /// actions; `current` is marked, and named in the picture's accessible label.
 pub fn svg(workflow: &Workflow, current: Option<&str>) -> String {
     let def = &workflow.definition;
+    let title = |name: &str| def.states.get(name).map_or(name.to_owned(), |s| s.title.clone());
+    let label = match current {
+        Some(state) => format!("State machine of {}; current state: {}", def.title, title(state)),
+        None => format!("State machine of {}", def.title),
+    };
+    svg_in(workflow, current, &title, &label)
+}
+
+/// The same picture with each state named by `state_title` (its title in the reader's
+/// language) and `label` as its accessible label.
+pub fn svg_in(workflow: &Workflow, current: Option<&str>, state_title: &dyn Fn(&str) -> String, label: &str) -> String {
+    let def = &workflow.definition;
     let edges = edges(workflow);
     // Rows: breadth-first distance from the initial state; unreachable states go last.
     let mut row: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
@@ -209,17 +221,12 @@ pub fn svg(workflow: &Workflow, current: Option<&str>) -> String {
             at.insert(name, (x, y, r));
         }
     }
-    let title = |name: &str| def.states.get(name).map_or(name.to_owned(), |s| s.title.clone());
-    let label = match current {
-        Some(state) => format!("State machine of {}; current state: {}", def.title, title(state)),
-        None => format!("State machine of {}", def.title),
-    };
     let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"workflow-graph\" viewBox=\"0 0 {width} {height}\" \
          role=\"img\" aria-label=\"{}\">\n<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" \
          markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" \
          class=\"arrowhead\"/></marker></defs>\n",
-        xml(&label)
+        xml(label)
     );
     // One arrow per pair of states, titled with every action it stands for.
     let mut pairs: Vec<(&str, &str, Vec<&str>, bool)> = Vec::new();
@@ -297,7 +304,7 @@ pub fn svg(workflow: &Workflow, current: Option<&str>) -> String {
             "<g class=\"{}\"><rect x=\"{x}\" y=\"{y}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"8\"/>",
             classes.join(" ")
         ));
-        let lines = wrap(&state.title, 30);
+        let lines = wrap(&state_title(name), 30);
         let first_y = y + BOX_H / 2 + 4 - (lines.len() as i64 - 1) * 7;
         for (i, line) in lines.iter().enumerate() {
             out.push_str(&format!(

@@ -500,7 +500,18 @@ fn case_view(
                 version: p.version,
                 data: entries(p.data.expose(), workflow, names, zone),
                 actions,
-                picture: workflow.map(|w| graph::svg(w, Some(&p.state))).unwrap_or_default(),
+                picture: workflow
+                    .map(|w| {
+                        let label = session.tr.with(
+                            "case-graph-label",
+                            &[
+                                ("workflow", titles.workflow(&p.workflow).into()),
+                                ("state", names.state(&p.state).into()),
+                            ],
+                        );
+                        graph::svg_in(w, Some(&p.state), &|s| names.state(s), &label)
+                    })
+                    .unwrap_or_default(),
             }
         })
         .collect();

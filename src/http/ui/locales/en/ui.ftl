@@ -426,3 +426,6 @@ error-422 = Unprocessable Entity
 error-429 = Too Many Requests
 error-500 = Internal Server Error
 error-503 = Service Unavailable
+
+## The picture of a procedure
+case-graph-label = State machine of { $workflow }; current state: { $state }

@@ -425,3 +425,6 @@ error-422 = Solicitud imposible de procesar
 error-429 = Demasiadas solicitudes
 error-500 = Error interno del servidor
 error-503 = Servicio no disponible
+
+## The picture of a procedure
+case-graph-label = Máquina de estados de { $workflow }; paso actual: { $state }

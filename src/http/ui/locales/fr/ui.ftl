@@ -425,3 +425,6 @@ error-422 = Demande impossible à traiter
 error-429 = Trop de requêtes
 error-500 = Erreur interne du serveur
 error-503 = Service indisponible
+
+## The picture of a procedure
+case-graph-label = Machine à états de { $workflow } ; étape actuelle : { $state }
