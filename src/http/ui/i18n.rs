@@ -124,9 +124,13 @@ pub fn page_lang() -> Lang {
 pub struct Tr(pub Lang);
 
 impl Tr {
+    pub fn lang(&self) -> &'static str {
+        self.0.tag()
+    }
+
     /// The catalog of emails in this page's language, for what pages and emails both say (a
-    /// reminder's sentence, a role, a kind of grant): Vigil's own when it sends mail (with the
-    /// texts an operator added), else the compiled-in one.
+    /// reminder's sentence, a role, a kind of grant, what the workflows declare): Vigil's own
+    /// when it sends mail (with the texts an operator added), else the compiled-in one.
     pub fn mail<'a>(&self, state: &'a crate::http::AppState) -> Words<'a> {
         static BUILT_IN: std::sync::LazyLock<Catalog> = std::sync::LazyLock::new(Catalog::default);
         state
@@ -134,12 +138,6 @@ impl Tr {
             .as_ref()
             .map_or(&*BUILT_IN, |m| &*m.catalog)
             .words(self.lang())
-    }
-}
-
-impl Tr {
-    pub fn lang(&self) -> &'static str {
-        self.0.tag()
     }
 
     /// The text of `key`.
