@@ -253,7 +253,7 @@ async fn pages_are_uncached_unframed_without_inline_script_and_escape_what_users
 async fn a_refused_form_keeps_what_was_typed_shows_each_problem_by_its_field_and_writes_nothing() {
     let db = TestDb::migrated();
     let pool = Db::connect_lazily(&db.url, 2).unwrap();
-    let (_, token) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (user, token) = seed_user(&pool, "focal_point", Some("EUD_KE"));
     let service = web_test::init_service(app(state(pool))).await;
     let session = sign_in(&service, &token).await;
     let cookies = [(SESSION, session.as_str())];
@@ -400,6 +400,26 @@ async fn a_refused_form_keeps_what_was_typed_shows_each_problem_by_its_field_and
     let refused = request(&service, &action, &cookies, Some(&garbled)).await;
     assert_eq!(refused.status, 422);
     assert!(refused.body.contains("Hearing date must be a date and time"));
+    // The same problems in French, for a user whose setting is French.
+    let speak = |language: &str| {
+        db.connect()
+            .batch_execute(&format!("UPDATE users SET language = '{language}' WHERE id = '{user}'"))
+            .unwrap();
+    };
+    speak("fr");
+    let missing = request(&service, &action, &cookies, Some(&base)).await;
+    assert!(
+        missing.body.contains("Date de l&#39;audience est obligatoire"),
+        "{}",
+        missing.body
+    );
+    let refused = request(&service, &action, &cookies, Some(&garbled)).await;
+    assert!(
+        refused
+            .body
+            .contains("Date de l&#39;audience doit être une date et une heure")
+    );
+    speak("en");
     assert_eq!(
         db.count("SELECT count(*) AS count FROM case_events WHERE action = 'request_observation'"),
         0

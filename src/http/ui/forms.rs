@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
+use super::i18n::Tr;
 use super::pages::Named;
 use crate::workflow::model::{Declared, FieldDef, FieldType, Target};
 
@@ -67,9 +68,14 @@ pub struct ControlIssue {
 /// The workflow fields of an action, read from the form into the JSON the engine takes.
 /// Empty controls are left out, so the engine says which required ones are missing; values
 /// a browser sends as text but the engine wants typed are converted here, and a value that
-/// cannot be converted is an issue named by its field. A `datetime-local` value is a wall-clock
-/// time in `zone`.
-pub fn action_data(fields: &Declared<FieldDef>, form: &Submitted, zone: Tz) -> (Map<String, Value>, Vec<ControlIssue>) {
+/// cannot be converted is an issue named by its field, said in `tr`'s language. A
+/// `datetime-local` value is a wall-clock time in `zone`.
+pub fn action_data(
+    fields: &Declared<FieldDef>,
+    form: &Submitted,
+    zone: Tz,
+    tr: Tr,
+) -> (Map<String, Value>, Vec<ControlIssue>) {
     let mut data = Map::new();
     let mut issues = Vec::new();
     for (name, field) in fields {
@@ -94,7 +100,7 @@ pub fn action_data(fields: &Declared<FieldDef>, form: &Submitted, zone: Tz) -> (
             }
             Some(Err(problem)) => issues.push(ControlIssue {
                 field: name.clone(),
-                problem: problem.into(),
+                problem: tr.t(problem),
             }),
             None => {}
         }
@@ -102,20 +108,18 @@ pub fn action_data(fields: &Declared<FieldDef>, form: &Submitted, zone: Tz) -> (
     (data, issues)
 }
 
+/// `raw` as the JSON value of a field of `kind`, else the catalog key of the problem.
 fn typed(kind: FieldType, raw: &str, zone: Tz) -> Result<Value, &'static str> {
     match kind {
         FieldType::Bool => match raw {
             "true" => Ok(Value::Bool(true)),
             "false" => Ok(Value::Bool(false)),
-            _ => Err("must be yes or no"),
+            _ => Err("problem-yes-no"),
         },
-        FieldType::Integer => raw
-            .parse::<i64>()
-            .map(Value::from)
-            .map_err(|_| "must be a whole number"),
+        FieldType::Integer => raw.parse::<i64>().map(Value::from).map_err(|_| "problem-whole-number"),
         FieldType::Datetime => local_datetime(raw, zone)
             .map(|at| Value::String(at.to_rfc3339()))
-            .ok_or("must be a date and time"),
+            .ok_or("problem-date-time"),
         FieldType::Text | FieldType::Date | FieldType::Enum | FieldType::User | FieldType::List => {
             Ok(Value::String(raw.to_owned()))
         }
@@ -257,6 +261,7 @@ pub fn controls(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::ui::i18n::Lang;
     use crate::workflow::model::Branch;
 
     fn field(kind: FieldType) -> FieldDef {
@@ -290,7 +295,7 @@ mod tests {
             b"csrf=x&data.note=+hello+&data.attended=false&data.years=12&data.follow_up=yes&data.follow_up=no\
               &data.hearing=2026-07-01T09%3A30&data.on=2026-07-02",
         );
-        let (data, issues) = action_data(&fields, &form, chrono_tz::Europe::Brussels);
+        let (data, issues) = action_data(&fields, &form, chrono_tz::Europe::Brussels, Tr(Lang::En));
         assert!(issues.is_empty(), "{issues:?}");
         assert_eq!(data["note"], "hello");
         assert_eq!(data["attended"], false);
@@ -305,7 +310,12 @@ mod tests {
     #[test]
     fn empty_controls_are_left_for_the_engine_to_call_missing() {
         let fields = fields(&[("note", FieldType::Text), ("follow_up", FieldType::List)]);
-        let (data, issues) = action_data(&fields, &Submitted::parse(b"data.note=++"), chrono_tz::UTC);
+        let (data, issues) = action_data(
+            &fields,
+            &Submitted::parse(b"data.note=++"),
+            chrono_tz::UTC,
+            Tr(Lang::En),
+        );
         assert!(data.is_empty());
         assert!(issues.is_empty());
     }
@@ -318,8 +328,9 @@ mod tests {
             ("attended", FieldType::Bool),
         ]);
         let form = Submitted::parse(b"data.years=twelve&data.hearing=soon&data.attended=maybe");
-        let (data, issues) = action_data(&fields, &form, chrono_tz::UTC);
+        let (data, issues) = action_data(&fields, &form, chrono_tz::UTC, Tr(Lang::Fr));
         assert!(data.is_empty());
+        assert_eq!(issues[0].problem, "doit être un nombre entier");
         let named: Vec<_> = issues.iter().map(|i| i.field.as_str()).collect();
         assert_eq!(
             named,
@@ -354,7 +365,7 @@ mod tests {
             field: "note".into(),
             problem: "is required".into(),
         }];
-        let names = Named::of_no_workflow(crate::http::ui::i18n::Tr(crate::http::ui::i18n::Lang::Fr));
+        let names = Named::of_no_workflow(Tr(Lang::Fr));
         let controls = controls(&fields, Some(&branch), names, Some(&form), &issues, &[], chrono_tz::UTC);
         assert_eq!(controls[0].widget, "radio");
         assert_eq!(controls[0].options[0].leads_to.as_deref(), Some("Scheduled"));
@@ -372,7 +383,7 @@ mod tests {
             ("u2".to_owned(), "Ben".to_owned()),
         ];
         let form = Submitted::parse(b"data.new_owner=u2");
-        let names = Named::of_no_workflow(crate::http::ui::i18n::Tr(crate::http::ui::i18n::Lang::En));
+        let names = Named::of_no_workflow(Tr(Lang::En));
         let offered = controls(&fields, None, names, Some(&form), &[], &people, chrono_tz::UTC);
         assert_eq!(offered[0].widget, "select");
         assert_eq!(offered[0].options.len(), 2);

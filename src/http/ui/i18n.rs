@@ -7,7 +7,8 @@
 //! Dates are written in the page's language too ([`Tr::time`], from chrono's locales), and
 //! what the workflows declare comes from the catalogs beside them (`pages::Titles`).
 //! Error pages get theirs from [`page_lang`]. Still in English (issue 17): the workflows page,
-//! and the reasons of refusals (the engine's and the forms' field problems, API errors).
+//! and most reasons of refusals (the engine's field problems but "is required", the case
+//! form's, API errors).
 
 use std::borrow::Cow;
 use std::collections::HashMap;

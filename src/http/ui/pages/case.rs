@@ -21,7 +21,7 @@ use crate::http::ui::forms::{self, Control, ControlIssue, Submitted};
 use crate::http::ui::kept::{KeptForm, session_or_keep};
 use crate::http::ui::session::Session;
 use crate::http::ui::{WebError, page, see_other};
-use crate::workflow::engine::Refusal;
+use crate::workflow::engine::{FieldProblemKind, Refusal};
 use crate::workflow::model::{Declared, FieldType, Target};
 use crate::workflow::{Workflow, graph};
 
@@ -650,7 +650,7 @@ pub async fn take_action(
         .and_then(|w| w.definition.actions.get(&action))
         .map(|a| a.fields.clone())
         .unwrap_or_default();
-    let (data, issues) = forms::action_data(&fields, &form, session.zone);
+    let (data, issues) = forms::action_data(&fields, &form, session.zone, session.tr);
     let refused = |issues: Vec<ControlIssue>, message: Option<String>| Refused {
         procedure,
         action: action.clone(),
@@ -687,7 +687,12 @@ pub async fn take_action(
                 .into_iter()
                 .map(|p| ControlIssue {
                     field: p.field,
-                    problem: p.kind.to_string(),
+                    problem: match p.kind {
+                        FieldProblemKind::Missing => session.tr.t("problem-missing"),
+                        FieldProblemKind::Unknown => session.tr.t("problem-unknown"),
+                        // The engine's own reason (English; issue 17).
+                        FieldProblemKind::Invalid(reason) => reason,
+                    },
                 })
                 .collect();
             (

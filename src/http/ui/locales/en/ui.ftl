@@ -429,3 +429,10 @@ error-503 = Service Unavailable
 
 ## The picture of a procedure
 case-graph-label = State machine of { $workflow }; current state: { $state }
+
+## Problems with a form's fields
+problem-missing = is required
+problem-unknown = holds a field this action does not take
+problem-yes-no = must be yes or no
+problem-whole-number = must be a whole number
+problem-date-time = must be a date and time

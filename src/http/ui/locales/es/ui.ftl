@@ -428,3 +428,10 @@ error-503 = Servicio no disponible
 
 ## The picture of a procedure
 case-graph-label = Máquina de estados de { $workflow }; paso actual: { $state }
+
+## Problems with a form's fields
+problem-missing = es obligatorio
+problem-unknown = contiene un campo que esta acción no admite
+problem-yes-no = debe ser sí o no
+problem-whole-number = debe ser un número entero
+problem-date-time = debe ser una fecha y una hora

@@ -428,3 +428,10 @@ error-503 = Service indisponible
 
 ## The picture of a procedure
 case-graph-label = Machine à états de { $workflow } ; étape actuelle : { $state }
+
+## Problems with a form's fields
+problem-missing = est obligatoire
+problem-unknown = contient un champ que cette action ne prend pas
+problem-yes-no = doit être oui ou non
+problem-whole-number = doit être un nombre entier
+problem-date-time = doit être une date et une heure
