@@ -2106,6 +2106,20 @@ async fn pages_speak_the_users_language_else_the_browsers() {
     );
     let german = page_in("de-DE").await;
     assert!(german.contains("<html lang=\"en\">") && german.contains("<h1>Sign in</h1>"));
+    // An error page before any session speaks the browser's language too.
+    let unpaired = web_test::TestRequest::post()
+        .uri("/ui/sign-in/token/x")
+        .insert_header(("Accept-Language", "es"))
+        .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+        .set_payload("csrf=forged")
+        .to_request();
+    let response = web_test::call_service(&service, unpaired).await;
+    assert_eq!(response.status(), 403);
+    let body = String::from_utf8(web_test::read_body(response).await.to_vec()).unwrap();
+    assert!(
+        body.contains("<html lang=\"es\">") && body.contains("<h1>Acceso denegado</h1>"),
+        "{body}"
+    );
 
     db.connect()
         .batch_execute(&format!("UPDATE users SET language = 'fr' WHERE id = '{french}'"))

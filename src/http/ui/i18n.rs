@@ -14,6 +14,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use actix_web::HttpRequest;
+use actix_web::http::header::HeaderValue;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use fluent_templates::fluent_bundle::FluentValue;
@@ -96,28 +97,44 @@ impl Lang {
     }
 }
 
-tokio::task_local! {
-    /// The language of the page being answered, for an error page (which actix makes without
-    /// the request): the browser's, set for every `/ui` request by [`speaking_the_browsers`],
-    /// then the signed-in user's once the session is known ([`speak`]).
-    static PAGE_LANG: std::cell::Cell<Lang>;
+/// The language of the page being answered, as far as it is known.
+enum PageLang {
+    /// What the browser asked for (its `Accept-Language`), negotiated only if an error page
+    /// needs it: most requests never do.
+    Asked(Option<HeaderValue>),
+    /// The signed-in user's.
+    Chosen(Lang),
 }
 
-/// Runs `answer` (a `/ui` request's) with its page language first `browsers` (the request's
-/// [`Lang::for_request`], taken before the request goes on, since a clone of it would stop its
-/// routing).
-pub async fn speaking_the_browsers<F: std::future::Future>(browsers: Lang, answer: F) -> F::Output {
-    PAGE_LANG.scope(std::cell::Cell::new(browsers), answer).await
+tokio::task_local! {
+    /// The language of the page being answered, for an error page (which actix makes without
+    /// the request): the browser's, kept for every `/ui` request by [`speaking_the_browsers`],
+    /// then the signed-in user's once the session is known ([`speak`]).
+    static PAGE_LANG: std::cell::RefCell<PageLang>;
+}
+
+/// Runs `answer` (a `/ui` request's) with its page language first the browser's, `accept`
+/// (the request's `Accept-Language`, taken before the request goes on: a clone of the request
+/// would stop its routing).
+pub async fn speaking_the_browsers<F: std::future::Future>(accept: Option<HeaderValue>, answer: F) -> F::Output {
+    PAGE_LANG
+        .scope(std::cell::RefCell::new(PageLang::Asked(accept)), answer)
+        .await
 }
 
 /// The page being answered speaks `lang` (its session's), error pages included.
 pub fn speak(lang: Lang) {
-    let _ = PAGE_LANG.try_with(|page| page.set(lang));
+    let _ = PAGE_LANG.try_with(|page| page.replace(PageLang::Chosen(lang)));
 }
 
 /// The language of the page being answered; English outside a `/ui` request.
 pub fn page_lang() -> Lang {
-    PAGE_LANG.try_with(std::cell::Cell::get).unwrap_or(Lang::En)
+    PAGE_LANG
+        .try_with(|page| match &*page.borrow() {
+            PageLang::Chosen(lang) => *lang,
+            PageLang::Asked(accept) => Lang::chosen(None, accept.as_ref().and_then(|v| v.to_str().ok())),
+        })
+        .unwrap_or(Lang::En)
 }
 
 /// The words of a page in one language: what templates call for each text (`tr.t("key")`).

@@ -43,9 +43,9 @@ pub fn scope() -> impl actix_web::dev::HttpServiceFactory {
         // Every page, error pages included, speaks the browser's language until a session says
         // otherwise.
         .wrap_fn(|req, service| {
-            let browsers = i18n::Lang::for_request(req.request(), None);
+            let accept = req.headers().get(header::ACCEPT_LANGUAGE).cloned();
             let answer = actix_web::dev::Service::call(service, req);
-            i18n::speaking_the_browsers(browsers, answer)
+            i18n::speaking_the_browsers(accept, answer)
         })
         .wrap(
             DefaultHeaders::new()
@@ -194,15 +194,15 @@ impl ResponseError for WebError {
             }
             _ => {}
         }
+        let tr = i18n::Tr(i18n::page_lang());
         let detail = match self {
             Self::Api(ApiError::Internal(cause)) => {
                 // Logged once, in the request's span; the page shows no cause.
                 tracing::error!(error = %cause, "internal error");
-                i18n::Tr(i18n::page_lang()).t("error-internal")
+                tr.t("error-internal")
             }
             other => other.to_string(),
         };
-        let tr = i18n::Tr(i18n::page_lang());
         let title = tr
             .try_t(&format!("error-{}", status.as_u16()))
             .unwrap_or_else(|| status.canonical_reason().unwrap_or("Error").to_owned());
