@@ -166,13 +166,17 @@ pub struct Words<'c> {
 }
 
 impl Words<'_> {
-    /// Text `id` (`message` or `message.attribute`) with its arguments; else its English
-    /// text; else the id itself, so that a gap shows rather than an empty line.
-    pub fn with(&self, id: &str, args: &Args<'_>) -> String {
+    /// Text `id` with its arguments in the reader's language, else in English, if either has it.
+    fn find(&self, id: &str, args: &Args<'_>) -> Option<String> {
         [self.language, "en"]
             .iter()
             .find_map(|language| self.catalog.lookup(language, id, args))
-            .unwrap_or_else(|| id.to_owned())
+    }
+
+    /// Text `id` (`message` or `message.attribute`) with its arguments; else its English
+    /// text; else the id itself, so that a gap shows rather than an empty line.
+    pub fn with(&self, id: &str, args: &Args<'_>) -> String {
+        self.find(id, args).unwrap_or_else(|| id.to_owned())
     }
 
     /// Text `id`, which takes no argument.
@@ -202,11 +206,7 @@ impl Words<'_> {
 
     /// What the reminder with message `key` says; a key with no text is read as a sentence.
     pub fn reminder(&self, key: &str) -> String {
-        let id = reminder_id(key);
-        [self.language, "en"]
-            .iter()
-            .find_map(|language| self.catalog.lookup(language, &id, &[]))
-            .unwrap_or_else(|| describe(key))
+        self.find(&reminder_id(key), &[]).unwrap_or_else(|| describe(key))
     }
 }
 
