@@ -188,19 +188,21 @@ async fn change(
             done.renamed,
             done.removed
         ))),
-        Err(e) if said(&e, session.tr).is_some() => {
-            show(
-                state,
-                session,
-                req,
-                &code,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                said(&e, session.tr),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => match said(&e, session.tr) {
+            Some(why) => {
+                show(
+                    state,
+                    session,
+                    req,
+                    &code,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    Some(why),
+                )
+                .await
+            }
+            None => Err(e.into()),
+        },
     }
 }
 

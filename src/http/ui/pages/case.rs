@@ -317,8 +317,11 @@ pub(super) async fn case_page(
     // own procedures: nothing of the address is repeated.
     let done = done.and_then(|(procedure, action)| {
         let p = view.procedures.iter().find(|p| p.id == procedure)?;
-        state.workflows.get(&p.workflow)?.definition.actions.get(&action)?;
-        let title = Titles::new(state, session.tr).named(&p.workflow).action(&action);
+        let workflow = state.workflows.get(&p.workflow)?;
+        workflow.definition.actions.get(&action)?;
+        let title = Titles::new(state, session.tr)
+            .of(Some(workflow.as_ref()))
+            .action(&action);
         Some(session.tr.arg("case-done", "action", &title))
     });
     let mut page_of = case_view(state, session, view, events, &people, refused.as_ref(), notice);

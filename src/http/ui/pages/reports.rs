@@ -92,7 +92,8 @@ fn dimension_name(tr: Tr, dimension: ReportDimension) -> String {
 
 /// A dimension's value as a person reads it: a workflow's title, a theme's or a risk's name;
 /// else the code.
-fn label(titles: super::Titles<'_>, tr: Tr, dimension: &str, value: &str) -> String {
+fn label(titles: super::Titles<'_>, dimension: &str, value: &str) -> String {
+    let tr = titles.tr;
     match dimension {
         "workflow" => titles.workflow(value),
         "theme" => super::theme_label(tr, value),
@@ -102,7 +103,7 @@ fn label(titles: super::Titles<'_>, tr: Tr, dimension: &str, value: &str) -> Str
 }
 
 /// The bars of the first dimension's cells (the totals over the second), longest 400 units.
-fn bars(titles: super::Titles<'_>, tr: Tr, report: &Report) -> Vec<Bar> {
+fn bars(titles: super::Titles<'_>, report: &Report) -> Vec<Bar> {
     let Some(first) = report.by.first() else {
         return Vec::new();
     };
@@ -118,7 +119,6 @@ fn bars(titles: super::Titles<'_>, tr: Tr, report: &Report) -> Vec<Bar> {
         .map(|(i, c)| Bar {
             label: label(
                 titles,
-                tr,
                 first.as_str(),
                 c.values.get(first.as_str()).map_or("", String::as_str),
             ),
@@ -126,7 +126,9 @@ fn bars(titles: super::Titles<'_>, tr: Tr, report: &Report) -> Vec<Bar> {
             width: c
                 .count
                 .map_or(0, |n| u32::try_from(n * 400 / most).unwrap_or(400).max(1)),
-            text: c.count.map_or_else(|| tr.t("reports-suppressed"), |n| n.to_string()),
+            text: c
+                .count
+                .map_or_else(|| titles.tr.t("reports-suppressed"), |n| n.to_string()),
             suppressed: c.count.is_none(),
         })
         .collect()
@@ -195,14 +197,14 @@ pub async fn reports_page(
                         .map(|d| {
                             cell.values
                                 .get(d.as_str())
-                                .map_or_else(|| tr.t("reports-total"), |v| label(titles, tr, d.as_str(), v))
+                                .map_or_else(|| tr.t("reports-total"), |v| label(titles, d.as_str(), v))
                         })
                         .collect(),
                     count: cell.count.map_or_else(|| tr.t("reports-suppressed"), |n| n.to_string()),
                     suppressed: cell.count.is_none(),
                 })
                 .collect();
-            (columns, rows, bars(titles, tr, report), report.min_count)
+            (columns, rows, bars(titles, report), report.min_count)
         }
         None => (Vec::new(), Vec::new(), Vec::new(), state.reports.min_count),
     };

@@ -20,7 +20,8 @@ use super::{Pick, picks};
 pub(in crate::http::ui) struct Titles<'a> {
     registry: &'a Registry,
     words: Words<'a>,
-    tr: Tr,
+    /// The page's own words.
+    pub tr: Tr,
 }
 
 impl<'a> Titles<'a> {
