@@ -264,16 +264,7 @@ fn the_operator_imports_lists_adds_and_removes_a_delegations_holidays() {
             stderr(&output),
         )
     };
-    let (code, _, said) = run(&[
-        "delegations",
-        "add",
-        "EUD_KE",
-        "--name",
-        "Kenya",
-        "--time-zone",
-        "Africa/Nairobi",
-    ]);
-    assert_eq!(code, Some(0), "{said}");
+    crate::support::process::cli_kenya(home.path());
     let year = chrono::Utc::now().format("%Y").to_string();
     let ics = home.path().join("kenya.ics");
     std::fs::write(

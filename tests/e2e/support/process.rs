@@ -41,35 +41,38 @@ pub fn vigil(home: &Path) -> Command {
     configured(Command::new(env!("CARGO_BIN_EXE_vigil")), home)
 }
 
+/// Adds, through the command line of `home`, the delegation EUD_KE (Kenya, on Nairobi's clock).
+pub fn cli_kenya(home: &Path) {
+    let args = [
+        "delegations",
+        "add",
+        "EUD_KE",
+        "--name",
+        "Kenya",
+        "--time-zone",
+        "Africa/Nairobi",
+    ];
+    let done = vigil(home).args(args).output().unwrap();
+    assert!(done.status.success(), "{args:?}: {}", stderr(&done));
+}
+
 /// Adds, through the command line of `home`, the delegation EUD_KE and its focal point
 /// fp@example.org; returns the token `vigil users add` printed.
 pub fn cli_focal_point(home: &Path) -> String {
-    let mut printed = String::new();
-    for args in [
-        &[
-            "delegations",
-            "add",
-            "EUD_KE",
-            "--name",
-            "Kenya",
-            "--time-zone",
-            "Africa/Nairobi",
-        ][..],
-        &[
-            "users",
-            "add",
-            "--email",
-            "fp@example.org",
-            "--role",
-            "focal_point",
-            "--delegation",
-            "EUD_KE",
-        ],
-    ] {
-        let done = vigil(home).args(args).output().unwrap();
-        assert!(done.status.success(), "{args:?}: {}", stderr(&done));
-        printed = String::from_utf8(done.stdout).unwrap();
-    }
+    cli_kenya(home);
+    let args = [
+        "users",
+        "add",
+        "--email",
+        "fp@example.org",
+        "--role",
+        "focal_point",
+        "--delegation",
+        "EUD_KE",
+    ];
+    let done = vigil(home).args(args).output().unwrap();
+    assert!(done.status.success(), "{args:?}: {}", stderr(&done));
+    let printed = String::from_utf8(done.stdout).unwrap();
     printed.lines().last().unwrap_or_default().to_owned()
 }
 
