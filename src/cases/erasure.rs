@@ -100,6 +100,18 @@ pub fn pending_erasures(conn: &mut PgConnection, ctx: &Context<'_>) -> Result<Ve
     Ok(erasure::pending_erasures(conn, MAX_PAGE)?)
 }
 
+/// How many waiting erasures the caller may approve (none unless an administrator, never their
+/// own request), at most [`MAX_PAGE`] looked at.
+pub(super) fn decidable(conn: &mut PgConnection, ctx: &Context<'_>) -> Result<usize, CaseError> {
+    if !ctx.caller.role.is_admin() {
+        return Ok(0);
+    }
+    Ok(erasure::pending_erasures(conn, MAX_PAGE)?
+        .iter()
+        .filter(|pending| may_approve_erasure(ctx.caller, pending.requested_by).is_ok())
+        .count())
+}
+
 /// As [`request_erasure`], naming the case by its reference (admins see no case to pick from).
 pub fn request_erasure_by_reference(
     conn: &mut PgConnection,

@@ -598,6 +598,20 @@ fn decide(
     })
 }
 
+/// How many waiting grants the caller may decide (a head of delegation: their delegation's; an
+/// administrator: all), at most [`MAX_PAGE`] looked at.
+pub(super) fn decidable(conn: &mut PgConnection, ctx: &Context<'_>) -> Result<usize, CaseError> {
+    let delegation = match (ctx.caller.role, &ctx.caller.delegation) {
+        (Role::Admin, _) => None,
+        (Role::HeadOfDelegation, Some(own)) => Some(own),
+        _ => return Ok(0),
+    };
+    Ok(grants::pending(conn, delegation, MAX_PAGE)?
+        .iter()
+        .filter(|request| may_decide(ctx.caller, &proposal(request)).is_ok())
+        .count())
+}
+
 /// The grants waiting for a decision that the caller may see: every one for administrators,
 /// their delegation's for a head of delegation; each says whether the caller may decide it.
 pub fn pending_grants(conn: &mut PgConnection, ctx: &Context<'_>) -> Result<Vec<PendingGrant>, CaseError> {

@@ -57,7 +57,7 @@ pub use list::{
     CaseOrder, CasePage, CaseSummary, DEFAULT_PAGE, ListQuery, MAX_PAGE, ProcedureSummary, QueueEntry, SEARCH_LIMIT,
     SearchRequest, list_cases, review_queue, search,
 };
-pub use needs::{DueItem, HORIZON_DAYS, NeedsMe, Waiting, needs_me};
+pub use needs::{Counts, DueItem, HORIZON_DAYS, NeedsMe, Waiting, counts, needs_me};
 pub use open::{
     OpenCaseRequest, OpenProcedureRequest, Opened, StartProcedureRequest, StartedProcedure, open_case, start_procedure,
 };

@@ -4,6 +4,8 @@
 //! the reminders of their scope due in the next 14 days or already past with nothing done. Built from the workflows' declarations, plain columns and
 //! the scheduled rows; nothing is decrypted, so nothing is written to the access log.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Duration, Utc};
 
 use super::{CaseError, Context};
@@ -72,6 +74,47 @@ fn means_caller(role: Role, recipient: &str, owned: bool) -> bool {
 
 /// What needs `ctx.caller` now.
 pub fn needs_me(conn: &mut PgConnection, ctx: &Context<'_>) -> Result<NeedsMe, CaseError> {
+    gather(conn, ctx, Duration::days(HORIZON_DAYS))
+}
+
+/// The numbers beside the navigation: how many procedures need the caller now (waiting for them,
+/// taken by them or with a reminder past, each counted once; not what is merely due soon), and
+/// how many requests under the four-eyes rule they may decide. At most [`LIMIT`] of each list
+/// is looked at.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub needs_me: usize,
+    pub decisions: usize,
+}
+
+/// [`Counts`] for `ctx.caller`.
+pub fn counts(conn: &mut PgConnection, ctx: &Context<'_>) -> Result<Counts, CaseError> {
+    let now = gather(conn, ctx, Duration::zero())?;
+    let procedures: BTreeSet<(CaseId, &str, &str)> = now
+        .waiting
+        .iter()
+        .chain(&now.taken)
+        .map(|w| (w.case_id, w.workflow.as_str(), w.state.as_str()))
+        .chain(
+            now.due
+                .iter()
+                .map(|d| (d.case_id, d.workflow.as_str(), d.state.as_str())),
+        )
+        .collect();
+    let decisions = match ctx.caller.role {
+        Role::HeadOfDelegation => super::grants::decidable(conn, ctx)?,
+        Role::Admin => super::grants::decidable(conn, ctx)? + super::erasure::decidable(conn, ctx)?,
+        _ => 0,
+    };
+    Ok(Counts {
+        needs_me: procedures.len(),
+        decisions,
+    })
+}
+
+/// What waits for `ctx.caller`, what they have taken, and the reminders of their scope due
+/// within `horizon` (or past).
+fn gather(conn: &mut PgConnection, ctx: &Context<'_>, horizon: Duration) -> Result<NeedsMe, CaseError> {
     let caller = ctx.caller;
     let delegated = matches!(caller.role, Role::FocalPoint | Role::HeadOfDelegation);
     if !delegated && !caller.role.is_eusr() {
@@ -114,7 +157,7 @@ pub fn needs_me(conn: &mut PgConnection, ctx: &Context<'_>) -> Result<NeedsMe, C
         })
         .map(Waiting::from)
         .collect();
-    let due = rows::due(conn, &scope, ctx.now + Duration::days(HORIZON_DAYS), LIMIT)?
+    let due = rows::due(conn, &scope, ctx.now + horizon, LIMIT)?
         .into_iter()
         .map(|row| DueItem {
             overdue: row.due_at <= ctx.now,

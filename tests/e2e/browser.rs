@@ -245,6 +245,11 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         sign_in(&client, &serve, &head).await;
         wait_for(&client, "h1", "Needs me").await;
         wait_for(&client, "section", &reference).await;
+        assert_eq!(
+            text(&client, "a[href=\"/ui/needs-me\"] .count").await,
+            "1",
+            "the approval is counted beside the navigation"
+        );
         snap(&client, "03b-needs-me").await;
         check_accessible(&client, "needs me").await;
         in_each_language(

@@ -13,7 +13,7 @@ use crate::support::api::{call_ok, opened_case};
 use crate::support::app::{seed_user, state};
 use crate::support::process::free_address;
 use crate::support::smtp::SmtpSink;
-use crate::support::ui::{csrf_of, request, sign_in, sign_in_holding};
+use crate::support::ui::{csrf_of, nav_count, request, sign_in, sign_in_holding};
 
 const SESSION: &str = "vigil_session";
 
@@ -741,6 +741,11 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
     assert!(waiting.body.contains("ama@example.org") && waiting.body.contains("waiting for another administrator"));
     let approve_own = action_ending(&waiting.body, "/approve");
     assert_eq!(approve_own, None, "the requester was offered the approval");
+    assert_eq!(
+        nav_count(&waiting.body, "/ui/approvals"),
+        None,
+        "their own request is not theirs to decide"
+    );
     let grant_id: String = db_text(&db, "SELECT id::text AS text FROM grant_requests");
     let own = request(
         &service,
@@ -758,6 +763,10 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
     // The second administrator approves: Ama exists, and only she gets the link to her token.
     let second_session = sign_in(&service, &second_admin).await;
     let waiting = request(&service, "/ui/approvals", &[(SESSION, &second_session)], None).await;
+    assert_eq!(
+        nav_count(&waiting.body, "/ui/approvals"),
+        Some(("1", "(one request to decide)"))
+    );
     let approve = action_ending(&waiting.body, "/approve").unwrap();
     let approved = request(
         &service,
@@ -892,6 +901,11 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
     assert!(unknown.body.contains("names no case"));
 
     let page = request(&service, "/ui/approvals", &[(SESSION, &second_session)], None).await;
+    assert_eq!(
+        nav_count(&page.body, "/ui/approvals").map(|(n, _)| n),
+        Some("1"),
+        "the erasure waits for the second administrator"
+    );
     let approve = action_ending(&page.body, "/approve").unwrap();
     let approved = request(
         &service,
@@ -1370,6 +1384,15 @@ async fn needs_me_is_the_home_of_whoever_must_act_and_lists_what_waits_is_overdu
     );
     assert!(!body.contains("Needs Confidential") && !body.contains("Other Confidential"));
     assert!(body.contains("href=\"/ui/needs-me\""), "in the navigation");
+    assert!(
+        waiting_for_hod.contains(&reference(&escalated)),
+        "the escalated démarche still awaits approval: {waiting_for_hod}"
+    );
+    assert_eq!(
+        nav_count(&body, "/ui/needs-me"),
+        Some(("2", "(2 items need you)")),
+        "beside the navigation: the two approvals, one of them also overdue, count once each"
+    );
 
     // The EUSR office: the new escalation waits for it; nothing of the delegation's approvals.
     let (home, body) = page_of(reviewer).await;
@@ -1379,6 +1402,7 @@ async fn needs_me_is_the_home_of_whoever_must_act_and_lists_what_waits_is_overdu
         waiting_for_office.contains(&reference(&escalated)),
         "{waiting_for_office}"
     );
+    assert_eq!(nav_count(&body, "/ui/needs-me").map(|(n, _)| n), Some("1"));
     assert!(
         !waiting_for_office.contains(&reference(&waiting)),
         "{waiting_for_office}"
@@ -1389,6 +1413,11 @@ async fn needs_me_is_the_home_of_whoever_must_act_and_lists_what_waits_is_overdu
     assert!(
         section(&body, "waiting").contains("Nothing waits for your action."),
         "{body}"
+    );
+    assert_eq!(
+        nav_count(&body, "/ui/needs-me"),
+        None,
+        "no number when nothing needs them"
     );
     let (_, body) = page_of(other_hod).await;
     assert!(

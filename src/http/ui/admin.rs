@@ -127,7 +127,7 @@ async fn admin_page(
     let zone = session.zone;
     let when = |at: chrono::DateTime<Utc>| session.tr.time(at, zone);
     let template = AdminPage {
-        nav: Nav::of(session),
+        nav: Nav::load(state, session, req).await?,
         dead: dead
             .into_iter()
             .map(|d| DeadLine {
@@ -521,7 +521,7 @@ pub async fn admin_log(
         .flatten();
     let zone = session.zone;
     let template = AdminLogPage {
-        nav: Nav::of(&session),
+        nav: Nav::load(&state, &session, &req).await?,
         entries: entries
             .iter()
             .map(|e| LogLine {

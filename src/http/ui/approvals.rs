@@ -103,7 +103,7 @@ async fn approvals_page(
     let when = |at: chrono::DateTime<Utc>| session.tr.time(at, zone);
     let (tr, words) = (session.tr, session.tr.mail(state));
     let template = ApprovalsPage {
-        nav: Nav::of(session),
+        nav: Nav::load(state, session, req).await?,
         grants: grants
             .into_iter()
             .map(|g| GrantLine {

@@ -126,7 +126,7 @@ async fn show(
     page(
         status,
         &HolidaysPage {
-            nav: Nav::of(session),
+            nav: Nav::load(state, session, req).await?,
             delegations,
             delegation_name,
             delegation: chosen,

@@ -29,6 +29,16 @@ impl Answer {
 }
 
 /// The first CSRF token of a page's forms.
+/// The number shown beside the navigation link to `href`, and how a screen reader says it;
+/// None when the link shows none.
+pub fn nav_count<'a>(html: &'a str, href: &str) -> Option<(&'a str, &'a str)> {
+    let link = &html[html.find(&format!("<a href=\"{href}\">"))?..];
+    let link = &link[..link.find("</a>")?];
+    let shown = link.split("aria-hidden=\"true\">").nth(1)?.split('<').next()?;
+    let spoken = link.split("class=\"visually-hidden\">").nth(1)?.split('<').next()?;
+    Some((shown, spoken.trim()))
+}
+
 pub fn csrf_of(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
     let start = html.find(marker).expect("a form with a CSRF token") + marker.len();

@@ -324,7 +324,8 @@ pub(super) async fn case_page(
             .action(&action);
         Some(session.tr.arg("case-done", "action", &title))
     });
-    let mut page_of = case_view(state, session, view, events, &people, refused.as_ref(), notice);
+    let nav = Nav::load(state, session, req).await?;
+    let mut page_of = case_view(state, session, nav, view, events, &people, refused.as_ref(), notice);
     page_of.done = done;
     page_of.attached = attached.and_then(|a| {
         let file = files.iter().flatten().find(|f| f.id == a)?;
@@ -438,9 +439,11 @@ fn file_lines(page: &CasePage, files: Vec<AttachmentView>, people: &People, sess
         .collect()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn case_view(
     state: &AppState,
     session: &Session,
+    nav: Nav,
     view: CaseView,
     events: Vec<EventView>,
     people: &People,
@@ -576,7 +579,7 @@ fn case_view(
     let confidential =
         (!view.confidential.expose().is_null()).then(|| case_entries(view.confidential.expose(), zone, session.tr));
     CasePage {
-        nav: Nav::of(session),
+        nav,
         id: view.id,
         reference: view.reference.into_string(),
         country: view.country,

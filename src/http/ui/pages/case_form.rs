@@ -62,6 +62,7 @@ struct CaseFormPage {
 
 fn case_form(
     state: &AppState,
+    nav: Nav,
     session: &Session,
     editing: Option<Editing>,
     form: &Submitted,
@@ -77,7 +78,7 @@ fn case_form(
         (!found.is_empty()).then(|| found.join("; "))
     };
     CaseFormPage {
-        nav: Nav::of(session),
+        nav,
         editing,
         country: form.text("country").to_owned(),
         country_error: problem("country"),
@@ -103,10 +104,15 @@ fn case_form(
 }
 
 /// `GET /ui/cases/new`.
-pub async fn new_case(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, WebError> {
+pub async fn new_case(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let nav = Nav::load(&state, &session, &req).await?;
     page(
         StatusCode::OK,
-        &case_form(&state, &session, None, &Submitted::default(), &[], None),
+        &case_form(&state, nav, &session, None, &Submitted::default(), &[], None),
     )
 }
 
@@ -144,46 +150,37 @@ pub async fn open_case(
         cases::open_case(conn, ctx, request)
     })
     .await;
-    match outcome {
+    let (status, issues, message) = match outcome {
         Ok(opened) => {
             tracing::info!(case.id = %opened.id, case.reference = %opened.reference, "case opened");
-            Ok(see_other(&format!("/ui/cases/{}", opened.id)))
+            return Ok(see_other(&format!("/ui/cases/{}", opened.id)));
         }
-        Err(CaseError::Invalid(issues)) => page(
+        Err(CaseError::Invalid(issues)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            &case_form(
-                &state,
-                &session,
-                None,
-                &form,
-                &issues,
-                Some(session.tr.t("case-look-again")),
-            ),
+            issues,
+            session.tr.t("case-look-again"),
         ),
-        Err(CaseError::Refused(refusal)) => page(
+        Err(CaseError::Refused(refusal)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            &case_form(
-                &state,
-                &session,
-                None,
-                &form,
-                &[],
-                Some(session.tr.arg("case-refused", "why", &refusal.to_string())),
-            ),
+            Vec::new(),
+            session.tr.arg("case-refused", "why", &refusal.to_string()),
         ),
-        Err(CaseError::Forbidden(why)) => page(
-            StatusCode::FORBIDDEN,
-            &case_form(&state, &session, None, &form, &[], Some(why)),
-        ),
-        Err(e) => Err(e.into()),
-    }
+        Err(CaseError::Forbidden(why)) => (StatusCode::FORBIDDEN, Vec::new(), why),
+        Err(e) => return Err(e.into()),
+    };
+    let nav = Nav::load(&state, &session, &req).await?;
+    page(
+        status,
+        &case_form(&state, nav, &session, None, &form, &issues, Some(message)),
+    )
 }
 
 /// The form that opens a case, or edits case `editing`, with a kept form's entries and
 /// `message` above (`crate::http::ui::kept`).
-pub(super) fn kept_case_form(
+pub(super) async fn kept_case_form(
     state: &AppState,
     session: &Session,
+    req: &HttpRequest,
     editing: Option<CaseId>,
     typed: Submitted,
     message: String,
@@ -195,7 +192,15 @@ pub(super) fn kept_case_form(
     });
     page(
         StatusCode::OK,
-        &case_form(state, session, editing, &typed, &[], Some(message)),
+        &case_form(
+            state,
+            Nav::load(state, session, req).await?,
+            session,
+            editing,
+            &typed,
+            &[],
+            Some(message),
+        ),
     )
 }
 
@@ -233,6 +238,7 @@ pub async fn edit_case(
         StatusCode::OK,
         &case_form(
             &state,
+            Nav::load(&state, &session, &req).await?,
             &session,
             Some(editing),
             &Submitted::from_pairs(pairs),
@@ -283,40 +289,38 @@ pub async fn update_case(
         cases::patch_case(conn, ctx, id, version, patch)
     })
     .await;
-    let reference = form.text("reference").to_owned();
-    let again = |version: i64| Editing {
-        id,
-        reference: reference.clone(),
-        version,
-    };
-    match outcome {
-        Ok(_) => Ok(see_other(&format!("/ui/cases/{id}"))),
-        Err(CaseError::Invalid(issues)) => page(
+    let (status, version, issues, message) = match outcome {
+        Ok(_) => return Ok(see_other(&format!("/ui/cases/{id}"))),
+        Err(CaseError::Invalid(issues)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            &case_form(
-                &state,
-                &session,
-                Some(again(version)),
-                &form,
-                &issues,
-                Some(session.tr.t("case-look-again")),
-            ),
+            version,
+            issues,
+            session.tr.t("case-look-again"),
         ),
-        Err(CaseError::StaleCase { current_version }) => page(
+        Err(CaseError::StaleCase { current_version }) => (
             StatusCode::CONFLICT,
-            &case_form(
-                &state,
-                &session,
-                Some(again(current_version)),
-                &form,
-                &[],
-                Some(session.tr.t("form-stale")),
-            ),
+            current_version,
+            Vec::new(),
+            session.tr.t("form-stale"),
         ),
-        Err(CaseError::Forbidden(why)) => page(
-            StatusCode::FORBIDDEN,
-            &case_form(&state, &session, Some(again(version)), &form, &[], Some(why)),
+        Err(CaseError::Forbidden(why)) => (StatusCode::FORBIDDEN, version, Vec::new(), why),
+        Err(e) => return Err(e.into()),
+    };
+    let nav = Nav::load(&state, &session, &req).await?;
+    page(
+        status,
+        &case_form(
+            &state,
+            nav,
+            &session,
+            Some(Editing {
+                id,
+                reference: form.text("reference").to_owned(),
+                version,
+            }),
+            &form,
+            &issues,
+            Some(message),
         ),
-        Err(e) => Err(e.into()),
-    }
+    )
 }

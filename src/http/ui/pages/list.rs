@@ -142,7 +142,14 @@ pub async fn cases(
         cases::list_cases(conn, ctx, list)
     })
     .await?;
-    cases_page(&state, &session, filters, page_of, None)
+    cases_page(
+        &state,
+        Nav::load(&state, &session, &req).await?,
+        &session,
+        filters,
+        page_of,
+        None,
+    )
 }
 
 /// `POST /ui/cases/search`: the cases found by the search box (a reference or a defender's
@@ -165,12 +172,14 @@ pub async fn search(
     })
     .await?;
     let count = found.items.len();
-    cases_page(&state, &session, CasesQuery::default(), found, Some(count))
+    let nav = Nav::load(&state, &session, &req).await?;
+    cases_page(&state, nav, &session, CasesQuery::default(), found, Some(count))
 }
 
 /// The case list page: `page_of`'s cases under the filters' form (and the search box).
 fn cases_page(
     state: &AppState,
+    nav: Nav,
     session: &Session,
     filters: CasesQuery,
     page_of: cases::CasePage,
@@ -245,7 +254,7 @@ fn cases_page(
     page(
         StatusCode::OK,
         &CasesPage {
-            nav: Nav::of(session),
+            nav,
             filters,
             whose,
             sorts,

@@ -56,8 +56,12 @@ pub(super) async fn kept_form(
             )
             .await
         }
-        KeptForm::OpenCase => case_form::kept_case_form(state, session, None, typed, session.tr.t("case-kept")),
-        KeptForm::EditCase(id) => case_form::kept_case_form(state, session, Some(id), typed, session.tr.t("case-kept")),
+        KeptForm::OpenCase => {
+            case_form::kept_case_form(state, session, req, None, typed, session.tr.t("case-kept")).await
+        }
+        KeptForm::EditCase(id) => {
+            case_form::kept_case_form(state, session, req, Some(id), typed, session.tr.t("case-kept")).await
+        }
     }
 }
 
@@ -81,10 +85,48 @@ pub struct Nav {
     pub sees_cases: bool,
     /// Whether work can wait for them ("Needs me": delegation staff and the EUSR office).
     pub needs: bool,
+    /// Beside "Needs me": how many procedures need them now (none when nothing does).
+    pub needs_count: Option<Count>,
+    /// Beside "Approvals": how many requests they may decide.
+    pub decisions_count: Option<Count>,
+}
+
+/// A number beside a navigation link: shown as a figure, spoken as a phrase.
+pub struct Count {
+    pub shown: String,
+    pub spoken: String,
+}
+
+impl Count {
+    fn of(tr: super::i18n::Tr, key: &str, n: usize) -> Option<Self> {
+        let n = i64::try_from(n).unwrap_or(i64::MAX);
+        (n > 0).then(|| Self {
+            shown: n.to_string(),
+            spoken: tr.count(key, n),
+        })
+    }
 }
 
 impl Nav {
-    pub(super) fn of(session: &Session) -> Self {
+    /// The header for `session`'s page, with the numbers beside "Needs me" and "Approvals"
+    /// (`cases::counts`: a few plain queries, nothing decrypted) for those who have them.
+    pub(super) async fn load(
+        state: &crate::http::AppState,
+        session: &Session,
+        req: &actix_web::HttpRequest,
+    ) -> Result<Self, WebError> {
+        let mut nav = Self::of(session);
+        if nav.needs || nav.decides {
+            let counts =
+                crate::http::cases::run(state, session.caller.clone(), req, None, crate::cases::counts).await?;
+            nav.needs_count = Count::of(nav.tr, "nav-count-needs", counts.needs_me);
+            nav.decisions_count = Count::of(nav.tr, "nav-count-decisions", counts.decisions);
+        }
+        Ok(nav)
+    }
+
+    /// The header without the numbers.
+    fn of(session: &Session) -> Self {
         let role = session.caller.role;
         Self {
             name: session.caller.display_name.clone(),
@@ -106,6 +148,8 @@ impl Nav {
             reports: matches!(role, Role::HeadOfDelegation | Role::EusrReviewer | Role::HqAnalyst),
             sees_cases: !role.is_admin() && role != Role::HqAnalyst,
             needs: role.is_delegation_staff() || role.is_eusr(),
+            needs_count: None,
+            decisions_count: None,
         }
     }
 }

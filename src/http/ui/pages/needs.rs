@@ -110,7 +110,7 @@ pub async fn needs_me(
     page(
         StatusCode::OK,
         &NeedsMePage {
-            nav: Nav::of(&session),
+            nav: Nav::load(&state, &session, &req).await?,
             sections,
             horizon: HORIZON_DAYS,
         },

@@ -139,7 +139,7 @@ pub async fn queue(
     page(
         StatusCode::OK,
         &QueuePage {
-            nav: Nav::of(&session),
+            nav: Nav::load(&state, &session, &req).await?,
             parts: vec![
                 Section {
                     id: "ours",

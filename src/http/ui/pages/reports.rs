@@ -210,7 +210,7 @@ pub async fn reports_page(
     };
     let chart_height = u32::try_from(bars.len()).unwrap_or(0) * 24 + 8;
     let template = ReportsPage {
-        nav: Nav::of(&session),
+        nav: Nav::load(&state, &session, &req).await?,
         reports: picks(
             ReportName::ALL
                 .iter()
@@ -342,7 +342,7 @@ pub async fn annual_page(
     let titles = super::Titles::new(&state, tr);
     // The form's frame; a table fills it in when there is one.
     let empty = AnnualPage {
-        nav: Nav::of(&session),
+        nav: Nav::load(&state, &session, &req).await?,
         year: String::new(),
         years: (this_year - 4..=this_year).rev().collect(),
         errors,

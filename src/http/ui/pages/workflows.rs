@@ -1,7 +1,7 @@
 //! The workflow gallery: each workflow drawn, with its states and actions.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::Nav;
@@ -144,11 +144,15 @@ fn workflow_block(workflow: &Workflow) -> WorkflowBlock {
 }
 
 /// `GET /ui/workflows`: every workflow drawn, with its states, actions, roles, reminders and timers.
-pub async fn workflows(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, WebError> {
+pub async fn workflows(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
     page(
         StatusCode::OK,
         &WorkflowsPage {
-            nav: Nav::of(&session),
+            nav: Nav::load(&state, &session, &req).await?,
             workflows: state.workflows.iter().map(|w| workflow_block(w)).collect(),
             one: false,
         },
@@ -159,6 +163,7 @@ pub async fn workflows(state: web::Data<AppState>, session: Session) -> Result<H
 pub async fn workflow(
     state: web::Data<AppState>,
     session: Session,
+    req: HttpRequest,
     name: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     let workflow = state
@@ -168,7 +173,7 @@ pub async fn workflow(
     page(
         StatusCode::OK,
         &WorkflowsPage {
-            nav: Nav::of(&session),
+            nav: Nav::load(&state, &session, &req).await?,
             workflows: vec![workflow_block(workflow)],
             one: true,
         },

@@ -15,6 +15,14 @@ nav-approvals = Approvals
 nav-admin-log = Administrative log
 nav-holidays = Holidays
 nav-workflows = Workflows
+nav-count-needs = { $n ->
+    [one] one item needs you
+   *[other] { $n } items need you
+}
+nav-count-decisions = { $n ->
+    [one] one request to decide
+   *[other] { $n } requests to decide
+}
 sign-out = Sign out
 role-focal-point = focal point
 role-head-of-delegation = head of delegation

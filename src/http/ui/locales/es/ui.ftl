@@ -14,6 +14,14 @@ nav-approvals = Aprobaciones
 nav-admin-log = Registro administrativo
 nav-holidays = Días festivos
 nav-workflows = Procedimientos
+nav-count-needs = { $n ->
+    [one] un asunto le espera
+   *[other] { $n } asuntos le esperan
+}
+nav-count-decisions = { $n ->
+    [one] una solicitud por decidir
+   *[other] { $n } solicitudes por decidir
+}
 sign-out = Cerrar sesión
 role-focal-point = punto focal
 role-head-of-delegation = jefe de delegación

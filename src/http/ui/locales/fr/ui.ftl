@@ -14,6 +14,14 @@ nav-approvals = Approbations
 nav-admin-log = Journal administratif
 nav-holidays = Jours fériés
 nav-workflows = Procédures
+nav-count-needs = { $n ->
+    [one] un élément vous attend
+   *[other] { $n } éléments vous attendent
+}
+nav-count-decisions = { $n ->
+    [one] une demande à trancher
+   *[other] { $n } demandes à trancher
+}
 sign-out = Se déconnecter
 role-focal-point = point focal
 role-head-of-delegation = chef de délégation
