@@ -598,13 +598,21 @@ fn decide(
     })
 }
 
+/// Whose waiting grants the caller sees: all (`Some(None)`) for administrators, their
+/// delegation's for a head of delegation, none for anyone else.
+fn grants_in_sight<'c>(ctx: &Context<'c>) -> Option<Option<&'c DelegationCode>> {
+    match (ctx.caller.role, &ctx.caller.delegation) {
+        (Role::Admin, _) => Some(None),
+        (Role::HeadOfDelegation, Some(own)) => Some(Some(own)),
+        _ => None,
+    }
+}
+
 /// How many waiting grants the caller may decide (a head of delegation: their delegation's; an
 /// administrator: all), at most [`MAX_PAGE`] looked at.
 pub(super) fn decidable(conn: &mut PgConnection, ctx: &Context<'_>) -> Result<usize, CaseError> {
-    let delegation = match (ctx.caller.role, &ctx.caller.delegation) {
-        (Role::Admin, _) => None,
-        (Role::HeadOfDelegation, Some(own)) => Some(own),
-        _ => return Ok(0),
+    let Some(delegation) = grants_in_sight(ctx) else {
+        return Ok(0);
     };
     Ok(grants::pending(conn, delegation, MAX_PAGE)?
         .iter()
@@ -615,15 +623,8 @@ pub(super) fn decidable(conn: &mut PgConnection, ctx: &Context<'_>) -> Result<us
 /// The grants waiting for a decision that the caller may see: every one for administrators,
 /// their delegation's for a head of delegation; each says whether the caller may decide it.
 pub fn pending_grants(conn: &mut PgConnection, ctx: &Context<'_>) -> Result<Vec<PendingGrant>, CaseError> {
-    let delegation = match (ctx.caller.role, &ctx.caller.delegation) {
-        (Role::Admin, _) => None,
-        (Role::HeadOfDelegation, Some(own)) => Some(own),
-        _ => {
-            return Err(CaseError::Forbidden(
-                "waiting grants are for administrators and heads of delegation".into(),
-            ));
-        }
-    };
+    let delegation = grants_in_sight(ctx)
+        .ok_or_else(|| CaseError::Forbidden("waiting grants are for administrators and heads of delegation".into()))?;
     let requests = grants::pending(conn, delegation, MAX_PAGE)?;
     let mut ids: Vec<UserId> = requests.iter().flat_map(|r| [r.user_id, r.requested_by]).collect();
     ids.sort_unstable();
