@@ -667,10 +667,11 @@ pub fn list_holidays(db: &Db, code: &str) -> anyhow::Result<Vec<crate::store::ho
     Ok(db.run_blocking(|conn| crate::store::holidays::holidays_of(conn, &delegation))?)
 }
 
-/// Changes a delegation's holidays as the operator, on the administrative log
-/// (`vigil delegations holidays import|add|remove`).
+/// Changes a delegation's holidays as the operator, moving what is scheduled by the workflows
+/// of `registry`, on the administrative log (`vigil delegations holidays import|add|remove`).
 pub fn change_holidays(
     db: &Db,
+    registry: &crate::workflow::Registry,
     code: &str,
     change: crate::cases::holidays::HolidayChange,
 ) -> anyhow::Result<crate::cases::holidays::Changed> {
@@ -679,6 +680,7 @@ pub fn change_holidays(
     let changed = db.run_blocking(|conn| {
         Ok(crate::cases::holidays::apply(
             conn,
+            registry,
             None,
             &delegation,
             change,

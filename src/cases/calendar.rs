@@ -46,7 +46,11 @@ pub(super) fn calendar_of_locked(locked: &LockedCase) -> Calendar {
     calendar
 }
 
-fn calendar_from(time_zone: &str, weekend_days: &[Option<i16>], holidays: Vec<chrono::NaiveDate>) -> Calendar {
+pub(super) fn calendar_from(
+    time_zone: &str,
+    weekend_days: &[Option<i16>],
+    holidays: Vec<chrono::NaiveDate>,
+) -> Calendar {
     let weekend = weekend_days
         .iter()
         .flatten()

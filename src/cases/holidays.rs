@@ -1,8 +1,9 @@
 //! A delegation's public holidays: read by its staff and the administrators, changed by the
 //! administrators (an iCalendar file imported, a date entered, a date removed) and by the
 //! operator on the command line, each change on the administrative log. They count as days off
-//! in every working-day duration and "start of the working day" computed from then on
-//! ([`crate::workflow::Calendar`]); what is already scheduled keeps its time.
+//! in every working-day duration and "start of the working day" ([`crate::workflow::Calendar`]):
+//! a change moves what its delegation has already scheduled by as much as it moves the moment
+//! each item stands for ([`crate::workflow::engine::moved`]), in the same transaction.
 
 use chrono::{Datelike, NaiveDate, TimeZone};
 use icalendar::{Component, DatePerhapsTime};
@@ -11,7 +12,11 @@ use super::{CaseError, Context, FieldIssue};
 use crate::domain::{AdminAct, DelegationCode, UserId};
 use crate::store::Conn as PgConnection;
 use crate::store::holidays::{self as rows, HolidayRow};
-use crate::store::{admin_log, users};
+use crate::store::{admin_log, scheduled, users};
+use crate::workflow::engine::{self, Data, Waiting};
+use crate::workflow::{Calendar, Registry};
+
+use super::calendar::calendar_from;
 
 /// The most dates one import or entry may bring.
 pub const MAX_HOLIDAYS: usize = 1000;
@@ -41,6 +46,8 @@ pub struct Changed {
     pub added: usize,
     pub renamed: usize,
     pub removed: usize,
+    /// Reminders and timers already scheduled that now fall due at another time.
+    pub moved: usize,
 }
 
 /// A refusal of one field of a holiday form or file, saying what is wrong, never what was sent.
@@ -189,23 +196,39 @@ pub fn change_holidays(
             "a delegation's holidays are set by the administrators".into(),
         ));
     }
-    apply(conn, Some(ctx.caller.user_id), delegation, change, ctx.now)
+    apply(
+        conn,
+        ctx.registry,
+        Some(ctx.caller.user_id),
+        delegation,
+        change,
+        ctx.now,
+    )
 }
 
-/// Changes a delegation's holidays as `actor` (None: the operator on the command line), with
-/// its entry on the administrative log, in one transaction.
+/// Changes a delegation's holidays as `actor` (None: the operator on the command line), moves
+/// what is scheduled accordingly, and records it on the administrative log, in one transaction.
 pub fn apply(
     conn: &mut PgConnection,
+    registry: &Registry,
     actor: Option<UserId>,
     delegation: &DelegationCode,
     change: HolidayChange,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Changed, CaseError> {
     crate::store::transaction(conn, |conn| {
-        if users::delegation(conn, delegation.as_str())?.is_none() {
+        let Some(office) = users::delegation(conn, delegation.as_str())? else {
             return Err(CaseError::NotFound);
-        }
-        let (changed, detail) = match change {
+        };
+        let calendar = |conn: &mut PgConnection| -> Result<Calendar, CaseError> {
+            let days = rows::holidays_of(conn, delegation)?
+                .into_iter()
+                .map(|h| h.day)
+                .collect();
+            Ok(calendar_from(&office.time_zone, &office.weekend_days, days))
+        };
+        let before = calendar(conn)?;
+        let (mut changed, mut detail) = match change {
             HolidayChange::Put { holidays, source } => {
                 if holidays.len() > MAX_HOLIDAYS {
                     return Err(invalid("file", format!("holds more than {MAX_HOLIDAYS} holidays")));
@@ -215,6 +238,7 @@ pub fn apply(
                     added,
                     renamed: holidays.len() - added,
                     removed: 0,
+                    moved: 0,
                 };
                 let first = holidays.first().map(|h| h.day);
                 let last = holidays.last().map(|h| h.day);
@@ -230,11 +254,17 @@ pub fn apply(
                         added: 0,
                         renamed: 0,
                         removed,
+                        moved: 0,
                     },
                     serde_json::json!({"removed": removed, "day": day}),
                 )
             }
         };
+        let after = calendar(conn)?;
+        if after != before {
+            changed.moved = reschedule(conn, registry, delegation, &before, &after, now)?;
+            detail["moved"] = changed.moved.into();
+        }
         let entry = admin_log::NewEntry {
             actor,
             act: AdminAct::HolidaysChanged,
@@ -245,6 +275,52 @@ pub fn apply(
         admin_log::append(conn, &entry, now)?;
         Ok(changed)
     })
+}
+
+/// Moves the pending one-off reminders and timers of `delegation` from the calendar `before`
+/// to `after`; how many moved. Each is recounted from plain rows (its procedure's plain fields
+/// and the time it was scheduled): nothing sealed is opened.
+fn reschedule(
+    conn: &mut PgConnection,
+    registry: &Registry,
+    delegation: &DelegationCode,
+    before: &Calendar,
+    after: &Calendar,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, CaseError> {
+    let mut moved = Vec::new();
+    for item in scheduled::movable(conn, delegation, now)? {
+        let Some(workflow) = registry.version(&item.workflow, &item.workflow_version) else {
+            continue;
+        };
+        let owner_zone = item.owner_time_zone.as_deref().and_then(|zone| zone.parse().ok());
+        let [before, after] = [before, after].map(|calendar| Calendar {
+            owner_time_zone: owner_zone,
+            ..calendar.clone()
+        });
+        let plain: Data = match &item.plain_data {
+            serde_json::Value::Object(fields) => fields.clone().into_iter().collect(),
+            _ => Data::new(),
+        };
+        let waiting = Waiting {
+            state: &item.state,
+            kind: item.kind,
+            position: usize::try_from(item.position).unwrap_or(usize::MAX),
+            entered: item.created_at,
+            due_at: item.due_at,
+            overdue_from: item.overdue_from,
+        };
+        if let Some((due_at, overdue_from)) = engine::moved(workflow, &waiting, &plain, &before, &after, now) {
+            moved.push(scheduled::Moved {
+                id: item.id,
+                case_id: item.case_id,
+                due_at,
+                overdue_from,
+            });
+        }
+    }
+    scheduled::move_due(conn, delegation, &moved)?;
+    Ok(moved.len())
 }
 
 #[cfg(test)]

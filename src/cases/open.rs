@@ -73,6 +73,7 @@ pub(super) fn scheduled_rows(
     procedure_id: ProcedureId,
     state: &str,
     due: &[Due],
+    now: DateTime<Utc>,
 ) -> Vec<scheduled::NewScheduled> {
     due.iter()
         .map(|item| {
@@ -113,6 +114,7 @@ pub(super) fn scheduled_rows(
                 repeat,
                 due_at: item.at,
                 overdue_from: item.overdue_from,
+                created_at: now,
             }
         })
         .collect()
@@ -170,7 +172,7 @@ pub(super) fn insert_started(
     });
     scheduled::schedule(
         conn,
-        &scheduled_rows(delegation, case_id, id, &start.state, &start.schedule),
+        &scheduled_rows(delegation, case_id, id, &start.state, &start.schedule, at),
     )?;
     Ok(id)
 }

@@ -180,7 +180,7 @@ fn transition_in(
         scheduled::cancel_scheduled(conn, delegation, procedure.id, &plan.from)?;
         scheduled::schedule(
             conn,
-            &scheduled_rows(delegation, case.id, procedure.id, &plan.to, &plan.schedule),
+            &scheduled_rows(delegation, case.id, procedure.id, &plan.to, &plan.schedule, at),
         )?;
     }
     let mut started = Vec::new();

@@ -126,11 +126,13 @@ fn holidays(config: &Config, command: HolidaysCommand) -> anyhow::Result<()> {
             (code, HolidayChange::Remove(day))
         }
     };
+    let mut registry = vigil::startup::load_workflows(&config.workflows_dir)?;
     with_database(config, |db| {
-        let changed = commands::change_holidays(db, &code, change)?;
+        vigil::startup::sync_workflows(db, &mut registry)?;
+        let changed = commands::change_holidays(db, &registry, &code, change)?;
         println!(
-            "{code}: {} added, {} renamed, {} removed",
-            changed.added, changed.renamed, changed.removed
+            "{code}: {} added, {} renamed, {} removed; {} reminders and timers moved",
+            changed.added, changed.renamed, changed.removed, changed.moved
         );
         Ok(())
     })

@@ -369,6 +369,7 @@ fn schedule_next(
             repeat: item.repeat.clone(),
             due_at: next,
             overdue_from: None,
+            created_at: now,
         }],
     )
 }

@@ -30,6 +30,9 @@ pub struct NewScheduled {
     pub due_at: DateTime<Utc>,
     /// The moment a late reminder stood for: overdue from then (see `workflow::engine::Due`).
     pub overdue_from: Option<DateTime<Utc>>,
+    /// When it was scheduled: when its procedure entered the state, which its due time counts
+    /// from (a change of holidays recounts it, see `cases::holidays`).
+    pub created_at: DateTime<Utc>,
 }
 
 pub fn schedule(conn: &mut PgConnection, items: &[NewScheduled]) -> Result<(), StoreError> {
@@ -329,6 +332,103 @@ pub fn complete_all(conn: &mut PgConnection, items: &[&DueItem]) -> Result<(), S
         diesel::sql_query(REFRESH_NEXT_DUE_SQL)
             .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&delegations)
             .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&case_ids),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// A pending one-off reminder or timer of a delegation, with what recounting its due time
+/// needs: its procedure's workflow and plain fields, and its case owner's time zone.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Movable {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub id: ScheduledId,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub case_id: CaseId,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub kind: ScheduledKind,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub state: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub position: i32,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub due_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    pub overdue_from: Option<DateTime<Utc>>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub workflow: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub workflow_version: String,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    pub plain_data: serde_json::Value,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub owner_time_zone: Option<String>,
+}
+
+/// The pending one-off reminders and timers of `delegation`, locked, except those a worker is
+/// sending at `now` (under lease): what a change of its holidays may move.
+pub fn movable(
+    conn: &mut PgConnection,
+    delegation: &DelegationCode,
+    now: DateTime<Utc>,
+) -> Result<Vec<Movable>, StoreError> {
+    Ok(prepared(
+        diesel::sql_query(
+            "SELECT s.id, s.case_id, s.kind, s.state, s.position, s.created_at, s.due_at, s.overdue_from,
+                    p.workflow, p.workflow_version, p.plain_data, u.time_zone AS owner_time_zone
+             FROM scheduled s
+             JOIN procedures p ON p.delegation = s.delegation AND p.id = s.procedure_id
+             JOIN cases c ON c.delegation = s.delegation AND c.id = s.case_id
+             LEFT JOIN users u ON u.id = c.owner_id
+             WHERE s.delegation = $1 AND s.status = 'pending' AND s.repeat IS NULL
+               AND (s.lease_until IS NULL OR s.lease_until <= $2)
+             FOR UPDATE OF s",
+        )
+        .bind::<diesel::sql_types::Text, _>(delegation)
+        .bind::<diesel::sql_types::Timestamptz, _>(now),
+    )
+    .load(conn)?)
+}
+
+/// A new due time (and since when overdue) for a scheduled item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moved {
+    pub id: ScheduledId,
+    pub case_id: CaseId,
+    pub due_at: DateTime<Utc>,
+    pub overdue_from: Option<DateTime<Utc>>,
+}
+
+/// Gives items of `delegation` their new due times in one statement, and their cases their
+/// next due time in another.
+pub fn move_due(conn: &mut PgConnection, delegation: &DelegationCode, moved: &[Moved]) -> Result<(), StoreError> {
+    use diesel::sql_types::{Array, Nullable, Text, Timestamptz, Uuid};
+    if moved.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<ScheduledId> = moved.iter().map(|m| m.id).collect();
+    let due: Vec<DateTime<Utc>> = moved.iter().map(|m| m.due_at).collect();
+    let overdue: Vec<Option<DateTime<Utc>>> = moved.iter().map(|m| m.overdue_from).collect();
+    prepared(
+        diesel::sql_query(
+            "UPDATE scheduled s SET due_at = m.due_at, overdue_from = m.overdue_from
+             FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[]) AS m(id, due_at, overdue_from)
+             WHERE s.delegation = $1 AND s.id = m.id",
+        )
+        .bind::<Text, _>(delegation)
+        .bind::<Array<Uuid>, _>(&ids)
+        .bind::<Array<Timestamptz>, _>(&due)
+        .bind::<Array<Nullable<Timestamptz>>, _>(&overdue),
+    )
+    .execute(conn)?;
+    let delegations = vec![delegation.clone(); moved.len()];
+    let case_ids: Vec<CaseId> = moved.iter().map(|m| m.case_id).collect();
+    prepared(
+        diesel::sql_query(REFRESH_NEXT_DUE_SQL)
+            .bind::<Array<Text>, _>(&delegations)
+            .bind::<Array<Uuid>, _>(&case_ids),
     )
     .execute(conn)?;
     Ok(())

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::model::{ActionDef, FieldDef, FieldType, Target};
 use super::validate::{Timing, sources};
 use super::{Calendar, Direction, Registry, Workflow};
-use crate::domain::{Role, Sensitive};
+use crate::domain::{Role, ScheduledKind, Sensitive};
 
 /// Field values by name, in clear: the caller opens sealed values before and seals them after.
 pub type Data = BTreeMap<String, Value>;
@@ -482,6 +482,44 @@ fn field_instant(data: &Data, field: &str, calendar: &Calendar) -> Option<DateTi
         .map(|date| calendar.day_start(date))
 }
 
+/// The moment a reminder's timing stands for, in `calendar`, for a procedure that entered its
+/// state at `entered` with `data`: None when it counts from a field `data` does not hold.
+fn moment(
+    timing: &Timing,
+    to: &[String],
+    data: &Data,
+    entered: DateTime<Utc>,
+    calendar: &Calendar,
+) -> Option<DateTime<Utc>> {
+    match timing {
+        Timing::AfterEntering(by) => Some(calendar.shift(entered, *by, Direction::Forward)),
+        // Relative to a field (a hearing date, sealed): due at 09:00 local on the day it falls
+        // on, so that the stored and emailed due time tells at most the field's day.
+        Timing::BeforeField { field, by } => field_instant(data, field, calendar)
+            .map(|base| calendar.start_of_day_of(calendar.shift(base, *by, Direction::Backward))),
+        Timing::AfterField { field, by } => field_instant(data, field, calendar)
+            .map(|base| calendar.start_of_day_of(calendar.shift(base, *by, Direction::Forward))),
+        Timing::Repeat(repeat) => repeat.next_after(&calendar.for_recipients(to), entered),
+    }
+}
+
+/// When a reminder standing for `moment` goes out, seen at `now`, and since when it is overdue.
+/// A reminder whose moment has passed (a hearing entered five days ahead of its 7-day notice)
+/// goes out late rather than never: at once in working hours, else when they start again, in
+/// the hours of those it goes to. It counts as overdue from the moment it stood for.
+fn delivery(
+    moment: DateTime<Utc>,
+    to: &[String],
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+) -> (DateTime<Utc>, Option<DateTime<Utc>>) {
+    if moment > now {
+        (moment, None)
+    } else {
+        (calendar.for_recipients(to).next_working_moment(now), Some(moment))
+    }
+}
+
 fn schedule_on_entering(
     workflow: &Workflow,
     state: &str,
@@ -498,28 +536,8 @@ fn schedule_on_entering(
         if !condition_holds(&reminder.when, data) {
             continue;
         }
-        let at = match timing {
-            Timing::AfterEntering(by) => Some(calendar.shift(now, *by, Direction::Forward)),
-            // Relative to a field (a hearing date, sealed): due at 09:00 local on the day it falls
-            // on, so that the stored and emailed due time tells at most the field's day.
-            Timing::BeforeField { field, by } => field_instant(data, field, calendar)
-                .map(|base| calendar.start_of_day_of(calendar.shift(base, *by, Direction::Backward))),
-            Timing::AfterField { field, by } => field_instant(data, field, calendar)
-                .map(|base| calendar.start_of_day_of(calendar.shift(base, *by, Direction::Forward))),
-            Timing::Repeat(repeat) => repeat.next_after(&calendar.for_recipients(&reminder.to), now),
-        };
-        // A reminder whose moment has passed when it is scheduled (a hearing entered five days
-        // ahead of its 7-day notice) goes out late rather than never: at once in working hours,
-        // else when they start again, in the hours of those it goes to.
-        // It counts as overdue from the moment it stood for.
-        let at = at.map(|at| {
-            if at > now {
-                (at, None)
-            } else {
-                (calendar.for_recipients(&reminder.to).next_working_moment(now), Some(at))
-            }
-        });
-        if let Some((at, overdue_from)) = at {
+        if let Some(at) = moment(timing, &reminder.to, data, now, calendar) {
+            let (at, overdue_from) = delivery(at, &reminder.to, now, calendar);
             let repeat = match timing {
                 Timing::Repeat(repeat) => Some(repeat.source().to_owned()),
                 _ => None,
@@ -554,4 +572,70 @@ fn schedule_on_entering(
     }
     due.sort_by_key(|d| d.at);
     due
+}
+
+/// A one-off reminder or timer waiting to run, as stored, for [`moved`].
+#[derive(Debug, Clone, Copy)]
+pub struct Waiting<'a> {
+    /// The state that scheduled it.
+    pub state: &'a str,
+    pub kind: ScheduledKind,
+    /// Its position among the state's reminders or timers.
+    pub position: usize,
+    /// When the procedure entered the state and it was scheduled.
+    pub entered: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub overdue_from: Option<DateTime<Utc>>,
+}
+
+/// When `waiting` runs once the calendar changes from `before` to `after` (a delegation's
+/// holidays changed), and since when it is then overdue; None when nothing changes.
+///
+/// Its moment moves by as much as the change moves the moment its timing stands for, counted
+/// from when the procedure entered the state and from its plain fields `plain`. A moment
+/// counted from a confidential field is not recomputed: `vigil workflows check` allows only
+/// calendar days from one, which holidays do not move. A reminder is then late (overdue) or
+/// not by the same rule as when it was scheduled, seen at `now`. Hand-offs (due at once) and
+/// repeating reminders (cron schedules know no holidays) are never moved.
+pub fn moved(
+    workflow: &Workflow,
+    waiting: &Waiting<'_>,
+    plain: &Data,
+    before: &Calendar,
+    after: &Calendar,
+    now: DateTime<Utc>,
+) -> Option<(DateTime<Utc>, Option<DateTime<Utc>>)> {
+    let definition = workflow.definition.states.get(waiting.state)?;
+    let entered = waiting.entered;
+    let moved = match waiting.kind {
+        ScheduledKind::Timer => {
+            let by = *workflow.timers.get(waiting.state)?.get(waiting.position)?;
+            let shift = after.shift(entered, by, Direction::Forward) - before.shift(entered, by, Direction::Forward);
+            (waiting.due_at + shift, None)
+        }
+        ScheduledKind::Reminder => {
+            let timing = workflow.reminders.get(waiting.state)?.get(waiting.position)?;
+            if matches!(timing, Timing::Repeat(_)) {
+                return None;
+            }
+            let to = &definition.reminders.get(waiting.position)?.to;
+            let shift = match (
+                moment(timing, to, plain, entered, after),
+                moment(timing, to, plain, entered, before),
+            ) {
+                (Some(after), Some(before)) => after - before,
+                _ => chrono::Duration::zero(),
+            };
+            let stood_for = waiting.overdue_from.unwrap_or(waiting.due_at) + shift;
+            // A reminder late already goes out in the working hours after it was scheduled
+            // (of the new calendar); one the change makes late, in those after the change.
+            match delivery(stood_for, to, now, after) {
+                (_, Some(overdue)) if waiting.overdue_from.is_some() => {
+                    (after.for_recipients(to).next_working_moment(entered), Some(overdue))
+                }
+                delivered => delivered,
+            }
+        }
+    };
+    (moved != (waiting.due_at, waiting.overdue_from)).then_some(moved)
 }

@@ -695,6 +695,163 @@ fn a_reminder_whose_moment_has_passed_goes_out_at_once_in_working_hours() {
 }
 
 #[test]
+fn working_days_from_a_confidential_field_are_refused() {
+    assert_problem(
+        &TINY.replace("before = \"3d\"", "before = \"3wd\""),
+        "`due_on` is confidential, so count from it in days",
+    );
+    let plain = TINY.replace(
+        "fields.due_on = { type = \"date\" }",
+        "fields.due_on = { type = \"date\", confidential = false }",
+    );
+    assert_eq!(
+        problems(&plain.replace("before = \"3d\"", "before = \"3wd\"")),
+        Vec::<String>::new()
+    );
+}
+
+/// TINY with `due_on` plain and its reminder two working days before it.
+fn tiny_in_working_days() -> Registry {
+    let text = TINY
+        .replace(
+            "fields.due_on = { type = \"date\" }",
+            "fields.due_on = { type = \"date\", confidential = false }",
+        )
+        .replace("before = \"3d\"", "before = \"2wd\"");
+    Registry::load(&[source("tiny", &text)]).unwrap()
+}
+
+fn with_holidays(days: &[&str]) -> Calendar {
+    Calendar {
+        holidays: days.iter().map(|d| d.parse().unwrap()).collect(),
+        ..Calendar::default()
+    }
+}
+
+fn waiting(
+    kind: crate::domain::ScheduledKind,
+    entered: &str,
+    due_at: &str,
+    overdue_from: Option<&str>,
+) -> engine::Waiting<'static> {
+    engine::Waiting {
+        state: "waiting",
+        kind,
+        position: 0,
+        entered: utc(entered),
+        due_at: utc(due_at),
+        overdue_from: overdue_from.map(utc),
+    }
+}
+
+#[test]
+fn a_change_of_holidays_moves_what_counts_working_days_by_as_much_as_it_moves_them() {
+    use crate::domain::ScheduledKind::{Reminder, Timer};
+    let registry = tiny_in_working_days();
+    let workflow = registry.get("tiny").unwrap();
+    let (before, after) = (Calendar::default(), with_holidays(&["2026-12-01", "2026-12-08"]));
+    let now = utc("2026-11-26T12:00:00Z");
+    let moved = |item: &engine::Waiting<'_>, due_on: &str| {
+        engine::moved(
+            workflow,
+            item,
+            &recorded(json!({"due_on": due_on})),
+            &before,
+            &after,
+            now,
+        )
+    };
+    // Five working days after Thursday 26 November, 10:00: Thursday 3 December, then Friday
+    // once Tuesday 1 December is a holiday.
+    let timer = waiting(Timer, "2026-11-26T10:00:00Z", "2026-12-03T10:00:00Z", None);
+    assert_eq!(moved(&timer, "2026-12-10"), Some((utc("2026-12-04T10:00:00Z"), None)));
+    // Two working days before Thursday 10 December: Tuesday 8th, then Monday 7th.
+    let reminder = waiting(Reminder, "2026-11-26T10:00:00Z", "2026-12-08T09:00:00Z", None);
+    assert_eq!(
+        moved(&reminder, "2026-12-10"),
+        Some((utc("2026-12-07T09:00:00Z"), None))
+    );
+    // What the change does not reach stays.
+    let far = waiting(Reminder, "2026-11-26T10:00:00Z", "2026-12-15T09:00:00Z", None);
+    assert_eq!(moved(&far, "2026-12-17"), None);
+    assert_eq!(
+        engine::moved(workflow, &timer, &Data::new(), &before, &before, now),
+        None
+    );
+}
+
+#[test]
+fn a_reminder_a_change_of_holidays_makes_late_goes_out_at_once_and_one_late_already_stays_late() {
+    use crate::domain::ScheduledKind::Reminder;
+    let registry = tiny_in_working_days();
+    let workflow = registry.get("tiny").unwrap();
+    let before = Calendar::default();
+    let due_on = |day: &str| recorded(json!({"due_on": day}));
+    // Two working days before Tuesday 1 December: Friday 27 November, 09:00; with Friday a
+    // holiday, Thursday 26th, 09:00, already past at noon: due at once, overdue from then.
+    let soon = waiting(Reminder, "2026-11-26T10:00:00Z", "2026-11-27T09:00:00Z", None);
+    let now = utc("2026-11-26T12:00:00Z");
+    assert_eq!(
+        engine::moved(
+            workflow,
+            &soon,
+            &due_on("2026-12-01"),
+            &before,
+            &with_holidays(&["2026-11-27"]),
+            now
+        ),
+        Some((now, Some(utc("2026-11-26T09:00:00Z"))))
+    );
+    // Entered on Friday evening two working days before Monday 30th: late, for Monday 09:00.
+    // On Saturday, Monday becomes a holiday: it waits for Tuesday, overdue from the same moment.
+    let late = waiting(
+        Reminder,
+        "2026-11-27T18:00:00Z",
+        "2026-11-30T09:00:00Z",
+        Some("2026-11-26T09:00:00Z"),
+    );
+    let saturday = utc("2026-11-28T12:00:00Z");
+    assert_eq!(
+        engine::moved(
+            workflow,
+            &late,
+            &due_on("2026-11-30"),
+            &before,
+            &with_holidays(&["2026-11-30"]),
+            saturday
+        ),
+        Some((utc("2026-12-01T09:00:00Z"), Some(utc("2026-11-26T09:00:00Z"))))
+    );
+    // A reminder counted in calendar days from a confidential field keeps its moment; only its
+    // late delivery follows the holidays.
+    let registry = tiny();
+    let sealed = registry.get("tiny").unwrap();
+    assert_eq!(
+        engine::moved(
+            sealed,
+            &late,
+            &Data::new(),
+            &before,
+            &with_holidays(&["2026-11-30"]),
+            saturday
+        ),
+        Some((utc("2026-12-01T09:00:00Z"), Some(utc("2026-11-26T09:00:00Z"))))
+    );
+    let on_time = waiting(Reminder, "2026-11-26T10:00:00Z", "2026-12-07T09:00:00Z", None);
+    assert_eq!(
+        engine::moved(
+            sealed,
+            &on_time,
+            &Data::new(),
+            &before,
+            &with_holidays(&["2026-12-07"]),
+            now
+        ),
+        None
+    );
+}
+
+#[test]
 fn a_branch_follows_the_field_value() {
     let registry = tiny();
     let yes = decide(

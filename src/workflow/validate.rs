@@ -618,19 +618,31 @@ pub(super) fn reminder_timing(reminder: &ReminderDef, fields: &BTreeMap<&str, &F
         Some(_) => Err(format!("`{name}` is not a date or datetime field")),
         None => Err(format!("no action of the workflow has a field `{name}`")),
     };
+    // Working days from a confidential field could not follow a change of holidays without
+    // opening the field (`engine::moved`); calendar days do not depend on them.
+    let relative = |name: &str, by: &str| {
+        let field = date_field(name)?;
+        let by = duration(by)?;
+        match fields.get(name) {
+            Some(def) if def.confidential && matches!(by, Duration::WorkingDays(_)) => Err(format!(
+                "`{name}` is confidential, so count from it in days, weeks or hours, not working days (`{by}`): a change of holidays could not move the reminder without opening the field"
+            )),
+            _ => Ok((field, by)),
+        }
+    };
     match (&reminder.cron, &reminder.after, &reminder.before, &reminder.field) {
         (Some(cron), None, None, None) => Repeat::from_str(cron)
             .map(|r| Timing::Repeat(Box::new(r)))
             .map_err(|e| e.to_string()),
         (None, Some(after), None, None) => duration(after).map(Timing::AfterEntering),
-        (None, Some(after), None, Some(field)) => Ok(Timing::AfterField {
-            field: date_field(field)?,
-            by: duration(after)?,
-        }),
-        (None, None, Some(before), Some(field)) => Ok(Timing::BeforeField {
-            field: date_field(field)?,
-            by: duration(before)?,
-        }),
+        (None, Some(after), None, Some(field)) => {
+            let (field, by) = relative(field, after)?;
+            Ok(Timing::AfterField { field, by })
+        }
+        (None, None, Some(before), Some(field)) => {
+            let (field, by) = relative(field, before)?;
+            Ok(Timing::BeforeField { field, by })
+        }
         (None, None, Some(_), None) => Err("`before` needs the date `field` it counts back from".into()),
         _ => Err("give exactly one of `after` (optionally with `field`), `before` with `field`, or `cron`".into()),
     }

@@ -277,7 +277,10 @@ fn the_operator_imports_lists_adds_and_removes_a_delegations_holidays() {
     .unwrap();
     let (code, printed, said) = run(&["delegations", "holidays", "import", "EUD_KE", ics.to_str().unwrap()]);
     assert_eq!(code, Some(0), "{said}");
-    assert_eq!(printed.trim(), "EUD_KE: 2 added, 0 renamed, 0 removed");
+    assert_eq!(
+        printed.trim(),
+        "EUD_KE: 2 added, 0 renamed, 0 removed; 0 reminders and timers moved"
+    );
     let (_, printed, _) = run(&[
         "delegations",
         "holidays",
@@ -286,7 +289,10 @@ fn the_operator_imports_lists_adds_and_removes_a_delegations_holidays() {
         &format!("{year}-12-12"),
         "Jamhuri Day",
     ]);
-    assert_eq!(printed.trim(), "EUD_KE: 1 added, 0 renamed, 0 removed");
+    assert_eq!(
+        printed.trim(),
+        "EUD_KE: 1 added, 0 renamed, 0 removed; 0 reminders and timers moved"
+    );
     let (_, listed, _) = run(&["delegations", "holidays", "list", "EUD_KE"]);
     assert_eq!(
         listed.lines().collect::<Vec<_>>(),
@@ -297,7 +303,10 @@ fn the_operator_imports_lists_adds_and_removes_a_delegations_holidays() {
         ]
     );
     let (_, printed, _) = run(&["delegations", "holidays", "remove", "EUD_KE", &format!("{year}-12-12")]);
-    assert_eq!(printed.trim(), "EUD_KE: 0 added, 0 renamed, 1 removed");
+    assert_eq!(
+        printed.trim(),
+        "EUD_KE: 0 added, 0 renamed, 1 removed; 0 reminders and timers moved"
+    );
 
     std::fs::write(&ics, "SECRET-CONTENT, not a calendar").unwrap();
     let (code, _, said) = run(&["delegations", "holidays", "import", "EUD_KE", ics.to_str().unwrap()]);

@@ -2095,6 +2095,122 @@ async fn holidays_imported_on_their_page_push_working_day_deadlines_past_them() 
     );
 }
 
+/// A change of holidays moves what is already scheduled: when the next working day becomes a
+/// holiday, an urgent démarche's reminder to its head of delegation (one working day out) and
+/// its escalation timer (two out) fall a working day later, the hand-off due at once stays, the
+/// page and the administrative log say how many moved; removing the holiday moves them back.
+#[actix_web::test]
+async fn a_holiday_added_later_moves_the_reminders_and_timers_already_scheduled() {
+    use chrono::{Duration as Days, Utc};
+    use vigil::workflow::{Calendar, Direction, Duration};
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, admin) = seed_user(&pool, "admin", None);
+    let service = web_test::init_service(app(state(pool))).await;
+    let (opened, _) = crate::support::api::submitted_demarche(&service, &fp, "Wanjiru Kamau", "urgent").await;
+    let pending = || {
+        diesel::sql_query(format!(
+            "SELECT kind, message, created_at, due_at, overdue_from FROM scheduled
+             WHERE case_id = '{}' AND status = 'pending' ORDER BY kind, message, position",
+            opened["id"].as_str().unwrap()
+        ))
+        .load::<Pending>(&mut db.connect())
+        .unwrap()
+    };
+    let first = pending();
+    let kinds: Vec<(&str, Option<&str>)> = first.iter().map(|p| (p.kind.as_str(), p.message.as_deref())).collect();
+    assert_eq!(
+        kinds,
+        [
+            ("reminder", Some("demarche.decision_due")),
+            ("reminder", Some("handoff")),
+            ("timer", None)
+        ]
+    );
+    let brussels = Calendar {
+        time_zone: chrono_tz::Europe::Brussels,
+        ..Calendar::default()
+    };
+    let today = Utc::now().with_timezone(&brussels.time_zone).date_naive();
+    let holiday = (1..8)
+        .map(|n| today + Days::days(n))
+        .find(|day| brussels.is_working_day(*day))
+        .unwrap();
+
+    let session = sign_in(&service, &admin).await;
+    let cookies = [(SESSION, session.as_str())];
+    let page = request(&service, "/ui/holidays?delegation=EUD_KE", &cookies, None).await;
+    let csrf = csrf_of(&page.body);
+    let day = holiday.to_string();
+    let added = request(
+        &service,
+        "/ui/holidays/EUD_KE",
+        &cookies,
+        Some(&[("csrf", &csrf), ("day", &day), ("name", "Office closed")]),
+    )
+    .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let shown = request(&service, added.location.as_deref().unwrap(), &cookies, None).await;
+    assert!(
+        shown
+            .body
+            .contains("2 reminders and timers already scheduled now fall due at another time."),
+        "{}",
+        shown.body
+    );
+    let with_holiday = Calendar {
+        holidays: [holiday].into(),
+        ..brussels.clone()
+    };
+    let moved = pending();
+    let by = |days| Duration::WorkingDays(days);
+    assert_eq!(
+        moved[0].due_at,
+        with_holiday.shift(moved[0].created_at, by(1), Direction::Forward)
+    );
+    assert_eq!(
+        moved[2].due_at,
+        with_holiday.shift(moved[2].created_at, by(2), Direction::Forward)
+    );
+    assert_eq!(moved[1].due_at, first[1].due_at, "the hand-off stays due at once");
+    for (now, then) in [(&moved[0], &first[0]), (&moved[2], &first[2])] {
+        assert!(
+            now.due_at > then.due_at && now.overdue_from.is_none(),
+            "{now:?} {then:?}"
+        );
+    }
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM admin_log WHERE act = 'holidays_changed' AND detail->>'moved' = '2'"),
+        1
+    );
+
+    let removed = request(
+        &service,
+        "/ui/holidays/EUD_KE/remove",
+        &cookies,
+        Some(&[("csrf", &csrf), ("day", &day)]),
+    )
+    .await;
+    assert_eq!(removed.status, 303, "{}", removed.body);
+    let back: Vec<_> = pending().iter().map(|p| p.due_at).collect();
+    assert_eq!(back, first.iter().map(|p| p.due_at).collect::<Vec<_>>());
+}
+
+#[derive(Debug, diesel::QueryableByName)]
+struct Pending {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    message: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    created_at: chrono::DateTime<chrono::Utc>,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    due_at: chrono::DateTime<chrono::Utc>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    overdue_from: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 #[derive(diesel::QueryableByName)]
 struct Due {
     #[diesel(sql_type = diesel::sql_types::Timestamptz)]

@@ -53,6 +53,7 @@ pub struct HolidaysQuery {
     added: Option<usize>,
     renamed: Option<usize>,
     removed: Option<usize>,
+    moved: Option<usize>,
 }
 
 /// `GET /ui/holidays[?delegation=CODE]`: a delegation's holidays, by date.
@@ -64,14 +65,25 @@ pub async fn holidays_page(
 ) -> Result<HttpResponse, WebError> {
     let query = query.into_inner();
     let notice = match (query.added, query.renamed, query.removed) {
-        (Some(added), Some(renamed), Some(removed)) => Some(session.tr.with(
-            "holidays-saved",
-            &[
-                ("added", added.into()),
-                ("renamed", renamed.into()),
-                ("removed", removed.into()),
-            ],
-        )),
+        (Some(added), Some(renamed), Some(removed)) => {
+            let saved = session.tr.with(
+                "holidays-saved",
+                &[
+                    ("added", added.into()),
+                    ("renamed", renamed.into()),
+                    ("removed", removed.into()),
+                ],
+            );
+            Some(match query.moved {
+                Some(moved) if moved > 0 => {
+                    format!(
+                        "{saved} {}",
+                        session.tr.with("holidays-moved", &[("moved", moved.into())])
+                    )
+                }
+                _ => saved,
+            })
+        }
         _ => None,
     };
     show(&state, &session, &req, &query.delegation, StatusCode::OK, notice, None).await
@@ -182,11 +194,12 @@ async fn change(
     };
     match outcome {
         Ok(done) => Ok(see_other(&format!(
-            "/ui/holidays?delegation={}&added={}&renamed={}&removed={}",
+            "/ui/holidays?delegation={}&added={}&renamed={}&removed={}&moved={}",
             url::form_urlencoded::byte_serialize(code.as_bytes()).collect::<String>(),
             done.added,
             done.renamed,
-            done.removed
+            done.removed,
+            done.moved
         ))),
         Err(e) => match said(&e, session.tr) {
             Some(why) => {

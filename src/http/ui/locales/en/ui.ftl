@@ -293,6 +293,10 @@ holidays-file = iCalendar file (.ics)
 holidays-file-hint = Each event's days, from a year back to five years ahead; yearly events repeat. A date already a holiday takes the file's name. At most 1 MiB.
 holidays-import = Import
 holidays-saved = Saved: { $added } added, { $renamed } renamed, { $removed } removed.
+holidays-moved = { $moved ->
+    [one] One reminder or timer already scheduled now falls due at another time.
+   *[other] { $moved } reminders and timers already scheduled now fall due at another time.
+}
 holidays-no-delegation = There is no such delegation.
 
 ## Reports

@@ -292,6 +292,10 @@ holidays-file = Archivo iCalendar (.ics)
 holidays-file-hint = Los días de cada evento, de un año atrás a cinco años adelante; los eventos anuales se repiten. Una fecha que ya es festiva toma el nombre del archivo. 1 MiB como máximo.
 holidays-import = Importar
 holidays-saved = Guardado: { $added } añadidos, { $renamed } renombrados, { $removed } quitados.
+holidays-moved = { $moved ->
+    [one] Un recordatorio o plazo ya programado vence ahora en otro momento.
+   *[other] { $moved } recordatorios y plazos ya programados vencen ahora en otro momento.
+}
 holidays-no-delegation = Esa delegación no existe.
 
 ## Reports

@@ -292,6 +292,10 @@ holidays-file = Fichier iCalendar (.ics)
 holidays-file-hint = Les jours de chaque événement, d'un an en arrière à cinq ans en avant ; les événements annuels se répètent. Une date déjà fériée prend le nom du fichier. 1 Mio au plus.
 holidays-import = Importer
 holidays-saved = Enregistré : { $added } ajoutés, { $renamed } renommés, { $removed } retirés.
+holidays-moved = { $moved ->
+    [one] Un rappel ou un délai déjà programmé tombe désormais à un autre moment.
+   *[other] { $moved } rappels et délais déjà programmés tombent désormais à un autre moment.
+}
 holidays-no-delegation = Cette délégation n'existe pas.
 
 ## Reports
