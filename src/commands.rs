@@ -95,21 +95,12 @@ pub struct AddedUser {
 
 /// How Vigil writes to a user: in which time zone (None: the delegation's), in which language,
 /// and whether reminders come one by one or as a daily digest.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Preferences {
     pub time_zone: Option<String>,
-    pub language: String,
+    /// None: the browser's on the web, English in emails.
+    pub language: Option<String>,
     pub digest: bool,
-}
-
-impl Default for Preferences {
-    fn default() -> Self {
-        Self {
-            time_zone: None,
-            language: "en".into(),
-            digest: false,
-        }
-    }
 }
 
 /// A delegation code of the form Vigil names delegations by (capital letters, digits and
@@ -151,14 +142,16 @@ pub fn check_country(country: &str) -> anyhow::Result<()> {
 }
 
 pub fn check_time_zone(time_zone: &str) -> anyhow::Result<()> {
-    chrono_tz::Tz::from_str(time_zone)
-        .map(drop)
-        .map_err(|_| Misuse(format!("`{time_zone}` is not a time zone such as Europe/Brussels")).into())
+    ensure!(
+        crate::cases::preferences::is_time_zone(time_zone),
+        Misuse(format!("`{time_zone}` is not a time zone such as Europe/Brussels"))
+    );
+    Ok(())
 }
 
 pub fn check_language(language: &str) -> anyhow::Result<()> {
     ensure!(
-        (2..=3).contains(&language.len()) && language.chars().all(|c| c.is_ascii_lowercase()),
+        crate::cases::preferences::is_language_code(language),
         Misuse(format!("`{language}` is not a language code such as en or fr"))
     );
     Ok(())
@@ -201,7 +194,9 @@ fn new_user(
     if let Some(time_zone) = &preferences.time_zone {
         check_time_zone(time_zone)?;
     }
-    check_language(&preferences.language)?;
+    if let Some(language) = &preferences.language {
+        check_language(language)?;
+    }
     check_role_delegation(role, delegation)?;
     if let Some(code) = delegation {
         let known = db.run_blocking(|conn| users::delegation(conn, code))?;
@@ -316,7 +311,7 @@ pub fn token_link_for(db: &Db, user_id: UserId, issued_by: UserId) -> anyhow::Re
             crate::cases::new_token_link(
                 conn,
                 user.id,
-                (&user.email, &user.language),
+                (&user.email, user.language.as_deref()),
                 user.delegation.as_ref(),
                 issued_by,
                 Utc::now(),
@@ -581,28 +576,22 @@ pub fn set_preferences(db: &Db, email: &str, changes: &users::PreferenceChanges)
     if let Some(Some(time_zone)) = &changes.time_zone {
         check_time_zone(time_zone)?;
     }
-    if let Some(language) = &changes.language {
+    if let Some(Some(language)) = &changes.language {
         check_language(language)?;
     }
     let user = db
         .run_blocking(|conn| users::user_by_email(conn, email))?
         .with_context(|| format!("no user {email}"))?;
-    let detail = serde_json::json!({
-        "time_zone": changes.time_zone, "language": changes.language, "digest": changes.digest,
-    });
     db.run_blocking(|conn| {
-        crate::store::transaction(conn, |conn| {
-            users::set_preferences(conn, user.id, changes)?;
-            record(
-                conn,
-                None,
-                AdminAct::PreferencesChanged,
-                Some(user.id),
-                user.delegation.as_ref(),
-                detail,
-            )
-        })
-    })?;
+        Ok(crate::cases::preferences::change_preferences(
+            conn,
+            None,
+            &user,
+            changes,
+            Utc::now(),
+        ))
+    })?
+    .context("cannot change the preferences")?;
     Ok(())
 }
 

@@ -108,14 +108,11 @@ pub struct PendingGrant {
 pub struct TokenLink {
     pub user_id: UserId,
     pub email: String,
-    /// The language of the owner's emails.
-    pub language: String,
+    /// The language of the owner's emails (None: English).
+    pub language: Option<String>,
     /// The link's secret, for the email to its owner: never shown to the one who asked.
     pub secret: Sensitive<String>,
 }
-
-/// The language of a new user's emails until they choose theirs.
-const NEW_USER_LANGUAGE: &str = "en";
 
 /// How long a token link works, once.
 pub const TOKEN_LINK_LIFETIME: Duration = Duration::minutes(15);
@@ -125,7 +122,7 @@ pub const TOKEN_LINK_LIFETIME: Duration = Duration::minutes(15);
 pub fn new_token_link(
     conn: &mut PgConnection,
     user_id: UserId,
-    (email, language): (&str, &str),
+    (email, language): (&str, Option<&str>),
     delegation: Option<&DelegationCode>,
     issued_by: UserId,
     now: DateTime<Utc>,
@@ -151,7 +148,7 @@ pub fn new_token_link(
     Ok(TokenLink {
         user_id,
         email: email.to_owned(),
-        language: language.to_owned(),
+        language: language.map(str::to_owned),
         secret: Sensitive::new(secret),
     })
 }
@@ -520,7 +517,8 @@ fn decide(
                         role: request.role,
                         delegation: request.delegation.clone(),
                         time_zone: None,
-                        language: NEW_USER_LANGUAGE.into(),
+                        // The browser's on the web until they choose one; emails in English.
+                        language: None,
                         digest: false,
                     };
                     users::insert_user(conn, &user)?;
@@ -560,7 +558,7 @@ fn decide(
             let link = new_token_link(
                 conn,
                 request.user_id,
-                (&email, NEW_USER_LANGUAGE),
+                (&email, None),
                 request.delegation.as_ref(),
                 ctx.caller.user_id,
                 at,

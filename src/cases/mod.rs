@@ -20,6 +20,7 @@ pub mod holidays;
 mod list;
 mod needs;
 mod open;
+pub mod preferences;
 mod read;
 mod schema;
 mod scope;

@@ -39,6 +39,13 @@ pub fn language(value: &str) -> Result<String, String> {
     checked(value, commands::check_language)
 }
 
+pub fn language_or_browser(value: &str) -> Result<String, String> {
+    if value == "browser" {
+        return Ok(value.to_owned());
+    }
+    language(value)
+}
+
 pub fn recipient(value: &str) -> Result<String, String> {
     checked(value, |value| {
         vigil::cases::export_recipient(value).map_err(|_| anyhow::anyhow!("not one age X25519 recipient (age1…)"))

@@ -28,9 +28,11 @@ pub enum UsersCommand {
         /// The user's time zone for reminders (default: their delegation's).
         #[arg(long, value_parser = args::time_zone)]
         time_zone: Option<String>,
-        /// The language of their emails and pages (en, fr, es, or a file under workflows/messages/; default en).
-        #[arg(long, default_value = "en", value_parser = args::language)]
-        language: String,
+        /// The language of their emails and pages (en, fr, es, or a file under
+        /// workflows/messages/; default: none chosen, so pages follow their browser and emails
+        /// are in English).
+        #[arg(long, value_parser = args::language)]
+        language: Option<String>,
         /// Send their reminders as one digest email a day.
         #[arg(long)]
         digest: bool,
@@ -42,7 +44,9 @@ pub enum UsersCommand {
         /// A time zone such as Africa/Nairobi, or `delegation` for their delegation's.
         #[arg(long, value_parser = args::time_zone_or_delegation)]
         time_zone: Option<String>,
-        #[arg(long, value_parser = args::language)]
+        /// A language code such as fr, or `browser`: pages in their browser's language,
+        /// emails in English.
+        #[arg(long, value_parser = args::language_or_browser)]
         language: Option<String>,
         /// `true`: one digest email a day; `false`: each reminder as it falls due.
         #[arg(long)]
@@ -116,7 +120,7 @@ pub fn run(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
                     user.role,
                     user.delegation.as_ref().map_or("-", |code| code.as_str()),
                     user.email,
-                    user.language,
+                    user.language.as_deref().unwrap_or("(browser's language)"),
                     user.time_zone.as_deref().unwrap_or("(delegation's time zone)"),
                     if user.digest { "  digest" } else { "" },
                     if user.disabled_at.is_some() { "  (disabled)" } else { "" }
@@ -132,7 +136,7 @@ pub fn run(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
         } => with_database(config, |db| {
             let changes = store::users::PreferenceChanges {
                 time_zone: time_zone.map(|tz| Some(tz).filter(|tz| tz != "delegation")),
-                language,
+                language: language.map(|code| Some(code).filter(|code| code != "browser")),
                 digest,
             };
             commands::set_preferences(db, &email, &changes)?;

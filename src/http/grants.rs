@@ -22,7 +22,7 @@ pub(super) async fn tell(state: &AppState, notice: &Notice) {
     let approvals = format!("{}ui/approvals", mailer.public_url);
     let mut failed = 0_usize;
     for to in &notice.to {
-        let words = mailer.catalog.words(&to.language);
+        let words = mailer.catalog.words_for(to.language.as_deref());
         let email = crate::mail::message::four_eyes(&notice.text, &approvals, words);
         if crate::mail::deliver(&mailer.outbox, &mailer.from, &to.email, email)
             .await
@@ -40,7 +40,7 @@ pub(super) async fn tell(state: &AppState, notice: &Notice) {
 pub(super) async fn email_token_link(state: &AppState, link: &TokenLink) -> Result<(), String> {
     let mailer = state.mailer.as_ref().ok_or_else(no_mail)?;
     let url = format!("{}ui/sign-in/token/{}", mailer.public_url, link.secret.expose());
-    let words = mailer.catalog.words(&link.language);
+    let words = mailer.catalog.words_for(link.language.as_deref());
     let message = crate::mail::message::token_link(&url, cases::TOKEN_LINK_LIFETIME.num_minutes(), words);
     crate::mail::deliver(&mailer.outbox, &mailer.from, &link.email, message)
         .await

@@ -122,6 +122,12 @@ impl Catalog {
         }
     }
 
+    /// The words of emails to a reader whose language setting is `setting`: English when they
+    /// chose none (their browser's language is not known by email).
+    pub fn words_for<'c>(&'c self, setting: Option<&'c str>) -> Words<'c> {
+        self.words(setting.unwrap_or(FALLBACK))
+    }
+
     /// Text `id` (`message` or `message.attribute`) in `language`, if that language has it.
     fn lookup(&self, language: &str, id: &str, args: &Args<'_>) -> Option<String> {
         let bundle = self.languages.get(language)?;
@@ -158,6 +164,9 @@ fn reminder_id(key: &str) -> String {
     format!("reminder-{}", key.replace('.', "-"))
 }
 
+/// The language every text falls back to, and emails are in for a reader who chose none.
+pub const FALLBACK: &str = "en";
+
 /// The words of emails in one reader's language, falling back to English text by text.
 #[derive(Debug, Clone, Copy)]
 pub struct Words<'c> {
@@ -168,7 +177,7 @@ pub struct Words<'c> {
 impl Words<'_> {
     /// Text `id` with its arguments in the reader's language, else in English, if either has it.
     fn find(&self, id: &str, args: &Args<'_>) -> Option<String> {
-        [self.language, "en"]
+        [self.language, FALLBACK]
             .iter()
             .find_map(|language| self.catalog.lookup(language, id, args))
     }

@@ -45,11 +45,11 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    /// A recipient's language, and their own time zone (an IANA name) or else `fallback`
-    /// (the delegation's).
-    pub fn new(language: &'a str, time_zone: Option<&str>, fallback: Tz) -> Self {
+    /// A recipient's language (None: they chose none, so English), and their own time zone
+    /// (an IANA name) or else `fallback` (the delegation's).
+    pub fn new(language: Option<&'a str>, time_zone: Option<&str>, fallback: Tz) -> Self {
         Self {
-            language,
+            language: language.unwrap_or(super::catalog::FALLBACK),
             time_zone: time_zone.and_then(|tz| tz.parse().ok()).unwrap_or(fallback),
         }
     }
@@ -359,11 +359,11 @@ mod tests {
     #[test]
     fn a_recipient_without_a_time_zone_reads_the_delegations() {
         assert_eq!(
-            Reader::new("fr", None, chrono_tz::Asia::Manila).time_zone,
+            Reader::new(Some("fr"), None, chrono_tz::Asia::Manila).time_zone,
             chrono_tz::Asia::Manila
         );
         assert_eq!(
-            Reader::new("fr", Some("America/Bogota"), chrono_tz::Asia::Manila).time_zone,
+            Reader::new(Some("fr"), Some("America/Bogota"), chrono_tz::Asia::Manila).time_zone,
             chrono_tz::America::Bogota
         );
     }

@@ -63,7 +63,7 @@ fn compose(
     catalog: &Catalog,
     public_url: &str,
 ) -> Email {
-    let words = catalog.words(&user.language);
+    let words = catalog.words_for(user.language.as_deref());
     let (intro, due) = (words.t("email-digest_intro"), words.t("email-due"));
     let subject = format!("[Vigil] {} ({day}, {})", words.t("email-digest_subject"), entries.len());
     let mut text = format!("{intro}\n\n");
@@ -116,7 +116,7 @@ mod tests {
         let user = Waiting {
             user_id: crate::domain::UserId::from_uuid(uuid::Uuid::nil()),
             email: "a@example.org".into(),
-            language: "fr".into(),
+            language: Some("fr".into()),
             time_zone: "Europe/Brussels".into(),
             last_sent: None,
         };

@@ -107,7 +107,11 @@ pub async fn send_due(db: &Db, registry: &Registry, mailer: &Mailer, now: DateTi
                     };
                 }
                 for to in letter.to.iter().filter(|to| !to.digest) {
-                    let reader = Reader::new(&to.language, to.time_zone.as_deref(), letter.reminder.time_zone);
+                    let reader = Reader::new(
+                        to.language.as_deref(),
+                        to.time_zone.as_deref(),
+                        letter.reminder.time_zone,
+                    );
                     let recipient = to.id.to_string();
                     let sent = message::send(
                         &mailer.outbox,

@@ -43,8 +43,9 @@ pub struct Waiting {
     pub user_id: UserId,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub email: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    pub language: String,
+    /// None: English.
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub language: Option<String>,
     /// Theirs, else their delegation's, else UTC.
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub time_zone: String,

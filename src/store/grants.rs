@@ -106,7 +106,8 @@ pub fn has_another_head(
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct Told {
     pub email: String,
-    pub language: String,
+    /// None: English.
+    pub language: Option<String>,
 }
 
 /// The addresses of the active heads of `delegations` and, with `admins`, of every active

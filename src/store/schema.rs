@@ -319,7 +319,7 @@ diesel::table! {
         role -> Text,
         delegation -> Nullable<Text>,
         time_zone -> Nullable<Text>,
-        language -> Text,
+        language -> Nullable<Text>,
         disabled_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         digest -> Bool,

@@ -83,7 +83,8 @@ pub struct NewUser {
     pub role: Role,
     pub delegation: Option<DelegationCode>,
     pub time_zone: Option<String>,
-    pub language: String,
+    /// None: the browser's on the web, English in emails.
+    pub language: Option<String>,
     pub digest: bool,
 }
 
@@ -97,7 +98,8 @@ pub struct UserRow {
     pub delegation: Option<DelegationCode>,
     /// None: the delegation's.
     pub time_zone: Option<String>,
-    pub language: String,
+    /// None: the browser's on the web, English in emails.
+    pub language: Option<String>,
     pub digest: bool,
     pub disabled_at: Option<DateTime<Utc>>,
 }
@@ -107,7 +109,7 @@ pub struct UserRow {
 #[diesel(table_name = users)]
 pub struct PreferenceChanges {
     pub time_zone: Option<Option<String>>,
-    pub language: Option<String>,
+    pub language: Option<Option<String>>,
     pub digest: Option<bool>,
 }
 
@@ -327,7 +329,8 @@ pub fn revoke_token(conn: &mut PgConnection, prefix: &str) -> Result<bool, Store
 pub struct Recipient {
     pub id: UserId,
     pub email: String,
-    pub language: String,
+    /// None: English (see [`crate::mail::catalog::Catalog::words_for`]).
+    pub language: Option<String>,
     /// None: the delegation's.
     pub time_zone: Option<String>,
     /// Takes reminders as a daily digest.

@@ -185,6 +185,27 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         snap(&client, "01-sign-in").await;
         sign_in(&client, &serve, &focal_point).await;
 
+        // Their own settings, from the link beside their name: French chosen and said at once,
+        // then their browser's language again.
+        client
+            .find(Locator::LinkText("My settings"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for(&client, "h1", "My settings").await;
+        check_accessible(&client, "my settings").await;
+        fill(&client, "main form", "language", Fill::Select("fr")).await;
+        click(&client, "main form button[type=submit]").await;
+        wait_for(&client, "h1", "Mes réglages").await;
+        wait_for(&client, "#done", "Vos réglages sont enregistrés.").await;
+        snap(&client, "01b-settings-fr").await;
+        check_accessible(&client, "my settings, saved, in French").await;
+        fill(&client, "main form", "language", Fill::Select("")).await;
+        click(&client, "main form button[type=submit]").await;
+        wait_for(&client, "h1", "My settings").await;
+
         // Open a case with a trial observation.
         client
             .find(Locator::LinkText("Open a case"))

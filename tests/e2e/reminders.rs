@@ -612,7 +612,7 @@ async fn a_digest_user_gets_one_email_a_day_listing_the_reminders_that_fell_due(
     let (hod_id, _) = seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
     let french_digest = vigil::store::users::PreferenceChanges {
         digest: Some(true),
-        language: Some("fr".into()),
+        language: Some(Some("fr".into())),
         ..Default::default()
     };
     pool.run_blocking(|conn| vigil::store::users::set_preferences(conn, hod_id, &french_digest))

@@ -2223,6 +2223,128 @@ struct Day {
     day: chrono::NaiveDate,
 }
 
+/// A user's own settings page: until they choose a language, signed-in pages follow the
+/// browser's; they choose Spanish (pages in Spanish whatever the browser asks, recorded in the
+/// administrative log as their own act), a time zone and the daily digest; a value not offered
+/// is refused without being repeated and changes nothing; a form without the session's token is
+/// refused; choosing "my browser's language" again follows the browser.
+#[actix_web::test]
+async fn a_user_sets_their_language_time_zone_and_digest_and_the_browser_counts_until_then() {
+    use crate::support::ui::request_speaking;
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (user, token) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let service = web_test::init_service(app(state(pool))).await;
+    let session = sign_in(&service, &token).await;
+    let cookies = [(SESSION, session.as_str())];
+    let settings = |row: &str| {
+        diesel::sql_query(format!(
+            "SELECT coalesce(language, '-') || ' ' || coalesce(time_zone, '-') || ' ' || digest::text AS text FROM users WHERE id = '{user}'"
+        ))
+        .get_result::<Text>(&mut db.connect())
+        .map(|t| assert_eq!(t.text, row))
+        .unwrap()
+    };
+    settings("- - false");
+    let french = request_speaking(&service, "/ui/needs-me", &cookies, "fr-FR,fr;q=0.9").await;
+    assert!(french.body.contains("<h1>À traiter</h1>"), "{}", french.body);
+    let page = request_speaking(&service, "/ui/settings", &cookies, "fr").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("<h1>Mes réglages</h1>"));
+    assert!(
+        page.body
+            .contains("<option value=\"\" selected>La langue de mon navigateur (actuellement Français)</option>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<option value=\"es\" lang=\"es\">Español</option>"));
+    assert!(
+        page.body
+            .contains("<option value=\"\" selected>Celui de ma délégation (Europe/Brussels)</option>")
+    );
+    assert!(
+        page.body
+            .contains("<option value=\"Africa/Nairobi\">Africa/Nairobi</option>")
+    );
+    assert!(page.body.contains("<a href=\"/ui/settings\">Mes réglages</a>"));
+    let csrf = csrf_of(&page.body);
+
+    let saved = request(
+        &service,
+        "/ui/settings",
+        &cookies,
+        Some(&[
+            ("csrf", &csrf),
+            ("language", "es"),
+            ("time_zone", "Africa/Nairobi"),
+            ("digest", "on"),
+        ]),
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(saved.location.as_deref(), Some("/ui/settings?saved=true"));
+    settings("es Africa/Nairobi true");
+    let shown = request_speaking(&service, "/ui/settings?saved=true", &cookies, "fr").await;
+    assert!(
+        shown.body.contains("<h1>Mi configuración</h1>") && shown.body.contains("Su configuración está guardada."),
+        "{}",
+        shown.body
+    );
+    assert!(shown.body.contains("<option value=\"Africa/Nairobi\" selected>"));
+    assert!(
+        shown
+            .body
+            .contains("id=\"s-digest\" name=\"digest\" value=\"on\" checked")
+    );
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) AS count FROM admin_log WHERE act = 'preferences_changed' AND actor_id = '{user}' AND subject_id = '{user}'"
+        )),
+        1
+    );
+
+    // A value no list offers is refused, not repeated, and nothing changes; so is a form without
+    // the session's token.
+    let refused = request(
+        &service,
+        "/ui/settings",
+        &cookies,
+        Some(&[("csrf", &csrf), ("language", "es"), ("time_zone", "SECRET/Zone")]),
+    )
+    .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("Elija un idioma y una zona horaria de las listas.")
+            && !refused.body.contains("SECRET")
+    );
+    let forged = request(&service, "/ui/settings", &cookies, Some(&[("language", "fr")])).await;
+    assert_eq!(forged.status, 403);
+    settings("es Africa/Nairobi true");
+
+    // Back to the browser's language and the delegation's zone, one email per reminder.
+    let back = request(
+        &service,
+        "/ui/settings",
+        &cookies,
+        Some(&[("csrf", &csrf), ("language", ""), ("time_zone", "")]),
+    )
+    .await;
+    assert_eq!(back.status, 303, "{}", back.body);
+    settings("- - false");
+    let english = request_speaking(&service, "/ui/needs-me", &cookies, "en-GB").await;
+    assert!(english.body.contains("<h1>Needs me</h1>"));
+    let spanish = request_speaking(&service, "/ui/needs-me", &cookies, "es").await;
+    assert!(spanish.body.contains("<html lang=\"es\">"));
+}
+
+#[derive(diesel::QueryableByName)]
+struct Text {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    text: String,
+}
+
 /// The pages speak the user's language setting, else the browser's: the sign-in page in
 /// Spanish for a browser that asks for it, "Needs me" and the navigation in French for a user
 /// whose setting is French (whatever the browser asks), English otherwise.

@@ -51,6 +51,15 @@ impl Lang {
         }
     }
 
+    /// Its name in itself, as a list of languages to choose from shows it.
+    pub const fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Fr => "Français",
+            Lang::Es => "Español",
+        }
+    }
+
     fn id(self) -> LanguageIdentifier {
         // The three tags are valid identifiers; the fallback is English's.
         self.tag().parse().unwrap_or_default()

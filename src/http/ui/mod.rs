@@ -15,6 +15,7 @@ mod i18n;
 mod kept;
 mod pages;
 mod session;
+mod settings;
 mod token_link;
 
 use actix_web::http::StatusCode;
@@ -109,6 +110,8 @@ pub fn scope() -> impl actix_web::dev::HttpServiceFactory {
         .route("/holidays/{code}", web::post().to(holidays::add))
         .route("/holidays/{code}/remove", web::post().to(holidays::remove))
         .route("/holidays/{code}/import", web::post().to(holidays::import))
+        .route("/settings", web::get().to(settings::settings_page))
+        .route("/settings", web::post().to(settings::save_settings))
         .route("/workflows", web::get().to(pages::workflows))
         .route("/workflows/{name}", web::get().to(pages::workflow))
 }

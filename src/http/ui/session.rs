@@ -120,7 +120,7 @@ impl FromRequest for Session {
                 .or(live.delegation_time_zone.as_deref())
                 .and_then(|zone| zone.parse().ok())
                 .unwrap_or(chrono_tz::UTC);
-            let tr = Tr(Lang::chosen(Some(&live.user.language), accept.as_deref()));
+            let tr = Tr(Lang::chosen(live.user.language.as_deref(), accept.as_deref()));
             super::i18n::speak(tr.0);
             Ok(Session {
                 caller: Principal {
@@ -355,7 +355,7 @@ async fn email_link(
     };
     db.run(move |conn| sessions::insert_link(conn, &link)).await?;
     let url = format!("{}ui/sign-in/link/{secret}", mailer.public_url);
-    let words = mailer.catalog.words(&user.language);
+    let words = mailer.catalog.words_for(user.language.as_deref());
     let message = mail::message::sign_in_link(&url, LINK_LIFETIME.num_minutes(), words);
     mail::deliver(&mailer.outbox, &mailer.from, &user.email, message).await?;
     tracing::info!(user.id = %user.id, "sign-in link sent");

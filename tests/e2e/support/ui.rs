@@ -66,6 +66,18 @@ where
     answer(service, request, cookies).await
 }
 
+/// A GET of `uri` with `cookies` from a browser whose `Accept-Language` is `accept`.
+pub async fn request_speaking<S, B>(service: &S, uri: &str, cookies: &[(&str, &str)], accept: &str) -> Answer
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let request = web_test::TestRequest::get()
+        .uri(uri)
+        .insert_header(("Accept-Language", accept.to_owned()));
+    answer(service, request, cookies).await
+}
+
 /// One part of a `multipart/form-data` form: its name, its file's name if it is a file, its
 /// bytes.
 pub type Part<'a> = (&'a str, Option<&'a str>, &'a [u8]);

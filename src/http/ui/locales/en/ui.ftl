@@ -15,6 +15,7 @@ nav-approvals = Approvals
 nav-admin-log = Administrative log
 nav-holidays = Holidays
 nav-workflows = Workflows
+nav-settings = My settings
 nav-count-needs = { $n ->
     [one] one item needs you
    *[other] { $n } items need you
@@ -298,6 +299,22 @@ holidays-moved = { $moved ->
    *[other] { $moved } reminders and timers already scheduled now fall due at another time.
 }
 holidays-no-delegation = There is no such delegation.
+
+## Settings
+settings-title = My settings
+settings-hint = How Vigil speaks and writes to you. Each change is recorded in the administrative log.
+settings-language = Language
+settings-language-browser = My browser's language (now { $now })
+settings-language-hint = Of the pages and of your emails. While you follow your browser, emails are in English: an email cannot ask your browser.
+settings-time-zone = Time zone
+settings-time-zone-delegation = My delegation's ({ $zone })
+settings-time-zone-utc = None: times in UTC
+settings-time-zone-hint = Times on the pages and in your emails, and the hours of reminders to you alone.
+settings-digest = My reminders as one email a day
+settings-digest-hint = Otherwise each reminder comes as it falls due.
+settings-save = Save my settings
+settings-saved = Your settings are saved.
+settings-invalid = Choose a language and a time zone from the lists.
 
 ## Reports
 reports-title = Reports

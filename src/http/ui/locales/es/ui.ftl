@@ -14,6 +14,7 @@ nav-approvals = Aprobaciones
 nav-admin-log = Registro administrativo
 nav-holidays = Días festivos
 nav-workflows = Procedimientos
+nav-settings = Mi configuración
 nav-count-needs = { $n ->
     [one] un asunto le espera
    *[other] { $n } asuntos le esperan
@@ -297,6 +298,22 @@ holidays-moved = { $moved ->
    *[other] { $moved } recordatorios y plazos ya programados vencen ahora en otro momento.
 }
 holidays-no-delegation = Esa delegación no existe.
+
+## Settings
+settings-title = Mi configuración
+settings-hint = Cómo le habla y le escribe Vigil. Cada cambio queda anotado en el registro de administración.
+settings-language = Idioma
+settings-language-browser = El idioma de mi navegador (ahora { $now })
+settings-language-hint = De las páginas y de sus correos. Mientras siga a su navegador, los correos están en inglés: un correo no puede preguntar a su navegador.
+settings-time-zone = Zona horaria
+settings-time-zone-delegation = La de mi delegación ({ $zone })
+settings-time-zone-utc = Ninguna: horas en UTC
+settings-time-zone-hint = Las horas de las páginas y de sus correos, y las de los recordatorios dirigidos solo a usted.
+settings-digest = Mis recordatorios en un correo al día
+settings-digest-hint = Si no, cada recordatorio llega a su vencimiento.
+settings-save = Guardar mi configuración
+settings-saved = Su configuración está guardada.
+settings-invalid = Elija un idioma y una zona horaria de las listas.
 
 ## Reports
 reports-title = Informes

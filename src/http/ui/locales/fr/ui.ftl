@@ -14,6 +14,7 @@ nav-approvals = Approbations
 nav-admin-log = Journal administratif
 nav-holidays = Jours fériés
 nav-workflows = Procédures
+nav-settings = Mes réglages
 nav-count-needs = { $n ->
     [one] un élément vous attend
    *[other] { $n } éléments vous attendent
@@ -297,6 +298,22 @@ holidays-moved = { $moved ->
    *[other] { $moved } rappels et délais déjà programmés tombent désormais à un autre moment.
 }
 holidays-no-delegation = Cette délégation n'existe pas.
+
+## Settings
+settings-title = Mes réglages
+settings-hint = Comment Vigil vous parle et vous écrit. Chaque changement est inscrit au journal d'administration.
+settings-language = Langue
+settings-language-browser = La langue de mon navigateur (actuellement { $now })
+settings-language-hint = Des pages et de vos courriels. Tant que vous suivez votre navigateur, les courriels sont en anglais : un courriel ne peut pas interroger votre navigateur.
+settings-time-zone = Fuseau horaire
+settings-time-zone-delegation = Celui de ma délégation ({ $zone })
+settings-time-zone-utc = Aucun : heures en UTC
+settings-time-zone-hint = Les heures des pages et de vos courriels, et celles des rappels qui vous sont adressés à vous seul.
+settings-digest = Mes rappels en un courriel par jour
+settings-digest-hint = Sinon, chaque rappel arrive à son échéance.
+settings-save = Enregistrer mes réglages
+settings-saved = Vos réglages sont enregistrés.
+settings-invalid = Choisissez une langue et un fuseau horaire dans les listes.
 
 ## Reports
 reports-title = Rapports
