@@ -103,7 +103,34 @@ pub enum FieldProblemKind {
     Unknown,
     /// The reason never quotes the value.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Invalid),
+}
+
+/// Why a value does not fit its field: what the field expects, never what was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Invalid {
+    #[error("must not be empty")]
+    Empty,
+    /// PostgreSQL keeps no NUL in text: refused here, not a 500 there.
+    #[error("must not contain a NUL character")]
+    Nul,
+    #[error("must be at most {max} characters")]
+    TooLong { max: usize },
+    #[error("must be one line")]
+    NotOneLine,
+    #[error("must be between {} and {}", bound(*.min), bound(*.max))]
+    OutOfRange { min: Option<i64>, max: Option<i64> },
+    #[error("must be one of {}", .values.join(", "))]
+    NotChoice { values: Vec<String> },
+    #[error("must be a list of distinct values from {}", .values.join(", "))]
+    NotChoices { values: Vec<String> },
+    /// Not a value of the field's type at all (a number for a date, an empty user id).
+    #[error("must be {}", describe(*.0))]
+    NotA(FieldType),
+}
+
+fn bound(limit: Option<i64>) -> String {
+    limit.map_or("any".into(), |m| m.to_string())
 }
 
 /// Something to do later, as a transition schedules it on entering a state.
@@ -377,18 +404,17 @@ pub fn open(
 /// The longest text a field takes: a narrative, a report.
 pub const MAX_TEXT_CHARS: usize = 100_000;
 
-fn check_value(field: &FieldDef, value: &Value) -> Result<Value, String> {
+fn check_value(field: &FieldDef, value: &Value) -> Result<Value, Invalid> {
     match (field.kind, value) {
         (FieldType::Text, Value::String(text)) => {
             if text.trim().is_empty() {
-                Err("must not be empty".into())
+                Err(Invalid::Empty)
             } else if text.contains('\0') {
-                // PostgreSQL keeps no NUL in text: refused here, not a 500 there.
-                Err("must not contain a NUL character".into())
+                Err(Invalid::Nul)
             } else if text.chars().count() > MAX_TEXT_CHARS {
-                Err(format!("must be at most {MAX_TEXT_CHARS} characters"))
+                Err(Invalid::TooLong { max: MAX_TEXT_CHARS })
             } else if field.lines == Some(1) && text.contains(['\n', '\r']) {
-                Err("must be one line".into())
+                Err(Invalid::NotOneLine)
             } else {
                 Ok(value.clone())
             }
@@ -398,24 +424,24 @@ fn check_value(field: &FieldDef, value: &Value) -> Result<Value, String> {
         {
             Ok(value.clone())
         }
-        (FieldType::User, _) => Err("must be a user id".into()),
         (FieldType::Date, Value::String(text)) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
             .map(|date| Value::String(date.format("%Y-%m-%d").to_string()))
-            .map_err(|_| "must be a date written YYYY-MM-DD".into()),
+            .map_err(|_| Invalid::NotA(FieldType::Date)),
         (FieldType::Datetime, Value::String(text)) => DateTime::parse_from_rfc3339(text)
             .map(|at| Value::String(at.with_timezone(&Utc).to_rfc3339()))
-            .map_err(|_| "must be a date and time in RFC 3339, such as 2026-12-01T09:30:00+01:00".into()),
+            .map_err(|_| Invalid::NotA(FieldType::Datetime)),
         (FieldType::Bool, Value::Bool(_)) => Ok(value.clone()),
         (FieldType::Enum, Value::String(choice)) if field.values.contains(choice) => Ok(value.clone()),
-        (FieldType::Enum, _) => Err(format!("must be one of {}", field.values.join(", "))),
+        (FieldType::Enum, _) => Err(Invalid::NotChoice {
+            values: field.values.clone(),
+        }),
         (FieldType::Integer, Value::Number(number)) => {
-            let n = number.as_i64().ok_or("must be a whole number")?;
+            let n = number.as_i64().ok_or(Invalid::NotA(FieldType::Integer))?;
             if field.min.is_some_and(|min| n < min) || field.max.is_some_and(|max| n > max) {
-                Err(format!(
-                    "must be between {} and {}",
-                    field.min.map_or("any".into(), |m| m.to_string()),
-                    field.max.map_or("any".into(), |m| m.to_string())
-                ))
+                Err(Invalid::OutOfRange {
+                    min: field.min,
+                    max: field.max,
+                })
             } else {
                 Ok(value.clone())
             }
@@ -428,29 +454,28 @@ fn check_value(field: &FieldDef, value: &Value) -> Result<Value, String> {
                         seen.push(choice)
                     }
                     _ => {
-                        return Err(format!(
-                            "must be a list of distinct values from {}",
-                            field.values.join(", ")
-                        ));
+                        return Err(Invalid::NotChoices {
+                            values: field.values.clone(),
+                        });
                     }
                 }
             }
             Ok(value.clone())
         }
-        (kind, _) => Err(format!("must be a {}", describe(kind))),
+        (kind, _) => Err(Invalid::NotA(kind)),
     }
 }
 
 fn describe(kind: FieldType) -> &'static str {
     match kind {
-        FieldType::Text => "string",
-        FieldType::Date => "date written YYYY-MM-DD",
-        FieldType::Datetime => "date and time in RFC 3339",
-        FieldType::Bool => "boolean",
-        FieldType::Enum => "string",
-        FieldType::Integer => "whole number",
-        FieldType::List => "list",
-        FieldType::User => "user id",
+        FieldType::Text => "a string",
+        FieldType::Date => "a date written YYYY-MM-DD",
+        FieldType::Datetime => "a date and time in RFC 3339, such as 2026-12-01T09:30:00+01:00",
+        FieldType::Bool => "a boolean",
+        FieldType::Enum => "a string",
+        FieldType::Integer => "a whole number",
+        FieldType::List => "a list",
+        FieldType::User => "a user id",
     }
 }
 

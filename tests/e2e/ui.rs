@@ -419,7 +419,16 @@ async fn a_refused_form_keeps_what_was_typed_shows_each_problem_by_its_field_and
             .body
             .contains("Date de l&#39;audience doit être une date et une heure")
     );
+    // The engine's own rules too: a case number is one line.
+    let mut two_lines: Vec<(&str, &str)> = complete_but("data.case_number", &base);
+    two_lines.push(("data.case_number", "HC 12\n2026"));
+    two_lines.push(("data.hearing_date", "2027-01-20T09:30"));
+    let refused = request(&service, &action, &cookies, Some(&two_lines)).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("doit tenir sur une ligne"), "{}", refused.body);
     speak("en");
+    let refused = request(&service, &action, &cookies, Some(&two_lines)).await;
+    assert!(refused.body.contains("must be one line"), "{}", refused.body);
     assert_eq!(
         db.count("SELECT count(*) AS count FROM case_events WHERE action = 'request_observation'"),
         0
@@ -2209,6 +2218,11 @@ struct Pending {
     due_at: chrono::DateTime<chrono::Utc>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
     overdue_from: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// `form` without the pairs named `name`.
+fn complete_but<'a>(name: &str, form: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    form.iter().filter(|(n, _)| *n != name).copied().collect()
 }
 
 #[derive(diesel::QueryableByName)]

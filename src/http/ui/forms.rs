@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use super::i18n::Tr;
 use super::pages::Named;
+use crate::workflow::engine::Invalid;
 use crate::workflow::model::{Declared, FieldDef, FieldType, Target};
 
 /// The prefix of a workflow field's control name, so no field can shadow `csrf` or `version`.
@@ -106,6 +107,32 @@ pub fn action_data(
         }
     }
     (data, issues)
+}
+
+/// Why the engine refused a field's value, in the page's language: what the field expects,
+/// never what was sent (the choices a form offers are its own, so they are not listed again).
+pub(super) fn invalid_in_words(invalid: &Invalid, tr: Tr) -> String {
+    let bound = |limit: Option<i64>| limit.map_or_else(|| "…".to_owned(), |n| n.to_string());
+    match invalid {
+        Invalid::Empty => tr.t("problem-empty"),
+        Invalid::Nul => tr.t("problem-nul"),
+        Invalid::TooLong { max } => tr.with("problem-too-long", &[("max", (*max).into())]),
+        Invalid::NotOneLine => tr.t("problem-one-line"),
+        Invalid::OutOfRange { min, max } => tr.with(
+            "problem-range",
+            &[("min", bound(*min).into()), ("max", bound(*max).into())],
+        ),
+        Invalid::NotChoice { .. } | Invalid::NotA(FieldType::Enum) => tr.t("problem-choice"),
+        Invalid::NotChoices { .. } | Invalid::NotA(FieldType::List) => tr.t("problem-choices"),
+        Invalid::NotA(kind) => tr.t(match kind {
+            FieldType::Bool => "problem-yes-no",
+            FieldType::Integer => "problem-whole-number",
+            FieldType::Datetime => "problem-date-time",
+            FieldType::Date => "problem-date",
+            FieldType::User => "problem-user",
+            FieldType::Text | FieldType::Enum | FieldType::List => "problem-text",
+        }),
+    }
 }
 
 /// `raw` as the JSON value of a field of `kind`, else the catalog key of the problem.

@@ -696,8 +696,7 @@ pub async fn take_action(
                     problem: match p.kind {
                         FieldProblemKind::Missing => session.tr.t("problem-missing"),
                         FieldProblemKind::Unknown => session.tr.t("problem-unknown"),
-                        // The engine's own reason (English; issue 17).
-                        FieldProblemKind::Invalid(reason) => reason,
+                        FieldProblemKind::Invalid(reason) => super::super::forms::invalid_in_words(&reason, session.tr),
                     },
                 })
                 .collect();
