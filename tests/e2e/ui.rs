@@ -1289,7 +1289,7 @@ async fn reassigning_offers_the_delegations_active_staff_by_name_and_hands_the_c
         .split('<')
         .next()
         .unwrap();
-    assert!(owner.contains("(Head of delegation)"), "{owner}");
+    assert!(owner.contains("(head of delegation)"), "{owner}");
     db.assert_audit_holds();
 }
 
@@ -1481,7 +1481,7 @@ async fn the_timeline_names_the_delegations_people_and_the_eusr_office_and_no_on
     assert_eq!(page.status, 200, "{}", page.body);
     let timeline = &page.body[page.body.find("id=\"timeline\"").unwrap_or(0)..];
     assert!(
-        timeline.contains(&format!("by {} (Head of delegation)", email(hod_id))),
+        timeline.contains(&format!("by {} (head of delegation)", email(hod_id))),
         "the head of the same delegation is named: {timeline}"
     );
     assert!(
@@ -2114,7 +2114,7 @@ async fn a_holiday_added_later_moves_the_reminders_and_timers_already_scheduled(
     use vigil::workflow::{Calendar, Direction, Duration};
     let db = TestDb::migrated();
     let pool = Db::connect_lazily(&db.url, 2).unwrap();
-    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (fp_id, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
     let (_, admin) = seed_user(&pool, "admin", None);
     let service = web_test::init_service(app(state(pool))).await;
     let (opened, _) = crate::support::api::submitted_demarche(&service, &fp, "Wanjiru Kamau", "urgent").await;
@@ -2192,6 +2192,24 @@ async fn a_holiday_added_later_moves_the_reminders_and_timers_already_scheduled(
     assert_eq!(
         db.count("SELECT count(*) AS count FROM admin_log WHERE act = 'holidays_changed' AND detail->>'moved' = '2'"),
         1
+    );
+
+    // The case page lists them as they now fall, in its reader's language.
+    db.connect()
+        .batch_execute(&format!("UPDATE users SET language = 'fr' WHERE id = '{fp_id}'"))
+        .unwrap();
+    let fp_session = sign_in(&service, &fp).await;
+    let case_page = request(
+        &service,
+        &format!("/ui/cases/{}", opened["id"].as_str().unwrap()),
+        &[(SESSION, fp_session.as_str())],
+        None,
+    )
+    .await;
+    assert!(
+        case_page.body.contains("Rappel : Décision attendue"),
+        "{}",
+        case_page.body
     );
 
     let removed = request(

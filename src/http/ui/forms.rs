@@ -291,6 +291,49 @@ mod tests {
     use crate::http::ui::i18n::Lang;
     use crate::workflow::model::Branch;
 
+    #[test]
+    fn every_problem_the_engine_finds_is_said_in_every_language() {
+        let values = vec!["letter".to_owned()];
+        let mut problems = vec![
+            Invalid::Empty,
+            Invalid::Nul,
+            Invalid::TooLong { max: 10 },
+            Invalid::NotOneLine,
+            Invalid::OutOfRange {
+                min: Some(1),
+                max: None,
+            },
+            Invalid::NotChoice { values: values.clone() },
+            Invalid::NotChoices { values },
+        ];
+        problems.extend(
+            [
+                FieldType::Text,
+                FieldType::Date,
+                FieldType::Datetime,
+                FieldType::Bool,
+                FieldType::Enum,
+                FieldType::Integer,
+                FieldType::List,
+                FieldType::User,
+            ]
+            .map(Invalid::NotA),
+        );
+        for lang in Lang::ALL {
+            for problem in &problems {
+                let said = invalid_in_words(problem, Tr(lang));
+                assert!(
+                    !said.contains("problem-") && !said.contains("letter"),
+                    "{lang:?} {problem:?}: {said}"
+                );
+            }
+        }
+        assert_eq!(
+            invalid_in_words(&Invalid::TooLong { max: 10 }, Tr(Lang::Fr)),
+            "doit compter au plus 10 caractères"
+        );
+    }
+
     fn field(kind: FieldType) -> FieldDef {
         FieldDef {
             kind,

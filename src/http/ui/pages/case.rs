@@ -64,7 +64,7 @@ pub struct ProcedureBlock {
 
 pub struct DueLine {
     pub when: String,
-    pub kind: String,
+    /// "Reminder: Decision due", "Timer: Escalate automatically".
     pub what: String,
     pub procedure: String,
     pub overdue: bool,
@@ -295,11 +295,7 @@ pub(super) async fn case_page(
         users
             .into_iter()
             .map(|u| {
-                let role = if u.role.is_eusr() {
-                    "EUSR office".to_owned()
-                } else {
-                    forms::humanize(u.role.as_str())
-                };
+                let role = super::role_word(session.tr, u.role);
                 (u.id.to_string(), format!("{} ({role})", u.display_name))
             })
             .collect()
@@ -521,27 +517,32 @@ fn case_view(
             }
         })
         .collect();
+    let words = session.tr.mail(state);
     let upcoming = view
         .upcoming
         .iter()
-        .map(|due| DueLine {
-            when: session.tr.time(due.due_at, zone),
-            kind: session.tr.t(if due.kind == ScheduledKind::Timer {
-                "case-timer"
-            } else {
-                "case-reminder"
-            }),
-            // `trial.hearing_in_7_days` → "Hearing in 7 days".
-            what: due
-                .what
-                .as_deref()
-                .map(|key| forms::humanize(key.rsplit('.').next().unwrap_or(key)))
-                .unwrap_or_default(),
-            procedure: procedure_titles
+        .map(|due| {
+            let (workflow, procedure) = procedure_titles
                 .get(&due.procedure_id)
-                .map(|(_, t)| t.clone())
-                .unwrap_or_default(),
-            overdue: due.overdue_from.unwrap_or(due.due_at) < now,
+                .map(|(w, t)| (*w, t.clone()))
+                .unwrap_or_default();
+            // A reminder by its message (`trial.hearing_in_7_days`: "Hearing in 7 days"), a
+            // timer by the action it takes, each in the page's language.
+            let what = due.what.as_deref().unwrap_or_default();
+            let (kind, what) = if due.kind == ScheduledKind::Timer {
+                ("case-timer", titles.of(workflow).action(what))
+            } else {
+                ("case-reminder", words.reminder(what))
+            };
+            DueLine {
+                when: session.tr.time(due.due_at, zone),
+                what: session.tr.with(
+                    "case-due-what",
+                    &[("kind", session.tr.t(kind).into()), ("what", what.into())],
+                ),
+                procedure,
+                overdue: due.overdue_from.unwrap_or(due.due_at) < now,
+            }
         })
         .collect();
     let timeline = events

@@ -125,19 +125,12 @@ impl Nav {
         Ok(nav)
     }
 
-    /// The header without the numbers.
+    /// The header without the numbers (see [`role_word`] for how a role is named).
     fn of(session: &Session) -> Self {
         let role = session.caller.role;
         Self {
             name: session.caller.display_name.clone(),
-            role: session.tr.t(match role {
-                Role::FocalPoint => "role-focal-point",
-                Role::HeadOfDelegation => "role-head-of-delegation",
-                Role::EusrReviewer => "role-eusr",
-                Role::Admin => "role-admin",
-                Role::HqAnalyst => "role-hq",
-                Role::System => "role-system",
-            }),
+            role: role_word(session.tr, role),
             tr: session.tr,
             csrf: session.csrf.clone(),
             can_open: role.is_delegation_staff(),
@@ -197,6 +190,18 @@ fn shown(value: &Value, zone: Tz, tr: super::i18n::Tr) -> String {
         Value::Null => String::new(),
         other => other.to_string(),
     }
+}
+
+/// How a page names `role` beside a person: "focal point", "EUSR office" (any of its members).
+pub(in crate::http::ui) fn role_word(tr: super::i18n::Tr, role: Role) -> String {
+    tr.t(match role {
+        Role::FocalPoint => "role-focal-point",
+        Role::HeadOfDelegation => "role-head-of-delegation",
+        Role::EusrReviewer => "role-eusr",
+        Role::Admin => "role-admin",
+        Role::HqAnalyst => "role-hq",
+        Role::System => "role-system",
+    })
 }
 
 pub struct Pick {

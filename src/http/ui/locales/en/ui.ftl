@@ -182,6 +182,7 @@ case-nothing-scheduled = Nothing scheduled.
 case-overdue = overdue
 case-timer = Timer
 case-reminder = Reminder
+case-due-what = { $kind }: { $what }
 case-timeline = Timeline
 case-vigil = Vigil
 case-done = Done: { $action }.

@@ -181,6 +181,7 @@ case-nothing-scheduled = Nada programado.
 case-overdue = atrasado
 case-timer = Temporizador
 case-reminder = Recordatorio
+case-due-what = { $kind }: { $what }
 case-timeline = Historial
 case-vigil = Vigil
 case-done = Hecho: { $action }.

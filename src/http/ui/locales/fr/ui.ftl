@@ -181,6 +181,7 @@ case-nothing-scheduled = Rien de prévu.
 case-overdue = en retard
 case-timer = Minuterie
 case-reminder = Rappel
+case-due-what = { $kind } : { $what }
 case-timeline = Historique
 case-vigil = Vigil
 case-done = Fait : { $action }.
