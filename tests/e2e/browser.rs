@@ -205,6 +205,14 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
         fill(&client, "main form", "language", Fill::Select("")).await;
         click(&client, "main form button[type=submit]").await;
         wait_for(&client, "h1", "My settings").await;
+        in_each_language(
+            &client,
+            &db,
+            focal_point_id,
+            "01b-settings",
+            ["Mes réglages", "Mi configuración", "My settings"],
+        )
+        .await;
 
         // Open a case with a trial observation.
         client
@@ -542,8 +550,23 @@ fn a_trial_observation_goes_through_the_pages_to_the_eusr_office_and_stays_in_it
             }
         }
 
-        // An administrator asks for a new focal point; the head of delegation approves it.
+        // The workflows reference page, in each language.
         client.set_window_size(1280, 900).await.unwrap();
+        client
+            .goto(&serve.url("/ui/workflows/trial_observation"))
+            .await
+            .unwrap();
+        wait_for(&client, "h1", "Workflow").await;
+        in_each_language(
+            &client,
+            &db,
+            focal_point_id,
+            "09w-workflow",
+            ["Procédure", "Procedimiento", "Workflow"],
+        )
+        .await;
+
+        // An administrator asks for a new focal point; the head of delegation approves it.
         sign_out(&client).await;
         sign_in(&client, &serve, &admin).await;
         client.goto(&serve.url("/ui/admin")).await.unwrap();

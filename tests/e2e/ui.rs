@@ -2472,11 +2472,18 @@ async fn pages_speak_the_users_language_else_the_browsers() {
         "{}",
         reports.body
     );
-    // A page not yet translated keeps English content under the French navigation.
+    // The workflows reference page: what each declares, in French.
     let workflows = request(&service, "/ui/workflows", &[(SESSION, &session)], None).await;
-    assert!(
-        workflows.body.contains("<html lang=\"en\">") && workflows.body.contains("<header class=\"top\" lang=\"fr\">")
-    );
+    assert!(workflows.body.contains("<html lang=\"fr\">") && workflows.body.contains("<h1>Procédures</h1>"));
+    for said in [
+        "L&#39;observation du procès d&#39;un défenseur",
+        "Rappel : Décision attendue ; destinataires : le chef de délégation ; 5 jours ouvrés après l&#39;entrée dans l&#39;étape",
+        "Minuterie : après 2 jours ouvrés, Transmettre automatiquement (délai dépassé)",
+        "Automate : Observation de procès",
+    ] {
+        assert!(workflows.body.contains(said), "{said}: {}", workflows.body);
+    }
+    assert!(!workflows.body.contains("hover an arrow") && !workflows.body.contains("5wd"));
     let other = sign_in(&service, &english).await;
     let needs = request(&service, "/ui/needs-me", &[(SESSION, &other)], None).await;
     assert!(needs.body.contains("<h1>Needs me</h1>") && needs.body.contains("Nothing waits for your action."));

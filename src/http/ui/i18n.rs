@@ -314,6 +314,12 @@ mod tests {
                 format!("dimension-{}", dimension.as_str()),
             ));
         }
+        for recipient in crate::workflow::RECIPIENTS {
+            asked.push(("the recipients of reminders".into(), format!("recipient-{recipient}")));
+        }
+        for kind in ["text", "date", "datetime", "bool", "enum", "integer", "list", "user"] {
+            asked.push(("the types of fields".into(), format!("workflows-type-{kind}")));
+        }
         for act in crate::domain::AdminAct::ALL {
             asked.push(("the administrative acts".into(), format!("act-{}", act.as_str())));
         }

@@ -128,6 +128,12 @@ impl Named<'_> {
         .unwrap_or_else(|| humanize(name))
     }
 
+    /// The workflow's description (empty when it has none).
+    pub fn description(&self) -> String {
+        self.text(format_args!("description"), |w| Some(w.definition.description.clone()))
+            .unwrap_or_default()
+    }
+
     /// One of a field's choices.
     pub fn choice(&self, field: &str, value: &str) -> String {
         self.text(format_args!("field-{field}-{value}"), |_| None)
@@ -158,6 +164,9 @@ mod tests {
         for workflow in registry.iter() {
             let (name, def) = (workflow.name(), &workflow.definition);
             ids.push(format!("wf-{name}"));
+            if !def.description.is_empty() {
+                ids.push(format!("wf-{name}-description"));
+            }
             ids.extend(def.states.keys().map(|s| format!("wf-{name}-state-{s}")));
             ids.extend(def.actions.keys().map(|a| format!("wf-{name}-action-{a}")));
             ids.extend(workflow.fields().keys().map(|f| format!("wf-{name}-field-{f}")));

@@ -5,16 +5,18 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::Nav;
+use super::titles::Titles;
 use crate::http::AppState;
-use crate::http::ui::forms::{self};
+use crate::http::ui::i18n::Tr;
 use crate::http::ui::session::Session;
 use crate::http::ui::{WebError, page};
-use crate::workflow::model::{FieldType, Target};
-use crate::workflow::{Workflow, graph};
+use crate::mail::catalog::Words;
+use crate::workflow::model::{ANY_STATE, FieldType, Target};
+use crate::workflow::{Duration, Workflow, graph};
 
 pub struct StateLine {
     pub title: String,
-    pub marks: Vec<&'static str>,
+    pub marks: Vec<String>,
     pub reminders: Vec<String>,
     pub timers: Vec<String>,
 }
@@ -45,102 +47,158 @@ struct WorkflowsPage {
     one: bool,
 }
 
-fn workflow_block(workflow: &Workflow) -> WorkflowBlock {
+fn workflow_block(workflow: &Workflow, titles: &Titles<'_>, words: &Words<'_>) -> WorkflowBlock {
     let def = &workflow.definition;
-    // This page is not translated yet: the workflow's own (English) titles.
-    let title_of = |s: &str| {
-        def.states
-            .get(s)
-            .map_or_else(|| forms::humanize(s), |state| state.title.clone())
+    let tr = titles.tr;
+    let names = titles.of(Some(workflow));
+    let title = titles.workflow(workflow.name());
+    let field = |name: &str| names.field(name, None);
+    let recipients = |to: &[String]| {
+        to.iter()
+            .map(|r| tr.t(&format!("recipient-{r}")))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     WorkflowBlock {
         name: def.name.clone(),
-        title: def.title.clone(),
-        description: def.description.clone(),
+        picture: graph::svg_in(
+            workflow,
+            None,
+            &|s| names.state(s),
+            &tr.arg("workflows-graph-label", "workflow", &title),
+        ),
+        title,
+        description: names.description(),
         version: workflow.version.chars().take(12).collect(),
-        picture: graph::svg(workflow, None),
         states: def
             .states
-            .values()
-            .map(|s| StateLine {
-                title: s.title.clone(),
+            .iter()
+            .map(|(name, s)| StateLine {
+                title: names.state(name),
                 marks: [
-                    s.initial.then_some("first"),
-                    s.terminal.then_some("final"),
-                    s.queue.as_ref().map(|_| "in the EUSR review queue"),
+                    s.initial.then_some("workflows-first"),
+                    s.terminal.then_some("workflows-final"),
+                    s.queue.as_ref().map(|_| "workflows-queued"),
                 ]
                 .into_iter()
                 .flatten()
+                .map(|key| tr.t(key))
                 .collect(),
                 reminders: s
                     .reminders
                     .iter()
                     .map(|r| {
                         let when = match (&r.after, &r.before, &r.field, &r.cron) {
-                            (_, _, _, Some(cron)) => format!("repeating ({cron})"),
-                            (Some(after), _, Some(field), _) => format!("{after} after {}", forms::humanize(field)),
-                            (_, Some(before), Some(field), _) => format!("{before} before {}", forms::humanize(field)),
-                            (Some(after), _, None, _) => format!("{after} after entering"),
+                            (_, _, _, Some(cron)) => tr.arg("workflows-repeating", "cron", cron),
+                            (Some(after), _, Some(at), _) => tr.with(
+                                "workflows-after-field",
+                                &[("by", duration(tr, after).into()), ("field", field(at).into())],
+                            ),
+                            (_, Some(before), Some(at), _) => tr.with(
+                                "workflows-before-field",
+                                &[("by", duration(tr, before).into()), ("field", field(at).into())],
+                            ),
+                            (Some(after), _, None, _) => tr.arg("workflows-after-entering", "by", &duration(tr, after)),
                             _ => String::new(),
                         };
-                        format!("{} — to {} — {when}", forms::humanize(&r.message), r.to.join(", "))
+                        tr.with(
+                            "workflows-reminder",
+                            &[
+                                ("what", words.reminder(&r.message).into()),
+                                ("to", recipients(&r.to).into()),
+                                ("when", when.into()),
+                            ],
+                        )
                     })
                     .collect(),
                 timers: s
                     .timers
                     .iter()
-                    .map(|t| format!("after {}: {}", t.after, forms::humanize(&t.action)))
+                    .map(|t| {
+                        tr.with(
+                            "workflows-timer",
+                            &[
+                                ("by", duration(tr, &t.after).into()),
+                                ("action", names.action(&t.action).into()),
+                            ],
+                        )
+                    })
                     .collect(),
             })
             .collect(),
         actions: def
             .actions
-            .values()
-            .map(|a| ActionLine {
-                title: a.title.clone(),
-                from: if a.from.iter().any(|f| f == "*") {
-                    "any open state".into()
+            .iter()
+            .map(|(name, a)| ActionLine {
+                title: names.action(name),
+                from: if a.from.iter().any(|f| f == ANY_STATE) {
+                    tr.t("workflows-any-open-state")
                 } else {
-                    a.from.iter().map(|s| title_of(s)).collect::<Vec<_>>().join(", ")
+                    a.from.iter().map(|s| names.state(s)).collect::<Vec<_>>().join(", ")
                 },
                 to: match (&a.to, &a.starts) {
-                    (Some(Target::State(s)), _) => title_of(s),
-                    (Some(Target::Branch(b)), _) => format!(
-                        "by {}: {}",
-                        forms::humanize(&b.field),
-                        b.cases
-                            .iter()
-                            .map(|(v, s)| format!("{v} → {}", title_of(s)))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                    (Some(Target::State(s)), _) => names.state(s),
+                    (Some(Target::Branch(b)), _) => tr.with(
+                        "workflows-branch",
+                        &[
+                            ("field", field(&b.field).into()),
+                            (
+                                "cases",
+                                b.cases
+                                    .iter()
+                                    .map(|(v, s)| format!("{} → {}", names.choice(&b.field, v), names.state(s)))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                                    .into(),
+                            ),
+                        ],
                     ),
-                    (None, Some(starts)) => format!("stays; starts {}", forms::humanize(starts)),
-                    (None, None) => "stays".into(),
+                    (None, Some(starts)) => tr.arg("workflows-starts", "workflow", &titles.workflow(starts)),
+                    (None, None) => tr.t("workflows-stays"),
                 },
-                roles: a.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "),
+                roles: a
+                    .roles
+                    .iter()
+                    .map(|r| super::role_word(tr, *r))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 fields: a
                     .fields
                     .iter()
                     .map(|(name, f)| {
-                        let mut marks = vec![f.kind.as_str()];
+                        let mut marks = vec![tr.t(&format!("workflows-type-{}", f.kind.as_str()))];
                         if !f.required {
-                            marks.push("optional");
+                            marks.push(tr.t("workflows-optional"));
                         }
-                        marks.push(if f.confidential { "sealed" } else { "plain" });
+                        marks.push(tr.t(if f.confidential {
+                            "workflows-sealed"
+                        } else {
+                            "workflows-plain"
+                        }));
+                        let label = names.field(name, Some(f));
                         if f.kind == FieldType::Enum || f.kind == FieldType::List {
-                            return format!(
-                                "{} ({}: {})",
-                                forms::humanize(name),
-                                marks.join(", "),
-                                f.values.join(", ")
-                            );
+                            let choices: Vec<String> = f.values.iter().map(|v| names.choice(name, v)).collect();
+                            return format!("{label} ({}: {})", marks.join(", "), choices.join(", "));
                         }
-                        format!("{} ({})", forms::humanize(name), marks.join(", "))
+                        format!("{label} ({})", marks.join(", "))
                     })
                     .collect(),
             })
             .collect(),
     }
+}
+
+/// A duration as a workflow writes it (`5wd`) in words ("5 working days"); as written when it
+/// is not one (a validated workflow has none such).
+fn duration(tr: Tr, written: &str) -> String {
+    let (key, n) = match written.parse::<Duration>() {
+        Ok(Duration::Hours(n)) => ("duration-hours", n),
+        Ok(Duration::Days(n)) => ("duration-days", n),
+        Ok(Duration::Weeks(n)) => ("duration-weeks", n),
+        Ok(Duration::WorkingDays(n)) => ("duration-working-days", n),
+        Err(_) => return written.to_owned(),
+    };
+    tr.count(key, i64::from(n))
 }
 
 /// `GET /ui/workflows`: every workflow drawn, with its states, actions, roles, reminders and timers.
@@ -153,7 +211,14 @@ pub async fn workflows(
         StatusCode::OK,
         &WorkflowsPage {
             nav: Nav::load(&state, &session, &req).await?,
-            workflows: state.workflows.iter().map(|w| workflow_block(w)).collect(),
+            workflows: {
+                let (titles, words) = (Titles::new(&state, session.tr), session.tr.mail(&state));
+                state
+                    .workflows
+                    .iter()
+                    .map(|w| workflow_block(w, &titles, &words))
+                    .collect()
+            },
             one: false,
         },
     )
@@ -174,7 +239,11 @@ pub async fn workflow(
         StatusCode::OK,
         &WorkflowsPage {
             nav: Nav::load(&state, &session, &req).await?,
-            workflows: vec![workflow_block(workflow)],
+            workflows: vec![workflow_block(
+                workflow,
+                &Titles::new(&state, session.tr),
+                &session.tr.mail(&state),
+            )],
             one: true,
         },
     )

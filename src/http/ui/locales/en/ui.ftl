@@ -317,6 +317,64 @@ settings-save = Save my settings
 settings-saved = Your settings are saved.
 settings-invalid = Choose a language and a time zone from the lists.
 
+## The workflows reference page
+workflows-title = Workflows
+workflows-one = Workflow
+workflows-version = version { $version }
+workflows-graph-label = State machine of { $workflow }
+workflows-graph-caption = { $workflow }: hover an arrow for its actions.
+workflows-steps = Steps
+workflows-actions = Actions
+workflows-action = Action
+workflows-from = From
+workflows-to = To
+workflows-who = Who
+workflows-fields = Fields
+workflows-first = first
+workflows-final = final
+workflows-queued = in the EUSR review queue
+workflows-reminder = Reminder: { $what }, to { $to }, { $when }
+workflows-timer = Timer: after { $by }, { $action }
+workflows-repeating = repeating ({ $cron })
+workflows-after-field = { $by } after { $field }
+workflows-before-field = { $by } before { $field }
+workflows-after-entering = { $by } after entering
+workflows-any-open-state = any open step
+workflows-branch = by { $field }: { $cases }
+workflows-starts = stays; starts { $workflow }
+workflows-stays = stays
+workflows-optional = optional
+workflows-sealed = sealed
+workflows-plain = plain
+workflows-type-text = text
+workflows-type-date = date
+workflows-type-datetime = date and time
+workflows-type-bool = yes or no
+workflows-type-enum = one choice
+workflows-type-integer = whole number
+workflows-type-list = several choices
+workflows-type-user = a person
+recipient-owner = the case owner
+recipient-focal_point = the delegation's focal points
+recipient-head_of_delegation = the head of delegation
+recipient-eusr_reviewers = the EUSR office
+duration-hours = { $n ->
+    [one] { $n } hour
+   *[other] { $n } hours
+}
+duration-days = { $n ->
+    [one] { $n } day
+   *[other] { $n } days
+}
+duration-weeks = { $n ->
+    [one] { $n } week
+   *[other] { $n } weeks
+}
+duration-working-days = { $n ->
+    [one] { $n } working day
+   *[other] { $n } working days
+}
+
 ## Reports
 reports-title = Reports
 reports-hint = Counts of cases from their plain metadata; no case is opened. A figure of fewer than { $n } cases is suppressed, and so is any figure that would let it be worked out from the totals or from a report with one filter less. Every report you run is recorded.

@@ -316,6 +316,64 @@ settings-save = Guardar mi configuración
 settings-saved = Su configuración está guardada.
 settings-invalid = Elija un idioma y una zona horaria de las listas.
 
+## The workflows reference page
+workflows-title = Procedimientos
+workflows-one = Procedimiento
+workflows-version = versión { $version }
+workflows-graph-label = Máquina de estados: { $workflow }
+workflows-graph-caption = { $workflow }: pase el puntero sobre una flecha para ver sus acciones.
+workflows-steps = Etapas
+workflows-actions = Acciones
+workflows-action = Acción
+workflows-from = Desde
+workflows-to = Hacia
+workflows-who = Quién
+workflows-fields = Campos
+workflows-first = primera
+workflows-final = final
+workflows-queued = en la cola de examen del REUE
+workflows-reminder = Recordatorio: { $what }; destinatarios: { $to }; { $when }
+workflows-timer = Plazo: tras { $by }, { $action }
+workflows-repeating = repetido ({ $cron })
+workflows-after-field = { $by } después de { $field }
+workflows-before-field = { $by } antes de { $field }
+workflows-after-entering = { $by } después de entrar en la etapa
+workflows-any-open-state = cualquier etapa abierta
+workflows-branch = según { $field }: { $cases }
+workflows-starts = se queda; abre { $workflow }
+workflows-stays = se queda
+workflows-optional = opcional
+workflows-sealed = sellado
+workflows-plain = en claro
+workflows-type-text = texto
+workflows-type-date = fecha
+workflows-type-datetime = fecha y hora
+workflows-type-bool = sí o no
+workflows-type-enum = una opción
+workflows-type-integer = número entero
+workflows-type-list = varias opciones
+workflows-type-user = una persona
+recipient-owner = el responsable del caso
+recipient-focal_point = los puntos focales de la delegación
+recipient-head_of_delegation = el jefe de delegación
+recipient-eusr_reviewers = la oficina del REUE
+duration-hours = { $n ->
+    [one] { $n } hora
+   *[other] { $n } horas
+}
+duration-days = { $n ->
+    [one] { $n } día
+   *[other] { $n } días
+}
+duration-weeks = { $n ->
+    [one] { $n } semana
+   *[other] { $n } semanas
+}
+duration-working-days = { $n ->
+    [one] { $n } día hábil
+   *[other] { $n } días hábiles
+}
+
 ## Reports
 reports-title = Informes
 reports-hint = Recuentos de casos a partir de sus metadatos en claro; no se abre ningún caso. Una cifra de menos de { $n } casos se oculta, como cualquier cifra que permitiera deducirla de los totales o de un informe con un filtro menos. Cada informe que usted genera queda registrado.

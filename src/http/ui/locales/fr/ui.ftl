@@ -316,6 +316,64 @@ settings-save = Enregistrer mes réglages
 settings-saved = Vos réglages sont enregistrés.
 settings-invalid = Choisissez une langue et un fuseau horaire dans les listes.
 
+## The workflows reference page
+workflows-title = Procédures
+workflows-one = Procédure
+workflows-version = version { $version }
+workflows-graph-label = Automate : { $workflow }
+workflows-graph-caption = { $workflow } : survolez une flèche pour voir ses actions.
+workflows-steps = Étapes
+workflows-actions = Actions
+workflows-action = Action
+workflows-from = Depuis
+workflows-to = Vers
+workflows-who = Qui
+workflows-fields = Champs
+workflows-first = première
+workflows-final = finale
+workflows-queued = dans la file d'examen du RSUE
+workflows-reminder = Rappel : { $what } ; destinataires : { $to } ; { $when }
+workflows-timer = Minuterie : après { $by }, { $action }
+workflows-repeating = répété ({ $cron })
+workflows-after-field = { $by } après { $field }
+workflows-before-field = { $by } avant { $field }
+workflows-after-entering = { $by } après l'entrée dans l'étape
+workflows-any-open-state = toute étape ouverte
+workflows-branch = selon { $field } : { $cases }
+workflows-starts = reste ; ouvre { $workflow }
+workflows-stays = reste
+workflows-optional = facultatif
+workflows-sealed = scellé
+workflows-plain = en clair
+workflows-type-text = texte
+workflows-type-date = date
+workflows-type-datetime = date et heure
+workflows-type-bool = oui ou non
+workflows-type-enum = un choix
+workflows-type-integer = nombre entier
+workflows-type-list = plusieurs choix
+workflows-type-user = une personne
+recipient-owner = le responsable du dossier
+recipient-focal_point = les points focaux de la délégation
+recipient-head_of_delegation = le chef de délégation
+recipient-eusr_reviewers = le bureau du RSUE
+duration-hours = { $n ->
+    [one] { $n } heure
+   *[other] { $n } heures
+}
+duration-days = { $n ->
+    [one] { $n } jour
+   *[other] { $n } jours
+}
+duration-weeks = { $n ->
+    [one] { $n } semaine
+   *[other] { $n } semaines
+}
+duration-working-days = { $n ->
+    [one] { $n } jour ouvré
+   *[other] { $n } jours ouvrés
+}
+
 ## Reports
 reports-title = Rapports
 reports-hint = Des nombres de dossiers tirés de leurs métadonnées en clair ; aucun dossier n'est ouvert. Un chiffre de moins de { $n } dossiers est masqué, comme tout chiffre qui permettrait de le retrouver à partir des totaux ou d'un rapport avec un filtre de moins. Chaque rapport que vous produisez est enregistré.
