@@ -369,11 +369,28 @@ pub struct Movable {
 
 /// The pending one-off reminders and timers of `delegation`, locked, except those a worker is
 /// sending at `now` (under lease): what a change of its holidays may move.
+///
+/// Their cases are locked first, one by one in the order of their ids, as a transition locks
+/// its case before its scheduled rows: a transition of one of them waits for the change (or the
+/// change for it), and neither can hold what the other waits for.
 pub fn movable(
     conn: &mut PgConnection,
     delegation: &DelegationCode,
     now: DateTime<Utc>,
 ) -> Result<Vec<Movable>, StoreError> {
+    prepared(
+        diesel::sql_query(
+            "SELECT c.id FROM cases c
+             WHERE c.delegation = $1 AND EXISTS (
+                 SELECT 1 FROM scheduled s
+                 WHERE s.delegation = c.delegation AND s.case_id = c.id AND s.status = 'pending'
+                   AND s.repeat IS NULL)
+             ORDER BY c.id
+             FOR UPDATE OF c",
+        )
+        .bind::<diesel::sql_types::Text, _>(delegation),
+    )
+    .execute(conn)?;
     Ok(prepared(
         diesel::sql_query(
             "SELECT s.id, s.case_id, s.kind, s.state, s.position, s.created_at, s.due_at, s.overdue_from,

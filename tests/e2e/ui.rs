@@ -2224,6 +2224,77 @@ async fn a_holiday_added_later_moves_the_reminders_and_timers_already_scheduled(
     assert_eq!(back, first.iter().map(|p| p.due_at).collect::<Vec<_>>());
 }
 
+/// A change of holidays and a transition of one of the delegation's cases, at the same time,
+/// both land: the change locks the cases before their scheduled rows, as a transition does, so
+/// neither holds what the other waits for (PostgreSQL would abort one as a deadlock).
+#[actix_web::test]
+async fn a_change_of_holidays_waits_for_a_transition_under_way_and_both_land() {
+    use chrono::{Duration as Days, Utc};
+    use vigil::cases::holidays::{HolidayChange, apply};
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 2).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let service = web_test::init_service(app(state(pool))).await;
+    let (opened, _) = crate::support::api::submitted_demarche(&service, &fp, "Wanjiru Kamau", "urgent").await;
+    let case = opened["id"].as_str().unwrap().to_owned();
+
+    // A transition under way: its case locked, then (after the change has begun) its scheduled
+    // rows cancelled, as `cases::transition` does.
+    let mut transition = db.connect();
+    transition
+        .batch_execute(&format!("BEGIN; SELECT id FROM cases WHERE id = '{case}' FOR UPDATE"))
+        .unwrap();
+    let url = db.url.clone();
+    let change = std::thread::spawn(move || {
+        let pool = Db::connect_lazily(&url, 1).unwrap();
+        let registry = crate::support::app::shipped_workflows();
+        // The next working day: what the démarche's reminder and timer count over, so the change
+        // moves them (and refreshes their case's next due time).
+        let brussels = vigil::workflow::Calendar {
+            time_zone: chrono_tz::Europe::Brussels,
+            ..vigil::workflow::Calendar::default()
+        };
+        let today = Utc::now().with_timezone(&brussels.time_zone).date_naive();
+        let holiday = vigil::store::holidays::HolidayRow {
+            day: (1..8)
+                .map(|n| today + Days::days(n))
+                .find(|day| brussels.is_working_day(*day))
+                .unwrap(),
+            name: "Office closed".into(),
+        };
+        pool.run_blocking(|conn| {
+            Ok(apply(
+                conn,
+                &registry,
+                None,
+                &vigil::domain::DelegationCode::new("EUD_KE"),
+                HolidayChange::Put {
+                    holidays: vec![holiday],
+                    source: "cli",
+                },
+                Utc::now(),
+            ))
+        })
+        .unwrap()
+    });
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    transition
+        .batch_execute(&format!(
+            "UPDATE scheduled SET status = 'cancelled' WHERE case_id = '{case}' AND kind = 'timer'; COMMIT"
+        ))
+        .unwrap();
+    let changed = change.join().unwrap().unwrap();
+    assert_eq!(
+        (changed.added, changed.moved),
+        (1, 1),
+        "the reminder moved, the timer was cancelled"
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM delegation_holidays WHERE name = 'Office closed'"),
+        1
+    );
+}
+
 #[derive(Debug, diesel::QueryableByName)]
 struct Pending {
     #[diesel(sql_type = diesel::sql_types::Text)]
