@@ -12,7 +12,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::scope::{Reach, case_in_scope, reach, record_access};
-use super::{CaseError, Context, issue, now_micros};
+use super::{CaseError, Context, Problem, issue, now_micros};
 use crate::crypto::{hex, keyring};
 use crate::domain::{AccessKind, ActorKind, AttachmentId, CaseId, ProcedureId, Sensitive, UserId};
 use crate::store::attachments::{self as rows, AttachmentRow, CHUNK_BYTES};
@@ -80,13 +80,13 @@ pub struct AttachmentView {
 /// Whether `name` is a file name Vigil keeps: not empty, no path, no control characters.
 pub fn check_name(name: &str) -> Result<(), CaseError> {
     let problem = if name.trim().is_empty() {
-        Some("must be given")
+        Some(Problem::Required)
     } else if name.chars().count() > MAX_NAME_CHARS {
-        Some("must be at most 255 characters")
+        Some(Problem::TooLong { max: MAX_NAME_CHARS })
     } else if name.contains(['/', '\\']) || name == "." || name == ".." {
-        Some("must be a file name, without a path")
+        Some(Problem::NotFileName)
     } else if name.chars().any(char::is_control) {
-        Some("must not hold control characters")
+        Some(Problem::ControlCharacters)
     } else {
         None
     };
@@ -172,10 +172,7 @@ pub fn upload<B: AsRef<[u8]>>(
     }
     let (case, procedures) = attachable(conn, ctx, id, true)?;
     if procedure.is_some_and(|p| !procedures.iter().any(|known| known.id == p)) {
-        return Err(CaseError::Invalid(vec![issue(
-            "procedure",
-            "is not a procedure of this case",
-        )]));
+        return Err(CaseError::Invalid(vec![issue("procedure", Problem::NotCaseProcedure)]));
     }
     let at = now_micros(ctx.now);
     crate::store::transaction(conn, |conn| {
@@ -283,10 +280,7 @@ pub fn upload<B: AsRef<[u8]>>(
 }
 
 fn empty() -> CaseError {
-    CaseError::Invalid(vec![issue(
-        "body",
-        "must not be empty: an attachment is a file with bytes",
-    )])
+    CaseError::Invalid(vec![issue("body", Problem::EmptyFile)])
 }
 
 /// The media type of a file that starts with `head`, from its bytes alone.

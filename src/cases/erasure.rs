@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::grants::{NoticeText, text};
-use super::{CaseError, Context, MAX_PAGE, Notice, answer, email_of, issue, now_micros};
+use super::{CaseError, Context, MAX_PAGE, Notice, Problem, answer, email_of, issue, now_micros};
 use crate::audit::ledger::{Ledger, LedgerLine};
 use crate::domain::ErasureReason;
 use crate::domain::Reference;
@@ -120,12 +120,8 @@ pub fn request_erasure_by_reference(
     request: EraseRequest,
 ) -> Result<ErasureRequested, CaseError> {
     admin_only(ctx)?;
-    let case = rows::case_by_reference(conn, &Reference::new(reference.trim()))?.ok_or_else(|| {
-        CaseError::Invalid(vec![issue(
-            "reference",
-            "names no case (references look like VG-2026-00042)",
-        )])
-    })?;
+    let case = rows::case_by_reference(conn, &Reference::new(reference.trim()))?
+        .ok_or_else(|| CaseError::Invalid(vec![issue("reference", Problem::NoSuchReference)]))?;
     request_erasure(conn, ctx, case.id, request)
 }
 
@@ -137,10 +133,9 @@ pub fn request_erasure(
     request: EraseRequest,
 ) -> Result<ErasureRequested, CaseError> {
     admin_only(ctx)?;
-    let reason: ErasureReason = request
-        .reason
-        .parse()
-        .map_err(|e: crate::domain::NotInVocabulary| CaseError::Invalid(vec![issue("reason", e.to_string())]))?;
+    let reason: ErasureReason = request.reason.parse().map_err(|e: crate::domain::NotInVocabulary| {
+        CaseError::Invalid(vec![issue("reason", Problem::NotInVocabulary(e))])
+    })?;
     let case = rows::case_by_id(conn, id)?.ok_or(CaseError::NotFound)?;
     if case.erased_at.is_some() {
         return Err(CaseError::Erased);

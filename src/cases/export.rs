@@ -124,7 +124,7 @@ pub fn export_recipient(recipient: &str) -> Result<(), CaseError> {
         .and_then(|r| crypto::Recipients::parse(r).ok())
         .filter(|r| r.len() == 1)
         .map(drop)
-        .ok_or_else(|| CaseError::Invalid(vec![issue("recipient", "must be one age X25519 recipient (age1…)")]))
+        .ok_or_else(|| CaseError::Invalid(vec![issue("recipient", super::Problem::Recipient)]))
 }
 
 /// `POST /cases/{id}/export`: checks `recipient` and the caller's scope, and records the export

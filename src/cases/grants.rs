@@ -13,7 +13,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{CaseError, Context, FieldIssue, MAX_PAGE, answer, email_of, issue, now_micros};
+use super::{CaseError, Context, FieldIssue, MAX_PAGE, Problem, answer, email_of, issue, now_micros};
 use crate::crypto::token;
 use crate::domain::{AdminAct, Approver, Decision, DelegationCode, GrantKind, GrantRequestId, Role, UserId};
 use crate::domain::{Proposal, Sensitive, approver_for, is_email_address, may_decide};
@@ -191,33 +191,24 @@ fn placement(
     let role = match role.parse::<Role>() {
         Ok(role) if !role.is_system() => role,
         _ => {
-            issues.push(issue(
-                "role",
-                "must be one of focal_point, head_of_delegation, eusr_reviewer, admin",
-            ));
+            issues.push(issue("role", Problem::GrantRole));
             return Ok(None);
         }
     };
     let delegation = delegation.map(|d| d.trim().to_uppercase()).filter(|d| !d.is_empty());
     match (role.is_delegation_staff(), delegation) {
         (true, None) => {
-            issues.push(issue(
-                "delegation",
-                format!("a {role} belongs to a delegation: name it"),
-            ));
+            issues.push(issue("delegation", Problem::DelegationNeeded(role)));
             Ok(None)
         }
         (false, Some(_)) => {
-            issues.push(issue(
-                "delegation",
-                format!("a {role} belongs to no delegation: leave it out"),
-            ));
+            issues.push(issue("delegation", Problem::NoDelegation(role)));
             Ok(None)
         }
         (false, None) => Ok(Some((role, None))),
         (true, Some(code)) => {
             if code.len() > 32 || users::delegation(conn, &code)?.is_none() {
-                issues.push(issue("delegation", "names no delegation"));
+                issues.push(issue("delegation", Problem::NoSuchDelegation));
                 return Ok(None);
             }
             Ok(Some((role, Some(DelegationCode::new(code)))))
@@ -256,16 +247,16 @@ fn checked(conn: &mut PgConnection, ask: GrantAsk) -> Result<Asked, CaseError> {
         } => {
             let email = email.trim().to_owned();
             if !is_email_address(&email) {
-                issues.push(issue("email", "is not an email address"));
+                issues.push(issue("email", Problem::NotEmail));
             } else if users::user_by_email(conn, &email)?.is_some() {
-                issues.push(issue("email", "belongs to a user already"));
+                issues.push(issue("email", Problem::EmailTaken));
             }
             let name = name
                 .map(|n| n.trim().to_owned())
                 .filter(|n| !n.is_empty())
                 .unwrap_or_else(|| email.clone());
             if name.chars().count() > 200 {
-                issues.push(issue("name", "must be at most 200 characters"));
+                issues.push(issue("name", Problem::TooLong { max: 200 }));
             }
             let placed = placement(conn, &role, delegation.as_deref(), &mut issues)?;
             invalid_unless_empty(issues)?;
@@ -291,7 +282,7 @@ fn checked(conn: &mut PgConnection, ask: GrantAsk) -> Result<Asked, CaseError> {
                 && *role == user.role
                 && *delegation == user.delegation
             {
-                issues.push(issue("role", "is the user's role already, in the same delegation"));
+                issues.push(issue("role", Problem::SameRole));
             }
             invalid_unless_empty(issues)?;
             let (role, delegation) = placed.ok_or_else(|| CaseError::Inconsistent("no placement".into()))?;
@@ -309,10 +300,7 @@ fn checked(conn: &mut PgConnection, ask: GrantAsk) -> Result<Asked, CaseError> {
         GrantAsk::ReEnable { user_id } => {
             let user = users::user(conn, user_id)?.ok_or(CaseError::NotFound)?;
             if user.disabled_at.is_none() {
-                return Err(CaseError::Invalid(vec![issue(
-                    "user_id",
-                    "names a user who is not disabled",
-                )]));
+                return Err(CaseError::Invalid(vec![issue("user_id", Problem::NotDisabled)]));
             }
             Ok(Asked {
                 kind: GrantKind::ReEnable,
@@ -508,7 +496,7 @@ fn decide(
             match request.kind {
                 GrantKind::NewUser => {
                     if users::user_by_email(conn, &email)?.is_some() {
-                        return Err(CaseError::Invalid(vec![issue("email", "belongs to a user already")]));
+                        return Err(CaseError::Invalid(vec![issue("email", Problem::EmailTaken)]));
                     }
                     let user = users::NewUser {
                         id: request.user_id,

@@ -8,7 +8,7 @@
 use chrono::{Datelike, NaiveDate, TimeZone};
 use icalendar::{Component, DatePerhapsTime};
 
-use super::{CaseError, Context, FieldIssue};
+use super::{CaseError, Context, FieldIssue, Problem};
 use crate::domain::{AdminAct, DelegationCode, UserId};
 use crate::store::Conn as PgConnection;
 use crate::store::holidays::{self as rows, HolidayRow};
@@ -51,10 +51,10 @@ pub struct Changed {
 }
 
 /// A refusal of one field of a holiday form or file, saying what is wrong, never what was sent.
-pub fn invalid(field: &str, problem: impl Into<String>) -> CaseError {
+pub fn invalid(field: &str, problem: Problem) -> CaseError {
     CaseError::Invalid(vec![FieldIssue {
         field: field.into(),
-        problem: problem.into(),
+        problem,
     }])
 }
 
@@ -62,23 +62,18 @@ pub fn invalid(field: &str, problem: impl Into<String>) -> CaseError {
 /// is not one of them; one day without it), recurring events (`RRULE`) repeated from `from` to
 /// `until`, named by their `SUMMARY`. Times of day are ignored: a holiday is a date.
 pub fn from_ics(text: &str, from: NaiveDate, until: NaiveDate) -> Result<Vec<HolidayRow>, CaseError> {
-    let calendar: icalendar::Calendar = text
-        .parse()
-        .map_err(|_| invalid("file", "is not an iCalendar (.ics) file"))?;
+    let calendar: icalendar::Calendar = text.parse().map_err(|_| invalid("file", Problem::NotCalendar))?;
     let mut found = std::collections::BTreeMap::new();
     for event in calendar.calendar_events() {
         let Some(start) = event.get_start().map(|s| date_of(&s)) else {
-            return Err(invalid("file", "has an event without a start date (DTSTART)"));
+            return Err(invalid("file", Problem::NoStart));
         };
         let days = match event.get_end().map(|e| date_of(&e)) {
             Some(end) if end > start => (end - start).num_days(),
             _ => 1,
         };
         if days > MAX_EVENT_DAYS {
-            return Err(invalid(
-                "file",
-                format!("has an event longer than {MAX_EVENT_DAYS} days, which is no public holiday"),
-            ));
+            return Err(invalid("file", Problem::EventTooLong { max: MAX_EVENT_DAYS }));
         }
         let name: String = event
             .get_summary()
@@ -93,7 +88,7 @@ pub fn from_ics(text: &str, from: NaiveDate, until: NaiveDate) -> Result<Vec<Hol
                 |date: NaiveDate| icalendar::Tz::UTC.from_utc_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default());
             event
                 .get_recurrence()
-                .map_err(|_| invalid("file", "has a recurring event whose rule (RRULE) cannot be read"))?
+                .map_err(|_| invalid("file", Problem::BadRule))?
                 .after(window(from))
                 .before(window(until))
                 .all(u16::try_from(MAX_HOLIDAYS).unwrap_or(u16::MAX))
@@ -113,7 +108,7 @@ pub fn from_ics(text: &str, from: NaiveDate, until: NaiveDate) -> Result<Vec<Hol
             }
         }
         if found.len() > MAX_HOLIDAYS {
-            return Err(invalid("file", format!("holds more than {MAX_HOLIDAYS} holidays")));
+            return Err(invalid("file", Problem::TooManyHolidays { max: MAX_HOLIDAYS }));
         }
     }
     Ok(found.into_iter().map(|(day, name)| HolidayRow { day, name }).collect())
@@ -139,7 +134,7 @@ pub fn import_window(today: NaiveDate) -> (NaiveDate, NaiveDate) {
 
 /// A holiday's date as written in a form or on the command line: `YYYY-MM-DD`.
 pub fn parse_day(text: &str) -> Result<NaiveDate, CaseError> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| invalid("day", "must be a date, as 2026-12-25"))
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| invalid("day", Problem::Day))
 }
 
 /// A holiday entered by hand: a date and a name.
@@ -157,7 +152,7 @@ pub fn entered(day: &str, name: &str) -> Result<HolidayRow, CaseError> {
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
         issues.push(FieldIssue {
             field: "name".into(),
-            problem: format!("must be 1 to {MAX_NAME_CHARS} characters, on one line"),
+            problem: Problem::OneLine { max: MAX_NAME_CHARS },
         });
     }
     match day {
@@ -231,7 +226,7 @@ pub fn apply(
         let (mut changed, mut detail) = match change {
             HolidayChange::Put { holidays, source } => {
                 if holidays.len() > MAX_HOLIDAYS {
-                    return Err(invalid("file", format!("holds more than {MAX_HOLIDAYS} holidays")));
+                    return Err(invalid("file", Problem::TooManyHolidays { max: MAX_HOLIDAYS }));
                 }
                 let added = rows::put_holidays(conn, delegation, &holidays)?;
                 let changed = Changed {

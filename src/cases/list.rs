@@ -155,18 +155,18 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
         && !workflow.contains('\0')
         && ctx.registry.get(workflow).is_none()
     {
-        checks.push("workflow", "is not a loaded workflow (see GET /api/v1/workflows)");
+        checks.push("workflow", super::Problem::UnknownWorkflow);
     }
     let risk = checks.risk(query.risk.as_deref());
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        checks.push("limit", format!("must be from 1 to {MAX_PAGE}"));
+        checks.push("limit", super::Problem::PageSize { max: MAX_PAGE });
     }
     let order = match query.sort.as_deref() {
         None | Some("newest") => rows::CaseOrder::Newest,
         Some("due") => rows::CaseOrder::Due,
         Some(_) => {
-            checks.push("sort", "must be newest or due");
+            checks.push("sort", super::Problem::Sort);
             rows::CaseOrder::Newest
         }
     };
@@ -175,7 +175,7 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
             Some(cursor)
         }
         Some(_) => {
-            checks.push("after", "is not a cursor from a previous page of this order");
+            checks.push("after", super::Problem::Cursor);
             None
         }
         None => None,
@@ -361,10 +361,10 @@ pub fn search(conn: &mut PgConnection, ctx: &Context<'_>, request: SearchRequest
     may_see_names(ctx, request.names)?;
     let text = request.q.expose().trim();
     let problem = if text.is_empty() || text.chars().count() > SEARCH_MAX_CHARS {
-        Some(format!("must be 1 to {SEARCH_MAX_CHARS} characters"))
+        Some(super::Problem::Length { max: SEARCH_MAX_CHARS })
     } else if text.contains('\0') {
         // No reference or name holds one, and PostgreSQL's text cannot.
-        Some("must not contain a NUL character".to_owned())
+        Some(super::Problem::Nul)
     } else {
         None
     };

@@ -21,6 +21,7 @@ mod list;
 mod needs;
 mod open;
 pub mod preferences;
+mod problem;
 mod read;
 mod schema;
 mod scope;
@@ -62,6 +63,7 @@ pub use needs::{Counts, DueItem, HORIZON_DAYS, NeedsMe, Waiting, counts, needs_m
 pub use open::{
     OpenCaseRequest, OpenProcedureRequest, Opened, StartProcedureRequest, StartedProcedure, open_case, start_procedure,
 };
+pub use problem::Problem;
 pub use read::{
     ActionView, CaseView, DEFAULT_ACCESS_PAGE, DEFAULT_TIMELINE_PAGE, DueView, EventView, MAX_ACCESS_PAGE,
     MAX_TIMELINE_PAGE, ProcedureView, access_log, available_actions, read_case, read_case_with_timeline,
@@ -180,13 +182,14 @@ pub enum CaseError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldIssue {
     pub field: String,
-    pub problem: String,
+    #[schema(value_type = String)]
+    pub problem: Problem,
 }
 
-fn issue(field: &str, problem: impl Into<String>) -> FieldIssue {
+fn issue(field: &str, problem: Problem) -> FieldIssue {
     FieldIssue {
         field: field.to_owned(),
-        problem: problem.into(),
+        problem,
     }
 }
 

@@ -205,10 +205,7 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
     checks.owner(conn, "owner", Some(owner).filter(|o| *o != caller.user_id), &delegation)?;
     let workflow = registry.get(&request.procedure.workflow);
     if workflow.is_none() {
-        checks.push(
-            "procedure.workflow",
-            "is not a loaded workflow (see GET /api/v1/workflows)",
-        );
+        checks.push("procedure.workflow", super::Problem::UnknownWorkflow);
     }
     let (Some(workflow), Some(defender_name), Some(risk), true) = (workflow, defender_name, risk, checks.is_clean())
     else {
@@ -326,12 +323,10 @@ pub fn start_procedure(
             "only the case's delegation starts procedures on it".into(),
         ));
     }
-    let workflow = ctx.registry.get(&request.workflow).ok_or_else(|| {
-        CaseError::Invalid(vec![issue(
-            "workflow",
-            "is not a loaded workflow (see GET /api/v1/workflows)",
-        )])
-    })?;
+    let workflow = ctx
+        .registry
+        .get(&request.workflow)
+        .ok_or_else(|| CaseError::Invalid(vec![issue("workflow", super::Problem::UnknownWorkflow)]))?;
     let calendar = calendar(conn, &case.delegation, case.owner_id)?;
     let start = engine::open(workflow, request.data.expose(), at, &calendar)?;
     crate::store::transaction(conn, |conn| {

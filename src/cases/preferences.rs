@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{CaseError, Context, issue};
+use super::{CaseError, Context, Problem, issue};
 use crate::domain::{AdminAct, UserId};
 use crate::store::Conn as PgConnection;
 use crate::store::admin_log;
@@ -27,12 +27,12 @@ fn check(changes: &PreferenceChanges) -> Result<(), CaseError> {
     if let Some(Some(zone)) = &changes.time_zone
         && !is_time_zone(zone)
     {
-        issues.push(issue("time_zone", "must be a time zone such as Europe/Brussels"));
+        issues.push(issue("time_zone", Problem::TimeZone));
     }
     if let Some(Some(code)) = &changes.language
         && !is_language_code(code)
     {
-        issues.push(issue("language", "must be a language code such as en or fr"));
+        issues.push(issue("language", Problem::Language));
     }
     if issues.is_empty() {
         Ok(())

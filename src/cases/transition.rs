@@ -210,12 +210,7 @@ fn transition_in(
                 .parse::<UserId>()
                 .ok()
                 .filter(|owner| owner_fits(conn, *owner, delegation).unwrap_or(false))
-                .ok_or_else(|| {
-                    CaseError::Invalid(vec![issue(
-                        "data.new_owner",
-                        "must be an active focal point or head of delegation of the case's delegation",
-                    )])
-                })?,
+                .ok_or_else(|| CaseError::Invalid(vec![issue("data.new_owner", super::Problem::Owner)]))?,
         ),
         _ => None,
     };

@@ -4,17 +4,12 @@
 use serde_json::{Map, Value};
 
 use super::scope::owner_fits;
-use super::{CaseError, FieldIssue, issue};
+use super::{CaseError, FieldIssue, Problem, issue};
 use crate::domain::DelegationCode;
 use crate::domain::Risk;
 use crate::domain::UserId;
 use crate::domain::{Sensitive, is_country, is_theme};
 use crate::store::Conn as PgConnection;
-
-const COUNTRY: &str = "must be an ISO 3166-1 alpha-2 code such as KE";
-const THEME: &str = "is not a theme code (see the theme list)";
-const RISK: &str = "must be low, medium, high or critical";
-const OWNER: &str = "must be an active focal point or head of delegation of the case's delegation";
 
 /// The problems found so far; [`Checks::finish`] turns them into one refusal.
 #[derive(Debug, Default)]
@@ -23,7 +18,7 @@ pub(super) struct Checks {
 }
 
 impl Checks {
-    pub(super) fn push(&mut self, field: &str, problem: impl Into<String>) {
+    pub(super) fn push(&mut self, field: &str, problem: Problem) {
         self.issues.push(issue(field, problem));
     }
 
@@ -46,18 +41,18 @@ impl Checks {
 
     pub(super) fn country(&mut self, country: Option<&str>) {
         if country.is_some_and(|code| !is_country(code)) {
-            self.push("country", COUNTRY);
+            self.push("country", Problem::Country);
         }
     }
 
     /// A case's themes: at least one, each a theme code; returns them without repeats.
     pub(super) fn themes(&mut self, themes: &[String]) -> Vec<String> {
         if themes.is_empty() {
-            self.push("themes", "name at least one theme");
+            self.push("themes", Problem::NoTheme);
         }
         let mut kept: Vec<String> = Vec::new();
         if themes.iter().any(|theme| !is_theme(theme)) {
-            self.push("themes", "holds a code that is not a theme (see the theme list)");
+            self.push("themes", Problem::NotThemes);
         }
         for theme in themes {
             if is_theme(theme) && !kept.contains(theme) {
@@ -71,14 +66,14 @@ impl Checks {
     /// NUL character, which PostgreSQL keeps in no text.
     pub(super) fn name(&mut self, field: &str, name: Option<&str>) {
         if name.is_some_and(|name| name.contains('\0')) {
-            self.push(field, "must not contain a NUL character");
+            self.push(field, Problem::Nul);
         }
     }
 
     /// One theme, as the list filters by.
     pub(super) fn theme(&mut self, theme: Option<&str>) {
         if theme.is_some_and(|code| !is_theme(code)) {
-            self.push("theme", THEME);
+            self.push("theme", Problem::NotTheme);
         }
     }
 
@@ -86,7 +81,7 @@ impl Checks {
     pub(super) fn risk(&mut self, risk: Option<&str>) -> Option<Risk> {
         let parsed = risk.map(str::parse::<Risk>);
         if let Some(Err(_)) = parsed {
-            self.push("risk", RISK);
+            self.push("risk", Problem::Risk);
         }
         parsed.and_then(Result::ok)
     }
@@ -96,10 +91,7 @@ impl Checks {
         match confidential.expose().get("defender_name") {
             Some(Value::String(name)) if !name.trim().is_empty() => Some(Sensitive::new(name.clone())),
             _ => {
-                self.push(
-                    "confidential.defender_name",
-                    "is required and must be a non-empty string",
-                );
+                self.push("confidential.defender_name", Problem::RequiredText);
                 None
             }
         }
@@ -108,9 +100,9 @@ impl Checks {
     /// A change of the defender name: absent, or a non-empty string; never removed.
     pub(super) fn defender_name_change(&mut self, confidential: Option<&Sensitive<Map<String, Value>>>) {
         match confidential.and_then(|c| c.expose().get("defender_name")) {
-            Some(Value::Null) => self.push("confidential.defender_name", "cannot be removed"),
+            Some(Value::Null) => self.push("confidential.defender_name", Problem::NotRemovable),
             Some(Value::String(name)) if !name.trim().is_empty() => {}
-            Some(_) => self.push("confidential.defender_name", "must be a non-empty string"),
+            Some(_) => self.push("confidential.defender_name", Problem::EmptyText),
             None => {}
         }
     }
@@ -126,7 +118,7 @@ impl Checks {
         if let Some(owner) = owner
             && !owner_fits(conn, owner, delegation)?
         {
-            self.push(field, OWNER);
+            self.push(field, Problem::Owner);
         }
         Ok(())
     }
@@ -155,10 +147,10 @@ pub(super) fn page(cursor: (&str, Option<i64>), limit: Option<i64>, default: i64
     let mut checks = Checks::default();
     let limit = limit.unwrap_or(default);
     if !(1..=max).contains(&limit) {
-        checks.push("limit", format!("must be from 1 to {max}"));
+        checks.push("limit", Problem::PageSize { max });
     }
     if cursor.1.is_some_and(|at| at < 0) {
-        checks.push(cursor.0, "must be a sequence number, 0 or more");
+        checks.push(cursor.0, Problem::SequenceNumber);
     }
     checks.finish().map(|()| limit)
 }
@@ -210,7 +202,7 @@ mod tests {
         };
         assert_eq!(issues.len(), 1);
         assert_eq!(issues[0].field, "themes");
-        assert!(!issues[0].problem.contains("secret"), "{:?}", issues[0]);
+        assert!(!issues[0].problem.to_string().contains("secret"), "{:?}", issues[0]);
     }
 
     #[test]

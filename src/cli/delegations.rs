@@ -97,7 +97,11 @@ fn holidays(config: &Config, command: HolidaysCommand) -> anyhow::Result<()> {
                 vigil::cases::CaseError::Invalid(issues) => anyhow::anyhow!(
                     "{}: {}",
                     file.display(),
-                    issues.iter().map(|i| i.problem.as_str()).collect::<Vec<_>>().join("; ")
+                    issues
+                        .iter()
+                        .map(|i| i.problem.to_string())
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 ),
                 other => anyhow::Error::new(other),
             })?;

@@ -58,7 +58,7 @@ fn file_name(req: &HttpRequest) -> Result<String, ApiError> {
     let missing = || {
         ApiError::from(CaseError::Invalid(vec![crate::cases::FieldIssue {
             field: "filename".into(),
-            problem: "must be given in Content-Disposition (attachment; filename*=UTF-8''…)".into(),
+            problem: crate::cases::Problem::NoFileName,
         }]))
     };
     let disposition = req
@@ -123,7 +123,7 @@ pub async fn upload(
         Some(raw) => Some(raw.parse().map_err(|_| {
             ApiError::from(CaseError::Invalid(vec![crate::cases::FieldIssue {
                 field: "procedure".into(),
-                problem: "must be a procedure's id".into(),
+                problem: crate::cases::Problem::NotProcedureId,
             }]))
         })?),
         None => None,

@@ -161,7 +161,7 @@ impl From<crate::cases::CaseError> for ApiError {
                     .into_iter()
                     .map(|i| FieldError {
                         field: i.field,
-                        problem: i.problem,
+                        problem: i.problem.to_string(),
                     })
                     .collect(),
             },

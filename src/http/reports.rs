@@ -66,7 +66,7 @@ pub async fn report(
     if format.as_deref().is_some_and(|format| format != "csv") {
         return Err(crate::cases::CaseError::Invalid(vec![crate::cases::FieldIssue {
             field: "format".into(),
-            problem: "must be csv (or absent, for JSON)".into(),
+            problem: crate::cases::Problem::Format,
         }])
         .into());
     }

@@ -45,7 +45,7 @@ pub fn scheduled(
     let status: ScheduledStatus = state.parse().map_err(|e: crate::domain::NotInVocabulary| {
         CaseError::Invalid(vec![FieldIssue {
             field: "state".into(),
-            problem: e.to_string(),
+            problem: crate::cases::Problem::NotInVocabulary(e),
         }])
     })?;
     Ok(scheduled::scheduled_in(conn, status, 1000)?)

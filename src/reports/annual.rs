@@ -68,7 +68,7 @@ fn year(ctx: &Context<'_>, text: Option<&str>) -> Result<i32, CaseError> {
             .parse::<i32>()
             .ok()
             .filter(|year| text.len() == 4 && (2000..=9998).contains(year))
-            .ok_or_else(|| invalid("year", "must be a year, YYYY")),
+            .ok_or_else(|| invalid("year", crate::cases::Problem::Year)),
     }
 }
 

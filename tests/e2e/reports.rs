@@ -511,7 +511,11 @@ async fn the_annual_table_is_the_years_figures_for_every_delegation_by_procedure
     // A year that is not one is the page again, saying why; both runs of a table are recorded.
     let bad = request(&service, "/ui/reports/annual?year=twenty", &cookies, None).await;
     assert_eq!(bad.status, 422);
-    assert!(bad.body.contains("year: must be a year, YYYY"), "{}", bad.body);
+    assert!(
+        bad.body.contains("The year must be a year, such as 2026"),
+        "{}",
+        bad.body
+    );
     assert!(!bad.body.contains("twenty"), "never repeats what was sent");
     figures_are_current(&db);
 }

@@ -306,8 +306,34 @@ async fn a_refused_form_keeps_what_was_typed_shows_each_problem_by_its_field_and
     assert!(
         refused
             .body
-            .contains("id=\"country-error\">Country must be an ISO 3166-1")
+            .contains("id=\"country-error\">Country must be a country code of two letters, such as KE")
     );
+    // In French for a user whose setting is French: the cases layer's problems too.
+    db.connect()
+        .batch_execute(&format!("UPDATE users SET language = 'fr' WHERE id = '{user}'"))
+        .unwrap();
+    let french = request(
+        &service,
+        "/ui/cases",
+        &cookies,
+        Some(&[
+            ("csrf", &csrf),
+            ("country", "XX1"),
+            ("themes", "LAWYERS"),
+            ("risk", "critical"),
+        ]),
+    )
+    .await;
+    assert!(
+        french
+            .body
+            .contains("id=\"country-error\">Pays doit être un code de pays de deux lettres, comme KE"),
+        "{}",
+        french.body
+    );
+    db.connect()
+        .batch_execute(&format!("UPDATE users SET language = NULL WHERE id = '{user}'"))
+        .unwrap();
     assert_eq!(db.count("SELECT count(*) AS count FROM cases"), 0);
 
     let opened = request(
@@ -632,7 +658,7 @@ async fn the_edit_form_shows_the_case_changes_it_against_the_version_read_and_ke
     let nameless = edit("", "high", "1");
     let refused = request(&service, &edit_uri, &cookies, Some(&borrowed(&nameless))).await;
     assert_eq!(refused.status, 422);
-    assert!(refused.body.contains("Defender&#39;s name must be a non-empty string"));
+    assert!(refused.body.contains("Defender&#39;s name must not be empty"));
     assert!(refused.body.contains("value=\"Kisumu\""));
     assert!(refused.body.contains("<option value=\"high\" selected>"));
 

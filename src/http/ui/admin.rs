@@ -9,7 +9,7 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::forms::{Submitted, humanize};
+use super::forms::Submitted;
 use super::pages::{Nav, Pick, parse_id};
 use super::session::Session;
 use super::{WebError, page, see_other};
@@ -288,20 +288,20 @@ async fn ask_for_grant(
                 Approver::Admin => "/ui/admin?done=asked_admin",
             }))
         }
-        Err(CaseError::Invalid(issues)) => refused_keeping(state, session, req, in_words(&issues), form).await,
+        Err(CaseError::Invalid(issues)) => {
+            refused_keeping(
+                state,
+                session,
+                req,
+                super::forms::issues_in_words(&issues, session.tr),
+                form,
+            )
+            .await
+        }
         Err(CaseError::Forbidden(why)) => refused_keeping(state, session, req, why, form).await,
         Err(CaseError::NotFound) => refused_keeping(state, session, req, session.tr.t("admin-no-user"), form).await,
         Err(e) => Err(e.into()),
     }
-}
-
-/// Field problems in words: "Email is not an email address; Role …".
-pub(super) fn in_words(issues: &[cases::FieldIssue]) -> String {
-    issues
-        .iter()
-        .map(|i| format!("{} {}", humanize(&i.field), i.problem))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// The page after a token link was made: sent, or why not.
@@ -452,7 +452,15 @@ pub async fn request_erasure(
             tell(&state, &asked.notice).await;
             Ok(see_other("/ui/admin?done=requested"))
         }
-        Err(CaseError::Invalid(issues)) => refused(&state, &session, &req, in_words(&issues)).await,
+        Err(CaseError::Invalid(issues)) => {
+            refused(
+                &state,
+                &session,
+                &req,
+                super::forms::issues_in_words(&issues, session.tr),
+            )
+            .await
+        }
         Err(CaseError::Forbidden(why)) => refused(&state, &session, &req, why).await,
         Err(CaseError::Erased) => refused(&state, &session, &req, session.tr.t("admin-erased-already")).await,
         Err(e) => Err(e.into()),

@@ -210,7 +210,15 @@ pub async fn decide_grant(
             Ok(see_other(done))
         }
         Err(CaseError::Forbidden(why)) => refused(&state, &session, &req, why).await,
-        Err(CaseError::Invalid(issues)) => refused(&state, &session, &req, super::admin::in_words(&issues)).await,
+        Err(CaseError::Invalid(issues)) => {
+            refused(
+                &state,
+                &session,
+                &req,
+                super::forms::issues_in_words(&issues, session.tr),
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use super::i18n::Tr;
 use super::pages::Named;
+use crate::cases::{FieldIssue, Problem};
 use crate::workflow::engine::Invalid;
 use crate::workflow::model::{Declared, FieldDef, FieldType, Target};
 
@@ -133,6 +134,31 @@ pub(super) fn invalid_in_words(invalid: &Invalid, tr: Tr) -> String {
             FieldType::Text | FieldType::Enum | FieldType::List => "problem-text",
         }),
     }
+}
+
+/// What the cases layer found wrong with a field, in the page's language.
+pub(super) fn problem_in_words(problem: &Problem, tr: Tr) -> String {
+    let args: Vec<(&'static str, fluent_templates::fluent_bundle::FluentValue<'_>)> = problem
+        .args()
+        .into_iter()
+        .map(|(name, value)| (name, value.into()))
+        .collect();
+    tr.with(problem.key(), &args)
+}
+
+/// Problems of a request's fields in words, each after the field's name: "Email is not an
+/// email address; Role must be one of …" (a field the catalog does not name, by its identifier).
+pub(super) fn issues_in_words(issues: &[FieldIssue], tr: Tr) -> String {
+    issues
+        .iter()
+        .map(|issue| {
+            let label = tr
+                .try_t(&format!("issue-field-{}", issue.field.replace('.', "-")))
+                .unwrap_or_else(|| humanize(&issue.field));
+            format!("{label} {}", problem_in_words(&issue.problem, tr))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// `raw` as the JSON value of a field of `kind`, else the catalog key of the problem.
@@ -331,6 +357,37 @@ mod tests {
         assert_eq!(
             invalid_in_words(&Invalid::TooLong { max: 10 }, Tr(Lang::Fr)),
             "doit compter au plus 10 caractères"
+        );
+    }
+
+    #[test]
+    fn every_problem_the_cases_layer_finds_is_said_in_every_language_after_its_field() {
+        for lang in Lang::ALL {
+            for problem in crate::cases::Problem::samples() {
+                let said = problem_in_words(&problem, Tr(lang));
+                assert!(
+                    !said.contains("issue-") && !said.is_empty(),
+                    "{lang:?} {problem:?}: {said}"
+                );
+            }
+        }
+        let issues = [
+            FieldIssue {
+                field: "email".into(),
+                problem: Problem::NotEmail,
+            },
+            FieldIssue {
+                field: "name".into(),
+                problem: Problem::TooLong { max: 200 },
+            },
+            FieldIssue {
+                field: "odd.one".into(),
+                problem: Problem::Required,
+            },
+        ];
+        assert_eq!(
+            issues_in_words(&issues, Tr(Lang::Fr)),
+            "Adresse électronique n'est pas une adresse électronique; Le nom doit compter au plus 200 caractères; Odd.one doit être indiqué"
         );
     }
 

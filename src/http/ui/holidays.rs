@@ -13,8 +13,8 @@ use super::forms::Submitted;
 use super::pages::{Nav, Pick};
 use super::session::Session;
 use super::{WebError, page, see_other};
+use crate::cases::CaseError;
 use crate::cases::holidays::{self, HolidayChange};
-use crate::cases::{CaseError, FieldIssue};
 use crate::domain::DelegationCode;
 use crate::http::AppState;
 use crate::http::cases::run;
@@ -161,13 +161,7 @@ fn line(holiday: HolidayRow, tr: crate::http::ui::i18n::Tr) -> HolidayLine {
 /// What a refused change says on the page: each problem, never what was sent.
 fn said(e: &CaseError, tr: crate::http::ui::i18n::Tr) -> Option<String> {
     match e {
-        CaseError::Invalid(issues) => Some(
-            issues
-                .iter()
-                .map(|FieldIssue { field, problem }| format!("The {field} {problem}."))
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
+        CaseError::Invalid(issues) => Some(super::forms::issues_in_words(issues, tr)),
         CaseError::NotFound => Some(tr.t("holidays-no-delegation")),
         _ => None,
     }
@@ -282,9 +276,9 @@ pub async fn import(
         }
     }
     let parsed = match file {
-        None => Err(holidays::invalid("file", "is missing")),
+        None => Err(holidays::invalid("file", crate::cases::Problem::Missing)),
         Some(bytes) => match std::str::from_utf8(&bytes) {
-            Err(_) => Err(holidays::invalid("file", "is not text")),
+            Err(_) => Err(holidays::invalid("file", crate::cases::Problem::NotText)),
             Ok(text) => {
                 let (from, until) = holidays::import_window(chrono::Utc::now().date_naive());
                 holidays::from_ics(text, from, until).map(|found| HolidayChange::Put {

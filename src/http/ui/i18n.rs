@@ -314,6 +314,9 @@ mod tests {
                 format!("dimension-{}", dimension.as_str()),
             ));
         }
+        for problem in crate::cases::Problem::samples() {
+            asked.push(("the problems of fields".into(), problem.key().to_owned()));
+        }
         for recipient in crate::workflow::RECIPIENTS {
             asked.push(("the recipients of reminders".into(), format!("recipient-{recipient}")));
         }

@@ -70,10 +70,10 @@ fn case_form(
     error: Option<String>,
 ) -> CaseFormPage {
     let problem = |field: &str| {
-        let found: Vec<&str> = issues
+        let found: Vec<String> = issues
             .iter()
             .filter(|i| i.field == field)
-            .map(|i| i.problem.as_str())
+            .map(|i| crate::http::ui::forms::problem_in_words(&i.problem, session.tr))
             .collect();
         (!found.is_empty()).then(|| found.join("; "))
     };

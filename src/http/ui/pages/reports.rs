@@ -136,14 +136,14 @@ fn bars(titles: super::Titles<'_>, report: &Report) -> Vec<Bar> {
 
 /// A report to show, or why it cannot be run as the form says it: each field and its problem
 /// (never the value sent); any other failure is the error page.
-fn shown_or_said<T>(outcome: Result<T, CaseError>) -> Result<(Option<T>, Vec<String>), WebError> {
+fn shown_or_said<T>(outcome: Result<T, CaseError>, tr: Tr) -> Result<(Option<T>, Vec<String>), WebError> {
     match outcome {
         Ok(shown) => Ok((Some(shown), Vec::new())),
         Err(CaseError::Invalid(issues)) => Ok((
             None,
             issues
-                .into_iter()
-                .map(|i| format!("{}: {}", i.field, i.problem))
+                .iter()
+                .map(|i| crate::http::ui::forms::issues_in_words(std::slice::from_ref(i), tr))
                 .collect(),
         )),
         Err(e) => Err(e.into()),
@@ -174,7 +174,10 @@ pub async fn reports_page(
 ) -> Result<HttpResponse, WebError> {
     let query = query.into_inner();
     let (name, parameters) = parameters(&query);
-    let (report, errors) = shown_or_said(report_for(&state, &session, &req, name.clone(), parameters.clone()).await)?;
+    let (report, errors) = shown_or_said(
+        report_for(&state, &session, &req, name.clone(), parameters.clone()).await,
+        session.tr,
+    )?;
     let tr = session.tr;
     let titles = super::Titles::new(&state, tr);
     let get = |key: &str| query.get(key).cloned().unwrap_or_default();
@@ -337,7 +340,7 @@ pub async fn annual_page(
 ) -> Result<HttpResponse, WebError> {
     let query = query.into_inner();
     let this_year = chrono::Datelike::year(&chrono::Utc::now());
-    let (annual, errors) = shown_or_said(annual_for(&state, &session, &req, &query).await)?;
+    let (annual, errors) = shown_or_said(annual_for(&state, &session, &req, &query).await, session.tr)?;
     let tr = session.tr;
     let titles = super::Titles::new(&state, tr);
     // The form's frame; a table fills it in when there is one.
