@@ -26,9 +26,7 @@ pub fn admin_log_page(
         (true, _) => None,
         (false, Some(own)) if ctx.caller.role == crate::domain::Role::HeadOfDelegation => Some(own),
         _ => {
-            return Err(CaseError::Forbidden(
-                "the administrative log is for administrators and heads of delegation".into(),
-            ));
+            return Err(CaseError::Forbidden(crate::domain::Denied::AdminLog));
         }
     };
     Ok(Paged::of(admin_log::page(conn, delegation, before, limit + 1)?, limit))

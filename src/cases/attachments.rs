@@ -113,9 +113,7 @@ fn attachable(
         return Err(CaseError::NotFound);
     }
     if changing && !ctx.caller.role.is_delegation_staff() {
-        return Err(CaseError::Forbidden(
-            "only the case's delegation attaches files to it".into(),
-        ));
+        return Err(CaseError::Forbidden(crate::domain::Denied::AttachesFiles));
     }
     Ok((case, procedures))
 }

@@ -40,9 +40,7 @@ pub fn claim(
     take: bool,
 ) -> Result<Claim, CaseError> {
     if !ctx.caller.role.is_eusr() {
-        return Err(CaseError::Forbidden(
-            "only the EUSR office takes items of its queue".into(),
-        ));
+        return Err(CaseError::Forbidden(crate::domain::Denied::TakesQueueItems));
     }
     let outcome = crate::store::transaction(conn, |conn| claim_in(conn, ctx, procedure_id, take))?;
     match outcome {

@@ -61,7 +61,7 @@ pub fn patch_case(
     let at = now_micros(ctx.now);
     let (case, _) = case_in_scope(conn, ctx, id)?;
     if !ctx.caller.role.is_delegation_staff() {
-        return Err(CaseError::Forbidden("only the case's delegation edits it".into()));
+        return Err(CaseError::Forbidden(crate::domain::Denied::EditsCase));
     }
     let mut checks = Checks::default();
     checks.country(patch.country.as_deref());

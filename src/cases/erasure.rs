@@ -75,7 +75,7 @@ fn admin_only(ctx: &Context<'_>) -> Result<(), CaseError> {
     if ctx.caller.role.is_admin() {
         Ok(())
     } else {
-        Err(CaseError::Forbidden("only admins request and approve erasure".into()))
+        Err(CaseError::Forbidden(crate::domain::Denied::Erasure))
     }
 }
 
@@ -155,7 +155,7 @@ pub fn request_erasure(
         )
         .map_err(|e| {
             if e.is_unique_violation() {
-                CaseError::Forbidden("an erasure of this case is already waiting for approval".into())
+                CaseError::Forbidden(crate::domain::Denied::ErasureWaiting)
             } else {
                 CaseError::Store(e)
             }
@@ -210,7 +210,8 @@ pub fn approve_erasure(
         if request.approved_by.is_some() {
             return Err(CaseError::Erased);
         }
-        may_approve_erasure(ctx.caller, request.requested_by).map_err(|e| CaseError::Forbidden(e.to_string()))?;
+        may_approve_erasure(ctx.caller, request.requested_by)
+            .map_err(|e| CaseError::Forbidden(crate::domain::Denied::NotYours(e)))?;
         let locked = rows::lock_case(conn, &request.delegation, request.case_id)?.ok_or(CaseError::NotFound)?;
         let key = keys::case_key(conn, &request.delegation, request.case_id)?;
         erasure::erase(conn, &request, ctx.caller.user_id, at)?;

@@ -177,7 +177,7 @@ fn admin_only(ctx: &Context<'_>) -> Result<(), CaseError> {
     if ctx.caller.role.is_admin() {
         Ok(())
     } else {
-        Err(CaseError::Forbidden("only administrators ask for grants".into()))
+        Err(CaseError::Forbidden(crate::domain::Denied::AsksGrants))
     }
 }
 
@@ -406,7 +406,7 @@ pub fn request_grant(conn: &mut PgConnection, ctx: &Context<'_>, ask: GrantAsk) 
         };
         grants::insert(conn, &request).map_err(|e| {
             if e.is_unique_violation() {
-                CaseError::Forbidden("a request for this person is already waiting for a decision".into())
+                CaseError::Forbidden(crate::domain::Denied::GrantWaiting)
             } else {
                 CaseError::Store(e)
             }
@@ -483,9 +483,10 @@ fn decide(
     crate::store::transaction(conn, |conn| {
         let (request, decided) = grants::lock(conn, id)?.ok_or(CaseError::NotFound)?;
         if decided.is_some() {
-            return Err(CaseError::Forbidden("this request was decided already".into()));
+            return Err(CaseError::Forbidden(crate::domain::Denied::DecidedAlready));
         }
-        may_decide(ctx.caller, &proposal(&request)).map_err(|e| CaseError::Forbidden(e.to_string()))?;
+        may_decide(ctx.caller, &proposal(&request))
+            .map_err(|e| CaseError::Forbidden(crate::domain::Denied::NotYours(e)))?;
         let mut token_link = None;
         let mut leaves = None;
         let email = match (&request.email, &request.display_name) {
@@ -523,7 +524,7 @@ fn decide(
             }
         }
         if !grants::decide(conn, id, ctx.caller.user_id, decision, at)? {
-            return Err(CaseError::Forbidden("this request was decided already".into()));
+            return Err(CaseError::Forbidden(crate::domain::Denied::DecidedAlready));
         }
         let act = match decision {
             Decision::Approved => AdminAct::GrantApproved,
@@ -609,8 +610,7 @@ pub(super) fn decidable(conn: &mut PgConnection, ctx: &Context<'_>) -> Result<us
 /// The grants waiting for a decision that the caller may see: every one for administrators,
 /// their delegation's for a head of delegation; each says whether the caller may decide it.
 pub fn pending_grants(conn: &mut PgConnection, ctx: &Context<'_>) -> Result<Vec<PendingGrant>, CaseError> {
-    let delegation = grants_in_sight(ctx)
-        .ok_or_else(|| CaseError::Forbidden("waiting grants are for administrators and heads of delegation".into()))?;
+    let delegation = grants_in_sight(ctx).ok_or_else(|| CaseError::Forbidden(crate::domain::Denied::SeesGrants))?;
     let requests = grants::pending(conn, delegation, MAX_PAGE)?;
     let mut ids: Vec<UserId> = requests.iter().flat_map(|r| [r.user_id, r.requested_by]).collect();
     ids.sort_unstable();

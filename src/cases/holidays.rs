@@ -172,9 +172,7 @@ pub fn holidays(
 ) -> Result<Vec<HolidayRow>, CaseError> {
     let own = ctx.caller.role.is_delegation_staff() && ctx.caller.delegation.as_ref() == Some(delegation);
     if !own && !ctx.caller.role.is_admin() {
-        return Err(CaseError::Forbidden(
-            "a delegation's holidays are for its staff and the administrators".into(),
-        ));
+        return Err(CaseError::Forbidden(crate::domain::Denied::ReadsHolidays));
     }
     Ok(rows::holidays_of(conn, delegation)?)
 }
@@ -187,9 +185,7 @@ pub fn change_holidays(
     change: HolidayChange,
 ) -> Result<Changed, CaseError> {
     if !ctx.caller.role.is_admin() {
-        return Err(CaseError::Forbidden(
-            "a delegation's holidays are set by the administrators".into(),
-        ));
+        return Err(CaseError::Forbidden(crate::domain::Denied::SetsHolidays));
     }
     apply(
         conn,

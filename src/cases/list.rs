@@ -230,9 +230,7 @@ pub fn list_cases(conn: &mut PgConnection, ctx: &Context<'_>, query: ListQuery) 
 /// EUSR office reads a case's data on its page, where each read is on record.
 fn may_see_names(ctx: &Context<'_>, asked: bool) -> Result<(), CaseError> {
     if asked && !ctx.caller.role.is_delegation_staff() {
-        return Err(CaseError::Forbidden(
-            "defenders' names are listed to the delegation's own staff only".into(),
-        ));
+        return Err(CaseError::Forbidden(crate::domain::Denied::ListsNames));
     }
     Ok(())
 }
@@ -292,7 +290,7 @@ fn in_scope(
             filter.delegation = own;
         }
         Role::EusrReviewer => filter.escalated_only = true,
-        _ => return Err(CaseError::Forbidden("this role sees no cases".into())),
+        _ => return Err(CaseError::Forbidden(crate::domain::Denied::SeesNoCases)),
     }
     Ok(true)
 }
@@ -437,9 +435,7 @@ pub fn review_queue(conn: &mut PgConnection, ctx: &Context<'_>, name: &str) -> R
         return Err(CaseError::NotFound);
     }
     if !ctx.caller.role.is_eusr() {
-        return Err(CaseError::Forbidden(
-            "the EUSR review queue is for the EUSR office".into(),
-        ));
+        return Err(CaseError::Forbidden(crate::domain::Denied::ReviewQueue));
     }
     Ok(procedures::queue(conn, name, MAX_PAGE)?
         .into_iter()

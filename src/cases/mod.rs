@@ -134,7 +134,7 @@ pub enum CaseError {
     #[error("the request is not valid")]
     Invalid(Vec<FieldIssue>),
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(crate::domain::Denied),
     #[error("no such case or procedure")]
     NotFound,
     #[error("the procedure changed since it was read: its version is now {current_version}")]

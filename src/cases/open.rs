@@ -182,18 +182,14 @@ pub fn open_case(conn: &mut PgConnection, ctx: &Context<'_>, request: OpenCaseRe
     let (registry, keys, caller) = (ctx.registry, ctx.keys, ctx.caller);
     let at = now_micros(ctx.now);
     if !caller.role.is_delegation_staff() {
-        return Err(CaseError::Forbidden(
-            "only focal points and heads of delegation open cases".into(),
-        ));
+        return Err(CaseError::Forbidden(crate::domain::Denied::OpensCases));
     }
     let delegation = match (&request.delegation, &caller.delegation) {
         (Some(asked), Some(own)) if asked != own => {
-            return Err(CaseError::Forbidden(
-                "cases can be opened only in your own delegation".into(),
-            ));
+            return Err(CaseError::Forbidden(crate::domain::Denied::OwnDelegationOnly));
         }
         (_, Some(own)) => own.clone(),
-        (_, None) => return Err(CaseError::Forbidden("you belong to no delegation".into())),
+        (_, None) => return Err(CaseError::Forbidden(crate::domain::Denied::NoDelegation)),
     };
 
     let mut checks = Checks::default();
@@ -319,9 +315,7 @@ pub fn start_procedure(
     let at = now_micros(ctx.now);
     let (case, _) = case_in_scope(conn, ctx, case_id)?;
     if !ctx.caller.role.is_delegation_staff() {
-        return Err(CaseError::Forbidden(
-            "only the case's delegation starts procedures on it".into(),
-        ));
+        return Err(CaseError::Forbidden(crate::domain::Denied::StartsProcedures));
     }
     let workflow = ctx
         .registry

@@ -1,6 +1,7 @@
 //! Pure domain types: no I/O, no clock, no database. Time is always an argument.
 
 mod country;
+mod denied;
 mod four_eyes;
 mod ids;
 mod principal;
@@ -9,6 +10,7 @@ mod sensitive;
 mod vocabulary;
 
 pub use country::{CountryCode, THEMES, ThemeCode, is_country, is_theme};
+pub use denied::Denied;
 pub use four_eyes::{NotYours, Proposal, approver_for, may_decide};
 pub use ids::{
     AttachmentId, CaseId, DelegationCode, ErasureRequestId, FormDraftId, GrantRequestId, ProcedureId, Reference,

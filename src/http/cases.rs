@@ -815,9 +815,7 @@ pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<Htt
         let address = super::auth::client_address_of(&req, &state);
         let (caller, _) = super::auth::check_token(&state, presented, &address).await?;
         if !caller.role.is_admin() {
-            return Err(ApiError::Forbidden(
-                "the metrics are for the metrics token, the configured addresses and administrators".into(),
-            ));
+            return Err(ApiError::Forbidden(crate::domain::Denied::Metrics));
         }
     }
     let exporter =

@@ -30,7 +30,7 @@ pub enum ApiError {
     #[error("{detail}")]
     InvalidFields { detail: String, fields: Vec<FieldError> },
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(crate::domain::Denied),
     #[error("this case was erased")]
     Gone,
     /// A claim on an item of the EUSR queue that another reviewer holds, or an item not in it.
@@ -266,7 +266,7 @@ mod tests {
             },
             ApiError::Unavailable(String::new()),
             ApiError::Taken(String::new()),
-            ApiError::Forbidden(String::new()),
+            ApiError::Forbidden(crate::domain::Denied::AdminPage),
             ApiError::Gone,
             ApiError::TooManyAttempts { retry_after_secs: 1 },
             ApiError::PreconditionRequired,

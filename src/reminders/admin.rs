@@ -11,7 +11,7 @@ fn admin_only(ctx: &Context<'_>) -> Result<(), CaseError> {
     if ctx.caller.role.is_admin() {
         Ok(())
     } else {
-        Err(CaseError::Forbidden("the reminder queues are for admins".into()))
+        Err(CaseError::Forbidden(crate::domain::Denied::ReminderQueues))
     }
 }
 

@@ -157,13 +157,11 @@ pub fn run(
             ctx.caller
                 .delegation
                 .clone()
-                .ok_or_else(|| CaseError::Forbidden("a head of delegation belongs to a delegation".into()))?,
+                .ok_or_else(|| CaseError::Forbidden(crate::domain::Denied::HeadWithoutDelegation))?,
         ),
         Role::EusrReviewer | Role::HqAnalyst => None,
         _ => {
-            return Err(CaseError::Forbidden(
-                "reports are for heads of delegation, the EUSR office and headquarters".into(),
-            ));
+            return Err(CaseError::Forbidden(crate::domain::Denied::Reports));
         }
     };
     if parameters
@@ -189,9 +187,7 @@ pub fn run(
         }
         if dimension == ReportDimension::Delegation && scope.is_some() {
             if scope.as_ref().map(DelegationCode::as_str) != Some(value.as_str()) {
-                return Err(CaseError::Forbidden(
-                    "a head of delegation sees their own delegation's figures".into(),
-                ));
+                return Err(CaseError::Forbidden(crate::domain::Denied::OwnFigures));
             }
             // The scope is that filter already: no slice lies outside it for this reader.
             continue;

@@ -452,6 +452,17 @@ async fn a_refused_form_keeps_what_was_typed_shows_each_problem_by_its_field_and
     let refused = request(&service, &action, &cookies, Some(&two_lines)).await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert!(refused.body.contains("doit tenir sur une ligne"), "{}", refused.body);
+    // An action the step does not take (a stale page), refused in the workflow's words.
+    let approve = action.replace("/actions/request_observation", "/actions/approve");
+    let refused = request(&service, &approve, &cookies, Some(&base[..5])).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("ne peut pas être fait à l&#39;étape « Audience repérée »"),
+        "{}",
+        refused.body
+    );
     speak("en");
     let refused = request(&service, &action, &cookies, Some(&two_lines)).await;
     assert!(refused.body.contains("must be one line"), "{}", refused.body);
@@ -790,7 +801,12 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
     )
     .await;
     assert_eq!(own.status, 422);
-    assert!(own.body.contains("you asked for this yourself"), "{}", own.body);
+    assert!(
+        own.body
+            .contains("You asked for this yourself: another person must decide it."),
+        "{}",
+        own.body
+    );
     assert_eq!(
         db.count("SELECT count(*) AS count FROM users WHERE email = 'ama@example.org'"),
         0
@@ -916,7 +932,12 @@ async fn administrators_manage_users_tokens_dead_reminders_and_two_person_erasur
     )
     .await;
     assert_eq!(own.status, 422);
-    assert!(own.body.contains("you asked for this yourself"), "{}", own.body);
+    assert!(
+        own.body
+            .contains("You asked for this yourself: another person must decide it."),
+        "{}",
+        own.body
+    );
     assert_eq!(
         db.count("SELECT count(*) AS count FROM cases WHERE erased_at IS NOT NULL"),
         0
@@ -2555,9 +2576,19 @@ async fn pages_speak_the_users_language_else_the_browsers() {
     assert!(
         missing.body.contains("<html lang=\"fr\">")
             && missing.body.contains("<h1>Introuvable</h1>")
-            && missing.body.contains("Retour à Vigil"),
+            && missing.body.contains("Retour à Vigil")
+            && missing
+                .body
+                .contains("Il n&#39;y a rien ici, ou rien que vous puissiez voir."),
         "{}",
         missing.body
+    );
+    let forbidden = request(&service, "/ui/admin", &[(SESSION, &session)], None).await;
+    assert_eq!(forbidden.status, 403);
+    assert!(
+        forbidden.body.contains("Cette page est réservée aux administrateurs."),
+        "{}",
+        forbidden.body
     );
     let holidays = request(&service, "/ui/holidays", &[(SESSION, &session)], None).await;
     assert!(

@@ -27,7 +27,7 @@ fn admin_only(session: &Session) -> Result<(), WebError> {
     if session.caller.role.is_admin() {
         Ok(())
     } else {
-        Err(ApiError::Forbidden("this page is for administrators".into()).into())
+        Err(ApiError::Forbidden(crate::domain::Denied::AdminPage).into())
     }
 }
 
@@ -298,7 +298,16 @@ async fn ask_for_grant(
             )
             .await
         }
-        Err(CaseError::Forbidden(why)) => refused_keeping(state, session, req, why, form).await,
+        Err(CaseError::Forbidden(why)) => {
+            refused_keeping(
+                state,
+                session,
+                req,
+                super::forms::denied_in_words(&why, session.tr),
+                form,
+            )
+            .await
+        }
         Err(CaseError::NotFound) => refused_keeping(state, session, req, session.tr.t("admin-no-user"), form).await,
         Err(e) => Err(e.into()),
     }
@@ -461,7 +470,9 @@ pub async fn request_erasure(
             )
             .await
         }
-        Err(CaseError::Forbidden(why)) => refused(&state, &session, &req, why).await,
+        Err(CaseError::Forbidden(why)) => {
+            refused(&state, &session, &req, super::forms::denied_in_words(&why, session.tr)).await
+        }
         Err(CaseError::Erased) => refused(&state, &session, &req, session.tr.t("admin-erased-already")).await,
         Err(e) => Err(e.into()),
     }

@@ -74,7 +74,7 @@ fn for_deciders(session: &Session) -> Result<(), WebError> {
     if session.caller.role.is_admin() || session.caller.role == Role::HeadOfDelegation {
         Ok(())
     } else {
-        Err(ApiError::Forbidden("this page is for administrators and heads of delegation".into()).into())
+        Err(ApiError::Forbidden(crate::domain::Denied::ApprovalsPage).into())
     }
 }
 
@@ -209,7 +209,9 @@ pub async fn decide_grant(
             };
             Ok(see_other(done))
         }
-        Err(CaseError::Forbidden(why)) => refused(&state, &session, &req, why).await,
+        Err(CaseError::Forbidden(why)) => {
+            refused(&state, &session, &req, super::forms::denied_in_words(&why, session.tr)).await
+        }
         Err(CaseError::Invalid(issues)) => {
             refused(
                 &state,
@@ -244,7 +246,9 @@ pub async fn approve_erasure(
             crate::http::cases::erased(&state, &done).await;
             Ok(see_other("/ui/approvals?done=erased"))
         }
-        Err(CaseError::Forbidden(why)) => refused(&state, &session, &req, why).await,
+        Err(CaseError::Forbidden(why)) => {
+            refused(&state, &session, &req, super::forms::denied_in_words(&why, session.tr)).await
+        }
         Err(e) => Err(e.into()),
     }
 }

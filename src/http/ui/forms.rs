@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::i18n::Tr;
 use super::pages::Named;
 use crate::cases::{FieldIssue, Problem};
-use crate::workflow::engine::Invalid;
+use crate::workflow::engine::{Invalid, Refusal};
 use crate::workflow::model::{Declared, FieldDef, FieldType, Target};
 
 /// The prefix of a workflow field's control name, so no field can shadow `csrf` or `version`.
@@ -144,6 +144,49 @@ pub(super) fn problem_in_words(problem: &Problem, tr: Tr) -> String {
         .map(|(name, value)| (name, value.into()))
         .collect();
     tr.with(problem.key(), &args)
+}
+
+/// Why the engine refused an action, in the page's language and the workflow's words (`names`).
+pub(in crate::http::ui) fn refusal_in_words(refusal: &Refusal, names: &Named<'_>) -> String {
+    let tr = names.tr;
+    match refusal {
+        Refusal::ProcedureClosed { state } => tr.arg("refusal-closed", "state", &names.state(state)),
+        Refusal::UnknownAction { .. } => tr.t("refusal-unknown-action"),
+        Refusal::NotFromState { action, state } => tr.with(
+            "refusal-not-from-state",
+            &[
+                ("action", names.action(action).into()),
+                ("state", names.state(state).into()),
+            ],
+        ),
+        Refusal::RoleNotPermitted { action, allowed } => tr.with(
+            "refusal-role",
+            &[
+                ("action", names.action(action).into()),
+                (
+                    "roles",
+                    allowed
+                        .iter()
+                        .map(|role| super::pages::role_word(tr, *role))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                        .into(),
+                ),
+            ],
+        ),
+        Refusal::UnknownWorkflow { action, .. } => tr.arg("refusal-unknown-workflow", "action", &names.action(action)),
+        Refusal::InvalidData { .. } => tr.t("case-look-again"),
+    }
+}
+
+/// Why someone may not do what they asked, in the page's language.
+pub(in crate::http::ui) fn denied_in_words(denied: &crate::domain::Denied, tr: Tr) -> String {
+    let args: Vec<(&'static str, fluent_templates::fluent_bundle::FluentValue<'_>)> = denied
+        .args()
+        .into_iter()
+        .map(|(name, value)| (name, value.into()))
+        .collect();
+    tr.with(denied.key(), &args)
 }
 
 /// Problems of a request's fields in words, each after the field's name: "Email is not an
@@ -357,6 +400,26 @@ mod tests {
         assert_eq!(
             invalid_in_words(&Invalid::TooLong { max: 10 }, Tr(Lang::Fr)),
             "doit compter au plus 10 caractères"
+        );
+    }
+
+    #[test]
+    fn every_refusal_is_said_in_every_language() {
+        for lang in Lang::ALL {
+            for denied in crate::domain::Denied::samples() {
+                let said = denied_in_words(&denied, Tr(lang));
+                assert!(
+                    !said.contains("denied-") && said.ends_with('.'),
+                    "{lang:?} {denied:?}: {said}"
+                );
+            }
+        }
+        let head = crate::domain::Denied::NotYours(crate::domain::NotYours::ForTheHead(
+            crate::domain::DelegationCode::new("EUD_KE"),
+        ));
+        assert_eq!(
+            denied_in_words(&head, Tr(Lang::Es)),
+            "Le corresponde decidir al jefe de la delegación EUD_KE."
         );
     }
 

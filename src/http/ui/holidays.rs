@@ -101,9 +101,7 @@ async fn show(
 ) -> Result<HttpResponse, WebError> {
     let admin = session.caller.role.is_admin();
     if !admin && !session.caller.role.is_delegation_staff() {
-        return Err(
-            ApiError::Forbidden("a delegation's holidays are for its staff and the administrators".into()).into(),
-        );
+        return Err(ApiError::Forbidden(crate::domain::Denied::ReadsHolidays).into());
     }
     let names = state.db.run(crate::store::users::delegation_names).await?;
     let chosen = if admin {

@@ -314,6 +314,9 @@ mod tests {
                 format!("dimension-{}", dimension.as_str()),
             ));
         }
+        for denied in crate::domain::Denied::samples() {
+            asked.push(("the refusals".into(), denied.key().to_owned()));
+        }
         for problem in crate::cases::Problem::samples() {
             asked.push(("the problems of fields".into(), problem.key().to_owned()));
         }

@@ -204,6 +204,14 @@ impl ResponseError for WebError {
                 tracing::error!(error = %cause, "internal error");
                 tr.t("error-internal")
             }
+            Self::Api(ApiError::Forbidden(denied)) => forms::denied_in_words(denied, tr),
+            Self::Api(ApiError::NotFound | ApiError::NoRoute) => tr.t("error-detail-not-found"),
+            Self::Api(ApiError::Gone) => tr.t("error-detail-gone"),
+            Self::Api(ApiError::Conflict { .. }) => tr.t("error-detail-conflict"),
+            Self::Api(ApiError::TooManyAttempts { .. }) => tr.t("error-detail-too-many-attempts"),
+            Self::Csrf => tr.t("error-detail-csrf"),
+            // What else a page can meet (a request too large, a service unavailable) in the
+            // API's words.
             other => other.to_string(),
         };
         let title = tr

@@ -68,8 +68,6 @@ pub async fn use_link(
             };
             page(StatusCode::OK, &shown)
         }
-        None => Err(WebError::Api(ApiError::Forbidden(
-            "that link has expired or was used already; ask your administrator for another".into(),
-        ))),
+        None => Err(WebError::Api(ApiError::Forbidden(crate::domain::Denied::LinkSpent))),
     }
 }

@@ -682,6 +682,11 @@ pub async fn take_action(
         cases::transition(conn, ctx, procedure, request)
     })
     .await;
+    let titles = super::Titles::new(&state, session.tr);
+    let names_of_action = titles.of(state
+        .workflows
+        .version(form.text("workflow"), form.text("workflow_version"))
+        .map(AsRef::as_ref));
     let (status, refusal) = match outcome {
         Ok(_) => {
             // Back to the case, saying what was done, focus on that (`#done`).
@@ -714,7 +719,11 @@ pub async fn take_action(
             StatusCode::UNPROCESSABLE_ENTITY,
             refused(
                 Vec::new(),
-                Some(session.tr.arg("case-refused", "why", &other.to_string())),
+                Some(session.tr.arg(
+                    "case-refused",
+                    "why",
+                    &forms::refusal_in_words(&other, &names_of_action),
+                )),
             ),
         ),
         Err(e) => return Err(e.into()),

@@ -163,9 +163,20 @@ pub async fn open_case(
         Err(CaseError::Refused(refusal)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             Vec::new(),
-            session.tr.arg("case-refused", "why", &refusal.to_string()),
+            session.tr.arg(
+                "case-refused",
+                "why",
+                &crate::http::ui::forms::refusal_in_words(
+                    &refusal,
+                    &Titles::new(&state, session.tr).named(form.text("workflow")),
+                ),
+            ),
         ),
-        Err(CaseError::Forbidden(why)) => (StatusCode::FORBIDDEN, Vec::new(), why),
+        Err(CaseError::Forbidden(why)) => (
+            StatusCode::FORBIDDEN,
+            Vec::new(),
+            crate::http::ui::forms::denied_in_words(&why, session.tr),
+        ),
         Err(e) => return Err(e.into()),
     };
     let nav = Nav::load(&state, &session, &req).await?;
@@ -303,7 +314,12 @@ pub async fn update_case(
             Vec::new(),
             session.tr.t("form-stale"),
         ),
-        Err(CaseError::Forbidden(why)) => (StatusCode::FORBIDDEN, version, Vec::new(), why),
+        Err(CaseError::Forbidden(why)) => (
+            StatusCode::FORBIDDEN,
+            version,
+            Vec::new(),
+            crate::http::ui::forms::denied_in_words(&why, session.tr),
+        ),
         Err(e) => return Err(e.into()),
     };
     let nav = Nav::load(&state, &session, &req).await?;

@@ -190,6 +190,11 @@ case-attached = Attached { $file } (SHA-256 { $sha256 }).
 case-look-again = Some fields need another look.
 case-changed-meanwhile = Someone changed this procedure since you opened the page. It is shown as it is now; what you typed is kept.
 case-refused = Refused: { $why }.
+refusal-closed = the procedure is closed ({ $state })
+refusal-unknown-action = this workflow has no such action
+refusal-not-from-state = “{ $action }” cannot be taken in the step “{ $state }”
+refusal-role = “{ $action }” is for { $roles }
+refusal-unknown-workflow = “{ $action }” starts a procedure Vigil does not know
 case-kept = Your session ended before this was sent. What you typed is kept below: check it, and send it again.
 case-unplaced = This step has moved on meanwhile, so its form is no longer here. What you typed:
 
@@ -457,6 +462,44 @@ issue-field-risk = Risk
 issue-field-time_zone = Time zone
 issue-field-language = Language
 issue-field-filename = The file's name
+
+## Why someone may not do what they asked
+denied-opens-cases = Only focal points and heads of delegation open cases.
+denied-own-delegation-only = Cases can be opened only in your own delegation.
+denied-no-delegation = You belong to no delegation.
+denied-starts-procedures = Only the case's delegation starts procedures on it.
+denied-edits-case = Only the case's delegation edits it.
+denied-attaches-files = Only the case's delegation attaches files to it.
+denied-sees-no-cases = Your role sees no cases.
+denied-lists-names = Defenders' names are listed to the delegation's own staff only.
+denied-review-queue = The EUSR review queue is for the EUSR office.
+denied-takes-queue-items = Only the EUSR office takes items of its queue.
+denied-admin-page = This page is for administrators.
+denied-approvals-page = This page is for administrators and heads of delegation.
+denied-admin-log = The administrative log is for administrators and heads of delegation.
+denied-asks-grants = Only administrators ask for grants.
+denied-sees-grants = Waiting grants are for administrators and heads of delegation.
+denied-grant-waiting = A request for this person is already waiting for a decision.
+denied-decided-already = This request was decided already.
+denied-own-request = You asked for this yourself: another person must decide it.
+denied-about-you = This is about you: another person must decide it.
+denied-for-the-head = This is for the head of delegation { $delegation } to decide.
+denied-for-an-admin = This is for another administrator to decide.
+denied-erasure = Only administrators request and approve erasure.
+denied-erasure-waiting = An erasure of this case is already waiting for approval.
+denied-reminder-queues = The reminder queues are for administrators.
+denied-reads-holidays = A delegation's holidays are for its staff and the administrators.
+denied-sets-holidays = A delegation's holidays are set by the administrators.
+denied-link-spent = That link has expired or was used already; ask your administrator for another.
+denied-metrics = The metrics are for the metrics token, the configured addresses and administrators.
+denied-reports = Reports are for heads of delegation, the EUSR office and headquarters.
+denied-head-without-delegation = A head of delegation belongs to a delegation.
+denied-own-figures = A head of delegation sees their own delegation's figures.
+error-detail-not-found = There is nothing here, or nothing you may see.
+error-detail-gone = This case was erased.
+error-detail-conflict = Someone changed this meanwhile; read it again.
+error-detail-too-many-attempts = Too many failed attempts to sign in; try again later.
+error-detail-csrf = This form has expired or did not come from Vigil; reload the page and try again.
 
 ## Reports
 reports-title = Reports

@@ -189,6 +189,11 @@ case-attached = Se adjuntó { $file } (SHA-256 { $sha256 }).
 case-look-again = Algunos campos necesitan otra revisión.
 case-changed-meanwhile = Alguien cambió este procedimiento desde que abrió la página. Se muestra como está ahora; lo que escribió se conserva.
 case-refused = Rechazado: { $why }.
+refusal-closed = el procedimiento está cerrado ({ $state })
+refusal-unknown-action = este procedimiento no tiene esa acción
+refusal-not-from-state = «{ $action }» no se puede hacer en la etapa «{ $state }»
+refusal-role = «{ $action }» corresponde a: { $roles }
+refusal-unknown-workflow = «{ $action }» abre un procedimiento que Vigil no conoce
 case-kept = Su sesión terminó antes del envío. Lo que escribió se conserva abajo: revíselo y envíelo de nuevo.
 case-unplaced = Este paso avanzó entretanto, así que su formulario ya no está. Lo que escribió:
 
@@ -456,6 +461,44 @@ issue-field-risk = Riesgo
 issue-field-time_zone = Zona horaria
 issue-field-language = Idioma
 issue-field-filename = El nombre del archivo
+
+## Why someone may not do what they asked
+denied-opens-cases = Solo los puntos focales y los jefes de delegación abren casos.
+denied-own-delegation-only = Solo puede abrir casos en su propia delegación.
+denied-no-delegation = No pertenece a ninguna delegación.
+denied-starts-procedures = Solo la delegación del caso abre procedimientos en él.
+denied-edits-case = Solo la delegación del caso lo modifica.
+denied-attaches-files = Solo la delegación del caso le adjunta archivos.
+denied-sees-no-cases = Su rol no ve ningún caso.
+denied-lists-names = Los nombres de los defensores solo se listan al personal de la delegación.
+denied-review-queue = La cola de examen del REUE es para la oficina del REUE.
+denied-takes-queue-items = Solo la oficina del REUE asume elementos de su cola.
+denied-admin-page = Esta página es para los administradores.
+denied-approvals-page = Esta página es para los administradores y los jefes de delegación.
+denied-admin-log = El registro de administración es para los administradores y los jefes de delegación.
+denied-asks-grants = Solo los administradores solicitan derechos.
+denied-sees-grants = Los derechos pendientes son para los administradores y los jefes de delegación.
+denied-grant-waiting = Una solicitud para esta persona ya espera una decisión.
+denied-decided-already = Esta solicitud ya se decidió.
+denied-own-request = Usted mismo lo pidió: otra persona debe decidir.
+denied-about-you = Esto le concierne: otra persona debe decidir.
+denied-for-the-head = Le corresponde decidir al jefe de la delegación { $delegation }.
+denied-for-an-admin = Le corresponde decidir a otro administrador.
+denied-erasure = Solo los administradores solicitan y aprueban un borrado.
+denied-erasure-waiting = Un borrado de este caso ya espera su aprobación.
+denied-reminder-queues = Las colas de recordatorios son para los administradores.
+denied-reads-holidays = Los días festivos de una delegación son para su personal y los administradores.
+denied-sets-holidays = Los días festivos de una delegación los fijan los administradores.
+denied-link-spent = Ese enlace caducó o ya se usó; pida otro a su administrador.
+denied-metrics = Las métricas son para el token de métricas, las direcciones configuradas y los administradores.
+denied-reports = Los informes son para los jefes de delegación, la oficina del REUE y la sede.
+denied-head-without-delegation = Un jefe de delegación pertenece a una delegación.
+denied-own-figures = Un jefe de delegación ve las cifras de su propia delegación.
+error-detail-not-found = Aquí no hay nada, o nada que usted pueda ver.
+error-detail-gone = Este caso fue borrado.
+error-detail-conflict = Alguien lo cambió mientras tanto; vuelva a leerlo.
+error-detail-too-many-attempts = Demasiados intentos fallidos de iniciar sesión; inténtelo más tarde.
+error-detail-csrf = Este formulario caducó o no viene de Vigil; recargue la página e inténtelo de nuevo.
 
 ## Reports
 reports-title = Informes

@@ -189,6 +189,11 @@ case-attached = { $file } joint (SHA-256 { $sha256 }).
 case-look-again = Certains champs sont à revoir.
 case-changed-meanwhile = Quelqu'un a modifié cette procédure depuis l'ouverture de la page. Elle est affichée telle qu'elle est maintenant ; ce que vous avez saisi est conservé.
 case-refused = Refusé : { $why }.
+refusal-closed = la procédure est close ({ $state })
+refusal-unknown-action = cette procédure n'a pas cette action
+refusal-not-from-state = « { $action } » ne peut pas être fait à l'étape « { $state } »
+refusal-role = « { $action } » revient à : { $roles }
+refusal-unknown-workflow = « { $action } » ouvre une procédure que Vigil ne connaît pas
 case-kept = Votre session a pris fin avant l'envoi. Ce que vous avez saisi est conservé ci-dessous : vérifiez-le et envoyez-le à nouveau.
 case-unplaced = Cette étape a avancé entre-temps : son formulaire n'est plus là. Ce que vous aviez saisi :
 
@@ -456,6 +461,44 @@ issue-field-risk = Risque
 issue-field-time_zone = Fuseau horaire
 issue-field-language = Langue
 issue-field-filename = Le nom du fichier
+
+## Why someone may not do what they asked
+denied-opens-cases = Seuls les points focaux et les chefs de délégation ouvrent des dossiers.
+denied-own-delegation-only = Vous ne pouvez ouvrir des dossiers que dans votre propre délégation.
+denied-no-delegation = Vous n'appartenez à aucune délégation.
+denied-starts-procedures = Seule la délégation du dossier y ouvre des procédures.
+denied-edits-case = Seule la délégation du dossier le modifie.
+denied-attaches-files = Seule la délégation du dossier y joint des fichiers.
+denied-sees-no-cases = Votre rôle ne voit aucun dossier.
+denied-lists-names = Les noms des défenseurs ne sont listés qu'au personnel de la délégation.
+denied-review-queue = La file d'examen du RSUE est réservée au bureau du RSUE.
+denied-takes-queue-items = Seul le bureau du RSUE prend en charge les éléments de sa file.
+denied-admin-page = Cette page est réservée aux administrateurs.
+denied-approvals-page = Cette page est réservée aux administrateurs et aux chefs de délégation.
+denied-admin-log = Le journal d'administration est réservé aux administrateurs et aux chefs de délégation.
+denied-asks-grants = Seuls les administrateurs demandent des droits.
+denied-sees-grants = Les droits en attente sont réservés aux administrateurs et aux chefs de délégation.
+denied-grant-waiting = Une demande pour cette personne attend déjà une décision.
+denied-decided-already = Cette demande a déjà été tranchée.
+denied-own-request = Vous l'avez demandé vous-même : une autre personne doit décider.
+denied-about-you = Cela vous concerne : une autre personne doit décider.
+denied-for-the-head = C'est au chef de la délégation { $delegation } de décider.
+denied-for-an-admin = C'est à un autre administrateur de décider.
+denied-erasure = Seuls les administrateurs demandent et approuvent un effacement.
+denied-erasure-waiting = Un effacement de ce dossier attend déjà son approbation.
+denied-reminder-queues = Les files de rappels sont réservées aux administrateurs.
+denied-reads-holidays = Les jours fériés d'une délégation sont réservés à son personnel et aux administrateurs.
+denied-sets-holidays = Les jours fériés d'une délégation sont fixés par les administrateurs.
+denied-link-spent = Ce lien a expiré ou a déjà servi ; demandez-en un autre à votre administrateur.
+denied-metrics = Les métriques sont réservées au jeton de métriques, aux adresses configurées et aux administrateurs.
+denied-reports = Les rapports sont réservés aux chefs de délégation, au bureau du RSUE et au siège.
+denied-head-without-delegation = Un chef de délégation appartient à une délégation.
+denied-own-figures = Un chef de délégation voit les chiffres de sa propre délégation.
+error-detail-not-found = Il n'y a rien ici, ou rien que vous puissiez voir.
+error-detail-gone = Ce dossier a été effacé.
+error-detail-conflict = Quelqu'un l'a modifié entre-temps ; relisez-le.
+error-detail-too-many-attempts = Trop de tentatives de connexion échouées ; réessayez plus tard.
+error-detail-csrf = Ce formulaire a expiré ou ne vient pas de Vigil ; rechargez la page et réessayez.
 
 ## Reports
 reports-title = Rapports
