@@ -65,9 +65,7 @@ fn claim_in(
     let case = locked.case;
     let procedure = all.iter().find(|p| p.id == procedure_id).ok_or(CaseError::NotFound)?;
     if procedure.queue.as_deref() != Some(QUEUE) {
-        return Err(CaseError::Taken(
-            "this procedure is not waiting in the EUSR review queue".into(),
-        ));
+        return Err(CaseError::Taken(crate::domain::Denied::NotInQueue));
     }
     let me = ctx.caller.user_id;
     let held = procedures::claim(conn, &case.delegation, procedure_id)?;
@@ -79,7 +77,7 @@ fn claim_in(
     let at = now_micros(ctx.now);
     let next = match (take, held) {
         (_, Some((by, _))) if by != me => {
-            return Err(CaseError::Taken("a colleague of the office has taken this item".into()));
+            return Err(CaseError::Taken(crate::domain::Denied::TakenByColleague));
         }
         // Nothing to change: taken by me already, or held by no one.
         (true, Some(_)) | (false, None) => return Ok(Ok(claim_of(held))),

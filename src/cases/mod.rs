@@ -175,7 +175,7 @@ pub enum CaseError {
     /// A claim on an item of the EUSR queue that cannot be made (another reviewer holds it, or
     /// the item is not in the queue); the reason names no one.
     #[error("{0}")]
-    Taken(String),
+    Taken(crate::domain::Denied),
 }
 
 /// One field at fault, named by its JSON path; the problem never quotes the value.

@@ -27,6 +27,10 @@ pub enum Denied {
     ReviewQueue,
     #[error("only the EUSR office takes items of its queue")]
     TakesQueueItems,
+    #[error("this procedure is not waiting in the EUSR review queue")]
+    NotInQueue,
+    #[error("a colleague of the office has taken this item")]
+    TakenByColleague,
     // Administration.
     #[error("this page is for administrators")]
     AdminPage,
@@ -82,6 +86,8 @@ impl Denied {
             Self::ListsNames => "denied-lists-names",
             Self::ReviewQueue => "denied-review-queue",
             Self::TakesQueueItems => "denied-takes-queue-items",
+            Self::NotInQueue => "denied-not-in-queue",
+            Self::TakenByColleague => "denied-taken-by-colleague",
             Self::AdminPage => "denied-admin-page",
             Self::ApprovalsPage => "denied-approvals-page",
             Self::AdminLog => "denied-admin-log",
@@ -129,6 +135,8 @@ impl Denied {
             ListsNames,
             ReviewQueue,
             TakesQueueItems,
+            NotInQueue,
+            TakenByColleague,
             AdminPage,
             ApprovalsPage,
             AdminLog,

@@ -35,7 +35,7 @@ pub enum ApiError {
     Gone,
     /// A claim on an item of the EUSR queue that another reviewer holds, or an item not in it.
     #[error("{0}")]
-    Taken(String),
+    Taken(crate::domain::Denied),
     #[error("too many failed attempts to authenticate; try again later")]
     TooManyAttempts { retry_after_secs: u64 },
     #[error("this change needs If-Match with the version you read")]
@@ -51,7 +51,7 @@ pub enum ApiError {
     RequestTimeout,
     /// A body over what Vigil takes (an attachment over its size limit or its case's quota).
     #[error("{0}")]
-    TooLarge(String),
+    TooLarge(Oversize),
     /// The path and query are longer than Vigil reads (`http::MAX_URL`).
     #[error("the address is longer than {limit} bytes")]
     UriTooLong { limit: usize },
@@ -72,7 +72,32 @@ impl From<StoreError> for ApiError {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
-    pub problem: String,
+    /// Sent as its English words; a page says it in its own language.
+    #[schema(value_type = String)]
+    #[serde(serialize_with = "as_words")]
+    pub problem: FieldWords,
+}
+
+/// What is wrong with a field, as the layer that found it says it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FieldWords {
+    #[error("{0}")]
+    Case(crate::cases::Problem),
+    #[error("{0}")]
+    Engine(crate::workflow::engine::FieldProblemKind),
+}
+
+fn as_words<S: serde::Serializer>(words: &FieldWords, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(words)
+}
+
+/// How much an upload may be, when it is more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Oversize {
+    #[error("the file is larger than the {limit} bytes allowed")]
+    File { limit: u64 },
+    #[error("the case's attachments may take {quota} bytes together; this file would pass that")]
+    Quota { quota: u64 },
 }
 
 /// The body of every error response (RFC 9457). It names what went wrong, never a value the
@@ -161,7 +186,7 @@ impl From<crate::cases::CaseError> for ApiError {
                     .into_iter()
                     .map(|i| FieldError {
                         field: i.field,
-                        problem: i.problem.to_string(),
+                        problem: FieldWords::Case(i.problem),
                     })
                     .collect(),
             },
@@ -187,15 +212,14 @@ impl From<crate::cases::CaseError> for ApiError {
                         } else {
                             format!("data.{}", p.field)
                         },
-                        problem: p.kind.to_string(),
+                        problem: FieldWords::Engine(p.kind),
                     })
                     .collect(),
             },
             CaseError::Refused(refusal) => Self::Invalid(refusal.to_string()),
             CaseError::Store(e) => e.into(),
-            too_large @ (CaseError::TooLarge { .. } | CaseError::QuotaExceeded { .. }) => {
-                Self::TooLarge(too_large.to_string())
-            }
+            CaseError::TooLarge { limit } => Self::TooLarge(Oversize::File { limit }),
+            CaseError::QuotaExceeded { quota } => Self::TooLarge(Oversize::Quota { quota }),
             other => Self::Internal(Box::new(other)),
         }
     }
@@ -265,7 +289,7 @@ mod tests {
                 fields: Vec::new(),
             },
             ApiError::Unavailable(String::new()),
-            ApiError::Taken(String::new()),
+            ApiError::Taken(crate::domain::Denied::TakenByColleague),
             ApiError::Forbidden(crate::domain::Denied::AdminPage),
             ApiError::Gone,
             ApiError::TooManyAttempts { retry_after_secs: 1 },

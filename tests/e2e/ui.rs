@@ -1734,20 +1734,26 @@ async fn evidence_files_are_attached_from_the_case_page_listed_with_their_hash_a
 
     // Too large, or no file chosen: said beside the form; nothing kept, nothing repeated.
     let big = vec![b'x'; 5000];
-    for (parts, status) in [
+    for (parts, status, why) in [
         (
             vec![
                 ("csrf", None, csrf.as_bytes()),
                 ("file", Some("Safehouse-address.txt"), &big[..]),
             ],
             413,
+            "the file is larger than the 4096 bytes allowed",
         ),
-        (vec![("csrf", None, csrf.as_bytes()), ("file", Some(""), &b""[..])], 422),
+        (
+            vec![("csrf", None, csrf.as_bytes()), ("file", Some(""), &b""[..])],
+            422,
+            "The file&#39;s name must be given",
+        ),
     ] {
         let refused = post_multipart(&service, &attach_uri, &[(SESSION, &own)], &parts).await;
         assert_eq!(refused.status, status, "{}", refused.body);
         let problem = section(&refused.body, "evidence");
         assert!(problem.contains("The file was not attached:"), "{problem}");
+        assert!(problem.contains(why), "{problem}");
         assert!(problem.contains("role=\"alert\""));
         assert!(!refused.body.contains("Safehouse"));
     }

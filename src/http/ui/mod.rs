@@ -204,7 +204,7 @@ impl ResponseError for WebError {
                 tracing::error!(error = %cause, "internal error");
                 tr.t("error-internal")
             }
-            Self::Api(ApiError::Forbidden(denied)) => forms::denied_in_words(denied, tr),
+            Self::Api(ApiError::Forbidden(denied) | ApiError::Taken(denied)) => forms::denied_in_words(denied, tr),
             Self::Api(ApiError::NotFound | ApiError::NoRoute) => tr.t("error-detail-not-found"),
             Self::Api(ApiError::Gone) => tr.t("error-detail-gone"),
             Self::Api(ApiError::Conflict { .. }) => tr.t("error-detail-conflict"),

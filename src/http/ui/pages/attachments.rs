@@ -12,7 +12,9 @@ use crate::domain::{AttachmentId, CaseId, ProcedureId};
 use crate::http::AppState;
 use crate::http::attachments::{receive, send};
 use crate::http::deadline;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, FieldWords, Oversize};
+use crate::http::ui::forms;
+use crate::http::ui::i18n::Tr;
 use crate::http::ui::session::Session;
 use crate::http::ui::{WebError, see_other};
 
@@ -71,7 +73,11 @@ pub async fn attach(
                         uploaded.id
                     ))),
                     Err(e) if said_on_the_page(&e) => {
-                        let said = Said::not_attached(format!("The file was not attached: {e}."));
+                        let said = Said::not_attached(session.tr.arg(
+                            "case-not-attached",
+                            "why",
+                            &not_attached_because(&e, session.tr),
+                        ));
                         case_page(&state, &session, &req, case, said, e.status_code()).await
                     }
                     Err(e) => Err(e.into()),
@@ -92,6 +98,31 @@ fn said_on_the_page(e: &ApiError) -> bool {
         e,
         ApiError::TooLarge(_) | ApiError::InvalidFields { .. } | ApiError::Invalid(_) | ApiError::Unavailable(_)
     )
+}
+
+/// Why an upload said on the page was refused, in the page's language (what else there is, in
+/// the API's words).
+fn not_attached_because(e: &ApiError, tr: Tr) -> String {
+    match e {
+        ApiError::TooLarge(Oversize::File { limit }) => tr.with("case-file-too-large", &[("limit", (*limit).into())]),
+        ApiError::TooLarge(Oversize::Quota { quota }) => tr.with("case-files-quota", &[("quota", (*quota).into())]),
+        ApiError::Unavailable(_) => tr.t("case-uploads-busy"),
+        ApiError::InvalidFields { fields, .. } => fields
+            .iter()
+            .map(|f| match &f.problem {
+                FieldWords::Case(problem) => forms::issues_in_words(
+                    &[crate::cases::FieldIssue {
+                        field: f.field.clone(),
+                        problem: problem.clone(),
+                    }],
+                    tr,
+                ),
+                FieldWords::Engine(kind) => kind.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
 }
 
 /// A small field's text, refused when longer than [`SMALL_FIELD`].
