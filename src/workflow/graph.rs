@@ -4,6 +4,7 @@
 use super::Workflow;
 use super::model::Target;
 use super::validate::sources;
+use crate::domain::Role;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -14,8 +15,64 @@ pub enum Format {
 struct Edge {
     from: String,
     to: String,
-    label: String,
-    timer: bool,
+    action: String,
+    /// The branch field and the value of it this arrow stands for.
+    branch: Option<(String, String)>,
+    /// A timer's delay, as the workflow writes it (`2wd`); the system takes it.
+    after: Option<String>,
+    roles: Vec<Role>,
+}
+
+impl Edge {
+    fn timer(&self) -> bool {
+        self.after.is_some()
+    }
+
+    fn arrow(&self) -> Arrow<'_> {
+        Arrow {
+            action: &self.action,
+            branch: self
+                .branch
+                .as_ref()
+                .map(|(field, value)| (field.as_str(), value.as_str())),
+            after: self.after.as_deref(),
+            roles: &self.roles,
+        }
+    }
+
+    fn label(&self) -> String {
+        self.arrow().identifiers()
+    }
+}
+
+/// A transition as the title of its arrow names it.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrow<'a> {
+    pub action: &'a str,
+    /// The branch field and its value this transition is taken on.
+    pub branch: Option<(&'a str, &'a str)>,
+    /// A timer's delay (`2wd`).
+    pub after: Option<&'a str>,
+    pub roles: &'a [Role],
+}
+
+impl Arrow<'_> {
+    /// Its label in DOT, Mermaid and the untranslated picture: identifiers, as the workflow
+    /// file writes them (`approve [head_of_delegation]`).
+    pub fn identifiers(&self) -> String {
+        let roles = self.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
+        match (self.after, self.branch) {
+            (Some(after), _) => format!("after {after}: {} [{roles}]", self.action),
+            (None, Some((field, value))) => format!("{} ({field}={value}) [{roles}]", self.action),
+            (None, None) => format!("{} [{roles}]", self.action),
+        }
+    }
+}
+
+/// How a picture names what it shows, in its reader's language.
+pub struct Names<'a> {
+    pub state: &'a dyn Fn(&str) -> String,
+    pub arrow: &'a dyn Fn(&Arrow<'_>) -> String,
 }
 
 fn edges(workflow: &Workflow) -> Vec<Edge> {
@@ -24,7 +81,6 @@ fn edges(workflow: &Workflow) -> Vec<Edge> {
     for (name, action) in &def.actions {
         // Actions that stay in place (notes, reassignment) would loop on every state: left out.
         let Some(to) = &action.to else { continue };
-        let roles = action.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
         let from_states = sources(def, action);
         let wildcard = action.from.iter().any(|s| s == super::model::ANY_STATE);
         for from in from_states {
@@ -37,8 +93,10 @@ fn edges(workflow: &Workflow) -> Vec<Edge> {
                     edges.push(Edge {
                         from: from.to_owned(),
                         to: state.clone(),
-                        label: format!("{name} [{roles}]"),
-                        timer: false,
+                        action: name.clone(),
+                        branch: None,
+                        after: None,
+                        roles: action.roles.clone(),
                     });
                 }
                 Target::Branch(branch) => {
@@ -46,8 +104,10 @@ fn edges(workflow: &Workflow) -> Vec<Edge> {
                         edges.push(Edge {
                             from: from.to_owned(),
                             to: state.clone(),
-                            label: format!("{name} ({}={value}) [{roles}]", branch.field),
-                            timer: false,
+                            action: name.clone(),
+                            branch: Some((branch.field.clone(), value.clone())),
+                            after: None,
+                            roles: action.roles.clone(),
                         });
                     }
                 }
@@ -60,8 +120,10 @@ fn edges(workflow: &Workflow) -> Vec<Edge> {
                 edges.push(Edge {
                     from: state_name.clone(),
                     to: to.clone(),
-                    label: format!("after {}: {} [system]", timer.after, timer.action),
-                    timer: true,
+                    action: timer.action.clone(),
+                    branch: None,
+                    after: Some(timer.after.clone()),
+                    roles: vec![Role::System],
                 });
             }
         }
@@ -100,12 +162,12 @@ pub fn render(workflow: &Workflow, format: Format, current: Option<&str>) -> Str
                 out.push_str(&format!("  {name} [{}];\n", attributes.join(", ")));
             }
             for edge in edges(workflow) {
-                let style = if edge.timer { ", style=dashed" } else { "" };
+                let style = if edge.timer() { ", style=dashed" } else { "" };
                 out.push_str(&format!(
                     "  {} -> {} [label=\"{}\"{style}];\n",
                     edge.from,
                     edge.to,
-                    quote(&edge.label)
+                    quote(&edge.label())
                 ));
             }
             out.push_str("}\n");
@@ -122,7 +184,7 @@ pub fn render(workflow: &Workflow, format: Format, current: Option<&str>) -> Str
                 }
             }
             for edge in edges(workflow) {
-                let label = edge.label.replace(':', " -");
+                let label = edge.label().replace(':', " -");
                 out.push_str(&format!("  {} --> {} : {label}\n", edge.from, edge.to));
             }
             if let Some(current) = current {
@@ -161,12 +223,21 @@ pub fn svg(workflow: &Workflow, current: Option<&str>) -> String {
         Some(state) => format!("State machine of {}; current state: {}", def.title, title(state)),
         None => format!("State machine of {}", def.title),
     };
-    svg_in(workflow, current, &title, &label)
+    svg_in(
+        workflow,
+        current,
+        &Names {
+            state: &title,
+            arrow: &|arrow: &Arrow<'_>| arrow.identifiers(),
+        },
+        &label,
+    )
 }
 
-/// The same picture with each state named by `state_title` (its title in the reader's
-/// language) and `label` as its accessible label.
-pub fn svg_in(workflow: &Workflow, current: Option<&str>, state_title: &dyn Fn(&str) -> String, label: &str) -> String {
+/// The same picture with its states and arrows named by `names` (in the reader's language)
+/// and `label` as its accessible label.
+pub fn svg_in(workflow: &Workflow, current: Option<&str>, names: &Names<'_>, label: &str) -> String {
+    let state_title = names.state;
     let def = &workflow.definition;
     let edges = edges(workflow);
     // Rows: breadth-first distance from the initial state; unreachable states go last.
@@ -229,14 +300,15 @@ pub fn svg_in(workflow: &Workflow, current: Option<&str>, state_title: &dyn Fn(&
         xml(label)
     );
     // One arrow per pair of states, titled with every action it stands for.
-    let mut pairs: Vec<(&str, &str, Vec<&str>, bool)> = Vec::new();
+    let mut pairs: Vec<(&str, &str, Vec<String>, bool)> = Vec::new();
     for edge in &edges {
+        let title = (names.arrow)(&edge.arrow());
         match pairs.iter_mut().find(|(f, t, _, _)| *f == edge.from && *t == edge.to) {
             Some(pair) => {
-                pair.2.push(&edge.label);
-                pair.3 &= edge.timer;
+                pair.2.push(title);
+                pair.3 &= edge.timer();
             }
-            None => pairs.push((&edge.from, &edge.to, vec![&edge.label], edge.timer)),
+            None => pairs.push((&edge.from, &edge.to, vec![title], edge.timer())),
         }
     }
     for (from, to, labels, timer) in pairs {

@@ -1193,14 +1193,19 @@ fn the_svg_picture_draws_every_state_once_marks_the_current_one_and_escapes_titl
     let picture = graph::svg(hostile.get("trial_observation").unwrap(), None);
     assert!(picture.contains("&lt;b&gt;&amp;&#39;&lt;/b&gt;"));
     assert!(!picture.contains("<b>"));
-    // In another language: the states as the caller names them, its label, both escaped.
+    // In another language: the states and arrows as the caller names them, its label, all
+    // escaped.
     let picture = graph::svg_in(
         trial,
         Some("attended"),
-        &|s| format!("« {s} <i>"),
+        &graph::Names {
+            state: &|s| format!("« {s} <i>"),
+            arrow: &|a| format!("« {} » <{}>", a.action, a.after.unwrap_or("now")),
+        },
         "Machine à états & co",
     );
     assert!(picture.contains(">« attended &lt;i&gt;</text>"), "{picture}");
+    assert!(picture.contains("<title>« submit_report » &lt;now&gt;"), "{picture}");
     assert!(picture.contains("aria-label=\"Machine à états &amp; co\""), "{picture}");
     assert!(!picture.contains("Hearing attended"));
 }

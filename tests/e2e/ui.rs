@@ -2614,6 +2614,7 @@ async fn pages_speak_the_users_language_else_the_browsers() {
         "Rappel : Décision attendue ; destinataires : le chef de délégation ; 5 jours ouvrés après l&#39;entrée dans l&#39;étape",
         "Minuterie : après 2 jours ouvrés, Transmettre automatiquement (délai dépassé)",
         "Automate : Observation de procès",
+        "<title>Demander l&#39;approbation d&#39;observer (point focal)",
     ] {
         assert!(workflows.body.contains(said), "{said}: {}", workflows.body);
     }

@@ -511,7 +511,15 @@ fn case_view(
                                 ("state", names.state(&p.state).into()),
                             ],
                         );
-                        graph::svg_in(w, Some(&p.state), &|s| names.state(s), &label)
+                        graph::svg_in(
+                            w,
+                            Some(&p.state),
+                            &graph::Names {
+                                state: &|s| names.state(s),
+                                arrow: &|a| names.arrow(a),
+                            },
+                            &label,
+                        )
                     })
                     .unwrap_or_default(),
             }

@@ -10,8 +10,9 @@ use crate::http::AppState;
 use crate::http::ui::forms::humanize;
 use crate::http::ui::i18n::Tr;
 use crate::mail::catalog::Words;
+use crate::workflow::graph::Arrow;
 use crate::workflow::model::FieldDef;
-use crate::workflow::{Registry, Workflow};
+use crate::workflow::{Duration, Registry, Workflow};
 
 use super::{Pick, picks};
 
@@ -134,11 +135,54 @@ impl Named<'_> {
             .unwrap_or_default()
     }
 
+    /// The names a picture of this workflow gives its states and arrows.
+    pub fn arrow(&self, arrow: &Arrow<'_>) -> String {
+        let tr = self.tr;
+        let action = self.action(arrow.action);
+        let roles = || {
+            arrow
+                .roles
+                .iter()
+                .map(|role| super::role_word(tr, *role))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match (arrow.after, arrow.branch) {
+            (Some(after), _) => tr.with(
+                "graph-arrow-timer",
+                &[("action", action.into()), ("after", duration_words(tr, after).into())],
+            ),
+            (None, Some((field, value))) => tr.with(
+                "graph-arrow-branch",
+                &[
+                    ("action", action.into()),
+                    ("field", self.field(field, None).into()),
+                    ("choice", self.choice(field, value).into()),
+                    ("roles", roles().into()),
+                ],
+            ),
+            (None, None) => tr.with("graph-arrow", &[("action", action.into()), ("roles", roles().into())]),
+        }
+    }
+
     /// One of a field's choices.
     pub fn choice(&self, field: &str, value: &str) -> String {
         self.text(format_args!("field-{field}-{value}"), |_| None)
             .unwrap_or_else(|| humanize(value))
     }
+}
+
+/// A duration as a workflow writes it (`5wd`) in words ("5 working days"); as written when it
+/// is not one (a validated workflow has none such).
+pub(in crate::http::ui) fn duration_words(tr: Tr, written: &str) -> String {
+    let (key, n) = match written.parse::<Duration>() {
+        Ok(Duration::Hours(n)) => ("duration-hours", n),
+        Ok(Duration::Days(n)) => ("duration-days", n),
+        Ok(Duration::Weeks(n)) => ("duration-weeks", n),
+        Ok(Duration::WorkingDays(n)) => ("duration-working-days", n),
+        Err(_) => return written.to_owned(),
+    };
+    tr.count(key, i64::from(n))
 }
 
 #[cfg(test)]

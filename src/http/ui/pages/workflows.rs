@@ -5,14 +5,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::Nav;
-use super::titles::Titles;
+use super::titles::{Titles, duration_words};
 use crate::http::AppState;
-use crate::http::ui::i18n::Tr;
 use crate::http::ui::session::Session;
 use crate::http::ui::{WebError, page};
 use crate::mail::catalog::Words;
 use crate::workflow::model::{ANY_STATE, FieldType, Target};
-use crate::workflow::{Duration, Workflow, graph};
+use crate::workflow::{Workflow, graph};
 
 pub struct StateLine {
     pub title: String,
@@ -64,7 +63,10 @@ fn workflow_block(workflow: &Workflow, titles: &Titles<'_>, words: &Words<'_>) -
         picture: graph::svg_in(
             workflow,
             None,
-            &|s| names.state(s),
+            &graph::Names {
+                state: &|s| names.state(s),
+                arrow: &|a| names.arrow(a),
+            },
             &tr.arg("workflows-graph-label", "workflow", &title),
         ),
         title,
@@ -92,13 +94,15 @@ fn workflow_block(workflow: &Workflow, titles: &Titles<'_>, words: &Words<'_>) -
                             (_, _, _, Some(cron)) => tr.arg("workflows-repeating", "cron", cron),
                             (Some(after), _, Some(at), _) => tr.with(
                                 "workflows-after-field",
-                                &[("by", duration(tr, after).into()), ("field", field(at).into())],
+                                &[("by", duration_words(tr, after).into()), ("field", field(at).into())],
                             ),
                             (_, Some(before), Some(at), _) => tr.with(
                                 "workflows-before-field",
-                                &[("by", duration(tr, before).into()), ("field", field(at).into())],
+                                &[("by", duration_words(tr, before).into()), ("field", field(at).into())],
                             ),
-                            (Some(after), _, None, _) => tr.arg("workflows-after-entering", "by", &duration(tr, after)),
+                            (Some(after), _, None, _) => {
+                                tr.arg("workflows-after-entering", "by", &duration_words(tr, after))
+                            }
                             _ => String::new(),
                         };
                         tr.with(
@@ -118,7 +122,7 @@ fn workflow_block(workflow: &Workflow, titles: &Titles<'_>, words: &Words<'_>) -
                         tr.with(
                             "workflows-timer",
                             &[
-                                ("by", duration(tr, &t.after).into()),
+                                ("by", duration_words(tr, &t.after).into()),
                                 ("action", names.action(&t.action).into()),
                             ],
                         )
@@ -186,19 +190,6 @@ fn workflow_block(workflow: &Workflow, titles: &Titles<'_>, words: &Words<'_>) -
             })
             .collect(),
     }
-}
-
-/// A duration as a workflow writes it (`5wd`) in words ("5 working days"); as written when it
-/// is not one (a validated workflow has none such).
-fn duration(tr: Tr, written: &str) -> String {
-    let (key, n) = match written.parse::<Duration>() {
-        Ok(Duration::Hours(n)) => ("duration-hours", n),
-        Ok(Duration::Days(n)) => ("duration-days", n),
-        Ok(Duration::Weeks(n)) => ("duration-weeks", n),
-        Ok(Duration::WorkingDays(n)) => ("duration-working-days", n),
-        Err(_) => return written.to_owned(),
-    };
-    tr.count(key, i64::from(n))
 }
 
 /// `GET /ui/workflows`: every workflow drawn, with its states, actions, roles, reminders and timers.
