@@ -20,6 +20,7 @@
 //! - `VIGIL_REGIONS_FILE`: a `country,region` table the reports group by (default: UN M49's regions).
 //! - `VIGIL_CHECKPOINT_INTERVAL`: how often `serve` signs one, e.g. `10m` (default), `30s`, `1h`; `0` never.
 //! - `VIGIL_AUDITOR_EMAIL`: an auditor's address; each signed checkpoint is also emailed there.
+//! - `VIGIL_AUDITOR_LANGUAGE`: the language of those emails (English when unset).
 //! - `VIGIL_RECIPIENTS`: comma-separated age recipients that case keys are wrapped to.
 //! - `VIGIL_WORKFLOWS_DIR`: the workflow definitions (default `./workflows`).
 //! - `VIGIL_PUBLIC_URL`: the URL people reach Vigil at, used in links (default from the listen address).
@@ -107,6 +108,9 @@ pub struct ConfigArgs {
     /// An auditor's email address: each signed checkpoint is also emailed there.
     #[arg(long, env = "VIGIL_AUDITOR_EMAIL", global = true)]
     pub auditor_email: Option<String>,
+    /// The language of the emails to the auditor (en, fr, es or another of workflows/messages/).
+    #[arg(long, env = "VIGIL_AUDITOR_LANGUAGE", global = true)]
+    pub auditor_language: Option<String>,
     /// Comma-separated age recipients (age1…) that case keys are wrapped to.
     #[arg(long, env = "VIGIL_RECIPIENTS", global = true)]
     pub recipients: Option<String>,
@@ -417,6 +421,8 @@ pub struct Config {
     pub checkpoint_interval: Option<std::time::Duration>,
     /// Where each signed checkpoint is also emailed.
     pub auditor_email: Option<String>,
+    /// In which language (None: English).
+    pub auditor_language: Option<String>,
     pub recipients: Recipients,
     pub workflows_dir: PathBuf,
     pub public_url: Url,
@@ -476,6 +482,8 @@ pub enum ConfigError {
     CheckpointInterval(String),
     #[error("VIGIL_AUDITOR_EMAIL is not an email address")]
     AuditorEmail,
+    #[error("VIGIL_AUDITOR_LANGUAGE is not a language code such as en or fr")]
+    AuditorLanguage,
     #[error("VIGIL_RECIPIENTS: {0}")]
     Recipients(String),
     #[error("VIGIL_PUBLIC_URL `{0}` is not an http:// or https:// URL")]
@@ -516,6 +524,15 @@ impl Config {
         };
         let migrate_database_url = match args.migrate_database_url.as_deref().map(str::trim) {
             Some(raw) if !raw.is_empty() => Some(DatabaseUrl::parse(raw)?),
+            _ => None,
+        };
+        let auditor_language = match args.auditor_language.as_deref().map(str::trim) {
+            Some(code) if !code.is_empty() => {
+                if !crate::cases::preferences::is_language_code(code) {
+                    return Err(ConfigError::AuditorLanguage);
+                }
+                Some(code.to_owned())
+            }
             _ => None,
         };
         let db_pool_size = args
@@ -684,6 +701,7 @@ impl Config {
             regions_file: args.regions_file.map(|path| absolute(&path)),
             checkpoint_interval,
             auditor_email,
+            auditor_language,
             recipients,
             workflows_dir: absolute(&args.workflows_dir),
             public_url,
@@ -951,6 +969,7 @@ mod tests {
         assert!(error(&["--checkpoint-interval", "often"]).contains("VIGIL_CHECKPOINT_INTERVAL"));
         assert!(error(&["--db-wait", "0"]).contains("VIGIL_DB_WAIT"));
         assert!(error(&["--db-wait", "2h"]).contains("VIGIL_DB_WAIT"));
+        assert!(error(&["--auditor-language", "French"]).contains("VIGIL_AUDITOR_LANGUAGE"));
     }
 
     #[test]

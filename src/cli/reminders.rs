@@ -80,7 +80,7 @@ fn run_worker(config: &Config) -> anyhow::Result<()> {
             mailer: Arc::new(mailer),
             signer: Some(Arc::new(signer)),
             ledger: Some(ledger),
-            auditor: config.auditor_email.clone(),
+            auditor: vigil::reminders::pass::Auditor::of(config),
         };
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         runtime.block_on(async move {

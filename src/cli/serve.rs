@@ -86,7 +86,7 @@ fn run_service(
         mailer,
         signer: Some(signer),
         ledger: Some(ledger),
-        auditor: config.auditor_email.clone(),
+        auditor: vigil::reminders::pass::Auditor::of(config),
     };
     let background = http::Background {
         every: pass::INTERVAL,

@@ -337,9 +337,15 @@ mod tests {
                 "delegation",
                 "reference",
                 "reason",
+                "seq",
             ]
             .into_iter()
-            .map(|name| (name, FluentValue::from(if name == "minutes" { "15" } else { "x" })))
+            .map(|name| {
+                (
+                    name,
+                    FluentValue::from(if matches!(name, "minutes" | "seq") { "15" } else { "x" }),
+                )
+            })
             .collect();
             for id in &ids {
                 assert!(catalog.lookup(code, id, &args).is_some(), "{code}: {id} does not read");

@@ -140,22 +140,15 @@ fn one_time_link(id: &str, tag: &str, link: &str, minutes: i64, words: Words<'_>
 
 /// The email carrying a signed checkpoint to an auditor: the line exactly as in the checkpoint
 /// file (hashes, counts and a signature; nothing of any case), to keep outside Vigil's reach.
-pub fn checkpoint(seq: i64, line: &str) -> Email {
-    let text = format!(
-        "Vigil signed audit checkpoint {seq}. Keep this line; `vigil audit verify` and \
-         `vigil audit check-proof` check Vigil's records against it.\n\n{line}\n"
-    );
-    let html = format!(
-        "<p>Vigil signed audit checkpoint {seq}. Keep this line; <code>vigil audit verify</code> and \
-         <code>vigil audit check-proof</code> check Vigil's records against it.</p><pre>{}</pre>",
-        escape(line)
-    );
+pub fn checkpoint(seq: i64, line: &str, words: Words<'_>) -> Email {
+    let args = [("seq", FluentValue::from(seq))];
+    let intro = words.with("checkpoint", &args);
     Email {
         message_id: format!("<checkpoint-{seq}-{}@vigil>", uuid::Uuid::new_v4().simple()),
         tag: "checkpoint".into(),
-        subject: format!("[Vigil] Audit checkpoint {seq}"),
-        text,
-        html,
+        subject: words.with("checkpoint.subject", &args),
+        text: format!("{intro}\n\n{line}\n"),
+        html: format!("<p>{}</p><pre>{}</pre>", escape(&intro), escape(line)),
     }
 }
 
@@ -304,6 +297,14 @@ mod tests {
         );
         assert!(email.text.contains("pendant 15 minutes"), "{}", email.text);
         assert!(email.message_id.starts_with("<sign-in-"));
+        let line = "{\"seq\":3,\"sig\":\"<ab>\"}";
+        let email = checkpoint(3, line, catalog.words_for(None));
+        assert_eq!(email.subject, "[Vigil] Audit checkpoint 3");
+        assert!(email.text.ends_with(&format!("\n\n{line}\n")), "{}", email.text);
+        assert!(email.html.contains("&lt;ab&gt;") && !email.html.contains("<ab>"));
+        let email = checkpoint(3, line, catalog.words_for(Some("es")));
+        assert_eq!(email.subject, "[Vigil] Punto de control de auditoría 3");
+
         let email = token_link("https://vigil.example/t/<x>", 15, catalog.words("es"));
         assert_eq!(email.subject, "[Vigil] Su token de API");
         assert!(

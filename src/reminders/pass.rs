@@ -29,7 +29,25 @@ pub struct ScheduledWork {
     /// (a database restored under a running process); None: not this process's.
     pub ledger: Option<Arc<crate::audit::ledger::Ledger>>,
     /// Where each checkpoint this process signs is also emailed (`VIGIL_AUDITOR_EMAIL`).
-    pub auditor: Option<String>,
+    pub auditor: Option<Auditor>,
+}
+
+/// An auditor: their address, and the language of their emails (`VIGIL_AUDITOR_LANGUAGE`; None:
+/// English).
+#[derive(Debug, Clone)]
+pub struct Auditor {
+    pub email: String,
+    pub language: Option<String>,
+}
+
+impl Auditor {
+    /// The auditor `config` names, if any.
+    pub fn of(config: &crate::config::Config) -> Option<Self> {
+        config.auditor_email.clone().map(|email| Self {
+            email,
+            language: config.auditor_language.clone(),
+        })
+    }
 }
 
 impl ScheduledWork {
@@ -108,9 +126,10 @@ impl ScheduledWork {
                         "audit checkpoint signed"
                     );
                     if let Some(auditor) = &self.auditor {
-                        let email = crate::mail::message::checkpoint(signed.checkpoint.seq, &signed.line);
+                        let words = self.mailer.catalog.words_for(auditor.language.as_deref());
+                        let email = crate::mail::message::checkpoint(signed.checkpoint.seq, &signed.line, words);
                         if let Err(e) =
-                            crate::mail::deliver(&self.mailer.outbox, &self.mailer.from, auditor, email).await
+                            crate::mail::deliver(&self.mailer.outbox, &self.mailer.from, &auditor.email, email).await
                         {
                             tracing::error!(seq = signed.checkpoint.seq, error = %e, "the audit checkpoint could not be emailed to the auditor");
                         }

@@ -559,7 +559,8 @@ fn each_checkpoint_serve_signs_is_emailed_to_the_auditor() {
         .env("DATABASE_URL", db.url.expose())
         .env("VIGIL_CHECKPOINT_FILE", &file)
         .env("VIGIL_CHECKPOINT_INTERVAL", "0")
-        .env("VIGIL_AUDITOR_EMAIL", "auditor@example.org");
+        .env("VIGIL_AUDITOR_EMAIL", "auditor@example.org")
+        .env("VIGIL_AUDITOR_LANGUAGE", "fr");
     let _serve = Serve::start(command);
     let outbox = home.path().join("outbox");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -578,7 +579,12 @@ fn each_checkpoint_serve_signs_is_emailed_to_the_auditor() {
     };
     let lines = lines_of(&file);
     assert_eq!(lines.len(), 1);
-    assert!(message.contains("Audit checkpoint 1"), "{message}");
+    // In the auditor's language (the subject is encoded as email headers are).
+    assert!(
+        message.contains("Vigil a sign=C3=A9 le point de contr=C3=B4le d'audit 1")
+            || message.contains("Vigil a signé le point de contrôle d'audit 1"),
+        "{message}"
+    );
     assert!(
         message.contains(&lines[0]),
         "the email does not carry the line as written:\n{message}"

@@ -71,6 +71,9 @@ sign-in-link = Someone (you, we hope) asked to sign in to Vigil with this addres
 
 ## A link to a new API token.
 
+checkpoint = Vigil signed audit checkpoint { $seq }. Keep this line; `vigil audit verify` and `vigil audit check-proof` check Vigil's records against it.
+    .subject = [Vigil] Audit checkpoint { $seq }
+
 token-link = An administrator of Vigil asked for an API token for you.
     .subject = [Vigil] Your API token
     .action = Get your token

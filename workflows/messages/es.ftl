@@ -65,6 +65,9 @@ sign-in-link = Alguien (usted, esperamos) pidió iniciar sesión en Vigil con es
 
 ## Un enlace a un nuevo token de API.
 
+checkpoint = Vigil firmó el punto de control de auditoría { $seq }. Guarde esta línea: `vigil audit verify` y `vigil audit check-proof` cotejan con ella los registros de Vigil.
+    .subject = [Vigil] Punto de control de auditoría { $seq }
+
 token-link = Un administrador de Vigil pidió un token de API para usted.
     .subject = [Vigil] Su token de API
     .action = Obtener su token

@@ -65,6 +65,9 @@ sign-in-link = Quelqu'un (vous, espérons-le) a demandé à se connecter à Vigi
 
 ## Un lien vers un nouveau jeton d'API.
 
+checkpoint = Vigil a signé le point de contrôle d'audit { $seq }. Gardez cette ligne : `vigil audit verify` et `vigil audit check-proof` confrontent les registres de Vigil à elle.
+    .subject = [Vigil] Point de contrôle d'audit { $seq }
+
 token-link = Un administrateur de Vigil a demandé un jeton d'API pour vous.
     .subject = [Vigil] Votre jeton d'API
     .action = Obtenir votre jeton
