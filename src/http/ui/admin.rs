@@ -288,28 +288,11 @@ async fn ask_for_grant(
                 Approver::Admin => "/ui/admin?done=asked_admin",
             }))
         }
-        Err(CaseError::Invalid(issues)) => {
-            refused_keeping(
-                state,
-                session,
-                req,
-                super::forms::issues_in_words(&issues, session.tr),
-                form,
-            )
-            .await
-        }
-        Err(CaseError::Forbidden(why)) => {
-            refused_keeping(
-                state,
-                session,
-                req,
-                super::forms::denied_in_words(&why, session.tr),
-                form,
-            )
-            .await
-        }
         Err(CaseError::NotFound) => refused_keeping(state, session, req, session.tr.t("admin-no-user"), form).await,
-        Err(e) => Err(e.into()),
+        Err(e) => match super::forms::refusal_said(&e, session.tr) {
+            Some(why) => refused_keeping(state, session, req, why, form).await,
+            None => Err(e.into()),
+        },
     }
 }
 
@@ -461,20 +444,11 @@ pub async fn request_erasure(
             tell(&state, &asked.notice).await;
             Ok(see_other("/ui/admin?done=requested"))
         }
-        Err(CaseError::Invalid(issues)) => {
-            refused(
-                &state,
-                &session,
-                &req,
-                super::forms::issues_in_words(&issues, session.tr),
-            )
-            .await
-        }
-        Err(CaseError::Forbidden(why)) => {
-            refused(&state, &session, &req, super::forms::denied_in_words(&why, session.tr)).await
-        }
         Err(CaseError::Erased) => refused(&state, &session, &req, session.tr.t("admin-erased-already")).await,
-        Err(e) => Err(e.into()),
+        Err(e) => match super::forms::refusal_said(&e, session.tr) {
+            Some(why) => refused(&state, &session, &req, why).await,
+            None => Err(e.into()),
+        },
     }
 }
 

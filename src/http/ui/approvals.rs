@@ -13,7 +13,7 @@ use super::forms::Submitted;
 use super::pages::{Nav, parse_id};
 use super::session::Session;
 use super::{WebError, page, see_other};
-use crate::cases::{self, CaseError};
+use crate::cases;
 use crate::domain::{DelegationCode, ErasureRequestId, GrantRequestId, Role, UserId};
 use crate::http::AppState;
 use crate::http::cases::run;
@@ -209,19 +209,10 @@ pub async fn decide_grant(
             };
             Ok(see_other(done))
         }
-        Err(CaseError::Forbidden(why)) => {
-            refused(&state, &session, &req, super::forms::denied_in_words(&why, session.tr)).await
-        }
-        Err(CaseError::Invalid(issues)) => {
-            refused(
-                &state,
-                &session,
-                &req,
-                super::forms::issues_in_words(&issues, session.tr),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => match super::forms::refusal_said(&e, session.tr) {
+            Some(why) => refused(&state, &session, &req, why).await,
+            None => Err(e.into()),
+        },
     }
 }
 
@@ -246,9 +237,9 @@ pub async fn approve_erasure(
             crate::http::cases::erased(&state, &done).await;
             Ok(see_other("/ui/approvals?done=erased"))
         }
-        Err(CaseError::Forbidden(why)) => {
-            refused(&state, &session, &req, super::forms::denied_in_words(&why, session.tr)).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => match super::forms::refusal_said(&e, session.tr) {
+            Some(why) => refused(&state, &session, &req, why).await,
+            None => Err(e.into()),
+        },
     }
 }

@@ -138,12 +138,7 @@ pub(super) fn invalid_in_words(invalid: &Invalid, tr: Tr) -> String {
 
 /// What the cases layer found wrong with a field, in the page's language.
 pub(super) fn problem_in_words(problem: &Problem, tr: Tr) -> String {
-    let args: Vec<(&'static str, fluent_templates::fluent_bundle::FluentValue<'_>)> = problem
-        .args()
-        .into_iter()
-        .map(|(name, value)| (name, value.into()))
-        .collect();
-    tr.with(problem.key(), &args)
+    tr.with_texts(problem.key(), problem.args())
 }
 
 /// Why the engine refused an action, in the page's language and the workflow's words (`names`).
@@ -181,12 +176,18 @@ pub(in crate::http::ui) fn refusal_in_words(refusal: &Refusal, names: &Named<'_>
 
 /// Why someone may not do what they asked, in the page's language.
 pub(in crate::http::ui) fn denied_in_words(denied: &crate::domain::Denied, tr: Tr) -> String {
-    let args: Vec<(&'static str, fluent_templates::fluent_bundle::FluentValue<'_>)> = denied
-        .args()
-        .into_iter()
-        .map(|(name, value)| (name, value.into()))
-        .collect();
-    tr.with(denied.key(), &args)
+    tr.with_texts(denied.key(), denied.args())
+}
+
+/// What a page says of a refusal the person can act on (a field at fault, something not theirs
+/// to do), in its language; None for what is the error page's (not found, the server).
+pub(in crate::http::ui) fn refusal_said(e: &crate::cases::CaseError, tr: Tr) -> Option<String> {
+    use crate::cases::CaseError;
+    match e {
+        CaseError::Invalid(issues) => Some(issues_in_words(issues, tr)),
+        CaseError::Forbidden(denied) | CaseError::Taken(denied) => Some(denied_in_words(denied, tr)),
+        _ => None,
+    }
 }
 
 /// Problems of a request's fields in words, each after the field's name: "Email is not an

@@ -159,8 +159,9 @@ fn line(holiday: HolidayRow, tr: crate::http::ui::i18n::Tr) -> HolidayLine {
 /// What a refused change says on the page: each problem, never what was sent.
 fn said(e: &CaseError, tr: crate::http::ui::i18n::Tr) -> Option<String> {
     match e {
-        CaseError::Invalid(issues) => Some(super::forms::issues_in_words(issues, tr)),
         CaseError::NotFound => Some(tr.t("holidays-no-delegation")),
+        // Not theirs to change is the error page's (403), not the form's.
+        CaseError::Invalid(_) => super::forms::refusal_said(e, tr),
         _ => None,
     }
 }

@@ -186,6 +186,13 @@ impl Tr {
         LOCALES.lookup_with_args(&self.0.id(), key, &args)
     }
 
+    /// The text of `key` with text arguments, as a refusal's type gives them.
+    pub fn with_texts(&self, key: &str, args: Vec<(&'static str, String)>) -> String {
+        let args: Vec<(&'static str, FluentValue<'_>)> =
+            args.into_iter().map(|(name, value)| (name, value.into())).collect();
+        self.with(key, &args)
+    }
+
     /// The text of `key` with one text argument.
     pub fn arg(&self, key: &str, name: &'static str, value: &str) -> String {
         self.with(key, &[(name, FluentValue::from(value))])
