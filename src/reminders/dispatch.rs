@@ -219,6 +219,13 @@ async fn record(db: &Db, outcomes: Outcomes, now: DateTime<Utc>) -> Result<(), S
     }
     db.run(move |conn| {
         crate::store::transaction(conn, |conn| {
+            let touched: Vec<&scheduled::DueItem> = sent
+                .iter()
+                .map(|(item, _)| item)
+                .chain(&skipped)
+                .chain(failed.iter().map(|(item, _)| item))
+                .collect();
+            scheduled::lock_cases_of(conn, &touched)?;
             digests::add(conn, &digest)?;
             for (item, owner) in &sent {
                 schedule_next(conn, item, *owner, now)?;

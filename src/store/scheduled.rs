@@ -142,6 +142,31 @@ pub const COMPLETE_ALL_SQL: &str = "UPDATE scheduled s SET status = 'done', leas
          FROM unnest($1::text[], $2::uuid[]) AS claimed(delegation, id)
          WHERE s.delegation = claimed.delegation AND s.id = claimed.id";
 
+/// Locks the cases of `items`, in the order of their delegations and ids, before anything of
+/// theirs is changed: a transition locks its case before its scheduled rows, so whoever
+/// changes scheduled rows of several cases takes their cases first, or the two could each hold
+/// what the other waits for.
+pub fn lock_cases_of(conn: &mut PgConnection, items: &[&DueItem]) -> Result<(), StoreError> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let delegations: Vec<&str> = items.iter().map(|i| i.delegation.as_str()).collect();
+    let case_ids: Vec<CaseId> = items.iter().map(|i| i.case_id).collect();
+    prepared(
+        diesel::sql_query(
+            "SELECT c.id FROM cases c
+             JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::uuid[])) AS touched(delegation, id)
+               ON c.delegation = touched.delegation AND c.id = touched.id
+             ORDER BY c.delegation, c.id
+             FOR UPDATE OF c",
+        )
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&delegations)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&case_ids),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Refreshes the next due time of cases: `$1` their delegations, `$2` their ids.
 pub const REFRESH_NEXT_DUE_SQL: &str = "UPDATE cases c SET next_due_at = case_next_due(c.delegation, c.id)
          FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::uuid[])) AS touched(delegation, id)

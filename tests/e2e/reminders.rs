@@ -981,3 +981,49 @@ async fn a_hand_off_emails_who_must_act_at_once_over_smtp_by_reference_only() {
         "only the decline's hand-off to the owner, not the stale approval request"
     );
 }
+
+/// A pass recording what it sent and a transition of the same case, at the same time, both
+/// land: the pass locks the cases before their scheduled rows, as a transition does, so neither
+/// holds what the other waits for (PostgreSQL would abort one as a deadlock).
+#[actix_web::test]
+async fn a_pass_recording_what_it_sent_waits_for_a_transition_of_the_same_case() {
+    use diesel::connection::SimpleConnection;
+    let db = TestDb::migrated();
+    let pool = Db::connect_lazily(&db.url, 4).unwrap();
+    let (_, fp) = seed_user(&pool, "focal_point", Some("EUD_KE"));
+    let (_, _head) = seed_user(&pool, "head_of_delegation", Some("EUD_KE"));
+    let app_state = state(pool.clone());
+    let workflows = app_state.workflows.clone();
+    let service = web_test::init_service(app(app_state)).await;
+    let (opened, _) = submitted_demarche(&service, &fp, "Wanjiru Kamau", "urgent").await;
+    let case = opened["id"].as_str().unwrap().to_owned();
+    db.connect()
+        .batch_execute(&format!(
+            "UPDATE scheduled SET due_at = now() - interval '1 minute' WHERE case_id = '{case}' AND kind = 'reminder'"
+        ))
+        .unwrap();
+
+    // A transition under way: its case locked, then (once the pass has sent) the reminders of
+    // the step it leaves cancelled, as `cases::transition` does.
+    let mut transition = db.connect();
+    transition
+        .batch_execute(&format!("BEGIN; SELECT id FROM cases WHERE id = '{case}' FOR UPDATE"))
+        .unwrap();
+    let outbox = tempfile::tempdir().unwrap();
+    let dir = outbox.path().to_owned();
+    let pass = std::thread::spawn(move || {
+        let mailer = mailer(Outbox::Files(dir));
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(dispatch::send_due(&pool, &workflows, &mailer, Utc::now()))
+    });
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    transition
+        .batch_execute(&format!(
+            "UPDATE scheduled SET status = 'cancelled' WHERE case_id = '{case}' AND status = 'pending'; COMMIT"
+        ))
+        .unwrap();
+    let sent = pass.join().unwrap().unwrap();
+    assert!(sent.sent >= 1, "{sent:?}");
+    assert!(!outbox_messages(outbox.path()).is_empty());
+}
