@@ -451,7 +451,7 @@ mod tests {
         ];
         assert_eq!(
             issues_in_words(&issues, Tr(Lang::Fr)),
-            "Adresse électronique n'est pas une adresse électronique; Le nom doit compter au plus 200 caractères; Odd.one doit être indiqué"
+            "Adresse électronique n'est pas une adresse valide; Le nom doit compter au plus 200 caractères; Odd.one doit être indiqué"
         );
     }
 
