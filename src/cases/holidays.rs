@@ -50,30 +50,27 @@ pub struct Changed {
     pub moved: usize,
 }
 
-/// A refusal of one field of a holiday form or file, saying what is wrong, never what was sent.
-pub fn invalid(field: &str, problem: Problem) -> CaseError {
-    CaseError::Invalid(vec![FieldIssue {
-        field: field.into(),
-        problem,
-    }])
-}
-
 /// The holidays of an iCalendar file: each event's days (from `DTSTART` up to `DTEND`, which
 /// is not one of them; one day without it), recurring events (`RRULE`) repeated from `from` to
 /// `until`, named by their `SUMMARY`. Times of day are ignored: a holiday is a date.
 pub fn from_ics(text: &str, from: NaiveDate, until: NaiveDate) -> Result<Vec<HolidayRow>, CaseError> {
-    let calendar: icalendar::Calendar = text.parse().map_err(|_| invalid("file", Problem::NotCalendar))?;
+    let calendar: icalendar::Calendar = text
+        .parse()
+        .map_err(|_| CaseError::invalid("file", Problem::NotCalendar))?;
     let mut found = std::collections::BTreeMap::new();
     for event in calendar.calendar_events() {
         let Some(start) = event.get_start().map(|s| date_of(&s)) else {
-            return Err(invalid("file", Problem::NoStart));
+            return Err(CaseError::invalid("file", Problem::NoStart));
         };
         let days = match event.get_end().map(|e| date_of(&e)) {
             Some(end) if end > start => (end - start).num_days(),
             _ => 1,
         };
         if days > MAX_EVENT_DAYS {
-            return Err(invalid("file", Problem::EventTooLong { max: MAX_EVENT_DAYS }));
+            return Err(CaseError::invalid(
+                "file",
+                Problem::EventTooLong { max: MAX_EVENT_DAYS },
+            ));
         }
         let name: String = event
             .get_summary()
@@ -88,7 +85,7 @@ pub fn from_ics(text: &str, from: NaiveDate, until: NaiveDate) -> Result<Vec<Hol
                 |date: NaiveDate| icalendar::Tz::UTC.from_utc_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default());
             event
                 .get_recurrence()
-                .map_err(|_| invalid("file", Problem::BadRule))?
+                .map_err(|_| CaseError::invalid("file", Problem::BadRule))?
                 .after(window(from))
                 .before(window(until))
                 .all(u16::try_from(MAX_HOLIDAYS).unwrap_or(u16::MAX))
@@ -108,7 +105,10 @@ pub fn from_ics(text: &str, from: NaiveDate, until: NaiveDate) -> Result<Vec<Hol
             }
         }
         if found.len() > MAX_HOLIDAYS {
-            return Err(invalid("file", Problem::TooManyHolidays { max: MAX_HOLIDAYS }));
+            return Err(CaseError::invalid(
+                "file",
+                Problem::TooManyHolidays { max: MAX_HOLIDAYS },
+            ));
         }
     }
     Ok(found.into_iter().map(|(day, name)| HolidayRow { day, name }).collect())
@@ -134,7 +134,7 @@ pub fn import_window(today: NaiveDate) -> (NaiveDate, NaiveDate) {
 
 /// A holiday's date as written in a form or on the command line: `YYYY-MM-DD`.
 pub fn parse_day(text: &str) -> Result<NaiveDate, CaseError> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| invalid("day", Problem::Day))
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| CaseError::invalid("day", Problem::Day))
 }
 
 /// A holiday entered by hand: a date and a name.
@@ -211,18 +211,26 @@ pub fn apply(
         let Some(office) = users::delegation(conn, delegation.as_str())? else {
             return Err(CaseError::NotFound);
         };
-        let calendar = |conn: &mut PgConnection| -> Result<Calendar, CaseError> {
-            let days = rows::holidays_of(conn, delegation)?
-                .into_iter()
-                .map(|h| h.day)
-                .collect();
-            Ok(calendar_from(&office.time_zone, &office.weekend_days, days))
-        };
-        let before = calendar(conn)?;
+        let days = rows::holidays_of(conn, delegation)?
+            .into_iter()
+            .map(|h| h.day)
+            .collect();
+        let before = calendar_from(&office.time_zone, &office.weekend_days, days);
+        // The calendar the change makes: its dates added, or its date taken away.
+        let mut after = before.clone();
+        match &change {
+            HolidayChange::Put { holidays, .. } => after.holidays.extend(holidays.iter().map(|h| h.day)),
+            HolidayChange::Remove(day) => {
+                after.holidays.remove(day);
+            }
+        }
         let (mut changed, mut detail) = match change {
             HolidayChange::Put { holidays, source } => {
                 if holidays.len() > MAX_HOLIDAYS {
-                    return Err(invalid("file", Problem::TooManyHolidays { max: MAX_HOLIDAYS }));
+                    return Err(CaseError::invalid(
+                        "file",
+                        Problem::TooManyHolidays { max: MAX_HOLIDAYS },
+                    ));
                 }
                 let added = rows::put_holidays(conn, delegation, &holidays)?;
                 let changed = Changed {
@@ -251,7 +259,6 @@ pub fn apply(
                 )
             }
         };
-        let after = calendar(conn)?;
         if after != before {
             changed.moved = reschedule(conn, registry, delegation, &before, &after, now)?;
             detail["moved"] = changed.moved.into();

@@ -367,10 +367,7 @@ pub fn search(conn: &mut PgConnection, ctx: &Context<'_>, request: SearchRequest
         None
     };
     if let Some(problem) = problem {
-        return Err(CaseError::Invalid(vec![super::FieldIssue {
-            field: "q".into(),
-            problem,
-        }]));
+        return Err(CaseError::invalid("q", problem));
     }
     let mut filter = rows::CaseFilter {
         limit: SEARCH_LIMIT,

@@ -186,6 +186,13 @@ pub struct FieldIssue {
     pub problem: Problem,
 }
 
+impl CaseError {
+    /// A refusal of one field, saying what is wrong with it, never what was sent.
+    pub fn invalid(field: &str, problem: Problem) -> Self {
+        Self::Invalid(vec![issue(field, problem)])
+    }
+}
+
 fn issue(field: &str, problem: Problem) -> FieldIssue {
     FieldIssue {
         field: field.to_owned(),

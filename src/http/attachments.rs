@@ -55,12 +55,7 @@ pub struct UploadQuery {
 /// The file's name, from `Content-Disposition` (`attachment; filename*=UTF-8''…` or
 /// `filename="…"`): a header, never the address, which proxies log.
 fn file_name(req: &HttpRequest) -> Result<String, ApiError> {
-    let missing = || {
-        ApiError::from(CaseError::Invalid(vec![crate::cases::FieldIssue {
-            field: "filename".into(),
-            problem: crate::cases::Problem::NoFileName,
-        }]))
-    };
+    let missing = || ApiError::from(CaseError::invalid("filename", crate::cases::Problem::NoFileName));
     let disposition = req
         .headers()
         .get(header::CONTENT_DISPOSITION)
@@ -120,12 +115,10 @@ pub async fn upload(
 ) -> Result<HttpResponse, ApiError> {
     let id: CaseId = parse_id(&id)?;
     let procedure: Option<ProcedureId> = match &query.procedure {
-        Some(raw) => Some(raw.parse().map_err(|_| {
-            ApiError::from(CaseError::Invalid(vec![crate::cases::FieldIssue {
-                field: "procedure".into(),
-                problem: crate::cases::Problem::NotProcedureId,
-            }]))
-        })?),
+        Some(raw) => Some(
+            raw.parse()
+                .map_err(|_| ApiError::from(CaseError::invalid("procedure", crate::cases::Problem::NotProcedureId)))?,
+        ),
         None => None,
     };
     let name = file_name(&req)?;

@@ -64,11 +64,7 @@ pub async fn report(
     let (name, parameters) = (name.into_inner(), query.into_inner());
     let format = parameters.get("format").cloned();
     if format.as_deref().is_some_and(|format| format != "csv") {
-        return Err(crate::cases::CaseError::Invalid(vec![crate::cases::FieldIssue {
-            field: "format".into(),
-            problem: crate::cases::Problem::Format,
-        }])
-        .into());
+        return Err(crate::cases::CaseError::invalid("format", crate::cases::Problem::Format).into());
     }
     let settings = state.reports.clone();
     let report = run(&state, caller, &req, None, move |conn, ctx| {

@@ -1,7 +1,7 @@
 //! The reminder queues as admins see them: what is pending, dead, done or cancelled (references
 //! and message keys only), and another round of attempts for a dead item.
 
-use crate::cases::{CaseError, Context, FieldIssue};
+use crate::cases::{CaseError, Context};
 use crate::domain::ScheduledId;
 use crate::domain::ScheduledStatus;
 use crate::store::Conn as PgConnection;
@@ -43,10 +43,7 @@ pub fn scheduled(
 ) -> Result<Vec<scheduled::ScheduledSummary>, CaseError> {
     admin_only(ctx)?;
     let status: ScheduledStatus = state.parse().map_err(|e: crate::domain::NotInVocabulary| {
-        CaseError::Invalid(vec![FieldIssue {
-            field: "state".into(),
-            problem: crate::cases::Problem::NotInVocabulary(e),
-        }])
+        CaseError::invalid("state", crate::cases::Problem::NotInVocabulary(e))
     })?;
     Ok(scheduled::scheduled_in(conn, status, 1000)?)
 }

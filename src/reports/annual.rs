@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use chrono::Datelike;
 
-use super::{Report, ReportCell, Settings, invalid, run};
+use super::{Report, ReportCell, Settings, run};
 use crate::cases::{CaseError, Context};
 use crate::domain::{ReportDimension, ReportName};
 use crate::store::Conn as PgConnection;
@@ -68,7 +68,7 @@ fn year(ctx: &Context<'_>, text: Option<&str>) -> Result<i32, CaseError> {
             .parse::<i32>()
             .ok()
             .filter(|year| text.len() == 4 && (2000..=9998).contains(year))
-            .ok_or_else(|| invalid("year", crate::cases::Problem::Year)),
+            .ok_or_else(|| crate::cases::CaseError::invalid("year", crate::cases::Problem::Year)),
     }
 }
 

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 
-use crate::cases::{CaseError, Context, FieldIssue, Problem};
+use crate::cases::{CaseError, Context, Problem};
 use crate::domain::{DelegationCode, ReportDimension, ReportName, Risk, Role};
 use crate::store::Conn as PgConnection;
 use crate::store::reports::{self as counts, Spec};
@@ -78,19 +78,12 @@ pub struct ReportCell {
     pub suppressed: Option<Suppressed>,
 }
 
-fn invalid(field: &str, problem: Problem) -> CaseError {
-    CaseError::Invalid(vec![FieldIssue {
-        field: field.to_owned(),
-        problem,
-    }])
-}
-
 /// `YYYY-MM` as the first day of that month.
 fn month(field: &str, text: &str) -> Result<NaiveDate, CaseError> {
     text.split_once('-')
         .filter(|(year, month)| year.len() == 4 && month.len() == 2)
         .and_then(|(year, month)| NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, 1))
-        .ok_or_else(|| invalid(field, Problem::Month))
+        .ok_or_else(|| CaseError::invalid(field, Problem::Month))
 }
 
 fn next_month(date: NaiveDate) -> NaiveDate {
@@ -110,9 +103,9 @@ fn grouping(report: ReportName, by: Option<&String>) -> Result<Vec<ReportDimensi
     for name in by.split(',') {
         let dimension: ReportDimension = name
             .parse()
-            .map_err(|e: crate::domain::NotInVocabulary| invalid("by", Problem::NotInVocabulary(e)))?;
+            .map_err(|e: crate::domain::NotInVocabulary| CaseError::invalid("by", Problem::NotInVocabulary(e)))?;
         if dimensions.contains(&dimension) {
-            return Err(invalid("by", Problem::DimensionTwice));
+            return Err(CaseError::invalid("by", Problem::DimensionTwice));
         }
         if report == ReportName::Cases
             && matches!(
@@ -120,12 +113,12 @@ fn grouping(report: ReportName, by: Option<&String>) -> Result<Vec<ReportDimensi
                 ReportDimension::Workflow | ReportDimension::State | ReportDimension::Outcome
             )
         {
-            return Err(invalid("by", Problem::ProceduresOnly));
+            return Err(CaseError::invalid("by", Problem::ProceduresOnly));
         }
         dimensions.push(dimension);
     }
     if dimensions.len() > 2 {
-        return Err(invalid("by", Problem::TooManyDimensions));
+        return Err(CaseError::invalid("by", Problem::TooManyDimensions));
     }
     Ok(dimensions)
 }
@@ -168,7 +161,7 @@ pub fn run(
         .keys()
         .any(|key| !PARAMETERS.split(", ").any(|known| known == key))
     {
-        return Err(invalid("query", Problem::Parameters(PARAMETERS)));
+        return Err(CaseError::invalid("query", Problem::Parameters(PARAMETERS)));
     }
     let by = grouping(report, parameters.get("by"))?;
     let mut filters: Vec<(ReportDimension, String)> = Vec::new();
@@ -177,13 +170,16 @@ pub fn run(
             continue;
         };
         if !valid_value(ctx, settings, dimension, value) {
-            return Err(invalid(dimension.as_str(), Problem::UnknownValue(dimension.as_str())));
+            return Err(CaseError::invalid(
+                dimension.as_str(),
+                Problem::UnknownValue(dimension.as_str()),
+            ));
         }
         if by.contains(&dimension) {
-            return Err(invalid(dimension.as_str(), Problem::FilterAndGrouping));
+            return Err(CaseError::invalid(dimension.as_str(), Problem::FilterAndGrouping));
         }
         if report == ReportName::Cases && dimension == ReportDimension::Workflow {
-            return Err(invalid("workflow", Problem::ProceduresFilter));
+            return Err(CaseError::invalid("workflow", Problem::ProceduresFilter));
         }
         if dimension == ReportDimension::Delegation && scope.is_some() {
             if scope.as_ref().map(DelegationCode::as_str) != Some(value.as_str()) {
@@ -204,11 +200,11 @@ pub fn run(
         None => NaiveDate::from_ymd_opt(from.year(), 12, 1).unwrap_or(from),
     };
     if to < from {
-        return Err(invalid("to", Problem::BeforeFrom));
+        return Err(CaseError::invalid("to", Problem::BeforeFrom));
     }
     let months = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32 + 1;
     if months > MAX_MONTHS as i32 {
-        return Err(invalid("to", Problem::PeriodTooLong { max: MAX_MONTHS }));
+        return Err(CaseError::invalid("to", Problem::PeriodTooLong { max: MAX_MONTHS }));
     }
     let spec = Spec {
         report,

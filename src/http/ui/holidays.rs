@@ -275,9 +275,9 @@ pub async fn import(
         }
     }
     let parsed = match file {
-        None => Err(holidays::invalid("file", crate::cases::Problem::Missing)),
+        None => Err(CaseError::invalid("file", crate::cases::Problem::Missing)),
         Some(bytes) => match std::str::from_utf8(&bytes) {
-            Err(_) => Err(holidays::invalid("file", crate::cases::Problem::NotText)),
+            Err(_) => Err(CaseError::invalid("file", crate::cases::Problem::NotText)),
             Ok(text) => {
                 let (from, until) = holidays::import_window(chrono::Utc::now().date_naive());
                 holidays::from_ics(text, from, until).map(|found| HolidayChange::Put {
